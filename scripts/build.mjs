@@ -1,0 +1,27 @@
+// Build everything: generate the protobuf static code from shared/src/wire/strata.proto, type-check and
+// compile every workspace (tsc -b), then place the generated JavaScript beside the compiled sources.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, copyFileSync, statSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const proto = join(root, 'shared/src/wire/strata.proto');
+const genDir = join(root, 'shared/src/wire/generated');
+const genJs = join(genDir, 'strata.js');
+const genDts = join(genDir, 'strata.d.ts');
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+
+const stale = !existsSync(genDts) || statSync(genDts).mtimeMs < statSync(proto).mtimeMs;
+if (stale) {
+  mkdirSync(genDir, { recursive: true });
+  run(bin('pbjs'), ['-t', 'static-module', '-w', 'es6', '--force-number', '--no-verify', '--no-delimited',
+    '--no-convert', '-o', genJs, proto]);
+  run(bin('pbts'), ['--no-comments', '-o', genDts, genJs]);
+}
+run(bin('tsc'), ['-b', ...process.argv.slice(2)]);
+const outDir = join(root, 'shared/dist/src/wire/generated');
+mkdirSync(outDir, { recursive: true });
+copyFileSync(genJs, join(outDir, 'strata.js'));
+copyFileSync(genDts, join(outDir, 'strata.d.ts'));

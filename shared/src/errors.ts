@@ -1,0 +1,44 @@
+// Every failure Strata reports is a StrataError with a stable code, so callers (and metrics) can tell
+// kinds apart without parsing messages. One subclass per kind of failure.
+
+export class StrataError extends Error {
+  constructor(readonly code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Malformed, truncated, oversized or inconsistent bytes on the wire. */
+export class WireFormatError extends StrataError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STRATA_ERR_WIRE_FORMAT', message, options);
+  }
+}
+
+/** An invalid option, configuration file or command-line flag. */
+export class ConfigError extends StrataError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STRATA_ERR_CONFIG', message, options);
+  }
+}
+
+/** An update that cannot be aggregated (NaN, wrong shape, unknown tensor, stale version). */
+export class InvalidUpdateError extends StrataError {
+  constructor(readonly reason: 'non_finite' | 'shape' | 'unknown_tensor' | 'stale' | 'malformed', message: string) {
+    super('STRATA_ERR_INVALID_UPDATE', message);
+  }
+}
+
+/** Input data that cannot be read or parsed (missing file, bad row, bad field). */
+export class DataError extends StrataError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STRATA_ERR_DATA', message, options);
+  }
+}
+
+/** A round, request or job did not finish before its deadline. */
+export class RoundTimeoutError extends StrataError {
+  constructor(message: string) {
+    super('STRATA_ERR_TIMEOUT', message);
+  }
+}

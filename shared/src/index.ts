@@ -1,0 +1,8 @@
+// @strata/shared: wire format, federated core, runtime interfaces, configuration and metrics.
+export * from './errors.js';
+export * from './random/seeded-random.js';
+export * from './fl/model.js';
+export type * from './fl/strategy.js';
+export * from './fl/strategies/index.js';
+export type * from './task/federated-task.js';
+export * from './wire/index.js';

@@ -1,0 +1,50 @@
+// What a learning task plugs into the runtime. The tiers know nothing about recommenders or scenes: they
+// move ModelParams and ModelUpdates; a task says how to initialise, train on a device's private data, and
+// evaluate. Adding a model means adding a task.
+
+import type { ModelParams, ModelUpdate } from '../fl/model.js';
+
+export interface LocalTrainOptions {
+  /** Cloud round number (1-based). */
+  readonly round: number;
+  /** κ1: local steps before the edge aggregates. What a step is (an epoch, a minibatch) the task documents. */
+  readonly localSteps: number;
+  /** Options from the strategy and the run configuration (learning_rate, proximal_mu, ...). */
+  readonly options: Readonly<Record<string, number>>;
+}
+
+/**
+ * Metric sums from some devices' held-out data. They aggregate by addition up the hierarchy; the
+ * coordinator divides each sum by `count` (e.g. the number of users evaluated).
+ */
+export interface EvaluationSums {
+  readonly count: number;
+  readonly sums: Record<string, number>;
+}
+
+/** One device's private data and private state (e.g. its user embedding). */
+export interface DeviceTrainer {
+  /** Number of local training samples (FedAvg weight). */
+  readonly numSamples: number;
+  /** Trains from `model` (read-only: it may be shared) and returns the delta. */
+  train(model: ModelParams, options: LocalTrainOptions): Promise<ModelUpdate>;
+  /** Evaluates `model` on this device's held-out data, when the task evaluates on devices. */
+  evaluate?(model: ModelParams): Promise<EvaluationSums>;
+}
+
+export interface FederatedTask {
+  /** `family/model`, e.g. `recsys/bpr-mf`. */
+  readonly id: string;
+  /** Number of devices the data is partitioned into. */
+  readonly numDevices: number;
+  /** Everything that defines the task (resolved options, data set summary), for the run record. */
+  describe(): Record<string, unknown>;
+  /** The initial global model (deterministic for the task's seed). */
+  initModel(): ModelParams;
+  /** The device holding partition `index` (0 <= index < numDevices). */
+  createDevice(index: number): DeviceTrainer;
+  /** Held-out evaluation that needs no device (e.g. rendering held-out views); absent if devices evaluate. */
+  evaluate?(model: ModelParams): Promise<Record<string, number>>;
+  /** Default options for local training (learning rate, ...). */
+  defaultOptions(): Record<string, number>;
+}

@@ -1,0 +1,3 @@
+// @strata/tasks: the learning tasks (recommenders and radiance fields) that plug into the runtime.
+export * from './recsys/index.js';
+export * from './radiance/index.js';

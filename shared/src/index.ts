@@ -6,3 +6,4 @@ export type * from './fl/strategy.js';
 export * from './fl/strategies/index.js';
 export type * from './task/federated-task.js';
 export * from './wire/index.js';
+export * from './run/run-record.js';

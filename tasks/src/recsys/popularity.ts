@@ -1,0 +1,19 @@
+// The popularity baseline: every user gets the items ranked by how many users trained on them. Any
+// personalised model must beat it (ml-100k, 80/20 per-user split: Recall@20 about 0.17).
+
+import type { UserSplit } from './data/interactions.js';
+
+export class Popularity {
+  /** Number of training users per item. */
+  readonly counts: Float32Array;
+
+  constructor(split: UserSplit) {
+    this.counts = new Float32Array(split.numItems);
+    for (const items of split.train) for (const item of items) this.counts[item]++;
+  }
+
+  /** A UserScorer: the same popularity scores for every user. */
+  readonly scoreUser = (_user: number, out: Float32Array): void => {
+    out.set(this.counts);
+  };
+}

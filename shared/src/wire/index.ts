@@ -1,1 +1,15 @@
-export {};
+// The wire format: protobuf envelopes as binary frames, tensors as little-endian bytes (float32, float16,
+// int8 with scales, sparse rows), chunking of large frames, and error feedback for lossy encodings.
+export { strata } from './generated/strata.js';
+export { DEFAULT_WIRE_LIMITS, wireLimits, type WireLimits } from './wire-limits.js';
+export { float16ToFloat32, float32ToFloat16 } from './float16.js';
+export { dequantizeInt8, quantizeInt8, type Int8Quantized } from './int8-quantization.js';
+export { decodeTensor, encodeTensor, type NamedTensor, type TensorEncoding, type WireDType } from './tensor-codec.js';
+export { ErrorFeedback } from './error-feedback.js';
+export { decodeModel, encodeModel, type DecodedModel } from './model-codec.js';
+export { decodeUpdate, encodeUpdate, type DecodedUpdate, type UpdateEncodingOptions } from './update-codec.js';
+export { assertCompatible, assertFinite } from './update-checks.js';
+export {
+  decodeEnvelope, encodeEnvelope, PROTOCOL_VERSION, type DecodedEnvelope, type EnvelopeBody,
+} from './envelope-codec.js';
+export { ChunkAssembler, splitFrame, type ChunkAssemblerLimits, type SplitOptions } from './chunking.js';

@@ -1,0 +1,155 @@
+// Wire codec throughput: encoding a 4M-parameter update into an Envelope frame and decoding it back, for
+// every dtype, as MB/s of float32 input and as a ratio to copying the same bytes with
+// Float32Array.prototype.set in the same process (so the ratio means something on a busy machine).
+// Timings are medians with garbage collected before each run. Figures, not pass/fail. Usage:
+//   node bench/dist/src/codec-bench.js [--params 4194304] [--runs 9] [--row-fraction 0.1]
+
+import { parseArgs } from 'node:util';
+import { cpus } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import {
+  decodeEnvelope, decodeUpdate, encodeEnvelope, encodeUpdate, SeededRandom,
+  type ModelUpdate, type TensorEncoding, type TensorValue,
+} from '@strata/shared';
+
+const { values: args } = parseArgs({
+  options: {
+    params: { type: 'string', default: String(4 * 1024 * 1024) },
+    runs: { type: 'string', default: '9' },
+    'row-fraction': { type: 'string', default: '0.1' },
+  },
+});
+const params = Number(args.params);
+const runs = Number(args.runs);
+const rowFraction = Number(args['row-fraction']);
+const WARMUP_RUNS = 3;
+const ROW_WIDTH = 64;
+const MB = 1e6;
+
+// Every run allocates frames of megabytes; collecting the previous runs' garbage before each timed run
+// (for the copies too) keeps a collection that earlier runs caused out of the run being timed.
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+/** Median wall time in seconds of `runs` calls after WARMUP_RUNS unmeasured ones. */
+function medianSeconds(run: () => void): number {
+  for (let i = 0; i < WARMUP_RUNS; i++) run();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    collectGarbage();
+    const start = process.hrtime.bigint();
+    run();
+    times.push(Number(process.hrtime.bigint() - start) / 1e9);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+const random = new SeededRandom(20260102);
+function normals(n: number, sigma: number): Float32Array {
+  const values = new Float32Array(n);
+  for (let i = 0; i < n; i++) values[i] = sigma * random.normal();
+  return values;
+}
+
+// A dense update shaped like a small model: a weight matrix and an embedding table, half the parameters each.
+const tableRows = Math.floor(params / 2 / ROW_WIDTH);
+const matrixRows = Math.floor((params - tableRows * ROW_WIDTH) / 1024);
+const denseUpdate: ModelUpdate = {
+  delta: new Map<string, TensorValue>([
+    ['dense.weight', { kind: 'dense', shape: [matrixRows, 1024], values: normals(matrixRows * 1024, 0.01) }],
+    ['embedding', { kind: 'dense', shape: [tableRows, ROW_WIDTH], values: normals(tableRows * ROW_WIDTH, 0.01) }],
+  ]),
+  weight: 100,
+  metrics: { loss: 0.5 },
+};
+// A sparse update: rowFraction of the rows of one embedding table holding all the parameters.
+const fullRows = Math.floor(params / ROW_WIDTH);
+const sentRows = random.shuffle(Uint32Array.from({ length: fullRows }, (_, i) => i)).slice(0, Math.round(fullRows * rowFraction)).sort();
+const sparseUpdate: ModelUpdate = {
+  delta: new Map<string, TensorValue>([['embedding', {
+    kind: 'sparse', shape: [fullRows, ROW_WIDTH], rows: sentRows, values: normals(sentRows.length * ROW_WIDTH, 0.01),
+    rowWeights: Float32Array.from(sentRows, () => 1 + random.int(20)),
+  }]]),
+  weight: 100,
+  metrics: { loss: 0.5 },
+};
+
+interface Case {
+  readonly label: string;
+  readonly update: ModelUpdate;
+  readonly encoding: TensorEncoding;
+}
+const cases: Case[] = [
+  { label: 'float32', update: denseUpdate, encoding: { dtype: 'float32' } },
+  { label: 'float16', update: denseUpdate, encoding: { dtype: 'float16' } },
+  { label: 'int8 per tensor', update: denseUpdate, encoding: { dtype: 'int8', perRowScale: false } },
+  { label: 'int8 per row', update: denseUpdate, encoding: { dtype: 'int8', perRowScale: true } },
+  { label: `sparse ${Math.round(rowFraction * 100)}% float32`, update: sparseUpdate, encoding: { dtype: 'float32' } },
+];
+
+const encode = ({ update, encoding }: Case): Uint8Array =>
+  encodeEnvelope({ sender: 'device-1', seq: 1, update: encodeUpdate(update, { roundId: 'round-1', baseVersion: 1, ...encoding }) });
+const decode = (frame: Uint8Array): ModelUpdate => decodeUpdate(decodeEnvelope(frame).update).update;
+
+function inputOf(update: ModelUpdate): Float32Array {
+  const parts = [...update.delta.values()].map((t) => t.values);
+  const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    all.set(p, offset);
+    offset += p.length;
+  }
+  return all;
+}
+
+interface Row {
+  readonly label: string;
+  readonly inputBytes: number;
+  readonly frameBytes: number;
+  readonly copy: number;
+  readonly copyFresh: number;
+  readonly encode: number;
+  readonly decode: number;
+  readonly both: number;
+}
+
+const rows: Row[] = cases.map((c) => {
+  const input = inputOf(c.update);
+  const target = new Float32Array(input.length);
+  const copy = medianSeconds(() => target.set(input));
+  // The same copy into a new array: what any encoder pays at least, since every frame is a new buffer.
+  const copyFresh = medianSeconds(() => new Float32Array(input.length).set(input));
+  let frame = encode(c);
+  const encodeSeconds = medianSeconds(() => {
+    frame = encode(c);
+  });
+  const decodeSeconds = medianSeconds(() => decode(frame));
+  const both = medianSeconds(() => decode(encode(c)));
+  return {
+    label: c.label, inputBytes: input.byteLength, frameBytes: frame.byteLength,
+    copy, copyFresh, encode: encodeSeconds, decode: decodeSeconds, both,
+  };
+});
+
+const rate = (bytes: number, seconds: number): string => `${(bytes / MB / seconds).toFixed(0)}`;
+const pad = (s: string, n: number): string => s.padStart(n);
+console.log(`codec bench: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}; ` +
+  `median of ${runs} runs after ${WARMUP_RUNS} warm-up; ${params} parameters`);
+console.log('throughput in MB/s of float32 input; ratio = copy time / codec time (copy: Float32Array.set of the same bytes ' +
+  'into a preallocated array)');
+console.log(`${'case'.padEnd(18)}${pad('input MB', 9)}${pad('frame MB', 9)}${pad('copy', 8)}${pad('encode', 8)}${pad('ratio', 7)}` +
+  `${pad('decode', 8)}${pad('ratio', 8)}${pad('enc+dec', 9)}${pad('ratio', 7)}${pad('vs new', 8)}`);
+for (const r of rows) {
+  console.log(
+    `${r.label.padEnd(18)}${pad((r.inputBytes / MB).toFixed(1), 9)}${pad((r.frameBytes / MB).toFixed(1), 9)}` +
+    `${pad(rate(r.inputBytes, r.copy), 8)}${pad(rate(r.inputBytes, r.encode), 8)}${pad((r.copy / r.encode).toFixed(2), 7)}` +
+    `${pad(rate(r.inputBytes, r.decode), 8)}${pad((r.copy / r.decode).toFixed(2), 8)}` +
+    `${pad(rate(r.inputBytes, r.both), 9)}${pad((r.copy / r.both).toFixed(2), 7)}${pad((r.copyFresh / r.both).toFixed(2), 8)}`,
+  );
+}
+console.log('"vs new": enc+dec ratio to a copy into a newly allocated Float32Array (allocation included, as in encoding).');
+const f32 = rows[0];
+console.log(`target float32 encode+decode >= 0.5 of copy speed: ${(f32.copy / f32.both).toFixed(2)} ` +
+  `(${f32.copy / f32.both >= 0.5 ? 'met' : 'not met'}; ${(f32.copyFresh / f32.both).toFixed(2)} against a copy into a new array)`);

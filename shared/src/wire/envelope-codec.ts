@@ -1,0 +1,83 @@
+// Frames on every link: one protobuf Envelope per binary frame. Decoding checks the frame's size before
+// reading it, turns protobufjs's decode errors into WireFormatError, and insists on a known protocol
+// version and a body, so that a daemon can reject a bad frame from a peer and go on.
+
+import { WireFormatError } from '../errors.js';
+import { writeFrame } from './frame-writer.js';
+import { strata } from './generated/strata.js';
+import { wireLimits, type WireLimits } from './wire-limits.js';
+
+/** The wire protocol version this code speaks; frames of another version are rejected. */
+export const PROTOCOL_VERSION = 1;
+
+export type EnvelopeBody = NonNullable<strata.Envelope['body']>;
+
+/** A decoded envelope: its body is one of the oneof's messages, and 64-bit fields are plain numbers. */
+export type DecodedEnvelope = strata.Envelope & { readonly body: EnvelopeBody };
+
+const BODIES: readonly EnvelopeBody[] = ['hello', 'roundRequest', 'update', 'ack', 'chunk', 'model'];
+
+/**
+ * Encodes one envelope as a frame (a fresh Uint8Array, tensor payloads 4-byte aligned). `protocol` defaults
+ * to PROTOCOL_VERSION.
+ */
+export function encodeEnvelope(envelope: strata.Envelope.$Shape): Uint8Array {
+  const fields = envelope as strata.Envelope.$Properties;
+  if (!BODIES.some((body) => fields[body] != null)) throw new WireFormatError('envelope to encode has no body');
+  return writeFrame(strata.Envelope.encode, { ...envelope, protocol: envelope.protocol ?? PROTOCOL_VERSION });
+}
+
+/**
+ * Decodes and checks one frame. Tensor payloads inside stay views of `frame` (decode them with
+ * decodeModel / decodeUpdate); do not reuse `frame`'s memory while they are in use.
+ */
+export function decodeEnvelope(frame: Uint8Array, limits: Partial<WireLimits> = {}): DecodedEnvelope {
+  const { maxFrameBytes } = wireLimits(limits);
+  if (!(frame instanceof Uint8Array)) throw new WireFormatError(`frame must be a Uint8Array, got ${typeName(frame)}`);
+  if (frame.byteLength > maxFrameBytes) {
+    throw new WireFormatError(`frame of ${frame.byteLength} bytes is larger than the maximum of ${maxFrameBytes} bytes`);
+  }
+  if (frame.byteLength === 0) throw new WireFormatError('frame is empty');
+  let envelope: strata.Envelope;
+  try {
+    envelope = strata.Envelope.decode(frame);
+  } catch (error) {
+    throw new WireFormatError(
+      `malformed frame (${frame.byteLength} bytes): ${error instanceof Error ? error.message : String(error)}`, { cause: error },
+    );
+  }
+  if (envelope.protocol !== PROTOCOL_VERSION) {
+    throw new WireFormatError(`envelope protocol ${envelope.protocol} is not the supported version ${PROTOCOL_VERSION}`);
+  }
+  const body = envelope.body;
+  if (body === undefined) throw new WireFormatError('envelope has no body');
+  envelope.seq = safeInteger(envelope.seq, 'envelope seq');
+  if (envelope.ack) envelope.ack.ackSeq = safeInteger(envelope.ack.ackSeq, 'ack ack_seq');
+  if (envelope.chunk) {
+    envelope.chunk.transferId = safeInteger(envelope.chunk.transferId, 'chunk transfer_id');
+    envelope.chunk.totalBytes = safeInteger(envelope.chunk.totalBytes, 'chunk total_bytes');
+  }
+  const kind = envelope.roundRequest?.kind;
+  if (kind != null && strata.RoundRequest.Kind[kind] === undefined) throw new WireFormatError(`round_request kind ${kind} is unknown`);
+  return envelope as DecodedEnvelope;
+}
+
+/**
+ * protobufjs decodes uint64 fields as Long objects when the `long` package is installed, whatever the
+ * generated types say; the rest of Strata works with numbers, which hold every id it issues.
+ */
+function safeInteger(value: unknown, field: string): number {
+  if (value == null) return 0;
+  if (typeof value === 'number') return value;
+  if (typeof value === 'object' && 'low' in value && 'high' in value) {
+    const { low, high } = value as { low: number; high: number };
+    const n = (high >>> 0) * 2 ** 32 + (low >>> 0);
+    if (!Number.isSafeInteger(n)) throw new WireFormatError(`${field} ${n} is larger than 2^53`);
+    return n;
+  }
+  throw new WireFormatError(`${field} has an unexpected value ${String(value)}`);
+}
+
+function typeName(value: unknown): string {
+  return value === null ? 'null' : typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
+}

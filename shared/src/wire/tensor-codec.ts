@@ -1,0 +1,210 @@
+// Converts between the in-memory tensors of the federated core (DenseTensor, SparseRows) and the protobuf
+// Tensor message: little-endian bytes as float32, float16 or symmetric int8 (a scale per tensor or per row).
+// Decoding checks every length, index and scale against the shape, and views float32/uint32 payloads in
+// place when the frame allows it.
+
+import { InvalidUpdateError, WireFormatError } from '../errors.js';
+import { elementCount, rowSize, type DenseTensor, type SparseRows, type TensorValue } from '../fl/model.js';
+import { float32View, int8View, littleEndianBytes, uint16View, uint32View } from './byte-order.js';
+import { float16ToFloat32, float32ToFloat16 } from './float16.js';
+import { strata } from './generated/strata.js';
+import { dequantizeInt8, quantizeInt8 } from './int8-quantization.js';
+import { wireLimits, type WireLimits } from './wire-limits.js';
+
+export type WireDType = 'float32' | 'float16' | 'int8';
+
+export interface TensorEncoding {
+  readonly dtype: WireDType;
+  /**
+   * int8 only: one scale per row (first axis) instead of one per tensor. Applies to tensors of rank 2 and
+   * more; a rank-1 tensor (a bias) always gets one scale.
+   */
+  readonly perRowScale?: boolean;
+}
+
+export interface NamedTensor {
+  readonly name: string;
+  readonly value: TensorValue;
+}
+
+const DTYPES: Record<WireDType, strata.DType> = {
+  float32: strata.DType.FLOAT32,
+  float16: strata.DType.FLOAT16,
+  int8: strata.DType.INT8,
+};
+const BYTES_PER_VALUE: Record<strata.DType, number> = {
+  [strata.DType.FLOAT32]: 4,
+  [strata.DType.FLOAT16]: 2,
+  [strata.DType.INT8]: 1,
+};
+const DTYPE_NAMES: Record<strata.DType, WireDType> = {
+  [strata.DType.FLOAT32]: 'float32',
+  [strata.DType.FLOAT16]: 'float16',
+  [strata.DType.INT8]: 'int8',
+};
+const EMPTY = new Uint8Array(0);
+
+/** The Tensor message for `value`. A float32 payload is a view of `value`'s memory (on little-endian hosts). */
+export function encodeTensor(name: string, value: TensorValue, encoding: TensorEncoding): strata.ITensor {
+  checkTensorValue(name, value);
+  const message: strata.ITensor = { name, shape: [...value.shape], dtype: DTYPES[encoding.dtype] };
+  if (message.dtype === undefined) throw new RangeError(`tensor '${name}': unknown dtype '${encoding.dtype}'`);
+  const perRow = encoding.perRowScale === true && value.shape.length >= 2;
+  if (encoding.dtype === 'float32') {
+    message.data = littleEndianBytes(value.values);
+  } else if (encoding.dtype === 'float16') {
+    message.data = littleEndianBytes(float32ToFloat16(value.values));
+  } else {
+    const quantized = quantizeInt8(value.values, perRow ? rowSize(value.shape) : value.values.length);
+    message.data = littleEndianBytes(quantized.values);
+    message.scales = littleEndianBytes(quantized.scales);
+  }
+  if (value.kind === 'sparse') {
+    message.sparse = true;
+    message.rowIndices = littleEndianBytes(value.rows);
+    if (value.rowWeights) message.rowWeights = littleEndianBytes(value.rowWeights);
+  }
+  return message;
+}
+
+/** The tensor a Tensor message holds, after checking it; throws WireFormatError naming what is wrong. */
+export function decodeTensor(message: strata.ITensor, limits: Partial<WireLimits> = {}): NamedTensor {
+  return decodeCheckedTensor(message, wireLimits(limits));
+}
+
+/**
+ * Decodes a list of Tensor messages (a model's or an update's), requiring names that are present and
+ * unique. `what` names the list in error messages.
+ */
+export function decodeTensorList(
+  messages: readonly strata.ITensor[] | null | undefined, limits: WireLimits, what: string,
+): NamedTensor[] {
+  const seen = new Set<string>();
+  return (messages ?? []).map((message, i) => {
+    const name = message.name ?? '';
+    if (name === '') throw new WireFormatError(`${what}: tensor #${i} has no name`);
+    if (seen.has(name)) throw new WireFormatError(`${what}: tensor '${name}' appears twice`);
+    seen.add(name);
+    return decodeCheckedTensor(message, limits);
+  });
+}
+
+function decodeCheckedTensor(message: strata.ITensor, limits: WireLimits): NamedTensor {
+  const name = message.name ?? '';
+  if (name === '') throw new WireFormatError('tensor has no name');
+  const where = `tensor '${name}'`;
+  const dtype = message.dtype ?? strata.DType.FLOAT32;
+  const width = BYTES_PER_VALUE[dtype];
+  if (width === undefined) throw new WireFormatError(`${where}: unknown dtype ${dtype}`);
+  const shape = checkShape(message.shape ?? [], limits, where);
+  const data = message.data ?? EMPTY;
+  const scales = message.scales ?? EMPTY;
+  const rowIndices = message.rowIndices ?? EMPTY;
+  const rowWeights = message.rowWeights ?? EMPTY;
+  const sparse = message.sparse === true;
+  const perRow = rowSize(shape);
+
+  let rows: Uint32Array | undefined;
+  let rowsInPayload = shape[0];
+  if (sparse) {
+    rows = uint32View(rowIndices, `${where} row_indices`);
+    checkRows(rows, shape[0], where);
+    rowsInPayload = rows.length;
+  } else if (rowIndices.length > 0) {
+    throw new WireFormatError(`${where}: row_indices given (${rowIndices.length} bytes) but the tensor is not sparse`);
+  }
+  if (rowWeights.length > 0 && !sparse) {
+    throw new WireFormatError(`${where}: row_weights given (${rowWeights.length} bytes) on a dense tensor, which cannot carry them`);
+  }
+  const count = rowsInPayload * perRow;
+  if (data.length !== count * width) {
+    const layout = sparse ? `${rowsInPayload} rows of shape [${shape.join(', ')}]` : `shape [${shape.join(', ')}]`;
+    throw new WireFormatError(
+      `${where}: data has ${data.length} bytes, expected ${count * width} (${layout} as ${DTYPE_NAMES[dtype]})`,
+    );
+  }
+
+  let values: Float32Array;
+  if (dtype === strata.DType.FLOAT32) {
+    if (scales.length > 0) throw new WireFormatError(`${where}: scales given (${scales.length} bytes) for a float32 tensor`);
+    values = float32View(data, `${where} data`);
+  } else if (dtype === strata.DType.FLOAT16) {
+    if (scales.length > 0) throw new WireFormatError(`${where}: scales given (${scales.length} bytes) for a float16 tensor`);
+    values = float16ToFloat32(uint16View(data, `${where} data`));
+  } else {
+    const scaleValues = float32View(scales, `${where} scales`);
+    if (scaleValues.length !== 1 && scaleValues.length !== rowsInPayload) {
+      throw new WireFormatError(
+        `${where}: scales has ${scaleValues.length} values, expected 1 (per tensor) or ${rowsInPayload} (per row)`,
+      );
+    }
+    values = dequantizeInt8(int8View(data), scaleValues, scaleValues.length === 1 ? count : perRow);
+  }
+
+  if (!rows) return { name, value: { kind: 'dense', shape, values } satisfies DenseTensor };
+  let weights: Float32Array | undefined;
+  if (rowWeights.length > 0) {
+    weights = float32View(rowWeights, `${where} row_weights`);
+    if (weights.length !== rows.length) {
+      throw new WireFormatError(`${where}: row_weights has ${weights.length} values for ${rows.length} rows`);
+    }
+  }
+  const value: SparseRows = weights
+    ? { kind: 'sparse', shape, rows, values, rowWeights: weights }
+    : { kind: 'sparse', shape, rows, values };
+  return { name, value };
+}
+
+function checkShape(shape: readonly number[], limits: WireLimits, where: string): number[] {
+  if (shape.length === 0) throw new WireFormatError(`${where}: shape is empty`);
+  if (shape.length > limits.maxTensorRank) {
+    throw new WireFormatError(`${where}: shape [${shape.join(', ')}] has ${shape.length} axes, more than ${limits.maxTensorRank}`);
+  }
+  let elements = 1;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d <= 0) throw new WireFormatError(`${where}: shape [${shape.join(', ')}] has an axis of size ${d}`);
+    elements *= d;
+  }
+  if (elements > limits.maxTensorElements) {
+    throw new WireFormatError(
+      `${where}: shape [${shape.join(', ')}] has ${elements} elements, more than the limit ${limits.maxTensorElements}`,
+    );
+  }
+  return [...shape];
+}
+
+function checkRows(rows: Uint32Array, rowCount: number, where: string): void {
+  let previous = -1;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    if (row <= previous) {
+      throw new WireFormatError(`${where}: row_indices not strictly increasing at position ${i} (${row} after ${previous})`);
+    }
+    previous = row;
+  }
+  if (previous >= rowCount) throw new WireFormatError(`${where}: row index ${previous} out of range for ${rowCount} rows`);
+}
+
+/** Catches an inconsistent in-memory tensor before it is sent (where the peer would reject it). */
+function checkTensorValue(name: string, value: TensorValue): void {
+  const shape = `[${value.shape.join(', ')}]`;
+  if (value.kind === 'dense') {
+    if (value.values.length !== elementCount(value.shape)) {
+      throw new InvalidUpdateError('malformed', `tensor '${name}': ${value.values.length} values for shape ${shape}`);
+    }
+    return;
+  }
+  if (value.values.length !== value.rows.length * rowSize(value.shape)) {
+    throw new InvalidUpdateError('malformed', `tensor '${name}': ${value.values.length} values for ${value.rows.length} rows of shape ${shape}`);
+  }
+  if (value.rowWeights && value.rowWeights.length !== value.rows.length) {
+    throw new InvalidUpdateError('malformed', `tensor '${name}': ${value.rowWeights.length} row weights for ${value.rows.length} rows`);
+  }
+  for (let i = 0; i < value.rows.length; i++) {
+    if ((i > 0 && value.rows[i] <= value.rows[i - 1]) || value.rows[i] >= value.shape[0]) {
+      throw new InvalidUpdateError(
+        'malformed', `tensor '${name}': row ${value.rows[i]} at position ${i} is out of order or out of range for shape ${shape}`,
+      );
+    }
+  }
+}

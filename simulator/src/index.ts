@@ -1,1 +1,1 @@
-export {};
+export * from './embedded/embedded-topology.js';

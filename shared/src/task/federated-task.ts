@@ -26,7 +26,11 @@ export interface EvaluationSums {
 export interface DeviceTrainer {
   /** Number of local training samples (FedAvg weight). */
   readonly numSamples: number;
-  /** Trains from `model` (read-only: it may be shared) and returns the delta. */
+  /**
+   * Trains from `model` (read-only: it may be shared) and returns the delta. The update's metrics are
+   * weighted sums (mean over local samples times the update's weight, e.g. `loss`), so that tiers can add
+   * them up and the coordinator divides by the summed weight.
+   */
   train(model: ModelParams, options: LocalTrainOptions): Promise<ModelUpdate>;
   /** Evaluates `model` on this device's held-out data, when the task evaluates on devices. */
   evaluate?(model: ModelParams): Promise<EvaluationSums>;

@@ -1,0 +1,59 @@
+// A device: holds its private data and state (inside its DeviceTrainer), answers its edge's round requests
+// by training locally (or evaluating), and uploads its update compressed as configured, with error feedback
+// carried across rounds.
+
+import {
+  UpdateEncoder, decodeRoundRequest, StrataError,
+  type ClientConnection, type Compression, type DeviceTrainer, type Logger, type TransportClient,
+} from '@strata/shared';
+
+export interface DeviceClientOptions {
+  readonly nodeId: string;
+  readonly region: string;
+  readonly trainer: DeviceTrainer;
+  readonly compression: Compression;
+  readonly logger: Logger;
+  /** Largest request frame accepted from the edge. */
+  readonly maxRequestBytes?: number;
+}
+
+export class DeviceClient {
+  private readonly encoder: UpdateEncoder;
+  private connection: ClientConnection | undefined;
+
+  constructor(private readonly options: DeviceClientOptions) {
+    this.encoder = new UpdateEncoder(options.compression);
+  }
+
+  get nodeId(): string {
+    return this.options.nodeId;
+  }
+
+  async connect(transport: TransportClient, address: string): Promise<void> {
+    this.connection = await transport.connect(
+      address, { nodeId: this.options.nodeId, role: 'device', region: this.options.region }, (frame) => this.handle(frame),
+    );
+  }
+
+  async disconnect(): Promise<void> {
+    await this.connection?.close();
+    this.connection = undefined;
+  }
+
+  /** Answers one request frame from the edge with an Update frame. */
+  async handle(frame: Uint8Array): Promise<Uint8Array> {
+    const request = decodeRoundRequest(frame, this.options.maxRequestBytes);
+    const header = { roundId: request.roundId, baseVersion: request.version, sender: this.options.nodeId };
+    if (request.kind === 'evaluate') {
+      if (!this.options.trainer.evaluate) {
+        throw new StrataError('STRATA_ERR_UNSUPPORTED', `device ${this.options.nodeId} cannot evaluate this task`);
+      }
+      const { count, sums } = await this.options.trainer.evaluate(request.model);
+      return this.encoder.encodeUncompressed({ delta: new Map(), weight: count, metrics: sums }, header);
+    }
+    const update = await this.options.trainer.train(request.model, {
+      round: request.round, localSteps: request.localSteps, options: request.options,
+    });
+    return this.encoder.encode(update, header);
+  }
+}

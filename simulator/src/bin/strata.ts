@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// The `strata` command line: hierarchical runs, centralized training, rendering (and, later, the daemons and
+// the simulator). Errors with a code (StrataError) print one clear line and exit 2; anything else is a bug
+// and prints its stack.
+
+import { Command } from 'commander';
+import { StrataError } from '@strata/shared';
+import { register as registerRun } from '../commands/run.js';
+import { register as registerTrain } from '../commands/train.js';
+
+const program = new Command('strata')
+  .description('Strata: hierarchical (device → edge → cloud) federated learning for recommenders and radiance fields')
+  .showHelpAfterError();
+registerRun(program);
+registerTrain(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof StrataError) {
+    process.stderr.write(`strata: ${error.message} (${error.code})\n`);
+    process.exit(2);
+  }
+  throw error;
+}

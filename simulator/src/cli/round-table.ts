@@ -1,0 +1,55 @@
+// The per-round table the CLI prints as rounds complete, and the final comparison table.
+
+import type { RoundRecord } from '@strata/shared';
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(value >= 100 || unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+function formatMetric(value: number | undefined): string {
+  return value === undefined || Number.isNaN(value) ? '-' : value.toFixed(4);
+}
+
+/** Columns: the round, the loss, the given evaluation metrics, bytes per tier each way, seconds. */
+export class RoundTable {
+  private readonly widths: number[];
+  private readonly headers: string[];
+
+  constructor(private readonly metricNames: readonly string[]) {
+    this.headers = ['round', 'loss', ...metricNames, 'dev→edge ↑', 'edge→dev ↓', 'edge→cloud ↑', 'cloud→edge ↓', 'sec'];
+    this.widths = this.headers.map((h) => Math.max(h.length, 9));
+  }
+
+  header(): string {
+    const line = this.headers.map((h, i) => h.padStart(this.widths[i])).join('  ');
+    return `${line}\n${'-'.repeat(line.length)}`;
+  }
+
+  row(record: RoundRecord): string {
+    const b = record.bytes;
+    const cells = [
+      String(record.round), formatMetric(record.metrics.loss), ...this.metricNames.map((m) => formatMetric(record.metrics[m])),
+      formatBytes(b.deviceEdgeUp ?? 0), formatBytes(b.deviceEdgeDown ?? 0), formatBytes(b.edgeCloudUp ?? 0),
+      formatBytes(b.edgeCloudDown ?? 0), record.wallSeconds.toFixed(1),
+    ];
+    return cells.map((c, i) => c.padStart(this.widths[i])).join('  ');
+  }
+}
+
+/** A table of named results (rows) by metric (columns). */
+export function comparisonTable(results: Record<string, Record<string, number>>, metricNames: readonly string[]): string {
+  const names = Object.keys(results);
+  const first = Math.max(...names.map((n) => n.length), 6);
+  const lines = [['', ...metricNames].map((h, i) => (i === 0 ? h.padEnd(first) : h.padStart(10))).join('  ')];
+  for (const name of names) {
+    lines.push([name.padEnd(first), ...metricNames.map((m) => formatMetric(results[name][m]).padStart(10))].join('  '));
+  }
+  return lines.join('\n');
+}

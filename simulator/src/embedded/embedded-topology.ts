@@ -1,0 +1,101 @@
+// The embedded default: a whole hierarchy in one process. The coordinator, edges and devices are the same
+// classes the daemons run, wired by the in-process transport, an in-memory job queue and blob store.
+
+import { Coordinator, type RoundOutcome, type EvaluationOutcome } from '@strata/coordinator';
+import { DeviceClient } from '@strata/device-client';
+import { EdgeNode } from '@strata/edge-node';
+import {
+  InMemoryBlobStore, InMemoryJobQueue, InProcessNetwork, createStrategy,
+  type Compression, type DeviceTrainer, type FederatedTask, type HierFavgSchedule, type Logger,
+} from '@strata/shared';
+
+export interface EmbeddedTopologyOptions {
+  readonly task: FederatedTask;
+  readonly edges: number;
+  /** Devices to create (default: one per data partition). */
+  readonly devices?: number;
+  readonly schedule: HierFavgSchedule;
+  readonly strategy: { name: string; options: Record<string, unknown> };
+  readonly edgeStrategy: { name: string; options: Record<string, unknown> };
+  readonly compression: Compression;
+  readonly taskOptions: Record<string, number>;
+  readonly seed: number;
+  readonly logger: Logger;
+  /** Called each time a device finishes local training (progress bars). */
+  readonly onDeviceTrained?: () => void;
+}
+
+export class EmbeddedTopology {
+  readonly coordinator: Coordinator;
+  readonly edges: EdgeNode[] = [];
+  readonly devices: DeviceClient[] = [];
+  private readonly network = new InProcessNetwork();
+  private readonly queue = new InMemoryJobQueue();
+  private readonly blobs = new InMemoryBlobStore();
+
+  constructor(private readonly options: EmbeddedTopologyOptions) {
+    const regions = Array.from({ length: options.edges }, (_, i) => `region-${i + 1}`);
+    this.coordinator = new Coordinator({
+      task: options.task, strategy: createStrategy(options.strategy.name, options.strategy.options),
+      queue: this.queue, blobs: this.blobs, regions, schedule: options.schedule, taskOptions: options.taskOptions,
+      seed: options.seed, logger: options.logger.child({ tier: 'coordinator' }),
+    });
+    for (const region of regions) {
+      this.edges.push(new EdgeNode({
+        region, nodeId: `edge-${region}`, server: this.network.listen(region), queue: this.queue, blobs: this.blobs,
+        strategy: createStrategy(options.edgeStrategy.name, options.edgeStrategy.options),
+        compression: options.compression, logger: options.logger.child({ tier: 'edge', region }),
+      }));
+    }
+  }
+
+  /** The number of devices the topology holds. */
+  get deviceCount(): number {
+    return Math.min(this.options.devices ?? this.options.task.numDevices, this.options.task.numDevices);
+  }
+
+  /** Creates the devices (partition i on edge floor(i * edges / devices)), connects them, starts the tiers. */
+  async start(): Promise<void> {
+    const n = this.deviceCount;
+    for (let i = 0; i < n; i++) {
+      const edge = this.edges[Math.floor((i * this.edges.length) / n)];
+      const device = new DeviceClient({
+        nodeId: `device-${i + 1}`, region: edge.region, trainer: this.observe(this.options.task.createDevice(i)),
+        compression: this.options.compression, logger: this.options.logger.child({ tier: 'device' }),
+      });
+      await device.connect(this.network, edge.region);
+      this.devices.push(device);
+    }
+    for (const edge of this.edges) edge.start();
+    await this.coordinator.start();
+  }
+
+  runRound(round: number): Promise<RoundOutcome> {
+    return this.coordinator.runRound(round);
+  }
+
+  evaluate(round: number): Promise<EvaluationOutcome> {
+    return this.coordinator.evaluate(round);
+  }
+
+  async stop(): Promise<void> {
+    for (const edge of this.edges) await edge.stop();
+    for (const device of this.devices) await device.disconnect();
+    await this.queue.close();
+    await this.blobs.close();
+  }
+
+  private observe(trainer: DeviceTrainer): DeviceTrainer {
+    const onTrained = this.options.onDeviceTrained;
+    if (!onTrained) return trainer;
+    return {
+      numSamples: trainer.numSamples,
+      train: async (model, options) => {
+        const update = await trainer.train(model, options);
+        onTrained();
+        return update;
+      },
+      evaluate: trainer.evaluate?.bind(trainer),
+    };
+  }
+}

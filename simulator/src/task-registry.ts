@@ -1,0 +1,83 @@
+// The tasks the CLI can run, by name: how to build each from a run configuration, which metrics head its
+// tables, and its baselines for the final comparison. Adding a task to the CLI means adding an entry here.
+
+import { resolve } from 'node:path';
+import { ConfigError, type FederatedTask } from '@strata/shared';
+import {
+  BprMfTask, CentralizedBprTrainer, Popularity, evaluateRanking, loadInteractions, ml100kSource,
+  type InteractionSource, type Interactions,
+} from '@strata/tasks';
+import type { DataSourceConfig, RunConfig } from './config/run-config.js';
+
+export interface BaselineProgress {
+  start(total: number, detail: string): void;
+  tick(detail?: string): void;
+}
+
+export interface TaskEntry {
+  readonly name: string;
+  readonly summary: string;
+  /** Metrics shown in the per-round and final tables. */
+  readonly headlineMetrics: readonly string[];
+  create(config: RunConfig): Promise<{ task: FederatedTask; environment: Record<string, unknown> }>;
+  /** Named baseline results (e.g. centralized training of the same model, popularity). */
+  baselines?(config: RunConfig, progress: BaselineProgress): Promise<Record<string, Record<string, number>>>;
+}
+
+/** The interaction source the data flags describe (default: the shared ml-100k). */
+export function interactionSource(data: DataSourceConfig): InteractionSource {
+  if (!data.path) {
+    if (data.format !== 'recbole') throw new ConfigError(`--format ${data.format} needs --data <file>`);
+    return { ...ml100kSource(), ...(data.minRating !== undefined ? { minRating: data.minRating } : {}) };
+  }
+  const path = resolve(data.path);
+  const minRating = data.minRating !== undefined ? { minRating: data.minRating } : {};
+  if (data.format !== 'delimited') return { format: data.format, path, ...minRating };
+  const [user, item, rating, timestamp] = data.columns ?? [];
+  if (!data.delimiter || user === undefined || item === undefined) {
+    throw new ConfigError('--format delimited needs --delimiter and --columns user,item[,rating[,timestamp]]');
+  }
+  return {
+    format: 'delimited', path, delimiter: data.delimiter, header: data.header ?? false, user, item,
+    ...(rating !== undefined ? { rating } : {}), ...(timestamp !== undefined ? { timestamp } : {}), ...minRating,
+  };
+}
+
+const loaded = new Map<string, Interactions>();
+function loadOnce(data: DataSourceConfig): Interactions {
+  const key = JSON.stringify(data);
+  if (!loaded.has(key)) loaded.set(key, loadInteractions(interactionSource(data)));
+  return loaded.get(key)!;
+}
+
+const bprMf: TaskEntry = {
+  name: 'recsys/bpr-mf',
+  summary: 'federated BPR matrix factorisation: a user\'s embedding stays on the device, item rows federate sparsely',
+  headlineMetrics: ['recall@20', 'ndcg@20'],
+  async create(config) {
+    const task = BprMfTask.fromInteractions(loadOnce(config.data), { ...config.taskOptions, seed: config.seed });
+    return { task, environment: {} };
+  },
+  async baselines(config, progress) {
+    const task = BprMfTask.fromInteractions(loadOnce(config.data), { ...config.taskOptions, seed: config.seed });
+    const trainer = new CentralizedBprTrainer(task.split, { seed: config.seed, dim: task.options.dim });
+    progress.start(trainer.options.epochs, 'centralized BPR-MF');
+    const model = await trainer.train((p) => progress.tick(`loss ${p.loss.toFixed(4)}, ${Math.round(p.triplesPerSecond)} triples/s`));
+    return {
+      'centralized BPR-MF': evaluateRanking(task.split, model.scoreUser),
+      popularity: evaluateRanking(task.split, new Popularity(task.split).scoreUser),
+    };
+  },
+};
+
+const registry = new Map<string, TaskEntry>([[bprMf.name, bprMf]]);
+
+export function taskNames(): string[] {
+  return [...registry.keys()];
+}
+
+export function findTask(name: string): TaskEntry {
+  const entry = registry.get(name);
+  if (!entry) throw new ConfigError(`unknown task "${name}" (tasks: ${taskNames().join(', ')})`);
+  return entry;
+}

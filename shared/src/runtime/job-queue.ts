@@ -2,9 +2,42 @@
 // flows). The coordinator adds a flow per cloud round and waits for its children until a deadline; edge
 // workers process the children on their region's queue. Failed children are retried with exponential
 // backoff; a child that exhausts its attempts does not block its parent (BullMQ's ignoreDependencyOnFailure).
-// In memory for the embedded default; BullMQ on Redis in the distributed runtime.
+// In memory for the embedded default; BullMQ on Redis in the distributed runtime. Both pass
+// shared/src/testing/job-queue-contract.ts.
 
+import { isDeepStrictEqual } from 'node:util';
+import { FlowProducer, Job as BullJob, Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ConfigError } from '../errors.js';
+import { DEFAULT_REDIS_URL } from './blob-store.js';
+
+/** Plain JSON (ids, blob keys, small numbers), never tensors: it is stored in Redis as JSON. */
 export type JobData = Record<string, unknown>;
+
+/** Job data or a result larger than this is refused: tensors belong in the blob store. */
+export const MAX_JOB_DATA_BYTES = 64 * 1024;
+
+/**
+ * Refuses what the two implementations would treat differently: values JSON does not carry unchanged
+ * (typed arrays, Dates, undefined, NaN) and payloads too large for a control-plane message.
+ */
+export function checkJobData(data: unknown, what: string): void {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(data);
+  } catch (error) {
+    throw new ConfigError(`${what} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (json === undefined || typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new ConfigError(`${what} must be a JSON object, got ${json}`);
+  }
+  if (json.length > MAX_JOB_DATA_BYTES) {
+    throw new ConfigError(`${what} is ${json.length} bytes of JSON, more than ${MAX_JOB_DATA_BYTES}: put large values in the blob store`);
+  }
+  if (!isDeepStrictEqual(JSON.parse(json), data)) {
+    throw new ConfigError(`${what} does not survive JSON unchanged (typed arrays, dates, undefined or non-finite numbers?): ${json.slice(0, 200)}`);
+  }
+}
 
 export interface JobSpec {
   readonly queue: string;
@@ -70,6 +103,7 @@ export class InMemoryJobQueue implements JobQueue {
   private readonly timers = new Set<NodeJS.Timeout>();
 
   async addFlow(parent: JobSpec, children: readonly JobSpec[]): Promise<string> {
+    for (const spec of [parent, ...children]) checkJobData(spec.data, `data of job ${spec.name} on ${spec.queue}`);
     const parentJob = this.createJob(parent, undefined);
     for (const child of children) this.enqueue(this.createJob(child, parentJob.id));
     return parentJob.id;
@@ -127,7 +161,9 @@ export class InMemoryJobQueue implements JobQueue {
     worker.busy = true;
     job.state = 'active';
     try {
-      job.result = await worker.processor(job);
+      const result = await worker.processor(job);
+      checkJobData(result, `result of job ${job.name} on ${job.queue}`);
+      job.result = result;
       job.state = 'completed';
     } catch (error) {
       job.error = error instanceof Error ? error.message : String(error);
@@ -191,4 +227,201 @@ class MemoryWorker implements QueueWorker {
     this.closed = true;
     this.owner.removeWorker(this);
   }
+}
+
+export interface BullMqJobQueueOptions {
+  /** Where Redis listens (default redis://127.0.0.1:6379). */
+  readonly url?: string;
+  /** BullMQ's key prefix (default `strata`): deployments, and tests, sharing one Redis keep apart by it. */
+  readonly prefix?: string;
+  /**
+   * How long a worker's hold on a job lasts without renewal (default 30 s; renewed every half of it while the
+   * job runs). A worker that dies is noticed within about lockDurationMs + stalledIntervalMs, and its job
+   * goes back to the queue for another worker; a worker whose event loop is blocked for longer than this
+   * loses its job the same way.
+   */
+  readonly lockDurationMs?: number;
+  /** How often each worker looks for jobs whose lock expired (default 15 s). */
+  readonly stalledIntervalMs?: number;
+  /** Times a job may stall (its worker died) and be restarted before it fails for good (default 1). */
+  readonly maxStalledCount?: number;
+  /** How often waitForFlow reads its children's states (default 100 ms). */
+  readonly pollIntervalMs?: number;
+  /** How long finished jobs stay readable (default one day): a restarted coordinator can still collect them. */
+  readonly keepFinishedSeconds?: number;
+  /** Where worker errors go (lost Redis connection, lock lost); default: process warnings. */
+  readonly onError?: (error: Error, queue: string) => void;
+}
+
+/** A BullMQ worker; `close(true)` stops at once, leaving its job to be recovered as if the process died. */
+export interface BullMqQueueWorker extends QueueWorker {
+  close(force?: boolean): Promise<void>;
+}
+
+/**
+ * Jobs and flows on Redis with BullMQ. Parent ids are `<queue>:<job id>` (BullMQ ids are per queue and queue
+ * names cannot contain ':'), so any process holding an id can wait for the flow: a restarted coordinator
+ * resumes waiting for the round it had started.
+ */
+export class BullMqJobQueue implements JobQueue {
+  private readonly url: string;
+  private readonly prefix: string;
+  private readonly settings: Required<Omit<BullMqJobQueueOptions, 'url' | 'prefix' | 'onError'>>;
+  private readonly onError: (error: Error, queue: string) => void;
+  /** One connection for producing and reading (workers open their own, as their fetches block). */
+  private readonly redis: Redis;
+  private readonly flows: FlowProducer;
+  private readonly queues = new Map<string, Queue>();
+  private readonly workers = new Set<Worker>();
+  private readonly waits = new Set<() => void>();
+  private closing: Promise<void> | undefined;
+
+  constructor(options: BullMqJobQueueOptions = {}) {
+    this.url = options.url ?? DEFAULT_REDIS_URL;
+    this.prefix = options.prefix ?? 'strata';
+    this.settings = {
+      lockDurationMs: options.lockDurationMs ?? 30_000,
+      stalledIntervalMs: options.stalledIntervalMs ?? 15_000,
+      maxStalledCount: options.maxStalledCount ?? 1,
+      pollIntervalMs: options.pollIntervalMs ?? 100,
+      keepFinishedSeconds: options.keepFinishedSeconds ?? 24 * 3600,
+    };
+    for (const [key, value] of Object.entries(this.settings)) {
+      const least = key === 'maxStalledCount' ? 0 : 1;
+      if (!Number.isSafeInteger(value) || value < least) throw new ConfigError(`BullMqJobQueue option ${key} must be an integer >= ${least}, got ${value}`);
+    }
+    if (this.prefix.length === 0 || this.prefix.endsWith(':')) {
+      throw new ConfigError(`BullMqJobQueue prefix must be non-empty and not end with ':', got '${this.prefix}'`);
+    }
+    this.onError = options.onError ?? ((error, queue) => process.emitWarning(`BullMQ worker on queue ${queue}: ${error.message}`));
+    // BullMQ's blocking and retrying commands need ioredis to keep retrying rather than fail a command.
+    this.redis = new Redis(this.url, { maxRetriesPerRequest: null });
+    this.flows = new FlowProducer({ connection: this.redis, prefix: this.prefix });
+  }
+
+  async addFlow(parent: JobSpec, children: readonly JobSpec[]): Promise<string> {
+    for (const spec of [parent, ...children]) {
+      checkQueueName(spec.queue);
+      checkJobData(spec.data, `data of job ${spec.name} on ${spec.queue}`);
+    }
+    const keep = { age: this.settings.keepFinishedSeconds };
+    const node = await this.flows.add({
+      name: parent.name,
+      queueName: parent.queue,
+      data: parent.data,
+      opts: { removeOnComplete: keep, removeOnFail: keep },
+      children: children.map((child) => ({
+        name: child.name,
+        queueName: child.queue,
+        data: child.data,
+        opts: {
+          attempts: child.attempts ?? 3,
+          backoff: { type: 'exponential', delay: child.backoffMs ?? 200 },
+          // A child that fails for good is set aside: its parent neither fails nor waits for it.
+          ignoreDependencyOnFailure: true,
+          removeOnComplete: keep,
+          removeOnFail: keep,
+        },
+      })),
+    });
+    return `${parent.queue}:${node.job.id}`;
+  }
+
+  async waitForFlow(parentId: string, deadline: number): Promise<ChildOutcome[]> {
+    for (;;) {
+      const outcomes = await this.outcomes(parentId);
+      const left = deadline - Date.now();
+      if (left <= 0 || outcomes.every((o) => o.state !== 'pending') || this.closing) return outcomes;
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          this.waits.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.min(this.settings.pollIntervalMs, left));
+        this.waits.add(wake);
+      });
+    }
+  }
+
+  process(queue: string, processor: JobProcessor): BullMqQueueWorker {
+    checkQueueName(queue);
+    const worker = new Worker(
+      queue,
+      async (job: BullJob) => {
+        // attemptsStarted counts a start that a dead worker never finished, so a recovered job says so.
+        const result = await processor({
+          id: String(job.id), queue, name: job.name, data: job.data as JobData, attempt: Math.max(1, job.attemptsStarted),
+        });
+        checkJobData(result, `result of job ${job.name} on ${queue}`);
+        return result;
+      },
+      {
+        connection: { url: this.url, maxRetriesPerRequest: null },
+        prefix: this.prefix,
+        concurrency: 1,
+        lockDuration: this.settings.lockDurationMs,
+        stalledInterval: this.settings.stalledIntervalMs,
+        maxStalledCount: this.settings.maxStalledCount,
+      },
+    );
+    worker.on('error', (error) => this.onError(error, queue));
+    this.workers.add(worker);
+    return {
+      close: async (force = false) => {
+        this.workers.delete(worker);
+        await worker.close(force);
+      },
+    };
+  }
+
+  /** Closes workers (each finishing its current job), then the producer and its connection. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const wake of [...this.waits]) wake();
+      await Promise.all([...this.workers].map((worker) => worker.close()));
+      this.workers.clear();
+      await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+      await this.flows.close();
+      if (this.redis.status !== 'end') await this.redis.quit();
+    })();
+    return this.closing;
+  }
+
+  private queue(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.redis, prefix: this.prefix });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** Each child of the parent with its state now; [] for an unknown parent. */
+  private async outcomes(parentId: string): Promise<ChildOutcome[]> {
+    const split = parentId.indexOf(':');
+    if (split <= 0) return [];
+    const parent = await BullJob.fromId(this.queue(parentId.slice(0, split)), parentId.slice(split + 1));
+    if (!parent) return [];
+    const { processed = {}, unprocessed = [], ignored = {}, failed = [] } = await parent.getDependencies();
+    const keys = [...Object.keys(processed), ...unprocessed, ...Object.keys(ignored), ...failed];
+    const outcomes = await Promise.all(keys.map((key) => this.childOutcome(key)));
+    return outcomes.filter((o): o is ChildOutcome => o !== undefined);
+  }
+
+  private async childOutcome(key: string): Promise<ChildOutcome | undefined> {
+    // A dependency key is `<prefix>:<queue>:<id>`, and neither queue names nor ids contain ':'.
+    const [queueName, id] = key.slice(this.prefix.length + 1).split(':');
+    const job = await BullJob.fromId(this.queue(queueName), id);
+    if (!job) return undefined; // removed after keepFinishedSeconds
+    const state = await job.getState();
+    const base = { name: job.name, queue: queueName, data: job.data as JobData };
+    if (state === 'completed') return { ...base, state, result: job.returnvalue as JobData };
+    if (state === 'failed') return { ...base, state, error: job.failedReason };
+    return { ...base, state: 'pending' };
+  }
+}
+
+function checkQueueName(queue: string): void {
+  if (queue.length === 0 || queue.includes(':')) throw new ConfigError(`queue name must be non-empty and free of ':', got '${queue}'`);
 }

@@ -2,7 +2,8 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { JobQueue } from '../runtime/job-queue.js';
+import { ConfigError } from '../errors.js';
+import type { JobData, JobQueue } from '../runtime/job-queue.js';
 
 export function describeJobQueueContract(name: string, create: () => Promise<JobQueue>): void {
   describe(`JobQueue contract: ${name}`, () => {
@@ -88,6 +89,21 @@ export function describeJobQueueContract(name: string, create: () => Promise<Job
       q.process(region, async (job) => ({ v: job.data.v }));
       const [outcome] = await q.waitForFlow(id, Date.now() + 10_000);
       assert.equal(outcome.result?.v, 7);
+    });
+
+    test('job data and results that JSON would change are refused: tensors go to the blob store', async () => {
+      const q = await make();
+      const [region, parent] = [unique('strict'), unique('cloud')];
+      for (const data of [{ weights: new Float32Array(2) }, { at: new Date(0) }, { loss: Number.NaN }, { big: 'x'.repeat(70_000) }]) {
+        await assert.rejects(q.addFlow({ queue: parent, name: 'cloud-round', data: {} }, [{ queue: region, name: 'edge-round', data }]), ConfigError);
+      }
+      q.process(region, async () => ({ update: new Float32Array(1) }) as unknown as JobData);
+      const id = await q.addFlow({ queue: parent, name: 'cloud-round', data: {} }, [
+        { queue: region, name: 'edge-round', data: {}, attempts: 1 },
+      ]);
+      const [outcome] = await q.waitForFlow(id, Date.now() + 10_000);
+      assert.equal(outcome.state, 'failed');
+      assert.match(outcome.error ?? '', /does not survive JSON unchanged/);
     });
   });
 }

@@ -18,4 +18,5 @@ export * from './observability/logger.js';
 export * from './protocol/compression.js';
 export * from './protocol/gather-quorum.js';
 export * from './protocol/round-jobs.js';
+export * from './runtime/transport-socket-io.js';
 export * from './protocol/round-messages.js';

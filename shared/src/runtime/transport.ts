@@ -1,8 +1,10 @@
 // The data-plane link between tiers (edge <-> devices): request/response of encoded Envelope frames, with a
 // timeout on every request and byte counters. Two implementations fit this interface: the in-process network
-// below (the embedded default) and socket.io (the distributed runtime).
+// below (the embedded default) and socket.io (transport-socket-io.ts, the distributed runtime); both pass
+// shared/src/testing/transport-contract.ts. A failed request is not retried here: retrying is the caller's
+// decision (a round has a deadline and a quorum, and a resent model costs bandwidth).
 
-import { RoundTimeoutError, StrataError } from '../errors.js';
+import { ConfigError, RoundTimeoutError, StrataError } from '../errors.js';
 
 export type NodeRole = 'device' | 'edge' | 'coordinator';
 
@@ -12,14 +14,17 @@ export interface PeerInfo {
   readonly region?: string;
 }
 
-/** Answers one request frame with one reply frame. Throwing sends an error reply. */
+/** Answers one request frame with one reply frame. Throwing sends an error reply (a PeerRequestError). */
 export type RequestHandler = (frame: Uint8Array) => Promise<Uint8Array>;
 
 /** The server's view of one connected peer. */
 export interface PeerConnection {
   readonly info: PeerInfo;
   readonly connected: boolean;
-  /** Sends `frame` and resolves with the reply; rejects with RoundTimeoutError after `timeoutMs`. */
+  /**
+   * Sends `frame` and resolves with the reply; rejects with RoundTimeoutError after `timeoutMs`, with
+   * PeerDisconnectedError when the peer goes away first, with PeerRequestError when its handler failed.
+   */
   request(frame: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
 }
 
@@ -57,6 +62,26 @@ export class PeerDisconnectedError extends StrataError {
   }
 }
 
+/** The peer's handler failed; `remoteCode` is the StrataError code it threw, if it threw one. */
+export class PeerRequestError extends StrataError {
+  constructor(readonly nodeId: string, readonly remoteCode: string | undefined, remoteMessage: string, options?: { cause?: unknown }) {
+    super('STRATA_ERR_PEER_REQUEST', `peer ${nodeId} failed the request: ${remoteMessage}`, options);
+  }
+}
+
+/** No connection could be made (nobody listening, network error, or the server refused the handshake). */
+export class ConnectError extends StrataError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STRATA_ERR_CONNECT', message, options);
+  }
+}
+
+/** The error for a request timeout that is not a positive number, shared so that every implementation refuses the same values. */
+export function invalidTimeout(timeoutMs: number): ConfigError | undefined {
+  if (Number.isFinite(timeoutMs) && timeoutMs > 0) return undefined;
+  return new ConfigError(`request timeoutMs must be a positive number, got ${timeoutMs}`);
+}
+
 /**
  * The embedded transport: servers and clients in one process, frames passed by reference (never mutated by
  * either side) and counted as if they had crossed a wire.
@@ -73,7 +98,7 @@ export class InProcessNetwork implements TransportClient {
 
   async connect(address: string, info: PeerInfo, handler: RequestHandler): Promise<ClientConnection> {
     const server = this.servers.get(address);
-    if (!server) throw new StrataError('STRATA_ERR_CONNECT', `no server listening at ${address}`);
+    if (!server) throw new ConnectError(`no server listening at ${address}`);
     return server.accept(info, handler);
   }
 }
@@ -89,6 +114,8 @@ class InProcessPeer implements PeerConnection, ClientConnection {
   ) {}
 
   request(frame: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    const invalid = invalidTimeout(timeoutMs);
+    if (invalid) return Promise.reject(invalid);
     if (!this.connected) return Promise.reject(new PeerDisconnectedError(this.info.nodeId));
     this.server.counters.bytesDown += frame.byteLength;
     return new Promise<Uint8Array>((resolve, reject) => {
@@ -102,9 +129,10 @@ class InProcessPeer implements PeerConnection, ClientConnection {
         timeoutMs,
       );
       this.inFlight.add(fail);
-      // Answer on a later tick, as a real link would: the caller never runs inside the peer's handler.
+      // Answer on a later tick, as a real link would: the caller never runs inside the peer's handler, and a
+      // handler that throws synchronously becomes an error reply like any other.
       setImmediate(() => {
-        this.handler(frame).then(
+        Promise.resolve().then(() => this.handler(frame)).then(
           (reply) => {
             if (!this.inFlight.has(fail)) return; // timed out or disconnected: the late reply is dropped
             clearTimeout(timer);
@@ -112,7 +140,7 @@ class InProcessPeer implements PeerConnection, ClientConnection {
             this.server.counters.bytesUp += reply.byteLength;
             resolve(reply);
           },
-          (error: unknown) => fail(error instanceof Error ? error : new Error(String(error))),
+          (error: unknown) => fail(peerRequestError(this.info.nodeId, error)),
         );
       });
     });
@@ -168,6 +196,12 @@ export class InProcessServer implements TransportServer {
     for (const peer of [...this.connected.values()]) await peer.close();
     this.onClose();
   }
+}
+
+/** The error a failed handler becomes at the requesting end. */
+export function peerRequestError(nodeId: string, error: unknown): PeerRequestError {
+  const code = error instanceof StrataError ? error.code : undefined;
+  return new PeerRequestError(nodeId, code, error instanceof Error ? error.message : String(error), { cause: error });
 }
 
 /** Orders node ids naturally (device-2 before device-10). */

@@ -4,3 +4,4 @@ export * from './blob-store-contract.js';
 export * from './redis-test-support.js';
 export * from './seeded-bytes.js';
 export * from './wait-for.js';
+export * from './transport-contract.js';

@@ -43,27 +43,21 @@ function medianSeconds(run: () => void): number {
 const MB = 1e6;
 const random = new SeededRandom(20260101);
 
-function denseUpdates(): ModelUpdate[] {
-  return Array.from({ length: updateCount }, (_, k) => {
-    const values = new Float32Array(params);
-    for (let i = 0; i < params; i++) values[i] = random.next() - 0.5;
-    return { delta: new Map([['weights', dense([params], values)]]), weight: 10 + k, metrics: { loss: 1 } };
-  });
+function randomValues(n: number): Float32Array {
+  const values = new Float32Array(n);
+  for (let i = 0; i < n; i++) values[i] = random.next() - 0.5;
+  return values;
 }
 
-function sparseUpdates(): ModelUpdate[] {
+/** Each update touches a random `rowFraction` of the table's rows, with a row weight for each. */
+function sparseTable(): SparseRows {
   const rowsPerUpdate = Math.round(tableRows * rowFraction);
-  return Array.from({ length: updateCount }, (_, k) => {
-    const all = new Uint32Array(tableRows);
-    for (let r = 0; r < tableRows; r++) all[r] = r;
-    const rows = random.shuffle(all).slice(0, rowsPerUpdate).sort();
-    const values = new Float32Array(rowsPerUpdate * rowWidth);
-    for (let i = 0; i < values.length; i++) values[i] = random.next() - 0.5;
-    const rowWeights = new Float32Array(rowsPerUpdate);
-    for (let i = 0; i < rowsPerUpdate; i++) rowWeights[i] = 1 + random.int(20);
-    const table: SparseRows = { kind: 'sparse', shape: [tableRows, rowWidth], rows, values, rowWeights };
-    return { delta: new Map([['items', table]]), weight: 10 + k, metrics: {} };
-  });
+  const all = new Uint32Array(tableRows);
+  for (let r = 0; r < tableRows; r++) all[r] = r;
+  const rows = random.shuffle(all).slice(0, rowsPerUpdate).sort();
+  const rowWeights = new Float32Array(rowsPerUpdate);
+  for (let i = 0; i < rowsPerUpdate; i++) rowWeights[i] = 1 + random.int(20);
+  return { kind: 'sparse', shape: [tableRows, rowWidth], rows, values: randomValues(rowsPerUpdate * rowWidth), rowWeights };
 }
 
 /** What "naive" means here: one pass over the accumulator per update, then one to scale. */
@@ -80,9 +74,11 @@ function naiveWeightedMean(inputs: readonly Float32Array[], weights: readonly nu
 }
 
 const fedAvg = new FedAvg();
-const updates = denseUpdates();
-const inputs = updates.map((u) => (u.delta.get('weights') as { values: Float32Array }).values);
-const weights = updates.map((u) => u.weight);
+const inputs = Array.from({ length: updateCount }, () => randomValues(params));
+const weights = inputs.map((_, k) => 10 + k);
+const updates: ModelUpdate[] = inputs.map((values, k) => ({
+  delta: new Map([['weights', dense([params], values)]]), weight: weights[k], metrics: { loss: 1 },
+}));
 const denseBytes = updateCount * params * 4;
 const copyTarget = new Float32Array(params);
 
@@ -92,12 +88,10 @@ const copySeconds = medianSeconds(() => {
 const fedAvgSeconds = medianSeconds(() => fedAvg.aggregate(updates));
 const naiveSeconds = medianSeconds(() => naiveWeightedMean(inputs, weights));
 
-const sparse = sparseUpdates();
+const tables = Array.from({ length: updateCount }, sparseTable);
+const sparse: ModelUpdate[] = tables.map((table, k) => ({ delta: new Map([['items', table]]), weight: 10 + k, metrics: {} }));
 let sparseBytes = 0;
-for (const u of sparse) {
-  const t = u.delta.get('items') as SparseRows;
-  sparseBytes += t.values.byteLength + t.rows.byteLength + (t.rowWeights?.byteLength ?? 0);
-}
+for (const t of tables) sparseBytes += t.values.byteLength + t.rows.byteLength + (t.rowWeights?.byteLength ?? 0);
 const sparseSeconds = medianSeconds(() => fedAvg.aggregate(sparse));
 
 const rate = (bytes: number, seconds: number): string => `${(bytes / MB / seconds).toFixed(0)} MB/s`;

@@ -412,9 +412,11 @@ export class BullMqJobQueue implements JobQueue {
   private async childOutcome(key: string): Promise<ChildOutcome | undefined> {
     // A dependency key is `<prefix>:<queue>:<id>`, and neither queue names nor ids contain ':'.
     const [queueName, id] = key.slice(this.prefix.length + 1).split(':');
+    // The state first: a job read after it was seen completed carries its result (read the other way
+    // round, a job finishing in between would be reported completed without one).
+    const state = await this.queue(queueName).getJobState(id);
     const job = await BullJob.fromId(this.queue(queueName), id);
     if (!job) return undefined; // removed after keepFinishedSeconds
-    const state = await job.getState();
     const base = { name: job.name, queue: queueName, data: job.data as JobData };
     if (state === 'completed') return { ...base, state, result: job.returnvalue as JobData };
     if (state === 'failed') return { ...base, state, error: job.failedReason };

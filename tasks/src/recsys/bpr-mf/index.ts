@@ -1,0 +1,13 @@
+// BPR matrix factorisation: the training kernel, the centralized trainer, and the federated task.
+export { allocateRowState, BprKernel, BPR_OPTIMIZERS, softplusNeg } from './bpr-kernel.js';
+export type { BprOptimizer, BprHyperparameters, BprTables } from './bpr-kernel.js';
+export { BprMfModel, scoreItems } from './bpr-mf-model.js';
+export { CentralizedBprTrainer } from './centralized-trainer.js';
+export type { BprEpochProgress } from './centralized-trainer.js';
+export { DEFAULT_CENTRALIZED_BPR_OPTIONS, resolveCentralizedOptions } from './centralized-options.js';
+export type { CentralizedBprOptions } from './centralized-options.js';
+export { UserItemIndex } from './user-item-index.js';
+export { BprMfTask } from './bpr-mf-task.js';
+export { BprMfDevice, ITEM_BIAS, ITEM_EMBEDDING, BPR_MF_LOCAL_OPTIONS } from './bpr-mf-device.js';
+export { DEFAULT_BPR_MF_TASK_OPTIONS, resolveBprMfTaskOptions } from './bpr-mf-task-options.js';
+export type { BprMfTaskOptions } from './bpr-mf-task-options.js';

@@ -3,9 +3,9 @@
 // server optimizer, and evaluates the global model (centrally when the task can, else on the devices).
 
 import {
-  CLOUD_QUEUE, StrataError, decodeModelBlob, decodeUpdateReply, encodeModelBlob, modelBlobKey,
+  CLOUD_QUEUE, StrataError, systemClock, decodeModelBlob, decodeUpdateReply, encodeModelBlob, modelBlobKey,
   regionQueue, validateUpdate, InvalidUpdateError,
-  type BlobStore, type ChildOutcome, type EdgeEvaluateResult, type EdgeParticipation, type EdgeRoundJob,
+  type BlobStore, type ChildOutcome, type Clock, type EdgeEvaluateResult, type EdgeParticipation, type EdgeRoundJob,
   type EdgeRoundResult, type FederatedTask, type HierFavgSchedule, type JobQueue, type Logger, type ModelParams,
   type ModelUpdate, type Strategy,
 } from '@strata/shared';
@@ -21,6 +21,8 @@ export interface CoordinatorOptions {
   readonly taskOptions: Record<string, number>;
   readonly seed: number;
   readonly logger: Logger;
+  /** Times the round deadline (default: the system clock; the simulator passes a virtual one). */
+  readonly clock?: Clock;
   /** Largest edge update blob accepted. */
   readonly maxUpdateBytes?: number;
 }
@@ -164,7 +166,7 @@ export class Coordinator {
       { queue: CLOUD_QUEUE, name: kind === 'edge-round' ? 'cloud-round' : 'cloud-evaluate', data: { roundId, round } },
       regions.map((region) => ({ queue: regionQueue(region), name: kind, data: { ...job } })),
     );
-    return queue.waitForFlow(parentId, Date.now() + schedule.roundDeadlineSeconds * 1000);
+    return queue.waitForFlow(parentId, (this.options.clock ?? systemClock).now() + schedule.roundDeadlineSeconds * 1000);
   }
 
   private async publish(): Promise<void> {

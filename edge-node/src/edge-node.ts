@@ -7,7 +7,7 @@ import {
   CumulativeDelta, SeededRandom, cloneModel, edgeUpdateBlobKey, gatherQuorum, quorumSize, regionQueue,
   selectDevices, decodeModelBlob, encodeRoundRequest, decodeUpdateReply, UpdateEncoder, validateUpdate,
   InvalidUpdateError, StrataError,
-  type BlobStore, type Compression, type EdgeEvaluateResult, type EdgeParticipation, type EdgeRoundJob,
+  type BlobStore, type Clock, type Compression, type EdgeEvaluateResult, type EdgeParticipation, type EdgeRoundJob,
   type EdgeRoundResult, type Job, type JobData, type JobQueue, type Logger, type ModelParams, type ModelUpdate,
   type PeerConnection, type QueueWorker, type Strategy, type TransportServer,
 } from '@strata/shared';
@@ -25,6 +25,8 @@ export interface EdgeNodeOptions {
   readonly logger: Logger;
   /** Largest update frame accepted from a device. */
   readonly maxUpdateBytes?: number;
+  /** Times the edge deadlines (default: the system clock; the simulator passes a virtual one). */
+  readonly clock?: Clock;
   /** Called when a device's answer is rejected (the reason is counted in the job result too). */
   readonly onReject?: (reason: string, deviceId: string) => void;
 }
@@ -113,7 +115,7 @@ export class EdgeNode {
   ): Promise<ModelUpdate[]> {
     const deadlineMs = deadlineSeconds * 1000;
     const gathered = await gatherQuorum(
-      devices.map((d) => d.request(frame, deadlineMs)), quorumSize(devices.length, quorum), deadlineMs,
+      devices.map((d) => d.request(frame, deadlineMs)), quorumSize(devices.length, quorum), deadlineMs, this.options.clock,
     );
     participation.selected += devices.length;
     participation.bytesDown += frame.byteLength * devices.length;

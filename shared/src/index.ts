@@ -10,6 +10,7 @@ export * from './run/run-record.js';
 export * from './config/parse-config.js';
 export * from './fl/hierfavg-schedule.js';
 export * from './fl/device-selection.js';
+export * from './runtime/clock.js';
 export * from './runtime/transport.js';
 export * from './runtime/blob-store.js';
 export * from './runtime/job-queue.js';

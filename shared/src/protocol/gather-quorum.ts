@@ -1,5 +1,7 @@
 // Waits for answers from selected devices: resolves once `needed` of them have answered, all have settled,
-// or the deadline passes. Answers that arrive later are stragglers: the caller counts them as dropped.
+// or the deadline passes (on `clock`). Answers that arrive later are stragglers: the caller counts them as dropped.
+
+import { systemClock, type Clock } from '../runtime/clock.js';
 
 export interface Gathered<T> {
   /** Successful answers by the index of their request, in request order. */
@@ -10,7 +12,9 @@ export interface Gathered<T> {
   readonly late: number;
 }
 
-export function gatherQuorum<T>(requests: readonly Promise<T>[], needed: number, deadlineMs: number): Promise<Gathered<T>> {
+export function gatherQuorum<T>(
+  requests: readonly Promise<T>[], needed: number, deadlineMs: number, clock: Clock = systemClock,
+): Promise<Gathered<T>> {
   return new Promise((resolve) => {
     const answers: { index: number; value: T }[] = [];
     const failed: { index: number; error: Error }[] = [];
@@ -18,11 +22,11 @@ export function gatherQuorum<T>(requests: readonly Promise<T>[], needed: number,
     const close = (): void => {
       if (!open) return;
       open = false;
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       answers.sort((a, b) => a.index - b.index);
       resolve({ answers, failed, late: requests.length - answers.length - failed.length });
     };
-    const timer = setTimeout(close, Math.max(0, deadlineMs));
+    const timer = clock.setTimeout(close, Math.max(0, deadlineMs));
     if (requests.length === 0) close();
     requests.forEach((request, index) => {
       request.then(

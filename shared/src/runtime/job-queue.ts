@@ -9,6 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { FlowProducer, Job as BullJob, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ConfigError } from '../errors.js';
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { DEFAULT_REDIS_URL } from './blob-store.js';
 
 /** Plain JSON (ids, blob keys, small numbers), never tensors: it is stored in Redis as JSON. */
@@ -100,7 +101,10 @@ export class InMemoryJobQueue implements JobQueue {
   private readonly waiting = new Map<string, MemoryJob[]>();
   private readonly workers = new Map<string, Set<MemoryWorker>>();
   private readonly flowWatchers = new Map<string, Set<() => void>>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<TimerHandle>();
+
+  /** `clock` times deadlines and retry backoff (the simulator passes a virtual one). */
+  constructor(private readonly clock: Clock = systemClock) {}
 
   async addFlow(parent: JobSpec, children: readonly JobSpec[]): Promise<string> {
     for (const spec of [parent, ...children]) checkJobData(spec.data, `data of job ${spec.name} on ${spec.queue}`);
@@ -112,14 +116,14 @@ export class InMemoryJobQueue implements JobQueue {
   waitForFlow(parentId: string, deadline: number): Promise<ChildOutcome[]> {
     return new Promise((resolve) => {
       const finish = (): void => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         this.flowWatchers.get(parentId)?.delete(check);
         resolve(this.outcomes(parentId));
       };
       const check = (): void => {
         if (this.outcomes(parentId).every((c) => c.state !== 'pending')) finish();
       };
-      const timer = setTimeout(finish, Math.max(0, deadline - Date.now()));
+      const timer = this.clock.setTimeout(finish, Math.max(0, deadline - this.clock.now()));
       if (!this.flowWatchers.has(parentId)) this.flowWatchers.set(parentId, new Set());
       this.flowWatchers.get(parentId)!.add(check);
       check();
@@ -135,7 +139,7 @@ export class InMemoryJobQueue implements JobQueue {
   }
 
   async close(): Promise<void> {
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of this.timers) this.clock.clearTimeout(timer);
     this.timers.clear();
     for (const set of this.workers.values()) for (const w of set) w.closed = true;
     this.workers.clear();
@@ -172,7 +176,7 @@ export class InMemoryJobQueue implements JobQueue {
         const delay = (job.spec.backoffMs ?? 200) * 2 ** (job.attempt - 1);
         const retry: MemoryJob = { ...job, attempt: job.attempt + 1, state: 'waiting' };
         this.jobs.set(job.id, retry);
-        const timer = setTimeout(() => {
+        const timer = this.clock.setTimeout(() => {
           this.timers.delete(timer);
           this.enqueue(retry);
         }, delay);

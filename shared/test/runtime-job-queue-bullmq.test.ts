@@ -67,3 +67,25 @@ test('queue names with a colon and bad options are refused', async () => {
   assert.throws(() => new BullMqJobQueue({ prefix: 'x:' }), /must be non-empty and not end with ':'/);
   assert.throws(() => new BullMqJobQueue({ lockDurationMs: 0 }), /lockDurationMs must be an integer >= 1, got 0/);
 });
+
+test('a parent whose children have settled is completed, so it expires instead of waiting forever', async () => {
+  // A slow poll: the waiter must be woken by the parent's completion, not find out by polling.
+  const q = open({ pollIntervalMs: 60_000 });
+  const [region, cloud] = [unique('region'), unique('cloud')];
+  q.process(region, async () => ({ ok: true }));
+  const id = await q.addFlow({ queue: cloud, name: 'cloud-round', data: {} }, [{ queue: region, name: 'edge-round', data: {} }]);
+  const started = Date.now();
+  const [outcome] = await q.waitForFlow(id, Date.now() + 30_000);
+  assert.equal(outcome.state, 'completed');
+  assert.ok(Date.now() - started < 15_000, 'woken when the parent completed, long before the deadline');
+  const { Queue } = await import('bullmq');
+  const parents = new Queue(cloud, { connection: { url: TEST_REDIS_URL }, prefix });
+  try {
+    const parentState = async (): Promise<string> => parents.getJobState(id.slice(cloud.length + 1));
+    for (let i = 0; i < 200 && (await parentState()) !== 'completed'; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(await parentState(), 'completed');
+    assert.deepEqual(await q.waitForFlow(id, Date.now() + 1000), [outcome], 'a completed flow can still be read');
+  } finally {
+    await parents.close();
+  }
+});

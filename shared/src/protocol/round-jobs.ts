@@ -28,6 +28,12 @@ export interface EdgeRoundJob {
   /** Options for the devices' local training (strategy and task options). */
   options: Record<string, number>;
   seed: number;
+  /**
+   * The cloud round's deadline (epoch ms on the coordinator's clock). BullMQ has no job timeout: an edge
+   * that takes the job later (a retry, a replica after a crash) skips it once this has passed, and bounds
+   * its edge iterations by it. Absent: no deadline beyond each iteration's own.
+   */
+  deadline?: number;
 }
 
 /** Participation counters of one edge over one job. */

@@ -75,7 +75,7 @@ export interface QueueWorker {
 }
 
 export interface JobQueue {
-  /** Adds a parent job (stored, not processed) with children; returns the parent's id. */
+  /** Adds a parent job (never handed to `process` workers) with children; returns the parent's id. */
   addFlow(parent: JobSpec, children: readonly JobSpec[]): Promise<string>;
   /**
    * Resolves when every child of `parentId` has completed or failed for good, or at `deadline` (epoch ms),
@@ -266,6 +266,11 @@ export interface BullMqQueueWorker extends QueueWorker {
  * Jobs and flows on Redis with BullMQ. Parent ids are `<queue>:<job id>` (BullMQ ids are per queue and queue
  * names cannot contain ':'), so any process holding an id can wait for the flow: a restarted coordinator
  * resumes waiting for the round it had started.
+ *
+ * A BullMQ parent becomes an ordinary waiting job once its children have settled, and would wait forever
+ * (and never expire) if nobody processed it. So the process that adds or waits for flows runs a worker on
+ * each parent queue that completes parents at once: completing one is also the moment to wake the waiters of
+ * its flow, and completed parents (with their children's results) expire after keepFinishedSeconds.
  */
 export class BullMqJobQueue implements JobQueue {
   private readonly url: string;
@@ -277,6 +282,8 @@ export class BullMqJobQueue implements JobQueue {
   private readonly flows: FlowProducer;
   private readonly queues = new Map<string, Queue>();
   private readonly workers = new Set<Worker>();
+  /** The workers completing parents, by parent queue. */
+  private readonly parentWorkers = new Map<string, Worker>();
   private readonly waits = new Set<() => void>();
   private closing: Promise<void> | undefined;
 
@@ -308,6 +315,7 @@ export class BullMqJobQueue implements JobQueue {
       checkQueueName(spec.queue);
       checkJobData(spec.data, `data of job ${spec.name} on ${spec.queue}`);
     }
+    this.completeParents(parent.queue);
     const keep = { age: this.settings.keepFinishedSeconds };
     const node = await this.flows.add({
       name: parent.name,
@@ -332,6 +340,8 @@ export class BullMqJobQueue implements JobQueue {
   }
 
   async waitForFlow(parentId: string, deadline: number): Promise<ChildOutcome[]> {
+    const split = parentId.indexOf(':');
+    if (split > 0 && !this.closing) this.completeParents(parentId.slice(0, split));
     for (;;) {
       const outcomes = await this.outcomes(parentId);
       const left = deadline - Date.now();
@@ -383,13 +393,29 @@ export class BullMqJobQueue implements JobQueue {
   close(): Promise<void> {
     this.closing ??= (async () => {
       for (const wake of [...this.waits]) wake();
-      await Promise.all([...this.workers].map((worker) => worker.close()));
+      await Promise.all([...this.workers, ...this.parentWorkers.values()].map((worker) => worker.close()));
       this.workers.clear();
+      this.parentWorkers.clear();
       await Promise.all([...this.queues.values()].map((queue) => queue.close()));
       await this.flows.close();
       if (this.redis.status !== 'end') await this.redis.quit();
     })();
     return this.closing;
+  }
+
+  /** Starts (once per queue) the worker that completes the parents on `queue` and wakes their waiters. */
+  private completeParents(queue: string): void {
+    if (this.parentWorkers.has(queue)) return;
+    const worker = new Worker(
+      queue,
+      async () => {
+        for (const wake of [...this.waits]) wake();
+        return {};
+      },
+      { connection: { url: this.url, maxRetriesPerRequest: null }, prefix: this.prefix, concurrency: 16 },
+    );
+    worker.on('error', (error) => this.onError(error, queue));
+    this.parentWorkers.set(queue, worker);
   }
 
   private queue(name: string): Queue {

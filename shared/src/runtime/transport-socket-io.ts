@@ -75,7 +75,16 @@ export interface SocketIoServerOptions extends Partial<LinkLimits> {
   readonly sessionGraceMs?: number;
   /** How long a connected websocket has to complete its handshake (default 10 s). */
   readonly connectTimeoutMs?: number;
+  /** Told of each handshake, message or frame the server refuses, so daemons can count them. */
+  readonly onRefusal?: (reason: TransportRefusal, detail: string) => void;
 }
+
+/**
+ * Why the server refused something: `auth` wrong or missing credentials, `handshake` malformed handshake,
+ * `oversized` a websocket message above maxHttpBufferSize or a frame above the link's limits (the peer's
+ * connection is closed for the first), `malformed` a chunk or reply that does not decode.
+ */
+export type TransportRefusal = 'auth' | 'handshake' | 'oversized' | 'malformed';
 
 export interface SocketIoClientOptions extends Partial<LinkLimits> {
   /** The tier's shared secret, or the device's own credential, sent in the handshake. */
@@ -91,6 +100,8 @@ export interface SocketIoClientOptions extends Partial<LinkLimits> {
   /** First delay before reconnecting after a lost connection; it doubles up to `reconnectionDelayMaxMs`. */
   readonly reconnectionDelayMs?: number;
   readonly reconnectionDelayMaxMs?: number;
+  /** Told each time the link is lost or re-established after connect() resolved (a device fails over on it). */
+  readonly onConnectionChange?: (connected: boolean) => void;
 }
 
 /** The handshake refused the credentials (missing, wrong, or rejected by the server's verifier). */
@@ -257,11 +268,11 @@ class ChunkReceiver {
 
   private open(requestId: number, totalBytes: number): void {
     const { maxFrameBytes, maxInFlightBytes, maxPendingRequests } = this.limits;
-    if (totalBytes > maxFrameBytes) throw new WireFormatError(`it declares ${totalBytes} bytes, more than maxFrameBytes ${maxFrameBytes}`);
+    if (totalBytes > maxFrameBytes) throw new LinkLimitError(`it declares ${totalBytes} bytes, more than maxFrameBytes ${maxFrameBytes}`);
     if (this.bytes + totalBytes > maxInFlightBytes) {
-      throw new WireFormatError(`its ${totalBytes} bytes would put ${this.bytes + totalBytes} bytes in flight, more than maxInFlightBytes ${maxInFlightBytes}`);
+      throw new LinkLimitError(`its ${totalBytes} bytes would put ${this.bytes + totalBytes} bytes in flight, more than maxInFlightBytes ${maxInFlightBytes}`);
     }
-    if (this.declared.size >= maxPendingRequests) throw new WireFormatError(`${this.declared.size} transfers are already open (maxPendingRequests ${maxPendingRequests})`);
+    if (this.declared.size >= maxPendingRequests) throw new LinkLimitError(`${this.declared.size} transfers are already open (maxPendingRequests ${maxPendingRequests})`);
     this.declared.set(requestId, totalBytes);
     this.bytes += totalBytes;
   }
@@ -303,6 +314,7 @@ interface ServerLink {
   readonly limits: LinkLimits;
   readonly counters: LinkStats;
   readonly sender: string;
+  readonly refuse: (reason: TransportRefusal, detail: string) => void;
 }
 
 /**
@@ -340,7 +352,9 @@ class SocketIoPeer implements PeerConnection {
       try {
         this.chunks.add(requestId, chunk);
       } catch (error) {
-        this.pending.get(requestId)?.(error as Error);
+        const failure = error as Error;
+        this.link.refuse(failure.cause instanceof LinkLimitError ? 'oversized' : 'malformed', failure.message);
+        this.pending.get(requestId)?.(failure);
       }
     });
   }
@@ -396,6 +410,7 @@ class SocketIoPeer implements PeerConnection {
           try {
             settle(this.readReply(requestId, reply));
           } catch (failure) {
+            if (failure instanceof WireFormatError) this.link.refuse('malformed', failure.message);
             settle(failure as Error);
           }
         });
@@ -468,29 +483,39 @@ export class SocketIoTransportServer implements TransportServer {
     options: SocketIoServerOptions,
     private readonly sessionGraceMs: number,
   ) {
-    this.link = { limits, counters: { bytesDown: 0, bytesUp: 0 }, sender: address };
+    const refuse = (reason: TransportRefusal, detail: string): void => {
+      try {
+        options.onRefusal?.(reason, detail);
+      } catch {
+        // An observer's failure must not become the peer's problem (nor crash the server).
+      }
+    };
+    this.link = { limits, counters: { bytesDown: 0, bytesUp: 0 }, sender: address, refuse };
+    const deny = (
+      next: (error?: Error) => void, code: 'STRATA_ERR_AUTH' | 'STRATA_ERR_HANDSHAKE', message: string,
+    ): void => {
+      refuse(code === 'STRATA_ERR_AUTH' ? 'auth' : 'handshake', message);
+      next(refusal(code, message));
+    };
     // Runs before socket.io reads any event of the connection: no listener exists until it calls next().
     io.use((socket, next) => {
       const parsed = parseHandshake(socket.handshake.auth);
-      if ('problem' in parsed) {
-        next(refusal('STRATA_ERR_HANDSHAKE', `malformed handshake: ${parsed.problem}`));
-        return;
-      }
+      if ('problem' in parsed) return deny(next, 'STRATA_ERR_HANDSHAKE', `malformed handshake: ${parsed.problem}`);
       const credentials = { ...parsed.credentials, remoteAddress: socket.handshake.address };
       const who = credentials.info.nodeId;
       if (options.token !== undefined) {
-        if (credentials.token === undefined) return next(refusal('STRATA_ERR_AUTH', `missing token for ${who}`));
-        if (!sameSecret(credentials.token, options.token)) return next(refusal('STRATA_ERR_AUTH', `invalid token for ${who}`));
+        if (credentials.token === undefined) return deny(next, 'STRATA_ERR_AUTH', `missing token for ${who}`);
+        if (!sameSecret(credentials.token, options.token)) return deny(next, 'STRATA_ERR_AUTH', `invalid token for ${who}`);
       }
       Promise.resolve()
         .then(() => options.verify?.(credentials) ?? true)
         .then(
           (accepted) => {
-            if (!accepted) return next(refusal('STRATA_ERR_AUTH', `credentials of ${who} rejected by the server's verifier`));
+            if (!accepted) return deny(next, 'STRATA_ERR_AUTH', `credentials of ${who} rejected by the server's verifier`);
             socket.data = { info: credentials.info, sessionId: credentials.sessionId };
             next();
           },
-          (error: unknown) => next(refusal('STRATA_ERR_AUTH', `verifier failed for ${who}: ${error instanceof Error ? error.message : String(error)}`)),
+          (error: unknown) => deny(next, 'STRATA_ERR_AUTH', `verifier failed for ${who}: ${error instanceof Error ? error.message : String(error)}`),
         );
     });
     io.on('connection', (socket) => this.onConnection(socket));
@@ -538,7 +563,9 @@ export class SocketIoTransportServer implements TransportServer {
     }
     const session = peer;
     session.attach(socket, info);
-    socket.on('disconnect', () => {
+    socket.on('disconnect', (reason, description) => {
+      // ws closes the connection of a peer whose message exceeds maxHttpBufferSize before buffering it.
+      if (description instanceof RangeError) this.link.refuse('oversized', `${info.nodeId}: ${description.message}`);
       if (!session.owns(socket)) return;
       session.detach();
       this.changed(session, 'disconnect');
@@ -688,6 +715,11 @@ export class SocketIoTransportClient implements TransportClient {
     return new Promise((resolve, reject) => {
       const onConnect = (): void => {
         socket.off('connect_error', onError);
+        const observer = this.options.onConnectionChange;
+        if (observer) {
+          socket.on('disconnect', () => observer(false));
+          socket.on('connect', () => observer(true));
+        }
         resolve(connection);
       };
       const onError = (error: Error & { data?: { code?: unknown }; description?: unknown }): void => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cloneModel, type LocalTrainOptions, type ModelParams, type ModelUpdate, type SparseRows } from '@strata/shared';
+import { cloneModel, FedAvg, type LocalTrainOptions, type ModelParams, type ModelUpdate, type SparseRows } from '@strata/shared';
 import {
   addEvaluationSums, BprMfTask, createRecsysTask, evaluateRanking, ITEM_BIAS, ITEM_EMBEDDING, loadInteractions,
   metricsFromSums, ml100kSource, scoreItems,
@@ -28,11 +28,10 @@ test('a device does not mutate the model and returns only the item rows it touch
   const list = Array.from(rows.rows);
   assert.deepEqual(list, [...list].sort((a, b) => a - b));
   assert.equal(new Set(list).size, list.length);
-  // Every training positive is touched; every other row is a sampled negative, never a positive twice.
-  const positives = new Set(device.trainItems);
-  for (const item of positives) assert.ok(list.includes(item), `positive ${item} missing`);
-  // Touch counts: each positive once per local epoch, plus one negative per positive per epoch.
+  // Row weights count touches: each positive once per local epoch (negatives are never positives), and
+  // one sampled negative per positive per epoch.
   const weights = rows.rowWeights as Float32Array;
+  for (const item of device.trainItems) assert.equal(weights[list.indexOf(item)], 2, `positive ${item}`);
   assert.equal(weights.reduce((a, b) => a + b, 0), 2 * 2 * device.numSamples);
   assert.ok(list.length < 1682);
   assert.equal(rows.values.length, list.length * 64);
@@ -75,36 +74,17 @@ test('task surface: id, devices, init model, options, factory, errors', () => {
   return assert.rejects(task.createDevice(0).train(wrong, { round: 1, localSteps: 1, options: {} }), /needs item_embedding of shape \[1682, 16\], got \[10, 16\]/);
 });
 
-/** The server step of a flat simulation: per-row weighted mean of the deltas, added to the model. */
-function applyPerRowMean(model: ModelParams, updates: readonly ModelUpdate[]): void {
-  for (const [name, tensor] of model) {
-    const width = tensor.shape.length > 1 ? tensor.shape[1] : 1;
-    const sum = new Float64Array(tensor.values.length);
-    const weight = new Float64Array(tensor.shape[0]);
-    for (const update of updates) {
-      const delta = update.delta.get(name) as SparseRows | undefined;
-      if (!delta) continue;
-      delta.rows.forEach((row, k) => {
-        const w = delta.rowWeights ? delta.rowWeights[k] : update.weight;
-        weight[row] += w;
-        for (let c = 0; c < width; c++) sum[row * width + c] += w * delta.values[k * width + c];
-      });
-    }
-    weight.forEach((w, row) => {
-      if (w > 0) for (let c = 0; c < width; c++) tensor.values[row * width + c] += sum[row * width + c] / w;
-    });
-  }
-}
-
 test('flat federated BPR-MF on ml-100k (every user a device, per-row FedAvg): Recall@20 > 0.29 by round 6', async () => {
   const task = BprMfTask.fromInteractions(data);
   const model = task.initModel();
+  // FedAvg over sparse rows: per-row weighted mean of the deltas (row weights = touches), server lr 1.
+  const server = new FedAvg();
   const devices = Array.from({ length: task.numDevices }, (_, i) => task.createDevice(i));
   const curve: number[] = [];
   for (let round = 1; round <= 6; round++) {
     const updates: ModelUpdate[] = [];
     for (const device of devices) updates.push(await device.train(model, trainOptions(task, round)));
-    applyPerRowMean(model, updates);
+    server.apply(model, server.aggregate(updates));
     if (round === 1 || round === 6) {
       const sums = addEvaluationSums(...(await Promise.all(devices.map((d) => d.evaluate(model)))));
       assert.equal(sums.count, 943);

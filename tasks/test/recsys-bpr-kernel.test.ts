@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SeededRandom } from '@strata/shared';
-import { BprKernel, softplusNeg, type BprOptimizer, type BprTables } from '../src/recsys/index.js';
+import { BprKernel, type BprOptimizer, type BprTables } from '../src/recsys/index.js';
 
 const dim = 8;
 const reg = 0.03;
@@ -19,6 +19,11 @@ function makeTables(withBias: boolean, optimizer: BprOptimizer): BprTables {
     itemState: optimizer === 'sgd' ? null : new Float32Array(4),
     biasState: optimizer === 'sgd' || !withBias ? null : new Float32Array(4),
   };
+}
+
+/** -log sigmoid(x), in float64. */
+function softplusNeg(x: number): number {
+  return x > 0 ? Math.log1p(Math.exp(-x)) : -x + Math.log1p(Math.exp(x));
 }
 
 /** The objective of one triple, in float64, as a function of the parameters it touches. */

@@ -1,5 +1,5 @@
 // BPR matrix factorisation: the training kernel, the centralized trainer, and the federated task.
-export { allocateRowState, BprKernel, BPR_OPTIMIZERS, softplusNeg } from './bpr-kernel.js';
+export { allocateRowState, BprKernel, BPR_OPTIMIZERS } from './bpr-kernel.js';
 export type { BprOptimizer, BprHyperparameters, BprTables } from './bpr-kernel.js';
 export { BprMfModel, scoreItems } from './bpr-mf-model.js';
 export { CentralizedBprTrainer } from './centralized-trainer.js';

@@ -2,10 +2,10 @@
 export { allocateRowState, BprKernel, BPR_OPTIMIZERS } from './bpr-kernel.js';
 export type { BprOptimizer, BprHyperparameters, BprTables } from './bpr-kernel.js';
 export { BprMfModel, scoreItems } from './bpr-mf-model.js';
-export { CentralizedBprTrainer } from './centralized-trainer.js';
-export type { BprEpochProgress } from './centralized-trainer.js';
-export { DEFAULT_CENTRALIZED_BPR_OPTIONS, resolveCentralizedOptions } from './centralized-options.js';
-export type { CentralizedBprOptions } from './centralized-options.js';
+export { CentralizedBprTrainer } from './centralized-bpr-trainer.js';
+export type { BprEpochProgress } from './centralized-bpr-trainer.js';
+export { DEFAULT_CENTRALIZED_BPR_OPTIONS, resolveCentralizedBprOptions } from './centralized-bpr-options.js';
+export type { CentralizedBprOptions } from './centralized-bpr-options.js';
 export { UserItemIndex } from './user-item-index.js';
 export { BprMfTask } from './bpr-mf-task.js';
 export { BprMfDevice, ITEM_BIAS, ITEM_EMBEDDING, BPR_MF_LOCAL_OPTIONS } from './bpr-mf-device.js';

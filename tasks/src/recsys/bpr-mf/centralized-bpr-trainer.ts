@@ -10,7 +10,7 @@ import { allocateRowState, BprKernel, type BprHyperparameters, type BprTables } 
 import { runEpochShard, type EpochShard } from './bpr-epoch.js';
 import { BprMfModel } from './bpr-mf-model.js';
 import type { BprWorkerData, BprWorkerReply } from './bpr-worker.js';
-import { resolveCentralizedOptions, type CentralizedBprOptions } from './centralized-options.js';
+import { resolveCentralizedBprOptions, type CentralizedBprOptions } from './centralized-bpr-options.js';
 import { UserItemIndex } from './user-item-index.js';
 
 export interface BprEpochProgress {
@@ -29,7 +29,7 @@ export class CentralizedBprTrainer {
   readonly options: CentralizedBprOptions;
 
   constructor(readonly split: UserSplit, options: Partial<CentralizedBprOptions> = {}) {
-    this.options = resolveCentralizedOptions(options);
+    this.options = resolveCentralizedBprOptions(options);
   }
 
   /** Trains for `options.epochs` and returns the model; `onEpoch` sees every epoch's figures. */

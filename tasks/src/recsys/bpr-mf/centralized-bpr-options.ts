@@ -41,7 +41,7 @@ export const DEFAULT_CENTRALIZED_BPR_OPTIONS: Omit<CentralizedBprOptions, 'threa
 };
 
 /** The options resolved against the defaults (threads default to the number of cores), validated. */
-export function resolveCentralizedOptions(options: Partial<CentralizedBprOptions> = {}): CentralizedBprOptions {
+export function resolveCentralizedBprOptions(options: Partial<CentralizedBprOptions> = {}): CentralizedBprOptions {
   const resolved: CentralizedBprOptions = {
     ...DEFAULT_CENTRALIZED_BPR_OPTIONS,
     threads: availableParallelism(),

@@ -1,5 +1,10 @@
 // Options of the federated BPR-MF task (recsys/bpr-mf), with the defaults chosen by a flat federated
-// simulation on ml-100k (every user a device, FedAvg over sparse rows, server learning rate 1).
+// simulation on ml-100k (every user a device, one local epoch, FedAvg over sparse rows with server
+// learning rate 1): Recall@20 0.293 at round 4, 0.318 at round 10, 0.349 at round 40 (centralized: 0.345).
+// Measured alternatives at round 40: item lr 1: 0.339, 0.5: 0.322; fresh per-round row-wise Adagrad on
+// item rows: 0.266; row weights 1 instead of touch counts: equal; two local epochs or SGD on the user:
+// no better; item bias: no better; two negatives: 0.350 at twice the work; FedAdam (eta 0.01 / 0.03):
+// 0.343 / 0.339; FedAvgM: 0.321; FedAvg server lr s with item lr l behaves as item lr s * l.
 
 import { ConfigError } from '@strata/shared';
 import { checkOptimizer, type BprOptimizer } from './bpr-kernel.js';

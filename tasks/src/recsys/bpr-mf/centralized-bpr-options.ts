@@ -1,4 +1,7 @@
-// Options of the centralized BPR-MF trainer, with the defaults chosen by measurement on ml-100k.
+// Options of the centralized BPR-MF trainer, with the defaults chosen by measurement on ml-100k (80/20
+// split, seed 0): Recall@20 0.345 after 40 epochs (0.338 after 30). Measured alternatives at 30 epochs:
+// per-weight Adagrad 0.335 at half the speed, lazy Adam (lr 0.005) 0.323, SGD (lr 0.05) 0.328; lr 0.05
+// or reg 0.01: within 0.005; init std 0.05 or 0.2: equal; item bias: +0.003 (within noise).
 
 import { availableParallelism } from 'node:os';
 import { ConfigError } from '@strata/shared';

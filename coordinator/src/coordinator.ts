@@ -1,14 +1,17 @@
 // The cloud coordinator: owns the global model and its versions, runs cloud rounds as flows (a parent job
 // with one `edge-round` child per region), aggregates the edges' updates with the configured strategy and
 // server optimizer, and evaluates the global model (centrally when the task can, else on the devices).
+// Its version, last round, flow in flight and round records go to a StateStore at each step, so a coordinator
+// started on the same store resumes: same model version, and the same flow if one was in flight.
 
 import {
-  CLOUD_QUEUE, StrataError, systemClock, decodeModelBlob, decodeUpdateReply, encodeModelBlob, modelBlobKey,
-  regionQueue, validateUpdate, InvalidUpdateError,
+  CLOUD_QUEUE, ConfigError, StrataError, systemClock, compareIds, decodeModelBlob, decodeUpdateReply,
+  encodeModelBlob, modelBlobKey, regionQueue, validateUpdate, InvalidUpdateError,
   type BlobStore, type ChildOutcome, type Clock, type EdgeEvaluateResult, type EdgeParticipation, type EdgeRoundJob,
   type EdgeRoundResult, type FederatedTask, type HierFavgSchedule, type JobQueue, type Logger, type ModelParams,
-  type ModelUpdate, type Strategy,
+  type ModelUpdate, type RoundRecord, type Strategy,
 } from '@strata/shared';
+import { InMemoryStateStore, type CoordinatorState, type FlowInFlight, type StateStore } from './state-store.js';
 
 export interface CoordinatorOptions {
   readonly task: FederatedTask;
@@ -25,6 +28,13 @@ export interface CoordinatorOptions {
   readonly clock?: Clock;
   /** Largest edge update blob accepted. */
   readonly maxUpdateBytes?: number;
+  /** Where the durable state goes (default: in memory, which survives nothing). */
+  readonly state?: StateStore;
+  /**
+   * Identifies the run configuration; state written under another hash is refused at start (default '':
+   * the embedded runtime never resumes).
+   */
+  readonly configHash?: string;
 }
 
 export interface TierBytes {
@@ -42,7 +52,15 @@ export interface RoundOutcome {
   bytes: TierBytes;
   /** Training metrics (loss: mean over the samples trained on). */
   metrics: Record<string, number>;
-  participation: EdgeParticipation & { edgesAnswered: number; edgesExpected: number; edgesRejected: number };
+  participation: EdgeParticipation & {
+    edgesAnswered: number; edgesExpected: number; edgesRejected: number;
+    /** Rejected edge updates by reason (non_finite, shape, unknown_tensor, malformed, missing). */
+    edgeRejections: Record<string, number>;
+  };
+  /** Seconds spent decoding, validating and aggregating the edges' updates and publishing the model. */
+  aggregationSeconds: number;
+  /** The flow was added by an earlier coordinator, which stopped while waiting for it. */
+  resumed: boolean;
 }
 
 export interface EvaluationOutcome {
@@ -54,11 +72,26 @@ export class Coordinator {
   private model: ModelParams | undefined;
   private versionNumber = 0;
   private modelBytes = 0;
+  private readonly store: StateStore;
+  private state: CoordinatorState | undefined;
+  private records = new Map<number, RoundRecord>();
 
-  constructor(private readonly options: CoordinatorOptions) {}
+  constructor(private readonly options: CoordinatorOptions) {
+    this.store = options.state ?? new InMemoryStateStore();
+  }
 
   get version(): number {
     return this.versionNumber;
+  }
+
+  /** The last round whose aggregation is committed (0 before the first); a resumed run continues after it. */
+  get round(): number {
+    return this.state?.round ?? 0;
+  }
+
+  /** The flow an earlier coordinator left in flight, if any: the next runRound/evaluate of its round waits for it. */
+  get flowInFlight(): FlowInFlight | undefined {
+    return this.state?.flow;
   }
 
   /** The current global model (do not mutate). */
@@ -67,23 +100,60 @@ export class Coordinator {
     return this.model;
   }
 
-  /** Initialises the global model (version 0) and publishes it. */
+  /** Every committed round's record (training figures, and evaluation metrics once evaluated). */
+  roundRecords(): RoundRecord[] {
+    return [...this.records.values()].sort((a, b) => a.round - b.round);
+  }
+
+  /**
+   * Resumes from the state store when it holds state (the model of its version, read from the blob store),
+   * else initialises the global model (version 0) and publishes it.
+   */
   async start(): Promise<void> {
+    const configHash = this.options.configHash ?? '';
+    const saved = await this.store.load();
+    if (saved) {
+      if (saved.configHash !== configHash) {
+        throw new ConfigError(
+          `the coordinator state was written by a run with another configuration (hash ${saved.configHash}, this run ${configHash}): ` +
+            'start a new run (reset the state) or use the configuration it was written with',
+        );
+      }
+      const blob = await this.options.blobs.get(modelBlobKey(saved.version));
+      if (!blob) throw new StrataError('STRATA_ERR_MISSING_BLOB', `cannot resume: model blob ${modelBlobKey(saved.version)} of version ${saved.version} is missing`);
+      const { model, version } = decodeModelBlob(blob);
+      if (version !== saved.version) throw new StrataError('STRATA_ERR_BAD_BLOB', `model blob of version ${saved.version} holds version ${version}`);
+      this.model = model;
+      this.versionNumber = version;
+      this.modelBytes = blob.byteLength;
+      this.state = saved;
+      this.records = new Map((await this.store.rounds()).map((r) => [r.round, r]));
+      this.options.logger.info({ version, round: saved.round, flow: saved.flow }, 'coordinator resumed');
+      return;
+    }
     this.model = this.options.task.initModel();
     this.versionNumber = 0;
     await this.publish();
+    await this.commit({ configHash, version: 0, round: 0 });
   }
 
   /** Runs one cloud round: the flow, the edges' κ2 iterations, the global aggregation. */
   async runRound(round: number): Promise<RoundOutcome> {
-    const started = performance.now();
     const { regions, logger } = this.options;
     const roundId = `r${round}-v${this.versionNumber}`;
-    const outcomes = await this.runFlow('edge-round', roundId, round);
+    const { outcomes, flow, resumed } = await this.runFlow('edge-round', roundId, round);
+    const aggregationStarted = performance.now();
     const updates: ModelUpdate[] = [];
-    const participation = { ...emptyParticipation(), edgesAnswered: 0, edgesExpected: regions.length, edgesRejected: 0 };
+    const participation = {
+      ...emptyParticipation(), edgesAnswered: 0, edgesExpected: regions.length, edgesRejected: 0, edgeRejections: {} as Record<string, number>,
+    };
+    const reject = (reason: string): void => {
+      participation.edgesRejected++;
+      participation.edgeRejections[reason] = (participation.edgeRejections[reason] ?? 0) + 1;
+    };
     const bytes: TierBytes = { deviceEdgeDown: 0, deviceEdgeUp: 0, edgeCloudDown: 0, edgeCloudUp: 0 };
     const metricSums: Record<string, number> = {};
+    const blobKeys: string[] = [];
     for (const outcome of outcomes) {
       if (outcome.state !== 'completed' || !outcome.result) {
         logger.warn({ roundId, queue: outcome.queue, state: outcome.state, error: outcome.error }, 'edge did not complete');
@@ -96,8 +166,10 @@ export class Coordinator {
       bytes.edgeCloudDown += this.modelBytes;
       for (const [key, value] of Object.entries(result.metrics)) metricSums[key] = (metricSums[key] ?? 0) + value;
       if (!result.blobKey) continue;
+      blobKeys.push(result.blobKey);
       const blob = await this.options.blobs.get(result.blobKey);
       if (!blob) {
+        reject('missing');
         logger.warn({ roundId, blobKey: result.blobKey }, 'edge update blob missing');
         continue;
       }
@@ -108,11 +180,10 @@ export class Coordinator {
         updates.push(update);
         participation.edgesAnswered++;
       } catch (error) {
-        participation.edgesRejected++;
         const reason = error instanceof InvalidUpdateError ? error.reason : 'malformed';
+        reject(reason);
         logger.warn({ roundId, blobKey: result.blobKey, reason, error: (error as Error).message }, 'edge update rejected');
       }
-      await this.options.blobs.delete(result.blobKey);
     }
     if (updates.length > 0) {
       const combined = this.options.strategy.aggregate(updates);
@@ -122,59 +193,131 @@ export class Coordinator {
     } else {
       logger.warn({ roundId }, 'no edge update this round: the global model is unchanged');
     }
+    const aggregationSeconds = (performance.now() - aggregationStarted) / 1000;
     const samples = metricSums.samples ?? 0;
     const metrics: Record<string, number> = {};
     if (metricSums.loss !== undefined && samples > 0) metrics.loss = metricSums.loss / samples;
-    const wallSeconds = (performance.now() - started) / 1000;
+    const wallSeconds = (Date.now() - flow.startedAt) / 1000;
+    const outcome: RoundOutcome = { round, version: this.versionNumber, wallSeconds, bytes, metrics, participation, aggregationSeconds, resumed };
+    await this.commit({ ...this.currentState(), version: this.versionNumber, round, flow: undefined }, roundRecord(outcome));
+    // Only once the new version is committed: a coordinator that dies before this point aggregates them again.
+    for (const key of blobKeys) await this.options.blobs.delete(key);
     logger.info({ round, version: this.versionNumber, wallSeconds, participation }, 'cloud round done');
-    return { round, version: this.versionNumber, wallSeconds, bytes, metrics, participation };
+    return outcome;
   }
 
-  /** Evaluates the current global model: centrally when the task can, else on every connected device. */
+  /**
+   * Evaluates the current global model, centrally when the task can, else on every connected device, and
+   * adds the metrics to the record of `round`.
+   */
   async evaluate(round: number): Promise<EvaluationOutcome> {
+    const started = performance.now();
     const bytes: TierBytes = { deviceEdgeDown: 0, deviceEdgeUp: 0, edgeCloudDown: 0, edgeCloudUp: 0 };
-    if (this.options.task.evaluate) return { metrics: await this.options.task.evaluate(this.globalModel), bytes };
-    const outcomes = await this.runFlow('edge-evaluate', `e${round}-v${this.versionNumber}`, round);
-    let count = 0;
-    const sums: Record<string, number> = {};
-    for (const outcome of outcomes) {
-      if (outcome.state !== 'completed' || !outcome.result) continue;
-      const result = outcome.result as EdgeEvaluateResult;
-      count += result.count;
-      bytes.deviceEdgeDown += result.participation.bytesDown;
-      bytes.deviceEdgeUp += result.participation.bytesUp;
-      bytes.edgeCloudDown += this.modelBytes;
-      for (const [key, value] of Object.entries(result.sums)) sums[key] = (sums[key] ?? 0) + value;
+    let metrics: Record<string, number> = {};
+    if (this.options.task.evaluate) {
+      metrics = await this.options.task.evaluate(this.globalModel);
+    } else {
+      const { outcomes } = await this.runFlow('edge-evaluate', `e${round}-v${this.versionNumber}`, round);
+      let count = 0;
+      const sums: Record<string, number> = {};
+      for (const outcome of outcomes) {
+        if (outcome.state !== 'completed' || !outcome.result) continue;
+        const result = outcome.result as EdgeEvaluateResult;
+        count += result.count;
+        bytes.deviceEdgeDown += result.participation.bytesDown;
+        bytes.deviceEdgeUp += result.participation.bytesUp;
+        bytes.edgeCloudDown += this.modelBytes;
+        for (const [key, value] of Object.entries(result.sums)) sums[key] = (sums[key] ?? 0) + value;
+      }
+      if (count > 0) for (const [key, value] of Object.entries(sums)) metrics[key] = value / count;
     }
-    const metrics: Record<string, number> = {};
-    if (count > 0) for (const [key, value] of Object.entries(sums)) metrics[key] = value / count;
+    const record = this.records.get(round);
+    const evaluated: RoundRecord | undefined = record && {
+      ...record,
+      wallSeconds: record.wallSeconds + (performance.now() - started) / 1000,
+      bytes: { ...record.bytes, evaluation: Object.values(bytes).reduce((sum, b) => sum + b, 0) },
+      metrics: { ...record.metrics, ...metrics },
+      evaluated: true,
+    };
+    await this.commit({ ...this.currentState(), flow: undefined }, evaluated);
     return { metrics, bytes };
   }
 
-  private async runFlow(kind: 'edge-round' | 'edge-evaluate', roundId: string, round: number): Promise<ChildOutcome[]> {
+  /** Adds the flow of `roundId` (or finds the one an earlier coordinator left in flight) and waits for it. */
+  private async runFlow(
+    kind: FlowInFlight['kind'], roundId: string, round: number,
+  ): Promise<{ outcomes: ChildOutcome[]; flow: FlowInFlight; resumed: boolean }> {
     const { schedule, regions, queue } = this.options;
-    const job: EdgeRoundJob = {
-      roundId, round, version: this.versionNumber, modelKey: modelBlobKey(this.versionNumber),
-      schedule: {
-        kappa1: schedule.kappa1, kappa2: schedule.kappa2, fraction: schedule.fraction, quorum: schedule.quorum,
-        edgeDeadlineSeconds: schedule.edgeDeadlineSeconds,
-      },
-      options: { ...this.options.taskOptions, ...this.options.strategy.clientOptions() },
-      seed: this.options.seed,
-    };
-    const parentId = await queue.addFlow(
-      { queue: CLOUD_QUEUE, name: kind === 'edge-round' ? 'cloud-round' : 'cloud-evaluate', data: { roundId, round } },
-      regions.map((region) => ({ queue: regionQueue(region), name: kind, data: { ...job } })),
-    );
-    return queue.waitForFlow(parentId, (this.options.clock ?? systemClock).now() + schedule.roundDeadlineSeconds * 1000);
+    const clock = this.options.clock ?? systemClock;
+    const previous = this.state?.flow;
+    let flow: FlowInFlight;
+    const resumed = previous?.kind === kind && previous.roundId === roundId;
+    if (resumed) {
+      flow = previous;
+      this.options.logger.info({ roundId, parentId: flow.parentId }, 'waiting for the flow an earlier coordinator added');
+    } else {
+      const startedAt = Date.now();
+      const deadline = clock.now() + schedule.roundDeadlineSeconds * 1000;
+      const job: EdgeRoundJob = {
+        roundId, round, version: this.versionNumber, modelKey: modelBlobKey(this.versionNumber),
+        schedule: {
+          kappa1: schedule.kappa1, kappa2: schedule.kappa2, fraction: schedule.fraction, quorum: schedule.quorum,
+          edgeDeadlineSeconds: schedule.edgeDeadlineSeconds,
+        },
+        options: { ...this.options.taskOptions, ...this.options.strategy.clientOptions() },
+        seed: this.options.seed,
+        deadline,
+      };
+      const parentId = await queue.addFlow(
+        { queue: CLOUD_QUEUE, name: kind === 'edge-round' ? 'cloud-round' : 'cloud-evaluate', data: { roundId, round } },
+        regions.map((region) => ({ queue: regionQueue(region), name: kind, data: { ...job } })),
+      );
+      flow = { kind, round, roundId, parentId, deadline, startedAt };
+      await this.commit({ ...this.currentState(), flow });
+    }
+    const outcomes = await queue.waitForFlow(flow.parentId, flow.deadline);
+    // Regions in a fixed order, whatever order the queue lists them in: the same seed gives the same model.
+    outcomes.sort((a, b) => compareIds(a.queue, b.queue));
+    return { outcomes, flow, resumed };
+  }
+
+  private currentState(): CoordinatorState {
+    if (!this.state) throw new StrataError('STRATA_ERR_NOT_STARTED', 'coordinator not started: call start() first');
+    return this.state;
+  }
+
+  private async commit(state: CoordinatorState, record?: RoundRecord): Promise<void> {
+    await this.store.save(state, record);
+    this.state = state;
+    if (record) this.records.set(record.round, record);
   }
 
   private async publish(): Promise<void> {
     const blob = encodeModelBlob(this.globalModel, this.versionNumber);
     this.modelBytes = blob.byteLength;
-    await this.options.blobs.put(modelBlobKey(this.versionNumber), blob, 24 * 3600);
+    // No expiry: the current version is what a restarted coordinator resumes from. Older ones are deleted
+    // once two newer exist (an edge retrying a late job may still read the previous one).
+    await this.options.blobs.put(modelBlobKey(this.versionNumber), blob);
     if (this.versionNumber > 1) await this.options.blobs.delete(modelBlobKey(this.versionNumber - 2));
   }
+}
+
+/** The run-record row of a round's training (evaluation adds its metrics to it). */
+export function roundRecord(outcome: RoundOutcome): RoundRecord {
+  const b = outcome.bytes;
+  return {
+    round: outcome.round,
+    wallSeconds: outcome.wallSeconds,
+    bytes: {
+      deviceEdge: b.deviceEdgeDown + b.deviceEdgeUp, edgeCloud: b.edgeCloudDown + b.edgeCloudUp,
+      deviceEdgeDown: b.deviceEdgeDown, deviceEdgeUp: b.deviceEdgeUp, edgeCloudDown: b.edgeCloudDown, edgeCloudUp: b.edgeCloudUp,
+    },
+    metrics: { ...outcome.metrics },
+    version: outcome.version,
+    participation: outcome.participation,
+    aggregationSeconds: outcome.aggregationSeconds,
+    ...(outcome.resumed ? { resumed: true } : {}),
+  };
 }
 
 function emptyParticipation(): EdgeParticipation {

@@ -1,1 +1,2 @@
 export * from './coordinator.js';
+export * from './state-store.js';

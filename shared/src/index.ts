@@ -21,3 +21,4 @@ export * from './protocol/gather-quorum.js';
 export * from './protocol/round-jobs.js';
 export * from './runtime/transport-socket-io.js';
 export * from './protocol/round-messages.js';
+export * from './observability/daemon-http.js';

@@ -15,6 +15,13 @@ export interface DeviceClientOptions {
   readonly logger: Logger;
   /** Largest request frame accepted from the edge. */
   readonly maxRequestBytes?: number;
+  /** Told of every request answered or failed (metrics). */
+  readonly observer?: DeviceClientObserver;
+}
+
+export interface DeviceClientObserver {
+  answered?(kind: 'train' | 'evaluate', requestBytes: number, replyBytes: number, seconds: number): void;
+  failed?(error: Error): void;
 }
 
 export class DeviceClient {
@@ -40,8 +47,26 @@ export class DeviceClient {
     this.connection = undefined;
   }
 
+  get connected(): boolean {
+    return this.connection?.connected === true;
+  }
+
   /** Answers one request frame from the edge with an Update frame. */
   async handle(frame: Uint8Array): Promise<Uint8Array> {
+    const observer = this.options.observer;
+    if (!observer) return (await this.answerWithKind(frame)).reply;
+    const started = performance.now();
+    try {
+      const { kind, reply } = await this.answerWithKind(frame);
+      observer.answered?.(kind, frame.byteLength, reply.byteLength, (performance.now() - started) / 1000);
+      return reply;
+    } catch (error) {
+      observer.failed?.(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
+  }
+
+  private async answerWithKind(frame: Uint8Array): Promise<{ kind: 'train' | 'evaluate'; reply: Uint8Array }> {
     const request = decodeRoundRequest(frame, this.options.maxRequestBytes);
     const header = { roundId: request.roundId, baseVersion: request.version, sender: this.options.nodeId };
     if (request.kind === 'evaluate') {
@@ -49,11 +74,11 @@ export class DeviceClient {
         throw new StrataError('STRATA_ERR_UNSUPPORTED', `device ${this.options.nodeId} cannot evaluate this task`);
       }
       const { count, sums } = await this.options.trainer.evaluate(request.model);
-      return this.encoder.encodeUncompressed({ delta: new Map(), weight: count, metrics: sums }, header);
+      return { kind: 'evaluate', reply: this.encoder.encodeUncompressed({ delta: new Map(), weight: count, metrics: sums }, header) };
     }
     const update = await this.options.trainer.train(request.model, {
       round: request.round, localSteps: request.localSteps, options: request.options,
     });
-    return this.encoder.encode(update, header);
+    return { kind: 'train', reply: this.encoder.encode(update, header) };
   }
 }

@@ -2,11 +2,13 @@
 // from its region's queue, runs κ2 edge iterations (select devices, send them the edge model, aggregate the
 // answers once a quorum has answered or the deadline passed), stores its cumulative update as a blob and
 // completes the job with the blob's key. `edge-evaluate` jobs collect metric sums from every device.
+// Replicas of a region share its queue; with `minDevices` an edge takes jobs only while it serves devices, so
+// a standby replica leaves the region's jobs to the replica its devices are connected to until they fail over.
 
 import {
   CumulativeDelta, SeededRandom, cloneModel, edgeUpdateBlobKey, gatherQuorum, quorumSize, regionQueue,
   selectDevices, decodeModelBlob, encodeRoundRequest, decodeUpdateReply, UpdateEncoder, validateUpdate,
-  InvalidUpdateError, StrataError,
+  InvalidUpdateError, StrataError, WireFormatError, systemClock,
   type BlobStore, type Clock, type Compression, type EdgeEvaluateResult, type EdgeParticipation, type EdgeRoundJob,
   type EdgeRoundResult, type Job, type JobData, type JobQueue, type Logger, type ModelParams, type ModelUpdate,
   type PeerConnection, type QueueWorker, type Strategy, type TransportServer,
@@ -29,11 +31,35 @@ export interface EdgeNodeOptions {
   readonly clock?: Clock;
   /** Called when a device's answer is rejected (the reason is counted in the job result too). */
   readonly onReject?: (reason: string, deviceId: string) => void;
+  /** Told when jobs start and finish (metrics). */
+  readonly observer?: EdgeNodeObserver;
+  /**
+   * Take jobs only while at least this many devices are connected (default: always take them). A replica
+   * without devices then leaves the region's jobs to the one that has them.
+   */
+  readonly minDevices?: number;
+}
+
+export interface EdgeJobInfo {
+  readonly name: string;
+  readonly roundId: string;
+  readonly round: number;
+  readonly attempt: number;
+}
+
+export interface EdgeNodeObserver {
+  jobStarted?(job: EdgeJobInfo): void;
+  /** `expired`: the job's round deadline had passed when it was taken, so it was skipped. */
+  jobFinished?(job: EdgeJobInfo, outcome: 'done' | 'expired', seconds: number, participation: EdgeParticipation): void;
 }
 
 export class EdgeNode {
   private worker: QueueWorker | undefined;
   private readonly encoder: UpdateEncoder;
+  private started = false;
+  private gated = false;
+  private readonly closing = new Set<Promise<void>>();
+  private current: EdgeJobInfo | undefined;
 
   constructor(private readonly options: EdgeNodeOptions) {
     this.encoder = new UpdateEncoder(options.compression);
@@ -43,31 +69,111 @@ export class EdgeNode {
     return this.options.region;
   }
 
+  /** The job being run, if any. */
+  get activeJob(): EdgeJobInfo | undefined {
+    return this.current;
+  }
+
+  /** Whether the edge is taking jobs now (with minDevices, only while enough devices are connected). */
+  get takingJobs(): boolean {
+    return this.worker !== undefined;
+  }
+
   start(): void {
+    this.started = true;
+    const { minDevices } = this.options;
+    if (minDevices === undefined) {
+      this.openWorker();
+      return;
+    }
+    if (!this.gated) {
+      this.gated = true;
+      this.options.server.onPeerChange(() => this.gate(minDevices));
+    }
+    this.gate(minDevices);
+  }
+
+  /** Stops taking jobs; resolves once the job in progress (if any) has finished. */
+  async stop(): Promise<void> {
+    this.started = false;
+    this.closeWorker();
+    await Promise.all([...this.closing]);
+  }
+
+  private gate(minDevices: number): void {
+    if (!this.started) return;
+    const enough = this.options.server.peers().length >= minDevices;
+    if (enough && !this.worker) {
+      this.options.logger.info({ devices: this.options.server.peers().length }, 'devices connected: taking jobs');
+      this.openWorker();
+    } else if (!enough && this.worker) {
+      this.options.logger.info({ devices: this.options.server.peers().length, minDevices }, 'too few devices: not taking jobs');
+      this.closeWorker();
+    }
+  }
+
+  private openWorker(): void {
     this.worker = this.options.queue.process(regionQueue(this.options.region), (job) => this.handle(job));
   }
 
-  async stop(): Promise<void> {
-    await this.worker?.close();
+  private closeWorker(): void {
+    const worker = this.worker;
     this.worker = undefined;
+    if (!worker) return;
+    const closing = worker.close().finally(() => this.closing.delete(closing));
+    this.closing.add(closing);
   }
 
   private async handle(job: Job): Promise<JobData> {
     const data = job.data as unknown as EdgeRoundJob;
+    const info: EdgeJobInfo = { name: job.name, roundId: data.roundId, round: data.round, attempt: job.attempt };
+    const started = performance.now();
+    const clock = this.options.clock ?? systemClock;
+    if (data.deadline !== undefined && clock.now() >= data.deadline) {
+      // A job taken after its round closed (a retry, or a replica recovering it late): the coordinator has
+      // aggregated without it, so running it would only cost the devices' time.
+      this.options.logger.warn({ job: job.name, roundId: data.roundId, attempt: job.attempt }, 'skipping a job whose round deadline has passed');
+      const participation = emptyParticipation();
+      this.options.observer?.jobFinished?.(info, 'expired', 0, participation);
+      return job.name === 'edge-evaluate'
+        ? { count: 0, sums: {}, participation, expired: true }
+        : { weight: 0, metrics: {}, participation, expired: true };
+    }
     const bytes = await this.options.blobs.get(data.modelKey);
     if (!bytes) throw new StrataError('STRATA_ERR_MISSING_BLOB', `model blob ${data.modelKey} not found`);
     const { model, version } = decodeModelBlob(bytes);
     this.options.logger.info({ job: job.name, roundId: data.roundId, version, attempt: job.attempt }, 'edge job started');
-    return job.name === 'edge-evaluate' ? this.evaluate(data, model, version) : this.train(data, model, version);
+    this.current = info;
+    this.options.observer?.jobStarted?.(info);
+    try {
+      const result = job.name === 'edge-evaluate' ? await this.evaluate(data, model, version) : await this.train(data, model, version);
+      this.options.observer?.jobFinished?.(info, 'done', (performance.now() - started) / 1000, result.participation);
+      return result;
+    } finally {
+      this.current = undefined;
+    }
+  }
+
+  /** An iteration's deadline in seconds: the edge deadline, cut short by the round's. */
+  private iterationDeadline(job: EdgeRoundJob): number {
+    const { edgeDeadlineSeconds } = job.schedule;
+    if (job.deadline === undefined) return edgeDeadlineSeconds;
+    const left = (job.deadline - (this.options.clock ?? systemClock).now()) / 1000;
+    return Math.max(0, Math.min(edgeDeadlineSeconds, left));
   }
 
   private async train(job: EdgeRoundJob, global: ModelParams, version: number): Promise<EdgeRoundResult> {
-    const { kappa1, kappa2, fraction, quorum, edgeDeadlineSeconds } = job.schedule;
+    const { kappa1, kappa2, fraction, quorum } = job.schedule;
     const edgeModel = cloneModel(global);
     const cumulative = new CumulativeDelta(global);
     const participation = emptyParticipation();
     const random = new SeededRandom(job.seed).fork(`${this.options.region}:${job.round}`);
     for (let iteration = 1; iteration <= kappa2; iteration++) {
+      const edgeDeadlineSeconds = this.iterationDeadline(job);
+      if (edgeDeadlineSeconds <= 0) {
+        this.options.logger.warn({ roundId: job.roundId, iteration }, 'round deadline reached: no more edge iterations');
+        break;
+      }
       const selected = selectDevices(this.options.server.peers(), fraction, random.fork(iteration));
       const frame = encodeRoundRequest({
         roundId: job.roundId, round: job.round, kind: 'train', localSteps: kappa1, options: job.options,
@@ -95,7 +201,7 @@ export class EdgeNode {
     const frame = encodeRoundRequest({
       roundId: job.roundId, round: job.round, kind: 'evaluate', localSteps: 0, options: job.options, model, version,
     });
-    const answers = await this.collect(devices, frame, 1, job.schedule.edgeDeadlineSeconds, undefined, participation);
+    const answers = await this.collect(devices, frame, 1, this.iterationDeadline(job), undefined, participation);
     const sums: Record<string, number> = {};
     let count = 0;
     for (const answer of answers) {
@@ -119,8 +225,12 @@ export class EdgeNode {
     );
     participation.selected += devices.length;
     participation.bytesDown += frame.byteLength * devices.length;
-    participation.failed += gathered.failed.length;
     participation.dropped += gathered.late;
+    const reject = (deviceId: string, reason: string, error: Error): void => {
+      participation.rejected[reason] = (participation.rejected[reason] ?? 0) + 1;
+      this.options.onReject?.(reason, deviceId);
+      this.options.logger.warn({ deviceId, reason, error: error.message }, 'device update rejected');
+    };
     const updates: ModelUpdate[] = [];
     for (const { index, value } of gathered.answers) {
       participation.bytesUp += value.byteLength;
@@ -132,13 +242,19 @@ export class EdgeNode {
         participation.answered++;
       } catch (error) {
         const reason = error instanceof InvalidUpdateError ? error.reason : error instanceof StrataError ? 'malformed' : 'error';
-        participation.rejected[reason] = (participation.rejected[reason] ?? 0) + 1;
-        this.options.onReject?.(reason, deviceId);
-        this.options.logger.warn({ deviceId, reason, error: (error as Error).message }, 'device update rejected');
+        reject(deviceId, reason, error as Error);
       }
     }
     for (const { index, error } of gathered.failed) {
-      this.options.logger.warn({ deviceId: devices[index].info.nodeId, error: error.message }, 'device request failed');
+      const deviceId = devices[index].info.nodeId;
+      // A reply the link could not read (a broken chunked transfer, a malformed reply packet) is the
+      // device's bad answer, not a lost device.
+      if (error instanceof WireFormatError) {
+        reject(deviceId, 'malformed', error);
+        continue;
+      }
+      participation.failed++;
+      this.options.logger.warn({ deviceId, error: error.message }, 'device request failed');
     }
     return updates;
   }

@@ -50,16 +50,34 @@ function loadOnce(data: DataSourceConfig): Interactions {
   return loaded.get(key)!;
 }
 
+/**
+ * `--task-option` keys a task accepts: its device training options (defaultOptions) and the construction
+ * options it names; anything else is a typo the user should hear about.
+ */
+function checkTaskOptions(task: FederatedTask, options: Record<string, number>, constructionKeys: readonly string[]): void {
+  const known = new Set([...Object.keys(task.defaultOptions()), ...constructionKeys]);
+  const unknown = Object.keys(options).filter((key) => !known.has(key));
+  if (unknown.length > 0) {
+    throw new ConfigError(`unknown --task-option ${unknown.join(', ')} for ${task.id} (options: ${[...known].join(', ')})`);
+  }
+}
+
+function bprMfTask(config: RunConfig): BprMfTask {
+  const dim = config.taskOptions.dim;
+  return BprMfTask.fromInteractions(loadOnce(config.data), { seed: config.seed, ...(dim !== undefined ? { dim } : {}) });
+}
+
 const bprMf: TaskEntry = {
   name: 'recsys/bpr-mf',
   summary: 'federated BPR matrix factorisation: a user\'s embedding stays on the device, item rows federate sparsely',
   headlineMetrics: ['recall@20', 'ndcg@20'],
   async create(config) {
-    const task = BprMfTask.fromInteractions(loadOnce(config.data), { ...config.taskOptions, seed: config.seed });
+    const task = bprMfTask(config);
+    checkTaskOptions(task, config.taskOptions, ['dim']);
     return { task, environment: {} };
   },
   async baselines(config, progress) {
-    const task = BprMfTask.fromInteractions(loadOnce(config.data), { ...config.taskOptions, seed: config.seed });
+    const task = bprMfTask(config);
     const trainer = new CentralizedBprTrainer(task.split, { seed: config.seed, dim: task.options.dim });
     progress.start(trainer.options.epochs, 'centralized BPR-MF');
     const model = await trainer.train((p) => progress.tick(`loss ${p.loss.toFixed(4)}, ${Math.round(p.triplesPerSecond)} triples/s`));

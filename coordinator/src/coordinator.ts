@@ -35,6 +35,11 @@ export interface CoordinatorOptions {
    * the embedded runtime never resumes).
    */
   readonly configHash?: string;
+  /**
+   * Aborting it makes a round or evaluation waiting for its flow throw instead of aggregating: the flow stays
+   * in flight in the state, for the next coordinator to wait for (graceful shutdown).
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface TierBytes {
@@ -237,6 +242,7 @@ export class Coordinator {
       wallSeconds: record.wallSeconds + (performance.now() - started) / 1000,
       bytes: { ...record.bytes, evaluation: Object.values(bytes).reduce((sum, b) => sum + b, 0) },
       metrics: { ...record.metrics, ...metrics },
+      evaluation: metrics,
       evaluated: true,
     };
     await this.commit({ ...this.currentState(), flow: undefined }, evaluated);
@@ -276,6 +282,7 @@ export class Coordinator {
       await this.commit({ ...this.currentState(), flow });
     }
     const outcomes = await queue.waitForFlow(flow.parentId, flow.deadline);
+    this.options.signal?.throwIfAborted();
     // Regions in a fixed order, whatever order the queue lists them in: the same seed gives the same model.
     outcomes.sort((a, b) => compareIds(a.queue, b.queue));
     return { outcomes, flow, resumed };

@@ -1,1 +1,5 @@
 export * from './device-client.js';
+export * from './device-metrics.js';
+export * from './edge-failover-link.js';
+export * from './device-daemon-config.js';
+export * from './device-daemon.js';

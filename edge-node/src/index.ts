@@ -1,1 +1,4 @@
 export * from './edge-node.js';
+export * from './edge-metrics.js';
+export * from './edge-daemon-config.js';
+export * from './edge-daemon.js';

@@ -22,3 +22,5 @@ export * from './protocol/round-jobs.js';
 export * from './runtime/transport-socket-io.js';
 export * from './protocol/round-messages.js';
 export * from './observability/daemon-http.js';
+export * from './config/daemon-options.js';
+export * from './runtime/counting-blob-store.js';

@@ -71,7 +71,11 @@ export interface ChildOutcome {
 }
 
 export interface QueueWorker {
-  close(): Promise<void>;
+  /**
+   * Stops taking jobs and resolves once the job in progress has finished; with `force`, at once, leaving that
+   * job to be recovered as if the process had died (BullMQ: once its lock expires; in memory it still runs).
+   */
+  close(force?: boolean): Promise<void>;
 }
 
 export interface JobQueue {
@@ -258,9 +262,7 @@ export interface BullMqJobQueueOptions {
 }
 
 /** A BullMQ worker; `close(true)` stops at once, leaving its job to be recovered as if the process died. */
-export interface BullMqQueueWorker extends QueueWorker {
-  close(force?: boolean): Promise<void>;
-}
+export type BullMqQueueWorker = QueueWorker;
 
 /**
  * Jobs and flows on Redis with BullMQ. Parent ids are `<queue>:<job id>` (BullMQ ids are per queue and queue

@@ -1,0 +1,39 @@
+// The coordinator daemon's configuration, validated at startup: a bad option fails with a ConfigError naming
+// it. The task (name, data, options) is configured beside it by the CLI, which builds the FederatedTask.
+
+import { z } from 'zod';
+import {
+  hierFavgScheduleSchema, httpOptionsSchema, parseConfig, redisOptionsSchema, regionNameSchema, strategyOptionsSchema,
+} from '@strata/shared';
+
+export const coordinatorDaemonConfigSchema = z
+  .object({
+    /** The regions of the deployment: one edge-round job per region each cloud round. */
+    regions: z.array(regionNameSchema).min(1).refine((r) => new Set(r).size === r.length, 'must not repeat a region'),
+    schedule: hierFavgScheduleSchema.default(hierFavgScheduleSchema.parse({})),
+    /** The cloud aggregation strategy and server optimizer. */
+    strategy: strategyOptionsSchema,
+    seed: z.number().int().min(0).default(0),
+    redis: redisOptionsSchema.default(redisOptionsSchema.parse({})),
+    http: httpOptionsSchema(9400),
+    /**
+     * The coordinator lease: one coordinator per deployment. A successor of a killed coordinator waits up to
+     * this long for the lease to expire.
+     */
+    leaseSeconds: z.number().positive().default(15),
+    /** Exit once the run is done (default: keep serving /healthz and /metrics until stopped). */
+    exitWhenDone: z.boolean().default(false),
+    /** Forget the saved state and start a new run instead of resuming. */
+    reset: z.boolean().default(false),
+    /** Where the run record goes (runs/<id>/run.json). */
+    runsDir: z.string().min(1).default('runs'),
+    /** Largest edge update blob accepted. */
+    maxUpdateBytes: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export type CoordinatorDaemonConfig = z.output<typeof coordinatorDaemonConfigSchema>;
+
+export function parseCoordinatorDaemonConfig(input: unknown): CoordinatorDaemonConfig {
+  return parseConfig(coordinatorDaemonConfigSchema, input, 'coordinator configuration');
+}

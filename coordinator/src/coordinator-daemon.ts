@@ -1,0 +1,200 @@
+// The coordinator daemon (`strata coordinator`): takes the deployment's lease, resumes from the state in
+// Redis (or starts the run), runs the cloud rounds and evaluations, writes the run record, and serves
+// /healthz and /metrics. stop() is the graceful shutdown: the round in flight stays in the state, and the
+// next coordinator waits for its flow.
+
+import { createHash, randomUUID } from 'node:crypto';
+import { hostname, cpus } from 'node:os';
+import { resolve } from 'node:path';
+import {
+  BullMqJobQueue, RedisBlobStore, countingBlobStore, createStrategy, newRunId, redisLayout, startDaemonHttp, writeRunRecord,
+  type DaemonHttp, type FederatedTask, type Logger, type RunRecord,
+} from '@strata/shared';
+import { Coordinator } from './coordinator.js';
+import { CoordinatorMetrics } from './coordinator-metrics.js';
+import { RedisStateStore } from './state-store.js';
+import type { CoordinatorDaemonConfig } from './coordinator-daemon-config.js';
+
+export interface CoordinatorRun {
+  /** The registry name of the task (`recsys/bpr-mf`). */
+  readonly taskName: string;
+  readonly task: FederatedTask;
+  /** Options sent to devices: the task's defaults overridden by the configuration's. */
+  readonly taskOptions: Record<string, number>;
+}
+
+export type CoordinatorPhase = 'waiting-for-lease' | 'running' | 'done' | 'stopped' | 'failed';
+
+/** What defines the model a run produces (not how long it runs): state saved under another hash is refused. */
+export function runConfigHash(config: CoordinatorDaemonConfig, run: CoordinatorRun): string {
+  const { kappa1, kappa2, fraction, quorum } = config.schedule;
+  const defining = {
+    task: run.task.describe(), taskOptions: run.taskOptions, regions: config.regions, seed: config.seed,
+    schedule: { kappa1, kappa2, fraction, quorum }, strategy: config.strategy,
+  };
+  return createHash('sha256').update(JSON.stringify(defining)).digest('hex').slice(0, 16);
+}
+
+export class CoordinatorDaemon {
+  readonly metrics = new CoordinatorMetrics();
+  /** Resolves with the run record once the run is done (undefined when stopped first); rejects if it failed. */
+  readonly done: Promise<RunRecord | undefined>;
+  private phase: CoordinatorPhase = 'waiting-for-lease';
+  private readonly abort = new AbortController();
+  private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly queue: BullMqJobQueue;
+  private readonly blobs: RedisBlobStore;
+  private readonly state: RedisStateStore;
+  private readonly coordinator: Coordinator;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
+  private http: DaemonHttp | undefined;
+
+  private constructor(private readonly config: CoordinatorDaemonConfig, private readonly run: CoordinatorRun, private readonly logger: Logger) {
+    const layout = redisLayout(config.redis);
+    this.queue = new BullMqJobQueue({
+      url: config.redis.url, prefix: layout.queuePrefix,
+      onError: (error, name) => logger.warn({ queue: name, error: error.message }, 'queue worker error'),
+    });
+    this.blobs = new RedisBlobStore({ url: config.redis.url, prefix: layout.blobPrefix });
+    this.state = new RedisStateStore({ url: config.redis.url, prefix: layout.statePrefix });
+    this.coordinator = new Coordinator({
+      task: run.task, strategy: createStrategy(config.strategy.name, config.strategy.options), queue: this.queue,
+      blobs: countingBlobStore(this.blobs, {
+        written: (bytes) => this.metrics.bytesSent.inc({ link: 'edge_cloud' }, bytes),
+        read: (bytes) => this.metrics.bytesReceived.inc({ link: 'edge_cloud' }, bytes),
+      }),
+      regions: config.regions, schedule: config.schedule, taskOptions: run.taskOptions, seed: config.seed, logger,
+      maxUpdateBytes: config.maxUpdateBytes, state: this.state, configHash: runConfigHash(config, run), signal: this.abort.signal,
+    });
+    this.done = this.execute();
+    this.done.catch(() => {}); // observed by whoever awaits it; never an unhandled rejection
+  }
+
+  /** Starts the HTTP endpoint, then the run in the background (see `done`). */
+  static async start(config: CoordinatorDaemonConfig, run: CoordinatorRun, logger: Logger): Promise<CoordinatorDaemon> {
+    const daemon = new CoordinatorDaemon(config, run, logger);
+    daemon.http = await startDaemonHttp({
+      host: config.http.host, port: config.http.port, metrics: daemon.metrics.registry,
+      health: () => ({
+        ok: daemon.phase !== 'failed', tier: 'coordinator', phase: daemon.phase, round: daemon.coordinator.round,
+        rounds: config.schedule.rounds, version: daemon.phase === 'waiting-for-lease' ? null : daemon.coordinator.version,
+      }),
+    });
+    logger.info({ http: daemon.http.url, regions: config.regions, rounds: config.schedule.rounds }, 'coordinator ready');
+    return daemon;
+  }
+
+  get httpUrl(): string {
+    return this.http?.url ?? '';
+  }
+
+  get currentPhase(): CoordinatorPhase {
+    return this.phase;
+  }
+
+  /** Stops the run (a round in flight stays in flight, for the next coordinator), gives up the lease, closes. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.abort.abort();
+      clearInterval(this.leaseTimer);
+      await this.queue.close(); // wakes a wait for a flow, which then sees the abort
+      await this.done.catch(() => {});
+      await this.state.releaseLease(this.owner).catch(() => {});
+      await Promise.all([this.blobs.close(), this.state.close()]);
+      await this.http?.close();
+      this.logger.info({ phase: this.phase }, 'coordinator stopped');
+    })();
+    return this.stopping;
+  }
+
+  private async execute(): Promise<RunRecord | undefined> {
+    const started = performance.now();
+    try {
+      await this.takeLease();
+      if (this.config.reset) {
+        await this.state.clear();
+        this.logger.warn('reset: the saved state is forgotten, a new run starts');
+      }
+      await this.coordinator.start();
+      this.phase = 'running';
+      this.metrics.modelVersion.set(this.coordinator.version);
+      this.metrics.currentRound.set(this.coordinator.round);
+      await this.runRounds();
+      const record = this.runRecord((performance.now() - started) / 1000);
+      const dir = writeRunRecord(resolve(this.config.runsDir), record);
+      this.phase = 'done';
+      this.logger.info({ version: this.coordinator.version, metrics: record.final.metrics, runRecord: `${dir}/run.json` }, 'run done');
+      return record;
+    } catch (error) {
+      if (this.abort.signal.aborted) {
+        this.phase = 'stopped';
+        return undefined;
+      }
+      this.phase = 'failed';
+      this.logger.error({ error: (error as Error).message }, 'run failed');
+      throw error;
+    }
+  }
+
+  private async runRounds(): Promise<void> {
+    const coordinator = this.coordinator;
+    const { rounds, evalEvery } = this.config.schedule;
+    const evaluateAfter = (round: number): boolean => round === rounds || (evalEvery > 0 && round % evalEvery === 0);
+    // What a stopped predecessor left: an evaluation in flight, or a committed round not yet evaluated.
+    const inFlight = coordinator.flowInFlight;
+    const last = coordinator.roundRecords().at(-1);
+    if (inFlight?.kind === 'edge-evaluate') await this.evaluate(inFlight.round);
+    else if (last && last.round === coordinator.round && last.evaluated !== true && evaluateAfter(last.round)) await this.evaluate(last.round);
+    for (let round = coordinator.round + 1; round <= rounds; round++) {
+      this.abort.signal.throwIfAborted();
+      const outcome = await coordinator.runRound(round);
+      this.metrics.roundCompleted(outcome);
+      if (evaluateAfter(round)) await this.evaluate(round);
+    }
+  }
+
+  private async evaluate(round: number): Promise<void> {
+    const { metrics } = await this.coordinator.evaluate(round);
+    this.metrics.evaluated(metrics);
+    this.logger.info({ round, version: this.coordinator.version, metrics }, 'evaluated');
+  }
+
+  /** Waits for the lease (a killed predecessor's expires after leaseSeconds), then keeps renewing it. */
+  private async takeLease(): Promise<void> {
+    const ttlMs = Math.round(this.config.leaseSeconds * 1000);
+    let told = false;
+    while (!(await this.state.acquireLease(this.owner, ttlMs))) {
+      if (!told) this.logger.warn({ leaseSeconds: this.config.leaseSeconds }, 'another coordinator holds the lease: waiting for it');
+      told = true;
+      this.abort.signal.throwIfAborted();
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, ttlMs / 3)));
+    }
+    this.leaseTimer = setInterval(() => {
+      this.state.acquireLease(this.owner, ttlMs).then(
+        (held) => {
+          if (held || this.abort.signal.aborted) return;
+          this.logger.error('lost the coordinator lease to another coordinator: stopping');
+          void this.stop();
+        },
+        (error: unknown) => this.logger.warn({ error: (error as Error).message }, 'cannot renew the coordinator lease'),
+      );
+    }, ttlMs / 3);
+  }
+
+  private runRecord(wallSeconds: number): RunRecord {
+    const rounds = this.coordinator.roundRecords();
+    const lastEvaluated = [...rounds].reverse().find((r) => r.evaluated === true);
+    const { task } = this.run;
+    return {
+      id: newRunId(task.id.replace('/', '-')),
+      task: task.id,
+      mode: 'distributed',
+      startedAt: new Date(Date.now() - wallSeconds * 1000).toISOString(),
+      config: { ...this.config, task: task.describe(), taskName: this.run.taskName, taskOptions: this.run.taskOptions },
+      environment: { node: process.version, host: hostname(), cpus: cpus().length, platform: process.platform },
+      rounds,
+      final: { metrics: (lastEvaluated?.evaluation as Record<string, number> | undefined) ?? {}, wallSeconds, version: this.coordinator.version },
+    };
+  }
+}

@@ -1,0 +1,116 @@
+// The edge daemon (`strata edge`): an EdgeNode serving its region's devices over socket.io, taking the
+// region's jobs from BullMQ, blobs in Redis, with /healthz and /metrics. stop() is the graceful shutdown:
+// stop taking jobs, let the job in progress finish (or hand it back after the grace period), close the links.
+
+import {
+  BullMqJobQueue, RedisBlobStore, SocketIoTransportServer, countingBlobStore, createStrategy, redisLayout, startDaemonHttp,
+  type DaemonHttp, type Logger,
+} from '@strata/shared';
+import { EdgeNode } from './edge-node.js';
+import { EdgeMetrics } from './edge-metrics.js';
+import type { EdgeDaemonConfig } from './edge-daemon-config.js';
+
+export interface EdgeDaemonStopResult {
+  /** The job in progress outlived the grace period: it was left to be recovered by a replica (or a restart). */
+  readonly handedBack: boolean;
+}
+
+export class EdgeDaemon {
+  private stopping: Promise<EdgeDaemonStopResult> | undefined;
+
+  private constructor(
+    private readonly config: EdgeDaemonConfig,
+    private readonly logger: Logger,
+    readonly metrics: EdgeMetrics,
+    private readonly server: SocketIoTransportServer,
+    private readonly queue: BullMqJobQueue,
+    private readonly blobs: RedisBlobStore,
+    private readonly edge: EdgeNode,
+    private readonly http: DaemonHttp,
+  ) {}
+
+  static async start(config: EdgeDaemonConfig, logger: Logger): Promise<EdgeDaemon> {
+    const nodeId = config.nodeId ?? `edge-${config.region}`;
+    const metrics = new EdgeMetrics({ region: config.region });
+    const layout = redisLayout(config.redis);
+    const strategy = createStrategy(config.strategy.name, config.strategy.options);
+    const queue = new BullMqJobQueue({
+      url: config.redis.url, prefix: layout.queuePrefix, ...config.queue,
+      onError: (error, name) => logger.warn({ queue: name, error: error.message }, 'queue worker error'),
+    });
+    const blobs = new RedisBlobStore({ url: config.redis.url, prefix: layout.blobPrefix });
+    const { sessionGraceSeconds, ...link } = config.link;
+    const server = await SocketIoTransportServer.listen({
+      host: config.listen.host, port: config.listen.port, token: config.token, sessionGraceMs: sessionGraceSeconds * 1000,
+      ...link,
+      onRefusal: (reason, detail) => {
+        metrics.refused(reason);
+        logger.warn({ reason, detail }, 'transport refused a peer');
+      },
+    });
+    server.onPeerChange((peer, event) => {
+      logger.info({ deviceId: peer.info.nodeId, event, devices: server.peers().length }, `device ${event}`);
+    });
+    const edge = new EdgeNode({
+      region: config.region, nodeId, server, queue, strategy, compression: config.compression,
+      blobs: countingBlobStore(blobs, {
+        written: (bytes) => metrics.bytesSent.inc({ link: 'edge_cloud' }, bytes),
+        read: (bytes) => metrics.bytesReceived.inc({ link: 'edge_cloud' }, bytes),
+      }),
+      logger, maxUpdateBytes: config.maxUpdateBytes, observer: metrics, minDevices: config.minDevices,
+    });
+    const registry = metrics.registry;
+    const http = await startDaemonHttp({
+      host: config.http.host, port: config.http.port,
+      metrics: {
+        contentType: registry.contentType,
+        metrics: () => {
+          metrics.sample({ devices: server.peers().length, takingJobs: edge.takingJobs, link: server.stats() });
+          return registry.metrics();
+        },
+      },
+      health: () => ({
+        ok: true, tier: 'edge', region: config.region, nodeId, devices: server.peers().length, takingJobs: edge.takingJobs,
+        activeJob: edge.activeJob ?? null,
+      }),
+    });
+    edge.start();
+    logger.info({ region: config.region, nodeId, devices: server.address, http: http.url, minDevices: config.minDevices }, 'edge ready');
+    return new EdgeDaemon(config, logger, metrics, server, queue, blobs, edge, http);
+  }
+
+  /** The URL devices connect to. */
+  get deviceUrl(): string {
+    return this.server.address;
+  }
+
+  get httpUrl(): string {
+    return this.http.url;
+  }
+
+  stop(): Promise<EdgeDaemonStopResult> {
+    this.stopping ??= (async () => {
+      const graceMs = this.config.shutdownGraceSeconds * 1000;
+      let timer: NodeJS.Timeout | undefined;
+      const finished = await Promise.race([
+        this.edge.stop().then(() => true),
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+      ]);
+      clearTimeout(timer);
+      if (!finished) {
+        // The job keeps its BullMQ lock until this process exits and stops renewing it; then a replica (or
+        // this edge restarted) recovers it. Closing the queue here would wait for the job instead.
+        this.logger.warn({ job: this.edge.activeJob, graceSeconds: this.config.shutdownGraceSeconds }, 'handing the job in progress back');
+        await Promise.all([this.server.close(), this.http.close()]);
+        return { handedBack: true };
+      }
+      await this.server.close();
+      await this.queue.close();
+      await this.blobs.close();
+      await this.http.close();
+      this.logger.info('edge stopped');
+      return { handedBack: false };
+    })();
+    return this.stopping;
+  }
+}

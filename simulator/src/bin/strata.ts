@@ -7,12 +7,18 @@ import { Command } from 'commander';
 import { StrataError } from '@strata/shared';
 import { register as registerRun } from '../commands/run.js';
 import { register as registerTrain } from '../commands/train.js';
+import { register as registerCoordinator } from '../commands/coordinator.js';
+import { register as registerEdge } from '../commands/edge.js';
+import { register as registerDevice } from '../commands/device.js';
 
 const program = new Command('strata')
   .description('Strata: hierarchical (device → edge → cloud) federated learning for recommenders and radiance fields')
   .showHelpAfterError();
 registerRun(program);
 registerTrain(program);
+registerCoordinator(program);
+registerEdge(program);
+registerDevice(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,5 +3,6 @@ export * from './data/index.js';
 export * from './evaluation/index.js';
 export { Popularity } from './popularity.js';
 export * from './bpr-mf/index.js';
+export * from './neumf/index.js';
 export { createRecsysTask } from './create-recsys-task.js';
 export type { RecsysTaskName, RecsysTaskOptions } from './create-recsys-task.js';

@@ -7,6 +7,8 @@ import { Command } from 'commander';
 import { StrataError } from '@strata/shared';
 import { register as registerRun } from '../commands/run.js';
 import { register as registerTrain } from '../commands/train.js';
+import { register as registerSimulate } from '../commands/simulate.js';
+import { register as registerCompare } from '../commands/compare.js';
 import { register as registerCoordinator } from '../commands/coordinator.js';
 import { register as registerEdge } from '../commands/edge.js';
 import { register as registerDevice } from '../commands/device.js';
@@ -16,6 +18,8 @@ const program = new Command('strata')
   .showHelpAfterError();
 registerRun(program);
 registerTrain(program);
+registerSimulate(program);
+registerCompare(program);
 registerCoordinator(program);
 registerEdge(program);
 registerDevice(program);

@@ -5,6 +5,7 @@
 
 import type { RunRecord } from '@strata/shared';
 import { renderArtifactGallery } from './artifact-gallery.js';
+import { renderParticipationSection } from './participation-timeline.js';
 import {
   barChart,
   escapeMarkup,
@@ -64,6 +65,7 @@ export function renderRunReport(record: RunRecord, options: RunReportOptions): s
     section('Final metrics', `<div class="table-card">${renderFinalMetricsTable(record)}</div>`),
     section('Metrics over training', renderMetricCharts(runs, record)),
     section('Communication', renderBytesChart(runs)),
+    renderParticipationSection(runs.records, runs.labels, runs.colors),
     section('Rounds', renderRoundsTable(record)),
     section('Artifacts', renderArtifactGallery(record, options.runDir)),
     section('Configuration', renderJsonBlock('Resolved configuration', record.config) + renderJsonBlock('Environment', record.environment)),

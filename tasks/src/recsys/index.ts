@@ -6,3 +6,4 @@ export * from './bpr-mf/index.js';
 export * from './neumf/index.js';
 export { createRecsysTask } from './create-recsys-task.js';
 export type { RecsysTaskName, RecsysTaskOptions } from './create-recsys-task.js';
+export * from './synthetic/index.js';

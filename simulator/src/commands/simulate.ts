@@ -1,0 +1,95 @@
+// `strata simulate --topology FILE`: runs a topology on the virtual clock (the real tiers, simulated links,
+// compute and availability), prints each round as it completes (simulated time, accuracy, bytes per tier,
+// participation), and writes runs/<id>/run.json (mode `simulated`) and its HTML report.
+
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { createLogger, writeRunRecord, type RoundRecord } from '@strata/shared';
+import { ProgressBar } from '../cli/progress.js';
+import { comparisonTable, formatBytes } from '../cli/round-table.js';
+import { writeRunReport } from '../report/index.js';
+import { loadTopology } from '../sim/load-topology.js';
+import { createSimulationTask } from '../sim/simulation-task.js';
+import { Simulation } from '../sim/simulation.js';
+import { deviceCount } from '../sim/device-plan.js';
+import { cloudLinkBytes } from '../sim/tier-bytes.js';
+
+interface SimulateFlags {
+  topology: string;
+  rounds?: number;
+  seed?: number;
+  runsDir: string;
+  report: boolean;
+}
+
+const int = (v: string): number => Number.parseInt(v, 10);
+
+export function register(program: Command): void {
+  program
+    .command('simulate')
+    .description('simulate a topology file on a virtual clock: real coordinator, edges and devices over simulated links')
+    .requiredOption('--topology <file>', 'topology file (YAML or JSON), e.g. simulator/topologies/city-slow-backhaul.yaml')
+    .option('--rounds <n>', 'cloud rounds (default: the topology\'s schedule.rounds)', int)
+    .option('--seed <n>', 'random seed (default: the topology\'s seed)', int)
+    .option('--runs-dir <dir>', 'where run records go', 'runs')
+    .option('--no-report', 'do not write the HTML report')
+    .action(async (flags: SimulateFlags) => {
+      await simulateCommand(flags);
+    });
+}
+
+async function simulateCommand(flags: SimulateFlags): Promise<void> {
+  const out = (line: string): void => void process.stdout.write(line + '\n');
+  const loaded = loadTopology(flags.topology, { seed: flags.seed, rounds: flags.rounds });
+  const { topology } = loaded;
+  const { schedule } = topology;
+  out(`Strata simulation: ${topology.name}, ${topology.edges.length} edges, ${deviceCount(topology)} devices, ${schedule.rounds} rounds, ` +
+    `κ1=${schedule.kappa1} κ2=${schedule.kappa2}, seed ${topology.seed}`);
+  const { task, environment, baselines } = await createSimulationTask(topology);
+  out(`task: ${JSON.stringify(task.describe())}`);
+  if (Object.keys(baselines).length > 0) out(comparisonTable(baselines, HEADLINE));
+
+  const bar = new ProgressBar('round', 'trainings');
+  const header = ['round', 'sim time', 'loss', ...HEADLINE, 'cloud link', 'device links', 'answered', 'dropped', 'online', 'wall s'];
+  out(header.map((h) => h.padStart(12)).join(''));
+  const simulation = new Simulation({
+    loaded, task, environment, baselines, logger: createLogger('strata', process.env.STRATA_LOG_LEVEL ?? 'warn'),
+    observer: {
+      roundStarted: (round, expected) => bar.start(expected, `round ${round}/${schedule.rounds}`),
+      deviceTrained: () => bar.tick(),
+      roundFinished: (record) => {
+        bar.stop();
+        out(roundLine(record).map((c) => c.padStart(12)).join(''));
+      },
+    },
+  });
+  const record = await simulation.run();
+  const runDir = writeRunRecord(resolve(flags.runsDir), record);
+  const { final } = record;
+  out('');
+  out(comparisonTable({ [`simulated (${record.rounds.length} rounds)`]: record.final.metrics, ...baselines }, HEADLINE));
+  out(`\nsimulated ${formatSeconds(final.simSeconds)} in ${final.wallSeconds.toFixed(1)} s wall ` +
+    `(${final.scale.simSecondsPerWallSecond.toFixed(1)} simulated s per wall s); ${formatBytes(final.cloudLinkBytes)} over the cloud link; ` +
+    `heap ${formatBytes(final.scale.heapBytesPerDevice)} per device`);
+  out(`run record ${runDir}/run.json`);
+  if (flags.report) out(`report ${writeRunReport(runDir, record)}`);
+}
+
+const HEADLINE = ['recall@20', 'ndcg@20'];
+
+function roundLine(record: RoundRecord): string[] {
+  const metric = (name: string): string => (record.metrics[name] === undefined ? '-' : record.metrics[name].toFixed(4));
+  const p = record.participation as { selected: number; answered: number; dropped: number; online: number };
+  const b = record.bytes;
+  return [
+    String(record.round), formatSeconds(record.simSeconds ?? 0), metric('loss'), ...HEADLINE.map(metric),
+    formatBytes(cloudLinkBytes(b)), formatBytes((b.deviceEdge ?? 0) + (b.deviceCloud ?? 0)),
+    `${p.answered}/${p.selected}`, String(p.dropped), String(p.online), record.wallSeconds.toFixed(1),
+  ];
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds < 120) return `${seconds.toFixed(1)} s`;
+  if (seconds < 7200) return `${(seconds / 60).toFixed(1)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}

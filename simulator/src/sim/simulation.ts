@@ -1,0 +1,299 @@
+// A topology run on the virtual clock: the real Coordinator, EdgeNodes and DeviceClients, wired by the
+// simulated network (device links), an in-memory job queue and blob store that edges reach over their
+// backhaul, and devices that come and go as their availability says. Accuracy is measured between rounds by
+// evaluating the global model on every simulated device's held-out data, outside simulated time (it observes
+// the run, it is not part of it). Produces the run record: per round simulated time, bytes per tier,
+// participation; at the end a participation timeline and the scale figures.
+
+import { hostname, cpus } from 'node:os';
+import { Coordinator, type RoundOutcome } from '@strata/coordinator';
+import { DeviceClient } from '@strata/device-client';
+import { EdgeNode } from '@strata/edge-node';
+import {
+  InMemoryBlobStore, InMemoryJobQueue, SeededRandom, createStrategy, newRunId,
+  type DeviceTrainer, type FederatedTask, type Logger, type ModelParams, type RoundRecord, type RunRecord,
+} from '@strata/shared';
+import { ALWAYS_ONLINE, DutyCycle, TraceAvailability, type AvailabilitySchedule } from './availability.js';
+import { MeteredTrainer } from './compute-meter.js';
+import { planDevices, type PlannedDevice } from './device-plan.js';
+import { LinkedBlobStore } from './linked-blob-store.js';
+import { LinkedJobQueue } from './linked-job-queue.js';
+import type { LoadedTopology } from './load-topology.js';
+import { ParticipationTimeline, type TimelineSummary } from './participation-timeline.js';
+import { SimNetwork, type SimEndpoint } from './sim-network.js';
+import { cloudLinkBytes, tierBytesBetween, tierRecord, type TierBytes } from './tier-bytes.js';
+import { TopologyRoutes } from './topology-routes.js';
+import type { Topology } from './topology-schema.js';
+import { VirtualClock } from './virtual-clock.js';
+
+export interface SimulationObserver {
+  /** Before a round: about how many device trainings it will run. */
+  roundStarted?(round: number, expectedTrainings: number): void;
+  deviceTrained?(): void;
+  roundFinished?(record: RoundRecord): void;
+}
+
+export interface SimulationOptions {
+  readonly loaded: LoadedTopology;
+  readonly task: FederatedTask;
+  readonly logger: Logger;
+  readonly observer?: SimulationObserver;
+  /** Reference results for the report (e.g. planted scores, popularity). */
+  readonly baselines?: Record<string, Record<string, number>>;
+  readonly environment?: Record<string, unknown>;
+}
+
+/** What a simulated run adds to the run record's `final`. */
+export interface SimulationFinal {
+  metrics: Record<string, number>;
+  wallSeconds: number;
+  simSeconds: number;
+  /** Bytes per tier over the whole run. */
+  bytes: Record<string, number>;
+  cloudLinkBytes: number;
+  scale: {
+    devices: number;
+    /** Heap the devices' runtime state took when they were created (NaN without devices), per device. */
+    heapBytesPerDevice: number;
+    /** Heap in use at the end of the run, per device (an upper bound: it includes the data and the model). */
+    heapUsedBytesPerDevice: number;
+    simSecondsPerWallSecond: number;
+  };
+  timeline: TimelineSummary;
+  [extra: string]: unknown;
+}
+
+export type SimulatedRunRecord = RunRecord & { final: SimulationFinal };
+
+interface SimDevice {
+  readonly plan: PlannedDevice;
+  readonly client: DeviceClient;
+  readonly endpoint: SimEndpoint;
+  readonly trainer: DeviceTrainer;
+  readonly availability: AvailabilitySchedule;
+  online: boolean;
+}
+
+/** How the simulated links are shaped, for the run record. */
+export const VIRTUAL_LINK_SHAPING = {
+  mode: 'virtual-clock',
+  model: 'per link and direction, messages queue first-come first-served for bytes / bandwidth, then take ' +
+    'latency + jitter (normal, clamped at 0); each lost packet (1460 B) adds a retransmission timeout ' +
+    'max(200 ms, 2 latency + 4 jitter), or in drop mode loses the message; routes are store-and-forward',
+} as const;
+
+export class Simulation {
+  readonly clock = new VirtualClock();
+  readonly timeline = new ParticipationTimeline();
+  readonly network: SimNetwork;
+  private readonly topology: Topology;
+  private readonly coordinator: Coordinator;
+  private readonly edges: EdgeNode[] = [];
+  private readonly devices: SimDevice[] = [];
+  private readonly queue: InMemoryJobQueue;
+  private readonly blobs = new InMemoryBlobStore();
+  private readonly random: SeededRandom;
+  private readonly failures: unknown[] = [];
+  private heapBytesPerDevice = Number.NaN;
+
+  constructor(private readonly options: SimulationOptions) {
+    const { topology } = options.loaded;
+    this.topology = topology;
+    this.random = new SeededRandom(topology.seed).fork('simulation');
+    this.network = new SimNetwork({
+      clock: this.clock, random: this.random.fork('compute'), lossMode: topology.simulation.lossMode, timeline: this.timeline,
+    });
+    this.queue = new InMemoryJobQueue(this.clock);
+    const { task, logger } = options;
+    this.coordinator = new Coordinator({
+      task, strategy: createStrategy(topology.strategy.name, topology.strategy.options), queue: this.queue, blobs: this.blobs,
+      regions: topology.edges.map((edge) => edge.id), schedule: topology.schedule,
+      taskOptions: { ...task.defaultOptions(), ...topology.task.options }, seed: topology.seed,
+      logger: logger.child({ tier: 'coordinator' }), clock: this.clock,
+    });
+    const routes = new TopologyRoutes(topology, this.random.fork('links'));
+    for (const edge of topology.edges) {
+      const route = routes.edgeRoute(edge.region);
+      this.edges.push(new EdgeNode({
+        region: edge.id, nodeId: edge.id, server: this.network.listen(edge.id),
+        queue: new LinkedJobQueue(this.queue, this.network, route), blobs: new LinkedBlobStore(this.blobs, this.network, route),
+        strategy: createStrategy(topology.edgeStrategy.name, topology.edgeStrategy.options), compression: topology.compression,
+        logger: logger.child({ tier: 'edge', edge: edge.id }), clock: this.clock,
+      }));
+    }
+    this.createDevices(routes);
+  }
+
+  async run(): Promise<SimulatedRunRecord> {
+    const started = performance.now();
+    const { topology } = this;
+    const { schedule } = topology;
+    const limitMs = topology.simulation.maxSimSeconds * 1000;
+    const rounds: RoundRecord[] = [];
+    let lastEvaluation: Record<string, number> = {};
+    try {
+      for (const edge of this.edges) edge.start();
+      await this.clock.run(this.coordinator.start());
+      await this.clock.run(Promise.all(this.devices.map((device) => this.follow(device))));
+      for (let round = 1; round <= schedule.rounds; round++) {
+        this.options.observer?.roundStarted?.(round, Math.ceil(this.timeline.online * schedule.fraction) * schedule.kappa2);
+        const wallStart = performance.now();
+        const before = this.network.bytes();
+        const outcome = await this.clock.run(this.coordinator.runRound(round), { limitMs });
+        this.throwFailures();
+        const evaluateNow = round === schedule.rounds || (schedule.evalEvery > 0 && round % schedule.evalEvery === 0);
+        const evaluation = evaluateNow ? await this.evaluate(this.coordinator.globalModel) : undefined;
+        if (evaluation) lastEvaluation = evaluation;
+        const record = this.roundRecord(outcome, before, (performance.now() - wallStart) / 1000, evaluation);
+        rounds.push(record);
+        this.options.observer?.roundFinished?.(record);
+      }
+    } finally {
+      await this.stop();
+    }
+    const wallSeconds = (performance.now() - started) / 1000;
+    const simSeconds = this.clock.now() / 1000;
+    const totals = sumBytes(rounds);
+    const { task } = this.options;
+    return {
+      id: newRunId(`sim-${topology.name}`),
+      task: task.id,
+      mode: 'simulated',
+      startedAt: new Date(Date.now() - wallSeconds * 1000).toISOString(),
+      config: {
+        topology, topologyFile: this.options.loaded.file, task: task.describe(), taskName: topology.task.name,
+        linkShaping: VIRTUAL_LINK_SHAPING,
+      },
+      environment: {
+        node: process.version, host: hostname(), cpus: cpus().length, platform: process.platform, ...this.options.environment,
+      },
+      rounds,
+      final: {
+        metrics: lastEvaluation,
+        wallSeconds,
+        simSeconds,
+        bytes: totals,
+        cloudLinkBytes: cloudLinkBytes(totals),
+        scale: {
+          devices: this.devices.length,
+          heapBytesPerDevice: this.heapBytesPerDevice,
+          heapUsedBytesPerDevice: process.memoryUsage().heapUsed / Math.max(1, this.devices.length),
+          simSecondsPerWallSecond: simSeconds / wallSeconds,
+        },
+        timeline: this.timeline.summarize(this.clock.now(), topology.simulation.timelineBins),
+      },
+      baselines: this.options.baselines ?? {},
+    };
+  }
+
+  private createDevices(routes: TopologyRoutes): void {
+    const { topology } = this;
+    const { task, logger } = this.options;
+    const plans = planDevices(topology, task.numDevices, this.random.fork('data'));
+    const phases = this.random.fork('availability');
+    const deviceLogger = logger.child({ tier: 'device' });
+    const onTrained = this.options.observer?.deviceTrained?.bind(this.options.observer);
+    const heapBefore = measuredHeap();
+    for (const plan of plans) {
+      const group = topology.devices[plan.groupIndex];
+      const edge = topology.edges[plan.edgeIndex];
+      const secondsPerSample = group.compute.secondsPerSample ?? topology.simulation.referenceSecondsPerSample / (group.compute.speed ?? 1);
+      const trainer = task.createDevice(plan.partition);
+      this.devices.push({
+        plan,
+        trainer,
+        client: new DeviceClient({
+          nodeId: plan.id, region: edge.id, trainer: new MeteredTrainer(trainer, secondsPerSample, onTrained),
+          compression: topology.compression, logger: deviceLogger,
+        }),
+        endpoint: this.network.endpoint(routes.deviceRoute(group, edge), group.compute.jitter),
+        availability: this.availability(plan, phases),
+        online: false,
+      });
+    }
+    if (plans.length > 0) this.heapBytesPerDevice = Math.max(0, measuredHeap() - heapBefore) / plans.length;
+  }
+
+  private availability(plan: PlannedDevice, phases: SeededRandom): AvailabilitySchedule {
+    const spec = this.topology.devices[plan.groupIndex].availability;
+    switch (spec.kind) {
+      case 'always':
+        return ALWAYS_ONLINE;
+      case 'duty-cycle': {
+        const on = Math.round(spec.onSeconds * 1000);
+        const off = Math.round(spec.offSeconds * 1000);
+        return new DutyCycle(on, off, spec.phase === 'random' ? phases.int(on + off) : 0);
+      }
+      case 'trace':
+        return TraceAvailability.forDevice(this.options.loaded.traces.get(plan.groupIndex)!, plan.indexInGroup, spec.repeat);
+    }
+  }
+
+  /** Brings a device to its state now and schedules its next change, for as long as the simulation runs. */
+  private async follow(device: SimDevice): Promise<void> {
+    const online = device.availability.onlineAt(this.clock.now());
+    if (online !== device.online) {
+      device.online = online;
+      const edgeId = this.topology.edges[device.plan.edgeIndex].id;
+      await (online ? device.client.connect(device.endpoint, edgeId) : device.client.disconnect());
+    }
+    const next = device.availability.nextChange(this.clock.now());
+    if (next !== undefined) {
+      this.clock.at(next, () => void this.follow(device).catch((error: unknown) => this.failures.push(error)));
+    }
+  }
+
+  /** The global model's metrics over every simulated device's held-out data (or the task's own evaluation). */
+  private async evaluate(model: ModelParams): Promise<Record<string, number>> {
+    if (this.options.task.evaluate) return this.options.task.evaluate(model);
+    let count = 0;
+    const sums: Record<string, number> = {};
+    for (const { trainer } of this.devices) {
+      if (!trainer.evaluate) continue;
+      const result = await trainer.evaluate(model);
+      count += result.count;
+      for (const [key, value] of Object.entries(result.sums)) sums[key] = (sums[key] ?? 0) + value;
+    }
+    const metrics: Record<string, number> = {};
+    if (count > 0) for (const [key, value] of Object.entries(sums)) metrics[key] = value / count;
+    return metrics;
+  }
+
+  private roundRecord(
+    outcome: RoundOutcome, before: TierBytes, wallSeconds: number, evaluation: Record<string, number> | undefined,
+  ): RoundRecord {
+    const bytes = tierRecord(tierBytesBetween(before, this.network.bytes()));
+    return {
+      round: outcome.round,
+      wallSeconds,
+      simSeconds: this.clock.now() / 1000,
+      bytes,
+      cloudLinkBytes: cloudLinkBytes(bytes),
+      metrics: { ...outcome.metrics, ...(evaluation ?? {}) },
+      version: outcome.version,
+      participation: { ...outcome.participation, online: this.timeline.online },
+    };
+  }
+
+  private throwFailures(): void {
+    if (this.failures.length > 0) throw this.failures[0];
+  }
+
+  private async stop(): Promise<void> {
+    for (const edge of this.edges) await edge.stop();
+    await this.queue.close();
+    await this.blobs.close();
+  }
+}
+
+function sumBytes(rounds: readonly RoundRecord[]): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const round of rounds) for (const [key, value] of Object.entries(round.bytes)) total[key] = (total[key] ?? 0) + value;
+  return total;
+}
+
+/** Heap in use, after a collection when the process allows one (node --expose-gc), else as it stands. */
+function measuredHeap(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed;
+}

@@ -56,6 +56,7 @@ export class EdgeMetrics implements EdgeNodeObserver {
     this.jobs.inc({ kind: job.name, outcome });
     if (outcome === 'expired') return;
     this.jobDuration.observe({ kind: job.name }, seconds);
+    if (job.name !== 'edge-round') return; // evaluation answers are metric sums, not updates
     const rejected = Object.values(participation.rejected).reduce((sum, n) => sum + n, 0);
     this.updatesReceived.inc(participation.answered + rejected);
     this.updatesAccepted.inc(participation.answered);

@@ -1,0 +1,92 @@
+// A misbehaving device for the fault tests, run as its own process:
+//   node distributed-hostile-device.js <edge url> <region> <node id> <token> <behaviour>
+// Behaviours: random (replies random bytes), truncated (half of a valid update), nan (a NaN in its update),
+// shape (an update of the wrong shape), oversized (a 9 MiB websocket message), mid-upload (sends the first
+// chunk of its update, then drops the connection), wrong-token (connects with a bad token). It logs JSON lines
+// on stderr ({"msg": "connected"}, {"msg": "refused"}, ...) like the daemons, so tests can wait for them.
+
+import { randomUUID } from 'node:crypto';
+import { io } from 'socket.io-client';
+import {
+  AuthenticationError, SocketIoTransportClient, UpdateEncoder, decodeRoundRequest, dense, splitFrame, type ModelUpdate,
+} from '@strata/shared';
+import { seededBytes } from '@strata/shared/testing';
+
+const [url, region, nodeId, token, behaviour] = process.argv.slice(2);
+const log = (msg: string, extra: Record<string, unknown> = {}): void => void process.stderr.write(JSON.stringify({ msg, behaviour, ...extra }) + '\n');
+const encoder = new UpdateEncoder({ dtype: 'float32', perRowScale: true, errorFeedback: false });
+
+/** A full-size update of the model in `frame` with `poison` applied to its values. */
+function updateFor(frame: Uint8Array, poison: (values: Float32Array) => void = () => {}): Uint8Array {
+  const request = decodeRoundRequest(frame);
+  const delta = new Map([...request.model].map(([name, tensor]) => {
+    const values = new Float32Array(tensor.values.length).fill(0.001);
+    poison(values);
+    return [name, dense(tensor.shape, values)];
+  }));
+  const update: ModelUpdate = { delta, weight: 1, metrics: { loss: 1 } };
+  return encoder.encode(update, { roundId: request.roundId, baseVersion: request.version, sender: nodeId });
+}
+
+const replies: Record<string, (frame: Uint8Array) => Uint8Array> = {
+  random: () => seededBytes(7, 4096),
+  truncated: (frame) => {
+    const reply = updateFor(frame);
+    return reply.subarray(0, reply.byteLength >> 1);
+  },
+  nan: (frame) => updateFor(frame, (values) => (values[0] = Number.NaN)),
+  shape: (frame) => {
+    const request = decodeRoundRequest(frame);
+    const delta = new Map([...request.model.keys()].map((name) => [name, dense([2, 2], new Float32Array(4).fill(0.1))]));
+    return encoder.encode({ delta, weight: 1, metrics: {} }, { roundId: request.roundId, baseVersion: request.version, sender: nodeId });
+  },
+};
+
+async function main(): Promise<void> {
+  if (behaviour in replies) {
+    const client = new SocketIoTransportClient({ token });
+    await client.connect(url, { nodeId, role: 'device', region }, async (frame) => {
+      log('answering');
+      return replies[behaviour](frame);
+    });
+    log('connected');
+    return;
+  }
+  if (behaviour === 'wrong-token') {
+    try {
+      await new SocketIoTransportClient({ token: 'not-the-token' }).connect(url, { nodeId, role: 'device', region }, async (f) => f);
+      log('accepted');
+      process.exit(1);
+    } catch (error) {
+      log(error instanceof AuthenticationError ? 'refused' : 'failed', { error: (error as Error).message });
+      process.exit(0);
+    }
+  }
+  // The raw protocol, for what the transport client would never send.
+  const socket = io(url, {
+    transports: ['websocket'], reconnection: false,
+    auth: { nodeId, role: 'device', region, sessionId: randomUUID(), token },
+  });
+  socket.on('connect', () => log('connected'));
+  socket.on('req', (requestId: number, body: Uint8Array | null, ack: (reply: unknown) => void) => {
+    if (body === null) throw new Error('the test model travels in one message');
+    log('answering');
+    if (behaviour === 'oversized') {
+      ack({ frame: Buffer.alloc(9 * 1024 * 1024) });
+      return;
+    }
+    // mid-upload: the first of the update's chunks, then the device is gone.
+    const chunks = splitFrame(updateFor(new Uint8Array(body)), { maxFrameBytes: 64 * 1024, transferId: requestId, sender: nodeId });
+    socket.emit('part', requestId, Buffer.from(chunks[0]));
+    setTimeout(() => {
+      log('disconnecting');
+      socket.disconnect();
+      process.exit(0);
+    }, 20);
+  });
+}
+
+main().catch((error: unknown) => {
+  log('crashed', { error: (error as Error).message });
+  process.exit(1);
+});

@@ -564,8 +564,11 @@ export class SocketIoTransportServer implements TransportServer {
     const session = peer;
     session.attach(socket, info);
     socket.on('disconnect', (reason, description) => {
-      // ws closes the connection of a peer whose message exceeds maxHttpBufferSize before buffering it.
-      if (description instanceof RangeError) this.link.refuse('oversized', `${info.nodeId}: ${description.message}`);
+      // ws closes the connection of a peer whose message exceeds maxHttpBufferSize before buffering it;
+      // engine.io reports it as a transport error whose description carries ws's message.
+      if (description instanceof Error && /max payload size exceeded/i.test(description.message)) {
+        this.link.refuse('oversized', `${info.nodeId}: ${description.message}`);
+      }
       if (!session.owns(socket)) return;
       session.detach();
       this.changed(session, 'disconnect');

@@ -1,0 +1,57 @@
+// Hostile peers against an edge daemon (separate processes, real Redis): random bytes, a truncated frame, an
+// update with NaN, an update of the wrong shape, a 9 MiB message and a wrong token are each refused with a
+// counted reason in /metrics, while the edge keeps serving its honest devices and the round completes.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requireRedis } from '@strata/shared/testing';
+import { DaemonProcess, Deployment, TOKEN, getJson, metric, scrape, waitForHealth } from './distributed-support.js';
+
+const deployment = new Deployment();
+const runsDir = mkdtempSync(join(tmpdir(), 'strata-hostile-'));
+before(() => requireRedis());
+after(async () => {
+  await deployment.stop();
+  rmSync(runsDir, { recursive: true, force: true });
+});
+
+test('every kind of bad input is refused with a counted reason while the honest devices are served', { timeout: 90_000 }, async () => {
+  const edge = await deployment.edge('region-1');
+  await deployment.devices('region-1', [edge.url], 0, [], 2);
+  const hostile = (behaviour: string, id: number): DaemonProcess => {
+    const daemon = new DaemonProcess(behaviour, join(import.meta.dirname, 'distributed-hostile-device.js'), [
+      edge.url, 'region-1', `device-${id}`, TOKEN, behaviour,
+    ]);
+    deployment.processes.push(daemon);
+    return daemon;
+  };
+  const attackers = ['random', 'truncated', 'nan', 'shape', 'oversized'].map((b, i) => hostile(b, 90 + i));
+  for (const attacker of attackers) await attacker.waitForMessage('connected');
+  const impostor = hostile('wrong-token', 99);
+  await impostor.waitForMessage('refused');
+  await waitForHealth(edge.http, (h) => h.devices === 7, '2 honest and 5 hostile devices');
+
+  const coordinator = deployment.start('coordinator', [
+    'coordinator', '--regions', 'region-1', '--rounds', '1', '--eval-every', '0', '--exit-when-done', '--http-port', '0',
+    '--runs-dir', runsDir,
+  ]);
+  assert.equal(await coordinator.exited, 0, 'the round completes');
+
+  const samples = await scrape(edge.http);
+  const rejected = (reason: string): number => metric(samples, 'strata_updates_rejected_total', { reason });
+  assert.equal(rejected('malformed'), 2, 'random bytes and the truncated frame');
+  assert.equal(rejected('non_finite'), 1);
+  assert.equal(rejected('shape'), 1);
+  assert.equal(metric(samples, 'strata_updates_accepted_total'), 2, 'both honest updates');
+  assert.equal(metric(samples, 'strata_transport_refusals_total', { reason: 'auth' }), 1);
+  assert.equal(metric(samples, 'strata_transport_refusals_total', { reason: 'oversized' }), 1);
+  assert.equal(metric(samples, 'strata_edge_jobs_total', { kind: 'edge-round', outcome: 'done' }), 1);
+
+  // Still serving: healthy, the honest devices connected, the oversized sender cut off.
+  const health = await getJson(`${edge.http}/healthz`);
+  assert.equal(health.ok, true);
+  assert.equal(health.devices, 6);
+});

@@ -1,0 +1,181 @@
+// The distributed runtime's own cost: one edge (EdgeDaemon) and a coordinator (BullMQ and blobs on Redis) in
+// this process, devices as separate OS processes connected over loopback socket.io, no training (bench/perturb:
+// each device answers with a fixed perturbation as large as the model), float32. Prints the median seconds
+// per cloud round after a warm-up round and the time raw TCP needs for the same bytes (the model down to
+// every device and an update up from each, through a socket to another process), then updates per second
+// at one edge with 1,000 connected devices uploading small updates. Figures, not pass/fail. Needs Redis.
+// Usage: node bench/dist/src/runtime-bench.js [--rounds 5] [--only a,b,c,many] [--redis-url redis://...]
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  BullMqJobQueue, RedisBlobStore, createLogger, createStrategy, parseSchedule, redisLayout, type Logger,
+} from '@strata/shared';
+import { deleteRedisKeys } from '@strata/shared/testing';
+import { Coordinator, InMemoryStateStore } from '@strata/coordinator';
+import { EdgeDaemon, parseEdgeDaemonConfig } from '@strata/edge-node';
+import { perturbTask } from './perturb-task.js';
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    only: { type: 'string', default: 'a,b,c,many' },
+    'redis-url': { type: 'string', default: process.env.STRATA_REDIS_URL ?? 'redis://127.0.0.1:6379' },
+  },
+});
+const here = dirname(fileURLToPath(import.meta.url));
+const TOKEN = 'bench-device-token';
+const logger: Logger = createLogger('runtime-bench', process.env.STRATA_LOG_LEVEL ?? 'warn');
+const redisUrl = args['redis-url'];
+
+interface Scenario {
+  readonly name: string;
+  readonly params: number;
+  readonly devices: number;
+  /** Devices per OS process. */
+  readonly perProcess: number;
+  readonly kappa2: number;
+  readonly rounds: number;
+  /** Flower 1.6's figure on this machine, seconds per round (the issue's), if any. */
+  readonly flower?: number;
+  readonly target?: number;
+}
+
+const rounds = Number(args.rounds);
+const scenarios: Scenario[] = [
+  { name: 'a', params: 1_000_000, devices: 10, perProcess: 1, kappa2: 1, rounds, flower: 0.77, target: 0.4 },
+  { name: 'b', params: 100_000, devices: 100, perProcess: 10, kappa2: 1, rounds, flower: 2.54, target: 0.85 },
+  { name: 'c', params: 10_000_000, devices: 4, perProcess: 1, kappa2: 1, rounds: Math.min(rounds, 3), flower: 10.1, target: 3.3 },
+  { name: 'many', params: 1_000, devices: 1000, perProcess: 250, kappa2: 5, rounds },
+];
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function spawnNode(script: string, argv: readonly string[]): { child: ChildProcess; ready: Promise<void> } {
+  const child = spawn(process.execPath, [join(here, script), ...argv], { stdio: ['ignore', 'inherit', 'pipe'] });
+  let log = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      log = (log + chunk).slice(-4000);
+      if (log.includes('ready\n')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code}): ${log}`)));
+  });
+  return { child, ready };
+}
+
+/** Seconds raw TCP takes to move `down` bytes to another process and `up` bytes back. */
+async function rawTcpSeconds(down: number, up: number): Promise<number> {
+  const block = Buffer.alloc(4 * 1024 * 1024, 3);
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const connected = new Promise<import('node:net').Socket>((resolve) => server.once('connection', resolve));
+  const peer = spawn(process.execPath, [join(here, 'raw-tcp-peer.js'), String(port), String(down), String(up)], { stdio: 'inherit' });
+  const socket = await connected;
+  const started = performance.now();
+  const received = new Promise<void>((resolve) => {
+    let total = 0;
+    socket.on('data', (chunk: Buffer) => {
+      total += chunk.byteLength;
+      if (total >= up) resolve();
+    });
+  });
+  let left = down;
+  await new Promise<void>((resolve) => {
+    const write = (): void => {
+      while (left > 0) {
+        const n = Math.min(left, block.byteLength);
+        left -= n;
+        if (!socket.write(n === block.byteLength ? block : block.subarray(0, n))) {
+          socket.once('drain', write);
+          return;
+        }
+      }
+      resolve();
+    };
+    write();
+  });
+  await received;
+  const seconds = (performance.now() - started) / 1000;
+  socket.destroy();
+  peer.kill();
+  server.close();
+  return seconds;
+}
+
+async function runScenario(s: Scenario): Promise<{ roundSeconds: number[]; modelBytes: number; updateBytes: number }> {
+  const prefix = `strata-bench-${process.pid}-${s.name}`;
+  const task = perturbTask(s.params, s.devices);
+  const edge = await EdgeDaemon.start(parseEdgeDaemonConfig({
+    region: 'bench', token: TOKEN, listen: { port: 0 }, http: { port: 0 }, redis: { url: redisUrl, prefix },
+    minDevices: s.devices, link: { maxPendingRequests: 64 },
+  }), logger);
+  const layout = redisLayout({ url: redisUrl, prefix });
+  const queue = new BullMqJobQueue({ url: redisUrl, prefix: layout.queuePrefix });
+  const blobs = new RedisBlobStore({ url: redisUrl, prefix: layout.blobPrefix });
+  const children: ChildProcess[] = [];
+  try {
+    const starting = [];
+    for (let first = 0; first < s.devices; first += s.perProcess) {
+      const { child, ready } = spawnNode('runtime-bench-devices.js', [edge.deviceUrl, TOKEN, String(s.params), String(first), String(Math.min(s.perProcess, s.devices - first))]);
+      children.push(child);
+      starting.push(ready);
+    }
+    await Promise.all(starting);
+    const coordinator = new Coordinator({
+      task, strategy: createStrategy('fedavg', {}), queue, blobs, regions: ['bench'],
+      schedule: parseSchedule({ rounds: s.rounds + 1, kappa2: s.kappa2, edgeDeadlineSeconds: 600, roundDeadlineSeconds: 900 }),
+      taskOptions: {}, seed: 0, logger, state: new InMemoryStateStore(),
+    });
+    await coordinator.start();
+    const roundSeconds: number[] = [];
+    let modelBytes = 0;
+    let updateBytes = 0;
+    for (let round = 0; round <= s.rounds; round++) {
+      const started = performance.now();
+      const outcome = await coordinator.runRound(round + 1);
+      if (outcome.participation.answered !== s.devices * s.kappa2) throw new Error(`round ${round + 1}: ${JSON.stringify(outcome.participation)}`);
+      if (round > 0) roundSeconds.push((performance.now() - started) / 1000); // round 0 is the warm-up
+      modelBytes = outcome.bytes.deviceEdgeDown / (s.devices * s.kappa2);
+      updateBytes = outcome.bytes.deviceEdgeUp / (s.devices * s.kappa2);
+    }
+    return { roundSeconds, modelBytes, updateBytes };
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await edge.stop();
+    await queue.close();
+    await blobs.close();
+    await deleteRedisKeys(`${prefix}:`, redisUrl);
+  }
+}
+
+const only = new Set(args.only.split(','));
+process.stdout.write(`runtime bench: loopback, float32, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}\n`);
+process.stdout.write('scenario  params      devices  processes  s/round (median)  raw TCP s  ratio  Flower 1.6  target\n');
+for (const s of scenarios.filter((x) => only.has(x.name))) {
+  const { roundSeconds, modelBytes, updateBytes } = await runScenario(s);
+  const seconds = median(roundSeconds);
+  if (s.name === 'many') {
+    const perSecond = (s.devices * s.kappa2) / seconds;
+    process.stdout.write(
+      `many      ${String(s.params).padEnd(11)} ${String(s.devices).padEnd(8)} ${String(s.devices / s.perProcess).padEnd(10)} ` +
+        `${seconds.toFixed(3).padEnd(17)} -          -      -           -   (κ2=${s.kappa2}: ${Math.round(perSecond)} updates/s at the edge)\n`,
+    );
+    continue;
+  }
+  const raw = await rawTcpSeconds(modelBytes * s.devices, updateBytes * s.devices);
+  process.stdout.write(
+    `(${s.name})       ${String(s.params).padEnd(11)} ${String(s.devices).padEnd(8)} ${String(s.devices / s.perProcess).padEnd(10)} ` +
+      `${seconds.toFixed(3).padEnd(17)} ${raw.toFixed(3).padEnd(10)} ${(seconds / raw).toFixed(1).padEnd(6)} ${String(s.flower).padEnd(11)} ${s.target}\n`,
+  );
+}
+process.exit(0);

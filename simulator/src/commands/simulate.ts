@@ -51,15 +51,15 @@ async function simulateCommand(flags: SimulateFlags): Promise<void> {
 
   const bar = new ProgressBar('round', 'trainings');
   const header = ['round', 'sim time', 'loss', ...HEADLINE, 'cloud link', 'device links', 'answered', 'dropped', 'online', 'wall s'];
-  out(header.map((h) => h.padStart(12)).join(''));
+  out(header.map((h) => h.padStart(COLUMN)).join(''));
   const simulation = new Simulation({
-    loaded, task, environment, baselines, logger: createLogger('strata', process.env.STRATA_LOG_LEVEL ?? 'warn'),
+    loaded, task, environment, baselines, logger: createLogger('strata', process.env.STRATA_LOG_LEVEL ?? 'error'),
     observer: {
       roundStarted: (round, expected) => bar.start(expected, `round ${round}/${schedule.rounds}`),
       deviceTrained: () => bar.tick(),
       roundFinished: (record) => {
         bar.stop();
-        out(roundLine(record).map((c) => c.padStart(12)).join(''));
+        out(roundLine(record).map((c) => c.padStart(COLUMN)).join(''));
       },
     },
   });
@@ -70,12 +70,14 @@ async function simulateCommand(flags: SimulateFlags): Promise<void> {
   out(comparisonTable({ [`simulated (${record.rounds.length} rounds)`]: record.final.metrics, ...baselines }, HEADLINE));
   out(`\nsimulated ${formatSeconds(final.simSeconds)} in ${final.wallSeconds.toFixed(1)} s wall ` +
     `(${final.scale.simSecondsPerWallSecond.toFixed(1)} simulated s per wall s); ${formatBytes(final.cloudLinkBytes)} over the cloud link; ` +
-    `heap ${formatBytes(final.scale.heapBytesPerDevice)} per device`);
+    `heap per device ${Number.isFinite(final.scale.heapBytesPerDevice) ? formatBytes(final.scale.heapBytesPerDevice) : '(run node with --expose-gc to measure)'}, ` +
+    `${formatBytes(final.scale.heapUsedBytesPerDevice)} with the data and model`);
   out(`run record ${runDir}/run.json`);
   if (flags.report) out(`report ${writeRunReport(runDir, record)}`);
 }
 
 const HEADLINE = ['recall@20', 'ndcg@20'];
+const COLUMN = 14;
 
 function roundLine(record: RoundRecord): string[] {
   const metric = (name: string): string => (record.metrics[name] === undefined ? '-' : record.metrics[name].toFixed(4));

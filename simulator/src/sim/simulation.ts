@@ -53,7 +53,7 @@ export interface SimulationFinal {
   cloudLinkBytes: number;
   scale: {
     devices: number;
-    /** Heap the devices' runtime state took when they were created (NaN without devices), per device. */
+    /** Heap the devices took when they were created, per device (NaN unless run with node --expose-gc). */
     heapBytesPerDevice: number;
     /** Heap in use at the end of the run, per device (an upper bound: it includes the data and the model). */
     heapUsedBytesPerDevice: number;
@@ -135,7 +135,10 @@ export class Simulation {
       for (const edge of this.edges) edge.start();
       await this.clock.run(this.coordinator.start());
       await this.clock.run(Promise.all(this.devices.map((device) => this.follow(device))));
+      const intervalMs = topology.simulation.roundIntervalSeconds * 1000;
+      const firstStart = this.clock.now();
       for (let round = 1; round <= schedule.rounds; round++) {
+        if (intervalMs > 0) await this.clock.advanceTo(firstStart + (round - 1) * intervalMs);
         this.options.observer?.roundStarted?.(round, Math.ceil(this.timeline.online * schedule.fraction) * schedule.kappa2);
         const wallStart = performance.now();
         const before = this.network.bytes();
@@ -193,7 +196,7 @@ export class Simulation {
     const phases = this.random.fork('availability');
     const deviceLogger = logger.child({ tier: 'device' });
     const onTrained = this.options.observer?.deviceTrained?.bind(this.options.observer);
-    const heapBefore = measuredHeap();
+    const heapBefore = heapAfterCollection();
     for (const plan of plans) {
       const group = topology.devices[plan.groupIndex];
       const edge = topology.edges[plan.edgeIndex];
@@ -211,7 +214,8 @@ export class Simulation {
         online: false,
       });
     }
-    if (plans.length > 0) this.heapBytesPerDevice = Math.max(0, measuredHeap() - heapBefore) / plans.length;
+    const heapAfter = heapAfterCollection();
+    if (plans.length > 0 && heapBefore !== undefined && heapAfter !== undefined) this.heapBytesPerDevice = (heapAfter - heapBefore) / plans.length;
   }
 
   private availability(plan: PlannedDevice, phases: SeededRandom): AvailabilitySchedule {
@@ -292,8 +296,10 @@ function sumBytes(rounds: readonly RoundRecord[]): Record<string, number> {
   return total;
 }
 
-/** Heap in use, after a collection when the process allows one (node --expose-gc), else as it stands. */
-function measuredHeap(): number {
-  (globalThis as { gc?: () => void }).gc?.();
+/** Heap in use after a full collection; undefined unless the process allows one (node --expose-gc). */
+function heapAfterCollection(): number | undefined {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return undefined;
+  gc();
   return process.memoryUsage().heapUsed;
 }

@@ -117,6 +117,8 @@ export const simulationSettingsSchema = z
     referenceSecondsPerSample: z.number().positive().default(0.001),
     /** On device links, a lost packet costs a retransmission timeout (retransmit) or loses the message (drop). */
     lossMode: z.enum(['retransmit', 'drop']).default('retransmit'),
+    /** Cloud rounds start at most this often (0: each as soon as the last ends), as a coordinator on a schedule would. */
+    roundIntervalSeconds: z.number().min(0).default(0),
     /** A run that needs more simulated time than this fails. */
     maxSimSeconds: z.number().positive().default(30 * 24 * 3600),
     /** Bins of the participation timeline in the run record. */

@@ -1,1 +1,2 @@
 export * from './embedded/embedded-topology.js';
+export * from './sim/index.js';

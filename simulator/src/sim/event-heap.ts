@@ -1,12 +1,16 @@
 // The virtual clock's agenda: events ordered by time, then by the order they were given (so two events at one
-// instant run in a reproducible order). A binary min-heap; cancelled events are skipped when they surface.
+// instant run in a reproducible order). A binary min-heap. A cancelled event lets go of its callback at once
+// (a deadline timer's closure can hold a whole round's replies) and is dropped when it surfaces, or when
+// cancelled events outnumber live ones (timeouts are mostly cancelled long before they are due).
 
 export interface ScheduledEvent {
   readonly time: number;
   readonly order: number;
-  readonly callback: () => void;
+  callback: () => void;
   cancelled: boolean;
 }
+
+const released = (): void => {};
 
 export class EventHeap {
   private readonly items: ScheduledEvent[] = [];
@@ -18,22 +22,16 @@ export class EventHeap {
   }
 
   push(event: ScheduledEvent): void {
-    const items = this.items;
-    items.push(event);
     this.live++;
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(items[i], items[parent])) break;
-      [items[i], items[parent]] = [items[parent], items[i]];
-      i = parent;
-    }
+    this.insert(event);
   }
 
   cancel(event: ScheduledEvent): void {
     if (event.cancelled) return;
     event.cancelled = true;
+    event.callback = released;
     this.live--;
+    if (this.items.length > 1024 && this.items.length > 2 * this.live) this.compact();
   }
 
   /** The earliest live event, without removing it. */
@@ -52,6 +50,25 @@ export class EventHeap {
     // Marked so that a late clearTimeout of an event that already ran does not count it twice.
     top.cancelled = true;
     return top;
+  }
+
+  private insert(event: ScheduledEvent): void {
+    const items = this.items;
+    items.push(event);
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(items[i], items[parent])) break;
+      [items[i], items[parent]] = [items[parent], items[i]];
+      i = parent;
+    }
+  }
+
+  /** Rebuilds the heap from its live events. */
+  private compact(): void {
+    const live = this.items.filter((event) => !event.cancelled);
+    this.items.length = 0;
+    for (const event of live) this.insert(event);
   }
 
   private dropCancelled(): void {

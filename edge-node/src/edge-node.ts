@@ -49,6 +49,12 @@ export interface EdgeJobInfo {
 
 export interface EdgeNodeObserver {
   jobStarted?(job: EdgeJobInfo): void;
+  /** Devices connecting and leaving (the live dashboard's topology). */
+  peerChanged?(deviceId: string, event: 'connect' | 'disconnect'): void;
+  /** A request went to these devices (iteration 0: an evaluation). */
+  requestsSent?(job: EdgeJobInfo, iteration: number, deviceIds: readonly string[]): void;
+  /** A device's reply arrived (ok) or its request failed, as it happens, before the quorum closes. */
+  deviceReplied?(job: EdgeJobInfo, deviceId: string, ok: boolean): void;
   /** `expired`: the job's round deadline had passed when it was taken, so it was skipped. */
   jobFinished?(job: EdgeJobInfo, outcome: 'done' | 'expired', seconds: number, participation: EdgeParticipation): void;
 }
@@ -63,6 +69,8 @@ export class EdgeNode {
 
   constructor(private readonly options: EdgeNodeOptions) {
     this.encoder = new UpdateEncoder(options.compression);
+    const observer = options.observer;
+    if (observer?.peerChanged) options.server.onPeerChange((peer, event) => observer.peerChanged?.(peer.info.nodeId, event));
   }
 
   get region(): string {
@@ -179,7 +187,7 @@ export class EdgeNode {
         roundId: job.roundId, round: job.round, kind: 'train', localSteps: kappa1, options: job.options,
         model: edgeModel, version,
       });
-      const updates = await this.collect(selected, frame, quorum, edgeDeadlineSeconds, edgeModel, participation);
+      const updates = await this.collect(selected, frame, quorum, edgeDeadlineSeconds, edgeModel, participation, iteration);
       if (updates.length === 0) continue;
       const combined = this.options.strategy.aggregate(updates);
       this.options.strategy.apply(edgeModel, combined);
@@ -201,7 +209,7 @@ export class EdgeNode {
     const frame = encodeRoundRequest({
       roundId: job.roundId, round: job.round, kind: 'evaluate', localSteps: 0, options: job.options, model, version,
     });
-    const answers = await this.collect(devices, frame, 1, this.iterationDeadline(job), undefined, participation);
+    const answers = await this.collect(devices, frame, 1, this.iterationDeadline(job), undefined, participation, 0);
     const sums: Record<string, number> = {};
     let count = 0;
     for (const answer of answers) {
@@ -217,11 +225,12 @@ export class EdgeNode {
    */
   private async collect(
     devices: readonly PeerConnection[], frame: Uint8Array, quorum: number, deadlineSeconds: number,
-    model: ModelParams | undefined, participation: EdgeParticipation,
+    model: ModelParams | undefined, participation: EdgeParticipation, iteration: number,
   ): Promise<ModelUpdate[]> {
     const deadlineMs = deadlineSeconds * 1000;
     const gathered = await gatherQuorum(
-      devices.map((d) => d.request(frame, deadlineMs)), quorumSize(devices.length, quorum), deadlineMs, this.options.clock,
+      this.observeReplies(devices, devices.map((d) => d.request(frame, deadlineMs)), iteration),
+      quorumSize(devices.length, quorum), deadlineMs, this.options.clock,
     );
     participation.selected += devices.length;
     participation.bytesDown += frame.byteLength * devices.length;
@@ -257,6 +266,25 @@ export class EdgeNode {
       this.options.logger.warn({ deviceId, error: error.message }, 'device request failed');
     }
     return updates;
+  }
+
+  /** The requests, each telling the observer when it settles (progress within an iteration). */
+  private observeReplies(devices: readonly PeerConnection[], requests: Promise<Uint8Array>[], iteration: number): Promise<Uint8Array>[] {
+    const observer = this.options.observer;
+    const job = this.current;
+    if (!job || (!observer?.requestsSent && !observer?.deviceReplied)) return requests;
+    observer.requestsSent?.(job, iteration, devices.map((d) => d.info.nodeId));
+    if (!observer.deviceReplied) return requests;
+    return requests.map((request, i) => request.then(
+      (reply) => {
+        observer.deviceReplied?.(job, devices[i].info.nodeId, true);
+        return reply;
+      },
+      (error: unknown) => {
+        observer.deviceReplied?.(job, devices[i].info.nodeId, false);
+        throw error;
+      },
+    ));
   }
 }
 

@@ -2,3 +2,4 @@ export * from './edge-node.js';
 export * from './edge-metrics.js';
 export * from './edge-daemon-config.js';
 export * from './edge-daemon.js';
+export * from './edge-live-reporter.js';

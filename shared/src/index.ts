@@ -24,3 +24,5 @@ export * from './protocol/round-messages.js';
 export * from './observability/daemon-http.js';
 export * from './config/daemon-options.js';
 export * from './runtime/counting-blob-store.js';
+export type * from './observability/edge-live-events.js';
+export * from './observability/redis-live-channel.js';

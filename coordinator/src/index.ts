@@ -3,3 +3,4 @@ export * from './state-store.js';
 export * from './coordinator-metrics.js';
 export * from './coordinator-daemon-config.js';
 export * from './coordinator-daemon.js';
+export * from './dashboard/index.js';

@@ -1,0 +1,156 @@
+// Runs training chunks on a set of TrainingBuffers, either inline on the calling thread or on a pool of
+// worker threads (one TrainerThread each, sharing the grid through SharedArrayBuffers). Both behind one
+// interface so callers pick a thread count, not a code path.
+
+import { Worker } from 'node:worker_threads';
+import { ConfigError, StrataError } from '@strata/shared';
+import type { VoxelGrid } from '../model/voxel-grid.js';
+import type { MarchSettings } from '../model/march-settings.js';
+import { createGradientBuffers } from '../kernels/gradient-buffers.js';
+import type { RaySet } from '../kernels/ray-set.js';
+import { createAdamState } from './sparse-adam.js';
+import { ThreadBarrier } from './thread-barrier.js';
+import { TrainerThread, type ChunkResult, type TrainChunk, type TrainingBuffers } from './trainer-thread.js';
+
+export interface GridTrainer {
+  readonly threads: number;
+  /** Points the trainer at new buffers (a new stage, another device's data). */
+  load(buffers: TrainingBuffers): Promise<void>;
+  run(chunk: TrainChunk): Promise<ChunkResult>;
+  close(): Promise<void>;
+}
+
+export interface TrainingBufferOptions {
+  readonly threads: number;
+  /** Track the points updated since creation (a device's upload set). */
+  readonly trackTouched?: boolean;
+  /** Accumulate per-point observation weights into grads[0].visibility. */
+  readonly visibility?: boolean;
+  /** Draw training rays from these indices only. */
+  readonly rayPool?: Uint32Array | null;
+  /** Occupancy to skip empty space with (copied); null: march everywhere. */
+  readonly occupancy?: Uint8Array | null;
+}
+
+/** Copies `grid` into fresh training buffers (shared memory when more than one thread will use them). */
+export function allocateTrainingBuffers(grid: VoxelGrid, settings: MarchSettings, rays: RaySet, options: TrainingBufferOptions): TrainingBuffers {
+  const shared = options.threads > 1;
+  if (shared && !(rays.origins.buffer instanceof SharedArrayBuffer)) {
+    throw new ConfigError('training with worker threads needs a ray set in shared memory (buildRaySet(views, true))');
+  }
+  const floats = (src: Float32Array): Float32Array => {
+    const out = shared ? new Float32Array(new SharedArrayBuffer(src.length * 4)) : new Float32Array(src.length);
+    out.set(src);
+    return out;
+  };
+  const bytes = (n: number): Uint8Array => (shared ? new Uint8Array(new SharedArrayBuffer(n)) : new Uint8Array(n));
+  const points = grid.pointCount;
+  const grads = [];
+  for (let t = 0; t < options.threads; t++) grads.push(createGradientBuffers(points, grid.channels, options.visibility === true, shared));
+  let occupancy: Uint8Array | null = null;
+  if (options.occupancy) {
+    occupancy = bytes(points);
+    occupancy.set(options.occupancy);
+  }
+  return {
+    geometry: grid.geometry,
+    shDegree: grid.shDegree,
+    settings,
+    density: floats(grid.density),
+    sh: floats(grid.sh),
+    adam: createAdamState(points, grid.channels, shared),
+    grads,
+    occupancy,
+    everTouched: options.trackTouched ? bytes(points) : null,
+    rays,
+    rayPool: options.rayPool ?? null,
+    barrier: ThreadBarrier.cells(),
+  };
+}
+
+export class InlineGridTrainer implements GridTrainer {
+  readonly threads = 1;
+  private thread: TrainerThread | null = null;
+
+  async load(buffers: TrainingBuffers): Promise<void> {
+    this.thread = new TrainerThread(buffers, 0, 1);
+  }
+
+  async run(chunk: TrainChunk): Promise<ChunkResult> {
+    if (!this.thread) throw new StrataError('STRATA_ERR_STATE', 'grid trainer: run() before load()');
+    return this.thread.run(chunk);
+  }
+
+  async close(): Promise<void> {
+    this.thread = null;
+  }
+}
+
+type WorkerReply = { ok: true; result?: ChunkResult } | { ok: false; message: string };
+
+export class WorkerGridTrainer implements GridTrainer {
+  private readonly workers: Worker[] = [];
+  private loaded = false;
+
+  constructor(readonly threads: number) {
+    if (!Number.isInteger(threads) || threads < 1) throw new ConfigError(`grid trainer: threads ${threads} must be a positive integer`);
+    for (let i = 0; i < threads; i++) {
+      const worker = new Worker(new URL('./trainer-worker.js', import.meta.url));
+      worker.unref();
+      this.workers.push(worker);
+    }
+  }
+
+  private request(worker: Worker, message: unknown): Promise<ChunkResult | undefined> {
+    return new Promise((resolve, reject) => {
+      const cleanup = (): void => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.unref();
+      };
+      const onMessage = (reply: WorkerReply): void => {
+        cleanup();
+        if (reply.ok) resolve(reply.result);
+        else reject(new StrataError('STRATA_ERR_WORKER', `grid trainer worker failed: ${reply.message}`));
+      };
+      const onError = (err: Error): void => {
+        cleanup();
+        reject(err);
+      };
+      worker.ref();
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.postMessage(message);
+    });
+  }
+
+  async load(buffers: TrainingBuffers): Promise<void> {
+    if (buffers.grads.length !== this.threads) {
+      throw new ConfigError(`grid trainer: buffers for ${buffers.grads.length} threads given to ${this.threads} workers`);
+    }
+    await Promise.all(this.workers.map((w, index) => this.request(w, { type: 'load', buffers, index, count: this.threads })));
+    this.loaded = true;
+  }
+
+  async run(chunk: TrainChunk): Promise<ChunkResult> {
+    if (!this.loaded) throw new StrataError('STRATA_ERR_STATE', 'grid trainer: run() before load()');
+    const results = await Promise.all(this.workers.map((w) => this.request(w, { type: 'run', chunk })));
+    let sse = 0, rays = 0;
+    for (const r of results) {
+      sse += r?.sse ?? 0;
+      rays += r?.rays ?? 0;
+    }
+    return { sse, rays };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.workers.length = 0;
+    this.loaded = false;
+  }
+}
+
+/** A trainer for `threads` threads: inline for one, worker threads otherwise. */
+export function createGridTrainer(threads: number): GridTrainer {
+  return threads <= 1 ? new InlineGridTrainer() : new WorkerGridTrainer(threads);
+}

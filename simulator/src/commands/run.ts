@@ -4,9 +4,10 @@
 
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { createLogger, strategyNames, writeRunRecord } from '@strata/shared';
+import { createLogger, strategyNames, writeRunRecord, type RunRecord } from '@strata/shared';
 import { parseRunConfig, type RunConfig } from '../config/run-config.js';
-import { runEmbedded } from '../embedded/run-embedded.js';
+import { runEmbedded, type RunObserver } from '../embedded/run-embedded.js';
+import { DEFAULT_DASHBOARD_PORT, EmbeddedDashboard } from '../embedded/embedded-dashboard.js';
 import { collectKeyValue, numericEntries } from '../cli/parse-key-values.js';
 import { ProgressBar } from '../cli/progress.js';
 import { RoundTable, comparisonTable } from '../cli/round-table.js';
@@ -37,7 +38,13 @@ interface RunFlags extends DataFlags {
   baselines: boolean;
   report: boolean;
   runsDir: string;
+  dashboard: boolean;
+  dashboardPort?: number;
+  dashboardHost: string;
 }
+
+/** Where the live dashboard of a run listens; false: no dashboard. */
+export type RunDashboardOptions = false | { host: string; port?: number };
 
 const int = (v: string): number => Number.parseInt(v, 10);
 
@@ -66,10 +73,13 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed (data split, initialisation, selection)', int, 0)
     .option('--no-baselines', 'skip the centralized and popularity baselines')
     .option('--no-report', 'do not write the HTML report')
-    .option('--runs-dir <dir>', 'where run records go', 'runs');
+    .option('--runs-dir <dir>', 'where run records go', 'runs')
+    .option('--dashboard-port <n>', `port of the live dashboard (default ${DEFAULT_DASHBOARD_PORT}, or a free one when taken; 0: any free port)`, int)
+    .option('--dashboard-host <host>', 'interface of the live dashboard', '127.0.0.1')
+    .option('--no-dashboard', 'do not serve the live dashboard');
   dataSourceOptions(command);
   command.action(async (flags: RunFlags) => {
-    await runCommand(configFromFlags(flags));
+    await runCommand(configFromFlags(flags), flags.dashboard && { host: flags.dashboardHost, port: flags.dashboardPort });
   });
 }
 
@@ -93,7 +103,7 @@ export function configFromFlags(flags: RunFlags): RunConfig {
   });
 }
 
-export async function runCommand(config: RunConfig): Promise<void> {
+export async function runCommand(config: RunConfig, dashboardOptions: RunDashboardOptions = false): Promise<void> {
   const entry = findTask(config.task);
   const logger = createLogger('strata', process.env.STRATA_LOG_LEVEL ?? 'warn');
   const out = (line: string): void => void process.stdout.write(line + '\n');
@@ -113,21 +123,42 @@ export async function runCommand(config: RunConfig): Promise<void> {
     out(comparisonTable(baselines, entry.headlineMetrics));
   }
 
+  const dashboard = dashboardOptions
+    ? await EmbeddedDashboard.start({ config, headlineMetrics: entry.headlineMetrics, ...dashboardOptions, logger })
+    : undefined;
+  if (dashboard) out(`dashboard ${dashboard.url}`);
+  const live: RunObserver = dashboard?.observer() ?? {};
   const table = new RoundTable(entry.headlineMetrics);
   const bar = new ProgressBar('round', 'devices');
   out(table.header());
-  const record = await runEmbedded(config, task, logger, {
-    roundStarted: (round, total) => bar.start(total, `round ${round}/${config.schedule.rounds}`),
-    deviceTrained: () => bar.tick(),
-    roundFinished: (round) => {
-      bar.stop();
-      out(table.row(round));
-    },
-  }, environment);
+  let record: RunRecord;
+  try {
+    record = await runEmbedded(config, task, logger, {
+      roundStarted: (round, total) => {
+        live.roundStarted?.(round, total);
+        bar.start(total, `round ${round}/${config.schedule.rounds}`);
+      },
+      deviceTrained: () => bar.tick(),
+      roundFinished: (round) => {
+        live.roundFinished?.(round);
+        bar.stop();
+        out(table.row(round));
+      },
+      edgeObserver: live.edgeObserver,
+    }, environment);
+  } catch (error) {
+    dashboard?.finished(undefined, 'failed');
+    await dashboard?.close();
+    throw error;
+  }
   record.baselines = baselines;
   const runDir = writeRunRecord(resolve(config.runsDir), record);
   out('');
   out(comparisonTable({ [`federated (${record.rounds.length} rounds)`]: record.final.metrics, ...baselines }, entry.headlineMetrics));
   out(`\nwall time ${record.final.wallSeconds.toFixed(1)} s; run record ${runDir}/run.json`);
   if (config.report) out(`report ${writeRunReport(runDir, record)}`);
+  if (dashboard) {
+    dashboard.finished(record.id, 'done');
+    await dashboard.close();
+  }
 }

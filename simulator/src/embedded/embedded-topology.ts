@@ -3,7 +3,7 @@
 
 import { Coordinator, type RoundOutcome, type EvaluationOutcome } from '@strata/coordinator';
 import { DeviceClient } from '@strata/device-client';
-import { EdgeNode } from '@strata/edge-node';
+import { EdgeNode, type EdgeNodeObserver } from '@strata/edge-node';
 import {
   InMemoryBlobStore, InMemoryJobQueue, InProcessNetwork, createStrategy,
   type Compression, type DeviceTrainer, type FederatedTask, type HierFavgSchedule, type Logger,
@@ -23,6 +23,13 @@ export interface EmbeddedTopologyOptions {
   readonly logger: Logger;
   /** Called each time a device finishes local training (progress bars). */
   readonly onDeviceTrained?: () => void;
+  /** Watches an edge (the live dashboard). */
+  readonly edgeObserver?: (region: string, nodeId: string) => EdgeNodeObserver | undefined;
+}
+
+/** The regions of an embedded topology with `edges` edges. */
+export function embeddedRegions(edges: number): string[] {
+  return Array.from({ length: edges }, (_, i) => `region-${i + 1}`);
 }
 
 export class EmbeddedTopology {
@@ -34,17 +41,19 @@ export class EmbeddedTopology {
   private readonly blobs = new InMemoryBlobStore();
 
   constructor(private readonly options: EmbeddedTopologyOptions) {
-    const regions = Array.from({ length: options.edges }, (_, i) => `region-${i + 1}`);
+    const regions = embeddedRegions(options.edges);
     this.coordinator = new Coordinator({
       task: options.task, strategy: createStrategy(options.strategy.name, options.strategy.options),
       queue: this.queue, blobs: this.blobs, regions, schedule: options.schedule, taskOptions: options.taskOptions,
       seed: options.seed, logger: options.logger.child({ tier: 'coordinator' }),
     });
     for (const region of regions) {
+      const nodeId = `edge-${region}`;
       this.edges.push(new EdgeNode({
-        region, nodeId: `edge-${region}`, server: this.network.listen(region), queue: this.queue, blobs: this.blobs,
+        region, nodeId, server: this.network.listen(region), queue: this.queue, blobs: this.blobs,
         strategy: createStrategy(options.edgeStrategy.name, options.edgeStrategy.options),
         compression: options.compression, logger: options.logger.child({ tier: 'edge', region }),
+        observer: options.edgeObserver?.(region, nodeId),
       }));
     }
   }

@@ -2,6 +2,7 @@
 // run the cloud rounds, evaluate as scheduled, and collect per-round figures (metrics, bytes per tier).
 
 import { hostname, cpus } from 'node:os';
+import type { EdgeNodeObserver } from '@strata/edge-node';
 import { newRunId, type FederatedTask, type Logger, type RoundRecord, type RunRecord } from '@strata/shared';
 import type { RunConfig } from '../config/run-config.js';
 import { EmbeddedTopology } from './embedded-topology.js';
@@ -11,6 +12,8 @@ export interface RunObserver {
   roundStarted?(round: number, expectedTrainings: number): void;
   deviceTrained?(): void;
   roundFinished?(record: RoundRecord): void;
+  /** Watches an edge as it works (the live dashboard). */
+  edgeObserver?(region: string, nodeId: string): EdgeNodeObserver | undefined;
 }
 
 export async function runEmbedded(
@@ -23,6 +26,7 @@ export async function runEmbedded(
     strategy: config.strategy, edgeStrategy: config.edgeStrategy, compression: config.compression,
     taskOptions: { ...task.defaultOptions(), ...config.taskOptions }, seed: config.seed, logger,
     onDeviceTrained: () => observer.deviceTrained?.(),
+    edgeObserver: (region, nodeId) => observer.edgeObserver?.(region, nodeId),
   });
   await topology.start();
   const rounds: RoundRecord[] = [];

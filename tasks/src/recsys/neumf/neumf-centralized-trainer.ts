@@ -32,7 +32,7 @@ export interface NeuMFTrainingOptions {
   readonly ks?: readonly number[];
 }
 
-export const DEFAULT_NEUMF_TRAINING = { epochs: 20, batchSize: 256, engine: 'tfjs' as NeuMFEngine, evaluateEvery: 0, ks: [10, 20] };
+export const DEFAULT_NEUMF_TRAINING = { epochs: 4, batchSize: 1024, engine: 'tfjs' as NeuMFEngine, evaluateEvery: 0, ks: [10, 20] };
 
 export interface NeuMFEpochProgress {
   readonly epoch: number;

@@ -25,12 +25,12 @@ export interface NeuMFConfig {
 }
 
 export const DEFAULT_NEUMF_CONFIG: NeuMFConfig = {
-  gmfDim: 32,
-  mlpEmbeddingDim: 32,
-  mlpLayers: [64, 32, 16],
+  gmfDim: 16,
+  mlpEmbeddingDim: 16,
+  mlpLayers: [32, 16, 8],
   loss: 'log',
   negatives: 4,
-  learningRate: 0.002,
+  learningRate: 0.01,
   l2: 0,
   initStd: 0.01,
 };

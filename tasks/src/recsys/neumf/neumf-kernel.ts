@@ -169,9 +169,43 @@ export class NeuMFKernel {
     }
   }
 
-  /** Logits of user row u for items 0..count-1 of `items` (full-ranking scores), written into `out`. */
+  /**
+   * Logits of user row u for items 0..count-1 of `items` (full-ranking scores), written into `out`. The
+   * first layer's user half is computed once instead of once per item.
+   */
   scoreAll(users: EmbeddingTables, u: number, items: EmbeddingTables, count: number, out: Float32Array): void {
-    for (let i = 0; i < count; i++) out[i] = this.forward(0, users, u, items, i);
+    const { gmfDim, embDim, weights } = this;
+    const n0 = this.widths[0];
+    const w0 = weights.kernels[0];
+    const userPart = weights.biases[0].slice();
+    const mu = u * embDim;
+    for (let p = 0; p < embDim; p++) {
+      const x = users.mlp[mu + p];
+      const row = p * n0;
+      for (let j = 0; j < n0; j++) userPart[j] += x * w0[row + j];
+    }
+    // The GMF term is user ⊙ item · w: fold the user into the weights once.
+    const gmfWeights = new Float32Array(gmfDim);
+    for (let p = 0; p < gmfDim; p++) gmfWeights[p] = users.gmf[u * gmfDim + p] * weights.outKernel[p];
+    const acts = this.activations[0];
+    const h0 = acts[0];
+    const last = acts[acts.length - 1];
+    for (let i = 0; i < count; i++) {
+      h0.set(userPart);
+      const mi = i * embDim;
+      for (let p = 0; p < embDim; p++) {
+        const x = items.mlp[mi + p];
+        const row = (embDim + p) * n0;
+        for (let j = 0; j < n0; j++) h0[j] += x * w0[row + j];
+      }
+      relu(h0);
+      for (let k = 1; k < this.widths.length; k++) denseRelu(acts[k - 1], weights.kernels[k], weights.biases[k], acts[k]);
+      let z = weights.outBias[0];
+      const gi = i * gmfDim;
+      for (let p = 0; p < gmfDim; p++) z += gmfWeights[p] * items.gmf[gi + p];
+      for (let p = 0; p < last.length; p++) z += last[p] * weights.outKernel[gmfDim + p];
+      out[i] = z;
+    }
   }
 }
 

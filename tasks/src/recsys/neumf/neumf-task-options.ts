@@ -26,8 +26,9 @@ export const DEFAULT_NEUMF_TASK_OPTIONS: NeuMFTaskOptions = {
   seed: 0,
   testFraction: 0.2,
   localBatchSize: 32,
-  userLearningRate: DEFAULT_NEUMF_CONFIG.learningRate,
-  itemLearningRate: DEFAULT_NEUMF_CONFIG.learningRate,
+  userLearningRate: 0.05,
+  // Large because the server takes the per-row mean of the deltas: a row moves by about one device's steps.
+  itemLearningRate: 0.2,
   rowWeights: 'count',
   ks: [10, 20],
 };

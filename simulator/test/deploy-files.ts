@@ -3,11 +3,11 @@
 // Prometheus and Grafana configuration that scrape and show them. Every check returns problems (strings that
 // name the file and the offending value) rather than throwing, so a test can show them all at once.
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { findRepoRoot } from '@strata/tasks';
-import { listensBeyondLoopback, resolveDaemon, type DaemonKind, type DaemonStart, type Endpoint, type ResolvedDaemon } from './deploy-daemon-check.js';
+import { listensBeyondLoopback, resolveDaemon, type DaemonStart, type Endpoint, type ResolvedDaemon } from './deploy-daemon-check.js';
 
 export const REPO_ROOT = findRepoRoot();
 export const DEPLOY_DIR = join(REPO_ROOT, 'deploy');
@@ -655,7 +655,3 @@ export function checkSystemd(instance = 'eu-west'): { daemons: ResolvedDaemon[];
   return { daemons, problems };
 }
 
-/** Every file under a folder, relative to it. */
-export function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? filesUnder(join(dir, name)).map((f) => `${name}/${f}`) : [name]));
-}

@@ -1,6 +1,7 @@
 // `strata simulate --topology FILE`: runs a topology on the virtual clock (the real tiers, simulated links,
 // compute and availability), prints each round as it completes (simulated time, accuracy, bytes per tier,
-// participation), and writes runs/<id>/run.json (mode `simulated`) and its HTML report.
+// participation), and writes runs/<id>/run.json (mode `simulated`) and its HTML report. With
+// `--real-network` it launches the real daemons on loopback instead, links shaped by proxies.
 
 import { resolve } from 'node:path';
 import { Command } from 'commander';
@@ -13,6 +14,7 @@ import { createSimulationTask } from '../sim/simulation-task.js';
 import { Simulation } from '../sim/simulation.js';
 import { deviceCount } from '../sim/device-plan.js';
 import { cloudLinkBytes } from '../sim/tier-bytes.js';
+import { runOnRealNetwork } from '../sim/real/real-network-run.js';
 
 interface SimulateFlags {
   topology: string;
@@ -20,6 +22,8 @@ interface SimulateFlags {
   seed?: number;
   runsDir: string;
   report: boolean;
+  realNetwork?: boolean;
+  timeoutSeconds: number;
 }
 
 const int = (v: string): number => Number.parseInt(v, 10);
@@ -33,8 +37,10 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed (default: the topology\'s seed)', int)
     .option('--runs-dir <dir>', 'where run records go', 'runs')
     .option('--no-report', 'do not write the HTML report')
+    .option('--real-network', 'launch the real daemons on loopback instead, every link shaped by a proxy as the topology says (needs redis-server)')
+    .option('--timeout-seconds <n>', 'real-network mode: the whole run must finish within this', int, 3600)
     .action(async (flags: SimulateFlags) => {
-      await simulateCommand(flags);
+      await (flags.realNetwork ? realNetworkCommand(flags) : simulateCommand(flags));
     });
 }
 
@@ -72,6 +78,24 @@ async function simulateCommand(flags: SimulateFlags): Promise<void> {
     `(${final.scale.simSecondsPerWallSecond.toFixed(1)} simulated s per wall s); ${formatBytes(final.cloudLinkBytes)} over the cloud link; ` +
     `heap per device ${Number.isFinite(final.scale.heapBytesPerDevice) ? formatBytes(final.scale.heapBytesPerDevice) : '(run node with --expose-gc to measure)'}, ` +
     `${formatBytes(final.scale.heapUsedBytesPerDevice)} with the data and model`);
+  out(`run record ${runDir}/run.json`);
+  if (flags.report) out(`report ${writeRunReport(runDir, record)}`);
+}
+
+async function realNetworkCommand(flags: SimulateFlags): Promise<void> {
+  const out = (line: string): void => void process.stdout.write(line + '\n');
+  const loaded = loadTopology(flags.topology, { seed: flags.seed, rounds: flags.rounds });
+  const { topology } = loaded;
+  out(`Strata real-network run: ${topology.name}, ${topology.edges.length} edges, ${deviceCount(topology)} devices as daemons on loopback, ` +
+    `${topology.schedule.rounds} rounds, links shaped by proxies`);
+  const { task } = await createSimulationTask(topology);
+  const record = await runOnRealNetwork({ loaded, task, timeoutSeconds: flags.timeoutSeconds, log: out });
+  const runDir = writeRunRecord(resolve(flags.runsDir), record);
+  out('');
+  out(comparisonTable({ [`real network (${record.rounds.length} rounds)`]: record.final.metrics }, HEADLINE));
+  const notes = (record.config.linkShaping as { notes: string[] }).notes;
+  for (const note of notes) out(`note: ${note}`);
+  out(`\n${record.final.wallSeconds.toFixed(1)} s; ${formatBytes(cloudLinkBytes(record.final.wireBytes as Record<string, number>))} over the cloud link (on the wire)`);
   out(`run record ${runDir}/run.json`);
   if (flags.report) out(`report ${writeRunReport(runDir, record)}`);
 }

@@ -19,3 +19,6 @@ export {
   Simulation, VIRTUAL_LINK_SHAPING, type SimulationOptions, type SimulationObserver, type SimulationFinal, type SimulatedRunRecord,
 } from './simulation.js';
 export { compareRuns, defaultTarget, firstReaching, type RunComparisonRow, type TargetReached } from './run-comparison.js';
+export { ShapingProxy, type ShapingProxyOptions, type ShapingProxyStats, type ShapedRoute } from './real/shaping-proxy.js';
+export { runOnRealNetwork, type RealNetworkRunOptions } from './real/real-network-run.js';
+export { DaemonProcesses, DaemonProcessError, freePort, type DaemonProcess } from './real/daemon-processes.js';

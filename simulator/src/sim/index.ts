@@ -5,7 +5,7 @@ export { LinkPipe, binomial, PACKET_BYTES, MIN_RTO_MS, type LinkProfile, type Li
 export { SimNetwork, SimServer, SimEndpoint, ERROR_REPLY_BYTES, type Hop, type Route, type SimNetworkOptions } from './sim-network.js';
 export { emptyTierBytes, tierBytesBetween, tierRecord, cloudLinkBytes, type Tier, type TierBytes } from './tier-bytes.js';
 export { ComputeMeter, MeteredTrainer, chargeCompute, meterCompute } from './compute-meter.js';
-export { LinkedJobQueue } from './linked-job-queue.js';
+export { LinkedJobQueue, JOB_MESSAGE_BYTES } from './linked-job-queue.js';
 export { LinkedBlobStore } from './linked-blob-store.js';
 export { ParticipationTimeline, type TimelineSummary } from './participation-timeline.js';
 export { ALWAYS_ONLINE, DutyCycle, TraceAvailability, type AvailabilitySchedule } from './availability.js';

@@ -1,9 +1,16 @@
 // An edge's view of the job queue in a simulation: the queue lives in the cloud, so a job reaches the edge
-// only after its data has crossed the edge-cloud route, and its result reaches the cloud only after crossing
-// back. Everything else is the shared queue's.
+// only after crossing the edge-cloud route, and its result reaches the cloud only after crossing back.
+// Everything else is the shared queue's.
 
-import type { ChildOutcome, JobData, JobProcessor, JobQueue, JobSpec, QueueWorker } from '@strata/shared';
+import type { ChildOutcome, JobProcessor, JobQueue, JobSpec, QueueWorker } from '@strata/shared';
 import type { Route, SimNetwork } from './sim-network.js';
+
+/**
+ * What one job message (its data, or its result) is charged on the wire. A nominal size, not the JSON's:
+ * results carry wall-clock timings whose digits would make a simulated run differ from one run to the next,
+ * and a control-plane message is small beside the model blobs either way.
+ */
+export const JOB_MESSAGE_BYTES = 1024;
 
 export class LinkedJobQueue implements JobQueue {
   constructor(private readonly inner: JobQueue, private readonly network: SimNetwork, private readonly route: Route) {}
@@ -18,17 +25,13 @@ export class LinkedJobQueue implements JobQueue {
 
   process(queue: string, processor: JobProcessor): QueueWorker {
     return this.inner.process(queue, async (job) => {
-      await this.network.carry(this.route, 'down', jsonBytes(job.data));
+      await this.network.carry(this.route, 'down', JOB_MESSAGE_BYTES);
       const result = await processor(job);
-      await this.network.carry(this.route, 'up', jsonBytes(result));
+      await this.network.carry(this.route, 'up', JOB_MESSAGE_BYTES);
       return result;
     });
   }
 
   /** The shared queue is closed by its owner. */
   async close(): Promise<void> {}
-}
-
-function jsonBytes(data: JobData): number {
-  return Buffer.byteLength(JSON.stringify(data));
 }

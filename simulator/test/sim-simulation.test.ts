@@ -12,6 +12,7 @@ import { createSimulationTask } from '../src/sim/simulation-task.js';
 import { Simulation, type SimulatedRunRecord } from '../src/sim/simulation.js';
 
 const logger = createLogger('test', 'silent');
+/** A topology as written in a file; untyped so that tests can reshape it freely before validation. */
 type Spec = Record<string, any>;
 
 /** Two towns with an edge each behind a backhaul; `groups` devices per town. */

@@ -13,7 +13,7 @@ import { loadTopology, parseTopology } from '../src/sim/load-topology.js';
 
 const topologies = join(findRepoRoot(), 'simulator', 'topologies');
 
-/** A small valid topology; tests change one thing in it. */
+/** A small valid topology; tests change one thing in it (untyped on purpose: they write invalid ones). */
 function base(): Record<string, any> {
   return {
     name: 'test',

@@ -58,10 +58,6 @@ export class ShapingProxy {
     return (this.server.address() as AddressInfo).port;
   }
 
-  get host(): string {
-    return (this.server.address() as AddressInfo).address;
-  }
-
   stats(): ShapingProxyStats {
     return { ...this.counters };
   }

@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { ConfigError } from '@strata/shared';
 import { findRepoRoot } from '@strata/tasks';
 import { listensBeyondLoopback, resolveDaemon, type DaemonStart, type Endpoint, type ResolvedDaemon } from './deploy-daemon-check.js';
 
@@ -39,7 +40,7 @@ export function readYamlDocuments(path: string): unknown[] {
   const documents = parseAllDocuments(readFileSync(path, 'utf8'), { merge: true });
   const all = Array.isArray(documents) ? documents : [documents];
   return all.map((document) => {
-    if (document.errors.length > 0) throw new Error(`${path}: ${document.errors[0].message}`);
+    if (document.errors.length > 0) throw new ConfigError(`${path}: ${document.errors[0].message}`);
     return document.toJS() as unknown;
   });
 }
@@ -567,7 +568,7 @@ export function loadKubernetes(): Doc[] {
   const resources = list(kustomization.resources).map(String);
   const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml');
   const orphans = files.filter((f) => !resources.includes(f));
-  if (orphans.length > 0) throw new Error(`deploy/kubernetes: ${orphans.join(', ')} not in kustomization.yaml resources`);
+  if (orphans.length > 0) throw new ConfigError(`deploy/kubernetes: ${orphans.join(', ')} not in kustomization.yaml resources`);
   return resources.flatMap((file) => readYamlDocuments(join(dir, file)).map(record));
 }
 
@@ -591,7 +592,7 @@ export function readUnit(file: string): SystemdUnit {
       continue;
     }
     const at = line.indexOf('=');
-    if (!current || at < 0) throw new Error(`deploy/systemd/${file}: cannot read line ${JSON.stringify(line)}`);
+    if (!current || at < 0) throw new ConfigError(`deploy/systemd/${file}: cannot read line ${JSON.stringify(line)}`);
     const key = line.slice(0, at);
     current.set(key, [...(current.get(key) ?? []), line.slice(at + 1)]);
   }

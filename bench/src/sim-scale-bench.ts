@@ -84,7 +84,7 @@ const cpu = cpuSeconds() - cpuAtStart;
 const { final } = record;
 const roundsWall = record.rounds.reduce((s, r) => s + r.wallSeconds, 0);
 const kb = (bytes: number): string => (Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(1)} KiB` : 'not measured');
-console.log(`total wall ${final.wallSeconds.toFixed(1)} s (rounds ${roundsWall.toFixed(1)} s, of which evaluation is the rest of each round's wall time); ` +
+console.log(`total wall ${final.wallSeconds.toFixed(1)} s (the rounds ${roundsWall.toFixed(1)} s, each with its evaluation on every device's held-out data); ` +
   `simulated ${final.simSeconds.toFixed(1)} s: ${final.scale.simSecondsPerWallSecond.toFixed(2)} simulated s per wall s; ` +
   `${cpu.toFixed(1)} CPU s (${(final.simSeconds / cpu).toFixed(2)} simulated s per CPU s, unaffected by other load)`);
 console.log(`heap per simulated device: ${kb(final.scale.heapBytesPerDevice)} (device state, after a collection); ` +

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cloneModel, dense, FedAvg, type LocalTrainOptions, type ModelParams, type ModelUpdate, type SparseRows } from '@strata/shared';
+import { cloneModel, createStrategy, dense, FedAvg, strategyNames, type LocalTrainOptions, type ModelParams, type ModelUpdate, type SparseRows } from '@strata/shared';
 import {
   addEvaluationSums, createNeuMFTask, evaluateNeuMF, GMF_ITEM_EMBEDDING, GMF_USER_EMBEDDING, loadInteractions, metricsFromSums,
   MLP_ITEM_EMBEDDING, MLP_USER_EMBEDDING, ml100kSource, neumfDenseTensors, NeuMFTask, type UserSplit,
@@ -59,6 +59,35 @@ test('a device does not mutate the model; it returns sparse rows of the items it
     assert.equal(delta.kind, 'dense', name);
     assert.deepEqual(delta.shape, shape, name);
     assert.ok(delta.values.some((v) => v !== 0), `${name} moved`);
+  }
+});
+
+test("FedProx's proximal_mu holds the shared weights nearer the model it was sent", async () => {
+  const task = NeuMFTask.fromInteractions(data);
+  const model = task.initModel();
+  const norm = (update: ModelUpdate, name: string): number => update.delta.get(name)!.values.reduce((s, v) => s + v * v, 0);
+  // Two fresh devices of the same task are identical: one trains plainly, one with a strong proximal term.
+  const plain = await task.createDevice(7).train(model, trainOptions(task, 1));
+  const options = { ...trainOptions(task, 1), options: { ...task.defaultOptions(), proximal_mu: 50 } };
+  const held = await task.createDevice(7).train(model, options);
+  for (const name of ['mlp.dense_0.kernel', 'mlp.dense_2.bias', 'output.kernel']) {
+    assert.ok(norm(held, name) < 0.5 * norm(plain, name), `${name}: ${norm(held, name)} vs ${norm(plain, name)}`);
+  }
+  // An item row feels the term only on its later touches (most rows are touched once a round).
+  assert.ok(norm(held, GMF_ITEM_EMBEDDING) < norm(plain, GMF_ITEM_EMBEDDING));
+});
+
+test('updates go through every aggregation strategy: sparse item rows and dense MLP/output deltas', async () => {
+  const task = NeuMFTask.fromInteractions(data);
+  const base = task.initModel();
+  const updates: ModelUpdate[] = [];
+  for (let i = 0; i < 5; i++) updates.push(await task.createDevice(i).train(base, trainOptions(task, 1)));
+  for (const name of strategyNames) {
+    const strategy = createStrategy(name);
+    const model = strategy.apply(cloneModel(base), strategy.aggregate(updates));
+    assert.deepEqual([...model.keys()], [...base.keys()], name);
+    for (const [tensor, t] of model) assert.ok(t.values.every(Number.isFinite), `${name}: ${tensor} finite`);
+    assert.notDeepEqual(model.get('output.kernel'), base.get('output.kernel'), `${name} moved the output layer`);
   }
 });
 

@@ -6,7 +6,6 @@ import type { DenseTensor, DeviceTrainer, EvaluationSums, LocalTrainOptions, Mod
 import { ConfigError, dense, SeededRandom } from '@strata/shared';
 import { addUserRanking } from '../evaluation/user-ranking.js';
 import type { NeuMFConfig } from './neumf-config.js';
-import { AdamState } from './adam-state.js';
 import { NegativeSampler } from './negative-sampler.js';
 import { denseArrays, NeuMFKernel, type EmbeddingTables, type NeuMFDenseWeights } from './neumf-kernel.js';
 import { NeuMFKernelTrainer } from './neumf-kernel-trainer.js';
@@ -29,7 +28,6 @@ export class NeuMFDevice implements DeviceTrainer {
   readonly numSamples: number;
   /** The user's private embeddings, as one-row tables (row 0). */
   readonly user: EmbeddingTables;
-  private readonly userAdam: EmbeddingTables<AdamState>;
   private readonly sampler: NegativeSampler;
   private readonly random: SeededRandom;
 
@@ -46,7 +44,6 @@ export class NeuMFDevice implements DeviceTrainer {
     this.numSamples = trainItems.length;
     const root = new SeededRandom(options.seed);
     this.user = initUserEmbeddings(options, root.fork(`neumf:user:${seedLabel}`));
-    this.userAdam = { gmf: new AdamState(options.gmfDim), mlp: new AdamState(options.mlpEmbeddingDim) };
     this.sampler = new NegativeSampler(numItems, [trainItems]);
     this.random = root.fork(`neumf:device:${seedLabel}`);
   }
@@ -54,7 +51,8 @@ export class NeuMFDevice implements DeviceTrainer {
   /**
    * `localSteps` local epochs; each is one pass over the user's positives with `negatives` sampled
    * negatives each (as the configured loss's samples), shuffled, in Adam steps of `batch_size` samples.
-   * `model` is only read: the touched item rows and the dense weights are copied first. The update holds
+   * `proximal_mu` (from FedProx) adds its proximal term on the shared weights. `model` is only read: the
+   * touched item rows and the dense weights are copied first. The update holds
    * those rows' deltas (rows ascending, rowWeights = samples touching the row, or 1) and every dense
    * tensor's delta; weight = number of training positives; metrics.loss = mean sample loss × weight.
    */
@@ -90,6 +88,7 @@ export class NeuMFDevice implements DeviceTrainer {
       learningRate: local('learning_rate'),
       userLearningRate: local('user_learning_rate'),
       itemLearningRate: local('item_learning_rate'),
+      proximalMu: options.options.proximal_mu ?? 0,
     });
     let lossSum = 0;
     let count = 0;

@@ -19,8 +19,12 @@ export interface KernelTrainerOptions {
   readonly learningRate: number;
   readonly userLearningRate?: number;
   readonly itemLearningRate?: number;
-  /** Adam state of the user tables to continue from (a device keeps its own across rounds); fresh otherwise. */
-  readonly userAdam?: EmbeddingTables<AdamState>;
+  /**
+   * FedProx's μ (Li et al. 2020): adds (μ/2)·|w − w₀|² over the shared weights (dense every step, item
+   * rows on the steps that touch them; never the user's) to the loss, w₀ being their values when the
+   * trainer was made. 0 (default) adds nothing.
+   */
+  readonly proximalMu?: number;
 }
 
 export class NeuMFKernelTrainer {
@@ -30,6 +34,10 @@ export class NeuMFKernelTrainer {
   private readonly hyper: { users: AdamHyper; items: AdamHyper; dense: AdamHyper };
   /** Rows touched by the current batch (deduplicated through the stamps). */
   private readonly touched = { users: new RowSet(), items: new RowSet() };
+  private readonly proximalMu: number;
+  /** The shared weights at construction (the proximal term's anchor), when proximalMu > 0. */
+  private readonly anchor: { items: EmbeddingTables; dense: Float32Array[] } | null;
+  /** Adam steps taken by this trainer. */
   private t = 0;
 
   constructor(readonly config: NeuMFConfig, readonly params: NeuMFTrainable, options: KernelTrainerOptions) {
@@ -49,10 +57,15 @@ export class NeuMFKernelTrainer {
       },
     };
     this.adam = {
-      users: options.userAdam ?? { gmf: new AdamState(params.users.gmf.length), mlp: new AdamState(params.users.mlp.length) },
+      users: { gmf: new AdamState(params.users.gmf.length), mlp: new AdamState(params.users.mlp.length) },
       items: { gmf: new AdamState(params.items.gmf.length), mlp: new AdamState(params.items.mlp.length) },
       dense: denseArrays(params.dense).map((a) => new AdamState(a.length)),
     };
+    this.proximalMu = options.proximalMu ?? 0;
+    if (!(this.proximalMu >= 0)) throw new RangeError(`proximal mu must be >= 0, got ${this.proximalMu}`);
+    this.anchor = this.proximalMu > 0
+      ? { items: { gmf: params.items.gmf.slice(), mlp: params.items.mlp.slice() }, dense: denseArrays(params.dense).map((a) => a.slice()) }
+      : null;
     this.kernel = new NeuMFKernel(config, params.dense, this.grads.dense);
   }
 
@@ -65,15 +78,29 @@ export class NeuMFKernelTrainer {
       const params = this.params[side];
       const grads = this.grads[side];
       const adam = this.adam[side];
+      const anchor = side === 'items' ? this.anchor?.items : undefined;
       for (const row of this.touched[side].drain()) {
+        if (anchor) {
+          this.proximal(params.gmf, grads.gmf, anchor.gmf, row * gmfDim, (row + 1) * gmfDim);
+          this.proximal(params.mlp, grads.mlp, anchor.mlp, row * mlpEmbeddingDim, (row + 1) * mlpEmbeddingDim);
+        }
         adam.gmf.update(params.gmf, grads.gmf, row * gmfDim, (row + 1) * gmfDim, this.t, this.hyper[side]);
         adam.mlp.update(params.mlp, grads.mlp, row * mlpEmbeddingDim, (row + 1) * mlpEmbeddingDim, this.t, this.hyper[side]);
       }
     }
     const params = denseArrays(this.params.dense);
     const grads = denseArrays(this.grads.dense);
-    for (let k = 0; k < params.length; k++) this.adam.dense[k].update(params[k], grads[k], 0, params[k].length, this.t, this.hyper.dense);
+    for (let k = 0; k < params.length; k++) {
+      if (this.anchor) this.proximal(params[k], grads[k], this.anchor.dense[k], 0, params[k].length);
+      this.adam.dense[k].update(params[k], grads[k], 0, params[k].length, this.t, this.hyper.dense);
+    }
     return loss;
+  }
+
+  /** Adds the proximal term's gradient μ·(w − w₀) on [from, to). */
+  private proximal(params: Float32Array, grads: Float32Array, anchor: Float32Array, from: number, to: number): void {
+    const mu = this.proximalMu;
+    for (let k = from; k < to; k++) grads[k] += mu * (params[k] - anchor[k]);
   }
 
   /** The batch's mean loss; its gradients are left in the gradient buffers (for tests, and for step). */

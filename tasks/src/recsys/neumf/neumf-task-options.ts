@@ -1,5 +1,10 @@
 // Options of the federated NeuMF task (recsys/neumf): the model (NeuMFConfig), the split, and how a device
-// trains locally. Defaults from the flat federated simulation on ml-100k (see neumf-task.ts).
+// trains locally. Defaults chosen by a flat federated simulation on ml-100k (every user a device each
+// round, one local epoch, FedAvg: dense deltas by weighted mean, item rows by per-row mean weighted by
+// touches, server lr 1). Recall@20 by round: 5: 0.225, 10: 0.286, 15: 0.291, 20: 0.297, 25: 0.303,
+// 30: 0.304 (centralized NeuMF, same model: 0.318; within 10% from round 11). Measured alternatives at
+// round 10: dense/item/user lr 0.01/0.05/0.05: 0.266; 0.005/0.02/0.05: 0.196; 0.02/0.1/0.1: 0.278;
+// two local epochs: 0.256 (at twice the work); keeping the user's Adam state across rounds: 0.281.
 
 import { ConfigError } from '@strata/shared';
 import { DEFAULT_NEUMF_CONFIG, resolveNeuMFConfig, type NeuMFConfig } from './neumf-config.js';

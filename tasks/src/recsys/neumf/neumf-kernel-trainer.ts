@@ -1,7 +1,11 @@
 // Minibatch training of NeuMF with the hand-written kernel and Adam, in place on the tables and dense
 // weights it is given: a device trains its local copy of the model with it (user tables of one row, item
-// tables holding only the items it touches). The mean loss and its gradients are NeuMFTfjsModel's.
+// tables holding only the items it touches), and the centralized trainer's `kernel` engine trains the full
+// tables. The mean loss and its gradients are NeuMFTfjsModel's; the step differs in one way: embedding
+// rows update lazily (only the rows the batch touched move, LazyAdam), where tf.train.adam moves every row
+// by its momentum on every step. That keeps a step's cost proportional to the batch.
 
+import { ConfigError } from '@strata/shared';
 import type { NeuMFConfig } from './neumf-config.js';
 import type { NeuMFBatch } from './neumf-batch.js';
 import { AdamState, TFJS_ADAM, type AdamHyper } from './adam-state.js';
@@ -32,7 +36,7 @@ export class NeuMFKernelTrainer {
   private readonly grads: { users: EmbeddingTables; items: EmbeddingTables; dense: NeuMFDenseWeights };
   private readonly adam: { users: EmbeddingTables<AdamState>; items: EmbeddingTables<AdamState>; dense: AdamState[] };
   private readonly hyper: { users: AdamHyper; items: AdamHyper; dense: AdamHyper };
-  /** Rows touched by the current batch (deduplicated through the stamps). */
+  /** Rows touched by the current batch, each once. */
   private readonly touched = { users: new RowSet(), items: new RowSet() };
   private readonly proximalMu: number;
   /** The shared weights at construction (the proximal term's anchor), when proximalMu > 0. */
@@ -62,7 +66,7 @@ export class NeuMFKernelTrainer {
       dense: denseArrays(params.dense).map((a) => new AdamState(a.length)),
     };
     this.proximalMu = options.proximalMu ?? 0;
-    if (!(this.proximalMu >= 0)) throw new RangeError(`proximal mu must be >= 0, got ${this.proximalMu}`);
+    if (!(this.proximalMu >= 0)) throw new ConfigError(`proximal_mu must be >= 0, got ${this.proximalMu}`);
     this.anchor = this.proximalMu > 0
       ? { items: { gmf: params.items.gmf.slice(), mlp: params.items.mlp.slice() }, dense: denseArrays(params.dense).map((a) => a.slice()) }
       : null;

@@ -35,6 +35,8 @@ export class NeuMFTask implements FederatedTask {
     return {
       task: this.id,
       options: { ...this.options, mlpLayers: [...this.options.mlpLayers], ks: [...this.options.ks] },
+      // Devices train with the hand-written kernel (neumf-kernel.ts), not tfjs: see the note there.
+      engine: 'kernel',
       tensors: {
         sparse: [GMF_ITEM_EMBEDDING, MLP_ITEM_EMBEDDING],
         dense: neumfDenseTensors(this.options).map((t) => t.name),

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import {
   hierFavgScheduleSchema, httpOptionsSchema, parseConfig, redisOptionsSchema, regionNameSchema, strategyOptionsSchema,
 } from '@strata/shared';
+import { dashboardOptionsSchema } from './dashboard/dashboard-options.js';
 
 export const coordinatorDaemonConfigSchema = z
   .object({
@@ -29,6 +30,8 @@ export const coordinatorDaemonConfigSchema = z
     runsDir: z.string().min(1).default('runs'),
     /** Largest edge update blob accepted. */
     maxUpdateBytes: z.number().int().positive().optional(),
+    /** The live dashboard at `/` of the HTTP endpoint. */
+    dashboard: dashboardOptionsSchema.default(dashboardOptionsSchema.parse({})),
   })
   .strict();
 

@@ -10,7 +10,8 @@ import {
   BullMqJobQueue, RedisBlobStore, countingBlobStore, createStrategy, newRunId, redisLayout, startDaemonHttp, writeRunRecord,
   type DaemonHttp, type FederatedTask, type Logger, type RunRecord,
 } from '@strata/shared';
-import { Coordinator } from './coordinator.js';
+import { Coordinator, roundRecord } from './coordinator.js';
+import { CoordinatorDashboard } from './dashboard/coordinator-dashboard.js';
 import { CoordinatorMetrics } from './coordinator-metrics.js';
 import { RedisStateStore } from './state-store.js';
 import type { CoordinatorDaemonConfig } from './coordinator-daemon-config.js';
@@ -21,6 +22,8 @@ export interface CoordinatorRun {
   readonly task: FederatedTask;
   /** Options sent to devices: the task's defaults overridden by the configuration's. */
   readonly taskOptions: Record<string, number>;
+  /** Metrics the dashboard charts first (recall@20, ndcg@20; psnr). */
+  readonly headlineMetrics?: readonly string[];
 }
 
 export type CoordinatorPhase = 'waiting-for-lease' | 'running' | 'done' | 'stopped' | 'failed';
@@ -49,6 +52,7 @@ export class CoordinatorDaemon {
   private leaseTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   private http: DaemonHttp | undefined;
+  private dashboard: CoordinatorDashboard | undefined;
 
   private constructor(private readonly config: CoordinatorDaemonConfig, private readonly run: CoordinatorRun, private readonly logger: Logger) {
     const layout = redisLayout(config.redis);
@@ -74,7 +78,15 @@ export class CoordinatorDaemon {
   /** Starts the HTTP endpoint, then the run in the background (see `done`). */
   static async start(config: CoordinatorDaemonConfig, run: CoordinatorRun, logger: Logger): Promise<CoordinatorDaemon> {
     const daemon = new CoordinatorDaemon(config, run, logger);
+    const { kappa1, kappa2, fraction, quorum } = config.schedule;
+    const dashboard = config.dashboard.enabled ? new CoordinatorDashboard({
+      options: config.dashboard, redis: config.redis, runsDir: resolve(config.runsDir), logger,
+      run: { task: run.taskName, rounds: config.schedule.rounds, regions: config.regions, schedule: { kappa1, kappa2, fraction, quorum }, headlineMetrics: run.headlineMetrics ?? [] },
+    }) : undefined;
+    daemon.dashboard = dashboard;
     daemon.http = await startDaemonHttp({
+      routes: dashboard && ((request, response) => dashboard.server.handle(request, response)),
+      attach: dashboard && ((server) => dashboard.attach(server)),
       host: config.http.host, port: config.http.port, metrics: daemon.metrics.registry,
       health: () => ({
         ok: daemon.phase !== 'failed', tier: 'coordinator', phase: daemon.phase, round: daemon.coordinator.round,
@@ -82,6 +94,7 @@ export class CoordinatorDaemon {
       }),
     });
     logger.info({ http: daemon.http.url, regions: config.regions, rounds: config.schedule.rounds }, 'coordinator ready');
+    if (dashboard) logger.info({ dashboard: `${daemon.http.url}/${config.dashboard.token ? '' : `#token=${dashboard.token}`}` }, 'dashboard ready');
     return daemon;
   }
 
@@ -102,6 +115,7 @@ export class CoordinatorDaemon {
       await this.done.catch(() => {});
       await this.state.releaseLease(this.owner).catch(() => {});
       await Promise.all([this.blobs.close(), this.state.close()]);
+      await this.dashboard?.close();
       await this.http?.close();
       this.logger.info({ phase: this.phase }, 'coordinator stopped');
     })();
@@ -118,12 +132,15 @@ export class CoordinatorDaemon {
       }
       await this.coordinator.start();
       this.phase = 'running';
+      this.dashboard?.history(this.coordinator.roundRecords());
+      this.dashboard?.phase('running');
       this.metrics.modelVersion.set(this.coordinator.version);
       this.metrics.currentRound.set(this.coordinator.round);
       await this.runRounds();
       const record = this.runRecord((performance.now() - started) / 1000);
       const dir = writeRunRecord(resolve(this.config.runsDir), record);
       this.phase = 'done';
+      this.dashboard?.finished(record.id);
       this.logger.info({ version: this.coordinator.version, metrics: record.final.metrics, runRecord: `${dir}/run.json` }, 'run done');
       return record;
     } catch (error) {
@@ -132,6 +149,7 @@ export class CoordinatorDaemon {
         return undefined;
       }
       this.phase = 'failed';
+      this.dashboard?.phase('failed');
       this.logger.error({ error: (error as Error).message }, 'run failed');
       throw error;
     }
@@ -148,8 +166,10 @@ export class CoordinatorDaemon {
     else if (last && last.round === coordinator.round && last.evaluated !== true && evaluateAfter(last.round)) await this.evaluate(last.round);
     for (let round = coordinator.round + 1; round <= rounds; round++) {
       this.abort.signal.throwIfAborted();
+      this.dashboard?.roundStarted(round);
       const outcome = await coordinator.runRound(round);
       this.metrics.roundCompleted(outcome);
+      this.dashboard?.roundCommitted(roundRecord(outcome));
       if (evaluateAfter(round)) await this.evaluate(round);
     }
   }
@@ -157,6 +177,7 @@ export class CoordinatorDaemon {
   private async evaluate(round: number): Promise<void> {
     const { metrics } = await this.coordinator.evaluate(round);
     this.metrics.evaluated(metrics);
+    this.dashboard?.evaluated(round, metrics);
     this.logger.info({ round, version: this.coordinator.version, metrics }, 'evaluated');
   }
 

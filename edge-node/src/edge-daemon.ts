@@ -3,11 +3,12 @@
 // stop taking jobs, let the job in progress finish (or hand it back after the grace period), close the links.
 
 import {
-  BullMqJobQueue, RedisBlobStore, SocketIoTransportServer, countingBlobStore, createStrategy, redisLayout, startDaemonHttp,
+  BullMqJobQueue, RedisBlobStore, RedisLiveChannel, SocketIoTransportServer, countingBlobStore, createStrategy, redisLayout, startDaemonHttp,
   type DaemonHttp, type Logger,
 } from '@strata/shared';
 import { EdgeNode } from './edge-node.js';
 import { EdgeMetrics } from './edge-metrics.js';
+import { EdgeLiveReporter, combineEdgeObservers } from './edge-live-reporter.js';
 import type { EdgeDaemonConfig } from './edge-daemon-config.js';
 
 export interface EdgeDaemonStopResult {
@@ -27,6 +28,7 @@ export class EdgeDaemon {
     private readonly blobs: RedisBlobStore,
     private readonly edge: EdgeNode,
     private readonly http: DaemonHttp,
+    private readonly live: { reporter: EdgeLiveReporter; channel: RedisLiveChannel },
   ) {}
 
   static async start(config: EdgeDaemonConfig, logger: Logger): Promise<EdgeDaemon> {
@@ -51,13 +53,21 @@ export class EdgeDaemon {
     server.onPeerChange((peer, event) => {
       logger.info({ deviceId: peer.info.nodeId, event, devices: server.peers().length }, `device ${event}`);
     });
+    // The coordinator's dashboard hears of devices and progress through Redis (it runs in another process).
+    const channel = new RedisLiveChannel({
+      url: config.redis.url, prefix: config.redis.prefix, onError: (error) => logger.warn({ error: error.message }, 'live channel error'),
+    });
+    const reporter = new EdgeLiveReporter({
+      region: config.region, nodeId, sink: (batch) => channel.publish(batch), intervalMs: 250, heartbeatMs: 5000,
+      devices: () => server.peers().map((peer) => peer.info.nodeId),
+    });
     const edge = new EdgeNode({
       region: config.region, nodeId, server, queue, strategy, compression: config.compression,
       blobs: countingBlobStore(blobs, {
         written: (bytes) => metrics.bytesSent.inc({ link: 'edge_cloud' }, bytes),
         read: (bytes) => metrics.bytesReceived.inc({ link: 'edge_cloud' }, bytes),
       }),
-      logger, maxUpdateBytes: config.maxUpdateBytes, observer: metrics, minDevices: config.minDevices,
+      logger, maxUpdateBytes: config.maxUpdateBytes, observer: combineEdgeObservers(metrics, reporter), minDevices: config.minDevices,
     });
     const registry = metrics.registry;
     const http = await startDaemonHttp({
@@ -75,8 +85,9 @@ export class EdgeDaemon {
       }),
     });
     edge.start();
+    reporter.heartbeat();
     logger.info({ region: config.region, nodeId, devices: server.address, http: http.url, minDevices: config.minDevices }, 'edge ready');
-    return new EdgeDaemon(config, logger, metrics, server, queue, blobs, edge, http);
+    return new EdgeDaemon(config, logger, metrics, server, queue, blobs, edge, http, { reporter, channel });
   }
 
   /** The URL devices connect to. */
@@ -97,6 +108,8 @@ export class EdgeDaemon {
         new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
       ]);
       clearTimeout(timer);
+      this.live.reporter.stop();
+      await this.live.channel.close();
       if (!finished) {
         // The job keeps its BullMQ lock until this process exits and stops renewing it; then a replica (or
         // this edge restarted) recovers it. Closing the queue here would wait for the job instead.

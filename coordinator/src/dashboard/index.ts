@@ -4,3 +4,5 @@ export * from './dashboard-state.js';
 export * from './dashboard-server.js';
 export * from './dashboard-assets.js';
 export * from './run-library.js';
+export * from './dashboard-options.js';
+export * from './coordinator-dashboard.js';

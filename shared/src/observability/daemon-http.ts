@@ -2,7 +2,7 @@
 // when not) for orchestrators and tests, and `/metrics` (Prometheus text format) for scraping. node:http
 // only: two routes need no framework.
 
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** What /metrics serves: a prom-client Registry fits this shape. */
@@ -23,6 +23,10 @@ export interface DaemonHttpOptions {
   readonly port?: number;
   readonly health: () => Health | Promise<Health>;
   readonly metrics: MetricsSource;
+  /** More routes (the coordinator's dashboard): answers and returns true when the request is one of its own. */
+  readonly routes?: (request: IncomingMessage, response: ServerResponse) => boolean;
+  /** Called with the server before it listens (the dashboard's socket.io attaches to it). */
+  readonly attach?: (server: Server) => void | Promise<void>;
 }
 
 export interface DaemonHttp {
@@ -38,6 +42,7 @@ export async function startDaemonHttp(options: DaemonHttpOptions): Promise<Daemo
       response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
     };
     const route = async (): Promise<void> => {
+      if (options.routes?.(request, response)) return;
       if (request.method !== 'GET') return reply(405, 'text/plain', 'method not allowed\n');
       if (path === '/healthz') {
         const health = await options.health();
@@ -50,6 +55,7 @@ export async function startDaemonHttp(options: DaemonHttpOptions): Promise<Daemo
   });
   // Keep-alive sockets from scrapers must not hold a shutting-down daemon open.
   server.keepAliveTimeout = 5000;
+  await options.attach?.(server);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -7,6 +7,7 @@ import { CoordinatorDaemon, parseCoordinatorDaemonConfig } from '@strata/coordin
 import { addConfigOptions, httpFields, loadDaemonConfig, redisFields, taskFields, type ConfigField } from '../cli/daemon-config.js';
 import { buildDaemonTask, splitTaskConfig } from '../cli/daemon-task.js';
 import { onShutdownSignal } from '../cli/shutdown-signals.js';
+import { findTask } from '../task-registry.js';
 
 export const coordinatorFields: readonly ConfigField[] = [
   { path: 'regions', flag: '--regions', env: 'STRATA_REGIONS', type: 'list', description: 'regions of the deployment, comma-separated (required)' },
@@ -24,6 +25,7 @@ export const coordinatorFields: readonly ConfigField[] = [
   { path: 'exitWhenDone', flag: '--exit-when-done', type: 'boolean', description: 'exit once the run is done (default: keep serving /metrics)' },
   { path: 'reset', flag: '--reset', type: 'boolean', description: 'forget the saved state and start a new run' },
   { path: 'runsDir', flag: '--runs-dir', type: 'string', description: 'where the run record goes (default runs)' },
+  { path: 'dashboard.token', flag: '--dashboard-token', env: 'STRATA_DASHBOARD_TOKEN', type: 'string', description: 'bearer token of the dashboard at / (default: made up at startup and logged)' },
   ...redisFields, ...httpFields, ...taskFields,
 ];
 
@@ -37,7 +39,8 @@ export function register(program: Command): void {
     const config = parseCoordinatorDaemonConfig(rest);
     const logger = createLogger('strata-coordinator');
     const { task, taskOptions } = await buildDaemonTask({ ...taskConfig, seed: config.seed });
-    const daemon = await CoordinatorDaemon.start(config, { taskName: taskConfig.task, task, taskOptions }, logger);
+    const headlineMetrics = findTask(taskConfig.task).headlineMetrics;
+    const daemon = await CoordinatorDaemon.start(config, { taskName: taskConfig.task, task, taskOptions, headlineMetrics }, logger);
     onShutdownSignal(logger, () => daemon.stop());
     try {
       await daemon.done;

@@ -98,5 +98,5 @@ if (federatedRounds > 0) {
         `${Math.round(samples / seconds).toLocaleString('en-US').padStart(9)} | ${metrics['recall@20'].toFixed(4).padStart(9)} | ${metrics['ndcg@20'].toFixed(4)}`,
     );
   }
-  console.log(`federated: ${(trainSeconds / federatedRounds).toFixed(2)} s per round (943 devices training, then FedAvg; one process)`);
+  console.log(`federated: ${(trainSeconds / federatedRounds).toFixed(2)} s per round (${task.numDevices} devices training, then FedAvg; one process)`);
 }

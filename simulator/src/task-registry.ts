@@ -4,8 +4,8 @@
 import { resolve } from 'node:path';
 import { ConfigError, type FederatedTask } from '@strata/shared';
 import {
-  BprMfTask, CentralizedBprTrainer, Popularity, evaluateRanking, loadInteractions, ml100kSource,
-  type InteractionSource, type Interactions,
+  BprMfTask, CentralizedBprTrainer, NeuMFCentralizedTrainer, NeuMFTask, Popularity, evaluateRanking, initTfjsBackend,
+  loadInteractions, ml100kSource, type InteractionSource, type Interactions, type UserSplit,
 } from '@strata/tasks';
 import type { DataSourceConfig, RunConfig } from './config/run-config.js';
 
@@ -83,12 +83,36 @@ const bprMf: TaskEntry = {
     const model = await trainer.train((p) => progress.tick(`loss ${p.loss.toFixed(4)}, ${Math.round(p.triplesPerSecond)} triples/s`));
     return {
       'centralized BPR-MF': evaluateRanking(task.split, model.scoreUser),
-      popularity: evaluateRanking(task.split, new Popularity(task.split).scoreUser),
+      popularity: popularity(task.split),
     };
   },
 };
 
-const registry = new Map<string, TaskEntry>([[bprMf.name, bprMf]]);
+function popularity(split: UserSplit): Record<string, number> {
+  return evaluateRanking(split, new Popularity(split).scoreUser);
+}
+
+const neuMf: TaskEntry = {
+  name: 'recsys/neumf',
+  summary: 'federated NeuMF (GMF + MLP towers): user embeddings stay on devices, item rows sparse, MLP weights dense',
+  headlineMetrics: ['recall@20', 'ndcg@20'],
+  async create(config) {
+    const backend = await initTfjsBackend();
+    const task = NeuMFTask.fromInteractions(loadOnce(config.data), { seed: config.seed });
+    checkTaskOptions(task, config.taskOptions, []);
+    return { task, environment: { tfjsBackend: backend.backend, tfjsNative: backend.native } };
+  },
+  async baselines(config, progress) {
+    await initTfjsBackend();
+    const task = NeuMFTask.fromInteractions(loadOnce(config.data), { seed: config.seed });
+    const trainer = new NeuMFCentralizedTrainer(task.split, { seed: config.seed });
+    progress.start(trainer.epochs, 'centralized NeuMF (tfjs)');
+    const result = trainer.train((p) => progress.tick(`loss ${p.loss.toFixed(4)}`));
+    return { 'centralized NeuMF': result.metrics, popularity: popularity(task.split) };
+  },
+};
+
+const registry = new Map<string, TaskEntry>([bprMf, neuMf].map((entry) => [entry.name, entry]));
 
 export function taskNames(): string[] {
   return [...registry.keys()];

@@ -6,10 +6,10 @@
 
 import {
   CLOUD_QUEUE, ConfigError, StrataError, systemClock, compareIds, decodeModelBlob, decodeUpdateReply,
-  encodeModelBlob, modelBlobKey, regionQueue, validateUpdate, InvalidUpdateError,
+  encodeModelBlob, modelBlobKey, regionQueue, validateUpdate, InvalidUpdateError, PhaseTimer,
   type BlobStore, type ChildOutcome, type Clock, type EdgeEvaluateResult, type EdgeParticipation, type EdgeRoundJob,
   type EdgeRoundResult, type FederatedTask, type HierFavgSchedule, type JobQueue, type Logger, type ModelParams,
-  type ModelUpdate, type RoundRecord, type Strategy,
+  type ModelUpdate, type PhaseSeconds, type RoundRecord, type Strategy,
 } from '@strata/shared';
 import { InMemoryStateStore, type CoordinatorState, type FlowInFlight, type StateStore } from './state-store.js';
 
@@ -64,6 +64,13 @@ export interface RoundOutcome {
   };
   /** Seconds spent decoding, validating and aggregating the edges' updates and publishing the model. */
   aggregationSeconds: number;
+  /**
+   * Where the round's time went, seconds by phase: the coordinator's (`flow` adding the flow and waiting for
+   * the edges, `fetch` reading their update blobs, `validate` decoding and checking them, `aggregate`,
+   * `publish` encoding and storing the new model, `commit` the state) and, as `edge.<phase>`, the edges'
+   * (EDGE_PHASES, summed over the edges that reported them).
+   */
+  timings: PhaseSeconds;
   /** The flow was added by an earlier coordinator, which stopped while waiting for it. */
   resumed: boolean;
 }
@@ -146,7 +153,9 @@ export class Coordinator {
   async runRound(round: number): Promise<RoundOutcome> {
     const { regions, logger } = this.options;
     const roundId = `r${round}-v${this.versionNumber}`;
+    const timer = new PhaseTimer();
     const { outcomes, flow, resumed } = await this.runFlow('edge-round', roundId, round);
+    timer.lap('flow');
     const aggregationStarted = performance.now();
     const updates: ModelUpdate[] = [];
     const participation = {
@@ -170,9 +179,12 @@ export class Coordinator {
       bytes.deviceEdgeUp += result.participation.bytesUp;
       bytes.edgeCloudDown += this.modelBytes;
       for (const [key, value] of Object.entries(result.metrics)) metricSums[key] = (metricSums[key] ?? 0) + value;
+      for (const [phase, seconds] of Object.entries(result.timings ?? {})) timer.seconds[`edge.${phase}`] = (timer.seconds[`edge.${phase}`] ?? 0) + seconds;
       if (!result.blobKey) continue;
       blobKeys.push(result.blobKey);
+      timer.lap('validate');
       const blob = await this.options.blobs.get(result.blobKey);
+      timer.lap('fetch');
       if (!blob) {
         reject('missing');
         logger.warn({ roundId, blobKey: result.blobKey }, 'edge update blob missing');
@@ -190,11 +202,14 @@ export class Coordinator {
         logger.warn({ roundId, blobKey: result.blobKey, reason, error: (error as Error).message }, 'edge update rejected');
       }
     }
+    timer.lap('validate');
     if (updates.length > 0) {
       const combined = this.options.strategy.aggregate(updates);
       this.options.strategy.apply(this.globalModel, combined);
       this.versionNumber++;
+      timer.lap('aggregate');
       await this.publish();
+      timer.lap('publish');
     } else {
       logger.warn({ roundId }, 'no edge update this round: the global model is unchanged');
     }
@@ -203,10 +218,13 @@ export class Coordinator {
     const metrics: Record<string, number> = {};
     if (metricSums.loss !== undefined && samples > 0) metrics.loss = metricSums.loss / samples;
     const wallSeconds = (Date.now() - flow.startedAt) / 1000;
-    const outcome: RoundOutcome = { round, version: this.versionNumber, wallSeconds, bytes, metrics, participation, aggregationSeconds, resumed };
+    const outcome: RoundOutcome = {
+      round, version: this.versionNumber, wallSeconds, bytes, metrics, participation, aggregationSeconds, resumed, timings: timer.seconds,
+    };
     await this.commit({ ...this.currentState(), version: this.versionNumber, round, flow: undefined }, roundRecord(outcome));
     // Only once the new version is committed: a coordinator that dies before this point aggregates them again.
     for (const key of blobKeys) await this.options.blobs.delete(key);
+    timer.lap('commit');
     logger.info({ round, version: this.versionNumber, wallSeconds, participation }, 'cloud round done');
     return outcome;
   }

@@ -8,7 +8,7 @@
 import {
   CumulativeDelta, SeededRandom, cloneModel, edgeUpdateBlobKey, gatherQuorum, quorumSize, regionQueue,
   selectDevices, decodeModelBlob, encodeRoundRequest, decodeUpdateReply, UpdateEncoder, validateUpdate,
-  InvalidUpdateError, StrataError, WireFormatError, systemClock,
+  InvalidUpdateError, PhaseTimer, StrataError, WireFormatError, systemClock,
   type BlobStore, type Clock, type Compression, type EdgeEvaluateResult, type EdgeParticipation, type EdgeRoundJob,
   type EdgeRoundResult, type Job, type JobData, type JobQueue, type Logger, type ModelParams, type ModelUpdate,
   type PeerConnection, type QueueWorker, type Strategy, type TransportServer,
@@ -147,14 +147,16 @@ export class EdgeNode {
         ? { count: 0, sums: {}, participation, expired: true }
         : { weight: 0, metrics: {}, participation, expired: true };
     }
+    const timer = new PhaseTimer();
     const bytes = await this.options.blobs.get(data.modelKey);
     if (!bytes) throw new StrataError('STRATA_ERR_MISSING_BLOB', `model blob ${data.modelKey} not found`);
+    timer.lap('fetch');
     const { model, version } = decodeModelBlob(bytes);
     this.options.logger.info({ job: job.name, roundId: data.roundId, version, attempt: job.attempt }, 'edge job started');
     this.current = info;
     this.options.observer?.jobStarted?.(info);
     try {
-      const result = job.name === 'edge-evaluate' ? await this.evaluate(data, model, version) : await this.train(data, model, version);
+      const result = job.name === 'edge-evaluate' ? await this.evaluate(data, model, version) : await this.train(data, model, version, timer);
       this.options.observer?.jobFinished?.(info, 'done', (performance.now() - started) / 1000, result.participation);
       return result;
     } finally {
@@ -170,9 +172,10 @@ export class EdgeNode {
     return Math.max(0, Math.min(edgeDeadlineSeconds, left));
   }
 
-  private async train(job: EdgeRoundJob, global: ModelParams, version: number): Promise<EdgeRoundResult> {
+  private async train(job: EdgeRoundJob, global: ModelParams, version: number, timer: PhaseTimer): Promise<EdgeRoundResult> {
     const { kappa1, kappa2, fraction, quorum } = job.schedule;
     const edgeModel = cloneModel(global);
+    timer.lap('decode');
     const cumulative = new CumulativeDelta(global);
     const participation = emptyParticipation();
     const random = new SeededRandom(job.seed).fork(`${this.options.region}:${job.round}`);
@@ -187,20 +190,23 @@ export class EdgeNode {
         roundId: job.roundId, round: job.round, kind: 'train', localSteps: kappa1, options: job.options,
         model: edgeModel, version,
       });
-      const updates = await this.collect(selected, frame, quorum, edgeDeadlineSeconds, edgeModel, participation, iteration);
+      timer.lap('encode');
+      const updates = await this.collect(selected, frame, quorum, edgeDeadlineSeconds, edgeModel, participation, iteration, timer);
       if (updates.length === 0) continue;
       const combined = this.options.strategy.aggregate(updates);
       this.options.strategy.apply(edgeModel, combined);
       cumulative.record(combined);
+      timer.lap('aggregate');
     }
     const update = cumulative.result(edgeModel);
     const metrics = { ...update.metrics, samples: cumulative.totalWeight };
-    if (update.weight <= 0) return { weight: 0, metrics, participation };
+    if (update.weight <= 0) return { weight: 0, metrics, participation, timings: timer.seconds };
     const blobKey = edgeUpdateBlobKey(job.roundId, this.options.region);
     const blob = this.encoder.encode(update, { roundId: job.roundId, baseVersion: version, sender: this.options.nodeId });
     await this.options.blobs.put(blobKey, blob, 24 * 3600);
-    this.options.logger.info({ roundId: job.roundId, weight: update.weight, participation }, 'edge round done');
-    return { blobKey, weight: update.weight, metrics, participation };
+    timer.lap('upload');
+    this.options.logger.info({ roundId: job.roundId, weight: update.weight, participation, timings: timer.seconds }, 'edge round done');
+    return { blobKey, weight: update.weight, metrics, participation, timings: timer.seconds };
   }
 
   private async evaluate(job: EdgeRoundJob, model: ModelParams, version: number): Promise<EdgeEvaluateResult> {
@@ -225,13 +231,14 @@ export class EdgeNode {
    */
   private async collect(
     devices: readonly PeerConnection[], frame: Uint8Array, quorum: number, deadlineSeconds: number,
-    model: ModelParams | undefined, participation: EdgeParticipation, iteration: number,
+    model: ModelParams | undefined, participation: EdgeParticipation, iteration: number, timer?: PhaseTimer,
   ): Promise<ModelUpdate[]> {
     const deadlineMs = deadlineSeconds * 1000;
     const gathered = await gatherQuorum(
       this.observeReplies(devices, devices.map((d) => d.request(frame, deadlineMs)), iteration),
       quorumSize(devices.length, quorum), deadlineMs, this.options.clock,
     );
+    timer?.lap('exchange');
     participation.selected += devices.length;
     participation.bytesDown += frame.byteLength * devices.length;
     participation.dropped += gathered.late;
@@ -265,6 +272,7 @@ export class EdgeNode {
       participation.failed++;
       this.options.logger.warn({ deviceId, error: error.message }, 'device request failed');
     }
+    timer?.lap('validate');
     return updates;
   }
 

@@ -19,6 +19,7 @@ export * from './observability/logger.js';
 export * from './protocol/compression.js';
 export * from './protocol/gather-quorum.js';
 export * from './protocol/round-jobs.js';
+export * from './protocol/phase-timer.js';
 export * from './runtime/transport-socket-io.js';
 export * from './protocol/round-messages.js';
 export * from './observability/daemon-http.js';

@@ -2,6 +2,7 @@
 // Job data holds ids, blob keys and small numbers, never tensors.
 
 import type { HierFavgSchedule } from '../fl/hierfavg-schedule.js';
+import type { PhaseSeconds } from './phase-timer.js';
 
 export const CLOUD_QUEUE = 'strata-cloud';
 
@@ -56,8 +57,17 @@ export interface EdgeRoundResult {
   weight: number;
   metrics: Record<string, number>;
   participation: EdgeParticipation;
+  /** Where the edge's time went, seconds by phase (EDGE_PHASES), so a bench or an operator can tell. */
+  timings?: PhaseSeconds;
   [key: string]: unknown;
 }
+
+/**
+ * An edge job's phases: `fetch` the model blob, `decode` it (and copy it into the edge model), `encode` the
+ * RoundRequest, `exchange` send it and wait for the quorum (transfer and the devices' work), `validate`
+ * decode and check the answers, `aggregate` combine and apply them, `upload` encode and store the update blob.
+ */
+export const EDGE_PHASES = ['fetch', 'decode', 'encode', 'exchange', 'validate', 'aggregate', 'upload'] as const;
 
 export interface EdgeEvaluateResult {
   count: number;

@@ -6,7 +6,7 @@ import { el } from './dom.js';
 import { formatDuration, formatNumber } from './format.js';
 import type { RunData } from './live-model.js';
 
-const TIMELINE_ROWS = 25;
+const TIMELINE_ROWS = 50;
 
 export class RoundsView {
   constructor(private readonly current: HTMLElement, private readonly timeline: HTMLElement) {}

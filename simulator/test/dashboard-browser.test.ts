@@ -107,8 +107,17 @@ test('the dashboard of a running embedded job shows rounds completing live, with
   t.diagnostic(`screenshot ${join(OUTPUT, 'dashboard-live.png')}; rounds ${before.chart} -> ${after.chart} while watching`);
 });
 
-/** 1,000 devices with one small tensor each: the work is the dashboard's, not training. */
-function manyDevicesTask(devices: number): FederatedTask {
+/** A 16x16 gradient, brighter with every evaluation (what a radiance task keeps of its evaluations). */
+function image(evaluation: number): { width: number; height: number; rgb: Float32Array } {
+  const rgb = new Float32Array(16 * 16 * 3).map((_, i) => Math.min(1, ((i % 48) / 48) * (0.5 + 0.05 * evaluation)));
+  return { width: 16, height: 16, rgb };
+}
+
+/**
+ * 1,000 devices with one small tensor each: the work is the dashboard's, not training. It keeps a render of a
+ * held-out view per evaluation, as the radiance task does, for the dashboard's radiance panel.
+ */
+function manyDevicesTask(devices: number): FederatedTask & { snapshots: unknown[] } {
   const trainer = (index: number): DeviceTrainer => ({
     numSamples: 1,
     // Answers spread over about half a second, as real devices would, so replies land in many ticks.
@@ -117,11 +126,18 @@ function manyDevicesTask(devices: number): FederatedTask {
       return { delta: new Map([['w', dense([4])]]), weight: 1, metrics: { loss: 1 } };
     },
   });
-  let evaluated = 0;
+  const snapshots: unknown[] = [];
   return {
     id: 'test/many-devices', numDevices: devices, describe: () => ({ devices }), defaultOptions: () => ({}),
-    initModel: () => new Map([['w', dense([4])]]), createDevice: trainer,
-    evaluate: async () => ({ 'recall@20': 0.1 + 0.01 * ++evaluated }),
+    initModel: () => new Map([['w', dense([4])]]), createDevice: trainer, snapshots,
+    evaluate: async () => {
+      const evaluation = snapshots.length + 1;
+      const truth = image(10);
+      snapshots.push({
+        evaluation, views: [{ name: 'test/r_0.png', truth: { camera: { width: 16, height: 16 }, rgb: truth.rgb }, render: image(evaluation), psnr: 10 + evaluation }],
+      });
+      return { 'recall@20': 0.1 + 0.01 * evaluation };
+    },
   };
 }
 
@@ -139,11 +155,15 @@ test('with 1,000 devices the page keeps up: its update rate, payload per update 
   const { page, errors } = await open(browser, dashboard.url);
   await page.waitForFunction(() => window.strataDashboard?.snapshots === 1, undefined, { timeout: 30_000 });
   const started = Date.now();
-  const run = runEmbedded(config, manyDevicesTask(1000), logger, dashboard.observer());
+  const task = manyDevicesTask(1000);
+  const run = runEmbedded(config, task, logger, dashboard.observer(task));
   // Mid-run: every device on the page, some of them training.
   await until(page, (now) => now.chart >= 3, 60_000);
   assert.equal(await page.locator('#topology .devices .dev').count(), 1000);
   assert.equal(await page.locator('#topology .edge-node').count(), 4);
+  // The held-out render beside its ground truth, as PNG data URLs.
+  assert.equal(await page.locator('#radiance img[src^="data:image/png;base64,"]').count(), 2);
+  assert.match(await page.textContent('#radiance figcaption') ?? '', /r_0\.png · round \d+ · psnr 1\d/);
   mkdirSync(OUTPUT, { recursive: true });
   await page.screenshot({ path: join(OUTPUT, 'dashboard-1000-devices.png'), fullPage: true });
   const record = await run;

@@ -127,7 +127,7 @@ export async function runCommand(config: RunConfig, dashboardOptions: RunDashboa
     ? await EmbeddedDashboard.start({ config, headlineMetrics: entry.headlineMetrics, ...dashboardOptions, logger })
     : undefined;
   if (dashboard) out(`dashboard ${dashboard.url}`);
-  const live: RunObserver = dashboard?.observer() ?? {};
+  const live: RunObserver = dashboard?.observer(task) ?? {};
   const table = new RoundTable(entry.headlineMetrics);
   const bar = new ProgressBar('round', 'devices');
   out(table.header());

@@ -5,9 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { DashboardServer, DashboardState, type ListeningDashboard } from '@strata/coordinator';
 import { EdgeLiveReporter } from '@strata/edge-node';
-import type { Logger, RoundRecord } from '@strata/shared';
+import type { FederatedTask, Logger, RoundRecord } from '@strata/shared';
 import type { RunConfig } from '../config/run-config.js';
 import { embeddedRegions } from './embedded-topology.js';
+import { RenderPreview } from './render-preview.js';
 import type { RunObserver } from './run-embedded.js';
 
 export const DEFAULT_DASHBOARD_PORT = 9400;
@@ -56,15 +57,23 @@ export class EmbeddedDashboard {
     return this.listening.server;
   }
 
-  /** What the run tells the dashboard: rounds starting and finishing, and every edge's live events. */
-  observer(): RunObserver {
+  /**
+   * What the run tells the dashboard: rounds starting and finishing, every edge's live events, and the task's
+   * newest held-out render when it keeps them (radiance).
+   */
+  observer(task?: FederatedTask): RunObserver {
     const state = this.state;
+    const preview = task && new RenderPreview(task);
     return {
       roundStarted: (round) => {
         if (state.run.phase !== 'running') state.updateRun({ phase: 'running' });
         state.roundStarted(round);
       },
-      roundFinished: (record: RoundRecord) => state.roundCommitted(record),
+      roundFinished: (record: RoundRecord) => {
+        state.roundCommitted(record);
+        const render = preview?.next(record.round);
+        if (render) state.setRender(render);
+      },
       edgeObserver: (region, nodeId) => new EdgeLiveReporter({ region, nodeId, sink: (batch) => state.edgeBatch(batch) }),
     };
   }

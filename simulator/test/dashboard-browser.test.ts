@@ -77,13 +77,17 @@ test('the dashboard of a running embedded job shows rounds completing live, with
   ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STRATA_LOG_LEVEL: 'warn' } });
   t.after(() => child.kill('SIGKILL'));
   let stdout = '';
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
       const found = /^dashboard (http:\/\/\S+)$/m.exec(stdout);
       if (found) resolve(found[1]);
     });
-    child.once('exit', (code) => reject(new Error(`strata run exited (${code}) before printing the dashboard link:\n${stdout}`)));
+    child.once('exit', (code) => reject(new Error(`strata run exited (${code}) before printing the dashboard link:\n${stdout}\n${stderr}`)));
   });
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{16,}$/);
 

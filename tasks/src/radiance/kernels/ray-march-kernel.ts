@@ -51,6 +51,8 @@ export class RayMarchKernel {
   private readonly sDalpha: Float32Array;
   private sampleCount = 0;
   private readonly result: MarchResult = { r: 0, g: 0, b: 0, depth: 0, opacity: 0 };
+  /** Samples composited since construction (a work count for throughput reports). */
+  samplesComposited = 0;
   /** Occupancy per grid cell (indexed by the cell's lowest corner); cells marked 0 are skipped. */
   occupancy: Uint8Array | null = null;
 
@@ -260,6 +262,7 @@ export class RayMarchKernel {
       if (T < termT) break;
     }
     this.sampleCount = n;
+    this.samplesComposited += n;
     res.r = accR + T * bg[0];
     res.g = accG + T * bg[1];
     res.b = accB + T * bg[2];

@@ -34,6 +34,8 @@ export interface GridStage {
 
 export interface CentralizedOptions {
   readonly seed: number;
+  /** The box the coarse stage spans (null: the data set's scene box). */
+  readonly bbox: Aabb | null;
   readonly threads: number;
   readonly shDegree: number;
   /** Coarse stage over the whole scene box; its geometry decides the fine stages' box. steps 0 skips it. */
@@ -65,19 +67,20 @@ export interface CentralizedOptions {
 
 export const DEFAULT_CENTRALIZED_OPTIONS: CentralizedOptions = {
   seed: 1,
+  bbox: null,
   threads: 2,
   shDegree: 1,
   coarse: { points: 48 ** 3, steps: 600, weightThreshold: 0, tvDensity: 0, tvColor: 0 },
   fine: [
-    { points: 80 ** 3, steps: 800, weightThreshold: 1e-4, tvDensity: 1e-5, tvColor: 1e-6 },
-    { points: 128 ** 3, steps: 2400, weightThreshold: 1e-4, tvDensity: 1e-5, tvColor: 1e-6 },
+    { points: 80 ** 3, steps: 800, weightThreshold: 1e-4, tvDensity: 0, tvColor: 0 },
+    { points: 128 ** 3, steps: 2400, weightThreshold: 1e-4, tvDensity: 0, tvColor: 0 },
   ],
   batchSize: 4096,
   lrDensity: 0.1,
   lrColor: 0.05,
   lrFinalFactor: 0.1,
   alphaInit: 1e-4,
-  densityUnitScale: 1,
+  densityUnitScale: 0.25,
   stepRatio: 0.5,
   terminationT: 1e-3,
   occupancyAlpha: 1e-3,
@@ -95,6 +98,8 @@ export interface TrainProgress {
   readonly trainPsnr: number;
   /** Rays per second over the last chunk (wall clock). */
   readonly raysPerSecond: number;
+  /** Composited samples per ray over the last chunk. */
+  readonly samplesPerRay: number;
   readonly gridDims: Vec3;
   /** Fraction of cells the occupancy grid keeps. */
   readonly occupied: number;
@@ -105,6 +110,7 @@ export interface CentralizedResult {
   readonly settings: MarchSettings;
   readonly steps: number;
   readonly rays: number;
+  readonly samples: number;
   readonly trainSeconds: number;
 }
 
@@ -173,13 +179,20 @@ function validate(options: CentralizedOptions): void {
 }
 
 /**
- * Trains on `dataset.train`. `onProgress` is called after every chunk; `rays` may be passed in to reuse a
- * ray set (it must be in shared memory when threads > 1).
+ * Trains on `dataset.train`, reporting to `observer`; `rays` may be passed in to reuse a ray set (it must be
+ * in shared memory when threads > 1).
  */
+export interface CentralizedObserver {
+  /** After every chunk of steps. */
+  progress?(p: TrainProgress): void;
+  /** After each stage, with a view of the grid (valid until the callback returns; clone to keep it). */
+  stageFinished?(stage: string, step: number, grid: VoxelGrid, settings: MarchSettings): void | Promise<void>;
+}
+
 export async function trainCentralized(
   dataset: SceneDataset,
   options: CentralizedOptions,
-  onProgress?: (p: TrainProgress) => void,
+  observer: CentralizedObserver = {},
   rays: RaySet = buildRaySet(dataset.train, options.threads > 1),
 ): Promise<CentralizedResult> {
   validate(options);
@@ -197,9 +210,10 @@ export async function trainCentralized(
   const trainer: GridTrainer = createGridTrainer(options.threads);
   let grid: VoxelGrid | null = null;
   let settings: MarchSettings | null = null;
-  let box: Aabb = dataset.bbox;
+  let box: Aabb = options.bbox ?? dataset.bbox;
   let globalStep = 0;
   let totalRays = 0;
+  let totalSamples = 0;
   try {
     for (const { name, stage } of stages) {
       settings = marchSettingsFor(dataset, options, densityUnit, stage.weightThreshold);
@@ -235,22 +249,25 @@ export async function trainCentralized(
         done += steps;
         globalStep += steps;
         totalRays += result.rays;
+        totalSamples += result.samples;
         const before = Math.floor((done - steps) / options.occupancyEvery), after = Math.floor(done / options.occupancyEvery);
         if (after > before) occupied = computeOccupancy(grid, settings, options.occupancyAlpha, occupancy).fraction;
-        onProgress?.({
+        observer.progress?.({
           stage: name,
           step: globalStep,
           totalSteps,
           trainPsnr: -10 * Math.log10(result.sse / (3 * result.rays)),
           raysPerSecond: result.rays / seconds,
+          samplesPerRay: result.samples / result.rays,
           gridDims: geometry.dims,
           occupied,
         });
       }
+      await observer.stageFinished?.(name, globalStep, grid, settings);
     }
   } finally {
     await trainer.close();
   }
   if (grid === null || settings === null) throw new ConfigError('radiance training: no stage has any steps');
-  return { grid: grid.clone(), settings, steps: globalStep, rays: totalRays, trainSeconds: (performance.now() - started) / 1000 };
+  return { grid: grid.clone(), settings, steps: globalStep, rays: totalRays, samples: totalSamples, trainSeconds: (performance.now() - started) / 1000 };
 }

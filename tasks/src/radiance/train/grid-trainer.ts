@@ -68,6 +68,31 @@ export function allocateTrainingBuffers(grid: VoxelGrid, settings: MarchSettings
   };
 }
 
+/**
+ * Reloads reusable buffers with `grid`'s values (and `occupancy`) and clears all optimiser state, touched
+ * flags and observation weights, so one allocation serves many trainings of the same geometry.
+ */
+export function resetTrainingBuffers(buffers: TrainingBuffers, grid: VoxelGrid, occupancy: Uint8Array | null): void {
+  if (buffers.density.length !== grid.density.length || buffers.sh.length !== grid.sh.length) {
+    throw new ConfigError(`training buffers hold ${buffers.density.length} points, the grid ${grid.density.length}`);
+  }
+  buffers.density.set(grid.density);
+  buffers.sh.set(grid.sh);
+  const { mDensity, vDensity, mSh, vSh } = buffers.adam;
+  for (const a of [mDensity, vDensity, mSh, vSh]) a.fill(0);
+  for (const g of buffers.grads) {
+    g.density.fill(0);
+    g.sh.fill(0);
+    g.touched.fill(0);
+    g.visibility?.fill(0);
+  }
+  buffers.everTouched?.fill(0);
+  if (buffers.occupancy) {
+    if (occupancy) buffers.occupancy.set(occupancy);
+    else buffers.occupancy.fill(1);
+  }
+}
+
 export class InlineGridTrainer implements GridTrainer {
   readonly threads = 1;
   private thread: TrainerThread | null = null;
@@ -134,13 +159,21 @@ export class WorkerGridTrainer implements GridTrainer {
 
   async run(chunk: TrainChunk): Promise<ChunkResult> {
     if (!this.loaded) throw new StrataError('STRATA_ERR_STATE', 'grid trainer: run() before load()');
-    const results = await Promise.all(this.workers.map((w) => this.request(w, { type: 'run', chunk })));
-    let sse = 0, rays = 0;
+    let results: (ChunkResult | undefined)[];
+    try {
+      results = await Promise.all(this.workers.map((w) => this.request(w, { type: 'run', chunk })));
+    } catch (err) {
+      // The other workers may be parked at a barrier the failed one will never reach.
+      await this.close();
+      throw err;
+    }
+    let sse = 0, rays = 0, samples = 0;
     for (const r of results) {
       sse += r?.sse ?? 0;
       rays += r?.rays ?? 0;
+      samples += r?.samples ?? 0;
     }
-    return { sse, rays };
+    return { sse, rays, samples };
   }
 
   async close(): Promise<void> {

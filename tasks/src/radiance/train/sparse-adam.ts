@@ -1,5 +1,8 @@
 // A lazy (sparse) Adam for the voxel grids: only grid points that a batch touched are regularised and
-// updated, so a step costs what the batch saw, not the grid size. Work is split by x-slabs of the grid, so
+// updated, so a step costs what the batch saw, not the grid size. The colour coefficients of a point share
+// one second-moment estimate (the mean of their squared gradients, as Adafactor factors it): they are
+// gradients of one interpolation with bases of similar scale, and sharing saves a square root and a
+// memory stream per coefficient in what is otherwise the most expensive loop of a training step. Work is split by x-slabs of the grid, so
 // worker threads can each own a slab range; the two phases (reduce, update) are separated by a barrier so
 // every read of a neighbour's parameters sees the same values whatever the thread count.
 
@@ -10,6 +13,7 @@ export interface AdamState {
   readonly mDensity: Float32Array;
   readonly vDensity: Float32Array;
   readonly mSh: Float32Array;
+  /** One per point: the second moment shared by its colour coefficients. */
   readonly vSh: Float32Array;
 }
 
@@ -26,7 +30,7 @@ export interface AdamHyper {
 export function createAdamState(points: number, channels: number, shared = false): AdamState {
   const floats = (n: number): Float32Array =>
     shared ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n);
-  return { mDensity: floats(points), vDensity: floats(points), mSh: floats(points * channels), vSh: floats(points * channels) };
+  return { mDensity: floats(points), vDensity: floats(points), mSh: floats(points * channels), vSh: floats(points) };
 }
 
 export class SparseAdam {
@@ -123,14 +127,16 @@ export class SparseAdam {
       vDensity[v] = s;
       density[v] -= (lrD * m) / (Math.sqrt(s) + eps);
       const b = v * C;
+      let g2 = 0;
+      for (let c = b; c < b + C; c++) g2 += gs[c] * gs[c];
+      const sc = b2 * vSh[v] + ((1 - b2) * g2) / C;
+      vSh[v] = sc;
+      const scale = lrC / (Math.sqrt(sc) + eps);
       for (let c = b; c < b + C; c++) {
-        const gc = gs[c];
+        const mc = b1 * mSh[c] + (1 - b1) * gs[c];
         gs[c] = 0;
-        const mc = b1 * mSh[c] + (1 - b1) * gc;
-        const sc = b2 * vSh[c] + (1 - b2) * gc * gc;
         mSh[c] = mc;
-        vSh[c] = sc;
-        sh[c] -= (lrC * mc) / (Math.sqrt(sc) + eps);
+        sh[c] -= scale * mc;
       }
     }
   }

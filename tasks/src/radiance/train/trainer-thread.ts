@@ -52,6 +52,8 @@ export interface ChunkResult {
   /** Sum of squared errors over every ray and channel trained. */
   readonly sse: number;
   readonly rays: number;
+  /** Samples composited (after empty-space skipping and the weight threshold). */
+  readonly samples: number;
 }
 
 export class TrainerThread {
@@ -88,6 +90,7 @@ export class TrainerThread {
     const grads = this.buffers.grads[this.index];
     const gradScale = 1 / (3 * chunk.batchSize);
     let sse = 0;
+    const samplesBefore = this.kernel.samplesComposited;
     for (let s = 0; s < chunk.steps; s++) {
       for (let r = 0; r < mine; r++) {
         const k = rng.int(poolSize);
@@ -109,6 +112,6 @@ export class TrainerThread {
       for (let i = this.index; i < this.nx; i += this.count) this.adam.update(i, i + 1, hyper);
       this.barrier.wait();
     }
-    return { sse, rays: mine * chunk.steps };
+    return { sse, rays: mine * chunk.steps, samples: this.kernel.samplesComposited - samplesBefore };
   }
 }

@@ -1,0 +1,54 @@
+// The centralized counterpart of a federated run: the same grid, march settings and device learning rates,
+// trained on all training views for the same total number of rays, so a federated result can be read as
+// "how much did federating cost".
+
+import { GridRenderer } from '../render/grid-renderer.js';
+import { evaluateViews } from '../render/evaluate-views.js';
+import { DEFAULT_CENTRALIZED_OPTIONS, trainCentralized, type CentralizedObserver, type CentralizedResult } from '../train/centralized-training.js';
+import type { RadianceVoxelGridTask } from './radiance-task.js';
+import { resolveDeviceOptions } from './radiance-task-options.js';
+
+export interface CentralizedBaseline {
+  readonly result: CentralizedResult;
+  readonly renderer: GridRenderer;
+  readonly metrics: { psnr: number; ssim: number };
+}
+
+/**
+ * Trains the task's model centrally for `totalRays` rays in batches of the device batch size, with the
+ * device learning rates (and, over the run, the same per-round decay spread over the steps).
+ */
+export async function trainCentralizedBaseline(
+  task: RadianceVoxelGridTask,
+  totalRays: number,
+  deviceOptions: Readonly<Record<string, number>>,
+  rounds: number,
+  threads: number,
+  observer: CentralizedObserver = {},
+): Promise<CentralizedBaseline> {
+  const o = resolveDeviceOptions(deviceOptions);
+  const steps = Math.max(1, Math.round(totalRays / o.batch_size));
+  const t = task.options;
+  const result = await trainCentralized(task.dataset, {
+    ...DEFAULT_CENTRALIZED_OPTIONS,
+    seed: t.seed,
+    threads,
+    bbox: t.bbox,
+    shDegree: t.shDegree,
+    alphaInit: t.alphaInit,
+    densityUnitScale: t.densityUnitScale,
+    stepRatio: t.stepRatio,
+    terminationT: t.terminationT,
+    occupancyAlpha: t.occupancyAlpha,
+    coarse: { points: 8, steps: 0, weightThreshold: 0, tvDensity: 0, tvColor: 0 },
+    fine: [{ points: t.points, steps, weightThreshold: t.weightThreshold, tvDensity: o.tv_density, tvColor: o.tv_color }],
+    batchSize: o.batch_size,
+    lrDensity: o.lr_density,
+    lrColor: o.lr_color,
+    lrFinalFactor: Math.pow(o.lr_round_decay, Math.max(0, rounds - 1)),
+  }, observer);
+  const renderer = new GridRenderer(result.grid, result.settings);
+  const views = t.evalViews > 0 ? task.dataset.test.slice(0, t.evalViews) : task.dataset.test;
+  const evaluation = evaluateViews(renderer, views);
+  return { result, renderer, metrics: { psnr: evaluation.psnr, ssim: evaluation.ssim } };
+}

@@ -1,0 +1,51 @@
+// One trainer (inline or worker threads) and one set of training buffers shared by all of a task's devices.
+// Simulated devices take turns: each training waits for the previous one, reloads the buffers with the
+// model it received and its own rays, trains, and reads its update out before the next one starts. This
+// keeps memory at one grid's worth of optimiser state however many devices there are.
+
+import type { MarchSettings } from '../model/march-settings.js';
+import type { VoxelGrid } from '../model/voxel-grid.js';
+import type { RaySet } from '../kernels/ray-set.js';
+import { allocateTrainingBuffers, createGridTrainer, resetTrainingBuffers, type GridTrainer } from '../train/grid-trainer.js';
+import type { TrainingBuffers } from '../train/trainer-thread.js';
+
+export class DeviceTrainingPool {
+  private trainer: GridTrainer | null = null;
+  private buffers: TrainingBuffers | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly threads: number,
+    private readonly settings: MarchSettings,
+  ) {}
+
+  /**
+   * Runs `work` with buffers holding a copy of `grid` (never `grid` itself), the occupancy given and
+   * `rays`, once every earlier call has finished.
+   */
+  use<T>(grid: VoxelGrid, occupancy: Uint8Array, rays: RaySet, work: (trainer: GridTrainer, buffers: TrainingBuffers) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      if (!this.buffers || this.buffers.density.length !== grid.pointCount) {
+        this.buffers = allocateTrainingBuffers(grid, this.settings, rays, {
+          threads: this.threads, trackTouched: true, visibility: true, occupancy,
+        });
+      } else {
+        resetTrainingBuffers(this.buffers, grid, occupancy);
+      }
+      const buffers: TrainingBuffers = { ...this.buffers, rays };
+      this.trainer ??= createGridTrainer(this.threads);
+      await this.trainer.load(buffers);
+      return work(this.trainer, buffers);
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    await this.trainer?.close();
+    this.trainer = null;
+    this.buffers = null;
+  }
+}

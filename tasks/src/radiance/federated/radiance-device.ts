@@ -1,0 +1,89 @@
+// A device of the federated voxel-grid task: it holds some training views (its private data), trains the
+// model it receives for κ1 local steps (a step is one batch of rays drawn from its views, with a fresh
+// sparse Adam each round) and uploads only the grid points it touched, as sparse rows weighted by how well
+// it saw each point (the sum over its samples of trilinear weight times transmittance).
+
+import { StrataError, type DeviceTrainer, type LocalTrainOptions, type ModelParams, type ModelUpdate, type SparseRows } from '@strata/shared';
+import type { GridGeometry } from '../model/grid-geometry.js';
+import type { MarchSettings } from '../model/march-settings.js';
+import { COLOR_TENSOR, DENSITY_TENSOR, VoxelGrid } from '../model/voxel-grid.js';
+import type { RaySet } from '../kernels/ray-set.js';
+import { computeOccupancy } from '../train/occupancy.js';
+import type { TrainingBuffers } from '../train/trainer-thread.js';
+import type { DeviceTrainingPool } from './device-training-pool.js';
+import { resolveDeviceOptions } from './radiance-task-options.js';
+
+export interface RadianceDeviceConfig {
+  readonly index: number;
+  readonly geometry: GridGeometry;
+  readonly shDegree: number;
+  readonly settings: MarchSettings;
+  readonly occupancyAlpha: number;
+  readonly rays: RaySet;
+  readonly seed: number;
+  readonly pool: DeviceTrainingPool;
+}
+
+export class RadianceDevice implements DeviceTrainer {
+  readonly numSamples: number;
+
+  constructor(private readonly config: RadianceDeviceConfig) {
+    this.numSamples = config.rays.count;
+  }
+
+  async train(model: ModelParams, options: LocalTrainOptions): Promise<ModelUpdate> {
+    const { geometry, shDegree, settings, pool, rays } = this.config;
+    const o = resolveDeviceOptions(options.options);
+    const received = VoxelGrid.fromModelParams(model, geometry, shDegree);
+    const occupancy = computeOccupancy(received, settings, this.config.occupancyAlpha).occupancy;
+    const decay = Math.pow(o.lr_round_decay, Math.max(0, options.round - 1));
+    return pool.use(received, occupancy, rays, async (trainer, buffers) => {
+      const result = await trainer.run({
+        firstStep: 1,
+        steps: options.localSteps,
+        batchSize: o.batch_size,
+        lrDensity: o.lr_density * decay,
+        lrColor: o.lr_color * decay,
+        lrDecayPerStep: 1,
+        tvDensity: o.tv_density,
+        tvColor: o.tv_color,
+        beta1: 0.9,
+        beta2: 0.99,
+        epsilon: o.adam_epsilon,
+        seed: this.config.seed + 1009 * options.round + 7 * this.config.index,
+      });
+      const weight = result.rays;
+      const mse = result.sse / (3 * Math.max(1, result.rays));
+      return { delta: touchedDelta(received, buffers), weight, metrics: { loss: mse * weight, rays: result.rays, samples: result.samples } };
+    });
+  }
+}
+
+/** The trained buffers minus the received grid, on the points training touched, weighted by visibility. */
+function touchedDelta(received: VoxelGrid, buffers: TrainingBuffers): Map<string, SparseRows> {
+  const touched = buffers.everTouched;
+  const visibility = buffers.grads[0].visibility;
+  if (!touched || !visibility) throw new StrataError('STRATA_ERR_INTERNAL', 'device training buffers must track touched points and visibility');
+  let count = 0;
+  for (let v = 0; v < touched.length; v++) count += touched[v];
+  const rows = new Uint32Array(count);
+  const weights = new Float32Array(count);
+  const C = received.channels;
+  const dDensity = new Float32Array(count);
+  const dSh = new Float32Array(count * C);
+  let n = 0;
+  for (let v = 0; v < touched.length; v++) {
+    if (touched[v] === 0) continue;
+    rows[n] = v;
+    // A point can be touched with zero weight (a sample exactly on a cell face); keep it aggregable.
+    weights[n] = Math.max(visibility[v], 1e-12);
+    dDensity[n] = buffers.density[v] - received.density[v];
+    for (let c = 0; c < C; c++) dSh[n * C + c] = buffers.sh[v * C + c] - received.sh[v * C + c];
+    n++;
+  }
+  const v = received.pointCount;
+  return new Map([
+    [DENSITY_TENSOR, { kind: 'sparse', shape: [v, 1], rows, values: dDensity, rowWeights: weights }],
+    [COLOR_TENSOR, { kind: 'sparse', shape: [v, C], rows, values: dSh, rowWeights: weights }],
+  ]);
+}

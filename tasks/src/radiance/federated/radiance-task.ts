@@ -1,0 +1,132 @@
+// The federated voxel-grid radiance field (`radiance/voxel-grid`): the model is a density grid [V, 1] and
+// an SH colour grid [V, C] over one fixed geometry; devices hold disjoint subsets of the training views and
+// upload sparse, visibility-weighted deltas; the held-out views are rendered centrally to evaluate. It also
+// renders any camera from a model, which is what an edge does for its devices (remote rendering) and what
+// a device does for itself (local rendering).
+
+import { cloneModel, type DeviceTrainer, type FederatedTask, type ModelParams } from '@strata/shared';
+import type { Camera } from '../data/camera.js';
+import type { SceneDataset, SceneView } from '../data/scene-dataset.js';
+import { geometryForPointCount, meanVoxelSize, type GridGeometry } from '../model/grid-geometry.js';
+import type { MarchSettings } from '../model/march-settings.js';
+import { VoxelGrid } from '../model/voxel-grid.js';
+import { buildRaySet } from '../kernels/build-ray-set.js';
+import { GridRenderer, type RenderedView } from '../render/grid-renderer.js';
+import { evaluateViews } from '../render/evaluate-views.js';
+import { marchSettingsFor } from '../train/centralized-training.js';
+import { DeviceTrainingPool } from './device-training-pool.js';
+import { partitionViews } from './partition-views.js';
+import { RadianceDevice } from './radiance-device.js';
+import {
+  DEFAULT_RADIANCE_DEVICE_OPTIONS, DEFAULT_RADIANCE_TASK_OPTIONS, validateRadianceTaskOptions, type RadianceTaskOptions,
+} from './radiance-task-options.js';
+
+export const RADIANCE_TASK_ID = 'radiance/voxel-grid';
+
+/** Renders kept from one evaluation, for reports. */
+export interface EvaluationSnapshot {
+  /** 1-based count of evaluate() calls. */
+  readonly evaluation: number;
+  readonly views: { name: string; truth: SceneView; render: RenderedView; psnr: number }[];
+  readonly metrics: Record<string, number>;
+}
+
+export class RadianceVoxelGridTask implements FederatedTask {
+  readonly id = RADIANCE_TASK_ID;
+  readonly numDevices: number;
+  readonly options: RadianceTaskOptions;
+  readonly geometry: GridGeometry;
+  readonly settings: MarchSettings;
+  readonly partitions: readonly (readonly SceneView[])[];
+  readonly snapshots: EvaluationSnapshot[] = [];
+  /** A copy of the model the last evaluate() saw (the runtime does not hand back its final model). */
+  lastEvaluatedModel: ModelParams | null = null;
+  private readonly pool: DeviceTrainingPool;
+
+  constructor(readonly dataset: SceneDataset, options: Partial<RadianceTaskOptions> = {}) {
+    this.options = { ...DEFAULT_RADIANCE_TASK_OPTIONS, ...options };
+    validateRadianceTaskOptions(this.options);
+    this.numDevices = this.options.devices;
+    this.geometry = geometryForPointCount(this.options.bbox ?? dataset.bbox, this.options.points);
+    this.settings = radianceTaskSettings(dataset, this.options);
+    this.partitions = partitionViews(dataset.train, this.options.devices, this.options.partition, this.options.seed);
+    this.pool = new DeviceTrainingPool(this.options.threads, this.settings);
+  }
+
+  describe(): Record<string, unknown> {
+    return {
+      scene: this.dataset.name,
+      trainViews: this.dataset.train.length,
+      testViews: this.dataset.test.length,
+      imageSize: `${this.dataset.train[0]?.camera.width}x${this.dataset.train[0]?.camera.height}`,
+      ...this.options,
+      gridDims: this.geometry.dims,
+      bbox: this.geometry.bbox,
+      viewsPerDevice: this.partitions.map((p) => p.length),
+      settings: this.settings,
+    };
+  }
+
+  initModel(): ModelParams {
+    return VoxelGrid.create(this.geometry, this.options.shDegree).toModelParams();
+  }
+
+  createDevice(index: number): DeviceTrainer {
+    return new RadianceDevice({
+      index,
+      geometry: this.geometry,
+      shDegree: this.options.shDegree,
+      settings: this.settings,
+      occupancyAlpha: this.options.occupancyAlpha,
+      rays: buildRaySet(this.partitions[index], this.options.threads > 1),
+      seed: this.options.seed,
+      pool: this.pool,
+    });
+  }
+
+  defaultOptions(): Record<string, number> {
+    return { ...DEFAULT_RADIANCE_DEVICE_OPTIONS };
+  }
+
+  /** The grid a model's tensors describe (a view of them, no copy). */
+  grid(model: ModelParams): VoxelGrid {
+    return VoxelGrid.fromModelParams(model, this.geometry, this.options.shDegree);
+  }
+
+  /** A renderer for `model`, to render many cameras (an edge rendering for its devices, or a device itself). */
+  renderer(model: ModelParams): GridRenderer {
+    return new GridRenderer(this.grid(model), this.settings);
+  }
+
+  render(model: ModelParams, camera: Camera): RenderedView {
+    return this.renderer(model).render(camera);
+  }
+
+  async evaluate(model: ModelParams): Promise<Record<string, number>> {
+    const n = this.options.evalViews;
+    const views = n > 0 ? this.dataset.test.slice(0, n) : this.dataset.test;
+    const result = evaluateViews(this.renderer(model), views);
+    this.lastEvaluatedModel = cloneModel(model);
+    const metrics = { psnr: result.psnr, ssim: result.ssim };
+    const keep = Math.min(this.options.snapshotViews, views.length);
+    if (keep > 0) {
+      this.snapshots.push({
+        evaluation: this.snapshots.length + 1,
+        views: views.slice(0, keep).map((truth, i) => ({ name: truth.name, truth, render: result.renders[i], psnr: result.perView[i].psnr })),
+        metrics,
+      });
+    }
+    return metrics;
+  }
+
+  /** Stops the device trainer's worker threads, if any. */
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+/** The march settings of a task: the centralized trainer's, with the density unit of `points` over the scene box. */
+export function radianceTaskSettings(dataset: SceneDataset, options: RadianceTaskOptions): MarchSettings {
+  const densityUnit = options.densityUnitScale * meanVoxelSize(geometryForPointCount(dataset.bbox, options.points));
+  return marchSettingsFor(dataset, options, densityUnit, options.weightThreshold);
+}

@@ -56,7 +56,7 @@ export class RoundsView {
         el('td', { class: 'num' }, String(round.round)),
         el('td', {}, el('div', { class: 'duration' }, bar, el('span', {}, formatDuration(seconds)))),
         el('td', {}, mini),
-        el('td', { class: 'num' }, `${total.answered}/${total.selected}`),
+        el('td', { class: 'num' }, total.selected > 0 ? `${total.answered}/${total.selected}` : '—'),
         el('td', { class: 'num' }, total.dropped > 0 ? String(total.dropped) : '·'),
         el('td', { class: 'num' }, formatNumber(round.metrics.loss)),
         el('td', { class: 'num' }, headline ? formatNumber(round.metrics[headline]) : ''),

@@ -118,6 +118,36 @@ test('the run picker lists finished runs newest first and reads only runs it lis
   for (const bad of ['../../etc/passwd', '..', 'not-a-run', 42]) assert.match((await ask(bad)).error ?? '', /no finished run/, String(bad));
 });
 
+test('a page asks for a render from a pose: one at a time, a bad pose refused, none where the run cannot render', async (t) => {
+  const state = new DashboardState(RUN);
+  let release: () => void = () => {};
+  const poses: unknown[] = [];
+  const dashboard = await DashboardServer.listen({
+    state, token: TOKEN, renderer: async (pose) => {
+      poses.push(pose);
+      await new Promise<void>((resolve) => (release = resolve));
+      return { round: 3, label: 'pose', image: 'data:image/png;base64,AA==', metrics: {} };
+    },
+  });
+  t.after(() => dashboard.close());
+  const { socket } = await page(dashboard.url, { token: TOKEN }, t);
+  type Answer = { render?: { label: string }; error?: string };
+  const ask = (pose: unknown) => new Promise<Answer>((resolve) => socket.emit('render', pose, resolve));
+  // Messages of one page arrive in order: the second comes while the first renders.
+  const first = ask({ azimuth: 190, elevation: 120 });
+  assert.match((await ask({ azimuth: 0, elevation: 0 })).error ?? '', /busy/);
+  release();
+  assert.equal((await first).render?.label, 'pose');
+  assert.deepEqual(poses, [{ azimuth: -170, elevation: 89 }], 'azimuth wrapped to [-180, 180), elevation clamped');
+  for (const bad of [{ azimuth: 'x', elevation: 0 }, { azimuth: Number.NaN, elevation: 0 }, null, 'pose']) {
+    assert.match((await ask(bad)).error ?? '', /azimuth, elevation/);
+  }
+  const { dashboard: plain } = await serve(t);
+  const { socket: other } = await page(plain.url, { token: TOKEN }, t);
+  const refused = await new Promise<Answer>((resolve) => other.emit('render', { azimuth: 0, elevation: 0 }, resolve));
+  assert.match(refused.error ?? '', /cannot render/);
+});
+
 test('1,000 devices: one round\'s events become a few deltas, each a few kilobytes', async (t) => {
   const { state, dashboard } = await serve(t);
   const { socket } = await page(dashboard.url, { token: TOKEN }, t);

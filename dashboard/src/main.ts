@@ -47,7 +47,10 @@ const summary = new SummaryView(byId('summary'));
 const roundsView = new RoundsView(byId('current-round'), byId('timeline'));
 const charts = new ChartsView(byId('charts'));
 const topology = new TopologyView(byId('topology'), model);
-const radiance = new RadianceView(byId('radiance'), byId('radiance-body'));
+const radiance = new RadianceView(byId('radiance'), byId('radiance-body'), (pose) => new Promise((resolve) => {
+  if (!socket) resolve({ error: 'not connected' });
+  else socket.emit('render', pose, resolve);
+}));
 const picker = byId<HTMLSelectElement>('run-picker');
 const connection = byId('connection');
 let recorded: RecordedRun | undefined;
@@ -137,16 +140,16 @@ function draw(): void {
     summary.draw(data, recorded ? undefined : model);
     roundsView.draw(data);
     charts.draw(data);
-    model.roundsChanged = model.runChanged = false;
   }
   byId('topology').closest('section')!.hidden = recorded !== undefined;
   if (!recorded && model.ready) {
     topology.draw();
-    if (model.renderChanged) radiance.draw(model.render);
+    if (model.renderChanged || model.runChanged) radiance.draw(model.render, model.run?.renderable === true);
     model.renderChanged = false;
   } else {
-    radiance.draw(undefined);
+    radiance.draw(undefined, false);
   }
+  model.roundsChanged = model.runChanged = false;
   const ms = performance.now() - started;
   stats.draws++;
   stats.drawMs += ms;

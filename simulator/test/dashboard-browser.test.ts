@@ -138,10 +138,11 @@ function image(evaluation: number): { width: number; height: number; rgb: Float3
 }
 
 /**
- * 1,000 devices with one small tensor each: the work is the dashboard's, not training. It keeps a render of a
- * held-out view per evaluation, as the radiance task does, for the dashboard's radiance panel.
+ * 1,000 devices with one small tensor each: the work is the dashboard's, not training. Like the radiance task,
+ * it keeps a render of a held-out view per evaluation and the model it evaluated, and renders any camera, for
+ * the dashboard's radiance panel and pose control.
  */
-function manyDevicesTask(devices: number): FederatedTask & { snapshots: unknown[] } {
+function manyDevicesTask(devices: number): FederatedTask & { snapshots: unknown[]; lastEvaluatedModel: unknown; render(): unknown } {
   const trainer = (index: number): DeviceTrainer => ({
     numSamples: 1,
     // Answers spread over about half a second, as real devices would, so replies land in many ticks.
@@ -151,18 +152,21 @@ function manyDevicesTask(devices: number): FederatedTask & { snapshots: unknown[
     },
   });
   const snapshots: unknown[] = [];
-  return {
+  const camera = { width: 16, height: 16, focal: 20, c2w: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 4] };
+  const task = {
     id: 'test/many-devices', numDevices: devices, describe: () => ({ devices }), defaultOptions: () => ({}),
-    initModel: () => new Map([['w', dense([4])]]), createDevice: trainer, snapshots,
-    evaluate: async () => {
+    initModel: () => new Map([['w', dense([4])]]), createDevice: trainer, snapshots, lastEvaluatedModel: null as unknown,
+    render: () => image(20),
+    evaluate: async (model: unknown) => {
       const evaluation = snapshots.length + 1;
-      const truth = image(10);
+      task.lastEvaluatedModel = model;
       snapshots.push({
-        evaluation, views: [{ name: 'test/r_0.png', truth: { camera: { width: 16, height: 16 }, rgb: truth.rgb }, render: image(evaluation), psnr: 10 + evaluation }],
+        evaluation, views: [{ name: 'test/r_0.png', truth: { camera, rgb: image(10).rgb }, render: image(evaluation), psnr: 10 + evaluation }],
       });
       return { 'recall@20': 0.1 + 0.01 * evaluation };
     },
   };
+  return task;
 }
 
 test('with 1,000 devices the page keeps up: its update rate, payload per update and redraw time', { skip: missing, timeout: 180_000 }, async (t) => {
@@ -173,14 +177,14 @@ test('with 1,000 devices the page keeps up: its update rate, payload per update 
     task: 'test/many-devices', topology: { edges: 4, devices: 1000 }, schedule: { rounds, evalEvery: 1 }, runsDir, baselines: false, report: false,
   });
   const logger = createLogger('test', 'silent');
-  const dashboard = await EmbeddedDashboard.start({ config, headlineMetrics: ['recall@20'], host: '127.0.0.1', port: 0, logger });
+  const task = manyDevicesTask(1000);
+  const dashboard = await EmbeddedDashboard.start({ config, headlineMetrics: ['recall@20'], host: '127.0.0.1', port: 0, logger, task });
   t.after(() => dashboard.close());
   const browser = await launch(t);
   const { page, errors } = await open(browser, dashboard.url);
   await page.waitForFunction(() => window.strataDashboard?.snapshots === 1, undefined, { timeout: 30_000 });
   const started = Date.now();
-  const task = manyDevicesTask(1000);
-  const run = runEmbedded(config, task, logger, dashboard.observer(task));
+  const run = runEmbedded(config, task, logger, dashboard.observer());
   // Mid-run: every device on the page, some of them training.
   await until(page, (now) => now.chart >= 3, 60_000);
   assert.equal(await page.locator('#topology .devices .dev').count(), 1000);
@@ -188,6 +192,10 @@ test('with 1,000 devices the page keeps up: its update rate, payload per update 
   // The held-out render beside its ground truth, as PNG data URLs.
   assert.equal(await page.locator('#radiance img[src^="data:image/png;base64,"]').count(), 2);
   assert.match(await page.textContent('#radiance figcaption') ?? '', /r_0\.png · round \d+ · psnr 1\d/);
+  // The pose control: a render of the evaluated model from another viewpoint.
+  await page.click('#radiance .pose button');
+  await page.waitForSelector('#radiance figure.requested img[src^="data:image/png;base64,"]', { timeout: 30_000 });
+  assert.match(await page.textContent('#radiance figure.requested figcaption') ?? '', /azimuth 30°, elevation 30°/);
   mkdirSync(OUTPUT, { recursive: true });
   await page.screenshot({ path: join(OUTPUT, 'dashboard-1000-devices.png'), fullPage: true });
   const record = await run;

@@ -45,6 +45,14 @@ export interface DashboardRunInfo {
   readonly headlineMetrics: readonly string[];
   /** The run record's id, once written. */
   readonly runId?: string;
+  /** A page may ask for a render of the model from a pose of its choosing (radiance tasks). */
+  readonly renderable?: boolean;
+}
+
+/** Where a requested render looks from: degrees around the scene's vertical axis and above its horizon. */
+export interface RenderPose {
+  readonly azimuth: number;
+  readonly elevation: number;
 }
 
 export interface EdgeView {
@@ -140,6 +148,8 @@ export interface DashboardClientEvents {
   runs: (reply: (runs: RunSummary[]) => void) => void;
   /** The run record as written to runs/<id>/run.json, or an error message. */
   run: (id: string, reply: (answer: { record: unknown } | { error: string }) => void) => void;
+  /** A render of the current model from `pose` (one at a time), or an error message. */
+  render: (pose: RenderPose, reply: (answer: { render: RenderView } | { error: string }) => void) => void;
 }
 
 /** The socket.io namespace of the dashboard. */

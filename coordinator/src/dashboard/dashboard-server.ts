@@ -10,7 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import { ConfigError, type Logger } from '@strata/shared';
 import { DashboardAssets } from './dashboard-assets.js';
-import { DASHBOARD_NAMESPACE, type DashboardClientEvents, type DashboardServerEvents } from './dashboard-protocol.js';
+import {
+  DASHBOARD_NAMESPACE, type DashboardClientEvents, type DashboardServerEvents, type RenderPose, type RenderView,
+} from './dashboard-protocol.js';
 import type { DashboardState } from './dashboard-state.js';
 import { RunLibrary } from './run-library.js';
 
@@ -25,6 +27,8 @@ export interface DashboardServerOptions {
   /** Where the dashboard's files are (default: dashboard/ in the repository). */
   readonly assetsDir?: string;
   readonly logger?: Logger;
+  /** Renders the current model from a page's pose (radiance tasks); without it pages cannot ask for renders. */
+  readonly renderer?: (pose: RenderPose) => Promise<RenderView>;
 }
 
 export interface DashboardTraffic {
@@ -53,6 +57,8 @@ export class DashboardServer {
   private namespace: Namespace<DashboardClientEvents, DashboardServerEvents> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private traffic = { snapshots: 0, snapshotBytes: 0, deltas: 0, deltaBytes: 0, largestDeltaBytes: 0 };
+  /** A render in progress: renders take the process's CPU, so pages get one at a time. */
+  private rendering = false;
 
   constructor(private readonly options: DashboardServerOptions) {
     if (options.token.length < 8) throw new ConfigError(`the dashboard token must be at least 8 characters, got ${options.token.length}`);
@@ -150,7 +156,28 @@ export class DashboardServer {
       const record = typeof id === 'string' ? this.runs?.read(id) : undefined;
       reply(record ? { record } : { error: `no finished run ${JSON.stringify(String(id)).slice(0, 220)}` });
     });
+    socket.on('render', (pose, reply) => {
+      if (typeof reply === 'function') void this.render(pose, reply);
+    });
     this.options.logger?.info({ pages: this.namespace?.sockets.size }, 'dashboard page connected');
+  }
+
+  private async render(pose: unknown, reply: (answer: { render: RenderView } | { error: string }) => void): Promise<void> {
+    const renderer = this.options.renderer;
+    if (!renderer) return reply({ error: 'this run cannot render views' });
+    const { azimuth, elevation } = (typeof pose === 'object' && pose !== null ? pose : {}) as Record<string, unknown>;
+    if (typeof azimuth !== 'number' || typeof elevation !== 'number' || !Number.isFinite(azimuth) || !Number.isFinite(elevation)) {
+      return reply({ error: 'a pose is { azimuth, elevation } in degrees' });
+    }
+    if (this.rendering) return reply({ error: 'busy with another render: try again in a moment' });
+    this.rendering = true;
+    try {
+      reply({ render: await renderer({ azimuth: ((((azimuth + 180) % 360) + 360) % 360) - 180, elevation: Math.max(-89, Math.min(89, elevation)) }) });
+    } catch (error) {
+      reply({ error: error instanceof Error ? error.message : String(error) });
+    } finally {
+      this.rendering = false;
+    }
   }
 
   private tick(): void {

@@ -124,10 +124,10 @@ export async function runCommand(config: RunConfig, dashboardOptions: RunDashboa
   }
 
   const dashboard = dashboardOptions
-    ? await EmbeddedDashboard.start({ config, headlineMetrics: entry.headlineMetrics, ...dashboardOptions, logger })
+    ? await EmbeddedDashboard.start({ config, headlineMetrics: entry.headlineMetrics, ...dashboardOptions, logger, task })
     : undefined;
   if (dashboard) out(`dashboard ${dashboard.url}`);
-  const live: RunObserver = dashboard?.observer(task) ?? {};
+  const live: RunObserver = dashboard?.observer() ?? {};
   const table = new RoundTable(entry.headlineMetrics);
   const bar = new ProgressBar('round', 'devices');
   out(table.header());

@@ -3,7 +3,7 @@
 // for the run (or STRATA_DASHBOARD_TOKEN) that the printed link carries.
 
 import { randomBytes } from 'node:crypto';
-import { DashboardServer, DashboardState, type ListeningDashboard } from '@strata/coordinator';
+import { DashboardServer, DashboardState, type ListeningDashboard, type RenderPose } from '@strata/coordinator';
 import { EdgeLiveReporter } from '@strata/edge-node';
 import type { FederatedTask, Logger, RoundRecord } from '@strata/shared';
 import type { RunConfig } from '../config/run-config.js';
@@ -22,6 +22,8 @@ export interface EmbeddedDashboardOptions {
   readonly logger: Logger;
   /** Shortest time between two page updates (default: the server's, 250 ms). */
   readonly intervalMs?: number;
+  /** The run's task: its held-out renders and renders from a page's pose, when it keeps them (radiance). */
+  readonly task?: FederatedTask;
 }
 
 export class EmbeddedDashboard {
@@ -30,18 +32,22 @@ export class EmbeddedDashboard {
     private readonly listening: ListeningDashboard,
     /** The page's address with its token (`http://127.0.0.1:9400/#token=...`). */
     readonly url: string,
+    private readonly preview: RenderPreview | undefined,
   ) {}
 
   static async start(options: EmbeddedDashboardOptions): Promise<EmbeddedDashboard> {
     const { config } = options;
     const token = process.env.STRATA_DASHBOARD_TOKEN || randomBytes(18).toString('base64url');
+    const preview = options.task && new RenderPreview(options.task);
     const state = new DashboardState({
       task: config.task, mode: 'embedded', phase: 'starting', startedAt: Date.now(), rounds: config.schedule.rounds,
       regions: embeddedRegions(config.topology.edges), headlineMetrics: options.headlineMetrics,
       schedule: { kappa1: config.schedule.kappa1, kappa2: config.schedule.kappa2, fraction: config.schedule.fraction, quorum: config.schedule.quorum },
+      ...(preview?.renderable ? { renderable: true } : {}),
     });
     const serve = (port: number): Promise<ListeningDashboard> => DashboardServer.listen({
       state, token, runsDir: config.runsDir, host: options.host, port, logger: options.logger, intervalMs: options.intervalMs,
+      ...(preview?.renderable ? { renderer: (pose: RenderPose) => preview.render(pose) } : {}),
     });
     let listening: ListeningDashboard;
     try {
@@ -50,7 +56,7 @@ export class EmbeddedDashboard {
       if (options.port !== undefined || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
       listening = await serve(0);
     }
-    return new EmbeddedDashboard(state, listening, `${listening.url}/#token=${token}`);
+    return new EmbeddedDashboard(state, listening, `${listening.url}/#token=${token}`, preview);
   }
 
   get server(): DashboardServer {
@@ -61,9 +67,9 @@ export class EmbeddedDashboard {
    * What the run tells the dashboard: rounds starting and finishing, every edge's live events, and the task's
    * newest held-out render when it keeps them (radiance).
    */
-  observer(task?: FederatedTask): RunObserver {
+  observer(): RunObserver {
     const state = this.state;
-    const preview = task && new RenderPreview(task);
+    const preview = this.preview;
     return {
       roundStarted: (round) => {
         if (state.run.phase !== 'running') state.updateRun({ phase: 'running' });

@@ -1,10 +1,11 @@
-// The dashboard's radiance panel: the newest held-out view a task rendered in its evaluation, beside its ground
-// truth, as PNG data URLs. A task offers them by keeping `snapshots` of its evaluations (the voxel-grid radiance
-// task does); other tasks have none and the panel stays hidden.
+// The dashboard's radiance panel in an embedded run: the newest held-out view the task rendered in its
+// evaluation beside its ground truth, and renders of the model from a pose a page asks for. A task offers them
+// by keeping `snapshots` of its evaluations and the model it last evaluated, and rendering any camera (the
+// voxel-grid radiance task does); for other tasks the panel stays hidden.
 
-import type { RenderView } from '@strata/coordinator';
-import type { FederatedTask } from '@strata/shared';
-import { encodeRgbPng } from '@strata/tasks';
+import type { RenderPose, RenderView } from '@strata/coordinator';
+import type { FederatedTask, ModelParams } from '@strata/shared';
+import { encodeRgbPng, orbitCamera, type Camera } from '@strata/tasks';
 
 interface Image {
   readonly width: number;
@@ -16,33 +17,67 @@ interface Image {
 interface EvaluationRenders {
   readonly snapshots: readonly {
     readonly evaluation: number;
-    readonly views: readonly { readonly name: string; readonly truth: { readonly camera: { width: number; height: number }; readonly rgb: Float32Array }; readonly render: Image; readonly psnr: number }[];
+    readonly views: readonly { readonly name: string; readonly truth: { readonly camera: Camera; readonly rgb: Float32Array }; readonly render: Image; readonly psnr: number }[];
   }[];
+}
+
+/** What rendering from a pose needs besides: the evaluated model and a renderer. */
+interface PoseRendering {
+  readonly lastEvaluatedModel: ModelParams | null;
+  render(model: ModelParams, camera: Camera): Image;
 }
 
 function keepsRenders(task: FederatedTask): task is FederatedTask & EvaluationRenders {
   return Array.isArray((task as Partial<EvaluationRenders>).snapshots);
 }
 
-/** Follows a task's evaluations: `next(round)` gives the newest render once per evaluation, else undefined. */
+function rendersPoses(task: FederatedTask): task is FederatedTask & EvaluationRenders & PoseRendering {
+  return keepsRenders(task) && 'lastEvaluatedModel' in task && typeof (task as Partial<PoseRendering>).render === 'function';
+}
+
 export class RenderPreview {
   private shown = 0;
+  private round = 0;
 
   constructor(private readonly task: FederatedTask) {}
 
+  /** Whether a page may ask for a render from its own pose. */
+  get renderable(): boolean {
+    return rendersPoses(this.task);
+  }
+
+  /** The newest evaluation's first held-out view, once per evaluation (else undefined). */
   next(round: number): RenderView | undefined {
     if (!keepsRenders(this.task)) return undefined;
     const snapshot = this.task.snapshots.at(-1);
     const view = snapshot?.views[0];
     if (!snapshot || !view || snapshot.evaluation === this.shown) return undefined;
     this.shown = snapshot.evaluation;
+    this.round = round;
     const { width, height } = view.truth.camera;
     return {
-      round,
-      label: view.name.split('/').at(-1) ?? view.name,
-      image: dataUrl(view.render),
-      truth: dataUrl({ width, height, rgb: view.truth.rgb }),
-      metrics: { psnr: view.psnr },
+      round, label: view.name.split('/').at(-1) ?? view.name,
+      image: dataUrl(view.render), truth: dataUrl({ width, height, rgb: view.truth.rgb }), metrics: { psnr: view.psnr },
+    };
+  }
+
+  /**
+   * The last evaluated model from `pose`, with the first held-out view's camera (size, focal length, distance
+   * to the scene's centre) moved on its orbit.
+   */
+  async render(pose: RenderPose): Promise<RenderView> {
+    const task = this.task;
+    if (!rendersPoses(task)) throw new Error('this task cannot render views');
+    const model = task.lastEvaluatedModel;
+    const reference = task.snapshots.at(-1)?.views[0]?.truth.camera;
+    if (!model || !reference) throw new Error('no evaluated model yet: renders come after the first evaluation');
+    const [x, y, z] = [reference.c2w[3], reference.c2w[7], reference.c2w[11]];
+    const radius = Math.hypot(x, y, z);
+    const radians = Math.PI / 180;
+    const camera = orbitCamera(pose.azimuth * radians, pose.elevation * radians, radius, reference.width, reference.height, reference.focal);
+    return {
+      round: this.round, label: `azimuth ${Math.round(pose.azimuth)}°, elevation ${Math.round(pose.elevation)}°`,
+      image: dataUrl(task.render(model, camera)), metrics: {},
     };
   }
 }

@@ -3,6 +3,9 @@
 // carries the reply; frames larger than `chunkBytes` travel first as `part` events holding Chunk envelopes
 // (wire/chunking.ts) and are reassembled under per-connection limits, so no single websocket message
 // exceeds the server's maxHttpBufferSize and one peer cannot make the other end allocate without bound.
+// A frame the server sends to many peers (an edge's round request) is split once: every peer gets the same
+// chunk envelopes under one server-wide transfer id, which its `req` names. A reply's transfer id is its
+// request id.
 // It lives beside transport.ts rather than in it because it is a second concept (framing, limits, sessions)
 // as long as the interface and the in-process network together; the contract tests keep the two in step.
 
@@ -125,8 +128,10 @@ type ReplyPacket =
   | { readonly error: { readonly code: string; readonly message: string } };
 
 interface ServerToDeviceEvents {
-  part: (requestId: number, chunk: Uint8Array) => void;
-  req: (requestId: number, frame: Uint8Array | null, ack: (reply: ReplyPacket) => void) => void;
+  /** A chunk of the frame of transfer `transferId`, which a later `req` names. */
+  part: (transferId: number, chunk: Uint8Array) => void;
+  /** A request: its frame, or the id of the transfer whose `part` events carried it. */
+  req: (requestId: number, frame: Uint8Array | number, ack: (reply: ReplyPacket) => void) => void;
 }
 
 interface DeviceToServerEvents {
@@ -175,6 +180,12 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** A frame split into chunk envelopes once, for every peer it is sent to. */
+interface SplitTransfer {
+  readonly transferId: number;
+  readonly parts: readonly Buffer[];
+}
+
 /**
  * Sends `frame` for request `requestId`: returns it to travel inside the next event when it fits one
  * message, otherwise emits it as `part` events now and returns null.
@@ -185,6 +196,30 @@ function sendFrame(
   if (frame.byteLength <= chunkBytes) return asBuffer(frame);
   for (const chunk of splitFrame(frame, { maxFrameBytes: chunkBytes, transferId: requestId, sender })) emitPart(requestId, asBuffer(chunk));
   return null;
+}
+
+/**
+ * The server's outgoing frames larger than a chunk, each split once however many peers it goes to. Keyed by
+ * the frame itself (frames are never mutated once sent), so the chunks live as long as the caller holds the
+ * frame. Transfer ids are unique across the server, so a peer never confuses two frames' chunks.
+ */
+class OutgoingTransfers {
+  private readonly split = new WeakMap<Uint8Array, SplitTransfer>();
+  private nextTransferId = 0;
+
+  constructor(private readonly chunkBytes: number, private readonly sender: string) {}
+
+  /** The chunks of `frame` (split on first use). */
+  of(frame: Uint8Array): SplitTransfer {
+    let transfer = this.split.get(frame);
+    if (!transfer) {
+      const transferId = ++this.nextTransferId;
+      const parts = splitFrame(frame, { maxFrameBytes: this.chunkBytes, transferId, sender: this.sender }).map(asBuffer);
+      transfer = { transferId, parts };
+      this.split.set(frame, transfer);
+    }
+    return transfer;
+  }
 }
 
 function errorReply(error: unknown): ReplyPacket {
@@ -202,9 +237,10 @@ function describe(value: unknown): string {
 }
 
 /**
- * The chunked frames arriving on one connection, keyed by request id. It bounds what the peer can make it
- * hold: each frame's declared size, the sum of declared sizes, and the number of transfers at once.
- * A broken transfer is dropped and the reason kept (briefly) for the request it belonged to.
+ * The chunked frames arriving on one connection, keyed by transfer id (a reply's is its request id). It
+ * bounds what the peer can make it hold: each frame's declared size, the sum of declared sizes, and the
+ * number of transfers at once. A broken transfer is dropped and the reason kept (briefly) for the request
+ * it belongs to.
  */
 class ChunkReceiver {
   private readonly assembler: ChunkAssembler;
@@ -222,58 +258,58 @@ class ChunkReceiver {
    * Adds one `part`; throws WireFormatError (and drops the transfer, ignoring its later parts) when it is
    * malformed or breaks a limit.
    */
-  add(requestId: number, part: unknown): void {
-    if (this.refused.has(requestId)) return; // the rest of a refused transfer
+  add(transferId: number, part: unknown): void {
+    if (this.refused.has(transferId)) return; // the rest of a refused transfer
     try {
       if (!(part instanceof Uint8Array)) throw new WireFormatError(`chunk must be binary, got ${describe(part)}`);
       const chunk = decodeEnvelope(part, { maxFrameBytes: this.limits.maxFrameBytes }).chunk;
       if (!chunk) throw new WireFormatError('part event does not hold a chunk envelope');
-      if (chunk.transferId !== requestId) throw new WireFormatError(`chunk of transfer ${chunk.transferId} sent as part of request ${requestId}`);
-      if (!this.declared.has(requestId)) this.open(requestId, Number(chunk.totalBytes));
+      if (chunk.transferId !== transferId) throw new WireFormatError(`chunk of transfer ${chunk.transferId} sent as part of transfer ${transferId}`);
+      if (!this.declared.has(transferId)) this.open(transferId, Number(chunk.totalBytes));
       const frame = this.assembler.add(chunk);
-      if (frame) this.complete.set(requestId, frame);
+      if (frame) this.complete.set(transferId, frame);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      this.abort(requestId);
-      this.refused.set(requestId, reason);
+      this.abort(transferId);
+      this.refused.set(transferId, reason);
       if (this.refused.size > this.limits.maxPendingRequests) this.refused.delete(this.refused.keys().next().value as number);
-      throw new WireFormatError(`frame of request ${requestId} from ${this.peer} refused: ${reason}`, { cause: error });
+      throw new WireFormatError(`frame of transfer ${transferId} from ${this.peer} refused: ${reason}`, { cause: error });
     }
   }
 
-  /** The reassembled frame of `requestId`, which must be complete; it is no longer counted once taken. */
-  take(requestId: number): Uint8Array {
-    const frame = this.complete.get(requestId);
-    const reason = this.refused.get(requestId);
-    this.abort(requestId);
-    this.refused.delete(requestId);
+  /** The reassembled frame of `transferId`, which must be complete; it is no longer counted once taken. */
+  take(transferId: number): Uint8Array {
+    const frame = this.complete.get(transferId);
+    const reason = this.refused.get(transferId);
+    this.abort(transferId);
+    this.refused.delete(transferId);
     if (frame) return frame;
-    if (reason) throw new WireFormatError(`frame of request ${requestId} from ${this.peer} refused: ${reason}`);
-    throw new WireFormatError(`request ${requestId} from ${this.peer} ended before all of its chunks arrived`);
+    if (reason) throw new WireFormatError(`frame of transfer ${transferId} from ${this.peer} refused: ${reason}`);
+    throw new WireFormatError(`transfer ${transferId} from ${this.peer} ended before all of its chunks arrived`);
   }
 
-  abort(requestId: number): void {
-    const size = this.declared.get(requestId);
+  abort(transferId: number): void {
+    const size = this.declared.get(transferId);
     if (size === undefined) return;
-    this.declared.delete(requestId);
-    this.complete.delete(requestId);
-    this.assembler.abort(requestId);
+    this.declared.delete(transferId);
+    this.complete.delete(transferId);
+    this.assembler.abort(transferId);
     this.bytes -= size;
   }
 
   clear(): void {
-    for (const requestId of [...this.declared.keys()]) this.abort(requestId);
+    for (const transferId of [...this.declared.keys()]) this.abort(transferId);
     this.refused.clear();
   }
 
-  private open(requestId: number, totalBytes: number): void {
+  private open(transferId: number, totalBytes: number): void {
     const { maxFrameBytes, maxInFlightBytes, maxPendingRequests } = this.limits;
     if (totalBytes > maxFrameBytes) throw new LinkLimitError(`it declares ${totalBytes} bytes, more than maxFrameBytes ${maxFrameBytes}`);
     if (this.bytes + totalBytes > maxInFlightBytes) {
       throw new LinkLimitError(`its ${totalBytes} bytes would put ${this.bytes + totalBytes} bytes in flight, more than maxInFlightBytes ${maxInFlightBytes}`);
     }
     if (this.declared.size >= maxPendingRequests) throw new LinkLimitError(`${this.declared.size} transfers are already open (maxPendingRequests ${maxPendingRequests})`);
-    this.declared.set(requestId, totalBytes);
+    this.declared.set(transferId, totalBytes);
     this.bytes += totalBytes;
   }
 }
@@ -313,7 +349,7 @@ function refusal(code: 'STRATA_ERR_AUTH' | 'STRATA_ERR_HANDSHAKE', message: stri
 interface ServerLink {
   readonly limits: LinkLimits;
   readonly counters: LinkStats;
-  readonly sender: string;
+  readonly outgoing: OutgoingTransfers;
   readonly refuse: (reason: TransportRefusal, detail: string) => void;
 }
 
@@ -369,7 +405,7 @@ class SocketIoPeer implements PeerConnection {
   }
 
   request(frame: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
-    const { limits, counters, sender } = this.link;
+    const { limits, counters, outgoing } = this.link;
     const nodeId = this.info.nodeId;
     const socket = this.socket;
     const invalid = invalidTimeout(timeoutMs);
@@ -401,7 +437,14 @@ class SocketIoPeer implements PeerConnection {
         }
       };
       this.pending.set(requestId, settle);
-      const body = sendFrame((id, chunk) => socket.emit('part', id, chunk), requestId, frame, limits.chunkBytes, sender);
+      let body: Buffer | number;
+      if (frame.byteLength <= limits.chunkBytes) {
+        body = asBuffer(frame);
+      } else {
+        const { transferId, parts } = outgoing.of(frame);
+        for (const part of parts) socket.emit('part', transferId, part);
+        body = transferId;
+      }
       socket.emit('req', requestId, body, (reply) => {
         // socket.io's server handles an acknowledgement as soon as it is decoded but dispatches events on
         // process.nextTick, so the last `part` events decoded just before this ack may not have run yet.
@@ -490,7 +533,7 @@ export class SocketIoTransportServer implements TransportServer {
         // An observer's failure must not become the peer's problem (nor crash the server).
       }
     };
-    this.link = { limits, counters: { bytesDown: 0, bytesUp: 0 }, sender: address, refuse };
+    this.link = { limits, counters: { bytesDown: 0, bytesUp: 0 }, outgoing: new OutgoingTransfers(limits.chunkBytes, address), refuse };
     const deny = (
       next: (error?: Error) => void, code: 'STRATA_ERR_AUTH' | 'STRATA_ERR_HANDSHAKE', message: string,
     ): void => {
@@ -612,9 +655,9 @@ class SocketIoClientConnection implements ClientConnection {
     private readonly nodeId: string,
   ) {
     this.chunks = new ChunkReceiver(limits, 'the server');
-    socket.on('part', (requestId, chunk) => {
+    socket.on('part', (transferId, chunk) => {
       try {
-        this.chunks.add(requestId, chunk);
+        this.chunks.add(transferId, chunk);
       } catch {
         // Kept by the receiver: the request it belongs to is answered with the reason when it arrives.
       }
@@ -645,15 +688,15 @@ class SocketIoClientConnection implements ClientConnection {
       return;
     }
     if (this.active >= this.limits.maxPendingRequests) {
-      this.chunks.abort(requestId);
+      if (typeof body === 'number') this.chunks.abort(body);
       answer(errorReply(new LinkLimitError(`${this.nodeId} is already handling ${this.active} requests (maxPendingRequests ${this.limits.maxPendingRequests})`)));
       return;
     }
     let frame: Uint8Array;
     try {
-      if (body === null) frame = this.chunks.take(requestId);
+      if (typeof body === 'number' && Number.isSafeInteger(body)) frame = this.chunks.take(body);
       else if (body instanceof Uint8Array) frame = ownCopy(body);
-      else throw new WireFormatError(`request ${requestId} frame must be binary, got ${describe(body)}`);
+      else throw new WireFormatError(`request ${requestId} frame must be binary or a transfer id, got ${describe(body)}`);
     } catch (error) {
       answer(errorReply(error));
       return;

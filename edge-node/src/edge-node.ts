@@ -198,7 +198,7 @@ export class EdgeNode {
       cumulative.record(combined);
       timer.lap('aggregate');
     }
-    const update = cumulative.result(edgeModel);
+    const update = cumulative.resultInPlace(edgeModel); // the edge model is not used after this
     const metrics = { ...update.metrics, samples: cumulative.totalWeight };
     if (update.weight <= 0) return { weight: 0, metrics, participation, timings: timer.seconds };
     const blobKey = edgeUpdateBlobKey(job.roundId, this.options.region);

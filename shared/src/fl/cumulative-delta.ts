@@ -48,18 +48,35 @@ export class CumulativeDelta {
 
   /** The update from `base` to `current`, weighted by the mean weight of the recorded iterations. */
   result(current: ModelParams): ModelUpdate {
+    return this.difference(current, false);
+  }
+
+  /**
+   * The same update as result(current), with its dense tensors computed in place in `current`'s, which no
+   * longer hold the model afterwards: for a caller done with `current` (an edge's model once its round is
+   * over), it saves allocating and faulting in a model-sized delta.
+   */
+  resultInPlace(current: ModelParams): ModelUpdate {
+    return this.difference(current, true);
+  }
+
+  private difference(current: ModelParams, inPlace: boolean): ModelUpdate {
     const delta = new Map<string, TensorValue>();
     for (const [name, baseTensor] of this.base) {
       const now = current.get(name)!;
       if (this.denseNames.has(name)) {
-        const values = new Float32Array(now.values.length);
-        for (let i = 0; i < values.length; i++) values[i] = now.values[i] - baseTensor.values[i];
+        const from = now.values;
+        const base = baseTensor.values;
+        const values = inPlace ? from : new Float32Array(from.length);
+        for (let i = 0; i < values.length; i++) values[i] = from[i] - base[i];
         delta.set(name, dense(baseTensor.shape, values));
         continue;
       }
       const track = this.sparse.get(name);
       if (!track) continue;
       const width = rowSize(baseTensor.shape);
+      const from = now.values;
+      const base = baseTensor.values;
       let count = 0;
       for (let r = 0; r < track.weights.length; r++) if (track.weights[r] > 0) count++;
       const rows = new Uint32Array(count);
@@ -71,7 +88,7 @@ export class CumulativeDelta {
         rows[k] = r;
         rowWeights[k] = track.weights[r];
         const off = r * width;
-        for (let j = 0; j < width; j++) values[k * width + j] = now.values[off + j] - baseTensor.values[off + j];
+        for (let j = 0; j < width; j++) values[k * width + j] = from[off + j] - base[off + j];
         k++;
       }
       delta.set(name, { kind: 'sparse', shape: baseTensor.shape, rows, values, rowWeights });

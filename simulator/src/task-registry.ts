@@ -8,6 +8,7 @@ import {
   loadInteractions, ml100kSource, type InteractionSource, type Interactions, type UserSplit,
 } from '@strata/tasks';
 import type { DataSourceConfig, RunConfig } from './config/run-config.js';
+import { radianceTaskEntry } from './commands/train-radiance.js';
 
 export interface BaselineProgress {
   start(total: number, detail: string): void;
@@ -112,7 +113,7 @@ const neuMf: TaskEntry = {
   },
 };
 
-const registry = new Map<string, TaskEntry>([bprMf, neuMf].map((entry) => [entry.name, entry]));
+const registry = new Map<string, TaskEntry>([bprMf, neuMf, radianceTaskEntry].map((entry) => [entry.name, entry]));
 
 export function taskNames(): string[] {
   return [...registry.keys()];

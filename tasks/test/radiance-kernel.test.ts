@@ -4,6 +4,7 @@ import { SeededRandom } from '@strata/shared';
 import {
   RayMarchKernel,
   VoxelGrid,
+  computeOccupancy,
   createGradientBuffers,
   densityShiftForAlpha,
   type MarchSettings,
@@ -114,4 +115,50 @@ test('a ray that misses the grid renders the background', () => {
   const rgb = new Float32Array(3);
   kernel.renderRays(new Float32Array([5, 5, 5]), new Float32Array([1, 0, 0]), 0, 1, rgb, null, null);
   assert.deepEqual(Array.from(rgb).map((x) => Math.round(x * 100) / 100), [0.2, 0.4, 0.6]);
+});
+
+test('empty-space skipping (cells and 8^3 blocks) renders what marching everywhere renders', () => {
+  const grid = VoxelGrid.create({ dims: [40, 33, 37], bbox: { min: [-1, -1, -1], max: [1, 1, 1] } }, 1);
+  const rng = new SeededRandom(9);
+  const [nx, ny, nz] = grid.geometry.dims;
+  // Empty space (very negative raw density) around two dense blobs.
+  for (let i = 0; i < nx; i++) {
+    for (let j = 0; j < ny; j++) {
+      for (let k = 0; k < nz; k++) {
+        const v = (i * ny + j) * nz + k;
+        const a = Math.hypot(i - 12, j - 10, k - 20), b = Math.hypot(i - 29, j - 23, k - 11);
+        grid.density[v] = Math.min(a, b) < 7.5 ? 8 + rng.next() : -30;
+      }
+    }
+  }
+  for (let i = 0; i < grid.sh.length; i++) grid.sh[i] = rng.normal();
+  const s = settings({ terminationT: 1e-4 });
+  const plain = new RayMarchKernel(grid, s);
+  const skipping = new RayMarchKernel(grid, s);
+  const occupancy = computeOccupancy(grid, s, 1e-6);
+  assert.ok(occupancy.fraction < 0.3, `occupied ${occupancy.fraction}`);
+  assert.ok(occupancy.occupancy.blocks.some((b) => b === 0) && occupancy.occupancy.blocks.some((b) => b === 1));
+  skipping.occupancy = occupancy.occupancy;
+  const { rays } = fixture(1, 3);
+  const count = 200;
+  const origins = new Float32Array(3 * count), dirs = new Float32Array(3 * count);
+  for (let r = 0; r < count; r++) {
+    const src = r % rays.count;
+    for (let a = 0; a < 3; a++) {
+      origins[3 * r + a] = rays.origins[3 * src + a];
+      dirs[3 * r + a] = rays.dirs[3 * src + a] + 0.3 * (rng.next() - 0.5);
+    }
+    const len = Math.hypot(dirs[3 * r], dirs[3 * r + 1], dirs[3 * r + 2]);
+    for (let a = 0; a < 3; a++) dirs[3 * r + a] /= len;
+  }
+  const a = new Float32Array(3 * count), b = new Float32Array(3 * count);
+  plain.renderRays(origins, dirs, 0, count, a, null, null);
+  skipping.renderRays(origins, dirs, 0, count, b, null, null);
+  let hits = 0;
+  for (let i = 0; i < 3 * count; i++) {
+    assert.ok(Math.abs(a[i] - b[i]) < 1e-4, `ray ${Math.floor(i / 3)}: ${a[i]} vs ${b[i]}`);
+    if (a[i] < 0.99) hits++;
+  }
+  assert.ok(hits > 30, `only ${hits} channels saw a blob`);
+  assert.ok(skipping.samplesComposited <= plain.samplesComposited);
 });

@@ -14,7 +14,7 @@ export type * from './kernels/ray-set.js';
 export * from './kernels/build-ray-set.js';
 export * from './kernels/gradient-buffers.js';
 export * from './kernels/ray-march-kernel.js';
-export * from './train/occupancy.js';
+export * from './kernels/occupancy.js';
 export * from './train/sparse-adam.js';
 export * from './train/thread-barrier.js';
 export * from './train/trainer-thread.js';

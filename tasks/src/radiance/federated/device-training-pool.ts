@@ -6,6 +6,7 @@
 import type { MarchSettings } from '../model/march-settings.js';
 import type { VoxelGrid } from '../model/voxel-grid.js';
 import type { RaySet } from '../kernels/ray-set.js';
+import type { OccupancyGrid } from '../kernels/occupancy.js';
 import { allocateTrainingBuffers, createGridTrainer, resetTrainingBuffers, type GridTrainer } from '../train/grid-trainer.js';
 import type { TrainingBuffers } from '../train/trainer-thread.js';
 
@@ -23,7 +24,7 @@ export class DeviceTrainingPool {
    * Runs `work` with buffers holding a copy of `grid` (never `grid` itself), the occupancy given and
    * `rays`, once every earlier call has finished.
    */
-  use<T>(grid: VoxelGrid, occupancy: Uint8Array, rays: RaySet, work: (trainer: GridTrainer, buffers: TrainingBuffers) => Promise<T>): Promise<T> {
+  use<T>(grid: VoxelGrid, occupancy: OccupancyGrid, rays: RaySet, work: (trainer: GridTrainer, buffers: TrainingBuffers) => Promise<T>): Promise<T> {
     const run = async (): Promise<T> => {
       if (!this.buffers || this.buffers.density.length !== grid.pointCount) {
         this.buffers = allocateTrainingBuffers(grid, this.settings, rays, {

@@ -8,7 +8,7 @@ import type { GridGeometry } from '../model/grid-geometry.js';
 import type { MarchSettings } from '../model/march-settings.js';
 import { COLOR_TENSOR, DENSITY_TENSOR, VoxelGrid } from '../model/voxel-grid.js';
 import type { RaySet } from '../kernels/ray-set.js';
-import { computeOccupancy } from '../train/occupancy.js';
+import { computeOccupancy } from '../kernels/occupancy.js';
 import type { TrainingBuffers } from '../train/trainer-thread.js';
 import type { DeviceTrainingPool } from './device-training-pool.js';
 import { resolveDeviceOptions } from './radiance-task-options.js';

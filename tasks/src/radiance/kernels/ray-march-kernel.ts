@@ -12,6 +12,7 @@ import type { VoxelGrid } from '../model/voxel-grid.js';
 import type { MarchSettings } from '../model/march-settings.js';
 import { evalShBasis } from '../model/spherical-harmonics.js';
 import { meanVoxelSize } from '../model/grid-geometry.js';
+import { OCCUPANCY_BLOCK_SHIFT, occupancyBlockDims, type OccupancyGrid } from './occupancy.js';
 import type { GradientBuffers } from './gradient-buffers.js';
 import type { RaySet } from './ray-set.js';
 
@@ -53,8 +54,10 @@ export class RayMarchKernel {
   private readonly result: MarchResult = { r: 0, g: 0, b: 0, depth: 0, opacity: 0 };
   /** Samples composited since construction (a work count for throughput reports). */
   samplesComposited = 0;
-  /** Occupancy per grid cell (indexed by the cell's lowest corner); cells marked 0 are skipped. */
-  occupancy: Uint8Array | null = null;
+  /** Cells and blocks marked 0 are skipped; null marches everywhere. */
+  occupancy: OccupancyGrid | null = null;
+  private readonly blockNy: number;
+  private readonly blockNz: number;
 
   constructor(
     readonly grid: VoxelGrid,
@@ -70,6 +73,7 @@ export class RayMarchKernel {
     this.interval = this.stepT / settings.densityUnit;
     const diagonal = Math.hypot(dims[0], dims[1], dims[2]);
     this.maxSamples = Math.ceil((diagonal * 1.5) / settings.stepRatio) + 4;
+    [, this.blockNy, this.blockNz] = occupancyBlockDims(grid.geometry);
     this.basis = new Float32Array(grid.basisSize);
     this.interp = new Float32Array(grid.channels);
     this.dInterp = new Float32Array(grid.channels);
@@ -185,7 +189,10 @@ export class RayMarchKernel {
     if (!(t0 < t1)) return res;
 
     const grid = this.grid;
-    const density = grid.density, sh = grid.sh, occ = this.occupancy;
+    const density = grid.density, sh = grid.sh;
+    const occ = this.occupancy === null ? null : this.occupancy.cells;
+    const blocks = this.occupancy === null ? null : this.occupancy.blocks;
+    const bny = this.blockNy, bnz = this.blockNz, blockShift = OCCUPANCY_BLOCK_SHIFT, blockEdge = 1 << OCCUPANCY_BLOCK_SHIFT;
     const C = grid.channels, B = grid.basisSize;
     const basis = this.basis, interp = this.interp;
     evalShBasis(grid.shDegree, dx, dy, dz, basis);
@@ -198,7 +205,8 @@ export class RayMarchKernel {
     const maxN = this.maxSamples;
 
     let T = 1, accR = 0, accG = 0, accB = 0, depth = 0, n = 0;
-    for (let t = t0 + jitter * stepT; t < t1 && n < maxN; t += stepT) {
+    const tFirst = t0 + jitter * stepT;
+    for (let t = tFirst; t < t1 && n < maxN; t += stepT) {
       let px = gx + t * dgx, py = gy + t * dgy, pz = gz + t * dgz;
       if (px < 0) px = 0; else if (px > hiX) px = hiX;
       if (py < 0) py = 0; else if (py > hiY) py = hiY;
@@ -207,6 +215,18 @@ export class RayMarchKernel {
       if (ix > nx - 2) ix = nx - 2;
       if (iy > ny - 2) iy = ny - 2;
       if (iz > nz - 2) iz = nz - 2;
+      if (blocks !== null) {
+        const bx = ix >> blockShift, by = iy >> blockShift, bz = iz >> blockShift;
+        if (blocks[(bx * bny + by) * bnz + bz] === 0) {
+          // Jump to the first sample on this ray's lattice past the block's far faces.
+          const ex = dgx > 0 ? ((bx + 1) * blockEdge - gx) / dgx : dgx < 0 ? (bx * blockEdge - gx) / dgx : Infinity;
+          const ey = dgy > 0 ? ((by + 1) * blockEdge - gy) / dgy : dgy < 0 ? (by * blockEdge - gy) / dgy : Infinity;
+          const ez = dgz > 0 ? ((bz + 1) * blockEdge - gz) / dgz : dgz < 0 ? (bz * blockEdge - gz) / dgz : Infinity;
+          const next = tFirst + Math.ceil((Math.min(ex, ey, ez) - tFirst) / stepT) * stepT;
+          if (next > t) t = next - stepT;
+          continue;
+        }
+      }
       const v = (ix * ny + iy) * nz + iz;
       if (occ !== null && occ[v] === 0) continue;
       const fx = px - ix, fy = py - iy, fz = pz - iz;

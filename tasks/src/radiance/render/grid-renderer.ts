@@ -6,7 +6,7 @@ import type { VoxelGrid } from '../model/voxel-grid.js';
 import type { MarchSettings } from '../model/march-settings.js';
 import { RayMarchKernel } from '../kernels/ray-march-kernel.js';
 import { writeCameraRays, type Camera } from '../data/camera.js';
-import { computeOccupancy } from '../train/occupancy.js';
+import { computeOccupancy } from '../kernels/occupancy.js';
 
 export interface RenderedView {
   readonly width: number;

@@ -10,7 +10,7 @@ import { densityShiftForAlpha, type MarchSettings } from '../model/march-setting
 import { VoxelGrid } from '../model/voxel-grid.js';
 import { buildRaySet } from '../kernels/build-ray-set.js';
 import type { RaySet } from '../kernels/ray-set.js';
-import { computeOccupancy, rawDensityForAlpha } from './occupancy.js';
+import { computeOccupancy, createOccupancy, rawDensityForAlpha, type OccupancyGrid } from '../kernels/occupancy.js';
 import { allocateTrainingBuffers, createGridTrainer, type GridTrainer } from './grid-trainer.js';
 import type { TrainChunk } from './trainer-thread.js';
 
@@ -221,8 +221,8 @@ export async function trainCentralized(
       const geometry: GridGeometry = geometryForPointCount(box, stage.points);
       const resampled = grid !== null;
       const init = grid === null ? VoxelGrid.create(geometry, options.shDegree) : grid.resample(geometry, -100);
-      const buffers = allocateTrainingBuffers(init, settings, rays, { threads: options.threads, occupancy: new Uint8Array(init.pointCount).fill(1) });
-      const occupancy = buffers.occupancy as Uint8Array;
+      const buffers = allocateTrainingBuffers(init, settings, rays, { threads: options.threads, occupancy: createOccupancy(geometry, 1) });
+      const occupancy = buffers.occupancy as OccupancyGrid;
       grid = new VoxelGrid(geometry, options.shDegree, buffers.density, buffers.sh);
       // A fresh grid marches everywhere until its first occupancy refresh; a resampled one starts pruned.
       let occupied = resampled ? computeOccupancy(grid, settings, options.occupancyAlpha, occupancy).fraction : 1;

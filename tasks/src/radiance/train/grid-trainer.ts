@@ -7,6 +7,7 @@ import { ConfigError, StrataError } from '@strata/shared';
 import type { VoxelGrid } from '../model/voxel-grid.js';
 import type { MarchSettings } from '../model/march-settings.js';
 import { createGradientBuffers } from '../kernels/gradient-buffers.js';
+import { copyOccupancy, createOccupancy, type OccupancyGrid } from '../kernels/occupancy.js';
 import type { RaySet } from '../kernels/ray-set.js';
 import { createAdamState } from './sparse-adam.js';
 import { ThreadBarrier } from './thread-barrier.js';
@@ -29,7 +30,7 @@ export interface TrainingBufferOptions {
   /** Draw training rays from these indices only. */
   readonly rayPool?: Uint32Array | null;
   /** Occupancy to skip empty space with (copied); null: march everywhere. */
-  readonly occupancy?: Uint8Array | null;
+  readonly occupancy?: OccupancyGrid | null;
 }
 
 /** Copies `grid` into fresh training buffers (shared memory when more than one thread will use them). */
@@ -47,10 +48,10 @@ export function allocateTrainingBuffers(grid: VoxelGrid, settings: MarchSettings
   const points = grid.pointCount;
   const grads = [];
   for (let t = 0; t < options.threads; t++) grads.push(createGradientBuffers(points, grid.channels, options.visibility === true, shared));
-  let occupancy: Uint8Array | null = null;
+  let occupancy: OccupancyGrid | null = null;
   if (options.occupancy) {
-    occupancy = bytes(points);
-    occupancy.set(options.occupancy);
+    occupancy = createOccupancy(grid.geometry, 0, shared);
+    copyOccupancy(options.occupancy, occupancy);
   }
   return {
     geometry: grid.geometry,
@@ -72,7 +73,7 @@ export function allocateTrainingBuffers(grid: VoxelGrid, settings: MarchSettings
  * Reloads reusable buffers with `grid`'s values (and `occupancy`) and clears all optimiser state, touched
  * flags and observation weights, so one allocation serves many trainings of the same geometry.
  */
-export function resetTrainingBuffers(buffers: TrainingBuffers, grid: VoxelGrid, occupancy: Uint8Array | null): void {
+export function resetTrainingBuffers(buffers: TrainingBuffers, grid: VoxelGrid, occupancy: OccupancyGrid | null): void {
   if (buffers.density.length !== grid.density.length || buffers.sh.length !== grid.sh.length) {
     throw new ConfigError(`training buffers hold ${buffers.density.length} points, the grid ${grid.density.length}`);
   }
@@ -88,8 +89,12 @@ export function resetTrainingBuffers(buffers: TrainingBuffers, grid: VoxelGrid, 
   }
   buffers.everTouched?.fill(0);
   if (buffers.occupancy) {
-    if (occupancy) buffers.occupancy.set(occupancy);
-    else buffers.occupancy.fill(1);
+    if (occupancy) {
+      copyOccupancy(occupancy, buffers.occupancy);
+    } else {
+      buffers.occupancy.cells.fill(1);
+      buffers.occupancy.blocks.fill(1);
+    }
   }
 }
 

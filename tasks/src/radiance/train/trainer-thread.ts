@@ -9,6 +9,7 @@ import { VoxelGrid } from '../model/voxel-grid.js';
 import { RayMarchKernel } from '../kernels/ray-march-kernel.js';
 import type { GradientBuffers } from '../kernels/gradient-buffers.js';
 import type { RaySet } from '../kernels/ray-set.js';
+import type { OccupancyGrid } from '../kernels/occupancy.js';
 import { SparseAdam, type AdamState } from './sparse-adam.js';
 import { ThreadBarrier } from './thread-barrier.js';
 
@@ -22,7 +23,7 @@ export interface TrainingBuffers {
   readonly adam: AdamState;
   /** One per thread. */
   readonly grads: readonly GradientBuffers[];
-  readonly occupancy: Uint8Array | null;
+  readonly occupancy: OccupancyGrid | null;
   /** Points updated since the owner last cleared it (what a device uploads); null when not tracked. */
   readonly everTouched: Uint8Array | null;
   readonly rays: RaySet;

@@ -171,9 +171,15 @@ function resolveLimits(overrides: Partial<LinkLimits>, maxHttpBufferSize?: numbe
   return limits;
 }
 
-/** A fresh, plain Uint8Array: not a Buffer (whose slice() shares memory) and not a view into socket buffers. */
-function ownCopy(bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(bytes);
+/**
+ * A frame that arrived in one message, as a plain Uint8Array over the same memory: nothing else writes to a
+ * received websocket message once it is delivered, so it is not copied (a whole frame per request or reply);
+ * not a Buffer, whose slice() shares memory where Uint8Array's copies. A message that filled its own socket
+ * reads starts its own buffer, so its payloads stay aligned for zero-copy decoding; a small one may be a view
+ * into a read buffer, and the decoder copies what is not aligned.
+ */
+function receivedFrame(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {
@@ -471,7 +477,7 @@ class SocketIoPeer implements PeerConnection {
           nodeId, typeof code === 'string' ? code.slice(0, MAX_ID_LENGTH) : undefined, String(message).slice(0, MAX_ERROR_MESSAGE),
         );
       }
-      if (packet.frame instanceof Uint8Array) return ownCopy(packet.frame);
+      if (packet.frame instanceof Uint8Array) return receivedFrame(packet.frame);
       if (packet.chunked === true) return this.chunks.take(requestId);
     }
     throw new WireFormatError(`malformed reply to request ${requestId} from ${nodeId}: ${describe(reply)}`);
@@ -695,7 +701,7 @@ class SocketIoClientConnection implements ClientConnection {
     let frame: Uint8Array;
     try {
       if (typeof body === 'number' && Number.isSafeInteger(body)) frame = this.chunks.take(body);
-      else if (body instanceof Uint8Array) frame = ownCopy(body);
+      else if (body instanceof Uint8Array) frame = receivedFrame(body);
       else throw new WireFormatError(`request ${requestId} frame must be binary or a transfer id, got ${describe(body)}`);
     } catch (error) {
       answer(errorReply(error));

@@ -21,7 +21,7 @@ export const edgeFields: readonly ConfigField[] = [
   { path: 'minDevices', flag: '--min-devices', env: 'STRATA_MIN_DEVICES', type: 'int', description: 'take jobs only while this many devices are connected (default 1; 0: always)' },
   { path: 'queue.lockDurationMs', flag: '--lock-duration-ms', type: 'int', description: 'BullMQ job lock; a dead edge\'s job is retried about this much later (default 30000)' },
   { path: 'queue.stalledIntervalMs', flag: '--stalled-interval-ms', type: 'int', description: 'how often stalled jobs are looked for (default 15000)' },
-  { path: 'link.chunkBytes', flag: '--chunk-bytes', type: 'int', description: 'frames above this travel in chunks (default 1 MiB)' },
+  { path: 'link.chunkBytes', flag: '--chunk-bytes', type: 'int', description: 'frames above this travel in chunks (default 4 MiB, at most --max-message-bytes)' },
   { path: 'link.maxHttpBufferSize', flag: '--max-message-bytes', type: 'int', description: 'largest websocket message accepted (default 8 MiB)' },
   { path: 'maxUpdateBytes', flag: '--max-update-bytes', type: 'int', description: 'largest device update accepted' },
   { path: 'shutdownGraceSeconds', flag: '--shutdown-grace', type: 'number', description: 'on SIGTERM, seconds the job in progress may take before it is handed back (default 30)' },

@@ -1,6 +1,7 @@
-// A frame an edge sends to many devices is split into chunks once and the same chunks go to every device
-// (transport-socket-io.ts): each device must still get exactly its request's frame, whatever else is in
-// flight, and one device refusing the transfer must not affect the others.
+// How frames travel over the socket.io transport. A frame an edge sends to many devices is split into chunks
+// once and the same chunks go to every device: each device must still get exactly its request's frame,
+// whatever else is in flight, and one device refusing the transfer must not affect the others. A frame that
+// fits one message is used where it landed: its size is checked against maxFrameBytes all the same.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -84,4 +85,15 @@ test('a device refusing a shared transfer fails only its own request', async () 
   // The refusing device still answers the next request that fits.
   const reply = await byId('small').request(seededBytes(4, 2 * CHUNK), 10_000);
   assert.equal(new DataView(reply.buffer, reply.byteOffset).getUint32(1), 2 * CHUNK);
+});
+
+test('a frame in one message above the receiver\'s maxFrameBytes is refused like a chunked one', async () => {
+  const [peer] = await setup([{ id: 'strict', handler: async (frame) => frame.subarray(0, 1), maxFrameBytes: CHUNK / 2 }]);
+  // Inline on the server's side (below its chunkBytes), too large for the device.
+  await assert.rejects(peer.request(seededBytes(5, CHUNK - 10), 10_000), (error: unknown) => {
+    assert.ok(error instanceof PeerRequestError, String(error));
+    assert.match(error.message, /request \d+ from the server refused: it declares 16374 bytes, more than maxFrameBytes 8192/);
+    return true;
+  });
+  assert.deepEqual(await peer.request(Uint8Array.of(7, 8), 10_000), Uint8Array.of(7));
 });

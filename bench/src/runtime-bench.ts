@@ -9,7 +9,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -33,8 +33,10 @@ Per scenario: the median s/round, raw TCP for the same bytes, then the median ph
   edge: fetch (model blob from Redis), decode, encode (RoundRequest), exchange (send it to every device,
     the devices' work, the replies back), validate (decode + check the replies), aggregate, upload (update
     blob to Redis);
-  devices: mean seconds to answer one request (decode, train, encode) and CPU seconds per round, all
-    device processes together, beside the CPU seconds per round of this process (edge and coordinator).`;
+  devices: mean seconds to answer one request (decode, train, encode) and CPU seconds per round of all
+    device processes together (averaged over every round, the warm-up included), beside the median CPU
+    seconds per measured round of this process (edge and coordinator).
+The machine's other load shows in every figure: compare runs taken under the same load.`;
 const { values: args } = parseArgs({
   options: {
     rounds: { type: 'string', default: '5' },
@@ -220,7 +222,10 @@ async function runScenario(s: Scenario): Promise<ScenarioResult> {
 /** The breakdown lines of a scenario: median seconds per phase over the measured rounds. */
 function breakdown(s: Scenario, result: ScenarioResult): string {
   const phase = (name: string): number => median(result.timings.map((t) => t[name] ?? 0));
-  const edgeJob = EDGE_PHASES.reduce((sum, p) => sum + phase(`edge.${p}`), 0);
+  // Per round, then the median: a sum of medians is not the median of the sums.
+  const edgeJobs = result.timings.map((t) => EDGE_PHASES.reduce((sum, p) => sum + (t[`edge.${p}`] ?? 0), 0));
+  const edgeJob = median(edgeJobs);
+  const queue = median(result.timings.map((t, i) => (t.flow ?? 0) - edgeJobs[i]));
   const fmt = (x: number): string => x.toFixed(3);
   const coordinator = ['fetch', 'validate', 'aggregate', 'publish', 'commit'].map((p) => `${p} ${fmt(phase(p))}`).join(', ');
   const edge = EDGE_PHASES.map((p) => `${p} ${fmt(phase(`edge.${p}`))}`).join(', ');
@@ -228,7 +233,7 @@ function breakdown(s: Scenario, result: ScenarioResult): string {
   const answerSeconds = result.devices.reduce((sum, d) => sum + d.answerSeconds, 0);
   const deviceCpu = result.devices.reduce((sum, d) => sum + d.cpuSeconds, 0) / (s.rounds + 1);
   return [
-    `          coordinator: flow ${fmt(phase('flow'))} (edge job ${fmt(edgeJob)}, queue ${fmt(phase('flow') - edgeJob)}), ${coordinator}`,
+    `          coordinator: flow ${fmt(phase('flow'))} (edge job ${fmt(edgeJob)}, queue ${fmt(queue)}), ${coordinator}`,
     `          edge:        ${edge}`,
     `          devices:     ${answered > 0 ? fmt(answerSeconds / answered) : '-'} s to answer a request (mean); ` +
       `CPU s/round: devices ${fmt(deviceCpu)}, edge + coordinator ${fmt(median(result.cpuSeconds))}`,
@@ -236,7 +241,10 @@ function breakdown(s: Scenario, result: ScenarioResult): string {
 }
 
 const only = new Set(args.only.split(','));
-process.stdout.write(`runtime bench: loopback, float32, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}\n`);
+process.stdout.write(
+  `runtime bench: loopback, float32, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ` +
+    `load average ${loadavg()[0].toFixed(2)} at the start\n`,
+);
 process.stdout.write('scenario  params      devices  processes  s/round (median)  raw TCP s  ratio  Flower 1.6  target\n');
 for (const s of scenarios.filter((x) => only.has(x.name))) {
   const result = await runScenario(s);

@@ -56,7 +56,7 @@ test('two worker threads train as well as one and leave every gradient buffer cl
     const r = await trainer.run({ firstStep: 1, steps: 3, batchSize: 512, lrDensity: 0.1, lrColor: 0.05, lrDecayPerStep: 1, tvDensity: 1e-6, tvColor: 0, beta1: 0.9, beta2: 0.99, epsilon: 1e-15, seed: 1 });
     assert.equal(r.rays, 1536);
     for (const g of buffers.grads) {
-      assert.ok(g.density.every((x) => x === 0) && g.sh.every((x) => x === 0) && g.touched.every((x) => x === 0));
+      assert.ok(g.values.every((x) => x === 0) && g.touched.every((x) => x === 0));
     }
     const touched = buffers.everTouched!.reduce((n, x) => n + x, 0);
     assert.ok(touched > 100, `${touched} points updated`);

@@ -14,6 +14,7 @@ import { evalShBasis } from '../model/spherical-harmonics.js';
 import { meanVoxelSize } from '../model/grid-geometry.js';
 import { OCCUPANCY_BLOCK_SHIFT, occupancyBlockDims, type OccupancyGrid } from './occupancy.js';
 import type { GradientBuffers } from './gradient-buffers.js';
+import { fastExp, fastLog1pUnit } from './fast-math.js';
 import type { RaySet } from './ray-set.js';
 
 /** What one forward march produced (valid until the next march). */
@@ -204,7 +205,7 @@ export class RayMarchKernel {
     const stepT = this.stepT;
     const maxN = this.maxSamples;
 
-    let T = 1, accR = 0, accG = 0, accB = 0, depth = 0, n = 0;
+    let T = 1, depth = 0, n = 0;
     const tFirst = t0 + jitter * stepT;
     for (let t = tFirst; t < t1 && n < maxN; t += stepT) {
       let px = gx + t * dgx, py = gy + t * dgy, pz = gz + t * dgz;
@@ -240,15 +241,36 @@ export class RayMarchKernel {
         w100 * density[v100] + w101 * density[v101] + w110 * density[v110] + w111 * density[v111];
       const x = raw + shift;
       // softplus(x) = log(1 + e^x), evaluated stably; alpha = 1 - exp(-interval * softplus(x)).
-      const ex = Math.exp(-Math.abs(x));
-      const softplus = (x > 0 ? x : 0) + Math.log1p(ex);
-      const keep = Math.exp(-interval * softplus);
+      const ex = fastExp(-Math.abs(x));
+      const softplus = (x > 0 ? x : 0) + fastLog1pUnit(ex);
+      const keep = fastExp(-interval * softplus);
       const alpha = 1 - keep;
       const weight = T * alpha;
       if (weight < wThresh) continue;
-
-      const b0 = v * C, b1 = v001 * C, b2 = v010 * C, b3 = v011 * C;
-      const b4 = v100 * C, b5 = v101 * C, b6 = v110 * C, b7 = v111 * C;
+      depth += weight * t;
+      sIndex[n] = v;
+      sFrac[3 * n] = fx;
+      sFrac[3 * n + 1] = fy;
+      sFrac[3 * n + 2] = fz;
+      sAlpha[n] = alpha;
+      sTrans[n] = T;
+      // d alpha / d raw = interval * (1 - alpha) * sigmoid(x)
+      sDalpha[n] = interval * keep * (x > 0 ? 1 / (1 + ex) : ex / (1 + ex));
+      n++;
+      T *= keep;
+      if (T < termT) break;
+    }
+    // Colour pass over the kept samples. Separate from the density pass above on purpose: fused into one
+    // loop, V8's optimising compiler produced code several times slower for the whole march.
+    const oz1c = oz1 * C, ox1c = ox1 * C;
+    let accR = 0, accG = 0, accB = 0;
+    for (let k = 0; k < n; k++) {
+      const fx = sFrac[3 * k], fy = sFrac[3 * k + 1], fz = sFrac[3 * k + 2];
+      const ux = 1 - fx, uy = 1 - fy, uz = 1 - fz;
+      const w000 = ux * uy * uz, w001 = ux * uy * fz, w010 = ux * fy * uz, w011 = ux * fy * fz;
+      const w100 = fx * uy * uz, w101 = fx * uy * fz, w110 = fx * fy * uz, w111 = fx * fy * fz;
+      const b0 = sIndex[k] * C, b1 = b0 + C, b2 = b0 + oz1c, b3 = b2 + C;
+      const b4 = b0 + ox1c, b5 = b4 + C, b6 = b4 + oz1c, b7 = b6 + C;
       for (let j = 0; j < C; j++) {
         interp[j] =
           w000 * sh[b0 + j] + w001 * sh[b1 + j] + w010 * sh[b2 + j] + w011 * sh[b3 + j] +
@@ -261,25 +283,14 @@ export class RayMarchKernel {
         pg += interp[B + j] * bj;
         pb += interp[2 * B + j] * bj;
       }
-      const cr = 1 / (1 + Math.exp(-pr)), cg = 1 / (1 + Math.exp(-pg)), cb = 1 / (1 + Math.exp(-pb));
+      const cr = 1 / (1 + fastExp(-pr)), cg = 1 / (1 + fastExp(-pg)), cb = 1 / (1 + fastExp(-pb));
+      const weight = sTrans[k] * sAlpha[k];
       accR += weight * cr;
       accG += weight * cg;
       accB += weight * cb;
-      depth += weight * t;
-      sIndex[n] = v;
-      sFrac[3 * n] = fx;
-      sFrac[3 * n + 1] = fy;
-      sFrac[3 * n + 2] = fz;
-      sAlpha[n] = alpha;
-      sTrans[n] = T;
-      sColor[3 * n] = cr;
-      sColor[3 * n + 1] = cg;
-      sColor[3 * n + 2] = cb;
-      // d alpha / d raw = interval * (1 - alpha) * sigmoid(x)
-      sDalpha[n] = interval * keep * (x > 0 ? 1 / (1 + ex) : ex / (1 + ex));
-      n++;
-      T *= keep;
-      if (T < termT) break;
+      sColor[3 * k] = cr;
+      sColor[3 * k + 1] = cg;
+      sColor[3 * k + 2] = cb;
     }
     this.sampleCount = n;
     this.samplesComposited += n;
@@ -297,7 +308,7 @@ export class RayMarchKernel {
     const grid = this.grid;
     const C = grid.channels, B = grid.basisSize;
     const basis = this.basis, dInterp = this.dInterp;
-    const gDensity = grads.density, gSh = grads.sh, touched = grads.touched, vis = grads.visibility;
+    const g = grads.values, S = grads.stride, touched = grads.touched, vis = grads.visibility;
     const sIndex = this.sIndex, sFrac = this.sFrac, sAlpha = this.sAlpha, sTrans = this.sTrans;
     const sColor = this.sColor, sDalpha = this.sDalpha;
     const oz1 = this.nz, ox1 = this.ny * this.nz;
@@ -325,26 +336,28 @@ export class RayMarchKernel {
       const w100 = fx * uy * uz, w101 = fx * uy * fz, w110 = fx * fy * uz, w111 = fx * fy * fz;
       const v001 = v + 1, v010 = v + oz1, v011 = v + oz1 + 1;
       const v100 = v + ox1, v101 = v100 + 1, v110 = v100 + oz1, v111 = v110 + 1;
-      gDensity[v] += w000 * dRaw;
-      gDensity[v001] += w001 * dRaw;
-      gDensity[v010] += w010 * dRaw;
-      gDensity[v011] += w011 * dRaw;
-      gDensity[v100] += w100 * dRaw;
-      gDensity[v101] += w101 * dRaw;
-      gDensity[v110] += w110 * dRaw;
-      gDensity[v111] += w111 * dRaw;
-      const b0 = v * C, b1 = v001 * C, b2 = v010 * C, b3 = v011 * C;
-      const b4 = v100 * C, b5 = v101 * C, b6 = v110 * C, b7 = v111 * C;
+      // Row layout per point: [density, SH...]; b* address each corner's row.
+      const b0 = v * S, b1 = v001 * S, b2 = v010 * S, b3 = v011 * S;
+      const b4 = v100 * S, b5 = v101 * S, b6 = v110 * S, b7 = v111 * S;
+      g[b0] += w000 * dRaw;
+      g[b1] += w001 * dRaw;
+      g[b2] += w010 * dRaw;
+      g[b3] += w011 * dRaw;
+      g[b4] += w100 * dRaw;
+      g[b5] += w101 * dRaw;
+      g[b6] += w110 * dRaw;
+      g[b7] += w111 * dRaw;
       for (let j = 0; j < C; j++) {
         const d = dInterp[j];
-        gSh[b0 + j] += w000 * d;
-        gSh[b1 + j] += w001 * d;
-        gSh[b2 + j] += w010 * d;
-        gSh[b3 + j] += w011 * d;
-        gSh[b4 + j] += w100 * d;
-        gSh[b5 + j] += w101 * d;
-        gSh[b6 + j] += w110 * d;
-        gSh[b7 + j] += w111 * d;
+        const o = j + 1;
+        g[b0 + o] += w000 * d;
+        g[b1 + o] += w001 * d;
+        g[b2 + o] += w010 * d;
+        g[b3 + o] += w011 * d;
+        g[b4 + o] += w100 * d;
+        g[b5 + o] += w101 * d;
+        g[b6 + o] += w110 * d;
+        g[b7 + o] += w111 * d;
       }
       touched[v] = 1;
       touched[v001] = 1;

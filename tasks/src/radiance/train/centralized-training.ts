@@ -30,6 +30,8 @@ export interface GridStage {
    */
   readonly tvDensity: number;
   readonly tvColor: number;
+  /** Rays per step in this stage (default: the options' batchSize). */
+  readonly batchSize?: number;
 }
 
 export interface CentralizedOptions {
@@ -70,12 +72,12 @@ export const DEFAULT_CENTRALIZED_OPTIONS: CentralizedOptions = {
   bbox: null,
   threads: 2,
   shDegree: 1,
-  coarse: { points: 48 ** 3, steps: 600, weightThreshold: 0, tvDensity: 0, tvColor: 0 },
+  coarse: { points: 48 ** 3, steps: 300, weightThreshold: 0, tvDensity: 0, tvColor: 0 },
   fine: [
-    { points: 80 ** 3, steps: 800, weightThreshold: 1e-4, tvDensity: 0, tvColor: 0 },
-    { points: 128 ** 3, steps: 2400, weightThreshold: 1e-4, tvDensity: 0, tvColor: 0 },
+    { points: 80 ** 3, steps: 400, weightThreshold: 1e-3, tvDensity: 0, tvColor: 0 },
+    { points: 128 ** 3, steps: 800, weightThreshold: 1e-3, tvDensity: 0, tvColor: 0 },
   ],
-  batchSize: 4096,
+  batchSize: 8192,
   lrDensity: 0.1,
   lrColor: 0.05,
   lrFinalFactor: 0.1,
@@ -84,7 +86,7 @@ export const DEFAULT_CENTRALIZED_OPTIONS: CentralizedOptions = {
   stepRatio: 0.5,
   terminationT: 1e-3,
   occupancyAlpha: 1e-3,
-  occupancyEvery: 200,
+  occupancyEvery: 100,
   bboxAlpha: 1e-2,
   chunkSteps: 50,
 };
@@ -232,7 +234,7 @@ export async function trainCentralized(
         const chunk: TrainChunk = {
           firstStep: done + 1,
           steps,
-          batchSize: options.batchSize,
+          batchSize: stage.batchSize ?? options.batchSize,
           lrDensity: options.lrDensity * Math.pow(decayPerStep, globalStep),
           lrColor: options.lrColor * Math.pow(decayPerStep, globalStep),
           lrDecayPerStep: decayPerStep,

@@ -79,11 +79,9 @@ export function resetTrainingBuffers(buffers: TrainingBuffers, grid: VoxelGrid, 
   }
   buffers.density.set(grid.density);
   buffers.sh.set(grid.sh);
-  const { mDensity, vDensity, mSh, vSh } = buffers.adam;
-  for (const a of [mDensity, vDensity, mSh, vSh]) a.fill(0);
+  buffers.adam.moments.fill(0);
   for (const g of buffers.grads) {
-    g.density.fill(0);
-    g.sh.fill(0);
+    g.values.fill(0);
     g.touched.fill(0);
     g.visibility?.fill(0);
   }

@@ -5,6 +5,8 @@ import {
   RayMarchKernel,
   VoxelGrid,
   computeOccupancy,
+  fastExp,
+  fastLog1pUnit,
   createGradientBuffers,
   densityGradients,
   shGradients,
@@ -22,6 +24,7 @@ const settings = (overrides: Partial<MarchSettings> = {}): MarchSettings => ({
   densityUnit: 0.4,
   terminationT: 0,
   weightThreshold: 0,
+  occupancyAlpha: 0,
   ...overrides,
 });
 
@@ -136,10 +139,10 @@ test('empty-space skipping (cells and 8^3 blocks) renders what marching everywhe
     }
   }
   for (let i = 0; i < grid.sh.length; i++) grid.sh[i] = rng.normal();
-  const s = settings({ terminationT: 1e-4 });
+  const s = settings({ terminationT: 1e-4, occupancyAlpha: 1e-6 });
   const plain = new RayMarchKernel(grid, s);
   const skipping = new RayMarchKernel(grid, s);
-  const occupancy = computeOccupancy(grid, s, 1e-6);
+  const occupancy = computeOccupancy(grid, s);
   assert.ok(occupancy.fraction < 0.3, `occupied ${occupancy.fraction}`);
   assert.ok(occupancy.occupancy.blocks.some((b) => b === 0) && occupancy.occupancy.blocks.some((b) => b === 1));
   skipping.occupancy = occupancy.occupancy;
@@ -165,4 +168,15 @@ test('empty-space skipping (cells and 8^3 blocks) renders what marching everywhe
   }
   assert.ok(hits > 30, `only ${hits} channels saw a blob`);
   assert.ok(skipping.samplesComposited <= plain.samplesComposited);
+});
+
+test('fast exp and log1p agree with Math to 1e-8 relative over the ranges the kernel uses', () => {
+  let worst = 0;
+  for (let x = -60; x <= 60; x += 0.01237) worst = Math.max(worst, Math.abs(fastExp(x) / Math.exp(x) - 1));
+  assert.ok(worst < 1e-8, `exp relative error ${worst}`);
+  assert.equal(fastExp(-800), 0);
+  worst = 0;
+  for (let e = 0; e <= 1; e += 0.000917) worst = Math.max(worst, Math.abs(fastLog1pUnit(e) - Math.log1p(e)) / Math.max(1e-300, Math.log1p(e)));
+  assert.ok(worst < 1e-8, `log1p relative error ${worst}`);
+  assert.equal(fastLog1pUnit(0), 0);
 });

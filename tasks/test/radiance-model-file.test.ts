@@ -11,7 +11,7 @@ import {
 
 const settings: MarchSettings = {
   near: 2, far: 6, stepRatio: 0.5, background: [1, 1, 1], densityShift: densityShiftForAlpha(1e-4), densityUnit: 0.02,
-  terminationT: 1e-3, weightThreshold: 1e-4,
+  terminationT: 1e-3, weightThreshold: 1e-4, occupancyAlpha: 1e-3,
 };
 
 function randomGrid(): VoxelGrid {

@@ -49,7 +49,7 @@ test('two worker threads train as well as one and leave every gradient buffer cl
   // Gradient buffers of both threads are merged and cleared by every step.
   const grid = VoxelGrid.create(geometryForPointCount(scene.bbox, 16 ** 3), 1);
   const rays = buildRaySet(scene.train, true);
-  const buffers = allocateTrainingBuffers(grid, inline.settings, rays, { threads: 2, trackTouched: true, visibility: true, occupancy: computeOccupancy(grid, inline.settings, 0).occupancy });
+  const buffers = allocateTrainingBuffers(grid, inline.settings, rays, { threads: 2, trackTouched: true, visibility: true, occupancy: computeOccupancy(grid, { ...inline.settings, occupancyAlpha: 0 }).occupancy });
   const trainer = createGridTrainer(2);
   try {
     await trainer.load(buffers);

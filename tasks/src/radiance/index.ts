@@ -31,3 +31,4 @@ export * from './federated/radiance-device.js';
 export * from './federated/radiance-task.js';
 export * from './federated/centralized-baseline.js';
 export * from './render/image-strip.js';
+export * from './kernels/fast-math.js';

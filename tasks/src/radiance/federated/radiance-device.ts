@@ -18,7 +18,6 @@ export interface RadianceDeviceConfig {
   readonly geometry: GridGeometry;
   readonly shDegree: number;
   readonly settings: MarchSettings;
-  readonly occupancyAlpha: number;
   readonly rays: RaySet;
   readonly seed: number;
   readonly pool: DeviceTrainingPool;
@@ -35,7 +34,7 @@ export class RadianceDevice implements DeviceTrainer {
     const { geometry, shDegree, settings, pool, rays } = this.config;
     const o = resolveDeviceOptions(options.options);
     const received = VoxelGrid.fromModelParams(model, geometry, shDegree);
-    const occupancy = computeOccupancy(received, settings, this.config.occupancyAlpha).occupancy;
+    const occupancy = computeOccupancy(received, settings).occupancy;
     const decay = Math.pow(o.lr_round_decay, Math.max(0, options.round - 1));
     return pool.use(received, occupancy, rays, async (trainer, buffers) => {
       const result = await trainer.run({

@@ -77,7 +77,6 @@ export class RadianceVoxelGridTask implements FederatedTask {
       geometry: this.geometry,
       shDegree: this.options.shDegree,
       settings: this.settings,
-      occupancyAlpha: this.options.occupancyAlpha,
       rays: buildRaySet(this.partitions[index], this.options.threads > 1),
       seed: this.options.seed,
       pool: this.pool,

@@ -46,13 +46,12 @@ export function rawDensityForAlpha(settings: MarchSettings, interval: number, al
 }
 
 /**
- * Marks the cells with a corner whose alpha exceeds `alphaThreshold` (and their blocks), writing into `out`
- * (allocated when absent) and returning it with the fraction of cells occupied.
+ * Marks the cells with a corner whose alpha exceeds `settings.occupancyAlpha` (and their blocks), writing
+ * into `out` (allocated when absent) and returning it with the fraction of cells occupied.
  */
 export function computeOccupancy(
   grid: VoxelGrid,
   settings: MarchSettings,
-  alphaThreshold: number,
   out?: OccupancyGrid,
 ): { occupancy: OccupancyGrid; fraction: number } {
   const [nx, ny, nz] = grid.geometry.dims;
@@ -60,7 +59,7 @@ export function computeOccupancy(
   const occ = result.cells;
   occ.fill(0);
   const interval = (settings.stepRatio * meanVoxelSize(grid.geometry)) / settings.densityUnit;
-  const threshold = rawDensityForAlpha(settings, interval, alphaThreshold);
+  const threshold = rawDensityForAlpha(settings, interval, settings.occupancyAlpha);
   const density = grid.density;
   const sx = ny * nz;
   for (let i = 0; i < nx; i++) {

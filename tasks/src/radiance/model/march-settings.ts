@@ -24,6 +24,11 @@ export interface MarchSettings {
   readonly terminationT: number;
   /** Samples whose compositing weight T*alpha is below this are treated as empty (DVGO's fast colour threshold). */
   readonly weightThreshold: number;
+  /**
+   * Cells whose 8 corners all have alpha (per sample) below this are skipped, in training and in rendering
+   * alike, so a model renders as it was trained.
+   */
+  readonly occupancyAlpha: number;
 }
 
 /** The shift that gives an untrained grid opacity `alpha` per `densityUnit` of ray length. */
@@ -42,5 +47,6 @@ export function validateMarchSettings(s: MarchSettings): void {
   if (!Number.isFinite(s.densityShift)) bad('densityShift', s.densityShift, 'a finite number');
   if (!(s.terminationT >= 0 && s.terminationT < 1)) bad('terminationT', s.terminationT, 'a number in [0, 1)');
   if (!(s.weightThreshold >= 0 && s.weightThreshold < 1)) bad('weightThreshold', s.weightThreshold, 'a number in [0, 1)');
+  if (!(s.occupancyAlpha >= 0 && s.occupancyAlpha < 1)) bad('occupancyAlpha', s.occupancyAlpha, 'a number in [0, 1)');
   if (s.background.length !== 3 || s.background.some((c) => !Number.isFinite(c))) bad('background', s.background, 'three finite numbers');
 }

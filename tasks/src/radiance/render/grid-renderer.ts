@@ -18,15 +18,12 @@ export interface RenderedView {
   readonly opacity: Float32Array;
 }
 
-/** Cells whose corners all have alpha below this cannot change a pixel visibly; rendering skips them. */
-const RENDER_OCCUPANCY_ALPHA = 1e-4;
-
 export class GridRenderer {
   private readonly kernel: RayMarchKernel;
 
   constructor(readonly grid: VoxelGrid, readonly settings: MarchSettings) {
     this.kernel = new RayMarchKernel(grid, settings);
-    this.kernel.occupancy = computeOccupancy(grid, settings, RENDER_OCCUPANCY_ALPHA).occupancy;
+    this.kernel.occupancy = computeOccupancy(grid, settings).occupancy;
   }
 
   render(camera: Camera): RenderedView {

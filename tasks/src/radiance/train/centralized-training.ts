@@ -118,7 +118,7 @@ export interface CentralizedResult {
 
 export function marchSettingsFor(
   dataset: SceneDataset,
-  options: Pick<CentralizedOptions, 'alphaInit' | 'stepRatio' | 'terminationT'>,
+  options: Pick<CentralizedOptions, 'alphaInit' | 'stepRatio' | 'terminationT' | 'occupancyAlpha'>,
   densityUnit: number,
   weightThreshold: number,
 ): MarchSettings {
@@ -131,6 +131,7 @@ export function marchSettingsFor(
     densityUnit,
     terminationT: options.terminationT,
     weightThreshold,
+    occupancyAlpha: options.occupancyAlpha,
   };
 }
 
@@ -227,7 +228,7 @@ export async function trainCentralized(
       const occupancy = buffers.occupancy as OccupancyGrid;
       grid = new VoxelGrid(geometry, options.shDegree, buffers.density, buffers.sh);
       // A fresh grid marches everywhere until its first occupancy refresh; a resampled one starts pruned.
-      let occupied = resampled ? computeOccupancy(grid, settings, options.occupancyAlpha, occupancy).fraction : 1;
+      let occupied = resampled ? computeOccupancy(grid, settings, occupancy).fraction : 1;
       await trainer.load(buffers);
       for (let done = 0; done < stage.steps; ) {
         const steps = Math.min(options.chunkSteps, stage.steps - done);
@@ -253,7 +254,7 @@ export async function trainCentralized(
         totalRays += result.rays;
         totalSamples += result.samples;
         const before = Math.floor((done - steps) / options.occupancyEvery), after = Math.floor(done / options.occupancyEvery);
-        if (after > before) occupied = computeOccupancy(grid, settings, options.occupancyAlpha, occupancy).fraction;
+        if (after > before) occupied = computeOccupancy(grid, settings, occupancy).fraction;
         observer.progress?.({
           stage: name,
           step: globalStep,

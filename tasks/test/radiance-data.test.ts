@@ -31,7 +31,7 @@ test('the Blender loader reads real lego frames, box-filters them to the request
   const cacheDir = join(dir, 'cache');
   const scene = loadBlenderScene(dir, { resolution: 40, holdOutEvery: 2, cacheDir });
   assert.equal(scene.train.length + scene.test.length, 3);
-  assert.deepEqual(scene.test.map((v) => v.name), [`train/${frames[0].file_path}`, `train/${frames[2].file_path}`]);
+  assert.deepEqual(scene.test.map((v) => v.name), [frames[0].file_path, frames[2].file_path]);
   const view = scene.train[0];
   assert.equal(view.camera.width, 40);
   assert.equal(view.camera.height, 40);

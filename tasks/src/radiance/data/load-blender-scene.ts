@@ -4,7 +4,7 @@
 // repo's ignored .cache/ folder, keyed by the transforms text and the images' sizes and times.
 
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, posix, resolve } from 'node:path';
 import { DataError } from '@strata/shared';
 import { findRepoRoot, resolveDataDir } from '../../recsys/data/data-dir.js';
 import type { Vec3 } from '../model/grid-geometry.js';
@@ -87,7 +87,7 @@ function loadSplit(dir: string, split: string, resolution: number, cacheDir: str
   const focal = focalFromFov(fovX, resolution);
   return frames.map((f, i): SceneView => {
     const camera: Camera = { width: resolution, height: pixels.height, focal, c2w: f.c2w };
-    return { name: `${split}/${f.filePath}`, camera, rgb: pixels.rgbs[i] };
+    return { name: posix.normalize(f.filePath), camera, rgb: pixels.rgbs[i] };
   });
 }
 

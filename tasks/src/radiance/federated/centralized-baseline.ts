@@ -5,7 +5,7 @@
 import { GridRenderer } from '../render/grid-renderer.js';
 import { evaluateViews } from '../render/evaluate-views.js';
 import { DEFAULT_CENTRALIZED_OPTIONS, trainCentralized, type CentralizedObserver, type CentralizedResult } from '../train/centralized-training.js';
-import type { RadianceVoxelGridTask } from './radiance-task.js';
+import type { RadianceVoxelGridTask } from './radiance-voxel-grid-task.js';
 import { resolveDeviceOptions } from './radiance-task-options.js';
 
 export interface CentralizedBaseline {

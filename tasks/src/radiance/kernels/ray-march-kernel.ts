@@ -86,11 +86,6 @@ export class RayMarchKernel {
     this.sDalpha = new Float32Array(this.maxSamples);
   }
 
-  /** Sample spacing along a ray in world units. */
-  get stepLength(): number {
-    return this.stepT;
-  }
-
   /**
    * Renders rays `from .. to` of (origins, dirs), writing rgb (3 per ray), depth and opacity (1 per ray)
    * at the ray's index; `depth`/`opacity` may be null.

@@ -58,12 +58,3 @@ export function geometryForPointCount(bbox: Aabb, pointCount: number): GridGeome
   const dims = ext.map((e) => Math.max(2, Math.round(e / size) + 1)) as unknown as Vec3;
   return { dims, bbox: { min: [...bbox.min] as unknown as Vec3, max: [...bbox.max] as unknown as Vec3 } };
 }
-
-/** A cubic grid of `resolution` points per axis over `bbox`. */
-export function geometryForResolution(bbox: Aabb, resolution: number): GridGeometry {
-  validateAabb(bbox, 'grid geometry');
-  if (!Number.isInteger(resolution) || resolution < 2) {
-    throw new ConfigError(`grid geometry: resolution ${resolution} must be an integer >= 2`);
-  }
-  return { dims: [resolution, resolution, resolution], bbox };
-}

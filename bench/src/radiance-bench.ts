@@ -59,12 +59,12 @@ const measured = (p: TrainProgress): void => {
   chunks.set(p.stage, entry);
 };
 const result = await trainCentralized(dataset, options, { progress: measured });
-console.log('grid            | points    | rays/s (wall) | rays per CPU-s | samples/ray');
+console.log('grid                    | points    | rays/s (wall) | rays per CPU-s | samples/ray');
 for (const [name, label] of [['fine-1', '~64^3'], ['fine-2', '~128^3']] as const) {
   const c = chunks.get(name);
   if (!c) continue;
   const points = c.dims.split('x').reduce((a, b) => a * Number(b), 1);
-  console.log(`${label.padEnd(6)} ${c.dims.padEnd(9)}| ${String(points).padEnd(9)} | ${Math.round(c.rays / c.seconds).toLocaleString('en').padStart(13)} | ` +
+  console.log(`${label.padEnd(6)} ${c.dims.padEnd(16)} | ${String(points).padEnd(9)} | ${Math.round(c.rays / c.seconds).toLocaleString('en').padStart(13)} | ` +
     `${Math.round(c.rays / c.cpu).toLocaleString('en').padStart(14)} | ${(c.samples / c.rays).toFixed(1).padStart(11)}`);
 }
 

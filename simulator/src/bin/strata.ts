@@ -12,6 +12,7 @@ import { register as registerCompare } from '../commands/compare.js';
 import { register as registerCoordinator } from '../commands/coordinator.js';
 import { register as registerEdge } from '../commands/edge.js';
 import { register as registerDevice } from '../commands/device.js';
+import { register as registerRender } from '../commands/render.js';
 
 const program = new Command('strata')
   .description('Strata: hierarchical (device → edge → cloud) federated learning for recommenders and radiance fields')
@@ -23,6 +24,7 @@ registerCompare(program);
 registerCoordinator(program);
 registerEdge(program);
 registerDevice(program);
+registerRender(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -10,6 +10,7 @@ import {
   type RgbImage,
 } from '@strata/tasks';
 import { loadDataset } from './train-radiance.js';
+import { integerFlag as int } from '../cli/integer-flag.js';
 
 interface RenderFlags {
   model: string;
@@ -26,7 +27,6 @@ interface RenderFlags {
   out?: string;
 }
 
-const int = (v: string): number => Number.parseInt(v, 10);
 const out = (line: string): void => void process.stdout.write(line + '\n');
 
 export function register(program: Command): void {

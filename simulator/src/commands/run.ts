@@ -14,6 +14,7 @@ import { RoundTable, comparisonTable } from '../cli/round-table.js';
 import { dataSourceOptions, dataSourceFromFlags, type DataFlags } from '../cli/data-flags.js';
 import { findTask, taskNames } from '../task-registry.js';
 import { writeRunReport } from '../report/index.js';
+import { integerFlag as int } from '../cli/integer-flag.js';
 
 interface RunFlags extends DataFlags {
   task: string;
@@ -46,7 +47,6 @@ interface RunFlags extends DataFlags {
 /** Where the live dashboard of a run listens; false: no dashboard. */
 export type RunDashboardOptions = false | { host: string; port?: number };
 
-const int = (v: string): number => Number.parseInt(v, 10);
 
 export function register(program: Command): void {
   const command = program

@@ -15,6 +15,7 @@ import { Simulation } from '../sim/simulation.js';
 import { deviceCount } from '../sim/device-plan.js';
 import { cloudLinkBytes } from '../sim/tier-bytes.js';
 import { runOnRealNetwork } from '../sim/real/real-network-run.js';
+import { integerFlag as int } from '../cli/integer-flag.js';
 
 interface SimulateFlags {
   topology: string;
@@ -26,7 +27,6 @@ interface SimulateFlags {
   timeoutSeconds: number;
 }
 
-const int = (v: string): number => Number.parseInt(v, 10);
 
 export function register(program: Command): void {
   program

@@ -23,6 +23,7 @@ import { parseRunConfig, type RunConfig } from '../config/run-config.js';
 import { runEmbedded } from '../embedded/run-embedded.js';
 import { writeRunReport } from '../report/index.js';
 import type { TaskEntry } from '../task-registry.js';
+import { integerFlag as int } from '../cli/integer-flag.js';
 
 type Artifact = NonNullable<RunRecord['artifacts']>[number];
 
@@ -53,7 +54,6 @@ interface TrainRadianceFlags {
   baselines: boolean;
 }
 
-const int = (v: string): number => Number.parseInt(v, 10);
 const HEADLINE = ['psnr', 'ssim'];
 const out = (line: string): void => void process.stdout.write(line + '\n');
 
@@ -67,7 +67,7 @@ export function register(train: Command): void {
     .option('--hold-out-every <n>', 'views i with i % n == 0 are held out for evaluation', int, 8)
     .option('--threads <n>', 'training threads', int, Math.min(2, cpus().length))
     .option('--grid <n>', 'centralized: final grid of about n^3 points; federated: the fixed grid', int)
-    .option('--steps <n>', 'centralized: optimisation steps of the fine stages (default: the tuned schedule)', int)
+    .option('--steps <n>', 'centralized: optimisation steps over all stages (default 1500, the tuned schedule, scaled alike)', int)
     .option('--batch <n>', 'rays per step (centralized) or per local step (federated)', int)
     .option('--sh-degree <n>', 'spherical-harmonics degree of the colour (0 to 2)', int, 1)
     .option('--seed <n>', 'random seed', int, 1)
@@ -101,20 +101,21 @@ export function loadDataset(source: { data?: string; procedural?: boolean; res: 
   });
 }
 
-/** The tuned centralized schedule, scaled to `--grid` / `--steps` when given. */
+/**
+ * The tuned centralized schedule, scaled to `--grid` / `--steps` when given: every stage (coarse included)
+ * keeps its grid size relative to the final grid and its share of the steps.
+ */
 export function centralizedSchedule(flags: Pick<TrainRadianceFlags, 'threads' | 'seed' | 'grid' | 'steps' | 'batch' | 'shDegree'>): CentralizedOptions {
   const d = DEFAULT_CENTRALIZED_OPTIONS;
-  const finalRes = flags.grid ?? Math.round(Math.cbrt(d.fine[d.fine.length - 1].points));
-  const defaultSteps = d.fine.reduce((n, s) => n + s.steps, 0);
-  const scale = (flags.steps ?? defaultSteps) / defaultSteps;
-  // Earlier stages keep their size relative to the final one.
-  const fine = d.fine.map((s) => ({
-    ...s,
-    points: Math.round(s.points * (finalRes ** 3 / d.fine[d.fine.length - 1].points)),
-    steps: Math.max(1, Math.round(s.steps * scale)),
-  }));
+  const finalPoints = d.fine[d.fine.length - 1].points;
+  const pointScale = flags.grid === undefined ? 1 : flags.grid ** 3 / finalPoints;
+  const defaultSteps = [d.coarse, ...d.fine].reduce((n, s) => n + s.steps, 0);
+  const stepScale = (flags.steps ?? defaultSteps) / defaultSteps;
+  const scaled = <S extends { points: number; steps: number }>(s: S): S => ({
+    ...s, points: Math.max(8, Math.round(s.points * pointScale)), steps: Math.max(1, Math.round(s.steps * stepScale)),
+  });
   return {
-    ...d, threads: flags.threads, seed: flags.seed, shDegree: flags.shDegree, fine,
+    ...d, threads: flags.threads, seed: flags.seed, shDegree: flags.shDegree, coarse: scaled(d.coarse), fine: d.fine.map(scaled),
     ...(flags.batch !== undefined ? { batchSize: flags.batch } : {}),
   };
 }

@@ -15,6 +15,7 @@ import { ProgressBar } from '../cli/progress.js';
 import { comparisonTable } from '../cli/round-table.js';
 import { interactionSource } from '../task-registry.js';
 import { writeRunReport } from '../report/index.js';
+import { integerFlag as int } from '../cli/integer-flag.js';
 
 interface TrainRecsysFlags extends DataFlags {
   model: 'bpr-mf' | 'neumf';
@@ -47,7 +48,6 @@ interface TrainingOutcome {
   metrics: Record<string, number>;
 }
 
-const int = (v: string): number => Number.parseInt(v, 10);
 const d = DEFAULT_CENTRALIZED_BPR_OPTIONS;
 
 export function register(train: Command): void {

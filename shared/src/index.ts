@@ -5,6 +5,8 @@ export * from './fl/model.js';
 export type * from './fl/strategy.js';
 export * from './fl/strategies/index.js';
 export type * from './task/federated-task.js';
+export * from './task/view-request.js';
+export * from './task/view-renderer.js';
 export * from './wire/index.js';
 export * from './run/run-record.js';
 export * from './config/parse-config.js';

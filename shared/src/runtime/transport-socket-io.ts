@@ -356,7 +356,7 @@ function parseHandshake(auth: unknown): { credentials: Omit<HandshakeCredentials
 }
 
 /** Compares secrets in constant time (by their digests, so unequal lengths leak nothing either). */
-function sameSecret(a: string, b: string): boolean {
+export function sameSecret(a: string, b: string): boolean {
   const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
   return timingSafeEqual(digest(a), digest(b));
 }

@@ -1,19 +1,26 @@
 // The edge daemon (`strata edge`): an EdgeNode serving its region's devices over socket.io, taking the
-// region's jobs from BullMQ, blobs in Redis, with /healthz and /metrics. stop() is the graceful shutdown:
+// region's jobs from BullMQ, blobs in Redis, with /healthz and /metrics, and POST /render when it has a
+// renderer (remote rendering of its newest global model for its devices). stop() is the graceful shutdown:
 // stop taking jobs, let the job in progress finish (or hand it back after the grace period), close the links.
 
 import {
   BullMqJobQueue, RedisBlobStore, RedisLiveChannel, SocketIoTransportServer, countingBlobStore, createStrategy, redisLayout, startDaemonHttp,
-  type DaemonHttp, type Logger,
+  type DaemonHttp, type Logger, type ViewRenderer,
 } from '@strata/shared';
 import { EdgeNode } from './edge-node.js';
 import { EdgeMetrics } from './edge-metrics.js';
 import { EdgeLiveReporter, combineEdgeObservers } from './edge-live-reporter.js';
+import { EdgeRenderService } from './edge-render-service.js';
 import type { EdgeDaemonConfig } from './edge-daemon-config.js';
 
 export interface EdgeDaemonStopResult {
   /** The job in progress outlived the grace period: it was left to be recovered by a replica (or a restart). */
   readonly handedBack: boolean;
+}
+
+export interface EdgeDaemonOptions {
+  /** Renders views for devices at POST /render (from a task that renders views); without it the route answers 404. */
+  readonly renderer?: ViewRenderer;
 }
 
 export class EdgeDaemon {
@@ -31,7 +38,7 @@ export class EdgeDaemon {
     private readonly live: { reporter: EdgeLiveReporter; channel: RedisLiveChannel },
   ) {}
 
-  static async start(config: EdgeDaemonConfig, logger: Logger): Promise<EdgeDaemon> {
+  static async start(config: EdgeDaemonConfig, logger: Logger, options: EdgeDaemonOptions = {}): Promise<EdgeDaemon> {
     const nodeId = config.nodeId ?? `edge-${config.region}`;
     const metrics = new EdgeMetrics({ region: config.region });
     const layout = redisLayout(config.redis);
@@ -69,9 +76,12 @@ export class EdgeDaemon {
       }),
       logger, maxUpdateBytes: config.maxUpdateBytes, observer: combineEdgeObservers(metrics, reporter), minDevices: config.minDevices,
     });
+    const render = new EdgeRenderService({
+      renderer: options.renderer, token: config.token, model: () => edge.latestModel, metrics, logger,
+    });
     const registry = metrics.registry;
     const http = await startDaemonHttp({
-      host: config.http.host, port: config.http.port,
+      host: config.http.host, port: config.http.port, routes: (request, response) => render.handle(request, response),
       metrics: {
         contentType: registry.contentType,
         metrics: () => {
@@ -81,12 +91,14 @@ export class EdgeDaemon {
       },
       health: () => ({
         ok: true, tier: 'edge', region: config.region, nodeId, devices: server.peers().length, takingJobs: edge.takingJobs,
-        activeJob: edge.activeJob ?? null,
+        activeJob: edge.activeJob ?? null, rendering: render.enabled, modelVersion: edge.latestModel?.version ?? null,
       }),
     });
     edge.start();
     reporter.heartbeat();
-    logger.info({ region: config.region, nodeId, devices: server.address, http: http.url, minDevices: config.minDevices }, 'edge ready');
+    logger.info({
+      region: config.region, nodeId, devices: server.address, http: http.url, minDevices: config.minDevices, rendering: render.enabled,
+    }, 'edge ready');
     return new EdgeDaemon(config, logger, metrics, server, queue, blobs, edge, http, { reporter, channel });
   }
 

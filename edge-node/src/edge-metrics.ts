@@ -5,6 +5,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { EdgeParticipation, LinkStats, TransportRefusal } from '@strata/shared';
 import type { EdgeJobInfo, EdgeNodeObserver } from './edge-node.js';
 
+/** How a render request ended: rendered, or why not. */
+export type RenderOutcome = 'ok' | 'bad_request' | 'unauthorized' | 'no_model' | 'disabled' | 'failed';
+
 export class EdgeMetrics implements EdgeNodeObserver {
   readonly registry = new Registry();
   readonly jobs = new Counter({
@@ -45,6 +48,14 @@ export class EdgeMetrics implements EdgeNodeObserver {
     name: 'strata_transport_refusals_total', help: 'Handshakes, messages and frames refused by the device link, by reason (auth, handshake, oversized, malformed)',
     labelNames: ['reason'] as const, registers: [this.registry],
   });
+  readonly renders = new Counter({
+    name: 'strata_edge_renders_total', help: 'Render requests at POST /render, by outcome (ok, bad_request, unauthorized, no_model, disabled, failed)',
+    labelNames: ['outcome'] as const, registers: [this.registry],
+  });
+  readonly renderDuration = new Histogram({
+    name: 'strata_edge_render_duration_seconds', help: 'Time to render and encode one view for a device (successful renders)',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry],
+  });
   private linkSeen: LinkStats = { bytesDown: 0, bytesUp: 0 };
 
   constructor(labels: { region: string }) {
@@ -63,6 +74,15 @@ export class EdgeMetrics implements EdgeNodeObserver {
     for (const [reason, n] of Object.entries(participation.rejected)) this.updatesRejected.inc({ reason }, n);
     this.requestsLost.inc({ kind: 'failed' }, participation.failed);
     this.requestsLost.inc({ kind: 'dropped' }, participation.dropped);
+  }
+
+  rendered(seconds: number): void {
+    this.renders.inc({ outcome: 'ok' });
+    this.renderDuration.observe(seconds);
+  }
+
+  renderRefused(outcome: Exclude<RenderOutcome, 'ok'>): void {
+    this.renders.inc({ outcome });
   }
 
   refused(reason: TransportRefusal): void {

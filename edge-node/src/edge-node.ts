@@ -59,6 +59,13 @@ export interface EdgeNodeObserver {
   jobFinished?(job: EdgeJobInfo, outcome: 'done' | 'expired', seconds: number, participation: EdgeParticipation): void;
 }
 
+/** A global model the edge fetched for a job, and its version. */
+export interface EdgeGlobalModel {
+  /** Read-only: jobs and renders share it. */
+  readonly model: ModelParams;
+  readonly version: number;
+}
+
 export class EdgeNode {
   private worker: QueueWorker | undefined;
   private readonly encoder: UpdateEncoder;
@@ -66,6 +73,7 @@ export class EdgeNode {
   private gated = false;
   private readonly closing = new Set<Promise<void>>();
   private current: EdgeJobInfo | undefined;
+  private newest: EdgeGlobalModel | undefined;
 
   constructor(private readonly options: EdgeNodeOptions) {
     this.encoder = new UpdateEncoder(options.compression);
@@ -80,6 +88,14 @@ export class EdgeNode {
   /** The job being run, if any. */
   get activeJob(): EdgeJobInfo | undefined {
     return this.current;
+  }
+
+  /**
+   * The newest global model fetched for a job (what the edge renders for its devices): the model the latest
+   * round started from, so one version behind the coordinator once that round is committed.
+   */
+  get latestModel(): EdgeGlobalModel | undefined {
+    return this.newest;
   }
 
   /** Whether the edge is taking jobs now (with minDevices, only while enough devices are connected). */
@@ -152,6 +168,8 @@ export class EdgeNode {
     if (!bytes) throw new StrataError('STRATA_ERR_MISSING_BLOB', `model blob ${data.modelKey} not found`);
     timer.lap('fetch');
     const { model, version } = decodeModelBlob(bytes);
+    // A retried older job must not replace a newer model.
+    if (!this.newest || version >= this.newest.version) this.newest = { model, version };
     this.options.logger.info({ job: job.name, roundId: data.roundId, version, attempt: job.attempt }, 'edge job started');
     this.current = info;
     this.options.observer?.jobStarted?.(info);

@@ -3,3 +3,4 @@ export * from './edge-metrics.js';
 export * from './edge-daemon-config.js';
 export * from './edge-daemon.js';
 export * from './edge-live-reporter.js';
+export * from './edge-render-service.js';

@@ -4,7 +4,9 @@
 // renders any camera from a model, which is what an edge does for its devices (remote rendering) and what
 // a device does for itself (local rendering).
 
-import { cloneModel, type DeviceTrainer, type FederatedTask, type ModelParams } from '@strata/shared';
+import {
+  cloneModel, type DeviceTrainer, type FederatedTask, type ModelParams, type ViewImage, type ViewRenderer, type ViewRequest,
+} from '@strata/shared';
 import type { Camera } from '../data/camera.js';
 import type { SceneDataset, SceneView } from '../data/scene-dataset.js';
 import { geometryForPointCount, meanVoxelSize, type GridGeometry } from '../model/grid-geometry.js';
@@ -13,6 +15,7 @@ import { VoxelGrid } from '../model/voxel-grid.js';
 import { buildRaySet } from '../kernels/build-ray-set.js';
 import { GridRenderer, type RenderedView } from '../render/grid-renderer.js';
 import { evaluateViews } from '../render/evaluate-views.js';
+import { RadianceViewRenderer } from '../render/radiance-view-renderer.js';
 import { marchSettingsFor } from '../train/centralized-training.js';
 import { DeviceTrainingPool } from './device-training-pool.js';
 import { partitionViews } from './partition-views.js';
@@ -31,7 +34,7 @@ export interface EvaluationSnapshot {
   readonly metrics: Record<string, number>;
 }
 
-export class RadianceVoxelGridTask implements FederatedTask {
+export class RadianceVoxelGridTask implements FederatedTask, ViewRenderer {
   readonly id = RADIANCE_TASK_ID;
   readonly numDevices: number;
   readonly options: RadianceTaskOptions;
@@ -42,6 +45,7 @@ export class RadianceVoxelGridTask implements FederatedTask {
   /** A copy of the model the last evaluate() saw (the runtime does not hand back its final model). */
   lastEvaluatedModel: ModelParams | null = null;
   private readonly pool: DeviceTrainingPool;
+  private readonly views: RadianceViewRenderer;
 
   constructor(readonly dataset: SceneDataset, options: Partial<RadianceTaskOptions> = {}) {
     this.options = { ...DEFAULT_RADIANCE_TASK_OPTIONS, ...options };
@@ -51,6 +55,7 @@ export class RadianceVoxelGridTask implements FederatedTask {
     this.settings = radianceTaskSettings(dataset, this.options);
     this.partitions = partitionViews(dataset.train, this.options.devices, this.options.partition, this.options.seed);
     this.pool = new DeviceTrainingPool(this.options.threads, this.settings);
+    this.views = new RadianceViewRenderer((model) => this.renderer(model), dataset.near, dataset.far);
   }
 
   describe(): Record<string, unknown> {
@@ -99,6 +104,11 @@ export class RadianceVoxelGridTask implements FederatedTask {
 
   render(model: ModelParams, camera: Camera): RenderedView {
     return this.renderer(model).render(camera);
+  }
+
+  /** A render request answered as a PNG (remote rendering at an edge, or a device rendering locally). */
+  renderView(model: ModelParams, request: ViewRequest): Promise<ViewImage> {
+    return this.views.renderView(model, request);
   }
 
   async evaluate(model: ModelParams): Promise<Record<string, number>> {

@@ -3,3 +3,4 @@ export * from './device-metrics.js';
 export * from './edge-failover-link.js';
 export * from './device-daemon-config.js';
 export * from './device-daemon.js';
+export * from './fetch-edge-render.js';

@@ -1,10 +1,14 @@
 // `strata edge`: the edge daemon of one region. Serves its devices over socket.io, takes the region's jobs
-// from BullMQ, serves /healthz and /metrics. Options: file, STRATA_* variables, flags (README, Operations).
+// from BullMQ, serves /healthz and /metrics. Given a task that renders views (the coordinator's task, data,
+// options and seed), it also renders its newest global model for its devices at POST /render: the model
+// blob carries only tensors, the task gives the scene's geometry and march settings. Options: file,
+// STRATA_* variables, flags (README, Operations).
 
 import type { Command } from 'commander';
-import { createLogger, strategyNames } from '@strata/shared';
+import { ConfigError, createLogger, rendersViews, strategyNames, type Logger, type ViewRenderer } from '@strata/shared';
 import { EdgeDaemon, parseEdgeDaemonConfig } from '@strata/edge-node';
-import { addConfigOptions, httpFields, loadDaemonConfig, redisFields, type ConfigField } from '../cli/daemon-config.js';
+import { addConfigOptions, httpFields, loadDaemonConfig, redisFields, taskFields, type ConfigField } from '../cli/daemon-config.js';
+import { buildDaemonTask, splitTaskConfig, type DaemonTaskConfig } from '../cli/daemon-task.js';
 import { onShutdownSignal } from '../cli/shutdown-signals.js';
 
 export const edgeFields: readonly ConfigField[] = [
@@ -26,17 +30,37 @@ export const edgeFields: readonly ConfigField[] = [
   { path: 'maxUpdateBytes', flag: '--max-update-bytes', type: 'int', description: 'largest device update accepted' },
   { path: 'shutdownGraceSeconds', flag: '--shutdown-grace', type: 'number', description: 'on SIGTERM, seconds the job in progress may take before it is handed back (default 30)' },
   ...redisFields, ...httpFields,
+  // The task only serves rendering: without one the edge relays training jobs and /render answers 404.
+  ...taskFields.map((field) => field.path !== 'task' ? field : {
+    ...field, description: 'task whose views the edge renders for its devices at POST /render on the HTTP port (default: none, no rendering); ' +
+      'give it the coordinator\'s task, data, task options and seed',
+  }),
 ];
 
 export function register(program: Command): void {
   const command = program.command('edge').description('run an edge daemon: serve a region\'s devices, take its jobs from BullMQ/Redis');
   addConfigOptions(command, edgeFields);
   command.action(async (flags: Record<string, unknown>) => {
-    const config = parseEdgeDaemonConfig(loadDaemonConfig(edgeFields, flags));
+    const raw = loadDaemonConfig(edgeFields, flags);
+    if (raw.task === undefined && (raw.taskOptions !== undefined || raw.data !== undefined)) {
+      throw new ConfigError('task options or data were given without a task: name the task the edge renders (--task, STRATA_TASK)');
+    }
+    const named = raw.task !== undefined;
+    const { task: taskConfig, rest } = splitTaskConfig(raw, false);
+    const config = parseEdgeDaemonConfig(rest);
     const logger = createLogger('strata-edge');
-    const daemon = await EdgeDaemon.start(config, logger);
+    const renderer = named ? await taskRenderer(taskConfig, logger) : undefined;
+    const daemon = await EdgeDaemon.start(config, logger, renderer ? { renderer } : {});
     onShutdownSignal(logger, async () => {
       await daemon.stop();
     });
   });
+}
+
+/** The task's renderer, when the task renders views; another task is only logged (the edge still relays its jobs). */
+async function taskRenderer(config: DaemonTaskConfig, logger: Logger): Promise<ViewRenderer | undefined> {
+  const { task } = await buildDaemonTask(config);
+  if (rendersViews(task)) return task;
+  logger.warn({ task: task.id }, 'the task renders no views: POST /render is not enabled');
+  return undefined;
 }

@@ -85,7 +85,7 @@ test('hierarchical federated training over azimuth arcs approaches centralized t
     assert.ok(size(updates[0], 'int8', new ErrorFeedback()) < 0.6 * f32);
 
     const rays = rounds * task.numDevices * kappa1 * deviceOptions.batch_size;
-    const central = await trainCentralizedBaseline(task, rays, deviceOptions, rounds, 1);
+    const central = await trainCentralizedBaseline(task, { totalRays: rays, deviceOptions, rounds, threads: 1 });
     assert.equal(central.result.rays, rays);
     assert.ok(federated > central.metrics.psnr - 4, `federated ${federated} dB, centralized ${central.metrics.psnr} dB`);
   } finally {

@@ -1,6 +1,6 @@
 // The centralized counterpart of a federated run: the same grid, march settings and device learning rates,
-// trained on all training views for the same total number of rays, so a federated result can be read as
-// "how much did federating cost".
+// trained on all training views for the same total number of rays (in batches of the caller's choosing), so a
+// federated result can be read as "how much did federating cost".
 
 import { GridRenderer } from '../render/grid-renderer.js';
 import { evaluateViews } from '../render/evaluate-views.js';
@@ -14,25 +14,35 @@ export interface CentralizedBaseline {
   readonly metrics: { psnr: number; ssim: number };
 }
 
-/**
- * Trains the task's model centrally for `totalRays` rays in batches of the device batch size, with the
- * device learning rates (and, over the run, the same per-round decay spread over the steps).
- */
+export interface CentralizedBaselineOptions {
+  /** Rays to train on: the federated run's total. */
+  readonly totalRays: number;
+  /** The devices' options (learning rates, total variation, per-round decay, batch size). */
+  readonly deviceOptions: Readonly<Record<string, number>>;
+  /**
+   * Rays per step; default the devices' batch. A centralized run need not be held to a device's small batch:
+   * callers comparing with devices that train on small batches pass a batch a centralized run would use.
+   */
+  readonly batchSize?: number;
+  /** The federated run's rounds (the per-round learning-rate decay is spread over the steps). */
+  readonly rounds: number;
+  readonly threads: number;
+}
+
+/** Trains the task's model centrally on all training views, with the device learning rates. */
 export async function trainCentralizedBaseline(
   task: RadianceVoxelGridTask,
-  totalRays: number,
-  deviceOptions: Readonly<Record<string, number>>,
-  rounds: number,
-  threads: number,
+  options: CentralizedBaselineOptions,
   observer: CentralizedObserver = {},
 ): Promise<CentralizedBaseline> {
-  const o = resolveDeviceOptions(deviceOptions);
-  const steps = Math.max(1, Math.round(totalRays / o.batch_size));
+  const o = resolveDeviceOptions(options.deviceOptions);
+  const batchSize = options.batchSize ?? o.batch_size;
+  const steps = Math.max(1, Math.round(options.totalRays / batchSize));
   const t = task.options;
   const result = await trainCentralized(task.dataset, {
     ...DEFAULT_CENTRALIZED_OPTIONS,
     seed: t.seed,
-    threads,
+    threads: options.threads,
     bbox: t.bbox,
     shDegree: t.shDegree,
     alphaInit: t.alphaInit,
@@ -42,10 +52,10 @@ export async function trainCentralizedBaseline(
     occupancyAlpha: t.occupancyAlpha,
     coarse: { points: 8, steps: 0, weightThreshold: 0, tvDensity: 0, tvColor: 0 },
     fine: [{ points: t.points, steps, weightThreshold: t.weightThreshold, tvDensity: o.tv_density, tvColor: o.tv_color }],
-    batchSize: o.batch_size,
+    batchSize,
     lrDensity: o.lr_density,
     lrColor: o.lr_color,
-    lrFinalFactor: Math.pow(o.lr_round_decay, Math.max(0, rounds - 1)),
+    lrFinalFactor: Math.pow(o.lr_round_decay, Math.max(0, options.rounds - 1)),
   }, observer);
   const renderer = new GridRenderer(result.grid, result.settings);
   const views = t.evalViews > 0 ? task.dataset.test.slice(0, t.evalViews) : task.dataset.test;

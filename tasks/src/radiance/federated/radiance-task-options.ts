@@ -71,7 +71,7 @@ export interface RadianceDeviceOptions {
 }
 
 export const DEFAULT_RADIANCE_DEVICE_OPTIONS: RadianceDeviceOptions = {
-  batch_size: 4096,
+  batch_size: 512,
   lr_density: 0.1,
   lr_color: 0.05,
   lr_round_decay: 1,

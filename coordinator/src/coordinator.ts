@@ -4,6 +4,7 @@
 // Its version, last round, flow in flight and round records go to a StateStore at each step, so a coordinator
 // started on the same store resumes: same model version, and the same flow if one was in flight.
 
+import { randomUUID } from 'node:crypto';
 import {
   CLOUD_QUEUE, ConfigError, StrataError, systemClock, compareIds, decodeModelBlob, decodeUpdateReply,
   encodeModelBlob, modelBlobKey, regionQueue, validateUpdate, InvalidUpdateError, PhaseTimer,
@@ -274,32 +275,35 @@ export class Coordinator {
     const { schedule, regions, queue } = this.options;
     const clock = this.options.clock ?? systemClock;
     const previous = this.state?.flow;
-    let flow: FlowInFlight;
     const resumed = previous?.kind === kind && previous.roundId === roundId;
+    let flow: FlowInFlight;
     if (resumed) {
       flow = previous;
-      this.options.logger.info({ roundId, parentId: flow.parentId }, 'waiting for the flow an earlier coordinator added');
+      this.options.logger.info({ roundId, flowId: flow.flowId }, 'waiting for the flow an earlier coordinator added');
     } else {
-      const startedAt = Date.now();
-      const deadline = clock.now() + schedule.roundDeadlineSeconds * 1000;
-      const job: EdgeRoundJob = {
-        roundId, round, version: this.versionNumber, modelKey: modelBlobKey(this.versionNumber),
-        schedule: {
-          kappa1: schedule.kappa1, kappa2: schedule.kappa2, fraction: schedule.fraction, quorum: schedule.quorum,
-          edgeDeadlineSeconds: schedule.edgeDeadlineSeconds,
-        },
-        options: { ...this.options.taskOptions, ...this.options.strategy.clientOptions() },
-        seed: this.options.seed,
-        deadline,
+      // The flow is saved before it is added: a coordinator killed between the two leaves its successor the
+      // ids to add it under, and adding a flow whose ids exist adds nothing, so the round runs once.
+      flow = {
+        kind, round, roundId, flowId: `${roundId}-${randomUUID()}`,
+        deadline: clock.now() + schedule.roundDeadlineSeconds * 1000, startedAt: Date.now(),
       };
-      const parentId = await queue.addFlow(
-        { queue: CLOUD_QUEUE, name: kind === 'edge-round' ? 'cloud-round' : 'cloud-evaluate', data: { roundId, round } },
-        regions.map((region) => ({ queue: regionQueue(region), name: kind, data: { ...job } })),
-      );
-      flow = { kind, round, roundId, parentId, deadline, startedAt };
       await this.commit({ ...this.currentState(), flow });
     }
-    const outcomes = await queue.waitForFlow(flow.parentId, flow.deadline);
+    const job: EdgeRoundJob = {
+      roundId, round, version: this.versionNumber, modelKey: modelBlobKey(this.versionNumber),
+      schedule: {
+        kappa1: schedule.kappa1, kappa2: schedule.kappa2, fraction: schedule.fraction, quorum: schedule.quorum,
+        edgeDeadlineSeconds: schedule.edgeDeadlineSeconds,
+      },
+      options: { ...this.options.taskOptions, ...this.options.strategy.clientOptions() },
+      seed: this.options.seed,
+      deadline: flow.deadline,
+    };
+    const parentId = await queue.addFlow(
+      { queue: CLOUD_QUEUE, name: kind === 'edge-round' ? 'cloud-round' : 'cloud-evaluate', data: { roundId, round }, id: flow.flowId },
+      regions.map((region, i) => ({ queue: regionQueue(region), name: kind, data: { ...job }, id: `${flow.flowId}-${i}` })),
+    );
+    const outcomes = await queue.waitForFlow(parentId, flow.deadline);
     this.options.signal?.throwIfAborted();
     // Regions in a fixed order, whatever order the queue lists them in: the same seed gives the same model.
     outcomes.sort((a, b) => compareIds(a.queue, b.queue));

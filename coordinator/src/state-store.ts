@@ -12,8 +12,11 @@ export interface FlowInFlight {
   readonly kind: 'edge-round' | 'edge-evaluate';
   readonly round: number;
   readonly roundId: string;
-  /** The job queue's id of the flow's parent. */
-  readonly parentId: string;
+  /**
+   * The id the coordinator gives the flow's parent (children: `<flowId>-<i>`), saved before the flow is
+   * added: a successor adds the flow again under the same ids, which adds nothing if it was added.
+   */
+  readonly flowId: string;
   /** The round's deadline (epoch ms on the coordinator's clock); a resumed wait keeps it. */
   readonly deadline: number;
   /** When the flow was added (epoch ms, wall time), so a resumed round reports its whole duration. */

@@ -28,7 +28,7 @@ function describeStateStoreContract(name: string, create: () => Promise<StateSto
 
     test('state and round records round-trip; a record of the same round replaces the old one', async () => {
       const store = await make();
-      const flow = { kind: 'edge-round', round: 2, roundId: 'r2-v1', parentId: 'strata-cloud:7', deadline: 1e12, startedAt: 5 } as const;
+      const flow = { kind: 'edge-round', round: 2, roundId: 'r2-v1', flowId: 'r2-v1-5f1c', deadline: 1e12, startedAt: 5 } as const;
       await store.save({ configHash: 'abc', version: 1, round: 1 }, record(1, 0.5));
       await store.save({ configHash: 'abc', version: 1, round: 1, flow });
       await store.save({ configHash: 'abc', version: 2, round: 2 }, record(2, 0.4));

@@ -48,6 +48,19 @@ export interface JobSpec {
   readonly attempts?: number;
   /** First retry delay; doubles with each retry (default 200 ms). */
   readonly backoffMs?: number;
+  /**
+   * The caller's id for the job (letters, digits, '-', '_'; not all digits): adding a flow whose parent id
+   * exists adds nothing and returns that flow's id, so a caller that crashed around an add can add again.
+   */
+  readonly id?: string;
+}
+
+/** Refuses a caller-chosen job id the queues cannot use (BullMQ: no ':' and not an integer). */
+export function checkJobId(id: string | undefined): void {
+  if (id === undefined) return;
+  if (!/^[A-Za-z0-9_-]+$/.test(id) || /^[0-9]+$/.test(id)) {
+    throw new ConfigError(`job id must be letters, digits, '-' or '_' and not all digits, got '${id}'`);
+  }
 }
 
 export interface Job {
@@ -79,7 +92,10 @@ export interface QueueWorker {
 }
 
 export interface JobQueue {
-  /** Adds a parent job (never handed to `process` workers) with children; returns the parent's id. */
+  /**
+   * Adds a parent job (never handed to `process` workers) with children; returns the parent's id. When the
+   * parent's `id` names a flow already added, adds nothing and returns that flow's id.
+   */
   addFlow(parent: JobSpec, children: readonly JobSpec[]): Promise<string>;
   /**
    * Resolves when every child of `parentId` has completed or failed for good, or at `deadline` (epoch ms),
@@ -111,7 +127,11 @@ export class InMemoryJobQueue implements JobQueue {
   constructor(private readonly clock: Clock = systemClock) {}
 
   async addFlow(parent: JobSpec, children: readonly JobSpec[]): Promise<string> {
-    for (const spec of [parent, ...children]) checkJobData(spec.data, `data of job ${spec.name} on ${spec.queue}`);
+    for (const spec of [parent, ...children]) {
+      checkJobData(spec.data, `data of job ${spec.name} on ${spec.queue}`);
+      checkJobId(spec.id);
+    }
+    if (parent.id !== undefined && this.jobs.has(parent.id)) return parent.id;
     const parentJob = this.createJob(parent, undefined);
     for (const child of children) this.enqueue(this.createJob(child, parentJob.id));
     return parentJob.id;
@@ -197,7 +217,7 @@ export class InMemoryJobQueue implements JobQueue {
 
   private createJob(spec: JobSpec, parentId: string | undefined): MemoryJob {
     const job: MemoryJob = {
-      id: String(this.nextId++), queue: spec.queue, name: spec.name, data: spec.data, attempt: 1, spec,
+      id: spec.id ?? String(this.nextId++), queue: spec.queue, name: spec.name, data: spec.data, attempt: 1, spec,
       parentId, state: 'waiting',
     };
     this.jobs.set(job.id, job);
@@ -316,6 +336,7 @@ export class BullMqJobQueue implements JobQueue {
     for (const spec of [parent, ...children]) {
       checkQueueName(spec.queue);
       checkJobData(spec.data, `data of job ${spec.name} on ${spec.queue}`);
+      checkJobId(spec.id);
     }
     this.completeParents(parent.queue);
     const keep = { age: this.settings.keepFinishedSeconds };
@@ -323,12 +344,14 @@ export class BullMqJobQueue implements JobQueue {
       name: parent.name,
       queueName: parent.queue,
       data: parent.data,
-      opts: { removeOnComplete: keep, removeOnFail: keep },
+      // A parent or child whose id exists is not added again (BullMQ keeps the existing job).
+      opts: { removeOnComplete: keep, removeOnFail: keep, ...(parent.id !== undefined ? { jobId: parent.id } : {}) },
       children: children.map((child) => ({
         name: child.name,
         queueName: child.queue,
         data: child.data,
         opts: {
+          ...(child.id !== undefined ? { jobId: child.id } : {}),
           attempts: child.attempts ?? 3,
           backoff: { type: 'exponential', delay: child.backoffMs ?? 200 },
           // A child that fails for good is set aside: its parent neither fails nor waits for it.

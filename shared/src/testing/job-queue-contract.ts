@@ -91,6 +91,30 @@ export function describeJobQueueContract(name: string, create: () => Promise<Job
       assert.equal(outcome.result?.v, 7);
     });
 
+    test('a flow added again under its ids adds nothing: its children run once and the same id comes back', async () => {
+      const q = await make();
+      const [region, parent] = [unique('region'), unique('cloud')];
+      const flowId = unique('r1-v0');
+      const add = (): Promise<string> => q.addFlow({ queue: parent, name: 'cloud-round', data: {}, id: flowId }, [
+        { queue: region, name: 'edge-round', data: { x: 3 }, id: `${flowId}-0` },
+      ]);
+      const id = await add();
+      assert.equal(await add(), id);
+      const runs: number[] = [];
+      q.process(region, async (job) => {
+        runs.push(job.data.x as number);
+        return { ok: true };
+      });
+      const [outcome] = await q.waitForFlow(id, Date.now() + 10_000);
+      assert.equal(outcome.state, 'completed');
+      assert.equal(await add(), id, 'a flow that completed is not added again either');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.deepEqual(runs, [3]);
+      for (const bad of ['has:colon', '42', 'with space', '']) {
+        await assert.rejects(q.addFlow({ queue: parent, name: 'cloud-round', data: {}, id: bad }, []), ConfigError, `id '${bad}'`);
+      }
+    });
+
     test('job data and results that JSON would change are refused: tensors go to the blob store', async () => {
       const q = await make();
       const [region, parent] = [unique('strict'), unique('cloud')];

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  FedAvg, ErrorFeedback, cloneModel, encodeUpdate, strata, type ModelParams, type ModelUpdate, type SparseRows,
+  FedAvg, ErrorFeedback, cloneModel, encodeUpdate, strata, type DeviceTrainer, type ModelParams, type ModelUpdate, type SparseRows,
 } from '@strata/shared';
 import {
   COLOR_TENSOR, DENSITY_TENSOR, ProceduralScene, RadianceVoxelGridTask, cameraAzimuth, partitionViews,
@@ -50,10 +50,10 @@ test('a device uploads only the voxels it touched, with observation weights, and
 });
 
 /** One HierFAVG round with κ2 = 1: two edges average their devices per voxel, the cloud averages the edges. */
-async function round(task: RadianceVoxelGridTask, model: ModelParams, r: number, kappa1: number): Promise<ModelUpdate[]> {
+async function round(devices: readonly DeviceTrainer[], model: ModelParams, r: number, kappa1: number): Promise<ModelUpdate[]> {
   const edges: ModelUpdate[][] = [[], []];
-  for (let i = 0; i < task.numDevices; i++) {
-    edges[i % 2].push(await task.createDevice(i).train(model, { round: r, localSteps: kappa1, options: deviceOptions }));
+  for (let i = 0; i < devices.length; i++) {
+    edges[i % 2].push(await devices[i].train(model, { round: r, localSteps: kappa1, options: deviceOptions }));
   }
   const strategy = new FedAvg();
   strategy.apply(model, strategy.aggregate(edges.map((e) => strategy.aggregate(e))));
@@ -67,7 +67,9 @@ test('hierarchical federated training over azimuth arcs approaches centralized t
     const first = (await task.evaluate(model)).psnr;
     const rounds = 8, kappa1 = 5;
     let updates: ModelUpdate[] = [];
-    for (let r = 1; r <= rounds; r++) updates = await round(task, model, r, kappa1);
+    // Devices live for the whole run, as they do in a deployment.
+    const devices = Array.from({ length: task.numDevices }, (_, i) => task.createDevice(i));
+    for (let r = 1; r <= rounds; r++) updates = await round(devices, model, r, kappa1);
     const federated = (await task.evaluate(model)).psnr;
     assert.ok(federated > first + 15, `federated ${federated} dB from ${first} dB`);
     assert.equal(task.snapshots.length, 2);

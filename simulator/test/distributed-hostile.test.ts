@@ -2,21 +2,12 @@
 // update with NaN, an update of the wrong shape, a 9 MiB message and a wrong token are each refused with a
 // counted reason in /metrics, while the edge keeps serving its honest devices and the round completes.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requireRedis } from '@strata/shared/testing';
-import { DaemonProcess, Deployment, TOKEN, getJson, metric, scrape, waitForHealth } from './distributed-support.js';
+import { DaemonProcess, fileDeployment, TOKEN, getJson, metric, scrape, waitForHealth } from './distributed-support.js';
 
-const deployment = new Deployment();
-const runsDir = mkdtempSync(join(tmpdir(), 'strata-hostile-'));
-before(() => requireRedis());
-after(async () => {
-  await deployment.stop();
-  rmSync(runsDir, { recursive: true, force: true });
-});
+const { deployment, scratch: runsDir } = fileDeployment('hostile');
 
 test('every kind of bad input is refused with a counted reason while the honest devices are served', { timeout: 90_000 }, async () => {
   const edge = await deployment.edge('region-1');

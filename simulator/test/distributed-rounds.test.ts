@@ -4,27 +4,19 @@
 // and region order with the same code, and float32 updates cross the wire losslessly, so the models agree
 // bit for bit.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RedisBlobStore, createLogger, decodeModelBlob, modelBlobKey, type RunRecord } from '@strata/shared';
-import { requireRedis, TEST_REDIS_URL } from '@strata/shared/testing';
+import { TEST_REDIS_URL } from '@strata/shared/testing';
 import { BprMfTask, loadInteractions, ml100kSource } from '@strata/tasks';
 import { parseRunConfig } from '../src/config/run-config.js';
 import { EmbeddedTopology } from '../src/embedded/embedded-topology.js';
-import { Deployment, metric, scrape, waitForHealth } from './distributed-support.js';
+import { fileDeployment, metric, scrape, waitForHealth } from './distributed-support.js';
 
 const ROUNDS = 3;
-const deployment = new Deployment();
-const runsDir = mkdtempSync(join(tmpdir(), 'strata-distributed-'));
-
-before(() => requireRedis());
-after(async () => {
-  await deployment.stop();
-  rmSync(runsDir, { recursive: true, force: true });
-});
+const { deployment, scratch: runsDir } = fileDeployment('distributed');
 
 async function embeddedRun(): Promise<{ model: Map<string, Float32Array>; rounds: Record<string, number>[] }> {
   const config = parseRunConfig({ topology: { edges: 2, devices: 6 }, schedule: { rounds: ROUNDS } });

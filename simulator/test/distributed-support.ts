@@ -2,9 +2,12 @@
 // JSON log lines can be awaited, a deployment on a fresh Redis prefix (cleaned up after), /metrics parsing.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { after, before } from 'node:test';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '@strata/shared/testing';
+import { deleteRedisKeys, requireRedis, TEST_REDIS_URL, uniqueRedisPrefix } from '@strata/shared/testing';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The compiled CLI (simulator/dist/src/bin/strata.js). */
@@ -160,4 +163,19 @@ export function metric(samples: Map<string, number>, name: string, labels: Recor
     if (Object.entries(labels).every(([k, v]) => key.includes(`${k}="${v}"`))) return value;
   }
   return 0;
+}
+
+/**
+ * The deployment one test file shares, and a scratch folder (named from `scratchName`): the file's tests need
+ * Redis, and both are cleaned up after them.
+ */
+export function fileDeployment(scratchName: string): { deployment: Deployment; scratch: string } {
+  const deployment = new Deployment();
+  const scratch = mkdtempSync(join(tmpdir(), `strata-${scratchName}-`));
+  before(() => requireRedis());
+  after(async () => {
+    await deployment.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+  return { deployment, scratch };
 }

@@ -4,20 +4,19 @@
 // locally from the same model and camera (colour and depth, orbit and matrix poses). Before any round it
 // answers 503; bad tokens and bad requests are refused while it keeps serving.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   RedisBlobStore, VIEW_RENDER_ROUTE, decodeModelBlob, modelBlobKey, parseViewRequest, rendersViews,
   type ModelParams, type ViewRequestInput,
 } from '@strata/shared';
-import { requireRedis, TEST_REDIS_URL } from '@strata/shared/testing';
+import { TEST_REDIS_URL } from '@strata/shared/testing';
 import { RemoteRenderError, fetchEdgeRender } from '@strata/device-client';
 import { orbitCamera, focalFromFov, readPng, type RgbaImage } from '@strata/tasks';
 import { buildDaemonTask, splitTaskConfig } from '../src/cli/daemon-task.js';
-import { Deployment, TOKEN, metric, scrape, waitForHealth } from './distributed-support.js';
+import { fileDeployment, TOKEN, metric, scrape, waitForHealth } from './distributed-support.js';
 
 const ROUNDS = 2;
 const TASK_OPTIONS = {
@@ -25,14 +24,7 @@ const TASK_OPTIONS = {
 };
 const TASK_ARGS = ['--task', 'radiance/voxel-grid', ...Object.entries(TASK_OPTIONS).flatMap(([k, v]) => ['--task-option', `${k}=${v}`])];
 
-const deployment = new Deployment();
-const scratch = mkdtempSync(join(tmpdir(), 'strata-edge-render-'));
-
-before(() => requireRedis());
-after(async () => {
-  await deployment.stop();
-  rmSync(scratch, { recursive: true, force: true });
-});
+const { deployment, scratch } = fileDeployment('edge-render');
 
 function post(http: string, body: string, token: string | null = TOKEN): Promise<Response> {
   return fetch(`${http}${VIEW_RENDER_ROUTE.path}`, {

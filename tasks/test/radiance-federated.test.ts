@@ -23,7 +23,7 @@ test('azimuth partitions are disjoint, cover every training view and are contigu
   assert.throws(() => partitionViews(scene.train, 0, 'azimuth', 0), /devices/);
 });
 
-test('a device uploads only the voxels it touched, with observation weights, and never mutates the model it received', async () => {
+test('a device uploads only the voxels it touched, with row weights, and never mutates the model it received', async () => {
   const task = new RadianceVoxelGridTask(scene, taskOptions);
   try {
     const model = task.initModel();
@@ -40,7 +40,8 @@ test('a device uploads only the voxels it touched, with observation weights, and
     assert.ok(density.rows.length > 0 && density.rows.length < model.get(DENSITY_TENSOR)!.shape[0], `${density.rows.length} rows`);
     for (let i = 1; i < density.rows.length; i++) assert.ok(density.rows[i] > density.rows[i - 1]);
     assert.equal(colour.values.length, colour.rows.length * 12);
-    assert.ok(density.rowWeights!.every((w) => w > 0 && Number.isFinite(w)));
+    // Under the shared second moment every touched point counts as much as the whole update (no row weights).
+    assert.equal(density.rowWeights, undefined);
     assert.ok(density.values.every(Number.isFinite) && colour.values.every(Number.isFinite));
     assert.equal(update.weight, 3 * 512);
     assert.ok(update.metrics.loss > 0);
@@ -75,21 +76,24 @@ test('hierarchical federated training over azimuth arcs approaches centralized t
     assert.equal(task.snapshots.length, 2);
     assert.equal(task.snapshots[1].views[0].render.width, 32);
 
-    // Measured: 31.0 dB from 10.4 dB; the centralized baseline 34.6 dB.
-    // Bytes on the wire: sparse rows are far smaller than the dense model; float16 halves the values and
-    // int8 (per-row scales, error feedback) cuts the values to a quarter; row ids and weights stay 4 bytes each.
+    // Measured: 32.2 dB from 10.4 dB (31.1 with each device's own Adam, no shared moment); centralized 34.6 dB.
+    // Bytes on the wire, per touched point: the density delta (4 B row id + 4 B value), the colour delta
+    // (4 + 12 × 4) and the two moments (4 + 4 + a 4 B step count each): 84 B. float16 halves the values
+    // (54 B); int8 takes a byte per value and a 4 B scale per row (55 B). Framing adds a few hundred bytes.
     const size = (u: ModelUpdate, dtype: 'float32' | 'float16' | 'int8', feedback?: ErrorFeedback): number =>
       strata.Update.encode(encodeUpdate(u, { roundId: 'r', baseVersion: 1, dtype, perRowScale: true, ...(feedback ? { errorFeedback: feedback } : {}) })).finish().length;
-    const dense = (1 + 12) * 4 * model.get(DENSITY_TENSOR)!.shape[0];
+    const touched = (updates[0].delta.get(DENSITY_TENSOR) as SparseRows).rows.length;
+    assert.ok(touched < model.get(DENSITY_TENSOR)!.shape[0]);
+    const perPoint = (bytes: number): number => bytes / touched;
     const f32 = size(updates[0], 'float32');
-    assert.ok(f32 < dense, `sparse update ${f32} B, dense model ${dense} B`);
-    assert.ok(size(updates[0], 'float16') < 0.7 * f32);
-    assert.ok(size(updates[0], 'int8', new ErrorFeedback()) < 0.6 * f32);
+    assert.ok(Math.abs(perPoint(f32) - 84) < 0.1, `${perPoint(f32)} B per point in float32`);
+    assert.ok(Math.abs(perPoint(size(updates[0], 'float16')) - 54) < 0.1, `${perPoint(size(updates[0], 'float16'))} B per point in float16`);
+    assert.ok(Math.abs(perPoint(size(updates[0], 'int8', new ErrorFeedback())) - 55) < 0.1);
 
     const rays = rounds * task.numDevices * kappa1 * deviceOptions.batch_size;
     const central = await trainCentralizedBaseline(task, { totalRays: rays, deviceOptions, rounds, threads: 1 });
     assert.equal(central.result.rays, rays);
-    assert.ok(federated > central.metrics.psnr - 4, `federated ${federated} dB, centralized ${central.metrics.psnr} dB`);
+    assert.ok(federated > central.metrics.psnr - 3, `federated ${federated} dB, centralized ${central.metrics.psnr} dB`);
   } finally {
     await task.close();
   }

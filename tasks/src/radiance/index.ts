@@ -28,6 +28,7 @@ export * from './federated/partition-views.js';
 export * from './federated/radiance-task-options.js';
 export * from './federated/device-training-pool.js';
 export * from './federated/radiance-device.js';
+export * from './federated/shared-second-moment.js';
 export * from './federated/radiance-voxel-grid-task.js';
 export * from './federated/centralized-baseline.js';
 export * from './render/image-strip.js';

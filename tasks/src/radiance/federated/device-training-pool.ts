@@ -18,6 +18,8 @@ export class DeviceTrainingPool {
   constructor(
     readonly threads: number,
     private readonly settings: MarchSettings,
+    /** Devices step under a shared second moment (and need no visibility weights). */
+    private readonly sharedMoment: boolean,
   ) {}
 
   /**
@@ -28,7 +30,7 @@ export class DeviceTrainingPool {
     const run = async (): Promise<T> => {
       if (!this.buffers || this.buffers.density.length !== grid.pointCount) {
         this.buffers = allocateTrainingBuffers(grid, this.settings, rays, {
-          threads: this.threads, trackTouched: true, visibility: true, occupancy,
+          threads: this.threads, trackTouched: true, visibility: !this.sharedMoment, sharedMoment: this.sharedMoment, occupancy,
         });
       } else {
         resetTrainingBuffers(this.buffers, grid, occupancy);

@@ -1,7 +1,10 @@
 // A device of the federated voxel-grid task: it holds some training views (its private data), trains the
 // model it receives for κ1 local steps (a step is one batch of rays drawn from its views, with a fresh
-// sparse Adam each round) and uploads only the grid points it touched, as sparse rows weighted by how well
-// it saw each point (the sum over its samples of trilinear weight times transmittance).
+// sparse Adam each round) and uploads only the grid points it touched, as sparse rows. With the shared
+// second moment (the default) its steps divide by the moment in the model, every touched point counts once
+// per device, and it uploads its squared gradients for the next moment; without it, it steps with its own
+// Adam and weights each point by how well it saw it (the sum over its samples of trilinear weight times
+// transmittance).
 
 import { StrataError, type DeviceTrainer, type LocalTrainOptions, type ModelParams, type ModelUpdate, type SparseRows } from '@strata/shared';
 import type { GridGeometry } from '../model/grid-geometry.js';
@@ -12,6 +15,7 @@ import { computeOccupancy } from '../kernels/occupancy.js';
 import type { TrainingBuffers } from '../train/trainer-thread.js';
 import type { DeviceTrainingPool } from './device-training-pool.js';
 import { resolveDeviceOptions } from './radiance-task-options.js';
+import { loadSharedMoment, momentDeltas } from './shared-second-moment.js';
 
 export interface RadianceDeviceConfig {
   readonly index: number;
@@ -37,6 +41,7 @@ export class RadianceDevice implements DeviceTrainer {
     const occupancy = computeOccupancy(received, settings).occupancy;
     const decay = Math.pow(o.lr_round_decay, Math.max(0, options.round - 1));
     return pool.use(received, occupancy, rays, async (trainer, buffers) => {
+      if (buffers.sharedMoment) loadSharedMoment(model, buffers.sharedMoment, o.shared_moment_divisor, o.batch_size);
       const result = await trainer.run({
         firstStep: 1,
         steps: options.localSteps,
@@ -50,23 +55,33 @@ export class RadianceDevice implements DeviceTrainer {
         beta2: 0.99,
         epsilon: o.adam_epsilon,
         seed: this.config.seed + 1009 * options.round + 7 * this.config.index,
+        sharedStepClip: o.shared_step_clip,
       });
       const weight = result.rays;
       const mse = result.sse / (3 * Math.max(1, result.rays));
-      return { delta: touchedDelta(received, buffers), weight, metrics: { loss: mse * weight, rays: result.rays, samples: result.samples } };
+      const delta = touchedDelta(received, buffers);
+      if (buffers.sharedMoment) {
+        const rows = (delta.get(DENSITY_TENSOR) as SparseRows).rows;
+        for (const [name, t] of momentDeltas(model, buffers.sharedMoment, rows, o.batch_size)) delta.set(name, t);
+      }
+      return { delta, weight, metrics: { loss: mse * weight, rays: result.rays, samples: result.samples } };
     });
   }
 }
 
-/** The trained buffers minus the received grid, on the points training touched, weighted by visibility. */
+/**
+ * The trained buffers minus the received grid, on the points training touched; weighted by visibility when
+ * the buffers track it, else without row weights (every point then counts as much as the whole update, the
+ * same for every device).
+ */
 function touchedDelta(received: VoxelGrid, buffers: TrainingBuffers): Map<string, SparseRows> {
   const touched = buffers.everTouched;
   const visibility = buffers.grads[0].visibility;
-  if (!touched || !visibility) throw new StrataError('STRATA_ERR_INTERNAL', 'device training buffers must track touched points and visibility');
+  if (!touched) throw new StrataError('STRATA_ERR_INTERNAL', 'device training buffers must track touched points');
   let count = 0;
   for (let v = 0; v < touched.length; v++) count += touched[v];
   const rows = new Uint32Array(count);
-  const weights = new Float32Array(count);
+  const weights = visibility ? new Float32Array(count) : null;
   const C = received.channels;
   const dDensity = new Float32Array(count);
   const dSh = new Float32Array(count * C);
@@ -75,14 +90,15 @@ function touchedDelta(received: VoxelGrid, buffers: TrainingBuffers): Map<string
     if (touched[v] === 0) continue;
     rows[n] = v;
     // A point can be touched with zero weight (a sample exactly on a cell face); keep it aggregable.
-    weights[n] = Math.max(visibility[v], 1e-12);
+    if (weights && visibility) weights[n] = Math.max(visibility[v], 1e-12);
     dDensity[n] = buffers.density[v] - received.density[v];
     for (let c = 0; c < C; c++) dSh[n * C + c] = buffers.sh[v * C + c] - received.sh[v * C + c];
     n++;
   }
   const v = received.pointCount;
+  const rowWeights = weights ? { rowWeights: weights } : {};
   return new Map([
-    [DENSITY_TENSOR, { kind: 'sparse', shape: [v, 1], rows, values: dDensity, rowWeights: weights }],
-    [COLOR_TENSOR, { kind: 'sparse', shape: [v, C], rows, values: dSh, rowWeights: weights }],
+    [DENSITY_TENSOR, { kind: 'sparse', shape: [v, 1], rows, values: dDensity, ...rowWeights }],
+    [COLOR_TENSOR, { kind: 'sparse', shape: [v, C], rows, values: dSh, ...rowWeights }],
   ]);
 }

@@ -32,6 +32,11 @@ export interface RadianceTaskOptions {
   readonly occupancyAlpha: number;
   /** Threads a device trains with (devices train one at a time in a simulation). */
   readonly threads: number;
+  /**
+   * Devices step under one second moment per point pooled over all devices (see shared-second-moment.ts)
+   * instead of each its own Adam's; the model carries it as two more tensors.
+   */
+  readonly sharedSecondMoment: boolean;
   /** Held-out views the central evaluation renders (0: all). */
   readonly evalViews: number;
   /** Held-out views whose renders are kept at each evaluation for reports (the first n). */
@@ -52,6 +57,7 @@ export const DEFAULT_RADIANCE_TASK_OPTIONS: RadianceTaskOptions = {
   terminationT: 1e-3,
   occupancyAlpha: 1e-4,
   threads: 1,
+  sharedSecondMoment: true,
   evalViews: 0,
   snapshotViews: 1,
 };
@@ -68,6 +74,13 @@ export interface RadianceDeviceOptions {
   readonly tv_color: number;
   /** Adam's epsilon: gradients far below it barely move a point, so noise does not kick untrained points. */
   readonly adam_epsilon: number;
+  /**
+   * The shared second moment is divided by this before use: it pools single device steps, and the gradient of
+   * the devices' steps together is less noisy.
+   */
+  readonly shared_moment_divisor: number;
+  /** Under the shared moment, one step is at most this many learning rates. */
+  readonly shared_step_clip: number;
 }
 
 export const DEFAULT_RADIANCE_DEVICE_OPTIONS: RadianceDeviceOptions = {
@@ -78,6 +91,8 @@ export const DEFAULT_RADIANCE_DEVICE_OPTIONS: RadianceDeviceOptions = {
   tv_density: 0,
   tv_color: 0,
   adam_epsilon: 1e-15,
+  shared_moment_divisor: 8,
+  shared_step_clip: 2,
 };
 
 export function validateRadianceTaskOptions(o: RadianceTaskOptions): void {
@@ -107,12 +122,15 @@ export function resolveDeviceOptions(options: Readonly<Record<string, number>>):
   if (!Number.isInteger(out.batch_size) || out.batch_size < 1) {
     throw new ConfigError(`radiance device option batch_size = ${out.batch_size}; need a positive integer`);
   }
+  for (const key of ['shared_moment_divisor', 'shared_step_clip'] as const) {
+    if (!(out[key] > 0)) throw new ConfigError(`radiance device option ${key} = ${out[key]}; need a number > 0`);
+  }
   return out;
 }
 
 /** The numeric construction options a command line can pass (`--task-option key=value`), by key. */
 export const RADIANCE_TASK_OPTION_KEYS = [
-  'devices', 'res', 'points', 'sh_degree', 'random_partition', 'threads', 'eval_views', 'snapshot_views',
+  'devices', 'res', 'points', 'sh_degree', 'random_partition', 'shared_second_moment', 'threads', 'eval_views', 'snapshot_views',
   'alpha_init', 'density_unit_scale', 'step_ratio', 'weight_threshold', 'occupancy_alpha',
 ] as const;
 
@@ -125,6 +143,7 @@ export function radianceTaskOptionsFromNumbers(values: Readonly<Record<string, n
   if (v('points') !== undefined) out.points = v('points');
   if (v('sh_degree') !== undefined) out.shDegree = v('sh_degree');
   if (v('random_partition') !== undefined) out.partition = v('random_partition') ? 'random' : 'azimuth';
+  if (v('shared_second_moment') !== undefined) out.sharedSecondMoment = v('shared_second_moment') !== 0;
   if (v('threads') !== undefined) out.threads = v('threads');
   if (v('eval_views') !== undefined) out.evalViews = v('eval_views');
   if (v('snapshot_views') !== undefined) out.snapshotViews = v('snapshot_views');

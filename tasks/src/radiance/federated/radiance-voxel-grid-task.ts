@@ -9,7 +9,7 @@ import {
 } from '@strata/shared';
 import type { Camera } from '../data/camera.js';
 import type { SceneDataset, SceneView } from '../data/scene-dataset.js';
-import { geometryForPointCount, meanVoxelSize, type GridGeometry } from '../model/grid-geometry.js';
+import { geometryForPointCount, gridPointCount, meanVoxelSize, type GridGeometry } from '../model/grid-geometry.js';
 import type { MarchSettings } from '../model/march-settings.js';
 import { VoxelGrid } from '../model/voxel-grid.js';
 import { buildRaySet } from '../kernels/build-ray-set.js';
@@ -20,6 +20,7 @@ import { marchSettingsFor } from '../train/centralized-training.js';
 import { DeviceTrainingPool } from './device-training-pool.js';
 import { partitionViews } from './partition-views.js';
 import { RadianceDevice } from './radiance-device.js';
+import { initialMomentTensors } from './shared-second-moment.js';
 import {
   DEFAULT_RADIANCE_DEVICE_OPTIONS, DEFAULT_RADIANCE_TASK_OPTIONS, validateRadianceTaskOptions, type RadianceTaskOptions,
 } from './radiance-task-options.js';
@@ -54,7 +55,7 @@ export class RadianceVoxelGridTask implements FederatedTask, ViewRenderer {
     this.geometry = geometryForPointCount(this.options.bbox ?? dataset.bbox, this.options.points);
     this.settings = radianceTaskSettings(dataset, this.options);
     this.partitions = partitionViews(dataset.train, this.options.devices, this.options.partition, this.options.seed);
-    this.pool = new DeviceTrainingPool(this.options.threads, this.settings);
+    this.pool = new DeviceTrainingPool(this.options.threads, this.settings, this.options.sharedSecondMoment);
     this.views = new RadianceViewRenderer((model) => this.renderer(model), dataset.near, dataset.far);
   }
 
@@ -73,7 +74,9 @@ export class RadianceVoxelGridTask implements FederatedTask, ViewRenderer {
   }
 
   initModel(): ModelParams {
-    return VoxelGrid.create(this.geometry, this.options.shDegree).toModelParams();
+    const model = VoxelGrid.create(this.geometry, this.options.shDegree).toModelParams();
+    if (this.options.sharedSecondMoment) for (const [name, t] of initialMomentTensors(gridPointCount(this.geometry))) model.set(name, t);
+    return model;
   }
 
   createDevice(index: number): DeviceTrainer {

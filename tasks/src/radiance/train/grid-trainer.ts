@@ -31,6 +31,8 @@ export interface TrainingBufferOptions {
   readonly rayPool?: Uint32Array | null;
   /** Occupancy to skip empty space with (copied); null: march everywhere. */
   readonly occupancy?: OccupancyGrid | null;
+  /** Allocate a shared second moment and squared-gradient sums (a federated device's; see SharedMomentBuffers). */
+  readonly sharedMoment?: boolean;
 }
 
 /** Copies `grid` into fresh training buffers (shared memory when more than one thread will use them). */
@@ -66,12 +68,14 @@ export function allocateTrainingBuffers(grid: VoxelGrid, settings: MarchSettings
     rays,
     rayPool: options.rayPool ?? null,
     barrier: ThreadBarrier.cells(),
+    sharedMoment: options.sharedMoment ? { moment: floats(new Float32Array(2 * points)), squares: floats(new Float32Array(3 * points)) } : null,
   };
 }
 
 /**
  * Reloads reusable buffers with `grid`'s values (and `occupancy`) and clears all optimiser state, touched
- * flags and observation weights, so one allocation serves many trainings of the same geometry.
+ * flags, observation weights and squared-gradient sums, so one allocation serves many trainings of the same
+ * geometry. A shared second moment is left for the caller to load.
  */
 export function resetTrainingBuffers(buffers: TrainingBuffers, grid: VoxelGrid, occupancy: OccupancyGrid | null): void {
   if (buffers.density.length !== grid.density.length || buffers.sh.length !== grid.sh.length) {
@@ -86,6 +90,7 @@ export function resetTrainingBuffers(buffers: TrainingBuffers, grid: VoxelGrid, 
     g.visibility?.fill(0);
   }
   buffers.everTouched?.fill(0);
+  buffers.sharedMoment?.squares.fill(0);
   if (buffers.occupancy) {
     if (occupancy) {
       copyOccupancy(occupancy, buffers.occupancy);

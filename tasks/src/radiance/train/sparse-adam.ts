@@ -7,6 +7,11 @@
 // x-slabs of the grid, so worker threads can each own a slab range; the two phases (reduce, update) are
 // separated by a barrier so every read of a neighbour's parameters sees the same values whatever the
 // thread count.
+//
+// A federated device can step under a second moment shared by all devices instead of its own (see
+// federated/shared-second-moment.ts): its steps are then m̂ / sqrt(v_shared), linear in its gradients, so
+// the devices' deltas average like one large batch. It also reports the squared gradients it saw, from
+// which the coordinator pools the next shared moment.
 
 import type { VoxelGrid } from '../model/voxel-grid.js';
 import type { GradientBuffers } from '../kernels/gradient-buffers.js';
@@ -17,6 +22,16 @@ export interface AdamState {
   readonly moments: Float32Array;
 }
 
+/**
+ * What a device steps under and reports when devices share a second moment. Per point: `moment` holds
+ * [v density, v colour] in gradient units (0: none yet, the point steps with its own Adam), `squares`
+ * accumulates [steps that touched it, sum of density gradient^2, sum of mean colour gradient^2].
+ */
+export interface SharedMomentBuffers {
+  readonly moment: Float32Array;
+  readonly squares: Float32Array;
+}
+
 export interface AdamHyper {
   /** 1-based step count, shared by all points (bias correction as in TF's LazyAdam). */
   readonly step: number;
@@ -25,6 +40,8 @@ export interface AdamHyper {
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
+  /** Under a shared moment, a step is at most this many learning rates (its floor is m̂² / clip²). */
+  readonly sharedStepClip: number;
 }
 
 export function createAdamState(points: number, channels: number, shared = false): AdamState {
@@ -40,6 +57,7 @@ export class SparseAdam {
     private readonly grads: readonly GradientBuffers[],
     /** Points updated since it was last cleared (a device's upload set); null when not tracked. */
     private readonly everTouched: Uint8Array | null = null,
+    private readonly shared: SharedMomentBuffers | null = null,
   ) {}
 
   /**
@@ -117,6 +135,10 @@ export class SparseAdam {
     const b1 = h.beta1, b2 = h.beta2, eps = h.epsilon;
     const correction = Math.sqrt(1 - Math.pow(b2, h.step)) / (1 - Math.pow(b1, h.step));
     const lrD = h.lrDensity * correction, lrC = h.lrColor * correction;
+    // Under a shared moment: m̂ / sqrt(max(v_shared, m̂² / clip²)), m̂ = m / (1 - b1^t).
+    const unbias = 1 / (1 - Math.pow(b1, h.step));
+    const sharedMoment = this.shared?.moment ?? null, squares = this.shared?.squares ?? null;
+    const floor = 1 / (h.sharedStepClip * h.sharedStepClip);
     const start = i0 * ny * nz, end = i1 * ny * nz;
     for (let v = start; v < end; v++) {
       if (touched[v] === 0) continue;
@@ -127,7 +149,17 @@ export class SparseAdam {
       const vd = b2 * mom[m + 1] + (1 - b2) * gd * gd;
       mom[m] = md;
       mom[m + 1] = vd;
-      density[v] -= (lrD * md) / (Math.sqrt(vd) + eps);
+      const vs = sharedMoment !== null ? sharedMoment[2 * v] : 0;
+      if (squares !== null) {
+        squares[3 * v] += 1;
+        squares[3 * v + 1] += gd * gd;
+      }
+      if (vs > 0) {
+        const mh = md * unbias;
+        density[v] -= (h.lrDensity * mh) / (Math.sqrt(Math.max(vs, mh * mh * floor)) + eps);
+      } else {
+        density[v] -= (lrD * md) / (Math.sqrt(vd) + eps);
+      }
     }
     for (let v = start; v < end; v++) {
       if (touched[v] === 0) continue;
@@ -138,8 +170,23 @@ export class SparseAdam {
       for (let c = 1; c <= C; c++) g2 += g[row + c] * g[row + c];
       const vc = b2 * mom[m + 2] + ((1 - b2) * g2) / C;
       mom[m + 2] = vc;
-      const scale = lrC / (Math.sqrt(vc) + eps);
+      if (squares !== null) squares[3 * v + 2] += g2 / C;
+      const vs = sharedMoment !== null ? sharedMoment[2 * v + 1] : 0;
       const p = v * C;
+      if (vs > 0) {
+        // The floor needs every coefficient's new momentum before any coefficient steps.
+        let m2 = 0;
+        for (let c = 0; c < C; c++) {
+          const mc = b1 * mom[m + 3 + c] + (1 - b1) * g[row + 1 + c];
+          g[row + 1 + c] = 0;
+          mom[m + 3 + c] = mc;
+          m2 += mc * mc;
+        }
+        const scale = (h.lrColor * unbias) / (Math.sqrt(Math.max(vs, (m2 * unbias * unbias * floor) / C)) + eps);
+        for (let c = 0; c < C; c++) sh[p + c] -= scale * mom[m + 3 + c];
+        continue;
+      }
+      const scale = lrC / (Math.sqrt(vc) + eps);
       for (let c = 0; c < C; c++) {
         const mc = b1 * mom[m + 3 + c] + (1 - b1) * g[row + 1 + c];
         g[row + 1 + c] = 0;

@@ -10,7 +10,7 @@ import { RayMarchKernel } from '../kernels/ray-march-kernel.js';
 import type { GradientBuffers } from '../kernels/gradient-buffers.js';
 import type { RaySet } from '../kernels/ray-set.js';
 import type { OccupancyGrid } from '../kernels/occupancy.js';
-import { SparseAdam, type AdamState } from './sparse-adam.js';
+import { SparseAdam, type AdamState, type SharedMomentBuffers } from './sparse-adam.js';
 import { ThreadBarrier } from './thread-barrier.js';
 
 /** Everything the threads share (SharedArrayBuffer-backed when there are worker threads). */
@@ -30,6 +30,8 @@ export interface TrainingBuffers {
   /** Optional per-ray sampling subset: rays are drawn from these indices instead of all of `rays`. */
   readonly rayPool: Uint32Array | null;
   readonly barrier: Int32Array;
+  /** A federated device's shared second moment and squared-gradient sums; null otherwise. */
+  readonly sharedMoment: SharedMomentBuffers | null;
 }
 
 /** A run of optimisation steps with a learning-rate schedule (lr * lrDecayPerStep^(step - firstStep)). */
@@ -47,6 +49,8 @@ export interface TrainChunk {
   readonly beta2: number;
   readonly epsilon: number;
   readonly seed: number;
+  /** With a shared second moment: the most learning rates one step may take (default 2). */
+  readonly sharedStepClip?: number;
 }
 
 export interface ChunkResult {
@@ -71,7 +75,7 @@ export class TrainerThread {
     const grid = new VoxelGrid(buffers.geometry, buffers.shDegree, buffers.density, buffers.sh);
     this.kernel = new RayMarchKernel(grid, buffers.settings);
     this.kernel.occupancy = buffers.occupancy;
-    this.adam = new SparseAdam(grid, buffers.adam, buffers.grads, buffers.everTouched);
+    this.adam = new SparseAdam(grid, buffers.adam, buffers.grads, buffers.everTouched, buffers.sharedMoment);
     this.barrier = new ThreadBarrier(buffers.barrier, count);
     this.nx = buffers.geometry.dims[0];
   }
@@ -112,6 +116,7 @@ export class TrainerThread {
         beta1: chunk.beta1,
         beta2: chunk.beta2,
         epsilon: chunk.epsilon,
+        sharedStepClip: chunk.sharedStepClip ?? 2,
       };
       for (let i = this.index; i < this.nx; i += this.count) this.adam.update(i, i + 1, hyper);
       this.barrier.wait();

@@ -10,8 +10,10 @@
 // density and of colour (the mean over a point's colour coefficients), pooled over every device step that
 // touched the point in the last round it was touched. A device uploads, per point it touched, its own mean
 // minus the received value, weighted by the steps behind it, so the tiers' per-row weighted mean (FedAvg)
-// leaves exactly the pooled mean in the model. Devices divide it by `shared_moment_divisor` before use: the
-// gradient of a step over all devices' rays is less noisy than one device's small batch.
+// leaves exactly the pooled mean in the model (a server learning rate other than 1 scales this step too; a
+// moment pushed to zero or below makes the point step with the device's own Adam). Devices divide it by
+// `shared_moment_divisor` before use: the gradient of a step over all devices' rays is less noisy than one
+// device's small batch.
 
 import { dense, InvalidUpdateError, StrataError, type DenseTensor, type ModelParams, type SparseRows } from '@strata/shared';
 import type { SharedMomentBuffers } from '../train/sparse-adam.js';
@@ -20,8 +22,9 @@ export const DENSITY_MOMENT_TENSOR = 'density_grad_sq';
 export const COLOR_MOMENT_TENSOR = 'color_grad_sq';
 
 /**
- * Stored moments are of the gradient of a batch's summed loss (3 × batch × the mean loss's gradient), which
- * keeps them within float16's range when updates are compressed.
+ * Stored moments are of the gradient of a batch's summed loss (3 × batch × the mean loss's gradient): larger
+ * numbers, so fewer flush to zero when float16 compresses updates (the smallest, of points whose gradients are
+ * negligible, still do; such a point then steps with the device's own Adam).
  */
 function storedScale(batchSize: number): number {
   return (3 * batchSize) ** 2;
@@ -34,8 +37,13 @@ export function initialMomentTensors(points: number): [string, DenseTensor][] {
 
 function momentTensor(model: ModelParams, name: string, points: number): DenseTensor {
   const t = model.get(name);
-  if (!t) throw new InvalidUpdateError('unknown_tensor', `radiance model lacks tensor '${name}': the task shares a second moment (task option shared_second_moment)`);
-  if (t.values.length !== points) throw new InvalidUpdateError('shape', `radiance model tensor '${name}' holds ${t.values.length} values for a grid of ${points} points`);
+  if (!t) {
+    throw new InvalidUpdateError('unknown_tensor',
+      `radiance model lacks tensor '${name}': the task shares a second moment (task option shared_second_moment)`);
+  }
+  if (t.values.length !== points) {
+    throw new InvalidUpdateError('shape', `radiance model tensor '${name}' holds ${t.values.length} values for a grid of ${points} points`);
+  }
   return t;
 }
 
@@ -56,9 +64,11 @@ export function loadSharedMoment(model: ModelParams, into: SharedMomentBuffers, 
  * A device's upload for the moment tensors: for each point in `rows` (the points it touched), its mean
  * squared gradient per step minus the value it received, weighted by the steps that touched the point.
  */
-export function momentDeltas(model: ModelParams, sums: SharedMomentBuffers, rows: Uint32Array, batchSize: number): [string, SparseRows][] {
+export function momentDeltas(
+  model: ModelParams, sums: SharedMomentBuffers, rows: Uint32Array, batchSize: number,
+): [string, SparseRows][] {
   const points = sums.moment.length / 2;
-  const received = [momentTensor(model, DENSITY_MOMENT_TENSOR, points).values, momentTensor(model, COLOR_MOMENT_TENSOR, points).values];
+  const received = [DENSITY_MOMENT_TENSOR, COLOR_MOMENT_TENSOR].map((name) => momentTensor(model, name, points).values);
   const squares = sums.squares;
   const scale = storedScale(batchSize);
   const steps = new Float32Array(rows.length);

@@ -57,6 +57,7 @@ export class SparseAdam {
     private readonly grads: readonly GradientBuffers[],
     /** Points updated since it was last cleared (a device's upload set); null when not tracked. */
     private readonly everTouched: Uint8Array | null = null,
+    /** A federated device's shared second moment and squared-gradient sums; null: plain Adam. */
     private readonly shared: SharedMomentBuffers | null = null,
   ) {}
 

@@ -2,7 +2,7 @@
 // own gradient buffer, then (after a barrier) reduce and update its x-slabs of the grid with the sparse Adam.
 // The same loop runs inline (one thread) and in each worker thread, so both paths train the same way.
 
-import { SeededRandom } from '@strata/shared';
+import { ConfigError, SeededRandom } from '@strata/shared';
 import type { GridGeometry } from '../model/grid-geometry.js';
 import type { MarchSettings } from '../model/march-settings.js';
 import { VoxelGrid } from '../model/voxel-grid.js';
@@ -49,7 +49,7 @@ export interface TrainChunk {
   readonly beta2: number;
   readonly epsilon: number;
   readonly seed: number;
-  /** With a shared second moment: the most learning rates one step may take (default 2). */
+  /** The most learning rates one step may take under a shared second moment; needed when the buffers hold one. */
   readonly sharedStepClip?: number;
 }
 
@@ -87,6 +87,9 @@ export class TrainerThread {
   }
 
   run(chunk: TrainChunk): ChunkResult {
+    if (this.buffers.sharedMoment && !((chunk.sharedStepClip ?? 0) > 0)) {
+      throw new ConfigError(`training under a shared second moment needs sharedStepClip > 0, got ${chunk.sharedStepClip}`);
+    }
     const rng = new SeededRandom(chunk.seed).fork(`chunk-${chunk.firstStep}`).fork(this.index);
     const mine = this.share(chunk.batchSize);
     const indices = new Uint32Array(mine);
@@ -116,7 +119,7 @@ export class TrainerThread {
         beta1: chunk.beta1,
         beta2: chunk.beta2,
         epsilon: chunk.epsilon,
-        sharedStepClip: chunk.sharedStepClip ?? 2,
+        sharedStepClip: chunk.sharedStepClip ?? Infinity,
       };
       for (let i = this.index; i < this.nx; i += this.count) this.adam.update(i, i + 1, hyper);
       this.barrier.wait();

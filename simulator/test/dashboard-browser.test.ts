@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { createLogger, dense, type DeviceTrainer, type FederatedTask } from '@strata/shared';
+import { createLogger, dense, type DeviceTrainer, type FederatedTask, type ViewRenderer } from '@strata/shared';
+import { encodeRgbPng } from '@strata/tasks';
 import { parseRunConfig } from '../src/config/run-config.js';
 import { EmbeddedDashboard } from '../src/embedded/embedded-dashboard.js';
 import { runEmbedded } from '../src/embedded/run-embedded.js';
@@ -139,10 +140,10 @@ function image(evaluation: number): { width: number; height: number; rgb: Float3
 
 /**
  * 1,000 devices with one small tensor each: the work is the dashboard's, not training. Like the radiance task,
- * it keeps a render of a held-out view per evaluation and the model it evaluated, and renders any camera, for
- * the dashboard's radiance panel and pose control.
+ * it keeps a render of a held-out view per evaluation and the model it evaluated, and renders views (a
+ * ViewRenderer), for the dashboard's radiance panel and pose control.
  */
-function manyDevicesTask(devices: number): FederatedTask & { snapshots: unknown[]; lastEvaluatedModel: unknown; render(): unknown } {
+function manyDevicesTask(devices: number): FederatedTask & ViewRenderer & { snapshots: unknown[]; lastEvaluatedModel: unknown } {
   const trainer = (index: number): DeviceTrainer => ({
     numSamples: 1,
     // Answers spread over about half a second, as real devices would, so replies land in many ticks.
@@ -156,7 +157,10 @@ function manyDevicesTask(devices: number): FederatedTask & { snapshots: unknown[
   const task = {
     id: 'test/many-devices', numDevices: devices, describe: () => ({ devices }), defaultOptions: () => ({}),
     initModel: () => new Map([['w', dense([4])]]), createDevice: trainer, snapshots, lastEvaluatedModel: null as unknown,
-    render: () => image(20),
+    renderView: async () => {
+      const { width, height, rgb } = image(20);
+      return { width, height, png: encodeRgbPng(rgb, width, height) };
+    },
     evaluate: async (model: unknown) => {
       const evaluation = snapshots.length + 1;
       task.lastEvaluatedModel = model;

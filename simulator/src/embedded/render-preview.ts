@@ -1,11 +1,12 @@
 // The dashboard's radiance panel in an embedded run: the newest held-out view the task rendered in its
 // evaluation beside its ground truth, and renders of the model from a pose a page asks for. A task offers them
-// by keeping `snapshots` of its evaluations and the model it last evaluated, and rendering any camera (the
-// voxel-grid radiance task does); for other tasks the panel stays hidden.
+// by keeping `snapshots` of its evaluations and the model it last evaluated, and by being a `ViewRenderer` (the
+// voxel-grid radiance task is; an edge renders its devices' views through the same interface); for other tasks
+// the panel stays hidden.
 
 import type { RenderPose, RenderView } from '@strata/coordinator';
-import type { FederatedTask, ModelParams } from '@strata/shared';
-import { encodeRgbPng, orbitCamera, type Camera } from '@strata/tasks';
+import { rendersViews, type FederatedTask, type ModelParams, type ViewRenderer } from '@strata/shared';
+import { encodeRgbPng, type Camera } from '@strata/tasks';
 
 interface Image {
   readonly width: number;
@@ -21,18 +22,17 @@ interface EvaluationRenders {
   }[];
 }
 
-/** What rendering from a pose needs besides: the evaluated model and a renderer. */
-interface PoseRendering {
+/** What rendering from a pose needs besides: the evaluated model. */
+interface EvaluatedModel {
   readonly lastEvaluatedModel: ModelParams | null;
-  render(model: ModelParams, camera: Camera): Image;
 }
 
 function keepsRenders(task: FederatedTask): task is FederatedTask & EvaluationRenders {
   return Array.isArray((task as Partial<EvaluationRenders>).snapshots);
 }
 
-function rendersPoses(task: FederatedTask): task is FederatedTask & EvaluationRenders & PoseRendering {
-  return keepsRenders(task) && 'lastEvaluatedModel' in task && typeof (task as Partial<PoseRendering>).render === 'function';
+function rendersPoses(task: FederatedTask): task is FederatedTask & EvaluationRenders & EvaluatedModel & ViewRenderer {
+  return keepsRenders(task) && 'lastEvaluatedModel' in task && rendersViews(task);
 }
 
 export class RenderPreview {
@@ -71,17 +71,24 @@ export class RenderPreview {
     const model = task.lastEvaluatedModel;
     const reference = task.snapshots.at(-1)?.views[0]?.truth.camera;
     if (!model || !reference) throw new Error('no evaluated model yet: renders come after the first evaluation');
-    const [x, y, z] = [reference.c2w[3], reference.c2w[7], reference.c2w[11]];
-    const radius = Math.hypot(x, y, z);
-    const radians = Math.PI / 180;
-    const camera = orbitCamera(pose.azimuth * radians, pose.elevation * radians, radius, reference.width, reference.height, reference.focal);
+    const { width, height, focal, c2w } = reference;
+    const view = await task.renderView(model, {
+      width, height,
+      fovXDegrees: (2 * Math.atan(width / (2 * focal)) * 180) / Math.PI,
+      orbit: { azimuthDegrees: pose.azimuth, elevationDegrees: pose.elevation, radius: Math.hypot(c2w[3], c2w[7], c2w[11]) },
+      depth: false,
+    });
     return {
       round: this.round, label: `azimuth ${Math.round(pose.azimuth)}°, elevation ${Math.round(pose.elevation)}°`,
-      image: dataUrl(task.render(model, camera)), metrics: {},
+      image: pngDataUrl(view.png), metrics: {},
     };
   }
 }
 
 function dataUrl(image: Image): string {
-  return `data:image/png;base64,${encodeRgbPng(image.rgb, image.width, image.height).toString('base64')}`;
+  return pngDataUrl(encodeRgbPng(image.rgb, image.width, image.height));
+}
+
+function pngDataUrl(png: Uint8Array): string {
+  return `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64')}`;
 }

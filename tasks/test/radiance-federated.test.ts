@@ -101,7 +101,7 @@ test('hierarchical federated training over azimuth arcs approaches centralized t
 
 test('the task renders any camera from a model (remote or local rendering)', () => {
   const task = new RadianceVoxelGridTask(scene, taskOptions);
-  const view = task.render(task.initModel(), scene.test[0].camera);
+  const view = task.renderer(task.initModel()).render(scene.test[0].camera);
   assert.equal(view.rgb.length, 32 * 32 * 3);
   // An untrained model is nearly transparent: white.
   assert.ok(view.rgb.every((x) => x > 0.99));

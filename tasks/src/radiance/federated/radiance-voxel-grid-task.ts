@@ -1,13 +1,13 @@
 // The federated voxel-grid radiance field (`radiance/voxel-grid`): the model is a density grid [V, 1] and
-// an SH colour grid [V, C] over one fixed geometry; devices hold disjoint subsets of the training views and
-// upload sparse, visibility-weighted deltas; the held-out views are rendered centrally to evaluate. It also
+// an SH colour grid [V, C] over one fixed geometry, and by default the devices' shared second moment (two
+// more [V, 1] tensors); devices hold disjoint subsets of the training views and upload sparse deltas of the
+// points they touched; the held-out views are rendered centrally to evaluate. It also
 // renders any camera from a model, which is what an edge does for its devices (remote rendering) and what
 // a device does for itself (local rendering).
 
 import {
   cloneModel, type DeviceTrainer, type FederatedTask, type ModelParams, type ViewImage, type ViewRenderer, type ViewRequest,
 } from '@strata/shared';
-import type { Camera } from '../data/camera.js';
 import type { SceneDataset, SceneView } from '../data/scene-dataset.js';
 import { geometryForPointCount, gridPointCount, meanVoxelSize, type GridGeometry } from '../model/grid-geometry.js';
 import type { MarchSettings } from '../model/march-settings.js';
@@ -103,10 +103,6 @@ export class RadianceVoxelGridTask implements FederatedTask, ViewRenderer {
   /** A renderer for `model`, to render many cameras (an edge rendering for its devices, or a device itself). */
   renderer(model: ModelParams): GridRenderer {
     return new GridRenderer(this.grid(model), this.settings);
-  }
-
-  render(model: ModelParams, camera: Camera): RenderedView {
-    return this.renderer(model).render(camera);
   }
 
   /** A render request answered as a PNG (remote rendering at an edge, or a device rendering locally). */

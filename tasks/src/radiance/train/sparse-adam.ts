@@ -10,8 +10,8 @@
 //
 // A federated device can step under a second moment shared by all devices instead of its own (see
 // federated/shared-second-moment.ts): its steps are then m̂ / sqrt(v_shared), linear in its gradients, so
-// the devices' deltas average like one large batch. It also reports the squared gradients it saw, from
-// which the coordinator pools the next shared moment.
+// the devices' deltas average like one large batch. It also reports the squared gradients it saw, which
+// edges and cloud pool into the next shared moment.
 
 import type { VoxelGrid } from '../model/voxel-grid.js';
 import type { GradientBuffers } from '../kernels/gradient-buffers.js';

@@ -134,10 +134,10 @@ export class SparseAdam {
     const M = this.state.stride, mom = this.state.moments;
     const density = this.grid.density, sh = this.grid.sh;
     const b1 = h.beta1, b2 = h.beta2, eps = h.epsilon;
-    const correction = Math.sqrt(1 - Math.pow(b2, h.step)) / (1 - Math.pow(b1, h.step));
-    const lrD = h.lrDensity * correction, lrC = h.lrColor * correction;
-    // Under a shared moment: m̂ / sqrt(max(v_shared, m̂² / clip²)), m̂ = m / (1 - b1^t).
+    // m̂ = m * unbias; under a shared moment a step is m̂ / sqrt(max(v_shared, m̂² / clip²)).
     const unbias = 1 / (1 - Math.pow(b1, h.step));
+    const correction = Math.sqrt(1 - Math.pow(b2, h.step)) * unbias;
+    const lrD = h.lrDensity * correction, lrC = h.lrColor * correction;
     const sharedMoment = this.shared?.moment ?? null, squares = this.shared?.squares ?? null;
     const floor = 1 / (h.sharedStepClip * h.sharedStepClip);
     const start = i0 * ny * nz, end = i1 * ny * nz;

@@ -3,7 +3,7 @@
 // them, CPU seconds since it was ready) for the bench's breakdown, then exits.
 // Usage: node runtime-bench-devices.js <edge url> <token> <params> <first index> <count>
 
-import { createLogger } from '@strata/shared';
+import { createLogger } from '@strata/runtime';
 import { DeviceDaemon, parseDeviceDaemonConfig } from '@strata/device-client';
 import { perturbTask } from './perturb-task.js';
 

@@ -14,11 +14,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  BullMqJobQueue, EDGE_PHASES, RedisBlobStore, createLogger, createStrategy, parseSchedule, redisLayout, type Logger,
-  type PhaseSeconds,
+  EDGE_PHASES, createStrategy, parseSchedule, redisLayout, type Logger, type PhaseSeconds,
 } from '@strata/shared';
-import { deleteRedisKeys } from '@strata/shared/testing';
-import { Coordinator, InMemoryStateStore } from '@strata/coordinator';
+import { BullMqJobQueue, InMemoryStateStore, RedisBlobStore, createLogger } from '@strata/runtime';
+import { deleteRedisKeys } from '@strata/runtime/testing';
+import { Coordinator } from '@strata/coordinator';
 import { EdgeDaemon, parseEdgeDaemonConfig } from '@strata/edge-node';
 import { perturbTask } from './perturb-task.js';
 import type { DeviceProcessStats } from './runtime-bench-devices.js';

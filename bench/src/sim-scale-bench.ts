@@ -6,7 +6,7 @@
 
 import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
-import { createLogger } from '@strata/shared';
+import { createLogger } from '@strata/runtime';
 import { Simulation, cloudLinkBytes, createSimulationTask, parseTopology } from '@strata/simulator';
 
 const { values: args } = parseArgs({

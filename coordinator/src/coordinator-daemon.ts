@@ -6,14 +6,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname, cpus } from 'node:os';
 import { resolve } from 'node:path';
+import { createStrategy, newRunId, redisLayout, type FederatedTask, type Logger, type RunRecord } from '@strata/shared';
 import {
-  BullMqJobQueue, RedisBlobStore, countingBlobStore, createStrategy, newRunId, redisLayout, startDaemonHttp, writeRunRecord,
-  type DaemonHttp, type FederatedTask, type Logger, type RunRecord,
-} from '@strata/shared';
+  BullMqJobQueue, RedisBlobStore, countingBlobStore, startDaemonHttp, writeRunRecord, type DaemonHttp,
+} from '@strata/runtime';
 import { Coordinator, roundRecord } from './coordinator.js';
 import { CoordinatorDashboard } from './dashboard/coordinator-dashboard.js';
 import { CoordinatorMetrics } from './coordinator-metrics.js';
-import { RedisStateStore } from './state-store.js';
+import { RedisStateStore } from '@strata/runtime';
 import type { CoordinatorDaemonConfig } from './coordinator-daemon-config.js';
 
 export interface CoordinatorRun {

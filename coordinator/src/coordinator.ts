@@ -10,9 +10,10 @@ import {
   encodeModelBlob, modelBlobKey, regionQueue, validateUpdate, InvalidUpdateError, PhaseTimer,
   type BlobStore, type ChildOutcome, type Clock, type EdgeEvaluateResult, type EdgeParticipation, type EdgeRoundJob,
   type EdgeRoundResult, type FederatedTask, type HierFavgSchedule, type JobQueue, type Logger, type ModelParams,
-  type ModelUpdate, type PhaseSeconds, type RoundRecord, type Strategy,
+  type ModelUpdate, type PhaseSeconds, type RoundRecord, type Strategy, type CoordinatorState, type FlowInFlight,
+  type StateStore,
 } from '@strata/shared';
-import { InMemoryStateStore, type CoordinatorState, type FlowInFlight, type StateStore } from './state-store.js';
+import { InMemoryStateStore } from '@strata/runtime';
 
 export interface CoordinatorOptions {
   readonly task: FederatedTask;

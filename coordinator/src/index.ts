@@ -1,5 +1,4 @@
 export * from './coordinator.js';
-export * from './state-store.js';
 export * from './coordinator-metrics.js';
 export * from './coordinator-daemon-config.js';
 export * from './coordinator-daemon.js';

@@ -4,10 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ConfigError, InMemoryBlobStore, InMemoryJobQueue, UpdateEncoder, createLogger, createStrategy, dense, edgeUpdateBlobKey,
-  parseSchedule, regionQueue, type EdgeRoundJob, type EdgeRoundResult, type FederatedTask, type JobQueue,
+  ConfigError, UpdateEncoder, createStrategy, dense, edgeUpdateBlobKey, parseSchedule, regionQueue,
+  type EdgeRoundJob, type EdgeRoundResult, type FederatedTask, type JobQueue,
 } from '@strata/shared';
-import { Coordinator, InMemoryStateStore } from '../src/index.js';
+import { InMemoryBlobStore, InMemoryJobQueue, InMemoryStateStore, createLogger } from '@strata/runtime';
+import { Coordinator } from '../src/index.js';
 
 const logger = createLogger('test', 'silent');
 

@@ -9,8 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io } from 'socket.io-client';
-import { RedisLiveChannel, createLogger, dense, type FederatedTask } from '@strata/shared';
-import { TEST_REDIS_URL, deleteRedisKeys, requireRedis, waitFor } from '@strata/shared/testing';
+import { dense, type FederatedTask } from '@strata/shared';
+import { RedisLiveChannel, createLogger } from '@strata/runtime';
+import { TEST_REDIS_URL, deleteRedisKeys, requireRedis, waitFor } from '@strata/runtime/testing';
 import { CoordinatorDaemon, parseCoordinatorDaemonConfig, type DashboardDelta, type DashboardSnapshot } from '../src/index.js';
 
 const task: FederatedTask = {

@@ -2,7 +2,8 @@
 // trainer), keeps each connected to an edge of its region with failover, and serves /healthz and /metrics.
 
 import { randomUUID } from 'node:crypto';
-import { startDaemonHttp, type DaemonHttp, type DeviceTrainer, type Logger } from '@strata/shared';
+import { type DeviceTrainer, type Logger } from '@strata/shared';
+import { startDaemonHttp, type DaemonHttp } from '@strata/runtime';
 import { DeviceClient } from './device-client.js';
 import { DeviceMetrics } from './device-metrics.js';
 import { EdgeFailoverLink } from './edge-failover-link.js';

@@ -2,7 +2,8 @@
 // that edge is lost for longer than the failover delay, moves to the next one, presenting the same node id
 // and session id (it resumes there, it does not join as a stranger). Wrong credentials are fatal.
 
-import { AuthenticationError, SocketIoTransportClient, type Logger, type SocketIoClientOptions } from '@strata/shared';
+import { type Logger } from '@strata/shared';
+import { AuthenticationError, SocketIoTransportClient, type SocketIoClientOptions } from '@strata/runtime';
 import type { DeviceClient } from './device-client.js';
 
 export interface EdgeFailoverLinkOptions {

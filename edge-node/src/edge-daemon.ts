@@ -3,10 +3,11 @@
 // renderer (remote rendering of its newest global model for its devices). stop() is the graceful shutdown:
 // stop taking jobs, let the job in progress finish (or hand it back after the grace period), close the links.
 
+import { createStrategy, redisLayout, type Logger, type ViewRenderer } from '@strata/shared';
 import {
-  BullMqJobQueue, RedisBlobStore, RedisLiveChannel, SocketIoTransportServer, countingBlobStore, createStrategy, redisLayout, startDaemonHttp,
-  type DaemonHttp, type Logger, type ViewRenderer,
-} from '@strata/shared';
+  BullMqJobQueue, RedisBlobStore, RedisLiveChannel, SocketIoTransportServer, countingBlobStore, startDaemonHttp,
+  type DaemonHttp,
+} from '@strata/runtime';
 import { EdgeNode } from './edge-node.js';
 import { EdgeMetrics } from './edge-metrics.js';
 import { EdgeLiveReporter, combineEdgeObservers } from './edge-live-reporter.js';

@@ -2,7 +2,8 @@
 // are bounded: reasons, job kinds and link names are fixed lists, never device ids.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { EdgeParticipation, LinkStats, TransportRefusal } from '@strata/shared';
+import type { EdgeParticipation, LinkStats } from '@strata/shared';
+import type { TransportRefusal } from '@strata/runtime';
 import type { EdgeJobInfo, EdgeNodeObserver } from './edge-node.js';
 
 /** How a render request ended: rendered, or why not. */

@@ -6,8 +6,9 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  ConfigError, StrataError, VIEW_RENDER_ROUTE, parseViewRequest, sameSecret, type Logger, type ViewRenderer, type ViewRequest,
+  ConfigError, StrataError, VIEW_RENDER_ROUTE, parseViewRequest, type Logger, type ViewRenderer, type ViewRequest,
 } from '@strata/shared';
+import { sameSecret } from '@strata/runtime';
 import type { EdgeGlobalModel } from './edge-node.js';
 import type { EdgeMetrics, RenderOutcome } from './edge-metrics.js';
 

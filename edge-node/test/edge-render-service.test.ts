@@ -8,10 +8,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BullMqJobQueue, RedisBlobStore, VIEW_RENDER_ROUTE, createLogger, dense, encodeModelBlob, modelBlobKey, regionQueue,
-  type EdgeRoundJob, type ViewRenderer, type ViewRequest,
+  VIEW_RENDER_ROUTE, dense, encodeModelBlob, modelBlobKey, regionQueue, type EdgeRoundJob, type ViewRenderer,
+  type ViewRequest,
 } from '@strata/shared';
-import { TEST_REDIS_URL, deleteRedisKeys, requireRedis, uniqueRedisPrefix } from '@strata/shared/testing';
+import { BullMqJobQueue, RedisBlobStore, createLogger } from '@strata/runtime';
+import { TEST_REDIS_URL, deleteRedisKeys, requireRedis, uniqueRedisPrefix } from '@strata/runtime/testing';
 import { EdgeDaemon, parseEdgeDaemonConfig } from '../src/index.js';
 
 const TOKEN = 'edge-render-test-token';

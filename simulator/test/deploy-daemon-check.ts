@@ -24,7 +24,7 @@ export type DaemonKind = 'coordinator' | 'edge' | 'device';
  */
 export const PROCESS_VARIABLES: Readonly<Record<string, string>> = {
   STRATA_CONFIG: 'simulator/src/cli/daemon-config.ts',
-  STRATA_LOG_LEVEL: 'shared/src/observability/logger.ts',
+  STRATA_LOG_LEVEL: 'runtime/src/logging/create-logger.ts',
   STRATA_DATA_DIR: 'tasks/src/recsys/data/data-dir.ts',
   STRATA_TFJS_BACKEND: 'tasks/src/tfjs/tfjs-backend.ts',
 };

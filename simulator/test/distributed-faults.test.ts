@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunRecord } from '@strata/shared';
-import { requireRedis } from '@strata/shared/testing';
+import { requireRedis } from '@strata/runtime/testing';
 import { DaemonProcess, Deployment, TOKEN, waitForHealth } from './distributed-support.js';
 
 const deployments: Deployment[] = [];

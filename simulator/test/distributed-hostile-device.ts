@@ -7,10 +7,9 @@
 
 import { randomUUID } from 'node:crypto';
 import { io } from 'socket.io-client';
-import {
-  AuthenticationError, SocketIoTransportClient, UpdateEncoder, decodeRoundRequest, dense, splitFrame, type ModelUpdate,
-} from '@strata/shared';
-import { seededBytes } from '@strata/shared/testing';
+import { UpdateEncoder, decodeRoundRequest, dense, splitFrame, type ModelUpdate } from '@strata/shared';
+import { AuthenticationError, SocketIoTransportClient } from '@strata/runtime';
+import { seededBytes } from '@strata/runtime/testing';
 
 const [url, region, nodeId, token, behaviour] = process.argv.slice(2);
 const log = (msg: string, extra: Record<string, unknown> = {}): void => void process.stderr.write(JSON.stringify({ msg, behaviour, ...extra }) + '\n');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { after, before } from 'node:test';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deleteRedisKeys, requireRedis, TEST_REDIS_URL, uniqueRedisPrefix } from '@strata/shared/testing';
+import { deleteRedisKeys, requireRedis, TEST_REDIS_URL, uniqueRedisPrefix } from '@strata/runtime/testing';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The compiled CLI (simulator/dist/src/bin/strata.js). */

@@ -9,10 +9,11 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  RedisBlobStore, VIEW_RENDER_ROUTE, decodeModelBlob, modelBlobKey, parseViewRequest, rendersViews,
-  type ModelParams, type ViewRequestInput,
+  VIEW_RENDER_ROUTE, decodeModelBlob, modelBlobKey, parseViewRequest, rendersViews, type ModelParams,
+  type ViewRequestInput,
 } from '@strata/shared';
-import { TEST_REDIS_URL } from '@strata/shared/testing';
+import { RedisBlobStore } from '@strata/runtime';
+import { TEST_REDIS_URL } from '@strata/runtime/testing';
 import { RemoteRenderError, fetchEdgeRender } from '@strata/device-client';
 import { orbitCamera, focalFromFov, readPng, type RgbaImage } from '@strata/tasks';
 import { buildDaemonTask, splitTaskConfig } from '../src/cli/daemon-task.js';

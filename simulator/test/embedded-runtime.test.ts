@@ -3,7 +3,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger, type DeviceTrainer, type FederatedTask, type ModelUpdate } from '@strata/shared';
+import { type DeviceTrainer, type FederatedTask, type ModelUpdate } from '@strata/shared';
+import { createLogger } from '@strata/runtime';
 import { BprMfTask, loadInteractions, ml100kSource } from '@strata/tasks';
 import { parseRunConfig } from '../src/config/run-config.js';
 import { EmbeddedTopology } from '../src/embedded/embedded-topology.js';

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { writeRunRecord, type RunRecord } from '@strata/shared';
+import { type RunRecord } from '@strata/shared';
+import { writeRunRecord } from '@strata/runtime';
 import { formatDuration, higherIsBetter, renderRunReport, writeRunReport } from '../src/report/index.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'strata-report-'));

@@ -6,9 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DeviceClient } from '@strata/device-client';
 import {
-  PeerDisconnectedError, RoundTimeoutError, SeededRandom, createLogger, decodeUpdateReply, dense, encodeRoundRequest,
+  PeerDisconnectedError, RoundTimeoutError, SeededRandom, decodeUpdateReply, dense, encodeRoundRequest,
   type DeviceTrainer, type PeerConnection,
 } from '@strata/shared';
+import { createLogger } from '@strata/runtime';
 import { MeteredTrainer, chargeCompute } from '../src/sim/compute-meter.js';
 import { LinkPipe, type LinkProfile } from '../src/sim/link-pipe.js';
 import { ParticipationTimeline } from '../src/sim/participation-timeline.js';

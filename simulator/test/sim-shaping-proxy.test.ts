@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { SeededRandom } from '@strata/shared';
-import { seededBytes, waitFor } from '@strata/shared/testing';
+import { seededBytes, waitFor } from '@strata/runtime/testing';
 import { LinkPipe, type LinkProfile } from '../src/sim/link-pipe.js';
 import { ShapingProxy, type ShapedRoute } from '../src/sim/real/shaping-proxy.js';
 import { VirtualClock } from '../src/sim/virtual-clock.js';

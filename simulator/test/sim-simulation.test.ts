@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger } from '@strata/shared';
+import { createLogger } from '@strata/runtime';
 import { renderRunReport } from '../src/report/index.js';
 import { parseTopology } from '../src/sim/load-topology.js';
 import { compareRuns, defaultTarget } from '../src/sim/run-comparison.js';

@@ -3,7 +3,7 @@
 
 import { after } from 'node:test';
 import { SeededRandom } from '@strata/shared';
-import { describeTransportContract } from '@strata/shared/testing';
+import { describeTransportContract } from '@strata/runtime/testing';
 import { SimNetwork } from '../src/sim/sim-network.js';
 import { VirtualClock } from '../src/sim/virtual-clock.js';
 

@@ -3,7 +3,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InMemoryJobQueue, gatherQuorum } from '@strata/shared';
+import { gatherQuorum } from '@strata/shared';
+import { InMemoryJobQueue } from '@strata/runtime';
 import { SimulationStalledError, VirtualClock } from '../src/sim/virtual-clock.js';
 
 const realDelay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -3,7 +3,8 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { RedisLiveChannel, type Logger, type RedisOptions, type RoundRecord } from '@strata/shared';
+import { type Logger, type RedisOptions, type RoundRecord } from '@strata/shared';
+import { RedisLiveChannel } from '@strata/runtime';
 import { DashboardServer } from './dashboard-server.js';
 import { DashboardState } from './dashboard-state.js';
 import type { DashboardOptions } from './dashboard-options.js';

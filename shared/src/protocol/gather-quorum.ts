@@ -1,7 +1,7 @@
 // Waits for answers from selected devices: resolves once `needed` of them have answered, all have settled,
 // or the deadline passes (on `clock`). Answers that arrive later are stragglers: the caller counts them as dropped.
 
-import { systemClock, type Clock } from '../runtime/clock.js';
+import { systemClock, type Clock } from '../interfaces/clock.js';
 
 export interface Gathered<T> {
   /** Successful answers by the index of their request, in request order. */

@@ -2,9 +2,6 @@
 // plotted and checked by scripts. Metric names are lower-case and stable: recall@K, ndcg@K, hit@K, mrr@K,
 // auc, psnr, ssim, loss.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-
 export type RunMode = 'embedded' | 'distributed' | 'simulated' | 'centralized';
 
 export interface RoundRecord {
@@ -36,12 +33,4 @@ export function newRunId(label: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..+$/, '').replace('T', '-');
   const suffix = Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0');
   return `${stamp}-${label.replace(/[^a-z0-9]+/gi, '-')}-${suffix}`;
-}
-
-/** Writes `record` to `<runsDir>/<id>/run.json` and returns the run folder. */
-export function writeRunRecord(runsDir: string, record: RunRecord): string {
-  const dir = join(runsDir, record.id);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'run.json'), JSON.stringify(record, null, 2) + '\n');
-  return dir;
 }

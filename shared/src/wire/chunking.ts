@@ -6,6 +6,7 @@
 import { ConfigError, WireFormatError } from '../errors.js';
 import { encodeEnvelope, PROTOCOL_VERSION } from './envelope-codec.js';
 import type { strata } from './generated/strata.js';
+import { uninitializedBytes } from './uninitialized-bytes.js';
 
 export interface SplitOptions {
   /** Largest chunk frame to produce, in bytes. */
@@ -66,16 +67,6 @@ interface Transfer {
   receivedBytes: number;
 }
 
-/**
- * A transfer's frame: uninitialised memory of its own (every byte is written before the frame is returned,
- * and a dropped transfer's is never read), so a large frame costs no zeroing pass, and a plain Uint8Array at
- * offset 0 so the payloads the encoder aligned stay aligned.
- */
-function allocateFrame(totalBytes: number): Uint8Array {
-  const buffer = Buffer.allocUnsafeSlow(totalBytes);
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, totalBytes);
-}
-
 /** Copies the transfer's next chunk into its frame. Callers checked that the bytes received fit total_bytes. */
 function place(transfer: Transfer, data: Uint8Array): void {
   transfer.frame.set(data, transfer.filled);
@@ -116,7 +107,8 @@ export class ChunkAssembler {
       if (count < 1 || count > Math.max(1, totalBytes)) {
         throw new WireFormatError(`${where}: count ${count} is impossible for total_bytes ${totalBytes}`);
       }
-      transfer = { count, totalBytes, frame: allocateFrame(totalBytes), next: 0, filled: 0, early: new Map(), receivedBytes: 0 };
+      // Every byte is written before the frame is returned, and a dropped transfer's frame is never read.
+      transfer = { count, totalBytes, frame: uninitializedBytes(totalBytes), next: 0, filled: 0, early: new Map(), receivedBytes: 0 };
       if (this.transfers.size >= this.limits.maxOpenTransfers) this.transfers.delete(this.transfers.keys().next().value as number);
     } else {
       // Re-inserted below, so the map's order stays least recently updated first.

@@ -6,6 +6,7 @@
 
 import protobuf from 'protobufjs/minimal.js';
 import { StrataError } from '../errors.js';
+import { uninitializedBytes } from './uninitialized-bytes.js';
 
 /** A generated `encode(message, writer)` function. */
 export type MessageEncoder<T> = (message: T, writer: protobuf.Writer) => protobuf.Writer;
@@ -128,9 +129,8 @@ class PlannedWriter extends protobuf.Writer {
     super();
     // Every byte of the frame gets written, so the buffer need not be zeroed first (a whole pass over
     // memory for a large frame); the slack past the frame is, so that no stale memory sits in its buffer.
-    const buffer = Buffer.allocUnsafeSlow(size + SLACK_BYTES);
-    buffer.fill(0, size);
-    this.buf = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    this.buf = uninitializedBytes(size + SLACK_BYTES);
+    this.buf.fill(0, size);
   }
 
   override uint32(value: number): this {

@@ -2,7 +2,8 @@
 // the state there; serves /healthz and /metrics. Options: file, STRATA_* variables, flags (README, Operations).
 
 import type { Command } from 'commander';
-import { createLogger, strategyNames } from '@strata/shared';
+import { strategyNames } from '@strata/shared';
+import { createLogger } from '@strata/runtime';
 import { CoordinatorDaemon, parseCoordinatorDaemonConfig } from '@strata/coordinator';
 import { addConfigOptions, httpFields, loadDaemonConfig, redisFields, taskFields, type ConfigField } from '../cli/daemon-config.js';
 import { buildDaemonTask, splitTaskConfig } from '../cli/daemon-task.js';

@@ -3,7 +3,8 @@
 // failover, serves /healthz and /metrics. Options: file, STRATA_* variables, flags (README, Operations).
 
 import type { Command } from 'commander';
-import { createLogger, type DeviceTrainer } from '@strata/shared';
+import { type DeviceTrainer } from '@strata/shared';
+import { createLogger } from '@strata/runtime';
 import { DeviceDaemon, parseDeviceDaemonConfig } from '@strata/device-client';
 import { addConfigOptions, httpFields, loadDaemonConfig, taskFields, type ConfigField } from '../cli/daemon-config.js';
 import { buildDaemonTask, splitTaskConfig } from '../cli/daemon-task.js';

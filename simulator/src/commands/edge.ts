@@ -5,7 +5,8 @@
 // STRATA_* variables, flags (README, Operations).
 
 import type { Command } from 'commander';
-import { ConfigError, createLogger, rendersViews, strategyNames, type Logger, type ViewRenderer } from '@strata/shared';
+import { ConfigError, rendersViews, strategyNames, type Logger, type ViewRenderer } from '@strata/shared';
+import { createLogger } from '@strata/runtime';
 import { EdgeDaemon, parseEdgeDaemonConfig } from '@strata/edge-node';
 import { addConfigOptions, httpFields, loadDaemonConfig, redisFields, taskFields, type ConfigField } from '../cli/daemon-config.js';
 import { buildDaemonTask, splitTaskConfig, type DaemonTaskConfig } from '../cli/daemon-task.js';

@@ -4,7 +4,8 @@
 
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { createLogger, strategyNames, writeRunRecord, type RunRecord } from '@strata/shared';
+import { strategyNames, type RunRecord } from '@strata/shared';
+import { createLogger, writeRunRecord } from '@strata/runtime';
 import { parseRunConfig, type RunConfig } from '../config/run-config.js';
 import { runEmbedded, type RunObserver } from '../embedded/run-embedded.js';
 import { DEFAULT_DASHBOARD_PORT, EmbeddedDashboard } from '../embedded/embedded-dashboard.js';

@@ -5,7 +5,8 @@
 
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { createLogger, writeRunRecord, type RoundRecord } from '@strata/shared';
+import { type RoundRecord } from '@strata/shared';
+import { createLogger, writeRunRecord } from '@strata/runtime';
 import { ProgressBar } from '../cli/progress.js';
 import { comparisonTable, formatBytes } from '../cli/round-table.js';
 import { writeRunReport } from '../report/index.js';

@@ -7,9 +7,8 @@
 import { cpus, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import {
-  ConfigError, createLogger, newRunId, writeRunRecord, type RoundRecord, type RunRecord,
-} from '@strata/shared';
+import { ConfigError, newRunId, type RoundRecord, type RunRecord } from '@strata/shared';
+import { createLogger, writeRunRecord } from '@strata/runtime';
 import {
   DEFAULT_CENTRALIZED_OPTIONS, GridRenderer, ProceduralScene, RADIANCE_TASK_OPTION_KEYS, RadianceVoxelGridTask,
   blenderSceneDir, depthToRgb, evaluateViews, horizontalStrip, loadBlenderScene, radianceTaskOptionsFromNumbers,

@@ -5,7 +5,8 @@
 import { hostname, cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { ConfigError, newRunId, writeRunRecord, type RoundRecord, type RunRecord } from '@strata/shared';
+import { ConfigError, newRunId, type RoundRecord, type RunRecord } from '@strata/shared';
+import { writeRunRecord } from '@strata/runtime';
 import {
   CentralizedBprTrainer, DEFAULT_CENTRALIZED_BPR_OPTIONS, NeuMFCentralizedTrainer, Popularity, evaluateRanking,
   initTfjsBackend, loadInteractions, splitPerUser, type UserSplit,

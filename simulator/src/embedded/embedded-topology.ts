@@ -5,9 +5,9 @@ import { Coordinator, type RoundOutcome, type EvaluationOutcome } from '@strata/
 import { DeviceClient } from '@strata/device-client';
 import { EdgeNode, type EdgeNodeObserver } from '@strata/edge-node';
 import {
-  InMemoryBlobStore, InMemoryJobQueue, InProcessNetwork, createStrategy,
-  type Compression, type DeviceTrainer, type FederatedTask, type HierFavgSchedule, type Logger,
+  createStrategy, type Compression, type DeviceTrainer, type FederatedTask, type HierFavgSchedule, type Logger,
 } from '@strata/shared';
+import { InMemoryBlobStore, InMemoryJobQueue, InProcessNetwork } from '@strata/runtime';
 
 export interface EmbeddedTopologyOptions {
   readonly task: FederatedTask;

@@ -10,9 +10,10 @@ import { Coordinator, type RoundOutcome } from '@strata/coordinator';
 import { DeviceClient } from '@strata/device-client';
 import { EdgeNode } from '@strata/edge-node';
 import {
-  InMemoryBlobStore, InMemoryJobQueue, SeededRandom, createStrategy, newRunId,
-  type DeviceTrainer, type FederatedTask, type Logger, type ModelParams, type RoundRecord, type RunRecord,
+  SeededRandom, createStrategy, newRunId, type DeviceTrainer, type FederatedTask, type Logger, type ModelParams,
+  type RoundRecord, type RunRecord,
 } from '@strata/shared';
+import { InMemoryBlobStore, InMemoryJobQueue } from '@strata/runtime';
 import { ALWAYS_ONLINE, DutyCycle, TraceAvailability, type AvailabilitySchedule } from './availability.js';
 import { MeteredTrainer } from './compute-meter.js';
 import { planDevices, type PlannedDevice } from './device-plan.js';

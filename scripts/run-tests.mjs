@@ -6,7 +6,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const packages = ['shared', 'runtime', 'tasks', 'device-client', 'edge-node', 'coordinator', 'simulator', 'bench'];
+const packages = ['shared', 'runtime', 'tasks', 'device-client', 'edge-node', 'dashboard', 'coordinator', 'simulator', 'cli', 'system-tests', 'bench'];
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const extra = process.argv.slice(2).filter((a) => a.startsWith('-'));
 

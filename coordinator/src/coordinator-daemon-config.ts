@@ -5,7 +5,7 @@ import { z } from 'zod';
 import {
   hierFavgScheduleSchema, httpOptionsSchema, parseConfig, redisOptionsSchema, regionNameSchema, strategyOptionsSchema,
 } from '@strata/shared';
-import { dashboardOptionsSchema } from './dashboard/dashboard-options.js';
+import { dashboardOptionsSchema } from '@strata/dashboard';
 
 export const coordinatorDaemonConfigSchema = z
   .object({

@@ -11,7 +11,7 @@ import {
   BullMqJobQueue, RedisBlobStore, countingBlobStore, startDaemonHttp, writeRunRecord, type DaemonHttp,
 } from '@strata/runtime';
 import { Coordinator, roundRecord } from './coordinator.js';
-import { CoordinatorDashboard } from './dashboard/coordinator-dashboard.js';
+import { CoordinatorDashboard } from '@strata/dashboard';
 import { CoordinatorMetrics } from './coordinator-metrics.js';
 import { RedisStateStore } from '@strata/runtime';
 import type { CoordinatorDaemonConfig } from './coordinator-daemon-config.js';

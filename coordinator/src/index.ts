@@ -2,4 +2,3 @@ export * from './coordinator.js';
 export * from './coordinator-metrics.js';
 export * from './coordinator-daemon-config.js';
 export * from './coordinator-daemon.js';
-export * from './dashboard/index.js';

@@ -12,7 +12,8 @@ import { io } from 'socket.io-client';
 import { dense, type FederatedTask } from '@strata/shared';
 import { RedisLiveChannel, createLogger } from '@strata/runtime';
 import { TEST_REDIS_URL, deleteRedisKeys, requireRedis, waitFor } from '@strata/runtime/testing';
-import { CoordinatorDaemon, parseCoordinatorDaemonConfig, type DashboardDelta, type DashboardSnapshot } from '../src/index.js';
+import type { DashboardDelta, DashboardSnapshot } from '@strata/dashboard';
+import { CoordinatorDaemon, parseCoordinatorDaemonConfig } from '../src/index.js';
 
 const task: FederatedTask = {
   id: 'test/one-tensor', numDevices: 0, describe: () => ({}), defaultOptions: () => ({}),

@@ -3,7 +3,7 @@
 // serving, as it does after a renderer fails (500); the render is of the newest global model the edge fetched for a job (an older job taken later
 // does not replace it), with its version and render time in headers. The renderer is a stub that writes what
 // it was asked into its "image"; the radiance task's real one is tested end to end in
-// simulator/test/edge-render.test.ts.
+// system-tests/test/edge-render.test.ts.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,7 +1,7 @@
 // Recommender tasks: interaction data, ranking evaluation, baselines and models.
 export * from './data/index.js';
 export * from './evaluation/index.js';
-export { Popularity } from './popularity.js';
+export { Popularity, popularityBaseline } from './popularity.js';
 export * from './bpr-mf/index.js';
 export * from './neumf/index.js';
 export { createRecsysTask } from './create-recsys-task.js';

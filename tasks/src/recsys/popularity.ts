@@ -2,6 +2,7 @@
 // personalised model must beat it (ml-100k, 80/20 per-user split: Recall@20 about 0.17).
 
 import type { UserSplit } from './data/interactions.js';
+import { evaluateRanking } from './evaluation/ranking-evaluation.js';
 
 export class Popularity {
   /** Number of training users per item. */
@@ -16,4 +17,9 @@ export class Popularity {
   readonly scoreUser = (_user: number, out: Float32Array): void => {
     out.set(this.counts);
   };
+}
+
+/** Popularity's held-out ranking metrics on `split`: the floor every recommender's baselines table shows. */
+export function popularityBaseline(split: UserSplit): Record<string, number> {
+  return evaluateRanking(split, new Popularity(split).scoreUser);
 }

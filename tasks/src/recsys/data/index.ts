@@ -10,3 +10,4 @@ export { loadDelimited } from './load-delimited.js';
 export { splitPerUser, groupItemsByUser } from './split-per-user.js';
 export type { SplitOptions } from './split-per-user.js';
 export { resolveDataDir, findRepoRoot } from './data-dir.js';
+export { interactionSource, loadConfiguredInteractions } from './interaction-source-config.js';

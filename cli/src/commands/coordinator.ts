@@ -1,0 +1,57 @@
+// `strata coordinator`: the cloud daemon. Runs the cloud rounds of a deployment against Redis, resuming from
+// the state there; serves /healthz and /metrics. Options: file, STRATA_* variables, flags (README, Operations).
+
+import type { Command } from 'commander';
+import { strategyNames } from '@strata/shared';
+import { createLogger } from '@strata/runtime';
+import { CoordinatorDaemon, parseCoordinatorDaemonConfig } from '@strata/coordinator';
+import { addConfigOptions, httpFields, loadDaemonConfig, redisFields, taskFields, type ConfigField } from '../flags/daemon-config.js';
+import { buildDaemonTask, splitTaskConfig } from '../flags/daemon-task.js';
+import { onShutdownSignal } from '../flags/shutdown-signals.js';
+import { findTask } from '@strata/tasks';
+
+export const coordinatorFields: readonly ConfigField[] = [
+  { path: 'regions', flag: '--regions', env: 'STRATA_REGIONS', type: 'list', description: 'regions of the deployment, comma-separated (required)' },
+  { path: 'schedule.rounds', flag: '--rounds', env: 'STRATA_ROUNDS', type: 'int', description: 'cloud rounds (default 40)' },
+  { path: 'schedule.kappa1', flag: '--kappa1', type: 'int', description: 'κ1: local steps per edge aggregation (default 1)' },
+  { path: 'schedule.kappa2', flag: '--kappa2', type: 'int', description: 'κ2: edge aggregations per cloud round (default 1)' },
+  { path: 'schedule.fraction', flag: '--fraction', type: 'number', description: 'fraction of each edge\'s devices selected per iteration (default 1)' },
+  { path: 'schedule.quorum', flag: '--quorum', type: 'number', description: 'fraction of selected devices whose answers close an iteration (default 1)' },
+  { path: 'schedule.edgeDeadlineSeconds', flag: '--edge-deadline', type: 'number', description: 'deadline of one edge iteration, seconds (default 120)' },
+  { path: 'schedule.roundDeadlineSeconds', flag: '--round-deadline', type: 'number', description: 'deadline of one cloud round, seconds (default 900)' },
+  { path: 'schedule.evalEvery', flag: '--eval-every', type: 'int', description: 'evaluate every n rounds, 0: only at the end (default 1)' },
+  { path: 'strategy.name', flag: '--strategy', type: 'string', description: 'cloud aggregation strategy (default fedavg)', choices: strategyNames },
+  { path: 'strategy.options', flag: '--strategy-option', type: 'key-values', description: 'strategy option key=value, repeatable' },
+  { path: 'leaseSeconds', flag: '--lease-seconds', env: 'STRATA_LEASE_SECONDS', type: 'number', description: 'coordinator lease; a successor waits this long at most (default 15)' },
+  { path: 'exitWhenDone', flag: '--exit-when-done', type: 'boolean', description: 'exit once the run is done (default: keep serving /metrics)' },
+  { path: 'reset', flag: '--reset', type: 'boolean', description: 'forget the saved state and start a new run' },
+  { path: 'runsDir', flag: '--runs-dir', type: 'string', description: 'where the run record goes (default runs)' },
+  { path: 'dashboard.token', flag: '--dashboard-token', env: 'STRATA_DASHBOARD_TOKEN', type: 'string', description: 'bearer token of the dashboard at / (default: made up at startup and logged)' },
+  ...redisFields, ...httpFields, ...taskFields,
+];
+
+export function register(program: Command): void {
+  const command = program
+    .command('coordinator')
+    .description('run the cloud coordinator daemon: cloud rounds over BullMQ/Redis, resuming where a previous one stopped');
+  addConfigOptions(command, coordinatorFields);
+  command.action(async (flags: Record<string, unknown>) => {
+    const { task: taskConfig, rest } = splitTaskConfig(loadDaemonConfig(coordinatorFields, flags), true);
+    const config = parseCoordinatorDaemonConfig(rest);
+    const logger = createLogger('strata-coordinator');
+    const { task, taskOptions } = await buildDaemonTask({ ...taskConfig, seed: config.seed });
+    const headlineMetrics = findTask(taskConfig.task).headlineMetrics;
+    const daemon = await CoordinatorDaemon.start(config, { taskName: taskConfig.task, task, taskOptions, headlineMetrics }, logger);
+    onShutdownSignal(logger, () => daemon.stop());
+    try {
+      await daemon.done;
+    } catch {
+      await daemon.stop();
+      process.exit(1);
+    }
+    if (config.exitWhenDone) {
+      await daemon.stop();
+      process.exit(0);
+    }
+  });
+}

@@ -1,0 +1,83 @@
+// `strata render --model FILE`: renders a saved voxel-grid radiance field to PNG: a held-out view of its
+// scene (beside the ground truth, with PSNR and SSIM), a turntable strip around the scene, or depth maps.
+// Rendering needs only the model and cameras, as on an edge rendering for its devices or on a device.
+
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { ConfigError } from '@strata/shared';
+import {
+  GridRenderer, depthToRgb, horizontalStrip, loadRadianceModel, psnr, ssim, turntableCameras, writeRgbPng,
+  type RgbImage,
+} from '@strata/tasks';
+import { loadDataset } from './train-radiance.js';
+import { integerFlag as int } from '../flags/integer-flag.js';
+
+interface RenderFlags {
+  model: string;
+  data?: string;
+  procedural?: boolean;
+  res?: number;
+  holdOutEvery?: number;
+  view: number;
+  turntable?: number;
+  elevation: number;
+  radius: number;
+  fov: number;
+  depth?: boolean;
+  out?: string;
+}
+
+const out = (line: string): void => void process.stdout.write(line + '\n');
+
+export function register(program: Command): void {
+  program
+    .command('render')
+    .description('render a saved radiance model: a held-out view beside its ground truth, a turntable strip, or depth maps')
+    .requiredOption('--model <file>', 'saved model (runs/<id>/model.strf from strata train radiance)')
+    .option('--data <dir>', 'scene folder for held-out views (default: the scene the model was trained on)')
+    .option('--procedural', 'the procedural scene the model was trained on')
+    .option('--res <n>', 'image width in pixels (default: the training resolution)', int)
+    .option('--hold-out-every <n>', 'held-out split of the scene (default: the training split)', int)
+    .option('--view <i>', 'which held-out view to render', int, 0)
+    .option('--turntable <n>', 'render n views around the scene into one strip instead of a held-out view', int)
+    .option('--elevation <deg>', 'turntable: camera elevation in degrees', Number.parseFloat, 30)
+    .option('--radius <r>', 'turntable: camera distance from the centre', Number.parseFloat, 4)
+    .option('--fov <rad>', 'turntable: horizontal field of view in radians', Number.parseFloat, 0.6911112070083618)
+    .option('--depth', 'write depth maps instead of colour')
+    .option('--out <file>', 'output PNG (default: beside the model)')
+    .action((flags: RenderFlags) => renderCommand(flags));
+}
+
+function renderCommand(flags: RenderFlags): void {
+  const modelPath = resolve(flags.model);
+  const saved = loadRadianceModel(modelPath);
+  const renderer = new GridRenderer(saved.grid, saved.settings);
+  const meta = saved.meta as { data?: string; res?: number; holdOutEvery?: number; seed?: number };
+  const res = flags.res ?? meta.res ?? 100;
+  const near = saved.settings.near, far = saved.settings.far;
+  const image = (view: ReturnType<GridRenderer['render']>): RgbImage => (flags.depth ? { ...view, rgb: depthToRgb(view, near, far) } : view);
+  if (flags.turntable !== undefined) {
+    const started = performance.now();
+    if (!Number.isInteger(flags.turntable) || flags.turntable < 1) throw new ConfigError(`--turntable ${flags.turntable} must be a positive integer`);
+    const cameras = turntableCameras(flags.turntable, (flags.elevation * Math.PI) / 180, flags.radius, res, res, flags.fov);
+    const strip = horizontalStrip(cameras.map((c) => image(renderer.render(c))));
+    const path = resolve(flags.out ?? modelPath.replace(/\.strf$/, '') + `-turntable${flags.depth ? '-depth' : ''}.png`);
+    writeRgbPng(path, strip.rgb, strip.width, strip.height);
+    out(`turntable of ${flags.turntable} ${res}x${res} views in ${((performance.now() - started) / 1000).toFixed(2)} s: ${path}`);
+    return;
+  }
+  const procedural = flags.procedural ?? meta.data === 'procedural';
+  const data = flags.data ?? (procedural || meta.data === undefined || meta.data === 'lego' ? undefined : meta.data);
+  const dataset = loadDataset({ data, procedural, res, holdOutEvery: flags.holdOutEvery ?? meta.holdOutEvery ?? 8, seed: meta.seed ?? 1 });
+  const truth = dataset.test[flags.view];
+  if (!truth) throw new ConfigError(`--view ${flags.view}: the scene has ${dataset.test.length} held-out views`);
+  const renderStart = performance.now();
+  const view = renderer.render(truth.camera);
+  const seconds = (performance.now() - renderStart) / 1000;
+  const { width, height } = truth.camera;
+  const strip = horizontalStrip([{ width, height, rgb: truth.rgb }, image(view)]);
+  const path = resolve(flags.out ?? modelPath.replace(/\.strf$/, '') + `-view-${flags.view}${flags.depth ? '-depth' : ''}.png`);
+  writeRgbPng(path, strip.rgb, strip.width, strip.height);
+  out(`held-out ${truth.name} (${width}x${height}) rendered in ${seconds.toFixed(2)} s: PSNR ${psnr(view.rgb, truth.rgb).toFixed(2)} dB, ` +
+    `SSIM ${ssim(view.rgb, truth.rgb, width, height).toFixed(4)}; ground truth | ${flags.depth ? 'depth' : 'render'}: ${path}`);
+}

@@ -1,0 +1,165 @@
+// `strata run` (the default job, what `npm start` runs): a hierarchical federated run in one process with
+// embedded defaults, a progress bar per round, a per-round table, a final comparison with the task's
+// baselines, and a run record plus HTML report under runs/<id>/.
+
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { strategyNames, type RunRecord } from '@strata/shared';
+import { createLogger, writeRunRecord } from '@strata/runtime';
+import { parseRunConfig, type RunConfig } from '@strata/shared';
+import { runEmbedded, type RunObserver } from '../embedded/run-embedded.js';
+import { DEFAULT_DASHBOARD_PORT, EmbeddedDashboard } from '../embedded/embedded-dashboard.js';
+import { collectKeyValue, numericEntries } from '../flags/parse-key-values.js';
+import { ProgressBar } from '../console/progress.js';
+import { RoundTable, comparisonTable } from '../console/round-table.js';
+import { dataSourceOptions, dataSourceFromFlags, type DataFlags } from '../flags/data-flags.js';
+import { findTask, taskNames } from '@strata/tasks';
+import { writeRunReport } from '../report/index.js';
+import { integerFlag as int } from '../flags/integer-flag.js';
+
+interface RunFlags extends DataFlags {
+  task: string;
+  edges: number;
+  devices?: number;
+  rounds: number;
+  kappa1: number;
+  kappa2: number;
+  fraction: number;
+  quorum: number;
+  edgeDeadline: number;
+  roundDeadline: number;
+  evalEvery: number;
+  strategy: string;
+  strategyOption?: Record<string, number | boolean | string>;
+  edgeStrategy: string;
+  compression: 'float32' | 'float16' | 'int8';
+  errorFeedback: boolean;
+  perTensorScale?: boolean;
+  taskOption?: Record<string, number | boolean | string>;
+  seed: number;
+  baselines: boolean;
+  report: boolean;
+  runsDir: string;
+  dashboard: boolean;
+  dashboardPort?: number;
+  dashboardHost: string;
+}
+
+/** Where the live dashboard of a run listens; false: no dashboard. */
+export type RunDashboardOptions = false | { host: string; port?: number };
+
+
+export function register(program: Command): void {
+  const command = program
+    .command('run', { isDefault: true })
+    .description('run a hierarchical federated job in one process (coordinator, edges, devices); no services needed')
+    .addOption(new Option('--task <name>', `task to learn (${taskNames().join(', ')})`).default('recsys/bpr-mf'))
+    .option('--edges <n>', 'number of edge nodes', int, 2)
+    .option('--devices <n>', 'number of devices (default: one per data partition, e.g. every user)', int)
+    .option('--rounds <n>', 'cloud rounds', int, 40)
+    .option('--kappa1 <n>', 'κ1: local steps per edge aggregation (recommenders: local epochs)', int, 1)
+    .option('--kappa2 <n>', 'κ2: edge aggregations per cloud round', int, 1)
+    .option('--fraction <x>', 'fraction of each edge\'s devices selected per edge iteration', Number.parseFloat, 1)
+    .option('--quorum <x>', 'fraction of selected devices whose answers close an edge iteration', Number.parseFloat, 1)
+    .option('--edge-deadline <seconds>', 'deadline of one edge iteration', Number.parseFloat, 120)
+    .option('--round-deadline <seconds>', 'deadline of one cloud round', Number.parseFloat, 900)
+    .option('--eval-every <n>', 'evaluate every n rounds (0: only at the end)', int, 1)
+    .addOption(new Option('--strategy <name>', 'cloud aggregation strategy').choices(strategyNames).default('fedavg'))
+    .option('--strategy-option <key=value>', 'strategy option, repeatable (e.g. server_lr=1, mu=0.01, f=1)', collectKeyValue('--strategy-option'))
+    .addOption(new Option('--edge-strategy <name>', 'edge aggregation strategy').choices(strategyNames).default('fedavg'))
+    .addOption(new Option('--compression <dtype>', 'update encoding on the way up').choices(['float32', 'float16', 'int8']).default('float32'))
+    .option('--no-error-feedback', 'do not carry the quantisation residual to the next round')
+    .option('--per-tensor-scale', 'int8: one scale per tensor instead of one per row')
+    .option('--task-option <key=value>', 'task option, repeatable (e.g. lr=0.05, dim=64)', collectKeyValue('--task-option'))
+    .option('--seed <n>', 'random seed (data split, initialisation, selection)', int, 0)
+    .option('--no-baselines', 'skip the centralized and popularity baselines')
+    .option('--no-report', 'do not write the HTML report')
+    .option('--runs-dir <dir>', 'where run records go', 'runs')
+    .option('--dashboard-port <n>', `port of the live dashboard (default ${DEFAULT_DASHBOARD_PORT}, or a free one when taken; 0: any free port)`, int)
+    .option('--dashboard-host <host>', 'interface of the live dashboard', '127.0.0.1')
+    .option('--no-dashboard', 'do not serve the live dashboard');
+  dataSourceOptions(command);
+  command.action(async (flags: RunFlags) => {
+    await runCommand(configFromFlags(flags), flags.dashboard && { host: flags.dashboardHost, port: flags.dashboardPort });
+  });
+}
+
+export function configFromFlags(flags: RunFlags): RunConfig {
+  return parseRunConfig({
+    task: flags.task,
+    data: dataSourceFromFlags(flags),
+    seed: flags.seed,
+    topology: { edges: flags.edges, ...(flags.devices !== undefined ? { devices: flags.devices } : {}) },
+    schedule: {
+      rounds: flags.rounds, kappa1: flags.kappa1, kappa2: flags.kappa2, fraction: flags.fraction, quorum: flags.quorum,
+      edgeDeadlineSeconds: flags.edgeDeadline, roundDeadlineSeconds: flags.roundDeadline, evalEvery: flags.evalEvery,
+    },
+    strategy: { name: flags.strategy, options: flags.strategyOption ?? {} },
+    edgeStrategy: { name: flags.edgeStrategy, options: {} },
+    compression: { dtype: flags.compression, errorFeedback: flags.errorFeedback, perRowScale: !flags.perTensorScale },
+    taskOptions: numericEntries('--task-option', flags.taskOption ?? {}),
+    baselines: flags.baselines,
+    report: flags.report,
+    runsDir: flags.runsDir,
+  });
+}
+
+export async function runCommand(config: RunConfig, dashboardOptions: RunDashboardOptions = false): Promise<void> {
+  const entry = findTask(config.task);
+  const logger = createLogger('strata', process.env.STRATA_LOG_LEVEL ?? 'warn');
+  const out = (line: string): void => void process.stdout.write(line + '\n');
+  out(`Strata: ${entry.name}, ${config.topology.edges} edges, ${config.schedule.rounds} rounds, ` +
+    `κ1=${config.schedule.kappa1} κ2=${config.schedule.kappa2}, strategy ${config.strategy.name}, ${config.compression.dtype} updates, seed ${config.seed}`);
+  const { task, environment } = await entry.create(config);
+  out(`task: ${JSON.stringify(task.describe())}`);
+
+  let baselines: Record<string, Record<string, number>> = {};
+  if (config.baselines && entry.baselines) {
+    const bar = new ProgressBar('baselines', 'epochs');
+    baselines = await entry.baselines(config, {
+      start: (total, detail) => bar.start(total, detail),
+      tick: (detail) => bar.tick(detail),
+    });
+    bar.stop();
+    out(comparisonTable(baselines, entry.headlineMetrics));
+  }
+
+  const dashboard = dashboardOptions
+    ? await EmbeddedDashboard.start({ config, headlineMetrics: entry.headlineMetrics, ...dashboardOptions, logger, task })
+    : undefined;
+  if (dashboard) out(`dashboard ${dashboard.url}`);
+  const live: RunObserver = dashboard?.observer() ?? {};
+  const table = new RoundTable(entry.headlineMetrics);
+  const bar = new ProgressBar('round', 'devices');
+  out(table.header());
+  let record: RunRecord;
+  try {
+    record = await runEmbedded(config, task, logger, {
+      roundStarted: (round, total) => {
+        live.roundStarted?.(round, total);
+        bar.start(total, `round ${round}/${config.schedule.rounds}`);
+      },
+      deviceTrained: () => bar.tick(),
+      roundFinished: (round) => {
+        live.roundFinished?.(round);
+        bar.stop();
+        out(table.row(round));
+      },
+      edgeObserver: live.edgeObserver,
+    }, environment);
+  } catch (error) {
+    dashboard?.finished(undefined, 'failed');
+    await dashboard?.close();
+    throw error;
+  }
+  record.baselines = baselines;
+  const runDir = writeRunRecord(resolve(config.runsDir), record);
+  out('');
+  out(comparisonTable({ [`federated (${record.rounds.length} rounds)`]: record.final.metrics, ...baselines }, entry.headlineMetrics));
+  out(`\nwall time ${record.final.wallSeconds.toFixed(1)} s; run record ${runDir}/run.json`);
+  if (config.report) out(`report ${writeRunReport(runDir, record)}`);
+  if (dashboard) {
+    dashboard.finished(record.id, 'done');
+    await dashboard.close();
+  }
+}

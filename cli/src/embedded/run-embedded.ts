@@ -1,0 +1,75 @@
+// Runs a hierarchical federated job in one process and produces its run record: start the embedded topology,
+// run the cloud rounds, evaluate as scheduled, and collect per-round figures (metrics, bytes per tier).
+
+import { hostname, cpus } from 'node:os';
+import type { EdgeNodeObserver } from '@strata/edge-node';
+import { newRunId, type FederatedTask, type Logger, type RoundRecord, type RunRecord } from '@strata/shared';
+import type { RunConfig } from '@strata/shared';
+import { EmbeddedTopology } from './embedded-topology.js';
+
+export interface RunObserver {
+  /** Before a round: how many device trainings it will run at most. */
+  roundStarted?(round: number, expectedTrainings: number): void;
+  deviceTrained?(): void;
+  roundFinished?(record: RoundRecord): void;
+  /** Watches an edge as it works (the live dashboard). */
+  edgeObserver?(region: string, nodeId: string): EdgeNodeObserver | undefined;
+}
+
+export async function runEmbedded(
+  config: RunConfig, task: FederatedTask, logger: Logger, observer: RunObserver = {},
+  environment: Record<string, unknown> = {},
+): Promise<RunRecord> {
+  const started = performance.now();
+  const topology = new EmbeddedTopology({
+    task, edges: config.topology.edges, devices: config.topology.devices, schedule: config.schedule,
+    strategy: config.strategy, edgeStrategy: config.edgeStrategy, compression: config.compression,
+    taskOptions: { ...task.defaultOptions(), ...config.taskOptions }, seed: config.seed, logger,
+    onDeviceTrained: () => observer.deviceTrained?.(),
+    edgeObserver: (region, nodeId) => observer.edgeObserver?.(region, nodeId),
+  });
+  await topology.start();
+  const rounds: RoundRecord[] = [];
+  const { schedule } = config;
+  const expected = Math.ceil(topology.deviceCount * schedule.fraction) * schedule.kappa2;
+  let lastEvaluation: Record<string, number> = {};
+  try {
+    for (let round = 1; round <= schedule.rounds; round++) {
+      observer.roundStarted?.(round, expected);
+      const roundStart = performance.now();
+      const outcome = await topology.runRound(round);
+      const evaluateNow = round === schedule.rounds || (schedule.evalEvery > 0 && round % schedule.evalEvery === 0);
+      const evaluation = evaluateNow ? await topology.evaluate(round) : undefined;
+      if (evaluation) lastEvaluation = evaluation.metrics;
+      const b = outcome.bytes;
+      const record: RoundRecord = {
+        round,
+        wallSeconds: (performance.now() - roundStart) / 1000,
+        bytes: {
+          deviceEdge: b.deviceEdgeDown + b.deviceEdgeUp, edgeCloud: b.edgeCloudDown + b.edgeCloudUp,
+          deviceEdgeDown: b.deviceEdgeDown, deviceEdgeUp: b.deviceEdgeUp,
+          edgeCloudDown: b.edgeCloudDown, edgeCloudUp: b.edgeCloudUp,
+          ...(evaluation ? { evaluation: Object.values(evaluation.bytes).reduce((s, x) => s + x, 0) } : {}),
+        },
+        metrics: { ...outcome.metrics, ...(evaluation?.metrics ?? {}) },
+        version: outcome.version,
+        participation: outcome.participation,
+      };
+      rounds.push(record);
+      observer.roundFinished?.(record);
+    }
+  } finally {
+    await topology.stop();
+  }
+  const wallSeconds = (performance.now() - started) / 1000;
+  return {
+    id: newRunId(task.id.replace('/', '-')),
+    task: task.id,
+    mode: 'embedded',
+    startedAt: new Date(Date.now() - wallSeconds * 1000).toISOString(),
+    config: { ...config, task: task.describe(), taskName: config.task },
+    environment: { node: process.version, host: hostname(), cpus: cpus().length, platform: process.platform, ...environment },
+    rounds,
+    final: { metrics: lastEvaluation, wallSeconds },
+  };
+}

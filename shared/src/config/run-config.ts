@@ -1,0 +1,56 @@
+// Everything a hierarchical run needs, validated at startup: a bad option fails with a ConfigError naming it.
+// The CLI's flags map onto this shape; the resolved object goes into the run record.
+
+import { z } from 'zod';
+import { compressionSchema } from '../protocol/compression.js';
+import { hierFavgScheduleSchema } from '../fl/hierfavg-schedule.js';
+import { parseConfig } from './parse-config.js';
+
+export const dataSourceSchema = z
+  .object({
+    /** A data file; default: the shared ml-100k RecBole file. */
+    path: z.string().min(1).optional(),
+    format: z.enum(['recbole', 'movielens-udata', 'movielens-dat', 'movielens-csv', 'delimited']).default('recbole'),
+    /** delimited only */
+    delimiter: z.string().min(1).optional(),
+    header: z.boolean().optional(),
+    /** delimited only: user,item[,rating[,timestamp]] as column names or 0-based indices */
+    columns: z.array(z.union([z.string().min(1), z.number().int().min(0)])).min(2).max(4).optional(),
+    minRating: z.number().optional(),
+  })
+  .strict();
+
+export const runConfigSchema = z
+  .object({
+    task: z.string().default('recsys/bpr-mf'),
+    data: dataSourceSchema.default({ format: 'recbole' }),
+    seed: z.number().int().min(0).default(0),
+    topology: z
+      .object({
+        edges: z.number().int().min(1).default(2),
+        /** Devices to run (default: one per data partition, e.g. every user). */
+        devices: z.number().int().min(1).optional(),
+      })
+      .strict()
+      .default({ edges: 2 }),
+    schedule: hierFavgScheduleSchema.default(hierFavgScheduleSchema.parse({})),
+    strategy: z.object({ name: z.string().default('fedavg'), options: z.record(z.string(), z.unknown()).default({}) }).strict()
+      .default({ name: 'fedavg', options: {} }),
+    edgeStrategy: z.object({ name: z.string().default('fedavg'), options: z.record(z.string(), z.unknown()).default({}) }).strict()
+      .default({ name: 'fedavg', options: {} }),
+    compression: compressionSchema.default(compressionSchema.parse({})),
+    /** Task options (learning rate, dimensions, ...) overriding the task's defaults. */
+    taskOptions: z.record(z.string(), z.number()).default({}),
+    /** Compare with the task's centralized baseline (and popularity for recommenders). */
+    baselines: z.boolean().default(true),
+    runsDir: z.string().default('runs'),
+    report: z.boolean().default(true),
+  })
+  .strict();
+
+export type RunConfig = z.output<typeof runConfigSchema>;
+export type DataSourceConfig = z.output<typeof dataSourceSchema>;
+
+export function parseRunConfig(input: unknown): RunConfig {
+  return parseConfig(runConfigSchema, input, 'run configuration');
+}

@@ -1,0 +1,30 @@
+// `--task recsys/neumf`: federated NeuMF on the configured interactions (TensorFlow.js, native backend when
+// installed); baselines: centralized NeuMF on the same split, and popularity.
+
+import { loadConfiguredInteractions } from '../data/interaction-source-config.js';
+import { popularityBaseline } from '../popularity.js';
+import type { TaskEntry } from '../../registry/task-entry.js';
+import { checkTaskOptions } from '../../registry/check-task-options.js';
+import { initTfjsBackend } from '../../tfjs/tfjs-backend.js';
+import { NeuMFCentralizedTrainer } from './neumf-centralized-trainer.js';
+import { NeuMFTask } from './neumf-task.js';
+
+export const neuMfEntry: TaskEntry = {
+  name: 'recsys/neumf',
+  summary: 'federated NeuMF (GMF + MLP towers): user embeddings stay on devices, item rows sparse, MLP weights dense',
+  headlineMetrics: ['recall@20', 'ndcg@20'],
+  async create(config) {
+    const backend = await initTfjsBackend();
+    const task = NeuMFTask.fromInteractions(loadConfiguredInteractions(config.data), { seed: config.seed });
+    checkTaskOptions(task, config.taskOptions, []);
+    return { task, environment: { tfjsBackend: backend.backend, tfjsNative: backend.native } };
+  },
+  async baselines(config, progress) {
+    await initTfjsBackend();
+    const task = NeuMFTask.fromInteractions(loadConfiguredInteractions(config.data), { seed: config.seed });
+    const trainer = new NeuMFCentralizedTrainer(task.split, { seed: config.seed });
+    progress.start(trainer.epochs, 'centralized NeuMF (tfjs)');
+    const result = trainer.train((p) => progress.tick(`loss ${p.loss.toFixed(4)}`));
+    return { 'centralized NeuMF': result.metrics, popularity: popularityBaseline(task.split) };
+  },
+};

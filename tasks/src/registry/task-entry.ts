@@ -1,0 +1,22 @@
+// What the CLI, the daemons and the simulator need to know about a task they can run by name: how to build it
+// from a run configuration, which metrics head its tables, and its baselines for the final comparison.
+
+import type { FederatedTask, RunConfig } from '@strata/shared';
+
+/** Progress of a long baseline computation (a progress bar in the CLI). */
+export interface BaselineProgress {
+  start(total: number, detail: string): void;
+  tick(detail?: string): void;
+}
+
+export interface TaskEntry {
+  /** `family/model`, as `--task` takes it. */
+  readonly name: string;
+  readonly summary: string;
+  /** Metrics shown in the per-round and final tables. */
+  readonly headlineMetrics: readonly string[];
+  /** The task of `config` (its data and options); a bad option or missing file fails with its name. */
+  create(config: RunConfig): Promise<{ task: FederatedTask; environment: Record<string, unknown> }>;
+  /** Named baseline results (e.g. centralized training of the same model, popularity). */
+  baselines?(config: RunConfig, progress: BaselineProgress): Promise<Record<string, Record<string, number>>>;
+}

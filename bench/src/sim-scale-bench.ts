@@ -7,7 +7,8 @@
 import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
 import { createLogger } from '@strata/runtime';
-import { Simulation, cloudLinkBytes, createSimulationTask, parseTopology } from '@strata/simulator';
+import { cloudLinkBytes } from '@strata/shared';
+import { Simulation, createSimulationTask, parseTopology } from '@strata/simulator';
 
 const { values: args } = parseArgs({
   options: {

@@ -1,7 +1,6 @@
-#!/usr/bin/env node
-// The `strata` command line: hierarchical runs, centralized training, rendering (and, later, the daemons and
-// the simulator). Errors with a code (StrataError) print one clear line and exit 2; anything else is a bug
-// and prints its stack.
+// The `strata` command line (bin/strata.js runs it): hierarchical runs, centralized training, rendering, the
+// daemons, the simulator, run comparison, and the tasks' options. Errors with a code (StrataError) print one
+// clear line and exit 2; anything else is a bug and prints its stack.
 
 import { Command } from 'commander';
 import { StrataError } from '@strata/shared';
@@ -13,6 +12,7 @@ import { register as registerCoordinator } from './commands/coordinator.js';
 import { register as registerEdge } from './commands/edge.js';
 import { register as registerDevice } from './commands/device.js';
 import { register as registerRender } from './commands/render.js';
+import { register as registerTasks } from './commands/tasks.js';
 
 const program = new Command('strata')
   .description('Strata: hierarchical (device → edge → cloud) federated learning for recommenders and radiance fields')
@@ -25,6 +25,7 @@ registerCoordinator(program);
 registerEdge(program);
 registerDevice(program);
 registerRender(program);
+registerTasks(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -7,7 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import {
   CLOUD_QUEUE, ConfigError, StrataError, systemClock, compareIds, decodeModelBlob, decodeUpdateReply,
-  encodeModelBlob, modelBlobKey, regionQueue, validateUpdate, InvalidUpdateError, PhaseTimer,
+  encodeModelBlob, modelBlobKey, regionQueue, validateUpdate, InvalidUpdateError, PhaseTimer, addParticipation, countReason,
+  emptyHierarchyBytes, emptyParticipation, tierRecord, parseJobPayload, edgeRoundResultSchema, edgeEvaluateResultSchema,
+  type HierarchyBytes,
   type BlobStore, type ChildOutcome, type Clock, type EdgeEvaluateResult, type EdgeParticipation, type EdgeRoundJob,
   type EdgeRoundResult, type FederatedTask, type HierFavgSchedule, type JobQueue, type Logger, type ModelParams,
   type ModelUpdate, type PhaseSeconds, type RoundRecord, type Strategy, type CoordinatorState, type FlowInFlight,
@@ -44,19 +46,12 @@ export interface CoordinatorOptions {
   readonly signal?: AbortSignal;
 }
 
-export interface TierBytes {
-  deviceEdgeDown: number;
-  deviceEdgeUp: number;
-  edgeCloudDown: number;
-  edgeCloudUp: number;
-}
-
 export interface RoundOutcome {
   round: number;
   /** The model version this round produced. */
   version: number;
   wallSeconds: number;
-  bytes: TierBytes;
+  bytes: HierarchyBytes;
   /** Training metrics (loss: mean over the samples trained on). */
   metrics: Record<string, number>;
   participation: EdgeParticipation & {
@@ -79,7 +74,7 @@ export interface RoundOutcome {
 
 export interface EvaluationOutcome {
   metrics: Record<string, number>;
-  bytes: TierBytes;
+  bytes: HierarchyBytes;
 }
 
 export class Coordinator {
@@ -112,6 +107,11 @@ export class Coordinator {
   get globalModel(): ModelParams {
     if (!this.model) throw new StrataError('STRATA_ERR_NOT_STARTED', 'coordinator not started: call start() first');
     return this.model;
+  }
+
+  /** The committed record of `round` (with its evaluation once evaluated), if that round ran. */
+  roundRecord(round: number): RoundRecord | undefined {
+    return this.records.get(round);
   }
 
   /** Every committed round's record (training figures, and evaluation metrics once evaluated). */
@@ -165,9 +165,9 @@ export class Coordinator {
     };
     const reject = (reason: string): void => {
       participation.edgesRejected++;
-      participation.edgeRejections[reason] = (participation.edgeRejections[reason] ?? 0) + 1;
+      countReason(participation.edgeRejections, reason);
     };
-    const bytes: TierBytes = { deviceEdgeDown: 0, deviceEdgeUp: 0, edgeCloudDown: 0, edgeCloudUp: 0 };
+    const bytes = emptyHierarchyBytes();
     const metricSums: Record<string, number> = {};
     const blobKeys: string[] = [];
     for (const outcome of outcomes) {
@@ -175,7 +175,14 @@ export class Coordinator {
         logger.warn({ roundId, queue: outcome.queue, state: outcome.state, error: outcome.error }, 'edge did not complete');
         continue;
       }
-      const result = outcome.result as EdgeRoundResult;
+      let result: EdgeRoundResult;
+      try {
+        result = parseJobPayload(edgeRoundResultSchema, outcome.result, `edge-round result of ${outcome.queue}`);
+      } catch (error) {
+        reject('malformed');
+        logger.warn({ roundId, queue: outcome.queue, error: (error as Error).message }, 'edge result rejected');
+        continue;
+      }
       addParticipation(participation, result.participation);
       bytes.deviceEdgeDown += result.participation.bytesDown;
       bytes.deviceEdgeUp += result.participation.bytesUp;
@@ -237,7 +244,7 @@ export class Coordinator {
    */
   async evaluate(round: number): Promise<EvaluationOutcome> {
     const started = performance.now();
-    const bytes: TierBytes = { deviceEdgeDown: 0, deviceEdgeUp: 0, edgeCloudDown: 0, edgeCloudUp: 0 };
+    const bytes = emptyHierarchyBytes();
     let metrics: Record<string, number> = {};
     if (this.options.task.evaluate) {
       metrics = await this.options.task.evaluate(this.globalModel);
@@ -247,7 +254,13 @@ export class Coordinator {
       const sums: Record<string, number> = {};
       for (const outcome of outcomes) {
         if (outcome.state !== 'completed' || !outcome.result) continue;
-        const result = outcome.result as EdgeEvaluateResult;
+        let result: EdgeEvaluateResult;
+        try {
+          result = parseJobPayload(edgeEvaluateResultSchema, outcome.result, `edge-evaluate result of ${outcome.queue}`);
+        } catch (error) {
+          this.options.logger.warn({ round, queue: outcome.queue, error: (error as Error).message }, 'edge evaluation rejected');
+          continue;
+        }
         count += result.count;
         bytes.deviceEdgeDown += result.participation.bytesDown;
         bytes.deviceEdgeUp += result.participation.bytesUp;
@@ -334,14 +347,10 @@ export class Coordinator {
 
 /** The run-record row of a round's training (evaluation adds its metrics to it). */
 export function roundRecord(outcome: RoundOutcome): RoundRecord {
-  const b = outcome.bytes;
   return {
     round: outcome.round,
     wallSeconds: outcome.wallSeconds,
-    bytes: {
-      deviceEdge: b.deviceEdgeDown + b.deviceEdgeUp, edgeCloud: b.edgeCloudDown + b.edgeCloudUp,
-      deviceEdgeDown: b.deviceEdgeDown, deviceEdgeUp: b.deviceEdgeUp, edgeCloudDown: b.edgeCloudDown, edgeCloudUp: b.edgeCloudUp,
-    },
+    bytes: tierRecord(outcome.bytes),
     metrics: { ...outcome.metrics },
     version: outcome.version,
     participation: outcome.participation,
@@ -349,18 +358,3 @@ export function roundRecord(outcome: RoundOutcome): RoundRecord {
     ...(outcome.resumed ? { resumed: true } : {}),
   };
 }
-
-function emptyParticipation(): EdgeParticipation {
-  return { selected: 0, answered: 0, dropped: 0, failed: 0, rejected: {}, bytesDown: 0, bytesUp: 0 };
-}
-
-function addParticipation(total: EdgeParticipation, part: EdgeParticipation): void {
-  total.selected += part.selected;
-  total.answered += part.answered;
-  total.dropped += part.dropped;
-  total.failed += part.failed;
-  total.bytesDown += part.bytesDown;
-  total.bytesUp += part.bytesUp;
-  for (const [reason, n] of Object.entries(part.rejected)) total.rejected[reason] = (total.rejected[reason] ?? 0) + n;
-}
-

@@ -6,9 +6,10 @@
 // a standby replica leaves the region's jobs to the replica its devices are connected to until they fail over.
 
 import {
-  CumulativeDelta, SeededRandom, cloneModel, edgeUpdateBlobKey, gatherQuorum, quorumSize, regionQueue,
+  CumulativeDelta, SeededRandom, cloneModel, countReason, emptyParticipation, edgeUpdateBlobKey, gatherQuorum, quorumSize, regionQueue,
   selectDevices, decodeModelBlob, encodeRoundRequest, decodeUpdateReply, UpdateEncoder, validateUpdate,
-  InvalidUpdateError, PhaseTimer, StrataError, WireFormatError, systemClock,
+  InvalidUpdateError, PhaseTimer, StrataError, WireFormatError, systemClock, EDGE_JOB_KINDS, InvalidJobError, edgeRoundJobSchema,
+  parseJobPayload,
   type BlobStore, type Clock, type Compression, type EdgeEvaluateResult, type EdgeParticipation, type EdgeRoundJob,
   type EdgeRoundResult, type Job, type JobData, type JobQueue, type Logger, type ModelParams, type ModelUpdate,
   type PeerConnection, type QueueWorker, type Strategy, type TransportServer,
@@ -149,7 +150,10 @@ export class EdgeNode {
   }
 
   private async handle(job: Job): Promise<JobData> {
-    const data = job.data as unknown as EdgeRoundJob;
+    if (!(EDGE_JOB_KINDS as readonly string[]).includes(job.name)) {
+      throw new InvalidJobError(`job ${job.id} on ${job.queue} is a ${JSON.stringify(job.name)}, not one of ${EDGE_JOB_KINDS.join(', ')}`);
+    }
+    const data = parseJobPayload(edgeRoundJobSchema, job.data, `${job.name} job ${job.id}`);
     const info: EdgeJobInfo = { name: job.name, roundId: data.roundId, round: data.round, attempt: job.attempt };
     const started = performance.now();
     const clock = this.options.clock ?? systemClock;
@@ -261,7 +265,7 @@ export class EdgeNode {
     participation.bytesDown += frame.byteLength * devices.length;
     participation.dropped += gathered.late;
     const reject = (deviceId: string, reason: string, error: Error): void => {
-      participation.rejected[reason] = (participation.rejected[reason] ?? 0) + 1;
+      countReason(participation.rejected, reason);
       this.options.onReject?.(reason, deviceId);
       this.options.logger.warn({ deviceId, reason, error: error.message }, 'device update rejected');
     };
@@ -312,8 +316,4 @@ export class EdgeNode {
       },
     ));
   }
-}
-
-function emptyParticipation(): EdgeParticipation {
-  return { selected: 0, answered: 0, dropped: 0, failed: 0, rejected: {}, bytesDown: 0, bytesUp: 0 };
 }

@@ -1,8 +1,10 @@
-// Every failure Strata reports is a StrataError with a stable code, so callers (and metrics) can tell
-// kinds apart without parsing messages. One subclass per kind of failure.
+// Every failure Strata reports is a StrataError with a stable code (from the catalogue in error-codes.ts), so
+// callers (and metrics) can tell kinds apart without parsing messages. One subclass per kind of failure.
+
+import type { ErrorCode } from './error-codes.js';
 
 export class StrataError extends Error {
-  constructor(readonly code: string, message: string, options?: { cause?: unknown }) {
+  constructor(readonly code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
   }
@@ -26,6 +28,13 @@ export class ConfigError extends StrataError {
 export class InvalidUpdateError extends StrataError {
   constructor(readonly reason: 'non_finite' | 'shape' | 'unknown_tensor' | 'stale' | 'malformed', message: string) {
     super('STRATA_ERR_INVALID_UPDATE', message);
+  }
+}
+
+/** A job payload or result that does not match its schema (a job from another version, a bad edge result). */
+export class InvalidJobError extends StrataError {
+  constructor(message: string) {
+    super('STRATA_ERR_INVALID_JOB', message);
   }
 }
 

@@ -2,6 +2,7 @@
 // browser: the wire format, the round protocol, the federated core (models, strategies, aggregation), the task
 // and runtime interfaces, configuration schemas and errors. The Node implementations are in @strata/runtime.
 export * from './errors.js';
+export * from './error-codes.js';
 export * from './random/seeded-random.js';
 export * from './fl/model.js';
 export type * from './fl/strategy.js';
@@ -15,6 +16,7 @@ export * from './task/view-renderer.js';
 export * from './wire/index.js';
 export * from './run/run-record.js';
 export * from './config/parse-config.js';
+export * from './config/parse-options.js';
 export * from './config/daemon-options.js';
 export * from './config/run-config.js';
 export * from './interfaces/clock.js';
@@ -30,3 +32,4 @@ export * from './protocol/phase-timer.js';
 export * from './protocol/round-messages.js';
 export type * from './protocol/edge-live-events.js';
 export * from './run/metric-direction.js';
+export * from './protocol/round-bookkeeping.js';

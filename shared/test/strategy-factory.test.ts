@@ -19,7 +19,7 @@ test('options default as documented and are passed through', () => {
   assert.deepEqual([adam.eta, adam.beta1, adam.beta2, adam.tau], [0.1, 0.9, 0.99, 1e-9]);
   const yogi = createStrategy('fedyogi', { beta1: 0.5 }) as FedYogi;
   assert.deepEqual([yogi.eta, yogi.beta1, yogi.beta2, yogi.tau], [0.01, 0.5, 0.99, 1e-3]);
-  assert.deepEqual(createStrategy('fedprox', { mu: 0.5 }).clientOptions(), { proximal_mu: 0.5 });
+  assert.deepEqual(createStrategy('fedprox', { mu: 0.5 }).clientOptions(), { proximalMu: 0.5 });
 });
 
 /** Asserts a ConfigError whose message names `option` (and, when given, the bad value). */

@@ -17,15 +17,21 @@ const updates: fc.Arbitrary<ModelUpdate> = fc
   })
   .map(({ tensors, weight, metrics }) => ({ delta: new Map<string, TensorValue>(tensors), weight, metrics }));
 
+test('uint64 fields decode as numbers', () => {
+  const frame = encodeEnvelope({ chunk: { transferId: 2 ** 40 + 3, index: 0, count: 1, totalBytes: 2 ** 33, data: new Uint8Array(1) } });
+  const { chunk } = decodeEnvelope(frame);
+  assert.equal(chunk?.transferId, 2 ** 40 + 3);
+  assert.equal(chunk?.totalBytes, 2 ** 33);
+});
+
 test('updates round trip through envelope frames with their round, version, weight and metrics', () => {
   fc.assert(
     fc.property(updates, fc.constantFrom('float32' as const, 'float16' as const, 'int8' as const), fc.boolean(), (update, dtype, perRowScale) => {
       const frame = encodeEnvelope({
-        sender: 'device-7', seq: 2 ** 40 + 3, update: encodeUpdate(update, { roundId: 'round-3', baseVersion: 12, dtype, perRowScale }),
+        sender: 'device-7', update: encodeUpdate(update, { roundId: 'round-3', baseVersion: 12, dtype, perRowScale }),
       });
       const envelope = decodeEnvelope(frame);
       assert.equal(envelope.body, 'update');
-      assert.equal(envelope.seq, 2 ** 40 + 3, 'uint64 fields decode as numbers');
       assert.equal(envelope.sender, 'device-7');
       const decoded = decodeUpdate(envelope.update);
       assert.equal(decoded.roundId, 'round-3');
@@ -112,7 +118,6 @@ test('the frame writer produces what protobufjs encodes, with every tensor paylo
       const ours = strata.Envelope.decode(frame);
       const theirs = strata.Envelope.decode(reference);
       assert.equal(ours.sender, theirs.sender);
-      assert.equal(Number(ours.seq), Number(theirs.seq));
       const a = ours.update as strata.Update;
       const b = theirs.update as strata.Update;
       assert.deepEqual([a.roundId, a.baseVersion, a.weight, { ...a.metrics }], [b.roundId, b.baseVersion, b.weight, { ...b.metrics }]);

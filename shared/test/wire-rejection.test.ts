@@ -66,7 +66,7 @@ test('a frame larger than the maximum is rejected before it is decoded', () => {
 
 test('envelopes without a body, of another protocol version, or with an unknown request kind are rejected', () => {
   rejects(() => decodeEnvelope(strata.Envelope.encode({ protocol: 1, sender: 'x' }).finish()), /envelope has no body/);
-  rejects(() => decodeEnvelope(strata.Envelope.encode({ protocol: 2, ack: { ok: true } }).finish()), /protocol 2 is not the supported version 1/);
+  rejects(() => decodeEnvelope(strata.Envelope.encode({ protocol: 2, model: { version: 1 } }).finish()), /protocol 2 is not the supported version 1/);
   rejects(() => decodeEnvelope(encodeEnvelope({ roundRequest: { kind: 7 as strata.RoundRequest.Kind } })), /round_request kind 7/);
   rejects(() => encodeEnvelope({ sender: 'x' }), /no body/);
   rejects(() => decodeUpdate(undefined), /update is missing/);

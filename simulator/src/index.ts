@@ -3,7 +3,6 @@
 export { VirtualClock, SimulationStalledError, type Settled, type RunOptions } from './virtual-clock.js';
 export { LinkPipe, binomial, PACKET_BYTES, MIN_RTO_MS, type LinkProfile, type LinkDirection, type LossMode } from './link-pipe.js';
 export { SimNetwork, SimServer, SimEndpoint, ERROR_REPLY_BYTES, type Hop, type Route, type SimNetworkOptions } from './sim-network.js';
-export { emptyTierBytes, tierBytesBetween, tierRecord, cloudLinkBytes, type Tier, type TierBytes } from './tier-bytes.js';
 export { ComputeMeter, MeteredTrainer, chargeCompute, meterCompute } from './compute-meter.js';
 export { LinkedJobQueue, JOB_MESSAGE_BYTES } from './linked-job-queue.js';
 export { LinkedBlobStore } from './linked-blob-store.js';

@@ -2,8 +2,7 @@
 // simulated seconds and bytes over the cloud's link. `strata compare` prints it; tests check it.
 
 import type { RoundRecord, RunRecord } from '@strata/shared';
-import { higherIsBetter } from '@strata/shared';
-import { cloudLinkBytes } from './tier-bytes.js';
+import { cloudLinkBytes, higherIsBetter } from '@strata/shared';
 
 export interface TargetReached {
   readonly round: number;

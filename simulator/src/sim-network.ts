@@ -8,11 +8,11 @@ import {
   ConnectError, PeerDisconnectedError, RoundTimeoutError, StrataError, compareIds, invalidTimeout, peerRequestError,
   type ClientConnection, type LinkStats, type PeerConnection, type PeerInfo, type RequestHandler, type SeededRandom,
   type TimerHandle, type TransportClient, type TransportServer,
+  emptyTierBytes, type Tier, type TierBytes,
 } from '@strata/shared';
 import { ComputeMeter, meterCompute } from './compute-meter.js';
 import type { LinkDirection, LinkPipe, LossMode } from './link-pipe.js';
 import type { ParticipationTimeline } from './participation-timeline.js';
-import { emptyTierBytes, type Tier, type TierBytes } from './tier-bytes.js';
 import type { Settled, VirtualClock } from './virtual-clock.js';
 
 export interface Hop {

@@ -12,6 +12,7 @@ import { EdgeNode } from '@strata/edge-node';
 import {
   SeededRandom, createStrategy, newRunId, type DeviceTrainer, type FederatedTask, type Logger, type ModelParams,
   type RoundRecord, type RunRecord,
+  cloudLinkBytes, tierBytesBetween, tierRecord, type TierBytes,
 } from '@strata/shared';
 import { InMemoryBlobStore, InMemoryJobQueue } from '@strata/runtime';
 import { ALWAYS_ONLINE, DutyCycle, TraceAvailability, type AvailabilitySchedule } from './availability.js';
@@ -22,7 +23,6 @@ import { LinkedJobQueue } from './linked-job-queue.js';
 import type { LoadedTopology } from './load-topology.js';
 import { ParticipationTimeline, type TimelineSummary } from './participation-timeline.js';
 import { SimNetwork, type SimEndpoint } from './sim-network.js';
-import { cloudLinkBytes, tierBytesBetween, tierRecord, type TierBytes } from './tier-bytes.js';
 import { TopologyRoutes } from './topology-routes.js';
 import type { Topology } from './topology-schema.js';
 import { VirtualClock } from './virtual-clock.js';

@@ -21,7 +21,7 @@ import { fileDeployment, TOKEN, metric, scrape, waitForHealth } from './distribu
 
 const ROUNDS = 2;
 const TASK_OPTIONS = {
-  procedural: 1, image_res: 16, res: 16, devices: 2, eval_views: 1, snapshot_views: 0, batch_size: 1024, lr_density: 2, lr_color: 0.5,
+  procedural: true, imageRes: 16, grid: 16, devices: 2, evalViews: 1, snapshotViews: 0, batchSize: 1024, lrDensity: 2, lrColor: 0.5,
 };
 const TASK_ARGS = ['--task', 'radiance/voxel-grid', ...Object.entries(TASK_OPTIONS).flatMap(([k, v]) => ['--task-option', `${k}=${v}`])];
 

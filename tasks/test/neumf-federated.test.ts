@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cloneModel, createStrategy, dense, FedAvg, strategyNames, type LocalTrainOptions, type ModelParams, type ModelUpdate, type SparseRows } from '@strata/shared';
 import {
-  addEvaluationSums, createNeuMFTask, evaluateNeuMF, GMF_ITEM_EMBEDDING, GMF_USER_EMBEDDING, loadInteractions, metricsFromSums,
+  addEvaluationSums, evaluateNeuMF, GMF_ITEM_EMBEDDING, GMF_USER_EMBEDDING, loadInteractions, metricsFromSums,
   MLP_ITEM_EMBEDDING, MLP_USER_EMBEDDING, ml100kSource, neumfDenseTensors, NeuMFTask, type UserSplit,
 } from '../src/recsys/index.js';
 
@@ -62,13 +62,13 @@ test('a device does not mutate the model; it returns sparse rows of the items it
   }
 });
 
-test("FedProx's proximal_mu holds the shared weights nearer the model it was sent", async () => {
+test("FedProx's proximalMu holds the shared weights nearer the model it was sent", async () => {
   const task = NeuMFTask.fromInteractions(data);
   const model = task.initModel();
   const norm = (update: ModelUpdate, name: string): number => update.delta.get(name)!.values.reduce((s, v) => s + v * v, 0);
   // Two fresh devices of the same task are identical: one trains plainly, one with a strong proximal term.
   const plain = await task.createDevice(7).train(model, trainOptions(task, 1));
-  const options = { ...trainOptions(task, 1), options: { ...task.defaultOptions(), proximal_mu: 50 } };
+  const options = { ...trainOptions(task, 1), options: { ...task.defaultOptions(), proximalMu: 50 } };
   const held = await task.createDevice(7).train(model, options);
   for (const name of ['mlp.dense_0.kernel', 'mlp.dense_2.bias', 'output.kernel']) {
     assert.ok(norm(held, name) < 0.5 * norm(plain, name), `${name}: ${norm(held, name)} vs ${norm(plain, name)}`);
@@ -112,7 +112,7 @@ test('device evaluation equals central evaluation of the same embeddings', async
 });
 
 test('task surface: id, devices, init model, options, factory, errors', async () => {
-  const task = createNeuMFTask({ data: ml100kSource(), seed: 3, gmfDim: 8, mlpLayers: [12, 6] });
+  const task = NeuMFTask.fromInteractions(loadInteractions(ml100kSource()), { seed: 3, gmfDim: 8, mlpLayers: [12, 6] });
   assert.equal(task.id, 'recsys/neumf');
   assert.equal(task.numDevices, 943);
   const model = task.initModel();
@@ -126,9 +126,10 @@ test('task surface: id, devices, init model, options, factory, errors', async ()
   const described = task.describe() as { data: { numUsers: number; numTrain: number }; tensors: { private: string[] } };
   assert.deepEqual([described.data.numUsers, described.data.numTrain], [943, 80000]);
   assert.deepEqual(described.tensors.private, [GMF_USER_EMBEDDING, MLP_USER_EMBEDDING]);
-  assert.deepEqual(Object.keys(task.defaultOptions()).sort(), ['batch_size', 'item_learning_rate', 'learning_rate', 'local_steps', 'negatives', 'user_learning_rate']);
+  assert.deepEqual(Object.keys(task.defaultOptions()).sort(), ['itemLearningRate', 'learningRate', 'localBatchSize', 'negatives', 'userLearningRate']);
   assert.throws(() => task.createDevice(943), /device index 943 is out of range \[0, 943\)/);
-  assert.throws(() => createNeuMFTask({ data: ml100kSource(), rowWeights: 'all' as 'one' }), /rowWeights must be 'count' or 'one', got "all"/);
+  assert.throws(() => NeuMFTask.fromInteractions(task.data, { rowWeights: 'all' }), /task recsys\/neumf: option "rowWeights": .*\(got "all"\)/);
+  assert.throws(() => NeuMFTask.fromInteractions(task.data, { gmfdim: 8 }), /task recsys\/neumf: unknown option "gmfdim" \(options: gmfDim, mlpEmbeddingDim, /);
   const wrong = cloneModel(model);
   wrong.set('mlp.dense_1.kernel', dense([6, 12]));
   await assert.rejects(task.createDevice(0).train(wrong, trainOptions(task, 1)), /needs mlp.dense_1.kernel of shape \[12, 6\], got \[6, 12\]/);

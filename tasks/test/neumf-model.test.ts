@@ -50,10 +50,10 @@ test('tensor names, shapes and order are stable; user tables only in a centraliz
 });
 
 test('config validation names the offending option', () => {
-  assert.throws(() => resolveNeuMFConfig({ gmfDim: 0 }), /neumf gmfDim must be a positive integer, got 0/);
-  assert.throws(() => resolveNeuMFConfig({ mlpLayers: [8, 2.5] }), /neumf mlpLayers\[1\] must be a positive integer, got 2.5/);
-  assert.throws(() => resolveNeuMFConfig({ loss: 'hinge' as 'log' }), /neumf loss must be 'log' or 'bpr', got 'hinge'/);
-  assert.throws(() => resolveNeuMFConfig({ learningRate: -1 }), /neumf learningRate must be a positive number, got -1/);
+  assert.throws(() => resolveNeuMFConfig({ gmfDim: 0 }), /NeuMF: option "gmfDim": .*>=1 \(got 0\)/);
+  assert.throws(() => resolveNeuMFConfig({ mlpLayers: [8, 2.5] }), /NeuMF: option "mlpLayers.1": .*expected int.* \(got 2\.5\)/);
+  assert.throws(() => resolveNeuMFConfig({ loss: 'hinge' as 'log' }), /NeuMF: option "loss": .*"log"\|"bpr".* \(got "hinge"\)/);
+  assert.throws(() => resolveNeuMFConfig({ learningRate: -1 }), /NeuMF: option "learningRate": .* \(got -1\)/);
 });
 
 for (const [loss, kind] of [['log', 'pointwise'], ['bpr', 'pairwise']] as const) {

@@ -5,12 +5,12 @@ import {
 } from '@strata/shared';
 import {
   COLOR_TENSOR, DENSITY_TENSOR, ProceduralScene, RadianceVoxelGridTask, cameraAzimuth, partitionViews,
-  trainCentralizedBaseline, type SceneDataset,
+  DEFAULT_RADIANCE_DEVICE_OPTIONS, trainCentralizedBaseline, type SceneDataset,
 } from '../src/radiance/index.js';
 
 const scene: SceneDataset = new ProceduralScene({ seed: 11, size: 32, views: 40 }).dataset();
 const taskOptions = { devices: 4, points: 24 ** 3, seed: 2 } as const;
-const deviceOptions = { batch_size: 512, lr_density: 0.3, lr_color: 0.15 };
+const deviceOptions = { ...DEFAULT_RADIANCE_DEVICE_OPTIONS, batchSize: 512, lrDensity: 0.3, lrColor: 0.15 };
 
 test('azimuth partitions are disjoint, cover every training view and are contiguous arcs', () => {
   const parts = partitionViews(scene.train, 4, 'azimuth', 0);
@@ -90,7 +90,7 @@ test('hierarchical federated training over azimuth arcs approaches centralized t
     assert.ok(Math.abs(perPoint(size(updates[0], 'float16')) - 54) < 0.1, `${perPoint(size(updates[0], 'float16'))} B per point in float16`);
     assert.ok(Math.abs(perPoint(size(updates[0], 'int8', new ErrorFeedback())) - 55) < 0.1);
 
-    const rays = rounds * task.numDevices * kappa1 * deviceOptions.batch_size;
+    const rays = rounds * task.numDevices * kappa1 * deviceOptions.batchSize;
     const central = await trainCentralizedBaseline(task, { totalRays: rays, deviceOptions, rounds, threads: 1 });
     assert.equal(central.result.rays, rays);
     assert.ok(federated > central.metrics.psnr - 3, `federated ${federated} dB, centralized ${central.metrics.psnr} dB`);

@@ -5,7 +5,7 @@ import {
 } from '@strata/shared';
 import {
   COLOR_MOMENT_TENSOR, COLOR_TENSOR, DENSITY_MOMENT_TENSOR, DENSITY_TENSOR, ProceduralScene, RadianceVoxelGridTask,
-  SparseAdam, VoxelGrid, createAdamState, createGradientBuffers, geometryForPointCount, type AdamHyper, type SceneDataset,
+  DEFAULT_RADIANCE_DEVICE_OPTIONS, SparseAdam, VoxelGrid, createAdamState, createGradientBuffers, geometryForPointCount, type AdamHyper, type SceneDataset,
 } from '../src/radiance/index.js';
 
 const box = { min: [-1, -1, -1], max: [1, 1, 1] } as const;
@@ -53,7 +53,7 @@ test('under a shared second moment a step is linear in the gradient, clipped to 
 });
 
 const scene: SceneDataset = new ProceduralScene({ seed: 11, size: 32, views: 40 }).dataset();
-const deviceOptions = { batch_size: 512, lr_density: 0.3, lr_color: 0.15 };
+const deviceOptions = { ...DEFAULT_RADIANCE_DEVICE_OPTIONS, batchSize: 512, lrDensity: 0.3, lrColor: 0.15 };
 
 test('devices upload their squared gradients by steps, and the tiers\' weighted mean leaves the pooled moment in the model', async () => {
   const task = new RadianceVoxelGridTask(scene, { devices: 2, points: 24 ** 3, seed: 2 });
@@ -110,8 +110,8 @@ test('devices upload their squared gradients by steps, and the tiers\' weighted 
     bare.delete(COLOR_MOMENT_TENSOR);
     await assert.rejects(task.createDevice(0).train(bare, { round: 2, localSteps: 1, options: deviceOptions }),
       (err: unknown) => err instanceof InvalidUpdateError && /color_grad_sq/.test(err.message));
-    await assert.rejects(task.createDevice(0).train(model, { round: 2, localSteps: 1, options: { ...deviceOptions, shared_step_clip: 0 } }),
-      /shared_step_clip = 0/);
+    await assert.rejects(task.createDevice(0).train(model, { round: 2, localSteps: 1, options: { ...deviceOptions, sharedStepClip: 0 } }),
+      /sharedStepClip/);
   } finally {
     await task.close();
   }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cloneModel, FedAvg, type LocalTrainOptions, type ModelParams, type ModelUpdate, type SparseRows } from '@strata/shared';
 import {
-  addEvaluationSums, BprMfTask, createRecsysTask, evaluateRanking, ITEM_BIAS, ITEM_EMBEDDING, loadInteractions,
+  addEvaluationSums, BprMfTask, evaluateRanking, ITEM_BIAS, ITEM_EMBEDDING, loadInteractions,
   metricsFromSums, ml100kSource, scoreItems,
 } from '../src/recsys/index.js';
 
@@ -58,7 +58,7 @@ test('device evaluation ranks its own user and matches central evaluation of the
 });
 
 test('task surface: id, devices, init model, options, factory, errors', () => {
-  const task = createRecsysTask('bpr-mf', { data: ml100kSource(), seed: 3, dim: 16 });
+  const task = BprMfTask.fromInteractions(data, { seed: 3, dim: 16 });
   assert.equal(task.id, 'recsys/bpr-mf');
   assert.equal(task.numDevices, 943);
   const model = task.initModel();
@@ -67,9 +67,10 @@ test('task surface: id, devices, init model, options, factory, errors', () => {
   assert.deepEqual(task.initModel(), model);
   const described = task.describe() as { data: { numUsers: number; numTrain: number; numTest: number }; options: { dim: number } };
   assert.deepEqual([described.data.numUsers, described.data.numTrain, described.data.numTest, described.options.dim], [943, 80000, 20000, 16]);
-  assert.deepEqual(Object.keys(task.defaultOptions()).sort(), ['init_std', 'learning_rate', 'local_steps', 'negatives', 'reg', 'user_learning_rate']);
+  assert.deepEqual(Object.keys(task.defaultOptions()).sort(), ['itemLearningRate', 'negatives', 'reg', 'userLearningRate']);
   assert.throws(() => task.createDevice(943), /device index 943 is out of range \[0, 943\)/);
-  assert.throws(() => createRecsysTask('bpr-mf', { data: ml100kSource(), negatives: 0 }), /negatives must be an integer >= 1, got 0/);
+  assert.throws(() => BprMfTask.fromInteractions(data, { negatives: 0 }), /task recsys\/bpr-mf: option "negatives": .*\(got 0\)/);
+  assert.throws(() => BprMfTask.fromInteractions(data, { learning_rate: 2 }), /unknown option "learning_rate" \(options: dim, testFraction, /);
   const wrong: ModelParams = new Map([[ITEM_EMBEDDING, { kind: 'dense', shape: [10, 16], values: new Float32Array(160) }]]);
   return assert.rejects(task.createDevice(0).train(wrong, { round: 1, localSteps: 1, options: {} }), /needs item_embedding of shape \[1682, 16\], got \[10, 16\]/);
 });

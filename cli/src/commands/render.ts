@@ -6,10 +6,9 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError } from '@strata/shared';
 import {
-  GridRenderer, depthToRgb, horizontalStrip, loadRadianceModel, psnr, ssim, turntableCameras, writeRgbPng,
+  GridRenderer, depthToRgb, loadSceneDataset, horizontalStrip, loadRadianceModel, psnr, ssim, turntableCameras, writeRgbPng,
   type RgbImage,
 } from '@strata/tasks';
-import { loadDataset } from './train-radiance.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
 
 interface RenderFlags {
@@ -68,7 +67,7 @@ function renderCommand(flags: RenderFlags): void {
   }
   const procedural = flags.procedural ?? meta.data === 'procedural';
   const data = flags.data ?? (procedural || meta.data === undefined || meta.data === 'lego' ? undefined : meta.data);
-  const dataset = loadDataset({ data, procedural, res, holdOutEvery: flags.holdOutEvery ?? meta.holdOutEvery ?? 8, seed: meta.seed ?? 1 });
+  const dataset = loadSceneDataset({ data, procedural, res, holdOutEvery: flags.holdOutEvery ?? meta.holdOutEvery ?? 8, seed: meta.seed ?? 1 });
   const truth = dataset.test[flags.view];
   if (!truth) throw new ConfigError(`--view ${flags.view}: the scene has ${dataset.test.length} held-out views`);
   const renderStart = performance.now();

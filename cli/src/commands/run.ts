@@ -4,12 +4,13 @@
 
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { strategyNames, type RunRecord } from '@strata/shared';
+import { createStrategy, strategyNames, type RunRecord } from '@strata/shared';
 import { createLogger, writeRunRecord } from '@strata/runtime';
 import { parseRunConfig, type RunConfig } from '@strata/shared';
 import { runEmbedded, type RunObserver } from '../embedded/run-embedded.js';
 import { DEFAULT_DASHBOARD_PORT, EmbeddedDashboard } from '../embedded/embedded-dashboard.js';
-import { collectKeyValue, numericEntries } from '../flags/parse-key-values.js';
+import { collectKeyValue, type OptionValue } from '../flags/parse-key-values.js';
+import { addExamples, strategiesHelp, tasksHelp } from '../console/help-text.js';
 import { ProgressBar } from '../console/progress.js';
 import { RoundTable, comparisonTable } from '../console/round-table.js';
 import { dataSourceOptions, dataSourceFromFlags, type DataFlags } from '../flags/data-flags.js';
@@ -30,12 +31,12 @@ interface RunFlags extends DataFlags {
   roundDeadline: number;
   evalEvery: number;
   strategy: string;
-  strategyOption?: Record<string, number | boolean | string>;
+  strategyOption?: Record<string, OptionValue>;
   edgeStrategy: string;
   compression: 'float32' | 'float16' | 'int8';
   errorFeedback: boolean;
   perTensorScale?: boolean;
-  taskOption?: Record<string, number | boolean | string>;
+  taskOption?: Record<string, OptionValue>;
   seed: number;
   baselines: boolean;
   report: boolean;
@@ -43,6 +44,7 @@ interface RunFlags extends DataFlags {
   dashboard: boolean;
   dashboardPort?: number;
   dashboardHost: string;
+  dryRun?: boolean;
 }
 
 /** Where the live dashboard of a run listens; false: no dashboard. */
@@ -65,22 +67,35 @@ export function register(program: Command): void {
     .option('--round-deadline <seconds>', 'deadline of one cloud round', Number.parseFloat, 900)
     .option('--eval-every <n>', 'evaluate every n rounds (0: only at the end)', int, 1)
     .addOption(new Option('--strategy <name>', 'cloud aggregation strategy').choices(strategyNames).default('fedavg'))
-    .option('--strategy-option <key=value>', 'strategy option, repeatable (e.g. server_lr=1, mu=0.01, f=1)', collectKeyValue('--strategy-option'))
+    .option('--strategy-option <key=value>', 'strategy option, repeatable (e.g. serverLr=0.5, mu=0.01, byzantine=1; `strata run --help` lists each strategy\'s)', collectKeyValue('--strategy-option'))
     .addOption(new Option('--edge-strategy <name>', 'edge aggregation strategy').choices(strategyNames).default('fedavg'))
     .addOption(new Option('--compression <dtype>', 'update encoding on the way up').choices(['float32', 'float16', 'int8']).default('float32'))
     .option('--no-error-feedback', 'do not carry the quantisation residual to the next round')
     .option('--per-tensor-scale', 'int8: one scale per tensor instead of one per row')
-    .option('--task-option <key=value>', 'task option, repeatable (e.g. lr=0.05, dim=64)', collectKeyValue('--task-option'))
+    .option('--task-option <key=value>', 'task option, repeatable (e.g. dim=32; `strata tasks NAME` lists a task\'s)', collectKeyValue('--task-option'))
     .option('--seed <n>', 'random seed (data split, initialisation, selection)', int, 0)
     .option('--no-baselines', 'skip the centralized and popularity baselines')
     .option('--no-report', 'do not write the HTML report')
     .option('--runs-dir <dir>', 'where run records go', 'runs')
     .option('--dashboard-port <n>', `port of the live dashboard (default ${DEFAULT_DASHBOARD_PORT}, or a free one when taken; 0: any free port)`, int)
     .option('--dashboard-host <host>', 'interface of the live dashboard', '127.0.0.1')
-    .option('--no-dashboard', 'do not serve the live dashboard');
+    .option('--no-dashboard', 'do not serve the live dashboard')
+    .option('--dry-run', 'check the configuration (strategies, task options, data) and print it, without training');
   dataSourceOptions(command);
+  command.addHelpText('after', `\n${strategiesHelp()}\n\n${tasksHelp()}\n`);
+  addExamples(command, [
+    'strata run',
+    'strata run --rounds 10 --devices 200 --no-baselines',
+    'strata run --strategy fedadam --strategy-option eta=0.05 --compression int8',
+    'strata run --edge-strategy median --kappa2 2 --fraction 0.5 --quorum 0.8',
+    'strata run --task recsys/bpr-mf --task-option dim=32 --task-option itemLearningRate=1',
+    'strata run --data ratings.csv --format delimited --delimiter , --header --columns user,item,rating --min-rating 4',
+    'strata run --task radiance/voxel-grid --task-option procedural=true --task-option imageRes=32 --rounds 5',
+  ]);
   command.action(async (flags: RunFlags) => {
-    await runCommand(configFromFlags(flags), flags.dashboard && { host: flags.dashboardHost, port: flags.dashboardPort });
+    const config = configFromFlags(flags);
+    if (flags.dryRun) await dryRun(config);
+    else await runCommand(config, flags.dashboard && { host: flags.dashboardHost, port: flags.dashboardPort });
   });
 }
 
@@ -97,11 +112,20 @@ export function configFromFlags(flags: RunFlags): RunConfig {
     strategy: { name: flags.strategy, options: flags.strategyOption ?? {} },
     edgeStrategy: { name: flags.edgeStrategy, options: {} },
     compression: { dtype: flags.compression, errorFeedback: flags.errorFeedback, perRowScale: !flags.perTensorScale },
-    taskOptions: numericEntries('--task-option', flags.taskOption ?? {}),
+    taskOptions: flags.taskOption ?? {},
     baselines: flags.baselines,
     report: flags.report,
     runsDir: flags.runsDir,
   });
+}
+
+/** Builds everything a run would (strategies, the task with its data) and prints the resolved configuration. */
+async function dryRun(config: RunConfig): Promise<void> {
+  createStrategy(config.strategy.name, config.strategy.options);
+  createStrategy(config.edgeStrategy.name, config.edgeStrategy.options);
+  const { task } = await findTask(config.task).create(config);
+  process.stdout.write(`${JSON.stringify({ config, task: task.describe() }, null, 2)}\n`);
+  await task.close?.();
 }
 
 export async function runCommand(config: RunConfig, dashboardOptions: RunDashboardOptions = false): Promise<void> {

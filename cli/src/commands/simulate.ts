@@ -14,7 +14,7 @@ import { loadTopology } from '@strata/simulator';
 import { createSimulationTask } from '@strata/simulator';
 import { Simulation } from '@strata/simulator';
 import { deviceCount } from '@strata/simulator';
-import { cloudLinkBytes } from '@strata/simulator';
+import { cloudLinkBytes } from '@strata/shared';
 import { runOnRealNetwork } from '@strata/simulator';
 import { STRATA_BIN } from '../strata-bin.js';
 import { integerFlag as int } from '../flags/integer-flag.js';

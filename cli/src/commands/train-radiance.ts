@@ -7,21 +7,18 @@
 import { cpus, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { ConfigError, newRunId, type RoundRecord, type RunRecord } from '@strata/shared';
+import { ConfigError, newRunId, parseRunConfig, type RoundRecord, type RunConfig, type RunRecord } from '@strata/shared';
 import { createLogger, writeRunRecord } from '@strata/runtime';
 import {
-  DEFAULT_CENTRALIZED_OPTIONS, GridRenderer, ProceduralScene, RADIANCE_TASK_OPTION_KEYS, RadianceVoxelGridTask,
-  blenderSceneDir, depthToRgb, evaluateViews, horizontalStrip, loadBlenderScene, radianceTaskOptionsFromNumbers,
-  saveRadianceModel, trainCentralized, trainCentralizedBaseline, writeRgbPng,
-  type CentralizedOptions, type RenderedView, type SceneDataset, type SceneView,
+  DEFAULT_CENTRALIZED_OPTIONS, GridRenderer, blenderSceneDir, depthToRgb, evaluateViews, horizontalStrip, loadSceneDataset,
+  radianceBaselines, radianceVoxelGridTask, saveRadianceModel, trainCentralized, voxelGridEntry, writeRgbPng,
+  type CentralizedOptions, type RadianceVoxelGridTask, type RenderedView, type SceneDataset, type SceneView,
 } from '@strata/tasks';
-import { collectKeyValue, numericEntries } from '../flags/parse-key-values.js';
+import { collectKeyValue, type OptionValue } from '../flags/parse-key-values.js';
 import { ProgressBar } from '../console/progress.js';
 import { RoundTable, comparisonTable } from '../console/round-table.js';
-import { parseRunConfig, type RunConfig } from '@strata/shared';
 import { runEmbedded } from '../embedded/run-embedded.js';
 import { writeRunReport } from '../report/index.js';
-import type { TaskEntry } from '@strata/tasks';
 import { integerFlag as int } from '../flags/integer-flag.js';
 
 type Artifact = NonNullable<RunRecord['artifacts']>[number];
@@ -49,7 +46,7 @@ interface TrainRadianceFlags {
   partition: 'azimuth' | 'random';
   compression: 'float32' | 'float16' | 'int8';
   errorFeedback: boolean;
-  taskOption?: Record<string, number | boolean | string>;
+  taskOption?: Record<string, OptionValue>;
   baselines: boolean;
 }
 
@@ -82,22 +79,12 @@ export function register(train: Command): void {
     .addOption(new Option('--partition <how>', 'federated: how views are split over devices').choices(['azimuth', 'random']).default('azimuth'))
     .addOption(new Option('--compression <dtype>', 'federated: update encoding on the way up').choices(['float32', 'float16', 'int8']).default('float32'))
     .option('--no-error-feedback', 'federated: do not carry the quantisation residual to the next round')
-    .option('--task-option <key=value>', `federated: task or device option, repeatable (${RADIANCE_TASK_OPTION_KEYS.join(', ')}, lr_density, ...)`, collectKeyValue('--task-option'))
+    .option('--task-option <key=value>', 'federated: task or device option, repeatable (e.g. lrDensity=0.2, sharedSecondMoment=false; `strata tasks radiance/voxel-grid` lists them)', collectKeyValue('--task-option'))
     .option('--no-baselines', 'federated: skip the centralized baseline with the same number of rays')
     .action(async (flags: TrainRadianceFlags) => {
       if (flags.federated) await federatedCommand(flags);
       else await centralizedCommand(flags);
     });
-}
-
-export function loadDataset(source: { data?: string; procedural?: boolean; res: number; holdOutEvery: number; seed: number }): SceneDataset {
-  if (source.procedural) {
-    if (source.data) throw new ConfigError('--procedural and --data are exclusive');
-    return new ProceduralScene({ seed: source.seed, size: source.res }).dataset();
-  }
-  return loadBlenderScene(source.data ? resolve(source.data) : blenderSceneDir('lego'), {
-    resolution: source.res, holdOutEvery: source.holdOutEvery,
-  });
 }
 
 /**
@@ -140,7 +127,7 @@ function truthBeside(truth: SceneView, render: RenderedView, dataset: SceneDatas
 
 async function centralizedCommand(flags: TrainRadianceFlags): Promise<void> {
   const started = performance.now();
-  const dataset = loadDataset(flags);
+  const dataset = loadSceneDataset(flags);
   const options = centralizedSchedule(flags);
   out(`centralized voxel-grid radiance field on ${dataset.name}: ${dataset.train.length} training and ${dataset.test.length} held-out views ` +
     `at ${flags.res}px, ${options.threads} threads, final grid ~${Math.round(Math.cbrt(options.fine[options.fine.length - 1].points))}^3 points`);
@@ -202,19 +189,18 @@ async function centralizedCommand(flags: TrainRadianceFlags): Promise<void> {
   if (flags.report) out(`report ${writeRunReport(runDir, record)}`);
 }
 
-/** Task options (construction and device) from the federated flags and --task-option. */
-function federatedTaskOptions(flags: TrainRadianceFlags): Record<string, number> {
-  const extra = numericEntries('--task-option', flags.taskOption ?? {});
+/** Task options from the federated flags, then --task-option (which the task's schema checks). */
+function federatedTaskOptions(flags: TrainRadianceFlags): Record<string, OptionValue> {
   return {
-    devices: flags.devices, threads: flags.threads, sh_degree: flags.shDegree, random_partition: flags.partition === 'random' ? 1 : 0,
-    ...(flags.grid !== undefined ? { res: flags.grid } : {}), ...(flags.batch !== undefined ? { batch_size: flags.batch } : {}),
-    image_res: flags.res, hold_out_every: flags.holdOutEvery, procedural: flags.procedural ? 1 : 0, ...extra,
+    devices: flags.devices, threads: flags.threads, shDegree: flags.shDegree, partition: flags.partition,
+    ...(flags.grid !== undefined ? { grid: flags.grid } : {}), ...(flags.batch !== undefined ? { batchSize: flags.batch } : {}),
+    imageRes: flags.res, holdOutEvery: flags.holdOutEvery, procedural: flags.procedural ?? false, ...flags.taskOption,
   };
 }
 
 async function federatedCommand(flags: TrainRadianceFlags): Promise<void> {
   const config = parseRunConfig({
-    task: RADIANCE_ENTRY_NAME,
+    task: voxelGridEntry.name,
     data: flags.data ? { path: resolve(flags.data) } : {},
     seed: flags.seed,
     topology: { edges: flags.edges, devices: flags.devices },
@@ -230,8 +216,7 @@ async function federatedCommand(flags: TrainRadianceFlags): Promise<void> {
 
 /** The hierarchical run of `config` (task radiance/voxel-grid) with renders at several rounds in the report. */
 export async function runFederatedRadiance(config: RunConfig): Promise<RunRecord> {
-  const { task, environment: env } = await radianceTaskEntry.create(config);
-  const radiance = task as RadianceVoxelGridTask;
+  const radiance = radianceVoxelGridTask(config);
   const { schedule } = config;
   out(`Strata: radiance/voxel-grid on ${radiance.dataset.name}, ${config.topology.edges} edges, ${radiance.numDevices} devices ` +
     `(${radiance.options.partition} partition), ${schedule.rounds} rounds, κ1=${schedule.kappa1} κ2=${schedule.kappa2}, ` +
@@ -240,7 +225,7 @@ export async function runFederatedRadiance(config: RunConfig): Promise<RunRecord
     let baselines: Record<string, Record<string, number>> = {};
     if (config.baselines) {
       const bar = new ProgressBar('centralized baseline', 'steps');
-      baselines = await radianceBaselines(config, radiance, (total, detail) => bar.start(total, detail), (detail) => bar.tick(detail));
+      baselines = await radianceBaselines(config, radiance, { start: (total, detail) => bar.start(total, detail), tick: (detail) => bar.tick(detail) });
       bar.stop();
       out(comparisonTable(baselines, HEADLINE));
     }
@@ -248,7 +233,7 @@ export async function runFederatedRadiance(config: RunConfig): Promise<RunRecord
     const bar = new ProgressBar('round', 'devices');
     out(table.header());
     const evaluatedRounds: number[] = [];
-    const record = await runEmbedded(config, task, createLogger('strata', process.env.STRATA_LOG_LEVEL ?? 'warn'), {
+    const record = await runEmbedded(config, radiance, createLogger('strata', process.env.STRATA_LOG_LEVEL ?? 'warn'), {
       roundStarted: (round, total) => bar.start(total, `round ${round}/${schedule.rounds}`),
       deviceTrained: () => bar.tick(),
       roundFinished: (round) => {
@@ -256,7 +241,7 @@ export async function runFederatedRadiance(config: RunConfig): Promise<RunRecord
         if (round.metrics.psnr !== undefined) evaluatedRounds.push(round.round);
         out(table.row(round));
       },
-    }, env);
+    });
     record.baselines = baselines;
     record.artifacts = snapshotArtifacts(resolve(config.runsDir, record.id), radiance, evaluatedRounds);
     const model = radiance.lastEvaluatedModel;
@@ -298,65 +283,3 @@ function snapshotArtifacts(runDir: string, task: RadianceVoxelGridTask, evaluate
   }
   return artifacts;
 }
-
-const RADIANCE_ENTRY_NAME = 'radiance/voxel-grid';
-const LOADING_KEYS = ['image_res', 'hold_out_every', 'procedural'];
-const loaded = new Map<string, SceneDataset>();
-
-function radianceTask(config: RunConfig): RadianceVoxelGridTask {
-  const o = config.taskOptions;
-  const source = {
-    data: config.data.path, procedural: (o.procedural ?? 0) !== 0, res: o.image_res ?? 100, holdOutEvery: o.hold_out_every ?? 8, seed: config.seed,
-  };
-  const key = JSON.stringify(source);
-  if (!loaded.has(key)) loaded.set(key, loadDataset(source));
-  const dataset = loaded.get(key) as SceneDataset;
-  const task = new RadianceVoxelGridTask(dataset, { seed: config.seed, ...radianceTaskOptionsFromNumbers(o) });
-  const known = new Set<string>([...Object.keys(task.defaultOptions()), ...RADIANCE_TASK_OPTION_KEYS, ...LOADING_KEYS]);
-  const unknown = Object.keys(o).filter((k) => !known.has(k));
-  if (unknown.length > 0) throw new ConfigError(`unknown --task-option ${unknown.join(', ')} for ${task.id} (options: ${[...known].join(', ')})`);
-  return task;
-}
-
-/** Rays the federated run trains in total (every selected device answering). */
-function federatedRays(config: RunConfig, task: RadianceVoxelGridTask): number {
-  const s = config.schedule;
-  const devices = Math.ceil((config.topology.devices ?? task.numDevices) * s.fraction);
-  const batch = { ...task.defaultOptions(), ...config.taskOptions }.batch_size;
-  return s.rounds * s.kappa2 * devices * s.kappa1 * batch;
-}
-
-async function radianceBaselines(
-  config: RunConfig, task: RadianceVoxelGridTask, start: (total: number, detail: string) => void, tick: (detail: string) => void,
-): Promise<Record<string, Record<string, number>>> {
-  const rays = federatedRays(config, task);
-  const deviceOptions = { ...task.defaultOptions(), ...config.taskOptions };
-  // Devices train on small batches (more steps for the rays they have); the centralized run keeps centralized
-  // training's own batch, its strongest on lego at these rays (13.1M: 32.5 dB at 8192, 32.2 at 4096, 31.8 at 1024).
-  const batchSize = Math.max(deviceOptions.batch_size, DEFAULT_CENTRALIZED_OPTIONS.batchSize);
-  const steps = Math.max(1, Math.round(rays / batchSize));
-  start(Math.ceil(steps / DEFAULT_CENTRALIZED_OPTIONS.chunkSteps), 'centralized, same rays');
-  const baseline = await trainCentralizedBaseline(task, {
-    totalRays: rays, deviceOptions, batchSize, rounds: config.schedule.rounds, threads: task.options.threads,
-  }, { progress: (p) => tick(`train psnr ${p.trainPsnr.toFixed(2)}`) });
-  const count = rays >= 1e6 ? `${(rays / 1e6).toFixed(1)}M` : rays.toLocaleString('en');
-  return { [`centralized (same ${count} rays)`]: baseline.metrics };
-}
-
-/** The registry entry for `strata run --task radiance/voxel-grid` (data: --data <scene dir>). */
-export const radianceTaskEntry: TaskEntry = {
-  name: RADIANCE_ENTRY_NAME,
-  summary: 'federated voxel-grid radiance field: devices hold disjoint camera views, upload visibility-weighted sparse voxel deltas',
-  headlineMetrics: HEADLINE,
-  async create(config) {
-    return { task: radianceTask(config), environment: environment() };
-  },
-  async baselines(config, progress) {
-    const task = radianceTask(config);
-    try {
-      return await radianceBaselines(config, task, (total, detail) => progress.start(total, detail), (detail) => progress.tick(detail));
-    } finally {
-      await task.close();
-    }
-  },
-};

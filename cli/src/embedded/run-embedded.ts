@@ -3,7 +3,7 @@
 
 import { hostname, cpus } from 'node:os';
 import type { EdgeNodeObserver } from '@strata/edge-node';
-import { newRunId, type FederatedTask, type Logger, type RoundRecord, type RunRecord } from '@strata/shared';
+import { newRunId, StrataError, type FederatedTask, type Logger, type RoundRecord, type RunRecord } from '@strata/shared';
 import type { RunConfig } from '@strata/shared';
 import { EmbeddedTopology } from './embedded-topology.js';
 
@@ -24,7 +24,7 @@ export async function runEmbedded(
   const topology = new EmbeddedTopology({
     task, edges: config.topology.edges, devices: config.topology.devices, schedule: config.schedule,
     strategy: config.strategy, edgeStrategy: config.edgeStrategy, compression: config.compression,
-    taskOptions: { ...task.defaultOptions(), ...config.taskOptions }, seed: config.seed, logger,
+    taskOptions: task.defaultOptions(), seed: config.seed, logger,
     onDeviceTrained: () => observer.deviceTrained?.(),
     edgeObserver: (region, nodeId) => observer.edgeObserver?.(region, nodeId),
   });
@@ -36,25 +36,12 @@ export async function runEmbedded(
   try {
     for (let round = 1; round <= schedule.rounds; round++) {
       observer.roundStarted?.(round, expected);
-      const roundStart = performance.now();
-      const outcome = await topology.runRound(round);
+      await topology.runRound(round);
       const evaluateNow = round === schedule.rounds || (schedule.evalEvery > 0 && round % schedule.evalEvery === 0);
-      const evaluation = evaluateNow ? await topology.evaluate(round) : undefined;
-      if (evaluation) lastEvaluation = evaluation.metrics;
-      const b = outcome.bytes;
-      const record: RoundRecord = {
-        round,
-        wallSeconds: (performance.now() - roundStart) / 1000,
-        bytes: {
-          deviceEdge: b.deviceEdgeDown + b.deviceEdgeUp, edgeCloud: b.edgeCloudDown + b.edgeCloudUp,
-          deviceEdgeDown: b.deviceEdgeDown, deviceEdgeUp: b.deviceEdgeUp,
-          edgeCloudDown: b.edgeCloudDown, edgeCloudUp: b.edgeCloudUp,
-          ...(evaluation ? { evaluation: Object.values(evaluation.bytes).reduce((s, x) => s + x, 0) } : {}),
-        },
-        metrics: { ...outcome.metrics, ...(evaluation?.metrics ?? {}) },
-        version: outcome.version,
-        participation: outcome.participation,
-      };
+      if (evaluateNow) lastEvaluation = (await topology.evaluate(round)).metrics;
+      // The coordinator's own record of the round (with its evaluation), as the distributed runtime keeps it.
+      const record = topology.coordinator.roundRecord(round);
+      if (!record) throw new StrataError('STRATA_ERR_INTERNAL', `the coordinator kept no record of round ${round}`);
       rounds.push(record);
       observer.roundFinished?.(record);
     }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '@strata/shared';
-import { collectKeyValue } from './parse-key-values.js';
+import { collectKeyValue, type OptionValue } from './parse-key-values.js';
 
 export type FieldType = 'string' | 'int' | 'number' | 'list' | 'boolean' | 'key-values';
 
@@ -62,7 +62,7 @@ function convert(field: ConfigField, raw: string, source: string): unknown {
       return value;
     }
     case 'key-values':
-      return raw.split(',').reduce<Record<string, number | boolean | string>>((all, entry) => collectKeyValue(source)(entry, all), {});
+      return raw.split(',').reduce<Record<string, OptionValue>>((all, entry) => collectKeyValue(source)(entry, all), {});
   }
 }
 

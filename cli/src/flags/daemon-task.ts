@@ -2,15 +2,14 @@
 // model and evaluation, a device daemon its own partitions' trainers.
 
 import { z } from 'zod';
-import { parseConfig, type FederatedTask } from '@strata/shared';
-import { dataSourceSchema, parseRunConfig } from '@strata/shared';
+import { dataSourceSchema, parseConfig, parseRunConfig, taskOptionValuesSchema, type FederatedTask } from '@strata/shared';
 import { findTask } from '@strata/tasks';
 
 export const daemonTaskSchema = z
   .object({
     task: z.string().default('recsys/bpr-mf'),
     data: dataSourceSchema.default({ format: 'recbole' }),
-    taskOptions: z.record(z.string(), z.number()).default({}),
+    taskOptions: taskOptionValuesSchema.default({}),
     seed: z.number().int().min(0).default(0),
   })
   .strict();
@@ -27,5 +26,5 @@ export function splitTaskConfig(raw: Record<string, unknown>, keepSeed: boolean)
 export async function buildDaemonTask(config: DaemonTaskConfig): Promise<{ task: FederatedTask; taskOptions: Record<string, number> }> {
   const entry = findTask(config.task);
   const { task } = await entry.create(parseRunConfig({ task: config.task, data: config.data, seed: config.seed, taskOptions: config.taskOptions }));
-  return { task, taskOptions: { ...task.defaultOptions(), ...config.taskOptions } };
+  return { task, taskOptions: task.defaultOptions() };
 }

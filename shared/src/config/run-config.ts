@@ -20,6 +20,9 @@ export const dataSourceSchema = z
   })
   .strict();
 
+/** Option values as a user types them: the owner's schema (a task's, a strategy's) says which type each key takes. */
+export const taskOptionValuesSchema = z.record(z.string(), z.union([z.number(), z.boolean(), z.string(), z.array(z.number())]));
+
 export const runConfigSchema = z
   .object({
     task: z.string().default('recsys/bpr-mf'),
@@ -39,8 +42,8 @@ export const runConfigSchema = z
     edgeStrategy: z.object({ name: z.string().default('fedavg'), options: z.record(z.string(), z.unknown()).default({}) }).strict()
       .default({ name: 'fedavg', options: {} }),
     compression: compressionSchema.default(compressionSchema.parse({})),
-    /** Task options (learning rate, dimensions, ...) overriding the task's defaults. */
-    taskOptions: z.record(z.string(), z.number()).default({}),
+    /** Task options (learning rate, dimensions, ...) overriding the task's defaults; the task's schema checks them. */
+    taskOptions: taskOptionValuesSchema.default({}),
     /** Compare with the task's centralized baseline (and popularity for recommenders). */
     baselines: z.boolean().default(true),
     runsDir: z.string().default('runs'),

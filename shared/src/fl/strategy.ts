@@ -21,6 +21,6 @@ export interface Strategy {
    */
   apply(model: ModelParams, combined: ModelUpdate): ModelParams;
 
-  /** Options sent to devices with every training request (e.g. FedProx's `proximal_mu`). */
+  /** Options sent to devices with every training request (e.g. FedProx's `proximalMu`). */
   clientOptions(): Record<string, number>;
 }

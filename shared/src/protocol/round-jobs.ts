@@ -1,8 +1,10 @@
-// The job payloads of a cloud round's flow (parent `cloud-round` on the cloud queue, one child per region).
-// Job data holds ids, blob keys and small numbers, never tensors.
+// The job payloads of a cloud round's flow (parent `cloud-round` on the cloud queue, one child per region),
+// as zod schemas: both ends check what crossed the queue. Job data holds ids, blob keys and small numbers,
+// never tensors.
 
-import type { HierFavgSchedule } from '../fl/hierfavg-schedule.js';
-import type { PhaseSeconds } from './phase-timer.js';
+import { z } from 'zod';
+import { InvalidJobError } from '../errors.js';
+import { hierFavgScheduleSchema } from '../fl/hierfavg-schedule.js';
 
 export const CLOUD_QUEUE = 'strata-cloud';
 
@@ -18,49 +20,63 @@ export function edgeUpdateBlobKey(roundId: string, region: string): string {
   return `strata:update:${roundId}:${region}`;
 }
 
-export type EdgeJobKind = 'edge-round' | 'edge-evaluate';
+export const EDGE_JOB_KINDS = ['edge-round', 'edge-evaluate'] as const;
+export type EdgeJobKind = (typeof EDGE_JOB_KINDS)[number];
 
-export interface EdgeRoundJob {
-  roundId: string;
-  round: number;
-  version: number;
-  modelKey: string;
-  schedule: Pick<HierFavgSchedule, 'kappa1' | 'kappa2' | 'fraction' | 'quorum' | 'edgeDeadlineSeconds'>;
+const count = z.number().int().min(0);
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+
+/** What the coordinator puts in every `edge-round` / `edge-evaluate` job: ids, keys and small numbers. */
+export const edgeRoundJobSchema = z.strictObject({
+  roundId: z.string().min(1).max(256),
+  round: count,
+  version: count,
+  modelKey: z.string().min(1).max(256),
+  schedule: hierFavgScheduleSchema.pick({ kappa1: true, kappa2: true, fraction: true, quorum: true, edgeDeadlineSeconds: true }).strict(),
   /** Options for the devices' local training (strategy and task options). */
-  options: Record<string, number>;
-  seed: number;
+  options: z.record(z.string(), finite),
+  seed: count,
   /**
    * The cloud round's deadline (epoch ms on the coordinator's clock). BullMQ has no job timeout: an edge
    * that takes the job later (a retry, a replica after a crash) skips it once this has passed, and bounds
    * its edge iterations by it. Absent: no deadline beyond each iteration's own.
    */
-  deadline?: number;
-}
+  deadline: z.number().positive().optional(),
+});
+
+export type EdgeRoundJob = z.output<typeof edgeRoundJobSchema>;
 
 /** Participation counters of one edge over one job. */
-export interface EdgeParticipation {
-  selected: number;
-  answered: number;
+export const edgeParticipationSchema = z.strictObject({
+  selected: count,
+  answered: count,
   /** Stragglers: selected, not answered before the quorum or deadline closed the iteration. */
-  dropped: number;
+  dropped: count,
   /** Failed requests: disconnects and error replies. */
-  failed: number;
+  failed: count,
   /** Answers rejected by validation, by reason. */
-  rejected: Record<string, number>;
-  bytesDown: number;
-  bytesUp: number;
-}
+  rejected: z.record(z.string(), count),
+  bytesDown: count,
+  bytesUp: count,
+});
 
-export interface EdgeRoundResult {
+export type EdgeParticipation = z.output<typeof edgeParticipationSchema>;
+
+/** Where the edge's time went, seconds by phase (EDGE_PHASES), so a bench or an operator can tell. */
+const timingsSchema = z.record(z.string(), z.number().min(0));
+
+export const edgeRoundResultSchema = z.strictObject({
   /** Absent when no device answered: the edge contributes nothing this round. */
-  blobKey?: string;
-  weight: number;
-  metrics: Record<string, number>;
-  participation: EdgeParticipation;
-  /** Where the edge's time went, seconds by phase (EDGE_PHASES), so a bench or an operator can tell. */
-  timings?: PhaseSeconds;
-  [key: string]: unknown;
-}
+  blobKey: z.string().min(1).max(256).optional(),
+  weight: z.number().min(0).refine(Number.isFinite, 'must be finite'),
+  metrics: z.record(z.string(), finite),
+  participation: edgeParticipationSchema,
+  timings: timingsSchema.optional(),
+  /** The job was taken after its round's deadline and skipped. */
+  expired: z.literal(true).optional(),
+});
+
+export type EdgeRoundResult = z.output<typeof edgeRoundResultSchema>;
 
 /**
  * An edge job's phases: `fetch` the model blob, `decode` it (and copy it into the edge model), `encode` the
@@ -69,9 +85,24 @@ export interface EdgeRoundResult {
  */
 export const EDGE_PHASES = ['fetch', 'decode', 'encode', 'exchange', 'validate', 'aggregate', 'upload'] as const;
 
-export interface EdgeEvaluateResult {
-  count: number;
-  sums: Record<string, number>;
-  participation: EdgeParticipation;
-  [key: string]: unknown;
+export const edgeEvaluateResultSchema = z.strictObject({
+  count: count,
+  sums: z.record(z.string(), finite),
+  participation: edgeParticipationSchema,
+  expired: z.literal(true).optional(),
+});
+
+export type EdgeEvaluateResult = z.output<typeof edgeEvaluateResultSchema>;
+
+/**
+ * A job payload or result that crossed the queue, checked against its schema: the queue is a boundary (a
+ * job written by another version, a result from an edge), so nothing is cast. Throws InvalidJobError naming
+ * the field.
+ */
+export function parseJobPayload<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
+  throw new InvalidJobError(`${what}: ${path}: ${issue.message}`);
 }

@@ -9,7 +9,7 @@ export interface LocalTrainOptions {
   readonly round: number;
   /** κ1: local steps before the edge aggregates. What a step is (an epoch, a minibatch) the task documents. */
   readonly localSteps: number;
-  /** Options from the strategy and the run configuration (learning_rate, proximal_mu, ...). */
+  /** Options from the strategy and the run configuration (learningRate, proximalMu, ...). */
   readonly options: Readonly<Record<string, number>>;
 }
 
@@ -49,6 +49,8 @@ export interface FederatedTask {
   createDevice(index: number): DeviceTrainer;
   /** Held-out evaluation that needs no device (e.g. rendering held-out views); absent if devices evaluate. */
   evaluate?(model: ModelParams): Promise<Record<string, number>>;
-  /** Default options for local training (learning rate, ...). */
+  /** The options devices read with every training request (learning rates, ...), as the task was made with. */
   defaultOptions(): Record<string, number>;
+  /** Releases what the task holds beyond memory (worker threads); the task is not used afterwards. */
+  close?(): Promise<void>;
 }

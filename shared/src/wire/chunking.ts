@@ -14,8 +14,6 @@ export interface SplitOptions {
   /** Identifies the transfer at the receiver; unique per sender and connection. */
   readonly transferId: number;
   readonly sender?: string;
-  /** seq of the first chunk envelope; chunk i gets seq + i. */
-  readonly seq?: number;
 }
 
 export interface ChunkAssemblerLimits {
@@ -31,10 +29,10 @@ const MAX_UINT32 = 0xffffffff;
 
 /** Splits an encoded frame into chunk envelope frames of at most `maxFrameBytes` bytes each (at least one). */
 export function splitFrame(frame: Uint8Array, options: SplitOptions): Uint8Array[] {
-  const { maxFrameBytes, transferId, sender = '', seq = 0 } = options;
+  const { maxFrameBytes, transferId, sender = '' } = options;
   // The largest envelope around an empty chunk, with every varint at its widest: what remains is payload.
   const overhead = encodeEnvelope({
-    protocol: PROTOCOL_VERSION, seq: seq + MAX_UINT32, sender,
+    protocol: PROTOCOL_VERSION, sender,
     chunk: { transferId, index: MAX_UINT32, count: MAX_UINT32, totalBytes: frame.byteLength, data: EMPTY },
   }).byteLength + 1 + 5 + 5 + 4;  // data tag, data length, padding field, chunk length growing to 5 bytes
   const payload = maxFrameBytes - overhead;
@@ -47,7 +45,7 @@ export function splitFrame(frame: Uint8Array, options: SplitOptions): Uint8Array
   for (let index = 0; index < count; index++) {
     const data = frame.subarray(index * payload, Math.min(frame.byteLength, (index + 1) * payload));
     frames.push(encodeEnvelope({
-      protocol: PROTOCOL_VERSION, seq: seq + index, sender,
+      protocol: PROTOCOL_VERSION, sender,
       chunk: { transferId, index, count, totalBytes: frame.byteLength, data },
     }));
   }

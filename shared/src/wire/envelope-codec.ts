@@ -15,7 +15,7 @@ export type EnvelopeBody = NonNullable<strata.Envelope['body']>;
 /** A decoded envelope: its body is one of the oneof's messages, and 64-bit fields are plain numbers. */
 export type DecodedEnvelope = strata.Envelope & { readonly body: EnvelopeBody };
 
-const BODIES: readonly EnvelopeBody[] = ['hello', 'roundRequest', 'update', 'ack', 'chunk', 'model'];
+const BODIES: readonly EnvelopeBody[] = ['roundRequest', 'update', 'chunk', 'model'];
 
 /**
  * Encodes one envelope as a frame (a fresh Uint8Array, tensor payloads 4-byte aligned). `protocol` defaults
@@ -51,8 +51,6 @@ export function decodeEnvelope(frame: Uint8Array, limits: Partial<WireLimits> = 
   }
   const body = envelope.body;
   if (body === undefined) throw new WireFormatError('envelope has no body');
-  envelope.seq = safeInteger(envelope.seq, 'envelope seq');
-  if (envelope.ack) envelope.ack.ackSeq = safeInteger(envelope.ack.ackSeq, 'ack ack_seq');
   if (envelope.chunk) {
     envelope.chunk.transferId = safeInteger(envelope.chunk.transferId, 'chunk transfer_id');
     envelope.chunk.totalBytes = safeInteger(envelope.chunk.totalBytes, 'chunk total_bytes');

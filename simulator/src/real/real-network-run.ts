@@ -17,12 +17,11 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import { StrataError, SeededRandom, type FederatedTask, type RunRecord } from '@strata/shared';
+import { StrataError, SeededRandom, type FederatedTask, type RunRecord, cloudLinkBytes, emptyTierBytes, tierRecord, type TierBytes } from '@strata/shared';
 import { generateSyntheticRecsysData } from '@strata/tasks';
 import { deviceCount } from '../device-plan.js';
 import type { LoadedTopology } from '../load-topology.js';
 import { VIRTUAL_LINK_SHAPING } from '../simulation.js';
-import { cloudLinkBytes, emptyTierBytes, tierRecord, type TierBytes } from '../tier-bytes.js';
 import { TopologyRoutes } from '../topology-routes.js';
 import type { Topology } from '../topology-schema.js';
 import { DaemonProcesses, freePort } from './daemon-processes.js';

@@ -4,6 +4,4 @@ export * from './evaluation/index.js';
 export { Popularity, popularityBaseline } from './popularity.js';
 export * from './bpr-mf/index.js';
 export * from './neumf/index.js';
-export { createRecsysTask } from './create-recsys-task.js';
-export type { RecsysTaskName, RecsysTaskOptions } from './create-recsys-task.js';
 export * from './synthetic/index.js';

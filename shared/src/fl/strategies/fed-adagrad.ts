@@ -3,11 +3,11 @@
 
 import { z } from 'zod';
 import { betaOption, etaOption, FedOpt, tauOption } from './fed-opt.js';
-import { parseStrategyOptions } from './strategy-options.js';
+import { parseOptions } from '../../config/parse-options.js';
 
 export const fedAdagradOptionsSchema = z.strictObject({
   eta: etaOption(0.1),
-  beta1: betaOption(0),
+  beta1: betaOption(0, 'first-moment (momentum) decay'),
   tau: tauOption(1e-9),
 });
 export type FedAdagradOptions = z.input<typeof fedAdagradOptionsSchema>;
@@ -16,7 +16,7 @@ export class FedAdagrad extends FedOpt {
   override readonly name: string = 'fedadagrad';
 
   constructor(options: FedAdagradOptions = {}) {
-    const { eta, beta1, tau } = parseStrategyOptions('fedadagrad', fedAdagradOptionsSchema, options);
+    const { eta, beta1, tau } = parseOptions('strategy "fedadagrad"', fedAdagradOptionsSchema, options);
     super(eta, beta1, tau);
   }
 

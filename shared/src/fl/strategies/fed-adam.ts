@@ -2,12 +2,12 @@
 
 import { z } from 'zod';
 import { betaOption, etaOption, FedOpt, tauOption } from './fed-opt.js';
-import { parseStrategyOptions } from './strategy-options.js';
+import { parseOptions } from '../../config/parse-options.js';
 
 export const fedAdamOptionsSchema = z.strictObject({
   eta: etaOption(0.1),
-  beta1: betaOption(0.9),
-  beta2: betaOption(0.99),
+  beta1: betaOption(0.9, 'first-moment (momentum) decay'),
+  beta2: betaOption(0.99, 'second-moment decay'),
   tau: tauOption(1e-9),
 });
 export type FedAdamOptions = z.input<typeof fedAdamOptionsSchema>;
@@ -17,7 +17,7 @@ export class FedAdam extends FedOpt {
   readonly beta2: number;
 
   constructor(options: FedAdamOptions = {}) {
-    const { eta, beta1, beta2, tau } = parseStrategyOptions('fedadam', fedAdamOptionsSchema, options);
+    const { eta, beta1, beta2, tau } = parseOptions('strategy "fedadam"', fedAdamOptionsSchema, options);
     super(eta, beta1, tau);
     this.beta2 = beta2;
   }

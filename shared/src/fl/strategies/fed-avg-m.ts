@@ -12,11 +12,11 @@ import type { ModelParams, ModelUpdate } from '../model.js';
 import { forEachDeltaSlice } from '../aggregation/delta-slices.js';
 import { FedAvg, fedAvgOptionsSchema } from './fed-avg.js';
 import { ServerState } from './server-state.js';
-import { parseStrategyOptions } from './strategy-options.js';
+import { parseOptions } from '../../config/parse-options.js';
 
 export const fedAvgMOptionsSchema = fedAvgOptionsSchema.extend({
   /** Server momentum beta. 0.9 as in the paper's runs (Flower's default, 0, is plain FedAvg). */
-  momentum: z.number().min(0).lt(1).default(0.9),
+  momentum: z.number().min(0).lt(1).default(0.9).describe('server momentum beta'),
 });
 export type FedAvgMOptions = z.input<typeof fedAvgMOptionsSchema>;
 
@@ -26,7 +26,7 @@ export class FedAvgM extends FedAvg {
   private readonly velocity = new ServerState();
 
   constructor(options: FedAvgMOptions = {}) {
-    const { serverLr, momentum } = parseStrategyOptions('fedavgm', fedAvgMOptionsSchema, options);
+    const { serverLr, momentum } = parseOptions('strategy "fedavgm"', fedAvgMOptionsSchema, options);
     super({ serverLr });
     this.momentum = momentum;
   }

@@ -16,10 +16,10 @@ import { forEachDeltaSlice } from '../aggregation/delta-slices.js';
 import { weightedMeanTensor } from '../aggregation/weighted-mean-tensor.js';
 import type { ModelParams, ModelUpdate } from '../model.js';
 import type { Strategy } from '../strategy.js';
-import { parseStrategyOptions } from './strategy-options.js';
+import { parseOptions } from '../../config/parse-options.js';
 
 /** The server learning rate: how far one round's combined delta moves the model. */
-export const serverLrOption = z.number().positive().default(1);
+export const serverLrOption = z.number().positive().default(1).describe('server learning rate: how far a round\'s combined delta moves the model');
 
 export const fedAvgOptionsSchema = z.strictObject({ serverLr: serverLrOption });
 export type FedAvgOptions = z.input<typeof fedAvgOptionsSchema>;
@@ -29,7 +29,7 @@ export class FedAvg implements Strategy {
   readonly serverLr: number;
 
   constructor(options: FedAvgOptions = {}) {
-    this.serverLr = parseStrategyOptions('fedavg', fedAvgOptionsSchema, options).serverLr;
+    this.serverLr = parseOptions('strategy "fedavg"', fedAvgOptionsSchema, options).serverLr;
   }
 
   aggregate(updates: readonly ModelUpdate[]): ModelUpdate {

@@ -4,11 +4,11 @@
 
 import { z } from 'zod';
 import { FedAvg, fedAvgOptionsSchema } from './fed-avg.js';
-import { parseStrategyOptions } from './strategy-options.js';
+import { parseOptions } from '../../config/parse-options.js';
 
 export const fedProxOptionsSchema = fedAvgOptionsSchema.extend({
   /** Proximal weight; the paper tunes it over {0.001, 0.01, 0.1, 1}; 0 is FedAvg. */
-  mu: z.number().min(0).default(0.01),
+  mu: z.number().min(0).default(0.01).describe('proximal weight sent to devices as proximalMu; 0 is FedAvg'),
 });
 export type FedProxOptions = z.input<typeof fedProxOptionsSchema>;
 
@@ -17,12 +17,12 @@ export class FedProx extends FedAvg {
   readonly mu: number;
 
   constructor(options: FedProxOptions = {}) {
-    const { serverLr, mu } = parseStrategyOptions('fedprox', fedProxOptionsSchema, options);
+    const { serverLr, mu } = parseOptions('strategy "fedprox"', fedProxOptionsSchema, options);
     super({ serverLr });
     this.mu = mu;
   }
 
   override clientOptions(): Record<string, number> {
-    return { proximal_mu: this.mu };
+    return { proximalMu: this.mu };
   }
 }

@@ -4,12 +4,12 @@
 
 import { z } from 'zod';
 import { betaOption, etaOption, FedOpt, tauOption } from './fed-opt.js';
-import { parseStrategyOptions } from './strategy-options.js';
+import { parseOptions } from '../../config/parse-options.js';
 
 export const fedYogiOptionsSchema = z.strictObject({
   eta: etaOption(0.01),
-  beta1: betaOption(0.9),
-  beta2: betaOption(0.99),
+  beta1: betaOption(0.9, 'first-moment (momentum) decay'),
+  beta2: betaOption(0.99, 'second-moment decay'),
   tau: tauOption(1e-3),
 });
 export type FedYogiOptions = z.input<typeof fedYogiOptionsSchema>;
@@ -19,7 +19,7 @@ export class FedYogi extends FedOpt {
   readonly beta2: number;
 
   constructor(options: FedYogiOptions = {}) {
-    const { eta, beta1, beta2, tau } = parseStrategyOptions('fedyogi', fedYogiOptionsSchema, options);
+    const { eta, beta1, beta2, tau } = parseOptions('strategy "fedyogi"', fedYogiOptionsSchema, options);
     super(eta, beta1, tau);
     this.beta2 = beta2;
   }

@@ -2,6 +2,7 @@
 // from a name and an options object (as given by `--strategy` and the run configuration).
 
 import type { z } from 'zod';
+import { optionDefaults } from '../../config/parse-options.js';
 import { ConfigError } from '../../errors.js';
 import type { Strategy } from '../strategy.js';
 import { FedAdagrad, fedAdagradOptionsSchema, type FedAdagradOptions } from './fed-adagrad.js';
@@ -87,8 +88,7 @@ export const strategyNames = Object.keys(registry) as readonly StrategyName[];
 export const strategySummaries: Readonly<Record<StrategyName, string>> = Object.fromEntries(
   strategyNames.map((name) => {
     const entry: StrategyEntry = registry[name];
-    const defaults = Object.entries(entry.schema.parse({})).map(([option, value]) => `${option}=${String(value)}`);
-    return [name, `${entry.about}; options: ${defaults.join(', ')}`];
+    return [name, `${entry.about}; options: ${optionDefaults(entry.schema)}`];
   }),
 ) as Record<StrategyName, string>;
 

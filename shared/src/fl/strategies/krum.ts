@@ -16,13 +16,11 @@ import { squaredDistance } from '../aggregation/squared-distance.js';
 import { groupTensors } from '../aggregation/tensor-groups.js';
 import { weightedMeanTensor } from '../aggregation/weighted-mean-tensor.js';
 import { FedAvg, fedAvgOptionsSchema } from './fed-avg.js';
-import { parseStrategyOptions } from './strategy-options.js';
+import { parseOptions } from '../../config/parse-options.js';
 
 export const krumOptionsSchema = fedAvgOptionsSchema.extend({
-  /** f: how many of the updates may be Byzantine. */
-  byzantine: z.number().int().min(0).default(0),
-  /** How many updates to keep: 1 is Krum, more is Multi-Krum. */
-  keep: z.number().int().min(1).default(1),
+  byzantine: z.number().int().min(0).default(0).describe('f: how many of the updates may be Byzantine'),
+  keep: z.number().int().min(1).default(1).describe('updates kept: 1 is Krum, more is Multi-Krum'),
 });
 export type KrumOptions = z.input<typeof krumOptionsSchema>;
 
@@ -51,7 +49,7 @@ export class Krum extends FedAvg {
   readonly keep: number;
 
   constructor(options: KrumOptions = {}) {
-    const { serverLr, byzantine, keep } = parseStrategyOptions('krum', krumOptionsSchema, options);
+    const { serverLr, byzantine, keep } = parseOptions('strategy "krum"', krumOptionsSchema, options);
     super({ serverLr });
     this.byzantine = byzantine;
     this.keep = keep;

@@ -8,7 +8,7 @@ import type { ModelUpdate } from '../model.js';
 import { combineUpdates } from '../aggregation/combine-updates.js';
 import { trimmedMeanTensor } from '../aggregation/coordinate-trimmed-mean.js';
 import { FedAvg, fedAvgOptionsSchema, type FedAvgOptions } from './fed-avg.js';
-import { parseStrategyOptions } from './strategy-options.js';
+import { parseOptions } from '../../config/parse-options.js';
 
 export type MedianOptions = FedAvgOptions;
 
@@ -19,7 +19,7 @@ export class Median extends FedAvg {
   override readonly name: string = 'median';
 
   constructor(options: MedianOptions = {}) {
-    super(parseStrategyOptions('median', fedAvgOptionsSchema, options));
+    super(parseOptions('strategy "median"', fedAvgOptionsSchema, options));
   }
 
   override aggregate(updates: readonly ModelUpdate[]): ModelUpdate {

@@ -8,11 +8,11 @@ import type { ModelUpdate } from '../model.js';
 import { combineUpdates } from '../aggregation/combine-updates.js';
 import { trimmedMeanTensor } from '../aggregation/coordinate-trimmed-mean.js';
 import { FedAvg, fedAvgOptionsSchema } from './fed-avg.js';
-import { parseStrategyOptions } from './strategy-options.js';
+import { parseOptions } from '../../config/parse-options.js';
 
 export const trimmedMeanOptionsSchema = fedAvgOptionsSchema.extend({
   /** Fraction trimmed from each end, in [0, 0.5). 0.2 as in Flower's FedTrimmedAvg. */
-  beta: z.number().min(0).lt(0.5).default(0.2),
+  beta: z.number().min(0).lt(0.5).default(0.2).describe('fraction trimmed from each end, in [0, 0.5)'),
 });
 export type TrimmedMeanOptions = z.input<typeof trimmedMeanOptionsSchema>;
 
@@ -21,7 +21,7 @@ export class TrimmedMean extends FedAvg {
   readonly beta: number;
 
   constructor(options: TrimmedMeanOptions = {}) {
-    const { serverLr, beta } = parseStrategyOptions('trimmed-mean', trimmedMeanOptionsSchema, options);
+    const { serverLr, beta } = parseOptions('strategy "trimmed-mean"', trimmedMeanOptionsSchema, options);
     super({ serverLr });
     this.beta = beta;
   }

@@ -6,7 +6,7 @@ import { GridRenderer } from '../render/grid-renderer.js';
 import { evaluateViews } from '../render/evaluate-views.js';
 import { DEFAULT_CENTRALIZED_OPTIONS, trainCentralized, type CentralizedObserver, type CentralizedResult } from '../train/centralized-training.js';
 import type { RadianceVoxelGridTask } from './radiance-voxel-grid-task.js';
-import { resolveDeviceOptions } from './radiance-task-options.js';
+import type { RadianceDeviceOptions } from './radiance-task-options.js';
 
 export interface CentralizedBaseline {
   readonly result: CentralizedResult;
@@ -17,8 +17,8 @@ export interface CentralizedBaseline {
 export interface CentralizedBaselineOptions {
   /** Rays to train on: the federated run's total. */
   readonly totalRays: number;
-  /** The devices' options (learning rates, total variation, per-round decay, batch size). */
-  readonly deviceOptions: Readonly<Record<string, number>>;
+  /** The devices' options (learning rates, total variation, per-round decay, batch size); default the task's. */
+  readonly deviceOptions?: RadianceDeviceOptions;
   /**
    * Rays per step; default the devices' batch. A centralized run need not be held to a device's small batch:
    * callers comparing with devices that train on small batches pass a batch a centralized run would use.
@@ -35,8 +35,8 @@ export async function trainCentralizedBaseline(
   options: CentralizedBaselineOptions,
   observer: CentralizedObserver = {},
 ): Promise<CentralizedBaseline> {
-  const o = resolveDeviceOptions(options.deviceOptions);
-  const batchSize = options.batchSize ?? o.batch_size;
+  const o = options.deviceOptions ?? task.options.deviceOptions;
+  const batchSize = options.batchSize ?? o.batchSize;
   const steps = Math.max(1, Math.round(options.totalRays / batchSize));
   const t = task.options;
   const result = await trainCentralized(task.dataset, {
@@ -51,11 +51,11 @@ export async function trainCentralizedBaseline(
     terminationT: t.terminationT,
     occupancyAlpha: t.occupancyAlpha,
     coarse: { points: 8, steps: 0, weightThreshold: 0, tvDensity: 0, tvColor: 0 },
-    fine: [{ points: t.points, steps, weightThreshold: t.weightThreshold, tvDensity: o.tv_density, tvColor: o.tv_color }],
+    fine: [{ points: t.points, steps, weightThreshold: t.weightThreshold, tvDensity: o.tvDensity, tvColor: o.tvColor }],
     batchSize,
-    lrDensity: o.lr_density,
-    lrColor: o.lr_color,
-    lrFinalFactor: Math.pow(o.lr_round_decay, Math.max(0, options.rounds - 1)),
+    lrDensity: o.lrDensity,
+    lrColor: o.lrColor,
+    lrFinalFactor: Math.pow(o.lrRoundDecay, Math.max(0, options.rounds - 1)),
   }, observer);
   const renderer = new GridRenderer(result.grid, result.settings);
   const views = t.evalViews > 0 ? task.dataset.test.slice(0, t.evalViews) : task.dataset.test;

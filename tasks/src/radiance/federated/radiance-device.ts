@@ -39,30 +39,30 @@ export class RadianceDevice implements DeviceTrainer {
     const o = resolveDeviceOptions(options.options);
     const received = VoxelGrid.fromModelParams(model, geometry, shDegree);
     const occupancy = computeOccupancy(received, settings).occupancy;
-    const decay = Math.pow(o.lr_round_decay, Math.max(0, options.round - 1));
+    const decay = Math.pow(o.lrRoundDecay, Math.max(0, options.round - 1));
     return pool.use(received, occupancy, rays, async (trainer, buffers) => {
-      if (buffers.sharedMoment) loadSharedMoment(model, buffers.sharedMoment, o.shared_moment_divisor, o.batch_size);
+      if (buffers.sharedMoment) loadSharedMoment(model, buffers.sharedMoment, o.sharedMomentDivisor, o.batchSize);
       const result = await trainer.run({
         firstStep: 1,
         steps: options.localSteps,
-        batchSize: o.batch_size,
-        lrDensity: o.lr_density * decay,
-        lrColor: o.lr_color * decay,
+        batchSize: o.batchSize,
+        lrDensity: o.lrDensity * decay,
+        lrColor: o.lrColor * decay,
         lrDecayPerStep: 1,
-        tvDensity: o.tv_density,
-        tvColor: o.tv_color,
+        tvDensity: o.tvDensity,
+        tvColor: o.tvColor,
         beta1: 0.9,
         beta2: 0.99,
-        epsilon: o.adam_epsilon,
+        epsilon: o.adamEpsilon,
         seed: this.config.seed + 1009 * options.round + 7 * this.config.index,
-        sharedStepClip: o.shared_step_clip,
+        sharedStepClip: o.sharedStepClip,
       });
       const weight = result.rays;
       const mse = result.sse / (3 * Math.max(1, result.rays));
       const delta = touchedDelta(received, buffers);
       if (buffers.sharedMoment) {
         const rows = (delta.get(DENSITY_TENSOR) as SparseRows).rows;
-        for (const [name, t] of momentDeltas(model, buffers.sharedMoment, rows, o.batch_size)) delta.set(name, t);
+        for (const [name, t] of momentDeltas(model, buffers.sharedMoment, rows, o.batchSize)) delta.set(name, t);
       }
       return { delta, weight, metrics: { loss: mse * weight, rays: result.rays, samples: result.samples } };
     });

@@ -1,12 +1,62 @@
-// Options of the federated voxel-grid task, with their defaults and validation. The grid has one fixed
-// geometry for a whole run (federated models keep one shape from round to round): coarse-to-fine growth is
-// a centralized-training feature only.
+// Options of the federated voxel-grid task: the zod schema of what a user can set (`--task-option`, a config
+// file's taskOptions), from which validation, defaults and help derive; the task's own options (the schema's,
+// plus what only code sets: the seed and a fixed box); and the options devices read with every request. The
+// grid has one fixed geometry for a whole run (federated models keep one shape from round to round):
+// coarse-to-fine growth is a centralized-training feature only.
 
-import { ConfigError } from '@strata/shared';
+import { z } from 'zod';
+import { ConfigError, parseOptions } from '@strata/shared';
 import type { Aabb } from '../model/grid-geometry.js';
 import { shBasisSize } from '../model/spherical-harmonics.js';
 import type { ViewPartition } from './partition-views.js';
 
+/** What devices read from every training request; the task's defaults travel with each one. */
+export const radianceDeviceOptionsSchema = z.strictObject({
+  batchSize: z.number().int().min(1).default(512).describe('rays per local step'),
+  lrDensity: z.number().min(0).default(0.1).describe('learning rate of the density grid'),
+  lrColor: z.number().min(0).default(0.05).describe('learning rate of the colour (spherical-harmonics) grid'),
+  lrRoundDecay: z.number().min(0).default(1).describe('learning rates are multiplied by this once per round (round r: lr * decay^(r-1))'),
+  tvDensity: z.number().min(0).default(0).describe('total-variation weight on density'),
+  tvColor: z.number().min(0).default(0).describe('total-variation weight on colour'),
+  adamEpsilon: z.number().min(0).default(1e-15)
+    .describe("Adam's epsilon: gradients far below it barely move a point, so noise does not kick untrained points"),
+  sharedMomentDivisor: z.number().positive().default(8)
+    .describe('the shared second moment is divided by this before use (it pools single device steps)'),
+  sharedStepClip: z.number().positive().default(2).describe('under the shared moment, one step is at most this many learning rates'),
+});
+
+export type RadianceDeviceOptions = z.output<typeof radianceDeviceOptionsSchema>;
+
+export const DEFAULT_RADIANCE_DEVICE_OPTIONS: RadianceDeviceOptions = radianceDeviceOptionsSchema.parse({});
+
+/** Everything `--task-option` can set for radiance/voxel-grid (the seed is the run's `--seed`). */
+export const radianceOptionsSchema = radianceDeviceOptionsSchema.extend({
+  imageRes: z.number().int().min(8).default(100).describe('image width in pixels the scene is loaded at'),
+  holdOutEvery: z.number().int().min(2).default(8).describe('views i with i % n == 0 are held out for evaluation'),
+  procedural: z.boolean().default(false).describe('train on the procedural scene (known ground truth, no files) instead of --data'),
+  devices: z.number().int().min(1).default(8).describe('devices the training views are split over'),
+  partition: z.enum(['azimuth', 'random']).default('azimuth')
+    .describe('how views are split over devices: contiguous camera-azimuth arcs, or at random'),
+  grid: z.number().int().min(2).default(96).describe('the grid has about grid^3 points over the scene box (cubic voxels)'),
+  shDegree: z.number().int().min(0).max(2).default(1).describe('spherical-harmonics degree of the colour'),
+  alphaInit: z.number().gt(0).lt(1).default(1e-4).describe('opacity per density unit of the initial (all-zero) model'),
+  densityUnitScale: z.number().positive().default(0.25)
+    .describe('density unit as a fraction of the voxel size of this many points over the scene box'),
+  stepRatio: z.number().positive().default(0.5).describe('ray-march step as a fraction of the voxel size'),
+  weightThreshold: z.number().min(0).default(1e-4).describe('samples whose compositing weight is below this are skipped'),
+  terminationT: z.number().min(0).lt(1).default(1e-3).describe('a ray stops once its transmittance falls below this'),
+  occupancyAlpha: z.number().min(0).lt(1).default(1e-4)
+    .describe('devices skip cells whose corners all have alpha below this in the model they receive'),
+  threads: z.number().int().min(1).default(1).describe('threads a device trains with'),
+  sharedSecondMoment: z.boolean().default(true)
+    .describe("devices step under one second moment per point pooled over all devices, instead of each its own Adam's"),
+  evalViews: z.number().int().min(0).default(0).describe('held-out views the central evaluation renders (0: all)'),
+  snapshotViews: z.number().int().min(0).default(1).describe('held-out views whose renders each evaluation keeps for reports'),
+});
+
+export type RadianceUserOptions = z.output<typeof radianceOptionsSchema>;
+
+/** The task's options: the user's construction options as code holds them, plus what only code sets. */
 export interface RadianceTaskOptions {
   readonly seed: number;
   /** Devices the training views are split over. */
@@ -41,59 +91,31 @@ export interface RadianceTaskOptions {
   readonly evalViews: number;
   /** Held-out views whose renders are kept at each evaluation for reports (the first n). */
   readonly snapshotViews: number;
+  /** What devices read with every request (sent by the runtime; the task's defaults). */
+  readonly deviceOptions: RadianceDeviceOptions;
 }
 
-export const DEFAULT_RADIANCE_TASK_OPTIONS: RadianceTaskOptions = {
-  seed: 0,
-  devices: 8,
-  partition: 'azimuth',
-  points: 96 ** 3,
-  bbox: null,
-  shDegree: 1,
-  alphaInit: 1e-4,
-  densityUnitScale: 0.25,
-  stepRatio: 0.5,
-  weightThreshold: 1e-4,
-  terminationT: 1e-3,
-  occupancyAlpha: 1e-4,
-  threads: 1,
-  sharedSecondMoment: true,
-  evalViews: 0,
-  snapshotViews: 1,
-};
-
-/** Per-round device options (the runtime sends them with every request; strings are their keys). */
-export interface RadianceDeviceOptions {
-  /** Rays per local step. */
-  readonly batch_size: number;
-  readonly lr_density: number;
-  readonly lr_color: number;
-  /** Learning rates are multiplied by this once per round (round r uses lr * decay^(r-1)). */
-  readonly lr_round_decay: number;
-  readonly tv_density: number;
-  readonly tv_color: number;
-  /** Adam's epsilon: gradients far below it barely move a point, so noise does not kick untrained points. */
-  readonly adam_epsilon: number;
-  /**
-   * The shared second moment is divided by this before use: it pools single device steps, and the gradient of
-   * the devices' steps together is less noisy.
-   */
-  readonly shared_moment_divisor: number;
-  /** Under the shared moment, one step is at most this many learning rates. */
-  readonly shared_step_clip: number;
+function taskOptionsFrom(user: RadianceUserOptions, seed: number): RadianceTaskOptions {
+  const { grid, imageRes: _imageRes, holdOutEvery: _holdOutEvery, procedural: _procedural, ...rest } = user;
+  const deviceOptions = Object.fromEntries(
+    Object.keys(radianceDeviceOptionsSchema.shape).map((key) => [key, user[key as keyof RadianceDeviceOptions]]),
+  ) as RadianceDeviceOptions;
+  const construction = Object.fromEntries(Object.entries(rest).filter(([key]) => !(key in deviceOptions)));
+  return { ...(construction as Omit<RadianceTaskOptions, 'seed' | 'points' | 'bbox' | 'deviceOptions'>), seed, points: grid ** 3, bbox: null, deviceOptions };
 }
 
-export const DEFAULT_RADIANCE_DEVICE_OPTIONS: RadianceDeviceOptions = {
-  batch_size: 512,
-  lr_density: 0.1,
-  lr_color: 0.05,
-  lr_round_decay: 1,
-  tv_density: 0,
-  tv_color: 0,
-  adam_epsilon: 1e-15,
-  shared_moment_divisor: 8,
-  shared_step_clip: 2,
-};
+export const DEFAULT_RADIANCE_TASK_OPTIONS: RadianceTaskOptions = taskOptionsFrom(radianceOptionsSchema.parse({}), 0);
+
+/**
+ * A user's options (`--task-option`, keys of radianceOptionsSchema) as the scene to load and the task's
+ * options; a bad or unknown option is a ConfigError naming it and the allowed ones.
+ */
+export function parseRadianceOptions(
+  options: Readonly<Record<string, unknown>>, seed: number,
+): { scene: Pick<RadianceUserOptions, 'imageRes' | 'holdOutEvery' | 'procedural'>; task: RadianceTaskOptions } {
+  const user = parseOptions('task radiance/voxel-grid', radianceOptionsSchema, options);
+  return { scene: { imageRes: user.imageRes, holdOutEvery: user.holdOutEvery, procedural: user.procedural }, task: taskOptionsFrom(user, seed) };
+}
 
 export function validateRadianceTaskOptions(o: RadianceTaskOptions): void {
   const bad = (name: string, value: unknown, need: string): never => {
@@ -108,49 +130,11 @@ export function validateRadianceTaskOptions(o: RadianceTaskOptions): void {
   if (!(o.densityUnitScale > 0)) bad('densityUnitScale', o.densityUnitScale, 'a positive number');
   if (!(o.occupancyAlpha >= 0 && o.occupancyAlpha < 1)) bad('occupancyAlpha', o.occupancyAlpha, 'a number in [0, 1)');
   shBasisSize(o.shDegree);
+  resolveDeviceOptions(o.deviceOptions);
 }
 
-/** Device options from the runtime's numeric map, defaults filled in; a bad value names its key. */
+/** Device options from a request's numeric map, defaults filled in; a bad value names its key. */
 export function resolveDeviceOptions(options: Readonly<Record<string, number>>): RadianceDeviceOptions {
-  const out = { ...DEFAULT_RADIANCE_DEVICE_OPTIONS };
-  for (const key of Object.keys(DEFAULT_RADIANCE_DEVICE_OPTIONS) as (keyof RadianceDeviceOptions)[]) {
-    const value = options[key];
-    if (value === undefined) continue;
-    if (!Number.isFinite(value) || value < 0) throw new ConfigError(`radiance device option ${key} = ${value}; need a finite number >= 0`);
-    out[key] = value;
-  }
-  if (!Number.isInteger(out.batch_size) || out.batch_size < 1) {
-    throw new ConfigError(`radiance device option batch_size = ${out.batch_size}; need a positive integer`);
-  }
-  for (const key of ['shared_moment_divisor', 'shared_step_clip'] as const) {
-    if (!(out[key] > 0)) throw new ConfigError(`radiance device option ${key} = ${out[key]}; need a number > 0`);
-  }
-  return out;
-}
-
-/** The numeric construction options a command line can pass (`--task-option key=value`), by key. */
-export const RADIANCE_TASK_OPTION_KEYS = [
-  'devices', 'res', 'points', 'sh_degree', 'random_partition', 'shared_second_moment', 'threads', 'eval_views', 'snapshot_views',
-  'alpha_init', 'density_unit_scale', 'step_ratio', 'weight_threshold', 'occupancy_alpha',
-] as const;
-
-/** Task options from numeric key=value pairs (`res` n means n^3 points); unknown keys are left to the caller. */
-export function radianceTaskOptionsFromNumbers(values: Readonly<Record<string, number>>): Partial<RadianceTaskOptions> {
-  const out: { -readonly [K in keyof RadianceTaskOptions]?: RadianceTaskOptions[K] } = {};
-  const v = (key: string): number | undefined => values[key];
-  if (v('devices') !== undefined) out.devices = v('devices');
-  if (v('res') !== undefined) out.points = (v('res') as number) ** 3;
-  if (v('points') !== undefined) out.points = v('points');
-  if (v('sh_degree') !== undefined) out.shDegree = v('sh_degree');
-  if (v('random_partition') !== undefined) out.partition = v('random_partition') ? 'random' : 'azimuth';
-  if (v('shared_second_moment') !== undefined) out.sharedSecondMoment = v('shared_second_moment') !== 0;
-  if (v('threads') !== undefined) out.threads = v('threads');
-  if (v('eval_views') !== undefined) out.evalViews = v('eval_views');
-  if (v('snapshot_views') !== undefined) out.snapshotViews = v('snapshot_views');
-  if (v('alpha_init') !== undefined) out.alphaInit = v('alpha_init');
-  if (v('density_unit_scale') !== undefined) out.densityUnitScale = v('density_unit_scale');
-  if (v('step_ratio') !== undefined) out.stepRatio = v('step_ratio');
-  if (v('weight_threshold') !== undefined) out.weightThreshold = v('weight_threshold');
-  if (v('occupancy_alpha') !== undefined) out.occupancyAlpha = v('occupancy_alpha');
-  return out;
+  const known = Object.fromEntries(Object.entries(options).filter(([key]) => key in radianceDeviceOptionsSchema.shape));
+  return parseOptions('radiance device', radianceDeviceOptionsSchema, known);
 }

@@ -49,7 +49,9 @@ export class RadianceVoxelGridTask implements FederatedTask, ViewRenderer {
   private readonly views: RadianceViewRenderer;
 
   constructor(readonly dataset: SceneDataset, options: Partial<RadianceTaskOptions> = {}) {
-    this.options = { ...DEFAULT_RADIANCE_TASK_OPTIONS, ...options };
+    this.options = {
+      ...DEFAULT_RADIANCE_TASK_OPTIONS, ...options, deviceOptions: { ...DEFAULT_RADIANCE_DEVICE_OPTIONS, ...options.deviceOptions },
+    };
     validateRadianceTaskOptions(this.options);
     this.numDevices = this.options.devices;
     this.geometry = geometryForPointCount(this.options.bbox ?? dataset.bbox, this.options.points);
@@ -91,8 +93,9 @@ export class RadianceVoxelGridTask implements FederatedTask, ViewRenderer {
     });
   }
 
+  /** What devices read with every request (RadianceDeviceOptions). */
   defaultOptions(): Record<string, number> {
-    return { ...DEFAULT_RADIANCE_DEVICE_OPTIONS };
+    return { ...this.options.deviceOptions };
   }
 
   /** The grid a model's tensors describe (a view of them, no copy). */

@@ -12,7 +12,7 @@
 // minus the received value, weighted by the steps behind it, so the tiers' per-row weighted mean (FedAvg)
 // leaves exactly the pooled mean in the model (a server learning rate other than 1 scales this step too; a
 // moment pushed to zero or below makes the point step with the device's own Adam). Devices divide it by
-// `shared_moment_divisor` before use: the gradient of a step over all devices' rays is less noisy than one
+// `sharedMomentDivisor` before use: the gradient of a step over all devices' rays is less noisy than one
 // device's small batch.
 
 import { dense, InvalidUpdateError, StrataError, type DenseTensor, type ModelParams, type SparseRows } from '@strata/shared';

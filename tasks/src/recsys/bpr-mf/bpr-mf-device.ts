@@ -7,19 +7,12 @@ import { ConfigError, SeededRandom } from '@strata/shared';
 import { addUserRanking } from '../evaluation/user-ranking.js';
 import { allocateRowState, BprKernel } from './bpr-kernel.js';
 import { scoreItems } from './bpr-mf-model.js';
-import type { BprMfTaskOptions } from './bpr-mf-task-options.js';
+import type { BPR_MF_ROUND_OPTIONS, BprMfTaskOptions } from './bpr-mf-task-options.js';
 import { sampleOutside } from './user-item-index.js';
 
 export const ITEM_EMBEDDING = 'item_embedding';
 export const ITEM_BIAS = 'item_bias';
 
-/** Keys of LocalTrainOptions.options the device reads (each falls back to the task's option). */
-export const BPR_MF_LOCAL_OPTIONS = {
-  learning_rate: 'itemLearningRate',
-  user_learning_rate: 'userLearningRate',
-  reg: 'reg',
-  negatives: 'negatives',
-} as const;
 
 export class BprMfDevice implements DeviceTrainer {
   readonly numSamples: number;
@@ -58,8 +51,8 @@ export class BprMfDevice implements DeviceTrainer {
     const d = this.options.dim;
     const epochs = options.localSteps;
     if (!Number.isInteger(epochs) || epochs < 1) throw new ConfigError(`localSteps must be an integer >= 1, got ${epochs}`);
-    const local = (key: keyof typeof BPR_MF_LOCAL_OPTIONS): number =>
-      options.options[key] ?? (this.options[BPR_MF_LOCAL_OPTIONS[key]] as number);
+    // The round's options win over the task's (a coordinator may change them between rounds).
+    const local = (key: (typeof BPR_MF_ROUND_OPTIONS)[number]): number => options.options[key] ?? this.options[key];
     const negatives = local('negatives');
     if (!Number.isInteger(negatives) || negatives < 1) throw new ConfigError(`negatives must be an integer >= 1, got ${negatives}`);
     const positives = this.trainItems;
@@ -99,9 +92,9 @@ export class BprMfDevice implements DeviceTrainer {
       },
       {
         userOptimizer: this.options.userOptimizer,
-        userLearningRate: local('user_learning_rate'),
+        userLearningRate: local('userLearningRate'),
         itemOptimizer: this.options.itemOptimizer,
-        itemLearningRate: local('learning_rate'),
+        itemLearningRate: local('itemLearningRate'),
         reg: local('reg'),
       },
     );

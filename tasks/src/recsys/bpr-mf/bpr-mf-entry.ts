@@ -6,23 +6,21 @@ import { loadConfiguredInteractions } from '../data/interaction-source-config.js
 import { evaluateRanking } from '../evaluation/ranking-evaluation.js';
 import { popularityBaseline } from '../popularity.js';
 import type { TaskEntry } from '../../registry/task-entry.js';
-import { checkTaskOptions } from '../../registry/check-task-options.js';
 import { BprMfTask } from './bpr-mf-task.js';
+import { bprMfOptionsSchema } from './bpr-mf-task-options.js';
 import { CentralizedBprTrainer } from './centralized-bpr-trainer.js';
 
 function bprMfTask(config: RunConfig): BprMfTask {
-  const dim = config.taskOptions.dim;
-  return BprMfTask.fromInteractions(loadConfiguredInteractions(config.data), { seed: config.seed, ...(dim !== undefined ? { dim } : {}) });
+  return BprMfTask.fromInteractions(loadConfiguredInteractions(config.data), { ...config.taskOptions, seed: config.seed });
 }
 
 export const bprMfEntry: TaskEntry = {
   name: 'recsys/bpr-mf',
   summary: 'federated BPR matrix factorisation: a user\'s embedding stays on the device, item rows federate sparsely',
   headlineMetrics: ['recall@20', 'ndcg@20'],
+  options: bprMfOptionsSchema,
   async create(config) {
-    const task = bprMfTask(config);
-    checkTaskOptions(task, config.taskOptions, ['dim']);
-    return { task, environment: {} };
+    return { task: bprMfTask(config), environment: {} };
   },
   async baselines(config, progress) {
     const task = bprMfTask(config);

@@ -6,78 +6,48 @@
 // no better; item bias: no better; two negatives: 0.350 at twice the work; FedAdam (eta 0.01 / 0.03):
 // 0.343 / 0.339; FedAvgM: 0.321; FedAvg server lr s with item lr l behaves as item lr s * l.
 
-import { ConfigError } from '@strata/shared';
-import { checkOptimizer, type BprOptimizer } from './bpr-kernel.js';
+import { z } from 'zod';
+import { ConfigError, parseOptions } from '@strata/shared';
+import { BPR_OPTIMIZERS } from './bpr-kernel.js';
 
-export interface BprMfTaskOptions {
+const optimizer = z.enum(BPR_OPTIMIZERS as ['sgd', 'rowwise-adagrad']);
+
+/** What `--task-option` can set for recsys/bpr-mf (the seed is the run's `--seed`). */
+export const bprMfOptionsSchema = z.strictObject({
+  dim: z.number().int().min(1).default(64).describe('embedding size d'),
+  testFraction: z.number().gt(0).lt(1).default(0.2).describe("held-out fraction of each user's items"),
+  initStd: z.number().min(0).default(0.05).describe('standard deviation of the item table and user embeddings at start'),
+  itemBias: z.boolean().default(false).describe('learn an item_bias [items] tensor beside item_embedding'),
+  reg: z.number().min(0).default(0.01).describe('L2 weight on the rows each triple touches'),
+  negatives: z.number().int().min(1).default(1).describe('sampled negatives per training positive per local epoch'),
+  userOptimizer: optimizer.default('rowwise-adagrad')
+    .describe("the user's embedding stays on the device, so its optimizer state persists across rounds"),
+  userLearningRate: z.number().positive().default(0.2).describe("step size of the user's embedding"),
+  itemOptimizer: optimizer.default('sgd')
+    .describe('item rows start from the global model every round: plain SGD aggregates better than per-round Adagrad'),
+  // Large because the server takes the per-row mean of deltas: a row's step is one touch's step.
+  itemLearningRate: z.number().positive().default(2).describe('step size of the item rows a device trains'),
+  rowWeights: z.enum(['count', 'one']).default('count')
+    .describe("aggregation weight of a returned item row: 'count' = times the row was touched, 'one' = 1"),
+  ks: z.array(z.number().int().min(1)).min(1).default([10, 20]).describe('cut-offs of the on-device ranking evaluation'),
+});
+
+export type BprMfTaskOptions = z.output<typeof bprMfOptionsSchema> & {
   /** Seeds the split, the item table, every user's embedding and every device's sampling. */
   readonly seed: number;
-  /** Embedding size d. */
-  readonly dim: number;
-  /** Held-out fraction of each user's items (splitPerUser). */
-  readonly testFraction: number;
-  /** Standard deviation of the normal initialisation of the item table and the user embeddings. */
-  readonly initStd: number;
-  /** Whether the model has an `item_bias` [numItems] tensor beside `item_embedding`. */
-  readonly itemBias: boolean;
-  /** L2 weight on the rows each triple touches. */
-  readonly reg: number;
-  /** Sampled negatives (triples) per training positive per local epoch. */
-  readonly negatives: number;
-  /** The user's embedding and its optimizer state stay on the device, so its Adagrad state persists. */
-  readonly userOptimizer: BprOptimizer;
-  readonly userLearningRate: number;
-  /**
-   * Item rows start from the global model every round, so any optimizer state for them would start
-   * fresh each round: plain SGD aggregates better than per-round Adagrad (see the task's notes).
-   */
-  readonly itemOptimizer: BprOptimizer;
-  readonly itemLearningRate: number;
-  /** Aggregation weight of each returned item row: 'count' = times the row was touched, 'one' = 1. */
-  readonly rowWeights: 'count' | 'one';
-  /** Cut-offs of the on-device ranking evaluation. */
-  readonly ks: readonly number[];
-}
-
-export const DEFAULT_BPR_MF_TASK_OPTIONS: BprMfTaskOptions = {
-  seed: 0,
-  dim: 64,
-  testFraction: 0.2,
-  initStd: 0.05,
-  itemBias: false,
-  reg: 0.01,
-  negatives: 1,
-  userOptimizer: 'rowwise-adagrad',
-  userLearningRate: 0.2,
-  itemOptimizer: 'sgd',
-  // Large because the server takes the per-row mean of deltas: a row's step is one touch's step.
-  itemLearningRate: 2,
-  rowWeights: 'count',
-  ks: [10, 20],
 };
 
-export function resolveBprMfTaskOptions(options: Partial<BprMfTaskOptions> = {}): BprMfTaskOptions {
-  const o: BprMfTaskOptions = { ...DEFAULT_BPR_MF_TASK_OPTIONS, ...options };
-  const int = (name: keyof BprMfTaskOptions, min: number): void => {
-    const v = o[name] as number;
-    if (!Number.isInteger(v) || v < min) throw new ConfigError(`bpr-mf option ${name} must be an integer >= ${min}, got ${v}`);
-  };
-  const positive = (name: keyof BprMfTaskOptions): void => {
-    const v = o[name] as number;
-    if (!(v > 0)) throw new ConfigError(`bpr-mf option ${name} must be > 0, got ${v}`);
-  };
-  int('seed', 0);
-  int('dim', 1);
-  int('negatives', 1);
-  positive('userLearningRate');
-  positive('itemLearningRate');
-  if (!(o.testFraction > 0 && o.testFraction < 1)) throw new ConfigError(`bpr-mf option testFraction must be in (0, 1), got ${o.testFraction}`);
-  if (!(o.initStd >= 0)) throw new ConfigError(`bpr-mf option initStd must be >= 0, got ${o.initStd}`);
-  if (!(o.reg >= 0)) throw new ConfigError(`bpr-mf option reg must be >= 0, got ${o.reg}`);
-  checkOptimizer('bpr-mf option userOptimizer', o.userOptimizer);
-  checkOptimizer('bpr-mf option itemOptimizer', o.itemOptimizer);
-  if (o.rowWeights !== 'count' && o.rowWeights !== 'one') {
-    throw new ConfigError(`bpr-mf option rowWeights must be 'count' or 'one', got ${JSON.stringify(o.rowWeights)}`);
-  }
-  return o;
+/** The options devices read from every training request (the rest are fixed when the task is made). */
+export const BPR_MF_ROUND_OPTIONS = ['itemLearningRate', 'userLearningRate', 'reg', 'negatives'] as const;
+
+export const DEFAULT_BPR_MF_TASK_OPTIONS: BprMfTaskOptions = { ...bprMfOptionsSchema.parse({}), seed: 0 };
+
+/**
+ * The defaults overridden by `options` (typed, or as a user gave them), validated; a bad or unknown option is
+ * a ConfigError naming it and the allowed ones.
+ */
+export function resolveBprMfTaskOptions(options: Partial<BprMfTaskOptions> | Readonly<Record<string, unknown>> = {}): BprMfTaskOptions {
+  const { seed = 0, ...rest } = options as { seed?: number };
+  if (!Number.isInteger(seed) || seed < 0) throw new ConfigError(`recsys/bpr-mf: seed must be an integer >= 0, got ${seed}`);
+  return { ...parseOptions('task recsys/bpr-mf', bprMfOptionsSchema, rest), seed };
 }

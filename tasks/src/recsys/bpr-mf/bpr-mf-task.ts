@@ -7,7 +7,7 @@ import { ConfigError, dense, SeededRandom } from '@strata/shared';
 import type { Interactions, UserSplit } from '../data/interactions.js';
 import { splitPerUser } from '../data/split-per-user.js';
 import { BprMfDevice, ITEM_BIAS, ITEM_EMBEDDING } from './bpr-mf-device.js';
-import { resolveBprMfTaskOptions, type BprMfTaskOptions } from './bpr-mf-task-options.js';
+import { BPR_MF_ROUND_OPTIONS, resolveBprMfTaskOptions, type BprMfTaskOptions } from './bpr-mf-task-options.js';
 
 export class BprMfTask implements FederatedTask {
   readonly id = 'recsys/bpr-mf';
@@ -23,8 +23,8 @@ export class BprMfTask implements FederatedTask {
     this.numDevices = split.numUsers;
   }
 
-  /** The task on `data`, split per user with the task's seed and test fraction. */
-  static fromInteractions(data: Interactions, options: Partial<BprMfTaskOptions> = {}): BprMfTask {
+  /** The task on `data`, split per user with the task's seed and test fraction; `options` are validated. */
+  static fromInteractions(data: Interactions, options: Partial<BprMfTaskOptions> | Readonly<Record<string, unknown>> = {}): BprMfTask {
     const resolved = resolveBprMfTaskOptions(options);
     return new BprMfTask(data, splitPerUser(data, { seed: resolved.seed, testFraction: resolved.testFraction }), resolved);
   }
@@ -65,19 +65,8 @@ export class BprMfTask implements FederatedTask {
     );
   }
 
-  /**
-   * Options sent with every training request: learning_rate (item rows), user_learning_rate, reg,
-   * negatives, which devices read; local_steps (local epochs per round) and init_std, which document the
-   * defaults the simulation chose (initStd itself is a task option, used by initModel and devices).
-   */
+  /** Options sent with every training request, which devices read (BPR_MF_ROUND_OPTIONS). */
   defaultOptions(): Record<string, number> {
-    return {
-      learning_rate: this.options.itemLearningRate,
-      user_learning_rate: this.options.userLearningRate,
-      reg: this.options.reg,
-      negatives: this.options.negatives,
-      local_steps: 1,
-      init_std: this.options.initStd,
-    };
+    return Object.fromEntries(BPR_MF_ROUND_OPTIONS.map((key) => [key, this.options[key]]));
   }
 }

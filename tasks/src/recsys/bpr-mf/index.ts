@@ -8,6 +8,7 @@ export { DEFAULT_CENTRALIZED_BPR_OPTIONS, resolveCentralizedBprOptions } from '.
 export type { CentralizedBprOptions } from './centralized-bpr-options.js';
 export { UserItemIndex } from './user-item-index.js';
 export { BprMfTask } from './bpr-mf-task.js';
-export { BprMfDevice, ITEM_BIAS, ITEM_EMBEDDING, BPR_MF_LOCAL_OPTIONS } from './bpr-mf-device.js';
-export { DEFAULT_BPR_MF_TASK_OPTIONS, resolveBprMfTaskOptions } from './bpr-mf-task-options.js';
+export { BprMfDevice, ITEM_BIAS, ITEM_EMBEDDING } from './bpr-mf-device.js';
+export { BPR_MF_ROUND_OPTIONS, DEFAULT_BPR_MF_TASK_OPTIONS, bprMfOptionsSchema, resolveBprMfTaskOptions } from './bpr-mf-task-options.js';
+export { bprMfEntry } from './bpr-mf-entry.js';
 export type { BprMfTaskOptions } from './bpr-mf-task-options.js';

@@ -6,65 +6,32 @@
 // pointwise log loss with 4 negatives is the default. Batch 256 with lr 0.002 reaches 0.322 but runs ~1.8×
 // slower than batch 1024 with lr 0.01 on tfjs's cpu backend.
 
-import { ConfigError } from '@strata/shared';
+import { z } from 'zod';
+import { parseOptions } from '@strata/shared';
 
-/** Pointwise log loss on (positive, sampled negatives), or BPR's pairwise loss on (positive, negative) pairs. */
-export type NeuMFLoss = 'log' | 'bpr';
+/** What defines a NeuMF model and how it is trained; every key with its description and default. */
+export const neumfConfigSchema = z.strictObject({
+  gmfDim: z.number().int().min(1).default(16).describe("width of the GMF tower's user and item embeddings"),
+  mlpEmbeddingDim: z.number().int().min(1).default(16)
+    .describe("width of the MLP tower's user and item embeddings (each; the MLP input is twice this)"),
+  mlpLayers: z.array(z.number().int().min(1)).min(1).default([32, 16, 8])
+    .describe("widths of the MLP tower's hidden (ReLU) layers, first to last"),
+  loss: z.enum(['log', 'bpr']).default('log')
+    .describe("pointwise log loss on (positive, sampled negatives), or BPR's pairwise loss on (positive, negative) pairs"),
+  negatives: z.number().int().min(1).default(4)
+    .describe('negatives sampled per positive, uniformly from the items the user has not interacted with'),
+  learningRate: z.number().positive().default(0.01).describe('Adam step size (on devices: of the dense weights)'),
+  l2: z.number().min(0).default(0).describe('L2 penalty on the embedding rows a batch touches (per sample)'),
+  initStd: z.number().positive().default(0.01).describe("standard deviation of the embeddings' normal initialisation"),
+});
 
-export interface NeuMFConfig {
-  /** Width of the GMF tower's user and item embeddings. */
-  readonly gmfDim: number;
-  /** Width of the MLP tower's user and item embeddings (each; the MLP input is twice this). */
-  readonly mlpEmbeddingDim: number;
-  /** Widths of the MLP tower's hidden (ReLU) layers, first to last. */
-  readonly mlpLayers: readonly number[];
-  readonly loss: NeuMFLoss;
-  /** Negatives sampled per positive interaction, uniformly from the items the user has not interacted with. */
-  readonly negatives: number;
-  /** Adam step size. */
-  readonly learningRate: number;
-  /** L2 penalty on the embedding rows a batch touches (per sample). */
-  readonly l2: number;
-  /** Standard deviation of the embeddings' normal initialisation. */
-  readonly initStd: number;
-}
+export type NeuMFConfig = z.output<typeof neumfConfigSchema>;
+export type NeuMFLoss = NeuMFConfig['loss'];
 
-export const DEFAULT_NEUMF_CONFIG: NeuMFConfig = {
-  gmfDim: 16,
-  mlpEmbeddingDim: 16,
-  mlpLayers: [32, 16, 8],
-  loss: 'log',
-  negatives: 4,
-  learningRate: 0.01,
-  l2: 0,
-  initStd: 0.01,
-};
+export const DEFAULT_NEUMF_CONFIG: NeuMFConfig = neumfConfigSchema.parse({});
 
-/** `DEFAULT_NEUMF_CONFIG` overridden by `overrides`, validated. */
+/** `DEFAULT_NEUMF_CONFIG` overridden by `overrides` (undefined fields ignored), validated. */
 export function resolveNeuMFConfig(overrides: Partial<NeuMFConfig> = {}): NeuMFConfig {
-  const config: NeuMFConfig = { ...DEFAULT_NEUMF_CONFIG, ...definedOnly(overrides) };
-  positiveInteger('gmfDim', config.gmfDim);
-  positiveInteger('mlpEmbeddingDim', config.mlpEmbeddingDim);
-  if (config.mlpLayers.length === 0) throw new ConfigError('neumf mlpLayers must name at least one layer, got []');
-  config.mlpLayers.forEach((width, i) => positiveInteger(`mlpLayers[${i}]`, width));
-  if (config.loss !== 'log' && config.loss !== 'bpr') {
-    throw new ConfigError(`neumf loss must be 'log' or 'bpr', got '${String(config.loss)}'`);
-  }
-  positiveInteger('negatives', config.negatives);
-  positiveNumber('learningRate', config.learningRate);
-  if (!(config.l2 >= 0)) throw new ConfigError(`neumf l2 must be >= 0, got ${config.l2}`);
-  positiveNumber('initStd', config.initStd);
-  return config;
-}
-
-function definedOnly<T extends object>(values: Partial<T>): Partial<T> {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function positiveInteger(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`neumf ${name} must be a positive integer, got ${value}`);
-}
-
-function positiveNumber(name: string, value: number): void {
-  if (!(value > 0) || !Number.isFinite(value)) throw new ConfigError(`neumf ${name} must be a positive number, got ${value}`);
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  return parseOptions('NeuMF', neumfConfigSchema, defined);
 }

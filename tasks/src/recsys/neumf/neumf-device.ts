@@ -12,17 +12,8 @@ import { NeuMFKernelTrainer } from './neumf-kernel-trainer.js';
 import {
   GMF_ITEM_EMBEDDING, MLP_ITEM_EMBEDDING, denseWeightsView, initUserEmbeddings, itemTablesView, neumfDenseTensors,
 } from './neumf-params.js';
-import type { NeuMFTaskOptions } from './neumf-task-options.js';
+import type { NEUMF_ROUND_OPTIONS, NeuMFTaskOptions } from './neumf-task-options.js';
 import { TrainingSamples } from './training-samples.js';
-
-/** Keys of LocalTrainOptions.options the device reads, and the task option each falls back to. */
-export const NEUMF_LOCAL_OPTIONS = {
-  learning_rate: 'learningRate',
-  item_learning_rate: 'itemLearningRate',
-  user_learning_rate: 'userLearningRate',
-  negatives: 'negatives',
-  batch_size: 'localBatchSize',
-} as const;
 
 export class NeuMFDevice implements DeviceTrainer {
   readonly numSamples: number;
@@ -50,8 +41,8 @@ export class NeuMFDevice implements DeviceTrainer {
 
   /**
    * `localSteps` local epochs; each is one pass over the user's positives with `negatives` sampled
-   * negatives each (as the configured loss's samples), shuffled, in Adam steps of `batch_size` samples.
-   * `proximal_mu` (from FedProx) adds its proximal term on the shared weights. `model` is only read: the
+   * negatives each (as the configured loss's samples), shuffled, in Adam steps of `localBatchSize` samples.
+   * `proximalMu` (from FedProx) adds its proximal term on the shared weights. `model` is only read: the
    * touched item rows and the dense weights are copied first. The update holds
    * those rows' deltas (rows ascending, rowWeights = samples touching the row, or 1) and every dense
    * tensor's delta; weight = number of training positives; metrics.loss = mean sample loss × weight.
@@ -61,11 +52,12 @@ export class NeuMFDevice implements DeviceTrainer {
     const global = this.readModel(model);
     const epochs = options.localSteps;
     if (!Number.isInteger(epochs) || epochs < 1) throw new ConfigError(`localSteps must be an integer >= 1, got ${epochs}`);
-    const local = (key: keyof typeof NEUMF_LOCAL_OPTIONS): number => options.options[key] ?? (config[NEUMF_LOCAL_OPTIONS[key]] as number);
+    // The round's options win over the task's (a coordinator may change them between rounds).
+    const local = (key: (typeof NEUMF_ROUND_OPTIONS)[number]): number => options.options[key] ?? config[key];
     const negatives = local('negatives');
-    const batchSize = local('batch_size');
+    const batchSize = local('localBatchSize');
     if (!Number.isInteger(negatives) || negatives < 1) throw new ConfigError(`negatives must be an integer >= 1, got ${negatives}`);
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConfigError(`batch_size must be an integer >= 1, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConfigError(`localBatchSize must be an integer >= 1, got ${batchSize}`);
     if (this.numSamples === 0) return { delta: new Map(), weight: 0, metrics: { loss: 0 } };
 
     const userRows = new Int32Array(this.numSamples);
@@ -85,10 +77,10 @@ export class NeuMFDevice implements DeviceTrainer {
     const items = gatherRows(global.items, rows, config);
     const weights = copyDense(global.dense);
     const trainer = new NeuMFKernelTrainer(config, { users: this.user, items, dense: weights }, {
-      learningRate: local('learning_rate'),
-      userLearningRate: local('user_learning_rate'),
-      itemLearningRate: local('item_learning_rate'),
-      proximalMu: options.options.proximal_mu ?? 0,
+      learningRate: local('learningRate'),
+      userLearningRate: local('userLearningRate'),
+      itemLearningRate: local('itemLearningRate'),
+      proximalMu: options.options.proximalMu ?? 0,
     });
     let lossSum = 0;
     let count = 0;

@@ -66,7 +66,7 @@ export class NeuMFKernelTrainer {
       dense: denseArrays(params.dense).map((a) => new AdamState(a.length)),
     };
     this.proximalMu = options.proximalMu ?? 0;
-    if (!(this.proximalMu >= 0)) throw new ConfigError(`proximal_mu must be >= 0, got ${this.proximalMu}`);
+    if (!(this.proximalMu >= 0)) throw new ConfigError(`proximalMu must be >= 0, got ${this.proximalMu}`);
     this.anchor = this.proximalMu > 0
       ? { items: { gmf: params.items.gmf.slice(), mlp: params.items.mlp.slice() }, dense: denseArrays(params.dense).map((a) => a.slice()) }
       : null;

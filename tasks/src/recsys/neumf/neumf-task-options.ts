@@ -6,55 +6,36 @@
 // round 10: dense/item/user lr 0.01/0.05/0.05: 0.266; 0.005/0.02/0.05: 0.196; 0.02/0.1/0.1: 0.278;
 // two local epochs: 0.256 (at twice the work); keeping the user's Adam state across rounds: 0.281.
 
-import { ConfigError } from '@strata/shared';
-import { DEFAULT_NEUMF_CONFIG, resolveNeuMFConfig, type NeuMFConfig } from './neumf-config.js';
+import { z } from 'zod';
+import { ConfigError, parseOptions } from '@strata/shared';
+import { neumfConfigSchema } from './neumf-config.js';
 
-export interface NeuMFTaskOptions extends NeuMFConfig {
+/** What `--task-option` can set for recsys/neumf (the seed is the run's `--seed`). */
+export const neumfOptionsSchema = neumfConfigSchema.extend({
+  testFraction: z.number().gt(0).lt(1).default(0.2).describe("held-out fraction of each user's items"),
+  localBatchSize: z.number().int().min(1).default(32).describe('samples per local Adam step on a device'),
+  userLearningRate: z.number().positive().default(0.05).describe("Adam step size of the user's private embeddings"),
+  // Large because the server takes the per-row mean of the deltas: a row moves by about one device's steps.
+  itemLearningRate: z.number().positive().default(0.2).describe('Adam step size of the item rows a device trains'),
+  rowWeights: z.enum(['count', 'one']).default('count')
+    .describe("aggregation weight of a returned item row: 'count' = samples that touched it, 'one' = 1"),
+  ks: z.array(z.number().int().min(1)).min(1).default([10, 20]).describe('cut-offs of the on-device ranking evaluation'),
+});
+
+export type NeuMFTaskOptions = z.output<typeof neumfOptionsSchema> & {
   /** Seeds the split, the global model, every user's embeddings and every device's sampling. */
   readonly seed: number;
-  /** Held-out fraction of each user's items (splitPerUser). */
-  readonly testFraction: number;
-  /** Samples per local Adam step on a device. */
-  readonly localBatchSize: number;
-  /** Adam step size of the user's private embeddings (`learningRate` is the dense weights'). */
-  readonly userLearningRate: number;
-  /** Adam step size of the item rows a device trains. */
-  readonly itemLearningRate: number;
-  /** Aggregation weight of each returned item row: 'count' = samples that touched it, 'one' = 1. */
-  readonly rowWeights: 'count' | 'one';
-  /** Cut-offs of the on-device ranking evaluation. */
-  readonly ks: readonly number[];
-}
-
-export const DEFAULT_NEUMF_TASK_OPTIONS: NeuMFTaskOptions = {
-  ...DEFAULT_NEUMF_CONFIG,
-  seed: 0,
-  testFraction: 0.2,
-  localBatchSize: 32,
-  userLearningRate: 0.05,
-  // Large because the server takes the per-row mean of the deltas: a row moves by about one device's steps.
-  itemLearningRate: 0.2,
-  rowWeights: 'count',
-  ks: [10, 20],
 };
 
-export function resolveNeuMFTaskOptions(options: Partial<NeuMFTaskOptions> = {}): NeuMFTaskOptions {
-  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<NeuMFTaskOptions>;
-  const o: NeuMFTaskOptions = { ...DEFAULT_NEUMF_TASK_OPTIONS, ...defined };
-  resolveNeuMFConfig(o);
-  if (!Number.isInteger(o.seed) || o.seed < 0) throw new ConfigError(`neumf option seed must be an integer >= 0, got ${o.seed}`);
-  if (!(o.testFraction > 0 && o.testFraction < 1)) throw new ConfigError(`neumf option testFraction must be in (0, 1), got ${o.testFraction}`);
-  if (!Number.isInteger(o.localBatchSize) || o.localBatchSize < 1) {
-    throw new ConfigError(`neumf option localBatchSize must be a positive integer, got ${o.localBatchSize}`);
-  }
-  for (const name of ['userLearningRate', 'itemLearningRate'] as const) {
-    if (!(o[name] > 0)) throw new ConfigError(`neumf option ${name} must be > 0, got ${o[name]}`);
-  }
-  if (o.rowWeights !== 'count' && o.rowWeights !== 'one') {
-    throw new ConfigError(`neumf option rowWeights must be 'count' or 'one', got ${JSON.stringify(o.rowWeights)}`);
-  }
-  if (o.ks.length === 0 || o.ks.some((k) => !Number.isInteger(k) || k < 1)) {
-    throw new ConfigError(`neumf option ks must be positive integers, got [${o.ks.join(', ')}]`);
-  }
-  return o;
+/** The options devices read from every training request (the rest are fixed when the task is made). */
+export const NEUMF_ROUND_OPTIONS = ['learningRate', 'itemLearningRate', 'userLearningRate', 'negatives', 'localBatchSize'] as const;
+
+export const DEFAULT_NEUMF_TASK_OPTIONS: NeuMFTaskOptions = { ...neumfOptionsSchema.parse({}), seed: 0 };
+
+/** The defaults overridden by `options` (undefined fields ignored), validated; a bad option names itself. */
+export function resolveNeuMFTaskOptions(options: Partial<NeuMFTaskOptions> | Readonly<Record<string, unknown>> = {}): NeuMFTaskOptions {
+  const { seed = 0, ...rest } = options as { seed?: number };
+  if (!Number.isInteger(seed) || seed < 0) throw new ConfigError(`recsys/neumf: seed must be an integer >= 0, got ${seed}`);
+  const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  return { ...parseOptions('task recsys/neumf', neumfOptionsSchema, defined), seed };
 }

@@ -6,13 +6,11 @@
 
 import type { FederatedTask, ModelParams } from '@strata/shared';
 import { ConfigError, SeededRandom } from '@strata/shared';
-import type { InteractionSource } from '../data/interaction-source.js';
 import type { Interactions, UserSplit } from '../data/interactions.js';
-import { loadInteractions } from '../data/load-interactions.js';
 import { splitPerUser } from '../data/split-per-user.js';
 import { NeuMFDevice } from './neumf-device.js';
 import { initNeuMFParams, neumfDenseTensors, GMF_ITEM_EMBEDDING, MLP_ITEM_EMBEDDING } from './neumf-params.js';
-import { resolveNeuMFTaskOptions, type NeuMFTaskOptions } from './neumf-task-options.js';
+import { NEUMF_ROUND_OPTIONS, resolveNeuMFTaskOptions, type NeuMFTaskOptions } from './neumf-task-options.js';
 
 export class NeuMFTask implements FederatedTask {
   readonly id = 'recsys/neumf';
@@ -25,7 +23,7 @@ export class NeuMFTask implements FederatedTask {
   }
 
   /** The task on `data`, split per user with the task's seed and test fraction. */
-  static fromInteractions(data: Interactions, options: Partial<NeuMFTaskOptions> = {}): NeuMFTask {
+  static fromInteractions(data: Interactions, options: Partial<NeuMFTaskOptions> | Readonly<Record<string, unknown>> = {}): NeuMFTask {
     const resolved = resolveNeuMFTaskOptions(options);
     return new NeuMFTask(data, splitPerUser(data, { seed: resolved.seed, testFraction: resolved.testFraction }), resolved);
   }
@@ -69,36 +67,8 @@ export class NeuMFTask implements FederatedTask {
     return new NeuMFDevice(index, this.split.train[index], this.split.test[index], this.split.numItems, this.options, this.data.userIds[index]);
   }
 
-  /**
-   * Options sent with every training request, which devices read (NEUMF_LOCAL_OPTIONS): learning_rate
-   * (dense weights), item_learning_rate, user_learning_rate, negatives, batch_size; local_steps documents
-   * the local epochs per round the defaults were tuned with.
-   */
+  /** Options sent with every training request, which devices read (NEUMF_ROUND_OPTIONS). */
   defaultOptions(): Record<string, number> {
-    const o = this.options;
-    return {
-      learning_rate: o.learningRate,
-      item_learning_rate: o.itemLearningRate,
-      user_learning_rate: o.userLearningRate,
-      negatives: o.negatives,
-      batch_size: o.localBatchSize,
-      local_steps: 1,
-    };
+    return Object.fromEntries(NEUMF_ROUND_OPTIONS.map((key) => [key, this.options[key]]));
   }
-}
-
-/** What the CLI passes: where the interactions come from, and any NeuMFTaskOptions to override. */
-export interface CreateNeuMFTaskOptions extends Partial<NeuMFTaskOptions> {
-  readonly data: InteractionSource;
-}
-
-/**
- * The federated NeuMF task on the interactions at `data` (e.g. ml100kSource()). Every other field is
- * optional and defaults as in DEFAULT_NEUMF_TASK_OPTIONS: seed, testFraction, gmfDim, mlpEmbeddingDim,
- * mlpLayers, loss ('log' | 'bpr'), negatives, learningRate (dense), itemLearningRate, userLearningRate,
- * l2, initStd, localBatchSize, rowWeights ('count' | 'one'), ks.
- */
-export function createNeuMFTask(options: CreateNeuMFTaskOptions): NeuMFTask {
-  const { data, ...rest } = options;
-  return NeuMFTask.fromInteractions(loadInteractions(data), rest);
 }

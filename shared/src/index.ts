@@ -29,3 +29,4 @@ export * from './config/daemon-options.js';
 export * from './runtime/counting-blob-store.js';
 export type * from './observability/edge-live-events.js';
 export * from './observability/redis-live-channel.js';
+export * from './privacy/index.js';

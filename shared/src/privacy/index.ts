@@ -6,3 +6,6 @@ export * from './accountant/rdp-conversion.js';
 export * from './accountant/rdp-accountant.js';
 export * from './accountant/noise-multiplier-search.js';
 export * from './accountant/privacy-budget.js';
+export * from './crypto-random.js';
+export * from './dp/index.js';
+export * from './secagg/index.js';

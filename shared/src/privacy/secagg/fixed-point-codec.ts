@@ -4,7 +4,8 @@
 // (-2^31, 2^31) and reads back as a signed 32-bit integer without wrapping. The error bound of a decoded
 // sum over n parties is n / (2S) per coordinate (each value off by at most half a step), nothing more as
 // long as no value was clipped. Example: R = 1, N = 1,000 gives S ≈ 2.15e6, a step of 4.7e-7 and a sum error
-// of at most 2.3e-4 over 1,000 parties, about 2^-22 of the largest possible sum. Flower's defaults (range
+// of at most 2.3e-4 over 1,000 parties, about 2^-22 of the largest possible sum. (Results handed out as
+// float32 are rounded once more, by at most 2^-24 of their magnitude.) Flower's defaults (range
 // 8, 2^22 levels, modulus 2^32) are the same idea with a fixed level count.
 
 export interface FixedPointOptions {

@@ -114,17 +114,17 @@ export class MaskedVectorLayout {
     const delta = new Map<string, TensorValue>();
     for (const { spec, offset, rowWeightOffset } of this.slots) {
       const size = elementCount(spec.shape);
-      const sum = new Float32Array(size);
+      // Sums in float64 and one rounding to float32 at the end, so float32 adds nothing to the codec's error.
+      const sum = new Float64Array(size);
       for (let i = 0; i < size; i++) sum[i] = codec.decode(words[offset + i]) * weightCap;
-      weightedSum.set(spec.name, sum);
+      weightedSum.set(spec.name, Float32Array.from(sum));
       if (!spec.rowWeighted) {
-        delta.set(spec.name, { kind: 'dense', shape: [...spec.shape], values: sum.map((v) => (weight > 0 ? v / weight : 0)) });
+        delta.set(spec.name, { kind: 'dense', shape: [...spec.shape], values: Float32Array.from(sum, (v) => (weight > 0 ? v / weight : 0)) });
         continue;
       }
-      const rowCount = spec.shape[0];
-      const sums = new Float32Array(rowCount);
-      for (let r = 0; r < rowCount; r++) sums[r] = codec.decode(words[rowWeightOffset + r]) * fromWeight;
-      rowWeightSums.set(spec.name, sums);
+      const sums = new Float64Array(spec.shape[0]);
+      for (let r = 0; r < sums.length; r++) sums[r] = codec.decode(words[rowWeightOffset + r]) * fromWeight;
+      rowWeightSums.set(spec.name, Float32Array.from(sums));
       delta.set(spec.name, rowWeightedMean(spec.shape, sum, sums, words, rowWeightOffset));
     }
     return { weightedSum, rowWeightSums, weight, mean: { delta, weight, metrics: {} }, parties };
@@ -147,7 +147,7 @@ function* rowsOf(tensor: TensorValue, rowCount: number): Generator<[number, numb
  * The per-row mean as sparse rows: rows whose weight word is exactly zero (no device held them: zeros
  * encode exactly and the masks cancel exactly) are left out, as the plaintext sparse mean leaves them out.
  */
-function rowWeightedMean(shape: readonly number[], sum: Float32Array, rowWeights: Float32Array, words: Uint32Array,
+function rowWeightedMean(shape: readonly number[], sum: Float64Array, rowWeights: Float64Array, words: Uint32Array,
   rowWeightOffset: number): SparseRows {
   const width = rowSize(shape);
   const held: number[] = [];

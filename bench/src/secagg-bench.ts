@@ -26,7 +26,9 @@ message SecAggShareDelivery { repeated SecAggSealedShares shares = 1; }
 message SecAggMaskedInput { uint32 party = 1; bytes words = 2; }
 message SecAggUnmaskRequest { repeated uint32 survivors = 1; }
 message SecAggRevealedShare { uint32 owner = 1; bytes share = 2; }
-message SecAggUnmaskResponse { uint32 party = 1; repeated SecAggRevealedShare self_seed_shares = 2; repeated SecAggRevealedShare mask_key_shares = 3; }
+message SecAggUnmaskResponse {
+  uint32 party = 1; repeated SecAggRevealedShare self_seed_shares = 2; repeated SecAggRevealedShare mask_key_shares = 3;
+}
 `;
 const root = protobuf.parse(SECAGG_PROTO, { keepCase: false }).root;
 const sizeOf = (type: string, message: object): number => root.lookupType(type).encode(message).finish().length;
@@ -68,13 +70,26 @@ function wireBytes(n: number, k: number, m: number): { up: number; down: number 
   return { up, down };
 }
 
+/** Each device's own generator, keyed from the bench's seeded stream so runs repeat. */
+const deviceRandom = (random: CryptoRandom): CryptoRandom => CryptoRandom.fromSeed(random.fill(new Uint8Array(32)));
+
 function runRound(n: number, m: number, session: SecAggSession, drop: number): Timing {
   const random = CryptoRandom.fromSeed(new Uint8Array(32).fill(7));
   const device = new Array<number>(n).fill(0);
   let edgeTime = 0;
-  const onEdge = <T>(work: () => T): T => { const s = now(); const r = work(); edgeTime += now() - s; return r; };
-  const onDevice = <T>(i: number, work: () => T): T => { const s = now(); const r = work(); device[i] += now() - s; return r; };
-  const devices = Array.from({ length: n }, (_, i) => new SecAggDevice(i + 1, session, CryptoRandom.fromSeed(random.fill(new Uint8Array(32)))));
+  const onEdge = <T>(work: () => T): T => {
+    const start = now();
+    const result = work();
+    edgeTime += now() - start;
+    return result;
+  };
+  const onDevice = <T>(i: number, work: () => T): T => {
+    const start = now();
+    const result = work();
+    device[i] += now() - start;
+    return result;
+  };
+  const devices = Array.from({ length: n }, (_, i) => new SecAggDevice(i + 1, session, deviceRandom(random)));
   const values = Float32Array.from({ length: m }, () => 0.01 * random.normal());
   const update: ModelUpdate = { delta: new Map([['w', { kind: 'dense', shape: [m], values }]]), weight: 1, metrics: {} };
   const edge = new SecAggEdge(session);
@@ -82,9 +97,18 @@ function runRound(n: number, m: number, session: SecAggSession, drop: number): T
   const last = n - 1;
   let up = 0;
   let down = 0;
-  const sent = <T extends object>(i: number, type: string, message: T): T => { if (i === last) up += sizeOf(type, message); return message; };
-  const received = <T extends object>(i: number, type: string, message: T): T => { if (i === last) down += sizeOf(type, message); return message; };
-  devices.forEach((d, i) => { const k = sent(i, 'SecAggAdvertiseKeys', onDevice(i, () => d.advertiseKeys())); onEdge(() => edge.receiveKeys(k)); });
+  const sent = <T extends object>(i: number, type: string, message: T): T => {
+    if (i === last) up += sizeOf(type, message);
+    return message;
+  };
+  const received = <T extends object>(i: number, type: string, message: T): T => {
+    if (i === last) down += sizeOf(type, message);
+    return message;
+  };
+  devices.forEach((d, i) => {
+    const keys = sent(i, 'SecAggAdvertiseKeys', onDevice(i, () => d.advertiseKeys()));
+    onEdge(() => edge.receiveKeys(keys));
+  });
   const rosters = onEdge(() => edge.closeAdvertising());
   devices.forEach((d, i) => {
     const roster = received(i, 'SecAggRoster', rosters.get(d.party)!);
@@ -111,7 +135,8 @@ function runRound(n: number, m: number, session: SecAggSession, drop: number): T
   return { device: device.slice(dropped), edge: edgeTime, up, down };
 }
 
-console.log('secure aggregation (SecAgg+), one round, one process, no transport; times are wall ms of single-threaded work on a shared 2-core machine');
+console.log('secure aggregation (SecAgg+), one round, one process, no transport;');
+console.log('times are wall ms of single-threaded work on a shared 2-core machine');
 console.log('case                         | k   | t   | up B/dev   | up / f32 | down B/dev | device ms (median) | edge ms');
 for (let c = 0; c < deviceCounts.length; c++) {
   const n = deviceCounts[c];
@@ -132,7 +157,9 @@ for (let c = 0; c < deviceCounts.length; c++) {
       times = `${median(timing.device).toFixed(0).padStart(18)} | ${timing.edge.toFixed(0)}`;
     }
     const ratio = up / (4 * m);
-    console.log(`${label} | ${String(k).padEnd(3)} | ${String(threshold).padEnd(3)} | ${String(up).padEnd(10)} | ${ratio.toFixed(3).padEnd(8)} | ${String(down).padEnd(10)} | ${times}`);
+    const cells = [label, String(k).padEnd(3), String(threshold).padEnd(3), String(up).padEnd(10), ratio.toFixed(3).padEnd(8),
+      String(down).padEnd(10)];
+    console.log(`${cells.join(' | ')} | ${times}`);
   }
 }
 console.log('up / f32: bytes a device sends in all four rounds over a plaintext float32 upload of the same parameters (4 B each).');

@@ -26,9 +26,13 @@ function recommenderUpdates(n: number, label: number): ModelUpdate[] {
     };
     const weight = 1 + (random.nextUint32() % WEIGHT_CAP);
     const dense = Float32Array.from({ length: DENSE }, () => 0.1 * random.normal());
-    return { delta: new Map<string, TensorValue>([['user.bias', { kind: 'dense', shape: [DENSE], values: dense }], ['item.factors', items]]), weight, metrics: {} };
+    const delta = new Map<string, TensorValue>([['user.bias', { kind: 'dense', shape: [DENSE], values: dense }], ['item.factors', items]]);
+    return { delta, weight, metrics: {} };
   });
 }
+
+const abortedWith = (e: unknown, reason: SecureAggregationAbortError['reason']): boolean =>
+  e instanceof SecureAggregationAbortError && e.reason === reason;
 
 const tensors = [
   { name: 'user.bias', shape: [DENSE], rowWeighted: false },
@@ -58,7 +62,8 @@ function assertMatchesPlaintext(aggregate: SecureAggregate, updates: readonly Mo
     const expected = sum / weight;
     assert.ok(Math.abs(dense.values[i] - expected) <= meanBound(expected, weight), `user.bias[${i}]: ${dense.values[i]} vs ${expected}`);
   }
-  const plain = sparseWeightedMean([ITEMS, FACTORS], updates.map((u) => u.delta.get('item.factors') as SparseRows), updates.map((u) => u.weight));
+  const itemTables = updates.map((u) => u.delta.get('item.factors') as SparseRows);
+  const plain = sparseWeightedMean([ITEMS, FACTORS], itemTables, updates.map((u) => u.weight));
   const secure = aggregate.mean.delta.get('item.factors') as SparseRows;
   assert.equal(secure.kind, 'sparse');
   assert.deepEqual([...secure.rows], [...plain.rows], 'the rows held by some device, and only those');
@@ -177,7 +182,7 @@ test('a device that reveals a wrong share aborts the round with share_mismatch, 
     return { ...r, selfSeedShares: [{ ...r.selfSeedShares[0], share }, ...r.selfSeedShares.slice(1)] };
   };
   assert.throws(() => runRound({ tensors, updates, degree, threshold, weightCap: WEIGHT_CAP, tamperUnmask }),
-    (e: unknown) => e instanceof SecureAggregationAbortError && e.reason === 'share_mismatch' && /does not match its commitment/.test(e.message));
+    (e: unknown) => abortedWith(e, 'share_mismatch') && /does not match its commitment/.test((e as Error).message));
 });
 
 test('a wrong share of a dropped device\'s mask key is caught against its public key', () => {
@@ -190,7 +195,7 @@ test('a wrong share of a dropped device\'s mask key is caught against its public
     return { ...r, maskKeyShares: [{ ...r.maskKeyShares[0], share }] };
   };
   assert.throws(() => runRound({ tensors, updates, degree, threshold, weightCap: WEIGHT_CAP, dropBeforeInput: new Set([9]), tamperUnmask }),
-    (e: unknown) => e instanceof SecureAggregationAbortError && e.reason === 'share_mismatch' && /public key/.test(e.message));
+    (e: unknown) => abortedWith(e, 'share_mismatch') && /public key/.test((e as Error).message));
 });
 
 test('too few shares coming back aborts the round with too_few_shares', () => {
@@ -201,7 +206,7 @@ test('too few shares coming back aborts the round with too_few_shares', () => {
   // 4 answer: not enough.
   const silentAtUnmask = new Set([0, 1, 2, 3, 4, 5]);
   assert.throws(() => runRound({ tensors, updates, degree, threshold, weightCap: WEIGHT_CAP, silentAtUnmask }),
-    (e: unknown) => e instanceof SecureAggregationAbortError && e.reason === 'too_few_shares' && /4 shares .* 5 are needed/.test(e.message));
+    (e: unknown) => abortedWith(e, 'too_few_shares') && /4 shares .* 5 are needed/.test((e as Error).message));
 });
 
 test('fewer inputs than the threshold: the edge aborts, and a device refuses to unmask for too few survivors', () => {
@@ -209,7 +214,7 @@ test('fewer inputs than the threshold: the edge aborts, and a device refuses to 
   const { degree, threshold } = secAggParameters(8);
   const dropBeforeInput = new Set([0, 1, 2, 3, 4]);
   assert.throws(() => runRound({ tensors, updates, degree, threshold, weightCap: WEIGHT_CAP, dropBeforeInput }),
-    (e: unknown) => e instanceof SecureAggregationAbortError && e.reason === 'too_few_devices');
+    (e: unknown) => abortedWith(e, 'too_few_devices'));
   const layout = layoutFor({ tensors, updates, weightCap: WEIGHT_CAP });
   const session = { sessionId: sessionIdOf('few'), degree, threshold, layout };
   const devices = updates.map((_, i) => new SecAggDevice(i + 1, session, seeded(70 + i)));
@@ -220,7 +225,7 @@ test('fewer inputs than the threshold: the edge aborts, and a device refuses to 
   const deliveries = edge.closeSharing();
   devices[0].maskInput(updates[0], deliveries.get(1)!);
   // A lying edge that calls device 1 the only survivor would learn its input from the seed share and key shares.
-  assert.throws(() => devices[0].unmask({ survivors: [1] }), (e: unknown) => e instanceof SecureAggregationAbortError && e.reason === 'too_few_devices');
+  assert.throws(() => devices[0].unmask({ survivors: [1] }), (e: unknown) => abortedWith(e, 'too_few_devices'));
   assert.throws(() => devices[0].unmask({ survivors: [1, 2, 3, 4, 5] }), /at done/);
 });
 
@@ -237,7 +242,7 @@ test('sealed shares altered in transit make the receiving device abort with decr
   const ciphertext = delivery.shares[0].ciphertext.slice();
   ciphertext[3] ^= 1;
   const altered = { shares: [{ ...delivery.shares[0], ciphertext }, ...delivery.shares.slice(1)] };
-  assert.throws(() => devices[1].maskInput(updates[1], altered), (e: unknown) => e instanceof SecureAggregationAbortError && e.reason === 'decryption_failed');
+  assert.throws(() => devices[1].maskInput(updates[1], altered), (e: unknown) => abortedWith(e, 'decryption_failed'));
 });
 
 test('the edge refuses duplicate, out-of-turn and malformed messages without ending the round', () => {

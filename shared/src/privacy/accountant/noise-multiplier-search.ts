@@ -22,7 +22,9 @@ function epsilonAt(sigma: number, target: NoiseMultiplierTarget): number {
 /** The noise multiplier that spends at most `targetEpsilon` (within `tolerance` of it) over the rounds. */
 export function noiseMultiplierForEpsilon(target: NoiseMultiplierTarget): number {
   const { targetEpsilon, delta, samplingRate, rounds, tolerance = 1e-4 } = target;
-  if (!(targetEpsilon > 0 && Number.isFinite(targetEpsilon))) throw new RangeError(`targetEpsilon must be > 0 and finite, got ${targetEpsilon}`);
+  if (!(targetEpsilon > 0 && Number.isFinite(targetEpsilon))) {
+    throw new RangeError(`targetEpsilon must be > 0 and finite, got ${targetEpsilon}`);
+  }
   if (!(delta > 0 && delta < 1)) throw new RangeError(`delta must be in (0, 1), got ${delta}`);
   if (!(samplingRate > 0 && samplingRate <= 1)) throw new RangeError(`samplingRate must be in (0, 1], got ${samplingRate}`);
   if (!(Number.isInteger(rounds) && rounds >= 1)) throw new RangeError(`rounds must be a positive integer, got ${rounds}`);

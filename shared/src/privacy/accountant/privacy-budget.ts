@@ -78,7 +78,8 @@ export class PrivacyBudget {
   record(samplingRate: number, noiseMultiplier = this.noiseMultiplier): void {
     const after = this.epsilonAfter(samplingRate, noiseMultiplier);
     if (after > this.targetEpsilon) {
-      throw new RangeError(`a round at q ${samplingRate}, σ ${noiseMultiplier} would spend ε ${after}, past the target ε ${this.targetEpsilon}`);
+      throw new RangeError(
+        `a round at q ${samplingRate}, σ ${noiseMultiplier} would spend ε ${after}, past the target ε ${this.targetEpsilon}`);
     }
     this.add(samplingRate, noiseMultiplier, 1);
   }

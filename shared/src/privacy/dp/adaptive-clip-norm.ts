@@ -26,7 +26,9 @@ export class AdaptiveClipNorm {
 
   constructor(options: AdaptiveClipOptions) {
     const { initialClipNorm, targetQuantile = 0.5, learningRate = 0.2, countNoiseStd } = options;
-    if (!(initialClipNorm > 0 && Number.isFinite(initialClipNorm))) throw new RangeError(`initialClipNorm must be > 0, got ${initialClipNorm}`);
+    if (!(initialClipNorm > 0 && Number.isFinite(initialClipNorm))) {
+      throw new RangeError(`initialClipNorm must be > 0, got ${initialClipNorm}`);
+    }
     if (!(targetQuantile >= 0 && targetQuantile <= 1)) throw new RangeError(`targetQuantile must be in [0, 1], got ${targetQuantile}`);
     if (!(learningRate > 0)) throw new RangeError(`learningRate must be > 0, got ${learningRate}`);
     if (!(countNoiseStd >= 0)) throw new RangeError(`countNoiseStd must be >= 0, got ${countNoiseStd}`);
@@ -67,7 +69,8 @@ export class AdaptiveClipNorm {
 export function updateNoiseMultiplier(noiseMultiplier: number, countNoiseStd: number): number {
   const remaining = noiseMultiplier ** -2 - (2 * countNoiseStd) ** -2;
   if (!(remaining > 0)) {
-    throw new RangeError(`count noise σ_b ${countNoiseStd} spends the whole budget of noise multiplier ${noiseMultiplier}: need σ_b > z / 2`);
+    throw new RangeError(
+      `count noise σ_b ${countNoiseStd} spends the whole budget of noise multiplier ${noiseMultiplier}: need σ_b > z / 2`);
   }
   return remaining ** -0.5;
 }

@@ -69,10 +69,13 @@ export class MaskedVectorLayout {
   encode(update: ModelUpdate): { words: Uint32Array; clipped: number } {
     const { weightCap, codec } = this;
     if (!(update.weight >= 0 && update.weight <= weightCap)) {
-      throw new InvalidUpdateError('malformed', `update weight ${update.weight} is outside [0, ${weightCap}] (the secure-aggregation weight cap)`);
+      throw new InvalidUpdateError('malformed',
+        `update weight ${update.weight} is outside [0, ${weightCap}] (the secure-aggregation weight cap)`);
     }
     for (const name of update.delta.keys()) {
-      if (!this.slots.some((s) => s.spec.name === name)) throw new InvalidUpdateError('unknown_tensor', `tensor ${name} is not in the secure-aggregation layout`);
+      if (!this.slots.some((s) => s.spec.name === name)) {
+        throw new InvalidUpdateError('unknown_tensor', `tensor ${name} is not in the secure-aggregation layout`);
+      }
     }
     const words = new Uint32Array(this.length);
     const w = update.weight / weightCap;
@@ -81,7 +84,8 @@ export class MaskedVectorLayout {
       const tensor = update.delta.get(spec.name);
       if (!tensor) continue;
       if (tensor.shape.length !== spec.shape.length || tensor.shape.some((d, i) => d !== spec.shape[i])) {
-        throw new InvalidUpdateError('shape', `tensor ${spec.name} has shape [${tensor.shape.join(', ')}], the layout [${spec.shape.join(', ')}]`);
+        throw new InvalidUpdateError('shape',
+          `tensor ${spec.name} has shape [${tensor.shape.join(', ')}], the layout [${spec.shape.join(', ')}]`);
       }
       const width = rowSize(spec.shape);
       const rowCount = spec.shape[0];
@@ -119,7 +123,8 @@ export class MaskedVectorLayout {
       for (let i = 0; i < size; i++) sum[i] = codec.decode(words[offset + i]) * weightCap;
       weightedSum.set(spec.name, Float32Array.from(sum));
       if (!spec.rowWeighted) {
-        delta.set(spec.name, { kind: 'dense', shape: [...spec.shape], values: Float32Array.from(sum, (v) => (weight > 0 ? v / weight : 0)) });
+        const mean = Float32Array.from(sum, (v) => (weight > 0 ? v / weight : 0));
+        delta.set(spec.name, { kind: 'dense', shape: [...spec.shape], values: mean });
         continue;
       }
       const sums = new Float64Array(spec.shape[0]);

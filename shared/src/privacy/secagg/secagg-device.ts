@@ -51,7 +51,9 @@ export class SecAggDevice {
     this.step('share', 'mask');
     const { sessionId, degree, threshold } = this.session;
     if (!roster.parties.includes(this.party)) this.abort('protocol_violation', 'the roster leaves this device out');
-    if (roster.parties.length < threshold) this.abort('too_few_devices', `${roster.parties.length} devices in the roster, threshold ${threshold}`);
+    if (roster.parties.length < threshold) {
+      this.abort('too_few_devices', `${roster.parties.length} devices in the roster, threshold ${threshold}`);
+    }
     const neighbours = new NeighbourGraph(roster.parties, degree, sessionId).neighbours(this.party);
     const keys = new Map(roster.neighbourKeys.map((k) => [k.party, k]));
     if (keys.size !== neighbours.length || neighbours.some((n) => !keys.has(n))) {

@@ -48,7 +48,9 @@ export class SecAggEdge {
     this.expect('advertise', message.party);
     if (!(Number.isInteger(message.party) && message.party >= 1)) this.refuse(message.party, 'party ids are positive integers');
     if (this.keys.has(message.party)) this.refuse(message.party, 'keys already received');
-    if (message.cipherPublicKey.length !== KEY_BYTES || message.maskPublicKey.length !== KEY_BYTES) this.refuse(message.party, 'public keys are 32 bytes');
+    if (message.cipherPublicKey.length !== KEY_BYTES || message.maskPublicKey.length !== KEY_BYTES) {
+      this.refuse(message.party, 'public keys are 32 bytes');
+    }
     for (const other of this.keys.values()) {
       if (bytesEqual(other.maskPublicKey, message.maskPublicKey) || bytesEqual(other.cipherPublicKey, message.cipherPublicKey)) {
         this.refuse(message.party, `public key already advertised by party ${other.party}`);
@@ -61,7 +63,9 @@ export class SecAggEdge {
   closeAdvertising(): Map<number, Roster> {
     this.close('advertise', 'share', this.keys.size, 'advertised keys');
     const maxParties = this.session.layout.codec.maxParties;
-    if (this.keys.size > maxParties) this.abort('protocol_violation', `${this.keys.size} devices, but the fixed-point codec sums at most ${maxParties}`);
+    if (this.keys.size > maxParties) {
+      this.abort('protocol_violation', `${this.keys.size} devices, but the fixed-point codec sums at most ${maxParties}`);
+    }
     const parties = [...this.keys.keys()].sort((a, b) => a - b);
     this.graph = new NeighbourGraph(parties, this.session.degree, this.session.sessionId);
     const rosters = new Map<number, Roster>();
@@ -83,7 +87,9 @@ export class SecAggEdge {
       this.refuse(party, 'shares must go to each neighbour exactly once');
     }
     for (const s of message.shares) {
-      if (s.from !== party || s.ciphertext.length !== SEALED_SHARES_BYTES) this.refuse(party, `sealed shares for party ${s.to} are malformed`);
+      if (s.from !== party || s.ciphertext.length !== SEALED_SHARES_BYTES) {
+        this.refuse(party, `sealed shares for party ${s.to} are malformed`);
+      }
     }
     this.commitments.set(party, message.seedCommitment);
     this.sealed.set(party, message.shares);
@@ -120,7 +126,8 @@ export class SecAggEdge {
     const neighbours = this.graphOf().neighbours(party);
     const check = (shares: readonly RevealedShare[], wantSurvivor: boolean): void => {
       for (const { owner, share } of shares) {
-        const valid = neighbours.includes(owner) && this.sealed.has(owner) && this.inputs.has(owner) === wantSurvivor && share.length === SHARE_BYTES;
+        const valid = neighbours.includes(owner) && this.sealed.has(owner) && this.inputs.has(owner) === wantSurvivor
+          && share.length === SHARE_BYTES;
         if (!valid) this.refuse(party, `it revealed a share of party ${owner}'s ${wantSurvivor ? 'seed' : 'mask key'} that it may not`);
       }
     };
@@ -141,7 +148,8 @@ export class SecAggEdge {
     for (const owner of this.inputs.keys()) {
       const seed = this.reconstruct(owner, 'seed');
       if (!bytesEqual(seedCommitment(seed, sessionId, owner), this.commitments.get(owner)!)) {
-        this.abort('share_mismatch', `the self-mask seed of party ${owner} rebuilt from its neighbours' shares does not match its commitment`);
+        this.abort('share_mismatch',
+          `the self-mask seed of party ${owner} rebuilt from its neighbours' shares does not match its commitment`);
       }
       applyMask(sum, selfMaskKey(seed, sessionId, owner), -1);
     }
@@ -150,7 +158,8 @@ export class SecAggEdge {
       const secretKey = this.reconstruct(dropped, 'mask key');
       const advertised = this.keys.get(dropped)!;
       if (!bytesEqual(publicKeyOf(secretKey), advertised.maskPublicKey)) {
-        this.abort('share_mismatch', `the mask key of dropped party ${dropped} rebuilt from its neighbours' shares does not match its public key`);
+        this.abort('share_mismatch',
+          `the mask key of dropped party ${dropped} rebuilt from its neighbours' shares does not match its public key`);
       }
       for (const peer of graph.neighbours(dropped)) {
         if (!this.inputs.has(peer)) continue;

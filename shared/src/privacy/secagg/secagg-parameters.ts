@@ -40,7 +40,9 @@ export function secAggParameters(parties: number, options: SecAggGraphOptions = 
   const { dropoutRate = 1 / 3, failureProbability = 2 ** -20 } = options;
   if (!(Number.isInteger(parties) && parties >= 3)) throw new RangeError(`secure aggregation needs at least 3 devices, got ${parties}`);
   if (!(dropoutRate >= 0 && dropoutRate < 0.5)) throw new RangeError(`dropoutRate must be in [0, 0.5), got ${dropoutRate}`);
-  if (!(failureProbability > 0 && failureProbability < 1)) throw new RangeError(`failureProbability must be in (0, 1), got ${failureProbability}`);
+  if (!(failureProbability > 0 && failureProbability < 1)) {
+    throw new RangeError(`failureProbability must be in (0, 1), got ${failureProbability}`);
+  }
   const complete = parties - 1;
   const logBudget = Math.log(failureProbability / parties);
   for (let k = 2; k < complete; k += 2) {

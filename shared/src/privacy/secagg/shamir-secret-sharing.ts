@@ -44,7 +44,9 @@ function randomFieldElement(random: RandomSource, scratch: Uint32Array): number 
 }
 
 function checkPoint(x: number): void {
-  if (!(Number.isInteger(x) && x >= 1 && x < SHAMIR_PRIME)) throw new RangeError(`share point must be an integer in [1, ${SHAMIR_PRIME}), got ${x}`);
+  if (!(Number.isInteger(x) && x >= 1 && x < SHAMIR_PRIME)) {
+    throw new RangeError(`share point must be an integer in [1, ${SHAMIR_PRIME}), got ${x}`);
+  }
 }
 
 /** Shares `secret` (32 bytes) at the points `xs` (distinct, nonzero) so that any `threshold` of them recover it. */

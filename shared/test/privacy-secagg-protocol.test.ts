@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  FixedPointCodec, MaskedVectorLayout, SecAggDevice, SecAggEdge, SecureAggregationAbortError, SecureAggregationMessageError,
-  secAggParameters, sessionIdOf, type ModelUpdate, type SecureAggregate, type SparseRows, type TensorValue,
+  addGaussianNoise, clipUpdate, distributedNoiseStd, FixedPointCodec, MaskedVectorLayout, SecAggDevice, SecAggEdge,
+  SecureAggregationAbortError, SecureAggregationMessageError, secAggParameters, sessionIdOf, type ModelUpdate, type SecureAggregate, type SparseRows, type TensorValue,
 } from '../src/index.js';
 import { sparseWeightedMean } from '../src/fl/aggregation/sparse-weighted-mean.js';
 import { layoutFor, runRound, seeded } from './privacy-secagg-fixtures.js';
@@ -266,4 +266,34 @@ test('the edge refuses duplicate, out-of-turn and malformed messages without end
   const request = edge.closeMasking();
   for (const d of devices) edge.receiveUnmask(d.unmask(request));
   assert.equal(edge.finish().parties, 5);
+});
+
+test('distributed DP under secure aggregation: devices\' noise shares add up to σC on the unmasked sum', () => {
+  const n = 12;
+  const size = 4000;
+  const { degree, threshold } = secAggParameters(n);
+  const [sigma, clip] = [1.5, 0.2];
+  const std = distributedNoiseStd(sigma, clip, n);
+  const random = seeded(20);
+  const updates = Array.from({ length: n }, () => {
+    const values = Float32Array.from({ length: size }, () => random.normal());
+    const delta = new Map<string, TensorValue>([['w', { kind: 'dense', shape: [size], values }]]);
+    const raw: ModelUpdate = { delta, weight: 1, metrics: {} };
+    return addGaussianNoise(clipUpdate(raw, clip).update, std, random);
+  });
+  // The encoding range must hold a clipped coordinate plus its noise share: C + 6 std.
+  const tensors = [{ name: 'w', shape: [size], rowWeighted: false }];
+  const { aggregate } = runRound({ tensors, updates, degree, threshold, weightCap: 1, clipRange: clip + 6 * std });
+  const sum = aggregate.weightedSum.get('w')!;
+  // The masked sum is the plain sum of the noised updates; its spread is the noise σC (the clipped signal is
+  // about C √n / √size per coordinate, negligible beside it).
+  const clean = new Float64Array(size);
+  let variance = 0;
+  for (let i = 0; i < size; i++) {
+    for (const u of updates) clean[i] += u.delta.get('w')!.values[i];
+    assert.ok(Math.abs(sum[i] - clean[i]) < 1e-4);
+    variance += sum[i] * sum[i];
+  }
+  const measured = Math.sqrt(variance / size);
+  assert.ok(Math.abs(measured / (sigma * clip) - 1) < 0.06, `sum std ${measured}, σC ${sigma * clip}`);
 });

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   addGaussianNoise, clipUpdate, distributedNoiseStd, FixedPointCodec, MaskedVectorLayout, SecAggDevice, SecAggEdge,
-  SecureAggregationAbortError, SecureAggregationMessageError, secAggParameters, sessionIdOf, type ModelUpdate, type SecureAggregate, type SparseRows, type TensorValue,
+  SecureAggregationAbortError, SecureAggregationMessageError, secAggParameters, sessionIdOf, type ModelUpdate, type SecureAggregate,
+  type SparseRows, type TensorValue,
 } from '../src/index.js';
 import { sparseWeightedMean } from '../src/fl/aggregation/sparse-weighted-mean.js';
 import { layoutFor, runRound, seeded } from './privacy-secagg-fixtures.js';

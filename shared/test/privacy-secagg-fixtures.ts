@@ -3,13 +3,14 @@
 
 import {
   CryptoRandom, FixedPointCodec, MaskedVectorLayout, SecAggDevice, SecAggEdge, sessionIdOf,
-  type MaskedTensorSpec, type ModelUpdate, type SecureAggregate, type UnmaskResponse,
+  type MaskedMetricSpec, type MaskedTensorSpec, type ModelUpdate, type SecureAggregate, type UnmaskResponse,
 } from '../src/index.js';
 
 export const seeded = (label: number): CryptoRandom => CryptoRandom.fromSeed(new Uint8Array(32).fill(label));
 
 export interface RoundSetup {
   readonly tensors: readonly MaskedTensorSpec[];
+  readonly metrics?: readonly MaskedMetricSpec[];
   readonly updates: readonly ModelUpdate[];
   readonly degree: number;
   readonly threshold: number;
@@ -25,9 +26,9 @@ export interface RoundSetup {
   readonly tamperUnmask?: (response: UnmaskResponse) => UnmaskResponse;
 }
 
-export function layoutFor(setup: Pick<RoundSetup, 'tensors' | 'clipRange' | 'weightCap' | 'updates'>): MaskedVectorLayout {
+export function layoutFor(setup: Pick<RoundSetup, 'tensors' | 'metrics' | 'clipRange' | 'weightCap' | 'updates'>): MaskedVectorLayout {
   const codec = new FixedPointCodec({ clipRange: setup.clipRange ?? 1, maxParties: setup.updates.length });
-  return new MaskedVectorLayout(setup.tensors, setup.weightCap ?? 10, codec);
+  return new MaskedVectorLayout(setup.tensors, setup.weightCap ?? 10, codec, setup.metrics);
 }
 
 /** Runs one round; devices are parties 1..n in update order. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  addGaussianNoise, clipUpdate, distributedNoiseStd, FixedPointCodec, MaskedVectorLayout, SecAggDevice, SecAggEdge,
+  AdaptiveClipNorm, addGaussianNoise, clipUpdate, distributedNoiseStd, FixedPointCodec, MaskedVectorLayout, SecAggDevice, SecAggEdge,
   SecureAggregationAbortError, SecureAggregationMessageError, secAggParameters, sessionIdOf, type ModelUpdate, type SecureAggregate,
   type SparseRows, type TensorValue,
 } from '../src/index.js';
@@ -297,4 +297,23 @@ test('distributed DP under secure aggregation: devices\' noise shares add up to 
   }
   const measured = Math.sqrt(variance / size);
   assert.ok(Math.abs(measured / (sigma * clip) - 1) < 0.06, `sum std ${measured}, σC ${sigma * clip}`);
+});
+
+test('metrics ride under the mask: the edge gets their sums, e.g. the adaptive-clipping report', () => {
+  const n = 9;
+  const { degree, threshold } = secAggParameters(n);
+  const clip = new AdaptiveClipNorm({ initialClipNorm: 1, countNoiseStd: 0.5 });
+  const norms = [0.2, 0.5, 0.9, 1.1, 1.5, 0.3, 2.0, 0.7, 0.95];
+  const updates: ModelUpdate[] = norms.map((norm, i) => ({
+    delta: new Map<string, TensorValue>([['w', { kind: 'dense', shape: [4], values: Float32Array.of(norm, 0, 0, 0) }]]),
+    weight: 1, metrics: { clip_report: clip.report(norm), loss_sum: 10 * i + 0.25 },
+  }));
+  const metrics = [{ name: 'clip_report', bound: 1 }, { name: 'loss_sum', bound: 100 }];
+  const { aggregate, layout } = runRound({
+    tensors: [{ name: 'w', shape: [4], rowWeighted: false }], metrics, updates, degree, threshold, weightCap: 1, clipRange: 2,
+  });
+  const unit = layout.codec.sumErrorBound(n);
+  const within = norms.filter((x) => x <= 1).length;
+  assert.ok(Math.abs(aggregate.mean.metrics.clip_report - (within - n / 2)) <= unit / 2);
+  assert.ok(Math.abs(aggregate.mean.metrics.loss_sum - (10 * 36 + 9 * 0.25)) <= 50 * unit);
 });

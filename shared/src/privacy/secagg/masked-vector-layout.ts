@@ -14,6 +14,10 @@
 // touched each item (an item-popularity histogram of the sum, never of one device). Tensors not row-
 // weighted are summed dense, an absent row counting as zero: what DP-FedAvg needs, whose noise must cover
 // every coordinate and whose row counts would otherwise escape the noise.
+//
+// Metrics ride in the vector too, one word each, so the edge gets their sums (as the plaintext path sums
+// them) without any device's value: a loss sum, or the adaptive-clipping report (dp/adaptive-clip-norm.ts).
+// Each has a public bound B and is encoded as R v / B; values beyond it are clipped like any other.
 
 import { elementCount, rowSize, type ModelUpdate, type SparseRows, type TensorValue } from '../../fl/model.js';
 import { InvalidUpdateError } from '../../errors.js';
@@ -26,6 +30,12 @@ export interface MaskedTensorSpec {
   readonly rowWeighted: boolean;
 }
 
+/** A metric summed under the mask; |value| <= bound on every device. */
+export interface MaskedMetricSpec {
+  readonly name: string;
+  readonly bound: number;
+}
+
 /** What the edge learns from a round: the sums, and the weighted mean they give. */
 export interface SecureAggregate {
   /** Σ w_i Δ_i per tensor, dense. */
@@ -34,7 +44,8 @@ export interface SecureAggregate {
   readonly rowWeightSums: Map<string, Float32Array>;
   /** Σ w_i. */
   readonly weight: number;
-  /** The weighted mean as the plaintext weighted mean gives it (rows nobody held left out of sparse tensors). */
+  /** The weighted mean as the plaintext weighted mean gives it (rows nobody held left out of sparse tensors);
+   * its metrics are the sums of the layout's metrics. */
   readonly mean: ModelUpdate;
   /** The number of inputs in the sum. */
   readonly parties: number;
@@ -52,7 +63,8 @@ export class MaskedVectorLayout {
   private readonly slots: Slot[] = [];
   private readonly weightOffset: number;
 
-  constructor(readonly tensors: readonly MaskedTensorSpec[], readonly weightCap: number, readonly codec: FixedPointCodec) {
+  constructor(readonly tensors: readonly MaskedTensorSpec[], readonly weightCap: number, readonly codec: FixedPointCodec,
+    readonly metrics: readonly MaskedMetricSpec[] = []) {
     if (!(weightCap > 0 && Number.isFinite(weightCap))) throw new RangeError(`weightCap must be > 0 and finite, got ${weightCap}`);
     let offset = 0;
     for (const spec of tensors) {
@@ -61,8 +73,11 @@ export class MaskedVectorLayout {
       this.slots.push({ spec, offset, rowWeightOffset });
       offset += size + (spec.rowWeighted ? spec.shape[0] : 0);
     }
+    for (const { name, bound } of metrics) {
+      if (!(bound > 0 && Number.isFinite(bound))) throw new RangeError(`metric ${name}: bound must be > 0 and finite, got ${bound}`);
+    }
     this.weightOffset = offset;
-    this.length = offset + 1;
+    this.length = offset + 1 + metrics.length;
   }
 
   /** The update as fixed-point words (unmasked). Throws InvalidUpdateError on a tensor the layout lacks or a bad weight. */
@@ -104,6 +119,8 @@ export class MaskedVectorLayout {
       if (spec.rowWeighted) codec.encodeInto(words, rowWeightOffset, rowWeights);
     }
     codec.encodeInto(words, this.weightOffset, [codec.clipRange * w]);
+    const metricValues = this.metrics.map(({ name, bound }) => (codec.clipRange * (update.metrics[name] ?? 0)) / bound);
+    clipped += codec.encodeInto(words, this.weightOffset + 1, metricValues);
     return { words, clipped };
   }
 
@@ -132,7 +149,11 @@ export class MaskedVectorLayout {
       rowWeightSums.set(spec.name, Float32Array.from(sums));
       delta.set(spec.name, rowWeightedMean(spec.shape, sum, sums, words, rowWeightOffset));
     }
-    return { weightedSum, rowWeightSums, weight, mean: { delta, weight, metrics: {} }, parties };
+    const metrics: Record<string, number> = {};
+    this.metrics.forEach(({ name, bound }, i) => {
+      metrics[name] = (codec.decode(words[this.weightOffset + 1 + i]) * bound) / codec.clipRange;
+    });
+    return { weightedSum, rowWeightSums, weight, mean: { delta, weight, metrics }, parties };
   }
 }
 

@@ -90,7 +90,7 @@ const cases: Case[] = [
 ];
 
 const encode = ({ update, encoding }: Case): Uint8Array =>
-  encodeEnvelope({ sender: 'device-1', seq: 1, update: encodeUpdate(update, { roundId: 'round-1', baseVersion: 1, ...encoding }) });
+  encodeEnvelope({ sender: 'device-1', update: encodeUpdate(update, { roundId: 'round-1', baseVersion: 1, ...encoding }) });
 const decode = (frame: Uint8Array): ModelUpdate => decodeUpdate(decodeEnvelope(frame).update).update;
 
 function inputOf(update: ModelUpdate): Float32Array {

@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   STRATA_ERR_MISSING_BLOB: 'a model or update blob that the store does not hold',
   STRATA_ERR_BAD_BLOB: 'a blob that holds something other than what its key says',
   STRATA_ERR_UNSUPPORTED: 'a request the task or tier cannot serve',
+  STRATA_ERR_SECAGG_ABORT: 'a secure-aggregation round that cannot finish correctly (too few shares, a wrong share)',
+  STRATA_ERR_SECAGG_MESSAGE: 'a secure-aggregation message refused (the round goes on without it)',
   STRATA_ERR_RENDER_REFUSED: 'an edge refused a render request',
   STRATA_ERR_REMOTE_RENDER: "a device's render request to its edge failed",
   STRATA_ERR_STATE: 'a call made in a state that does not allow it',

@@ -33,3 +33,4 @@ export * from './protocol/round-messages.js';
 export type * from './protocol/edge-live-events.js';
 export * from './run/metric-direction.js';
 export * from './protocol/round-bookkeeping.js';
+export * from './privacy/index.js';

@@ -1,0 +1,13 @@
+export * from './secure-aggregation-errors.js';
+export * from './shamir-secret-sharing.js';
+export * from './key-agreement.js';
+export * from './mask-expansion.js';
+export * from './share-encryption.js';
+export * from './neighbour-graph.js';
+export * from './secagg-parameters.js';
+export * from './fixed-point-codec.js';
+export * from './masked-vector-layout.js';
+export type * from './secagg-messages.js';
+export type * from './secagg-session.js';
+export * from './secagg-device.js';
+export * from './secagg-edge.js';

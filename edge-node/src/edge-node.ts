@@ -8,7 +8,7 @@
 import {
   CumulativeDelta, SeededRandom, cloneModel, countReason, emptyParticipation, edgeUpdateBlobKey, gatherQuorum, quorumSize, regionQueue,
   selectDevices, decodeModelBlob, encodeRoundRequest, decodeUpdateReply, UpdateEncoder, validateUpdate,
-  InvalidUpdateError, PhaseTimer, StrataError, WireFormatError, systemClock, EDGE_JOB_KINDS, InvalidJobError, edgeRoundJobSchema,
+  InvalidUpdateError, PhaseTimer, RoundTimeoutError, StrataError, WireFormatError, systemClock, EDGE_JOB_KINDS, InvalidJobError, edgeRoundJobSchema,
   parseJobPayload,
   type BlobStore, type Clock, type Compression, type EdgeEvaluateResult, type EdgeParticipation, type EdgeRoundJob,
   type EdgeRoundResult, type Job, type JobData, type JobQueue, type Logger, type ModelParams, type ModelUpdate,
@@ -289,6 +289,11 @@ export class EdgeNode {
       // device's bad answer, not a lost device.
       if (error instanceof WireFormatError) {
         reject(deviceId, 'malformed', error);
+        continue;
+      }
+      // Its request timed out at the deadline that closed the iteration: a straggler, like an answer too late.
+      if (error instanceof RoundTimeoutError) {
+        participation.dropped++;
         continue;
       }
       participation.failed++;

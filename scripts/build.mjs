@@ -16,8 +16,19 @@ const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit'
 const stale = !existsSync(genDts) || statSync(genDts).mtimeMs < statSync(proto).mtimeMs;
 if (stale) {
   mkdirSync(genDir, { recursive: true });
-  run(bin('pbjs'), ['-t', 'static-module', '-w', 'es6', '--force-number', '--no-verify', '--no-delimited',
-    '--no-convert', '-o', genJs, proto]);
+  run(bin('pbjs'), [
+    '-t',
+    'static-module',
+    '-w',
+    'es6',
+    '--force-number',
+    '--no-verify',
+    '--no-delimited',
+    '--no-convert',
+    '-o',
+    genJs,
+    proto,
+  ]);
   run(bin('pbts'), ['--no-comments', '-o', genDts, genJs]);
 }
 run(bin('tsc'), ['-b', ...process.argv.slice(2)]);

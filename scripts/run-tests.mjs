@@ -6,7 +6,19 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const packages = ['shared', 'runtime', 'tasks', 'device-client', 'edge-node', 'dashboard', 'coordinator', 'simulator', 'cli', 'system-tests', 'bench'];
+const packages = [
+  'shared',
+  'runtime',
+  'tasks',
+  'device-client',
+  'edge-node',
+  'dashboard',
+  'coordinator',
+  'simulator',
+  'cli',
+  'system-tests',
+  'bench',
+];
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const extra = process.argv.slice(2).filter((a) => a.startsWith('-'));
 
@@ -28,6 +40,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...extra, ...files], {
-  cwd: root, stdio: 'inherit',
+  cwd: root,
+  stdio: 'inherit',
 });
 process.exit(result.status ?? 1);

@@ -77,7 +77,9 @@ const fedAvg = new FedAvg();
 const inputs = Array.from({ length: updateCount }, () => randomValues(params));
 const weights = inputs.map((_, k) => 10 + k);
 const updates: ModelUpdate[] = inputs.map((values, k) => ({
-  delta: new Map([['weights', dense([params], values)]]), weight: weights[k], metrics: { loss: 1 },
+  delta: new Map([['weights', dense([params], values)]]),
+  weight: weights[k],
+  metrics: { loss: 1 },
 }));
 const denseBytes = updateCount * params * 4;
 const copyTarget = new Float32Array(params);
@@ -95,14 +97,22 @@ for (const t of tables) sparseBytes += t.values.byteLength + t.rows.byteLength +
 const sparseSeconds = medianSeconds(() => fedAvg.aggregate(sparse));
 
 const rate = (bytes: number, seconds: number): string => `${(bytes / MB / seconds).toFixed(0)} MB/s`;
-console.log(`aggregation bench: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}; ` +
-  `median of ${runs} runs after ${WARMUP_RUNS} warm-up`);
+console.log(
+  `aggregation bench: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}; ` +
+    `median of ${runs} runs after ${WARMUP_RUNS} warm-up`,
+);
 console.log(`dense: ${updateCount} updates x ${params} float32 (${(denseBytes / MB).toFixed(0)} MB of updates)`);
 console.log(`  Float32Array.set copy   ${(copySeconds * 1e3).toFixed(1)} ms  ${rate(denseBytes, copySeconds)}`);
-console.log(`  FedAvg aggregate        ${(fedAvgSeconds * 1e3).toFixed(1)} ms  ${rate(denseBytes, fedAvgSeconds)}  ` +
-  `ratio to copy ${(copySeconds / fedAvgSeconds).toFixed(3)}`);
-console.log(`  naive loop (reference)  ${(naiveSeconds * 1e3).toFixed(1)} ms  ${rate(denseBytes, naiveSeconds)}  ` +
-  `ratio to copy ${(copySeconds / naiveSeconds).toFixed(3)}`);
-console.log(`sparse: ${updateCount} updates x ${Math.round(tableRows * rowFraction)} rows of a ${tableRows} x ${rowWidth} ` +
-  `table, with row weights (${(sparseBytes / MB).toFixed(1)} MB of updates)`);
+console.log(
+  `  FedAvg aggregate        ${(fedAvgSeconds * 1e3).toFixed(1)} ms  ${rate(denseBytes, fedAvgSeconds)}  ` +
+    `ratio to copy ${(copySeconds / fedAvgSeconds).toFixed(3)}`,
+);
+console.log(
+  `  naive loop (reference)  ${(naiveSeconds * 1e3).toFixed(1)} ms  ${rate(denseBytes, naiveSeconds)}  ` +
+    `ratio to copy ${(copySeconds / naiveSeconds).toFixed(3)}`,
+);
+console.log(
+  `sparse: ${updateCount} updates x ${Math.round(tableRows * rowFraction)} rows of a ${tableRows} x ${rowWidth} ` +
+    `table, with row weights (${(sparseBytes / MB).toFixed(1)} MB of updates)`,
+);
 console.log(`  FedAvg aggregate        ${(sparseSeconds * 1e3).toFixed(1)} ms  ${rate(sparseBytes, sparseSeconds)}`);

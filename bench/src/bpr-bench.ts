@@ -9,8 +9,14 @@
 import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
 import {
-  CentralizedBprTrainer, DEFAULT_CENTRALIZED_BPR_OPTIONS, evaluateRanking, loadInteractions, ml100kSource,
-  Popularity, splitPerUser, type BprEpochProgress,
+  CentralizedBprTrainer,
+  DEFAULT_CENTRALIZED_BPR_OPTIONS,
+  evaluateRanking,
+  loadInteractions,
+  ml100kSource,
+  Popularity,
+  splitPerUser,
+  type BprEpochProgress,
 } from '@strata/tasks';
 
 const { values: args } = parseArgs({
@@ -28,8 +34,10 @@ const seed = Number(args.seed);
 const split = splitPerUser(loadInteractions(ml100kSource()), { seed });
 const popularity = evaluateRanking(split, new Popularity(split).scoreUser);
 const { optimizer, learningRate, reg, negatives, dim } = DEFAULT_CENTRALIZED_BPR_OPTIONS;
-console.log(`BPR-MF on ml-100k: ${split.numUsers} users, ${split.numItems} items, d=${dim}, ${optimizer} lr=${learningRate} ` +
-  `reg=${reg}, ${negatives} negative(s), ${epochs} epochs, seed ${seed}; ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`);
+console.log(
+  `BPR-MF on ml-100k: ${split.numUsers} users, ${split.numItems} items, d=${dim}, ${optimizer} lr=${learningRate} ` +
+    `reg=${reg}, ${negatives} negative(s), ${epochs} epochs, seed ${seed}; ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`,
+);
 console.log(`popularity: recall@20 ${popularity['recall@20'].toFixed(4)}, ndcg@20 ${popularity['ndcg@20'].toFixed(4)}`);
 console.log('threads | median epoch triples/s | best epoch triples/s | triples per CPU-s | train s | recall@20 | ndcg@20');
 
@@ -55,8 +63,12 @@ for (const threads of threadCounts) {
   const median = rates[Math.floor(rates.length / 2)];
   console.log(
     `${String(threads).padStart(7)} | ${Math.round(median).toLocaleString('en-US').padStart(22)} | ` +
-      `${Math.round(rates[rates.length - 1]).toLocaleString('en-US').padStart(20)} | ` +
-      `${Math.round(counted / cpuSeconds).toLocaleString('en-US').padStart(17)} | ${seconds.toFixed(2).padStart(7)} | ` +
+      `${Math.round(rates[rates.length - 1])
+        .toLocaleString('en-US')
+        .padStart(20)} | ` +
+      `${Math.round(counted / cpuSeconds)
+        .toLocaleString('en-US')
+        .padStart(17)} | ${seconds.toFixed(2).padStart(7)} | ` +
       `${metrics['recall@20'].toFixed(4).padStart(9)} | ${metrics['ndcg@20'].toFixed(4)}`,
   );
 }

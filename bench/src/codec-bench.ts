@@ -9,8 +9,14 @@ import { cpus } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import {
-  decodeEnvelope, decodeUpdate, encodeEnvelope, encodeUpdate, SeededRandom,
-  type ModelUpdate, type TensorEncoding, type TensorValue,
+  decodeEnvelope,
+  decodeUpdate,
+  encodeEnvelope,
+  encodeUpdate,
+  SeededRandom,
+  type ModelUpdate,
+  type TensorEncoding,
+  type TensorValue,
 } from '@strata/shared';
 
 const { values: args } = parseArgs({
@@ -66,12 +72,23 @@ const denseUpdate: ModelUpdate = {
 };
 // A sparse update: rowFraction of the rows of one embedding table holding all the parameters.
 const fullRows = Math.floor(params / ROW_WIDTH);
-const sentRows = random.shuffle(Uint32Array.from({ length: fullRows }, (_, i) => i)).slice(0, Math.round(fullRows * rowFraction)).sort();
+const sentRows = random
+  .shuffle(Uint32Array.from({ length: fullRows }, (_, i) => i))
+  .slice(0, Math.round(fullRows * rowFraction))
+  .sort();
 const sparseUpdate: ModelUpdate = {
-  delta: new Map<string, TensorValue>([['embedding', {
-    kind: 'sparse', shape: [fullRows, ROW_WIDTH], rows: sentRows, values: normals(sentRows.length * ROW_WIDTH, 0.01),
-    rowWeights: Float32Array.from(sentRows, () => 1 + random.int(20)),
-  }]]),
+  delta: new Map<string, TensorValue>([
+    [
+      'embedding',
+      {
+        kind: 'sparse',
+        shape: [fullRows, ROW_WIDTH],
+        rows: sentRows,
+        values: normals(sentRows.length * ROW_WIDTH, 0.01),
+        rowWeights: Float32Array.from(sentRows, () => 1 + random.int(20)),
+      },
+    ],
+  ]),
   weight: 100,
   metrics: { loss: 0.5 },
 };
@@ -125,27 +142,40 @@ const rows: Row[] = cases.map((c) => {
   const decodeSeconds = medianSeconds(() => decode(frame));
   const both = medianSeconds(() => decode(encode(c)));
   return {
-    label: c.label, inputBytes: input.byteLength, frameBytes: frame.byteLength,
-    copy, encode: encodeSeconds, decode: decodeSeconds, both,
+    label: c.label,
+    inputBytes: input.byteLength,
+    frameBytes: frame.byteLength,
+    copy,
+    encode: encodeSeconds,
+    decode: decodeSeconds,
+    both,
   };
 });
 
 const rate = (bytes: number, seconds: number): string => `${(bytes / MB / seconds).toFixed(0)}`;
 const pad = (s: string, n: number): string => s.padStart(n);
-console.log(`codec bench: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}; ` +
-  `median of ${runs} runs after ${WARMUP_RUNS} warm-up; ${params} parameters`);
-console.log('throughput in MB/s of float32 input; ratio = copy time / codec time, where copy is Float32Array.set of the ' +
-  'same bytes into a preallocated array; enc+dec is one encode then one decode');
-console.log(`${'case'.padEnd(18)}${pad('input MB', 9)}${pad('frame MB', 9)}${pad('copy', 8)}${pad('encode', 8)}${pad('ratio', 7)}` +
-  `${pad('decode', 8)}${pad('ratio', 8)}${pad('enc+dec', 9)}${pad('ratio', 7)}`);
+console.log(
+  `codec bench: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}; ` +
+    `median of ${runs} runs after ${WARMUP_RUNS} warm-up; ${params} parameters`,
+);
+console.log(
+  'throughput in MB/s of float32 input; ratio = copy time / codec time, where copy is Float32Array.set of the ' +
+    'same bytes into a preallocated array; enc+dec is one encode then one decode',
+);
+console.log(
+  `${'case'.padEnd(18)}${pad('input MB', 9)}${pad('frame MB', 9)}${pad('copy', 8)}${pad('encode', 8)}${pad('ratio', 7)}` +
+    `${pad('decode', 8)}${pad('ratio', 8)}${pad('enc+dec', 9)}${pad('ratio', 7)}`,
+);
 for (const r of rows) {
   console.log(
     `${r.label.padEnd(18)}${pad((r.inputBytes / MB).toFixed(1), 9)}${pad((r.frameBytes / MB).toFixed(1), 9)}` +
-    `${pad(rate(r.inputBytes, r.copy), 8)}${pad(rate(r.inputBytes, r.encode), 8)}${pad((r.copy / r.encode).toFixed(2), 7)}` +
-    `${pad(rate(r.inputBytes, r.decode), 8)}${pad((r.copy / r.decode).toFixed(2), 8)}` +
-    `${pad(rate(r.inputBytes, r.both), 9)}${pad((r.copy / r.both).toFixed(2), 7)}`,
+      `${pad(rate(r.inputBytes, r.copy), 8)}${pad(rate(r.inputBytes, r.encode), 8)}${pad((r.copy / r.encode).toFixed(2), 7)}` +
+      `${pad(rate(r.inputBytes, r.decode), 8)}${pad((r.copy / r.decode).toFixed(2), 8)}` +
+      `${pad(rate(r.inputBytes, r.both), 9)}${pad((r.copy / r.both).toFixed(2), 7)}`,
   );
 }
 const f32 = rows[0];
-console.log(`target float32 encode+decode >= 0.5 of copy speed: ${(f32.copy / f32.both).toFixed(2)} ` +
-  `(${f32.copy / f32.both >= 0.5 ? 'met' : 'not met'})`);
+console.log(
+  `target float32 encode+decode >= 0.5 of copy speed: ${(f32.copy / f32.both).toFixed(2)} ` +
+    `(${f32.copy / f32.both >= 0.5 ? 'met' : 'not met'})`,
+);

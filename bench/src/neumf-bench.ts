@@ -13,8 +13,20 @@ import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
 import { FedAvg, type ModelUpdate } from '@strata/shared';
 import {
-  addEvaluationSums, DEFAULT_NEUMF_CONFIG, DEFAULT_NEUMF_TRAINING, evaluateRanking, initTfjsBackend, loadInteractions,
-  metricsFromSums, ml100kSource, NeuMFCentralizedTrainer, NeuMFTask, Popularity, splitPerUser, type NeuMFEngine, type NeuMFLoss,
+  addEvaluationSums,
+  DEFAULT_NEUMF_CONFIG,
+  DEFAULT_NEUMF_TRAINING,
+  evaluateRanking,
+  initTfjsBackend,
+  loadInteractions,
+  metricsFromSums,
+  ml100kSource,
+  NeuMFCentralizedTrainer,
+  NeuMFTask,
+  Popularity,
+  splitPerUser,
+  type NeuMFEngine,
+  type NeuMFLoss,
 } from '@strata/tasks';
 
 const { values: args } = parseArgs({
@@ -44,7 +56,9 @@ console.log(
     `→${c.mlpLayers.join('→')}, ${c.loss} loss, ${c.negatives} negatives, Adam lr ${c.learningRate}, batch ` +
     `${DEFAULT_NEUMF_TRAINING.batchSize}, ${epochs} epochs, seed ${seed}`,
 );
-console.log(`tfjs backend: ${backend.backend} (${backend.package}${backend.native ? ', native' : ', pure JS'}); ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`);
+console.log(
+  `tfjs backend: ${backend.backend} (${backend.package}${backend.native ? ', native' : ', pure JS'}); ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`,
+);
 console.log(`popularity: recall@20 ${popularity['recall@20'].toFixed(4)}, ndcg@20 ${popularity['ndcg@20'].toFixed(4)}`);
 console.log('engine | epoch | loss   | samples/s | samples per CPU-s');
 
@@ -57,7 +71,9 @@ for (const engine of engines) {
     cpuSeconds += (used.user + used.system) / 1e6;
     console.log(
       `${engine.padEnd(6)} | ${String(p.epoch).padStart(5)} | ${p.loss.toFixed(4)} | ${Math.round(p.samplesPerSecond).toLocaleString('en-US').padStart(9)} | ` +
-        `${Math.round(p.samples / ((used.user + used.system) / 1e6)).toLocaleString('en-US').padStart(17)}`,
+        `${Math.round(p.samples / ((used.user + used.system) / 1e6))
+          .toLocaleString('en-US')
+          .padStart(17)}`,
     );
     cpu = process.cpuUsage();
   });
@@ -95,8 +111,12 @@ if (federatedRounds > 0) {
     const samples = combined.weight * (o.loss === 'log' ? 1 + o.negatives : o.negatives);
     console.log(
       `${String(round).padStart(5)} | ${(combined.metrics.loss / combined.weight).toFixed(4)} | ${seconds.toFixed(2).padStart(7)} | ` +
-        `${Math.round(samples / seconds).toLocaleString('en-US').padStart(9)} | ${metrics['recall@20'].toFixed(4).padStart(9)} | ${metrics['ndcg@20'].toFixed(4)}`,
+        `${Math.round(samples / seconds)
+          .toLocaleString('en-US')
+          .padStart(9)} | ${metrics['recall@20'].toFixed(4).padStart(9)} | ${metrics['ndcg@20'].toFixed(4)}`,
     );
   }
-  console.log(`federated: ${(trainSeconds / federatedRounds).toFixed(2)} s per round (${task.numDevices} devices training, then FedAvg; one process)`);
+  console.log(
+    `federated: ${(trainSeconds / federatedRounds).toFixed(2)} s per round (${task.numDevices} devices training, then FedAvg; one process)`,
+  );
 }

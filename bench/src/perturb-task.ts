@@ -14,7 +14,15 @@ export function perturbTask(params: number, numDevices: number): FederatedTask {
     defaultOptions: () => ({}),
     initModel: (): ModelParams => {
       const random = new SeededRandom(0).fork('perturb:model');
-      return new Map([[PERTURB_TENSOR, dense([params], Float32Array.from({ length: params }, () => random.normal() * 0.1))]]);
+      return new Map([
+        [
+          PERTURB_TENSOR,
+          dense(
+            [params],
+            Float32Array.from({ length: params }, () => random.normal() * 0.1),
+          ),
+        ],
+      ]);
     },
     createDevice: (index): DeviceTrainer => {
       const random = new SeededRandom(index).fork('perturb:device');

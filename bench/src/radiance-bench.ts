@@ -9,8 +9,14 @@
 import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
 import {
-  DEFAULT_CENTRALIZED_OPTIONS, GridRenderer, blenderSceneDir, loadBlenderScene, trainCentralized,
-  type CentralizedOptions, type Camera, type TrainProgress,
+  DEFAULT_CENTRALIZED_OPTIONS,
+  GridRenderer,
+  blenderSceneDir,
+  loadBlenderScene,
+  trainCentralized,
+  type CentralizedOptions,
+  type Camera,
+  type TrainProgress,
 } from '@strata/tasks';
 
 const { values: args } = parseArgs({
@@ -25,11 +31,19 @@ const batchSize = Number(args.batch);
 
 const loadStart = performance.now();
 const dataset = loadBlenderScene(args.data ?? blenderSceneDir('lego'), { resolution: 100 });
-console.log(`radiance bench: ${dataset.name} at 100x100, ${dataset.train.length} training views; ${threads} threads, batch ${batchSize}; ` +
-  `${cpus().length} cores (${cpus()[0]?.model ?? '?'}); data loaded in ${((performance.now() - loadStart) / 1000).toFixed(1)} s`);
+console.log(
+  `radiance bench: ${dataset.name} at 100x100, ${dataset.train.length} training views; ${threads} threads, batch ${batchSize}; ` +
+    `${cpus().length} cores (${cpus()[0]?.model ?? '?'}); data loaded in ${((performance.now() - loadStart) / 1000).toFixed(1)} s`,
+);
 
 // Warm-up and measurement stages: the last stage of each grid size is the one measured.
-const stage = (res: number, steps: number): CentralizedOptions['fine'][number] => ({ points: res ** 3, steps, weightThreshold: 1e-4, tvDensity: 0, tvColor: 0 });
+const stage = (res: number, steps: number): CentralizedOptions['fine'][number] => ({
+  points: res ** 3,
+  steps,
+  weightThreshold: 1e-4,
+  tvDensity: 0,
+  tvColor: 0,
+});
 const options: CentralizedOptions = {
   ...DEFAULT_CENTRALIZED_OPTIONS,
   threads,
@@ -38,7 +52,10 @@ const options: CentralizedOptions = {
   fine: [stage(64, 400), stage(128, 300)],
   chunkSteps: 25,
 };
-const stageSteps = new Map([['fine-1', options.fine[0].steps], ['fine-2', options.fine[1].steps]]);
+const stageSteps = new Map([
+  ['fine-1', options.fine[0].steps],
+  ['fine-2', options.fine[1].steps],
+]);
 const stageFirstStep = new Map<string, number>();
 const chunks = new Map<string, { rays: number; seconds: number; cpu: number; samples: number; dims: string }>();
 let cpuMark = process.cpuUsage();
@@ -60,12 +77,21 @@ const measured = (p: TrainProgress): void => {
 };
 const result = await trainCentralized(dataset, options, { progress: measured });
 console.log('grid                    | points    | rays/s (wall) | rays per CPU-s | samples/ray');
-for (const [name, label] of [['fine-1', '~64^3'], ['fine-2', '~128^3']] as const) {
+for (const [name, label] of [
+  ['fine-1', '~64^3'],
+  ['fine-2', '~128^3'],
+] as const) {
   const c = chunks.get(name);
   if (!c) continue;
   const points = c.dims.split('x').reduce((a, b) => a * Number(b), 1);
-  console.log(`${label.padEnd(6)} ${c.dims.padEnd(16)} | ${String(points).padEnd(9)} | ${Math.round(c.rays / c.seconds).toLocaleString('en').padStart(13)} | ` +
-    `${Math.round(c.rays / c.cpu).toLocaleString('en').padStart(14)} | ${(c.samples / c.rays).toFixed(1).padStart(11)}`);
+  console.log(
+    `${label.padEnd(6)} ${c.dims.padEnd(16)} | ${String(points).padEnd(9)} | ${Math.round(c.rays / c.seconds)
+      .toLocaleString('en')
+      .padStart(13)} | ` +
+      `${Math.round(c.rays / c.cpu)
+        .toLocaleString('en')
+        .padStart(14)} | ${(c.samples / c.rays).toFixed(1).padStart(11)}`,
+  );
 }
 
 // Rendering: a held-out camera at 100x100 and the same camera at 400x400 (focal scaled with the width).

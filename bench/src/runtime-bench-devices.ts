@@ -20,21 +20,30 @@ export interface DeviceProcessStats {
 const [edge, token, params, first, count] = process.argv.slice(2);
 const task = perturbTask(Number(params), Number(first) + Number(count));
 const config = parseDeviceDaemonConfig({
-  edges: [edge], region: 'bench', token, deviceIndex: Number(first), count: Number(count), http: { port: 0 },
+  edges: [edge],
+  region: 'bench',
+  token,
+  deviceIndex: Number(first),
+  count: Number(count),
+  http: { port: 0 },
 });
 const daemon = await DeviceDaemon.start(config, (k) => task.createDevice(k), createLogger('bench-devices', 'warn'));
 const cpuAtReady = process.cpuUsage();
 process.stderr.write('ready\n');
-process.on('SIGTERM', () => void (async () => {
-  const histogram = (await daemon.metrics.requestDuration.get()).values;
-  const value = (name: string): number => histogram.find((v) => v.metricName === name && v.labels.kind === 'train')?.value ?? 0;
-  const cpu = process.cpuUsage(cpuAtReady);
-  const stats: DeviceProcessStats = {
-    answered: value('strata_device_request_duration_seconds_count'),
-    answerSeconds: value('strata_device_request_duration_seconds_sum'),
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
-  };
-  process.stderr.write(`stats ${JSON.stringify(stats)}\n`);
-  await daemon.stop();
-  process.exit(0);
-})());
+process.on(
+  'SIGTERM',
+  () =>
+    void (async () => {
+      const histogram = (await daemon.metrics.requestDuration.get()).values;
+      const value = (name: string): number => histogram.find((v) => v.metricName === name && v.labels.kind === 'train')?.value ?? 0;
+      const cpu = process.cpuUsage(cpuAtReady);
+      const stats: DeviceProcessStats = {
+        answered: value('strata_device_request_duration_seconds_count'),
+        answerSeconds: value('strata_device_request_duration_seconds_sum'),
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      };
+      process.stderr.write(`stats ${JSON.stringify(stats)}\n`);
+      await daemon.stop();
+      process.exit(0);
+    })(),
+);

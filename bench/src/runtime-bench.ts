@@ -13,9 +13,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  EDGE_PHASES, createStrategy, parseSchedule, redisLayout, type Logger, type PhaseSeconds,
-} from '@strata/shared';
+import { EDGE_PHASES, createStrategy, parseSchedule, redisLayout, type Logger, type PhaseSeconds } from '@strata/shared';
 import { BullMqJobQueue, InMemoryStateStore, RedisBlobStore, createLogger } from '@strata/runtime';
 import { deleteRedisKeys } from '@strata/runtime/testing';
 import { Coordinator } from '@strata/coordinator';
@@ -104,7 +102,7 @@ function spawnDevices(argv: readonly string[]): DeviceProcess {
   const stopped = new Promise<DeviceProcessStats | undefined>((resolve) => {
     child.once('exit', () => {
       const line = /stats (\{.*\})\n/.exec(log)?.[1];
-      resolve(line === undefined ? undefined : JSON.parse(line) as DeviceProcessStats);
+      resolve(line === undefined ? undefined : (JSON.parse(line) as DeviceProcessStats));
     });
   });
   return { child, ready, stopped };
@@ -165,10 +163,18 @@ interface ScenarioResult {
 async function runScenario(s: Scenario): Promise<ScenarioResult> {
   const prefix = `strata-bench-${process.pid}-${s.name}`;
   const task = perturbTask(s.params, s.devices);
-  const edge = await EdgeDaemon.start(parseEdgeDaemonConfig({
-    region: 'bench', token: TOKEN, listen: { port: 0 }, http: { port: 0 }, redis: { url: redisUrl, prefix },
-    minDevices: s.devices, link: { maxPendingRequests: 64 },
-  }), logger);
+  const edge = await EdgeDaemon.start(
+    parseEdgeDaemonConfig({
+      region: 'bench',
+      token: TOKEN,
+      listen: { port: 0 },
+      http: { port: 0 },
+      redis: { url: redisUrl, prefix },
+      minDevices: s.devices,
+      link: { maxPendingRequests: 64 },
+    }),
+    logger,
+  );
   const layout = redisLayout({ url: redisUrl, prefix });
   const queue = new BullMqJobQueue({ url: redisUrl, prefix: layout.queuePrefix });
   const blobs = new RedisBlobStore({ url: redisUrl, prefix: layout.blobPrefix });
@@ -176,13 +182,22 @@ async function runScenario(s: Scenario): Promise<ScenarioResult> {
   const devices: DeviceProcessStats[] = [];
   try {
     for (let first = 0; first < s.devices; first += s.perProcess) {
-      children.push(spawnDevices([edge.deviceUrl, TOKEN, String(s.params), String(first), String(Math.min(s.perProcess, s.devices - first))]));
+      children.push(
+        spawnDevices([edge.deviceUrl, TOKEN, String(s.params), String(first), String(Math.min(s.perProcess, s.devices - first))]),
+      );
     }
     await Promise.all(children.map((c) => c.ready));
     const coordinator = new Coordinator({
-      task, strategy: createStrategy('fedavg', {}), queue, blobs, regions: ['bench'],
+      task,
+      strategy: createStrategy('fedavg', {}),
+      queue,
+      blobs,
+      regions: ['bench'],
       schedule: parseSchedule({ rounds: s.rounds + 1, kappa2: s.kappa2, edgeDeadlineSeconds: 600, roundDeadlineSeconds: 900 }),
-      taskOptions: {}, seed: 0, logger, state: new InMemoryStateStore(),
+      taskOptions: {},
+      seed: 0,
+      logger,
+      state: new InMemoryStateStore(),
     });
     await coordinator.start();
     const roundSeconds: number[] = [];
@@ -194,8 +209,10 @@ async function runScenario(s: Scenario): Promise<ScenarioResult> {
       const started = performance.now();
       const cpu = process.cpuUsage();
       const outcome = await coordinator.runRound(round + 1);
-      if (outcome.participation.answered !== s.devices * s.kappa2) throw new Error(`round ${round + 1}: ${JSON.stringify(outcome.participation)}`);
-      if (round > 0) { // round 0 is the warm-up
+      if (outcome.participation.answered !== s.devices * s.kappa2)
+        throw new Error(`round ${round + 1}: ${JSON.stringify(outcome.participation)}`);
+      if (round > 0) {
+        // round 0 is the warm-up
         roundSeconds.push((performance.now() - started) / 1000);
         const used = process.cpuUsage(cpu);
         cpuSeconds.push((used.user + used.system) / 1e6);
@@ -232,12 +249,12 @@ function breakdown(s: Scenario, result: ScenarioResult): string {
   const answered = result.devices.reduce((sum, d) => sum + d.answered, 0);
   const answerSeconds = result.devices.reduce((sum, d) => sum + d.answerSeconds, 0);
   const deviceCpu = result.devices.reduce((sum, d) => sum + d.cpuSeconds, 0) / (s.rounds + 1);
-  return [
+  return `${[
     `          coordinator: flow ${fmt(phase('flow'))} (edge job ${fmt(edgeJob)}, queue ${fmt(queue)}), ${coordinator}`,
     `          edge:        ${edge}`,
     `          devices:     ${answered > 0 ? fmt(answerSeconds / answered) : '-'} s to answer a request (mean); ` +
       `CPU s/round: devices ${fmt(deviceCpu)}, edge + coordinator ${fmt(median(result.cpuSeconds))}`,
-  ].join('\n') + '\n';
+  ].join('\n')}\n`;
 }
 
 const only = new Set(args.only.split(','));

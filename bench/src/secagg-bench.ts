@@ -16,9 +16,26 @@
 import { parseArgs } from 'node:util';
 import protobuf from 'protobufjs';
 import {
-  CryptoRandom, FixedPointCodec, MaskedVectorLayout, SEALED_SHARES_BYTES, SHARE_BYTES, SecAggDevice, SecAggEdge, applyMask,
-  generateKeyPair, reconstructSecret, sealShares, secAggParameters, seedCommitment, selfMaskKey, sessionIdOf, shareEncryptionKeys,
-  shareSecret, type AdvertiseKeys, type ModelUpdate, type SecAggSession,
+  CryptoRandom,
+  FixedPointCodec,
+  MaskedVectorLayout,
+  SEALED_SHARES_BYTES,
+  SHARE_BYTES,
+  SecAggDevice,
+  SecAggEdge,
+  applyMask,
+  generateKeyPair,
+  reconstructSecret,
+  sealShares,
+  secAggParameters,
+  seedCommitment,
+  selfMaskKey,
+  sessionIdOf,
+  shareEncryptionKeys,
+  shareSecret,
+  type AdvertiseKeys,
+  type ModelUpdate,
+  type SecAggSession,
 } from '@strata/shared';
 
 const SECAGG_PROTO = `
@@ -54,7 +71,12 @@ const dropoutRates = list(args['dropout-rate']);
 const dropFraction = Number(args.drop);
 const maxAgreements = Number(args['max-agreements']);
 
-interface Timing { device: number[]; edge: number; up: number; down: number }
+interface Timing {
+  device: number[];
+  edge: number;
+  up: number;
+  down: number;
+}
 
 const now = (): number => performance.now();
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -65,13 +87,15 @@ function wireBytes(n: number, k: number, m: number): { up: number; down: number 
   const keys = { party: n, cipherPublicKey: key, maskPublicKey: key };
   const sealed = { from: n, to: n, ciphertext: new Uint8Array(SEALED_SHARES_BYTES) };
   const share = { owner: n, share: new Uint8Array(SHARE_BYTES) };
-  const up = sizeOf('SecAggAdvertiseKeys', keys)
-    + sizeOf('SecAggShareKeys', { party: n, seedCommitment: key, shares: Array(k).fill(sealed) })
-    + sizeOf('SecAggMaskedInput', { party: n, words: new Uint8Array(4 * (m + 1)) })
-    + sizeOf('SecAggUnmaskResponse', { party: n, selfSeedShares: Array(k).fill(share), maskKeyShares: [] });
-  const down = sizeOf('SecAggRoster', { parties: Array.from({ length: n }, (_, i) => i + 1), neighbourKeys: Array(k).fill(keys) })
-    + sizeOf('SecAggShareDelivery', { shares: Array(k).fill(sealed) })
-    + sizeOf('SecAggUnmaskRequest', { survivors: Array.from({ length: n }, (_, i) => i + 1) });
+  const up =
+    sizeOf('SecAggAdvertiseKeys', keys) +
+    sizeOf('SecAggShareKeys', { party: n, seedCommitment: key, shares: Array(k).fill(sealed) }) +
+    sizeOf('SecAggMaskedInput', { party: n, words: new Uint8Array(4 * (m + 1)) }) +
+    sizeOf('SecAggUnmaskResponse', { party: n, selfSeedShares: Array(k).fill(share), maskKeyShares: [] });
+  const down =
+    sizeOf('SecAggRoster', { parties: Array.from({ length: n }, (_, i) => i + 1), neighbourKeys: Array(k).fill(keys) }) +
+    sizeOf('SecAggShareDelivery', { shares: Array(k).fill(sealed) }) +
+    sizeOf('SecAggUnmaskRequest', { survivors: Array.from({ length: n }, (_, i) => i + 1) });
   return { up, down };
 }
 
@@ -111,13 +135,21 @@ function runRound(n: number, m: number, session: SecAggSession, drop: number): T
     return message;
   };
   devices.forEach((d, i) => {
-    const keys = sent(i, 'SecAggAdvertiseKeys', onDevice(i, () => d.advertiseKeys()));
+    const keys = sent(
+      i,
+      'SecAggAdvertiseKeys',
+      onDevice(i, () => d.advertiseKeys()),
+    );
     onEdge(() => edge.receiveKeys(keys));
   });
   const rosters = onEdge(() => edge.closeAdvertising());
   devices.forEach((d, i) => {
     const roster = received(i, 'SecAggRoster', rosters.get(d.party)!);
-    const s = sent(i, 'SecAggShareKeys', onDevice(i, () => d.shareKeys(roster)));
+    const s = sent(
+      i,
+      'SecAggShareKeys',
+      onDevice(i, () => d.shareKeys(roster)),
+    );
     onEdge(() => edge.receiveShares(s));
   });
   const deliveries = onEdge(() => edge.closeSharing());
@@ -132,7 +164,11 @@ function runRound(n: number, m: number, session: SecAggSession, drop: number): T
   const request = onEdge(() => edge.closeMasking());
   devices.forEach((d, i) => {
     if (i < dropped) return;
-    const r = sent(i, 'SecAggUnmaskResponse', onDevice(i, () => d.unmask(received(i, 'SecAggUnmaskRequest', request))));
+    const r = sent(
+      i,
+      'SecAggUnmaskResponse',
+      onDevice(i, () => d.unmask(received(i, 'SecAggUnmaskRequest', request))),
+    );
     onEdge(() => edge.receiveUnmask(r));
   });
   const aggregate = onEdge(() => edge.finish());
@@ -145,10 +181,14 @@ function oneDevice(k: number, m: number, session: SecAggSession): number {
   const random = CryptoRandom.fromSeed(new Uint8Array(32).fill(11));
   const device = new SecAggDevice(1, session, deviceRandom(random));
   const neighbours = Array.from({ length: k }, (_, i) => ({
-    party: i + 2, cipher: generateKeyPair(random), mask: generateKeyPair(random),
+    party: i + 2,
+    cipher: generateKeyPair(random),
+    mask: generateKeyPair(random),
   }));
   const neighbourKeys: AdvertiseKeys[] = neighbours.map((v) => ({
-    party: v.party, cipherPublicKey: v.cipher.publicKey, maskPublicKey: v.mask.publicKey,
+    party: v.party,
+    cipherPublicKey: v.cipher.publicKey,
+    maskPublicKey: v.mask.publicKey,
   }));
   const values = new Float32Array(m).fill(0.01);
   const update: ModelUpdate = { delta: new Map([['w', { kind: 'dense', shape: [m], values }]]), weight: 1, metrics: {} };
@@ -213,8 +253,14 @@ for (let c = 0; c < deviceCounts.length; c++) {
       times = `${median(timing.device).toFixed(0).padStart(18)} | ${timing.edge.toFixed(0)}`;
     }
     const ratio = up / (4 * m);
-    const cells = [label, String(k).padEnd(3), String(threshold).padEnd(3), String(up).padEnd(10), ratio.toFixed(3).padEnd(8),
-      String(down).padEnd(10)];
+    const cells = [
+      label,
+      String(k).padEnd(3),
+      String(threshold).padEnd(3),
+      String(up).padEnd(10),
+      ratio.toFixed(3).padEnd(8),
+      String(down).padEnd(10),
+    ];
     console.log(`${cells.join(' | ')} | ${times}`);
   }
 }

@@ -32,7 +32,14 @@ const spec = {
   name: `scale-${devices}`,
   seed: Number(args.seed),
   task: { data: { synthetic: { items: Number(args.items), communities: 16 } } },
-  schedule: { rounds: Number(args.rounds), kappa1: 1, kappa2: Number(args.kappa2), edgeDeadlineSeconds: 600, roundDeadlineSeconds: 3600, evalEvery: 1 },
+  schedule: {
+    rounds: Number(args.rounds),
+    kappa1: 1,
+    kappa2: Number(args.kappa2),
+    edgeDeadlineSeconds: 600,
+    roundDeadlineSeconds: 3600,
+    evalEvery: 1,
+  },
   links: {
     home: { latencyMs: 10, jitterMs: 3, upMbps: 20, downMbps: 100, loss: 0.0005 },
     mobile: { latencyMs: 40, jitterMs: 15, upMbps: 5, downMbps: 30, loss: 0.002 },
@@ -43,9 +50,21 @@ const spec = {
   cloud: { region: 'cloud' },
   edges: districts.map((d) => ({ id: `edge-${d}`, region: d, link: 'edge-server' })),
   devices: districts.flatMap((d, i) => [
-    { group: `${d}-homes`, edge: `edge-${d}`, count: (i === edges - 1 ? devices - perEdge * (edges - 1) : perEdge) - phones, link: 'home', compute: { speed: 2, jitter: 0.3 } },
-    { group: `${d}-phones`, edge: `edge-${d}`, count: phones, link: 'mobile', compute: { speed: 0.5, jitter: 0.5 },
-      availability: { kind: 'duty-cycle', onSeconds: 1800, offSeconds: 600 } },
+    {
+      group: `${d}-homes`,
+      edge: `edge-${d}`,
+      count: (i === edges - 1 ? devices - perEdge * (edges - 1) : perEdge) - phones,
+      link: 'home',
+      compute: { speed: 2, jitter: 0.3 },
+    },
+    {
+      group: `${d}-phones`,
+      edge: `edge-${d}`,
+      count: phones,
+      link: 'mobile',
+      compute: { speed: 0.5, jitter: 0.5 },
+      availability: { kind: 'duty-cycle', onSeconds: 1800, offSeconds: 600 },
+    },
   ]),
 };
 
@@ -58,24 +77,33 @@ const started = performance.now();
 const loaded = parseTopology(spec, { baseDir: '.' });
 const { task, baselines } = await createSimulationTask(loaded.topology);
 const setupSeconds = (performance.now() - started) / 1000;
-console.log(`sim-scale: ${devices.toLocaleString('en-US')} devices under ${edges} edges, ${args.rounds} cloud rounds ` +
-  `(κ1=1, κ2=${args.kappa2}), synthetic ${devices.toLocaleString('en-US')} users × ${args.items} items, BPR-MF d=${(task.describe().options as { dim: number }).dim}; ` +
-  `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}${globalThis.gc ? '' : ' (no --expose-gc: heap per device not measured)'}`);
-console.log(`data and task: ${setupSeconds.toFixed(1)} s, heap ${heapMiB().toFixed(0)} MiB; planted recall@20 ${baselines['planted scores']['recall@20'].toFixed(4)}, popularity ${baselines.popularity['recall@20'].toFixed(4)}`);
+console.log(
+  `sim-scale: ${devices.toLocaleString('en-US')} devices under ${edges} edges, ${args.rounds} cloud rounds ` +
+    `(κ1=1, κ2=${args.kappa2}), synthetic ${devices.toLocaleString('en-US')} users × ${args.items} items, BPR-MF d=${(task.describe().options as { dim: number }).dim}; ` +
+    `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}${globalThis.gc ? '' : ' (no --expose-gc: heap per device not measured)'}`,
+);
+console.log(
+  `data and task: ${setupSeconds.toFixed(1)} s, heap ${heapMiB().toFixed(0)} MiB; planted recall@20 ${baselines['planted scores']['recall@20'].toFixed(4)}, popularity ${baselines.popularity['recall@20'].toFixed(4)}`,
+);
 
 let trainings = 0;
 const cpuAtStart = cpuSeconds();
 console.log('round | sim time s | wall s | trainings | recall@20 | cloud link MB | device links MB | dropped | heap MiB | rss MiB');
 const simulation = new Simulation({
-  loaded, task, baselines, logger: createLogger('bench', 'silent'),
+  loaded,
+  task,
+  baselines,
+  logger: createLogger('bench', 'silent'),
   observer: {
     deviceTrained: () => trainings++,
     roundFinished: (r) => {
       const p = r.participation as { dropped: number };
-      console.log(`${String(r.round).padStart(5)} | ${r.simSeconds!.toFixed(1).padStart(10)} | ${r.wallSeconds.toFixed(1).padStart(6)} | ` +
-        `${String(trainings).padStart(9)} | ${r.metrics['recall@20'].toFixed(4).padStart(9)} | ${(cloudLinkBytes(r.bytes) / 1e6).toFixed(1).padStart(13)} | ` +
-        `${(r.bytes.deviceEdge / 1e6).toFixed(0).padStart(15)} | ${String(p.dropped).padStart(7)} | ${heapMiB().toFixed(0).padStart(8)} | ` +
-        `${(process.memoryUsage().rss / 2 ** 20).toFixed(0).padStart(7)}`);
+      console.log(
+        `${String(r.round).padStart(5)} | ${r.simSeconds!.toFixed(1).padStart(10)} | ${r.wallSeconds.toFixed(1).padStart(6)} | ` +
+          `${String(trainings).padStart(9)} | ${r.metrics['recall@20'].toFixed(4).padStart(9)} | ${(cloudLinkBytes(r.bytes) / 1e6).toFixed(1).padStart(13)} | ` +
+          `${(r.bytes.deviceEdge / 1e6).toFixed(0).padStart(15)} | ${String(p.dropped).padStart(7)} | ${heapMiB().toFixed(0).padStart(8)} | ` +
+          `${(process.memoryUsage().rss / 2 ** 20).toFixed(0).padStart(7)}`,
+      );
       trainings = 0;
     },
   },
@@ -85,9 +113,13 @@ const cpu = cpuSeconds() - cpuAtStart;
 const { final } = record;
 const roundsWall = record.rounds.reduce((s, r) => s + r.wallSeconds, 0);
 const kb = (bytes: number): string => (Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(1)} KiB` : 'not measured');
-console.log(`total wall ${final.wallSeconds.toFixed(1)} s (the rounds ${roundsWall.toFixed(1)} s, each with its evaluation on every device's held-out data); ` +
-  `simulated ${final.simSeconds.toFixed(1)} s: ${final.scale.simSecondsPerWallSecond.toFixed(2)} simulated s per wall s; ` +
-  `${cpu.toFixed(1)} CPU s (${(final.simSeconds / cpu).toFixed(2)} simulated s per CPU s, unaffected by other load)`);
-console.log(`heap per simulated device: ${kb(final.scale.heapBytesPerDevice)} (device state, after a collection); ` +
-  `${kb(final.scale.heapUsedBytesPerDevice)} (whole heap at the end / devices, data and model included); ` +
-  `peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB; final recall@20 ${final.metrics['recall@20'].toFixed(4)}`);
+console.log(
+  `total wall ${final.wallSeconds.toFixed(1)} s (the rounds ${roundsWall.toFixed(1)} s, each with its evaluation on every device's held-out data); ` +
+    `simulated ${final.simSeconds.toFixed(1)} s: ${final.scale.simSecondsPerWallSecond.toFixed(2)} simulated s per wall s; ` +
+    `${cpu.toFixed(1)} CPU s (${(final.simSeconds / cpu).toFixed(2)} simulated s per CPU s, unaffected by other load)`,
+);
+console.log(
+  `heap per simulated device: ${kb(final.scale.heapBytesPerDevice)} (device state, after a collection); ` +
+    `${kb(final.scale.heapUsedBytesPerDevice)} (whole heap at the end / devices, data and model included); ` +
+    `peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB; final recall@20 ${final.metrics['recall@20'].toFixed(4)}`,
+);

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type DeviceTrainer, type FederatedTask, type ModelUpdate } from '@strata/shared';
+import type { DeviceTrainer, FederatedTask, ModelUpdate } from '@strata/shared';
 import { createLogger } from '@strata/runtime';
 import { BprMfTask, loadInteractions, ml100kSource } from '@strata/tasks';
 import { parseRunConfig } from '@strata/shared';
@@ -16,7 +16,10 @@ const data = loadInteractions(ml100kSource());
 /** The BPR-MF task with some devices replaced by misbehaving ones. */
 function withFaults(task: FederatedTask, faults: Record<number, (honest: DeviceTrainer) => DeviceTrainer>): FederatedTask {
   return {
-    id: task.id, numDevices: task.numDevices, describe: () => task.describe(), initModel: () => task.initModel(),
+    id: task.id,
+    numDevices: task.numDevices,
+    describe: () => task.describe(),
+    initModel: () => task.initModel(),
     defaultOptions: () => task.defaultOptions(),
     createDevice: (i) => (faults[i] ? faults[i](task.createDevice(i)) : task.createDevice(i)),
   };
@@ -49,7 +52,10 @@ test('the same seed gives the same model and metrics', async () => {
   const run = async () => runEmbedded(config, BprMfTask.fromInteractions(data, { seed: 3 }), logger);
   const [a, b] = [await run(), await run()];
   assert.deepEqual(a.final.metrics, b.final.metrics);
-  assert.deepEqual(a.rounds.map((r) => r.metrics), b.rounds.map((r) => r.metrics));
+  assert.deepEqual(
+    a.rounds.map((r) => r.metrics),
+    b.rounds.map((r) => r.metrics),
+  );
 });
 
 test('a NaN update is rejected with a counted reason and the round completes without it', async () => {
@@ -59,8 +65,16 @@ test('a NaN update is rejected with a counted reason and the round completes wit
     3: (t) => ({ numSamples: t.numSamples, train: async (m, o) => poison(await t.train(m, o)), evaluate: t.evaluate?.bind(t) }),
   });
   const topology = new EmbeddedTopology({
-    task, edges: 2, devices: 20, schedule: config.schedule, strategy: config.strategy, edgeStrategy: config.edgeStrategy,
-    compression: config.compression, taskOptions: honest.defaultOptions(), seed: 0, logger,
+    task,
+    edges: 2,
+    devices: 20,
+    schedule: config.schedule,
+    strategy: config.strategy,
+    edgeStrategy: config.edgeStrategy,
+    compression: config.compression,
+    taskOptions: honest.defaultOptions(),
+    seed: 0,
+    logger,
   });
   await topology.start();
   const outcome = await topology.runRound(1);
@@ -73,22 +87,34 @@ test('a NaN update is rejected with a counted reason and the round completes wit
 
 test('a device that disconnects mid-round and a straggler do not stop the round (quorum)', async () => {
   const config = parseRunConfig({
-    topology: { edges: 1, devices: 10 }, schedule: { rounds: 1, quorum: 0.8, edgeDeadlineSeconds: 30 },
+    topology: { edges: 1, devices: 10 },
+    schedule: { rounds: 1, quorum: 0.8, edgeDeadlineSeconds: 30 },
   });
   const honest = BprMfTask.fromInteractions(data, { seed: 0 });
   let topology: EmbeddedTopology | undefined;
   const task = withFaults(honest, {
     // Leaves while training: its edge sees the request fail.
-    2: (t) => ({ numSamples: t.numSamples, train: async () => {
-      await topology!.devices[2].disconnect();
-      return new Promise<ModelUpdate>(() => {});
-    } }),
+    2: (t) => ({
+      numSamples: t.numSamples,
+      train: async () => {
+        await topology!.devices[2].disconnect();
+        return new Promise<ModelUpdate>(() => {});
+      },
+    }),
     // Never answers: the quorum (8 of 10) closes the iteration without it.
     5: (t) => ({ numSamples: t.numSamples, train: () => new Promise<ModelUpdate>(() => {}) }),
   });
   topology = new EmbeddedTopology({
-    task, edges: 1, devices: 10, schedule: config.schedule, strategy: config.strategy, edgeStrategy: config.edgeStrategy,
-    compression: config.compression, taskOptions: honest.defaultOptions(), seed: 0, logger,
+    task,
+    edges: 1,
+    devices: 10,
+    schedule: config.schedule,
+    strategy: config.strategy,
+    edgeStrategy: config.edgeStrategy,
+    compression: config.compression,
+    taskOptions: honest.defaultOptions(),
+    seed: 0,
+    logger,
   });
   await topology.start();
   const outcome = await topology.runRound(1);
@@ -102,7 +128,8 @@ test('a device that disconnects mid-round and a straggler do not stop the round 
 
 test('κ2 edge iterations per cloud round, int8 updates with error feedback', async () => {
   const config = parseRunConfig({
-    topology: { edges: 2, devices: 100 }, schedule: { rounds: 2, kappa2: 3, fraction: 0.5 },
+    topology: { edges: 2, devices: 100 },
+    schedule: { rounds: 2, kappa2: 3, fraction: 0.5 },
     compression: { dtype: 'int8' },
   });
   const record = await runEmbedded(config, BprMfTask.fromInteractions(data, { seed: 0 }), logger);

@@ -37,13 +37,25 @@ test('niceTicks: non-finite bounds fall back to the finite one or to [0, 1]', ()
 
 test('tick labels share one unit and the decimals their step needs', () => {
   const bytes = niceTicks(0, 1.8e6);
-  assert.deepEqual(bytes.ticks.map((t) => formatBytesTick(t, bytes)), ['0 MB', '0.5 MB', '1.0 MB', '1.5 MB', '2.0 MB']);
+  assert.deepEqual(
+    bytes.ticks.map((t) => formatBytesTick(t, bytes)),
+    ['0 MB', '0.5 MB', '1.0 MB', '1.5 MB', '2.0 MB'],
+  );
   const small = niceTicks(0, 800);
-  assert.deepEqual(small.ticks.map((t) => formatBytesTick(t, small)), ['0 B', '200 B', '400 B', '600 B', '800 B']);
+  assert.deepEqual(
+    small.ticks.map((t) => formatBytesTick(t, small)),
+    ['0 B', '200 B', '400 B', '600 B', '800 B'],
+  );
   const numbers = niceTicks(0.13, 0.87);
-  assert.deepEqual(numbers.ticks.map((t) => formatNumberTick(t, numbers)), ['0', '0.2', '0.4', '0.6', '0.8', '1.0']);
+  assert.deepEqual(
+    numbers.ticks.map((t) => formatNumberTick(t, numbers)),
+    ['0', '0.2', '0.4', '0.6', '0.8', '1.0'],
+  );
   const large = niceTicks(0, 45000);
-  assert.deepEqual(large.ticks.map((t) => formatNumberTick(t, large)), ['0', '10k', '20k', '30k', '40k', '50k']);
+  assert.deepEqual(
+    large.ticks.map((t) => formatNumberTick(t, large)),
+    ['0', '10k', '20k', '30k', '40k', '50k'],
+  );
   assert.equal(formatBytes(512), '512 B');
   assert.equal(formatBytes(1500), '1.5 kB');
   assert.equal(formatBytes(2_345_678), '2.35 MB');
@@ -56,7 +68,11 @@ test('lineChart: one point draws a marker; empty series draw "no data"; NaN neve
   const one = lineChart([{ name: 'run', points: [{ x: 1, y: 0.25 }] }], base);
   assert.equal(one.match(/<circle/g)?.length, 1);
   assert.doesNotMatch(one, /NaN|Infinity/);
-  for (const empty of [lineChart([], base), lineChart([{ name: 'run', points: [] }], base), lineChart([{ name: 'run', points: [{ x: 1, y: Number.NaN }] }], base)]) {
+  for (const empty of [
+    lineChart([], base),
+    lineChart([{ name: 'run', points: [] }], base),
+    lineChart([{ name: 'run', points: [{ x: 1, y: Number.NaN }] }], base),
+  ]) {
     assert.match(empty, /^<svg [^>]*>.*<\/svg>$/s);
     assert.match(empty, />no data</);
     assert.doesNotMatch(empty, /NaN|Infinity/);
@@ -73,7 +89,18 @@ test('lineChart: a NaN value breaks the line instead of joining across it', () =
 });
 
 test('lineChart: horizontal lines are dashed, in the legend, and inside the y range', () => {
-  const svg = lineChart([{ name: 'run', points: [{ x: 1, y: 0.1 }, { x: 2, y: 0.3 }] }], { ...base, hLines: [{ name: 'centralized', y: 0.9 }] });
+  const svg = lineChart(
+    [
+      {
+        name: 'run',
+        points: [
+          { x: 1, y: 0.1 },
+          { x: 2, y: 0.3 },
+        ],
+      },
+    ],
+    { ...base, hLines: [{ name: 'centralized', y: 0.9 }] },
+  );
   assert.match(svg, /<line class="hline"[^>]*stroke-dasharray="6 4"/);
   assert.match(svg, /<text[^>]*>centralized<\/text>/);
   assert.match(svg, /<text[^>]*>1\.0<\/text>/, 'the y axis reaches up to the baseline at 0.9');
@@ -95,7 +122,14 @@ function rects(svg: string): { x: number; y: number; height: number }[] {
 }
 
 test('barChart: stacked series sit on top of each other in proportion', () => {
-  const svg = barChart(['1'], [{ name: 'deviceEdge', values: [1000] }, { name: 'edgeCloud', values: [3000] }], { ...base, stacked: true });
+  const svg = barChart(
+    ['1'],
+    [
+      { name: 'deviceEdge', values: [1000] },
+      { name: 'edgeCloud', values: [3000] },
+    ],
+    { ...base, stacked: true },
+  );
   const [lower, upper] = rects(svg);
   assert.equal(lower.x, upper.x);
   assert.ok(Math.abs(upper.height - 3 * lower.height) < 0.05, `${upper.height} vs 3 × ${lower.height}`);
@@ -103,11 +137,28 @@ test('barChart: stacked series sit on top of each other in proportion', () => {
 });
 
 test('barChart: grouped series stand side by side; stack keys group columns', () => {
-  const grouped = rects(barChart(['1', '2'], [{ name: 'a', values: [1, 2] }, { name: 'b', values: [3, 4] }], base));
+  const grouped = rects(
+    barChart(
+      ['1', '2'],
+      [
+        { name: 'a', values: [1, 2] },
+        { name: 'b', values: [3, 4] },
+      ],
+      base,
+    ),
+  );
   assert.equal(grouped.length, 4);
   assert.notEqual(grouped[0].x, grouped[1].x);
   const keyed = rects(
-    barChart(['1'], [{ name: 'r1 a', stack: 'r1', values: [1] }, { name: 'r1 b', stack: 'r1', values: [1] }, { name: 'r2 a', stack: 'r2', values: [1] }], base),
+    barChart(
+      ['1'],
+      [
+        { name: 'r1 a', stack: 'r1', values: [1] },
+        { name: 'r1 b', stack: 'r1', values: [1] },
+        { name: 'r2 a', stack: 'r2', values: [1] },
+      ],
+      base,
+    ),
   );
   assert.equal(keyed[0].x, keyed[1].x);
   assert.notEqual(keyed[0].x, keyed[2].x);

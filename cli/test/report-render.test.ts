@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { type RunRecord } from '@strata/shared';
+import type { RunRecord } from '@strata/shared';
 import { createLogger, writeRunRecord } from '@strata/runtime';
 import { createSimulationTask, parseTopology, Simulation } from '@strata/simulator';
 import { formatDuration, higherIsBetter, renderRunReport, writeRunReport } from '../src/report/index.js';
@@ -12,8 +12,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'strata-report-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 // A 2 × 2 RGBA PNG (red, green / blue, white), written as raw bytes so the test needs no image library.
-const PNG_BASE64 =
-  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAYAAABytg0kAAAAEklEQVR4nGP4z8DwHwyBNBgAAEnICff5q7YNAAAAAElFTkSuQmCC';
+const PNG_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAYAAABytg0kAAAAEklEQVR4nGP4z8DwHwyBNBgAAEnICff5q7YNAAAAAElFTkSuQmCC';
 
 function synthetic(id: string, overrides: Partial<RunRecord> = {}): RunRecord {
   const rounds = Array.from({ length: 8 }, (_, i) => ({
@@ -126,7 +125,9 @@ test('image artifacts are embedded as data URIs; paths outside the run folder ar
 test('compare mode overlays every run on the same charts, with a legend and a comparison table', () => {
   const a = synthetic('2026-run-alpha');
   const b = synthetic('2026-run-beta', { mode: 'centralized' });
-  b.rounds = b.rounds.slice(0, 5).map((round) => ({ ...round, metrics: { ...round.metrics, 'recall@20': round.metrics['recall@20'] + 0.05 } }));
+  b.rounds = b.rounds
+    .slice(0, 5)
+    .map((round) => ({ ...round, metrics: { ...round.metrics, 'recall@20': round.metrics['recall@20'] + 0.05 } }));
   const html = renderRunReport(a, { runDir: scratch, compareWith: [b] });
   for (const metric of ['loss', 'recall@20', 'ndcg@20']) {
     for (const svg of figures(html, metric)) {
@@ -173,17 +174,21 @@ test('formatDuration reads naturally across scales', () => {
   assert.equal(formatDuration(Number.NaN), '—');
 });
 
-test('a simulated run\'s report plots accuracy against simulated time, the participation timeline and device-cloud bytes', async () => {
-  const loaded = parseTopology({
-    name: 'flat-town', seed: 3,
-    task: { data: { synthetic: { items: 80, communities: 3 } }, options: { dim: 8 } },
-    schedule: { rounds: 2, edgeDeadlineSeconds: 600, roundDeadlineSeconds: 3600, evalEvery: 1 },
-    links: { home: { latencyMs: 10, upMbps: 10, downMbps: 50 } },
-    regions: { cloud: {}, east: {} },
-    cloud: { region: 'cloud' },
-    edges: [{ id: 'cloud', region: 'cloud' }],
-    devices: [{ group: 'homes', edge: 'cloud', region: 'east', count: 12, link: 'home', compute: { speed: 1 } }],
-  }, { baseDir: '.' });
+test("a simulated run's report plots accuracy against simulated time, the participation timeline and device-cloud bytes", async () => {
+  const loaded = parseTopology(
+    {
+      name: 'flat-town',
+      seed: 3,
+      task: { data: { synthetic: { items: 80, communities: 3 } }, options: { dim: 8 } },
+      schedule: { rounds: 2, edgeDeadlineSeconds: 600, roundDeadlineSeconds: 3600, evalEvery: 1 },
+      links: { home: { latencyMs: 10, upMbps: 10, downMbps: 50 } },
+      regions: { cloud: {}, east: {} },
+      cloud: { region: 'cloud' },
+      edges: [{ id: 'cloud', region: 'cloud' }],
+      devices: [{ group: 'homes', edge: 'cloud', region: 'east', count: 12, link: 'home', compute: { speed: 1 } }],
+    },
+    { baseDir: '.' },
+  );
   const { task, baselines } = await createSimulationTask(loaded.topology);
   const record = await new Simulation({ loaded, task, logger: createLogger('test', 'silent'), baselines }).run();
   const html = renderRunReport(record, { runDir: '.' });

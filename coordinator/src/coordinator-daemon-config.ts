@@ -3,14 +3,22 @@
 
 import { z } from 'zod';
 import {
-  hierFavgScheduleSchema, httpOptionsSchema, parseConfig, redisOptionsSchema, regionNameSchema, strategyOptionsSchema,
+  hierFavgScheduleSchema,
+  httpOptionsSchema,
+  parseConfig,
+  redisOptionsSchema,
+  regionNameSchema,
+  strategyOptionsSchema,
 } from '@strata/shared';
 import { dashboardOptionsSchema } from '@strata/dashboard';
 
 export const coordinatorDaemonConfigSchema = z
   .object({
     /** The regions of the deployment: one edge-round job per region each cloud round. */
-    regions: z.array(regionNameSchema).min(1).refine((r) => new Set(r).size === r.length, 'must not repeat a region'),
+    regions: z
+      .array(regionNameSchema)
+      .min(1)
+      .refine((r) => new Set(r).size === r.length, 'must not repeat a region'),
     schedule: hierFavgScheduleSchema.default(hierFavgScheduleSchema.parse({})),
     /** The cloud aggregation strategy and server optimizer. */
     strategy: strategyOptionsSchema,

@@ -7,9 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { hostname, cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { createStrategy, newRunId, redisLayout, type FederatedTask, type Logger, type RunRecord } from '@strata/shared';
-import {
-  BullMqJobQueue, RedisBlobStore, countingBlobStore, startDaemonHttp, writeRunRecord, type DaemonHttp,
-} from '@strata/runtime';
+import { BullMqJobQueue, RedisBlobStore, countingBlobStore, startDaemonHttp, writeRunRecord, type DaemonHttp } from '@strata/runtime';
 import { Coordinator, roundRecord } from './coordinator.js';
 import { CoordinatorDashboard } from '@strata/dashboard';
 import { CoordinatorMetrics } from './coordinator-metrics.js';
@@ -32,8 +30,12 @@ export type CoordinatorPhase = 'waiting-for-lease' | 'running' | 'done' | 'stopp
 export function runConfigHash(config: CoordinatorDaemonConfig, run: CoordinatorRun): string {
   const { kappa1, kappa2, fraction, quorum } = config.schedule;
   const defining = {
-    task: run.task.describe(), taskOptions: run.taskOptions, regions: config.regions, seed: config.seed,
-    schedule: { kappa1, kappa2, fraction, quorum }, strategy: config.strategy,
+    task: run.task.describe(),
+    taskOptions: run.taskOptions,
+    regions: config.regions,
+    seed: config.seed,
+    schedule: { kappa1, kappa2, fraction, quorum },
+    strategy: config.strategy,
   };
   return createHash('sha256').update(JSON.stringify(defining)).digest('hex').slice(0, 16);
 }
@@ -54,22 +56,36 @@ export class CoordinatorDaemon {
   private http: DaemonHttp | undefined;
   private dashboard: CoordinatorDashboard | undefined;
 
-  private constructor(private readonly config: CoordinatorDaemonConfig, private readonly run: CoordinatorRun, private readonly logger: Logger) {
+  private constructor(
+    private readonly config: CoordinatorDaemonConfig,
+    private readonly run: CoordinatorRun,
+    private readonly logger: Logger,
+  ) {
     const layout = redisLayout(config.redis);
     this.queue = new BullMqJobQueue({
-      url: config.redis.url, prefix: layout.queuePrefix,
+      url: config.redis.url,
+      prefix: layout.queuePrefix,
       onError: (error, name) => logger.warn({ queue: name, error: error.message }, 'queue worker error'),
     });
     this.blobs = new RedisBlobStore({ url: config.redis.url, prefix: layout.blobPrefix });
     this.state = new RedisStateStore({ url: config.redis.url, prefix: layout.statePrefix });
     this.coordinator = new Coordinator({
-      task: run.task, strategy: createStrategy(config.strategy.name, config.strategy.options), queue: this.queue,
+      task: run.task,
+      strategy: createStrategy(config.strategy.name, config.strategy.options),
+      queue: this.queue,
       blobs: countingBlobStore(this.blobs, {
         written: (bytes) => this.metrics.bytesSent.inc({ link: 'edge_cloud' }, bytes),
         read: (bytes) => this.metrics.bytesReceived.inc({ link: 'edge_cloud' }, bytes),
       }),
-      regions: config.regions, schedule: config.schedule, taskOptions: run.taskOptions, seed: config.seed, logger,
-      maxUpdateBytes: config.maxUpdateBytes, state: this.state, configHash: runConfigHash(config, run), signal: this.abort.signal,
+      regions: config.regions,
+      schedule: config.schedule,
+      taskOptions: run.taskOptions,
+      seed: config.seed,
+      logger,
+      maxUpdateBytes: config.maxUpdateBytes,
+      state: this.state,
+      configHash: runConfigHash(config, run),
+      signal: this.abort.signal,
     });
     this.done = this.execute();
     this.done.catch(() => {}); // observed by whoever awaits it; never an unhandled rejection
@@ -79,22 +95,40 @@ export class CoordinatorDaemon {
   static async start(config: CoordinatorDaemonConfig, run: CoordinatorRun, logger: Logger): Promise<CoordinatorDaemon> {
     const daemon = new CoordinatorDaemon(config, run, logger);
     const { kappa1, kappa2, fraction, quorum } = config.schedule;
-    const dashboard = config.dashboard.enabled ? new CoordinatorDashboard({
-      options: config.dashboard, redis: config.redis, runsDir: resolve(config.runsDir), logger,
-      run: { task: run.taskName, rounds: config.schedule.rounds, regions: config.regions, schedule: { kappa1, kappa2, fraction, quorum }, headlineMetrics: run.headlineMetrics ?? [] },
-    }) : undefined;
+    const dashboard = config.dashboard.enabled
+      ? new CoordinatorDashboard({
+          options: config.dashboard,
+          redis: config.redis,
+          runsDir: resolve(config.runsDir),
+          logger,
+          run: {
+            task: run.taskName,
+            rounds: config.schedule.rounds,
+            regions: config.regions,
+            schedule: { kappa1, kappa2, fraction, quorum },
+            headlineMetrics: run.headlineMetrics ?? [],
+          },
+        })
+      : undefined;
     daemon.dashboard = dashboard;
     daemon.http = await startDaemonHttp({
       routes: dashboard && ((request, response) => dashboard.server.handle(request, response)),
       attach: dashboard && ((server) => dashboard.attach(server)),
-      host: config.http.host, port: config.http.port, metrics: daemon.metrics.registry,
+      host: config.http.host,
+      port: config.http.port,
+      metrics: daemon.metrics.registry,
       health: () => ({
-        ok: daemon.phase !== 'failed', tier: 'coordinator', phase: daemon.phase, round: daemon.coordinator.round,
-        rounds: config.schedule.rounds, version: daemon.phase === 'waiting-for-lease' ? null : daemon.coordinator.version,
+        ok: daemon.phase !== 'failed',
+        tier: 'coordinator',
+        phase: daemon.phase,
+        round: daemon.coordinator.round,
+        rounds: config.schedule.rounds,
+        version: daemon.phase === 'waiting-for-lease' ? null : daemon.coordinator.version,
       }),
     });
     logger.info({ http: daemon.http.url, regions: config.regions, rounds: config.schedule.rounds }, 'coordinator ready');
-    if (dashboard) logger.info({ dashboard: `${daemon.http.url}/${config.dashboard.token ? '' : `#token=${dashboard.token}`}` }, 'dashboard ready');
+    if (dashboard)
+      logger.info({ dashboard: `${daemon.http.url}/${config.dashboard.token ? '' : `#token=${dashboard.token}`}` }, 'dashboard ready');
     return daemon;
   }
 
@@ -163,7 +197,8 @@ export class CoordinatorDaemon {
     const inFlight = coordinator.flowInFlight;
     const last = coordinator.roundRecords().at(-1);
     if (inFlight?.kind === 'edge-evaluate') await this.evaluate(inFlight.round);
-    else if (last && last.round === coordinator.round && last.evaluated !== true && evaluateAfter(last.round)) await this.evaluate(last.round);
+    else if (last && last.round === coordinator.round && last.evaluated !== true && evaluateAfter(last.round))
+      await this.evaluate(last.round);
     for (let round = coordinator.round + 1; round <= rounds; round++) {
       this.abort.signal.throwIfAborted();
       this.dashboard?.roundStarted(round);
@@ -215,7 +250,11 @@ export class CoordinatorDaemon {
       config: { ...this.config, task: task.describe(), taskName: this.run.taskName, taskOptions: this.run.taskOptions },
       environment: { node: process.version, host: hostname(), cpus: cpus().length, platform: process.platform },
       rounds,
-      final: { metrics: (lastEvaluated?.evaluation as Record<string, number> | undefined) ?? {}, wallSeconds, version: this.coordinator.version },
+      final: {
+        metrics: (lastEvaluated?.evaluation as Record<string, number> | undefined) ?? {},
+        wallSeconds,
+        version: this.coordinator.version,
+      },
     };
   }
 }

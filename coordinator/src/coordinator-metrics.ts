@@ -6,36 +6,64 @@ import type { RoundOutcome } from './coordinator.js';
 
 export class CoordinatorMetrics {
   readonly registry = new Registry();
-  readonly roundsCompleted = new Counter({ name: 'strata_rounds_completed_total', help: 'Cloud rounds completed', registers: [this.registry] });
+  readonly roundsCompleted = new Counter({
+    name: 'strata_rounds_completed_total',
+    help: 'Cloud rounds completed',
+    registers: [this.registry],
+  });
   readonly roundDuration = new Histogram({
-    name: 'strata_round_duration_seconds', help: 'Cloud round duration, from adding its flow to committing the new model',
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900], registers: [this.registry],
+    name: 'strata_round_duration_seconds',
+    help: 'Cloud round duration, from adding its flow to committing the new model',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900],
+    registers: [this.registry],
   });
   readonly aggregationDuration = new Histogram({
-    name: 'strata_aggregation_duration_seconds', help: 'Global aggregation duration (decode, validate and aggregate edge updates, publish the model)',
-    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry],
+    name: 'strata_aggregation_duration_seconds',
+    help: 'Global aggregation duration (decode, validate and aggregate edge updates, publish the model)',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
   });
-  readonly updatesReceived = new Counter({ name: 'strata_updates_received_total', help: 'Edge updates received', registers: [this.registry] });
-  readonly updatesAccepted = new Counter({ name: 'strata_updates_accepted_total', help: 'Edge updates aggregated', registers: [this.registry] });
+  readonly updatesReceived = new Counter({
+    name: 'strata_updates_received_total',
+    help: 'Edge updates received',
+    registers: [this.registry],
+  });
+  readonly updatesAccepted = new Counter({
+    name: 'strata_updates_accepted_total',
+    help: 'Edge updates aggregated',
+    registers: [this.registry],
+  });
   readonly updatesRejected = new Counter({
-    name: 'strata_updates_rejected_total', help: 'Edge updates rejected, by reason (malformed, non_finite, shape, unknown_tensor, missing)',
-    labelNames: ['reason'] as const, registers: [this.registry],
+    name: 'strata_updates_rejected_total',
+    help: 'Edge updates rejected, by reason (malformed, non_finite, shape, unknown_tensor, missing)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
   });
   readonly deviceUpdates = new Counter({
-    name: 'strata_device_updates_total', help: 'Device answers over all edges, by outcome (accepted, rejected, failed, dropped)',
-    labelNames: ['outcome'] as const, registers: [this.registry],
+    name: 'strata_device_updates_total',
+    help: 'Device answers over all edges, by outcome (accepted, rejected, failed, dropped)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
   });
   readonly bytesSent = new Counter({
-    name: 'strata_bytes_sent_total', help: 'Bytes sent, by link (edge_cloud: model blobs)', labelNames: ['link'] as const, registers: [this.registry],
+    name: 'strata_bytes_sent_total',
+    help: 'Bytes sent, by link (edge_cloud: model blobs)',
+    labelNames: ['link'] as const,
+    registers: [this.registry],
   });
   readonly bytesReceived = new Counter({
-    name: 'strata_bytes_received_total', help: 'Bytes received, by link (edge_cloud: edge update blobs)', labelNames: ['link'] as const, registers: [this.registry],
+    name: 'strata_bytes_received_total',
+    help: 'Bytes received, by link (edge_cloud: edge update blobs)',
+    labelNames: ['link'] as const,
+    registers: [this.registry],
   });
   readonly modelVersion = new Gauge({ name: 'strata_model_version', help: 'Version of the global model', registers: [this.registry] });
   readonly currentRound = new Gauge({ name: 'strata_round', help: 'Last committed cloud round', registers: [this.registry] });
   readonly evalMetric = new Gauge({
-    name: 'strata_eval_metric', help: 'Latest held-out evaluation of the global model, by metric name (recall@20, ndcg@20, psnr, ...)',
-    labelNames: ['name'] as const, registers: [this.registry],
+    name: 'strata_eval_metric',
+    help: 'Latest held-out evaluation of the global model, by metric name (recall@20, ndcg@20, psnr, ...)',
+    labelNames: ['name'] as const,
+    registers: [this.registry],
   });
 
   constructor() {

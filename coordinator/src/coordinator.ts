@@ -6,13 +6,46 @@
 
 import { randomUUID } from 'node:crypto';
 import {
-  CLOUD_QUEUE, ConfigError, StrataError, systemClock, compareIds, decodeModelBlob, decodeUpdateReply,
-  encodeModelBlob, modelBlobKey, regionQueue, validateUpdate, InvalidUpdateError, PhaseTimer, addParticipation, countReason,
-  emptyHierarchyBytes, emptyParticipation, tierRecord, parseJobPayload, edgeRoundResultSchema, edgeEvaluateResultSchema,
+  CLOUD_QUEUE,
+  ConfigError,
+  StrataError,
+  systemClock,
+  compareIds,
+  decodeModelBlob,
+  decodeUpdateReply,
+  encodeModelBlob,
+  modelBlobKey,
+  regionQueue,
+  validateUpdate,
+  InvalidUpdateError,
+  PhaseTimer,
+  addParticipation,
+  countReason,
+  emptyHierarchyBytes,
+  emptyParticipation,
+  tierRecord,
+  parseJobPayload,
+  edgeRoundResultSchema,
+  edgeEvaluateResultSchema,
   type HierarchyBytes,
-  type BlobStore, type ChildOutcome, type Clock, type EdgeEvaluateResult, type EdgeParticipation, type EdgeRoundJob,
-  type EdgeRoundResult, type FederatedTask, type HierFavgSchedule, type JobQueue, type Logger, type ModelParams,
-  type ModelUpdate, type PhaseSeconds, type RoundRecord, type Strategy, type CoordinatorState, type FlowInFlight,
+  type BlobStore,
+  type ChildOutcome,
+  type Clock,
+  type EdgeEvaluateResult,
+  type EdgeParticipation,
+  type EdgeRoundJob,
+  type EdgeRoundResult,
+  type FederatedTask,
+  type HierFavgSchedule,
+  type JobQueue,
+  type Logger,
+  type ModelParams,
+  type ModelUpdate,
+  type PhaseSeconds,
+  type RoundRecord,
+  type Strategy,
+  type CoordinatorState,
+  type FlowInFlight,
   type StateStore,
 } from '@strata/shared';
 import { InMemoryStateStore } from '@strata/runtime';
@@ -55,7 +88,9 @@ export interface RoundOutcome {
   /** Training metrics (loss: mean over the samples trained on). */
   metrics: Record<string, number>;
   participation: EdgeParticipation & {
-    edgesAnswered: number; edgesExpected: number; edgesRejected: number;
+    edgesAnswered: number;
+    edgesExpected: number;
+    edgesRejected: number;
     /** Rejected edge updates by reason (non_finite, shape, unknown_tensor, malformed, missing). */
     edgeRejections: Record<string, number>;
   };
@@ -134,9 +169,14 @@ export class Coordinator {
         );
       }
       const blob = await this.options.blobs.get(modelBlobKey(saved.version));
-      if (!blob) throw new StrataError('STRATA_ERR_MISSING_BLOB', `cannot resume: model blob ${modelBlobKey(saved.version)} of version ${saved.version} is missing`);
+      if (!blob)
+        throw new StrataError(
+          'STRATA_ERR_MISSING_BLOB',
+          `cannot resume: model blob ${modelBlobKey(saved.version)} of version ${saved.version} is missing`,
+        );
       const { model, version } = decodeModelBlob(blob);
-      if (version !== saved.version) throw new StrataError('STRATA_ERR_BAD_BLOB', `model blob of version ${saved.version} holds version ${version}`);
+      if (version !== saved.version)
+        throw new StrataError('STRATA_ERR_BAD_BLOB', `model blob of version ${saved.version} holds version ${version}`);
       this.model = model;
       this.versionNumber = version;
       this.modelBytes = blob.byteLength;
@@ -161,7 +201,11 @@ export class Coordinator {
     const aggregationStarted = performance.now();
     const updates: ModelUpdate[] = [];
     const participation = {
-      ...emptyParticipation(), edgesAnswered: 0, edgesExpected: regions.length, edgesRejected: 0, edgeRejections: {} as Record<string, number>,
+      ...emptyParticipation(),
+      edgesAnswered: 0,
+      edgesExpected: regions.length,
+      edgesRejected: 0,
+      edgeRejections: {} as Record<string, number>,
     };
     const reject = (reason: string): void => {
       participation.edgesRejected++;
@@ -188,7 +232,8 @@ export class Coordinator {
       bytes.deviceEdgeUp += result.participation.bytesUp;
       bytes.edgeCloudDown += this.modelBytes;
       for (const [key, value] of Object.entries(result.metrics)) metricSums[key] = (metricSums[key] ?? 0) + value;
-      for (const [phase, seconds] of Object.entries(result.timings ?? {})) timer.seconds[`edge.${phase}`] = (timer.seconds[`edge.${phase}`] ?? 0) + seconds;
+      for (const [phase, seconds] of Object.entries(result.timings ?? {}))
+        timer.seconds[`edge.${phase}`] = (timer.seconds[`edge.${phase}`] ?? 0) + seconds;
       if (!result.blobKey) continue;
       blobKeys.push(result.blobKey);
       timer.lap('validate');
@@ -228,7 +273,15 @@ export class Coordinator {
     if (metricSums.loss !== undefined && samples > 0) metrics.loss = metricSums.loss / samples;
     const wallSeconds = (Date.now() - flow.startedAt) / 1000;
     const outcome: RoundOutcome = {
-      round, version: this.versionNumber, wallSeconds, bytes, metrics, participation, aggregationSeconds, resumed, timings: timer.seconds,
+      round,
+      version: this.versionNumber,
+      wallSeconds,
+      bytes,
+      metrics,
+      participation,
+      aggregationSeconds,
+      resumed,
+      timings: timer.seconds,
     };
     await this.commit({ ...this.currentState(), version: this.versionNumber, round, flow: undefined }, roundRecord(outcome));
     // Only once the new version is committed: a coordinator that dies before this point aggregates them again.
@@ -284,7 +337,9 @@ export class Coordinator {
 
   /** Adds the flow of `roundId` (or finds the one an earlier coordinator left in flight) and waits for it. */
   private async runFlow(
-    kind: FlowInFlight['kind'], roundId: string, round: number,
+    kind: FlowInFlight['kind'],
+    roundId: string,
+    round: number,
   ): Promise<{ outcomes: ChildOutcome[]; flow: FlowInFlight; resumed: boolean }> {
     const { schedule, regions, queue } = this.options;
     const clock = this.options.clock ?? systemClock;
@@ -298,15 +353,25 @@ export class Coordinator {
       // The flow is saved before it is added: a coordinator killed between the two leaves its successor the
       // ids to add it under, and adding a flow whose ids exist adds nothing, so the round runs once.
       flow = {
-        kind, round, roundId, flowId: `${roundId}-${randomUUID()}`,
-        deadline: clock.now() + schedule.roundDeadlineSeconds * 1000, startedAt: Date.now(),
+        kind,
+        round,
+        roundId,
+        flowId: `${roundId}-${randomUUID()}`,
+        deadline: clock.now() + schedule.roundDeadlineSeconds * 1000,
+        startedAt: Date.now(),
       };
       await this.commit({ ...this.currentState(), flow });
     }
     const job: EdgeRoundJob = {
-      roundId, round, version: this.versionNumber, modelKey: modelBlobKey(this.versionNumber),
+      roundId,
+      round,
+      version: this.versionNumber,
+      modelKey: modelBlobKey(this.versionNumber),
       schedule: {
-        kappa1: schedule.kappa1, kappa2: schedule.kappa2, fraction: schedule.fraction, quorum: schedule.quorum,
+        kappa1: schedule.kappa1,
+        kappa2: schedule.kappa2,
+        fraction: schedule.fraction,
+        quorum: schedule.quorum,
         edgeDeadlineSeconds: schedule.edgeDeadlineSeconds,
       },
       options: { ...this.options.taskOptions, ...this.options.strategy.clientOptions() },

@@ -4,8 +4,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ConfigError, UpdateEncoder, createStrategy, dense, edgeUpdateBlobKey, parseSchedule, regionQueue,
-  type EdgeRoundJob, type EdgeRoundResult, type FederatedTask, type JobQueue,
+  ConfigError,
+  UpdateEncoder,
+  createStrategy,
+  dense,
+  edgeUpdateBlobKey,
+  parseSchedule,
+  regionQueue,
+  type EdgeRoundJob,
+  type EdgeRoundResult,
+  type FederatedTask,
+  type JobQueue,
 } from '@strata/shared';
 import { InMemoryBlobStore, InMemoryJobQueue, InMemoryStateStore, createLogger } from '@strata/runtime';
 import { Coordinator } from '../src/index.js';
@@ -14,7 +23,10 @@ const logger = createLogger('test', 'silent');
 
 /** A 4-number model. */
 const task: FederatedTask = {
-  id: 'test/shift', numDevices: 0, describe: () => ({}), defaultOptions: () => ({}),
+  id: 'test/shift',
+  numDevices: 0,
+  describe: () => ({}),
+  defaultOptions: () => ({}),
   initModel: () => new Map([['w', dense([4])]]),
   createDevice: () => {
     throw new Error('no devices');
@@ -39,10 +51,20 @@ for (const death of ['before-add', 'while-waiting'] as const) {
   test(`a coordinator that died ${death.replace('-', ' ')} is resumed: same version, and round 1 runs once`, async () => {
     const [queue, blobs, state] = [new InMemoryJobQueue(), new InMemoryBlobStore(), new InMemoryStateStore()];
     const schedule = parseSchedule({ rounds: 2, roundDeadlineSeconds: 30 });
-    const coordinator = (q: JobQueue, configHash = 'h1') => new Coordinator({
-      task, strategy: createStrategy('fedavg', {}), queue: q, blobs, regions: ['r1'], schedule, taskOptions: {}, seed: 0, logger,
-      state, configHash,
-    });
+    const coordinator = (q: JobQueue, configHash = 'h1') =>
+      new Coordinator({
+        task,
+        strategy: createStrategy('fedavg', {}),
+        queue: q,
+        blobs,
+        regions: ['r1'],
+        schedule,
+        taskOptions: {},
+        seed: 0,
+        logger,
+        state,
+        configHash,
+      });
     const dying = coordinatorQueue(queue, death);
     const first = coordinator(dying);
     await first.start();
@@ -86,7 +108,10 @@ for (const death of ['before-add', 'while-waiting'] as const) {
     assert.equal(third.version, 2);
     assert.deepEqual([...third.globalModel.get('w')!.values], [3, 3, 3, 3]);
 
-    await assert.rejects(coordinator(living, 'other').start(), (error: unknown) => error instanceof ConfigError && /another configuration/.test(error.message));
+    await assert.rejects(
+      coordinator(living, 'other').start(),
+      (error: unknown) => error instanceof ConfigError && /another configuration/.test(error.message),
+    );
     await edge.close();
     await queue.close();
   });

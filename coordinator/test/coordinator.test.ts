@@ -6,15 +6,27 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  FedAvg, UpdateEncoder, dense, edgeUpdateBlobKey, emptyParticipation, parseSchedule, regionQueue,
-  type EdgeRoundJob, type FederatedTask, type JobData, type ModelUpdate,
+  FedAvg,
+  UpdateEncoder,
+  dense,
+  edgeUpdateBlobKey,
+  emptyParticipation,
+  parseSchedule,
+  regionQueue,
+  type EdgeRoundJob,
+  type FederatedTask,
+  type JobData,
+  type ModelUpdate,
 } from '@strata/shared';
 import { InMemoryBlobStore, InMemoryJobQueue, createLogger } from '@strata/runtime';
 import { Coordinator } from '../src/index.js';
 
 const logger = createLogger('test', 'silent');
 const task: FederatedTask = {
-  id: 'test/two-values', numDevices: 0, describe: () => ({}), defaultOptions: () => ({ learningRate: 0.5 }),
+  id: 'test/two-values',
+  numDevices: 0,
+  describe: () => ({}),
+  defaultOptions: () => ({ learningRate: 0.5 }),
   initModel: () => new Map([['w', dense([2], Float32Array.of(1, 1))]]),
   createDevice: () => {
     throw new Error('no devices');
@@ -24,10 +36,19 @@ const task: FederatedTask = {
 /** What a scripted edge does with a job: answer with a result, after storing `update` as its blob if given. */
 type EdgeScript = (job: EdgeRoundJob, name: string) => { update?: ModelUpdate; result: JobData };
 
-const update = (values: number[], weight: number): ModelUpdate => ({ delta: new Map([['w', dense([2], Float32Array.from(values))]]), weight, metrics: {} });
+const update = (values: number[], weight: number): ModelUpdate => ({
+  delta: new Map([['w', dense([2], Float32Array.from(values))]]),
+  weight,
+  metrics: {},
+});
 
 function roundResult(region: string, job: EdgeRoundJob, weight: number): JobData {
-  return { blobKey: edgeUpdateBlobKey(job.roundId, region), weight, metrics: { loss: weight, samples: weight }, participation: { ...emptyParticipation(), selected: 1, answered: 1 } };
+  return {
+    blobKey: edgeUpdateBlobKey(job.roundId, region),
+    weight,
+    metrics: { loss: weight, samples: weight },
+    participation: { ...emptyParticipation(), selected: 1, answered: 1 },
+  };
 }
 
 async function coordinatorWith(scripts: Record<string, EdgeScript>) {
@@ -40,19 +61,30 @@ async function coordinatorWith(scripts: Record<string, EdgeScript>) {
       const data = job.data as EdgeRoundJob;
       jobs.push(data);
       const { update: u, result } = script(data, job.name);
-      if (u) await blobs.put(edgeUpdateBlobKey(data.roundId, region), encoder.encode(u, { roundId: data.roundId, baseVersion: data.version, sender: region }));
+      if (u)
+        await blobs.put(
+          edgeUpdateBlobKey(data.roundId, region),
+          encoder.encode(u, { roundId: data.roundId, baseVersion: data.version, sender: region }),
+        );
       return result;
     });
   }
   const coordinator = new Coordinator({
-    task, strategy: new FedAvg(), queue, blobs, regions: Object.keys(scripts), schedule: parseSchedule({ roundDeadlineSeconds: 30 }),
-    taskOptions: task.defaultOptions(), seed: 0, logger,
+    task,
+    strategy: new FedAvg(),
+    queue,
+    blobs,
+    regions: Object.keys(scripts),
+    schedule: parseSchedule({ roundDeadlineSeconds: 30 }),
+    taskOptions: task.defaultOptions(),
+    seed: 0,
+    logger,
   });
   await coordinator.start();
   return { coordinator, jobs, close: () => queue.close() };
 }
 
-test('a round aggregates the edges\' updates by weight, publishes the next version, and sends the task\'s options', async () => {
+test("a round aggregates the edges' updates by weight, publishes the next version, and sends the task's options", async () => {
   const { coordinator, jobs, close } = await coordinatorWith({
     east: (job) => ({ update: update([1, 0], 1), result: roundResult('east', job, 1) }),
     west: (job) => ({ update: update([0, 1], 3), result: roundResult('west', job, 3) }),
@@ -63,7 +95,10 @@ test('a round aggregates the edges\' updates by weight, publishes the next versi
     assert.deepEqual([...coordinator.globalModel.get('w')!.values], [1.25, 1.75]);
     assert.equal(outcome.participation.edgesAnswered, 2);
     assert.equal(outcome.metrics.loss, 1, 'loss sums divided by samples');
-    assert.deepEqual(jobs.map((j) => j.options), [{ learningRate: 0.5 }, { learningRate: 0.5 }]);
+    assert.deepEqual(
+      jobs.map((j) => j.options),
+      [{ learningRate: 0.5 }, { learningRate: 0.5 }],
+    );
     assert.deepEqual(coordinator.roundRecord(1)?.bytes.edgeCloud, outcome.bytes.edgeCloudDown + outcome.bytes.edgeCloudUp);
   } finally {
     await close();
@@ -81,7 +116,7 @@ test('an edge whose result breaks its schema, whose blob is missing or whose upd
     const outcome = await coordinator.runRound(1);
     assert.deepEqual(outcome.participation.edgeRejections, { malformed: 1, missing: 1, non_finite: 1 });
     assert.equal(outcome.participation.edgesAnswered, 1);
-    assert.deepEqual([...coordinator.globalModel.get('w')!.values], [3, 3], 'only edge a\'s update');
+    assert.deepEqual([...coordinator.globalModel.get('w')!.values], [3, 3], "only edge a's update");
   } finally {
     await close();
   }
@@ -100,7 +135,7 @@ test('a round in which no edge sent an update leaves the model and its version a
   }
 });
 
-test('evaluation on the devices: the edges\' metric sums divided by their count; a malformed result is left out', async () => {
+test("evaluation on the devices: the edges' metric sums divided by their count; a malformed result is left out", async () => {
   const { coordinator, close } = await coordinatorWith({
     a: () => ({ result: { count: 2, sums: { 'recall@20': 0.5 }, participation: emptyParticipation() } }),
     b: () => ({ result: { count: 3, sums: { 'recall@20': 1.5 }, participation: emptyParticipation() } }),

@@ -16,7 +16,10 @@ import type { DashboardDelta, DashboardSnapshot } from '@strata/dashboard';
 import { CoordinatorDaemon, parseCoordinatorDaemonConfig } from '../src/index.js';
 
 const task: FederatedTask = {
-  id: 'test/one-tensor', numDevices: 0, describe: () => ({}), defaultOptions: () => ({}),
+  id: 'test/one-tensor',
+  numDevices: 0,
+  describe: () => ({}),
+  defaultOptions: () => ({}),
   initModel: () => new Map([['w', dense([4])]]),
   createDevice: () => {
     throw new Error('no devices in this test');
@@ -33,9 +36,18 @@ test('the coordinator daemon serves the dashboard beside /healthz and shows devi
   });
   const token = 'daemon-dashboard-token';
   const config = parseCoordinatorDaemonConfig({
-    regions: ['r1'], schedule: { rounds: 1 }, redis: { url: TEST_REDIS_URL, prefix }, http: { port: 0 }, runsDir, dashboard: { token, intervalMs: 50 },
+    regions: ['r1'],
+    schedule: { rounds: 1 },
+    redis: { url: TEST_REDIS_URL, prefix },
+    http: { port: 0 },
+    runsDir,
+    dashboard: { token, intervalMs: 50 },
   });
-  const daemon = await CoordinatorDaemon.start(config, { taskName: 'test/one-tensor', task, taskOptions: {}, headlineMetrics: ['recall@20'] }, createLogger('test', 'silent'));
+  const daemon = await CoordinatorDaemon.start(
+    config,
+    { taskName: 'test/one-tensor', task, taskOptions: {}, headlineMetrics: ['recall@20'] },
+    createLogger('test', 'silent'),
+  );
   t.after(() => daemon.stop());
 
   const page = await fetch(`${daemon.httpUrl}/`);
@@ -55,7 +67,8 @@ test('the coordinator daemon serves the dashboard beside /healthz and shows devi
   assert.equal(snapshot.run.mode, 'distributed');
   assert.deepEqual(snapshot.run.regions, ['r1']);
   socket.on('delta', (json: string) => {
-    for (const group of (JSON.parse(json) as DashboardDelta).devices ?? []) for (const id of group.ids) devices.set(id, `${group.e}:${group.s}`);
+    for (const group of (JSON.parse(json) as DashboardDelta).devices ?? [])
+      for (const id of group.ids) devices.set(id, `${group.e}:${group.s}`);
   });
 
   // An edge in another process: its heartbeat lists its devices; then one of them leaves.
@@ -67,13 +80,26 @@ test('the coordinator daemon serves the dashboard beside /healthz and shows devi
     return devices.size === 2;
   }, 'the devices of the heartbeat on the page');
   assert.deepEqual(Object.fromEntries(devices), { 'device-1': 'edge-r1:i', 'device-2': 'edge-r1:i' });
-  edge.publish({ region: 'r1', nodeId: 'edge-r1', at: Date.now(), events: [{ kind: 'peer', at: Date.now(), deviceId: 'device-2', connected: false }] });
+  edge.publish({
+    region: 'r1',
+    nodeId: 'edge-r1',
+    at: Date.now(),
+    events: [{ kind: 'peer', at: Date.now(), deviceId: 'device-2', connected: false }],
+  });
   await waitFor(() => devices.get('device-2') === 'edge-r1:o', 'device-2 offline on the page');
 
-  const refused = io(`${daemon.httpUrl}/dashboard`, { auth: { token: 'not-the-token' }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const refused = io(`${daemon.httpUrl}/dashboard`, {
+    auth: { token: 'not-the-token' },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
   t.after(() => refused.close());
-  await assert.rejects(new Promise((resolve, reject) => {
-    refused.once('connect', () => resolve(undefined));
-    refused.once('connect_error', reject);
-  }), /unauthorized/);
+  await assert.rejects(
+    new Promise((resolve, reject) => {
+      refused.once('connect', () => resolve(undefined));
+      refused.once('connect_error', reject);
+    }),
+    /unauthorized/,
+  );
 });

@@ -9,16 +9,31 @@ import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { EdgeLiveReporterLike } from './dashboard-test-support.js';
 import {
-  DashboardServer, DashboardState, type DashboardDelta, type DashboardRunInfo, type DashboardSnapshot, type ListeningDashboard, type RunSummary,
+  DashboardServer,
+  DashboardState,
+  type DashboardDelta,
+  type DashboardRunInfo,
+  type DashboardSnapshot,
+  type ListeningDashboard,
+  type RunSummary,
 } from '../src/server/index.js';
 
 const TOKEN = 'a-test-token-123';
 const RUN: DashboardRunInfo = {
-  task: 'recsys/bpr-mf', mode: 'embedded', phase: 'running', startedAt: 0, rounds: 3, regions: ['r1'],
-  schedule: { kappa1: 1, kappa2: 1, fraction: 1, quorum: 1 }, headlineMetrics: ['recall@20'],
+  task: 'recsys/bpr-mf',
+  mode: 'embedded',
+  phase: 'running',
+  startedAt: 0,
+  rounds: 3,
+  regions: ['r1'],
+  schedule: { kappa1: 1, kappa2: 1, fraction: 1, quorum: 1 },
+  headlineMetrics: ['recall@20'],
 };
 
-async function serve(t: { after: (fn: () => Promise<void>) => void }, runsDir?: string): Promise<{ state: DashboardState; dashboard: ListeningDashboard }> {
+async function serve(
+  t: { after: (fn: () => Promise<void>) => void },
+  runsDir?: string,
+): Promise<{ state: DashboardState; dashboard: ListeningDashboard }> {
   const state = new DashboardState(RUN);
   // A long interval: the tests flush by hand, so what a delta holds does not depend on timing.
   const dashboard = await DashboardServer.listen({ state, token: TOKEN, runsDir, intervalMs: 60_000 });
@@ -28,7 +43,9 @@ async function serve(t: { after: (fn: () => Promise<void>) => void }, runsDir?: 
 
 /** Connects a page; resolves with the socket and its snapshot (rejects with the server's refusal). */
 function page(
-  url: string, auth: Record<string, string>, t: { after: (fn: () => void) => void },
+  url: string,
+  auth: Record<string, string>,
+  t: { after: (fn: () => void) => void },
 ): Promise<{ socket: Socket; snapshot: DashboardSnapshot }> {
   const socket = io(`${url}/dashboard`, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
   t.after(() => socket.close());
@@ -51,7 +68,13 @@ test('the page and its modules are served with a content security policy; other 
   assert.match(csp, /default-src 'none'/);
   assert.match(csp, /script-src 'self' 'sha256-[A-Za-z0-9+/=]+'/, 'the inline import map is allowed by its hash only');
   assert.match(await index.text(), /<script type="importmap">/);
-  for (const path of ['/assets/main.js', '/assets/dashboard.css', '/vendor/uplot.js', '/vendor/uplot.css', '/socket.io/socket.io.esm.min.js']) {
+  for (const path of [
+    '/assets/main.js',
+    '/assets/dashboard.css',
+    '/vendor/uplot.js',
+    '/vendor/uplot.css',
+    '/socket.io/socket.io.esm.min.js',
+  ]) {
     const response = await fetch(dashboard.url + path);
     assert.equal(response.status, 200, path);
     await response.arrayBuffer();
@@ -68,7 +91,10 @@ test('the namespace refuses a missing or wrong token and accepts the right one, 
   await assert.rejects(page(dashboard.url, {}, t), /unauthorized/);
   await assert.rejects(page(dashboard.url, { token: 'wrong-token-456' }, t), /unauthorized/);
   const socket = io(`${dashboard.url}/dashboard`, {
-    transports: ['websocket'], extraHeaders: { authorization: `Bearer ${TOKEN}` }, reconnection: false, forceNew: true,
+    transports: ['websocket'],
+    extraHeaders: { authorization: `Bearer ${TOKEN}` },
+    reconnection: false,
+    forceNew: true,
   });
   t.after(() => socket.close());
   const snapshot = await next<DashboardSnapshot>(socket, 'snapshot');
@@ -80,18 +106,27 @@ test('a page gets a snapshot, then deltas in order; a page that joins later gets
   const { state, dashboard } = await serve(t);
   state.roundStarted(1);
   const { socket: first, snapshot } = await page(dashboard.url, { token: TOKEN }, t);
-  assert.deepEqual(snapshot.rounds.map((r) => [r.round, r.seconds]), [[1, undefined]]);
+  assert.deepEqual(
+    snapshot.rounds.map((r) => [r.round, r.seconds]),
+    [[1, undefined]],
+  );
   const gotDelta = next<DashboardDelta>(first, 'delta');
   state.roundCommitted({ round: 1, wallSeconds: 1, metrics: { loss: 0.25 }, bytes: { deviceEdge: 1, edgeCloud: 2 } });
   dashboard.server.flush();
   const delta = await gotDelta;
-  assert.deepEqual(delta.rounds?.map((r) => [r.round, r.metrics.loss]), [[1, 0.25]]);
+  assert.deepEqual(
+    delta.rounds?.map((r) => [r.round, r.metrics.loss]),
+    [[1, 0.25]],
+  );
   assert.equal(delta.run, undefined);
 
   const { snapshot: lateSnapshot } = await page(dashboard.url, { token: TOKEN }, t);
-  assert.deepEqual(lateSnapshot.rounds.map((r) => r.metrics.loss), [0.25]);
+  assert.deepEqual(
+    lateSnapshot.rounds.map((r) => r.metrics.loss),
+    [0.25],
+  );
   assert.ok(lateSnapshot.seq >= delta.seq, 'later deltas are newer than the snapshot');
-  assert.equal(delta.seq, snapshot.seq + 1, 'the first page\'s snapshot came with the pending changes flushed');
+  assert.equal(delta.seq, snapshot.seq + 1, "the first page's snapshot came with the pending changes flushed");
   assert.equal(dashboard.server.stats().pages, 2);
 });
 
@@ -102,18 +137,35 @@ test('the run picker lists finished runs newest first and reads only runs it lis
     mkdirSync(join(runsDir, id));
     writeFileSync(join(runsDir, id, 'run.json'), JSON.stringify(record));
   };
-  write('20261126-010000-recsys-bpr-mf-aaaa', { id: 'a', task: 'recsys/bpr-mf', mode: 'embedded', startedAt: 'x', rounds: [{ round: 1 }], final: { metrics: { 'recall@20': 0.3 }, wallSeconds: 5 } });
+  write('20261126-010000-recsys-bpr-mf-aaaa', {
+    id: 'a',
+    task: 'recsys/bpr-mf',
+    mode: 'embedded',
+    startedAt: 'x',
+    rounds: [{ round: 1 }],
+    final: { metrics: { 'recall@20': 0.3 }, wallSeconds: 5 },
+  });
   write('20261126-020000-recsys-bpr-mf-bbbb', { task: 'recsys/bpr-mf', mode: 'distributed', rounds: [], final: {} });
   mkdirSync(join(runsDir, 'not-a-run'));
   writeFileSync(join(runsDir, 'stray.json'), '{}');
   const { dashboard } = await serve(t, runsDir);
   const { socket } = await page(dashboard.url, { token: TOKEN }, t);
   const runs = await new Promise<RunSummary[]>((resolve) => socket.emit('runs', resolve));
-  assert.deepEqual(runs.map((r) => r.id), ['20261126-020000-recsys-bpr-mf-bbbb', '20261126-010000-recsys-bpr-mf-aaaa']);
+  assert.deepEqual(
+    runs.map((r) => r.id),
+    ['20261126-020000-recsys-bpr-mf-bbbb', '20261126-010000-recsys-bpr-mf-aaaa'],
+  );
   assert.deepEqual(runs[1], {
-    id: '20261126-010000-recsys-bpr-mf-aaaa', task: 'recsys/bpr-mf', mode: 'embedded', startedAt: 'x', rounds: 1, wallSeconds: 5, final: { 'recall@20': 0.3 },
+    id: '20261126-010000-recsys-bpr-mf-aaaa',
+    task: 'recsys/bpr-mf',
+    mode: 'embedded',
+    startedAt: 'x',
+    rounds: 1,
+    wallSeconds: 5,
+    final: { 'recall@20': 0.3 },
   });
-  const ask = (id: unknown) => new Promise<{ record?: Record<string, unknown>; error?: string }>((resolve) => socket.emit('run', id, resolve));
+  const ask = (id: unknown) =>
+    new Promise<{ record?: Record<string, unknown>; error?: string }>((resolve) => socket.emit('run', id, resolve));
   assert.equal((await ask('20261126-010000-recsys-bpr-mf-aaaa')).record?.task, 'recsys/bpr-mf');
   for (const bad of ['../../etc/passwd', '..', 'not-a-run', 42]) assert.match((await ask(bad)).error ?? '', /no finished run/, String(bad));
 });
@@ -123,7 +175,9 @@ test('a page asks for a render from a pose: one at a time, a bad pose refused, n
   let release: () => void = () => {};
   const poses: unknown[] = [];
   const dashboard = await DashboardServer.listen({
-    state, token: TOKEN, renderer: async (pose) => {
+    state,
+    token: TOKEN,
+    renderer: async (pose) => {
       poses.push(pose);
       await new Promise<void>((resolve) => (release = resolve));
       return { round: 3, label: 'pose', image: 'data:image/png;base64,AA==', metrics: {} };
@@ -148,7 +202,7 @@ test('a page asks for a render from a pose: one at a time, a bad pose refused, n
   assert.match(refused.error ?? '', /cannot render/);
 });
 
-test('1,000 devices: one round\'s events become a few deltas, each a few kilobytes', async (t) => {
+test("1,000 devices: one round's events become a few deltas, each a few kilobytes", async (t) => {
   const { state, dashboard } = await serve(t);
   const { socket } = await page(dashboard.url, { token: TOKEN }, t);
   let received = 0;
@@ -166,7 +220,12 @@ test('1,000 devices: one round\'s events become a few deltas, each a few kilobyt
   edges.forEach((edge, e) => edge.request(1, ids(e)));
   dashboard.server.flush();
   for (let tick = 0; tick < 4; tick++) {
-    edges.forEach((edge, e) => edge.reply(1, ids(e).filter((_, i) => i % 4 === tick)));
+    edges.forEach((edge, e) =>
+      edge.reply(
+        1,
+        ids(e).filter((_, i) => i % 4 === tick),
+      ),
+    );
     dashboard.server.flush();
   }
   edges.forEach((edge) => edge.finish(1, 250));
@@ -180,6 +239,8 @@ test('1,000 devices: one round\'s events become a few deltas, each a few kilobyt
   });
   assert.equal(receivedBytes, stats.deltaBytes);
   assert.ok(stats.largestDeltaBytes < 20_000, `largest delta ${stats.largestDeltaBytes} B`);
-  t.diagnostic(`1,000 devices, 4 edges: snapshot ${stats.snapshotBytes} B; ${stats.deltas} deltas, mean ${Math.round(stats.deltaBytes / stats.deltas)} B, largest ${stats.largestDeltaBytes} B`);
+  t.diagnostic(
+    `1,000 devices, 4 edges: snapshot ${stats.snapshotBytes} B; ${stats.deltas} deltas, mean ${Math.round(stats.deltaBytes / stats.deltas)} B, largest ${stats.largestDeltaBytes} B`,
+  );
   t.diagnostic(`full snapshot with 1,000 devices: ${JSON.stringify(state.snapshot()).length} B`);
 });

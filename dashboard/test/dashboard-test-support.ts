@@ -4,7 +4,11 @@ import type { EdgeLiveEvent } from '@strata/shared';
 import type { DashboardState } from '../src/server/index.js';
 
 export class EdgeLiveReporterLike {
-  constructor(private readonly state: DashboardState, readonly nodeId: string, readonly region: string) {}
+  constructor(
+    private readonly state: DashboardState,
+    readonly nodeId: string,
+    readonly region: string,
+  ) {}
 
   connect(ids: readonly string[]): void {
     this.send(ids.map((deviceId) => ({ kind: 'peer', at: Date.now(), deviceId, connected: true })));
@@ -12,7 +16,10 @@ export class EdgeLiveReporterLike {
 
   request(round: number, ids: readonly string[]): void {
     const at = Date.now();
-    this.send([{ kind: 'job-started', at, job: 'edge-round', round }, { kind: 'requests', at, job: 'edge-round', round, iteration: 1, deviceIds: ids }]);
+    this.send([
+      { kind: 'job-started', at, job: 'edge-round', round },
+      { kind: 'requests', at, job: 'edge-round', round, iteration: 1, deviceIds: ids },
+    ]);
   }
 
   reply(round: number, ids: readonly string[]): void {
@@ -20,10 +27,17 @@ export class EdgeLiveReporterLike {
   }
 
   finish(round: number, answered: number): void {
-    this.send([{
-      kind: 'job-finished', at: Date.now(), job: 'edge-round', round, outcome: 'done', seconds: 1,
-      participation: { selected: answered, answered, dropped: 0, failed: 0, rejected: {}, bytesDown: 0, bytesUp: 0 },
-    }]);
+    this.send([
+      {
+        kind: 'job-finished',
+        at: Date.now(),
+        job: 'edge-round',
+        round,
+        outcome: 'done',
+        seconds: 1,
+        participation: { selected: answered, answered, dropped: 0, failed: 0, rejected: {}, bytesDown: 0, bytesUp: 0 },
+      },
+    ]);
   }
 
   private send(events: EdgeLiveEvent[]): void {

@@ -3,8 +3,14 @@
 // carried across rounds.
 
 import {
-  UpdateEncoder, decodeRoundRequest, StrataError,
-  type ClientConnection, type Compression, type DeviceTrainer, type Logger, type TransportClient,
+  UpdateEncoder,
+  decodeRoundRequest,
+  StrataError,
+  type ClientConnection,
+  type Compression,
+  type DeviceTrainer,
+  type Logger,
+  type TransportClient,
 } from '@strata/shared';
 
 export interface DeviceClientOptions {
@@ -38,7 +44,9 @@ export class DeviceClient {
 
   async connect(transport: TransportClient, address: string): Promise<void> {
     this.connection = await transport.connect(
-      address, { nodeId: this.options.nodeId, role: 'device', region: this.options.region }, (frame) => this.handle(frame),
+      address,
+      { nodeId: this.options.nodeId, role: 'device', region: this.options.region },
+      (frame) => this.handle(frame),
     );
   }
 
@@ -77,7 +85,9 @@ export class DeviceClient {
       return { kind: 'evaluate', reply: this.encoder.encodeUncompressed({ delta: new Map(), weight: count, metrics: sums }, header) };
     }
     const update = await this.options.trainer.train(request.model, {
-      round: request.round, localSteps: request.localSteps, options: request.options,
+      round: request.round,
+      localSteps: request.localSteps,
+      options: request.options,
     });
     return { kind: 'train', reply: this.encoder.encode(update, header) };
   }

@@ -41,7 +41,10 @@ export const deviceDaemonConfigSchema = z
       .default({}),
   })
   .strict()
-  .refine((c) => c.nodeId === undefined || c.count === 1, { message: 'nodeId names a single device: use it with count 1', path: ['nodeId'] });
+  .refine((c) => c.nodeId === undefined || c.count === 1, {
+    message: 'nodeId names a single device: use it with count 1',
+    path: ['nodeId'],
+  });
 
 export type DeviceDaemonConfig = z.output<typeof deviceDaemonConfigSchema>;
 

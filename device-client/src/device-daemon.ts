@@ -2,7 +2,7 @@
 // trainer), keeps each connected to an edge of its region with failover, and serves /healthz and /metrics.
 
 import { randomUUID } from 'node:crypto';
-import { type DeviceTrainer, type Logger } from '@strata/shared';
+import type { DeviceTrainer, Logger } from '@strata/shared';
 import { startDaemonHttp, type DaemonHttp } from '@strata/runtime';
 import { DeviceClient } from './device-client.js';
 import { DeviceMetrics } from './device-metrics.js';
@@ -31,19 +31,30 @@ export class DeviceDaemon {
     for (let k = config.deviceIndex; k < config.deviceIndex + config.count; k++) {
       const nodeId = config.nodeId ?? `device-${k + 1}`;
       const device = new DeviceClient({
-        nodeId, region: config.region, trainer: delayed(createTrainer(k), config.trainDelayMs), compression: config.compression,
-        logger: logger.child({ deviceId: nodeId }), observer: metrics, maxRequestBytes: config.link.maxFrameBytes,
+        nodeId,
+        region: config.region,
+        trainer: delayed(createTrainer(k), config.trainDelayMs),
+        compression: config.compression,
+        logger: logger.child({ deviceId: nodeId }),
+        observer: metrics,
+        maxRequestBytes: config.link.maxFrameBytes,
       });
       devices.push(device);
-      links.push(new EdgeFailoverLink(device, {
-        edges: config.edges, sessionId: randomUUID(), failoverMs: config.failoverSeconds * 1000, logger,
-        transport: { token: config.token, ...config.link },
-        onFailover: () => metrics.failovers.inc(),
-      }));
+      links.push(
+        new EdgeFailoverLink(device, {
+          edges: config.edges,
+          sessionId: randomUUID(),
+          failoverMs: config.failoverSeconds * 1000,
+          logger,
+          transport: { token: config.token, ...config.link },
+          onFailover: () => metrics.failovers.inc(),
+        }),
+      );
     }
     const connected = (): number => devices.filter((d) => d.connected).length;
     const http = await startDaemonHttp({
-      host: config.http.host, port: config.http.port,
+      host: config.http.host,
+      port: config.http.port,
       metrics: {
         contentType: metrics.registry.contentType,
         metrics: () => {
@@ -60,7 +71,10 @@ export class DeviceDaemon {
       await daemon.stop();
       throw error;
     }
-    logger.info({ region: config.region, devices: devices.map((d) => d.nodeId), edges: links.map((l) => l.edge), http: http.url }, 'devices ready');
+    logger.info(
+      { region: config.region, devices: devices.map((d) => d.nodeId), edges: links.map((l) => l.edge), http: http.url },
+      'devices ready',
+    );
     return daemon;
   }
 

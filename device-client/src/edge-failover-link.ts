@@ -2,7 +2,7 @@
 // that edge is lost for longer than the failover delay, moves to the next one, presenting the same node id
 // and session id (it resumes there, it does not join as a stranger). Wrong credentials are fatal.
 
-import { type Logger } from '@strata/shared';
+import type { Logger } from '@strata/shared';
 import { AuthenticationError, SocketIoTransportClient, type SocketIoClientOptions } from '@strata/runtime';
 import type { DeviceClient } from './device-client.js';
 
@@ -26,7 +26,10 @@ export class EdgeFailoverLink {
   private failoverTimer: NodeJS.Timeout | undefined;
   private stopped = false;
 
-  constructor(private readonly device: DeviceClient, private readonly options: EdgeFailoverLinkOptions) {}
+  constructor(
+    private readonly device: DeviceClient,
+    private readonly options: EdgeFailoverLinkOptions,
+  ) {}
 
   get edge(): string {
     return this.options.edges[this.edgeIndex];

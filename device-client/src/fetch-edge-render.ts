@@ -15,16 +15,26 @@ export interface EdgeRender {
 
 /** The edge refused or failed a render: `status` is the HTTP status, the message the edge's reason. */
 export class RemoteRenderError extends StrataError {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super('STRATA_ERR_REMOTE_RENDER', message);
   }
 }
 
 /** Renders `request` at the edge whose HTTP endpoint is `edgeHttpUrl` (e.g. `http://edge-a:9401`). */
-export async function fetchEdgeRender(edgeHttpUrl: string, token: string, request: ViewRequestInput, signal?: AbortSignal): Promise<EdgeRender> {
+export async function fetchEdgeRender(
+  edgeHttpUrl: string,
+  token: string,
+  request: ViewRequestInput,
+  signal?: AbortSignal,
+): Promise<EdgeRender> {
   const url = new URL(VIEW_RENDER_ROUTE.path, edgeHttpUrl);
   const response = await fetch(url, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(request),
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(request),
     ...(signal ? { signal } : {}),
   });
   if (!response.ok) {
@@ -38,7 +48,10 @@ export async function fetchEdgeRender(edgeHttpUrl: string, token: string, reques
   const version = header(VIEW_RENDER_ROUTE.versionHeader);
   const renderSeconds = header(VIEW_RENDER_ROUTE.secondsHeader);
   if (!Number.isInteger(version) || !Number.isFinite(renderSeconds)) {
-    throw new RemoteRenderError(response.status, `render at ${url.href}: missing or bad ${VIEW_RENDER_ROUTE.versionHeader} / ${VIEW_RENDER_ROUTE.secondsHeader} headers`);
+    throw new RemoteRenderError(
+      response.status,
+      `render at ${url.href}: missing or bad ${VIEW_RENDER_ROUTE.versionHeader} / ${VIEW_RENDER_ROUTE.secondsHeader} headers`,
+    );
   }
   return { png: new Uint8Array(await response.arrayBuffer()), version, renderSeconds };
 }

@@ -5,9 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  decodeUpdateReply, dense, encodeRoundRequest, PeerRequestError, type DeviceTrainer, type ModelParams,
-} from '@strata/shared';
+import { decodeUpdateReply, dense, encodeRoundRequest, PeerRequestError, type DeviceTrainer, type ModelParams } from '@strata/shared';
 import { InProcessNetwork, SocketIoTransportServer, createLogger } from '@strata/runtime';
 import { waitFor } from '@strata/runtime/testing';
 import { DeviceClient, EdgeFailoverLink } from '../src/index.js';
@@ -20,20 +18,43 @@ const trainer: DeviceTrainer = {
   async train(received, options) {
     const w = received.get('w')!.values;
     const scale = options.options.learningRate ?? 1;
-    return { delta: new Map([['w', dense([4], w.map((v) => v * scale / 3))]]), weight: 7, metrics: { loss: 1.5 * options.localSteps } };
+    return {
+      delta: new Map([
+        [
+          'w',
+          dense(
+            [4],
+            w.map((v) => (v * scale) / 3),
+          ),
+        ],
+      ]),
+      weight: 7,
+      metrics: { loss: 1.5 * options.localSteps },
+    };
   },
   async evaluate() {
     return { count: 1, sums: { 'recall@20': 1 / 3 } };
   },
 };
 
-const request = (kind: 'train' | 'evaluate') => encodeRoundRequest({
-  roundId: 'r4-v9', round: 4, kind, localSteps: 2, options: { learningRate: 0.5 }, model, version: 9,
-});
+const request = (kind: 'train' | 'evaluate') =>
+  encodeRoundRequest({
+    roundId: 'r4-v9',
+    round: 4,
+    kind,
+    localSteps: 2,
+    options: { learningRate: 0.5 },
+    model,
+    version: 9,
+  });
 
-test('a training request is answered with the trainer\'s update, compressed, stamped with the round, version and sender', async () => {
+test("a training request is answered with the trainer's update, compressed, stamped with the round, version and sender", async () => {
   const device = new DeviceClient({
-    nodeId: 'device-3', region: 'west', trainer, compression: { dtype: 'float16', errorFeedback: true, perRowScale: true }, logger,
+    nodeId: 'device-3',
+    region: 'west',
+    trainer,
+    compression: { dtype: 'float16', errorFeedback: true, perRowScale: true },
+    logger,
   });
   const reply = decodeUpdateReply(await device.handle(request('train')));
   assert.equal(reply.sender, 'device-3');
@@ -48,7 +69,11 @@ test('a training request is answered with the trainer\'s update, compressed, sta
 
 test('an evaluation request is answered with exact sums; a device that cannot evaluate answers with an error', async () => {
   const device = new DeviceClient({
-    nodeId: 'device-3', region: 'west', trainer, compression: { dtype: 'int8', errorFeedback: true, perRowScale: true }, logger,
+    nodeId: 'device-3',
+    region: 'west',
+    trainer,
+    compression: { dtype: 'int8', errorFeedback: true, perRowScale: true },
+    logger,
   });
   const reply = decodeUpdateReply(await device.handle(request('evaluate')));
   assert.deepEqual([reply.update.weight, reply.update.metrics['recall@20']], [1, 1 / 3], 'float32, no quantisation of sums');
@@ -56,13 +81,22 @@ test('an evaluation request is answered with exact sums; a device that cannot ev
   const network = new InProcessNetwork();
   const server = network.listen('west');
   const mute = new DeviceClient({
-    nodeId: 'device-4', region: 'west', trainer: { numSamples: 1, train: trainer.train }, compression: { dtype: 'float32', errorFeedback: false, perRowScale: true }, logger,
+    nodeId: 'device-4',
+    region: 'west',
+    trainer: { numSamples: 1, train: trainer.train },
+    compression: { dtype: 'float32', errorFeedback: false, perRowScale: true },
+    logger,
   });
   await mute.connect(network, 'west');
-  await assert.rejects(server.peers()[0].request(request('evaluate'), 5000), (error: unknown) =>
-    error instanceof PeerRequestError && error.remoteCode === 'STRATA_ERR_UNSUPPORTED' && /cannot evaluate/.test(error.message));
-  await assert.rejects(server.peers()[0].request(Uint8Array.of(9, 9, 9), 5000), (error: unknown) =>
-    error instanceof PeerRequestError && error.remoteCode === 'STRATA_ERR_WIRE_FORMAT');
+  await assert.rejects(
+    server.peers()[0].request(request('evaluate'), 5000),
+    (error: unknown) =>
+      error instanceof PeerRequestError && error.remoteCode === 'STRATA_ERR_UNSUPPORTED' && /cannot evaluate/.test(error.message),
+  );
+  await assert.rejects(
+    server.peers()[0].request(Uint8Array.of(9, 9, 9), 5000),
+    (error: unknown) => error instanceof PeerRequestError && error.remoteCode === 'STRATA_ERR_WIRE_FORMAT',
+  );
   assert.equal(mute.connected, true, 'the device keeps serving after bad requests');
   await server.close();
 });
@@ -73,18 +107,28 @@ test('the link uses the first edge of its list that answers, and fails over to t
   const second = await SocketIoTransportServer.listen({ token });
   const unreachable = 'http://127.0.0.1:9';
   const device = new DeviceClient({
-    nodeId: 'device-8', region: 'west', trainer, compression: { dtype: 'float32', errorFeedback: false, perRowScale: true }, logger,
+    nodeId: 'device-8',
+    region: 'west',
+    trainer,
+    compression: { dtype: 'float32', errorFeedback: false, perRowScale: true },
+    logger,
   });
   const failovers: string[] = [];
   const link = new EdgeFailoverLink(device, {
-    edges: [unreachable, first.address, second.address], sessionId: 'session-8', failoverMs: 200, logger,
+    edges: [unreachable, first.address, second.address],
+    sessionId: 'session-8',
+    failoverMs: 200,
+    logger,
     transport: { token, connectTimeoutMs: 2000, reconnectionDelayMs: 50, reconnectionDelayMaxMs: 100 },
     onFailover: (from, to) => failovers.push(`${from} -> ${to}`),
   });
   try {
     await link.connect();
     assert.equal(link.edge, first.address, 'the unreachable edge is skipped, the next in the list is used');
-    assert.deepEqual(first.peers().map((p) => p.info.nodeId), ['device-8']);
+    assert.deepEqual(
+      first.peers().map((p) => p.info.nodeId),
+      ['device-8'],
+    );
     await first.close();
     await waitFor(() => second.peers().length === 1, 'the device on the second edge', 10_000);
     assert.deepEqual(failovers, [`${first.address} -> ${second.address}`]);

@@ -3,7 +3,13 @@
 
 import { z } from 'zod';
 import {
-  compressionSchema, httpOptionsSchema, parseConfig, portSchema, redisOptionsSchema, regionNameSchema, strategyOptionsSchema,
+  compressionSchema,
+  httpOptionsSchema,
+  parseConfig,
+  portSchema,
+  redisOptionsSchema,
+  regionNameSchema,
+  strategyOptionsSchema,
 } from '@strata/shared';
 
 const positiveInt = z.number().int().positive();

@@ -5,7 +5,12 @@
 
 import { createStrategy, redisLayout, type Logger, type ViewRenderer } from '@strata/shared';
 import {
-  BullMqJobQueue, RedisBlobStore, RedisLiveChannel, SocketIoTransportServer, countingBlobStore, startDaemonHttp,
+  BullMqJobQueue,
+  RedisBlobStore,
+  RedisLiveChannel,
+  SocketIoTransportServer,
+  countingBlobStore,
+  startDaemonHttp,
   type DaemonHttp,
 } from '@strata/runtime';
 import { EdgeNode } from './edge-node.js';
@@ -45,13 +50,18 @@ export class EdgeDaemon {
     const layout = redisLayout(config.redis);
     const strategy = createStrategy(config.strategy.name, config.strategy.options);
     const queue = new BullMqJobQueue({
-      url: config.redis.url, prefix: layout.queuePrefix, ...config.queue,
+      url: config.redis.url,
+      prefix: layout.queuePrefix,
+      ...config.queue,
       onError: (error, name) => logger.warn({ queue: name, error: error.message }, 'queue worker error'),
     });
     const blobs = new RedisBlobStore({ url: config.redis.url, prefix: layout.blobPrefix });
     const { sessionGraceSeconds, ...link } = config.link;
     const server = await SocketIoTransportServer.listen({
-      host: config.listen.host, port: config.listen.port, token: config.token, sessionGraceMs: sessionGraceSeconds * 1000,
+      host: config.listen.host,
+      port: config.listen.port,
+      token: config.token,
+      sessionGraceMs: sessionGraceSeconds * 1000,
       ...link,
       onRefusal: (reason, detail) => {
         metrics.refused(reason);
@@ -63,26 +73,46 @@ export class EdgeDaemon {
     });
     // The coordinator's dashboard hears of devices and progress through Redis (it runs in another process).
     const channel = new RedisLiveChannel({
-      url: config.redis.url, prefix: config.redis.prefix, onError: (error) => logger.warn({ error: error.message }, 'live channel error'),
+      url: config.redis.url,
+      prefix: config.redis.prefix,
+      onError: (error) => logger.warn({ error: error.message }, 'live channel error'),
     });
     const reporter = new EdgeLiveReporter({
-      region: config.region, nodeId, sink: (batch) => channel.publish(batch), intervalMs: 250, heartbeatMs: 5000,
+      region: config.region,
+      nodeId,
+      sink: (batch) => channel.publish(batch),
+      intervalMs: 250,
+      heartbeatMs: 5000,
       devices: () => server.peers().map((peer) => peer.info.nodeId),
     });
     const edge = new EdgeNode({
-      region: config.region, nodeId, server, queue, strategy, compression: config.compression,
+      region: config.region,
+      nodeId,
+      server,
+      queue,
+      strategy,
+      compression: config.compression,
       blobs: countingBlobStore(blobs, {
         written: (bytes) => metrics.bytesSent.inc({ link: 'edge_cloud' }, bytes),
         read: (bytes) => metrics.bytesReceived.inc({ link: 'edge_cloud' }, bytes),
       }),
-      logger, maxUpdateBytes: config.maxUpdateBytes, observer: combineEdgeObservers(metrics, reporter), minDevices: config.minDevices,
+      logger,
+      maxUpdateBytes: config.maxUpdateBytes,
+      observer: combineEdgeObservers(metrics, reporter),
+      minDevices: config.minDevices,
     });
     const render = new EdgeRenderService({
-      renderer: options.renderer, token: config.token, model: () => edge.latestModel, metrics, logger,
+      renderer: options.renderer,
+      token: config.token,
+      model: () => edge.latestModel,
+      metrics,
+      logger,
     });
     const registry = metrics.registry;
     const http = await startDaemonHttp({
-      host: config.http.host, port: config.http.port, routes: (request, response) => render.handle(request, response),
+      host: config.http.host,
+      port: config.http.port,
+      routes: (request, response) => render.handle(request, response),
       metrics: {
         contentType: registry.contentType,
         metrics: () => {
@@ -91,15 +121,30 @@ export class EdgeDaemon {
         },
       },
       health: () => ({
-        ok: true, tier: 'edge', region: config.region, nodeId, devices: server.peers().length, takingJobs: edge.takingJobs,
-        activeJob: edge.activeJob ?? null, rendering: render.enabled, modelVersion: edge.latestModel?.version ?? null,
+        ok: true,
+        tier: 'edge',
+        region: config.region,
+        nodeId,
+        devices: server.peers().length,
+        takingJobs: edge.takingJobs,
+        activeJob: edge.activeJob ?? null,
+        rendering: render.enabled,
+        modelVersion: edge.latestModel?.version ?? null,
       }),
     });
     edge.start();
     reporter.heartbeat();
-    logger.info({
-      region: config.region, nodeId, devices: server.address, http: http.url, minDevices: config.minDevices, rendering: render.enabled,
-    }, 'edge ready');
+    logger.info(
+      {
+        region: config.region,
+        nodeId,
+        devices: server.address,
+        http: http.url,
+        minDevices: config.minDevices,
+        rendering: render.enabled,
+      },
+      'edge ready',
+    );
     return new EdgeDaemon(config, logger, metrics, server, queue, blobs, edge, http, { reporter, channel });
   }
 

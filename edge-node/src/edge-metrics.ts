@@ -12,50 +12,79 @@ export type RenderOutcome = 'ok' | 'bad_request' | 'unauthorized' | 'no_model' |
 export class EdgeMetrics implements EdgeNodeObserver {
   readonly registry = new Registry();
   readonly jobs = new Counter({
-    name: 'strata_edge_jobs_total', help: 'Edge jobs finished, by kind (edge-round, edge-evaluate) and outcome (done, expired)',
-    labelNames: ['kind', 'outcome'] as const, registers: [this.registry],
+    name: 'strata_edge_jobs_total',
+    help: 'Edge jobs finished, by kind (edge-round, edge-evaluate) and outcome (done, expired)',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
   });
   readonly jobDuration = new Histogram({
-    name: 'strata_edge_job_duration_seconds', help: 'Duration of edge jobs (all κ2 iterations of a round, or an evaluation)',
-    labelNames: ['kind'] as const, buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900], registers: [this.registry],
+    name: 'strata_edge_job_duration_seconds',
+    help: 'Duration of edge jobs (all κ2 iterations of a round, or an evaluation)',
+    labelNames: ['kind'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900],
+    registers: [this.registry],
   });
   readonly updatesReceived = new Counter({
-    name: 'strata_updates_received_total', help: 'Device answers received (accepted or rejected)', registers: [this.registry],
+    name: 'strata_updates_received_total',
+    help: 'Device answers received (accepted or rejected)',
+    registers: [this.registry],
   });
   readonly updatesAccepted = new Counter({
-    name: 'strata_updates_accepted_total', help: 'Device answers that passed validation', registers: [this.registry],
+    name: 'strata_updates_accepted_total',
+    help: 'Device answers that passed validation',
+    registers: [this.registry],
   });
   readonly updatesRejected = new Counter({
-    name: 'strata_updates_rejected_total', help: 'Device answers rejected, by reason (malformed, non_finite, shape, unknown_tensor, stale, error)',
-    labelNames: ['reason'] as const, registers: [this.registry],
+    name: 'strata_updates_rejected_total',
+    help: 'Device answers rejected, by reason (malformed, non_finite, shape, unknown_tensor, stale, error)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
   });
   readonly requestsLost = new Counter({
-    name: 'strata_edge_device_requests_lost_total', help: 'Device requests without an answer: failed (disconnect, error reply) or dropped (straggler)',
-    labelNames: ['kind'] as const, registers: [this.registry],
+    name: 'strata_edge_device_requests_lost_total',
+    help: 'Device requests without an answer: failed (disconnect, error reply) or dropped (straggler)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
   });
   readonly bytesSent = new Counter({
-    name: 'strata_bytes_sent_total', help: 'Bytes sent, by link (device_edge: to devices; edge_cloud: update blobs)',
-    labelNames: ['link'] as const, registers: [this.registry],
+    name: 'strata_bytes_sent_total',
+    help: 'Bytes sent, by link (device_edge: to devices; edge_cloud: update blobs)',
+    labelNames: ['link'] as const,
+    registers: [this.registry],
   });
   readonly bytesReceived = new Counter({
-    name: 'strata_bytes_received_total', help: 'Bytes received, by link (device_edge: from devices; edge_cloud: model blobs)',
-    labelNames: ['link'] as const, registers: [this.registry],
+    name: 'strata_bytes_received_total',
+    help: 'Bytes received, by link (device_edge: from devices; edge_cloud: model blobs)',
+    labelNames: ['link'] as const,
+    registers: [this.registry],
   });
-  readonly connectedDevices = new Gauge({ name: 'strata_edge_connected_devices', help: 'Devices connected now', registers: [this.registry] });
+  readonly connectedDevices = new Gauge({
+    name: 'strata_edge_connected_devices',
+    help: 'Devices connected now',
+    registers: [this.registry],
+  });
   readonly takingJobs = new Gauge({
-    name: 'strata_edge_taking_jobs', help: '1 while the edge takes its region\'s jobs (enough devices), else 0', registers: [this.registry],
+    name: 'strata_edge_taking_jobs',
+    help: "1 while the edge takes its region's jobs (enough devices), else 0",
+    registers: [this.registry],
   });
   readonly transportRefusals = new Counter({
-    name: 'strata_transport_refusals_total', help: 'Handshakes, messages and frames refused by the device link, by reason (auth, handshake, oversized, malformed)',
-    labelNames: ['reason'] as const, registers: [this.registry],
+    name: 'strata_transport_refusals_total',
+    help: 'Handshakes, messages and frames refused by the device link, by reason (auth, handshake, oversized, malformed)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
   });
   readonly renders = new Counter({
-    name: 'strata_edge_renders_total', help: 'Render requests at POST /render, by outcome (ok, bad_request, unauthorized, no_model, disabled, failed)',
-    labelNames: ['outcome'] as const, registers: [this.registry],
+    name: 'strata_edge_renders_total',
+    help: 'Render requests at POST /render, by outcome (ok, bad_request, unauthorized, no_model, disabled, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
   });
   readonly renderDuration = new Histogram({
-    name: 'strata_edge_render_duration_seconds', help: 'Time to render and encode one view for a device (successful renders)',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry],
+    name: 'strata_edge_render_duration_seconds',
+    help: 'Time to render and encode one view for a device (successful renders)',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
   });
   private linkSeen: LinkStats = { bytesDown: 0, bytesUp: 0 };
 

@@ -6,13 +6,48 @@
 // a standby replica leaves the region's jobs to the replica its devices are connected to until they fail over.
 
 import {
-  CumulativeDelta, SeededRandom, cloneModel, countReason, emptyParticipation, edgeUpdateBlobKey, gatherQuorum, quorumSize, regionQueue,
-  selectDevices, decodeModelBlob, encodeRoundRequest, decodeUpdateReply, UpdateEncoder, validateUpdate,
-  InvalidUpdateError, PhaseTimer, RoundTimeoutError, StrataError, WireFormatError, systemClock, EDGE_JOB_KINDS, InvalidJobError, edgeRoundJobSchema,
+  CumulativeDelta,
+  SeededRandom,
+  cloneModel,
+  countReason,
+  emptyParticipation,
+  edgeUpdateBlobKey,
+  gatherQuorum,
+  quorumSize,
+  regionQueue,
+  selectDevices,
+  decodeModelBlob,
+  encodeRoundRequest,
+  decodeUpdateReply,
+  UpdateEncoder,
+  validateUpdate,
+  InvalidUpdateError,
+  PhaseTimer,
+  RoundTimeoutError,
+  StrataError,
+  WireFormatError,
+  systemClock,
+  EDGE_JOB_KINDS,
+  InvalidJobError,
+  edgeRoundJobSchema,
   parseJobPayload,
-  type BlobStore, type Clock, type Compression, type EdgeEvaluateResult, type EdgeParticipation, type EdgeRoundJob,
-  type EdgeRoundResult, type Job, type JobData, type JobQueue, type Logger, type ModelParams, type ModelUpdate,
-  type PeerConnection, type QueueWorker, type Strategy, type TransportServer,
+  type BlobStore,
+  type Clock,
+  type Compression,
+  type EdgeEvaluateResult,
+  type EdgeParticipation,
+  type EdgeRoundJob,
+  type EdgeRoundResult,
+  type Job,
+  type JobData,
+  type JobQueue,
+  type Logger,
+  type ModelParams,
+  type ModelUpdate,
+  type PeerConnection,
+  type QueueWorker,
+  type Strategy,
+  type TransportServer,
 } from '@strata/shared';
 
 export interface EdgeNodeOptions {
@@ -160,7 +195,10 @@ export class EdgeNode {
     if (data.deadline !== undefined && clock.now() >= data.deadline) {
       // A job taken after its round closed (a retry, or a replica recovering it late): the coordinator has
       // aggregated without it, so running it would only cost the devices' time.
-      this.options.logger.warn({ job: job.name, roundId: data.roundId, attempt: job.attempt }, 'skipping a job whose round deadline has passed');
+      this.options.logger.warn(
+        { job: job.name, roundId: data.roundId, attempt: job.attempt },
+        'skipping a job whose round deadline has passed',
+      );
       const participation = emptyParticipation();
       this.options.observer?.jobFinished?.(info, 'expired', 0, participation);
       return job.name === 'edge-evaluate'
@@ -178,7 +216,8 @@ export class EdgeNode {
     this.current = info;
     this.options.observer?.jobStarted?.(info);
     try {
-      const result = job.name === 'edge-evaluate' ? await this.evaluate(data, model, version) : await this.train(data, model, version, timer);
+      const result =
+        job.name === 'edge-evaluate' ? await this.evaluate(data, model, version) : await this.train(data, model, version, timer);
       this.options.observer?.jobFinished?.(info, 'done', (performance.now() - started) / 1000, result.participation);
       return result;
     } finally {
@@ -209,8 +248,13 @@ export class EdgeNode {
       }
       const selected = selectDevices(this.options.server.peers(), fraction, random.fork(iteration));
       const frame = encodeRoundRequest({
-        roundId: job.roundId, round: job.round, kind: 'train', localSteps: kappa1, options: job.options,
-        model: edgeModel, version,
+        roundId: job.roundId,
+        round: job.round,
+        kind: 'train',
+        localSteps: kappa1,
+        options: job.options,
+        model: edgeModel,
+        version,
       });
       timer.lap('encode');
       const updates = await this.collect(selected, frame, quorum, edgeDeadlineSeconds, edgeModel, participation, iteration, timer);
@@ -235,7 +279,13 @@ export class EdgeNode {
     const participation = emptyParticipation();
     const devices = this.options.server.peers();
     const frame = encodeRoundRequest({
-      roundId: job.roundId, round: job.round, kind: 'evaluate', localSteps: 0, options: job.options, model, version,
+      roundId: job.roundId,
+      round: job.round,
+      kind: 'evaluate',
+      localSteps: 0,
+      options: job.options,
+      model,
+      version,
     });
     const answers = await this.collect(devices, frame, 1, this.iterationDeadline(job), undefined, participation, 0);
     const sums: Record<string, number> = {};
@@ -252,13 +302,25 @@ export class EdgeNode {
    * order. Invalid answers are rejected with a counted reason; nothing else is affected by them.
    */
   private async collect(
-    devices: readonly PeerConnection[], frame: Uint8Array, quorum: number, deadlineSeconds: number,
-    model: ModelParams | undefined, participation: EdgeParticipation, iteration: number, timer?: PhaseTimer,
+    devices: readonly PeerConnection[],
+    frame: Uint8Array,
+    quorum: number,
+    deadlineSeconds: number,
+    model: ModelParams | undefined,
+    participation: EdgeParticipation,
+    iteration: number,
+    timer?: PhaseTimer,
   ): Promise<ModelUpdate[]> {
     const deadlineMs = deadlineSeconds * 1000;
     const gathered = await gatherQuorum(
-      this.observeReplies(devices, devices.map((d) => d.request(frame, deadlineMs)), iteration),
-      quorumSize(devices.length, quorum), deadlineMs, this.options.clock,
+      this.observeReplies(
+        devices,
+        devices.map((d) => d.request(frame, deadlineMs)),
+        iteration,
+      ),
+      quorumSize(devices.length, quorum),
+      deadlineMs,
+      this.options.clock,
     );
     timer?.lap('exchange');
     participation.selected += devices.length;
@@ -308,17 +370,23 @@ export class EdgeNode {
     const observer = this.options.observer;
     const job = this.current;
     if (!job || (!observer?.requestsSent && !observer?.deviceReplied)) return requests;
-    observer.requestsSent?.(job, iteration, devices.map((d) => d.info.nodeId));
+    observer.requestsSent?.(
+      job,
+      iteration,
+      devices.map((d) => d.info.nodeId),
+    );
     if (!observer.deviceReplied) return requests;
-    return requests.map((request, i) => request.then(
-      (reply) => {
-        observer.deviceReplied?.(job, devices[i].info.nodeId, true);
-        return reply;
-      },
-      (error: unknown) => {
-        observer.deviceReplied?.(job, devices[i].info.nodeId, false);
-        throw error;
-      },
-    ));
+    return requests.map((request, i) =>
+      request.then(
+        (reply) => {
+          observer.deviceReplied?.(job, devices[i].info.nodeId, true);
+          return reply;
+        },
+        (error: unknown) => {
+          observer.deviceReplied?.(job, devices[i].info.nodeId, false);
+          throw error;
+        },
+      ),
+    );
   }
 }

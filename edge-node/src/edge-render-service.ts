@@ -6,7 +6,13 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  ConfigError, StrataError, VIEW_RENDER_ROUTE, parseViewRequest, type Logger, type ViewRenderer, type ViewRequest,
+  ConfigError,
+  StrataError,
+  VIEW_RENDER_ROUTE,
+  parseViewRequest,
+  type Logger,
+  type ViewRenderer,
+  type ViewRequest,
 } from '@strata/shared';
 import { sameSecret } from '@strata/runtime';
 import type { EdgeGlobalModel } from './edge-node.js';
@@ -28,7 +34,12 @@ const MAX_BODY_BYTES = 16 * 1024;
 
 /** A render request the edge answers with an error: its HTTP status, how it is counted, and the reason. */
 class RenderRefusal extends StrataError {
-  constructor(readonly status: number, readonly outcome: Exclude<RenderOutcome, 'ok'>, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    readonly outcome: Exclude<RenderOutcome, 'ok'>,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super('STRATA_ERR_RENDER_REFUSED', message);
   }
 }
@@ -44,9 +55,10 @@ export class EdgeRenderService {
   handle(request: IncomingMessage, response: ServerResponse): boolean {
     if ((request.url ?? '/').split('?')[0] !== VIEW_RENDER_ROUTE.path) return false;
     this.serve(request, response).catch((error: unknown) => {
-      const refusal = error instanceof RenderRefusal
-        ? error
-        : new RenderRefusal(500, 'failed', `render failed: ${error instanceof Error ? error.message : String(error)}`);
+      const refusal =
+        error instanceof RenderRefusal
+          ? error
+          : new RenderRefusal(500, 'failed', `render failed: ${error instanceof Error ? error.message : String(error)}`);
       this.options.metrics.renderRefused(refusal.outcome);
       const log = refusal.status >= 500 && refusal.status !== 503 ? 'error' : 'warn';
       this.options.logger[log]({ status: refusal.status, outcome: refusal.outcome, reason: refusal.message }, 'render request refused');
@@ -64,30 +76,48 @@ export class EdgeRenderService {
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const { renderer } = this.options;
     if (!renderer) {
-      throw new RenderRefusal(404, 'disabled', 'rendering is not enabled on this edge: start it with a task that renders views (e.g. --task radiance/voxel-grid)');
+      throw new RenderRefusal(
+        404,
+        'disabled',
+        'rendering is not enabled on this edge: start it with a task that renders views (e.g. --task radiance/voxel-grid)',
+      );
     }
     if (request.method !== 'POST') {
-      throw new RenderRefusal(405, 'bad_request', `method ${request.method} not allowed: POST a JSON camera to ${VIEW_RENDER_ROUTE.path}`, { allow: 'POST' });
+      throw new RenderRefusal(405, 'bad_request', `method ${request.method} not allowed: POST a JSON camera to ${VIEW_RENDER_ROUTE.path}`, {
+        allow: 'POST',
+      });
     }
     if (!this.authorized(request)) {
-      throw new RenderRefusal(401, 'unauthorized', 'unauthorized: send the device token as Authorization: Bearer <token>', { 'www-authenticate': 'Bearer' });
+      throw new RenderRefusal(401, 'unauthorized', 'unauthorized: send the device token as Authorization: Bearer <token>', {
+        'www-authenticate': 'Bearer',
+      });
     }
     const view = parseBody(await readBody(request));
     const current = this.options.model();
     if (!current) {
-      throw new RenderRefusal(503, 'no_model', 'no model yet: the edge renders the global model of the latest round it took, and has taken none since it started', {
-        'retry-after': '5',
-      });
+      throw new RenderRefusal(
+        503,
+        'no_model',
+        'no model yet: the edge renders the global model of the latest round it took, and has taken none since it started',
+        {
+          'retry-after': '5',
+        },
+      );
     }
     const started = performance.now();
     const image = await renderer.renderView(current.model, view);
     const seconds = (performance.now() - started) / 1000;
     this.options.metrics.rendered(seconds);
     this.options.logger.debug({ version: current.version, width: image.width, height: image.height, seconds }, 'view rendered');
-    response.writeHead(200, {
-      'content-type': 'image/png', 'content-length': image.png.byteLength, 'cache-control': 'no-store',
-      [VIEW_RENDER_ROUTE.versionHeader]: String(current.version), [VIEW_RENDER_ROUTE.secondsHeader]: seconds.toFixed(6),
-    }).end(image.png);
+    response
+      .writeHead(200, {
+        'content-type': 'image/png',
+        'content-length': image.png.byteLength,
+        'cache-control': 'no-store',
+        [VIEW_RENDER_ROUTE.versionHeader]: String(current.version),
+        [VIEW_RENDER_ROUTE.secondsHeader]: seconds.toFixed(6),
+      })
+      .end(image.png);
   }
 
   private authorized(request: IncomingMessage): boolean {
@@ -114,7 +144,9 @@ function parseBody(text: string): ViewRequest {
 /** The request's body as text, refused (413) past MAX_BODY_BYTES without reading the rest. */
 function readBody(request: IncomingMessage): Promise<string> {
   const tooLarge = (): RenderRefusal =>
-    new RenderRefusal(413, 'bad_request', `invalid render request: the body is larger than ${MAX_BODY_BYTES} bytes`, { connection: 'close' });
+    new RenderRefusal(413, 'bad_request', `invalid render request: the body is larger than ${MAX_BODY_BYTES} bytes`, {
+      connection: 'close',
+    });
   return new Promise((resolve, reject) => {
     if (Number(request.headers['content-length']) > MAX_BODY_BYTES) return reject(tooLarge());
     const chunks: Buffer[] = [];

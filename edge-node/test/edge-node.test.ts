@@ -5,8 +5,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CLOUD_QUEUE, FedAvg, InvalidJobError, UpdateEncoder, decodeRoundRequest, decodeUpdateReply, dense, encodeModelBlob,
-  encodeEnvelope, modelBlobKey, regionQueue, type ChildOutcome, type ClientConnection, type EdgeRoundJob, type EdgeRoundResult, type ModelUpdate,
+  CLOUD_QUEUE,
+  FedAvg,
+  InvalidJobError,
+  UpdateEncoder,
+  decodeRoundRequest,
+  decodeUpdateReply,
+  dense,
+  encodeModelBlob,
+  encodeEnvelope,
+  modelBlobKey,
+  regionQueue,
+  type ChildOutcome,
+  type ClientConnection,
+  type EdgeRoundJob,
+  type EdgeRoundResult,
+  type ModelUpdate,
 } from '@strata/shared';
 import { InMemoryBlobStore, InMemoryJobQueue, InProcessNetwork, createLogger } from '@strata/runtime';
 import { EdgeNode, type EdgeNodeOptions } from '../src/index.js';
@@ -33,28 +47,50 @@ async function harness(devices: Record<string, Answer>, options: Partial<EdgeNod
   const blobs = new InMemoryBlobStore();
   const rejected: string[] = [];
   const edge = new EdgeNode({
-    region: REGION, nodeId: 'edge-west', server: network.listen(REGION), queue, blobs, strategy: new FedAvg(),
-    compression: { dtype: 'float32', errorFeedback: false, perRowScale: true }, logger,
-    onReject: (reason, deviceId) => rejected.push(`${deviceId}:${reason}`), ...options,
+    region: REGION,
+    nodeId: 'edge-west',
+    server: network.listen(REGION),
+    queue,
+    blobs,
+    strategy: new FedAvg(),
+    compression: { dtype: 'float32', errorFeedback: false, perRowScale: true },
+    logger,
+    onReject: (reason, deviceId) => rejected.push(`${deviceId}:${reason}`),
+    ...options,
   });
   const encoder = new UpdateEncoder({ dtype: 'float32', errorFeedback: false, perRowScale: true });
   const connections = new Map<string, ClientConnection>();
   for (const [nodeId, answer] of Object.entries(devices)) {
-    connections.set(nodeId, await network.connect(REGION, { nodeId, role: 'device', region: REGION }, async (frame) => {
-      const request = decodeRoundRequest(frame);
-      const reply = await answer(request.roundId, request.version);
-      return reply instanceof Uint8Array ? reply : encoder.encode(reply, { roundId: request.roundId, baseVersion: request.version, sender: nodeId });
-    }));
+    connections.set(
+      nodeId,
+      await network.connect(REGION, { nodeId, role: 'device', region: REGION }, async (frame) => {
+        const request = decodeRoundRequest(frame);
+        const reply = await answer(request.roundId, request.version);
+        return reply instanceof Uint8Array
+          ? reply
+          : encoder.encode(reply, { roundId: request.roundId, baseVersion: request.version, sender: nodeId });
+      }),
+    );
   }
   edge.start();
   await blobs.put(modelBlobKey(3), encodeModelBlob(new Map([['w', dense([2], Float32Array.of(1, 1))]]), 3));
   let flows = 0;
   return {
-    edge, queue, blobs, rejected, connections,
+    edge,
+    queue,
+    blobs,
+    rejected,
+    connections,
     async runJob(overrides = {}, name = 'edge-round', waitMs = 30_000) {
       const job: EdgeRoundJob = {
-        roundId: 'r1-v3', round: 1, version: 3, modelKey: modelBlobKey(3), options: {}, seed: 0,
-        schedule: { kappa1: 1, kappa2: 1, fraction: 1, quorum: 1, edgeDeadlineSeconds: 5 }, ...overrides,
+        roundId: 'r1-v3',
+        round: 1,
+        version: 3,
+        modelKey: modelBlobKey(3),
+        options: {},
+        seed: 0,
+        schedule: { kappa1: 1, kappa2: 1, fraction: 1, quorum: 1, edgeDeadlineSeconds: 5 },
+        ...overrides,
       };
       const id = `flow${++flows}`;
       await queue.addFlow({ queue: CLOUD_QUEUE, name: 'cloud-round', data: {}, id }, [
@@ -70,9 +106,19 @@ async function harness(devices: Record<string, Answer>, options: Partial<EdgeNod
   };
 }
 
-const update = (values: number[], weight = 1): ModelUpdate => ({ delta: new Map([['w', dense([2], Float32Array.from(values))]]), weight, metrics: { loss: weight } });
-const now = (u: ModelUpdate): Answer => async () => u;
-const after = (ms: number, u: ModelUpdate): Answer => () => new Promise((resolve) => setTimeout(() => resolve(u), ms));
+const update = (values: number[], weight = 1): ModelUpdate => ({
+  delta: new Map([['w', dense([2], Float32Array.from(values))]]),
+  weight,
+  metrics: { loss: weight },
+});
+const now =
+  (u: ModelUpdate): Answer =>
+  async () =>
+    u;
+const after =
+  (ms: number, u: ModelUpdate): Answer =>
+  () =>
+    new Promise((resolve) => setTimeout(() => resolve(u), ms));
 const never: Answer = () => new Promise(() => {});
 
 async function edgeDelta(h: Harness, result: EdgeRoundResult): Promise<number[]> {
@@ -87,13 +133,24 @@ async function edgeDelta(h: Harness, result: EdgeRoundResult): Promise<number[]>
 
 test('an iteration closes at the quorum: the first answers are aggregated, the rest are counted as stragglers', async () => {
   const h = await harness({
-    'device-1': now(update([1, 0])), 'device-2': now(update([0, 1], 3)), 'device-3': after(300, update([9, 9])), 'device-4': never,
+    'device-1': now(update([1, 0])),
+    'device-2': now(update([0, 1], 3)),
+    'device-3': after(300, update([9, 9])),
+    'device-4': never,
   });
   try {
     const outcome = await h.runJob({ schedule: { kappa1: 1, kappa2: 1, fraction: 1, quorum: 0.5, edgeDeadlineSeconds: 5 } });
     assert.equal(outcome.state, 'completed');
     const result = outcome.result as EdgeRoundResult;
-    assert.deepEqual(result.participation, { selected: 4, answered: 2, dropped: 2, failed: 0, rejected: {}, bytesDown: result.participation.bytesDown, bytesUp: result.participation.bytesUp });
+    assert.deepEqual(result.participation, {
+      selected: 4,
+      answered: 2,
+      dropped: 2,
+      failed: 0,
+      rejected: {},
+      bytesDown: result.participation.bytesDown,
+      bytesUp: result.participation.bytesUp,
+    });
     assert.equal(result.weight, 4);
     assert.deepEqual(await edgeDelta(h, result), [0.25, 0.75], 'the weighted mean of the two answers that made the quorum');
   } finally {
@@ -115,7 +172,7 @@ test('the deadline closes an iteration that the quorum cannot: silent devices ar
   }
 });
 
-test('bad answers are rejected by reason and counted; the honest devices\' round completes without them', async () => {
+test("bad answers are rejected by reason and counted; the honest devices' round completes without them", async () => {
   const h = await harness({
     'device-1': now(update([1, 1])),
     'device-2': now(update([Number.NaN, 0])),
@@ -130,7 +187,13 @@ test('bad answers are rejected by reason and counted; the honest devices\' round
     assert.deepEqual(result.participation.rejected, { non_finite: 1, shape: 1, unknown_tensor: 1, malformed: 2 });
     assert.equal(result.participation.answered, 1);
     assert.equal(result.participation.failed, 1, 'a device whose handler failed is a failed request, not a rejection');
-    assert.deepEqual(h.rejected.sort(), ['device-2:non_finite', 'device-3:shape', 'device-4:unknown_tensor', 'device-5:malformed', 'device-6:malformed']);
+    assert.deepEqual(h.rejected.sort(), [
+      'device-2:non_finite',
+      'device-3:shape',
+      'device-4:unknown_tensor',
+      'device-5:malformed',
+      'device-6:malformed',
+    ]);
     assert.deepEqual(await edgeDelta(h, result), [1, 1]);
   } finally {
     await h.close();
@@ -150,7 +213,12 @@ test('an edge with no answer stores no update and reports weight 0', async () =>
 
 test('a job taken after its round deadline is skipped without asking the devices', async () => {
   let asked = 0;
-  const h = await harness({ 'device-1': async () => (asked++, update([1, 1])) });
+  const h = await harness({
+    'device-1': async () => {
+      asked++;
+      return update([1, 1]);
+    },
+  });
   try {
     const result = (await h.runJob({ deadline: Date.now() - 1 })).result as EdgeRoundResult;
     assert.equal(result.expired, true);

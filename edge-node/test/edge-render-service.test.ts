@@ -8,7 +8,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  VIEW_RENDER_ROUTE, dense, encodeModelBlob, modelBlobKey, regionQueue, type EdgeRoundJob, type ViewRenderer,
+  VIEW_RENDER_ROUTE,
+  dense,
+  encodeModelBlob,
+  modelBlobKey,
+  regionQueue,
+  type EdgeRoundJob,
+  type ViewRenderer,
   type ViewRequest,
 } from '@strata/shared';
 import { BullMqJobQueue, RedisBlobStore, createLogger } from '@strata/runtime';
@@ -16,7 +22,9 @@ import { TEST_REDIS_URL, deleteRedisKeys, requireRedis, uniqueRedisPrefix } from
 import { EdgeDaemon, parseEdgeDaemonConfig } from '../src/index.js';
 
 const TOKEN = 'edge-render-test-token';
-const prefix = uniqueRedisPrefix('edge-render').replace(/[^A-Za-z0-9_.-]/g, '-').replace(/-$/, '');
+const prefix = uniqueRedisPrefix('edge-render')
+  .replace(/[^A-Za-z0-9_.-]/g, '-')
+  .replace(/-$/, '');
 const logger = createLogger('test', 'silent');
 const daemons: EdgeDaemon[] = [];
 let queue: BullMqJobQueue;
@@ -36,7 +44,12 @@ const stubRenderer: ViewRenderer = {
 
 function startEdge(region: string, renderer?: ViewRenderer): Promise<EdgeDaemon> {
   const config = parseEdgeDaemonConfig({
-    region, token: TOKEN, listen: { port: 0 }, http: { port: 0 }, redis: { url: TEST_REDIS_URL, prefix }, minDevices: 0,
+    region,
+    token: TOKEN,
+    listen: { port: 0 },
+    http: { port: 0 },
+    redis: { url: TEST_REDIS_URL, prefix },
+    minDevices: 0,
   });
   return EdgeDaemon.start(config, logger, renderer ? { renderer } : {}).then((daemon) => {
     daemons.push(daemon);
@@ -57,7 +70,12 @@ function post(edge: EdgeDaemon, body: unknown, init: { token?: string | null; ra
 async function runJob(region: string, version: number): Promise<void> {
   await blobs.put(modelBlobKey(version), encodeModelBlob(new Map([['w', dense([1], Float32Array.of(version))]]), version));
   const job: EdgeRoundJob = {
-    roundId: `round-${version}`, round: version + 1, version, modelKey: modelBlobKey(version), options: {}, seed: 0,
+    roundId: `round-${version}`,
+    round: version + 1,
+    version,
+    modelKey: modelBlobKey(version),
+    options: {},
+    seed: 0,
     schedule: { kappa1: 1, kappa2: 1, fraction: 1, quorum: 1, edgeDeadlineSeconds: 5 },
   };
   const parent = await queue.addFlow({ queue: 'edge-render-test-cloud', name: 'cloud-round', data: {} }, [
@@ -117,8 +135,36 @@ test('POST /render refuses bad requests with their reason, renders the newest mo
     ['a string for a number', { ...orbit, fovXDegrees: 'NaN' }, /fovXDegrees/],
     ['too many pixels', { ...orbit, width: 2048, height: 1024 }, /width: 2048 x 1024 is 2097152 pixels, more than 1048576/],
     ['no pose', { width: 8, height: 6, fovXDegrees: 40 }, /cameraToWorld: give exactly one/],
-    ['a bad last row', { width: 8, height: 6, fovXDegrees: 40, cameraToWorld: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 4], [0, 0, 1, 1]] }, /cameraToWorld.3: the last row/],
-    ['a singular rotation', { width: 8, height: 6, fovXDegrees: 40, cameraToWorld: [[1, 0, 0, 0], [1, 0, 0, 0], [0, 0, 1, 4], [0, 0, 0, 1]] }, /cameraToWorld: the rotation part is singular/],
+    [
+      'a bad last row',
+      {
+        width: 8,
+        height: 6,
+        fovXDegrees: 40,
+        cameraToWorld: [
+          [1, 0, 0, 0],
+          [0, 1, 0, 0],
+          [0, 0, 1, 4],
+          [0, 0, 1, 1],
+        ],
+      },
+      /cameraToWorld.3: the last row/,
+    ],
+    [
+      'a singular rotation',
+      {
+        width: 8,
+        height: 6,
+        fovXDegrees: 40,
+        cameraToWorld: [
+          [1, 0, 0, 0],
+          [1, 0, 0, 0],
+          [0, 0, 1, 4],
+          [0, 0, 0, 1],
+        ],
+      },
+      /cameraToWorld: the rotation part is singular/,
+    ],
     ['elevation at the pole', { ...orbit, orbit: { ...orbit.orbit, elevationDegrees: 90 } }, /orbit.elevationDegrees/],
     ['an unknown field', { ...orbit, colour: true }, /colour/],
   ];

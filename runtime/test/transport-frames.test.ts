@@ -36,10 +36,12 @@ const fingerprint: RequestHandler = async (frame) => {
 
 test('one chunked frame sent to several devices, with other chunked frames in flight, reaches each intact', async () => {
   const received = new Map<string, Uint8Array[]>();
-  const recording = (id: string): RequestHandler => async (frame) => {
-    received.set(id, [...(received.get(id) ?? []), frame]);
-    return fingerprint(frame);
-  };
+  const recording =
+    (id: string): RequestHandler =>
+    async (frame) => {
+      received.set(id, [...(received.get(id) ?? []), frame]);
+      return fingerprint(frame);
+    };
   const peers = await setup(['d1', 'd2', 'd3'].map((id) => ({ id, handler: recording(id) })));
   const shared = seededBytes(1, 10 * CHUNK + 7);
   shared[0] = 1;
@@ -52,10 +54,17 @@ test('one chunked frame sent to several devices, with other chunked frames in fl
     peers[0].request(shared, 10_000),
     peers[1].request(other, 10_000),
   ]);
-  assert.deepEqual(replies.map((r) => [r[0], new DataView(r.buffer, r.byteOffset).getUint32(1)]), [
-    [1, shared.byteLength], [1, shared.byteLength], [1, shared.byteLength],
-    [2, other.byteLength], [1, shared.byteLength], [2, other.byteLength],
-  ]);
+  assert.deepEqual(
+    replies.map((r) => [r[0], new DataView(r.buffer, r.byteOffset).getUint32(1)]),
+    [
+      [1, shared.byteLength],
+      [1, shared.byteLength],
+      [1, shared.byteLength],
+      [2, other.byteLength],
+      [1, shared.byteLength],
+      [2, other.byteLength],
+    ],
+  );
   for (const [id, frames] of received) {
     for (const frame of frames) {
       const expected = frame[0] === 1 ? shared : other;
@@ -85,7 +94,7 @@ test('a device refusing a shared transfer fails only its own request', async () 
   assert.equal(new DataView(reply.buffer, reply.byteOffset).getUint32(1), 2 * CHUNK);
 });
 
-test('a frame in one message above the receiver\'s maxFrameBytes is refused like a chunked one', async () => {
+test("a frame in one message above the receiver's maxFrameBytes is refused like a chunked one", async () => {
   const [peer] = await setup([{ id: 'strict', handler: async (frame) => frame.subarray(0, 1), maxFrameBytes: CHUNK / 2 }]);
   // Inline on the server's side (below its chunkBytes), too large for the device.
   await assert.rejects(peer.request(seededBytes(5, CHUNK - 10), 10_000), (error: unknown) => {

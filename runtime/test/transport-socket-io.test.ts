@@ -3,8 +3,25 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { connect as tcpConnect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { io } from 'socket.io-client';
-import { ConfigError, ConnectError, PeerDisconnectedError, PeerRequestError, splitFrame, WireFormatError, type ClientConnection, type PeerConnection, type PeerInfo, type RequestHandler } from '@strata/shared';
-import { AuthenticationError, LinkLimitError, SocketIoTransportClient, SocketIoTransportServer, type SocketIoServerOptions } from '../src/index.js';
+import {
+  ConfigError,
+  ConnectError,
+  PeerDisconnectedError,
+  PeerRequestError,
+  splitFrame,
+  WireFormatError,
+  type ClientConnection,
+  type PeerConnection,
+  type PeerInfo,
+  type RequestHandler,
+} from '@strata/shared';
+import {
+  AuthenticationError,
+  LinkLimitError,
+  SocketIoTransportClient,
+  SocketIoTransportServer,
+  type SocketIoServerOptions,
+} from '../src/index.js';
 import { describeTransportContract, seededBytes, waitFor } from '../src/testing/index.js';
 
 const TOKEN = 'tier-secret';
@@ -28,7 +45,12 @@ async function listen(options: Partial<SocketIoServerOptions> = {}): Promise<Soc
   return server;
 }
 
-async function connect(address: string, nodeId: string, handler: RequestHandler, client = new SocketIoTransportClient({ token: TOKEN })): Promise<ClientConnection> {
+async function connect(
+  address: string,
+  nodeId: string,
+  handler: RequestHandler,
+  client = new SocketIoTransportClient({ token: TOKEN }),
+): Promise<ClientConnection> {
   const connection = await client.connect(address, device(nodeId), handler);
   cleanups.push(() => connection.close());
   return connection;
@@ -77,7 +99,10 @@ async function relay(target: string): Promise<{ address: string; cut: () => void
 }
 
 test('a server without token or verifier, or with chunks above its message limit, is refused at startup', async () => {
-  await assert.rejects(SocketIoTransportServer.listen({}), (error: unknown) => error instanceof ConfigError && /token.*verify/.test(error.message));
+  await assert.rejects(
+    SocketIoTransportServer.listen({}),
+    (error: unknown) => error instanceof ConfigError && /token.*verify/.test(error.message),
+  );
   await assert.rejects(
     SocketIoTransportServer.listen({ token: TOKEN, chunkBytes: 4 << 20, maxHttpBufferSize: 1 << 20 }),
     (error: unknown) => error instanceof ConfigError && /chunkBytes 4194304 exceeds maxHttpBufferSize 1048576/.test(error.message),
@@ -144,11 +169,16 @@ test('a device whose link drops reconnects as the same peer, and the request in 
   const inHandler = new Promise<void>((resolve) => (started = resolve));
   let calls = 0;
   const client = new SocketIoTransportClient({ token: TOKEN, reconnectionDelayMs: 20, reconnectionDelayMaxMs: 100 });
-  const connection = await connect(link.address, 'roaming', async (frame) => {
-    if (++calls > 1) return frame.map((b) => b + 1);
-    started();
-    return new Promise<Uint8Array>(() => {});
-  }, client);
+  const connection = await connect(
+    link.address,
+    'roaming',
+    async (frame) => {
+      if (++calls > 1) return frame.map((b) => b + 1);
+      started();
+      return new Promise<Uint8Array>(() => {});
+    },
+    client,
+  );
   const before = peerOf(server, 'roaming');
   const failed = assert.rejects(before.request(new Uint8Array([1]), 5000), PeerDisconnectedError);
   await inHandler;
@@ -199,14 +229,19 @@ test('a peer sending one message above maxHttpBufferSize is disconnected while a
   const server = await listen({ maxHttpBufferSize: 1024 * 1024, chunkBytes: 256 * 1024 });
   await connect(server.address, 'honest', echo);
   const hostile = io(server.address, {
-    transports: ['websocket'], forceNew: true, reconnection: false,
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
     auth: { token: TOKEN, nodeId: 'hostile', role: 'device', sessionId: 'h' },
   });
   cleanups.push(async () => {
     hostile.disconnect();
   });
   await new Promise<void>((resolve) => hostile.once('connect', () => resolve()));
-  assert.deepEqual(server.peers().map((p) => p.info.nodeId), ['honest', 'hostile']);
+  assert.deepEqual(
+    server.peers().map((p) => p.info.nodeId),
+    ['honest', 'hostile'],
+  );
   hostile.emit('part', 1, Buffer.alloc(2 * 1024 * 1024));
   await waitFor(() => server.peers().length === 1, 'the hostile peer to be disconnected');
   assert.equal(peerOf(server, 'honest').info.nodeId, 'honest');
@@ -217,7 +252,9 @@ test('one peer cannot hold more than maxInFlightBytes of chunks nor more than ma
   const server = await listen({ maxFrameBytes: 8 << 20, maxInFlightBytes: 6 << 20, maxPendingRequests: 3 });
   // A peer that starts every reply with a chunk declaring 5 MiB and never finishes it.
   const greedy = io(server.address, {
-    transports: ['websocket'], forceNew: true, reconnection: false,
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
     auth: { token: TOKEN, nodeId: 'greedy', role: 'device', sessionId: 'g' },
   });
   cleanups.push(async () => {

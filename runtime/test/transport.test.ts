@@ -13,7 +13,10 @@ describeTransportContract('in-process', async () => {
 test('an in-process address can be listened on once at a time', async () => {
   const network = new InProcessNetwork();
   const server = network.listen('edge-a');
-  assert.throws(() => network.listen('edge-a'), (error: unknown) => error instanceof StrataError && /edge-a is in use/.test(error.message));
+  assert.throws(
+    () => network.listen('edge-a'),
+    (error: unknown) => error instanceof StrataError && /edge-a is in use/.test(error.message),
+  );
   await server.close();
   await network.listen('edge-a').close();
 });

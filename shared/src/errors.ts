@@ -4,7 +4,11 @@
 import type { ErrorCode } from './error-codes.js';
 
 export class StrataError extends Error {
-  constructor(readonly code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = new.target.name;
   }
@@ -26,7 +30,10 @@ export class ConfigError extends StrataError {
 
 /** An update that cannot be aggregated (NaN, wrong shape, unknown tensor, stale version). */
 export class InvalidUpdateError extends StrataError {
-  constructor(readonly reason: 'non_finite' | 'shape' | 'unknown_tensor' | 'stale' | 'malformed', message: string) {
+  constructor(
+    readonly reason: 'non_finite' | 'shape' | 'unknown_tensor' | 'stale' | 'malformed',
+    message: string,
+  ) {
     super('STRATA_ERR_INVALID_UPDATE', message);
   }
 }

@@ -9,16 +9,22 @@ export function vec(values: readonly number[], shape: readonly number[] = [value
 }
 
 /** Sparse rows of a [tableRows, width] table; `values` row after row. */
-export function rowsOf(shape: readonly number[], rows: readonly number[], values: readonly number[],
-  rowWeights?: readonly number[]): SparseRows {
+export function rowsOf(
+  shape: readonly number[],
+  rows: readonly number[],
+  values: readonly number[],
+  rowWeights?: readonly number[],
+): SparseRows {
   return {
-    kind: 'sparse', shape, rows: Uint32Array.from(rows), values: Float32Array.from(values),
+    kind: 'sparse',
+    shape,
+    rows: Uint32Array.from(rows),
+    values: Float32Array.from(values),
     ...(rowWeights ? { rowWeights: Float32Array.from(rowWeights) } : {}),
   };
 }
 
-export function update(weight: number, tensors: Record<string, TensorValue>,
-  metrics: Record<string, number> = {}): ModelUpdate {
+export function update(weight: number, tensors: Record<string, TensorValue>, metrics: Record<string, number> = {}): ModelUpdate {
   return { delta: new Map(Object.entries(tensors)), weight, metrics };
 }
 
@@ -35,11 +41,12 @@ export function sparseOf(u: ModelUpdate, name: string): SparseRows {
 }
 
 /** Element-wise |actual - expected| <= tolerance (float32 results against numbers worked out by hand). */
-export function assertClose(actual: ArrayLike<number>, expected: readonly number[], tolerance = 1e-6,
-  what = 'values'): void {
+export function assertClose(actual: ArrayLike<number>, expected: readonly number[], tolerance = 1e-6, what = 'values'): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
   for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tolerance,
-      `${what}[${i}] = ${actual[i]}, expected ${expected[i]} (tolerance ${tolerance})`);
+    assert.ok(
+      Math.abs(actual[i] - expected[i]) <= tolerance,
+      `${what}[${i}] = ${actual[i]}, expected ${expected[i]} (tolerance ${tolerance})`,
+    );
   }
 }

@@ -22,26 +22,29 @@ const sizes = fc.oneof(
 );
 
 test('the blocked SIMD kernel equals the naive weighted mean within float32 tolerance', () => {
-  fc.assert(fc.property(sizes, fc.integer({ min: 1, max: 11 }), fc.integer(), fc.boolean(), (n, k, seed, someZero) => {
-    const random = new SeededRandom(seed);
-    const scale = 10 ** (random.int(7) - 3);
-    const inputs = Array.from({ length: k }, () => {
-      const x = new Float32Array(n);
-      for (let i = 0; i < n; i++) x[i] = (random.next() - 0.5) * scale;
-      return x;
-    });
-    const weights = Array.from({ length: k }, (_, j) => (someZero && j % 2 === 1 ? 0 : 0.01 + random.next() * 1000));
-    if (!weights.some((w) => w > 0)) weights[0] = 1;
-    const out = weightedMeanInto(new Float32Array(n), inputs, weights);
-    const expected = naiveWeightedMean(inputs, weights);
-    // Float32 accumulation of k terms, each at most `scale`/2: error well under k float32 ulps of that.
-    const tolerance = k * scale * 2 ** -23;
-    for (let i = 0; i < n; i++) {
-      if (!(Math.abs(out[i] - expected[i]) <= tolerance)) {
-        assert.fail(`n=${n} k=${k}: out[${i}] = ${out[i]}, expected ${expected[i]}`);
+  fc.assert(
+    fc.property(sizes, fc.integer({ min: 1, max: 11 }), fc.integer(), fc.boolean(), (n, k, seed, someZero) => {
+      const random = new SeededRandom(seed);
+      const scale = 10 ** (random.int(7) - 3);
+      const inputs = Array.from({ length: k }, () => {
+        const x = new Float32Array(n);
+        for (let i = 0; i < n; i++) x[i] = (random.next() - 0.5) * scale;
+        return x;
+      });
+      const weights = Array.from({ length: k }, (_, j) => (someZero && j % 2 === 1 ? 0 : 0.01 + random.next() * 1000));
+      if (!weights.some((w) => w > 0)) weights[0] = 1;
+      const out = weightedMeanInto(new Float32Array(n), inputs, weights);
+      const expected = naiveWeightedMean(inputs, weights);
+      // Float32 accumulation of k terms, each at most `scale`/2: error well under k float32 ulps of that.
+      const tolerance = k * scale * 2 ** -23;
+      for (let i = 0; i < n; i++) {
+        if (!(Math.abs(out[i] - expected[i]) <= tolerance)) {
+          assert.fail(`n=${n} k=${k}: out[${i}] = ${out[i]}, expected ${expected[i]}`);
+        }
       }
-    }
-  }), { seed: 20260101, numRuns: 60 });
+    }),
+    { seed: 20260101, numRuns: 60 },
+  );
 });
 
 test('weights that sum to zero give zeros; mismatched lengths are refused', () => {

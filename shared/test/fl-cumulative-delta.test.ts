@@ -25,7 +25,8 @@ function scenario(): { base: ModelParams; current: ModelParams; cumulative: Cumu
       ['dense', dense([3, 5], dDense)],
       ['table', { kind: 'sparse', shape: [6, 2], rows, values: dRows }],
     ]),
-    weight: 3, metrics: { loss: 1.5 },
+    weight: 3,
+    metrics: { loss: 1.5 },
   });
   current.get('dense')!.values.forEach((v, i, a) => (a[i] = v + 0.1 * dDense[i]));
   rows.forEach((r, k) => {
@@ -36,7 +37,7 @@ function scenario(): { base: ModelParams; current: ModelParams; cumulative: Cumu
   return { base, current, cumulative };
 }
 
-test('resultInPlace gives result\'s update bit for bit, its dense tensors in the model\'s memory', () => {
+test("resultInPlace gives result's update bit for bit, its dense tensors in the model's memory", () => {
   const copied = scenario();
   const expected = copied.cumulative.result(copied.current);
   const { current, cumulative } = scenario();

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
-  DEFAULT_RDP_ORDERS, PrivacyBudget, RdpAccountant, epsilonFromRdp, logErfc, logGamma, noiseMultiplierForEpsilon,
+  DEFAULT_RDP_ORDERS,
+  PrivacyBudget,
+  RdpAccountant,
+  epsilonFromRdp,
+  logErfc,
+  logGamma,
+  noiseMultiplierForEpsilon,
   subsampledGaussianRdp,
 } from '../src/index.js';
 
@@ -37,7 +43,7 @@ const accountantFor = (c: { noise_multiplier: number; sampling_probability: numb
 
 const relativeError = (ours: number, theirs: number): number => Math.abs(ours - theirs) / Math.abs(theirs);
 
-test('the default orders are the fixture\'s (dp-accounting\'s)', () => {
+test("the default orders are the fixture's (dp-accounting's)", () => {
   assert.equal(DEFAULT_RDP_ORDERS.length, fixture.orders.length);
   for (let k = 0; k < fixture.orders.length; k++) assert.ok(Math.abs(DEFAULT_RDP_ORDERS[k] - fixture.orders[k]) < 1e-12);
 });
@@ -102,7 +108,12 @@ test('subsampling amplifies privacy: the sampled mechanism is never worse than q
 });
 
 test('the noise multiplier for a target ε reaches it within 0.1% and no more', () => {
-  for (const [target, q, rounds] of [[1, 0.01, 1000], [8, 0.01, 1000], [4, 0.1, 100], [2, 1, 10]] as const) {
+  for (const [target, q, rounds] of [
+    [1, 0.01, 1000],
+    [8, 0.01, 1000],
+    [4, 0.1, 100],
+    [2, 1, 10],
+  ] as const) {
     const sigma = noiseMultiplierForEpsilon({ targetEpsilon: target, samplingRate: q, rounds, delta: 1e-5 });
     const reached = new RdpAccountant().composeSubsampledGaussian(q, sigma, rounds).epsilon(1e-5);
     assert.ok(reached <= target && reached > target * 0.999, `ε ${target}, q ${q}, ${rounds} rounds: σ ${sigma} gives ε ${reached}`);

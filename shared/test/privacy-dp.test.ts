@@ -1,15 +1,30 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  AdaptiveClipNorm, CryptoRandom, addGaussianNoise, centralNoiseStd, clipUpdate, distributedNoiseStd, fixedDenominatorMean,
-  updateL2Norm, updateNoiseMultiplier, weightedDenseSum, type ModelUpdate, type SparseRows, type TensorValue,
+  AdaptiveClipNorm,
+  CryptoRandom,
+  addGaussianNoise,
+  centralNoiseStd,
+  clipUpdate,
+  distributedNoiseStd,
+  fixedDenominatorMean,
+  updateL2Norm,
+  updateNoiseMultiplier,
+  weightedDenseSum,
+  type ModelUpdate,
+  type SparseRows,
+  type TensorValue,
 } from '../src/index.js';
 import { seeded } from './privacy-secagg-fixtures.js';
 
 const sparse: SparseRows = { kind: 'sparse', shape: [10, 2], rows: Uint32Array.of(1, 7), values: Float32Array.of(3, 0, 0, 4) };
 const update = (weight = 1): ModelUpdate => ({
-  delta: new Map<string, TensorValue>([['bias', { kind: 'dense', shape: [2], values: Float32Array.of(0, 12) }], ['items', sparse]]),
-  weight, metrics: {},
+  delta: new Map<string, TensorValue>([
+    ['bias', { kind: 'dense', shape: [2], values: Float32Array.of(0, 12) }],
+    ['items', sparse],
+  ]),
+  weight,
+  metrics: {},
 });
 
 test('clipping scales an update to the clip norm over all its tensors, and leaves a small one alone', () => {
@@ -79,7 +94,10 @@ test('distributed noise: m devices each adding σC/√m give a sum with the cent
 test('adaptive clipping tracks the target quantile of the update norms', () => {
   const random = seeded(4);
   // Norms log-normal around e^0 = 1: the median is 1, the 0.8 quantile e^(0.5·0.8416) ≈ 1.523.
-  for (const [quantile, want] of [[0.5, 1], [0.8, Math.exp(0.5 * 0.8416)]] as const) {
+  for (const [quantile, want] of [
+    [0.5, 1],
+    [0.8, Math.exp(0.5 * 0.8416)],
+  ] as const) {
     const clip = new AdaptiveClipNorm({ initialClipNorm: 0.1, targetQuantile: quantile, countNoiseStd: 100 / 20 });
     for (let round = 0; round < 300; round++) {
       let reports = 0;
@@ -99,7 +117,7 @@ test('the update noise multiplier leaves the clipped-count query inside the same
   assert.throws(() => updateNoiseMultiplier(1, 0.4), /spends the whole budget/);
 });
 
-test('DP-FedAvg\'s fixed-denominator mean: Σ (w/W) Δ over the expected weight', () => {
+test("DP-FedAvg's fixed-denominator mean: Σ (w/W) Δ over the expected weight", () => {
   const sum = weightedDenseSum([update(2), update(4)], 4);
   const items = sum.delta.get('items')!;
   assert.equal(items.kind, 'dense');

@@ -2,8 +2,17 @@
 // or tamper with messages between the device and edge state machines.
 
 import {
-  CryptoRandom, FixedPointCodec, MaskedVectorLayout, SecAggDevice, SecAggEdge, sessionIdOf,
-  type MaskedMetricSpec, type MaskedTensorSpec, type ModelUpdate, type SecureAggregate, type UnmaskResponse,
+  CryptoRandom,
+  FixedPointCodec,
+  MaskedVectorLayout,
+  SecAggDevice,
+  SecAggEdge,
+  sessionIdOf,
+  type MaskedMetricSpec,
+  type MaskedTensorSpec,
+  type ModelUpdate,
+  type SecureAggregate,
+  type UnmaskResponse,
 } from '../src/index.js';
 
 export const seeded = (label: number): CryptoRandom => CryptoRandom.fromSeed(new Uint8Array(32).fill(label));

@@ -1,8 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  FixedPointCodec, NeighbourGraph, SecureAggregationAbortError, applyMask, generateKeyPair, openShares, pairwiseMaskKey,
-  reconstructSecret, sealShares, secAggParameters, sessionIdOf, shareSecret,
+  FixedPointCodec,
+  NeighbourGraph,
+  SecureAggregationAbortError,
+  applyMask,
+  generateKeyPair,
+  openShares,
+  pairwiseMaskKey,
+  reconstructSecret,
+  sealShares,
+  secAggParameters,
+  sessionIdOf,
+  shareSecret,
 } from '../src/index.js';
 import { seeded } from './privacy-secagg-fixtures.js';
 
@@ -11,8 +21,18 @@ test('Shamir: any t of the shares give the secret back, t - 1 do not', () => {
   const secret = random.fill(new Uint8Array(32));
   const xs = [3, 7, 8, 20, 21, 40, 41, 99];
   const shares = shareSecret(secret, xs, 5, random);
-  for (const pick of [[0, 1, 2, 3, 4], [3, 4, 5, 6, 7], [7, 1, 5, 0, 2]]) {
-    assert.deepEqual(reconstructSecret(pick.map((i) => shares[i]), 5), secret);
+  for (const pick of [
+    [0, 1, 2, 3, 4],
+    [3, 4, 5, 6, 7],
+    [7, 1, 5, 0, 2],
+  ]) {
+    assert.deepEqual(
+      reconstructSecret(
+        pick.map((i) => shares[i]),
+        5,
+      ),
+      secret,
+    );
   }
   assert.notDeepEqual(reconstructSecret(shares.slice(0, 4), 4), secret);
   assert.throws(() => reconstructSecret(shares.slice(0, 4), 5), /4 shares given, 5 needed/);
@@ -82,7 +102,7 @@ test('the degree grows like log n: complete up to ~300 devices at a third droppi
   assert.deepEqual(secAggParameters(1000, { dropoutRate: 0.1 }), { degree: 38, threshold: 20 });
 });
 
-test('fixed point: a sum of n values decodes within n / (2S), even at the codec\'s capacity with every value at the range', () => {
+test("fixed point: a sum of n values decodes within n / (2S), even at the codec's capacity with every value at the range", () => {
   const codec = new FixedPointCodec({ clipRange: 2, maxParties: 1000 });
   const random = seeded(5);
   for (const n of [1, 10, 1000]) {

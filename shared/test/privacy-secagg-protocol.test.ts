@@ -1,9 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  AdaptiveClipNorm, addGaussianNoise, clipUpdate, distributedNoiseStd, FixedPointCodec, MaskedVectorLayout, SecAggDevice, SecAggEdge,
-  SecureAggregationAbortError, SecureAggregationMessageError, secAggParameters, sessionIdOf, type ModelUpdate, type SecureAggregate,
-  type SparseRows, type TensorValue,
+  AdaptiveClipNorm,
+  addGaussianNoise,
+  clipUpdate,
+  distributedNoiseStd,
+  type FixedPointCodec,
+  type MaskedVectorLayout,
+  SecAggDevice,
+  SecAggEdge,
+  SecureAggregationAbortError,
+  SecureAggregationMessageError,
+  secAggParameters,
+  sessionIdOf,
+  type ModelUpdate,
+  type SecureAggregate,
+  type SparseRows,
+  type TensorValue,
 } from '../src/index.js';
 import { sparseWeightedMean } from '../src/fl/aggregation/sparse-weighted-mean.js';
 import { layoutFor, runRound, seeded } from './privacy-secagg-fixtures.js';
@@ -21,13 +34,18 @@ function recommenderUpdates(n: number, label: number): ModelUpdate[] {
     while (touched.size < 5 + (random.nextUint32() % 10)) touched.add(random.nextUint32() % ITEMS);
     const rows = Uint32Array.from([...touched].sort((a, b) => a - b));
     const items: SparseRows = {
-      kind: 'sparse', shape: [ITEMS, FACTORS], rows,
+      kind: 'sparse',
+      shape: [ITEMS, FACTORS],
+      rows,
       values: Float32Array.from({ length: rows.length * FACTORS }, () => 0.05 * random.normal()),
       rowWeights: Float32Array.from(rows, () => 1 + (random.nextUint32() % 3)),
     };
     const weight = 1 + (random.nextUint32() % WEIGHT_CAP);
     const dense = Float32Array.from({ length: DENSE }, () => 0.1 * random.normal());
-    const delta = new Map<string, TensorValue>([['user.bias', { kind: 'dense', shape: [DENSE], values: dense }], ['item.factors', items]]);
+    const delta = new Map<string, TensorValue>([
+      ['user.bias', { kind: 'dense', shape: [DENSE], values: dense }],
+      ['item.factors', items],
+    ]);
     return { delta, weight, metrics: {} };
   });
 }
@@ -64,7 +82,11 @@ function assertMatchesPlaintext(aggregate: SecureAggregate, updates: readonly Mo
     assert.ok(Math.abs(dense.values[i] - expected) <= meanBound(expected, weight), `user.bias[${i}]: ${dense.values[i]} vs ${expected}`);
   }
   const itemTables = updates.map((u) => u.delta.get('item.factors') as SparseRows);
-  const plain = sparseWeightedMean([ITEMS, FACTORS], itemTables, updates.map((u) => u.weight));
+  const plain = sparseWeightedMean(
+    [ITEMS, FACTORS],
+    itemTables,
+    updates.map((u) => u.weight),
+  );
   const secure = aggregate.mean.delta.get('item.factors') as SparseRows;
   assert.equal(secure.kind, 'sparse');
   assert.deepEqual([...secure.rows], [...plain.rows], 'the rows held by some device, and only those');
@@ -91,7 +113,11 @@ test('a third of the devices dropping out after sharing, before their input arri
   const dropped = new Set([0, 3, 4, 8, 11, 15, 17, 21, 26, 29]);
   const { aggregate, edge, layout } = runRound({ tensors, updates, degree, threshold, weightCap: WEIGHT_CAP, dropBeforeInput: dropped });
   assert.equal(edge.stats().droppedAfterSharing, 10);
-  assertMatchesPlaintext(aggregate, updates.filter((_, i) => !dropped.has(i)), layout.codec);
+  assertMatchesPlaintext(
+    aggregate,
+    updates.filter((_, i) => !dropped.has(i)),
+    layout.codec,
+  );
 });
 
 test('a third of the devices going silent after sending their masked input: their inputs are still in the sum', () => {
@@ -107,7 +133,11 @@ test('SecAgg+ on a sparse graph (40 devices, 10 neighbours each, threshold 6) wi
   const updates = recommenderUpdates(40, 4);
   const dropped = new Set([5, 17, 33]);
   const { aggregate, layout } = runRound({ tensors, updates, degree: 10, threshold: 6, weightCap: WEIGHT_CAP, dropBeforeInput: dropped });
-  assertMatchesPlaintext(aggregate, updates.filter((_, i) => !dropped.has(i)), layout.codec);
+  assertMatchesPlaintext(
+    aggregate,
+    updates.filter((_, i) => !dropped.has(i)),
+    layout.codec,
+  );
 });
 
 /** Pearson's chi-square of the 256 values of one byte of each word against the uniform distribution. */
@@ -134,7 +164,7 @@ function maskedInputsOf(updates: readonly ModelUpdate[], layout: MaskedVectorLay
   return devices.map((d, i) => d.maskInput(updates[i], deliveries.get(d.party)!).words);
 }
 
-test('the edge\'s view of one device\'s masked vector is indistinguishable from uniform words (chi-square)', () => {
+test("the edge's view of one device's masked vector is indistinguishable from uniform words (chi-square)", () => {
   const updates = recommenderUpdates(6, 5);
   const layout = layoutFor({ tensors, updates, weightCap: WEIGHT_CAP });
   const masked = maskedInputsOf(updates, layout)[0];
@@ -147,7 +177,7 @@ test('the edge\'s view of one device\'s masked vector is indistinguishable from 
   assert.ok(chiSquareOfByte(layout.encode(updates[0]).words, 24) > 10 * CHI2_255_999);
 });
 
-test('the edge cannot recover a device\'s touched items from its masked vector, though it can from the plain encoding', () => {
+test("the edge cannot recover a device's touched items from its masked vector, though it can from the plain encoding", () => {
   const updates = recommenderUpdates(6, 6);
   const layout = layoutFor({ tensors, updates, weightCap: WEIGHT_CAP });
   const masked = maskedInputsOf(updates, layout);
@@ -155,14 +185,19 @@ test('the edge cannot recover a device\'s touched items from its masked vector, 
   assert.equal(lengths.size, 1, 'every device sends the same number of words, whatever it touched');
   // The natural attack: an untouched row encodes as zeros, so rank rows by the magnitude of their weight word.
   const weightOffset = DENSE + ITEMS * FACTORS;
-  const guess = (words: Uint32Array, count: number): number[] => Array.from({ length: ITEMS }, (_, r) => r)
-    .sort((a, b) => Math.abs(words[weightOffset + b] | 0) - Math.abs(words[weightOffset + a] | 0)).slice(0, count);
+  const guess = (words: Uint32Array, count: number): number[] =>
+    Array.from({ length: ITEMS }, (_, r) => r)
+      .sort((a, b) => Math.abs(words[weightOffset + b] | 0) - Math.abs(words[weightOffset + a] | 0))
+      .slice(0, count);
   let hits = 0;
   let guesses = 0;
   for (const [i, update] of updates.entries()) {
     const touched = new Set((update.delta.get('item.factors') as SparseRows).rows);
     const plain = guess(layout.encode(update).words, touched.size);
-    assert.ok(plain.every((r) => touched.has(r)), 'the unmasked encoding gives the touched set away');
+    assert.ok(
+      plain.every((r) => touched.has(r)),
+      'the unmasked encoding gives the touched set away',
+    );
     hits += guess(masked[i], touched.size).filter((r) => touched.has(r)).length;
     guesses += touched.size;
   }
@@ -182,11 +217,13 @@ test('a device that reveals a wrong share aborts the round with share_mismatch, 
     share[0] ^= 1;
     return { ...r, selfSeedShares: [{ ...r.selfSeedShares[0], share }, ...r.selfSeedShares.slice(1)] };
   };
-  assert.throws(() => runRound({ tensors, updates, degree, threshold, weightCap: WEIGHT_CAP, tamperUnmask }),
-    (e: unknown) => abortedWith(e, 'share_mismatch') && /does not match its commitment/.test((e as Error).message));
+  assert.throws(
+    () => runRound({ tensors, updates, degree, threshold, weightCap: WEIGHT_CAP, tamperUnmask }),
+    (e: unknown) => abortedWith(e, 'share_mismatch') && /does not match its commitment/.test((e as Error).message),
+  );
 });
 
-test('a wrong share of a dropped device\'s mask key is caught against its public key', () => {
+test("a wrong share of a dropped device's mask key is caught against its public key", () => {
   const updates = recommenderUpdates(10, 8);
   const { degree, threshold } = secAggParameters(10);
   const tamperUnmask = (r: Parameters<NonNullable<Parameters<typeof runRound>[0]['tamperUnmask']>>[0]) => {
@@ -195,8 +232,10 @@ test('a wrong share of a dropped device\'s mask key is caught against its public
     share[5] ^= 0x40;
     return { ...r, maskKeyShares: [{ ...r.maskKeyShares[0], share }] };
   };
-  assert.throws(() => runRound({ tensors, updates, degree, threshold, weightCap: WEIGHT_CAP, dropBeforeInput: new Set([9]), tamperUnmask }),
-    (e: unknown) => abortedWith(e, 'share_mismatch') && /public key/.test((e as Error).message));
+  assert.throws(
+    () => runRound({ tensors, updates, degree, threshold, weightCap: WEIGHT_CAP, dropBeforeInput: new Set([9]), tamperUnmask }),
+    (e: unknown) => abortedWith(e, 'share_mismatch') && /public key/.test((e as Error).message),
+  );
 });
 
 test('too few shares coming back aborts the round with too_few_shares', () => {
@@ -206,16 +245,20 @@ test('too few shares coming back aborts the round with too_few_shares', () => {
   // 6 of 10 answer: a survivor's seed needs 5 shares from its 9 neighbours, of which 5 or 6 answered: enough.
   // 4 answer: not enough.
   const silentAtUnmask = new Set([0, 1, 2, 3, 4, 5]);
-  assert.throws(() => runRound({ tensors, updates, degree, threshold, weightCap: WEIGHT_CAP, silentAtUnmask }),
-    (e: unknown) => abortedWith(e, 'too_few_shares') && /4 shares .* 5 are needed/.test((e as Error).message));
+  assert.throws(
+    () => runRound({ tensors, updates, degree, threshold, weightCap: WEIGHT_CAP, silentAtUnmask }),
+    (e: unknown) => abortedWith(e, 'too_few_shares') && /4 shares .* 5 are needed/.test((e as Error).message),
+  );
 });
 
 test('fewer inputs than the threshold: the edge aborts, and a device refuses to unmask for too few survivors', () => {
   const updates = recommenderUpdates(8, 10);
   const { degree, threshold } = secAggParameters(8);
   const dropBeforeInput = new Set([0, 1, 2, 3, 4]);
-  assert.throws(() => runRound({ tensors, updates, degree, threshold, weightCap: WEIGHT_CAP, dropBeforeInput }),
-    (e: unknown) => abortedWith(e, 'too_few_devices'));
+  assert.throws(
+    () => runRound({ tensors, updates, degree, threshold, weightCap: WEIGHT_CAP, dropBeforeInput }),
+    (e: unknown) => abortedWith(e, 'too_few_devices'),
+  );
   const layout = layoutFor({ tensors, updates, weightCap: WEIGHT_CAP });
   const session = { sessionId: sessionIdOf('few'), degree, threshold, layout };
   const devices = updates.map((_, i) => new SecAggDevice(i + 1, session, seeded(70 + i)));
@@ -226,7 +269,10 @@ test('fewer inputs than the threshold: the edge aborts, and a device refuses to 
   const deliveries = edge.closeSharing();
   devices[0].maskInput(updates[0], deliveries.get(1)!);
   // A lying edge that calls device 1 the only survivor would learn its input from the seed share and key shares.
-  assert.throws(() => devices[0].unmask({ survivors: [1] }), (e: unknown) => abortedWith(e, 'too_few_devices'));
+  assert.throws(
+    () => devices[0].unmask({ survivors: [1] }),
+    (e: unknown) => abortedWith(e, 'too_few_devices'),
+  );
   assert.throws(() => devices[0].unmask({ survivors: [1, 2, 3, 4, 5] }), /at done/);
 });
 
@@ -243,7 +289,10 @@ test('sealed shares altered in transit make the receiving device abort with decr
   const ciphertext = delivery.shares[0].ciphertext.slice();
   ciphertext[3] ^= 1;
   const altered = { shares: [{ ...delivery.shares[0], ciphertext }, ...delivery.shares.slice(1)] };
-  assert.throws(() => devices[1].maskInput(updates[1], altered), (e: unknown) => abortedWith(e, 'decryption_failed'));
+  assert.throws(
+    () => devices[1].maskInput(updates[1], altered),
+    (e: unknown) => abortedWith(e, 'decryption_failed'),
+  );
 });
 
 test('the edge refuses duplicate, out-of-turn and malformed messages without ending the round', () => {
@@ -269,7 +318,7 @@ test('the edge refuses duplicate, out-of-turn and malformed messages without end
   assert.equal(edge.finish().parties, 5);
 });
 
-test('distributed DP under secure aggregation: devices\' noise shares add up to σC on the unmasked sum', () => {
+test("distributed DP under secure aggregation: devices' noise shares add up to σC on the unmasked sum", () => {
   const n = 12;
   const size = 4000;
   const { degree, threshold } = secAggParameters(n);
@@ -306,11 +355,21 @@ test('metrics ride under the mask: the edge gets their sums, e.g. the adaptive-c
   const norms = [0.2, 0.5, 0.9, 1.1, 1.5, 0.3, 2.0, 0.7, 0.95];
   const updates: ModelUpdate[] = norms.map((norm, i) => ({
     delta: new Map<string, TensorValue>([['w', { kind: 'dense', shape: [4], values: Float32Array.of(norm, 0, 0, 0) }]]),
-    weight: 1, metrics: { clip_report: clip.report(norm), loss_sum: 10 * i + 0.25 },
+    weight: 1,
+    metrics: { clip_report: clip.report(norm), loss_sum: 10 * i + 0.25 },
   }));
-  const metrics = [{ name: 'clip_report', bound: 1 }, { name: 'loss_sum', bound: 100 }];
+  const metrics = [
+    { name: 'clip_report', bound: 1 },
+    { name: 'loss_sum', bound: 100 },
+  ];
   const { aggregate, layout } = runRound({
-    tensors: [{ name: 'w', shape: [4], rowWeighted: false }], metrics, updates, degree, threshold, weightCap: 1, clipRange: 2,
+    tensors: [{ name: 'w', shape: [4], rowWeighted: false }],
+    metrics,
+    updates,
+    degree,
+    threshold,
+    weightCap: 1,
+    clipRange: 2,
   });
   const unit = layout.codec.sumErrorBound(n);
   const within = norms.filter((x) => x <= 1).length;

@@ -7,8 +7,14 @@ test('the same seed gives the same stream, another seed another stream', () => {
   const b = new SeededRandom(42);
   const c = new SeededRandom(43);
   const sa = Array.from({ length: 8 }, () => a.nextUint32());
-  assert.deepEqual(sa, Array.from({ length: 8 }, () => b.nextUint32()));
-  assert.notDeepEqual(sa, Array.from({ length: 8 }, () => c.nextUint32()));
+  assert.deepEqual(
+    sa,
+    Array.from({ length: 8 }, () => b.nextUint32()),
+  );
+  assert.notDeepEqual(
+    sa,
+    Array.from({ length: 8 }, () => c.nextUint32()),
+  );
 });
 
 test('uniform draws are in [0, 1) with mean near 1/2, normals have mean 0 and variance 1', () => {

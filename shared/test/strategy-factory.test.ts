@@ -1,12 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  ConfigError, FedAdam, FedYogi, createStrategy, strategyNames, strategySummaries,
-} from '../src/index.js';
+import { ConfigError, FedAdam, type FedYogi, createStrategy, strategyNames, strategySummaries } from '../src/index.js';
 
 test('every listed strategy can be made by name, with a summary for --help', () => {
-  assert.deepEqual([...strategyNames].sort(),
-    ['fedadagrad', 'fedadam', 'fedavg', 'fedavgm', 'fedprox', 'fedyogi', 'krum', 'median', 'trimmed-mean']);
+  assert.deepEqual([...strategyNames].sort(), [
+    'fedadagrad',
+    'fedadam',
+    'fedavg',
+    'fedavgm',
+    'fedprox',
+    'fedyogi',
+    'krum',
+    'median',
+    'trimmed-mean',
+  ]);
   for (const name of strategyNames) {
     assert.equal(createStrategy(name).name, name);
     assert.match(strategySummaries[name], /; options: /, name);
@@ -24,13 +31,16 @@ test('options default as documented and are passed through', () => {
 
 /** Asserts a ConfigError whose message names `option` (and, when given, the bad value). */
 function rejects(name: string, options: unknown, option: string, value?: string): void {
-  assert.throws(() => createStrategy(name, options), (e: unknown) => {
-    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
-    assert.equal(e.code, 'STRATA_ERR_CONFIG');
-    assert.match(e.message, new RegExp(`"${option}"`));
-    if (value !== undefined) assert.ok(e.message.includes(value), e.message);
-    return true;
-  });
+  assert.throws(
+    () => createStrategy(name, options),
+    (e: unknown) => {
+      assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
+      assert.equal(e.code, 'STRATA_ERR_CONFIG');
+      assert.match(e.message, new RegExp(`"${option}"`));
+      if (value !== undefined) assert.ok(e.message.includes(value), e.message);
+      return true;
+    },
+  );
 }
 
 test('bad option values throw ConfigError naming the option and the value', () => {
@@ -51,10 +61,15 @@ test('unknown options, non-object options and unknown names throw ConfigError', 
   rejects('fedadagrad', { beta2: 0.9 }, 'beta2');
   rejects('fedavg', { lr: 0.1 }, 'lr');
   assert.throws(() => createStrategy('fedavg', 3), ConfigError);
-  assert.throws(() => createStrategy('fedsgd'), (e: unknown) =>
-    e instanceof ConfigError && /"fedsgd"/.test(e.message) && /fedavg/.test(e.message));
+  assert.throws(
+    () => createStrategy('fedsgd'),
+    (e: unknown) => e instanceof ConfigError && /"fedsgd"/.test(e.message) && /fedavg/.test(e.message),
+  );
 });
 
 test('constructing a strategy directly validates its options too', () => {
-  assert.throws(() => new FedAdam({ beta2: 1 }), (e: unknown) => e instanceof ConfigError && /"beta2"/.test(e.message));
+  assert.throws(
+    () => new FedAdam({ beta2: 1 }),
+    (e: unknown) => e instanceof ConfigError && /"beta2"/.test(e.message),
+  );
 });

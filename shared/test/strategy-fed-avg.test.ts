@@ -36,10 +36,7 @@ test('fedavg: sparse rows are averaged per row over the updates holding the row,
 
 test('fedavg: a tensor dense in one update and sparse in another: the dense one holds every row', () => {
   const shape = [3, 1];
-  const combined = new FedAvg().aggregate([
-    update(1, { t: vec([1, 2, 3], shape) }),
-    update(3, { t: rowsOf(shape, [1], [5]) }),
-  ]);
+  const combined = new FedAvg().aggregate([update(1, { t: vec([1, 2, 3], shape) }), update(3, { t: rowsOf(shape, [1], [5]) })]);
   const t = sparseOf(combined, 't');
   assert.deepEqual([...t.rows], [0, 1, 2]);
   // row 0: 1; row 1: (1*2 + 3*5)/4 = 4.25; row 2: 3
@@ -48,10 +45,7 @@ test('fedavg: a tensor dense in one update and sparse in another: the dense one 
 });
 
 test('fedavg: a tensor missing from an update is averaged over the updates that have it', () => {
-  const combined = new FedAvg().aggregate([
-    update(1, { a: vec([2]), b: vec([7]) }),
-    update(1, { a: vec([4]) }),
-  ]);
+  const combined = new FedAvg().aggregate([update(1, { a: vec([2]), b: vec([7]) }), update(1, { a: vec([4]) })]);
   assertClose(denseOf(combined, 'a'), [3]);
   assertClose(denseOf(combined, 'b'), [7]);
 });
@@ -65,18 +59,30 @@ test('fedavg: updates that weigh nothing give a zero delta', () => {
 test('fedavg: an empty list, mismatched shapes and malformed updates are rejected', () => {
   const fedAvg = new FedAvg();
   assert.throws(() => fedAvg.aggregate([]), RangeError);
-  assert.throws(() => fedAvg.aggregate([update(1, { a: vec([1, 2]) }), update(1, { a: vec([1, 2, 3]) })]),
-    (e: unknown) => e instanceof InvalidUpdateError && e.reason === 'shape' && /\[2\]/.test(e.message) && /\[3\]/.test(e.message));
-  assert.throws(() => fedAvg.aggregate([update(1, { a: { kind: 'dense', shape: [3], values: new Float32Array(2) } })]),
-    (e: unknown) => e instanceof InvalidUpdateError && e.reason === 'shape');
-  assert.throws(() => fedAvg.aggregate([update(1, { a: rowsOf([4, 1], [2, 1], [1, 1]) })]),
-    (e: unknown) => e instanceof InvalidUpdateError && e.reason === 'malformed');
-  assert.throws(() => fedAvg.aggregate([update(1, { a: rowsOf([4, 1], [4], [1]) })]),
-    (e: unknown) => e instanceof InvalidUpdateError && e.reason === 'malformed');
-  assert.throws(() => fedAvg.aggregate([update(1, { a: rowsOf([4, 1], [0, 1], [1, 1], [1]) })]),
-    (e: unknown) => e instanceof InvalidUpdateError && e.reason === 'shape');
-  assert.throws(() => fedAvg.aggregate([update(-1, { a: vec([1]) })]),
-    (e: unknown) => e instanceof InvalidUpdateError && e.reason === 'malformed' && /-1/.test(e.message));
+  assert.throws(
+    () => fedAvg.aggregate([update(1, { a: vec([1, 2]) }), update(1, { a: vec([1, 2, 3]) })]),
+    (e: unknown) => e instanceof InvalidUpdateError && e.reason === 'shape' && /\[2\]/.test(e.message) && /\[3\]/.test(e.message),
+  );
+  assert.throws(
+    () => fedAvg.aggregate([update(1, { a: { kind: 'dense', shape: [3], values: new Float32Array(2) } })]),
+    (e: unknown) => e instanceof InvalidUpdateError && e.reason === 'shape',
+  );
+  assert.throws(
+    () => fedAvg.aggregate([update(1, { a: rowsOf([4, 1], [2, 1], [1, 1]) })]),
+    (e: unknown) => e instanceof InvalidUpdateError && e.reason === 'malformed',
+  );
+  assert.throws(
+    () => fedAvg.aggregate([update(1, { a: rowsOf([4, 1], [4], [1]) })]),
+    (e: unknown) => e instanceof InvalidUpdateError && e.reason === 'malformed',
+  );
+  assert.throws(
+    () => fedAvg.aggregate([update(1, { a: rowsOf([4, 1], [0, 1], [1, 1], [1]) })]),
+    (e: unknown) => e instanceof InvalidUpdateError && e.reason === 'shape',
+  );
+  assert.throws(
+    () => fedAvg.aggregate([update(-1, { a: vec([1]) })]),
+    (e: unknown) => e instanceof InvalidUpdateError && e.reason === 'malformed' && /-1/.test(e.message),
+  );
 });
 
 test('fedavg: apply adds serverLr times the delta, dense and sparse, in place', () => {
@@ -84,10 +90,13 @@ test('fedavg: apply adds serverLr times the delta, dense and sparse, in place', 
     ['w', vec([1, 1, 1])],
     ['table', dense([3, 2])],
   ]);
-  const returned = new FedAvg({ serverLr: 0.5 }).apply(model, update(2, {
-    w: vec([2, 4, -2]),
-    table: rowsOf([3, 2], [1], [1, 2]),
-  }));
+  const returned = new FedAvg({ serverLr: 0.5 }).apply(
+    model,
+    update(2, {
+      w: vec([2, 4, -2]),
+      table: rowsOf([3, 2], [1], [1, 2]),
+    }),
+  );
   assert.equal(returned, model);
   // 1 + 0.5*2, 1 + 0.5*4, 1 + 0.5*(-2)
   assertClose(model.get('w')?.values ?? [], [2, 3, 0]);
@@ -98,10 +107,14 @@ test('fedavg: apply adds serverLr times the delta, dense and sparse, in place', 
 test('fedavg: apply rejects an unknown tensor or a wrong shape and leaves the model untouched', () => {
   const model: ModelParams = new Map([['w', vec([1, 1])]]);
   const fedAvg = new FedAvg();
-  assert.throws(() => fedAvg.apply(model, update(1, { w: vec([5, 5]), extra: vec([1]) })),
-    (e: unknown) => e instanceof InvalidUpdateError && e.reason === 'unknown_tensor' && /extra/.test(e.message));
-  assert.throws(() => fedAvg.apply(model, update(1, { w: vec([5, 5, 5]) })),
-    (e: unknown) => e instanceof InvalidUpdateError && e.reason === 'shape');
+  assert.throws(
+    () => fedAvg.apply(model, update(1, { w: vec([5, 5]), extra: vec([1]) })),
+    (e: unknown) => e instanceof InvalidUpdateError && e.reason === 'unknown_tensor' && /extra/.test(e.message),
+  );
+  assert.throws(
+    () => fedAvg.apply(model, update(1, { w: vec([5, 5, 5]) })),
+    (e: unknown) => e instanceof InvalidUpdateError && e.reason === 'shape',
+  );
   assertClose(model.get('w')?.values ?? [], [1, 1]);
   assert.deepEqual(fedAvg.clientOptions(), {});
 });

@@ -12,7 +12,10 @@ function rounds(strategy: Strategy, deltas: readonly number[][]): number[][] {
 }
 
 test('fedadam with the defaults (eta 0.1, beta1 0.9, beta2 0.99, tau 1e-9), two rounds', () => {
-  const [first, second] = rounds(new FedAdam(), [[0.5, -2], [0.5, 0]]);
+  const [first, second] = rounds(new FedAdam(), [
+    [0.5, -2],
+    [0.5, 0],
+  ]);
   // round 1: g = -delta = [-0.5, 2]; m = 0.1 g = [-0.05, 0.2]; v = 0.01 g² = [0.0025, 0.04];
   // model -= 0.1 * m / (sqrt(v) + tau) = 0.1 * [-1, 1]  ->  [0.1, -0.1]
   assertClose(first, [0.1, -0.1]);
@@ -32,7 +35,10 @@ test('fedyogi: v moves by (1 - beta2) g² towards g², two rounds', () => {
 });
 
 test('fedadagrad with the defaults (eta 0.1, beta1 0, tau 1e-9): v accumulates g², two rounds', () => {
-  const [first, second] = rounds(new FedAdagrad(), [[3, -4], [3, 0]]);
+  const [first, second] = rounds(new FedAdagrad(), [
+    [3, -4],
+    [3, 0],
+  ]);
   // round 1: g = [-3, 4]; m = g; v = [9, 16]; model -= 0.1 * [-3/3, 4/4]  ->  [0.1, -0.1]
   assertClose(first, [0.1, -0.1]);
   // round 2: g = [-3, 0]; v = [18, 16]; model -= 0.1 * [-3/sqrt(18), 0]  ->  [0.170711, -0.1]
@@ -58,7 +64,10 @@ test('each adaptive strategy instance keeps its own moments', () => {
   const a = new FedAdam();
   const b = new FedAdam();
   rounds(a, [[0.5, -2]]);
-  rounds(b, [[100, 100], [100, 100]]);
+  rounds(b, [
+    [100, 100],
+    [100, 100],
+  ]);
   // a's moments are still those of its first round (m = [-0.05, 0.2], v = [0.0025, 0.04]) whatever b did,
   // so its second round, from a fresh zero model, steps by [0.134687, -0.090453]
   const [second] = rounds(a, [[0.5, 0]]);

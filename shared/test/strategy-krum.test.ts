@@ -30,7 +30,12 @@ test('multi-krum averages the kept updates by weight', () => {
 });
 
 test('krum picks an honest update when one is a large outlier in a real-sized vector', () => {
-  const honest = [[1, 1, 1], [1.1, 0.9, 1], [0.9, 1.1, 1.05], [1, 1.05, 0.95]];
+  const honest = [
+    [1, 1, 1],
+    [1.1, 0.9, 1],
+    [0.9, 1.1, 1.05],
+    [1, 1.05, 0.95],
+  ];
   const all = [...honest.map((v) => update(10, { w: vec(v) })), update(10, { w: vec([40, -40, 40]) })];
   const [kept] = new Krum({ byzantine: 1 }).select(all);
   assert.ok(kept < 4, `kept update ${kept}, the outlier`);

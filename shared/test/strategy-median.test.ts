@@ -35,11 +35,13 @@ test('median: sparse rows per row over the updates holding the row', () => {
 });
 
 test('median: one outlier among honest updates does not move the result', () => {
-  const honest = [[1, 1], [1.1, 0.9], [0.9, 1.1], [1, 1.2]];
-  const combined = new Median().aggregate([
-    ...honest.map((v) => update(10, { w: vec(v) })),
-    update(10, { w: vec([1e6, -1e6]) }),
-  ]);
+  const honest = [
+    [1, 1],
+    [1.1, 0.9],
+    [0.9, 1.1],
+    [1, 1.2],
+  ];
+  const combined = new Median().aggregate([...honest.map((v) => update(10, { w: vec(v) })), update(10, { w: vec([1e6, -1e6]) })]);
   // per coordinate {0.9, 1, 1, 1.1, 1e6} -> 1 and {-1e6, 0.9, 1, 1.1, 1.2} -> 1
   assertClose(denseOf(combined, 'w'), [1, 1]);
 });

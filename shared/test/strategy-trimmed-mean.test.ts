@@ -22,7 +22,7 @@ test('trimmed mean: with floor(beta * n) = 0 it is the plain unweighted mean', (
   assertClose(denseOf(combined, 'w'), [3]);
 });
 
-test('trimmed mean: sparse rows trim per row by that row\'s number of holders', () => {
+test("trimmed mean: sparse rows trim per row by that row's number of holders", () => {
   const shape = [2, 1];
   const combined = new TrimmedMean({ beta: 0.25 }).aggregate([
     update(1, { t: rowsOf(shape, [0, 1], [10, 1]) }),

@@ -2,8 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  ChunkAssembler, ConfigError, decodeEnvelope, decodeUpdate, encodeEnvelope, encodeUpdate, SeededRandom, splitFrame,
-  WireFormatError, type strata, type TensorValue,
+  ChunkAssembler,
+  ConfigError,
+  decodeEnvelope,
+  decodeUpdate,
+  encodeEnvelope,
+  encodeUpdate,
+  SeededRandom,
+  splitFrame,
+  WireFormatError,
+  type strata,
+  type TensorValue,
 } from '../src/index.js';
 
 function chunksOf(frame: Uint8Array, maxFrameBytes: number, transferId = 1): strata.IChunk[] {
@@ -21,17 +30,22 @@ function rejects(action: () => unknown, message: RegExp): void {
 
 test('split frames stay under the maximum and reassemble in any order', () => {
   fc.assert(
-    fc.property(fc.uint8Array({ maxLength: 5000 }), fc.integer({ min: 90, max: 1200 }), fc.integer({ min: 1, max: 1e6 }), (frame, max, seed) => {
-      const chunks = chunksOf(frame, max);
-      new SeededRandom(seed).shuffle(chunks);
-      const assembler = new ChunkAssembler();
-      const results = chunks.map((chunk) => assembler.add(chunk));
-      const whole = results.at(-1);
-      assert.ok(whole, 'the last chunk completes the transfer');
-      assert.ok(results.slice(0, -1).every((r) => r === undefined));
-      assert.deepEqual(Buffer.from(whole), Buffer.from(frame));
-      assert.equal(assembler.openTransfers, 0);
-    }),
+    fc.property(
+      fc.uint8Array({ maxLength: 5000 }),
+      fc.integer({ min: 90, max: 1200 }),
+      fc.integer({ min: 1, max: 1e6 }),
+      (frame, max, seed) => {
+        const chunks = chunksOf(frame, max);
+        new SeededRandom(seed).shuffle(chunks);
+        const assembler = new ChunkAssembler();
+        const results = chunks.map((chunk) => assembler.add(chunk));
+        const whole = results.at(-1);
+        assert.ok(whole, 'the last chunk completes the transfer');
+        assert.ok(results.slice(0, -1).every((r) => r === undefined));
+        assert.deepEqual(Buffer.from(whole), Buffer.from(frame));
+        assert.equal(assembler.openTransfers, 0);
+      },
+    ),
     { seed: 51, numRuns: 200 },
   );
 });
@@ -39,9 +53,14 @@ test('split frames stay under the maximum and reassemble in any order', () => {
 test('a large update frame crosses a 64 KiB frame limit in chunks and decodes, zero-copy, at the other end', () => {
   const values = Float32Array.from({ length: 300_000 }, (_, i) => Math.sin(i));
   const frame = encodeEnvelope({
-    update: encodeUpdate({ delta: new Map([['w', { kind: 'dense', shape: [300, 1000], values }]]), weight: 1, metrics: {} }, {
-      roundId: 'r', baseVersion: 1, dtype: 'float32',
-    }),
+    update: encodeUpdate(
+      { delta: new Map([['w', { kind: 'dense', shape: [300, 1000], values }]]), weight: 1, metrics: {} },
+      {
+        roundId: 'r',
+        baseVersion: 1,
+        dtype: 'float32',
+      },
+    ),
   });
   const chunks = chunksOf(frame, 64 * 1024, 77);
   const fewest = Math.ceil(frame.byteLength / (64 * 1024));
@@ -57,8 +76,10 @@ test('a large update frame crosses a 64 KiB frame limit in chunks and decodes, z
 
 test('transfers declaring more than the limit are rejected before anything is buffered', () => {
   const assembler = new ChunkAssembler({ maxTransferBytes: 1000 });
-  rejects(() => assembler.add({ transferId: 5, index: 0, count: 2, totalBytes: 1001, data: new Uint8Array(10) }),
-    /chunk 0 of transfer 5: total_bytes 1001 is larger than the limit 1000/);
+  rejects(
+    () => assembler.add({ transferId: 5, index: 0, count: 2, totalBytes: 1001, data: new Uint8Array(10) }),
+    /chunk 0 of transfer 5: total_bytes 1001 is larger than the limit 1000/,
+  );
   assert.equal(assembler.openTransfers, 0);
 });
 
@@ -82,14 +103,26 @@ test('chunks inconsistent with their transfer are rejected and drop the transfer
   }
   const short = new ChunkAssembler();
   short.add({ transferId: 2, index: 0, count: 2, totalBytes: 30, data });
-  rejects(() => short.add({ transferId: 2, index: 1, count: 2, totalBytes: 30, data }), /transfer 2: 20 bytes received in all chunks, total_bytes says 30/);
+  rejects(
+    () => short.add({ transferId: 2, index: 1, count: 2, totalBytes: 30, data }),
+    /transfer 2: 20 bytes received in all chunks, total_bytes says 30/,
+  );
   rejects(() => new ChunkAssembler().add({ transferId: 1, index: 0, count: 0, totalBytes: 5, data }), /count 0 is impossible/);
-  rejects(() => new ChunkAssembler().add({ transferId: 1, index: 0, count: 6, totalBytes: 5, data }), /count 6 is impossible for total_bytes 5/);
+  rejects(
+    () => new ChunkAssembler().add({ transferId: 1, index: 0, count: 6, totalBytes: 5, data }),
+    /count 6 is impossible for total_bytes 5/,
+  );
 });
 
 test('only a bounded number of transfers stay open: the longest idle one is dropped', () => {
   const assembler = new ChunkAssembler({ maxOpenTransfers: 2 });
-  const chunk = (transferId: number, index: number): strata.IChunk => ({ transferId, index, count: 2, totalBytes: 2, data: Uint8Array.of(index) });
+  const chunk = (transferId: number, index: number): strata.IChunk => ({
+    transferId,
+    index,
+    count: 2,
+    totalBytes: 2,
+    data: Uint8Array.of(index),
+  });
   assembler.add(chunk(1, 0));
   assembler.add(chunk(2, 0));
   assembler.add(chunk(3, 0));

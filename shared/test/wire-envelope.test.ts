@@ -2,15 +2,26 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  decodeEnvelope, decodeModel, decodeUpdate, encodeEnvelope, encodeModel, encodeUpdate, ErrorFeedback, PROTOCOL_VERSION,
-  strata, type ModelParams, type ModelUpdate, type TensorValue,
+  decodeEnvelope,
+  decodeModel,
+  decodeUpdate,
+  encodeEnvelope,
+  encodeModel,
+  encodeUpdate,
+  ErrorFeedback,
+  PROTOCOL_VERSION,
+  strata,
+  type ModelParams,
+  type ModelUpdate,
+  type TensorValue,
 } from '../src/index.js';
 import { denseTensors, sparseTensors } from './wire-arbitraries.js';
 
 const updates: fc.Arbitrary<ModelUpdate> = fc
   .record({
     tensors: fc.uniqueArray(fc.tuple(fc.string({ minLength: 1, maxLength: 20 }), fc.oneof(denseTensors, sparseTensors)), {
-      maxLength: 4, selector: ([name]) => name,
+      maxLength: 4,
+      selector: ([name]) => name,
     }),
     weight: fc.double({ min: 0, max: 1e6, noNaN: true }),
     metrics: fc.dictionary(fc.string({ maxLength: 10 }), fc.double({ noNaN: true }), { noNullPrototype: true }),
@@ -26,26 +37,32 @@ test('uint64 fields decode as numbers', () => {
 
 test('updates round trip through envelope frames with their round, version, weight and metrics', () => {
   fc.assert(
-    fc.property(updates, fc.constantFrom('float32' as const, 'float16' as const, 'int8' as const), fc.boolean(), (update, dtype, perRowScale) => {
-      const frame = encodeEnvelope({
-        sender: 'device-7', update: encodeUpdate(update, { roundId: 'round-3', baseVersion: 12, dtype, perRowScale }),
-      });
-      const envelope = decodeEnvelope(frame);
-      assert.equal(envelope.body, 'update');
-      assert.equal(envelope.sender, 'device-7');
-      const decoded = decodeUpdate(envelope.update);
-      assert.equal(decoded.roundId, 'round-3');
-      assert.equal(decoded.baseVersion, 12);
-      assert.equal(decoded.update.weight, update.weight);
-      assert.deepEqual(decoded.update.metrics, update.metrics);
-      assert.deepEqual([...decoded.update.delta.keys()], [...update.delta.keys()]);
-      for (const [name, value] of update.delta) {
-        const back = decoded.update.delta.get(name) as TensorValue;
-        assert.equal(back.kind, value.kind);
-        assert.deepEqual(back.shape, value.shape);
-        if (dtype === 'float32') assert.deepEqual([...back.values], [...value.values]);
-      }
-    }),
+    fc.property(
+      updates,
+      fc.constantFrom('float32' as const, 'float16' as const, 'int8' as const),
+      fc.boolean(),
+      (update, dtype, perRowScale) => {
+        const frame = encodeEnvelope({
+          sender: 'device-7',
+          update: encodeUpdate(update, { roundId: 'round-3', baseVersion: 12, dtype, perRowScale }),
+        });
+        const envelope = decodeEnvelope(frame);
+        assert.equal(envelope.body, 'update');
+        assert.equal(envelope.sender, 'device-7');
+        const decoded = decodeUpdate(envelope.update);
+        assert.equal(decoded.roundId, 'round-3');
+        assert.equal(decoded.baseVersion, 12);
+        assert.equal(decoded.update.weight, update.weight);
+        assert.deepEqual(decoded.update.metrics, update.metrics);
+        assert.deepEqual([...decoded.update.delta.keys()], [...update.delta.keys()]);
+        for (const [name, value] of update.delta) {
+          const back = decoded.update.delta.get(name) as TensorValue;
+          assert.equal(back.kind, value.kind);
+          assert.deepEqual(back.shape, value.shape);
+          if (dtype === 'float32') assert.deepEqual([...back.values], [...value.values]);
+        }
+      },
+    ),
     { seed: 31, numRuns: 150 },
   );
 });
@@ -62,26 +79,39 @@ test('models round trip with their version and tensor order; float32 exactly', (
     for (const [name, tensor] of model) {
       const back = decoded.params.get(name);
       assert.ok(back);
-      tensor.values.forEach((v, i) => assert.ok(Math.abs(back.values[i] - v) <= (dtype === 'float32' ? 0 : 0.06), `${dtype} ${name}[${i}]`));
+      tensor.values.forEach((v, i) =>
+        assert.ok(Math.abs(back.values[i] - v) <= (dtype === 'float32' ? 0 : 0.06), `${dtype} ${name}[${i}]`),
+      );
     }
   }
 });
 
 test('a model travels inside a round request', () => {
   const model: ModelParams = new Map([['w', { kind: 'dense', shape: [2], values: Float32Array.of(1, 2) }]]);
-  const envelope = decodeEnvelope(encodeEnvelope({
-    roundRequest: { roundId: 'r', kind: strata.RoundRequest.Kind.EVALUATE, round: 3, localSteps: 5, model: encodeModel(model, 7), options: { mu: 0.01 } },
-  }));
+  const envelope = decodeEnvelope(
+    encodeEnvelope({
+      roundRequest: {
+        roundId: 'r',
+        kind: strata.RoundRequest.Kind.EVALUATE,
+        round: 3,
+        localSteps: 5,
+        model: encodeModel(model, 7),
+        options: { mu: 0.01 },
+      },
+    }),
+  );
   assert.equal(envelope.body, 'roundRequest');
   assert.equal(envelope.roundRequest?.kind, strata.RoundRequest.Kind.EVALUATE);
   assert.deepEqual(envelope.roundRequest?.options, { mu: 0.01 });
-  assert.deepEqual([...decodeModel(envelope.roundRequest?.model).params.get('w')?.values ?? []], [1, 2]);
+  assert.deepEqual([...(decodeModel(envelope.roundRequest?.model).params.get('w')?.values ?? [])], [1, 2]);
 });
 
 test('encodeUpdate with error feedback keeps residuals across calls', () => {
   const feedback = new ErrorFeedback();
   const update: ModelUpdate = {
-    delta: new Map([['w', { kind: 'dense', shape: [1, 2], values: Float32Array.of(100, 0.1) }]]), weight: 1, metrics: {},
+    delta: new Map([['w', { kind: 'dense', shape: [1, 2], values: Float32Array.of(100, 0.1) }]]),
+    weight: 1,
+    metrics: {},
   };
   let sum = 0;
   for (let round = 0; round < 20; round++) {
@@ -104,9 +134,12 @@ test('the frame writer produces what protobufjs encodes, with every tensor paylo
     rowIndices: payload.map((p) => p.subarray(0, p.length % 300)),
   });
   const envelopes = fc.record({
-    seq: fc.nat(), sender: fc.string({ maxLength: 300 }),
+    seq: fc.nat(),
+    sender: fc.string({ maxLength: 300 }),
     update: fc.record({
-      roundId: fc.string(), baseVersion: fc.nat(), weight: fc.double({ noNaN: true }),
+      roundId: fc.string(),
+      baseVersion: fc.nat(),
+      weight: fc.double({ noNaN: true }),
       tensors: fc.array(tensor, { maxLength: 4 }),
       metrics: fc.dictionary(fc.string({ maxLength: 150 }), fc.double({ noNaN: true }), { maxKeys: 5, noNullPrototype: true }),
     }),

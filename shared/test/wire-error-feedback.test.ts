@@ -10,20 +10,25 @@ const ROUNDS = 60;
  * the others are small positive drifts below half a scale step: plain quantisation rounds them to zero in
  * every round, error feedback accumulates them until they are sent.
  */
-const driftingRounds = fc.record({
-  width: fc.integer({ min: 2, max: 12 }),
-  seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
-}).map(({ width, seed }) => {
-  let state = seed;
-  const next = (): number => ((state = (Math.imul(state, 48271) >>> 0) % 2147483647) / 2147483647);
-  const drift = Float32Array.from({ length: width }, () => 0.05 + 0.1 * next());
-  return Array.from({ length: ROUNDS }, () => {
-    const values = new Float32Array(width);
-    values[0] = (next() < 0.5 ? -1 : 1) * (50 + 50 * next());
-    for (let i = 1; i < width; i++) values[i] = drift[i] + 0.02 * (next() - 0.5);
-    return values;
+const driftingRounds = fc
+  .record({
+    width: fc.integer({ min: 2, max: 12 }),
+    seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+  })
+  .map(({ width, seed }) => {
+    let state = seed;
+    const next = (): number => {
+      state = (Math.imul(state, 48271) >>> 0) % 2147483647;
+      return state / 2147483647;
+    };
+    const drift = Float32Array.from({ length: width }, () => 0.05 + 0.1 * next());
+    return Array.from({ length: ROUNDS }, () => {
+      const values = new Float32Array(width);
+      values[0] = (next() < 0.5 ? -1 : 1) * (50 + 50 * next());
+      for (let i = 1; i < width; i++) values[i] = drift[i] + 0.02 * (next() - 0.5);
+      return values;
+    });
   });
-});
 
 function sumOfDecoded(rounds: Float32Array[], feedback: ErrorFeedback | undefined): { sum: Float64Array; maxScale: number } {
   const sum = new Float64Array(rounds[0].length);
@@ -53,7 +58,10 @@ test('with error feedback the sum of decoded int8 updates tracks the true sum wi
         assert.ok(feedbackError <= withFeedback.maxScale / 2 + 1e-4, `value ${i}: error ${feedbackError} with feedback`);
         if (i > 0) {
           const plainError = Math.abs(plain.sum[i] - truth[i]);
-          assert.ok(plainError >= ROUNDS * 0.04 && plainError > 5 * (withFeedback.maxScale / 2 + 1e-4), `value ${i}: plain error only ${plainError}`);
+          assert.ok(
+            plainError >= ROUNDS * 0.04 && plainError > 5 * (withFeedback.maxScale / 2 + 1e-4),
+            `value ${i}: plain error only ${plainError}`,
+          );
         }
       }
     }),
@@ -64,7 +72,10 @@ test('with error feedback the sum of decoded int8 updates tracks the true sum wi
 test('sparse error feedback keeps the residual of rows not sent and adds it when the row is sent again', () => {
   const feedback = new ErrorFeedback();
   const rows = (ids: number[], values: number[]): SparseRows => ({
-    kind: 'sparse', shape: [6, 2], rows: Uint32Array.from(ids), values: Float32Array.from(values),
+    kind: 'sparse',
+    shape: [6, 2],
+    rows: Uint32Array.from(ids),
+    values: Float32Array.from(values),
   });
   // Row 1 carries a value far below the row's scale step next to a large one, so it is lost to rounding.
   feedback.encode('e', rows([1, 3], [100, 0.3, 127, -127]), { dtype: 'int8', perRowScale: true });
@@ -93,10 +104,10 @@ test('error feedback over float32 adds the carried residual once, then has nothi
 test('error feedback rejects a tensor whose shape changed between rounds, naming it', () => {
   const feedback = new ErrorFeedback();
   feedback.encode('w', { kind: 'dense', shape: [2, 2], values: Float32Array.of(1, 2, 3, 4) }, { dtype: 'int8' });
-  assert.throws(
-    () => feedback.encode('w', { kind: 'dense', shape: [4], values: Float32Array.of(1, 2, 3, 4) }, { dtype: 'int8' }),
-    { name: 'InvalidUpdateError', message: /tensor 'w' has shape \[4\], its carried residual \[2, 2\]/ },
-  );
+  assert.throws(() => feedback.encode('w', { kind: 'dense', shape: [4], values: Float32Array.of(1, 2, 3, 4) }, { dtype: 'int8' }), {
+    name: 'InvalidUpdateError',
+    message: /tensor 'w' has shape \[4\], its carried residual \[2, 2\]/,
+  });
   feedback.clear('w');
   assert.equal(feedback.residual('w'), undefined);
 });

@@ -2,8 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  decodeEnvelope, decodeTensor, decodeUpdate, encodeEnvelope, encodeTensor, encodeUpdate, rowSize, strata,
-  type TensorValue, type WireDType,
+  decodeEnvelope,
+  decodeTensor,
+  decodeUpdate,
+  encodeEnvelope,
+  encodeTensor,
+  encodeUpdate,
+  rowSize,
+  strata,
+  type TensorValue,
+  type WireDType,
 } from '../src/index.js';
 import { denseTensors, sparseTensors } from './wire-arbitraries.js';
 
@@ -106,10 +114,20 @@ test('int8 per-row scales are more accurate than one per tensor when rows differ
 test('float32 payloads decode as views of an aligned frame (zero-copy), and as copies of an unaligned one', () => {
   const dense: TensorValue = { kind: 'dense', shape: [3, 5], values: Float32Array.from({ length: 15 }, (_, i) => i / 7) };
   const sparse: TensorValue = {
-    kind: 'sparse', shape: [100, 2], rows: Uint32Array.of(4, 9, 70), values: Float32Array.of(1, 2, 3, 4, 5, 6),
+    kind: 'sparse',
+    shape: [100, 2],
+    rows: Uint32Array.of(4, 9, 70),
+    values: Float32Array.of(1, 2, 3, 4, 5, 6),
     rowWeights: Float32Array.of(1, 2, 3),
   };
-  const update = { delta: new Map<string, TensorValue>([['dense', dense], ['sparse', sparse]]), weight: 3, metrics: {} };
+  const update = {
+    delta: new Map<string, TensorValue>([
+      ['dense', dense],
+      ['sparse', sparse],
+    ]),
+    weight: 3,
+    metrics: {},
+  };
   // An odd-length sender shifts everything after it: the encoder must still align each payload.
   for (const sender of ['', 'a', 'ab', 'abc', 'é'.repeat(70)]) {
     const frame = encodeEnvelope({ sender, update: encodeUpdate(update, { roundId: 'r', baseVersion: 1, dtype: 'float32' }) });
@@ -138,10 +156,10 @@ test('encoding float32 views the tensor memory instead of copying it', () => {
 });
 
 test('encoding rejects an in-memory tensor inconsistent with its shape', () => {
-  assert.throws(
-    () => encodeTensor('w', { kind: 'dense', shape: [2, 3], values: new Float32Array(5) }, { dtype: 'float32' }),
-    { name: 'InvalidUpdateError', message: /tensor 'w': 5 values for shape \[2, 3\]/ },
-  );
+  assert.throws(() => encodeTensor('w', { kind: 'dense', shape: [2, 3], values: new Float32Array(5) }, { dtype: 'float32' }), {
+    name: 'InvalidUpdateError',
+    message: /tensor 'w': 5 values for shape \[2, 3\]/,
+  });
   assert.throws(
     () => encodeTensor('e', { kind: 'sparse', shape: [4, 1], rows: Uint32Array.of(2, 1), values: new Float32Array(2) }, { dtype: 'int8' }),
     { name: 'InvalidUpdateError', message: /tensor 'e': row 1 at position 1/ },

@@ -19,11 +19,14 @@ test('assertFinite names the first NaN or infinity wherever it is, and passes fi
         assertFinite(update(array));
         return;
       }
-      assert.throws(() => assertFinite(update(array)), (error: unknown) => {
-        assert.ok(error instanceof InvalidUpdateError && error.reason === 'non_finite');
-        assert.match(error.message, new RegExp(`non-finite value ${array[first]} at index ${first}$`));
-        return true;
-      });
+      assert.throws(
+        () => assertFinite(update(array)),
+        (error: unknown) => {
+          assert.ok(error instanceof InvalidUpdateError && error.reason === 'non_finite');
+          assert.match(error.message, new RegExp(`non-finite value ${array[first]} at index ${first}$`));
+          return true;
+        },
+      );
     }),
     { seed: 8, numRuns: 500 },
   );

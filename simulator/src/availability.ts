@@ -19,7 +19,11 @@ export class DutyCycle implements AvailabilitySchedule {
   private readonly periodMs: number;
 
   /** Online for `onMs`, then offline for `offMs`, repeating; at time 0 the device is `phaseMs` into its cycle. */
-  constructor(private readonly onMs: number, offMs: number, private readonly phaseMs: number) {
+  constructor(
+    private readonly onMs: number,
+    offMs: number,
+    private readonly phaseMs: number,
+  ) {
     this.periodMs = onMs + offMs;
   }
 
@@ -39,7 +43,10 @@ export class DutyCycle implements AvailabilitySchedule {
 
 export class TraceAvailability implements AvailabilitySchedule {
   /** `intervals`: [start, end) pairs in ms, sorted; the trace repeats every `periodMs` when given. */
-  constructor(private readonly intervals: Float64Array, private readonly periodMs: number | undefined) {}
+  constructor(
+    private readonly intervals: Float64Array,
+    private readonly periodMs: number | undefined,
+  ) {}
 
   static forDevice(trace: AvailabilityTrace, index: number, repeat: boolean): TraceAvailability {
     return new TraceAvailability(trace.devices[index % trace.devices.length], repeat ? trace.lengthMs : undefined);

@@ -25,7 +25,9 @@ export function deviceCount(topology: Topology): number {
 export function planDevices(topology: Topology, partitions: number, random: SeededRandom): PlannedDevice[] {
   const total = deviceCount(topology);
   if (total > partitions) {
-    throw new ConfigError(`topology devices: the groups hold ${total} devices but the task has only ${partitions} data partitions (users); use fewer devices or more data`);
+    throw new ConfigError(
+      `topology devices: the groups hold ${total} devices but the task has only ${partitions} data partitions (users); use fewer devices or more data`,
+    );
   }
   const edgeIndex = new Map(topology.edges.map((edge, i) => [edge.id, i]));
   const devices: { id: string; groupIndex: number; indexInGroup: number; edgeIndex: number; partition: number }[] = [];

@@ -15,7 +15,12 @@ export { planDevices, deviceCount, type PlannedDevice } from './device-plan.js';
 export { TopologyRoutes } from './topology-routes.js';
 export { createSimulationTask, type SimulationTask } from './simulation-task.js';
 export {
-  Simulation, VIRTUAL_LINK_SHAPING, type SimulationOptions, type SimulationObserver, type SimulationFinal, type SimulatedRunRecord,
+  Simulation,
+  VIRTUAL_LINK_SHAPING,
+  type SimulationOptions,
+  type SimulationObserver,
+  type SimulationFinal,
+  type SimulatedRunRecord,
 } from './simulation.js';
 export { compareRuns, defaultTarget, firstReaching, type RunComparisonRow, type TargetReached } from './run-comparison.js';
 export { ShapingProxy, type ShapingProxyOptions, type ShapingProxyStats, type ShapedRoute } from './real/shaping-proxy.js';

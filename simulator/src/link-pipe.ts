@@ -32,7 +32,10 @@ export class LinkPipe {
   private freeUp = Number.NEGATIVE_INFINITY;
   private freeDown = Number.NEGATIVE_INFINITY;
 
-  constructor(readonly profile: LinkProfile, private readonly random: SeededRandom) {}
+  constructor(
+    readonly profile: LinkProfile,
+    private readonly random: SeededRandom,
+  ) {}
 
   /**
    * Sends `bytes` that reach this link at `atMs`: they wait for earlier messages in the same direction, take

@@ -6,7 +6,11 @@ import type { BlobStore } from '@strata/shared';
 import type { Route, SimNetwork } from './sim-network.js';
 
 export class LinkedBlobStore implements BlobStore {
-  constructor(private readonly inner: BlobStore, private readonly network: SimNetwork, private readonly route: Route) {}
+  constructor(
+    private readonly inner: BlobStore,
+    private readonly network: SimNetwork,
+    private readonly route: Route,
+  ) {}
 
   async put(key: string, value: Uint8Array, ttlSeconds?: number): Promise<void> {
     await this.network.carry(this.route, 'up', value.byteLength);

@@ -13,7 +13,11 @@ import type { Route, SimNetwork } from './sim-network.js';
 export const JOB_MESSAGE_BYTES = 1024;
 
 export class LinkedJobQueue implements JobQueue {
-  constructor(private readonly inner: JobQueue, private readonly network: SimNetwork, private readonly route: Route) {}
+  constructor(
+    private readonly inner: JobQueue,
+    private readonly network: SimNetwork,
+    private readonly route: Route,
+  ) {}
 
   addFlow(parent: JobSpec, children: readonly JobSpec[]): Promise<string> {
     return this.inner.addFlow(parent, children);

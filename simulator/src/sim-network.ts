@@ -5,10 +5,25 @@
 // replies behave as in the other transports (@strata/runtime/testing's transport contract runs against this one).
 
 import {
-  ConnectError, PeerDisconnectedError, RoundTimeoutError, StrataError, compareIds, invalidTimeout, peerRequestError,
-  type ClientConnection, type LinkStats, type PeerConnection, type PeerInfo, type RequestHandler, type SeededRandom,
-  type TimerHandle, type TransportClient, type TransportServer,
-  emptyTierBytes, type Tier, type TierBytes,
+  ConnectError,
+  PeerDisconnectedError,
+  RoundTimeoutError,
+  StrataError,
+  compareIds,
+  invalidTimeout,
+  peerRequestError,
+  type ClientConnection,
+  type LinkStats,
+  type PeerConnection,
+  type PeerInfo,
+  type RequestHandler,
+  type SeededRandom,
+  type TimerHandle,
+  type TransportClient,
+  type TransportServer,
+  emptyTierBytes,
+  type Tier,
+  type TierBytes,
 } from '@strata/shared';
 import { ComputeMeter, meterCompute } from './compute-meter.js';
 import type { LinkDirection, LinkPipe, LossMode } from './link-pipe.js';
@@ -108,7 +123,11 @@ export class SimEndpoint implements TransportClient {
   /** When the device's processor is next free (simulated ms): work that arrives earlier waits. */
   busyUntil = 0;
 
-  constructor(readonly network: SimNetwork, readonly route: Route, readonly computeJitter: number) {}
+  constructor(
+    readonly network: SimNetwork,
+    readonly route: Route,
+    readonly computeJitter: number,
+  ) {}
 
   async connect(address: string, info: PeerInfo, handler: RequestHandler): Promise<ClientConnection> {
     const server = this.network.server(address);
@@ -210,7 +229,11 @@ export class SimServer implements TransportServer {
   private readonly listeners: ((peer: PeerConnection, event: 'connect' | 'disconnect') => void)[] = [];
   private sorted: PeerConnection[] | undefined;
 
-  constructor(readonly address: string, private readonly network: SimNetwork, private readonly onClose: () => void) {}
+  constructor(
+    readonly address: string,
+    private readonly network: SimNetwork,
+    private readonly onClose: () => void,
+  ) {}
 
   /** @internal */
   accept(connection: SimConnection): SimConnection {

@@ -10,9 +10,19 @@ import { Coordinator, type RoundOutcome } from '@strata/coordinator';
 import { DeviceClient } from '@strata/device-client';
 import { EdgeNode } from '@strata/edge-node';
 import {
-  SeededRandom, createStrategy, newRunId, type DeviceTrainer, type FederatedTask, type Logger, type ModelParams,
-  type RoundRecord, type RunRecord,
-  cloudLinkBytes, tierBytesBetween, tierRecord, type TierBytes,
+  SeededRandom,
+  createStrategy,
+  newRunId,
+  type DeviceTrainer,
+  type FederatedTask,
+  type Logger,
+  type ModelParams,
+  type RoundRecord,
+  type RunRecord,
+  cloudLinkBytes,
+  tierBytesBetween,
+  tierRecord,
+  type TierBytes,
 } from '@strata/shared';
 import { InMemoryBlobStore, InMemoryJobQueue } from '@strata/runtime';
 import { ALWAYS_ONLINE, DutyCycle, TraceAvailability, type AvailabilitySchedule } from './availability.js';
@@ -78,7 +88,8 @@ interface SimDevice {
 /** How the simulated links are shaped, for the run record. */
 export const VIRTUAL_LINK_SHAPING = {
   mode: 'virtual-clock',
-  model: 'per link and direction, messages queue first-come first-served for bytes / bandwidth, then take ' +
+  model:
+    'per link and direction, messages queue first-come first-served for bytes / bandwidth, then take ' +
     'latency + jitter (normal, clamped at 0); each lost packet (1460 B) adds a retransmission timeout ' +
     'max(200 ms, 2 latency + 4 jitter), or in drop mode loses the message; routes are store-and-forward',
 } as const;
@@ -102,25 +113,41 @@ export class Simulation {
     this.topology = topology;
     this.random = new SeededRandom(topology.seed).fork('simulation');
     this.network = new SimNetwork({
-      clock: this.clock, random: this.random.fork('compute'), lossMode: topology.simulation.lossMode, timeline: this.timeline,
+      clock: this.clock,
+      random: this.random.fork('compute'),
+      lossMode: topology.simulation.lossMode,
+      timeline: this.timeline,
     });
     this.queue = new InMemoryJobQueue(this.clock);
     const { task, logger } = options;
     this.coordinator = new Coordinator({
-      task, strategy: createStrategy(topology.strategy.name, topology.strategy.options), queue: this.queue, blobs: this.blobs,
-      regions: topology.edges.map((edge) => edge.id), schedule: topology.schedule,
-      taskOptions: { ...task.defaultOptions(), ...topology.task.options }, seed: topology.seed,
-      logger: logger.child({ tier: 'coordinator' }), clock: this.clock,
+      task,
+      strategy: createStrategy(topology.strategy.name, topology.strategy.options),
+      queue: this.queue,
+      blobs: this.blobs,
+      regions: topology.edges.map((edge) => edge.id),
+      schedule: topology.schedule,
+      taskOptions: { ...task.defaultOptions(), ...topology.task.options },
+      seed: topology.seed,
+      logger: logger.child({ tier: 'coordinator' }),
+      clock: this.clock,
     });
     const routes = new TopologyRoutes(topology, this.random.fork('links'));
     for (const edge of topology.edges) {
       const route = routes.edgeRoute(edge.region);
-      this.edges.push(new EdgeNode({
-        region: edge.id, nodeId: edge.id, server: this.network.listen(edge.id),
-        queue: new LinkedJobQueue(this.queue, this.network, route), blobs: new LinkedBlobStore(this.blobs, this.network, route),
-        strategy: createStrategy(topology.edgeStrategy.name, topology.edgeStrategy.options), compression: topology.compression,
-        logger: logger.child({ tier: 'edge', edge: edge.id }), clock: this.clock,
-      }));
+      this.edges.push(
+        new EdgeNode({
+          region: edge.id,
+          nodeId: edge.id,
+          server: this.network.listen(edge.id),
+          queue: new LinkedJobQueue(this.queue, this.network, route),
+          blobs: new LinkedBlobStore(this.blobs, this.network, route),
+          strategy: createStrategy(topology.edgeStrategy.name, topology.edgeStrategy.options),
+          compression: topology.compression,
+          logger: logger.child({ tier: 'edge', edge: edge.id }),
+          clock: this.clock,
+        }),
+      );
     }
     this.createDevices(routes);
   }
@@ -165,11 +192,18 @@ export class Simulation {
       mode: 'simulated',
       startedAt: new Date(Date.now() - wallSeconds * 1000).toISOString(),
       config: {
-        topology, topologyFile: this.options.loaded.file, task: task.describe(), taskName: topology.task.name,
+        topology,
+        topologyFile: this.options.loaded.file,
+        task: task.describe(),
+        taskName: topology.task.name,
         linkShaping: VIRTUAL_LINK_SHAPING,
       },
       environment: {
-        node: process.version, host: hostname(), cpus: cpus().length, platform: process.platform, ...this.options.environment,
+        node: process.version,
+        host: hostname(),
+        cpus: cpus().length,
+        platform: process.platform,
+        ...this.options.environment,
       },
       rounds,
       final: {
@@ -207,8 +241,11 @@ export class Simulation {
         plan,
         trainer,
         client: new DeviceClient({
-          nodeId: plan.id, region: edge.id, trainer: new MeteredTrainer(trainer, secondsPerSample, onTrained),
-          compression: topology.compression, logger: deviceLogger,
+          nodeId: plan.id,
+          region: edge.id,
+          trainer: new MeteredTrainer(trainer, secondsPerSample, onTrained),
+          compression: topology.compression,
+          logger: deviceLogger,
         }),
         endpoint: this.network.endpoint(routes.deviceRoute(group, edge), group.compute.jitter),
         availability: this.availability(plan, phases),
@@ -216,7 +253,8 @@ export class Simulation {
       });
     }
     const heapAfter = heapAfterCollection();
-    if (plans.length > 0 && heapBefore !== undefined && heapAfter !== undefined) this.heapBytesPerDevice = (heapAfter - heapBefore) / plans.length;
+    if (plans.length > 0 && heapBefore !== undefined && heapAfter !== undefined)
+      this.heapBytesPerDevice = (heapAfter - heapBefore) / plans.length;
   }
 
   private availability(plan: PlannedDevice, phases: SeededRandom): AvailabilitySchedule {
@@ -265,7 +303,10 @@ export class Simulation {
   }
 
   private roundRecord(
-    outcome: RoundOutcome, before: TierBytes, wallSeconds: number, evaluation: Record<string, number> | undefined,
+    outcome: RoundOutcome,
+    before: TierBytes,
+    wallSeconds: number,
+    evaluation: Record<string, number> | undefined,
   ): RoundRecord {
     const bytes = tierRecord(tierBytesBetween(before, this.network.bytes()));
     return {

@@ -15,7 +15,10 @@ export class TopologyRoutes {
   private readonly edgeLinks = new Map<string, LinkPipe>();
   private readonly accessRandom: SeededRandom;
 
-  constructor(private readonly topology: Topology, random: SeededRandom) {
+  constructor(
+    private readonly topology: Topology,
+    random: SeededRandom,
+  ) {
     for (const [region, { backhaul }] of Object.entries(topology.regions)) {
       if (backhaul !== undefined) this.backhauls.set(region, new LinkPipe(topology.links[backhaul], random.fork(`backhaul:${region}`)));
     }
@@ -53,7 +56,10 @@ export class TopologyRoutes {
       if (into) up.push(hop(into, 'down'));
     }
     for (const pipe of upperLinks) up.push(hop(pipe, 'up'));
-    const down = up.slice().reverse().map((h) => hop(h.pipe, h.direction === 'up' ? 'down' : 'up'));
+    const down = up
+      .slice()
+      .reverse()
+      .map((h) => hop(h.pipe, h.direction === 'up' ? 'down' : 'up'));
     return { up, down };
   }
 }

@@ -120,7 +120,10 @@ export const simulationSettingsSchema = z
     /** Cloud rounds start at most this often (0: each as soon as the last ends), as a coordinator on a schedule would. */
     roundIntervalSeconds: z.number().min(0).default(0),
     /** A run that needs more simulated time than this fails. */
-    maxSimSeconds: z.number().positive().default(30 * 24 * 3600),
+    maxSimSeconds: z
+      .number()
+      .positive()
+      .default(30 * 24 * 3600),
     /** Bins of the participation timeline in the run record. */
     timelineBins: z.number().int().min(10).max(2000).default(200),
   })
@@ -166,14 +169,16 @@ export const topologySchema = z
     const names = (what: string, known: Record<string, unknown>): string => `${what} (defined: ${Object.keys(known).join(', ') || 'none'})`;
     if (!(t.cloud.region in t.regions)) problem(['cloud', 'region'], `unknown region "${t.cloud.region}": ${names('regions', t.regions)}`);
     for (const [region, { backhaul }] of Object.entries(t.regions)) {
-      if (backhaul !== undefined && !(backhaul in t.links)) problem(['regions', region, 'backhaul'], `unknown link "${backhaul}": ${names('links', t.links)}`);
+      if (backhaul !== undefined && !(backhaul in t.links))
+        problem(['regions', region, 'backhaul'], `unknown link "${backhaul}": ${names('links', t.links)}`);
     }
     const edgeIds = new Set<string>();
     t.edges.forEach((edge, i) => {
       if (edgeIds.has(edge.id)) problem(['edges', i, 'id'], `edge id "${edge.id}" is used twice`);
       edgeIds.add(edge.id);
       if (!(edge.region in t.regions)) problem(['edges', i, 'region'], `unknown region "${edge.region}": ${names('regions', t.regions)}`);
-      if (edge.link !== undefined && !(edge.link in t.links)) problem(['edges', i, 'link'], `unknown link "${edge.link}": ${names('links', t.links)}`);
+      if (edge.link !== undefined && !(edge.link in t.links))
+        problem(['edges', i, 'link'], `unknown link "${edge.link}": ${names('links', t.links)}`);
     });
     const groups = new Set<string>();
     t.devices.forEach((group, k) => {
@@ -186,7 +191,8 @@ export const topologySchema = z
       }
     });
     t.edges.forEach((edge, i) => {
-      if (!t.devices.some((group) => group.edge === edge.id)) problem(['edges', i], `edge "${edge.id}" has no devices: no device group names it`);
+      if (!t.devices.some((group) => group.edge === edge.id))
+        problem(['edges', i], `edge "${edge.id}" has no devices: no device group names it`);
     });
   });
 

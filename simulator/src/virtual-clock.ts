@@ -88,10 +88,16 @@ export class VirtualClock implements Clock {
     } catch (error) {
       promise = Promise.reject(error);
     }
-    const done = promise.then(
-      (value) => void (outcome = { ok: true, value }),
-      (error: unknown) => void (outcome = { ok: false, error }),
-    ).then(() => this.wake?.());
+    const done = promise
+      .then(
+        (value) => {
+          outcome = { ok: true, value };
+        },
+        (error: unknown) => {
+          outcome = { ok: false, error };
+        },
+      )
+      .then(() => this.wake?.());
     this.real.push({ done, settled: () => outcome !== undefined, apply: () => settled(outcome!) });
   }
 
@@ -100,14 +106,23 @@ export class VirtualClock implements Clock {
     if (this.running || this.freeRunning) throw new StrataError('STRATA_ERR_SIM_BUSY', 'the virtual clock is already running');
     this.running = true;
     let result: Settled<T> | undefined;
-    target.then((value) => void (result = { ok: true, value }), (error: unknown) => void (result = { ok: false, error }));
+    target.then(
+      (value) => {
+        result = { ok: true, value };
+      },
+      (error: unknown) => {
+        result = { ok: false, error };
+      },
+    );
     try {
       for (;;) {
         await this.settle();
         if (result) break;
         const event = this.agenda.peek();
         if (!event) {
-          throw new SimulationStalledError(`simulation stalled at t=${(this.nowMs / 1000).toFixed(3)} s: nothing is scheduled and the awaited work has not finished`);
+          throw new SimulationStalledError(
+            `simulation stalled at t=${(this.nowMs / 1000).toFixed(3)} s: nothing is scheduled and the awaited work has not finished`,
+          );
         }
         if (options.limitMs !== undefined && event.time > options.limitMs) {
           throw new SimulationStalledError(`simulation passed its limit of ${(options.limitMs / 1000).toFixed(0)} simulated seconds`);

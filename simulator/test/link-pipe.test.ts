@@ -63,7 +63,10 @@ test('in drop mode a message with a lost packet is lost, at the rate the packet 
 
 test('binomial draws have the binomial mean, by inversion and by the normal approximation', () => {
   const random = new SeededRandom(5);
-  for (const [n, p] of [[50, 0.1], [10_000, 0.01]] as const) {
+  for (const [n, p] of [
+    [50, 0.1],
+    [10_000, 0.01],
+  ] as const) {
     let sum = 0;
     for (let k = 0; k < 4000; k++) sum += binomial(n, p, random);
     assert.ok(Math.abs(sum / 4000 - n * p) < 0.05 * n * p + 0.1, `mean ${sum / 4000} for n=${n} p=${p}`);

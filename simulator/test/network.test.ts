@@ -6,8 +6,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DeviceClient } from '@strata/device-client';
 import {
-  PeerDisconnectedError, RoundTimeoutError, SeededRandom, decodeUpdateReply, dense, encodeRoundRequest,
-  type DeviceTrainer, type PeerConnection,
+  PeerDisconnectedError,
+  RoundTimeoutError,
+  SeededRandom,
+  decodeUpdateReply,
+  dense,
+  encodeRoundRequest,
+  type DeviceTrainer,
+  type PeerConnection,
 } from '@strata/shared';
 import { createLogger } from '@strata/runtime';
 import { MeteredTrainer, chargeCompute } from '../src/compute-meter.js';
@@ -55,13 +61,22 @@ test('a device computes one thing at a time: a second request waits for the firs
     return new Uint8Array(2000);
   });
   const done: number[] = [];
-  const both = Promise.all([0, 1].map(() => peer().request(new Uint8Array(5000), 10_000).then(() => done.push(clock.now()))));
+  const both = Promise.all(
+    [0, 1].map(() =>
+      peer()
+        .request(new Uint8Array(5000), 10_000)
+        .then(() => done.push(clock.now())),
+    ),
+  );
   await clock.run(both);
   // The second frame arrives at 20 ms (it queued behind the first on the link), starts computing at 515 ms.
   assert.deepEqual(done, [527, 1027]);
   const summary = timeline.summarize(1100, 11);
   assert.equal(Math.max(...summary.computing), 1, 'never two computations at once on one device');
-  assert.equal(summary.answers.reduce((a, b) => a + b, 0), 2);
+  assert.equal(
+    summary.answers.reduce((a, b) => a + b, 0),
+    2,
+  );
 });
 
 test("the real DeviceClient's training is charged by its trainer: samples × local steps × seconds per sample", async () => {
@@ -71,12 +86,21 @@ test("the real DeviceClient's training is charged by its trainer: samples × loc
     train: async () => ({ delta: new Map([['w', dense([2], Float32Array.of(1, 1))]]), weight: 10, metrics: { loss: 5 } }),
   };
   const device = new DeviceClient({
-    nodeId: 'device-1', region: 'edge', trainer: new MeteredTrainer(trainer, 0.01),
-    compression: { dtype: 'float32', perRowScale: true, errorFeedback: true }, logger: createLogger('test', 'silent'),
+    nodeId: 'device-1',
+    region: 'edge',
+    trainer: new MeteredTrainer(trainer, 0.01),
+    compression: { dtype: 'float32', perRowScale: true, errorFeedback: true },
+    logger: createLogger('test', 'silent'),
   });
   await device.connect(endpoint, 'edge');
   const frame = encodeRoundRequest({
-    roundId: 'r1', round: 1, kind: 'train', localSteps: 3, options: {}, version: 0, model: new Map([['w', dense([2])]]),
+    roundId: 'r1',
+    round: 1,
+    kind: 'train',
+    localSteps: 3,
+    options: {},
+    version: 0,
+    model: new Map([['w', dense([2])]]),
   });
   const reply = await clock.run(peer().request(frame, 60_000));
   assert.equal(decodeUpdateReply(reply).update.weight, 10);

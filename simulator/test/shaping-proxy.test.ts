@@ -38,26 +38,44 @@ test('bytes cross the proxy intact and in order both ways, with jitter and loss 
     target: { host: '127.0.0.1', port: echo.port },
     route: () => {
       const access = new LinkPipe(link({ latencyMs: 1, jitterMs: 2, upMbps: 400, downMbps: 400 }), new SeededRandom(2));
-      return { up: [{ pipe: access, direction: 'up' }, { pipe: backhaul, direction: 'up' }], down: [{ pipe: backhaul, direction: 'down' }, { pipe: access, direction: 'down' }] };
+      return {
+        up: [
+          { pipe: access, direction: 'up' },
+          { pipe: backhaul, direction: 'up' },
+        ],
+        down: [
+          { pipe: backhaul, direction: 'down' },
+          { pipe: access, direction: 'down' },
+        ],
+      };
     },
   });
   try {
     const payloads = [seededBytes(1, 1_500_000), seededBytes(2, 700_000)];
-    const received = await Promise.all(payloads.map(async (payload) => {
-      const socket = await connect(proxy.port);
-      const chunks: Buffer[] = [];
-      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-      const closed = new Promise<void>((resolve) => socket.on('end', resolve));
-      for (let at = 0; at < payload.length; at += 50_000) socket.write(payload.subarray(at, at + 50_000));
-      await waitFor(() => chunks.reduce((n, c) => n + c.length, 0) >= payload.length, 'the echo', 20_000);
-      socket.end();
-      await closed;
-      return Buffer.concat(chunks);
-    }));
+    const received = await Promise.all(
+      payloads.map(async (payload) => {
+        const socket = await connect(proxy.port);
+        const chunks: Buffer[] = [];
+        socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+        const closed = new Promise<void>((resolve) => socket.on('end', resolve));
+        for (let at = 0; at < payload.length; at += 50_000) socket.write(payload.subarray(at, at + 50_000));
+        await waitFor(() => chunks.reduce((n, c) => n + c.length, 0) >= payload.length, 'the echo', 20_000);
+        socket.end();
+        await closed;
+        return Buffer.concat(chunks);
+      }),
+    );
     received.forEach((bytes, i) => assert.equal(sha(bytes), sha(payloads[i])));
-    assert.deepEqual({ ...proxy.stats(), connections: 2 }, {
-      connections: 2, bytesUp: 2_200_000, bytesDown: 2_200_000, deliveredUp: 2_200_000, deliveredDown: 2_200_000,
-    });
+    assert.deepEqual(
+      { ...proxy.stats(), connections: 2 },
+      {
+        connections: 2,
+        bytesUp: 2_200_000,
+        bytesDown: 2_200_000,
+        deliveredUp: 2_200_000,
+        deliveredDown: 2_200_000,
+      },
+    );
   } finally {
     await proxy.close();
     echo.server.close();
@@ -98,7 +116,12 @@ test('a full link pushes back on the sender until its bytes are delivered', asyn
   let received = 0;
   const sink = await listen((socket) => socket.on('data', (chunk: Buffer) => (received += chunk.length)));
   const pipe = new LinkPipe(link({}), new SeededRandom(0));
-  const proxy = await ShapingProxy.start({ target: { host: '127.0.0.1', port: sink.port }, route: () => route(pipe), clock, highWaterMark: 100_000 });
+  const proxy = await ShapingProxy.start({
+    target: { host: '127.0.0.1', port: sink.port },
+    route: () => route(pipe),
+    clock,
+    highWaterMark: 100_000,
+  });
   try {
     const sender = await connect(proxy.port);
     const payload = seededBytes(4, 4_000_000);

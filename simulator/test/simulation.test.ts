@@ -12,6 +12,7 @@ import { Simulation, type SimulatedRunRecord } from '../src/simulation.js';
 
 const logger = createLogger('test', 'silent');
 /** A topology as written in a file; untyped so that tests can reshape it freely before validation. */
+// biome-ignore lint/suspicious/noExplicitAny: tests write topologies of any shape, valid or not
 type Spec = Record<string, any>;
 
 /** Two towns with an edge each behind a backhaul; `groups` devices per town. */
@@ -27,7 +28,10 @@ function town(overrides: (t: Spec) => void = () => {}): Spec {
     },
     regions: { cloud: {}, east: { backhaul: 'backhaul' }, west: { backhaul: 'backhaul' } },
     cloud: { region: 'cloud' },
-    edges: [{ id: 'edge-east', region: 'east' }, { id: 'edge-west', region: 'west' }],
+    edges: [
+      { id: 'edge-east', region: 'east' },
+      { id: 'edge-west', region: 'west' },
+    ],
     devices: [
       { group: 'east-homes', edge: 'edge-east', count: 30, link: 'home', compute: { speed: 1, jitter: 0.3 }, data: { skew: 0.5 } },
       { group: 'west-homes', edge: 'edge-west', count: 30, link: 'home', compute: { speed: 1, jitter: 0.3 }, data: { skew: 0.5 } },
@@ -69,20 +73,25 @@ test('link speeds change how long a run takes, not what it learns', async () => 
   const slowBackhaul = await simulate(town((t) => (t.links.backhaul = { latencyMs: 200, upMbps: 0.5, downMbps: 0.5 })));
   const slowHomes = await simulate(town((t) => (t.links.home = { ...t.links.home, upMbps: 0.2, downMbps: 0.5 })));
   for (const slow of [slowBackhaul, slowHomes]) {
-    assert.deepEqual(slow.rounds.map((r) => r.metrics), fast.rounds.map((r) => r.metrics));
+    assert.deepEqual(
+      slow.rounds.map((r) => r.metrics),
+      fast.rounds.map((r) => r.metrics),
+    );
     assert.deepEqual(slow.final.bytes, fast.final.bytes);
     assert.ok(slow.final.simSeconds > fast.final.simSeconds * 1.5, `${slow.final.simSeconds} s vs ${fast.final.simSeconds} s`);
   }
   // The backhaul carries the model down and the edge update up: about 150 items × 16 floats each way.
   const backhaulSeconds = slowBackhaul.final.simSeconds - fast.final.simSeconds;
-  assert.ok(backhaulSeconds > 3 * 2 * (150 * 16 * 4 * 8) / 0.5e6, `a slow backhaul cost only ${backhaulSeconds} s`);
+  assert.ok(backhaulSeconds > (3 * 2 * (150 * 16 * 4 * 8)) / 0.5e6, `a slow backhaul cost only ${backhaulSeconds} s`);
 });
 
 test('slow devices beyond the quorum are dropped as stragglers, and rounds go on without them', async () => {
-  const record = await simulate(town((t) => {
-    t.schedule.quorum = 0.5;
-    t.devices.push({ group: 'east-old-phones', edge: 'edge-east', count: 20, link: 'home', compute: { speed: 0.001 } });
-  }));
+  const record = await simulate(
+    town((t) => {
+      t.schedule.quorum = 0.5;
+      t.devices.push({ group: 'east-old-phones', edge: 'edge-east', count: 20, link: 'home', compute: { speed: 0.001 } });
+    }),
+  );
   for (const p of participation(record)) {
     assert.equal(p.selected, 160, '80 devices × κ2 = 2');
     assert.ok(p.dropped >= 40, `only ${p.dropped} dropped: the 20 old phones should miss both iterations`);
@@ -92,13 +101,18 @@ test('slow devices beyond the quorum are dropped as stragglers, and rounds go on
 });
 
 test('devices on a duty cycle join and leave; only those online are asked', async () => {
-  const record = await simulate(town((t) => {
-    for (const group of t.devices) group.availability = { kind: 'duty-cycle', onSeconds: 300, offSeconds: 300 };
-    t.simulation = { roundIntervalSeconds: 120 };
-    t.schedule.rounds = 6;
-  }));
+  const record = await simulate(
+    town((t) => {
+      for (const group of t.devices) group.availability = { kind: 'duty-cycle', onSeconds: 300, offSeconds: 300 };
+      t.simulation = { roundIntervalSeconds: 120 };
+      t.schedule.rounds = 6;
+    }),
+  );
   const online = record.rounds.map((r) => (r.participation as Record<string, number>).online);
-  assert.ok(online.every((n) => n > 5 && n < 55), `online per round: ${online}`);
+  assert.ok(
+    online.every((n) => n > 5 && n < 55),
+    `online per round: ${online}`,
+  );
   assert.ok(new Set(online).size > 1, 'who is online changes over time');
   assert.ok(participation(record).every((p) => p.selected <= 2 * 60 && p.selected < 110));
   const { timeline } = record.final;
@@ -107,21 +121,25 @@ test('devices on a duty cycle join and leave; only those online are asked', asyn
   assert.ok(record.final.simSeconds >= 5 * 120);
 });
 
-test('HierFAVG on a slow backhaul: the hierarchy reaches the flat baseline\'s final recall sooner, with fewer cloud-link bytes', async () => {
+test("HierFAVG on a slow backhaul: the hierarchy reaches the flat baseline's final recall sooner, with fewer cloud-link bytes", async () => {
   const slow = (t: Spec): void => {
     t.links.backhaul = { latencyMs: 40, jitterMs: 5, upMbps: 2, downMbps: 2 };
   };
-  const hierarchical = await simulate(town((t) => {
-    slow(t);
-    t.schedule = { ...t.schedule, rounds: 6, kappa2: 3 };
-  }));
-  const flat = await simulate(town((t) => {
-    slow(t);
-    t.schedule = { ...t.schedule, rounds: 12, kappa2: 1 };
-    t.edges = [{ id: 'cloud', region: 'cloud' }];
-    t.devices[0] = { ...t.devices[0], edge: 'cloud', region: 'east' };
-    t.devices[1] = { ...t.devices[1], edge: 'cloud', region: 'west' };
-  }));
+  const hierarchical = await simulate(
+    town((t) => {
+      slow(t);
+      t.schedule = { ...t.schedule, rounds: 6, kappa2: 3 };
+    }),
+  );
+  const flat = await simulate(
+    town((t) => {
+      slow(t);
+      t.schedule = { ...t.schedule, rounds: 12, kappa2: 1 };
+      t.edges = [{ id: 'cloud', region: 'cloud' }];
+      t.devices[0] = { ...t.devices[0], edge: 'cloud', region: 'east' };
+      t.devices[1] = { ...t.devices[1], edge: 'cloud', region: 'west' };
+    }),
+  );
   assert.equal(flat.final.bytes.deviceEdge, 0);
   assert.equal(flat.final.bytes.edgeCloud, 0);
   assert.ok(flat.final.bytes.deviceCloud > 0, 'flat: every device talks to the cloud');
@@ -129,6 +147,12 @@ test('HierFAVG on a slow backhaul: the hierarchy reaches the flat baseline\'s fi
   const target = defaultTarget([flat], 'recall@20')!;
   const [hier, base] = compareRuns([hierarchical, flat], 'recall@20', target);
   assert.ok(hier.reached, `the hierarchy never reached the flat baseline's final recall ${target} (its final ${hier.final})`);
-  assert.ok(hier.reached.simSeconds! < base.reached!.simSeconds!, `hierarchy ${hier.reached.simSeconds} s, flat ${base.reached!.simSeconds} s`);
-  assert.ok(hier.reached.cloudLinkBytes * 5 < base.reached!.cloudLinkBytes, `hierarchy ${hier.reached.cloudLinkBytes} B, flat ${base.reached!.cloudLinkBytes} B`);
+  assert.ok(
+    hier.reached.simSeconds! < base.reached!.simSeconds!,
+    `hierarchy ${hier.reached.simSeconds} s, flat ${base.reached!.simSeconds} s`,
+  );
+  assert.ok(
+    hier.reached.cloudLinkBytes * 5 < base.reached!.cloudLinkBytes,
+    `hierarchy ${hier.reached.cloudLinkBytes} B, flat ${base.reached!.cloudLinkBytes} B`,
+  );
 });

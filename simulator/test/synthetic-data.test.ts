@@ -4,9 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '@strata/shared';
-import {
-  CentralizedBprTrainer, Popularity, evaluateRanking, generateSyntheticRecsysData, splitPerUser,
-} from '@strata/tasks';
+import { CentralizedBprTrainer, Popularity, evaluateRanking, generateSyntheticRecsysData, splitPerUser } from '@strata/tasks';
 
 test('the same seed gives the same data; every user has distinct sorted items, at least the minimum', () => {
   const a = generateSyntheticRecsysData({ users: 300, items: 200, seed: 4 });
@@ -42,11 +40,17 @@ test('the planted structure is learnable: planted scores > BPR-MF > popularity o
   const flatSplit = splitPerUser(unstructured.interactions, { seed: 1 });
   const noSignal = evaluateRanking(flatSplit, unstructured.plantedScorer)['recall@20'];
   const flatPopularity = evaluateRanking(flatSplit, new Popularity(flatSplit).scoreUser)['recall@20'];
-  assert.ok(Math.abs(noSignal - flatPopularity) < 0.03, `without affinity there is nothing but popularity: ${noSignal} vs ${flatPopularity}`);
+  assert.ok(
+    Math.abs(noSignal - flatPopularity) < 0.03,
+    `without affinity there is nothing but popularity: ${noSignal} vs ${flatPopularity}`,
+  );
 });
 
 test('bad options fail naming the option', () => {
-  assert.throws(() => generateSyntheticRecsysData({ items: 1 }), (e: unknown) => e instanceof ConfigError && /items/.test(e.message));
+  assert.throws(
+    () => generateSyntheticRecsysData({ items: 1 }),
+    (e: unknown) => e instanceof ConfigError && /items/.test(e.message),
+  );
   assert.throws(() => generateSyntheticRecsysData({ communities: 50, users: 10 }), /communities \(50\) must not exceed users \(10\)/);
   assert.throws(() => generateSyntheticRecsysData({ itmes: 10 } as never), /unknown synthetic data option "itmes"/);
 });

@@ -13,14 +13,21 @@ import { loadTopology, parseTopology } from '../src/load-topology.js';
 
 const topologies = join(findRepoRoot(), 'simulator', 'topologies');
 
-/** A small valid topology; tests change one thing in it (untyped on purpose: they write invalid ones). */
-function base(): Record<string, any> {
+/** A topology as written in a file, untyped on purpose: tests write invalid ones. */
+// biome-ignore lint/suspicious/noExplicitAny: tests write topologies of any shape, valid or not
+type Spec = Record<string, any>;
+
+/** A small valid topology; tests change one thing in it. */
+function base(): Spec {
   return {
     name: 'test',
     links: { lan: { latencyMs: 5, upMbps: 10, downMbps: 50 }, wan: { latencyMs: 40, upMbps: 5, downMbps: 5 } },
     regions: { cloud: {}, town: { backhaul: 'wan' } },
     cloud: { region: 'cloud' },
-    edges: [{ id: 'edge-a', region: 'town' }, { id: 'edge-b', region: 'town' }],
+    edges: [
+      { id: 'edge-a', region: 'town' },
+      { id: 'edge-b', region: 'town' },
+    ],
     devices: [
       { group: 'a', edge: 'edge-a', count: 3, link: 'lan' },
       { group: 'b', edge: 'edge-b', count: 2, link: 'lan' },
@@ -28,14 +35,18 @@ function base(): Record<string, any> {
   };
 }
 
-function rejects(mutate: (t: Record<string, any>) => void, ...fragments: (string | RegExp)[]): void {
+function rejects(mutate: (t: Spec) => void, ...fragments: (string | RegExp)[]): void {
   const topology = base();
   mutate(topology);
-  assert.throws(() => parseTopology(topology, { baseDir: topologies }), (error: unknown) => {
-    assert.ok(error instanceof ConfigError, String(error));
-    for (const fragment of fragments) assert.match(error.message, typeof fragment === 'string' ? new RegExp(fragment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : fragment);
-    return true;
-  });
+  assert.throws(
+    () => parseTopology(topology, { baseDir: topologies }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError, String(error));
+      for (const fragment of fragments)
+        assert.match(error.message, typeof fragment === 'string' ? new RegExp(fragment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : fragment);
+      return true;
+    },
+  );
 }
 
 test('the shipped topologies load, and the flat baseline has the same devices as the city', () => {
@@ -50,7 +61,10 @@ test('the shipped topologies load, and the flat baseline has the same devices as
   assert.deepEqual(flat.task, city.task);
   assert.equal(flat.schedule.kappa2, 1);
   assert.ok(city.schedule.kappa2 > 1);
-  assert.deepEqual(flat.edges.map((e) => e.region), [flat.cloud.region]);
+  assert.deepEqual(
+    flat.edges.map((e) => e.region),
+    [flat.cloud.region],
+  );
 });
 
 test('a misspelt field fails naming its path and the unknown key', () => {
@@ -80,7 +94,10 @@ test('references to undefined links, regions and edges fail naming the field tha
 
 test('a duty cycle is online for its on time from its phase, then off, repeating', () => {
   const cycle = new DutyCycle(1000, 3000, 500);
-  assert.deepEqual([0, 499, 500, 3499, 3500, 4499].map((t) => cycle.onlineAt(t)), [true, true, false, false, true, true]);
+  assert.deepEqual(
+    [0, 499, 500, 3499, 3500, 4499].map((t) => cycle.onlineAt(t)),
+    [true, true, false, false, true, true],
+  );
   assert.equal(cycle.nextChange(0), 500);
   assert.equal(cycle.nextChange(500), 3500);
   assert.equal(cycle.nextChange(3500), 4500);
@@ -91,7 +108,10 @@ test('a trace gives each device its traced intervals, cycling over traced device
   assert.equal(trace.lengthMs, 30_000);
   const p1 = TraceAvailability.forDevice(trace, 0, true);
   const p2again = TraceAvailability.forDevice(trace, 3, false);
-  assert.deepEqual([0, 9_999, 10_000, 29_999, 30_000, 40_000].map((t) => p1.onlineAt(t)), [false, false, true, true, false, true]);
+  assert.deepEqual(
+    [0, 9_999, 10_000, 29_999, 30_000, 40_000].map((t) => p1.onlineAt(t)),
+    [false, false, true, true, false, true],
+  );
   assert.equal(p1.nextChange(0), 10_000);
   assert.equal(p1.nextChange(10_000), 30_000, 'overlapping intervals are merged');
   assert.equal(p1.nextChange(30_000), 40_000, 'the trace repeats after 30 s');
@@ -109,7 +129,10 @@ test('data assignment: skew 1 gives each group a contiguous block, skew 0 deals 
   assert.deepEqual(partitions(1), [0, 2, 4, 6, 8]);
   const iid = partitions(0);
   assert.notDeepEqual(iid, [0, 2, 4, 6, 8]);
-  assert.deepEqual([...iid].sort((a, b) => a - b), [0, 2, 4, 6, 8]);
+  assert.deepEqual(
+    [...iid].sort((a, b) => a - b),
+    [0, 2, 4, 6, 8],
+  );
   assert.deepEqual(partitions(0), iid, 'the same seed deals the same way');
   assert.throws(() => partitions(0, 4), /devices: the groups hold 5 devices but the task has only 4 data partitions/);
 });

@@ -29,14 +29,23 @@ test('time does not move while real work runs, and outcomes apply in start order
   const applied: string[] = [];
   clock.setTimeout(() => {
     // The first work finishes last in real time; its outcome still applies first.
-    clock.runReal(async () => {
-      await realDelay(30);
-      return 'slow';
-    }, (outcome) => applied.push(`${outcome.ok ? outcome.value : 'error'}@${clock.now()}`));
-    clock.runReal(async () => 'fast', (outcome) => applied.push(`${outcome.ok ? outcome.value : 'error'}@${clock.now()}`));
-    clock.runReal(() => {
-      throw new Error('synchronous failure');
-    }, (outcome) => applied.push(`${outcome.ok ? 'ok' : (outcome.error as Error).message}@${clock.now()}`));
+    clock.runReal(
+      async () => {
+        await realDelay(30);
+        return 'slow';
+      },
+      (outcome) => applied.push(`${outcome.ok ? outcome.value : 'error'}@${clock.now()}`),
+    );
+    clock.runReal(
+      async () => 'fast',
+      (outcome) => applied.push(`${outcome.ok ? outcome.value : 'error'}@${clock.now()}`),
+    );
+    clock.runReal(
+      () => {
+        throw new Error('synchronous failure');
+      },
+      (outcome) => applied.push(`${outcome.ok ? 'ok' : (outcome.error as Error).message}@${clock.now()}`),
+    );
   }, 100);
   const later = new Promise<number>((resolve) => clock.setTimeout(() => resolve(clock.now()), 101));
   assert.equal(await clock.run(later), 101);

@@ -12,7 +12,8 @@ import type { RunRecord } from '@strata/shared';
 import { STRATA_BIN } from './distributed-support.js';
 
 const run = promisify(execFile);
-const strata = (args: string[]) => run(process.execPath, [STRATA_BIN, ...args], { maxBuffer: 16 << 20, env: { ...process.env, STRATA_LOG_LEVEL: 'warn' } });
+const strata = (args: string[]) =>
+  run(process.execPath, [STRATA_BIN, ...args], { maxBuffer: 16 << 20, env: { ...process.env, STRATA_LOG_LEVEL: 'warn' } });
 
 /** The one run record under `runsDir`. */
 function onlyRecord(runsDir: string): { dir: string; record: RunRecord } {
@@ -34,8 +35,23 @@ const pngSize = (path: string): { width: number; height: number } => {
 test('strata train radiance trains a procedural scene centrally, and strata render renders the saved model', async () => {
   const runsDir = mkdtempSync(join(tmpdir(), 'strata-cli-radiance-'));
   try {
-    const { stdout } = await strata(['train', 'radiance', '--procedural', '--res', '32', '--grid', '40', '--steps', '300',
-      '--batch', '1024', '--threads', '1', '--runs-dir', runsDir]);
+    const { stdout } = await strata([
+      'train',
+      'radiance',
+      '--procedural',
+      '--res',
+      '32',
+      '--grid',
+      '40',
+      '--steps',
+      '300',
+      '--batch',
+      '1024',
+      '--threads',
+      '1',
+      '--runs-dir',
+      runsDir,
+    ]);
     assert.match(stdout, /centralized voxel grid\s+\d+\.\d+\s+0\.\d+/);
     const { dir, record } = onlyRecord(runsDir);
     assert.equal(record.task, 'radiance/voxel-grid');
@@ -52,8 +68,10 @@ test('strata train radiance trains a procedural scene centrally, and strata rend
     const model = join(dir, 'model.strf');
     const view = await strata(['render', '--model', model, '--view', '1', '--out', join(runsDir, 'view.png')]);
     const reported = Number(/PSNR (\d+\.\d+) dB/.exec(view.stdout)?.[1]);
-    assert.ok(Math.abs(reported - (record.final.perView as { psnr: number }[])[1].psnr) < 0.01,
-      `render reports ${reported} dB for view 1, training evaluated ${JSON.stringify((record.final.perView as unknown[])[1])}`);
+    assert.ok(
+      Math.abs(reported - (record.final.perView as { psnr: number }[])[1].psnr) < 0.01,
+      `render reports ${reported} dB for view 1, training evaluated ${JSON.stringify((record.final.perView as unknown[])[1])}`,
+    );
     assert.deepEqual(pngSize(join(runsDir, 'view.png')), { width: stripWidth(2, 32), height: 32 }); // truth | render
 
     await strata(['render', '--model', model, '--turntable', '3', '--depth', '--out', join(runsDir, 'turntable.png')]);
@@ -66,9 +84,35 @@ test('strata train radiance trains a procedural scene centrally, and strata rend
 test('strata train radiance --federated runs devices under edges and records bytes per tier and renders by round', async () => {
   const runsDir = mkdtempSync(join(tmpdir(), 'strata-cli-radiance-'));
   try {
-    const { stdout } = await strata(['train', 'radiance', '--federated', '--procedural', '--res', '24', '--grid', '24',
-      '--devices', '4', '--edges', '2', '--rounds', '3', '--kappa1', '2', '--batch', '256', '--eval-every', '1',
-      '--threads', '1', '--compression', 'float16', '--no-baselines', '--runs-dir', runsDir]);
+    const { stdout } = await strata([
+      'train',
+      'radiance',
+      '--federated',
+      '--procedural',
+      '--res',
+      '24',
+      '--grid',
+      '24',
+      '--devices',
+      '4',
+      '--edges',
+      '2',
+      '--rounds',
+      '3',
+      '--kappa1',
+      '2',
+      '--batch',
+      '256',
+      '--eval-every',
+      '1',
+      '--threads',
+      '1',
+      '--compression',
+      'float16',
+      '--no-baselines',
+      '--runs-dir',
+      runsDir,
+    ]);
     assert.match(stdout, /2 edges, 4 devices \(azimuth partition\), 3 rounds/);
     const { dir, record } = onlyRecord(runsDir);
     assert.equal(record.rounds.length, 3);
@@ -89,6 +133,9 @@ test('strata train radiance --federated runs devices under edges and records byt
 
 test('strata train radiance names a missing scene folder and exits non-zero', async () => {
   const missing = join(tmpdir(), 'strata-no-such-scene');
-  await assert.rejects(strata(['train', 'radiance', '--data', missing, '--runs-dir', join(tmpdir(), 'strata-unused-runs')]),
-    (e: { code?: number; stderr?: string }) => e.code === 2 && (e.stderr ?? '').includes(missing) && /transforms_train\.json/.test(e.stderr ?? ''));
+  await assert.rejects(
+    strata(['train', 'radiance', '--data', missing, '--runs-dir', join(tmpdir(), 'strata-unused-runs')]),
+    (e: { code?: number; stderr?: string }) =>
+      e.code === 2 && (e.stderr ?? '').includes(missing) && /transforms_train\.json/.test(e.stderr ?? ''),
+  );
 });

@@ -20,13 +20,23 @@ import { STRATA_BIN } from './distributed-support.js';
 
 const CHROMIUM = process.env.STRATA_CHROMIUM ?? '/usr/bin/chromium';
 const OUTPUT = fileURLToPath(new URL('../../../test-output/dashboard-browser/', import.meta.url));
-const missing = existsSync(CHROMIUM) ? false : `no chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set STRATA_CHROMIUM`;
+const missing = existsSync(CHROMIUM)
+  ? false
+  : `no chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set STRATA_CHROMIUM`;
 
 async function launch(t: TestContext): Promise<Browser> {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
-    executablePath: CHROMIUM, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   t.after(() => browser.close());
   return browser;
@@ -41,7 +51,14 @@ async function open(browser: Browser, url: string): Promise<{ page: Page; errors
 }
 
 interface PageStats {
-  snapshots: number; updates: number; bytes: number; largestUpdateBytes: number; applyMs: number; drawMs: number; maxDrawMs: number; draws: number;
+  snapshots: number;
+  updates: number;
+  bytes: number;
+  largestUpdateBytes: number;
+  applyMs: number;
+  drawMs: number;
+  maxDrawMs: number;
+  draws: number;
 }
 
 // The little of the page's globals the probes below use: this package compiles without the DOM's types. The
@@ -69,21 +86,52 @@ async function until(page: Page, condition: (now: { chart: number; timeline: num
   }
 }
 
-test('the dashboard of a running embedded job shows rounds completing live, without a reload', { skip: missing, timeout: 180_000 }, async (t) => {
+test('the dashboard of a running embedded job shows rounds completing live, without a reload', {
+  skip: missing,
+  timeout: 180_000,
+}, async (t) => {
   const runsDir = mkdtempSync(join(tmpdir(), 'strata-dashboard-browser-'));
   t.after(() => rmSync(runsDir, { recursive: true, force: true }));
   // A finished run for the run picker.
   const finished = '20261126-000000-recsys-bpr-mf-test';
   mkdirSync(join(runsDir, finished));
-  writeFileSync(join(runsDir, finished, 'run.json'), JSON.stringify({
-    id: finished, task: 'recsys/bpr-mf', mode: 'embedded', startedAt: '2026-11-26T00:00:00Z', config: { topology: { edges: 2 } }, environment: {},
-    rounds: [1, 2, 3].map((round) => ({ round, wallSeconds: 1, bytes: { deviceEdge: 1e6, edgeCloud: 1e4 }, metrics: { loss: 1 / round, 'recall@20': 0.1 * round } })),
-    final: { metrics: { 'recall@20': 0.3 }, wallSeconds: 3 },
-  }));
+  writeFileSync(
+    join(runsDir, finished, 'run.json'),
+    JSON.stringify({
+      id: finished,
+      task: 'recsys/bpr-mf',
+      mode: 'embedded',
+      startedAt: '2026-11-26T00:00:00Z',
+      config: { topology: { edges: 2 } },
+      environment: {},
+      rounds: [1, 2, 3].map((round) => ({
+        round,
+        wallSeconds: 1,
+        bytes: { deviceEdge: 1e6, edgeCloud: 1e4 },
+        metrics: { loss: 1 / round, 'recall@20': 0.1 * round },
+      })),
+      final: { metrics: { 'recall@20': 0.3 }, wallSeconds: 3 },
+    }),
+  );
   // More rounds than the test watches: the job is still running whenever the page connects.
-  const child = spawn(process.execPath, [
-    STRATA_BIN, 'run', '--devices', '120', '--rounds', '500', '--no-baselines', '--no-report', '--runs-dir', runsDir, '--dashboard-port', '0',
-  ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STRATA_LOG_LEVEL: 'warn' } });
+  const child = spawn(
+    process.execPath,
+    [
+      STRATA_BIN,
+      'run',
+      '--devices',
+      '120',
+      '--rounds',
+      '500',
+      '--no-baselines',
+      '--no-report',
+      '--runs-dir',
+      runsDir,
+      '--dashboard-port',
+      '0',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STRATA_LOG_LEVEL: 'warn' } },
+  );
   t.after(() => child.kill('SIGKILL'));
   let stdout = '';
   let stderr = '';
@@ -96,7 +144,9 @@ test('the dashboard of a running embedded job shows rounds completing live, with
       const found = /^dashboard (http:\/\/\S+)$/m.exec(stdout);
       if (found) resolve(found[1]);
     });
-    child.once('exit', (code) => reject(new Error(`strata run exited (${code}) before printing the dashboard link:\n${stdout}\n${stderr}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`strata run exited (${code}) before printing the dashboard link:\n${stdout}\n${stderr}`)),
+    );
   });
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{16,}$/);
 
@@ -155,8 +205,14 @@ function manyDevicesTask(devices: number): FederatedTask & ViewRenderer & { snap
   const snapshots: unknown[] = [];
   const camera = { width: 16, height: 16, focal: 20, c2w: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 4] };
   const task = {
-    id: 'test/many-devices', numDevices: devices, describe: () => ({ devices }), defaultOptions: () => ({}),
-    initModel: () => new Map([['w', dense([4])]]), createDevice: trainer, snapshots, lastEvaluatedModel: null as unknown,
+    id: 'test/many-devices',
+    numDevices: devices,
+    describe: () => ({ devices }),
+    defaultOptions: () => ({}),
+    initModel: () => new Map([['w', dense([4])]]),
+    createDevice: trainer,
+    snapshots,
+    lastEvaluatedModel: null as unknown,
     renderView: async () => {
       const { width, height, rgb } = image(20);
       return { width, height, png: encodeRgbPng(rgb, width, height) };
@@ -165,7 +221,8 @@ function manyDevicesTask(devices: number): FederatedTask & ViewRenderer & { snap
       const evaluation = snapshots.length + 1;
       task.lastEvaluatedModel = model;
       snapshots.push({
-        evaluation, views: [{ name: 'test/r_0.png', truth: { camera, rgb: image(10).rgb }, render: image(evaluation), psnr: 10 + evaluation }],
+        evaluation,
+        views: [{ name: 'test/r_0.png', truth: { camera, rgb: image(10).rgb }, render: image(evaluation), psnr: 10 + evaluation }],
       });
       return { 'recall@20': 0.1 + 0.01 * evaluation };
     },
@@ -173,12 +230,20 @@ function manyDevicesTask(devices: number): FederatedTask & ViewRenderer & { snap
   return task;
 }
 
-test('with 1,000 devices the page keeps up: its update rate, payload per update and redraw time', { skip: missing, timeout: 180_000 }, async (t) => {
+test('with 1,000 devices the page keeps up: its update rate, payload per update and redraw time', {
+  skip: missing,
+  timeout: 180_000,
+}, async (t) => {
   const runsDir = mkdtempSync(join(tmpdir(), 'strata-dashboard-1000-'));
   t.after(() => rmSync(runsDir, { recursive: true, force: true }));
   const rounds = 12;
   const config = parseRunConfig({
-    task: 'test/many-devices', topology: { edges: 4, devices: 1000 }, schedule: { rounds, evalEvery: 1 }, runsDir, baselines: false, report: false,
+    task: 'test/many-devices',
+    topology: { edges: 4, devices: 1000 },
+    schedule: { rounds, evalEvery: 1 },
+    runsDir,
+    baselines: false,
+    report: false,
   });
   const logger = createLogger('test', 'silent');
   const task = manyDevicesTask(1000);
@@ -195,11 +260,11 @@ test('with 1,000 devices the page keeps up: its update rate, payload per update 
   assert.equal(await page.locator('#topology .edge-node').count(), 4);
   // The held-out render beside its ground truth, as PNG data URLs.
   assert.equal(await page.locator('#radiance img[src^="data:image/png;base64,"]').count(), 2);
-  assert.match(await page.textContent('#radiance figcaption') ?? '', /r_0\.png · round \d+ · psnr 1\d/);
+  assert.match((await page.textContent('#radiance figcaption')) ?? '', /r_0\.png · round \d+ · psnr 1\d/);
   // The pose control: a render of the evaluated model from another viewpoint.
   await page.click('#radiance .pose button');
   await page.waitForSelector('#radiance figure.requested img[src^="data:image/png;base64,"]', { timeout: 30_000 });
-  assert.match(await page.textContent('#radiance figure.requested figcaption') ?? '', /azimuth 30°, elevation 30°/);
+  assert.match((await page.textContent('#radiance figure.requested figcaption')) ?? '', /azimuth 30°, elevation 30°/);
   mkdirSync(OUTPUT, { recursive: true });
   await page.screenshot({ path: join(OUTPUT, 'dashboard-1000-devices.png'), fullPage: true });
   const record = await run;
@@ -213,7 +278,11 @@ test('with 1,000 devices the page keeps up: its update rate, payload per update 
   assert.ok(stats.largestUpdateBytes < 40_000, `largest update ${stats.largestUpdateBytes} B`);
   const server = dashboard.server.stats();
   t.diagnostic(`1,000 devices, 4 edges, ${rounds} rounds in ${seconds.toFixed(1)} s (noisy, shared machine)`);
-  t.diagnostic(`page: ${stats.updates} updates, ${(stats.updates / seconds).toFixed(2)} updates/s (cap 4/s), mean ${Math.round(perUpdate)} B per update, largest ${stats.largestUpdateBytes} B`);
-  t.diagnostic(`page: ${stats.draws} redraws, mean ${(stats.drawMs / stats.draws).toFixed(1)} ms, longest ${stats.maxDrawMs.toFixed(1)} ms; applying messages ${stats.applyMs.toFixed(0)} ms in all`);
+  t.diagnostic(
+    `page: ${stats.updates} updates, ${(stats.updates / seconds).toFixed(2)} updates/s (cap 4/s), mean ${Math.round(perUpdate)} B per update, largest ${stats.largestUpdateBytes} B`,
+  );
+  t.diagnostic(
+    `page: ${stats.draws} redraws, mean ${(stats.drawMs / stats.draws).toFixed(1)} ms, longest ${stats.maxDrawMs.toFixed(1)} ms; applying messages ${stats.applyMs.toFixed(0)} ms in all`,
+  );
   t.diagnostic(`server: snapshot ${server.snapshotBytes} B, ${server.deltas} deltas, ${server.deltaBytes} B in all`);
 });

@@ -10,7 +10,16 @@ import { parseCoordinatorDaemonConfig, type CoordinatorDaemonConfig } from '@str
 import { parseEdgeDaemonConfig, type EdgeDaemonConfig } from '@strata/edge-node';
 import { parseDeviceDaemonConfig, type DeviceDaemonConfig } from '@strata/device-client';
 import { findRepoRoot } from '@strata/tasks';
-import { addConfigOptions, loadDaemonConfig, type ConfigField, splitTaskConfig, type DaemonTaskConfig, coordinatorFields, edgeFields, deviceFields } from '@strata/cli';
+import {
+  addConfigOptions,
+  loadDaemonConfig,
+  type ConfigField,
+  splitTaskConfig,
+  type DaemonTaskConfig,
+  coordinatorFields,
+  edgeFields,
+  deviceFields,
+} from '@strata/cli';
 
 export type DaemonKind = 'coordinator' | 'edge' | 'device';
 
@@ -67,10 +76,13 @@ export function isDaemonKind(value: string | undefined): value is DaemonKind {
 export function resolveDaemon(start: DaemonStart): { daemon?: ResolvedDaemon; problems: string[] } {
   const { where, args } = start;
   const kind = args[0];
-  if (!isDaemonKind(kind)) return { problems: [`${where}: runs \`strata ${args.join(' ')}\`, which is not a daemon (coordinator, edge, device)`] };
+  if (!isDaemonKind(kind))
+    return { problems: [`${where}: runs \`strata ${args.join(' ')}\`, which is not a daemon (coordinator, edge, device)`] };
   const fields = FIELDS[kind];
   const problems = checkVariables(where, kind, fields, start.env);
-  const command = addConfigOptions(new Command(kind), fields).exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  const command = addConfigOptions(new Command(kind), fields)
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, writeOut: () => {} });
   try {
     command.parse(args.slice(1), { from: 'user' });
   } catch (error) {
@@ -83,7 +95,8 @@ export function resolveDaemon(start: DaemonStart): { daemon?: ResolvedDaemon; pr
     const file = (flags.config as string | undefined) ?? env.STRATA_CONFIG;
     if (file !== undefined) {
       const content = start.files?.get(file);
-      if (content === undefined) return { problems: [...problems, `${where}: the configuration file ${file} is not provided to the daemon`] };
+      if (content === undefined)
+        return { problems: [...problems, `${where}: the configuration file ${file} is not provided to the daemon`] };
       const local = join(scratch, 'config.yaml');
       writeFileSync(local, content);
       if (flags.config !== undefined) flags.config = local;
@@ -114,8 +127,10 @@ function checkVariables(where: string, kind: DaemonKind, fields: readonly Config
   const problems: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (!accepted.has(name)) problems.push(`${where}: strata ${kind} does not read the environment variable ${name}`);
-    if (name === 'STRATA_LOG_LEVEL' && !LOG_LEVELS.includes(value)) problems.push(`${where}: STRATA_LOG_LEVEL ${JSON.stringify(value)} is not a level (${LOG_LEVELS.join(', ')})`);
-    if (name === 'STRATA_TFJS_BACKEND' && !TFJS_BACKENDS.includes(value)) problems.push(`${where}: STRATA_TFJS_BACKEND ${JSON.stringify(value)} is not one of ${TFJS_BACKENDS.join(', ')}`);
+    if (name === 'STRATA_LOG_LEVEL' && !LOG_LEVELS.includes(value))
+      problems.push(`${where}: STRATA_LOG_LEVEL ${JSON.stringify(value)} is not a level (${LOG_LEVELS.join(', ')})`);
+    if (name === 'STRATA_TFJS_BACKEND' && !TFJS_BACKENDS.includes(value))
+      problems.push(`${where}: STRATA_TFJS_BACKEND ${JSON.stringify(value)} is not one of ${TFJS_BACKENDS.join(', ')}`);
   }
   return problems;
 }

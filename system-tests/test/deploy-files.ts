@@ -56,7 +56,8 @@ export function checkImage(where: string, image: string | undefined): string[] {
   const at = image.lastIndexOf(':');
   const [name, tag] = at > image.lastIndexOf('/') ? [image.slice(0, at), image.slice(at + 1)] : [image, ''];
   if (name === STRATA_IMAGE) return tag ? [] : [`${where}: ${image} needs a tag`];
-  if (!(name in PUBLIC_IMAGES)) return [`${where}: image ${image} is neither ${STRATA_IMAGE} (deploy/Dockerfile) nor one of ${Object.keys(PUBLIC_IMAGES).join(', ')}`];
+  if (!(name in PUBLIC_IMAGES))
+    return [`${where}: image ${image} is neither ${STRATA_IMAGE} (deploy/Dockerfile) nor one of ${Object.keys(PUBLIC_IMAGES).join(', ')}`];
   if (tag === '' || tag === 'latest') return [`${where}: pin ${name} to a version, not ${tag || 'no tag'}`];
   return [];
 }
@@ -73,7 +74,10 @@ export function checkDockerfile(): { image: DockerImage; problems: string[] } {
   const path = join(DEPLOY_DIR, 'Dockerfile');
   const where = 'deploy/Dockerfile';
   const content = readFileSync(path, 'utf8').replace(/\\\n/g, ' ');
-  const lines = content.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = content
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   const problems: string[] = [];
   const args = new Map<string, string>();
   const stages: { from: string; lines: string[] }[] = [];
@@ -93,7 +97,8 @@ export function checkDockerfile(): { image: DockerImage; problems: string[] } {
   const bases = stages.map((s) => s.from).filter((from) => !stageNames.has(from));
   for (const base of bases) if (!/^node:20[\w.-]*-slim$/.test(base)) problems.push(`${where}: base image ${base} is not node:20 slim`);
   const all = lines.join('\n');
-  for (const step of ['npm ci', 'npm run build', 'npm prune --omit=dev']) if (!all.includes(step)) problems.push(`${where}: no \`${step}\``);
+  for (const step of ['npm ci', 'npm run build', 'npm prune --omit=dev'])
+    if (!all.includes(step)) problems.push(`${where}: no \`${step}\``);
   const runtime = stages.at(-1)?.lines ?? [];
   const env: Record<string, string> = {};
   const exposed = new Set<number>();
@@ -109,7 +114,8 @@ export function checkDockerfile(): { image: DockerImage; problems: string[] } {
     problems.push(`${where}: ENTRYPOINT ${JSON.stringify(entrypoint)} is not node running the built strata CLI under /app`);
   }
   const ignore = readFileSync(join(DEPLOY_DIR, 'Dockerfile.dockerignore'), 'utf8');
-  if (!/^\*\*\/node_modules$/m.test(ignore)) problems.push('deploy/Dockerfile.dockerignore: does not leave node_modules out of the context');
+  if (!/^\*\*\/node_modules$/m.test(ignore))
+    problems.push('deploy/Dockerfile.dockerignore: does not leave node_modules out of the context');
   return { image: { env, exposed }, problems };
 }
 
@@ -135,7 +141,8 @@ export function checkTopology(where: string, view: DeploymentView): string[] {
   for (const coordinator of coordinators) {
     const regions = new Set(coordinator.config.regions);
     for (const region of regions) if (!edgeRegions.has(region)) problems.push(`${coordinator.where}: region ${region} has no edge`);
-    for (const region of edgeRegions) if (!regions.has(region)) problems.push(`${where}: edges serve ${region}, which the coordinator does not schedule`);
+    for (const region of edgeRegions)
+      if (!regions.has(region)) problems.push(`${where}: edges serve ${region}, which the coordinator does not schedule`);
     for (const device of devices) {
       if (JSON.stringify(device.task) !== JSON.stringify(coordinator.task)) {
         problems.push(`${device.where}: builds task ${JSON.stringify(device.task)}, the coordinator ${JSON.stringify(coordinator.task)}`);
@@ -144,7 +151,8 @@ export function checkTopology(where: string, view: DeploymentView): string[] {
   }
   for (const daemon of [...coordinators, ...edges]) {
     const url = new URL(daemon.config.redis.url);
-    if (!view.reachesRedis(url.hostname, Number(url.port || 6379))) problems.push(`${daemon.where}: no Redis at ${daemon.config.redis.url}`);
+    if (!view.reachesRedis(url.hostname, Number(url.port || 6379)))
+      problems.push(`${daemon.where}: no Redis at ${daemon.config.redis.url}`);
   }
   const prefixes = new Set([...coordinators, ...edges].map((d) => d.config.redis.prefix));
   if (prefixes.size > 1) problems.push(`${where}: daemons use different Redis prefixes ${[...prefixes].join(', ')}`);
@@ -158,9 +166,12 @@ export function checkTopology(where: string, view: DeploymentView): string[] {
       }
       const edge = reached.daemon;
       if (edge.kind !== 'edge') problems.push(`${device.where}: ${address} is a ${edge.kind}, not an edge`);
-      else if (edge.devices.port !== Number(url.port || 80)) problems.push(`${device.where}: ${address}: that edge takes devices on port ${edge.devices.port}`);
-      else if (!listensBeyondLoopback(edge.devices.host)) problems.push(`${device.where}: ${address}: that edge listens on ${edge.devices.host} only`);
-      else if (edge.config.region !== device.config.region) problems.push(`${device.where}: ${address} serves ${edge.config.region}, the devices are in ${device.config.region}`);
+      else if (edge.devices.port !== Number(url.port || 80))
+        problems.push(`${device.where}: ${address}: that edge takes devices on port ${edge.devices.port}`);
+      else if (!listensBeyondLoopback(edge.devices.host))
+        problems.push(`${device.where}: ${address}: that edge listens on ${edge.devices.host} only`);
+      else if (edge.config.region !== device.config.region)
+        problems.push(`${device.where}: ${address} serves ${edge.config.region}, the devices are in ${device.config.region}`);
       else if (edge.config.token !== device.config.token) problems.push(`${device.where}: its token is not the token of ${address}`);
     }
   }
@@ -175,8 +186,15 @@ export function daemonPorts(daemon: ResolvedDaemon): Endpoint[] {
 /** Container port `port` of `daemon` is served on an interface others can reach. */
 export function checkServedPort(where: string, daemon: ResolvedDaemon, port: number): string[] {
   const endpoint = daemonPorts(daemon).find((e) => e.port === port);
-  if (!endpoint) return [`${where}: port ${port} is not one strata ${daemon.kind} listens on (${daemonPorts(daemon).map((e) => e.port).join(', ')})`];
-  return listensBeyondLoopback(endpoint.host) ? [] : [`${where}: port ${port} is bound to ${endpoint.host}: nothing outside the container reaches it`];
+  if (!endpoint)
+    return [
+      `${where}: port ${port} is not one strata ${daemon.kind} listens on (${daemonPorts(daemon)
+        .map((e) => e.port)
+        .join(', ')})`,
+    ];
+  return listensBeyondLoopback(endpoint.host)
+    ? []
+    : [`${where}: port ${port} is bound to ${endpoint.host}: nothing outside the container reaches it`];
 }
 
 /** The data folder of a daemon that builds a task is mounted. */
@@ -191,13 +209,16 @@ export function checkDataMounted(where: string, daemon: ResolvedDaemon, image: D
 export function durationSeconds(value: string): number {
   if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
   let total = 0;
-  for (const [, amount, unit] of value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(amount) * { ms: 0.001, s: 1, m: 60, h: 3600 }[unit as 'ms' | 's' | 'm' | 'h'];
+  for (const [, amount, unit] of value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g))
+    total += Number(amount) * { ms: 0.001, s: 1, m: 60, h: 3600 }[unit as 'ms' | 's' | 'm' | 'h'];
   return total;
 }
 
 function checkGrace(where: string, daemon: ResolvedDaemon, seconds: number, setting: string): string[] {
   if (daemon.kind !== 'edge' || seconds > daemon.config.shutdownGraceSeconds) return [];
-  return [`${where}: ${setting} ${seconds} s does not leave the edge its shutdownGraceSeconds (${daemon.config.shutdownGraceSeconds} s) to finish a job`];
+  return [
+    `${where}: ${setting} ${seconds} s does not leave the edge its shutdownGraceSeconds (${daemon.config.shutdownGraceSeconds} s) to finish a job`,
+  ];
 }
 
 // -------------------------------------------------------------------------------------------------- compose
@@ -205,20 +226,26 @@ function checkGrace(where: string, daemon: ResolvedDaemon, seconds: number, sett
 /** Compose's variable interpolation: ${NAME:-default} and ${NAME-default} take the default; bare ${NAME} is a problem. */
 export function interpolate(value: unknown, where: string, problems: string[]): unknown {
   if (typeof value === 'string') {
-    return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (match, name: string | undefined, fallback: string | undefined) => {
-      if (match === '$$') return '$';
-      if (fallback === undefined) problems.push(`${where}: \${${name}} has no default`);
-      return fallback ?? '';
-    });
+    return value.replace(
+      /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g,
+      (match, name: string | undefined, fallback: string | undefined) => {
+        if (match === '$$') return '$';
+        if (fallback === undefined) problems.push(`${where}: \${${name}} has no default`);
+        return fallback ?? '';
+      },
+    );
   }
   if (Array.isArray(value)) return value.map((v) => interpolate(v, where, problems));
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, where, problems)]));
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, where, problems)]));
   return value;
 }
 
 function environmentOf(value: unknown): Record<string, string> {
   if (Array.isArray(value)) {
-    return Object.fromEntries(value.map((entry) => String(entry)).map((entry) => [entry.split('=')[0], entry.slice(entry.indexOf('=') + 1)]));
+    return Object.fromEntries(
+      value.map((entry) => String(entry)).map((entry) => [entry.split('=')[0], entry.slice(entry.indexOf('=') + 1)]),
+    );
   }
   return Object.fromEntries(Object.entries(record(value)).map(([k, v]) => [k, text(v) ?? '']));
 }
@@ -264,7 +291,11 @@ export function checkCompose(raw: Doc, image: DockerImage, composeDir = DEPLOY_D
     const where = `compose.yaml service ${name}`;
     const imageName = text(service.image);
     problems.push(...checkImage(where, imageName));
-    for (const dependency of Object.keys(Array.isArray(service.depends_on) ? Object.fromEntries(list(service.depends_on).map((d) => [String(d), 1])) : record(service.depends_on))) {
+    for (const dependency of Object.keys(
+      Array.isArray(service.depends_on)
+        ? Object.fromEntries(list(service.depends_on).map((d) => [String(d), 1]))
+        : record(service.depends_on),
+    )) {
       if (!services.has(dependency)) problems.push(`${where}: depends on ${dependency}, which is not a service`);
     }
     const mounts = composeMounts(service);
@@ -285,17 +316,27 @@ export function checkCompose(raw: Doc, image: DockerImage, composeDir = DEPLOY_D
       problems.push(`${where}: no service builds ${imageName}`);
     }
     if (service.entrypoint !== undefined) problems.push(`${where}: replaces the image's strata entrypoint`);
-    const command = Array.isArray(service.command) ? service.command.map(String) : (text(service.command) ?? '').split(/\s+/).filter(Boolean);
+    const command = Array.isArray(service.command)
+      ? service.command.map(String)
+      : (text(service.command) ?? '').split(/\s+/).filter(Boolean);
     const resolved = resolveDaemon({ where, args: command, env: environmentOf(service.environment) });
     problems.push(...resolved.problems);
     const daemon = resolved.daemon;
     if (!daemon) continue;
     daemons.set(name, daemon);
     for (const port of composePorts(service)) problems.push(...checkServedPort(`${where} ports`, daemon, port));
-    problems.push(...checkDataMounted(where, daemon, image, mounts.map((m) => m.target)));
+    problems.push(
+      ...checkDataMounted(
+        where,
+        daemon,
+        image,
+        mounts.map((m) => m.target),
+      ),
+    );
     const health = list(record(service.healthcheck).test).map(String).join(' ');
     const healthPort = /:(\d+)\/healthz/.exec(health)?.[1];
-    if (Number(healthPort) !== daemon.http.port) problems.push(`${where}: the health check asks port ${healthPort ?? '(none)'}, /healthz is on ${daemon.http.port}`);
+    if (Number(healthPort) !== daemon.http.port)
+      problems.push(`${where}: the health check asks port ${healthPort ?? '(none)'}, /healthz is on ${daemon.http.port}`);
     problems.push(...checkGrace(where, daemon, durationSeconds(text(service.stop_grace_period) ?? '10s'), 'stop_grace_period'));
   }
   const view: DeploymentView = {
@@ -323,16 +364,35 @@ export interface PrometheusCheck {
 }
 
 function relabelTargets(config: Doc): string[] {
-  return list(config.scrape_configs).flatMap((job) => list(record(job).relabel_configs).map((r) => text(record(r).target_label)).filter((l): l is string => l !== undefined));
+  return list(config.scrape_configs).flatMap((job) =>
+    list(record(job).relabel_configs)
+      .map((r) => text(record(r).target_label))
+      .filter((l): l is string => l !== undefined),
+  );
 }
 
 /** Rule files a `rule_files` glob matches, read from the folder mounted at its directory. */
-function ruleFilesFor(patterns: readonly string[], mountedAt: (dir: string) => string | undefined, where: string, problems: string[]): string[] {
+function ruleFilesFor(
+  patterns: readonly string[],
+  mountedAt: (dir: string) => string | undefined,
+  where: string,
+  problems: string[],
+): string[] {
   const files: string[] = [];
   for (const pattern of patterns) {
     const local = mountedAt(dirname(pattern));
-    const glob = new RegExp(`^${pattern.slice(dirname(pattern).length + 1).replace(/\./g, '\\.').replace(/\*/g, '.*')}$`);
-    const matched = local && existsSync(local) ? readdirSync(local).filter((name) => glob.test(name)).map((name) => join(local, name)) : [];
+    const glob = new RegExp(
+      `^${pattern
+        .slice(dirname(pattern).length + 1)
+        .replace(/\./g, '\\.')
+        .replace(/\*/g, '.*')}$`,
+    );
+    const matched =
+      local && existsSync(local)
+        ? readdirSync(local)
+            .filter((name) => glob.test(name))
+            .map((name) => join(local, name))
+        : [];
     if (matched.length === 0) problems.push(`${where}: rule_files ${pattern} matches no file of deploy/`);
     files.push(...matched);
   }
@@ -356,9 +416,11 @@ export function checkComposePrometheus(compose: ComposeCheck): PrometheusCheck {
         continue;
       }
       scraped.add(host);
-      if (Number(port) !== daemon.http.port) problems.push(`${where}: job ${name} scrapes ${target}, ${host} serves /metrics on ${daemon.http.port}`);
+      if (Number(port) !== daemon.http.port)
+        problems.push(`${where}: job ${name} scrapes ${target}, ${host} serves /metrics on ${daemon.http.port}`);
       else problems.push(...checkServedPort(`${where}: ${target}`, daemon, daemon.http.port));
-      if (name !== `strata-${daemon.kind}`) problems.push(`${where}: job ${name} scrapes ${host}, a ${daemon.kind}: name it strata-${daemon.kind}`);
+      if (name !== `strata-${daemon.kind}`)
+        problems.push(`${where}: job ${name} scrapes ${host}, a ${daemon.kind}: name it strata-${daemon.kind}`);
       jobs.set(name, daemon.kind);
     }
   }
@@ -366,14 +428,23 @@ export function checkComposePrometheus(compose: ComposeCheck): PrometheusCheck {
   const prometheus = [...compose.services.values()].find((s) => (text(s.image) ?? '').startsWith('prom/prometheus:'));
   const mounts = prometheus ? composeMounts(prometheus) : [];
   if (!prometheus) problems.push('compose.yaml: no Prometheus service');
-  const configFile = list(prometheus?.command).map(String).find((a) => a.startsWith('--config.file='))?.split('=')[1] ?? '/etc/prometheus/prometheus.yml';
+  const configFile =
+    list(prometheus?.command)
+      .map(String)
+      .find((a) => a.startsWith('--config.file='))
+      ?.split('=')[1] ?? '/etc/prometheus/prometheus.yml';
   if (!mounts.some((m) => m.target === configFile && resolve(DEPLOY_DIR, m.source) === join(DEPLOY_DIR, 'prometheus', 'prometheus.yml'))) {
     problems.push(`compose.yaml: Prometheus does not read ${where} at ${configFile}`);
   }
-  const ruleFiles = ruleFilesFor(list(config.rule_files).map(String), (dir) => {
-    const mount = mounts.find((m) => m.target === dir);
-    return mount ? resolve(DEPLOY_DIR, mount.source) : undefined;
-  }, where, problems);
+  const ruleFiles = ruleFilesFor(
+    list(config.rule_files).map(String),
+    (dir) => {
+      const mount = mounts.find((m) => m.target === dir);
+      return mount ? resolve(DEPLOY_DIR, mount.source) : undefined;
+    },
+    where,
+    problems,
+  );
   return { jobs, targetLabels: new Set(['job', 'instance', ...relabelTargets(config)]), ruleFiles, problems };
 }
 
@@ -387,21 +458,34 @@ export function checkKubernetesPrometheus(kubernetes: KubernetesCheck): Promethe
   const keeps = relabels.filter((r) => r.action === 'keep');
   const toJob = relabels.find((r) => r.target_label === 'job');
   const componentLabel = '__meta_kubernetes_pod_label_app_kubernetes_io_component';
-  if (!toJob || !list(toJob.source_labels).includes(componentLabel)) problems.push(`${where}: the job label is not made from app.kubernetes.io/component`);
-  const keepsPartOf = keeps.some((r) => list(r.source_labels).includes('__meta_kubernetes_pod_label_app_kubernetes_io_part_of') && r.regex === 'strata');
-  const keepsMetricsPort = keeps.some((r) => list(r.source_labels).includes('__meta_kubernetes_pod_container_port_name') && r.regex === 'metrics');
+  if (!toJob || !list(toJob.source_labels).includes(componentLabel))
+    problems.push(`${where}: the job label is not made from app.kubernetes.io/component`);
+  const keepsPartOf = keeps.some(
+    (r) => list(r.source_labels).includes('__meta_kubernetes_pod_label_app_kubernetes_io_part_of') && r.regex === 'strata',
+  );
+  const keepsMetricsPort = keeps.some(
+    (r) => list(r.source_labels).includes('__meta_kubernetes_pod_container_port_name') && r.regex === 'metrics',
+  );
   if (!keepsPartOf || !keepsMetricsPort) problems.push(`${where}: does not keep exactly the part-of=strata pods' ports named metrics`);
   for (const pod of kubernetes.pods) {
     if (!pod.daemon) continue;
-    if (pod.labels['app.kubernetes.io/part-of'] !== 'strata') problems.push(`${pod.where}: not labelled app.kubernetes.io/part-of=strata: Prometheus skips it`);
+    if (pod.labels['app.kubernetes.io/part-of'] !== 'strata')
+      problems.push(`${pod.where}: not labelled app.kubernetes.io/part-of=strata: Prometheus skips it`);
     const component = pod.labels['app.kubernetes.io/component'];
-    if (component !== pod.daemon.kind) problems.push(`${pod.where}: app.kubernetes.io/component is ${component}, the pod runs a ${pod.daemon.kind}`);
+    if (component !== pod.daemon.kind)
+      problems.push(`${pod.where}: app.kubernetes.io/component is ${component}, the pod runs a ${pod.daemon.kind}`);
     const metricsPort = pod.ports.get('metrics');
-    if (metricsPort !== pod.daemon.http.port) problems.push(`${pod.where}: its port named metrics is ${metricsPort}, /metrics is on ${pod.daemon.http.port}`);
+    if (metricsPort !== pod.daemon.http.port)
+      problems.push(`${pod.where}: its port named metrics is ${metricsPort}, /metrics is on ${pod.daemon.http.port}`);
     const job = (text(toJob?.replacement) ?? '$1').replace('$1', component ?? '');
     jobs.set(job, pod.daemon.kind);
   }
-  const ruleFiles = ruleFilesFor(list(config.rule_files).map(String), (dir) => (dir === '/etc/prometheus/rules' ? join(DEPLOY_DIR, 'prometheus', 'rules') : undefined), where, problems);
+  const ruleFiles = ruleFilesFor(
+    list(config.rule_files).map(String),
+    (dir) => (dir === '/etc/prometheus/rules' ? join(DEPLOY_DIR, 'prometheus', 'rules') : undefined),
+    where,
+    problems,
+  );
   return { jobs, targetLabels: new Set(['job', 'instance', ...relabelTargets(config)]), ruleFiles, problems };
 }
 
@@ -441,20 +525,27 @@ export function checkKubernetes(image: DockerImage, objects: Doc[] = loadKuberne
   const pods: KubernetesPod[] = [];
   for (const object of objects) {
     const metadata = record(object.metadata);
-    if (object.kind !== 'Namespace' && metadata.namespace !== 'strata') problems.push(`kubernetes ${object.kind} ${metadata.name}: not in namespace strata`);
+    if (object.kind !== 'Namespace' && metadata.namespace !== 'strata')
+      problems.push(`kubernetes ${object.kind} ${metadata.name}: not in namespace strata`);
     if (!['Deployment', 'StatefulSet', 'Job'].includes(String(object.kind))) continue;
     const where = `kubernetes ${object.kind} ${metadata.name}`;
     const spec = record(object.spec);
     const template = record(spec.template);
     const labels = record(record(template.metadata).labels) as Record<string, string>;
-    if (object.kind !== 'Job' && !selects(record(record(spec.selector).matchLabels), labels)) problems.push(`${where}: its selector does not match its pod labels`);
+    if (object.kind !== 'Job' && !selects(record(record(spec.selector).matchLabels), labels))
+      problems.push(`${where}: its selector does not match its pod labels`);
     const podSpec = record(template.spec);
-    const volumes = new Map(list(podSpec.volumes).map(record).map((v) => [text(v.name) ?? '', v]));
+    const volumes = new Map(
+      list(podSpec.volumes)
+        .map(record)
+        .map((v) => [text(v.name) ?? '', v]),
+    );
     for (const [name, volume] of volumes) {
       const configMap = text(record(volume.configMap).name);
       const claim = text(record(volume.persistentVolumeClaim).claimName);
       if (configMap !== undefined && !named('ConfigMap', configMap)) problems.push(`${where}: volume ${name} needs ConfigMap ${configMap}`);
-      if (claim !== undefined && !named('PersistentVolumeClaim', claim)) problems.push(`${where}: volume ${name} needs PersistentVolumeClaim ${claim}`);
+      if (claim !== undefined && !named('PersistentVolumeClaim', claim))
+        problems.push(`${where}: volume ${name} needs PersistentVolumeClaim ${claim}`);
     }
     for (const container of list(podSpec.containers).map(record)) {
       const cwhere = `${where} container ${container.name}`;
@@ -465,8 +556,14 @@ export function checkKubernetes(image: DockerImage, objects: Doc[] = loadKuberne
         ports.set(text(port.name) ?? String(port.containerPort), Number(port.containerPort));
         ports.set(String(port.containerPort), Number(port.containerPort));
       }
-      const pod: { where: string; workload: Doc; labels: Record<string, string>; ports: Map<string, number>; image: string; daemon?: ResolvedDaemon } =
-        { where: cwhere, workload: object, labels, ports, image: imageName };
+      const pod: {
+        where: string;
+        workload: Doc;
+        labels: Record<string, string>;
+        ports: Map<string, number>;
+        image: string;
+        daemon?: ResolvedDaemon;
+      } = { where: cwhere, workload: object, labels, ports, image: imageName };
       pods.push(pod);
       if (!imageName.startsWith(`${STRATA_IMAGE}:`)) continue;
       if (container.command !== undefined) problems.push(`${cwhere}: replaces the image's strata entrypoint`);
@@ -479,7 +576,8 @@ export function checkKubernetes(image: DockerImage, objects: Doc[] = loadKuberne
         if (variable.value !== undefined) env[name] = text(variable.value) ?? '';
         else if (Object.keys(secret).length > 0) {
           const value = text(record(named('Secret', text(secret.name))?.stringData)[String(secret.key)]);
-          if (value === undefined) problems.push(`${cwhere}: ${name} reads key ${secret.key} of Secret ${secret.name}, which does not exist`);
+          if (value === undefined)
+            problems.push(`${cwhere}: ${name} reads key ${secret.key} of Secret ${secret.name}, which does not exist`);
           env[name] = value ?? '';
         } else if (field === 'metadata.name') env[name] = podName(object);
         else if (field === 'metadata.namespace') env[name] = 'strata';
@@ -506,7 +604,8 @@ export function checkKubernetes(image: DockerImage, objects: Doc[] = loadKuberne
       for (const probe of ['readinessProbe', 'livenessProbe']) {
         const get = record(record(container[probe]).httpGet);
         const port = typeof get.port === 'number' ? get.port : ports.get(String(get.port));
-        if (get.path !== '/healthz' || port !== daemon.http.port) problems.push(`${cwhere}: ${probe} is not GET /healthz on port ${daemon.http.port}`);
+        if (get.path !== '/healthz' || port !== daemon.http.port)
+          problems.push(`${cwhere}: ${probe} is not GET /healthz on port ${daemon.http.port}`);
       }
       problems.push(...checkGrace(cwhere, daemon, Number(podSpec.terminationGracePeriodSeconds ?? 30), 'terminationGracePeriodSeconds'));
     }
@@ -518,7 +617,8 @@ export function checkKubernetes(image: DockerImage, objects: Doc[] = loadKuberne
     if (selected.length === 0) problems.push(`${where}: selects no pod`);
     for (const port of list(spec.ports).map(record)) {
       const target = String(port.targetPort ?? port.port);
-      for (const pod of selected) if (!pod.ports.has(target)) problems.push(`${where}: port ${port.name} targets ${target}, which ${pod.where} does not have`);
+      for (const pod of selected)
+        if (!pod.ports.has(target)) problems.push(`${where}: port ${port.name} targets ${target}, which ${pod.where} does not have`);
     }
   }
   const view: DeploymentView = {
@@ -537,18 +637,29 @@ export function checkKubernetes(image: DockerImage, objects: Doc[] = loadKuberne
 function serviceTargets(objects: Doc[], pods: KubernetesPod[], host: string, port: number): { pod: KubernetesPod; port: number }[] {
   const service = objects.find((o) => o.kind === 'Service' && record(o.metadata).name === host);
   const spec = record(service?.spec);
-  const servicePort = list(spec.ports).map(record).find((p) => Number(p.port) === port);
+  const servicePort = list(spec.ports)
+    .map(record)
+    .find((p) => Number(p.port) === port);
   if (!servicePort) return [];
   const target = String(servicePort.targetPort ?? servicePort.port);
-  return pods.filter((p) => selects(record(spec.selector), p.labels) && p.ports.has(target)).map((pod) => ({ pod, port: pod.ports.get(target)! }));
+  return pods
+    .filter((p) => selects(record(spec.selector), p.labels) && p.ports.has(target))
+    .map((pod) => ({ pod, port: pod.ports.get(target)! }));
 }
 
 /** A cluster DNS name (`service` or `pod.headless-service`) and port, as a daemon there sees it. */
-function reachInCluster(objects: Doc[], pods: KubernetesPod[], host: string, port: number): { daemon: ResolvedDaemon } | { problem: string } {
+function reachInCluster(
+  objects: Doc[],
+  pods: KubernetesPod[],
+  host: string,
+  port: number,
+): { daemon: ResolvedDaemon } | { problem: string } {
   const [first, second] = host.split('.');
   if (second === undefined) {
     const reached = serviceTargets(objects, pods, first, port).filter((r) => r.pod.daemon);
-    return reached[0]?.pod.daemon ? { daemon: reached[0].pod.daemon } : { problem: `no Service ${first} with port ${port} in front of a Strata daemon` };
+    return reached[0]?.pod.daemon
+      ? { daemon: reached[0].pod.daemon }
+      : { problem: `no Service ${first} with port ${port} in front of a Strata daemon` };
   }
   const service = objects.find((o) => o.kind === 'Service' && record(o.metadata).name === second);
   if (!service || record(service.spec).clusterIP !== 'None') return { problem: `${second} is not a headless Service` };
@@ -556,7 +667,8 @@ function reachInCluster(objects: Doc[], pods: KubernetesPod[], host: string, por
   const setName = text(record(set?.metadata).name) ?? '';
   const ordinal = first.startsWith(`${setName}-`) ? Number(first.slice(setName.length + 1)) : NaN;
   const replicas = Number(record(set?.spec).replicas ?? 1);
-  if (!set || !Number.isInteger(ordinal) || ordinal < 0 || ordinal >= replicas) return { problem: `no pod ${first} in a StatefulSet governed by ${second}` };
+  if (!set || !Number.isInteger(ordinal) || ordinal < 0 || ordinal >= replicas)
+    return { problem: `no pod ${first} in a StatefulSet governed by ${second}` };
   const pod = pods.find((p) => p.workload === set && p.daemon);
   if (!pod?.daemon) return { problem: `${first} runs no Strata daemon` };
   return [...pod.ports.values()].includes(port) ? { daemon: pod.daemon } : { problem: `${first} exposes no port ${port}` };
@@ -601,7 +713,9 @@ export function readUnit(file: string): SystemdUnit {
 
 function readEnvFile(path: string): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const line of readFileSync(path, 'utf8').split('\n').map((l) => l.trim())) {
+  for (const line of readFileSync(path, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())) {
     if (!line || line.startsWith('#')) continue;
     const at = line.indexOf('=');
     env[line.slice(0, at)] = line.slice(at + 1).replace(/^"(.*)"$/, '$1');
@@ -647,7 +761,8 @@ export function checkSystemd(instance = 'eu-west'): { daemons: ResolvedDaemon[];
     if (daemon.kind === 'coordinator' && one('ProtectSystem') === 'strict') {
       const writable = [...(service.get('StateDirectory') ?? []).map((d) => `/var/lib/${d}`), ...(service.get('ReadWritePaths') ?? [])];
       const runs = resolve(one('WorkingDirectory') ?? '/', daemon.config.runsDir);
-      if (!writable.some((w) => runs === w || runs.startsWith(`${w}/`))) problems.push(`${where}: ProtectSystem=strict leaves ${runs} read-only: the run record cannot be written`);
+      if (!writable.some((w) => runs === w || runs.startsWith(`${w}/`)))
+        problems.push(`${where}: ProtectSystem=strict leaves ${runs} read-only: the run record cannot be written`);
     }
   }
   for (const example of readdirSync(dir).filter((f) => f.endsWith('.env.example'))) {
@@ -655,4 +770,3 @@ export function checkSystemd(instance = 'eu-west'): { daemons: ResolvedDaemon[];
   }
   return { daemons, problems };
 }
-

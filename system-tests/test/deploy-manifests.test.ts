@@ -8,7 +8,16 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { PROCESS_VARIABLES, sourceReads } from './deploy-daemon-check.js';
 import {
-  DEPLOY_DIR, checkCompose, checkComposePrometheus, checkDockerfile, checkKubernetes, checkSystemd, loadKubernetes, readYaml, record, type Doc,
+  DEPLOY_DIR,
+  checkCompose,
+  checkComposePrometheus,
+  checkDockerfile,
+  checkKubernetes,
+  checkSystemd,
+  loadKubernetes,
+  readYaml,
+  record,
+  type Doc,
 } from './deploy-files.js';
 
 const { image, problems: dockerfileProblems } = checkDockerfile();
@@ -51,7 +60,12 @@ test('the Kubernetes manifests: coordinator Deployment and Service, an edge Stat
   assert.equal(runs('coordinator')[0].workload.kind, 'Deployment');
   assert.ok(of('Service').some((s) => record(record(s.spec).selector)['app.kubernetes.io/name'] === 'strata-coordinator'));
   const edgeSets = runs('edge').map((p) => p.workload);
-  assert.deepEqual(runs('edge').map((p) => (p.daemon?.kind === 'edge' ? p.daemon.config.region : '')).sort(), ['eu-west', 'us-east']);
+  assert.deepEqual(
+    runs('edge')
+      .map((p) => (p.daemon?.kind === 'edge' ? p.daemon.config.region : ''))
+      .sort(),
+    ['eu-west', 'us-east'],
+  );
   for (const set of edgeSets) assert.ok(Number(record(set.spec).replicas) >= 2, 'an edge per region with a standby replica');
   assert.ok(runs('device').length >= 2 && runs('device').every((p) => p.workload.kind === 'Job'));
   assert.ok(of('ConfigMap').length >= 3 && of('Secret').length >= 2);
@@ -64,7 +78,8 @@ test('the systemd units run the installed CLI with the example environment files
 });
 
 test('the process-level variables the deployment files set are still read by the code', () => {
-  for (const variable of Object.keys(PROCESS_VARIABLES)) assert.ok(sourceReads(variable), `${PROCESS_VARIABLES[variable]} reads ${variable}`);
+  for (const variable of Object.keys(PROCESS_VARIABLES))
+    assert.ok(sourceReads(variable), `${PROCESS_VARIABLES[variable]} reads ${variable}`);
 });
 
 test('the checks refuse a variable, flag, port, image, address, token or probe that does not exist', () => {
@@ -91,8 +106,14 @@ test('the checks refuse a variable, flag, port, image, address, token or probe t
 
   const swapped = composeFile();
   const swappedServices = record(swapped.services);
-  record(swappedServices['edge-us-east']).environment = { ...record(record(swappedServices['edge-us-east']).environment), STRATA_TOKEN: 'another-token' };
-  assert.match(checkCompose(swapped, image).problems.join('\n'), /devices-us-east: its token is not the token of http:\/\/edge-us-east:7400/);
+  record(swappedServices['edge-us-east']).environment = {
+    ...record(record(swappedServices['edge-us-east']).environment),
+    STRATA_TOKEN: 'another-token',
+  };
+  assert.match(
+    checkCompose(swapped, image).problems.join('\n'),
+    /devices-us-east: its token is not the token of http:\/\/edge-us-east:7400/,
+  );
 
   const objects = loadKubernetes();
   const coordinator = objects.find((o) => o.kind === 'Deployment' && record(o.metadata).name === 'coordinator')!;

@@ -26,7 +26,13 @@ export interface ExportedSeries {
 }
 
 /** Series Prometheus adds for every target itself. */
-const TARGET_SERIES = new Set(['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling', 'scrape_series_added']);
+const TARGET_SERIES = new Set([
+  'up',
+  'scrape_duration_seconds',
+  'scrape_samples_scraped',
+  'scrape_samples_post_metric_relabeling',
+  'scrape_series_added',
+]);
 
 export class MetricCatalog {
   private readonly series = new Map<string, ExportedSeries>();
@@ -36,8 +42,18 @@ export class MetricCatalog {
       const { name, labels } = family;
       const withLabel = (label: string): Set<string> => new Set([...labels, label]);
       const names: [string, ReadonlySet<string>][] =
-        family.type === 'histogram' ? [[`${name}_bucket`, withLabel('le')], [`${name}_sum`, labels], [`${name}_count`, labels]]
-          : family.type === 'summary' ? [[name, withLabel('quantile')], [`${name}_sum`, labels], [`${name}_count`, labels]]
+        family.type === 'histogram'
+          ? [
+              [`${name}_bucket`, withLabel('le')],
+              [`${name}_sum`, labels],
+              [`${name}_count`, labels],
+            ]
+          : family.type === 'summary'
+            ? [
+                [name, withLabel('quantile')],
+                [`${name}_sum`, labels],
+                [`${name}_count`, labels],
+              ]
             : [[name, labels]];
       for (const [seriesName, seriesLabels] of names) this.series.set(seriesName, { family, labels: seriesLabels });
     }
@@ -45,13 +61,22 @@ export class MetricCatalog {
 
   /** The metrics of the coordinator, edge and device daemons, as their registries define them. */
   static async fromDaemons(): Promise<MetricCatalog> {
-    const registries = [new CoordinatorMetrics().registry, new EdgeMetrics({ region: 'r' }).registry, new DeviceMetrics({ region: 'r' }).registry];
+    const registries = [
+      new CoordinatorMetrics().registry,
+      new EdgeMetrics({ region: 'r' }).registry,
+      new DeviceMetrics({ region: 'r' }).registry,
+    ];
     const families = new Map<string, MetricFamily>();
     for (const registry of registries) {
       const { defaultLabels, tier } = await defaultLabelsOf(registry);
       for (const metric of registry.getMetricsAsArray()) {
         const own = 'labelNames' in metric && Array.isArray(metric.labelNames) ? (metric.labelNames as string[]) : [];
-        const family = families.get(metric.name) ?? { name: metric.name, type: String(metric.type) as MetricType, labels: new Set<string>(), tiers: new Set<string>() };
+        const family = families.get(metric.name) ?? {
+          name: metric.name,
+          type: String(metric.type) as MetricType,
+          labels: new Set<string>(),
+          tiers: new Set<string>(),
+        };
         for (const label of [...own, ...defaultLabels]) family.labels.add(label);
         family.tiers.add(tier);
         families.set(metric.name, family);
@@ -113,13 +138,15 @@ export interface QueryContext {
 
 /** Builds the recording rules in order (a rule may use the ones before it), checking each one's expression. */
 export function recordingRules(
-  rules: readonly { record: string; expr: string; labels?: Record<string, string> }[], context: Omit<QueryContext, 'rules'>,
+  rules: readonly { record: string; expr: string; labels?: Record<string, string> }[],
+  context: Omit<QueryContext, 'rules'>,
 ): { rules: Map<string, RecordingRule>; problems: string[] } {
   const defined = new Map<string, RecordingRule>();
   const problems: string[] = [];
   for (const rule of rules) {
     const where = `recording rule ${rule.record}`;
-    if (!/^[A-Za-z_][A-Za-z0-9_]*(:[A-Za-z0-9_]+)+$/.test(rule.record)) problems.push(`${where}: a recorded name is level:metric:operation, with colons`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*(:[A-Za-z0-9_]+)+$/.test(rule.record))
+      problems.push(`${where}: a recorded name is level:metric:operation, with colons`);
     if (defined.has(rule.record)) problems.push(`${where}: recorded twice`);
     problems.push(...checkExpression(rule.expr, where, { ...context, rules: defined }));
     const query = safeParse(rule.expr);
@@ -168,7 +195,12 @@ export function checkExpression(expr: string, where: string, context: QueryConte
 }
 
 /** The labels the selected series carry (after adding the selector's problems), undefined if unknown. */
-function selectorLabels(selector: VectorSelector, where: string, context: QueryContext, problems: string[]): ReadonlySet<string> | undefined {
+function selectorLabels(
+  selector: VectorSelector,
+  where: string,
+  context: QueryContext,
+  problems: string[],
+): ReadonlySet<string> | undefined {
   const { metric, matchers } = selector;
   if (metric === undefined) {
     problems.push(`${where}: a selector without a metric name cannot be checked`);

@@ -9,7 +9,17 @@ import { join } from 'node:path';
 import { parsePromQl, grafanaVariables } from './deploy-promql.js';
 import { MetricCatalog, checkExpression, recordingRules, type QueryContext, type RecordingRule } from './deploy-metric-check.js';
 import {
-  DEPLOY_DIR, checkCompose, checkComposePrometheus, checkDockerfile, checkKubernetes, checkKubernetesPrometheus, list, readYaml, record, text, type Doc,
+  DEPLOY_DIR,
+  checkCompose,
+  checkComposePrometheus,
+  checkDockerfile,
+  checkKubernetes,
+  checkKubernetesPrometheus,
+  list,
+  readYaml,
+  record,
+  text,
+  type Doc,
 } from './deploy-files.js';
 
 interface Query {
@@ -36,23 +46,40 @@ before(async () => {
   context = { catalog, rules: built.rules, targetLabels, jobs };
 });
 
-function rulesOf(file: string): { record?: string; alert?: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }[] {
+function rulesOf(file: string): {
+  record?: string;
+  alert?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}[] {
   const groups = list(readYaml(file).groups).map(record);
   assert.ok(groups.length > 0, `${file} has rule groups`);
-  return groups.flatMap((group) => list(group.rules).map(record)).map((rule) => ({
-    record: text(rule.record), alert: text(rule.alert), expr: text(rule.expr) ?? '', for: text(rule.for),
-    labels: record(rule.labels) as Record<string, string>, annotations: record(rule.annotations) as Record<string, string>,
-  }));
+  return groups
+    .flatMap((group) => list(group.rules).map(record))
+    .map((rule) => ({
+      record: text(rule.record),
+      alert: text(rule.alert),
+      expr: text(rule.expr) ?? '',
+      for: text(rule.for),
+      labels: record(rule.labels) as Record<string, string>,
+      annotations: record(rule.annotations) as Record<string, string>,
+    }));
 }
 
 const dashboardsDir = join(DEPLOY_DIR, 'grafana', 'dashboards');
 
 function dashboards(): { file: string; dashboard: Doc }[] {
-  return readdirSync(dashboardsDir).filter((f) => f.endsWith('.json')).map((file) => ({ file, dashboard: JSON.parse(readFileSync(join(dashboardsDir, file), 'utf8')) as Doc }));
+  return readdirSync(dashboardsDir)
+    .filter((f) => f.endsWith('.json'))
+    .map((file) => ({ file, dashboard: JSON.parse(readFileSync(join(dashboardsDir, file), 'utf8')) as Doc }));
 }
 
 function panelsOf(dashboard: Doc): Doc[] {
-  return list(dashboard.panels).map(record).flatMap((panel) => [panel, ...list(panel.panels).map(record)]);
+  return list(dashboard.panels)
+    .map(record)
+    .flatMap((panel) => [panel, ...list(panel.panels).map(record)]);
 }
 
 /** The PromQL a dashboard runs: panel targets, and template variables' label_values() as a selector on the label. */
@@ -73,18 +100,36 @@ function dashboardQueries(file: string, dashboard: Doc): Query[] {
 }
 
 test('the PromQL reader finds metric names, label matchers and grouping labels, and refuses bad syntax', () => {
-  const query = parsePromQl('histogram_quantile(0.95, sum by (le, tier) (rate(strata_round_duration_seconds_bucket{tier="coordinator", job=~"strata-.*"}[$__rate_interval])))');
-  assert.deepEqual(query.selectors, [{
-    metric: 'strata_round_duration_seconds_bucket',
-    matchers: [{ label: 'tier', op: '=', value: 'coordinator' }, { label: 'job', op: '=~', value: 'strata-.*' }],
-  }]);
+  const query = parsePromQl(
+    'histogram_quantile(0.95, sum by (le, tier) (rate(strata_round_duration_seconds_bucket{tier="coordinator", job=~"strata-.*"}[$__rate_interval])))',
+  );
+  assert.deepEqual(query.selectors, [
+    {
+      metric: 'strata_round_duration_seconds_bucket',
+      matchers: [
+        { label: 'tier', op: '=', value: 'coordinator' },
+        { label: 'job', op: '=~', value: 'strata-.*' },
+      ],
+    },
+  ]);
   assert.deepEqual(query.groupingLabels, ['le', 'tier']);
   assert.deepEqual(query.functions, ['histogram_quantile', 'sum', 'rate']);
-  const joined = parsePromQl('sum(tier:strata_updates_rejected:rate5m) by (tier) / on(tier) group_left tier:x:y offset 5m > bool 0 and absent(up{job="a"} == 1)');
-  assert.deepEqual(joined.selectors.map((s) => s.metric), ['tier:strata_updates_rejected:rate5m', 'tier:x:y', 'up']);
+  const joined = parsePromQl(
+    'sum(tier:strata_updates_rejected:rate5m) by (tier) / on(tier) group_left tier:x:y offset 5m > bool 0 and absent(up{job="a"} == 1)',
+  );
+  assert.deepEqual(
+    joined.selectors.map((s) => s.metric),
+    ['tier:strata_updates_rejected:rate5m', 'tier:x:y', 'up'],
+  );
   assert.deepEqual(joined.groupingLabels, ['tier', 'tier']);
-  assert.deepEqual(parsePromQl('{__name__="strata_round", tier="coordinator"}').selectors, [{ metric: 'strata_round', matchers: [{ label: 'tier', op: '=', value: 'coordinator' }] }]);
-  assert.deepEqual(parsePromQl('max_over_time(strata_round[1h:5m]) * 60').selectors.map((s) => s.metric), ['strata_round']);
+  assert.deepEqual(parsePromQl('{__name__="strata_round", tier="coordinator"}').selectors, [
+    { metric: 'strata_round', matchers: [{ label: 'tier', op: '=', value: 'coordinator' }] },
+  ]);
+  assert.deepEqual(
+    parsePromQl('max_over_time(strata_round[1h:5m]) * 60').selectors.map((s) => s.metric),
+    ['strata_round'],
+  );
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a Grafana variable in its ${name:format} form, not a template
   assert.deepEqual(grafanaVariables('x{region=~"$region", a="${b:regex}"}[$__rate_interval]'), ['region', 'b']);
   assert.throws(() => parsePromQl('sum(rate(strata_round[5m])'), /unclosed \(/);
   assert.throws(() => parsePromQl('rat(strata_rounds_completed_total[5m])'), /unknown function rat\(\)/);
@@ -136,7 +181,8 @@ test('every metric the Grafana dashboard, the recording rules and the alerts que
     const declared = new Set(list(record(dashboard.templating).list).map((v) => text(record(v).name)));
     for (const query of dashboardQueries(file, dashboard)) {
       queries.push(query);
-      for (const variable of grafanaVariables(query.expr)) if (!declared.has(variable)) problems.push(`${query.where}: uses $${variable}, which the dashboard does not declare`);
+      for (const variable of grafanaVariables(query.expr))
+        if (!declared.has(variable)) problems.push(`${query.where}: uses $${variable}, which the dashboard does not declare`);
     }
   }
   for (const { expr, where } of queries) problems.push(...checkExpression(expr, where, context));
@@ -144,7 +190,7 @@ test('every metric the Grafana dashboard, the recording rules and the alerts que
   assert.ok(queries.length >= 30, `${queries.length} queries checked`);
 });
 
-test('the Grafana dashboard tells the built-in dashboard\'s story: rounds, duration, version, evaluation, updates, bytes, devices', () => {
+test("the Grafana dashboard tells the built-in dashboard's story: rounds, duration, version, evaluation, updates, bytes, devices", () => {
   const { dashboard } = dashboards().find((d) => d.file === 'strata-overview.json')!;
   const families = new Set<string>();
   const rules: ReadonlyMap<string, RecordingRule> = context.rules;
@@ -155,8 +201,15 @@ test('the Grafana dashboard tells the built-in dashboard\'s story: rounds, durat
     }
   }
   for (const story of [
-    'strata_round', 'strata_rounds_completed_total', 'strata_round_duration_seconds', 'strata_model_version', 'strata_eval_metric',
-    'strata_updates_accepted_total', 'strata_updates_rejected_total', 'strata_bytes_sent_total', 'strata_bytes_received_total',
+    'strata_round',
+    'strata_rounds_completed_total',
+    'strata_round_duration_seconds',
+    'strata_model_version',
+    'strata_eval_metric',
+    'strata_updates_accepted_total',
+    'strata_updates_rejected_total',
+    'strata_bytes_sent_total',
+    'strata_bytes_received_total',
     'strata_edge_connected_devices',
   ]) {
     assert.ok(families.has(story), `the dashboard shows ${story}`);
@@ -174,14 +227,23 @@ test('Grafana provisioning: a datasource with a fixed uid that every panel uses,
   const compose = readYaml(join(DEPLOY_DIR, 'compose.yaml'));
   const services = record(compose.services);
   const url = new URL(text(datasource.url) ?? '');
-  assert.ok(text(record(services[url.hostname]).image)?.startsWith('prom/prometheus:'), `the datasource's ${url.host} is the compose Prometheus`);
+  assert.ok(
+    text(record(services[url.hostname]).image)?.startsWith('prom/prometheus:'),
+    `the datasource's ${url.host} is the compose Prometheus`,
+  );
   assert.equal(url.port, '9090');
 
   const [provider] = list(readYaml(join(DEPLOY_DIR, 'grafana', 'provisioning', 'dashboards', 'strata.yaml')).providers).map(record);
   const grafana = record(services.grafana);
   const mounts = list(grafana.volumes).map(String);
-  assert.ok(mounts.includes(`./grafana/dashboards:${text(record(provider.options).path)}:ro`), 'Grafana mounts the dashboards where the provider reads them');
-  assert.ok(mounts.some((m) => m.startsWith('./grafana/provisioning:/etc/grafana/provisioning')), 'Grafana mounts the provisioning folder');
+  assert.ok(
+    mounts.includes(`./grafana/dashboards:${text(record(provider.options).path)}:ro`),
+    'Grafana mounts the dashboards where the provider reads them',
+  );
+  assert.ok(
+    mounts.some((m) => m.startsWith('./grafana/provisioning:/etc/grafana/provisioning')),
+    'Grafana mounts the provisioning folder',
+  );
 
   const uids = new Set<string>();
   for (const { file, dashboard } of dashboards()) {
@@ -195,7 +257,8 @@ test('Grafana provisioning: a datasource with a fixed uid that every panel uses,
       }
     }
     for (const variable of list(record(dashboard.templating).list).map(record)) {
-      if (variable.type === 'query') assert.equal(record(variable.datasource).uid, datasource.uid, `${file} variable ${text(variable.name)}`);
+      if (variable.type === 'query')
+        assert.equal(record(variable.datasource).uid, datasource.uid, `${file} variable ${text(variable.name)}`);
     }
   }
   assert.ok(uids.has('strata-overview'));

@@ -25,8 +25,10 @@ const runRecord = (runsDir: string): RunRecord => {
   const [folder] = readdirSync(runsDir);
   return JSON.parse(readFileSync(join(runsDir, folder, 'run.json'), 'utf8')) as RunRecord;
 };
-const startedJob = (roundId: string, name = 'edge-round') => (line: Record<string, unknown>) =>
-  line.msg === 'edge job started' && line.roundId === roundId && line.job === name;
+const startedJob =
+  (roundId: string, name = 'edge-round') =>
+  (line: Record<string, unknown>) =>
+    line.msg === 'edge job started' && line.roundId === roundId && line.job === name;
 /** Fast failure detection for tests: a dead edge's job is back in the queue about 1.5 s later. */
 const FAST_QUEUE = ['--lock-duration-ms', '1000', '--stalled-interval-ms', '500'];
 
@@ -47,7 +49,16 @@ test('an edge killed mid-round: its devices fail over to the replica, which comp
   await waitForHealth(replica.http, (h) => h.devices === 0 && h.takingJobs === false, 'the replica on standby');
 
   const coordinator = deployment.start('coordinator', [
-    'coordinator', '--regions', 'region-1,region-2', '--rounds', '2', '--exit-when-done', '--runs-dir', runsDir, '--http-port', '0',
+    'coordinator',
+    '--regions',
+    'region-1,region-2',
+    '--rounds',
+    '2',
+    '--exit-when-done',
+    '--runs-dir',
+    runsDir,
+    '--http-port',
+    '0',
   ]);
   await primary.daemon.waitFor(startedJob('r1-v0'), 'the primary to start round 1');
   primary.daemon.kill('SIGKILL');
@@ -56,21 +67,36 @@ test('an edge killed mid-round: its devices fail over to the replica, which comp
   assert.equal(recovered.attempt, 2, 'the replica runs the recovered job (its second start)');
   assert.equal(await coordinator.exited, 0);
   const record = runRecord(runsDir);
-  assert.deepEqual(record.rounds.map((r) => r.version), [1, 2]);
+  assert.deepEqual(
+    record.rounds.map((r) => r.version),
+    [1, 2],
+  );
   const first = record.rounds[0].participation as { answered: number; edgesAnswered: number };
   assert.equal(first.edgesAnswered, 2, 'both regions contributed to round 1');
   assert.equal(first.answered, 6);
 });
 
-test('the coordinator killed mid-round: a new one resumes at the same version and waits for the same flow', { timeout: 90_000 }, async () => {
+test('the coordinator killed mid-round: a new one resumes at the same version and waits for the same flow', {
+  timeout: 90_000,
+}, async () => {
   const { deployment, runsDir } = fresh();
   const edges = await Promise.all([deployment.edge('region-1'), deployment.edge('region-2')]);
   await deployment.devices('region-1', [edges[0].url], 0, ['--train-delay-ms', '1000'], 3);
   await deployment.devices('region-2', [edges[1].url], 3, ['--train-delay-ms', '1000'], 3);
   for (const edge of edges) await waitForHealth(edge.http, (h) => h.devices === 3, '3 devices on the edge');
   const args = [
-    'coordinator', '--regions', 'region-1,region-2', '--rounds', '2', '--exit-when-done', '--runs-dir', runsDir, '--http-port', '0',
-    '--lease-seconds', '1',
+    'coordinator',
+    '--regions',
+    'region-1,region-2',
+    '--rounds',
+    '2',
+    '--exit-when-done',
+    '--runs-dir',
+    runsDir,
+    '--http-port',
+    '0',
+    '--lease-seconds',
+    '1',
   ];
   const first = deployment.start('coordinator 1', args);
   await edges[0].daemon.waitFor(startedJob('r1-v0'), 'round 1 to start on an edge');
@@ -85,7 +111,13 @@ test('the coordinator killed mid-round: a new one resumes at the same version an
   assert.equal(await second.exited, 0);
 
   const record = runRecord(runsDir);
-  assert.deepEqual(record.rounds.map((r) => [r.round, r.version, r.resumed === true]), [[1, 1, true], [2, 2, false]]);
+  assert.deepEqual(
+    record.rounds.map((r) => [r.round, r.version, r.resumed === true]),
+    [
+      [1, 1, true],
+      [2, 2, false],
+    ],
+  );
   for (const edge of edges) {
     assert.equal(edge.daemon.lines.filter(startedJob('r1-v0')).length, 1, 'round 1 ran once on each edge: the flow was not added again');
   }
@@ -96,13 +128,28 @@ test('a device that drops its connection mid-upload: the round completes on quor
   const edge = await deployment.edge('region-1');
   await deployment.devices('region-1', [edge.url], 0, ['--train-delay-ms', '300'], 3);
   const leaving = new DaemonProcess('leaving device', join(import.meta.dirname, 'distributed-hostile-device.js'), [
-    edge.url, 'region-1', 'device-99', TOKEN, 'mid-upload',
+    edge.url,
+    'region-1',
+    'device-99',
+    TOKEN,
+    'mid-upload',
   ]);
   deployment.processes.push(leaving);
   await leaving.waitForMessage('connected');
   await waitForHealth(edge.http, (h) => h.devices === 4, '4 devices on the edge');
   const coordinator = deployment.start('coordinator', [
-    'coordinator', '--regions', 'region-1', '--rounds', '1', '--quorum', '0.75', '--exit-when-done', '--runs-dir', runsDir, '--http-port', '0',
+    'coordinator',
+    '--regions',
+    'region-1',
+    '--rounds',
+    '1',
+    '--quorum',
+    '0.75',
+    '--exit-when-done',
+    '--runs-dir',
+    runsDir,
+    '--http-port',
+    '0',
   ]);
   await leaving.waitForMessage('disconnecting');
   assert.equal(await coordinator.exited, 0);

@@ -12,17 +12,20 @@ import { AuthenticationError, SocketIoTransportClient } from '@strata/runtime';
 import { seededBytes } from '@strata/runtime/testing';
 
 const [url, region, nodeId, token, behaviour] = process.argv.slice(2);
-const log = (msg: string, extra: Record<string, unknown> = {}): void => void process.stderr.write(JSON.stringify({ msg, behaviour, ...extra }) + '\n');
+const log = (msg: string, extra: Record<string, unknown> = {}): void =>
+  void process.stderr.write(`${JSON.stringify({ msg, behaviour, ...extra })}\n`);
 const encoder = new UpdateEncoder({ dtype: 'float32', perRowScale: true, errorFeedback: false });
 
 /** A full-size update of the model in `frame` with `poison` applied to its values. */
 function updateFor(frame: Uint8Array, poison: (values: Float32Array) => void = () => {}): Uint8Array {
   const request = decodeRoundRequest(frame);
-  const delta = new Map([...request.model].map(([name, tensor]) => {
-    const values = new Float32Array(tensor.values.length).fill(0.001);
-    poison(values);
-    return [name, dense(tensor.shape, values)];
-  }));
+  const delta = new Map(
+    [...request.model].map(([name, tensor]) => {
+      const values = new Float32Array(tensor.values.length).fill(0.001);
+      poison(values);
+      return [name, dense(tensor.shape, values)];
+    }),
+  );
   const update: ModelUpdate = { delta, weight: 1, metrics: { loss: 1 } };
   return encoder.encode(update, { roundId: request.roundId, baseVersion: request.version, sender: nodeId });
 }
@@ -63,7 +66,8 @@ async function main(): Promise<void> {
   }
   // The raw protocol, for what the transport client would never send.
   const socket = io(url, {
-    transports: ['websocket'], reconnection: false,
+    transports: ['websocket'],
+    reconnection: false,
     auth: { nodeId, role: 'device', region, sessionId: randomUUID(), token },
   });
   socket.on('connect', () => log('connected'));

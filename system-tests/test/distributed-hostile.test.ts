@@ -14,7 +14,11 @@ test('every kind of bad input is refused with a counted reason while the honest 
   await deployment.devices('region-1', [edge.url], 0, [], 2);
   const hostile = (behaviour: string, id: number): DaemonProcess => {
     const daemon = new DaemonProcess(behaviour, join(import.meta.dirname, 'distributed-hostile-device.js'), [
-      edge.url, 'region-1', `device-${id}`, TOKEN, behaviour,
+      edge.url,
+      'region-1',
+      `device-${id}`,
+      TOKEN,
+      behaviour,
     ]);
     deployment.processes.push(daemon);
     return daemon;
@@ -26,8 +30,18 @@ test('every kind of bad input is refused with a counted reason while the honest 
   await waitForHealth(edge.http, (h) => h.devices === 7, '2 honest and 5 hostile devices');
 
   const coordinator = deployment.start('coordinator', [
-    'coordinator', '--regions', 'region-1', '--rounds', '1', '--eval-every', '0', '--exit-when-done', '--http-port', '0',
-    '--runs-dir', runsDir,
+    'coordinator',
+    '--regions',
+    'region-1',
+    '--rounds',
+    '1',
+    '--eval-every',
+    '0',
+    '--exit-when-done',
+    '--http-port',
+    '0',
+    '--runs-dir',
+    runsDir,
   ]);
   assert.equal(await coordinator.exited, 0, 'the round completes');
 

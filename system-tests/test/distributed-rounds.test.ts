@@ -23,8 +23,16 @@ async function embeddedRun(): Promise<{ model: Map<string, Float32Array>; rounds
   const config = parseRunConfig({ topology: { edges: 2, devices: 6 }, schedule: { rounds: ROUNDS } });
   const task = BprMfTask.fromInteractions(loadInteractions(ml100kSource()), { seed: config.seed });
   const topology = new EmbeddedTopology({
-    task, edges: 2, devices: 6, schedule: config.schedule, strategy: config.strategy, edgeStrategy: config.edgeStrategy,
-    compression: config.compression, taskOptions: task.defaultOptions(), seed: config.seed, logger: createLogger('test', 'silent'),
+    task,
+    edges: 2,
+    devices: 6,
+    schedule: config.schedule,
+    strategy: config.strategy,
+    edgeStrategy: config.edgeStrategy,
+    compression: config.compression,
+    taskOptions: task.defaultOptions(),
+    seed: config.seed,
+    logger: createLogger('test', 'silent'),
   });
   await topology.start();
   const rounds: Record<string, number>[] = [];
@@ -36,24 +44,40 @@ async function embeddedRun(): Promise<{ model: Map<string, Float32Array>; rounds
   return { model: new Map([...topology.coordinator.globalModel].map(([name, t]) => [name, t.values])), rounds };
 }
 
-test('a coordinator, 2 edges and 6 devices as processes run 3 rounds and match the embedded run exactly', { timeout: 120_000 }, async () => {
+test('a coordinator, 2 edges and 6 devices as processes run 3 rounds and match the embedded run exactly', {
+  timeout: 120_000,
+}, async () => {
   const edges = await Promise.all([deployment.edge('region-1'), deployment.edge('region-2')]);
   // Partition k on edge floor(k * 2 / 6), with node id device-<k+1>: the embedded topology's layout.
-  await Promise.all([0, 1, 2, 3, 4, 5].map((k) => {
-    const region = k < 3 ? 0 : 1;
-    return deployment.devices(`region-${region + 1}`, [edges[region].url], k);
-  }));
+  await Promise.all(
+    [0, 1, 2, 3, 4, 5].map((k) => {
+      const region = k < 3 ? 0 : 1;
+      return deployment.devices(`region-${region + 1}`, [edges[region].url], k);
+    }),
+  );
   for (const edge of edges) await waitForHealth(edge.http, (h) => h.devices === 3, '3 devices on the edge');
 
   const coordinator = deployment.start('coordinator', [
-    'coordinator', '--regions', 'region-1,region-2', '--rounds', String(ROUNDS), '--exit-when-done', '--runs-dir', runsDir, '--http-port', '0',
+    'coordinator',
+    '--regions',
+    'region-1,region-2',
+    '--rounds',
+    String(ROUNDS),
+    '--exit-when-done',
+    '--runs-dir',
+    runsDir,
+    '--http-port',
+    '0',
   ]);
   assert.equal(await coordinator.exited, 0, 'the coordinator finishes the run and exits cleanly');
 
   const [runFolder] = readdirSync(runsDir);
   const record = JSON.parse(readFileSync(join(runsDir, runFolder, 'run.json'), 'utf8')) as RunRecord;
   assert.equal(record.mode, 'distributed');
-  assert.deepEqual(record.rounds.map((r) => r.version), [1, 2, 3]);
+  assert.deepEqual(
+    record.rounds.map((r) => r.version),
+    [1, 2, 3],
+  );
 
   const blobs = new RedisBlobStore({ url: TEST_REDIS_URL, prefix: `${deployment.prefix}:blob:` });
   const blob = await blobs.get(modelBlobKey(ROUNDS));
@@ -70,7 +94,10 @@ test('a coordinator, 2 edges and 6 devices as processes run 3 rounds and match t
     for (let i = 0; i < values.length; i++) maxDiff = Math.max(maxDiff, Math.abs(values[i] - other[i]));
     assert.equal(maxDiff, 0, `${name}: largest difference ${maxDiff}`);
   }
-  assert.deepEqual(record.rounds.map((r) => r.metrics), embedded.rounds);
+  assert.deepEqual(
+    record.rounds.map((r) => r.metrics),
+    embedded.rounds,
+  );
   assert.ok(record.final.metrics['recall@20'] > 0);
 
   // Each edge counted its 3 devices' updates over the 3 rounds, and its evaluation jobs.

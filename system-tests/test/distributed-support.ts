@@ -25,9 +25,15 @@ export class DaemonProcess {
   private readonly child: ChildProcess;
   private stderrTail = '';
 
-  constructor(readonly name: string, script: string, args: readonly string[], env: Record<string, string> = {}) {
+  constructor(
+    readonly name: string,
+    script: string,
+    args: readonly string[],
+    env: Record<string, string> = {},
+  ) {
     this.child = spawn(process.execPath, [script, ...args], {
-      env: { ...process.env, STRATA_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, STRATA_LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
     let buffer = '';
     this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -35,7 +41,7 @@ export class DaemonProcess {
       const parts = buffer.split('\n');
       buffer = parts.pop()!;
       for (const text of parts) {
-        this.stderrTail = (this.stderrTail + text + '\n').slice(-4000);
+        this.stderrTail = `${this.stderrTail + text}\n`.slice(-4000);
         try {
           this.lines.push(JSON.parse(text) as LogLine);
         } catch {
@@ -44,10 +50,12 @@ export class DaemonProcess {
       }
       for (const wake of [...this.waiters]) wake();
     });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => {
-      resolve(code);
-      for (const wake of [...this.waiters]) wake();
-    }));
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code) => {
+        resolve(code);
+        for (const wake of [...this.waiters]) wake();
+      }),
+    );
   }
 
   static strata(name: string, args: readonly string[], env: Record<string, string> = {}): DaemonProcess {
@@ -67,15 +75,18 @@ export class DaemonProcess {
     return new Promise((resolve, reject) => {
       const check = (): void => {
         const found = this.lines.find(match);
-        if (found) return done(() => resolve(found));
-        if (!this.running) return done(() => reject(new Error(`${this.name} exited before ${what}; its log ends:\n${this.stderrTail}`)));
+        if (found) done(() => resolve(found));
+        else if (!this.running) done(() => reject(new Error(`${this.name} exited before ${what}; its log ends:\n${this.stderrTail}`)));
       };
       const done = (settle: () => void): void => {
         clearTimeout(timer);
         this.waiters.delete(check);
         settle();
       };
-      const timer = setTimeout(() => done(() => reject(new Error(`${this.name}: timed out waiting for ${what}; its log ends:\n${this.stderrTail}`))), timeoutMs);
+      const timer = setTimeout(
+        () => done(() => reject(new Error(`${this.name}: timed out waiting for ${what}; its log ends:\n${this.stderrTail}`))),
+        timeoutMs,
+      );
       this.waiters.add(check);
       check();
     });
@@ -92,11 +103,18 @@ export class DaemonProcess {
 
 /** One test's deployment: a Redis prefix nobody else uses, and every process started for it. */
 export class Deployment {
-  readonly prefix = uniqueRedisPrefix('distributed').replace(/[^A-Za-z0-9_.-]/g, '-').replace(/-$/, '');
+  readonly prefix = uniqueRedisPrefix('distributed')
+    .replace(/[^A-Za-z0-9_.-]/g, '-')
+    .replace(/-$/, '');
   readonly processes: DaemonProcess[] = [];
 
   start(name: string, args: readonly string[], env: Record<string, string> = {}): DaemonProcess {
-    const daemon = DaemonProcess.strata(name, args, { STRATA_REDIS_URL: TEST_REDIS_URL, STRATA_REDIS_PREFIX: this.prefix, STRATA_TOKEN: TOKEN, ...env });
+    const daemon = DaemonProcess.strata(name, args, {
+      STRATA_REDIS_URL: TEST_REDIS_URL,
+      STRATA_REDIS_PREFIX: this.prefix,
+      STRATA_TOKEN: TOKEN,
+      ...env,
+    });
     this.processes.push(daemon);
     return daemon;
   }
@@ -111,7 +129,18 @@ export class Deployment {
   /** `count` devices from partition `index` in one process; resolves once they are connected. */
   async devices(region: string, edges: readonly string[], index: number, extra: readonly string[] = [], count = 1): Promise<DaemonProcess> {
     const daemon = this.start(`devices ${index}`, [
-      'device', '--region', region, '--edges', edges.join(','), '--device-index', String(index), '--count', String(count), '--http-port', '0', ...extra,
+      'device',
+      '--region',
+      region,
+      '--edges',
+      edges.join(','),
+      '--device-index',
+      String(index),
+      '--count',
+      String(count),
+      '--http-port',
+      '0',
+      ...extra,
     ]);
     await daemon.waitForMessage('devices ready', 60_000);
     return daemon;
@@ -131,7 +160,12 @@ export async function getJson(url: string): Promise<Record<string, unknown>> {
 }
 
 /** Polls `url`/healthz until `ready` accepts it. */
-export async function waitForHealth(url: string, ready: (health: Record<string, unknown>) => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+export async function waitForHealth(
+  url: string,
+  ready: (health: Record<string, unknown>) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const health = await getJson(`${url}/healthz`).catch(() => undefined);

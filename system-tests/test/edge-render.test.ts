@@ -9,7 +9,12 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  VIEW_RENDER_ROUTE, decodeModelBlob, modelBlobKey, parseViewRequest, rendersViews, type ModelParams,
+  VIEW_RENDER_ROUTE,
+  decodeModelBlob,
+  modelBlobKey,
+  parseViewRequest,
+  rendersViews,
+  type ModelParams,
   type ViewRequestInput,
 } from '@strata/shared';
 import { RedisBlobStore } from '@strata/runtime';
@@ -21,7 +26,15 @@ import { fileDeployment, TOKEN, metric, scrape, waitForHealth } from './distribu
 
 const ROUNDS = 2;
 const TASK_OPTIONS = {
-  procedural: true, imageRes: 16, grid: 16, devices: 2, evalViews: 1, snapshotViews: 0, batchSize: 1024, lrDensity: 2, lrColor: 0.5,
+  procedural: true,
+  imageRes: 16,
+  grid: 16,
+  devices: 2,
+  evalViews: 1,
+  snapshotViews: 0,
+  batchSize: 1024,
+  lrDensity: 2,
+  lrColor: 0.5,
 };
 const TASK_ARGS = ['--task', 'radiance/voxel-grid', ...Object.entries(TASK_OPTIONS).flatMap(([k, v]) => ['--task-option', `${k}=${v}`])];
 
@@ -29,7 +42,9 @@ const { deployment, scratch } = fileDeployment('edge-render');
 
 function post(http: string, body: string, token: string | null = TOKEN): Promise<Response> {
   return fetch(`${http}${VIEW_RENDER_ROUTE.path}`, {
-    method: 'POST', body, headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
   });
 }
 
@@ -48,14 +63,23 @@ function largestDifference(a: RgbaImage, b: RgbaImage): number {
   return largest;
 }
 
-test('an edge with the radiance task renders its newest model for devices, as a device renders it locally', { timeout: 120_000 }, async () => {
+test('an edge with the radiance task renders its newest model for devices, as a device renders it locally', {
+  timeout: 120_000,
+}, async () => {
   const edge = await deployment.edge('region-1', TASK_ARGS);
-  const orbit: ViewRequestInput = { width: 20, height: 12, fovXDegrees: 40, orbit: { azimuthDegrees: 30, elevationDegrees: 25, radius: 4 } };
+  const orbit: ViewRequestInput = {
+    width: 20,
+    height: 12,
+    fovXDegrees: 40,
+    orbit: { azimuthDegrees: 30, elevationDegrees: 25, radius: 4 },
+  };
 
   // Before any round: refusals, each answered, the edge serving on.
   assert.equal((await post(edge.http, JSON.stringify(orbit), null)).status, 401);
-  await assert.rejects(fetchEdgeRender(edge.http, 'not-the-device-token', orbit), (error) =>
-    error instanceof RemoteRenderError && error.status === 401 && /unauthorized/.test(error.message));
+  await assert.rejects(
+    fetchEdgeRender(edge.http, 'not-the-device-token', orbit),
+    (error) => error instanceof RemoteRenderError && error.status === 401 && /unauthorized/.test(error.message),
+  );
   const badJson = await post(edge.http, '{"width": 20');
   assert.equal(badJson.status, 400);
   assert.match(await badJson.text(), /not JSON/);
@@ -72,7 +96,19 @@ test('an edge with the radiance task renders its newest model for devices, as a 
   await deployment.devices('region-1', [edge.url], 0, TASK_ARGS, 2);
   await waitForHealth(edge.http, (h) => h.devices === 2, '2 devices on the edge');
   const coordinator = deployment.start('coordinator', [
-    'coordinator', '--regions', 'region-1', '--rounds', String(ROUNDS), '--exit-when-done', '--runs-dir', scratch, '--http-port', '0', '--kappa1', '10', ...TASK_ARGS,
+    'coordinator',
+    '--regions',
+    'region-1',
+    '--rounds',
+    String(ROUNDS),
+    '--exit-when-done',
+    '--runs-dir',
+    scratch,
+    '--http-port',
+    '0',
+    '--kappa1',
+    '10',
+    ...TASK_ARGS,
   ]);
   assert.equal(await coordinator.exited, 0, 'the coordinator finishes the run and exits cleanly');
 
@@ -89,23 +125,31 @@ test('an edge with the radiance task renders its newest model for devices, as a 
   // A device rendering locally: the same task (same configuration) and the same model.
   const { task } = await buildDaemonTask(splitTaskConfig({ task: 'radiance/voxel-grid', taskOptions: TASK_OPTIONS }, false).task);
   assert.ok(rendersViews(task));
-  const local = async (request: ViewRequestInput, from = model): Promise<RgbaImage> => decode((await task.renderView(from, parseViewRequest(request))).png);
+  const local = async (request: ViewRequestInput, from = model): Promise<RgbaImage> =>
+    decode((await task.renderView(from, parseViewRequest(request))).png);
 
   const remote = decode(colour.png);
   assert.deepEqual([remote.width, remote.height], [20, 12]);
-  assert.ok(largestDifference(remote, await local(orbit)) <= 1, 'the edge\'s render is the device\'s local render');
+  assert.ok(largestDifference(remote, await local(orbit)) <= 1, "the edge's render is the device's local render");
   assert.ok(largestDifference(remote, await local(orbit, task.initModel())) > 16, 'the model rendered is trained, not the initial one');
 
   // The same camera as a matrix gives the same image; depth is another image, also the local one.
   const camera = orbitCamera(Math.PI / 6, (25 * Math.PI) / 180, 4, 20, 12, focalFromFov((40 * Math.PI) / 180, 20));
   const c2w = camera.c2w;
   const matrix: ViewRequestInput = {
-    width: 20, height: 12, fovXDegrees: 40,
-    cameraToWorld: [[c2w[0], c2w[1], c2w[2], c2w[3]], [c2w[4], c2w[5], c2w[6], c2w[7]], [c2w[8], c2w[9], c2w[10], c2w[11]], [0, 0, 0, 1]],
+    width: 20,
+    height: 12,
+    fovXDegrees: 40,
+    cameraToWorld: [
+      [c2w[0], c2w[1], c2w[2], c2w[3]],
+      [c2w[4], c2w[5], c2w[6], c2w[7]],
+      [c2w[8], c2w[9], c2w[10], c2w[11]],
+      [0, 0, 0, 1],
+    ],
   };
   assert.ok(largestDifference(decode((await fetchEdgeRender(edge.http, TOKEN, matrix)).png), remote) <= 1, 'matrix and orbit poses agree');
   const depth = decode((await fetchEdgeRender(edge.http, TOKEN, { ...matrix, depth: true })).png);
-  assert.ok(largestDifference(depth, await local({ ...matrix, depth: true })) <= 1, 'the edge\'s depth image is the local one');
+  assert.ok(largestDifference(depth, await local({ ...matrix, depth: true })) <= 1, "the edge's depth image is the local one");
   assert.ok(largestDifference(depth, remote) > 16, 'depth is not the colour image');
 
   const samples = await scrape(edge.http);

@@ -1,18 +1,46 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cloneModel, createStrategy, dense, FedAvg, strategyNames, type LocalTrainOptions, type ModelParams, type ModelUpdate, type SparseRows } from '@strata/shared';
 import {
-  addEvaluationSums, evaluateNeuMF, GMF_ITEM_EMBEDDING, GMF_USER_EMBEDDING, loadInteractions, metricsFromSums,
-  MLP_ITEM_EMBEDDING, MLP_USER_EMBEDDING, ml100kSource, neumfDenseTensors, NeuMFTask, type UserSplit,
+  cloneModel,
+  createStrategy,
+  dense,
+  FedAvg,
+  strategyNames,
+  type LocalTrainOptions,
+  type ModelParams,
+  type ModelUpdate,
+  type SparseRows,
+} from '@strata/shared';
+import {
+  addEvaluationSums,
+  evaluateNeuMF,
+  GMF_ITEM_EMBEDDING,
+  GMF_USER_EMBEDDING,
+  loadInteractions,
+  metricsFromSums,
+  MLP_ITEM_EMBEDDING,
+  MLP_USER_EMBEDDING,
+  ml100kSource,
+  neumfDenseTensors,
+  NeuMFTask,
+  type UserSplit,
 } from '../src/recsys/index.js';
 
 const data = loadInteractions(ml100kSource());
-const trainOptions = (task: NeuMFTask, round: number, localSteps = 1): LocalTrainOptions =>
-  ({ round, localSteps, options: task.defaultOptions() });
+const trainOptions = (task: NeuMFTask, round: number, localSteps = 1): LocalTrainOptions => ({
+  round,
+  localSteps,
+  options: task.defaultOptions(),
+});
 
 /** The first `n` users of the task's split: a small federation for fast runs. */
 function firstUsers(task: NeuMFTask, n: number): NeuMFTask {
-  const split: UserSplit = { numUsers: n, numItems: task.split.numItems, train: task.split.train.slice(0, n), test: task.split.test.slice(0, n) };
+  const split: UserSplit = {
+    numUsers: n,
+    numItems: task.split.numItems,
+    train: task.split.train.slice(0, n),
+    test: task.split.test.slice(0, n),
+  };
   return new NeuMFTask(task.data, split, task.options);
 }
 
@@ -47,18 +75,28 @@ test('a device does not mutate the model; it returns sparse rows of the items it
   // per local epoch and `negatives` sampled items per positive per epoch.
   const weights = gmf.rowWeights as Float32Array;
   for (const item of device.trainItems) assert.equal(weights[rows.indexOf(item)], 2, `positive ${item}`);
-  assert.equal(weights.reduce((a, b) => a + b, 0), 2 * (1 + negatives) * device.numSamples);
+  assert.equal(
+    weights.reduce((a, b) => a + b, 0),
+    2 * (1 + negatives) * device.numSamples,
+  );
   assert.ok(rows.length < 1682);
   assert.equal(gmf.values.length, rows.length * gmfDim);
   assert.equal(mlp.values.length, rows.length * mlpEmbeddingDim);
   // Every touched row moved; a row nobody touched is absent.
-  for (let r = 0; r < rows.length; r++) assert.ok(gmf.values.subarray(r * gmfDim, (r + 1) * gmfDim).some((v) => v !== 0), `row ${rows[r]}`);
+  for (let r = 0; r < rows.length; r++)
+    assert.ok(
+      gmf.values.subarray(r * gmfDim, (r + 1) * gmfDim).some((v) => v !== 0),
+      `row ${rows[r]}`,
+    );
 
   for (const { name, shape } of neumfDenseTensors(task.options)) {
     const delta = update.delta.get(name)!;
     assert.equal(delta.kind, 'dense', name);
     assert.deepEqual(delta.shape, shape, name);
-    assert.ok(delta.values.some((v) => v !== 0), `${name} moved`);
+    assert.ok(
+      delta.values.some((v) => v !== 0),
+      `${name} moved`,
+    );
   }
 });
 
@@ -116,23 +154,47 @@ test('task surface: id, devices, init model, options, factory, errors', async ()
   assert.equal(task.id, 'recsys/neumf');
   assert.equal(task.numDevices, 943);
   const model = task.initModel();
-  assert.deepEqual([...model.keys()], [
-    GMF_ITEM_EMBEDDING, MLP_ITEM_EMBEDDING, 'mlp.dense_0.kernel', 'mlp.dense_0.bias', 'mlp.dense_1.kernel', 'mlp.dense_1.bias',
-    'output.kernel', 'output.bias',
-  ]);
+  assert.deepEqual(
+    [...model.keys()],
+    [
+      GMF_ITEM_EMBEDDING,
+      MLP_ITEM_EMBEDDING,
+      'mlp.dense_0.kernel',
+      'mlp.dense_0.bias',
+      'mlp.dense_1.kernel',
+      'mlp.dense_1.bias',
+      'output.kernel',
+      'output.bias',
+    ],
+  );
   assert.deepEqual(model.get(GMF_ITEM_EMBEDDING)?.shape, [1682, 8]);
   assert.deepEqual(model.get('output.kernel')?.shape, [14, 1]);
   assert.deepEqual(task.initModel(), model);
   const described = task.describe() as { data: { numUsers: number; numTrain: number }; tensors: { private: string[] } };
   assert.deepEqual([described.data.numUsers, described.data.numTrain], [943, 80000]);
   assert.deepEqual(described.tensors.private, [GMF_USER_EMBEDDING, MLP_USER_EMBEDDING]);
-  assert.deepEqual(Object.keys(task.defaultOptions()).sort(), ['itemLearningRate', 'learningRate', 'localBatchSize', 'negatives', 'userLearningRate']);
+  assert.deepEqual(Object.keys(task.defaultOptions()).sort(), [
+    'itemLearningRate',
+    'learningRate',
+    'localBatchSize',
+    'negatives',
+    'userLearningRate',
+  ]);
   assert.throws(() => task.createDevice(943), /device index 943 is out of range \[0, 943\)/);
-  assert.throws(() => NeuMFTask.fromInteractions(task.data, { rowWeights: 'all' }), /task recsys\/neumf: option "rowWeights": .*\(got "all"\)/);
-  assert.throws(() => NeuMFTask.fromInteractions(task.data, { gmfdim: 8 }), /task recsys\/neumf: unknown option "gmfdim" \(options: gmfDim, mlpEmbeddingDim, /);
+  assert.throws(
+    () => NeuMFTask.fromInteractions(task.data, { rowWeights: 'all' }),
+    /task recsys\/neumf: option "rowWeights": .*\(got "all"\)/,
+  );
+  assert.throws(
+    () => NeuMFTask.fromInteractions(task.data, { gmfdim: 8 }),
+    /task recsys\/neumf: unknown option "gmfdim" \(options: gmfDim, mlpEmbeddingDim, /,
+  );
   const wrong = cloneModel(model);
   wrong.set('mlp.dense_1.kernel', dense([6, 12]));
-  await assert.rejects(task.createDevice(0).train(wrong, trainOptions(task, 1)), /needs mlp.dense_1.kernel of shape \[12, 6\], got \[6, 12\]/);
+  await assert.rejects(
+    task.createDevice(0).train(wrong, trainOptions(task, 1)),
+    /needs mlp.dense_1.kernel of shape \[12, 6\], got \[6, 12\]/,
+  );
 });
 
 test('flat federated NeuMF on 120 ml-100k users (per-row FedAvg of item rows, weighted mean of dense deltas) learns', async () => {

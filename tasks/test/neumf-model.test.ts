@@ -3,8 +3,18 @@ import assert from 'node:assert/strict';
 import { SeededRandom, type ModelParams } from '@strata/shared';
 import { initTfjsBackend } from '../src/tfjs/index.js';
 import {
-  denseWeightsView, initNeuMFParams, itemTablesView, mlpBiasName, mlpKernelName, NeuMFKernelTrainer, NeuMFTfjsModel,
-  NeuMFKernel, resolveNeuMFConfig, userTablesView, type NeuMFBatch, type NeuMFConfig,
+  denseWeightsView,
+  initNeuMFParams,
+  itemTablesView,
+  mlpBiasName,
+  mlpKernelName,
+  NeuMFKernelTrainer,
+  NeuMFTfjsModel,
+  NeuMFKernel,
+  resolveNeuMFConfig,
+  userTablesView,
+  type NeuMFBatch,
+  type NeuMFConfig,
 } from '../src/recsys/neumf/index.js';
 
 await initTfjsBackend();
@@ -19,26 +29,35 @@ function randomBatch(kind: 'pointwise' | 'pairwise', n: number, numUsers: number
 }
 
 function kernelTrainer(config: NeuMFConfig, params: ModelParams): NeuMFKernelTrainer {
-  return new NeuMFKernelTrainer(config, {
-    users: userTablesView(params), items: itemTablesView(params), dense: denseWeightsView(config, params),
-  }, { learningRate: config.learningRate });
+  return new NeuMFKernelTrainer(
+    config,
+    {
+      users: userTablesView(params),
+      items: itemTablesView(params),
+      dense: denseWeightsView(config, params),
+    },
+    { learningRate: config.learningRate },
+  );
 }
 
 test('tensor names, shapes and order are stable; user tables only in a centralized model; seeded', () => {
   const config = resolveNeuMFConfig({ gmfDim: 8, mlpEmbeddingDim: 6, mlpLayers: [10, 5] });
   const central = initNeuMFParams(config, { numUsers: 7, numItems: 9, includeUsers: true }, new SeededRandom(1));
-  assert.deepEqual([...central].map(([name, t]) => [name, t.shape]), [
-    ['gmf.user_embedding', [7, 8]],
-    ['mlp.user_embedding', [7, 6]],
-    ['gmf.item_embedding', [9, 8]],
-    ['mlp.item_embedding', [9, 6]],
-    ['mlp.dense_0.kernel', [12, 10]],
-    ['mlp.dense_0.bias', [10]],
-    ['mlp.dense_1.kernel', [10, 5]],
-    ['mlp.dense_1.bias', [5]],
-    ['output.kernel', [13, 1]],
-    ['output.bias', [1]],
-  ]);
+  assert.deepEqual(
+    [...central].map(([name, t]) => [name, t.shape]),
+    [
+      ['gmf.user_embedding', [7, 8]],
+      ['mlp.user_embedding', [7, 6]],
+      ['gmf.item_embedding', [9, 8]],
+      ['mlp.item_embedding', [9, 6]],
+      ['mlp.dense_0.kernel', [12, 10]],
+      ['mlp.dense_0.bias', [10]],
+      ['mlp.dense_1.kernel', [10, 5]],
+      ['mlp.dense_1.bias', [5]],
+      ['output.kernel', [13, 1]],
+      ['output.bias', [1]],
+    ],
+  );
   const federated = initNeuMFParams(config, { numUsers: 7, numItems: 9, includeUsers: false }, new SeededRandom(1));
   assert.deepEqual([...federated.keys()], [...central.keys()].slice(2));
   assert.deepEqual(federated.get('mlp.dense_1.kernel'), central.get('mlp.dense_1.kernel'));
@@ -56,7 +75,10 @@ test('config validation names the offending option', () => {
   assert.throws(() => resolveNeuMFConfig({ learningRate: -1 }), /NeuMF: option "learningRate": .* \(got -1\)/);
 });
 
-for (const [loss, kind] of [['log', 'pointwise'], ['bpr', 'pairwise']] as const) {
+for (const [loss, kind] of [
+  ['log', 'pointwise'],
+  ['bpr', 'pairwise'],
+] as const) {
   test(`the hand-written kernel computes tfjs's ${loss} loss and gradients (with L2)`, () => {
     const config = resolveNeuMFConfig({ ...tiny, loss, l2: 0.1 });
     const rng = new SeededRandom(3);
@@ -73,9 +95,12 @@ for (const [loss, kind] of [['log', 'pointwise'], ['bpr', 'pairwise']] as const)
     assert.ok(Math.abs(trainer.accumulate(batch) - expectedLoss) < 1e-6, 'loss');
     const g = trainer.gradients();
     const actual = new Map<string, Float32Array>([
-      ['gmf.user_embedding', g.users.gmf], ['mlp.user_embedding', g.users.mlp],
-      ['gmf.item_embedding', g.items.gmf], ['mlp.item_embedding', g.items.mlp],
-      ['output.kernel', g.dense.outKernel], ['output.bias', g.dense.outBias],
+      ['gmf.user_embedding', g.users.gmf],
+      ['mlp.user_embedding', g.users.mlp],
+      ['gmf.item_embedding', g.items.gmf],
+      ['mlp.item_embedding', g.items.mlp],
+      ['output.kernel', g.dense.outKernel],
+      ['output.bias', g.dense.outBias],
     ]);
     config.mlpLayers.forEach((_, k) => {
       actual.set(mlpKernelName(k), g.dense.kernels[k]);
@@ -85,7 +110,11 @@ for (const [loss, kind] of [['log', 'pointwise'], ['bpr', 'pairwise']] as const)
     for (const [name, expected] of expectedGrads) {
       const got = actual.get(name)!;
       // BPR sees only score differences, so the output bias has none.
-      if (!(loss === 'bpr' && name === 'output.bias')) assert.ok(expected.values.some((v) => v !== 0), `${name} has a gradient`);
+      if (!(loss === 'bpr' && name === 'output.bias'))
+        assert.ok(
+          expected.values.some((v) => v !== 0),
+          `${name} has a gradient`,
+        );
       for (let k = 0; k < got.length; k++) {
         assert.ok(Math.abs(got[k] - expected.values[k]) < 1e-6, `${name}[${k}]: ${got[k]} vs ${expected.values[k]}`);
       }
@@ -116,12 +145,18 @@ test('a tiny training run lowers the loss, with tfjs and with the kernel', () =>
   const users: number[] = [];
   const items: number[] = [];
   const labels: number[] = [];
-  for (let u = 0; u < 6; u++) for (let i = 0; i < 8; i++) {
-    users.push(u);
-    items.push(i);
-    labels.push(u % 2 === i % 2 ? 1 : 0);
-  }
-  const batch: NeuMFBatch = { kind: 'pointwise', users: Int32Array.from(users), items: Int32Array.from(items), labels: Float32Array.from(labels) };
+  for (let u = 0; u < 6; u++)
+    for (let i = 0; i < 8; i++) {
+      users.push(u);
+      items.push(i);
+      labels.push(u % 2 === i % 2 ? 1 : 0);
+    }
+  const batch: NeuMFBatch = {
+    kind: 'pointwise',
+    users: Int32Array.from(users),
+    items: Int32Array.from(items),
+    labels: Float32Array.from(labels),
+  };
   const model = new NeuMFTfjsModel(config, params);
   const kernel = kernelTrainer(config, structuredClone(params));
   const tfjsLosses: number[] = [];

@@ -5,12 +5,23 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { DataError } from '@strata/shared';
 import {
-  ProceduralScene, blenderSceneDir, cameraAzimuth, holdOutEvery, loadBlenderScene, parseTransforms, resampleRgbaOnto,
+  ProceduralScene,
+  blenderSceneDir,
+  cameraAzimuth,
+  holdOutEvery,
+  loadBlenderScene,
+  parseTransforms,
+  resampleRgbaOnto,
   writeCameraRays,
 } from '../src/radiance/index.js';
 
 const lego = blenderSceneDir('lego');
-const identity = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 4], [0, 0, 0, 1]];
+const identity = [
+  [1, 0, 0, 0],
+  [0, 1, 0, 0],
+  [0, 0, 1, 4],
+  [0, 0, 0, 1],
+];
 
 /** A scene folder whose transforms file lists the given frames (paths relative to the folder). */
 function sceneDir(frames: unknown[], extra: Record<string, unknown> = { camera_angle_x: 0.6911112070083618 }): string {
@@ -31,11 +42,14 @@ test('the Blender loader reads real lego frames, box-filters them to the request
   const cacheDir = join(dir, 'cache');
   const scene = loadBlenderScene(dir, { resolution: 40, holdOutEvery: 2, cacheDir });
   assert.equal(scene.train.length + scene.test.length, 3);
-  assert.deepEqual(scene.test.map((v) => v.name), [frames[0].file_path, frames[2].file_path]);
+  assert.deepEqual(
+    scene.test.map((v) => v.name),
+    [frames[0].file_path, frames[2].file_path],
+  );
   const view = scene.train[0];
   assert.equal(view.camera.width, 40);
   assert.equal(view.camera.height, 40);
-  assert.ok(Math.abs(view.camera.focal - 0.5 * 40 / Math.tan(0.5 * 0.6911112070083618)) < 1e-9);
+  assert.ok(Math.abs(view.camera.focal - (0.5 * 40) / Math.tan(0.5 * 0.6911112070083618)) < 1e-9);
   // Corners of a lego render are transparent, so white after compositing; the centre is the model.
   assert.deepEqual(Array.from(view.rgb.subarray(0, 3)), [1, 1, 1]);
   let dark = 0;
@@ -48,10 +62,7 @@ test('the Blender loader reads real lego frames, box-filters them to the request
 });
 
 test('the lego scene holds out every 8th of its 100 views', { skip: !existsSync(lego) }, () => {
-  const { fovX, frames } = parseTransforms(
-    readFileSync(join(lego, 'transforms_train.json'), 'utf8'),
-    'transforms_train.json',
-  );
+  const { fovX, frames } = parseTransforms(readFileSync(join(lego, 'transforms_train.json'), 'utf8'), 'transforms_train.json');
   assert.ok(fovX > 0.6 && fovX < 0.8);
   const split = holdOutEvery(frames, 8);
   assert.equal(split.test.length, 13);
@@ -63,7 +74,10 @@ test('box filtering uses premultiplied alpha: transparent colour does not bleed 
   const rgba = new Uint8Array([255, 0, 0, 0, 0, 0, 255, 255]);
   const rgb = resampleRgbaOnto(rgba, 2, 1, 1, 1, [1, 1, 1]);
   // Half blue coverage, half white background; no red.
-  assert.deepEqual(Array.from(rgb).map((x) => Math.round(x * 1000) / 1000), [0.5, 0.5, 1]);
+  assert.deepEqual(
+    Array.from(rgb).map((x) => Math.round(x * 1000) / 1000),
+    [0.5, 0.5, 1],
+  );
   // A non-integer factor keeps the mean: 3 grey pixels to 2.
   const grey = new Uint8Array([51, 51, 51, 255, 51, 51, 51, 255, 51, 51, 51, 255]);
   const out = resampleRgbaOnto(grey, 3, 1, 2, 1, [1, 1, 1]);
@@ -72,8 +86,14 @@ test('box filtering uses premultiplied alpha: transparent colour does not bleed 
 
 test('a missing image fails naming the transforms file, the frame and the image path', () => {
   const dir = sceneDir([{ file_path: './train/none', transform_matrix: identity }]);
-  assert.throws(() => loadBlenderScene(dir, { cacheDir: null }), (e: unknown) =>
-    e instanceof DataError && /transforms_train\.json/.test(e.message) && /frames\[0\]\.file_path/.test(e.message) && /none\.png/.test(e.message));
+  assert.throws(
+    () => loadBlenderScene(dir, { cacheDir: null }),
+    (e: unknown) =>
+      e instanceof DataError &&
+      /transforms_train\.json/.test(e.message) &&
+      /frames\[0\]\.file_path/.test(e.message) &&
+      /none\.png/.test(e.message),
+  );
   rmSync(dir, { recursive: true });
 });
 
@@ -84,13 +104,19 @@ test('malformed transforms files fail naming the file and the field', () => {
     [JSON.stringify({ camera_angle_x: 0.7, frames: [{ file_path: 'a', transform_matrix: [[1, 0, 0]] }] }), /frames\[0\]\.transform_matrix/],
     [JSON.stringify({ camera_angle_x: 0.7, frames: [{ transform_matrix: identity }] }), /frames\[0\]\.file_path/],
     // Python's json writes NaN as a bare word.
-    ['{"camera_angle_x": 0.7, "frames": [{"file_path": "a", "transform_matrix": [[1,0,0,0],[0,1,NaN,0],[0,0,1,4],[0,0,0,1]]}]}', /frames\[0\]\.transform_matrix\[1\]\[2\] is NaN/],
+    [
+      '{"camera_angle_x": 0.7, "frames": [{"file_path": "a", "transform_matrix": [[1,0,0,0],[0,1,NaN,0],[0,0,1,4],[0,0,0,1]]}]}',
+      /frames\[0\]\.transform_matrix\[1\]\[2\] is NaN/,
+    ],
   ];
   for (const [text, pattern] of cases) {
     const dir = mkdtempSync(join(tmpdir(), 'strata-radiance-'));
     writeFileSync(join(dir, 'transforms_train.json'), text);
-    assert.throws(() => loadBlenderScene(dir, { cacheDir: null }), (e: unknown) => e instanceof DataError && pattern.test(e.message) && e.message.includes(dir),
-      `expected ${pattern} for ${text}`);
+    assert.throws(
+      () => loadBlenderScene(dir, { cacheDir: null }),
+      (e: unknown) => e instanceof DataError && pattern.test(e.message) && e.message.includes(dir),
+      `expected ${pattern} for ${text}`,
+    );
     rmSync(dir, { recursive: true });
   }
 });
@@ -98,7 +124,10 @@ test('malformed transforms files fail naming the file and the field', () => {
 test('a PNG that is not a PNG fails naming the frame', () => {
   const dir = mkdtempSync(join(tmpdir(), 'strata-radiance-'));
   writeFileSync(join(dir, 'bad.png'), 'not a png');
-  writeFileSync(join(dir, 'transforms_train.json'), JSON.stringify({ camera_angle_x: 0.7, frames: [{ file_path: 'bad', transform_matrix: identity }] }));
+  writeFileSync(
+    join(dir, 'transforms_train.json'),
+    JSON.stringify({ camera_angle_x: 0.7, frames: [{ file_path: 'bad', transform_matrix: identity }] }),
+  );
   assert.throws(() => loadBlenderScene(dir, { cacheDir: null }), /frames\[0\]\.file_path: .*bad\.png is not a valid PNG/);
   rmSync(dir, { recursive: true });
 });
@@ -114,7 +143,8 @@ test('the procedural scene is deterministic, has views all around and rays throu
   assert.ok(azimuths[azimuths.length - 1] - azimuths[0] > 1.5 * Math.PI);
   // The centre pixel's ray of every camera passes near the origin it looks at.
   const cam = a.train[0].camera;
-  const o = new Float32Array(3 * 256), d = new Float32Array(3 * 256);
+  const o = new Float32Array(3 * 256),
+    d = new Float32Array(3 * 256);
   writeCameraRays(cam, o, d);
   const centre = 3 * (8 * 16 + 8);
   const t = -(o[centre] * d[centre] + o[centre + 1] * d[centre + 1] + o[centre + 2] * d[centre + 2]);

@@ -1,11 +1,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  FedAvg, ErrorFeedback, cloneModel, encodeUpdate, strata, type DeviceTrainer, type ModelParams, type ModelUpdate, type SparseRows,
+  FedAvg,
+  ErrorFeedback,
+  cloneModel,
+  encodeUpdate,
+  strata,
+  type DeviceTrainer,
+  type ModelParams,
+  type ModelUpdate,
+  type SparseRows,
 } from '@strata/shared';
 import {
-  COLOR_TENSOR, DENSITY_TENSOR, ProceduralScene, RadianceVoxelGridTask, cameraAzimuth, partitionViews,
-  DEFAULT_RADIANCE_DEVICE_OPTIONS, trainCentralizedBaseline, type SceneDataset,
+  COLOR_TENSOR,
+  DENSITY_TENSOR,
+  ProceduralScene,
+  RadianceVoxelGridTask,
+  cameraAzimuth,
+  partitionViews,
+  DEFAULT_RADIANCE_DEVICE_OPTIONS,
+  trainCentralizedBaseline,
+  type SceneDataset,
 } from '../src/radiance/index.js';
 
 const scene: SceneDataset = new ProceduralScene({ seed: 11, size: 32, views: 40 }).dataset();
@@ -19,7 +34,10 @@ test('azimuth partitions are disjoint, cover every training view and are contigu
   const ranges = parts.map((p) => p.map((v) => cameraAzimuth(v.camera))).map((a) => [Math.min(...a), Math.max(...a)]);
   for (let i = 1; i < ranges.length; i++) assert.ok(ranges[i][0] > ranges[i - 1][1], 'arcs overlap');
   const random = partitionViews(scene.train, 4, 'random', 0);
-  assert.notDeepEqual(random.map((p) => p.map((v) => v.name)), parts.map((p) => p.map((v) => v.name)));
+  assert.notDeepEqual(
+    random.map((p) => p.map((v) => v.name)),
+    parts.map((p) => p.map((v) => v.name)),
+  );
   assert.throws(() => partitionViews(scene.train, 0, 'azimuth', 0), /devices/);
 });
 
@@ -66,7 +84,8 @@ test('hierarchical federated training over azimuth arcs approaches centralized t
   try {
     const model = task.initModel();
     const first = (await task.evaluate(model)).psnr;
-    const rounds = 8, kappa1 = 5;
+    const rounds = 8,
+      kappa1 = 5;
     let updates: ModelUpdate[] = [];
     // Devices live for the whole run, as they do in a deployment.
     const devices = Array.from({ length: task.numDevices }, (_, i) => task.createDevice(i));
@@ -81,13 +100,18 @@ test('hierarchical federated training over azimuth arcs approaches centralized t
     // (4 + 12 × 4) and the two moments (4 + 4 + a 4 B step count each): 84 B. float16 halves the values
     // (54 B); int8 takes a byte per value and a 4 B scale per row (55 B). Framing adds a few hundred bytes.
     const size = (u: ModelUpdate, dtype: 'float32' | 'float16' | 'int8', feedback?: ErrorFeedback): number =>
-      strata.Update.encode(encodeUpdate(u, { roundId: 'r', baseVersion: 1, dtype, perRowScale: true, ...(feedback ? { errorFeedback: feedback } : {}) })).finish().length;
+      strata.Update.encode(
+        encodeUpdate(u, { roundId: 'r', baseVersion: 1, dtype, perRowScale: true, ...(feedback ? { errorFeedback: feedback } : {}) }),
+      ).finish().length;
     const touched = (updates[0].delta.get(DENSITY_TENSOR) as SparseRows).rows.length;
     assert.ok(touched < model.get(DENSITY_TENSOR)!.shape[0]);
     const perPoint = (bytes: number): number => bytes / touched;
     const f32 = size(updates[0], 'float32');
     assert.ok(Math.abs(perPoint(f32) - 84) < 0.1, `${perPoint(f32)} B per point in float32`);
-    assert.ok(Math.abs(perPoint(size(updates[0], 'float16')) - 54) < 0.1, `${perPoint(size(updates[0], 'float16'))} B per point in float16`);
+    assert.ok(
+      Math.abs(perPoint(size(updates[0], 'float16')) - 54) < 0.1,
+      `${perPoint(size(updates[0], 'float16'))} B per point in float16`,
+    );
     assert.ok(Math.abs(perPoint(size(updates[0], 'int8', new ErrorFeedback())) - 55) < 0.1);
 
     const rays = rounds * task.numDevices * kappa1 * deviceOptions.batchSize;

@@ -35,9 +35,12 @@ function fixture(shDegree: number, seed: number): { grid: VoxelGrid; rays: RaySe
   for (let i = 0; i < grid.density.length; i++) grid.density[i] = -1 + 3 * rng.next();
   for (let i = 0; i < grid.sh.length; i++) grid.sh[i] = rng.normal();
   const count = 12;
-  const origins = new Float32Array(3 * count), dirs = new Float32Array(3 * count), colors = new Float32Array(3 * count);
+  const origins = new Float32Array(3 * count),
+    dirs = new Float32Array(3 * count),
+    colors = new Float32Array(3 * count);
   for (let r = 0; r < count; r++) {
-    const az = rng.next() * 2 * Math.PI, el = (rng.next() - 0.5) * 2;
+    const az = rng.next() * 2 * Math.PI,
+      el = (rng.next() - 0.5) * 2;
     const o = [3 * Math.cos(el) * Math.cos(az), 3 * Math.cos(el) * Math.sin(az), 3 * Math.sin(el)];
     const target = [rng.next() - 0.5, rng.next() - 0.5, rng.next() - 0.5];
     const d = target.map((t, a) => t - o[a]);
@@ -121,7 +124,10 @@ test('a ray that misses the grid renders the background', () => {
   const kernel = new RayMarchKernel(grid, settings({ background: [0.2, 0.4, 0.6] }));
   const rgb = new Float32Array(3);
   kernel.renderRays(new Float32Array([5, 5, 5]), new Float32Array([1, 0, 0]), 0, 1, rgb, null, null);
-  assert.deepEqual(Array.from(rgb).map((x) => Math.round(x * 100) / 100), [0.2, 0.4, 0.6]);
+  assert.deepEqual(
+    Array.from(rgb).map((x) => Math.round(x * 100) / 100),
+    [0.2, 0.4, 0.6],
+  );
 });
 
 test('empty-space skipping (cells and 8^3 blocks) renders what marching everywhere renders', () => {
@@ -133,7 +139,8 @@ test('empty-space skipping (cells and 8^3 blocks) renders what marching everywhe
     for (let j = 0; j < ny; j++) {
       for (let k = 0; k < nz; k++) {
         const v = (i * ny + j) * nz + k;
-        const a = Math.hypot(i - 12, j - 10, k - 20), b = Math.hypot(i - 29, j - 23, k - 11);
+        const a = Math.hypot(i - 12, j - 10, k - 20),
+          b = Math.hypot(i - 29, j - 23, k - 11);
         grid.density[v] = Math.min(a, b) < 7.5 ? 8 + rng.next() : -30;
       }
     }
@@ -148,7 +155,8 @@ test('empty-space skipping (cells and 8^3 blocks) renders what marching everywhe
   skipping.occupancy = occupancy.occupancy;
   const { rays } = fixture(1, 3);
   const count = 200;
-  const origins = new Float32Array(3 * count), dirs = new Float32Array(3 * count);
+  const origins = new Float32Array(3 * count),
+    dirs = new Float32Array(3 * count);
   for (let r = 0; r < count; r++) {
     const src = r % rays.count;
     for (let a = 0; a < 3; a++) {
@@ -158,7 +166,8 @@ test('empty-space skipping (cells and 8^3 blocks) renders what marching everywhe
     const len = Math.hypot(dirs[3 * r], dirs[3 * r + 1], dirs[3 * r + 2]);
     for (let a = 0; a < 3; a++) dirs[3 * r + a] /= len;
   }
-  const a = new Float32Array(3 * count), b = new Float32Array(3 * count);
+  const a = new Float32Array(3 * count),
+    b = new Float32Array(3 * count);
   plain.renderRays(origins, dirs, 0, count, a, null, null);
   skipping.renderRays(origins, dirs, 0, count, b, null, null);
   let hits = 0;
@@ -176,7 +185,8 @@ test('fast exp and log1p agree with Math to 1e-8 relative over the ranges the ke
   assert.ok(worst < 1e-8, `exp relative error ${worst}`);
   assert.equal(fastExp(-800), 0);
   worst = 0;
-  for (let e = 0; e <= 1; e += 0.000917) worst = Math.max(worst, Math.abs(fastLog1pUnit(e) - Math.log1p(e)) / Math.max(1e-300, Math.log1p(e)));
+  for (let e = 0; e <= 1; e += 0.000917)
+    worst = Math.max(worst, Math.abs(fastLog1pUnit(e) - Math.log1p(e)) / Math.max(1e-300, Math.log1p(e)));
   assert.ok(worst < 1e-8, `log1p relative error ${worst}`);
   assert.equal(fastLog1pUnit(0), 0);
 });

@@ -5,13 +5,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataError, SeededRandom } from '@strata/shared';
 import {
-  GridRenderer, VoxelGrid, decodeRadianceModel, densityShiftForAlpha, encodeRadianceModel, loadRadianceModel,
-  lookAtCamera, saveRadianceModel, type MarchSettings,
+  GridRenderer,
+  VoxelGrid,
+  decodeRadianceModel,
+  densityShiftForAlpha,
+  encodeRadianceModel,
+  loadRadianceModel,
+  lookAtCamera,
+  saveRadianceModel,
+  type MarchSettings,
 } from '../src/radiance/index.js';
 
 const settings: MarchSettings = {
-  near: 2, far: 6, stepRatio: 0.5, background: [1, 1, 1], densityShift: densityShiftForAlpha(1e-4), densityUnit: 0.02,
-  terminationT: 1e-3, weightThreshold: 1e-4, occupancyAlpha: 1e-3,
+  near: 2,
+  far: 6,
+  stepRatio: 0.5,
+  background: [1, 1, 1],
+  densityShift: densityShiftForAlpha(1e-4),
+  densityUnit: 0.02,
+  terminationT: 1e-3,
+  weightThreshold: 1e-4,
+  occupancyAlpha: 1e-3,
 };
 
 function randomGrid(): VoxelGrid {
@@ -35,7 +49,10 @@ test('a saved model loads back bit for bit and renders the same', () => {
   assert.deepEqual(Array.from(loaded.grid.density), Array.from(grid.density));
   assert.deepEqual(Array.from(loaded.grid.sh), Array.from(grid.sh));
   const camera = lookAtCamera([3, 2, 1], [0, 0, 0], 16, 12, 20);
-  assert.deepEqual(Array.from(new GridRenderer(loaded.grid, loaded.settings).render(camera).rgb), Array.from(new GridRenderer(grid, settings).render(camera).rgb));
+  assert.deepEqual(
+    Array.from(new GridRenderer(loaded.grid, loaded.settings).render(camera).rgb),
+    Array.from(new GridRenderer(grid, settings).render(camera).rgb),
+  );
   rmSync(dir, { recursive: true });
 });
 
@@ -43,8 +60,14 @@ test('damaged model files fail with a DataError naming the file', () => {
   const bytes = encodeRadianceModel({ grid: randomGrid(), settings, meta: {} });
   const wrongMagic = bytes.slice();
   wrongMagic[0] ^= 0xff;
-  assert.throws(() => decodeRadianceModel(wrongMagic, 'a.strf'), (e: unknown) => e instanceof DataError && /a\.strf: not a radiance model file/.test(e.message));
-  assert.throws(() => decodeRadianceModel(bytes.subarray(0, bytes.length - 100), 'b.strf'), (e: unknown) => e instanceof DataError && /b\.strf/.test(e.message));
+  assert.throws(
+    () => decodeRadianceModel(wrongMagic, 'a.strf'),
+    (e: unknown) => e instanceof DataError && /a\.strf: not a radiance model file/.test(e.message),
+  );
+  assert.throws(
+    () => decodeRadianceModel(bytes.subarray(0, bytes.length - 100), 'b.strf'),
+    (e: unknown) => e instanceof DataError && /b\.strf/.test(e.message),
+  );
   assert.throws(() => decodeRadianceModel(bytes.subarray(0, 8), 'c.strf'), /c\.strf: 8 bytes is too short/);
   assert.throws(() => loadRadianceModel('/nonexistent/model.strf'), /\/nonexistent\/model\.strf: cannot read/);
   const dir = mkdtempSync(join(tmpdir(), 'strata-model-'));

@@ -1,17 +1,32 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { FedAvg, InvalidUpdateError, cloneModel, decodeUpdate, encodeUpdate, type ModelUpdate, type SparseRows } from '@strata/shared';
 import {
-  FedAvg, InvalidUpdateError, cloneModel, decodeUpdate, encodeUpdate, type ModelUpdate, type SparseRows,
-} from '@strata/shared';
-import {
-  COLOR_MOMENT_TENSOR, COLOR_TENSOR, DENSITY_MOMENT_TENSOR, DENSITY_TENSOR, ProceduralScene, RadianceVoxelGridTask,
-  DEFAULT_RADIANCE_DEVICE_OPTIONS, SparseAdam, VoxelGrid, createAdamState, createGradientBuffers, geometryForPointCount, type AdamHyper, type SceneDataset,
+  COLOR_MOMENT_TENSOR,
+  COLOR_TENSOR,
+  DENSITY_MOMENT_TENSOR,
+  DENSITY_TENSOR,
+  ProceduralScene,
+  RadianceVoxelGridTask,
+  DEFAULT_RADIANCE_DEVICE_OPTIONS,
+  SparseAdam,
+  VoxelGrid,
+  createAdamState,
+  createGradientBuffers,
+  geometryForPointCount,
+  type AdamHyper,
+  type SceneDataset,
 } from '../src/radiance/index.js';
 
 const box = { min: [-1, -1, -1], max: [1, 1, 1] } as const;
 
 /** One Adam step (step 1) of a 4³ grid whose point 5 has density gradient `gd` and colour gradients `gc`. */
-function stepOnePoint(gd: number, gc: number, shared: [number, number] | null, clip = 2): { density: number; colour: number; squares: Float32Array } {
+function stepOnePoint(
+  gd: number,
+  gc: number,
+  shared: [number, number] | null,
+  clip = 2,
+): { density: number; colour: number; squares: Float32Array } {
   const grid = VoxelGrid.create(geometryForPointCount(box, 4 ** 3), 1);
   const C = grid.channels;
   const grads = createGradientBuffers(grid.pointCount, C, false);
@@ -34,8 +49,8 @@ test('under a shared second moment a step is linear in the gradient, clipped to 
   const v = 1e-4;
   const one = stepOnePoint(1e-3, 2e-3, [v, v]);
   const two = stepOnePoint(2e-3, 4e-3, [v, v]);
-  close(one.density, -0.1 * 1e-3 / Math.sqrt(v));
-  close(one.colour, -0.05 * 2e-3 / Math.sqrt(v));
+  close(one.density, (-0.1 * 1e-3) / Math.sqrt(v));
+  close(one.colour, (-0.05 * 2e-3) / Math.sqrt(v));
   close(two.density, 2 * one.density);
   close(two.colour, 2 * one.colour);
   // A gradient far above the shared moment steps clip learning rates, not more.
@@ -55,7 +70,7 @@ test('under a shared second moment a step is linear in the gradient, clipped to 
 const scene: SceneDataset = new ProceduralScene({ seed: 11, size: 32, views: 40 }).dataset();
 const deviceOptions = { ...DEFAULT_RADIANCE_DEVICE_OPTIONS, batchSize: 512, lrDensity: 0.3, lrColor: 0.15 };
 
-test('devices upload their squared gradients by steps, and the tiers\' weighted mean leaves the pooled moment in the model', async () => {
+test("devices upload their squared gradients by steps, and the tiers' weighted mean leaves the pooled moment in the model", async () => {
   const task = new RadianceVoxelGridTask(scene, { devices: 2, points: 24 ** 3, seed: 2 });
   try {
     const model = task.initModel();
@@ -64,7 +79,8 @@ test('devices upload their squared gradients by steps, and the tiers\' weighted 
     assert.ok(model.get(COLOR_MOMENT_TENSOR)!.values.every((x) => x === 0));
     const kappa1 = 4;
     const updates: ModelUpdate[] = [];
-    for (let i = 0; i < 2; i++) updates.push(await task.createDevice(i).train(model, { round: 1, localSteps: kappa1, options: deviceOptions }));
+    for (let i = 0; i < 2; i++)
+      updates.push(await task.createDevice(i).train(model, { round: 1, localSteps: kappa1, options: deviceOptions }));
     for (const u of updates) {
       const density = u.delta.get(DENSITY_TENSOR) as SparseRows;
       // No row weights: each point counts as much as the update, and every device's update weighs the same.
@@ -74,8 +90,14 @@ test('devices upload their squared gradients by steps, and the tiers\' weighted 
       for (const name of [DENSITY_MOMENT_TENSOR, COLOR_MOMENT_TENSOR]) {
         const m = u.delta.get(name) as SparseRows;
         assert.deepEqual(Array.from(m.rows), Array.from(density.rows));
-        assert.ok(m.rowWeights!.every((w) => Number.isInteger(w) && w >= 1 && w <= kappa1), `${name} weights are step counts`);
-        assert.ok(m.values.every((x) => x > 0 && Number.isFinite(x)), `${name} values are mean squared gradients`);
+        assert.ok(
+          m.rowWeights!.every((w) => Number.isInteger(w) && w >= 1 && w <= kappa1),
+          `${name} weights are step counts`,
+        );
+        assert.ok(
+          m.values.every((x) => x > 0 && Number.isFinite(x)),
+          `${name} values are mean squared gradients`,
+        );
       }
     }
     // Pooled over both devices: sum of (steps × mean) over sum of steps, per point.
@@ -108,10 +130,14 @@ test('devices upload their squared gradients by steps, and the tiers\' weighted 
     // A model without the moment tensors is refused with their name.
     const bare = cloneModel(model);
     bare.delete(COLOR_MOMENT_TENSOR);
-    await assert.rejects(task.createDevice(0).train(bare, { round: 2, localSteps: 1, options: deviceOptions }),
-      (err: unknown) => err instanceof InvalidUpdateError && /color_grad_sq/.test(err.message));
-    await assert.rejects(task.createDevice(0).train(model, { round: 2, localSteps: 1, options: { ...deviceOptions, sharedStepClip: 0 } }),
-      /sharedStepClip/);
+    await assert.rejects(
+      task.createDevice(0).train(bare, { round: 2, localSteps: 1, options: deviceOptions }),
+      (err: unknown) => err instanceof InvalidUpdateError && /color_grad_sq/.test(err.message),
+    );
+    await assert.rejects(
+      task.createDevice(0).train(model, { round: 2, localSteps: 1, options: { ...deviceOptions, sharedStepClip: 0 } }),
+      /sharedStepClip/,
+    );
   } finally {
     await task.close();
   }

@@ -1,9 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  DEFAULT_CENTRALIZED_OPTIONS, GridRenderer, ProceduralScene, VoxelGrid, allocateTrainingBuffers, buildRaySet,
-  computeOccupancy, createGridTrainer, evaluateViews, geometryForPointCount, psnr, ssim, trainCentralized,
-  type CentralizedOptions, type SceneDataset,
+  DEFAULT_CENTRALIZED_OPTIONS,
+  GridRenderer,
+  ProceduralScene,
+  VoxelGrid,
+  allocateTrainingBuffers,
+  buildRaySet,
+  computeOccupancy,
+  createGridTrainer,
+  evaluateViews,
+  geometryForPointCount,
+  psnr,
+  ssim,
+  trainCentralized,
+  type CentralizedOptions,
+  type SceneDataset,
 } from '../src/radiance/index.js';
 
 const scene: SceneDataset = new ProceduralScene({ seed: 7, size: 32, views: 32 }).dataset();
@@ -49,18 +61,39 @@ test('two worker threads train as well as one and leave every gradient buffer cl
   // Gradient buffers of both threads are merged and cleared by every step.
   const grid = VoxelGrid.create(geometryForPointCount(scene.bbox, 16 ** 3), 1);
   const rays = buildRaySet(scene.train, true);
-  const buffers = allocateTrainingBuffers(grid, inline.settings, rays, { threads: 2, trackTouched: true, visibility: true, occupancy: computeOccupancy(grid, { ...inline.settings, occupancyAlpha: 0 }).occupancy });
+  const buffers = allocateTrainingBuffers(grid, inline.settings, rays, {
+    threads: 2,
+    trackTouched: true,
+    visibility: true,
+    occupancy: computeOccupancy(grid, { ...inline.settings, occupancyAlpha: 0 }).occupancy,
+  });
   const trainer = createGridTrainer(2);
   try {
     await trainer.load(buffers);
-    const r = await trainer.run({ firstStep: 1, steps: 3, batchSize: 512, lrDensity: 0.1, lrColor: 0.05, lrDecayPerStep: 1, tvDensity: 1e-6, tvColor: 0, beta1: 0.9, beta2: 0.99, epsilon: 1e-15, seed: 1 });
+    const r = await trainer.run({
+      firstStep: 1,
+      steps: 3,
+      batchSize: 512,
+      lrDensity: 0.1,
+      lrColor: 0.05,
+      lrDecayPerStep: 1,
+      tvDensity: 1e-6,
+      tvColor: 0,
+      beta1: 0.9,
+      beta2: 0.99,
+      epsilon: 1e-15,
+      seed: 1,
+    });
     assert.equal(r.rays, 1536);
     for (const g of buffers.grads) {
       assert.ok(g.values.every((x) => x === 0) && g.touched.every((x) => x === 0));
     }
     const touched = buffers.everTouched!.reduce((n, x) => n + x, 0);
     assert.ok(touched > 100, `${touched} points updated`);
-    assert.ok(buffers.grads[1].visibility!.every((x) => x === 0), 'visibility is merged into buffer 0');
+    assert.ok(
+      buffers.grads[1].visibility!.every((x) => x === 0),
+      'visibility is merged into buffer 0',
+    );
     assert.ok(buffers.grads[0].visibility!.some((x) => x > 0));
   } finally {
     await trainer.close();
@@ -70,7 +103,8 @@ test('two worker threads train as well as one and leave every gradient buffer cl
 test('PSNR and SSIM: identical images score high, noise lowers both', () => {
   const a = scene.test[0].rgb;
   const b = a.map((x, i) => Math.min(1, Math.max(0, x + 0.1 * Math.sin(i * 12.9898))));
-  const w = scene.test[0].camera.width, h = scene.test[0].camera.height;
+  const w = scene.test[0].camera.width,
+    h = scene.test[0].camera.height;
   assert.ok(psnr(a, a) > 100);
   assert.ok(Math.abs(ssim(a, a, w, h) - 1) < 1e-9);
   assert.ok(psnr(a, b) < 30 && psnr(a, b) > 20);

@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CentralizedBprTrainer, evaluateRanking, loadInteractions, ml100kSource, Popularity, splitPerUser,
+  CentralizedBprTrainer,
+  evaluateRanking,
+  loadInteractions,
+  ml100kSource,
+  Popularity,
+  splitPerUser,
   type BprEpochProgress,
 } from '../src/recsys/index.js';
 
@@ -14,7 +19,10 @@ test('centralized BPR-MF (in-thread, 10 epochs) beats popularity on ml-100k by a
   const recall = evaluateRanking(split, model.scoreUser)['recall@20'];
   assert.ok(recall > 0.29 && recall < 0.36, `recall@20 = ${recall} (popularity ${popularity})`);
   assert.ok(recall > popularity + 0.1);
-  assert.deepEqual(progress.map((p) => p.epoch), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.deepEqual(
+    progress.map((p) => p.epoch),
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+  );
   assert.ok(progress.every((p) => p.triples === 80000 && p.triplesPerSecond > 0));
   assert.ok(progress[9].loss < progress[0].loss * 0.8, `loss ${progress[0].loss} -> ${progress[9].loss}`);
   // The last epoch always evaluates, so a CLI can print the final figures.
@@ -36,6 +44,9 @@ test('centralized BPR-MF over 2 worker_threads (Hogwild) trains the shared table
 
 test('centralized options are validated', () => {
   assert.throws(() => new CentralizedBprTrainer(split, { threads: 0 }), /threads must be an integer >= 1, got 0/);
-  assert.throws(() => new CentralizedBprTrainer(split, { optimizer: 'adam' as never }), /optimizer must be one of sgd, rowwise-adagrad, got "adam"/);
+  assert.throws(
+    () => new CentralizedBprTrainer(split, { optimizer: 'adam' as never }),
+    /optimizer must be one of sgd, rowwise-adagrad, got "adam"/,
+  );
   assert.throws(() => new CentralizedBprTrainer(split, { learningRate: -1 }), /learningRate must be > 0, got -1/);
 });

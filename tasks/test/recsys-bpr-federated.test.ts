@@ -2,13 +2,23 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cloneModel, FedAvg, type LocalTrainOptions, type ModelParams, type ModelUpdate, type SparseRows } from '@strata/shared';
 import {
-  addEvaluationSums, BprMfTask, evaluateRanking, ITEM_BIAS, ITEM_EMBEDDING, loadInteractions,
-  metricsFromSums, ml100kSource, scoreItems,
+  addEvaluationSums,
+  BprMfTask,
+  evaluateRanking,
+  ITEM_BIAS,
+  ITEM_EMBEDDING,
+  loadInteractions,
+  metricsFromSums,
+  ml100kSource,
+  scoreItems,
 } from '../src/recsys/index.js';
 
 const data = loadInteractions(ml100kSource());
-const trainOptions = (task: BprMfTask, round: number, localSteps = 1): LocalTrainOptions =>
-  ({ round, localSteps, options: task.defaultOptions() });
+const trainOptions = (task: BprMfTask, round: number, localSteps = 1): LocalTrainOptions => ({
+  round,
+  localSteps,
+  options: task.defaultOptions(),
+});
 
 test('a device does not mutate the model and returns only the item rows it touched', async () => {
   const task = BprMfTask.fromInteractions(data, { itemBias: true });
@@ -26,13 +36,19 @@ test('a device does not mutate the model and returns only the item rows it touch
   assert.equal(update.weight, device.numSamples);
   assert.ok(update.metrics.loss > 0);
   const list = Array.from(rows.rows);
-  assert.deepEqual(list, [...list].sort((a, b) => a - b));
+  assert.deepEqual(
+    list,
+    [...list].sort((a, b) => a - b),
+  );
   assert.equal(new Set(list).size, list.length);
   // Row weights count touches: each positive once per local epoch (negatives are never positives), and
   // one sampled negative per positive per epoch.
   const weights = rows.rowWeights as Float32Array;
   for (const item of device.trainItems) assert.equal(weights[list.indexOf(item)], 2, `positive ${item}`);
-  assert.equal(weights.reduce((a, b) => a + b, 0), 2 * 2 * device.numSamples);
+  assert.equal(
+    weights.reduce((a, b) => a + b, 0),
+    2 * 2 * device.numSamples,
+  );
   assert.ok(list.length < 1682);
   assert.equal(rows.values.length, list.length * 64);
   assert.ok(rows.values.some((v) => v !== 0));
@@ -53,7 +69,9 @@ test('device evaluation ranks its own user and matches central evaluation of the
   const sums = addEvaluationSums(...(await Promise.all(devices.map((d) => d.evaluate(model)))));
   assert.equal(sums.count, 3);
   const table = (model.get(ITEM_EMBEDDING) as { values: Float32Array }).values;
-  const central = evaluateRanking(task.split, (u, out) => scoreItems(devices[u].userEmbedding, 0, table, null, 64, out), { users: [0, 1, 2] });
+  const central = evaluateRanking(task.split, (u, out) => scoreItems(devices[u].userEmbedding, 0, table, null, 64, out), {
+    users: [0, 1, 2],
+  });
   assert.deepEqual(metricsFromSums(sums), central);
 });
 
@@ -66,13 +84,22 @@ test('task surface: id, devices, init model, options, factory, errors', () => {
   assert.deepEqual(model.get(ITEM_EMBEDDING)?.shape, [1682, 16]);
   assert.deepEqual(task.initModel(), model);
   const described = task.describe() as { data: { numUsers: number; numTrain: number; numTest: number }; options: { dim: number } };
-  assert.deepEqual([described.data.numUsers, described.data.numTrain, described.data.numTest, described.options.dim], [943, 80000, 20000, 16]);
+  assert.deepEqual(
+    [described.data.numUsers, described.data.numTrain, described.data.numTest, described.options.dim],
+    [943, 80000, 20000, 16],
+  );
   assert.deepEqual(Object.keys(task.defaultOptions()).sort(), ['itemLearningRate', 'negatives', 'reg', 'userLearningRate']);
   assert.throws(() => task.createDevice(943), /device index 943 is out of range \[0, 943\)/);
   assert.throws(() => BprMfTask.fromInteractions(data, { negatives: 0 }), /task recsys\/bpr-mf: option "negatives": .*\(got 0\)/);
-  assert.throws(() => BprMfTask.fromInteractions(data, { learning_rate: 2 }), /unknown option "learning_rate" \(options: dim, testFraction, /);
+  assert.throws(
+    () => BprMfTask.fromInteractions(data, { learning_rate: 2 }),
+    /unknown option "learning_rate" \(options: dim, testFraction, /,
+  );
   const wrong: ModelParams = new Map([[ITEM_EMBEDDING, { kind: 'dense', shape: [10, 16], values: new Float32Array(160) }]]);
-  return assert.rejects(task.createDevice(0).train(wrong, { round: 1, localSteps: 1, options: {} }), /needs item_embedding of shape \[1682, 16\], got \[10, 16\]/);
+  return assert.rejects(
+    task.createDevice(0).train(wrong, { round: 1, localSteps: 1, options: {} }),
+    /needs item_embedding of shape \[1682, 16\], got \[10, 16\]/,
+  );
 });
 
 test('flat federated BPR-MF on ml-100k (every user a device, per-row FedAvg): Recall@20 > 0.29 by round 6', async () => {

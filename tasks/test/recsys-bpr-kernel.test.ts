@@ -98,7 +98,11 @@ for (const withBias of [false, true]) {
     assert.deepEqual(Array.from(t.items.subarray(dim, 3 * dim)), Array.from(before.items.subarray(dim, 3 * dim)));
     const beforeTables = { ...t, users: before.users, items: before.items, itemBias: before.itemBias ?? null };
     let l2 = 0;
-    for (const [arr, row] of [[before.users, u], [before.items, i], [before.items, j]] as const) {
+    for (const [arr, row] of [
+      [before.users, u],
+      [before.items, i],
+      [before.items, j],
+    ] as const) {
       for (let k = 0; k < dim; k++) l2 += arr[row * dim + k] ** 2;
     }
     if (before.itemBias) l2 += before.itemBias[i] ** 2 + before.itemBias[j] ** 2;
@@ -114,8 +118,13 @@ test('row-wise Adagrad: per-row state gains the mean squared gradient; the step 
   const gBias = numericGradient(t, 'itemBias', u, i, j);
   const before = { users: t.users.slice(), items: t.items.slice(), itemBias: (t.itemBias as Float32Array).slice() };
   const lr = 0.1;
-  new BprKernel(t, { userOptimizer: 'rowwise-adagrad', userLearningRate: lr, itemOptimizer: 'rowwise-adagrad', itemLearningRate: lr, reg })
-    .step(u, i, j);
+  new BprKernel(t, {
+    userOptimizer: 'rowwise-adagrad',
+    userLearningRate: lr,
+    itemOptimizer: 'rowwise-adagrad',
+    itemLearningRate: lr,
+    reg,
+  }).step(u, i, j);
   const meanSquare = (g: ArrayLike<number>): number => Array.from(g).reduce((a, v) => a + v * v, 0) / g.length;
   const userState = meanSquare(gUser);
   const itemState = (row: number): number => meanSquare(gItems.subarray(row * dim, row * dim + dim));
@@ -125,7 +134,12 @@ test('row-wise Adagrad: per-row state gains the mean squared gradient; the step 
   assert.equal((t.itemState as Float32Array)[3], 0);
   const expectStep = (after: Float32Array, prior: Float32Array, row: number, g: ArrayLike<number>, state: number): void => {
     const step = Array.from(after.subarray(row * dim, row * dim + dim), (v, k) => prior[row * dim + k] - v);
-    assertClose(step, Array.from(g, (v) => (lr * v) / Math.sqrt(state)), 1e-5, `row ${row} step`);
+    assertClose(
+      step,
+      Array.from(g, (v) => (lr * v) / Math.sqrt(state)),
+      1e-5,
+      `row ${row} step`,
+    );
   };
   expectStep(t.users, before.users, u, gUser, userState);
   expectStep(t.items, before.items, i, gItems.subarray(i * dim, i * dim + dim), itemState(i));
@@ -138,16 +152,28 @@ test('mixed optimizers: row-wise Adagrad on the user row, SGD on item rows; miss
   const t = makeTables(false, 'rowwise-adagrad');
   const gItems = numericGradient(t, 'items', 0, 1, 2);
   const before = t.items.slice();
-  new BprKernel({ ...t, itemState: null }, { userOptimizer: 'rowwise-adagrad', userLearningRate: 0.1, itemOptimizer: 'sgd', itemLearningRate: 2, reg })
-    .step(0, 1, 2);
-  assertClose(Array.from(t.items, (v, k) => (before[k] - v) / 2), gItems, 2e-6, 'item gradient');
+  new BprKernel(
+    { ...t, itemState: null },
+    { userOptimizer: 'rowwise-adagrad', userLearningRate: 0.1, itemOptimizer: 'sgd', itemLearningRate: 2, reg },
+  ).step(0, 1, 2);
+  assertClose(
+    Array.from(t.items, (v, k) => (before[k] - v) / 2),
+    gItems,
+    2e-6,
+    'item gradient',
+  );
   assert.ok((t.userState as Float32Array)[0] > 0);
   assert.throws(
-    () => new BprKernel({ ...t, userState: null }, { userOptimizer: 'rowwise-adagrad', userLearningRate: 0.1, itemOptimizer: 'sgd', itemLearningRate: 1, reg }),
+    () =>
+      new BprKernel(
+        { ...t, userState: null },
+        { userOptimizer: 'rowwise-adagrad', userLearningRate: 0.1, itemOptimizer: 'sgd', itemLearningRate: 1, reg },
+      ),
     /rowwise-adagrad needs 2 floats of user optimizer state, got none/,
   );
   assert.throws(
-    () => new BprKernel(t, { userOptimizer: 'adam' as BprOptimizer, userLearningRate: 0.1, itemOptimizer: 'sgd', itemLearningRate: 1, reg }),
+    () =>
+      new BprKernel(t, { userOptimizer: 'adam' as BprOptimizer, userLearningRate: 0.1, itemOptimizer: 'sgd', itemLearningRate: 1, reg }),
     /user optimizer must be one of sgd, rowwise-adagrad, got "adam"/,
   );
 });

@@ -1,8 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  addEvaluationSums, evaluateRanking, evaluateRankingSums, loadInteractions, metricsFromSums, ml100kSource,
-  Popularity, splitPerUser, topKExcluding, type UserSplit,
+  addEvaluationSums,
+  evaluateRanking,
+  evaluateRankingSums,
+  loadInteractions,
+  metricsFromSums,
+  ml100kSource,
+  Popularity,
+  splitPerUser,
+  topKExcluding,
+  type UserSplit,
 } from '../src/recsys/index.js';
 
 // Items 0..5. User 0 trained on item 0 and holds out items 2 and 4; user 1 holds out item 0;
@@ -33,8 +41,14 @@ test('ranking metrics on a hand-computed example', () => {
   const u0ndcg2 = l2(1) / (l2(0) + l2(1));
   const u0ndcg4 = (l2(1) + l2(3)) / (l2(0) + l2(1));
   const expected: Record<string, number> = {
-    'recall@2': (0.5 + 1) / 2, 'ndcg@2': (u0ndcg2 + 1) / 2, 'hit@2': 1, 'mrr@2': (0.5 + 1) / 2,
-    'recall@4': (1 + 1) / 2, 'ndcg@4': (u0ndcg4 + 1) / 2, 'hit@4': 1, 'mrr@4': (0.5 + 1) / 2,
+    'recall@2': (0.5 + 1) / 2,
+    'ndcg@2': (u0ndcg2 + 1) / 2,
+    'hit@2': 1,
+    'mrr@2': (0.5 + 1) / 2,
+    'recall@4': (1 + 1) / 2,
+    'ndcg@4': (u0ndcg4 + 1) / 2,
+    'hit@4': 1,
+    'mrr@4': (0.5 + 1) / 2,
   };
   assert.deepEqual(Object.keys(m).sort(), Object.keys(expected).sort());
   for (const [name, value] of Object.entries(expected)) assert.ok(Math.abs(m[name] - value) < 1e-12, `${name}: ${m[name]} != ${value}`);
@@ -45,7 +59,10 @@ test('evaluation sums over subsets of users add up to the whole', () => {
   const whole = evaluateRankingSums(tiny, score, { ks: [2, 4] });
   assert.equal(whole.count, 2);
   const parts = [0, 1, 2].map((u) => evaluateRankingSums(tiny, score, { ks: [2, 4], users: [u] }));
-  assert.deepEqual(parts.map((p) => p.count), [1, 1, 0]);
+  assert.deepEqual(
+    parts.map((p) => p.count),
+    [1, 1, 0],
+  );
   const total = addEvaluationSums(...parts);
   assert.equal(total.count, 2);
   for (const [name, value] of Object.entries(metricsFromSums(whole))) {

@@ -8,8 +8,14 @@ test('splitPerUser is deterministic for a seed and differs across seeds', () => 
   const a = splitPerUser(ml100k, { seed: 7 });
   const b = splitPerUser(ml100k, { seed: 7 });
   const c = splitPerUser(ml100k, { seed: 8 });
-  assert.deepEqual(a.test.map((t) => Array.from(t)), b.test.map((t) => Array.from(t)));
-  assert.notDeepEqual(a.test.map((t) => Array.from(t)), c.test.map((t) => Array.from(t)));
+  assert.deepEqual(
+    a.test.map((t) => Array.from(t)),
+    b.test.map((t) => Array.from(t)),
+  );
+  assert.notDeepEqual(
+    a.test.map((t) => Array.from(t)),
+    c.test.map((t) => Array.from(t)),
+  );
 });
 
 test('splitPerUser holds out round(20%) of each user, disjoint from train, sorted, covering all items', () => {
@@ -20,9 +26,18 @@ test('splitPerUser holds out round(20%) of each user, disjoint from train, sorte
     const train = Array.from(split.train[u]);
     const held = Array.from(split.test[u]);
     assert.equal(held.length, Math.round(byUser[u].length * 0.2));
-    assert.deepEqual([...train, ...held].sort((x, y) => x - y), Array.from(byUser[u]));
-    assert.deepEqual(train, [...train].sort((x, y) => x - y));
-    assert.deepEqual(held, [...held].sort((x, y) => x - y));
+    assert.deepEqual(
+      [...train, ...held].sort((x, y) => x - y),
+      Array.from(byUser[u]),
+    );
+    assert.deepEqual(
+      train,
+      [...train].sort((x, y) => x - y),
+    );
+    assert.deepEqual(
+      held,
+      [...held].sort((x, y) => x - y),
+    );
     testTotal += held.length;
   }
   assert.equal(testTotal, 20000);
@@ -30,9 +45,14 @@ test('splitPerUser holds out round(20%) of each user, disjoint from train, sorte
 
 test('users with fewer than 2 interactions keep everything in train; testFraction is validated', () => {
   const data: Interactions = {
-    numUsers: 3, numItems: 4, userIds: ['a', 'b', 'c'], itemIds: ['0', '1', '2', '3'],
-    users: Int32Array.from([0, 1, 1, 2, 2, 2, 2]), items: Int32Array.from([3, 0, 1, 0, 1, 2, 3]),
-    timestamps: new Float64Array(7), source: 'inline',
+    numUsers: 3,
+    numItems: 4,
+    userIds: ['a', 'b', 'c'],
+    itemIds: ['0', '1', '2', '3'],
+    users: Int32Array.from([0, 1, 1, 2, 2, 2, 2]),
+    items: Int32Array.from([3, 0, 1, 0, 1, 2, 3]),
+    timestamps: new Float64Array(7),
+    source: 'inline',
   };
   const split = splitPerUser(data, { seed: 3, testFraction: 0.5 });
   assert.deepEqual(Array.from(split.train[0]), [3]);

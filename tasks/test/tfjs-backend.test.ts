@@ -17,7 +17,10 @@ test('initTfjsBackend picks the pure-JS cpu backend here (no native bindings ins
   } finally {
     console.warn = warn;
   }
-  assert.deepEqual(warnings.filter((w) => String(w[0]).includes('running TensorFlow.js in Node.js')), []);
+  assert.deepEqual(
+    warnings.filter((w) => String(w[0]).includes('running TensorFlow.js in Node.js')),
+    [],
+  );
 });
 
 test('the linear-time UnsortedSegmentSum matches its definition (dropping out-of-range ids)', () => {
@@ -30,9 +33,17 @@ test('the linear-time UnsortedSegmentSum matches its definition (dropping out-of
 
 test('tf.gather gradients through the registered kernel equal a scatter-add of the upstream rows', async () => {
   await initTfjsBackend();
-  const table = tf.variable(tf.tensor2d(Float32Array.from({ length: 6 * 4 }, (_, k) => Math.sin(k)), [6, 4]));
+  const table = tf.variable(
+    tf.tensor2d(
+      Float32Array.from({ length: 6 * 4 }, (_, k) => Math.sin(k)),
+      [6, 4],
+    ),
+  );
   const indices = [3, 1, 3, 5, 3];
-  const upstream = tf.tensor2d(Float32Array.from({ length: 5 * 4 }, (_, k) => k - 7), [5, 4]);
+  const upstream = tf.tensor2d(
+    Float32Array.from({ length: 5 * 4 }, (_, k) => k - 7),
+    [5, 4],
+  );
   const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(tf.gather(table, tf.tensor1d(indices, 'int32')), upstream)), [table]);
   const expected = new Float32Array(6 * 4);
   const up = upstream.dataSync();

@@ -4,7 +4,7 @@
 
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { ConfigError, type RunRecord } from '@strata/shared';
 import { formatBytes } from '../console/round-table.js';
 import { renderRunReport } from '../report/index.js';
@@ -45,7 +45,7 @@ export function readRunRecord(path: string): { record: RunRecord; dir: string } 
 }
 
 function compareCommand(paths: string[], flags: CompareFlags): void {
-  const out = (line: string): void => void process.stdout.write(line + '\n');
+  const out = (line: string): void => void process.stdout.write(`${line}\n`);
   const runs = paths.map(readRunRecord);
   const records = runs.map((r) => r.record);
   const target = flags.target ?? defaultTarget(records, flags.metric);
@@ -63,13 +63,20 @@ function compareCommand(paths: string[], flags: CompareFlags): void {
 function table(rows: readonly RunComparisonRow[]): string {
   const header = ['run', 'mode', 'rounds', 'final', 'sim time', 'cloud link', 'reached at', 'sim time', 'cloud link'];
   const lines = rows.map((row) => [
-    row.id, row.mode, String(row.rounds), row.final === undefined ? '-' : row.final.toFixed(4),
-    seconds(row.simSeconds), formatBytes(row.totalCloudLinkBytes),
-    row.reached ? `round ${row.reached.round}` : 'never', seconds(row.reached?.simSeconds),
+    row.id,
+    row.mode,
+    String(row.rounds),
+    row.final === undefined ? '-' : row.final.toFixed(4),
+    seconds(row.simSeconds),
+    formatBytes(row.totalCloudLinkBytes),
+    row.reached ? `round ${row.reached.round}` : 'never',
+    seconds(row.reached?.simSeconds),
     row.reached ? formatBytes(row.reached.cloudLinkBytes) : '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  return [header, ...lines].map((cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
+  return [header, ...lines]
+    .map((cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '))
+    .join('\n');
 }
 
 function seconds(value: number | undefined): string {

@@ -3,7 +3,7 @@
 // failover, serves /healthz and /metrics. Options: file, STRATA_* variables, flags (README, Operations).
 
 import type { Command } from 'commander';
-import { type DeviceTrainer } from '@strata/shared';
+import type { DeviceTrainer } from '@strata/shared';
 import { createLogger } from '@strata/runtime';
 import { DeviceDaemon, parseDeviceDaemonConfig } from '@strata/device-client';
 import { addConfigOptions, httpFields, loadDaemonConfig, taskFields, type ConfigField } from '../flags/daemon-config.js';
@@ -11,22 +11,69 @@ import { buildDaemonTask, splitTaskConfig } from '../flags/daemon-task.js';
 import { onShutdownSignal } from '../flags/shutdown-signals.js';
 
 export const deviceFields: readonly ConfigField[] = [
-  { path: 'edges', flag: '--edges', env: 'STRATA_EDGES', type: 'list', description: 'edge URLs of the region in order of preference, comma-separated (required)' },
-  { path: 'region', flag: '--region', env: 'STRATA_REGION', type: 'string', description: 'the device\'s region (required)' },
-  { path: 'token', flag: '--token', env: 'STRATA_TOKEN', type: 'string', description: 'the region\'s device token (required; prefer the env variable)' },
-  { path: 'deviceIndex', flag: '--device-index', env: 'STRATA_DEVICE_INDEX', type: 'int', description: 'data partition of the (first) device (default 0)' },
-  { path: 'count', flag: '--count', env: 'STRATA_DEVICE_COUNT', type: 'int', description: 'devices in this process: partitions device-index .. device-index + count - 1 (default 1)' },
-  { path: 'nodeId', flag: '--node-id', env: 'STRATA_NODE_ID', type: 'string', description: 'node id of a single device (default device-<index + 1>)' },
   {
-    path: 'compression.dtype', flag: '--compression', type: 'string', description: 'update encoding (default float32)', choices: ['float32', 'float16', 'int8'],
+    path: 'edges',
+    flag: '--edges',
+    env: 'STRATA_EDGES',
+    type: 'list',
+    description: 'edge URLs of the region in order of preference, comma-separated (required)',
   },
-  { path: 'failoverSeconds', flag: '--failover-seconds', type: 'number', description: 'how long a lost edge may take to come back before moving to the next (default 2)' },
-  { path: 'trainDelayMs', flag: '--train-delay-ms', type: 'int', description: 'added to every local training: emulates a slower device (default 0)' },
-  ...httpFields, ...taskFields,
+  { path: 'region', flag: '--region', env: 'STRATA_REGION', type: 'string', description: "the device's region (required)" },
+  {
+    path: 'token',
+    flag: '--token',
+    env: 'STRATA_TOKEN',
+    type: 'string',
+    description: "the region's device token (required; prefer the env variable)",
+  },
+  {
+    path: 'deviceIndex',
+    flag: '--device-index',
+    env: 'STRATA_DEVICE_INDEX',
+    type: 'int',
+    description: 'data partition of the (first) device (default 0)',
+  },
+  {
+    path: 'count',
+    flag: '--count',
+    env: 'STRATA_DEVICE_COUNT',
+    type: 'int',
+    description: 'devices in this process: partitions device-index .. device-index + count - 1 (default 1)',
+  },
+  {
+    path: 'nodeId',
+    flag: '--node-id',
+    env: 'STRATA_NODE_ID',
+    type: 'string',
+    description: 'node id of a single device (default device-<index + 1>)',
+  },
+  {
+    path: 'compression.dtype',
+    flag: '--compression',
+    type: 'string',
+    description: 'update encoding (default float32)',
+    choices: ['float32', 'float16', 'int8'],
+  },
+  {
+    path: 'failoverSeconds',
+    flag: '--failover-seconds',
+    type: 'number',
+    description: 'how long a lost edge may take to come back before moving to the next (default 2)',
+  },
+  {
+    path: 'trainDelayMs',
+    flag: '--train-delay-ms',
+    type: 'int',
+    description: 'added to every local training: emulates a slower device (default 0)',
+  },
+  ...httpFields,
+  ...taskFields,
 ];
 
 export function register(program: Command): void {
-  const command = program.command('device').description('run simulated devices: each trains on its own data partition and talks to its region\'s edge');
+  const command = program
+    .command('device')
+    .description("run simulated devices: each trains on its own data partition and talks to its region's edge");
   addConfigOptions(command, deviceFields);
   command.action(async (flags: Record<string, unknown>) => {
     const { task: taskConfig, rest } = splitTaskConfig(loadDaemonConfig(deviceFields, flags), false);

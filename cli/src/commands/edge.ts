@@ -14,32 +14,103 @@ import { onShutdownSignal } from '../flags/shutdown-signals.js';
 
 export const edgeFields: readonly ConfigField[] = [
   { path: 'region', flag: '--region', env: 'STRATA_REGION', type: 'string', description: 'the region this edge serves (required)' },
-  { path: 'nodeId', flag: '--node-id', env: 'STRATA_NODE_ID', type: 'string', description: 'node id (default edge-<region>; distinct per replica)' },
-  { path: 'listen.host', flag: '--host', env: 'STRATA_LISTEN_HOST', type: 'string', description: 'interface devices connect to (default 127.0.0.1)' },
-  { path: 'listen.port', flag: '--port', env: 'STRATA_LISTEN_PORT', type: 'int', description: 'port devices connect to (default 7400; 0: any free port)' },
-  { path: 'token', flag: '--token', env: 'STRATA_TOKEN', type: 'string', description: 'device token, at least 8 characters (required; prefer the env variable)' },
-  { path: 'strategy.name', flag: '--strategy', type: 'string', description: 'edge aggregation strategy (default fedavg)', choices: strategyNames },
   {
-    path: 'compression.dtype', flag: '--compression', type: 'string', description: 'encoding of the edge\'s update to the cloud (default float32)',
+    path: 'nodeId',
+    flag: '--node-id',
+    env: 'STRATA_NODE_ID',
+    type: 'string',
+    description: 'node id (default edge-<region>; distinct per replica)',
+  },
+  {
+    path: 'listen.host',
+    flag: '--host',
+    env: 'STRATA_LISTEN_HOST',
+    type: 'string',
+    description: 'interface devices connect to (default 127.0.0.1)',
+  },
+  {
+    path: 'listen.port',
+    flag: '--port',
+    env: 'STRATA_LISTEN_PORT',
+    type: 'int',
+    description: 'port devices connect to (default 7400; 0: any free port)',
+  },
+  {
+    path: 'token',
+    flag: '--token',
+    env: 'STRATA_TOKEN',
+    type: 'string',
+    description: 'device token, at least 8 characters (required; prefer the env variable)',
+  },
+  {
+    path: 'strategy.name',
+    flag: '--strategy',
+    type: 'string',
+    description: 'edge aggregation strategy (default fedavg)',
+    choices: strategyNames,
+  },
+  {
+    path: 'compression.dtype',
+    flag: '--compression',
+    type: 'string',
+    description: "encoding of the edge's update to the cloud (default float32)",
     choices: ['float32', 'float16', 'int8'],
   },
-  { path: 'minDevices', flag: '--min-devices', env: 'STRATA_MIN_DEVICES', type: 'int', description: 'take jobs only while this many devices are connected (default 1; 0: always)' },
-  { path: 'queue.lockDurationMs', flag: '--lock-duration-ms', type: 'int', description: 'BullMQ job lock; a dead edge\'s job is retried about this much later (default 30000)' },
-  { path: 'queue.stalledIntervalMs', flag: '--stalled-interval-ms', type: 'int', description: 'how often stalled jobs are looked for (default 15000)' },
-  { path: 'link.chunkBytes', flag: '--chunk-bytes', type: 'int', description: 'frames above this travel in chunks (default 4 MiB, at most --max-message-bytes)' },
-  { path: 'link.maxHttpBufferSize', flag: '--max-message-bytes', type: 'int', description: 'largest websocket message accepted (default 8 MiB)' },
+  {
+    path: 'minDevices',
+    flag: '--min-devices',
+    env: 'STRATA_MIN_DEVICES',
+    type: 'int',
+    description: 'take jobs only while this many devices are connected (default 1; 0: always)',
+  },
+  {
+    path: 'queue.lockDurationMs',
+    flag: '--lock-duration-ms',
+    type: 'int',
+    description: "BullMQ job lock; a dead edge's job is retried about this much later (default 30000)",
+  },
+  {
+    path: 'queue.stalledIntervalMs',
+    flag: '--stalled-interval-ms',
+    type: 'int',
+    description: 'how often stalled jobs are looked for (default 15000)',
+  },
+  {
+    path: 'link.chunkBytes',
+    flag: '--chunk-bytes',
+    type: 'int',
+    description: 'frames above this travel in chunks (default 4 MiB, at most --max-message-bytes)',
+  },
+  {
+    path: 'link.maxHttpBufferSize',
+    flag: '--max-message-bytes',
+    type: 'int',
+    description: 'largest websocket message accepted (default 8 MiB)',
+  },
   { path: 'maxUpdateBytes', flag: '--max-update-bytes', type: 'int', description: 'largest device update accepted' },
-  { path: 'shutdownGraceSeconds', flag: '--shutdown-grace', type: 'number', description: 'on SIGTERM, seconds the job in progress may take before it is handed back (default 30)' },
-  ...redisFields, ...httpFields,
+  {
+    path: 'shutdownGraceSeconds',
+    flag: '--shutdown-grace',
+    type: 'number',
+    description: 'on SIGTERM, seconds the job in progress may take before it is handed back (default 30)',
+  },
+  ...redisFields,
+  ...httpFields,
   // The task only serves rendering: without one the edge relays training jobs and /render answers 404.
-  ...taskFields.map((field) => field.path !== 'task' ? field : {
-    ...field, description: 'task whose views the edge renders for its devices at POST /render on the HTTP port (default: none, no rendering); ' +
-      'give it the coordinator\'s task, data, task options and seed',
-  }),
+  ...taskFields.map((field) =>
+    field.path !== 'task'
+      ? field
+      : {
+          ...field,
+          description:
+            'task whose views the edge renders for its devices at POST /render on the HTTP port (default: none, no rendering); ' +
+            "give it the coordinator's task, data, task options and seed",
+        },
+  ),
 ];
 
 export function register(program: Command): void {
-  const command = program.command('edge').description('run an edge daemon: serve a region\'s devices, take its jobs from BullMQ/Redis');
+  const command = program.command('edge').description("run an edge daemon: serve a region's devices, take its jobs from BullMQ/Redis");
   addConfigOptions(command, edgeFields);
   command.action(async (flags: Record<string, unknown>) => {
     const raw = loadDaemonConfig(edgeFields, flags);

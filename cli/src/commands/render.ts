@@ -3,10 +3,18 @@
 // Rendering needs only the model and cameras, as on an edge rendering for its devices or on a device.
 
 import { resolve } from 'node:path';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { ConfigError } from '@strata/shared';
 import {
-  GridRenderer, depthToRgb, loadSceneDataset, horizontalStrip, loadRadianceModel, psnr, ssim, turntableCameras, writeRgbPng,
+  GridRenderer,
+  depthToRgb,
+  loadSceneDataset,
+  horizontalStrip,
+  loadRadianceModel,
+  psnr,
+  ssim,
+  turntableCameras,
+  writeRgbPng,
   type RgbImage,
 } from '@strata/tasks';
 import { integerFlag as int } from '../flags/integer-flag.js';
@@ -26,7 +34,7 @@ interface RenderFlags {
   out?: string;
 }
 
-const out = (line: string): void => void process.stdout.write(line + '\n');
+const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
 export function register(program: Command): void {
   program
@@ -53,21 +61,30 @@ function renderCommand(flags: RenderFlags): void {
   const renderer = new GridRenderer(saved.grid, saved.settings);
   const meta = saved.meta as { data?: string; res?: number; holdOutEvery?: number; seed?: number };
   const res = flags.res ?? meta.res ?? 100;
-  const near = saved.settings.near, far = saved.settings.far;
-  const image = (view: ReturnType<GridRenderer['render']>): RgbImage => (flags.depth ? { ...view, rgb: depthToRgb(view, near, far) } : view);
+  const near = saved.settings.near,
+    far = saved.settings.far;
+  const image = (view: ReturnType<GridRenderer['render']>): RgbImage =>
+    flags.depth ? { ...view, rgb: depthToRgb(view, near, far) } : view;
   if (flags.turntable !== undefined) {
     const started = performance.now();
-    if (!Number.isInteger(flags.turntable) || flags.turntable < 1) throw new ConfigError(`--turntable ${flags.turntable} must be a positive integer`);
+    if (!Number.isInteger(flags.turntable) || flags.turntable < 1)
+      throw new ConfigError(`--turntable ${flags.turntable} must be a positive integer`);
     const cameras = turntableCameras(flags.turntable, (flags.elevation * Math.PI) / 180, flags.radius, res, res, flags.fov);
     const strip = horizontalStrip(cameras.map((c) => image(renderer.render(c))));
-    const path = resolve(flags.out ?? modelPath.replace(/\.strf$/, '') + `-turntable${flags.depth ? '-depth' : ''}.png`);
+    const path = resolve(flags.out ?? `${modelPath.replace(/\.strf$/, '')}-turntable${flags.depth ? '-depth' : ''}.png`);
     writeRgbPng(path, strip.rgb, strip.width, strip.height);
     out(`turntable of ${flags.turntable} ${res}x${res} views in ${((performance.now() - started) / 1000).toFixed(2)} s: ${path}`);
     return;
   }
   const procedural = flags.procedural ?? meta.data === 'procedural';
   const data = flags.data ?? (procedural || meta.data === undefined || meta.data === 'lego' ? undefined : meta.data);
-  const dataset = loadSceneDataset({ data, procedural, res, holdOutEvery: flags.holdOutEvery ?? meta.holdOutEvery ?? 8, seed: meta.seed ?? 1 });
+  const dataset = loadSceneDataset({
+    data,
+    procedural,
+    res,
+    holdOutEvery: flags.holdOutEvery ?? meta.holdOutEvery ?? 8,
+    seed: meta.seed ?? 1,
+  });
   const truth = dataset.test[flags.view];
   if (!truth) throw new ConfigError(`--view ${flags.view}: the scene has ${dataset.test.length} held-out views`);
   const renderStart = performance.now();
@@ -75,8 +92,10 @@ function renderCommand(flags: RenderFlags): void {
   const seconds = (performance.now() - renderStart) / 1000;
   const { width, height } = truth.camera;
   const strip = horizontalStrip([{ width, height, rgb: truth.rgb }, image(view)]);
-  const path = resolve(flags.out ?? modelPath.replace(/\.strf$/, '') + `-view-${flags.view}${flags.depth ? '-depth' : ''}.png`);
+  const path = resolve(flags.out ?? `${modelPath.replace(/\.strf$/, '')}-view-${flags.view}${flags.depth ? '-depth' : ''}.png`);
   writeRgbPng(path, strip.rgb, strip.width, strip.height);
-  out(`held-out ${truth.name} (${width}x${height}) rendered in ${seconds.toFixed(2)} s: PSNR ${psnr(view.rgb, truth.rgb).toFixed(2)} dB, ` +
-    `SSIM ${ssim(view.rgb, truth.rgb, width, height).toFixed(4)}; ground truth | ${flags.depth ? 'depth' : 'render'}: ${path}`);
+  out(
+    `held-out ${truth.name} (${width}x${height}) rendered in ${seconds.toFixed(2)} s: PSNR ${psnr(view.rgb, truth.rgb).toFixed(2)} dB, ` +
+      `SSIM ${ssim(view.rgb, truth.rgb, width, height).toFixed(4)}; ground truth | ${flags.depth ? 'depth' : 'render'}: ${path}`,
+  );
 }

@@ -3,7 +3,7 @@
 // baselines, and a run record plus HTML report under runs/<id>/.
 
 import { resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { createStrategy, strategyNames, type RunRecord } from '@strata/shared';
 import { createLogger, writeRunRecord } from '@strata/runtime';
 import { parseRunConfig, type RunConfig } from '@strata/shared';
@@ -50,7 +50,6 @@ interface RunFlags extends DataFlags {
 /** Where the live dashboard of a run listens; false: no dashboard. */
 export type RunDashboardOptions = false | { host: string; port?: number };
 
-
 export function register(program: Command): void {
   const command = program
     .command('run', { isDefault: true })
@@ -61,23 +60,37 @@ export function register(program: Command): void {
     .option('--rounds <n>', 'cloud rounds', int, 40)
     .option('--kappa1 <n>', 'κ1: local steps per edge aggregation (recommenders: local epochs)', int, 1)
     .option('--kappa2 <n>', 'κ2: edge aggregations per cloud round', int, 1)
-    .option('--fraction <x>', 'fraction of each edge\'s devices selected per edge iteration', Number.parseFloat, 1)
+    .option('--fraction <x>', "fraction of each edge's devices selected per edge iteration", Number.parseFloat, 1)
     .option('--quorum <x>', 'fraction of selected devices whose answers close an edge iteration', Number.parseFloat, 1)
     .option('--edge-deadline <seconds>', 'deadline of one edge iteration', Number.parseFloat, 120)
     .option('--round-deadline <seconds>', 'deadline of one cloud round', Number.parseFloat, 900)
     .option('--eval-every <n>', 'evaluate every n rounds (0: only at the end)', int, 1)
     .addOption(new Option('--strategy <name>', 'cloud aggregation strategy').choices(strategyNames).default('fedavg'))
-    .option('--strategy-option <key=value>', 'strategy option, repeatable (e.g. serverLr=0.5, mu=0.01, byzantine=1; `strata run --help` lists each strategy\'s)', collectKeyValue('--strategy-option'))
+    .option(
+      '--strategy-option <key=value>',
+      "strategy option, repeatable (e.g. serverLr=0.5, mu=0.01, byzantine=1; `strata run --help` lists each strategy's)",
+      collectKeyValue('--strategy-option'),
+    )
     .addOption(new Option('--edge-strategy <name>', 'edge aggregation strategy').choices(strategyNames).default('fedavg'))
-    .addOption(new Option('--compression <dtype>', 'update encoding on the way up').choices(['float32', 'float16', 'int8']).default('float32'))
+    .addOption(
+      new Option('--compression <dtype>', 'update encoding on the way up').choices(['float32', 'float16', 'int8']).default('float32'),
+    )
     .option('--no-error-feedback', 'do not carry the quantisation residual to the next round')
     .option('--per-tensor-scale', 'int8: one scale per tensor instead of one per row')
-    .option('--task-option <key=value>', 'task option, repeatable (e.g. dim=32; `strata tasks NAME` lists a task\'s)', collectKeyValue('--task-option'))
+    .option(
+      '--task-option <key=value>',
+      "task option, repeatable (e.g. dim=32; `strata tasks NAME` lists a task's)",
+      collectKeyValue('--task-option'),
+    )
     .option('--seed <n>', 'random seed (data split, initialisation, selection)', int, 0)
     .option('--no-baselines', 'skip the centralized and popularity baselines')
     .option('--no-report', 'do not write the HTML report')
     .option('--runs-dir <dir>', 'where run records go', 'runs')
-    .option('--dashboard-port <n>', `port of the live dashboard (default ${DEFAULT_DASHBOARD_PORT}, or a free one when taken; 0: any free port)`, int)
+    .option(
+      '--dashboard-port <n>',
+      `port of the live dashboard (default ${DEFAULT_DASHBOARD_PORT}, or a free one when taken; 0: any free port)`,
+      int,
+    )
     .option('--dashboard-host <host>', 'interface of the live dashboard', '127.0.0.1')
     .option('--no-dashboard', 'do not serve the live dashboard')
     .option('--dry-run', 'check the configuration (strategies, task options, data) and print it, without training');
@@ -106,8 +119,14 @@ export function configFromFlags(flags: RunFlags): RunConfig {
     seed: flags.seed,
     topology: { edges: flags.edges, ...(flags.devices !== undefined ? { devices: flags.devices } : {}) },
     schedule: {
-      rounds: flags.rounds, kappa1: flags.kappa1, kappa2: flags.kappa2, fraction: flags.fraction, quorum: flags.quorum,
-      edgeDeadlineSeconds: flags.edgeDeadline, roundDeadlineSeconds: flags.roundDeadline, evalEvery: flags.evalEvery,
+      rounds: flags.rounds,
+      kappa1: flags.kappa1,
+      kappa2: flags.kappa2,
+      fraction: flags.fraction,
+      quorum: flags.quorum,
+      edgeDeadlineSeconds: flags.edgeDeadline,
+      roundDeadlineSeconds: flags.roundDeadline,
+      evalEvery: flags.evalEvery,
     },
     strategy: { name: flags.strategy, options: flags.strategyOption ?? {} },
     edgeStrategy: { name: flags.edgeStrategy, options: {} },
@@ -131,9 +150,11 @@ async function dryRun(config: RunConfig): Promise<void> {
 export async function runCommand(config: RunConfig, dashboardOptions: RunDashboardOptions = false): Promise<void> {
   const entry = findTask(config.task);
   const logger = createLogger('strata', process.env.STRATA_LOG_LEVEL ?? 'warn');
-  const out = (line: string): void => void process.stdout.write(line + '\n');
-  out(`Strata: ${entry.name}, ${config.topology.edges} edges, ${config.schedule.rounds} rounds, ` +
-    `κ1=${config.schedule.kappa1} κ2=${config.schedule.kappa2}, strategy ${config.strategy.name}, ${config.compression.dtype} updates, seed ${config.seed}`);
+  const out = (line: string): void => void process.stdout.write(`${line}\n`);
+  out(
+    `Strata: ${entry.name}, ${config.topology.edges} edges, ${config.schedule.rounds} rounds, ` +
+      `κ1=${config.schedule.kappa1} κ2=${config.schedule.kappa2}, strategy ${config.strategy.name}, ${config.compression.dtype} updates, seed ${config.seed}`,
+  );
   const { task, environment } = await entry.create(config);
   out(`task: ${JSON.stringify(task.describe())}`);
 
@@ -158,19 +179,25 @@ export async function runCommand(config: RunConfig, dashboardOptions: RunDashboa
   out(table.header());
   let record: RunRecord;
   try {
-    record = await runEmbedded(config, task, logger, {
-      roundStarted: (round, total) => {
-        live.roundStarted?.(round, total);
-        bar.start(total, `round ${round}/${config.schedule.rounds}`);
+    record = await runEmbedded(
+      config,
+      task,
+      logger,
+      {
+        roundStarted: (round, total) => {
+          live.roundStarted?.(round, total);
+          bar.start(total, `round ${round}/${config.schedule.rounds}`);
+        },
+        deviceTrained: () => bar.tick(),
+        roundFinished: (round) => {
+          live.roundFinished?.(round);
+          bar.stop();
+          out(table.row(round));
+        },
+        edgeObserver: live.edgeObserver,
       },
-      deviceTrained: () => bar.tick(),
-      roundFinished: (round) => {
-        live.roundFinished?.(round);
-        bar.stop();
-        out(table.row(round));
-      },
-      edgeObserver: live.edgeObserver,
-    }, environment);
+      environment,
+    );
   } catch (error) {
     dashboard?.finished(undefined, 'failed');
     await dashboard?.close();

@@ -4,8 +4,8 @@
 // `--real-network` it launches the real daemons on loopback instead, links shaped by proxies.
 
 import { resolve } from 'node:path';
-import { Command } from 'commander';
-import { type RoundRecord } from '@strata/shared';
+import type { Command } from 'commander';
+import type { RoundRecord } from '@strata/shared';
 import { createLogger, writeRunRecord } from '@strata/runtime';
 import { ProgressBar } from '../console/progress.js';
 import { comparisonTable, formatBytes } from '../console/round-table.js';
@@ -29,17 +29,19 @@ interface SimulateFlags {
   timeoutSeconds: number;
 }
 
-
 export function register(program: Command): void {
   program
     .command('simulate')
     .description('simulate a topology file on a virtual clock: real coordinator, edges and devices over simulated links')
     .requiredOption('--topology <file>', 'topology file (YAML or JSON), e.g. simulator/topologies/city-slow-backhaul.yaml')
-    .option('--rounds <n>', 'cloud rounds (default: the topology\'s schedule.rounds)', int)
-    .option('--seed <n>', 'random seed (default: the topology\'s seed)', int)
+    .option('--rounds <n>', "cloud rounds (default: the topology's schedule.rounds)", int)
+    .option('--seed <n>', "random seed (default: the topology's seed)", int)
     .option('--runs-dir <dir>', 'where run records go', 'runs')
     .option('--no-report', 'do not write the HTML report')
-    .option('--real-network', 'launch the real daemons on loopback instead, every link shaped by a proxy as the topology says (needs redis-server)')
+    .option(
+      '--real-network',
+      'launch the real daemons on loopback instead, every link shaped by a proxy as the topology says (needs redis-server)',
+    )
     .option('--timeout-seconds <n>', 'real-network mode: the whole run must finish within this', int, 3600)
     .action(async (flags: SimulateFlags) => {
       await (flags.realNetwork ? realNetworkCommand(flags) : simulateCommand(flags));
@@ -47,12 +49,14 @@ export function register(program: Command): void {
 }
 
 async function simulateCommand(flags: SimulateFlags): Promise<void> {
-  const out = (line: string): void => void process.stdout.write(line + '\n');
+  const out = (line: string): void => void process.stdout.write(`${line}\n`);
   const loaded = loadTopology(flags.topology, { seed: flags.seed, rounds: flags.rounds });
   const { topology } = loaded;
   const { schedule } = topology;
-  out(`Strata simulation: ${topology.name}, ${topology.edges.length} edges, ${deviceCount(topology)} devices, ${schedule.rounds} rounds, ` +
-    `κ1=${schedule.kappa1} κ2=${schedule.kappa2}, seed ${topology.seed}`);
+  out(
+    `Strata simulation: ${topology.name}, ${topology.edges.length} edges, ${deviceCount(topology)} devices, ${schedule.rounds} rounds, ` +
+      `κ1=${schedule.kappa1} κ2=${schedule.kappa2}, seed ${topology.seed}`,
+  );
   const { task, environment, baselines } = await createSimulationTask(topology);
   out(`task: ${JSON.stringify(task.describe())}`);
   if (Object.keys(baselines).length > 0) out(comparisonTable(baselines, HEADLINE));
@@ -61,13 +65,21 @@ async function simulateCommand(flags: SimulateFlags): Promise<void> {
   const header = ['round', 'sim time', 'loss', ...HEADLINE, 'cloud link', 'device links', 'answered', 'dropped', 'online', 'wall s'];
   out(header.map((h) => h.padStart(COLUMN)).join(''));
   const simulation = new Simulation({
-    loaded, task, environment, baselines, logger: createLogger('strata', process.env.STRATA_LOG_LEVEL ?? 'error'),
+    loaded,
+    task,
+    environment,
+    baselines,
+    logger: createLogger('strata', process.env.STRATA_LOG_LEVEL ?? 'error'),
     observer: {
       roundStarted: (round, expected) => bar.start(expected, `round ${round}/${schedule.rounds}`),
       deviceTrained: () => bar.tick(),
       roundFinished: (record) => {
         bar.stop();
-        out(roundLine(record).map((c) => c.padStart(COLUMN)).join(''));
+        out(
+          roundLine(record)
+            .map((c) => c.padStart(COLUMN))
+            .join(''),
+        );
       },
     },
   });
@@ -76,20 +88,24 @@ async function simulateCommand(flags: SimulateFlags): Promise<void> {
   const { final } = record;
   out('');
   out(comparisonTable({ [`simulated (${record.rounds.length} rounds)`]: record.final.metrics, ...baselines }, HEADLINE));
-  out(`\nsimulated ${formatSeconds(final.simSeconds)} in ${final.wallSeconds.toFixed(1)} s wall ` +
-    `(${final.scale.simSecondsPerWallSecond.toFixed(1)} simulated s per wall s); ${formatBytes(final.cloudLinkBytes)} over the cloud link; ` +
-    `heap per device ${Number.isFinite(final.scale.heapBytesPerDevice) ? formatBytes(final.scale.heapBytesPerDevice) : '(run node with --expose-gc to measure)'}, ` +
-    `${formatBytes(final.scale.heapUsedBytesPerDevice)} with the data and model`);
+  out(
+    `\nsimulated ${formatSeconds(final.simSeconds)} in ${final.wallSeconds.toFixed(1)} s wall ` +
+      `(${final.scale.simSecondsPerWallSecond.toFixed(1)} simulated s per wall s); ${formatBytes(final.cloudLinkBytes)} over the cloud link; ` +
+      `heap per device ${Number.isFinite(final.scale.heapBytesPerDevice) ? formatBytes(final.scale.heapBytesPerDevice) : '(run node with --expose-gc to measure)'}, ` +
+      `${formatBytes(final.scale.heapUsedBytesPerDevice)} with the data and model`,
+  );
   out(`run record ${runDir}/run.json`);
   if (flags.report) out(`report ${writeRunReport(runDir, record)}`);
 }
 
 async function realNetworkCommand(flags: SimulateFlags): Promise<void> {
-  const out = (line: string): void => void process.stdout.write(line + '\n');
+  const out = (line: string): void => void process.stdout.write(`${line}\n`);
   const loaded = loadTopology(flags.topology, { seed: flags.seed, rounds: flags.rounds });
   const { topology } = loaded;
-  out(`Strata real-network run: ${topology.name}, ${topology.edges.length} edges, ${deviceCount(topology)} devices as daemons on loopback, ` +
-    `${topology.schedule.rounds} rounds, links shaped by proxies`);
+  out(
+    `Strata real-network run: ${topology.name}, ${topology.edges.length} edges, ${deviceCount(topology)} devices as daemons on loopback, ` +
+      `${topology.schedule.rounds} rounds, links shaped by proxies`,
+  );
   const { task } = await createSimulationTask(topology);
   const record = await runOnRealNetwork({ loaded, task, timeoutSeconds: flags.timeoutSeconds, log: out, strataBin: STRATA_BIN });
   const runDir = writeRunRecord(resolve(flags.runsDir), record);
@@ -97,7 +113,9 @@ async function realNetworkCommand(flags: SimulateFlags): Promise<void> {
   out(comparisonTable({ [`real network (${record.rounds.length} rounds)`]: record.final.metrics }, HEADLINE));
   const notes = (record.config.linkShaping as { notes: string[] }).notes;
   for (const note of notes) out(`note: ${note}`);
-  out(`\n${record.final.wallSeconds.toFixed(1)} s; ${formatBytes(cloudLinkBytes(record.final.wireBytes as Record<string, number>))} over the cloud link (on the wire)`);
+  out(
+    `\n${record.final.wallSeconds.toFixed(1)} s; ${formatBytes(cloudLinkBytes(record.final.wireBytes as Record<string, number>))} over the cloud link (on the wire)`,
+  );
   out(`run record ${runDir}/run.json`);
   if (flags.report) out(`report ${writeRunReport(runDir, record)}`);
 }
@@ -110,9 +128,16 @@ function roundLine(record: RoundRecord): string[] {
   const p = record.participation as { selected: number; answered: number; dropped: number; online: number };
   const b = record.bytes;
   return [
-    String(record.round), formatSeconds(record.simSeconds ?? 0), metric('loss'), ...HEADLINE.map(metric),
-    formatBytes(cloudLinkBytes(b)), formatBytes((b.deviceEdge ?? 0) + (b.deviceCloud ?? 0)),
-    `${p.answered}/${p.selected}`, String(p.dropped), String(p.online), record.wallSeconds.toFixed(1),
+    String(record.round),
+    formatSeconds(record.simSeconds ?? 0),
+    metric('loss'),
+    ...HEADLINE.map(metric),
+    formatBytes(cloudLinkBytes(b)),
+    formatBytes((b.deviceEdge ?? 0) + (b.deviceCloud ?? 0)),
+    `${p.answered}/${p.selected}`,
+    String(p.dropped),
+    String(p.online),
+    record.wallSeconds.toFixed(1),
   ];
 }
 

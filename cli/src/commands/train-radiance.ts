@@ -6,13 +6,28 @@
 
 import { cpus, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { ConfigError, newRunId, parseRunConfig, type RoundRecord, type RunConfig, type RunRecord } from '@strata/shared';
 import { createLogger, writeRunRecord } from '@strata/runtime';
 import {
-  DEFAULT_CENTRALIZED_OPTIONS, GridRenderer, blenderSceneDir, depthToRgb, evaluateViews, horizontalStrip, loadSceneDataset,
-  radianceBaselines, radianceVoxelGridTask, saveRadianceModel, trainCentralized, voxelGridEntry, writeRgbPng,
-  type CentralizedOptions, type RadianceVoxelGridTask, type RenderedView, type SceneDataset, type SceneView,
+  DEFAULT_CENTRALIZED_OPTIONS,
+  GridRenderer,
+  blenderSceneDir,
+  depthToRgb,
+  evaluateViews,
+  horizontalStrip,
+  loadSceneDataset,
+  radianceBaselines,
+  radianceVoxelGridTask,
+  saveRadianceModel,
+  trainCentralized,
+  voxelGridEntry,
+  writeRgbPng,
+  type CentralizedOptions,
+  type RadianceVoxelGridTask,
+  type RenderedView,
+  type SceneDataset,
+  type SceneView,
 } from '@strata/tasks';
 import { collectKeyValue, type OptionValue } from '../flags/parse-key-values.js';
 import { ProgressBar } from '../console/progress.js';
@@ -51,7 +66,7 @@ interface TrainRadianceFlags {
 }
 
 const HEADLINE = ['psnr', 'ssim'];
-const out = (line: string): void => void process.stdout.write(line + '\n');
+const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
 export function register(train: Command): void {
   train
@@ -76,10 +91,20 @@ export function register(train: Command): void {
     .option('--kappa1 <n>', 'federated: κ1, local steps (batches of --batch rays, default 512) per edge aggregation', int, 80)
     .option('--kappa2 <n>', 'federated: κ2, edge aggregations per cloud round', int, 1)
     .option('--eval-every <n>', 'federated: render the held-out views every n rounds', int, 5)
-    .addOption(new Option('--partition <how>', 'federated: how views are split over devices').choices(['azimuth', 'random']).default('azimuth'))
-    .addOption(new Option('--compression <dtype>', 'federated: update encoding on the way up').choices(['float32', 'float16', 'int8']).default('float32'))
+    .addOption(
+      new Option('--partition <how>', 'federated: how views are split over devices').choices(['azimuth', 'random']).default('azimuth'),
+    )
+    .addOption(
+      new Option('--compression <dtype>', 'federated: update encoding on the way up')
+        .choices(['float32', 'float16', 'int8'])
+        .default('float32'),
+    )
     .option('--no-error-feedback', 'federated: do not carry the quantisation residual to the next round')
-    .option('--task-option <key=value>', 'federated: task or device option, repeatable (e.g. lrDensity=0.2, sharedSecondMoment=false; `strata tasks radiance/voxel-grid` lists them)', collectKeyValue('--task-option'))
+    .option(
+      '--task-option <key=value>',
+      'federated: task or device option, repeatable (e.g. lrDensity=0.2, sharedSecondMoment=false; `strata tasks radiance/voxel-grid` lists them)',
+      collectKeyValue('--task-option'),
+    )
     .option('--no-baselines', 'federated: skip the centralized baseline with the same number of rays')
     .action(async (flags: TrainRadianceFlags) => {
       if (flags.federated) await federatedCommand(flags);
@@ -91,17 +116,26 @@ export function register(train: Command): void {
  * The tuned centralized schedule, scaled to `--grid` / `--steps` when given: every stage (coarse included)
  * keeps its grid size relative to the final grid and its share of the steps.
  */
-export function centralizedSchedule(flags: Pick<TrainRadianceFlags, 'threads' | 'seed' | 'grid' | 'steps' | 'batch' | 'shDegree'>): CentralizedOptions {
+export function centralizedSchedule(
+  flags: Pick<TrainRadianceFlags, 'threads' | 'seed' | 'grid' | 'steps' | 'batch' | 'shDegree'>,
+): CentralizedOptions {
   const d = DEFAULT_CENTRALIZED_OPTIONS;
   const finalPoints = d.fine[d.fine.length - 1].points;
   const pointScale = flags.grid === undefined ? 1 : flags.grid ** 3 / finalPoints;
   const defaultSteps = [d.coarse, ...d.fine].reduce((n, s) => n + s.steps, 0);
   const stepScale = (flags.steps ?? defaultSteps) / defaultSteps;
   const scaled = <S extends { points: number; steps: number }>(s: S): S => ({
-    ...s, points: Math.max(8, Math.round(s.points * pointScale)), steps: Math.max(1, Math.round(s.steps * stepScale)),
+    ...s,
+    points: Math.max(8, Math.round(s.points * pointScale)),
+    steps: Math.max(1, Math.round(s.steps * stepScale)),
   });
   return {
-    ...d, threads: flags.threads, seed: flags.seed, shDegree: flags.shDegree, coarse: scaled(d.coarse), fine: d.fine.map(scaled),
+    ...d,
+    threads: flags.threads,
+    seed: flags.seed,
+    shDegree: flags.shDegree,
+    coarse: scaled(d.coarse),
+    fine: d.fine.map(scaled),
     ...(flags.batch !== undefined ? { batchSize: flags.batch } : {}),
   };
 }
@@ -111,7 +145,12 @@ function environment(): Record<string, unknown> {
 }
 
 /** Writes `<runDir>/<name>` and returns its artifact entry. */
-function imageArtifact(runDir: string, name: string, caption: string, image: { rgb: Float32Array; width: number; height: number }): Artifact {
+function imageArtifact(
+  runDir: string,
+  name: string,
+  caption: string,
+  image: { rgb: Float32Array; width: number; height: number },
+): Artifact {
   writeRgbPng(join(runDir, name), image.rgb, image.width, image.height);
   return { path: name, caption, kind: 'image' };
 }
@@ -129,8 +168,10 @@ async function centralizedCommand(flags: TrainRadianceFlags): Promise<void> {
   const started = performance.now();
   const dataset = loadSceneDataset(flags);
   const options = centralizedSchedule(flags);
-  out(`centralized voxel-grid radiance field on ${dataset.name}: ${dataset.train.length} training and ${dataset.test.length} held-out views ` +
-    `at ${flags.res}px, ${options.threads} threads, final grid ~${Math.round(Math.cbrt(options.fine[options.fine.length - 1].points))}^3 points`);
+  out(
+    `centralized voxel-grid radiance field on ${dataset.name}: ${dataset.train.length} training and ${dataset.test.length} held-out views ` +
+      `at ${flags.res}px, ${options.threads} threads, final grid ~${Math.round(Math.cbrt(options.fine[options.fine.length - 1].points))}^3 points`,
+  );
   const id = newRunId(`radiance-voxel-grid-centralized-${dataset.name}`);
   const runDir = resolve(flags.runsDir, id);
   const rounds: RoundRecord[] = [];
@@ -142,19 +183,35 @@ async function centralizedCommand(flags: TrainRadianceFlags): Promise<void> {
   const probe = dataset.test[0];
   const result = await trainCentralized(dataset, options, {
     progress: (p) => {
-      bar.update(p.step, `${p.stage} ${p.gridDims.join('x')}, train psnr ${p.trainPsnr.toFixed(2)}, ${Math.round(p.raysPerSecond).toLocaleString('en')} rays/s`);
+      bar.update(
+        p.step,
+        `${p.stage} ${p.gridDims.join('x')}, train psnr ${p.trainPsnr.toFixed(2)}, ${Math.round(p.raysPerSecond).toLocaleString('en')} rays/s`,
+      );
       const now = performance.now();
       rounds.push({
-        round: rounds.length + 1, wallSeconds: (now - chunkStart) / 1000, bytes: { deviceEdge: 0, edgeCloud: 0 },
-        metrics: { loss: Math.pow(10, -p.trainPsnr / 10) }, stage: p.stage, step: p.step, raysPerSecond: p.raysPerSecond,
-        samplesPerRay: p.samplesPerRay, occupied: p.occupied,
+        round: rounds.length + 1,
+        wallSeconds: (now - chunkStart) / 1000,
+        bytes: { deviceEdge: 0, edgeCloud: 0 },
+        metrics: { loss: 10 ** (-p.trainPsnr / 10) },
+        stage: p.stage,
+        step: p.step,
+        raysPerSecond: p.raysPerSecond,
+        samplesPerRay: p.samplesPerRay,
+        occupied: p.occupied,
       });
       chunkStart = now;
     },
     stageFinished: async (stage, step, grid, settings) => {
       if (!probe) return;
       const render = new GridRenderer(grid, settings).render(probe.camera);
-      artifacts.push(imageArtifact(runDir, `stage-${stage}.png`, `${probe.name} after stage ${stage} (step ${step}): truth, render, depth`, truthBeside(probe, render, dataset)));
+      artifacts.push(
+        imageArtifact(
+          runDir,
+          `stage-${stage}.png`,
+          `${probe.name} after stage ${stage} (step ${step}): truth, render, depth`,
+          truthBeside(probe, render, dataset),
+        ),
+      );
     },
   });
   bar.stop();
@@ -163,38 +220,78 @@ async function centralizedCommand(flags: TrainRadianceFlags): Promise<void> {
   const wallSeconds = (performance.now() - started) / 1000;
   evaluation.renders.slice(0, 3).forEach((render, i) => {
     const truth = dataset.test[i];
-    artifacts.push(imageArtifact(runDir, `final-view-${i}.png`, `held-out ${truth.name}: truth, render (PSNR ${evaluation.perView[i].psnr.toFixed(2)} dB), depth`, truthBeside(truth, render, dataset)));
+    artifacts.push(
+      imageArtifact(
+        runDir,
+        `final-view-${i}.png`,
+        `held-out ${truth.name}: truth, render (PSNR ${evaluation.perView[i].psnr.toFixed(2)} dB), depth`,
+        truthBeside(truth, render, dataset),
+      ),
+    );
   });
   saveRadianceModel(join(runDir, 'model.strf'), {
-    grid: result.grid, settings: result.settings,
-    meta: { task: 'radiance/voxel-grid', run: id, scene: dataset.name, data: flags.procedural ? 'procedural' : (flags.data ? resolve(flags.data) : 'lego'), res: flags.res, holdOutEvery: flags.holdOutEvery, seed: flags.seed },
+    grid: result.grid,
+    settings: result.settings,
+    meta: {
+      task: 'radiance/voxel-grid',
+      run: id,
+      scene: dataset.name,
+      data: flags.procedural ? 'procedural' : flags.data ? resolve(flags.data) : 'lego',
+      res: flags.res,
+      holdOutEvery: flags.holdOutEvery,
+      seed: flags.seed,
+    },
   });
   artifacts.push({ path: 'model.strf', caption: 'trained model (strata render --model)', kind: 'data' });
   const record: RunRecord = {
-    id, task: 'radiance/voxel-grid', mode: 'centralized', startedAt: new Date(Date.now() - wallSeconds * 1000).toISOString(),
-    config: { scene: dataset.name, data: flags.procedural ? 'procedural' : resolve(flags.data ?? blenderSceneDir('lego')), res: flags.res, holdOutEvery: flags.holdOutEvery, ...options },
+    id,
+    task: 'radiance/voxel-grid',
+    mode: 'centralized',
+    startedAt: new Date(Date.now() - wallSeconds * 1000).toISOString(),
+    config: {
+      scene: dataset.name,
+      data: flags.procedural ? 'procedural' : resolve(flags.data ?? blenderSceneDir('lego')),
+      res: flags.res,
+      holdOutEvery: flags.holdOutEvery,
+      ...options,
+    },
     environment: environment(),
     rounds,
     final: {
-      metrics, wallSeconds, trainSeconds: result.trainSeconds, steps: result.steps, rays: result.rays,
-      raysPerSecond: result.rays / result.trainSeconds, samplesPerRay: result.samples / result.rays,
-      gridDims: result.grid.geometry.dims, perView: evaluation.perView,
+      metrics,
+      wallSeconds,
+      trainSeconds: result.trainSeconds,
+      steps: result.steps,
+      rays: result.rays,
+      raysPerSecond: result.rays / result.trainSeconds,
+      samplesPerRay: result.samples / result.rays,
+      gridDims: result.grid.geometry.dims,
+      perView: evaluation.perView,
     },
     artifacts,
   };
   writeRunRecord(resolve(flags.runsDir), record);
   out(comparisonTable({ 'centralized voxel grid': metrics }, HEADLINE));
-  out(`wall time ${wallSeconds.toFixed(1)} s (training ${result.trainSeconds.toFixed(1)} s, ${Math.round(result.rays / result.trainSeconds).toLocaleString('en')} rays/s); ` +
-    `model ${join(runDir, 'model.strf')}; run record ${runDir}/run.json`);
+  out(
+    `wall time ${wallSeconds.toFixed(1)} s (training ${result.trainSeconds.toFixed(1)} s, ${Math.round(result.rays / result.trainSeconds).toLocaleString('en')} rays/s); ` +
+      `model ${join(runDir, 'model.strf')}; run record ${runDir}/run.json`,
+  );
   if (flags.report) out(`report ${writeRunReport(runDir, record)}`);
 }
 
 /** Task options from the federated flags, then --task-option (which the task's schema checks). */
 function federatedTaskOptions(flags: TrainRadianceFlags): Record<string, OptionValue> {
   return {
-    devices: flags.devices, threads: flags.threads, shDegree: flags.shDegree, partition: flags.partition,
-    ...(flags.grid !== undefined ? { grid: flags.grid } : {}), ...(flags.batch !== undefined ? { batchSize: flags.batch } : {}),
-    imageRes: flags.res, holdOutEvery: flags.holdOutEvery, procedural: flags.procedural ?? false, ...flags.taskOption,
+    devices: flags.devices,
+    threads: flags.threads,
+    shDegree: flags.shDegree,
+    partition: flags.partition,
+    ...(flags.grid !== undefined ? { grid: flags.grid } : {}),
+    ...(flags.batch !== undefined ? { batchSize: flags.batch } : {}),
+    imageRes: flags.res,
+    holdOutEvery: flags.holdOutEvery,
+    procedural: flags.procedural ?? false,
+    ...flags.taskOption,
   };
 }
 
@@ -218,14 +315,19 @@ async function federatedCommand(flags: TrainRadianceFlags): Promise<void> {
 export async function runFederatedRadiance(config: RunConfig): Promise<RunRecord> {
   const radiance = radianceVoxelGridTask(config);
   const { schedule } = config;
-  out(`Strata: radiance/voxel-grid on ${radiance.dataset.name}, ${config.topology.edges} edges, ${radiance.numDevices} devices ` +
-    `(${radiance.options.partition} partition), ${schedule.rounds} rounds, κ1=${schedule.kappa1} κ2=${schedule.kappa2}, ` +
-    `${config.compression.dtype} updates, grid ${radiance.geometry.dims.join('x')}`);
+  out(
+    `Strata: radiance/voxel-grid on ${radiance.dataset.name}, ${config.topology.edges} edges, ${radiance.numDevices} devices ` +
+      `(${radiance.options.partition} partition), ${schedule.rounds} rounds, κ1=${schedule.kappa1} κ2=${schedule.kappa2}, ` +
+      `${config.compression.dtype} updates, grid ${radiance.geometry.dims.join('x')}`,
+  );
   try {
     let baselines: Record<string, Record<string, number>> = {};
     if (config.baselines) {
       const bar = new ProgressBar('centralized baseline', 'steps');
-      baselines = await radianceBaselines(config, radiance, { start: (total, detail) => bar.start(total, detail), tick: (detail) => bar.tick(detail) });
+      baselines = await radianceBaselines(config, radiance, {
+        start: (total, detail) => bar.start(total, detail),
+        tick: (detail) => bar.tick(detail),
+      });
       bar.stop();
       out(comparisonTable(baselines, HEADLINE));
     }
@@ -247,7 +349,8 @@ export async function runFederatedRadiance(config: RunConfig): Promise<RunRecord
     const model = radiance.lastEvaluatedModel;
     if (!model) throw new ConfigError('the federated run evaluated no model');
     saveRadianceModel(join(resolve(config.runsDir, record.id), 'model.strf'), {
-      grid: radiance.grid(model), settings: radiance.settings,
+      grid: radiance.grid(model),
+      settings: radiance.settings,
       meta: { task: radiance.id, run: record.id, scene: radiance.dataset.name },
     });
     record.artifacts.push({ path: 'model.strf', caption: 'final global model (strata render --model)', kind: 'data' });
@@ -273,13 +376,25 @@ function snapshotArtifacts(runDir: string, task: RadianceVoxelGridTask, evaluate
   const first = chosen[0].views[0];
   const images = [{ ...first.truth.camera, rgb: first.truth.rgb }, ...chosen.map((s) => s.views[0].render)];
   const rounds = chosen.map((s) => evaluatedRounds[s.evaluation - 1] ?? s.evaluation);
-  artifacts.push(imageArtifact(runDir, 'renders-by-round.png',
-    `held-out ${first.name}: ground truth, then the global model at rounds ${rounds.join(', ')} ` +
-    `(PSNR ${chosen.map((s) => s.views[0].psnr.toFixed(1)).join(', ')} dB)`, horizontalStrip(images)));
+  artifacts.push(
+    imageArtifact(
+      runDir,
+      'renders-by-round.png',
+      `held-out ${first.name}: ground truth, then the global model at rounds ${rounds.join(', ')} ` +
+        `(PSNR ${chosen.map((s) => s.views[0].psnr.toFixed(1)).join(', ')} dB)`,
+      horizontalStrip(images),
+    ),
+  );
   const last = snaps[snaps.length - 1];
   for (const view of last.views) {
-    artifacts.push(imageArtifact(runDir, `final-${view.name.replace(/[^a-z0-9]+/gi, '-')}.png`,
-      `held-out ${view.name}: truth, final render (PSNR ${view.psnr.toFixed(2)} dB), depth`, truthBeside(view.truth, view.render, task.dataset)));
+    artifacts.push(
+      imageArtifact(
+        runDir,
+        `final-${view.name.replace(/[^a-z0-9]+/gi, '-')}.png`,
+        `held-out ${view.name}: truth, final render (PSNR ${view.psnr.toFixed(2)} dB), depth`,
+        truthBeside(view.truth, view.render, task.dataset),
+      ),
+    );
   }
   return artifacts;
 }

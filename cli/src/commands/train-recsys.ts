@@ -4,12 +4,19 @@
 
 import { hostname, cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { ConfigError, newRunId, type RoundRecord, type RunRecord } from '@strata/shared';
 import { writeRunRecord } from '@strata/runtime';
 import {
-  CentralizedBprTrainer, DEFAULT_CENTRALIZED_BPR_OPTIONS, NeuMFCentralizedTrainer, Popularity, evaluateRanking,
-  initTfjsBackend, loadInteractions, splitPerUser, type UserSplit,
+  CentralizedBprTrainer,
+  DEFAULT_CENTRALIZED_BPR_OPTIONS,
+  NeuMFCentralizedTrainer,
+  Popularity,
+  evaluateRanking,
+  initTfjsBackend,
+  loadInteractions,
+  splitPerUser,
+  type UserSplit,
 } from '@strata/tasks';
 import { dataSourceFromFlags, dataSourceOptions, type DataFlags } from '../flags/data-flags.js';
 import { ProgressBar } from '../console/progress.js';
@@ -68,7 +75,7 @@ export function register(train: Command): void {
     .option('--no-report', 'do not write the HTML report');
   dataSourceOptions(command);
   command.action(async (flags: TrainRecsysFlags) => {
-    const out = (line: string): void => void process.stdout.write(line + '\n');
+    const out = (line: string): void => void process.stdout.write(`${line}\n`);
     const started = performance.now();
     const data = loadInteractions(interactionSource(dataSourceFromFlags(flags)));
     const split = splitPerUser(data, { seed: flags.seed, testFraction: 0.2 });
@@ -78,12 +85,19 @@ export function register(train: Command): void {
     let total = 0;
     const onEpoch = (p: EpochReport): void => {
       bar.tick(`loss ${p.loss.toFixed(4)}`);
-      rounds.push({ round: p.epoch, wallSeconds: p.seconds, bytes: { deviceEdge: 0, edgeCloud: 0 },
-        metrics: { loss: p.loss, ...(p.metrics ?? {}) }, examplesPerSecond: p.rate });
+      rounds.push({
+        round: p.epoch,
+        wallSeconds: p.seconds,
+        bytes: { deviceEdge: 0, edgeCloud: 0 },
+        metrics: { loss: p.loss, ...(p.metrics ?? {}) },
+        examplesPerSecond: p.rate,
+      });
       if (!p.metrics) return;
       bar.stop();
-      out(`epoch ${p.epoch}: loss ${p.loss.toFixed(4)}, recall@20 ${p.metrics['recall@20'].toFixed(4)}, ` +
-        `ndcg@20 ${p.metrics['ndcg@20'].toFixed(4)}, ${Math.round(p.rate).toLocaleString('en')} examples/s`);
+      out(
+        `epoch ${p.epoch}: loss ${p.loss.toFixed(4)}, recall@20 ${p.metrics['recall@20'].toFixed(4)}, ` +
+          `ndcg@20 ${p.metrics['ndcg@20'].toFixed(4)}, ${Math.round(p.rate).toLocaleString('en')} examples/s`,
+      );
       if (p.epoch < total) {
         bar.start(total);
         bar.update(p.epoch);
@@ -93,16 +107,21 @@ export function register(train: Command): void {
       total = epochs;
       bar.start(epochs);
     };
-    const outcome = flags.model === 'neumf' ? await trainNeuMF(split, flags, start, onEpoch) : await trainBprMf(split, flags, start, onEpoch);
+    const outcome =
+      flags.model === 'neumf' ? await trainNeuMF(split, flags, start, onEpoch) : await trainBprMf(split, flags, start, onEpoch);
     bar.stop();
     const popularity = evaluateRanking(split, new Popularity(split).scoreUser);
     const wallSeconds = (performance.now() - started) / 1000;
     const record: RunRecord = {
-      id: newRunId(`recsys-${flags.model}-centralized`), task: `recsys/${flags.model}`, mode: 'centralized',
+      id: newRunId(`recsys-${flags.model}-centralized`),
+      task: `recsys/${flags.model}`,
+      mode: 'centralized',
       startedAt: new Date(Date.now() - wallSeconds * 1000).toISOString(),
       config: { ...outcome.config, data: data.source, testFraction: 0.2 },
       environment: { node: process.version, host: hostname(), cpus: cpus().length, platform: process.platform, ...outcome.environment },
-      rounds, final: { metrics: outcome.metrics, wallSeconds }, baselines: { popularity },
+      rounds,
+      final: { metrics: outcome.metrics, wallSeconds },
+      baselines: { popularity },
     };
     const runDir = writeRunRecord(resolve(flags.runsDir), record);
     out(comparisonTable({ [outcome.label]: outcome.metrics, popularity }, ['recall@10', 'recall@20', 'ndcg@20', 'hit@20', 'mrr@20']));
@@ -112,31 +131,44 @@ export function register(train: Command): void {
 }
 
 async function trainBprMf(
-  split: UserSplit, flags: TrainRecsysFlags, start: (epochs: number) => void, onEpoch: (p: EpochReport) => void,
+  split: UserSplit,
+  flags: TrainRecsysFlags,
+  start: (epochs: number) => void,
+  onEpoch: (p: EpochReport) => void,
 ): Promise<TrainingOutcome> {
   const trainer = new CentralizedBprTrainer(split, {
-    seed: flags.seed, evaluateEvery: flags.evalEvery,
-    ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}), ...(flags.dim !== undefined ? { dim: flags.dim } : {}),
-    ...(flags.lr !== undefined ? { learningRate: flags.lr } : {}), ...(flags.reg !== undefined ? { reg: flags.reg } : {}),
+    seed: flags.seed,
+    evaluateEvery: flags.evalEvery,
+    ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
+    ...(flags.dim !== undefined ? { dim: flags.dim } : {}),
+    ...(flags.lr !== undefined ? { learningRate: flags.lr } : {}),
+    ...(flags.reg !== undefined ? { reg: flags.reg } : {}),
     ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
   });
   start(trainer.options.epochs);
   const model = await trainer.train((p) => onEpoch({ ...p, rate: p.triplesPerSecond }));
   return {
-    label: 'centralized BPR-MF', config: { model: 'bpr-mf', ...trainer.options }, environment: {},
+    label: 'centralized BPR-MF',
+    config: { model: 'bpr-mf', ...trainer.options },
+    environment: {},
     metrics: evaluateRanking(split, model.scoreUser),
   };
 }
 
 async function trainNeuMF(
-  split: UserSplit, flags: TrainRecsysFlags, start: (epochs: number) => void, onEpoch: (p: EpochReport) => void,
+  split: UserSplit,
+  flags: TrainRecsysFlags,
+  start: (epochs: number) => void,
+  onEpoch: (p: EpochReport) => void,
 ): Promise<TrainingOutcome> {
   for (const flag of ['dim', 'lr', 'reg', 'threads'] as const) {
     if (flags[flag] !== undefined) throw new ConfigError(`--${flag} applies to --model bpr-mf, not neumf`);
   }
   const backend = await initTfjsBackend();
   const trainer = new NeuMFCentralizedTrainer(split, {
-    seed: flags.seed, engine: flags.engine, evaluateEvery: flags.evalEvery,
+    seed: flags.seed,
+    engine: flags.engine,
+    evaluateEvery: flags.evalEvery,
     ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
   });
   start(trainer.epochs);

@@ -1,7 +1,7 @@
 // `strata train <family>`: centralized training of a task's model (the baseline federated runs compare
 // with), writing a run record like every run.
 
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { register as registerRadiance } from './train-radiance.js';
 import { register as registerRecsys } from './train-recsys.js';
 

@@ -11,20 +11,25 @@ function twoColumns(rows: readonly (readonly [string, string])[], indent = 2): s
 }
 
 export function strategiesHelp(): string {
-  return 'Strategies (--strategy, --edge-strategy; their options with --strategy-option key=value):\n' +
-    twoColumns(strategyNames.map((name) => [name, strategySummaries[name]]));
+  return (
+    'Strategies (--strategy, --edge-strategy; their options with --strategy-option key=value):\n' +
+    twoColumns(strategyNames.map((name) => [name, strategySummaries[name]]))
+  );
 }
 
 export function tasksHelp(): string {
-  return 'Tasks (--task; their options with --task-option key=value, listed by `strata tasks NAME`):\n' +
-    twoColumns(taskNames().map((name) => [name, findTask(name).summary]));
+  return (
+    'Tasks (--task; their options with --task-option key=value, listed by `strata tasks NAME`):\n' +
+    twoColumns(taskNames().map((name) => [name, findTask(name).summary]))
+  );
 }
 
 /** Every option of task `name`: key, default and what it does. */
 export function taskOptionsHelp(name: string): string {
   const entry = findTask(name);
-  const rows = describeOptions(entry.options).map(({ key, defaultValue, description }) =>
-    [`${key}=${formatOptionValue(defaultValue)}`, description] as const);
+  const rows = describeOptions(entry.options).map(
+    ({ key, defaultValue, description }) => [`${key}=${formatOptionValue(defaultValue)}`, description] as const,
+  );
   return `${entry.name}: ${entry.summary}\n\nOptions (--task-option key=value; a config file's taskOptions):\n${twoColumns(rows)}`;
 }
 

@@ -35,9 +35,14 @@ export class RoundTable {
   row(record: RoundRecord): string {
     const b = record.bytes;
     const cells = [
-      String(record.round), formatMetric(record.metrics.loss), ...this.metricNames.map((m) => formatMetric(record.metrics[m])),
-      formatBytes(b.deviceEdgeUp ?? 0), formatBytes(b.deviceEdgeDown ?? 0), formatBytes(b.edgeCloudUp ?? 0),
-      formatBytes(b.edgeCloudDown ?? 0), record.wallSeconds.toFixed(1),
+      String(record.round),
+      formatMetric(record.metrics.loss),
+      ...this.metricNames.map((m) => formatMetric(record.metrics[m])),
+      formatBytes(b.deviceEdgeUp ?? 0),
+      formatBytes(b.deviceEdgeDown ?? 0),
+      formatBytes(b.edgeCloudUp ?? 0),
+      formatBytes(b.edgeCloudDown ?? 0),
+      record.wallSeconds.toFixed(1),
     ];
     return cells.map((c, i) => c.padStart(this.widths[i])).join('  ');
   }

@@ -40,15 +40,32 @@ export class EmbeddedDashboard {
     const token = process.env.STRATA_DASHBOARD_TOKEN || randomBytes(18).toString('base64url');
     const preview = options.task && new RenderPreview(options.task);
     const state = new DashboardState({
-      task: config.task, mode: 'embedded', phase: 'starting', startedAt: Date.now(), rounds: config.schedule.rounds,
-      regions: embeddedRegions(config.topology.edges), headlineMetrics: options.headlineMetrics,
-      schedule: { kappa1: config.schedule.kappa1, kappa2: config.schedule.kappa2, fraction: config.schedule.fraction, quorum: config.schedule.quorum },
+      task: config.task,
+      mode: 'embedded',
+      phase: 'starting',
+      startedAt: Date.now(),
+      rounds: config.schedule.rounds,
+      regions: embeddedRegions(config.topology.edges),
+      headlineMetrics: options.headlineMetrics,
+      schedule: {
+        kappa1: config.schedule.kappa1,
+        kappa2: config.schedule.kappa2,
+        fraction: config.schedule.fraction,
+        quorum: config.schedule.quorum,
+      },
       ...(preview?.renderable ? { renderable: true } : {}),
     });
-    const serve = (port: number): Promise<ListeningDashboard> => DashboardServer.listen({
-      state, token, runsDir: config.runsDir, host: options.host, port, logger: options.logger, intervalMs: options.intervalMs,
-      ...(preview?.renderable ? { renderer: (pose: RenderPose) => preview.render(pose) } : {}),
-    });
+    const serve = (port: number): Promise<ListeningDashboard> =>
+      DashboardServer.listen({
+        state,
+        token,
+        runsDir: config.runsDir,
+        host: options.host,
+        port,
+        logger: options.logger,
+        intervalMs: options.intervalMs,
+        ...(preview?.renderable ? { renderer: (pose: RenderPose) => preview.render(pose) } : {}),
+      });
     let listening: ListeningDashboard;
     try {
       listening = await serve(options.port ?? DEFAULT_DASHBOARD_PORT);

@@ -5,7 +5,12 @@ import { Coordinator, type RoundOutcome, type EvaluationOutcome } from '@strata/
 import { DeviceClient } from '@strata/device-client';
 import { EdgeNode, type EdgeNodeObserver } from '@strata/edge-node';
 import {
-  createStrategy, type Compression, type DeviceTrainer, type FederatedTask, type HierFavgSchedule, type Logger,
+  createStrategy,
+  type Compression,
+  type DeviceTrainer,
+  type FederatedTask,
+  type HierFavgSchedule,
+  type Logger,
 } from '@strata/shared';
 import { InMemoryBlobStore, InMemoryJobQueue, InProcessNetwork } from '@strata/runtime';
 
@@ -43,18 +48,31 @@ export class EmbeddedTopology {
   constructor(private readonly options: EmbeddedTopologyOptions) {
     const regions = embeddedRegions(options.edges);
     this.coordinator = new Coordinator({
-      task: options.task, strategy: createStrategy(options.strategy.name, options.strategy.options),
-      queue: this.queue, blobs: this.blobs, regions, schedule: options.schedule, taskOptions: options.taskOptions,
-      seed: options.seed, logger: options.logger.child({ tier: 'coordinator' }),
+      task: options.task,
+      strategy: createStrategy(options.strategy.name, options.strategy.options),
+      queue: this.queue,
+      blobs: this.blobs,
+      regions,
+      schedule: options.schedule,
+      taskOptions: options.taskOptions,
+      seed: options.seed,
+      logger: options.logger.child({ tier: 'coordinator' }),
     });
     for (const region of regions) {
       const nodeId = `edge-${region}`;
-      this.edges.push(new EdgeNode({
-        region, nodeId, server: this.network.listen(region), queue: this.queue, blobs: this.blobs,
-        strategy: createStrategy(options.edgeStrategy.name, options.edgeStrategy.options),
-        compression: options.compression, logger: options.logger.child({ tier: 'edge', region }),
-        observer: options.edgeObserver?.(region, nodeId),
-      }));
+      this.edges.push(
+        new EdgeNode({
+          region,
+          nodeId,
+          server: this.network.listen(region),
+          queue: this.queue,
+          blobs: this.blobs,
+          strategy: createStrategy(options.edgeStrategy.name, options.edgeStrategy.options),
+          compression: options.compression,
+          logger: options.logger.child({ tier: 'edge', region }),
+          observer: options.edgeObserver?.(region, nodeId),
+        }),
+      );
     }
   }
 
@@ -69,8 +87,11 @@ export class EmbeddedTopology {
     for (let i = 0; i < n; i++) {
       const edge = this.edges[Math.floor((i * this.edges.length) / n)];
       const device = new DeviceClient({
-        nodeId: `device-${i + 1}`, region: edge.region, trainer: this.observe(this.options.task.createDevice(i)),
-        compression: this.options.compression, logger: this.options.logger.child({ tier: 'device' }),
+        nodeId: `device-${i + 1}`,
+        region: edge.region,
+        trainer: this.observe(this.options.task.createDevice(i)),
+        compression: this.options.compression,
+        logger: this.options.logger.child({ tier: 'device' }),
       });
       await device.connect(this.network, edge.region);
       this.devices.push(device);

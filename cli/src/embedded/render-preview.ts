@@ -18,7 +18,12 @@ interface Image {
 interface EvaluationRenders {
   readonly snapshots: readonly {
     readonly evaluation: number;
-    readonly views: readonly { readonly name: string; readonly truth: { readonly camera: Camera; readonly rgb: Float32Array }; readonly render: Image; readonly psnr: number }[];
+    readonly views: readonly {
+      readonly name: string;
+      readonly truth: { readonly camera: Camera; readonly rgb: Float32Array };
+      readonly render: Image;
+      readonly psnr: number;
+    }[];
   }[];
 }
 
@@ -56,8 +61,11 @@ export class RenderPreview {
     this.round = round;
     const { width, height } = view.truth.camera;
     return {
-      round, label: view.name.split('/').at(-1) ?? view.name,
-      image: dataUrl(view.render), truth: dataUrl({ width, height, rgb: view.truth.rgb }), metrics: { psnr: view.psnr },
+      round,
+      label: view.name.split('/').at(-1) ?? view.name,
+      image: dataUrl(view.render),
+      truth: dataUrl({ width, height, rgb: view.truth.rgb }),
+      metrics: { psnr: view.psnr },
     };
   }
 
@@ -73,14 +81,17 @@ export class RenderPreview {
     if (!model || !reference) throw new Error('no evaluated model yet: renders come after the first evaluation');
     const { width, height, focal, c2w } = reference;
     const view = await task.renderView(model, {
-      width, height,
+      width,
+      height,
       fovXDegrees: (2 * Math.atan(width / (2 * focal)) * 180) / Math.PI,
       orbit: { azimuthDegrees: pose.azimuth, elevationDegrees: pose.elevation, radius: Math.hypot(c2w[3], c2w[7], c2w[11]) },
       depth: false,
     });
     return {
-      round: this.round, label: `azimuth ${Math.round(pose.azimuth)}°, elevation ${Math.round(pose.elevation)}°`,
-      image: pngDataUrl(view.png), metrics: {},
+      round: this.round,
+      label: `azimuth ${Math.round(pose.azimuth)}°, elevation ${Math.round(pose.elevation)}°`,
+      image: pngDataUrl(view.png),
+      metrics: {},
     };
   }
 }

@@ -17,14 +17,24 @@ export interface RunObserver {
 }
 
 export async function runEmbedded(
-  config: RunConfig, task: FederatedTask, logger: Logger, observer: RunObserver = {},
+  config: RunConfig,
+  task: FederatedTask,
+  logger: Logger,
+  observer: RunObserver = {},
   environment: Record<string, unknown> = {},
 ): Promise<RunRecord> {
   const started = performance.now();
   const topology = new EmbeddedTopology({
-    task, edges: config.topology.edges, devices: config.topology.devices, schedule: config.schedule,
-    strategy: config.strategy, edgeStrategy: config.edgeStrategy, compression: config.compression,
-    taskOptions: task.defaultOptions(), seed: config.seed, logger,
+    task,
+    edges: config.topology.edges,
+    devices: config.topology.devices,
+    schedule: config.schedule,
+    strategy: config.strategy,
+    edgeStrategy: config.edgeStrategy,
+    compression: config.compression,
+    taskOptions: task.defaultOptions(),
+    seed: config.seed,
+    logger,
     onDeviceTrained: () => observer.deviceTrained?.(),
     edgeObserver: (region, nodeId) => observer.edgeObserver?.(region, nodeId),
   });

@@ -33,7 +33,8 @@ export function addConfigOptions(command: Command, fields: readonly ConfigField[
   command.option('--config <file>', 'configuration file, YAML or JSON (env STRATA_CONFIG); flags and env override it');
   for (const field of fields) {
     const env = field.env ? ` (env ${field.env})` : '';
-    const placeholder = field.type === 'boolean' ? '' : field.type === 'key-values' ? ' <key=value>' : ` <${field.type === 'list' ? 'a,b,...' : 'value'}>`;
+    const placeholder =
+      field.type === 'boolean' ? '' : field.type === 'key-values' ? ' <key=value>' : ` <${field.type === 'list' ? 'a,b,...' : 'value'}>`;
     const option = new Option(`${field.flag}${placeholder}`, `${field.description}${env}`);
     if (field.choices) option.choices(field.choices);
     if (field.type === 'key-values') option.argParser(collectKeyValue(field.flag));
@@ -48,7 +49,10 @@ function convert(field: ConfigField, raw: string, source: string): unknown {
     case 'string':
       return raw;
     case 'list':
-      return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
     case 'boolean':
       if (raw === 'true' || raw === '1') return true;
       if (raw === 'false' || raw === '0') return false;
@@ -98,12 +102,17 @@ function readConfigFile(path: string): Record<string, unknown> {
     throw new ConfigError(`configuration file ${path} is not valid YAML or JSON: ${(error as Error).message}`);
   }
   if (parsed === null || parsed === undefined) return {};
-  if (!isRecord(parsed)) throw new ConfigError(`configuration file ${path} must hold a mapping of options, got ${JSON.stringify(parsed).slice(0, 80)}`);
+  if (!isRecord(parsed))
+    throw new ConfigError(`configuration file ${path} must hold a mapping of options, got ${JSON.stringify(parsed).slice(0, 80)}`);
   return parsed;
 }
 
 /** The configuration as the file, the environment and the flags give it (not validated yet). */
-export function loadDaemonConfig(fields: readonly ConfigField[], flags: Flags, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+export function loadDaemonConfig(
+  fields: readonly ConfigField[],
+  flags: Flags,
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, unknown> {
   const file = (flags.config as string | undefined) ?? env.STRATA_CONFIG;
   const config = file ? readConfigFile(file) : {};
   for (const field of fields) {
@@ -120,24 +129,69 @@ export function loadDaemonConfig(fields: readonly ConfigField[], flags: Flags, e
 
 /** Where the coordinator and the edges find Redis. */
 export const redisFields: readonly ConfigField[] = [
-  { path: 'redis.url', flag: '--redis-url', env: 'STRATA_REDIS_URL', type: 'string', description: 'Redis URL (default redis://127.0.0.1:6379)' },
-  { path: 'redis.prefix', flag: '--redis-prefix', env: 'STRATA_REDIS_PREFIX', type: 'string', description: 'key prefix of the deployment in Redis (default strata)' },
+  {
+    path: 'redis.url',
+    flag: '--redis-url',
+    env: 'STRATA_REDIS_URL',
+    type: 'string',
+    description: 'Redis URL (default redis://127.0.0.1:6379)',
+  },
+  {
+    path: 'redis.prefix',
+    flag: '--redis-prefix',
+    env: 'STRATA_REDIS_PREFIX',
+    type: 'string',
+    description: 'key prefix of the deployment in Redis (default strata)',
+  },
 ];
 
 /** Every daemon's /healthz and /metrics endpoint. */
 export const httpFields: readonly ConfigField[] = [
-  { path: 'http.host', flag: '--http-host', env: 'STRATA_HTTP_HOST', type: 'string', description: 'interface of /healthz and /metrics (default 127.0.0.1)' },
-  { path: 'http.port', flag: '--http-port', env: 'STRATA_HTTP_PORT', type: 'int', description: 'port of /healthz and /metrics (0: any free port)' },
+  {
+    path: 'http.host',
+    flag: '--http-host',
+    env: 'STRATA_HTTP_HOST',
+    type: 'string',
+    description: 'interface of /healthz and /metrics (default 127.0.0.1)',
+  },
+  {
+    path: 'http.port',
+    flag: '--http-port',
+    env: 'STRATA_HTTP_PORT',
+    type: 'int',
+    description: 'port of /healthz and /metrics (0: any free port)',
+  },
 ];
 
 /** The task fields of the coordinator and device daemons (both build the task from the registry). */
 export const taskFields: readonly ConfigField[] = [
   { path: 'task', flag: '--task', env: 'STRATA_TASK', type: 'string', description: 'task to learn (default recsys/bpr-mf)' },
-  { path: 'data.path', flag: '--data', env: 'STRATA_DATA', type: 'string', description: 'interaction file (default: the shared MovieLens 100K)' },
   {
-    path: 'data.format', flag: '--format', type: 'string', description: 'format of --data (default recbole)',
+    path: 'data.path',
+    flag: '--data',
+    env: 'STRATA_DATA',
+    type: 'string',
+    description: 'interaction file (default: the shared MovieLens 100K)',
+  },
+  {
+    path: 'data.format',
+    flag: '--format',
+    type: 'string',
+    description: 'format of --data (default recbole)',
     choices: ['recbole', 'movielens-udata', 'movielens-dat', 'movielens-csv', 'delimited'],
   },
-  { path: 'taskOptions', flag: '--task-option', env: 'STRATA_TASK_OPTIONS', type: 'key-values', description: 'task option key=value, repeatable (env: comma-separated)' },
-  { path: 'seed', flag: '--seed', env: 'STRATA_SEED', type: 'int', description: 'random seed (default 0): the same on every daemon of a run' },
+  {
+    path: 'taskOptions',
+    flag: '--task-option',
+    env: 'STRATA_TASK_OPTIONS',
+    type: 'key-values',
+    description: 'task option key=value, repeatable (env: comma-separated)',
+  },
+  {
+    path: 'seed',
+    flag: '--seed',
+    env: 'STRATA_SEED',
+    type: 'int',
+    description: 'random seed (default 0): the same on every daemon of a run',
+  },
 ];

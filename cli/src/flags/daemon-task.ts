@@ -17,7 +17,10 @@ export const daemonTaskSchema = z
 export type DaemonTaskConfig = z.output<typeof daemonTaskSchema>;
 
 /** Splits a daemon's raw configuration into its task part and the rest (the tier's own options). */
-export function splitTaskConfig(raw: Record<string, unknown>, keepSeed: boolean): { task: DaemonTaskConfig; rest: Record<string, unknown> } {
+export function splitTaskConfig(
+  raw: Record<string, unknown>,
+  keepSeed: boolean,
+): { task: DaemonTaskConfig; rest: Record<string, unknown> } {
   const { task, data, taskOptions, seed, ...rest } = raw;
   const parsed = parseConfig(daemonTaskSchema, { task, data, taskOptions, seed }, 'task configuration');
   return { task: parsed, rest: keepSeed && seed !== undefined ? { ...rest, seed } : rest };
@@ -25,6 +28,8 @@ export function splitTaskConfig(raw: Record<string, unknown>, keepSeed: boolean)
 
 export async function buildDaemonTask(config: DaemonTaskConfig): Promise<{ task: FederatedTask; taskOptions: Record<string, number> }> {
   const entry = findTask(config.task);
-  const { task } = await entry.create(parseRunConfig({ task: config.task, data: config.data, seed: config.seed, taskOptions: config.taskOptions }));
+  const { task } = await entry.create(
+    parseRunConfig({ task: config.task, data: config.data, seed: config.seed, taskOptions: config.taskOptions }),
+  );
   return { task, taskOptions: task.defaultOptions() };
 }

@@ -15,7 +15,11 @@ export interface DataFlags {
 export function dataSourceOptions(command: Command): Command {
   return command
     .option('--data <file>', 'interaction file (default: the shared MovieLens 100K, ../shared/data/ml-100k/ml-100k.inter)')
-    .addOption(new Option('--format <format>', 'format of --data').choices(['recbole', 'movielens-udata', 'movielens-dat', 'movielens-csv', 'delimited']).default('recbole'))
+    .addOption(
+      new Option('--format <format>', 'format of --data')
+        .choices(['recbole', 'movielens-udata', 'movielens-dat', 'movielens-csv', 'delimited'])
+        .default('recbole'),
+    )
     .option('--delimiter <char>', 'delimited: column separator (\\t for tab)')
     .option('--header', 'delimited: the first line is a header')
     .option('--columns <list>', 'delimited: user,item[,rating[,timestamp]] column names or 0-based indices')
@@ -23,7 +27,10 @@ export function dataSourceOptions(command: Command): Command {
 }
 
 export function dataSourceFromFlags(flags: DataFlags): DataSourceConfig {
-  const columns = flags.columns?.split(',').map((c) => c.trim()).map((c) => (/^\d+$/.test(c) ? Number(c) : c));
+  const columns = flags.columns
+    ?.split(',')
+    .map((c) => c.trim())
+    .map((c) => (/^\d+$/.test(c) ? Number(c) : c));
   return {
     format: flags.format,
     ...(flags.data !== undefined ? { path: flags.data } : {}),

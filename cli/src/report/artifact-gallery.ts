@@ -24,8 +24,10 @@ export function renderArtifactGallery(record: RunRecord, runDir: string): string
   const figures = artifacts.map((artifact) => {
     const caption = `<figcaption>${escapeMarkup(String(artifact.caption ?? ''))}<span class="path">${escapeMarkup(String(artifact.path))}</span></figcaption>`;
     const file = insideRunDir(runDir, String(artifact.path));
-    if (file === undefined) return `<figure class="artifact missing"><div class="placeholder">outside the run folder: not shown</div>${caption}</figure>`;
-    if (!existsSync(file) || !statSync(file).isFile()) return `<figure class="artifact missing"><div class="placeholder">file not found</div>${caption}</figure>`;
+    if (file === undefined)
+      return `<figure class="artifact missing"><div class="placeholder">outside the run folder: not shown</div>${caption}</figure>`;
+    if (!existsSync(file) || !statSync(file).isFile())
+      return `<figure class="artifact missing"><div class="placeholder">file not found</div>${caption}</figure>`;
     const type = IMAGE_TYPES[extname(file).toLowerCase()];
     if (artifact.kind === 'image' && type !== undefined && statSync(file).size <= MAX_EMBEDDED_BYTES) {
       const data = readFileSync(file).toString('base64');
@@ -46,5 +48,5 @@ function insideRunDir(runDir: string, path: string): string | undefined {
 }
 
 function relativeHref(runDir: string, file: string): string {
-  return './' + relative(resolve(runDir), file).split(sep).map(encodeURIComponent).join('/');
+  return `./${relative(resolve(runDir), file).split(sep).map(encodeURIComponent).join('/')}`;
 }

@@ -12,7 +12,8 @@ export function renderFinalMetricsTable(record: RunRecord): string {
   if (names.length === 0) return '<p class="muted">No final metrics.</p>';
   const baselines = Object.entries(record.baselines ?? {});
   const head = ['<th>metric</th>', '<th class="num">this run</th>'];
-  for (const [name] of baselines) head.push(`<th class="num">${escapeMarkup(name)}</th>`, `<th class="num">gap to ${escapeMarkup(name)}</th>`);
+  for (const [name] of baselines)
+    head.push(`<th class="num">${escapeMarkup(name)}</th>`, `<th class="num">gap to ${escapeMarkup(name)}</th>`);
   const rows = names.map((metric) => {
     const value = record.final?.metrics?.[metric];
     const cells = [`<th scope="row">${escapeMarkup(metric)}</th>`, `<td class="num strong">${formatNumber(value)}</td>`];
@@ -26,7 +27,8 @@ export function renderFinalMetricsTable(record: RunRecord): string {
 }
 
 function renderGap(metric: string, value: number | undefined, reference: number | undefined): string {
-  if (value === undefined || reference === undefined || !Number.isFinite(value) || !Number.isFinite(reference)) return '<td class="num muted">—</td>';
+  if (value === undefined || reference === undefined || !Number.isFinite(value) || !Number.isFinite(reference))
+    return '<td class="num muted">—</td>';
   const gap = value - reference;
   const sign = gap > 0 ? '+' : gap < 0 ? '−' : '±';
   const relative = reference !== 0 ? ` (${sign}${Math.abs((gap / Math.abs(reference)) * 100).toFixed(1)}%)` : '';
@@ -39,7 +41,10 @@ export function renderRunComparisonTable(records: readonly RunRecord[], labels: 
   const metrics = [...new Set(records.flatMap((r) => Object.keys(r.final?.metrics ?? {})))];
   const tiers = byteTiers(records);
   const head = ['<th>run</th>', '<th>task</th>', '<th>mode</th>', '<th class="num">rounds</th>', '<th class="num">wall time</th>'];
-  head.push(...tiers.map((t) => `<th class="num">${escapeMarkup(t)}</th>`), ...metrics.map((m) => `<th class="num">${escapeMarkup(m)}</th>`));
+  head.push(
+    ...tiers.map((t) => `<th class="num">${escapeMarkup(t)}</th>`),
+    ...metrics.map((m) => `<th class="num">${escapeMarkup(m)}</th>`),
+  );
   const rows = records.map((r, i) => {
     const cells = [
       `<th scope="row"><span class="swatch" style="background:${escapeMarkup(swatches[i])}"></span>${escapeMarkup(labels[i])}</th>`,
@@ -64,7 +69,10 @@ export function renderRoundsTable(record: RunRecord): string {
   const metrics = roundMetricNames([record]);
   const head = ['<th class="num">round</th>', '<th class="num">wall s</th>'];
   if (sim) head.push('<th class="num">sim s</th>');
-  head.push(...tiers.map((t) => `<th class="num">${escapeMarkup(t)}</th>`), ...metrics.map((m) => `<th class="num">${escapeMarkup(m)}</th>`));
+  head.push(
+    ...tiers.map((t) => `<th class="num">${escapeMarkup(t)}</th>`),
+    ...metrics.map((m) => `<th class="num">${escapeMarkup(m)}</th>`),
+  );
   const rows = all.map((round) => {
     const cells = [`<td class="num">${formatNumber(round.round)}</td>`, `<td class="num">${formatNumber(round.wallSeconds)}</td>`];
     if (sim) cells.push(`<td class="num">${formatNumber(round.simSeconds)}</td>`);

@@ -61,7 +61,9 @@ export function renderRunReport(record: RunRecord, options: RunReportOptions): s
   const title = `${String(record.task)} · ${String(record.id)}`;
   const sections = [
     renderHeader(record),
-    records.length > 1 ? section('Runs compared', `<div class="table-card">${renderRunComparisonTable(records, runs.labels, runs.colors)}</div>`) : '',
+    records.length > 1
+      ? section('Runs compared', `<div class="table-card">${renderRunComparisonTable(records, runs.labels, runs.colors)}</div>`)
+      : '',
     section('Final metrics', `<div class="table-card">${renderFinalMetricsTable(record)}</div>`),
     section('Metrics over training', renderMetricCharts(runs, record)),
     section('Communication', renderBytesChart(runs)),
@@ -102,7 +104,12 @@ function renderHeader(record: RunRecord): string {
     `<h1>${escapeMarkup(String(record.task))}</h1>`,
     `<p class="subtitle">${escapeMarkup(String(record.id))}</p>`,
     renderFacts('facts', facts),
-    environment.length > 0 ? `<h3>Environment</h3>${renderFacts('facts environment', environment.map(([k, v]) => [k, describe(v)]))}` : '',
+    environment.length > 0
+      ? `<h3>Environment</h3>${renderFacts(
+          'facts environment',
+          environment.map(([k, v]) => [k, describe(v)]),
+        )}`
+      : '',
     '</header>',
   ].join('');
 }
@@ -119,8 +126,14 @@ function renderMetricCharts(runs: ReportRuns, primary: RunRecord): string {
   const baselines = Object.entries(primary.baselines ?? {});
   const figures = metrics.flatMap((metric) =>
     axes.map((axis) => {
-      const series: LineSeries[] = runs.records.map((r, i) => ({ name: runs.labels[i], color: runs.colors[i], points: metricPoints(r, metric, axis) }));
-      const hLines = baselines.filter(([, values]) => metric in values).map(([name, values]) => ({ name: `${name} (baseline)`, y: values[metric] }));
+      const series: LineSeries[] = runs.records.map((r, i) => ({
+        name: runs.labels[i],
+        color: runs.colors[i],
+        points: metricPoints(r, metric, axis),
+      }));
+      const hLines = baselines
+        .filter(([, values]) => metric in values)
+        .map(([name, values]) => ({ name: `${name} (baseline)`, y: values[metric] }));
       const svg = lineChart(series, {
         title: axis === 'round' ? `${metric} by round` : `${metric} by simulated time`,
         xLabel: axis === 'round' ? 'round' : 'simulated time (s)',
@@ -181,9 +194,12 @@ function section(heading: string, body: string): string {
 function formatDate(iso: unknown): string {
   const date = new Date(String(iso));
   if (Number.isNaN(date.getTime())) return String(iso ?? '—');
-  return date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  return date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
 }
 
 function describe(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
 }

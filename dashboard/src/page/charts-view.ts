@@ -50,7 +50,10 @@ export class ChartsView {
       this.charts.delete(key);
     }
     if (specs.length === 0) {
-      if (!this.container.querySelector('.empty')) this.container.replaceChildren(el('div', { class: 'chart' }, el('div', { class: 'empty' }, 'Charts appear when the first round is committed.')));
+      if (!this.container.querySelector('.empty'))
+        this.container.replaceChildren(
+          el('div', { class: 'chart' }, el('div', { class: 'empty' }, 'Charts appear when the first round is committed.')),
+        );
       return;
     }
     this.container.querySelector('.chart > .empty')?.parentElement?.remove();
@@ -100,14 +103,19 @@ function chartSpecs(data: RunData, rounds: readonly RoundView[]): ChartSpec[] {
   }
   if (evaluation.length > 0) {
     specs.push({
-      key: 'evaluation', title: `Held-out ${evaluation.join(' · ')}`, format: formatNumber,
+      key: 'evaluation',
+      title: `Held-out ${evaluation.join(' · ')}`,
+      format: formatNumber,
       series: evaluation.map((name) => ({ name, value: (r) => r.metrics[name] })),
     });
   }
   const tiers = ['deviceEdge', 'edgeCloud', 'evaluation'].filter((t) => rounds.some((r) => (r.bytes[t] ?? 0) > 0));
   if (tiers.length > 0) {
     specs.push({
-      key: 'bytes', title: 'Bytes per round by tier', format: formatBytes, log: true,
+      key: 'bytes',
+      title: 'Bytes per round by tier',
+      format: formatBytes,
+      log: true,
       series: tiers.map((tier) => ({ name: TIER_LABELS[tier] ?? tier, value: (r) => r.bytes[tier] })),
     });
   }
@@ -121,15 +129,30 @@ function options(spec: ChartSpec, width: number): uPlot.Options {
     scales: { x: { time: false }, y: spec.log ? { distr: 3 } : {} },
     series: [
       { label: 'round', value: (_u, v) => (v === null ? '—' : String(v)) },
-      ...spec.series.map((s, i): uPlot.Series => ({
-        label: s.name, stroke: COLORS[i % COLORS.length], width: 2, points: { show: true, size: 5 },
-        value: (_u, v) => (v === null ? '—' : spec.format(v)),
-      })),
+      ...spec.series.map(
+        (s, i): uPlot.Series => ({
+          label: s.name,
+          stroke: COLORS[i % COLORS.length],
+          width: 2,
+          points: { show: true, size: 5 },
+          value: (_u, v) => (v === null ? '—' : spec.format(v)),
+        }),
+      ),
     ],
     axes: [
-      { stroke: '#6b7280', grid: { stroke: '#f1f2f4' }, ticks: { stroke: '#e5e7eb' }, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], values: (_u, splits) => splits.map(String) },
       {
-        stroke: '#6b7280', grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e5e7eb' }, size: 64, values: (_u, splits) => splits.map((v) => spec.format(v)),
+        stroke: '#6b7280',
+        grid: { stroke: '#f1f2f4' },
+        ticks: { stroke: '#e5e7eb' },
+        incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+        values: (_u, splits) => splits.map(String),
+      },
+      {
+        stroke: '#6b7280',
+        grid: { stroke: '#eef0f3' },
+        ticks: { stroke: '#e5e7eb' },
+        size: 64,
+        values: (_u, splits) => splits.map((v) => spec.format(v)),
         // On the log scale, lines at powers of ten only (uPlot's default adds 2..9 of each decade).
         ...(spec.log ? { splits: (_u: uPlot, _axis: number, min: number, max: number) => decades(min, max) } : {}),
       },
@@ -141,7 +164,8 @@ function options(spec: ChartSpec, width: number): uPlot.Options {
 
 function decades(min: number, max: number): number[] {
   const splits: number[] = [];
-  for (let e = Math.floor(Math.log10(Math.max(min, 1e-12))); 10 ** e <= max * 1.0001; e++) if (10 ** e >= min * 0.9999) splits.push(10 ** e);
+  for (let e = Math.floor(Math.log10(Math.max(min, 1e-12))); 10 ** e <= max * 1.0001; e++)
+    if (10 ** e >= min * 0.9999) splits.push(10 ** e);
   return splits.length > 0 ? splits : [min, max];
 }
 

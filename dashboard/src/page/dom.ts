@@ -2,7 +2,9 @@
 // metric names come from the server and from files on disk.
 
 export function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K, attributes: Record<string, string> = {}, ...children: (Node | string | undefined)[]
+  tag: K,
+  attributes: Record<string, string> = {},
+  ...children: (Node | string | undefined)[]
 ): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {

@@ -38,4 +38,3 @@ export function formatAgo(epochMs: number, now: number): string {
   if (seconds < 5400) return `${Math.round(seconds / 60)} min ago`;
   return `${Math.round(seconds / 3600)} h ago`;
 }
-

@@ -2,7 +2,14 @@
 // the views redraw only that (on a 1,000-device run, a delta touching 50 devices recolours 50 squares).
 
 import type {
-  DashboardDelta, DashboardRunInfo, DashboardSnapshot, DeviceGroup, DeviceStateCode, EdgeView, RenderView, RoundView,
+  DashboardDelta,
+  DashboardRunInfo,
+  DashboardSnapshot,
+  DeviceGroup,
+  DeviceStateCode,
+  EdgeView,
+  RenderView,
+  RoundView,
 } from '../server/dashboard-protocol.js';
 
 export interface DeviceEntry {
@@ -110,7 +117,10 @@ export class RecordedRun implements RunData {
   private readonly roundViews: RoundView[];
   private readonly end: number;
 
-  constructor(readonly id: string, record: Record<string, unknown>) {
+  constructor(
+    readonly id: string,
+    record: Record<string, unknown>,
+  ) {
     const config = (record.config ?? {}) as Record<string, unknown>;
     const schedule = (config.schedule ?? {}) as Record<string, unknown>;
     const topology = (config.topology ?? {}) as Record<string, unknown>;
@@ -123,8 +133,12 @@ export class RecordedRun implements RunData {
     this.roundViews = rows.map((row) => {
       const seconds = Number(row.wallSeconds) || 0;
       const view: RoundView = {
-        round: Number(row.round), startedAt: clock, seconds,
-        edges: participationAsEdge(row.participation), metrics: numbers(row.metrics), bytes: numbers(row.bytes),
+        round: Number(row.round),
+        startedAt: clock,
+        seconds,
+        edges: participationAsEdge(row.participation),
+        metrics: numbers(row.metrics),
+        bytes: numbers(row.bytes),
       };
       clock += seconds * 1000;
       return view;
@@ -132,10 +146,18 @@ export class RecordedRun implements RunData {
     this.end = clock;
     const number = (value: unknown, fallback: number): number => (typeof value === 'number' ? value : fallback);
     this.run = {
-      task: String(record.task ?? '?'), mode: record.mode === 'distributed' ? 'distributed' : 'embedded', phase: 'finished run',
-      startedAt, rounds: rows.length, regions, headlineMetrics: Object.keys(numbers((record.final as Record<string, unknown> | undefined)?.metrics)),
+      task: String(record.task ?? '?'),
+      mode: record.mode === 'distributed' ? 'distributed' : 'embedded',
+      phase: 'finished run',
+      startedAt,
+      rounds: rows.length,
+      regions,
+      headlineMetrics: Object.keys(numbers((record.final as Record<string, unknown> | undefined)?.metrics)),
       schedule: {
-        kappa1: number(schedule.kappa1, 1), kappa2: number(schedule.kappa2, 1), fraction: number(schedule.fraction, 1), quorum: number(schedule.quorum, 1),
+        kappa1: number(schedule.kappa1, 1),
+        kappa2: number(schedule.kappa2, 1),
+        fraction: number(schedule.fraction, 1),
+        quorum: number(schedule.quorum, 1),
       },
       runId: id,
     };
@@ -162,8 +184,13 @@ function participationAsEdge(value: unknown): RoundView['edges'] {
   const rejected = typeof value === 'object' && value !== null ? numbers((value as Record<string, unknown>).rejected) : {};
   return {
     'all edges': {
-      selected: p.selected, answered: p.answered ?? 0, failed: p.failed ?? 0, dropped: p.dropped ?? 0,
-      rejected: Object.values(rejected).reduce((sum, n) => sum + n, 0), iteration: 0, done: true,
+      selected: p.selected,
+      answered: p.answered ?? 0,
+      failed: p.failed ?? 0,
+      dropped: p.dropped ?? 0,
+      rejected: Object.values(rejected).reduce((sum, n) => sum + n, 0),
+      iteration: 0,
+      done: true,
     },
   };
 }

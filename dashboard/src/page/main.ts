@@ -4,7 +4,11 @@
 
 import { io, type Socket } from 'socket.io-client';
 import type {
-  DashboardClientEvents, DashboardDelta, DashboardServerEvents, DashboardSnapshot, RunSummary,
+  DashboardClientEvents,
+  DashboardDelta,
+  DashboardServerEvents,
+  DashboardSnapshot,
+  RunSummary,
 } from '../server/dashboard-protocol.js';
 import { byId, el } from './dom.js';
 import { formatNumber } from './format.js';
@@ -38,7 +42,16 @@ declare global {
 
 const TOKEN_KEY = 'strata-dashboard-token';
 const stats: PageStats = {
-  snapshots: 0, updates: 0, bytes: 0, largestUpdateBytes: 0, firstUpdateAt: 0, lastUpdateAt: 0, applyMs: 0, drawMs: 0, maxDrawMs: 0, draws: 0,
+  snapshots: 0,
+  updates: 0,
+  bytes: 0,
+  largestUpdateBytes: 0,
+  firstUpdateAt: 0,
+  lastUpdateAt: 0,
+  applyMs: 0,
+  drawMs: 0,
+  maxDrawMs: 0,
+  draws: 0,
 };
 window.strataDashboard = stats;
 
@@ -47,10 +60,15 @@ const summary = new SummaryView(byId('summary'));
 const roundsView = new RoundsView(byId('current-round'), byId('timeline'));
 const charts = new ChartsView(byId('charts'));
 const topology = new TopologyView(byId('topology'), model);
-const radiance = new RadianceView(byId('radiance'), byId('radiance-body'), (pose) => new Promise((resolve) => {
-  if (!socket) resolve({ error: 'not connected' });
-  else socket.emit('render', pose, resolve);
-}));
+const radiance = new RadianceView(
+  byId('radiance'),
+  byId('radiance-body'),
+  (pose) =>
+    new Promise((resolve) => {
+      if (!socket) resolve({ error: 'not connected' });
+      else socket.emit('render', pose, resolve);
+    }),
+);
 const picker = byId<HTMLSelectElement>('run-picker');
 const connection = byId('connection');
 let recorded: RecordedRun | undefined;
@@ -122,7 +140,8 @@ function askForToken(message = ''): void {
 
 /** One redraw per animation frame, however many deltas arrived in between. */
 function schedule(): void {
-  frame ||= requestAnimationFrame(() => {
+  if (frame !== 0) return;
+  frame = requestAnimationFrame(() => {
     frame = 0;
     draw();
   });
@@ -159,10 +178,16 @@ function draw(): void {
 function refreshRuns(): void {
   socket?.emit('runs', (runs: RunSummary[]) => {
     const selected = picker.value;
-    picker.replaceChildren(el('option', { value: '' }, 'live run'), ...runs.map((run) => {
-      const headline = Object.entries(run.final).slice(0, 2).map(([k, v]) => `${k} ${formatNumber(v)}`).join(', ');
-      return el('option', { value: run.id }, `${run.id} · ${run.rounds} rounds${headline ? ` · ${headline}` : ''}`);
-    }));
+    picker.replaceChildren(
+      el('option', { value: '' }, 'live run'),
+      ...runs.map((run) => {
+        const headline = Object.entries(run.final)
+          .slice(0, 2)
+          .map(([k, v]) => `${k} ${formatNumber(v)}`)
+          .join(', ');
+        return el('option', { value: run.id }, `${run.id} · ${run.rounds} rounds${headline ? ` · ${headline}` : ''}`);
+      }),
+    );
     picker.value = runs.some((r) => r.id === selected) ? selected : '';
   });
 }

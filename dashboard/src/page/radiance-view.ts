@@ -13,7 +13,11 @@ export class RadianceView {
   private readonly requested = el('figure', { class: 'requested', hidden: '' });
   private readonly status = el('span', { class: 'muted', 'data-render-status': '' });
 
-  constructor(private readonly section: HTMLElement, body: HTMLElement, request: RenderRequest) {
+  constructor(
+    private readonly section: HTMLElement,
+    body: HTMLElement,
+    request: RenderRequest,
+  ) {
     const azimuth = el('input', { type: 'range', min: '-180', max: '180', step: '5', value: '30', 'aria-label': 'azimuth' });
     const elevation = el('input', { type: 'range', min: '-10', max: '80', step: '5', value: '30', 'aria-label': 'elevation' });
     const azimuthValue = el('output', {}, '30°');
@@ -21,11 +25,15 @@ export class RadianceView {
     azimuth.addEventListener('input', () => (azimuthValue.textContent = `${azimuth.value}°`));
     elevation.addEventListener('input', () => (elevationValue.textContent = `${elevation.value}°`));
     const button = el('button', { type: 'submit' }, 'Render');
-    this.control = el('form', { class: 'pose', hidden: '' },
+    this.control = el(
+      'form',
+      { class: 'pose', hidden: '' },
       el('div', { class: 'pose-title' }, 'Look from'),
       el('label', {}, 'azimuth ', azimuth, azimuthValue),
       el('label', {}, 'elevation ', elevation, elevationValue),
-      button, this.status);
+      button,
+      this.status,
+    );
     this.control.addEventListener('submit', (event) => {
       event.preventDefault();
       button.disabled = true;
@@ -38,7 +46,9 @@ export class RadianceView {
         }
         this.status.textContent = '';
         this.requested.hidden = false;
-        this.requested.replaceChildren(...figure(answer.render.image, `${answer.render.label} · model of round ${answer.render.round}`).childNodes);
+        this.requested.replaceChildren(
+          ...figure(answer.render.image, `${answer.render.label} · model of round ${answer.render.round}`).childNodes,
+        );
       });
     });
     body.replaceChildren(this.figures, this.control, this.requested);
@@ -48,7 +58,9 @@ export class RadianceView {
     this.section.hidden = render === undefined && !renderable;
     this.control.hidden = !renderable;
     if (!render) return;
-    const metrics = Object.entries(render.metrics).map(([k, v]) => `${k} ${formatNumber(v)}`).join(' · ');
+    const metrics = Object.entries(render.metrics)
+      .map(([k, v]) => `${k} ${formatNumber(v)}`)
+      .join(' · ');
     const figures = [figure(render.image, `${render.label} · round ${render.round}${metrics ? ` · ${metrics}` : ''}`)];
     if (render.truth) figures.push(figure(render.truth, 'ground truth'));
     this.figures.replaceChildren(...figures);

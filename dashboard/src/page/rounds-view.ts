@@ -9,7 +9,10 @@ import type { RunData } from './live-model.js';
 const TIMELINE_ROWS = 50;
 
 export class RoundsView {
-  constructor(private readonly current: HTMLElement, private readonly timeline: HTMLElement) {}
+  constructor(
+    private readonly current: HTMLElement,
+    private readonly timeline: HTMLElement,
+  ) {}
 
   draw(data: RunData): void {
     const rounds = data.rounds();
@@ -30,7 +33,12 @@ export class RoundsView {
     const rows = regions.map((region) => progressRow(region, round.edges[region], quorum, kappa2));
     const title = running ? `Round ${round.round} of ${data.run.rounds} · running` : `Round ${round.round} of ${data.run.rounds} · done`;
     this.current.replaceChildren(
-      el('div', { class: 'head' }, el('span', { 'data-current-round': String(round.round) }, title), el('span', { class: 'muted' }, formatDuration(seconds))),
+      el(
+        'div',
+        { class: 'head' },
+        el('span', { 'data-current-round': String(round.round) }, title),
+        el('span', { class: 'muted' }, formatDuration(seconds)),
+      ),
       ...rows,
     );
   }
@@ -44,15 +52,29 @@ export class RoundsView {
       const running = round.seconds === undefined;
       const seconds = round.seconds ?? (data.now() - round.startedAt) / 1000;
       const total = sumEdges(round);
-      const bar = el('div', { class: 'track' }, el('div', { class: 'fill', style: `width:${Math.min(100, (100 * seconds) / longest).toFixed(1)}%` }));
-      const mini = el('span', { class: 'edge-mini' }, ...[...new Set([...regions, ...Object.keys(round.edges)])]
-        .filter((region) => round.edges[region] !== undefined)
-        .map((region) => {
-          const edge = round.edges[region];
-          const share = edge.selected > 0 ? (100 * edge.answered) / edge.selected : 0;
-          return el('i', { title: `${region}: ${edge.answered}/${edge.selected} answered` }, el('b', { style: `width:${share.toFixed(0)}%` }));
-        }));
-      return el('tr', { class: running ? 'running' : 'done', 'data-round': String(round.round), 'data-status': running ? 'running' : 'done' },
+      const bar = el(
+        'div',
+        { class: 'track' },
+        el('div', { class: 'fill', style: `width:${Math.min(100, (100 * seconds) / longest).toFixed(1)}%` }),
+      );
+      const mini = el(
+        'span',
+        { class: 'edge-mini' },
+        ...[...new Set([...regions, ...Object.keys(round.edges)])]
+          .filter((region) => round.edges[region] !== undefined)
+          .map((region) => {
+            const edge = round.edges[region];
+            const share = edge.selected > 0 ? (100 * edge.answered) / edge.selected : 0;
+            return el(
+              'i',
+              { title: `${region}: ${edge.answered}/${edge.selected} answered` },
+              el('b', { style: `width:${share.toFixed(0)}%` }),
+            );
+          }),
+      );
+      return el(
+        'tr',
+        { class: running ? 'running' : 'done', 'data-round': String(round.round), 'data-status': running ? 'running' : 'done' },
         el('td', { class: 'num' }, String(round.round)),
         el('td', {}, el('div', { class: 'duration' }, bar, el('span', {}, formatDuration(seconds)))),
         el('td', {}, mini),
@@ -62,25 +84,43 @@ export class RoundsView {
         el('td', { class: 'num' }, headline ? formatNumber(round.metrics[headline]) : ''),
       );
     });
-    const head = el('tr', {},
-      el('th', { class: 'num' }, '#'), el('th', {}, 'duration'), el('th', {}, 'edges'), el('th', { class: 'num' }, 'answers'),
-      el('th', { class: 'num' }, 'stragglers'), el('th', { class: 'num' }, 'loss'), el('th', { class: 'num' }, headline ?? ''),
+    const head = el(
+      'tr',
+      {},
+      el('th', { class: 'num' }, '#'),
+      el('th', {}, 'duration'),
+      el('th', {}, 'edges'),
+      el('th', { class: 'num' }, 'answers'),
+      el('th', { class: 'num' }, 'stragglers'),
+      el('th', { class: 'num' }, 'loss'),
+      el('th', { class: 'num' }, headline ?? ''),
     );
     const hidden = rounds.length - shown.length;
     const table = el('table', {}, el('thead', {}, head), el('tbody', {}, ...body));
     if (hidden === 0) this.timeline.replaceChildren(table);
-    else this.timeline.replaceChildren(table, el('p', { class: 'muted' }, `… and ${hidden} earlier round${hidden === 1 ? '' : 's'} (in the charts)`));
+    else
+      this.timeline.replaceChildren(
+        table,
+        el('p', { class: 'muted' }, `… and ${hidden} earlier round${hidden === 1 ? '' : 's'} (in the charts)`),
+      );
   }
 }
 
 function progressRow(region: string, edge: RoundEdgeView | undefined, quorum: number, kappa2: number): HTMLElement {
   if (!edge) {
-    return el('div', { class: 'progress-row', 'data-region': region },
-      el('span', { class: 'region' }, region), el('div', { class: 'progress' }), el('span', { class: 'detail' }, 'waiting for an edge to take the job'));
+    return el(
+      'div',
+      { class: 'progress-row', 'data-region': region },
+      el('span', { class: 'region' }, region),
+      el('div', { class: 'progress' }),
+      el('span', { class: 'detail' }, 'waiting for an edge to take the job'),
+    );
   }
   const selected = Math.max(1, edge.selected);
   const pct = (n: number): string => `width:${((100 * n) / selected).toFixed(2)}%`;
-  const bar = el('div', { class: 'progress', title: `${edge.answered} answered, ${edge.failed} failed, ${edge.dropped} stragglers of ${edge.selected}` },
+  const bar = el(
+    'div',
+    { class: 'progress', title: `${edge.answered} answered, ${edge.failed} failed, ${edge.dropped} stragglers of ${edge.selected}` },
     el('span', { class: 'answered', style: pct(edge.answered) }),
     el('span', { class: 'failed', style: pct(edge.failed) }),
     el('span', { class: 'dropped', style: pct(edge.dropped) }),
@@ -95,8 +135,13 @@ function progressRow(region: string, edge: RoundEdgeView | undefined, quorum: nu
     kappa2 > 1 ? `iteration ${edge.iteration}/${kappa2}` : undefined,
     edge.done ? `edge done in ${formatDuration(edge.seconds)}` : 'in progress',
   ].filter((p) => p !== undefined);
-  return el('div', { class: 'progress-row', 'data-region': region },
-    el('span', { class: 'region', title: region }, region), bar, el('span', { class: 'detail' }, parts.join(' · ')));
+  return el(
+    'div',
+    { class: 'progress-row', 'data-region': region },
+    el('span', { class: 'region', title: region }, region),
+    bar,
+    el('span', { class: 'detail' }, parts.join(' · ')),
+  );
 }
 
 function sumEdges(round: RoundView): { selected: number; answered: number; dropped: number } {

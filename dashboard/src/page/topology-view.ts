@@ -8,7 +8,13 @@ import { formatAgo } from './format.js';
 import type { LiveModel } from './live-model.js';
 
 export const STATE_LABELS: Record<DeviceStateCode, string> = {
-  i: 'connected', t: 'training', e: 'evaluating', a: 'answered', f: 'failed', l: 'straggler', o: 'offline',
+  i: 'connected',
+  t: 'training',
+  e: 'evaluating',
+  a: 'answered',
+  f: 'failed',
+  l: 'straggler',
+  o: 'offline',
 };
 const LEGEND_ORDER: DeviceStateCode[] = ['i', 't', 'a', 'l', 'f', 'e', 'o'];
 /** device-2 before device-10 (new squares are appended in this order). */
@@ -31,13 +37,17 @@ export class TopologyView {
   private readonly placeholders = new Map<string, HTMLElement>();
   private readonly squares = new Map<string, HTMLElement>();
 
-  constructor(private readonly container: HTMLElement, private readonly model: LiveModel) {
+  constructor(
+    container: HTMLElement,
+    private readonly model: LiveModel,
+  ) {
     container.replaceChildren(this.coordinator, el('div', { class: 'links' }), this.edgesRow, this.legend);
     container.addEventListener('mouseover', (event) => {
       const target = event.target as HTMLElement;
       const id = target.dataset.device;
       const device = id === undefined ? undefined : this.model.devices.get(id);
-      if (id !== undefined && device) target.title = `${id} · ${STATE_LABELS[device.state]} · last seen ${formatAgo(device.lastSeen, this.model.now())} · ${device.edge}`;
+      if (id !== undefined && device)
+        target.title = `${id} · ${STATE_LABELS[device.state]} · last seen ${formatAgo(device.lastSeen, this.model.now())} · ${device.edge}`;
     });
   }
 
@@ -79,17 +89,26 @@ export class TopologyView {
     const committed = model.rounds().filter((r) => r.seconds !== undefined).length;
     this.coordinator.replaceChildren(
       el('div', { class: 'title' }, 'Coordinator'),
-      el('div', { class: 'meta' }, `${run.mode} · ${run.phase} · round ${committed}/${run.rounds} · ${run.regions.length} region${run.regions.length === 1 ? '' : 's'} · ${connected} devices connected`),
+      el(
+        'div',
+        { class: 'meta' },
+        `${run.mode} · ${run.phase} · round ${committed}/${run.rounds} · ${run.regions.length} region${run.regions.length === 1 ? '' : 's'} · ${connected} devices connected`,
+      ),
     );
     for (const [nodeId, card] of this.cards) {
       const edge = model.edges.get(nodeId);
       const devices = perEdge.get(nodeId) ?? 0;
       card.meta.textContent = `${edge?.region ?? '?'} · ${devices} device${devices === 1 ? '' : 's'} · seen ${formatAgo(edge?.lastSeen ?? 0, model.now())}`;
-      card.job.textContent = edge?.job ? `${edge.job.name} ${edge.job.round}${edge.job.iteration > 0 ? ` · iteration ${edge.job.iteration}` : ''}` : 'idle';
+      card.job.textContent = edge?.job
+        ? `${edge.job.name} ${edge.job.round}${edge.job.iteration > 0 ? ` · iteration ${edge.job.iteration}` : ''}`
+        : 'idle';
       card.grid.classList.toggle('compact', card.grid.childElementCount > COMPACT);
     }
-    this.legend.replaceChildren(...LEGEND_ORDER.filter((s) => (counts.get(s) ?? 0) > 0 || s === 'i').map((s) =>
-      el('span', { 'data-state': s }, el('span', { class: `dev s-${s}` }), `${STATE_LABELS[s]} ${counts.get(s) ?? 0}`)));
+    this.legend.replaceChildren(
+      ...LEGEND_ORDER.filter((s) => (counts.get(s) ?? 0) > 0 || s === 'i').map((s) =>
+        el('span', { 'data-state': s }, el('span', { class: `dev s-${s}` }), `${STATE_LABELS[s]} ${counts.get(s) ?? 0}`),
+      ),
+    );
   }
 
   private placeEdges(regions: readonly string[]): void {
@@ -102,7 +121,12 @@ export class TopologyView {
         placeholder?.remove();
         this.placeholders.delete(region);
       } else if (!placeholder) {
-        const card = el('div', { class: 'node edge-node', 'data-region': region }, el('div', { class: 'title' }, region), el('div', { class: 'meta' }, 'no edge has reported yet'));
+        const card = el(
+          'div',
+          { class: 'node edge-node', 'data-region': region },
+          el('div', { class: 'title' }, region),
+          el('div', { class: 'meta' }, 'no edge has reported yet'),
+        );
         this.placeholders.set(region, card);
         this.edgesRow.append(card);
       }
@@ -115,8 +139,13 @@ export class TopologyView {
     const meta = el('div', { class: 'meta' });
     const job = el('span', { class: 'job' });
     const grid = el('div', { class: 'devices' });
-    const element = el('div', { class: 'node edge-node', 'data-edge': nodeId },
-      el('div', { class: 'head' }, el('span', { class: 'title' }, nodeId), job), meta, grid);
+    const element = el(
+      'div',
+      { class: 'node edge-node', 'data-edge': nodeId },
+      el('div', { class: 'head' }, el('span', { class: 'title' }, nodeId), job),
+      meta,
+      grid,
+    );
     card = { card: element, meta, job, grid };
     this.cards.set(nodeId, card);
     // Edges in node-id order, so the layout does not depend on who reported first.

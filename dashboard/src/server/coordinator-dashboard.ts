@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { type Logger, type RedisOptions, type RoundRecord } from '@strata/shared';
+import type { Logger, RedisOptions, RoundRecord } from '@strata/shared';
 import { RedisLiveChannel } from '@strata/runtime';
 import { DashboardServer } from './dashboard-server.js';
 import { DashboardState } from './dashboard-state.js';
@@ -29,10 +29,15 @@ export class CoordinatorDashboard {
     this.token = options.options.token ?? randomBytes(18).toString('base64url');
     this.state = new DashboardState({ ...options.run, mode: 'distributed', phase: 'waiting-for-lease', startedAt: Date.now() });
     this.server = new DashboardServer({
-      state: this.state, token: this.token, runsDir: options.runsDir, intervalMs: options.options.intervalMs, logger: options.logger,
+      state: this.state,
+      token: this.token,
+      runsDir: options.runsDir,
+      intervalMs: options.options.intervalMs,
+      logger: options.logger,
     });
     this.channel = new RedisLiveChannel({
-      url: options.redis.url, prefix: options.redis.prefix,
+      url: options.redis.url,
+      prefix: options.redis.prefix,
       onError: (error) => options.logger.warn({ error: error.message }, 'dashboard: live channel error'),
     });
   }

@@ -81,7 +81,13 @@ function contentSecurityPolicy(html: string): string {
   const importMap = /<script type="importmap">([\s\S]*?)<\/script>/.exec(html)?.[1];
   const hash = importMap === undefined ? '' : ` 'sha256-${createHash('sha256').update(importMap).digest('base64')}'`;
   return [
-    "default-src 'none'", `script-src 'self'${hash}`, "connect-src 'self'", "img-src 'self' data:",
-    "style-src 'self' 'unsafe-inline'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
+    "default-src 'none'",
+    `script-src 'self'${hash}`,
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "style-src 'self' 'unsafe-inline'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
   ].join('; ');
 }

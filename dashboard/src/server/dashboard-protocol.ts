@@ -8,7 +8,13 @@ export type DeviceState = 'idle' | 'training' | 'evaluating' | 'answered' | 'fai
 
 /** One letter per state on the wire: a delta of 1,000 devices is mostly their ids. */
 export const DEVICE_STATE_CODES = {
-  idle: 'i', training: 't', evaluating: 'e', answered: 'a', failed: 'f', late: 'l', offline: 'o',
+  idle: 'i',
+  training: 't',
+  evaluating: 'e',
+  answered: 'a',
+  failed: 'f',
+  late: 'l',
+  offline: 'o',
 } as const satisfies Record<DeviceState, string>;
 
 export type DeviceStateCode = (typeof DEVICE_STATE_CODES)[DeviceState];

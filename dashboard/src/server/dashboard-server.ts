@@ -11,7 +11,11 @@ import { Server, type Namespace, type Socket } from 'socket.io';
 import { ConfigError, type Logger } from '@strata/shared';
 import { DashboardAssets } from './dashboard-assets.js';
 import {
-  DASHBOARD_NAMESPACE, type DashboardClientEvents, type DashboardServerEvents, type RenderPose, type RenderView,
+  DASHBOARD_NAMESPACE,
+  type DashboardClientEvents,
+  type DashboardServerEvents,
+  type RenderPose,
+  type RenderView,
 } from './dashboard-protocol.js';
 import type { DashboardState } from './dashboard-state.js';
 import { RunLibrary } from './run-library.js';
@@ -172,7 +176,12 @@ export class DashboardServer {
     if (this.rendering) return reply({ error: 'busy with another render: try again in a moment' });
     this.rendering = true;
     try {
-      reply({ render: await renderer({ azimuth: ((((azimuth + 180) % 360) + 360) % 360) - 180, elevation: Math.max(-89, Math.min(89, elevation)) }) });
+      reply({
+        render: await renderer({
+          azimuth: ((((azimuth + 180) % 360) + 360) % 360) - 180,
+          elevation: Math.max(-89, Math.min(89, elevation)),
+        }),
+      });
     } catch (error) {
       reply({ error: error instanceof Error ? error.message : String(error) });
     } finally {

@@ -5,8 +5,16 @@
 
 import type { EdgeLiveBatch, EdgeLiveEvent, EdgeParticipation } from '@strata/shared';
 import {
-  DEVICE_STATE_CODES, type DashboardDelta, type DashboardRunInfo, type DashboardSnapshot, type DeviceGroup,
-  type DeviceState, type EdgeView, type RenderView, type RoundEdgeView, type RoundView,
+  DEVICE_STATE_CODES,
+  type DashboardDelta,
+  type DashboardRunInfo,
+  type DashboardSnapshot,
+  type DeviceGroup,
+  type DeviceState,
+  type EdgeView,
+  type RenderView,
+  type RoundEdgeView,
+  type RoundView,
 } from './dashboard-protocol.js';
 
 interface DeviceEntry {
@@ -41,7 +49,10 @@ export class DashboardState {
   private readonly changedRounds = new Set<number>();
   private renderChanged = false;
 
-  constructor(run: DashboardRunInfo, private readonly now: () => number = Date.now) {
+  constructor(
+    run: DashboardRunInfo,
+    private readonly now: () => number = Date.now,
+  ) {
     this.runInfo = run;
   }
 
@@ -105,7 +116,12 @@ export class DashboardState {
 
   /** What changed since the previous call, or undefined when nothing did. */
   takeDelta(): DashboardDelta | undefined {
-    const nothing = !this.runChanged && !this.renderChanged && this.changedEdges.size === 0 && this.changedDevices.size === 0 && this.changedRounds.size === 0;
+    const nothing =
+      !this.runChanged &&
+      !this.renderChanged &&
+      this.changedEdges.size === 0 &&
+      this.changedDevices.size === 0 &&
+      this.changedRounds.size === 0;
     if (nothing) return undefined;
     const delta: DashboardDelta = {
       seq: ++this.seq,
@@ -141,7 +157,11 @@ export class DashboardState {
         for (const id of event.deviceIds) this.setDevice(id, edge.nodeId, training ? 'training' : 'evaluating');
         this.putEdge({ ...this.edges.get(edge.nodeId)!, job: { name: event.job, round: event.round, iteration: event.iteration } });
         if (training) {
-          this.updateRoundEdge(event.round, edge.region, event.at, (p) => ({ ...p, iteration: event.iteration, selected: p.selected + event.deviceIds.length }));
+          this.updateRoundEdge(event.round, edge.region, event.at, (p) => ({
+            ...p,
+            iteration: event.iteration,
+            selected: p.selected + event.deviceIds.length,
+          }));
         }
         return;
       }
@@ -150,7 +170,9 @@ export class DashboardState {
         const state: DeviceState = event.ok ? (training ? 'answered' : 'idle') : 'failed';
         this.setDevice(event.deviceId, edge.nodeId, state, event.ok ? event.at : undefined);
         if (training) {
-          this.updateRoundEdge(event.round, edge.region, event.at, (p) => (event.ok ? { ...p, answered: p.answered + 1 } : { ...p, failed: p.failed + 1 }));
+          this.updateRoundEdge(event.round, edge.region, event.at, (p) =>
+            event.ok ? { ...p, answered: p.answered + 1 } : { ...p, failed: p.failed + 1 },
+          );
         }
         return;
       }
@@ -161,7 +183,14 @@ export class DashboardState {
         const p: EdgeParticipation = event.participation;
         const rejected = Object.values(p.rejected).reduce((sum, n) => sum + n, 0);
         this.updateRoundEdge(event.round, edge.region, event.at, (view) => ({
-          ...view, selected: p.selected, answered: p.answered, failed: p.failed, dropped: p.dropped, rejected, done: true, seconds: event.seconds,
+          ...view,
+          selected: p.selected,
+          answered: p.answered,
+          failed: p.failed,
+          dropped: p.dropped,
+          rejected,
+          done: true,
+          seconds: event.seconds,
         }));
         return;
       }
@@ -232,8 +261,8 @@ function groupDevices(entries: readonly (readonly [string, DeviceEntry])[]): Dev
     const t = Math.floor(device.lastSeen / 1000);
     const s = DEVICE_STATE_CODES[device.state];
     const key = `${device.edge}\n${s}\n${t}`;
-    let group = groups.get(key);
-    if (!group) groups.set(key, (group = { e: device.edge, s, t, ids: [] }));
+    const group = groups.get(key) ?? { e: device.edge, s, t, ids: [] };
+    groups.set(key, group);
     group.ids.push(id);
   }
   for (const group of groups.values()) group.ids.sort(compareDeviceIds);

@@ -2,8 +2,17 @@
 // backoff and deadline semantics as the BullMQ queue (both pass the job-queue contract).
 
 import {
-  checkJobData, checkJobId, ConfigError, systemClock,
-  type ChildOutcome, type Clock, type Job, type JobData, type JobProcessor, type JobQueue, type JobSpec, type QueueWorker,
+  checkJobData,
+  checkJobId,
+  systemClock,
+  type ChildOutcome,
+  type Clock,
+  type Job,
+  type JobData,
+  type JobProcessor,
+  type JobQueue,
+  type JobSpec,
+  type QueueWorker,
   type TimerHandle,
 } from '@strata/shared';
 
@@ -117,8 +126,14 @@ export class InMemoryJobQueue implements JobQueue {
 
   private createJob(spec: JobSpec, parentId: string | undefined): MemoryJob {
     const job: MemoryJob = {
-      id: spec.id ?? String(this.nextId++), queue: spec.queue, name: spec.name, data: spec.data, attempt: 1, spec,
-      parentId, state: 'waiting',
+      id: spec.id ?? String(this.nextId++),
+      queue: spec.queue,
+      name: spec.name,
+      data: spec.data,
+      attempt: 1,
+      spec,
+      parentId,
+      state: 'waiting',
     };
     this.jobs.set(job.id, job);
     return job;
@@ -134,9 +149,12 @@ export class InMemoryJobQueue implements JobQueue {
     return [...this.jobs.values()]
       .filter((job) => job.parentId === parentId)
       .map((job) => ({
-        name: job.name, queue: job.queue, data: job.data,
+        name: job.name,
+        queue: job.queue,
+        data: job.data,
         state: job.state === 'completed' || job.state === 'failed' ? job.state : 'pending',
-        result: job.result, error: job.error,
+        result: job.result,
+        error: job.error,
       }));
   }
 
@@ -149,7 +167,11 @@ class MemoryWorker implements QueueWorker {
   busy = false;
   closed = false;
 
-  constructor(readonly queue: string, readonly processor: JobProcessor, private readonly owner: InMemoryJobQueue) {}
+  constructor(
+    readonly queue: string,
+    readonly processor: JobProcessor,
+    private readonly owner: InMemoryJobQueue,
+  ) {}
 
   async close(): Promise<void> {
     this.closed = true;

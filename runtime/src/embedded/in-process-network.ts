@@ -1,8 +1,19 @@
 // The embedded transport: servers and clients in one process.
 
 import {
-  compareIds, ConnectError, invalidTimeout, peerRequestError, PeerDisconnectedError, RoundTimeoutError, StrataError,
-  type ClientConnection, type LinkStats, type PeerConnection, type PeerInfo, type RequestHandler, type TransportClient,
+  compareIds,
+  ConnectError,
+  invalidTimeout,
+  peerRequestError,
+  PeerDisconnectedError,
+  RoundTimeoutError,
+  StrataError,
+  type ClientConnection,
+  type LinkStats,
+  type PeerConnection,
+  type PeerInfo,
+  type RequestHandler,
+  type TransportClient,
   type TransportServer,
 } from '@strata/shared';
 
@@ -56,16 +67,18 @@ class InProcessPeer implements PeerConnection, ClientConnection {
       // Answer on a later tick, as a real link would: the caller never runs inside the peer's handler, and a
       // handler that throws synchronously becomes an error reply like any other.
       setImmediate(() => {
-        Promise.resolve().then(() => this.handler(frame)).then(
-          (reply) => {
-            if (!this.inFlight.has(fail)) return; // timed out or disconnected: the late reply is dropped
-            clearTimeout(timer);
-            this.inFlight.delete(fail);
-            this.server.counters.bytesUp += reply.byteLength;
-            resolve(reply);
-          },
-          (error: unknown) => fail(peerRequestError(this.info.nodeId, error)),
-        );
+        Promise.resolve()
+          .then(() => this.handler(frame))
+          .then(
+            (reply) => {
+              if (!this.inFlight.has(fail)) return; // timed out or disconnected: the late reply is dropped
+              clearTimeout(timer);
+              this.inFlight.delete(fail);
+              this.server.counters.bytesUp += reply.byteLength;
+              resolve(reply);
+            },
+            (error: unknown) => fail(peerRequestError(this.info.nodeId, error)),
+          );
       });
     });
   }
@@ -84,7 +97,10 @@ export class InProcessServer implements TransportServer {
   private readonly listeners: ((peer: PeerConnection, event: 'connect' | 'disconnect') => void)[] = [];
   private sorted: PeerConnection[] | undefined;
 
-  constructor(readonly address: string, private readonly onClose: () => void) {}
+  constructor(
+    readonly address: string,
+    private readonly onClose: () => void,
+  ) {}
 
   accept(info: PeerInfo, handler: RequestHandler): InProcessPeer {
     const previous = this.connected.get(info.nodeId);

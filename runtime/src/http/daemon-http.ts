@@ -46,7 +46,7 @@ export async function startDaemonHttp(options: DaemonHttpOptions): Promise<Daemo
       if (request.method !== 'GET') return reply(405, 'text/plain', 'method not allowed\n');
       if (path === '/healthz') {
         const health = await options.health();
-        return reply(health.ok ? 200 : 503, 'application/json', JSON.stringify(health) + '\n');
+        return reply(health.ok ? 200 : 503, 'application/json', `${JSON.stringify(health)}\n`);
       }
       if (path === '/metrics') return reply(200, options.metrics.contentType, await options.metrics.metrics());
       return reply(404, 'text/plain', 'not found: try /healthz or /metrics\n');
@@ -67,9 +67,10 @@ export async function startDaemonHttp(options: DaemonHttpOptions): Promise<Daemo
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

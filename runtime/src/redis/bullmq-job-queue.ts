@@ -3,8 +3,16 @@
 import { FlowProducer, Job as BullJob, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
-  checkJobData, checkJobId, checkQueueName, ConfigError,
-  type ChildOutcome, type Job, type JobData, type JobProcessor, type JobQueue, type JobSpec, type QueueWorker,
+  checkJobData,
+  checkJobId,
+  checkQueueName,
+  ConfigError,
+  type ChildOutcome,
+  type JobData,
+  type JobProcessor,
+  type JobQueue,
+  type JobSpec,
+  type QueueWorker,
 } from '@strata/shared';
 import { DEFAULT_REDIS_URL } from './redis-url.js';
 
@@ -72,7 +80,8 @@ export class BullMqJobQueue implements JobQueue {
     };
     for (const [key, value] of Object.entries(this.settings)) {
       const least = key === 'maxStalledCount' ? 0 : 1;
-      if (!Number.isSafeInteger(value) || value < least) throw new ConfigError(`BullMqJobQueue option ${key} must be an integer >= ${least}, got ${value}`);
+      if (!Number.isSafeInteger(value) || value < least)
+        throw new ConfigError(`BullMqJobQueue option ${key} must be an integer >= ${least}, got ${value}`);
     }
     if (this.prefix.length === 0 || this.prefix.endsWith(':')) {
       throw new ConfigError(`BullMqJobQueue prefix must be non-empty and not end with ':', got '${this.prefix}'`);
@@ -141,7 +150,11 @@ export class BullMqJobQueue implements JobQueue {
       async (job: BullJob) => {
         // attemptsStarted counts a start that a dead worker never finished, so a recovered job says so.
         const result = await processor({
-          id: String(job.id), queue, name: job.name, data: job.data as JobData, attempt: Math.max(1, job.attemptsStarted),
+          id: String(job.id),
+          queue,
+          name: job.name,
+          data: job.data as JobData,
+          attempt: Math.max(1, job.attemptsStarted),
         });
         checkJobData(result, `result of job ${job.name} on ${queue}`);
         return result;

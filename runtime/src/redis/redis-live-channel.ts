@@ -52,9 +52,11 @@ export class RedisLiveChannel {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.publisher, this.subscriber].map(async (redis) => {
-      if (redis && redis.status !== 'end') await redis.quit().catch(() => redis.disconnect());
-    }));
+    await Promise.all(
+      [this.publisher, this.subscriber].map(async (redis) => {
+        if (redis && redis.status !== 'end') await redis.quit().catch(() => redis.disconnect());
+      }),
+    );
   }
 
   private connect(): Redis {
@@ -71,5 +73,7 @@ export class RedisLiveChannel {
 function isBatch(value: unknown): value is EdgeLiveBatch {
   if (typeof value !== 'object' || value === null) return false;
   const batch = value as Record<string, unknown>;
-  return typeof batch.region === 'string' && typeof batch.nodeId === 'string' && typeof batch.at === 'number' && Array.isArray(batch.events);
+  return (
+    typeof batch.region === 'string' && typeof batch.nodeId === 'string' && typeof batch.at === 'number' && Array.isArray(batch.events)
+  );
 }

@@ -8,6 +8,6 @@ import type { RunRecord } from '@strata/shared';
 export function writeRunRecord(runsDir: string, record: RunRecord): string {
   const dir = join(runsDir, record.id);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'run.json'), JSON.stringify(record, null, 2) + '\n');
+  writeFileSync(join(dir, 'run.json'), `${JSON.stringify(record, null, 2)}\n`);
   return dir;
 }

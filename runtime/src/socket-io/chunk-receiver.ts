@@ -18,7 +18,10 @@ export class ChunkReceiver {
   private readonly refused = new Map<number, string>();
   private bytes = 0;
 
-  constructor(private readonly limits: LinkLimits, private readonly peer: string) {
+  constructor(
+    private readonly limits: LinkLimits,
+    private readonly peer: string,
+  ) {
     // The transfer count is bounded here, so the assembler never has to evict one behind our back.
     this.assembler = new ChunkAssembler({ maxTransferBytes: limits.maxFrameBytes, maxOpenTransfers: limits.maxPendingRequests + 1 });
   }
@@ -33,7 +36,8 @@ export class ChunkReceiver {
       if (!(part instanceof Uint8Array)) throw new WireFormatError(`chunk must be binary, got ${describe(part)}`);
       const chunk = decodeEnvelope(part, { maxFrameBytes: this.limits.maxFrameBytes }).chunk;
       if (!chunk) throw new WireFormatError('part event does not hold a chunk envelope');
-      if (chunk.transferId !== transferId) throw new WireFormatError(`chunk of transfer ${chunk.transferId} sent as part of transfer ${transferId}`);
+      if (chunk.transferId !== transferId)
+        throw new WireFormatError(`chunk of transfer ${chunk.transferId} sent as part of transfer ${transferId}`);
       if (!this.declared.has(transferId)) this.open(transferId, Number(chunk.totalBytes));
       const frame = this.assembler.add(chunk);
       if (frame) this.complete.set(transferId, frame);
@@ -75,9 +79,12 @@ export class ChunkReceiver {
     const { maxFrameBytes, maxInFlightBytes, maxPendingRequests } = this.limits;
     if (totalBytes > maxFrameBytes) throw new LinkLimitError(`it declares ${totalBytes} bytes, more than maxFrameBytes ${maxFrameBytes}`);
     if (this.bytes + totalBytes > maxInFlightBytes) {
-      throw new LinkLimitError(`its ${totalBytes} bytes would put ${this.bytes + totalBytes} bytes in flight, more than maxInFlightBytes ${maxInFlightBytes}`);
+      throw new LinkLimitError(
+        `its ${totalBytes} bytes would put ${this.bytes + totalBytes} bytes in flight, more than maxInFlightBytes ${maxInFlightBytes}`,
+      );
     }
-    if (this.declared.size >= maxPendingRequests) throw new LinkLimitError(`${this.declared.size} transfers are already open (maxPendingRequests ${maxPendingRequests})`);
+    if (this.declared.size >= maxPendingRequests)
+      throw new LinkLimitError(`${this.declared.size} transfers are already open (maxPendingRequests ${maxPendingRequests})`);
     this.declared.set(transferId, totalBytes);
     this.bytes += totalBytes;
   }

@@ -28,13 +28,18 @@ export function parseHandshake(auth: unknown): { credentials: Omit<HandshakeCred
     return value;
   };
   const [nodeId, role, region, sessionId, token] = [
-    text('nodeId', false), text('role', false), text('region', true), text('sessionId', false), text('token', true),
+    text('nodeId', false),
+    text('role', false),
+    text('region', true),
+    text('sessionId', false),
+    text('token', true),
   ];
   for (const value of [nodeId, role, region, sessionId, token]) if (value instanceof Error) return { problem: value.message };
   if (!ROLES.includes(role as NodeRole)) return { problem: `role must be one of ${ROLES.join(', ')}, got ${role}` };
-  const info: PeerInfo = region === undefined
-    ? { nodeId: nodeId as string, role: role as NodeRole }
-    : { nodeId: nodeId as string, role: role as NodeRole, region: region as string };
+  const info: PeerInfo =
+    region === undefined
+      ? { nodeId: nodeId as string, role: role as NodeRole }
+      : { nodeId: nodeId as string, role: role as NodeRole, region: region as string };
   return { credentials: { info, sessionId: sessionId as string, token: token as string | undefined } };
 }
 

@@ -2,7 +2,7 @@
 // send and receive frames. A request is one `req` event whose acknowledgement carries the reply; frames
 // larger than a chunk travel first as `part` events holding Chunk envelopes.
 
-import { StrataError, splitFrame } from '@strata/shared';
+import { StrataError } from '@strata/shared';
 
 /** The device's reply: the frame itself, a note that it came as `part` events, or its handler's error. */
 export type ReplyPacket =

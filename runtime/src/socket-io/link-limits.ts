@@ -43,7 +43,8 @@ export function resolveLimits(overrides: Partial<LinkLimits>, maxHttpBufferSize?
     }
   }
   // A chunk is an Envelope of about 60 bytes around its data, and it must also leave room for its data.
-  if (limits.chunkBytes < 1024) throw new ConfigError(`socket.io transport option chunkBytes must be at least 1024, got ${limits.chunkBytes}`);
+  if (limits.chunkBytes < 1024)
+    throw new ConfigError(`socket.io transport option chunkBytes must be at least 1024, got ${limits.chunkBytes}`);
   if (maxHttpBufferSize !== undefined && limits.chunkBytes > maxHttpBufferSize) {
     throw new ConfigError(`socket.io transport option chunkBytes ${limits.chunkBytes} exceeds maxHttpBufferSize ${maxHttpBufferSize}`);
   }

@@ -14,7 +14,11 @@ export interface SplitTransfer {
  * message, otherwise emits it as `part` events now and returns null.
  */
 export function sendFrame(
-  emitPart: (requestId: number, chunk: Uint8Array) => void, requestId: number, frame: Uint8Array, chunkBytes: number, sender: string,
+  emitPart: (requestId: number, chunk: Uint8Array) => void,
+  requestId: number,
+  frame: Uint8Array,
+  chunkBytes: number,
+  sender: string,
 ): Buffer | null {
   if (frame.byteLength <= chunkBytes) return asBuffer(frame);
   for (const chunk of splitFrame(frame, { maxFrameBytes: chunkBytes, transferId: requestId, sender })) emitPart(requestId, asBuffer(chunk));
@@ -30,7 +34,10 @@ export class OutgoingTransfers {
   private readonly split = new WeakMap<Uint8Array, SplitTransfer>();
   private nextTransferId = 0;
 
-  constructor(private readonly chunkBytes: number, private readonly sender: string) {}
+  constructor(
+    private readonly chunkBytes: number,
+    private readonly sender: string,
+  ) {}
 
   /** The chunks of `frame` (split on first use). */
   of(frame: Uint8Array): SplitTransfer {

@@ -3,12 +3,22 @@
 
 import { io, type Socket as ClientSocket } from 'socket.io-client';
 import {
-  ConfigError, ConnectError, WireFormatError,
-  type ClientConnection, type PeerInfo, type RequestHandler, type TransportClient,
+  ConfigError,
+  ConnectError,
+  WireFormatError,
+  type ClientConnection,
+  type PeerInfo,
+  type RequestHandler,
+  type TransportClient,
 } from '@strata/shared';
 import { ChunkReceiver } from './chunk-receiver.js';
 import {
-  describe, errorReply, receivedFrame, type DeviceToServerEvents, type ReplyPacket, type ServerToDeviceEvents,
+  describe,
+  errorReply,
+  receivedFrame,
+  type DeviceToServerEvents,
+  type ReplyPacket,
+  type ServerToDeviceEvents,
 } from './link-events.js';
 import { checkWholeFrame, resolveLimits, type LinkLimits } from './link-limits.js';
 import { sendFrame } from './outgoing-transfers.js';
@@ -80,7 +90,13 @@ class SocketIoClientConnection implements ClientConnection {
     }
     if (this.active >= this.limits.maxPendingRequests) {
       if (typeof body === 'number') this.chunks.abort(body);
-      answer(errorReply(new LinkLimitError(`${this.nodeId} is already handling ${this.active} requests (maxPendingRequests ${this.limits.maxPendingRequests})`)));
+      answer(
+        errorReply(
+          new LinkLimitError(
+            `${this.nodeId} is already handling ${this.active} requests (maxPendingRequests ${this.limits.maxPendingRequests})`,
+          ),
+        ),
+      );
       return;
     }
     let frame: Uint8Array;
@@ -89,8 +105,7 @@ class SocketIoClientConnection implements ClientConnection {
       else if (body instanceof Uint8Array) {
         checkWholeFrame(body, this.limits, `request ${requestId} from the server`);
         frame = receivedFrame(body);
-      }
-      else throw new WireFormatError(`request ${requestId} frame must be binary or a transfer id, got ${describe(body)}`);
+      } else throw new WireFormatError(`request ${requestId} frame must be binary or a transfer id, got ${describe(body)}`);
     } catch (error) {
       answer(errorReply(error));
       return;
@@ -126,7 +141,8 @@ export class SocketIoTransportClient implements TransportClient {
     this.limits = resolveLimits(options);
     for (const key of ['connectTimeoutMs', 'reconnectionDelayMs', 'reconnectionDelayMaxMs'] as const) {
       const value = options[key];
-      if (value !== undefined && (!Number.isFinite(value) || value <= 0)) throw new ConfigError(`${key} must be a positive number, got ${value}`);
+      if (value !== undefined && (!Number.isFinite(value) || value <= 0))
+        throw new ConfigError(`${key} must be a positive number, got ${value}`);
     }
   }
 

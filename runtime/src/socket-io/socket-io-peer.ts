@@ -3,13 +3,24 @@
 
 import type { Socket as ServerSocket } from 'socket.io';
 import {
-  invalidTimeout, PeerDisconnectedError, PeerRequestError, RoundTimeoutError, WireFormatError,
-  type LinkStats, type PeerConnection, type PeerInfo,
+  invalidTimeout,
+  PeerDisconnectedError,
+  PeerRequestError,
+  RoundTimeoutError,
+  WireFormatError,
+  type LinkStats,
+  type PeerConnection,
+  type PeerInfo,
 } from '@strata/shared';
 import { ChunkReceiver } from './chunk-receiver.js';
 import {
-  asBuffer, describe, MAX_ERROR_MESSAGE, MAX_ID_LENGTH, receivedFrame,
-  type DeviceToServerEvents, type ServerToDeviceEvents,
+  asBuffer,
+  describe,
+  MAX_ERROR_MESSAGE,
+  MAX_ID_LENGTH,
+  receivedFrame,
+  type DeviceToServerEvents,
+  type ServerToDeviceEvents,
 } from './link-events.js';
 import { checkWholeFrame, type LinkLimits } from './link-limits.js';
 import type { OutgoingTransfers } from './outgoing-transfers.js';
@@ -42,7 +53,11 @@ export class SocketIoPeer implements PeerConnection {
   private readonly chunks: ChunkReceiver;
   graceTimer: NodeJS.Timeout | undefined;
 
-  constructor(public info: PeerInfo, readonly sessionId: string, private readonly link: ServerLink) {
+  constructor(
+    public info: PeerInfo,
+    readonly sessionId: string,
+    private readonly link: ServerLink,
+  ) {
     this.chunks = new ChunkReceiver(link.limits, info.nodeId);
   }
 
@@ -89,10 +104,16 @@ export class SocketIoPeer implements PeerConnection {
     if (invalid) return Promise.reject(invalid);
     if (!socket?.connected) return Promise.reject(new PeerDisconnectedError(nodeId));
     if (frame.byteLength > limits.maxFrameBytes) {
-      return Promise.reject(new WireFormatError(`frame of ${frame.byteLength} bytes for ${nodeId} is larger than maxFrameBytes ${limits.maxFrameBytes}`));
+      return Promise.reject(
+        new WireFormatError(`frame of ${frame.byteLength} bytes for ${nodeId} is larger than maxFrameBytes ${limits.maxFrameBytes}`),
+      );
     }
     if (this.pending.size >= limits.maxPendingRequests) {
-      return Promise.reject(new LinkLimitError(`${this.pending.size} requests to ${nodeId} are outstanding already (maxPendingRequests ${limits.maxPendingRequests})`));
+      return Promise.reject(
+        new LinkLimitError(
+          `${this.pending.size} requests to ${nodeId} are outstanding already (maxPendingRequests ${limits.maxPendingRequests})`,
+        ),
+      );
     }
     const requestId = ++this.nextRequestId;
     counters.bytesDown += frame.byteLength;
@@ -100,7 +121,8 @@ export class SocketIoPeer implements PeerConnection {
       // The timer is ours rather than socket.io's timeout(): the server keeps those running after a
       // disconnect, which would hold a closing process open for up to timeoutMs.
       const timer = setTimeout(
-        () => settle(new RoundTimeoutError(`request ${requestId} to ${nodeId} timed out after ${timeoutMs} ms`)), timeoutMs,
+        () => settle(new RoundTimeoutError(`request ${requestId} to ${nodeId} timed out after ${timeoutMs} ms`)),
+        timeoutMs,
       );
       const settle = (outcome: Uint8Array | Error): void => {
         if (!this.pending.delete(requestId)) return; // already failed (disconnect, timeout) or answered
@@ -147,7 +169,9 @@ export class SocketIoPeer implements PeerConnection {
       if (typeof packet.error === 'object' && packet.error !== null) {
         const { code, message } = packet.error as Record<string, unknown>;
         throw new PeerRequestError(
-          nodeId, typeof code === 'string' ? code.slice(0, MAX_ID_LENGTH) : undefined, String(message).slice(0, MAX_ERROR_MESSAGE),
+          nodeId,
+          typeof code === 'string' ? code.slice(0, MAX_ID_LENGTH) : undefined,
+          String(message).slice(0, MAX_ERROR_MESSAGE),
         );
       }
       if (packet.frame instanceof Uint8Array) {

@@ -62,9 +62,11 @@ export class SocketIoTransportServer implements TransportServer {
     if (options.token === undefined && options.verify === undefined) {
       throw new ConfigError('SocketIoTransportServer needs `token` or `verify`: every handshake is authenticated');
     }
-    if (options.token !== undefined && options.token.length === 0) throw new ConfigError('SocketIoTransportServer option token must not be empty');
+    if (options.token !== undefined && options.token.length === 0)
+      throw new ConfigError('SocketIoTransportServer option token must not be empty');
     const sessionGraceMs = options.sessionGraceMs ?? 60_000;
-    if (!Number.isFinite(sessionGraceMs) || sessionGraceMs < 0) throw new ConfigError(`sessionGraceMs must be a non-negative number, got ${sessionGraceMs}`);
+    if (!Number.isFinite(sessionGraceMs) || sessionGraceMs < 0)
+      throw new ConfigError(`sessionGraceMs must be a non-negative number, got ${sessionGraceMs}`);
     const host = options.host ?? '127.0.0.1';
     const http = createServer((_request, response) => response.writeHead(404).end());
     const server = new Server<DeviceToServerEvents, ServerToDeviceEvents, Record<string, never>, SocketData>(http, {
@@ -103,9 +105,7 @@ export class SocketIoTransportServer implements TransportServer {
       }
     };
     this.link = { limits, counters: { bytesDown: 0, bytesUp: 0 }, outgoing: new OutgoingTransfers(limits.chunkBytes, address), refuse };
-    const deny = (
-      next: (error?: Error) => void, code: 'STRATA_ERR_AUTH' | 'STRATA_ERR_HANDSHAKE', message: string,
-    ): void => {
+    const deny = (next: (error?: Error) => void, code: 'STRATA_ERR_AUTH' | 'STRATA_ERR_HANDSHAKE', message: string): void => {
       refuse(code === 'STRATA_ERR_AUTH' ? 'auth' : 'handshake', message);
       next(refusal(code, message));
     };
@@ -127,7 +127,8 @@ export class SocketIoTransportServer implements TransportServer {
             socket.data = { info: credentials.info, sessionId: credentials.sessionId };
             next();
           },
-          (error: unknown) => deny(next, 'STRATA_ERR_AUTH', `verifier failed for ${who}: ${error instanceof Error ? error.message : String(error)}`),
+          (error: unknown) =>
+            deny(next, 'STRATA_ERR_AUTH', `verifier failed for ${who}: ${error instanceof Error ? error.message : String(error)}`),
         );
     });
     io.on('connection', (socket) => this.onConnection(socket));
@@ -175,7 +176,7 @@ export class SocketIoTransportServer implements TransportServer {
     }
     const session = peer;
     session.attach(socket, info);
-    socket.on('disconnect', (reason, description) => {
+    socket.on('disconnect', (_reason, description) => {
       // ws closes the connection of a peer whose message exceeds maxHttpBufferSize before buffering it;
       // engine.io reports it as a transport error whose description carries ws's message.
       if (description instanceof Error && /max payload size exceeded/i.test(description.message)) {

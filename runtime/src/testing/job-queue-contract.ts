@@ -28,7 +28,13 @@ export function describeJobQueueContract(name: string, create: () => Promise<Job
       ]);
       const outcomes = await q.waitForFlow(id, Date.now() + 10_000);
       const results = outcomes.map((o) => [o.queue, o.state, o.result?.doubled]).sort();
-      assert.deepEqual(results, [[a, 'completed', 2], [b, 'completed', 10]].sort());
+      assert.deepEqual(
+        results,
+        [
+          [a, 'completed', 2],
+          [b, 'completed', 10],
+        ].sort(),
+      );
     });
 
     test('a failing child is retried with backoff and its later success counts', async () => {
@@ -76,15 +82,16 @@ export function describeJobQueueContract(name: string, create: () => Promise<Job
       ]);
       const outcomes = await q.waitForFlow(id, Date.now() + 500);
       const states = outcomes.map((o) => [o.queue === fast ? 'fast' : 'idle', o.state]).sort();
-      assert.deepEqual(states, [['fast', 'completed'], ['idle', 'pending']]);
+      assert.deepEqual(states, [
+        ['fast', 'completed'],
+        ['idle', 'pending'],
+      ]);
     });
 
     test('a job added before any worker exists is processed once a worker starts', async () => {
       const q = await make();
       const [region, parent] = [unique('late'), unique('cloud')];
-      const id = await q.addFlow({ queue: parent, name: 'cloud-round', data: {} }, [
-        { queue: region, name: 'edge-round', data: { v: 7 } },
-      ]);
+      const id = await q.addFlow({ queue: parent, name: 'cloud-round', data: {} }, [{ queue: region, name: 'edge-round', data: { v: 7 } }]);
       q.process(region, async (job) => ({ v: job.data.v }));
       const [outcome] = await q.waitForFlow(id, Date.now() + 10_000);
       assert.equal(outcome.result?.v, 7);
@@ -94,9 +101,10 @@ export function describeJobQueueContract(name: string, create: () => Promise<Job
       const q = await make();
       const [region, parent] = [unique('region'), unique('cloud')];
       const flowId = unique('r1-v0');
-      const add = (): Promise<string> => q.addFlow({ queue: parent, name: 'cloud-round', data: {}, id: flowId }, [
-        { queue: region, name: 'edge-round', data: { x: 3 }, id: `${flowId}-0` },
-      ]);
+      const add = (): Promise<string> =>
+        q.addFlow({ queue: parent, name: 'cloud-round', data: {}, id: flowId }, [
+          { queue: region, name: 'edge-round', data: { x: 3 }, id: `${flowId}-0` },
+        ]);
       const id = await add();
       assert.equal(await add(), id);
       const runs: number[] = [];
@@ -118,7 +126,10 @@ export function describeJobQueueContract(name: string, create: () => Promise<Job
       const q = await make();
       const [region, parent] = [unique('strict'), unique('cloud')];
       for (const data of [{ weights: new Float32Array(2) }, { at: new Date(0) }, { loss: Number.NaN }, { big: 'x'.repeat(70_000) }]) {
-        await assert.rejects(q.addFlow({ queue: parent, name: 'cloud-round', data: {} }, [{ queue: region, name: 'edge-round', data }]), ConfigError);
+        await assert.rejects(
+          q.addFlow({ queue: parent, name: 'cloud-round', data: {} }, [{ queue: region, name: 'edge-round', data }]),
+          ConfigError,
+        );
       }
       q.process(region, async () => ({ update: new Float32Array(1) }) as unknown as JobData);
       const id = await q.addFlow({ queue: parent, name: 'cloud-round', data: {} }, [

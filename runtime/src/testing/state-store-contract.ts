@@ -5,7 +5,12 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CoordinatorState, RoundRecord, StateStore } from '@strata/shared';
 
-const record = (round: number, loss: number): RoundRecord => ({ round, wallSeconds: 1, bytes: { deviceEdge: 10, edgeCloud: 5 }, metrics: { loss } });
+const record = (round: number, loss: number): RoundRecord => ({
+  round,
+  wallSeconds: 1,
+  bytes: { deviceEdge: 10, edgeCloud: 5 },
+  metrics: { loss },
+});
 
 export function describeStateStoreContract(name: string, create: () => Promise<StateStore>): void {
   describe(`StateStore contract: ${name}`, () => {

@@ -5,9 +5,18 @@
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ConfigError, RoundTimeoutError, StrataError,
-  ConnectError, PeerDisconnectedError, PeerRequestError,
-  type ClientConnection, type PeerConnection, type PeerInfo, type RequestHandler, type TransportClient, type TransportServer,
+  ConfigError,
+  RoundTimeoutError,
+  StrataError,
+  ConnectError,
+  PeerDisconnectedError,
+  PeerRequestError,
+  type ClientConnection,
+  type PeerConnection,
+  type PeerInfo,
+  type RequestHandler,
+  type TransportClient,
+  type TransportServer,
 } from '@strata/shared';
 import { seededBytes } from './seeded-bytes.js';
 import { waitFor } from './wait-for.js';
@@ -31,7 +40,10 @@ export function describeTransportContract(name: string, createFixture: () => Pro
     const servers: TransportServer[] = [];
     const connections: ClientConnection[] = [];
     let fixture: TransportFixture | undefined;
-    const setup = async (): Promise<{ server: TransportServer; connect: (id: string, handler: RequestHandler) => Promise<ClientConnection> }> => {
+    const setup = async (): Promise<{
+      server: TransportServer;
+      connect: (id: string, handler: RequestHandler) => Promise<ClientConnection>;
+    }> => {
       fixture ??= await createFixture();
       const { client } = fixture;
       const server = await fixture.listen();
@@ -45,7 +57,13 @@ export function describeTransportContract(name: string, createFixture: () => Pro
     };
     const peer = (server: TransportServer, nodeId: string): PeerConnection => {
       const found = server.peers().find((p) => p.info.nodeId === nodeId);
-      assert.ok(found, `${nodeId} is not among the peers ${server.peers().map((p) => p.info.nodeId).join(', ')}`);
+      assert.ok(
+        found,
+        `${nodeId} is not among the peers ${server
+          .peers()
+          .map((p) => p.info.nodeId)
+          .join(', ')}`,
+      );
       return found;
     };
     after(async () => {
@@ -68,11 +86,17 @@ export function describeTransportContract(name: string, createFixture: () => Pro
       server.onPeerChange((p, event) => events.push(`${event}:${p.info.nodeId}`));
       const c10 = await connect('device-10', echo);
       await connect('device-2', echo);
-      assert.deepEqual(server.peers().map((p) => p.info.nodeId), ['device-2', 'device-10']);
+      assert.deepEqual(
+        server.peers().map((p) => p.info.nodeId),
+        ['device-2', 'device-10'],
+      );
       const leaving = peer(server, 'device-10');
       await c10.close();
       await waitFor(() => server.peers().length === 1, 'the server to see device-10 leave');
-      assert.deepEqual(server.peers().map((p) => p.info.nodeId), ['device-2']);
+      assert.deepEqual(
+        server.peers().map((p) => p.info.nodeId),
+        ['device-2'],
+      );
       assert.deepEqual(events, ['connect:device-10', 'connect:device-2', 'disconnect:device-10']);
       assert.equal(leaving.connected, false);
       assert.equal(c10.connected, false);
@@ -88,7 +112,14 @@ export function describeTransportContract(name: string, createFixture: () => Pro
       replies.forEach((reply, i) => {
         assert.ok(reply instanceof Uint8Array);
         assert.equal(reply.byteLength, sizes[i]);
-        assert.equal(Buffer.compare(reply, frames[i].map((b) => 255 - b)), 0, `reply ${i} of ${sizes[i]} bytes differs`);
+        assert.equal(
+          Buffer.compare(
+            reply,
+            frames[i].map((b) => 255 - b),
+          ),
+          0,
+          `reply ${i} of ${sizes[i]} bytes differs`,
+        );
       });
       const total = sizes.reduce((a, b) => a + b, 0);
       assert.deepEqual(server.stats(), { bytesDown: total, bytesUp: total });
@@ -147,7 +178,10 @@ export function describeTransportContract(name: string, createFixture: () => Pro
       const failed = assert.rejects(peer(server, 'device-7').request(new Uint8Array([1]), 5000), PeerDisconnectedError);
       await connect('device-7', invert);
       await failed;
-      assert.deepEqual(server.peers().map((p) => p.info.nodeId), ['device-7']);
+      assert.deepEqual(
+        server.peers().map((p) => p.info.nodeId),
+        ['device-7'],
+      );
       assert.deepEqual(await peer(server, 'device-7').request(new Uint8Array([0]), 5000), new Uint8Array([255]));
       await waitFor(() => !first.connected, 'the replaced connection to close');
       assert.deepEqual(events, ['connect:device-7', 'disconnect:device-7', 'connect:device-7']);

@@ -6,8 +6,14 @@ import { z } from 'zod';
 /** A deployment's Redis: one prefix keeps its queues, blobs and coordinator state apart from others'. */
 export const redisOptionsSchema = z
   .object({
-    url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
-    prefix: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, _ . or -').default('strata'),
+    url: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .default('redis://127.0.0.1:6379'),
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, _ . or -')
+      .default('strata'),
   })
   .strict();
 

@@ -48,13 +48,17 @@ export interface OptionHelp {
 export function describeOptions(schema: z.ZodObject): OptionHelp[] {
   const defaults = schema.parse({}) as Record<string, unknown>;
   return Object.entries(schema.shape).map(([key, field]) => ({
-    key, defaultValue: defaults[key], description: (field as z.ZodType).description ?? '',
+    key,
+    defaultValue: defaults[key],
+    description: (field as z.ZodType).description ?? '',
   }));
 }
 
 /** `key=default` for each option, as one help line lists them. */
 export function optionDefaults(schema: z.ZodObject): string {
-  return describeOptions(schema).map(({ key, defaultValue }) => `${key}=${formatOptionValue(defaultValue)}`).join(', ');
+  return describeOptions(schema)
+    .map(({ key, defaultValue }) => `${key}=${formatOptionValue(defaultValue)}`)
+    .join(', ');
 }
 
 export function formatOptionValue(value: unknown): string {

@@ -15,7 +15,11 @@ export const dataSourceSchema = z
     delimiter: z.string().min(1).optional(),
     header: z.boolean().optional(),
     /** delimited only: user,item[,rating[,timestamp]] as column names or 0-based indices */
-    columns: z.array(z.union([z.string().min(1), z.number().int().min(0)])).min(2).max(4).optional(),
+    columns: z
+      .array(z.union([z.string().min(1), z.number().int().min(0)]))
+      .min(2)
+      .max(4)
+      .optional(),
     minRating: z.number().optional(),
   })
   .strict();
@@ -37,9 +41,13 @@ export const runConfigSchema = z
       .strict()
       .default({ edges: 2 }),
     schedule: hierFavgScheduleSchema.default(hierFavgScheduleSchema.parse({})),
-    strategy: z.object({ name: z.string().default('fedavg'), options: z.record(z.string(), z.unknown()).default({}) }).strict()
+    strategy: z
+      .object({ name: z.string().default('fedavg'), options: z.record(z.string(), z.unknown()).default({}) })
+      .strict()
       .default({ name: 'fedavg', options: {} }),
-    edgeStrategy: z.object({ name: z.string().default('fedavg'), options: z.record(z.string(), z.unknown()).default({}) }).strict()
+    edgeStrategy: z
+      .object({ name: z.string().default('fedavg'), options: z.record(z.string(), z.unknown()).default({}) })
+      .strict()
       .default({ name: 'fedavg', options: {} }),
     compression: compressionSchema.default(compressionSchema.parse({})),
     /** Task options (learning rate, dimensions, ...) overriding the task's defaults; the task's schema checks them. */

@@ -16,5 +16,7 @@ export function selectDevices<T>(candidates: readonly T[], fraction: number, ran
     indices[i] = indices[j];
     indices[j] = t;
   }
-  return Array.from(indices.subarray(0, k)).sort((a, b) => a - b).map((i) => candidates[i]);
+  return Array.from(indices.subarray(0, k))
+    .sort((a, b) => a - b)
+    .map((i) => candidates[i]);
 }

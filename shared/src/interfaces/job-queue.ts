@@ -32,7 +32,9 @@ export function checkJobData(data: unknown, what: string): void {
     throw new ConfigError(`${what} is ${json.length} bytes of JSON, more than ${MAX_JOB_DATA_BYTES}: put large values in the blob store`);
   }
   if (!survivesJson(JSON.parse(json) as unknown, data)) {
-    throw new ConfigError(`${what} does not survive JSON unchanged (typed arrays, dates, undefined or non-finite numbers?): ${json.slice(0, 200)}`);
+    throw new ConfigError(
+      `${what} does not survive JSON unchanged (typed arrays, dates, undefined or non-finite numbers?): ${json.slice(0, 200)}`,
+    );
   }
 }
 

@@ -13,5 +13,7 @@ export function survivesJson(parsed: unknown, original: unknown): boolean {
   const fields = parsed as Record<string, unknown>;
   const source = original as Record<string, unknown>;
   const keys = Object.keys(fields);
-  return keys.length === Object.keys(source).length && keys.every((key) => Object.hasOwn(source, key) && survivesJson(fields[key], source[key]));
+  return (
+    keys.length === Object.keys(source).length && keys.every((key) => Object.hasOwn(source, key) && survivesJson(fields[key], source[key]))
+  );
 }

@@ -4,7 +4,7 @@
 // pass @strata/runtime/testing's transport contract. A failed request is not retried here: retrying is the caller's
 // decision (a round has a deadline and a quorum, and a resent model costs bandwidth).
 
-import { ConfigError, RoundTimeoutError, StrataError } from '../errors.js';
+import { ConfigError, StrataError } from '../errors.js';
 
 export type NodeRole = 'device' | 'edge' | 'coordinator';
 
@@ -64,7 +64,12 @@ export class PeerDisconnectedError extends StrataError {
 
 /** The peer's handler failed; `remoteCode` is the StrataError code it threw, if it threw one. */
 export class PeerRequestError extends StrataError {
-  constructor(readonly nodeId: string, readonly remoteCode: string | undefined, remoteMessage: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly nodeId: string,
+    readonly remoteCode: string | undefined,
+    remoteMessage: string,
+    options?: { cause?: unknown },
+  ) {
     super('STRATA_ERR_PEER_REQUEST', `peer ${nodeId} failed the request: ${remoteMessage}`, options);
   }
 }

@@ -16,7 +16,12 @@ export type EdgeLiveEvent =
   | (JobEvent & { readonly kind: 'job-started' })
   | (JobEvent & { readonly kind: 'requests'; readonly iteration: number; readonly deviceIds: readonly string[] })
   | (JobEvent & { readonly kind: 'reply'; readonly deviceId: string; readonly ok: boolean })
-  | (JobEvent & { readonly kind: 'job-finished'; readonly outcome: 'done' | 'expired'; readonly seconds: number; readonly participation: EdgeParticipation });
+  | (JobEvent & {
+      readonly kind: 'job-finished';
+      readonly outcome: 'done' | 'expired';
+      readonly seconds: number;
+      readonly participation: EdgeParticipation;
+    });
 
 /** Events of one edge, in the order they happened; times are epoch milliseconds on the edge's clock. */
 export interface EdgeLiveBatch {

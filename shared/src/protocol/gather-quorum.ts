@@ -13,7 +13,10 @@ export interface Gathered<T> {
 }
 
 export function gatherQuorum<T>(
-  requests: readonly Promise<T>[], needed: number, deadlineMs: number, clock: Clock = systemClock,
+  requests: readonly Promise<T>[],
+  needed: number,
+  deadlineMs: number,
+  clock: Clock = systemClock,
 ): Promise<Gathered<T>> {
   return new Promise((resolve) => {
     const answers: { index: number; value: T }[] = [];

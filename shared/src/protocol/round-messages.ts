@@ -52,9 +52,13 @@ export function decodeRoundRequest(frame: Uint8Array, maxBytes?: number): RoundR
   }
   const { params, version } = decodeModel(request.model, limitsFor(maxBytes));
   return {
-    roundId: request.roundId ?? '', round: request.round ?? 0,
+    roundId: request.roundId ?? '',
+    round: request.round ?? 0,
     kind: request.kind === strata.RoundRequest.Kind.EVALUATE ? 'evaluate' : 'train',
-    localSteps: request.localSteps ?? 0, options: { ...request.options }, model: params, version,
+    localSteps: request.localSteps ?? 0,
+    options: { ...request.options },
+    model: params,
+    version,
   };
 }
 
@@ -70,8 +74,11 @@ export class UpdateEncoder {
     return encodeEnvelope({
       sender: header.sender,
       update: encodeUpdate(update, {
-        roundId: header.roundId, baseVersion: header.baseVersion, dtype: this.compression.dtype,
-        perRowScale: this.compression.perRowScale, errorFeedback: this.feedback,
+        roundId: header.roundId,
+        baseVersion: header.baseVersion,
+        dtype: this.compression.dtype,
+        perRowScale: this.compression.perRowScale,
+        errorFeedback: this.feedback,
       }),
     });
   }

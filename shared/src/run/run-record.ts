@@ -31,6 +31,8 @@ export interface RunRecord {
 /** A sortable, unique run id: `<utc time>-<label>`. */
 export function newRunId(label: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..+$/, '').replace('T', '-');
-  const suffix = Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0');
+  const suffix = Math.floor(Math.random() * 0xffff)
+    .toString(16)
+    .padStart(4, '0');
   return `${stamp}-${label.replace(/[^a-z0-9]+/gi, '-')}-${suffix}`;
 }

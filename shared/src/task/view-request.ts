@@ -56,7 +56,8 @@ export const viewRequestSchema = z
     }
     if (request.width * request.height > MAX_VIEW_PIXELS) {
       context.addIssue({
-        code: 'custom', path: ['width'],
+        code: 'custom',
+        path: ['width'],
         message: `${request.width} x ${request.height} is ${request.width * request.height} pixels, more than ${MAX_VIEW_PIXELS}`,
       });
     }
@@ -65,8 +66,10 @@ export const viewRequestSchema = z
     if (m[3][0] !== 0 || m[3][1] !== 0 || m[3][2] !== 0 || m[3][3] !== 1) {
       context.addIssue({ code: 'custom', path: ['cameraToWorld', 3], message: 'the last row must be [0, 0, 0, 1]' });
     }
-    const det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-      + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+    const det =
+      m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
+      m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
+      m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
     // A singular rotation gives rays with no direction (NaN pixels).
     if (!(Math.abs(det) > 1e-9)) context.addIssue({ code: 'custom', path: ['cameraToWorld'], message: 'the rotation part is singular' });
   });

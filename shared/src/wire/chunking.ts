@@ -31,10 +31,16 @@ const MAX_UINT32 = 0xffffffff;
 export function splitFrame(frame: Uint8Array, options: SplitOptions): Uint8Array[] {
   const { maxFrameBytes, transferId, sender = '' } = options;
   // The largest envelope around an empty chunk, with every varint at its widest: what remains is payload.
-  const overhead = encodeEnvelope({
-    protocol: PROTOCOL_VERSION, sender,
-    chunk: { transferId, index: MAX_UINT32, count: MAX_UINT32, totalBytes: frame.byteLength, data: EMPTY },
-  }).byteLength + 1 + 5 + 5 + 4;  // data tag, data length, padding field, chunk length growing to 5 bytes
+  const overhead =
+    encodeEnvelope({
+      protocol: PROTOCOL_VERSION,
+      sender,
+      chunk: { transferId, index: MAX_UINT32, count: MAX_UINT32, totalBytes: frame.byteLength, data: EMPTY },
+    }).byteLength +
+    1 +
+    5 +
+    5 +
+    4; // data tag, data length, padding field, chunk length growing to 5 bytes
   const payload = maxFrameBytes - overhead;
   if (!Number.isSafeInteger(maxFrameBytes) || payload < 1) {
     throw new ConfigError(`maxFrameBytes ${maxFrameBytes} leaves no room for chunk data (envelope overhead ${overhead} bytes)`);
@@ -44,10 +50,13 @@ export function splitFrame(frame: Uint8Array, options: SplitOptions): Uint8Array
   const frames: Uint8Array[] = [];
   for (let index = 0; index < count; index++) {
     const data = frame.subarray(index * payload, Math.min(frame.byteLength, (index + 1) * payload));
-    frames.push(encodeEnvelope({
-      protocol: PROTOCOL_VERSION, sender,
-      chunk: { transferId, index, count, totalBytes: frame.byteLength, data },
-    }));
+    frames.push(
+      encodeEnvelope({
+        protocol: PROTOCOL_VERSION,
+        sender,
+        chunk: { transferId, index, count, totalBytes: frame.byteLength, data },
+      }),
+    );
   }
   return frames;
 }
@@ -80,7 +89,8 @@ export class ChunkAssembler {
   constructor(limits: Partial<ChunkAssemblerLimits> = {}) {
     this.limits = { ...DEFAULT_ASSEMBLER_LIMITS, ...limits };
     for (const [key, value] of Object.entries(this.limits)) {
-      if (!Number.isSafeInteger(value) || value <= 0) throw new ConfigError(`chunk assembler ${key} must be a positive integer, got ${value}`);
+      if (!Number.isSafeInteger(value) || value <= 0)
+        throw new ConfigError(`chunk assembler ${key} must be a positive integer, got ${value}`);
     }
   }
 

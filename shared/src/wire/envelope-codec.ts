@@ -42,9 +42,9 @@ export function decodeEnvelope(frame: Uint8Array, limits: Partial<WireLimits> = 
   try {
     envelope = strata.Envelope.decode(frame);
   } catch (error) {
-    throw new WireFormatError(
-      `malformed frame (${frame.byteLength} bytes): ${error instanceof Error ? error.message : String(error)}`, { cause: error },
-    );
+    throw new WireFormatError(`malformed frame (${frame.byteLength} bytes): ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
   if (envelope.protocol !== PROTOCOL_VERSION) {
     throw new WireFormatError(`envelope protocol ${envelope.protocol} is not the supported version ${PROTOCOL_VERSION}`);

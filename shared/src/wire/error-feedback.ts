@@ -88,7 +88,8 @@ export class ErrorFeedback {
 function checkSameShape(name: string, expected: readonly number[], actual: readonly number[]): void {
   if (expected.length !== actual.length || expected.some((d, i) => d !== actual[i])) {
     throw new InvalidUpdateError(
-      'shape', `tensor '${name}' has shape [${actual.join(', ')}], its carried residual [${expected.join(', ')}]`,
+      'shape',
+      `tensor '${name}' has shape [${actual.join(', ')}], its carried residual [${expected.join(', ')}]`,
     );
   }
 }

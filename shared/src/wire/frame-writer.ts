@@ -69,7 +69,10 @@ class MeasuringWriter extends protobuf.Writer {
   private tagEnd = -1;
   private readonly open: { index: number; contentStart: number }[] = [];
 
-  constructor(private readonly widths: readonly number[], private readonly align: boolean) {
+  constructor(
+    private readonly widths: readonly number[],
+    private readonly align: boolean,
+  ) {
     super();
   }
 
@@ -125,7 +128,11 @@ class PlannedWriter extends protobuf.Writer {
   private tagEnd = -1;
   private readonly ends: number[] = [];
 
-  constructor(private readonly lengths: readonly number[], private readonly pads: readonly number[], size: number) {
+  constructor(
+    private readonly lengths: readonly number[],
+    private readonly pads: readonly number[],
+    size: number,
+  ) {
     super();
     // Every byte of the frame gets written, so the buffer need not be zeroed first (a whole pass over
     // memory for a large frame); the slack past the frame is, so that no stale memory sits in its buffer.

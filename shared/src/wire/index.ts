@@ -10,6 +10,10 @@ export { decodeModel, encodeModel, type DecodedModel } from './model-codec.js';
 export { decodeUpdate, encodeUpdate, type DecodedUpdate, type UpdateEncodingOptions } from './update-codec.js';
 export { assertCompatible, assertFinite } from './update-checks.js';
 export {
-  decodeEnvelope, encodeEnvelope, PROTOCOL_VERSION, type DecodedEnvelope, type EnvelopeBody,
+  decodeEnvelope,
+  encodeEnvelope,
+  PROTOCOL_VERSION,
+  type DecodedEnvelope,
+  type EnvelopeBody,
 } from './envelope-codec.js';
 export { ChunkAssembler, splitFrame, type ChunkAssemblerLimits, type SplitOptions } from './chunking.js';

@@ -24,7 +24,7 @@ export function quantizeInt8(values: Float32Array, groupSize: number): Int8Quant
     for (let i = start; i < end; i++) {
       const a = Math.abs(values[i]);
       if (a > max) max = a;
-      else if (a !== a) nan = true;
+      else if (Number.isNaN(a)) nan = true;
     }
     const scale = nan ? NaN : Math.fround(max / 127);
     scales[g] = scale;
@@ -35,7 +35,7 @@ export function quantizeInt8(values: Float32Array, groupSize: number): Int8Quant
     const inverse = 1 / scale;
     for (let i = start; i < end; i++) {
       const r = ((values[i] * inverse + 128.5) | 0) - 128;
-      q[i] = r > 127 ? 127 : r < -127 ? -127 : r;
+      q[i] = r > 127 ? 127 : Math.max(r, -127);
     }
   }
   return { values: q, scales };
@@ -43,7 +43,10 @@ export function quantizeInt8(values: Float32Array, groupSize: number): Int8Quant
 
 /** The values `q * scale`, with `scales[g]` applying to the g-th group of `groupSize` values. */
 export function dequantizeInt8(
-  q: Int8Array, scales: Float32Array, groupSize: number, out: Float32Array = new Float32Array(q.length),
+  q: Int8Array,
+  scales: Float32Array,
+  groupSize: number,
+  out: Float32Array = new Float32Array(q.length),
 ): Float32Array {
   if (out.length !== q.length) throw new RangeError(`int8 dequantisation: output holds ${out.length} values, input ${q.length}`);
   for (let g = 0; g < scales.length; g++) {

@@ -76,9 +76,7 @@ export function decodeTensor(message: strata.ITensor, limits: Partial<WireLimits
  * Decodes a list of Tensor messages (a model's or an update's), requiring names that are present and
  * unique. `what` names the list in error messages.
  */
-export function decodeTensorList(
-  messages: readonly strata.ITensor[] | null | undefined, limits: WireLimits, what: string,
-): NamedTensor[] {
+export function decodeTensorList(messages: readonly strata.ITensor[] | null | undefined, limits: WireLimits, what: string): NamedTensor[] {
   const seen = new Set<string>();
   return (messages ?? []).map((message, i) => {
     const name = message.name ?? '';
@@ -119,9 +117,7 @@ function decodeCheckedTensor(message: strata.ITensor, limits: WireLimits): Named
   const count = rowsInPayload * perRow;
   if (data.length !== count * width) {
     const layout = sparse ? `${rowsInPayload} rows of shape [${shape.join(', ')}]` : `shape [${shape.join(', ')}]`;
-    throw new WireFormatError(
-      `${where}: data has ${data.length} bytes, expected ${count * width} (${layout} as ${DTYPE_NAMES[dtype]})`,
-    );
+    throw new WireFormatError(`${where}: data has ${data.length} bytes, expected ${count * width} (${layout} as ${DTYPE_NAMES[dtype]})`);
   }
 
   let values: Float32Array;
@@ -134,9 +130,7 @@ function decodeCheckedTensor(message: strata.ITensor, limits: WireLimits): Named
   } else {
     const scaleValues = float32View(scales, `${where} scales`);
     if (scaleValues.length !== 1 && scaleValues.length !== rowsInPayload) {
-      throw new WireFormatError(
-        `${where}: scales has ${scaleValues.length} values, expected 1 (per tensor) or ${rowsInPayload} (per row)`,
-      );
+      throw new WireFormatError(`${where}: scales has ${scaleValues.length} values, expected 1 (per tensor) or ${rowsInPayload} (per row)`);
     }
     values = dequantizeInt8(int8View(data), scaleValues, scaleValues.length === 1 ? count : perRow);
   }
@@ -195,7 +189,10 @@ function checkTensorValue(name: string, value: TensorValue): void {
     return;
   }
   if (value.values.length !== value.rows.length * rowSize(value.shape)) {
-    throw new InvalidUpdateError('malformed', `tensor '${name}': ${value.values.length} values for ${value.rows.length} rows of shape ${shape}`);
+    throw new InvalidUpdateError(
+      'malformed',
+      `tensor '${name}': ${value.values.length} values for ${value.rows.length} rows of shape ${shape}`,
+    );
   }
   if (value.rowWeights && value.rowWeights.length !== value.rows.length) {
     throw new InvalidUpdateError('malformed', `tensor '${name}': ${value.rowWeights.length} row weights for ${value.rows.length} rows`);
@@ -203,7 +200,8 @@ function checkTensorValue(name: string, value: TensorValue): void {
   for (let i = 0; i < value.rows.length; i++) {
     if ((i > 0 && value.rows[i] <= value.rows[i - 1]) || value.rows[i] >= value.shape[0]) {
       throw new InvalidUpdateError(
-        'malformed', `tensor '${name}': row ${value.rows[i]} at position ${i} is out of order or out of range for shape ${shape}`,
+        'malformed',
+        `tensor '${name}': row ${value.rows[i]} at position ${i} is out of order or out of range for shape ${shape}`,
       );
     }
   }

@@ -16,7 +16,8 @@ export function assertFinite(update: ModelUpdate): void {
       const badWeight = firstNonFinite(value.rowWeights);
       if (badWeight >= 0) {
         throw new InvalidUpdateError(
-          'non_finite', `tensor '${name}' has the non-finite row weight ${value.rowWeights[badWeight]} for row ${value.rows[badWeight]}`,
+          'non_finite',
+          `tensor '${name}' has the non-finite row weight ${value.rowWeights[badWeight]} for row ${value.rows[badWeight]}`,
         );
       }
     }
@@ -34,7 +35,8 @@ export function assertCompatible(update: ModelUpdate, model: ModelParams): void 
     const same = target.shape.length === value.shape.length && target.shape.every((d, i) => d === value.shape[i]);
     if (!same) {
       throw new InvalidUpdateError(
-        'shape', `update tensor '${name}' has shape [${value.shape.join(', ')}], the model's is [${target.shape.join(', ')}]`,
+        'shape',
+        `update tensor '${name}' has shape [${value.shape.join(', ')}], the model's is [${target.shape.join(', ')}]`,
       );
     }
     const expected = value.kind === 'dense' ? target.values.length : value.rows.length * rowSize(target.shape);
@@ -43,7 +45,8 @@ export function assertCompatible(update: ModelUpdate, model: ModelParams): void 
     }
     if (value.kind === 'sparse' && value.rows.length > 0 && value.rows[value.rows.length - 1] >= target.shape[0]) {
       throw new InvalidUpdateError(
-        'shape', `update tensor '${name}' has row ${value.rows[value.rows.length - 1]}, the model has ${target.shape[0]} rows`,
+        'shape',
+        `update tensor '${name}' has row ${value.rows[value.rows.length - 1]}, the model has ${target.shape[0]} rows`,
       );
     }
   }
@@ -57,8 +60,15 @@ function firstNonFinite(values: Float32Array): number {
   const blocks = n - (n % 8);
   let i = 0;
   for (; i < blocks; i += 8) {
-    const sum = values[i] * 0 + values[i + 1] * 0 + values[i + 2] * 0 + values[i + 3] * 0 +
-      values[i + 4] * 0 + values[i + 5] * 0 + values[i + 6] * 0 + values[i + 7] * 0;
+    const sum =
+      values[i] * 0 +
+      values[i + 1] * 0 +
+      values[i + 2] * 0 +
+      values[i + 3] * 0 +
+      values[i + 4] * 0 +
+      values[i + 5] * 0 +
+      values[i + 6] * 0 +
+      values[i + 7] * 0;
     if (sum !== 0) break;
   }
   for (; i < n; i++) {

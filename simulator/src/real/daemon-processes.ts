@@ -62,7 +62,8 @@ export class DaemonProcesses {
     for (;;) {
       const match = readLog(daemon.logFile).match(pattern);
       if (match) return match[0];
-      if (Date.now() > deadline) throw new DaemonProcessError(`${daemon.name} did not log ${pattern} within ${timeoutMs} ms: ${tail(daemon.logFile)}`);
+      if (Date.now() > deadline)
+        throw new DaemonProcessError(`${daemon.name} did not log ${pattern} within ${timeoutMs} ms: ${tail(daemon.logFile)}`);
       await Promise.race([new Promise((resolve) => setTimeout(resolve, 100)), this.failed]);
     }
   }

@@ -17,7 +17,16 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import { StrataError, SeededRandom, type FederatedTask, type RunRecord, cloudLinkBytes, emptyTierBytes, tierRecord, type TierBytes } from '@strata/shared';
+import {
+  StrataError,
+  SeededRandom,
+  type FederatedTask,
+  type RunRecord,
+  cloudLinkBytes,
+  emptyTierBytes,
+  tierRecord,
+  type TierBytes,
+} from '@strata/shared';
 import { generateSyntheticRecsysData } from '@strata/tasks';
 import { deviceCount } from '../device-plan.js';
 import type { LoadedTopology } from '../load-topology.js';
@@ -67,12 +76,20 @@ export async function runOnRealNetwork(options: RealNetworkRunOptions): Promise<
     const taskFile = writeTaskConfig(topology, workDir, notes);
     const redisPort = await freePort();
     const redis = processes.start('redis', options.redisServer ?? 'redis-server', [
-      '--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+      '--port',
+      String(redisPort),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
     ]);
     await processes.waitForLog(redis, /Ready to accept connections/, 15_000);
     log(`redis-server on port ${redisPort}`);
 
-    const cli = (name: string, args: string[]) => processes.start(name, process.execPath, [options.strataBin, ...args], { STRATA_LOG_LEVEL: 'info' });
+    const cli = (name: string, args: string[]) =>
+      processes.start(name, process.execPath, [options.strataBin, ...args], { STRATA_LOG_LEVEL: 'info' });
     const edgePorts = new Map<string, { devices: number; health: number }>();
     for (const edge of topology.edges) {
       const route = routes.edgeRoute(edge.region);
@@ -82,9 +99,29 @@ export async function runOnRealNetwork(options: RealNetworkRunOptions): Promise<
       edgePorts.set(edge.id, ports);
       const expected = topology.devices.filter((g) => g.edge === edge.id).reduce((n, g) => n + g.count, 0);
       const daemon = cli(`edge-${edge.id}`, [
-        'edge', '--region', edge.id, '--node-id', edge.id, '--host', '127.0.0.1', '--port', String(ports.devices), '--token', token,
-        '--redis-url', `redis://127.0.0.1:${toRedis.port}`, '--redis-prefix', prefix, '--http-port', String(ports.health),
-        '--compression', topology.compression.dtype, '--strategy', topology.edgeStrategy.name, '--min-devices', String(expected),
+        'edge',
+        '--region',
+        edge.id,
+        '--node-id',
+        edge.id,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(ports.devices),
+        '--token',
+        token,
+        '--redis-url',
+        `redis://127.0.0.1:${toRedis.port}`,
+        '--redis-prefix',
+        prefix,
+        '--http-port',
+        String(ports.health),
+        '--compression',
+        topology.compression.dtype,
+        '--strategy',
+        topology.edgeStrategy.name,
+        '--min-devices',
+        String(expected),
       ]);
       await processes.waitForLog(daemon, /edge ready/, remaining());
       log(`edge ${edge.id}: devices on ${ports.devices} (behind their proxies), Redis through a proxy on ${toRedis.port}`);
@@ -96,19 +133,42 @@ export async function runOnRealNetwork(options: RealNetworkRunOptions): Promise<
     for (const group of topology.devices) {
       const edge = topology.edges.find((e) => e.id === group.edge)!;
       const toEdge = await ShapingProxy.start({
-        target: { host: '127.0.0.1', port: edgePorts.get(edge.id)!.devices }, route: () => routes.deviceRoute(group, edge),
+        target: { host: '127.0.0.1', port: edgePorts.get(edge.id)!.devices },
+        route: () => routes.deviceRoute(group, edge),
       });
-      proxies.push({ name: `${group.group} → ${edge.id}`, tier: routes.coLocated(edge.region) ? 'deviceCloud' : 'deviceEdge', proxy: toEdge });
+      proxies.push({
+        name: `${group.group} → ${edge.id}`,
+        tier: routes.coLocated(edge.region) ? 'deviceCloud' : 'deviceEdge',
+        proxy: toEdge,
+      });
       const first = Math.floor((slot * partitions) / total);
       slot += group.count;
       const secondsPerSample = group.compute.secondsPerSample ?? topology.simulation.referenceSecondsPerSample / (group.compute.speed ?? 1);
       const delayMs = Math.round(secondsPerSample * meanSamples(task, first, group.count) * topology.schedule.kappa1 * 1000);
       cli(`devices-${group.group}`, [
-        'device', '--config', taskFile, '--edges', `http://127.0.0.1:${toEdge.port}`, '--region', edge.id, '--token', token,
-        '--device-index', String(first), '--count', String(group.count), '--compression', topology.compression.dtype,
-        '--train-delay-ms', String(delayMs), '--http-port', '0',
+        'device',
+        '--config',
+        taskFile,
+        '--edges',
+        `http://127.0.0.1:${toEdge.port}`,
+        '--region',
+        edge.id,
+        '--token',
+        token,
+        '--device-index',
+        String(first),
+        '--count',
+        String(group.count),
+        '--compression',
+        topology.compression.dtype,
+        '--train-delay-ms',
+        String(delayMs),
+        '--http-port',
+        '0',
       ]);
-      log(`${group.count} devices of ${group.group} (partitions ${first}..${first + group.count - 1}, ${delayMs} ms per training) through a proxy on ${toEdge.port}`);
+      log(
+        `${group.count} devices of ${group.group} (partitions ${first}..${first + group.count - 1}, ${delayMs} ms per training) through a proxy on ${toEdge.port}`,
+      );
     }
     await waitForDevices(topology, edgePorts, processes, remaining());
     log('every device is connected; starting the coordinator');
@@ -116,13 +176,40 @@ export async function runOnRealNetwork(options: RealNetworkRunOptions): Promise<
     const runsDir = join(workDir, 'runs');
     const { schedule, strategy } = topology;
     const coordinator = cli('coordinator', [
-      'coordinator', '--config', taskFile, '--regions', topology.edges.map((e) => e.id).join(','),
-      '--rounds', String(schedule.rounds), '--kappa1', String(schedule.kappa1), '--kappa2', String(schedule.kappa2),
-      '--fraction', String(schedule.fraction), '--quorum', String(schedule.quorum), '--edge-deadline', String(schedule.edgeDeadlineSeconds),
-      '--round-deadline', String(schedule.roundDeadlineSeconds), '--eval-every', String(schedule.evalEvery),
-      '--strategy', strategy.name, ...Object.entries(strategy.options).flatMap(([k, v]) => ['--strategy-option', `${k}=${String(v)}`]),
-      '--redis-url', `redis://127.0.0.1:${redisPort}`, '--redis-prefix', prefix, '--runs-dir', runsDir, '--exit-when-done', '--reset',
-      '--http-port', String(await freePort()),
+      'coordinator',
+      '--config',
+      taskFile,
+      '--regions',
+      topology.edges.map((e) => e.id).join(','),
+      '--rounds',
+      String(schedule.rounds),
+      '--kappa1',
+      String(schedule.kappa1),
+      '--kappa2',
+      String(schedule.kappa2),
+      '--fraction',
+      String(schedule.fraction),
+      '--quorum',
+      String(schedule.quorum),
+      '--edge-deadline',
+      String(schedule.edgeDeadlineSeconds),
+      '--round-deadline',
+      String(schedule.roundDeadlineSeconds),
+      '--eval-every',
+      String(schedule.evalEvery),
+      '--strategy',
+      strategy.name,
+      ...Object.entries(strategy.options).flatMap(([k, v]) => ['--strategy-option', `${k}=${String(v)}`]),
+      '--redis-url',
+      `redis://127.0.0.1:${redisPort}`,
+      '--redis-prefix',
+      prefix,
+      '--runs-dir',
+      runsDir,
+      '--exit-when-done',
+      '--reset',
+      '--http-port',
+      String(await freePort()),
     ]);
     const code = await Promise.race([coordinator.exited, processes.failed, timeout(remaining(), 'the coordinator to finish the run')]);
     if (code !== 0) throw new StrataError('STRATA_ERR_DAEMON', `the coordinator exited with code ${code}; see ${coordinator.logFile}`);
@@ -139,14 +226,21 @@ function writeTaskConfig(topology: Topology, workDir: string, notes: string[]): 
   const { name, data, options } = topology.task;
   let source: Record<string, unknown> | undefined = data.file;
   if (data.synthetic) {
-    const synthetic = generateSyntheticRecsysData({ ...data.synthetic, users: data.synthetic.users ?? deviceCount(topology), seed: topology.seed });
+    const synthetic = generateSyntheticRecsysData({
+      ...data.synthetic,
+      users: data.synthetic.users ?? deviceCount(topology),
+      seed: topology.seed,
+    });
     const { users, items, numItems } = synthetic.interactions;
     const lines = Array.from(users, (u, k) => `${u},${items[k]}`);
     const path = join(workDir, 'synthetic.csv');
-    writeFileSync(path, lines.join('\n') + '\n');
+    writeFileSync(path, `${lines.join('\n')}\n`);
     source = { path, format: 'delimited', delimiter: ',', header: false, columns: [0, 1] };
     const used = new Set(items).size;
-    if (used < numItems) notes.push(`synthetic data: ${numItems - used} of ${numItems} items have no interaction and are absent from the CSV the daemons read`);
+    if (used < numItems)
+      notes.push(
+        `synthetic data: ${numItems - used} of ${numItems} items have no interaction and are absent from the CSV the daemons read`,
+      );
   }
   const file = join(workDir, 'task.yaml');
   writeFileSync(file, stringifyYaml({ task: name, ...(source ? { data: source } : {}), taskOptions: options, seed: topology.seed }));
@@ -160,7 +254,10 @@ function meanSamples(task: FederatedTask, first: number, count: number): number 
 }
 
 async function waitForDevices(
-  topology: Topology, ports: ReadonlyMap<string, { health: number }>, processes: DaemonProcesses, timeoutMs: number,
+  topology: Topology,
+  ports: ReadonlyMap<string, { health: number }>,
+  processes: DaemonProcesses,
+  timeoutMs: number,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (const edge of topology.edges) {
@@ -168,9 +265,13 @@ async function waitForDevices(
     for (;;) {
       const devices = await fetch(`http://127.0.0.1:${ports.get(edge.id)!.health}/healthz`)
         .then((r) => r.json() as Promise<{ devices?: number }>)
-        .then((h) => h.devices ?? 0, () => 0);
+        .then(
+          (h) => h.devices ?? 0,
+          () => 0,
+        );
       if (devices >= expected) break;
-      if (Date.now() > deadline) throw new StrataError('STRATA_ERR_DAEMON', `edge ${edge.id} has ${devices} of its ${expected} devices connected`);
+      if (Date.now() > deadline)
+        throw new StrataError('STRATA_ERR_DAEMON', `edge ${edge.id} has ${devices} of its ${expected} devices connected`);
       await Promise.race([new Promise((resolve) => setTimeout(resolve, 250)), processes.failed]);
     }
   }
@@ -178,7 +279,10 @@ async function waitForDevices(
 
 function timeout(ms: number, what: string): Promise<never> {
   return new Promise((_, reject) => {
-    const timer = setTimeout(() => reject(new StrataError('STRATA_ERR_TIMEOUT', `timed out after ${Math.round(ms / 1000)} s waiting for ${what}`)), ms);
+    const timer = setTimeout(
+      () => reject(new StrataError('STRATA_ERR_TIMEOUT', `timed out after ${Math.round(ms / 1000)} s waiting for ${what}`)),
+      ms,
+    );
     timer.unref();
   });
 }
@@ -197,9 +301,13 @@ function annotate(record: RunRecord, loaded: LoadedTopology, proxies: readonly S
     bytes[`${tier}Up`] += stats.deliveredUp;
     bytes[`${tier}Down`] += stats.deliveredDown;
   }
-  if (topology.devices.some((g) => g.availability.kind !== 'always')) notes.push('devices are always online: availability is not applied in real-network mode');
+  if (topology.devices.some((g) => g.availability.kind !== 'always'))
+    notes.push('devices are always online: availability is not applied in real-network mode');
   if (topology.devices.some((g) => g.data.skew < 1)) notes.push('partitions are dealt in contiguous blocks per device group (as skew 1)');
-  let elapsed = 0;
+  // Wall time at the end of each round (each round's includes its evaluation).
+  const elapsedAfter: number[] = [];
+  for (const round of record.rounds) elapsedAfter.push((elapsedAfter.at(-1) ?? 0) + round.wallSeconds);
+  const elapsed = elapsedAfter.at(-1) ?? 0;
   const wire = tierRecord(bytes);
   // The coordinator counts every edge's device traffic as device-edge; edges in the cloud's region are the
   // cloud itself (a flat deployment), so theirs is device-cloud traffic and their blobs cross no link.
@@ -220,9 +328,9 @@ function annotate(record: RunRecord, loaded: LoadedTopology, proxies: readonly S
       },
     },
     // On a real network the simulated time is the wall time (each round's includes its evaluation).
-    rounds: record.rounds.map((round) => ({
+    rounds: record.rounds.map((round, i) => ({
       ...round,
-      simSeconds: (elapsed += round.wallSeconds),
+      simSeconds: elapsedAfter[i],
       ...(flat ? { bytes: asDeviceCloud(round.bytes) } : {}),
     })),
     final: { ...record.final, simSeconds: elapsed, wireBytes: wire, cloudLinkWireBytes: cloudLinkBytes(wire) },

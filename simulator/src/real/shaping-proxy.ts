@@ -41,7 +41,10 @@ export class ShapingProxy {
   private readonly sockets = new Set<Socket>();
   private readonly counters: ShapingProxyStats = { connections: 0, bytesUp: 0, bytesDown: 0, deliveredUp: 0, deliveredDown: 0 };
 
-  private constructor(private readonly server: Server, private readonly options: ShapingProxyOptions) {}
+  private constructor(
+    private readonly server: Server,
+    private readonly options: ShapingProxyOptions,
+  ) {}
 
   static async start(options: ShapingProxyOptions): Promise<ShapingProxy> {
     const server = createServer();
@@ -75,8 +78,24 @@ export class ShapingProxy {
     const route = this.options.route();
     const clock = this.options.clock ?? systemClock;
     const highWaterMark = this.options.highWaterMark ?? 4 * 2 ** 20;
-    const up = new ShapedDirection(client, upstream, route.up, clock, highWaterMark, (n) => (this.counters.bytesUp += n), (n) => (this.counters.deliveredUp += n));
-    const down = new ShapedDirection(upstream, client, route.down, clock, highWaterMark, (n) => (this.counters.bytesDown += n), (n) => (this.counters.deliveredDown += n));
+    const up = new ShapedDirection(
+      client,
+      upstream,
+      route.up,
+      clock,
+      highWaterMark,
+      (n) => (this.counters.bytesUp += n),
+      (n) => (this.counters.deliveredUp += n),
+    );
+    const down = new ShapedDirection(
+      upstream,
+      client,
+      route.down,
+      clock,
+      highWaterMark,
+      (n) => (this.counters.bytesDown += n),
+      (n) => (this.counters.deliveredDown += n),
+    );
     // A side that closes closes the other once what it sent has been delivered; an error closes both at once.
     client.on('end', () => up.endAfterDelivery());
     upstream.on('end', () => down.endAfterDelivery());
@@ -152,10 +171,13 @@ class ShapedDirection {
   private wait(): void {
     const head = this.queue[0];
     if (head === undefined) return;
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.deliverDue();
-    }, Math.max(0, head.at - this.clock.now()));
+    this.timer = this.clock.setTimeout(
+      () => {
+        this.timer = undefined;
+        this.deliverDue();
+      },
+      Math.max(0, head.at - this.clock.now()),
+    );
   }
 
   private deliverDue(): void {

@@ -51,7 +51,11 @@ export function barChart(categories: readonly string[], series: readonly BarSeri
   const ends = stacks.flat(2).map((s) => s.to);
   const yScale = niceTicks(Math.min(0, ...ends), Math.max(0, ...ends), { count: 5 });
   const yFormat = options.yFormat ?? formatNumberTick;
-  const frame = new ChartFrame(options, yScale.ticks.map((t) => yFormat(t, yScale)), legend);
+  const frame = new ChartFrame(
+    options,
+    yScale.ticks.map((t) => yFormat(t, yScale)),
+    legend,
+  );
   const { left, top, width, height } = frame.plot;
   const sy = (y: number): number => top + height - ((y - yScale.min) / (yScale.max - yScale.min)) * height;
   const yTicks = yScale.ticks.map((t) => ({ at: sy(t), label: yFormat(t, yScale) }));
@@ -79,8 +83,6 @@ export function barChart(categories: readonly string[], series: readonly BarSeri
   // Label every n-th category so that labels never overlap.
   const widest = Math.max(...categories.map(textWidth)) + 8;
   const stride = Math.max(1, Math.ceil(widest / band));
-  const xTicks = categories
-    .map((label, c) => ({ at: left + (c + 0.5) * band, label }))
-    .filter((_, c) => c % stride === 0);
+  const xTicks = categories.map((label, c) => ({ at: left + (c + 0.5) * band, label })).filter((_, c) => c % stride === 0);
   return frame.render(xTicks, yTicks, body.join(''));
 }

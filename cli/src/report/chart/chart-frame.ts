@@ -60,7 +60,11 @@ export class ChartFrame {
   readonly plot: PlotArea;
   private readonly legend: PlacedLegendEntry[];
 
-  constructor(private readonly options: ChartOptions, yTickLabels: readonly string[], legend: readonly LegendEntry[]) {
+  constructor(
+    private readonly options: ChartOptions,
+    yTickLabels: readonly string[],
+    legend: readonly LegendEntry[],
+  ) {
     this.width = Math.max(160, options.width ?? 560);
     this.height = Math.max(120, options.height ?? 300);
     const left = 22 + Math.max(16, ...yTickLabels.map(textWidth)) + 8;
@@ -97,8 +101,12 @@ export class ChartFrame {
     }
     parts.push(body);
     parts.push(`<path d="M${px(left)} ${px(top)}V${px(bottom)}H${px(left + width)}" fill="none" stroke="#9ca3af"/>`);
-    parts.push(`<text x="${px(left + width / 2)}" y="${px(bottom + 38)}" text-anchor="middle" fill="#374151">${escapeMarkup(this.options.xLabel)}</text>`);
-    parts.push(`<text transform="translate(14 ${px(top + height / 2)}) rotate(-90)" text-anchor="middle" fill="#374151">${escapeMarkup(this.options.yLabel)}</text>`);
+    parts.push(
+      `<text x="${px(left + width / 2)}" y="${px(bottom + 38)}" text-anchor="middle" fill="#374151">${escapeMarkup(this.options.xLabel)}</text>`,
+    );
+    parts.push(
+      `<text transform="translate(14 ${px(top + height / 2)}) rotate(-90)" text-anchor="middle" fill="#374151">${escapeMarkup(this.options.yLabel)}</text>`,
+    );
     parts.push(...this.legend.map(renderLegendEntry));
     parts.push('</svg>');
     return parts.join('');

@@ -55,11 +55,18 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
   ];
 
   const ys = [...finite.map((p) => p.y), ...hLines.map((h) => h.y)];
-  const xScale = niceTicks(Math.min(...finite.map((p) => p.x)), Math.max(...finite.map((p) => p.x)), { count: 6, integer: options.integerX });
+  const xScale = niceTicks(Math.min(...finite.map((p) => p.x)), Math.max(...finite.map((p) => p.x)), {
+    count: 6,
+    integer: options.integerX,
+  });
   const yScale = niceTicks(Math.min(...ys), Math.max(...ys), { count: 5 });
   const xFormat = options.xFormat ?? formatNumberTick;
   const yFormat = options.yFormat ?? formatNumberTick;
-  const frame = new ChartFrame(options, yScale.ticks.map((t) => yFormat(t, yScale)), legend);
+  const frame = new ChartFrame(
+    options,
+    yScale.ticks.map((t) => yFormat(t, yScale)),
+    legend,
+  );
   const { left, top, width, height } = frame.plot;
   const sx = (x: number): number => left + ((x - xScale.min) / (xScale.max - xScale.min)) * width;
   const sy = (y: number): number => top + height - ((y - yScale.min) / (yScale.max - yScale.min)) * height;

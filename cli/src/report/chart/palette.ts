@@ -20,5 +20,11 @@ export function baselineDash(index: number): string {
 /** `color` (#rrggbb) mixed with white: amount 0 keeps it, 1 gives white. */
 export function tint(color: string, amount: number): string {
   const rgb = [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
-  return '#' + rgb.map((c) => Math.round(c + (255 - c) * amount).toString(16).padStart(2, '0')).join('');
+  return `#${rgb
+    .map((c) =>
+      Math.round(c + (255 - c) * amount)
+        .toString(16)
+        .padStart(2, '0'),
+    )
+    .join('')}`;
 }

@@ -18,8 +18,16 @@ const INSERTION_SORT_MAX = 64;
  * out[outStart + c] = trimmed mean over q < count of sources[q][starts[q] + c], for c < length.
  * `scratch` holds at least `count` values.
  */
-export function trimmedMeanInto(out: Float32Array, outStart: number, sources: readonly Float32Array[],
-  starts: ArrayLike<number>, count: number, length: number, trim: number, scratch: Float64Array): void {
+export function trimmedMeanInto(
+  out: Float32Array,
+  outStart: number,
+  sources: readonly Float32Array[],
+  starts: ArrayLike<number>,
+  count: number,
+  length: number,
+  trim: number,
+  scratch: Float64Array,
+): void {
   const keep = count - 2 * trim;
   if (!Number.isInteger(trim) || trim < 0 || keep < 1) {
     throw new RangeError(`cannot trim ${trim} values from each end of ${count}`);
@@ -56,13 +64,25 @@ export function trimmedMeanTensor(group: TensorGroup, trimFor: TrimRule): Tensor
   const scratch = new Float64Array(n);
   if (group.values.every((t) => t.kind === 'dense')) {
     const out = new Float32Array(elementCount(group.shape));
-    trimmedMeanInto(out, 0, group.values.map((t) => t.values), new Int32Array(n), n, out.length, trimFor(n), scratch);
+    trimmedMeanInto(
+      out,
+      0,
+      group.values.map((t) => t.values),
+      new Int32Array(n),
+      n,
+      out.length,
+      trimFor(n),
+      scratch,
+    );
     return dense(group.shape, out);
   }
 
   const inputs = group.values.map(asSparseRows);
   const width = rowSize(group.shape);
-  const { rows, offsets, holderInput, holderRow } = unionRows(inputs.map((t) => t.rows), group.shape[0]);
+  const { rows, offsets, holderInput, holderRow } = unionRows(
+    inputs.map((t) => t.rows),
+    group.shape[0],
+  );
   const rowCount = rows.length;
   const values = new Float32Array(rowCount * width);
   const rowWeights = new Float32Array(rowCount);

@@ -9,8 +9,14 @@ import { elementCount, rowSize, type ModelParams, type ModelUpdate, type TensorV
  * Called per slice: model values param[paramStart .. paramStart + length) correspond to
  * delta[deltaStart .. deltaStart + length). `name` is the tensor's, to key optimizer state.
  */
-export type SliceVisitor = (name: string, param: Float32Array, paramStart: number, delta: Float32Array,
-  deltaStart: number, length: number) => void;
+export type SliceVisitor = (
+  name: string,
+  param: Float32Array,
+  paramStart: number,
+  delta: Float32Array,
+  deltaStart: number,
+  length: number,
+) => void;
 
 /**
  * Visits every slice of `combined` against `model`. Checks the whole update first (every tensor known to
@@ -22,7 +28,10 @@ export function forEachDeltaSlice(model: ModelParams, combined: ModelUpdate, vis
     const target = model.get(name);
     if (!target) throw new InvalidUpdateError('unknown_tensor', `update has tensor "${name}", which the model does not have`);
     if (target.shape.length !== t.shape.length || target.shape.some((d, i) => d !== t.shape[i])) {
-      throw new InvalidUpdateError('shape', `tensor "${name}" has shape [${t.shape.join(', ')}] in the update but [${target.shape.join(', ')}] in the model`);
+      throw new InvalidUpdateError(
+        'shape',
+        `tensor "${name}" has shape [${t.shape.join(', ')}] in the update but [${target.shape.join(', ')}] in the model`,
+      );
     }
     const expected = t.kind === 'dense' ? elementCount(t.shape) : t.rows.length * rowSize(t.shape);
     const lastRow = t.kind === 'sparse' && t.rows.length > 0 ? t.rows[t.rows.length - 1] : -1;

@@ -27,9 +27,7 @@ export function unionRows(rowLists: readonly Uint32Array[], rowCount: number): R
   for (const rows of rowLists) total += rows.length;
   // slots[at + k]: position in the union of the k-th row of the input whose rows start at `at`.
   const slots = new Uint32Array(total);
-  const rows = rowCount <= MAP_ROWS_PER_INPUT_ROW * total
-    ? unionByMap(rowLists, rowCount, slots)
-    : unionBySort(rowLists, total, slots);
+  const rows = rowCount <= MAP_ROWS_PER_INPUT_ROW * total ? unionByMap(rowLists, rowCount, slots) : unionBySort(rowLists, total, slots);
 
   const offsets = new Int32Array(rows.length + 1);
   for (let j = 0; j < total; j++) offsets[slots[j] + 1]++;

@@ -10,10 +10,12 @@ import { unionRows } from './row-union.js';
  * Combines `inputs` (all of `shape`) with update weights `weights`. The output rows are the sorted union
  * of the input rows. A row whose weights sum to zero comes out as zeros with weight zero.
  */
-export function sparseWeightedMean(shape: readonly number[], inputs: readonly SparseRows[],
-  weights: readonly number[]): SparseRows {
+export function sparseWeightedMean(shape: readonly number[], inputs: readonly SparseRows[], weights: readonly number[]): SparseRows {
   const width = rowSize(shape);
-  const { rows, offsets, holderInput, holderRow } = unionRows(inputs.map((t) => t.rows), shape[0]);
+  const { rows, offsets, holderInput, holderRow } = unionRows(
+    inputs.map((t) => t.rows),
+    shape[0],
+  );
   const values = new Float32Array(rows.length * width);
   const rowWeights = new Float32Array(rows.length);
   for (let u = 0; u < rows.length; u++) {

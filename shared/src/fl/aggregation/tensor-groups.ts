@@ -42,7 +42,10 @@ function checkTensor(name: string, t: TensorValue, update: number): void {
   if (t.shape.length === 0) throw new InvalidUpdateError('shape', `${where} is sparse rows of a scalar shape []`);
   const n = t.rows.length * rowSize(t.shape);
   if (t.values.length !== n) {
-    throw new InvalidUpdateError('shape', `${where} has ${t.values.length} values for ${t.rows.length} rows of shape ${showShape(t.shape)} (needs ${n})`);
+    throw new InvalidUpdateError(
+      'shape',
+      `${where} has ${t.values.length} values for ${t.rows.length} rows of shape ${showShape(t.shape)} (needs ${n})`,
+    );
   }
   if (t.rowWeights && t.rowWeights.length !== t.rows.length) {
     throw new InvalidUpdateError('shape', `${where} has ${t.rowWeights.length} row weights for ${t.rows.length} rows`);
@@ -50,7 +53,10 @@ function checkTensor(name: string, t: TensorValue, update: number): void {
   let previous = -1;
   for (const row of t.rows) {
     if (row <= previous || row >= t.shape[0]) {
-      throw new InvalidUpdateError('malformed', `${where}: row ${row} after row ${previous} (rows must be strictly increasing and below ${t.shape[0]})`);
+      throw new InvalidUpdateError(
+        'malformed',
+        `${where}: row ${row} after row ${previous} (rows must be strictly increasing and below ${t.shape[0]})`,
+      );
     }
     previous = row;
   }
@@ -71,7 +77,10 @@ export function groupTensors(updates: readonly ModelUpdate[]): TensorGroup[] {
         group = { name, shape: t.shape, updateIndex: [], values: [], weights: [] };
         groups.set(name, group);
       } else if (!sameShape(group.shape, t.shape)) {
-        throw new InvalidUpdateError('shape', `tensor "${name}" has shape ${showShape(t.shape)} in update ${i} but ${showShape(group.shape)} in update ${group.updateIndex[0]}`);
+        throw new InvalidUpdateError(
+          'shape',
+          `tensor "${name}" has shape ${showShape(t.shape)} in update ${i} but ${showShape(group.shape)} in update ${group.updateIndex[0]}`,
+        );
       }
       group.updateIndex.push(i);
       group.values.push(t);

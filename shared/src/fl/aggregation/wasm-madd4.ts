@@ -16,8 +16,18 @@ export interface Madd4Kernel {
    * For byte offsets `acc`, `x0`..`x3` into `heap` and `bytes` (a positive multiple of 16):
    * heap[acc + i] += w0*heap[x0 + i] + w1*heap[x1 + i] + w2*heap[x2 + i] + w3*heap[x3 + i].
    */
-  readonly madd4: (acc: number, x0: number, x1: number, x2: number, x3: number, bytes: number,
-    w0: number, w1: number, w2: number, w3: number) => void;
+  readonly madd4: (
+    acc: number,
+    x0: number,
+    x1: number,
+    x2: number,
+    x3: number,
+    bytes: number,
+    w0: number,
+    w1: number,
+    w2: number,
+    w3: number,
+  ) => void;
   /** The module's memory: the accumulator block at float 0, input block q at float (q + 1) * MADD4_BLOCK. */
   readonly heap: Float32Array;
 }
@@ -69,8 +79,7 @@ const f32x4Mul = simd(0xe6);
 const I = 10;
 const W = 11;
 /** x_q[i] * w_q as f32x4 */
-const term = (q: number): number[] => [...localGet(1 + q), ...localGet(I), ...i32Add, ...v128Load,
-  ...localGet(W + q), ...f32x4Mul];
+const term = (q: number): number[] => [...localGet(1 + q), ...localGet(I), ...i32Add, ...v128Load, ...localGet(W + q), ...f32x4Mul];
 
 /*
  * (func (export "madd4") (param $acc i32) (param $x0 i32) (param $x1 i32) (param $x2 i32) (param $x3 i32)
@@ -85,15 +94,39 @@ const term = (q: number): number[] => [...localGet(1 + q), ...localGet(I), ...i3
  * Pairing the four terms shortens the chain of dependent adds per lane.
  */
 const madd4Body: number[] = [
-  2, 1, I32, 4, V128,
+  2,
+  1,
+  I32,
+  4,
+  V128,
   ...[0, 1, 2, 3].flatMap((q) => [...localGet(6 + q), ...f32x4Splat, ...localSet(W + q)]),
-  0x03, 0x40,
-  ...localGet(0), ...localGet(I), ...i32Add,
-  ...localGet(0), ...localGet(I), ...i32Add, ...v128Load,
-  ...term(0), ...term(1), ...f32x4Add, ...term(2), ...term(3), ...f32x4Add, ...f32x4Add,
+  0x03,
+  0x40,
+  ...localGet(0),
+  ...localGet(I),
+  ...i32Add,
+  ...localGet(0),
+  ...localGet(I),
+  ...i32Add,
+  ...v128Load,
+  ...term(0),
+  ...term(1),
+  ...f32x4Add,
+  ...term(2),
+  ...term(3),
+  ...f32x4Add,
+  ...f32x4Add,
   ...f32x4Add,
   ...v128Store,
-  ...localGet(I), 0x41, 16, ...i32Add, ...localTee(I), ...localGet(5), 0x49, 0x0d, 0,
+  ...localGet(I),
+  0x41,
+  16,
+  ...i32Add,
+  ...localTee(I),
+  ...localGet(5),
+  0x49,
+  0x0d,
+  0,
   0x0b,
   0x0b,
 ];
@@ -101,7 +134,14 @@ const madd4Body: number[] = [
 function assemble(pages: number): Uint8Array {
   const params = [I32, I32, I32, I32, I32, I32, F32, F32, F32, F32];
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, [1, 0x60, params.length, ...params, 0]),
     ...section(3, [1, 0]),
     ...section(5, [1, 0, ...uleb128(pages)]),

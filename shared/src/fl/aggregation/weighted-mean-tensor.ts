@@ -10,7 +10,14 @@ export function weightedMeanTensor(group: TensorGroup): TensorValue {
   const inputs = group.values;
   if (inputs.every((t) => t.kind === 'dense')) {
     const out = new Float32Array(elementCount(group.shape));
-    return dense(group.shape, weightedMeanInto(out, inputs.map((t) => t.values), group.weights));
+    return dense(
+      group.shape,
+      weightedMeanInto(
+        out,
+        inputs.map((t) => t.values),
+        group.weights,
+      ),
+    );
   }
   return sparseWeightedMean(group.shape, inputs.map(asSparseRows), group.weights);
 }

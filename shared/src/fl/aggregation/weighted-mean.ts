@@ -12,8 +12,7 @@ import { MADD4_BLOCK, madd4Kernel } from './wasm-madd4.js';
  * normalised by their sum; if they sum to zero the mean is undefined and `out` is zeros. Accumulates in
  * float32, so the result is within a few float32 ulps of the exact mean of the values given.
  */
-export function weightedMeanInto(out: Float32Array, inputs: readonly Float32Array[],
-  weights: ArrayLike<number>): Float32Array {
+export function weightedMeanInto(out: Float32Array, inputs: readonly Float32Array[], weights: ArrayLike<number>): Float32Array {
   if (inputs.length !== weights.length) {
     throw new RangeError(`weighted mean of ${inputs.length} inputs got ${weights.length} weights`);
   }
@@ -46,8 +45,18 @@ export function weightedMeanInto(out: Float32Array, inputs: readonly Float32Arra
           scaled[q] = 0;
         }
       }
-      madd4(0, 4 * MADD4_BLOCK, 8 * MADD4_BLOCK, 12 * MADD4_BLOCK, 16 * MADD4_BLOCK, padded * 4,
-        scaled[0], scaled[1], scaled[2], scaled[3]);
+      madd4(
+        0,
+        4 * MADD4_BLOCK,
+        8 * MADD4_BLOCK,
+        12 * MADD4_BLOCK,
+        16 * MADD4_BLOCK,
+        padded * 4,
+        scaled[0],
+        scaled[1],
+        scaled[2],
+        scaled[3],
+      );
     }
     out.set(heap.subarray(0, length), start);
   }

@@ -19,7 +19,11 @@ import type { Strategy } from '../strategy.js';
 import { parseOptions } from '../../config/parse-options.js';
 
 /** The server learning rate: how far one round's combined delta moves the model. */
-export const serverLrOption = z.number().positive().default(1).describe('server learning rate: how far a round\'s combined delta moves the model');
+export const serverLrOption = z
+  .number()
+  .positive()
+  .default(1)
+  .describe("server learning rate: how far a round's combined delta moves the model");
 
 export const fedAvgOptionsSchema = z.strictObject({ serverLr: serverLrOption });
 export type FedAvgOptions = z.input<typeof fedAvgOptionsSchema>;

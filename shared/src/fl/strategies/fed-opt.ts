@@ -20,13 +20,18 @@ import { ServerState } from './server-state.js';
 /** Option builders for the adaptive strategies, each of which has its own defaults. */
 export const etaOption = (fallback: number) => z.number().positive().default(fallback).describe('server learning rate');
 export const betaOption = (fallback: number, what: string) => z.number().min(0).lt(1).default(fallback).describe(what);
-export const tauOption = (fallback: number) => z.number().positive().default(fallback).describe('adaptivity: added to the root of the second moment');
+export const tauOption = (fallback: number) =>
+  z.number().positive().default(fallback).describe('adaptivity: added to the root of the second moment');
 
 export abstract class FedOpt extends FedAvg {
   private readonly moments = new ServerState();
 
   /** `eta` is the server learning rate (FedAvg's `serverLr`). */
-  protected constructor(eta: number, readonly beta1: number, readonly tau: number) {
+  protected constructor(
+    eta: number,
+    readonly beta1: number,
+    readonly tau: number,
+  ) {
     super({ serverLr: eta });
   }
 

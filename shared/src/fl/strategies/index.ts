@@ -18,8 +18,15 @@ import { TrimmedMean, trimmedMeanOptionsSchema, type TrimmedMeanOptions } from '
 export { FedAdagrad, FedAdam, FedAvg, FedAvgM, FedProx, FedYogi, Krum, Median, TrimmedMean };
 export { FedOpt } from './fed-opt.js';
 export type {
-  FedAdagradOptions, FedAdamOptions, FedAvgOptions, FedAvgMOptions, FedProxOptions, FedYogiOptions, KrumOptions,
-  MedianOptions, TrimmedMeanOptions,
+  FedAdagradOptions,
+  FedAdamOptions,
+  FedAvgOptions,
+  FedAvgMOptions,
+  FedProxOptions,
+  FedYogiOptions,
+  KrumOptions,
+  MedianOptions,
+  TrimmedMeanOptions,
 };
 
 interface StrategyEntry {

@@ -30,7 +30,9 @@ function pairwiseSquaredDistances(updates: readonly ModelUpdate[]): Float64Array
   const distances = new Float64Array(n * n);
   for (const group of groupTensors(updates)) {
     const byUpdate: (TensorValue | undefined)[] = new Array(n).fill(undefined);
-    group.updateIndex.forEach((u, e) => { byUpdate[u] = group.values[e]; });
+    group.updateIndex.forEach((u, e) => {
+      byUpdate[u] = group.values[e];
+    });
     const width = rowSize(group.shape);
     for (let i = 0; i < n; i++) {
       for (let j = i + 1; j < n; j++) {
@@ -56,7 +58,10 @@ export class Krum extends FedAvg {
   }
 
   override aggregate(updates: readonly ModelUpdate[]): ModelUpdate {
-    return combineUpdates(this.select(updates).map((i) => updates[i]), weightedMeanTensor);
+    return combineUpdates(
+      this.select(updates).map((i) => updates[i]),
+      weightedMeanTensor,
+    );
   }
 
   /** Indices (ascending) of the updates Krum keeps. */

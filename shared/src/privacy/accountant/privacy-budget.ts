@@ -46,7 +46,9 @@ export class PrivacyBudget {
 
   static fromState(state: PrivacyBudgetState): PrivacyBudget {
     const budget = new PrivacyBudget({
-      noiseMultiplier: state.noiseMultiplier, delta: state.delta, targetEpsilon: state.targetEpsilon ?? Infinity,
+      noiseMultiplier: state.noiseMultiplier,
+      delta: state.delta,
+      targetEpsilon: state.targetEpsilon ?? Infinity,
     });
     for (const entry of state.entries) budget.add(entry.samplingRate, entry.noiseMultiplier, entry.rounds);
     return budget;
@@ -79,14 +81,16 @@ export class PrivacyBudget {
     const after = this.epsilonAfter(samplingRate, noiseMultiplier);
     if (after > this.targetEpsilon) {
       throw new RangeError(
-        `a round at q ${samplingRate}, σ ${noiseMultiplier} would spend ε ${after}, past the target ε ${this.targetEpsilon}`);
+        `a round at q ${samplingRate}, σ ${noiseMultiplier} would spend ε ${after}, past the target ε ${this.targetEpsilon}`,
+      );
     }
     this.add(samplingRate, noiseMultiplier, 1);
   }
 
   state(): PrivacyBudgetState {
     return {
-      noiseMultiplier: this.noiseMultiplier, delta: this.delta,
+      noiseMultiplier: this.noiseMultiplier,
+      delta: this.delta,
       targetEpsilon: Number.isFinite(this.targetEpsilon) ? this.targetEpsilon : null,
       entries: this.entries.map((e) => ({ ...e })),
     };

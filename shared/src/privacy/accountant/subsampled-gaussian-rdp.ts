@@ -10,7 +10,10 @@ import { logAdd, logBinomial, logErfc } from './log-space.js';
 export const DEFAULT_RDP_ORDERS: readonly number[] = [
   ...Array.from({ length: 99 }, (_, i) => 1 + (i + 1) / 10),
   ...Array.from({ length: 53 }, (_, i) => 11 + i),
-  128, 256, 512, 1024,
+  128,
+  256,
+  512,
+  1024,
 ];
 
 /**
@@ -52,10 +55,8 @@ function logAFractional(q: number, sigma: number, alpha: number): number {
   for (let i = 0; i < MAX_FRACTIONAL_TERMS; i++) {
     const logCoefficient = logBinomial(alpha, i);
     const j = alpha - i;
-    const s0 = logCoefficient + i * logQ + j * log1mQ + (i * i - i) / twoSigma2
-      - Math.LN2 + logErfc((i - z0) / erfcScale);
-    const s1 = logCoefficient + j * logQ + i * log1mQ + (j * j - j) / twoSigma2
-      - Math.LN2 + logErfc((z0 - j) / erfcScale);
+    const s0 = logCoefficient + i * logQ + j * log1mQ + (i * i - i) / twoSigma2 - Math.LN2 + logErfc((i - z0) / erfcScale);
+    const s1 = logCoefficient + j * logQ + i * log1mQ + (j * j - j) / twoSigma2 - Math.LN2 + logErfc((z0 - j) / erfcScale);
     logA0 = logAdd(logA0, s0);
     logA1 = logAdd(logA1, s1);
     const total = logAdd(logA0, logA1);

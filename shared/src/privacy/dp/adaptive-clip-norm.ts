@@ -70,7 +70,8 @@ export function updateNoiseMultiplier(noiseMultiplier: number, countNoiseStd: nu
   const remaining = noiseMultiplier ** -2 - (2 * countNoiseStd) ** -2;
   if (!(remaining > 0)) {
     throw new RangeError(
-      `count noise σ_b ${countNoiseStd} spends the whole budget of noise multiplier ${noiseMultiplier}: need σ_b > z / 2`);
+      `count noise σ_b ${countNoiseStd} spends the whole budget of noise multiplier ${noiseMultiplier}: need σ_b > z / 2`,
+    );
   }
   return remaining ** -0.5;
 }

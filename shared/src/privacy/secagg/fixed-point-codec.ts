@@ -41,7 +41,7 @@ export class FixedPointCodec {
 
   /** The word for `value` (clipped to the range, rounded to the nearest step). */
   encode(value: number): number {
-    const clipped = value > this.clipRange ? this.clipRange : value < -this.clipRange ? -this.clipRange : value;
+    const clipped = value > this.clipRange ? this.clipRange : Math.max(value, -this.clipRange);
     return Math.round(clipped * this.scale) >>> 0;
   }
 
@@ -53,7 +53,13 @@ export class FixedPointCodec {
     for (let i = 0; i < values.length; i++) {
       let v = values[i];
       if (Number.isNaN(v)) throw new RangeError(`cannot encode NaN (value ${i})`);
-      if (v > r) { v = r; clipped++; } else if (v < -r) { v = -r; clipped++; }
+      if (v > r) {
+        v = r;
+        clipped++;
+      } else if (v < -r) {
+        v = -r;
+        clipped++;
+      }
       out[offset + i] = Math.round(v * s);
     }
     return clipped;

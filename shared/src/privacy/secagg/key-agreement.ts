@@ -47,8 +47,13 @@ function agree(secretKey: Uint8Array, publicKey: Uint8Array, peer: number): Uint
 }
 
 /** The seed of the mask that parties a and b share (the same from either side). */
-export function pairwiseMaskKey(secretKey: Uint8Array, peerPublicKey: Uint8Array, sessionId: Uint8Array, self: number,
-  peer: number): Uint8Array {
+export function pairwiseMaskKey(
+  secretKey: Uint8Array,
+  peerPublicKey: Uint8Array,
+  sessionId: Uint8Array,
+  self: number,
+  peer: number,
+): Uint8Array {
   const shared = agree(secretKey, peerPublicKey, peer);
   return hkdf(sha256, shared, sessionId, info('strata/secagg/mask', Math.min(self, peer), Math.max(self, peer)), KEY_BYTES);
 }
@@ -59,8 +64,13 @@ export interface ShareKeyPair {
   readonly fromPeer: Uint8Array;
 }
 
-export function shareEncryptionKeys(secretKey: Uint8Array, peerPublicKey: Uint8Array, sessionId: Uint8Array, self: number,
-  peer: number): ShareKeyPair {
+export function shareEncryptionKeys(
+  secretKey: Uint8Array,
+  peerPublicKey: Uint8Array,
+  sessionId: Uint8Array,
+  self: number,
+  peer: number,
+): ShareKeyPair {
   const shared = agree(secretKey, peerPublicKey, peer);
   return {
     toPeer: hkdf(sha256, shared, sessionId, info('strata/secagg/share', self, peer), KEY_BYTES),

@@ -63,8 +63,12 @@ export class MaskedVectorLayout {
   private readonly slots: Slot[] = [];
   private readonly weightOffset: number;
 
-  constructor(readonly tensors: readonly MaskedTensorSpec[], readonly weightCap: number, readonly codec: FixedPointCodec,
-    readonly metrics: readonly MaskedMetricSpec[] = []) {
+  constructor(
+    readonly tensors: readonly MaskedTensorSpec[],
+    readonly weightCap: number,
+    readonly codec: FixedPointCodec,
+    readonly metrics: readonly MaskedMetricSpec[] = [],
+  ) {
     if (!(weightCap > 0 && Number.isFinite(weightCap))) throw new RangeError(`weightCap must be > 0 and finite, got ${weightCap}`);
     let offset = 0;
     for (const spec of tensors) {
@@ -84,8 +88,10 @@ export class MaskedVectorLayout {
   encode(update: ModelUpdate): { words: Uint32Array; clipped: number } {
     const { weightCap, codec } = this;
     if (!(update.weight >= 0 && update.weight <= weightCap)) {
-      throw new InvalidUpdateError('malformed',
-        `update weight ${update.weight} is outside [0, ${weightCap}] (the secure-aggregation weight cap)`);
+      throw new InvalidUpdateError(
+        'malformed',
+        `update weight ${update.weight} is outside [0, ${weightCap}] (the secure-aggregation weight cap)`,
+      );
     }
     for (const name of update.delta.keys()) {
       if (!this.slots.some((s) => s.spec.name === name)) {
@@ -99,8 +105,10 @@ export class MaskedVectorLayout {
       const tensor = update.delta.get(spec.name);
       if (!tensor) continue;
       if (tensor.shape.length !== spec.shape.length || tensor.shape.some((d, i) => d !== spec.shape[i])) {
-        throw new InvalidUpdateError('shape',
-          `tensor ${spec.name} has shape [${tensor.shape.join(', ')}], the layout [${spec.shape.join(', ')}]`);
+        throw new InvalidUpdateError(
+          'shape',
+          `tensor ${spec.name} has shape [${tensor.shape.join(', ')}], the layout [${spec.shape.join(', ')}]`,
+        );
       }
       const width = rowSize(spec.shape);
       const rowCount = spec.shape[0];
@@ -173,8 +181,13 @@ function* rowsOf(tensor: TensorValue, rowCount: number): Generator<[number, numb
  * The per-row mean as sparse rows: rows whose weight word is exactly zero (no device held them: zeros
  * encode exactly and the masks cancel exactly) are left out, as the plaintext sparse mean leaves them out.
  */
-function rowWeightedMean(shape: readonly number[], sum: Float64Array, rowWeights: Float64Array, words: Uint32Array,
-  rowWeightOffset: number): SparseRows {
+function rowWeightedMean(
+  shape: readonly number[],
+  sum: Float64Array,
+  rowWeights: Float64Array,
+  words: Uint32Array,
+  rowWeightOffset: number,
+): SparseRows {
   const width = rowSize(shape);
   const held: number[] = [];
   for (let r = 0; r < rowWeights.length; r++) if (words[rowWeightOffset + r] !== 0) held.push(r);

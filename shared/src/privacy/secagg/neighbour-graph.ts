@@ -23,7 +23,11 @@ export class NeighbourGraph {
    * The graph on `parties` (distinct ids) with every party of degree `degree` (even, or at least
    * parties - 1 for the complete graph), the ring order shuffled by a generator keyed with SHA-256 of `seed`.
    */
-  constructor(parties: readonly number[], readonly degree: number, seed: Uint8Array) {
+  constructor(
+    parties: readonly number[],
+    readonly degree: number,
+    seed: Uint8Array,
+  ) {
     const n = parties.length;
     if (new Set(parties).size !== n) throw new RangeError('graph parties must be distinct');
     if (!(Number.isInteger(degree) && degree >= 2 && (degree % 2 === 0 || degree >= n - 1))) {
@@ -45,7 +49,10 @@ export class NeighbourGraph {
           neighbours.add(ring[(i - d + n) % n]);
         }
       }
-      this.adjacency.set(ring[i], [...neighbours].sort((a, b) => a - b));
+      this.adjacency.set(
+        ring[i],
+        [...neighbours].sort((a, b) => a - b),
+      );
     }
   }
 

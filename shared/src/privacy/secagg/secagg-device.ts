@@ -5,13 +5,18 @@
 
 import type { ModelUpdate } from '../../fl/model.js';
 import type { RandomSource } from '../crypto-random.js';
-import {
-  generateKeyPair, pairwiseMaskKey, seedCommitment, selfMaskKey, shareEncryptionKeys, type KeyPair,
-} from './key-agreement.js';
+import { generateKeyPair, pairwiseMaskKey, seedCommitment, selfMaskKey, shareEncryptionKeys, type KeyPair } from './key-agreement.js';
 import { applyMask } from './mask-expansion.js';
 import { NeighbourGraph } from './neighbour-graph.js';
 import type {
-  AdvertiseKeys, MaskedInput, RevealedShare, Roster, ShareDelivery, ShareKeys, UnmaskRequest, UnmaskResponse,
+  AdvertiseKeys,
+  MaskedInput,
+  RevealedShare,
+  Roster,
+  ShareDelivery,
+  ShareKeys,
+  UnmaskRequest,
+  UnmaskResponse,
 } from './secagg-messages.js';
 import type { SecAggSession } from './secagg-session.js';
 import { SecureAggregationAbortError } from './secure-aggregation-errors.js';
@@ -33,7 +38,11 @@ export class SecAggDevice {
   /** Values clipped to the codec's range in the last masked input. */
   clippedValues = 0;
 
-  constructor(readonly party: number, private readonly session: SecAggSession, private readonly random: RandomSource) {
+  constructor(
+    readonly party: number,
+    private readonly session: SecAggSession,
+    private readonly random: RandomSource,
+  ) {
     if (!(Number.isInteger(party) && party >= 1)) throw new RangeError(`party must be a positive integer, got ${party}`);
     this.cipherKeys = generateKeyPair(random);
     this.maskKeys = generateKeyPair(random);
@@ -57,7 +66,7 @@ export class SecAggDevice {
     const neighbours = new NeighbourGraph(roster.parties, degree, sessionId).neighbours(this.party);
     const keys = new Map(roster.neighbourKeys.map((k) => [k.party, k]));
     if (keys.size !== neighbours.length || neighbours.some((n) => !keys.has(n))) {
-      this.abort('protocol_violation', 'the roster\'s keys are not those of this device\'s neighbours');
+      this.abort('protocol_violation', "the roster's keys are not those of this device's neighbours");
     }
     if (neighbours.length < threshold) this.abort('too_few_devices', `${neighbours.length} neighbours, threshold ${threshold}`);
     this.neighbourKeys = keys;

@@ -12,7 +12,15 @@ import { applyMask } from './mask-expansion.js';
 import { KEY_BYTES, pairwiseMaskKey, publicKeyOf, seedCommitment, selfMaskKey } from './key-agreement.js';
 import { NeighbourGraph } from './neighbour-graph.js';
 import type {
-  AdvertiseKeys, MaskedInput, RevealedShare, Roster, SealedShares, ShareDelivery, ShareKeys, UnmaskRequest, UnmaskResponse,
+  AdvertiseKeys,
+  MaskedInput,
+  RevealedShare,
+  Roster,
+  SealedShares,
+  ShareDelivery,
+  ShareKeys,
+  UnmaskRequest,
+  UnmaskResponse,
 } from './secagg-messages.js';
 import type { SecAggSession } from './secagg-session.js';
 import { SecureAggregationAbortError, SecureAggregationMessageError } from './secure-aggregation-errors.js';
@@ -126,8 +134,8 @@ export class SecAggEdge {
     const neighbours = this.graphOf().neighbours(party);
     const check = (shares: readonly RevealedShare[], wantSurvivor: boolean): void => {
       for (const { owner, share } of shares) {
-        const valid = neighbours.includes(owner) && this.sealed.has(owner) && this.inputs.has(owner) === wantSurvivor
-          && share.length === SHARE_BYTES;
+        const valid =
+          neighbours.includes(owner) && this.sealed.has(owner) && this.inputs.has(owner) === wantSurvivor && share.length === SHARE_BYTES;
         if (!valid) this.refuse(party, `it revealed a share of party ${owner}'s ${wantSurvivor ? 'seed' : 'mask key'} that it may not`);
       }
     };
@@ -148,8 +156,10 @@ export class SecAggEdge {
     for (const owner of this.inputs.keys()) {
       const seed = this.reconstruct(owner, 'seed');
       if (!bytesEqual(seedCommitment(seed, sessionId, owner), this.commitments.get(owner)!)) {
-        this.abort('share_mismatch',
-          `the self-mask seed of party ${owner} rebuilt from its neighbours' shares does not match its commitment`);
+        this.abort(
+          'share_mismatch',
+          `the self-mask seed of party ${owner} rebuilt from its neighbours' shares does not match its commitment`,
+        );
       }
       applyMask(sum, selfMaskKey(seed, sessionId, owner), -1);
     }
@@ -158,8 +168,10 @@ export class SecAggEdge {
       const secretKey = this.reconstruct(dropped, 'mask key');
       const advertised = this.keys.get(dropped)!;
       if (!bytesEqual(publicKeyOf(secretKey), advertised.maskPublicKey)) {
-        this.abort('share_mismatch',
-          `the mask key of dropped party ${dropped} rebuilt from its neighbours' shares does not match its public key`);
+        this.abort(
+          'share_mismatch',
+          `the mask key of dropped party ${dropped} rebuilt from its neighbours' shares does not match its public key`,
+        );
       }
       for (const peer of graph.neighbours(dropped)) {
         if (!this.inputs.has(peer)) continue;
@@ -172,8 +184,11 @@ export class SecAggEdge {
 
   stats(): SecAggRoundStats {
     return {
-      advertised: this.keys.size, shared: this.sealed.size, inputs: this.inputs.size,
-      droppedAfterSharing: this.sealed.size - this.inputs.size, unmaskResponses: this.responses.size,
+      advertised: this.keys.size,
+      shared: this.sealed.size,
+      inputs: this.inputs.size,
+      droppedAfterSharing: this.sealed.size - this.inputs.size,
+      unmaskResponses: this.responses.size,
     };
   }
 

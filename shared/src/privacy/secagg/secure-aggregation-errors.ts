@@ -17,14 +17,21 @@ export type SecureAggregationAbortReason =
   | 'protocol_violation';
 
 export class SecureAggregationAbortError extends StrataError {
-  constructor(readonly reason: SecureAggregationAbortReason, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly reason: SecureAggregationAbortReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super('STRATA_ERR_SECAGG_ABORT', `secure aggregation aborted (${reason}): ${message}`, options);
   }
 }
 
 /** A message the edge refuses (out of turn, unknown or duplicate sender, wrong size); the round goes on without it. */
 export class SecureAggregationMessageError extends StrataError {
-  constructor(readonly party: number, message: string) {
+  constructor(
+    readonly party: number,
+    message: string,
+  ) {
     super('STRATA_ERR_SECAGG_MESSAGE', `secure aggregation refused a message from party ${party}: ${message}`);
   }
 }

@@ -44,8 +44,9 @@ export function openShares(key: Uint8Array, sessionId: Uint8Array, sender: numbe
   try {
     plaintext = chacha20poly1305(key, NONCE, associatedData(sessionId, sender, receiver)).decrypt(sealed);
   } catch (cause) {
-    throw new SecureAggregationAbortError('decryption_failed', `shares from party ${sender} to party ${receiver} failed authentication`,
-      { cause });
+    throw new SecureAggregationAbortError('decryption_failed', `shares from party ${sender} to party ${receiver} failed authentication`, {
+      cause,
+    });
   }
   const view = new DataView(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
   if (plaintext.length !== PLAINTEXT_BYTES || view.getUint32(0, true) !== sender || view.getUint32(4, true) !== receiver) {

@@ -15,10 +15,12 @@ export interface Camera {
 /** Writes the ray (origin, unit direction) of every pixel, row by row, at ray index `offset + pixel`. */
 export function writeCameraRays(camera: Camera, origins: Float32Array, dirs: Float32Array, offset = 0): void {
   const { width, height, focal, c2w } = camera;
-  const cx = width / 2, cy = height / 2;
+  const cx = width / 2,
+    cy = height / 2;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const u = (x + 0.5 - cx) / focal, v = -(y + 0.5 - cy) / focal;
+      const u = (x + 0.5 - cx) / focal,
+        v = -(y + 0.5 - cy) / focal;
       let dx = c2w[0] * u + c2w[1] * v - c2w[2];
       let dy = c2w[4] * u + c2w[5] * v - c2w[6];
       let dz = c2w[8] * u + c2w[9] * v - c2w[10];
@@ -67,7 +69,15 @@ export function lookAtCamera(eye: Vec3, target: Vec3, width: number, height: num
 }
 
 /** A camera on a sphere of `radius` around `target` at azimuth and elevation (radians), looking at it. */
-export function orbitCamera(azimuth: number, elevation: number, radius: number, width: number, height: number, focal: number, target: Vec3 = [0, 0, 0]): Camera {
+export function orbitCamera(
+  azimuth: number,
+  elevation: number,
+  radius: number,
+  width: number,
+  height: number,
+  focal: number,
+  target: Vec3 = [0, 0, 0],
+): Camera {
   const eye: Vec3 = [
     target[0] + radius * Math.cos(elevation) * Math.cos(azimuth),
     target[1] + radius * Math.cos(elevation) * Math.sin(azimuth),

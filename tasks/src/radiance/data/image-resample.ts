@@ -8,7 +8,8 @@ function boxWeights(src: number, dst: number): { index: number[]; weight: number
   const scale = src / dst;
   const out: { index: number[]; weight: number[] }[] = [];
   for (let o = 0; o < dst; o++) {
-    const lo = o * scale, hi = (o + 1) * scale;
+    const lo = o * scale,
+      hi = (o + 1) * scale;
     const index: number[] = [];
     const weight: number[] = [];
     for (let s = Math.floor(lo); s < Math.min(src, Math.ceil(hi)); s++) {
@@ -61,7 +62,10 @@ export function resampleRgbaOnto(
   for (let y = 0; y < outHeight; y++) {
     const { index, weight } = wy[y];
     for (let x = 0; x < outWidth; x++) {
-      let r = 0, g = 0, b = 0, a = 0;
+      let r = 0,
+        g = 0,
+        b = 0,
+        a = 0;
       for (let n = 0; n < index.length; n++) {
         const s = 4 * (index[n] * outWidth + x);
         r += weight[n] * rows[s];

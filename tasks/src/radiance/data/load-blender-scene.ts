@@ -76,7 +76,9 @@ function loadSplit(dir: string, split: string, resolution: number, cacheDir: str
       const img = readPng(path, `${file}: frames[${i}].file_path`);
       if (size === null) size = [img.width, img.height];
       else if (img.width !== size[0] || img.height !== size[1]) {
-        throw new DataError(`${file}: frames[${i}].file_path: ${path} is ${img.width}x${img.height}, the first image is ${size[0]}x${size[1]}`);
+        throw new DataError(
+          `${file}: frames[${i}].file_path: ${path} is ${img.width}x${img.height}, the first image is ${size[0]}x${size[1]}`,
+        );
       }
       height = Math.max(1, Math.round((img.height * resolution) / img.width));
       rgbs.push(resampleRgbaOnto(img.data, img.width, img.height, resolution, height, WHITE));

@@ -65,15 +65,22 @@ export class ProceduralScene {
 
   /** Density and colour at a point: densities add, colour is their density-weighted mean. */
   sample(x: number, y: number, z: number, out: Float64Array): void {
-    let sigma = 0, r = 0, g = 0, b = 0;
+    let sigma = 0,
+      r = 0,
+      g = 0,
+      b = 0;
     for (const s of this.shapes) {
-      const px = x - s.centre[0], py = y - s.centre[1], pz = z - s.centre[2];
+      const px = x - s.centre[0],
+        py = y - s.centre[1],
+        pz = z - s.centre[2];
       if (px * px + py * py + pz * pz > s.reach2) continue;
       let dist: number;
       if (s.kind === 'sphere') {
         dist = Math.hypot(px, py, pz) - s.size[0];
       } else {
-        const qx = Math.abs(px) - s.size[0], qy = Math.abs(py) - s.size[1], qz = Math.abs(pz) - s.size[2];
+        const qx = Math.abs(px) - s.size[0],
+          qy = Math.abs(py) - s.size[1],
+          qz = Math.abs(pz) - s.size[2];
         dist = Math.hypot(Math.max(qx, 0), Math.max(qy, 0), Math.max(qz, 0)) + Math.min(Math.max(qx, qy, qz), 0);
       }
       if (dist > CUTOFF * this.softness) continue;
@@ -99,21 +106,29 @@ export class ProceduralScene {
     const s = new Float64Array(4);
     for (let py = 0; py < height; py++) {
       for (let px = 0; px < width; px++) {
-        const u = (px + 0.5 - width / 2) / focal, v = -(py + 0.5 - height / 2) / focal;
-        let dx = c2w[0] * u + c2w[1] * v - c2w[2], dy = c2w[4] * u + c2w[5] * v - c2w[6], dz = c2w[8] * u + c2w[9] * v - c2w[10];
+        const u = (px + 0.5 - width / 2) / focal,
+          v = -(py + 0.5 - height / 2) / focal;
+        let dx = c2w[0] * u + c2w[1] * v - c2w[2],
+          dy = c2w[4] * u + c2w[5] * v - c2w[6],
+          dz = c2w[8] * u + c2w[9] * v - c2w[10];
         const l = Math.hypot(dx, dy, dz);
         dx /= l;
         dy /= l;
         dz /= l;
         const o = [c2w[3], c2w[7], c2w[11]];
         const d = [dx, dy, dz];
-        let t0 = 0, t1 = Infinity;
+        let t0 = 0,
+          t1 = Infinity;
         for (let a = 0; a < 3; a++) {
-          const lo = (-CONTENT - 0.1 - o[a]) / d[a], hi = (CONTENT + 0.1 - o[a]) / d[a];
+          const lo = (-CONTENT - 0.1 - o[a]) / d[a],
+            hi = (CONTENT + 0.1 - o[a]) / d[a];
           t0 = Math.max(t0, Math.min(lo, hi));
           t1 = Math.min(t1, Math.max(lo, hi));
         }
-        let T = 1, r = 0, g = 0, b = 0;
+        let T = 1,
+          r = 0,
+          g = 0,
+          b = 0;
         for (let t = t0 + step / 2; t < t1 && T > 1e-5; t += step) {
           this.sample(o[0] + t * dx, o[1] + t * dy, o[2] + t * dz, s);
           const alpha = 1 - Math.exp(-s[0] * step);

@@ -26,6 +26,7 @@ export function loadSceneDataset(source: SceneSource): SceneDataset {
     return new ProceduralScene({ seed: source.seed, size: source.res }).dataset();
   }
   return loadBlenderScene(source.data ? resolve(source.data) : blenderSceneDir('lego'), {
-    resolution: source.res, holdOutEvery: source.holdOutEvery,
+    resolution: source.res,
+    holdOutEvery: source.holdOutEvery,
   });
 }

@@ -4,7 +4,12 @@
 
 import { GridRenderer } from '../render/grid-renderer.js';
 import { evaluateViews } from '../render/evaluate-views.js';
-import { DEFAULT_CENTRALIZED_OPTIONS, trainCentralized, type CentralizedObserver, type CentralizedResult } from '../train/centralized-training.js';
+import {
+  DEFAULT_CENTRALIZED_OPTIONS,
+  trainCentralized,
+  type CentralizedObserver,
+  type CentralizedResult,
+} from '../train/centralized-training.js';
 import type { RadianceVoxelGridTask } from './radiance-voxel-grid-task.js';
 import type { RadianceDeviceOptions } from './radiance-task-options.js';
 
@@ -39,24 +44,28 @@ export async function trainCentralizedBaseline(
   const batchSize = options.batchSize ?? o.batchSize;
   const steps = Math.max(1, Math.round(options.totalRays / batchSize));
   const t = task.options;
-  const result = await trainCentralized(task.dataset, {
-    ...DEFAULT_CENTRALIZED_OPTIONS,
-    seed: t.seed,
-    threads: options.threads,
-    bbox: t.bbox,
-    shDegree: t.shDegree,
-    alphaInit: t.alphaInit,
-    densityUnitScale: t.densityUnitScale,
-    stepRatio: t.stepRatio,
-    terminationT: t.terminationT,
-    occupancyAlpha: t.occupancyAlpha,
-    coarse: { points: 8, steps: 0, weightThreshold: 0, tvDensity: 0, tvColor: 0 },
-    fine: [{ points: t.points, steps, weightThreshold: t.weightThreshold, tvDensity: o.tvDensity, tvColor: o.tvColor }],
-    batchSize,
-    lrDensity: o.lrDensity,
-    lrColor: o.lrColor,
-    lrFinalFactor: Math.pow(o.lrRoundDecay, Math.max(0, options.rounds - 1)),
-  }, observer);
+  const result = await trainCentralized(
+    task.dataset,
+    {
+      ...DEFAULT_CENTRALIZED_OPTIONS,
+      seed: t.seed,
+      threads: options.threads,
+      bbox: t.bbox,
+      shDegree: t.shDegree,
+      alphaInit: t.alphaInit,
+      densityUnitScale: t.densityUnitScale,
+      stepRatio: t.stepRatio,
+      terminationT: t.terminationT,
+      occupancyAlpha: t.occupancyAlpha,
+      coarse: { points: 8, steps: 0, weightThreshold: 0, tvDensity: 0, tvColor: 0 },
+      fine: [{ points: t.points, steps, weightThreshold: t.weightThreshold, tvDensity: o.tvDensity, tvColor: o.tvColor }],
+      batchSize,
+      lrDensity: o.lrDensity,
+      lrColor: o.lrColor,
+      lrFinalFactor: o.lrRoundDecay ** Math.max(0, options.rounds - 1),
+    },
+    observer,
+  );
   const renderer = new GridRenderer(result.grid, result.settings);
   const views = t.evalViews > 0 ? task.dataset.test.slice(0, t.evalViews) : task.dataset.test;
   const evaluation = evaluateViews(renderer, views);

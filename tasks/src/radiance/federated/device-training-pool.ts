@@ -26,11 +26,20 @@ export class DeviceTrainingPool {
    * Runs `work` with buffers holding a copy of `grid` (never `grid` itself), the occupancy given and
    * `rays`, once every earlier call has finished.
    */
-  use<T>(grid: VoxelGrid, occupancy: OccupancyGrid, rays: RaySet, work: (trainer: GridTrainer, buffers: TrainingBuffers) => Promise<T>): Promise<T> {
+  use<T>(
+    grid: VoxelGrid,
+    occupancy: OccupancyGrid,
+    rays: RaySet,
+    work: (trainer: GridTrainer, buffers: TrainingBuffers) => Promise<T>,
+  ): Promise<T> {
     const run = async (): Promise<T> => {
       if (!this.buffers || this.buffers.density.length !== grid.pointCount) {
         this.buffers = allocateTrainingBuffers(grid, this.settings, rays, {
-          threads: this.threads, trackTouched: true, visibility: !this.sharedMoment, sharedMoment: this.sharedMoment, occupancy,
+          threads: this.threads,
+          trackTouched: true,
+          visibility: !this.sharedMoment,
+          sharedMoment: this.sharedMoment,
+          occupancy,
         });
       } else {
         resetTrainingBuffers(this.buffers, grid, occupancy);

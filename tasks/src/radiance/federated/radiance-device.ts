@@ -6,7 +6,14 @@
 // Adam and weights each point by how well it saw it (the sum over its samples of trilinear weight times
 // transmittance).
 
-import { StrataError, type DeviceTrainer, type LocalTrainOptions, type ModelParams, type ModelUpdate, type SparseRows } from '@strata/shared';
+import {
+  StrataError,
+  type DeviceTrainer,
+  type LocalTrainOptions,
+  type ModelParams,
+  type ModelUpdate,
+  type SparseRows,
+} from '@strata/shared';
 import type { GridGeometry } from '../model/grid-geometry.js';
 import type { MarchSettings } from '../model/march-settings.js';
 import { COLOR_TENSOR, DENSITY_TENSOR, VoxelGrid } from '../model/voxel-grid.js';
@@ -39,7 +46,7 @@ export class RadianceDevice implements DeviceTrainer {
     const o = resolveDeviceOptions(options.options);
     const received = VoxelGrid.fromModelParams(model, geometry, shDegree);
     const occupancy = computeOccupancy(received, settings).occupancy;
-    const decay = Math.pow(o.lrRoundDecay, Math.max(0, options.round - 1));
+    const decay = o.lrRoundDecay ** Math.max(0, options.round - 1);
     return pool.use(received, occupancy, rays, async (trainer, buffers) => {
       if (buffers.sharedMoment) loadSharedMoment(model, buffers.sharedMoment, o.sharedMomentDivisor, o.batchSize);
       const result = await trainer.run({

@@ -18,9 +18,15 @@ export const radianceDeviceOptionsSchema = z.strictObject({
   lrRoundDecay: z.number().min(0).default(1).describe('learning rates are multiplied by this once per round (round r: lr * decay^(r-1))'),
   tvDensity: z.number().min(0).default(0).describe('total-variation weight on density'),
   tvColor: z.number().min(0).default(0).describe('total-variation weight on colour'),
-  adamEpsilon: z.number().min(0).default(1e-15)
+  adamEpsilon: z
+    .number()
+    .min(0)
+    .default(1e-15)
     .describe("Adam's epsilon: gradients far below it barely move a point, so noise does not kick untrained points"),
-  sharedMomentDivisor: z.number().positive().default(8)
+  sharedMomentDivisor: z
+    .number()
+    .positive()
+    .default(8)
     .describe('the shared second moment is divided by this before use (it pools single device steps)'),
   sharedStepClip: z.number().positive().default(2).describe('under the shared moment, one step is at most this many learning rates'),
 });
@@ -35,20 +41,31 @@ export const radianceOptionsSchema = radianceDeviceOptionsSchema.extend({
   holdOutEvery: z.number().int().min(2).default(8).describe('views i with i % n == 0 are held out for evaluation'),
   procedural: z.boolean().default(false).describe('train on the procedural scene (known ground truth, no files) instead of --data'),
   devices: z.number().int().min(1).default(8).describe('devices the training views are split over'),
-  partition: z.enum(['azimuth', 'random']).default('azimuth')
+  partition: z
+    .enum(['azimuth', 'random'])
+    .default('azimuth')
     .describe('how views are split over devices: contiguous camera-azimuth arcs, or at random'),
   grid: z.number().int().min(2).default(96).describe('the grid has about grid^3 points over the scene box (cubic voxels)'),
   shDegree: z.number().int().min(0).max(2).default(1).describe('spherical-harmonics degree of the colour'),
   alphaInit: z.number().gt(0).lt(1).default(1e-4).describe('opacity per density unit of the initial (all-zero) model'),
-  densityUnitScale: z.number().positive().default(0.25)
+  densityUnitScale: z
+    .number()
+    .positive()
+    .default(0.25)
     .describe('density unit as a fraction of the voxel size of this many points over the scene box'),
   stepRatio: z.number().positive().default(0.5).describe('ray-march step as a fraction of the voxel size'),
   weightThreshold: z.number().min(0).default(1e-4).describe('samples whose compositing weight is below this are skipped'),
   terminationT: z.number().min(0).lt(1).default(1e-3).describe('a ray stops once its transmittance falls below this'),
-  occupancyAlpha: z.number().min(0).lt(1).default(1e-4)
+  occupancyAlpha: z
+    .number()
+    .min(0)
+    .lt(1)
+    .default(1e-4)
     .describe('devices skip cells whose corners all have alpha below this in the model they receive'),
   threads: z.number().int().min(1).default(1).describe('threads a device trains with'),
-  sharedSecondMoment: z.boolean().default(true)
+  sharedSecondMoment: z
+    .boolean()
+    .default(true)
     .describe("devices step under one second moment per point pooled over all devices, instead of each its own Adam's"),
   evalViews: z.number().int().min(0).default(0).describe('held-out views the central evaluation renders (0: all)'),
   snapshotViews: z.number().int().min(0).default(1).describe('held-out views whose renders each evaluation keeps for reports'),
@@ -101,7 +118,13 @@ function taskOptionsFrom(user: RadianceUserOptions, seed: number): RadianceTaskO
     Object.keys(radianceDeviceOptionsSchema.shape).map((key) => [key, user[key as keyof RadianceDeviceOptions]]),
   ) as RadianceDeviceOptions;
   const construction = Object.fromEntries(Object.entries(rest).filter(([key]) => !(key in deviceOptions)));
-  return { ...(construction as Omit<RadianceTaskOptions, 'seed' | 'points' | 'bbox' | 'deviceOptions'>), seed, points: grid ** 3, bbox: null, deviceOptions };
+  return {
+    ...(construction as Omit<RadianceTaskOptions, 'seed' | 'points' | 'bbox' | 'deviceOptions'>),
+    seed,
+    points: grid ** 3,
+    bbox: null,
+    deviceOptions,
+  };
 }
 
 export const DEFAULT_RADIANCE_TASK_OPTIONS: RadianceTaskOptions = taskOptionsFrom(radianceOptionsSchema.parse({}), 0);
@@ -111,10 +134,14 @@ export const DEFAULT_RADIANCE_TASK_OPTIONS: RadianceTaskOptions = taskOptionsFro
  * options; a bad or unknown option is a ConfigError naming it and the allowed ones.
  */
 export function parseRadianceOptions(
-  options: Readonly<Record<string, unknown>>, seed: number,
+  options: Readonly<Record<string, unknown>>,
+  seed: number,
 ): { scene: Pick<RadianceUserOptions, 'imageRes' | 'holdOutEvery' | 'procedural'>; task: RadianceTaskOptions } {
   const user = parseOptions('task radiance/voxel-grid', radianceOptionsSchema, options);
-  return { scene: { imageRes: user.imageRes, holdOutEvery: user.holdOutEvery, procedural: user.procedural }, task: taskOptionsFrom(user, seed) };
+  return {
+    scene: { imageRes: user.imageRes, holdOutEvery: user.holdOutEvery, procedural: user.procedural },
+    task: taskOptionsFrom(user, seed),
+  };
 }
 
 export function validateRadianceTaskOptions(o: RadianceTaskOptions): void {

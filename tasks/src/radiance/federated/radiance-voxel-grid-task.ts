@@ -6,7 +6,13 @@
 // a device does for itself (local rendering).
 
 import {
-  cloneModel, type DeviceTrainer, type FederatedTask, type ModelParams, type ViewImage, type ViewRenderer, type ViewRequest,
+  cloneModel,
+  type DeviceTrainer,
+  type FederatedTask,
+  type ModelParams,
+  type ViewImage,
+  type ViewRenderer,
+  type ViewRequest,
 } from '@strata/shared';
 import type { SceneDataset, SceneView } from '../data/scene-dataset.js';
 import { geometryForPointCount, gridPointCount, meanVoxelSize, type GridGeometry } from '../model/grid-geometry.js';
@@ -22,7 +28,10 @@ import { partitionViews } from './partition-views.js';
 import { RadianceDevice } from './radiance-device.js';
 import { initialMomentTensors } from './shared-second-moment.js';
 import {
-  DEFAULT_RADIANCE_DEVICE_OPTIONS, DEFAULT_RADIANCE_TASK_OPTIONS, validateRadianceTaskOptions, type RadianceTaskOptions,
+  DEFAULT_RADIANCE_DEVICE_OPTIONS,
+  DEFAULT_RADIANCE_TASK_OPTIONS,
+  validateRadianceTaskOptions,
+  type RadianceTaskOptions,
 } from './radiance-task-options.js';
 
 export const RADIANCE_TASK_ID = 'radiance/voxel-grid';
@@ -48,9 +57,14 @@ export class RadianceVoxelGridTask implements FederatedTask, ViewRenderer {
   private readonly pool: DeviceTrainingPool;
   private readonly views: RadianceViewRenderer;
 
-  constructor(readonly dataset: SceneDataset, options: Partial<RadianceTaskOptions> = {}) {
+  constructor(
+    readonly dataset: SceneDataset,
+    options: Partial<RadianceTaskOptions> = {},
+  ) {
     this.options = {
-      ...DEFAULT_RADIANCE_TASK_OPTIONS, ...options, deviceOptions: { ...DEFAULT_RADIANCE_DEVICE_OPTIONS, ...options.deviceOptions },
+      ...DEFAULT_RADIANCE_TASK_OPTIONS,
+      ...options,
+      deviceOptions: { ...DEFAULT_RADIANCE_DEVICE_OPTIONS, ...options.deviceOptions },
     };
     validateRadianceTaskOptions(this.options);
     this.numDevices = this.options.devices;
@@ -123,7 +137,9 @@ export class RadianceVoxelGridTask implements FederatedTask, ViewRenderer {
     if (keep > 0) {
       this.snapshots.push({
         evaluation: this.snapshots.length + 1,
-        views: views.slice(0, keep).map((truth, i) => ({ name: truth.name, truth, render: result.renders[i], psnr: result.perView[i].psnr })),
+        views: views
+          .slice(0, keep)
+          .map((truth, i) => ({ name: truth.name, truth, render: result.renders[i], psnr: result.perView[i].psnr })),
         metrics,
       });
     }

@@ -32,14 +32,19 @@ function storedScale(batchSize: number): number {
 
 /** The moment tensors of a new model: zeros, so devices step with their own Adam until points are seen. */
 export function initialMomentTensors(points: number): [string, DenseTensor][] {
-  return [[DENSITY_MOMENT_TENSOR, dense([points, 1])], [COLOR_MOMENT_TENSOR, dense([points, 1])]];
+  return [
+    [DENSITY_MOMENT_TENSOR, dense([points, 1])],
+    [COLOR_MOMENT_TENSOR, dense([points, 1])],
+  ];
 }
 
 function momentTensor(model: ModelParams, name: string, points: number): DenseTensor {
   const t = model.get(name);
   if (!t) {
-    throw new InvalidUpdateError('unknown_tensor',
-      `radiance model lacks tensor '${name}': the task shares a second moment (task option shared_second_moment)`);
+    throw new InvalidUpdateError(
+      'unknown_tensor',
+      `radiance model lacks tensor '${name}': the task shares a second moment (task option shared_second_moment)`,
+    );
   }
   if (t.values.length !== points) {
     throw new InvalidUpdateError('shape', `radiance model tensor '${name}' holds ${t.values.length} values for a grid of ${points} points`);
@@ -64,9 +69,7 @@ export function loadSharedMoment(model: ModelParams, into: SharedMomentBuffers, 
  * A device's upload for the moment tensors: for each point in `rows` (the points it touched), its mean
  * squared gradient per step minus the value it received, weighted by the steps that touched the point.
  */
-export function momentDeltas(
-  model: ModelParams, sums: SharedMomentBuffers, rows: Uint32Array, batchSize: number,
-): [string, SparseRows][] {
+export function momentDeltas(model: ModelParams, sums: SharedMomentBuffers, rows: Uint32Array, batchSize: number): [string, SparseRows][] {
   const points = sums.moment.length / 2;
   const received = [DENSITY_MOMENT_TENSOR, COLOR_MOMENT_TENSOR].map((name) => momentTensor(model, name, points).values);
   const squares = sums.squares;
@@ -80,6 +83,8 @@ export function momentDeltas(
     steps[i] = n;
     for (let k = 0; k < 2; k++) deltas[k][i] = (squares[3 * v + 1 + k] / n) * scale - received[k][v];
   }
-  return [DENSITY_MOMENT_TENSOR, COLOR_MOMENT_TENSOR].map((name, k) =>
-    [name, { kind: 'sparse', shape: [points, 1], rows, values: deltas[k], rowWeights: steps }]);
+  return [DENSITY_MOMENT_TENSOR, COLOR_MOMENT_TENSOR].map((name, k) => [
+    name,
+    { kind: 'sparse', shape: [points, 1], rows, values: deltas[k], rowWeights: steps },
+  ]);
 }

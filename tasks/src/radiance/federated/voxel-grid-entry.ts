@@ -15,7 +15,13 @@ const loaded = new Map<string, SceneDataset>();
 /** The task of `config`: its options checked, its scene loaded once per process. */
 export function radianceVoxelGridTask(config: RunConfig): RadianceVoxelGridTask {
   const { scene, task } = parseRadianceOptions(config.taskOptions, config.seed);
-  const source = { data: config.data.path, procedural: scene.procedural, res: scene.imageRes, holdOutEvery: scene.holdOutEvery, seed: config.seed };
+  const source = {
+    data: config.data.path,
+    procedural: scene.procedural,
+    res: scene.imageRes,
+    holdOutEvery: scene.holdOutEvery,
+    seed: config.seed,
+  };
   const key = JSON.stringify(source);
   let dataset = loaded.get(key);
   if (!dataset) {
@@ -34,7 +40,9 @@ function federatedRays(config: RunConfig, task: RadianceVoxelGridTask): number {
 
 /** Centralized training on the task's grid with as many rays as the federated run of `config` trains. */
 export async function radianceBaselines(
-  config: RunConfig, task: RadianceVoxelGridTask, progress: BaselineProgress,
+  config: RunConfig,
+  task: RadianceVoxelGridTask,
+  progress: BaselineProgress,
 ): Promise<Record<string, Record<string, number>>> {
   const rays = federatedRays(config, task);
   // Devices train on small batches (more steps for the rays they have); the centralized run keeps centralized
@@ -42,16 +50,24 @@ export async function radianceBaselines(
   const batchSize = Math.max(task.options.deviceOptions.batchSize, DEFAULT_CENTRALIZED_OPTIONS.batchSize);
   const steps = Math.max(1, Math.round(rays / batchSize));
   progress.start(Math.ceil(steps / DEFAULT_CENTRALIZED_OPTIONS.chunkSteps), 'centralized, same rays');
-  const baseline = await trainCentralizedBaseline(task, {
-    totalRays: rays, batchSize, rounds: config.schedule.rounds, threads: task.options.threads,
-  }, { progress: (p) => progress.tick(`train psnr ${p.trainPsnr.toFixed(2)}`) });
+  const baseline = await trainCentralizedBaseline(
+    task,
+    {
+      totalRays: rays,
+      batchSize,
+      rounds: config.schedule.rounds,
+      threads: task.options.threads,
+    },
+    { progress: (p) => progress.tick(`train psnr ${p.trainPsnr.toFixed(2)}`) },
+  );
   const count = rays >= 1e6 ? `${(rays / 1e6).toFixed(1)}M` : rays.toLocaleString('en');
   return { [`centralized (same ${count} rays)`]: baseline.metrics };
 }
 
 export const voxelGridEntry: TaskEntry = {
   name: 'radiance/voxel-grid',
-  summary: 'federated voxel-grid radiance field: devices hold disjoint camera views, train under a shared second moment, upload the voxels they touched',
+  summary:
+    'federated voxel-grid radiance field: devices hold disjoint camera views, train under a shared second moment, upload the voxels they touched',
   headlineMetrics: ['psnr', 'ssim'],
   options: radianceOptionsSchema,
   async create(config) {

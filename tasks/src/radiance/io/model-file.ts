@@ -4,7 +4,7 @@
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DataError, decodeModel, encodeModel, strata } from '@strata/shared';
+import { DataError, decodeModel, encodeModel, strata, type ModelParams } from '@strata/shared';
 import type { GridGeometry } from '../model/grid-geometry.js';
 import { validateAabb } from '../model/grid-geometry.js';
 import { validateMarchSettings, type MarchSettings } from '../model/march-settings.js';
@@ -44,7 +44,9 @@ export function saveRadianceModel(path: string, model: SavedRadianceModel): void
 export function decodeRadianceModel(bytes: Uint8Array, source: string): SavedRadianceModel {
   if (bytes.length < 12) throw new DataError(`${source}: ${bytes.length} bytes is too short for a radiance model file`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const magic = view.getUint32(0, true), version = view.getUint32(4, true), jsonLength = view.getUint32(8, true);
+  const magic = view.getUint32(0, true),
+    version = view.getUint32(4, true),
+    jsonLength = view.getUint32(8, true);
   if (magic !== MAGIC) throw new DataError(`${source}: not a radiance model file (magic 0x${magic.toString(16)})`);
   if (version !== FORMAT_VERSION) throw new DataError(`${source}: format version ${version}; this build reads ${FORMAT_VERSION}`);
   if (12 + jsonLength > bytes.length) throw new DataError(`${source}: header length ${jsonLength} runs past the end of the file`);
@@ -64,7 +66,7 @@ export function decodeRadianceModel(bytes: Uint8Array, source: string): SavedRad
   } catch (cause) {
     throw new DataError(`${source}: ${(cause as Error).message}`, { cause });
   }
-  let params;
+  let params: ModelParams;
   try {
     params = decodeModel(strata.Model.decode(bytes.subarray(12 + jsonLength))).params;
   } catch (cause) {

@@ -8,7 +8,9 @@ import type { RaySet } from './ray-set.js';
 export function buildRaySet(views: readonly SceneView[], shared = false): RaySet {
   const count = views.reduce((n, v) => n + v.camera.width * v.camera.height, 0);
   const floats = (n: number): Float32Array => (shared ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n));
-  const origins = floats(3 * count), dirs = floats(3 * count), colors = floats(3 * count);
+  const origins = floats(3 * count),
+    dirs = floats(3 * count),
+    colors = floats(3 * count);
   let offset = 0;
   for (const view of views) {
     writeCameraRays(view.camera, origins, dirs, offset);

@@ -6,7 +6,7 @@
 const POW2 = new Float64Array(2046);
 for (let k = -1022; k <= 1023; k++) POW2[k + 1022] = 2 ** k;
 
-const LOG2E = 1.4426950408889634;
+const LOG2E = Math.LOG2E;
 const LN2_HI = 0.6931471803691238;
 const LN2_LO = 1.9082149292705877e-10;
 
@@ -16,8 +16,7 @@ export function fastExp(x: number): number {
   if (x > 700) return Infinity;
   const k = Math.round(x * LOG2E);
   const r = x - k * LN2_HI - k * LN2_LO;
-  const p =
-    1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720 + r * (1 / 5040 + r * (1 / 40320))))))));
+  const p = 1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720 + r * (1 / 5040 + r * (1 / 40320))))))));
   return p * POW2[k + 1022];
 }
 

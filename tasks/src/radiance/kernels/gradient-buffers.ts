@@ -14,14 +14,8 @@ export interface GradientBuffers {
   readonly visibility: Float32Array | null;
 }
 
-export function createGradientBuffers(
-  points: number,
-  channels: number,
-  withVisibility: boolean,
-  shared = false,
-): GradientBuffers {
-  const floats = (n: number): Float32Array =>
-    shared ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n);
+export function createGradientBuffers(points: number, channels: number, withVisibility: boolean, shared = false): GradientBuffers {
+  const floats = (n: number): Float32Array => (shared ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n));
   return {
     stride: 1 + channels,
     values: floats(points * (1 + channels)),
@@ -40,7 +34,8 @@ export function densityGradients(grads: GradientBuffers): Float32Array {
 
 /** The SH gradients, `stride - 1` per point (a copy), for inspection and tests. */
 export function shGradients(grads: GradientBuffers): Float32Array {
-  const n = grads.touched.length, c = grads.stride - 1;
+  const n = grads.touched.length,
+    c = grads.stride - 1;
   const out = new Float32Array(n * c);
   for (let v = 0; v < n; v++) out.set(grads.values.subarray(v * grads.stride + 1, (v + 1) * grads.stride), v * c);
   return out;

@@ -128,7 +128,12 @@ export class RayMarchKernel {
     for (let n = from; n < to; n++) {
       const i = indices[n];
       const res = this.march(
-        origins[3 * i], origins[3 * i + 1], origins[3 * i + 2], dirs[3 * i], dirs[3 * i + 1], dirs[3 * i + 2],
+        origins[3 * i],
+        origins[3 * i + 1],
+        origins[3 * i + 2],
+        dirs[3 * i],
+        dirs[3 * i + 1],
+        dirs[3 * i + 2],
         rng ? rng.next() : 0.5,
       );
       const er = res.r - colors[3 * i];
@@ -154,65 +159,100 @@ export class RayMarchKernel {
     res.g = bg[1];
     res.b = bg[2];
 
-    const nx = this.nx, ny = this.ny, nz = this.nz;
+    const nx = this.nx,
+      ny = this.ny,
+      nz = this.nz;
     // The ray in grid coordinates: p(t) = g + t * dg, inside the grid where 0 <= p <= n - 1.
-    const gx = (ox - this.minX) * this.scaleX, gy = (oy - this.minY) * this.scaleY, gz = (oz - this.minZ) * this.scaleZ;
-    const dgx = dx * this.scaleX, dgy = dy * this.scaleY, dgz = dz * this.scaleZ;
+    const gx = (ox - this.minX) * this.scaleX,
+      gy = (oy - this.minY) * this.scaleY,
+      gz = (oz - this.minZ) * this.scaleZ;
+    const dgx = dx * this.scaleX,
+      dgy = dy * this.scaleY,
+      dgz = dz * this.scaleZ;
     let t0 = this.settings.near;
     let t1 = this.settings.far;
-    const hiX = nx - 1, hiY = ny - 1, hiZ = nz - 1;
+    const hiX = nx - 1,
+      hiY = ny - 1,
+      hiZ = nz - 1;
     if (Math.abs(dgx) < 1e-12) {
       if (gx < 0 || gx > hiX) return res;
     } else {
-      const a = -gx / dgx, b = (hiX - gx) / dgx;
+      const a = -gx / dgx,
+        b = (hiX - gx) / dgx;
       t0 = Math.max(t0, Math.min(a, b));
       t1 = Math.min(t1, Math.max(a, b));
     }
     if (Math.abs(dgy) < 1e-12) {
       if (gy < 0 || gy > hiY) return res;
     } else {
-      const a = -gy / dgy, b = (hiY - gy) / dgy;
+      const a = -gy / dgy,
+        b = (hiY - gy) / dgy;
       t0 = Math.max(t0, Math.min(a, b));
       t1 = Math.min(t1, Math.max(a, b));
     }
     if (Math.abs(dgz) < 1e-12) {
       if (gz < 0 || gz > hiZ) return res;
     } else {
-      const a = -gz / dgz, b = (hiZ - gz) / dgz;
+      const a = -gz / dgz,
+        b = (hiZ - gz) / dgz;
       t0 = Math.max(t0, Math.min(a, b));
       t1 = Math.min(t1, Math.max(a, b));
     }
     if (!(t0 < t1)) return res;
 
     const grid = this.grid;
-    const density = grid.density, sh = grid.sh;
+    const density = grid.density,
+      sh = grid.sh;
     const occ = this.occupancy === null ? null : this.occupancy.cells;
     const blocks = this.occupancy === null ? null : this.occupancy.blocks;
-    const bny = this.blockNy, bnz = this.blockNz, blockShift = OCCUPANCY_BLOCK_SHIFT, blockEdge = 1 << OCCUPANCY_BLOCK_SHIFT;
-    const C = grid.channels, B = grid.basisSize;
-    const basis = this.basis, interp = this.interp;
+    const bny = this.blockNy,
+      bnz = this.blockNz,
+      blockShift = OCCUPANCY_BLOCK_SHIFT,
+      blockEdge = 1 << OCCUPANCY_BLOCK_SHIFT;
+    const C = grid.channels,
+      B = grid.basisSize;
+    const basis = this.basis,
+      interp = this.interp;
     evalShBasis(grid.shDegree, dx, dy, dz, basis);
-    const shift = this.settings.densityShift, interval = this.interval;
-    const termT = this.settings.terminationT, wThresh = this.settings.weightThreshold;
-    const sIndex = this.sIndex, sFrac = this.sFrac, sAlpha = this.sAlpha, sTrans = this.sTrans;
-    const sColor = this.sColor, sDalpha = this.sDalpha;
-    const oz1 = nz, ox1 = ny * nz;
+    const shift = this.settings.densityShift,
+      interval = this.interval;
+    const termT = this.settings.terminationT,
+      wThresh = this.settings.weightThreshold;
+    const sIndex = this.sIndex,
+      sFrac = this.sFrac,
+      sAlpha = this.sAlpha,
+      sTrans = this.sTrans;
+    const sColor = this.sColor,
+      sDalpha = this.sDalpha;
+    const oz1 = nz,
+      ox1 = ny * nz;
     const stepT = this.stepT;
     const maxN = this.maxSamples;
 
-    let T = 1, depth = 0, n = 0;
+    let T = 1,
+      depth = 0,
+      n = 0;
     const tFirst = t0 + jitter * stepT;
     for (let t = tFirst; t < t1 && n < maxN; t += stepT) {
-      let px = gx + t * dgx, py = gy + t * dgy, pz = gz + t * dgz;
-      if (px < 0) px = 0; else if (px > hiX) px = hiX;
-      if (py < 0) py = 0; else if (py > hiY) py = hiY;
-      if (pz < 0) pz = 0; else if (pz > hiZ) pz = hiZ;
-      let ix = px | 0, iy = py | 0, iz = pz | 0;
+      let px = gx + t * dgx,
+        py = gy + t * dgy,
+        pz = gz + t * dgz;
+      if (px < 0) px = 0;
+      else if (px > hiX) px = hiX;
+      if (py < 0) py = 0;
+      else if (py > hiY) py = hiY;
+      if (pz < 0) pz = 0;
+      else if (pz > hiZ) pz = hiZ;
+      let ix = px | 0,
+        iy = py | 0,
+        iz = pz | 0;
       if (ix > nx - 2) ix = nx - 2;
       if (iy > ny - 2) iy = ny - 2;
       if (iz > nz - 2) iz = nz - 2;
       if (blocks !== null) {
-        const bx = ix >> blockShift, by = iy >> blockShift, bz = iz >> blockShift;
+        const bx = ix >> blockShift,
+          by = iy >> blockShift,
+          bz = iz >> blockShift;
         if (blocks[(bx * bny + by) * bnz + bz] === 0) {
           // Jump to the first sample on this ray's lattice past the block's far faces.
           const ex = dgx > 0 ? ((bx + 1) * blockEdge - gx) / dgx : dgx < 0 ? (bx * blockEdge - gx) / dgx : Infinity;
@@ -225,19 +265,40 @@ export class RayMarchKernel {
       }
       const v = (ix * ny + iy) * nz + iz;
       if (occ !== null && occ[v] === 0) continue;
-      const fx = px - ix, fy = py - iy, fz = pz - iz;
-      const ux = 1 - fx, uy = 1 - fy, uz = 1 - fz;
-      const w000 = ux * uy * uz, w001 = ux * uy * fz, w010 = ux * fy * uz, w011 = ux * fy * fz;
-      const w100 = fx * uy * uz, w101 = fx * uy * fz, w110 = fx * fy * uz, w111 = fx * fy * fz;
-      const v001 = v + 1, v010 = v + oz1, v011 = v + oz1 + 1;
-      const v100 = v + ox1, v101 = v100 + 1, v110 = v100 + oz1, v111 = v110 + 1;
+      const fx = px - ix,
+        fy = py - iy,
+        fz = pz - iz;
+      const ux = 1 - fx,
+        uy = 1 - fy,
+        uz = 1 - fz;
+      const w000 = ux * uy * uz,
+        w001 = ux * uy * fz,
+        w010 = ux * fy * uz,
+        w011 = ux * fy * fz;
+      const w100 = fx * uy * uz,
+        w101 = fx * uy * fz,
+        w110 = fx * fy * uz,
+        w111 = fx * fy * fz;
+      const v001 = v + 1,
+        v010 = v + oz1,
+        v011 = v + oz1 + 1;
+      const v100 = v + ox1,
+        v101 = v100 + 1,
+        v110 = v100 + oz1,
+        v111 = v110 + 1;
       const raw =
-        w000 * density[v] + w001 * density[v001] + w010 * density[v010] + w011 * density[v011] +
-        w100 * density[v100] + w101 * density[v101] + w110 * density[v110] + w111 * density[v111];
+        w000 * density[v] +
+        w001 * density[v001] +
+        w010 * density[v010] +
+        w011 * density[v011] +
+        w100 * density[v100] +
+        w101 * density[v101] +
+        w110 * density[v110] +
+        w111 * density[v111];
       const x = raw + shift;
       // softplus(x) = log(1 + e^x), evaluated stably; alpha = 1 - exp(-interval * softplus(x)).
       const ex = fastExp(-Math.abs(x));
-      const softplus = (x > 0 ? x : 0) + fastLog1pUnit(ex);
+      const softplus = Math.max(x, 0) + fastLog1pUnit(ex);
       const keep = fastExp(-interval * softplus);
       const alpha = 1 - keep;
       const weight = T * alpha;
@@ -257,28 +318,57 @@ export class RayMarchKernel {
     }
     // Colour pass over the kept samples. Separate from the density pass above on purpose: fused into one
     // loop, V8's optimising compiler produced code several times slower for the whole march.
-    const oz1c = oz1 * C, ox1c = ox1 * C;
-    let accR = 0, accG = 0, accB = 0;
+    const oz1c = oz1 * C,
+      ox1c = ox1 * C;
+    let accR = 0,
+      accG = 0,
+      accB = 0;
     for (let k = 0; k < n; k++) {
-      const fx = sFrac[3 * k], fy = sFrac[3 * k + 1], fz = sFrac[3 * k + 2];
-      const ux = 1 - fx, uy = 1 - fy, uz = 1 - fz;
-      const w000 = ux * uy * uz, w001 = ux * uy * fz, w010 = ux * fy * uz, w011 = ux * fy * fz;
-      const w100 = fx * uy * uz, w101 = fx * uy * fz, w110 = fx * fy * uz, w111 = fx * fy * fz;
-      const b0 = sIndex[k] * C, b1 = b0 + C, b2 = b0 + oz1c, b3 = b2 + C;
-      const b4 = b0 + ox1c, b5 = b4 + C, b6 = b4 + oz1c, b7 = b6 + C;
+      const fx = sFrac[3 * k],
+        fy = sFrac[3 * k + 1],
+        fz = sFrac[3 * k + 2];
+      const ux = 1 - fx,
+        uy = 1 - fy,
+        uz = 1 - fz;
+      const w000 = ux * uy * uz,
+        w001 = ux * uy * fz,
+        w010 = ux * fy * uz,
+        w011 = ux * fy * fz;
+      const w100 = fx * uy * uz,
+        w101 = fx * uy * fz,
+        w110 = fx * fy * uz,
+        w111 = fx * fy * fz;
+      const b0 = sIndex[k] * C,
+        b1 = b0 + C,
+        b2 = b0 + oz1c,
+        b3 = b2 + C;
+      const b4 = b0 + ox1c,
+        b5 = b4 + C,
+        b6 = b4 + oz1c,
+        b7 = b6 + C;
       for (let j = 0; j < C; j++) {
         interp[j] =
-          w000 * sh[b0 + j] + w001 * sh[b1 + j] + w010 * sh[b2 + j] + w011 * sh[b3 + j] +
-          w100 * sh[b4 + j] + w101 * sh[b5 + j] + w110 * sh[b6 + j] + w111 * sh[b7 + j];
+          w000 * sh[b0 + j] +
+          w001 * sh[b1 + j] +
+          w010 * sh[b2 + j] +
+          w011 * sh[b3 + j] +
+          w100 * sh[b4 + j] +
+          w101 * sh[b5 + j] +
+          w110 * sh[b6 + j] +
+          w111 * sh[b7 + j];
       }
-      let pr = 0, pg = 0, pb = 0;
+      let pr = 0,
+        pg = 0,
+        pb = 0;
       for (let j = 0; j < B; j++) {
         const bj = basis[j];
         pr += interp[j] * bj;
         pg += interp[B + j] * bj;
         pb += interp[2 * B + j] * bj;
       }
-      const cr = 1 / (1 + fastExp(-pr)), cg = 1 / (1 + fastExp(-pg)), cb = 1 / (1 + fastExp(-pb));
+      const cr = 1 / (1 + fastExp(-pr)),
+        cg = 1 / (1 + fastExp(-pg)),
+        cb = 1 / (1 + fastExp(-pb));
       const weight = sTrans[k] * sAlpha[k];
       accR += weight * cr;
       accG += weight * cg;
@@ -301,23 +391,40 @@ export class RayMarchKernel {
   private backward(gr: number, gg: number, gb: number, grads: GradientBuffers): void {
     const bg = this.settings.background;
     const grid = this.grid;
-    const C = grid.channels, B = grid.basisSize;
-    const basis = this.basis, dInterp = this.dInterp;
-    const g = grads.values, S = grads.stride, touched = grads.touched, vis = grads.visibility;
-    const sIndex = this.sIndex, sFrac = this.sFrac, sAlpha = this.sAlpha, sTrans = this.sTrans;
-    const sColor = this.sColor, sDalpha = this.sDalpha;
-    const oz1 = this.nz, ox1 = this.ny * this.nz;
-    let Ar = bg[0], Ag = bg[1], Ab = bg[2];
+    const C = grid.channels,
+      B = grid.basisSize;
+    const basis = this.basis,
+      dInterp = this.dInterp;
+    const g = grads.values,
+      S = grads.stride,
+      touched = grads.touched,
+      vis = grads.visibility;
+    const sIndex = this.sIndex,
+      sFrac = this.sFrac,
+      sAlpha = this.sAlpha,
+      sTrans = this.sTrans;
+    const sColor = this.sColor,
+      sDalpha = this.sDalpha;
+    const oz1 = this.nz,
+      ox1 = this.ny * this.nz;
+    let Ar = bg[0],
+      Ag = bg[1],
+      Ab = bg[2];
     for (let n = this.sampleCount - 1; n >= 0; n--) {
-      const alpha = sAlpha[n], T = sTrans[n];
-      const cr = sColor[3 * n], cg = sColor[3 * n + 1], cb = sColor[3 * n + 2];
+      const alpha = sAlpha[n],
+        T = sTrans[n];
+      const cr = sColor[3 * n],
+        cg = sColor[3 * n + 1],
+        cb = sColor[3 * n + 2];
       const w = T * alpha;
       const dAlpha = T * (gr * (cr - Ar) + gg * (cg - Ag) + gb * (cb - Ab));
       Ar = alpha * cr + (1 - alpha) * Ar;
       Ag = alpha * cg + (1 - alpha) * Ag;
       Ab = alpha * cb + (1 - alpha) * Ab;
       const dRaw = dAlpha * sDalpha[n];
-      const dpr = gr * w * cr * (1 - cr), dpg = gg * w * cg * (1 - cg), dpb = gb * w * cb * (1 - cb);
+      const dpr = gr * w * cr * (1 - cr),
+        dpg = gg * w * cg * (1 - cg),
+        dpb = gb * w * cb * (1 - cb);
       for (let j = 0; j < B; j++) {
         const bj = basis[j];
         dInterp[j] = dpr * bj;
@@ -325,15 +432,36 @@ export class RayMarchKernel {
         dInterp[2 * B + j] = dpb * bj;
       }
       const v = sIndex[n];
-      const fx = sFrac[3 * n], fy = sFrac[3 * n + 1], fz = sFrac[3 * n + 2];
-      const ux = 1 - fx, uy = 1 - fy, uz = 1 - fz;
-      const w000 = ux * uy * uz, w001 = ux * uy * fz, w010 = ux * fy * uz, w011 = ux * fy * fz;
-      const w100 = fx * uy * uz, w101 = fx * uy * fz, w110 = fx * fy * uz, w111 = fx * fy * fz;
-      const v001 = v + 1, v010 = v + oz1, v011 = v + oz1 + 1;
-      const v100 = v + ox1, v101 = v100 + 1, v110 = v100 + oz1, v111 = v110 + 1;
+      const fx = sFrac[3 * n],
+        fy = sFrac[3 * n + 1],
+        fz = sFrac[3 * n + 2];
+      const ux = 1 - fx,
+        uy = 1 - fy,
+        uz = 1 - fz;
+      const w000 = ux * uy * uz,
+        w001 = ux * uy * fz,
+        w010 = ux * fy * uz,
+        w011 = ux * fy * fz;
+      const w100 = fx * uy * uz,
+        w101 = fx * uy * fz,
+        w110 = fx * fy * uz,
+        w111 = fx * fy * fz;
+      const v001 = v + 1,
+        v010 = v + oz1,
+        v011 = v + oz1 + 1;
+      const v100 = v + ox1,
+        v101 = v100 + 1,
+        v110 = v100 + oz1,
+        v111 = v110 + 1;
       // Row layout per point: [density, SH...]; b* address each corner's row.
-      const b0 = v * S, b1 = v001 * S, b2 = v010 * S, b3 = v011 * S;
-      const b4 = v100 * S, b5 = v101 * S, b6 = v110 * S, b7 = v111 * S;
+      const b0 = v * S,
+        b1 = v001 * S,
+        b2 = v010 * S,
+        b3 = v011 * S;
+      const b4 = v100 * S,
+        b5 = v101 * S,
+        b6 = v110 * S,
+        b7 = v111 * S;
       g[b0] += w000 * dRaw;
       g[b1] += w001 * dRaw;
       g[b2] += w010 * dRaw;

@@ -58,7 +58,10 @@ export class VoxelGrid {
     const v = gridPointCount(geometry);
     const c = 3 * shBasisSize(shDegree);
     if (!density || !sh) {
-      throw new InvalidUpdateError('unknown_tensor', `radiance model needs tensors '${DENSITY_TENSOR}' and '${COLOR_TENSOR}', got [${[...params.keys()].join(', ')}]`);
+      throw new InvalidUpdateError(
+        'unknown_tensor',
+        `radiance model needs tensors '${DENSITY_TENSOR}' and '${COLOR_TENSOR}', got [${[...params.keys()].join(', ')}]`,
+      );
     }
     if (density.shape[0] !== v || density.shape[1] !== 1 || sh.shape[0] !== v || sh.shape[1] !== c) {
       throw new InvalidUpdateError(
@@ -107,7 +110,9 @@ export class VoxelGrid {
           const fz = Math.min(Math.max(gz - iz, 0), 1);
           let d = 0;
           for (let corner = 0; corner < 8; corner++) {
-            const cx = corner >> 2, cy = (corner >> 1) & 1, cz = corner & 1;
+            const cx = corner >> 2,
+              cy = (corner >> 1) & 1,
+              cz = corner & 1;
             const w = (cx ? fx : 1 - fx) * (cy ? fy : 1 - fy) * (cz ? fz : 1 - fz);
             if (w === 0) continue;
             const v = ((ix + cx) * ny + iy + cy) * nz + iz + cz;

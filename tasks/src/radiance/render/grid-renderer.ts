@@ -21,16 +21,22 @@ export interface RenderedView {
 export class GridRenderer {
   private readonly kernel: RayMarchKernel;
 
-  constructor(readonly grid: VoxelGrid, readonly settings: MarchSettings) {
+  constructor(
+    readonly grid: VoxelGrid,
+    readonly settings: MarchSettings,
+  ) {
     this.kernel = new RayMarchKernel(grid, settings);
     this.kernel.occupancy = computeOccupancy(grid, settings).occupancy;
   }
 
   render(camera: Camera): RenderedView {
     const n = camera.width * camera.height;
-    const origins = new Float32Array(3 * n), dirs = new Float32Array(3 * n);
+    const origins = new Float32Array(3 * n),
+      dirs = new Float32Array(3 * n);
     writeCameraRays(camera, origins, dirs);
-    const rgb = new Float32Array(3 * n), depth = new Float32Array(n), opacity = new Float32Array(n);
+    const rgb = new Float32Array(3 * n),
+      depth = new Float32Array(n),
+      opacity = new Float32Array(n);
     this.kernel.renderRays(origins, dirs, 0, n, rgb, depth, opacity);
     for (let i = 0; i < n; i++) depth[i] = opacity[i] > 1e-6 ? depth[i] / opacity[i] : 0;
     return { width: camera.width, height: camera.height, rgb, depth, opacity };
@@ -40,7 +46,8 @@ export class GridRenderer {
 /** A depth map as a grey image: nearest light grey, farthest dark, empty pixels (opacity < 0.5) white. */
 export function depthToRgb(view: RenderedView, near: number, far: number): Float32Array {
   const n = view.width * view.height;
-  let lo = far, hi = near;
+  let lo = far,
+    hi = near;
   for (let i = 0; i < n; i++) {
     if (view.opacity[i] < 0.5) continue;
     lo = Math.min(lo, view.depth[i]);

@@ -31,7 +31,8 @@ export function psnr(a: Float32Array, b: Float32Array): number {
 export function ssim(a: Float32Array, b: Float32Array, width: number, height: number): number {
   checkSizes(a, b, 'ssim');
   if (a.length !== width * height * 3) throw new ConfigError(`ssim: ${a.length} values is not ${width}x${height}x3`);
-  const radius = 5, sigma = 1.5;
+  const radius = 5,
+    sigma = 1.5;
   const kernel: number[] = [];
   let ksum = 0;
   for (let i = -radius; i <= radius; i++) {
@@ -40,9 +41,11 @@ export function ssim(a: Float32Array, b: Float32Array, width: number, height: nu
     ksum += w;
   }
   for (let i = 0; i < kernel.length; i++) kernel[i] /= ksum;
-  const c1 = 0.01 ** 2, c2 = 0.03 ** 2;
+  const c1 = 0.01 ** 2,
+    c2 = 0.03 ** 2;
   // Valid region only (no padding), as the reference implementations crop the border.
-  const ow = width - 2 * radius, oh = height - 2 * radius;
+  const ow = width - 2 * radius,
+    oh = height - 2 * radius;
   if (ow <= 0 || oh <= 0) throw new ConfigError(`ssim: image ${width}x${height} is smaller than the 11x11 window`);
   const blur = (src: Float64Array): Float64Array => {
     const tmp = new Float64Array(ow * height);
@@ -66,7 +69,11 @@ export function ssim(a: Float32Array, b: Float32Array, width: number, height: nu
   let total = 0;
   const n = width * height;
   for (let c = 0; c < 3; c++) {
-    const x = new Float64Array(n), y = new Float64Array(n), xx = new Float64Array(n), yy = new Float64Array(n), xy = new Float64Array(n);
+    const x = new Float64Array(n),
+      y = new Float64Array(n),
+      xx = new Float64Array(n),
+      yy = new Float64Array(n),
+      xy = new Float64Array(n);
     for (let p = 0; p < n; p++) {
       x[p] = a[3 * p + c];
       y[p] = b[3 * p + c];
@@ -74,10 +81,16 @@ export function ssim(a: Float32Array, b: Float32Array, width: number, height: nu
       yy[p] = y[p] * y[p];
       xy[p] = x[p] * y[p];
     }
-    const mx = blur(x), my = blur(y), mxx = blur(xx), myy = blur(yy), mxy = blur(xy);
+    const mx = blur(x),
+      my = blur(y),
+      mxx = blur(xx),
+      myy = blur(yy),
+      mxy = blur(xy);
     let s = 0;
     for (let p = 0; p < ow * oh; p++) {
-      const vx = mxx[p] - mx[p] * mx[p], vy = myy[p] - my[p] * my[p], cxy = mxy[p] - mx[p] * my[p];
+      const vx = mxx[p] - mx[p] * mx[p],
+        vy = myy[p] - my[p] * my[p],
+        cxy = mxy[p] - mx[p] * my[p];
       s += ((2 * mx[p] * my[p] + c1) * (2 * cxy + c2)) / ((mx[p] * mx[p] + my[p] * my[p] + c1) * (vx + vy + c2));
     }
     total += s / (ow * oh);

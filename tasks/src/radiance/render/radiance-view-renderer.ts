@@ -12,7 +12,11 @@ export class RadianceViewRenderer implements ViewRenderer {
   private last: { model: ModelParams; renderer: GridRenderer } | undefined;
 
   /** `near`/`far`: the scene's depth range, for depth images. */
-  constructor(private readonly rendererFor: (model: ModelParams) => GridRenderer, private readonly near: number, private readonly far: number) {}
+  constructor(
+    private readonly rendererFor: (model: ModelParams) => GridRenderer,
+    private readonly near: number,
+    private readonly far: number,
+  ) {}
 
   async renderView(model: ModelParams, request: ViewRequest): Promise<ViewImage> {
     if (this.last?.model !== model) this.last = { model, renderer: this.rendererFor(model) };
@@ -30,5 +34,13 @@ export function viewRequestCamera(request: ViewRequest): Camera {
   const orbit = request.orbit;
   if (!orbit) throw new ConfigError('render request: cameraToWorld or orbit is needed');
   const radians = Math.PI / 180;
-  return orbitCamera(orbit.azimuthDegrees * radians, orbit.elevationDegrees * radians, orbit.radius, width, height, focal, orbit.target ?? [0, 0, 0]);
+  return orbitCamera(
+    orbit.azimuthDegrees * radians,
+    orbit.elevationDegrees * radians,
+    orbit.radius,
+    width,
+    height,
+    focal,
+    orbit.target ?? [0, 0, 0],
+  );
 }

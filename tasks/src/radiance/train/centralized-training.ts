@@ -140,7 +140,8 @@ export function occupiedBox(grid: VoxelGrid, settings: MarchSettings, alpha: num
   const { dims, bbox } = grid.geometry;
   const interval = (settings.stepRatio * meanVoxelSize(grid.geometry)) / settings.densityUnit;
   const threshold = rawDensityForAlpha(settings, interval, alpha);
-  const lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
+  const lo = [Infinity, Infinity, Infinity],
+    hi = [-Infinity, -Infinity, -Infinity];
   let v = 0;
   for (let i = 0; i < dims[0]; i++) {
     for (let j = 0; j < dims[1]; j++) {
@@ -155,7 +156,8 @@ export function occupiedBox(grid: VoxelGrid, settings: MarchSettings, alpha: num
     }
   }
   if (lo[0] === Infinity) return null;
-  const at = (a: number, i: number): number => bbox.min[a] + (Math.min(Math.max(i, 0), dims[a] - 1) * (bbox.max[a] - bbox.min[a])) / (dims[a] - 1);
+  const at = (a: number, i: number): number =>
+    bbox.min[a] + (Math.min(Math.max(i, 0), dims[a] - 1) * (bbox.max[a] - bbox.min[a])) / (dims[a] - 1);
   return {
     min: [at(0, lo[0] - 2), at(1, lo[1] - 2), at(2, lo[2] - 2)],
     max: [at(0, hi[0] + 2), at(1, hi[1] + 2), at(2, hi[2] + 2)],
@@ -176,7 +178,12 @@ function validate(options: CentralizedOptions): void {
       throw new ConfigError(`radiance training: stage ${JSON.stringify(s)} needs points >= 8 and integer steps >= 0`);
     }
   }
-  for (const [name, v] of Object.entries({ lrDensity: options.lrDensity, lrColor: options.lrColor, lrFinalFactor: options.lrFinalFactor, alphaInit: options.alphaInit })) {
+  for (const [name, v] of Object.entries({
+    lrDensity: options.lrDensity,
+    lrColor: options.lrColor,
+    lrFinalFactor: options.lrFinalFactor,
+    alphaInit: options.alphaInit,
+  })) {
     if (!(v > 0) || !Number.isFinite(v)) throw new ConfigError(`radiance training: ${name} = ${v}; need a positive number`);
   }
 }
@@ -208,7 +215,7 @@ export async function trainCentralized(
   if (options.coarse.steps > 0) stages.push({ name: 'coarse', stage: options.coarse });
   options.fine.forEach((stage, i) => stages.push({ name: `fine-${i + 1}`, stage }));
   const totalSteps = stages.reduce((n, s) => n + s.stage.steps, 0);
-  const decayPerStep = Math.pow(options.lrFinalFactor, 1 / Math.max(1, totalSteps));
+  const decayPerStep = options.lrFinalFactor ** (1 / Math.max(1, totalSteps));
 
   const trainer: GridTrainer = createGridTrainer(options.threads);
   let grid: VoxelGrid | null = null;
@@ -236,8 +243,8 @@ export async function trainCentralized(
           firstStep: done + 1,
           steps,
           batchSize: stage.batchSize ?? options.batchSize,
-          lrDensity: options.lrDensity * Math.pow(decayPerStep, globalStep),
-          lrColor: options.lrColor * Math.pow(decayPerStep, globalStep),
+          lrDensity: options.lrDensity * decayPerStep ** globalStep,
+          lrColor: options.lrColor * decayPerStep ** globalStep,
           lrDecayPerStep: decayPerStep,
           tvDensity: stage.tvDensity,
           tvColor: stage.tvColor,
@@ -253,7 +260,8 @@ export async function trainCentralized(
         globalStep += steps;
         totalRays += result.rays;
         totalSamples += result.samples;
-        const before = Math.floor((done - steps) / options.occupancyEvery), after = Math.floor(done / options.occupancyEvery);
+        const before = Math.floor((done - steps) / options.occupancyEvery),
+          after = Math.floor(done / options.occupancyEvery);
         if (after > before) occupied = computeOccupancy(grid, settings, occupancy).fraction;
         observer.progress?.({
           stage: name,
@@ -272,5 +280,12 @@ export async function trainCentralized(
     await trainer.close();
   }
   if (grid === null || settings === null) throw new ConfigError('radiance training: no stage has any steps');
-  return { grid: grid.clone(), settings, steps: globalStep, rays: totalRays, samples: totalSamples, trainSeconds: (performance.now() - started) / 1000 };
+  return {
+    grid: grid.clone(),
+    settings,
+    steps: globalStep,
+    rays: totalRays,
+    samples: totalSamples,
+    trainSeconds: (performance.now() - started) / 1000,
+  };
 }

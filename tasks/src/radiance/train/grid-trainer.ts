@@ -36,7 +36,12 @@ export interface TrainingBufferOptions {
 }
 
 /** Copies `grid` into fresh training buffers (shared memory when more than one thread will use them). */
-export function allocateTrainingBuffers(grid: VoxelGrid, settings: MarchSettings, rays: RaySet, options: TrainingBufferOptions): TrainingBuffers {
+export function allocateTrainingBuffers(
+  grid: VoxelGrid,
+  settings: MarchSettings,
+  rays: RaySet,
+  options: TrainingBufferOptions,
+): TrainingBuffers {
   const shared = options.threads > 1;
   if (shared && !(rays.origins.buffer instanceof SharedArrayBuffer)) {
     throw new ConfigError('training with worker threads needs a ray set in shared memory (buildRaySet(views, true))');
@@ -68,7 +73,9 @@ export function allocateTrainingBuffers(grid: VoxelGrid, settings: MarchSettings
     rays,
     rayPool: options.rayPool ?? null,
     barrier: ThreadBarrier.cells(),
-    sharedMoment: options.sharedMoment ? { moment: floats(new Float32Array(2 * points)), squares: floats(new Float32Array(3 * points)) } : null,
+    sharedMoment: options.sharedMoment
+      ? { moment: floats(new Float32Array(2 * points)), squares: floats(new Float32Array(3 * points)) }
+      : null,
   };
 }
 
@@ -175,7 +182,9 @@ export class WorkerGridTrainer implements GridTrainer {
       await this.close();
       throw err;
     }
-    let sse = 0, rays = 0, samples = 0;
+    let sse = 0,
+      rays = 0,
+      samples = 0;
     for (const r of results) {
       sse += r?.sse ?? 0;
       rays += r?.rays ?? 0;

@@ -69,11 +69,14 @@ export class SparseAdam {
     const [nx, ny, nz] = this.grid.geometry.dims;
     const C = this.grid.channels;
     const g0 = this.grads[0];
-    const S = g0.stride, into = g0.values;
-    const density = this.grid.density, sh = this.grid.sh;
+    const S = g0.stride,
+      into = g0.values;
+    const density = this.grid.density,
+      sh = this.grid.sh;
     const sx = ny * nz;
     for (let i = i0; i < i1; i++) {
-      const start = i * sx, end = start + sx;
+      const start = i * sx,
+        end = start + sx;
       for (let t = 1; t < this.grads.length; t++) {
         const gt = this.grads[t];
         const from = gt.values;
@@ -97,23 +100,30 @@ export class SparseAdam {
           const v = start + j * nz + k;
           if (g0.touched[v] === 0) continue;
           // The neighbours that exist, as index offsets (a missing one is the point itself: no term).
-          const dv0 = i > 0 ? -sx : 0, dv1 = i < nx - 1 ? sx : 0;
-          const dv2 = j > 0 ? -nz : 0, dv3 = j < ny - 1 ? nz : 0;
-          const dv4 = k > 0 ? -1 : 0, dv5 = k < nz - 1 ? 1 : 0;
+          const dv0 = i > 0 ? -sx : 0,
+            dv1 = i < nx - 1 ? sx : 0;
+          const dv2 = j > 0 ? -nz : 0,
+            dv3 = j < ny - 1 ? nz : 0;
+          const dv4 = k > 0 ? -1 : 0,
+            dv5 = k < nz - 1 ? 1 : 0;
           const row = v * S;
           if (tvDensity !== 0) {
             const p = density[v];
-            into[row] += tvDensity * (
-              6 * p - density[v + dv0] - density[v + dv1] - density[v + dv2] -
-              density[v + dv3] - density[v + dv4] - density[v + dv5]);
+            into[row] +=
+              tvDensity *
+              (6 * p - density[v + dv0] - density[v + dv1] - density[v + dv2] - density[v + dv3] - density[v + dv4] - density[v + dv5]);
           }
           if (tvColor !== 0) {
             const b = v * C;
-            const n0 = b + dv0 * C, n1 = b + dv1 * C, n2 = b + dv2 * C, n3 = b + dv3 * C, n4 = b + dv4 * C, n5 = b + dv5 * C;
+            const n0 = b + dv0 * C,
+              n1 = b + dv1 * C,
+              n2 = b + dv2 * C,
+              n3 = b + dv3 * C,
+              n4 = b + dv4 * C,
+              n5 = b + dv5 * C;
             for (let c = 0; c < C; c++) {
               const p = sh[b + c];
-              into[row + 1 + c] += tvColor * (
-                6 * p - sh[n0 + c] - sh[n1 + c] - sh[n2 + c] - sh[n3 + c] - sh[n4 + c] - sh[n5 + c]);
+              into[row + 1 + c] += tvColor * (6 * p - sh[n0 + c] - sh[n1 + c] - sh[n2 + c] - sh[n3 + c] - sh[n4 + c] - sh[n5 + c]);
             }
           }
         }
@@ -130,20 +140,31 @@ export class SparseAdam {
     const [, ny, nz] = this.grid.geometry.dims;
     const C = this.grid.channels;
     const g0 = this.grads[0];
-    const S = g0.stride, g = g0.values, touched = g0.touched, ever = this.everTouched;
-    const M = this.state.stride, mom = this.state.moments;
-    const density = this.grid.density, sh = this.grid.sh;
-    const b1 = h.beta1, b2 = h.beta2, eps = h.epsilon;
+    const S = g0.stride,
+      g = g0.values,
+      touched = g0.touched,
+      ever = this.everTouched;
+    const M = this.state.stride,
+      mom = this.state.moments;
+    const density = this.grid.density,
+      sh = this.grid.sh;
+    const b1 = h.beta1,
+      b2 = h.beta2,
+      eps = h.epsilon;
     // m̂ = m * unbias; under a shared moment a step is m̂ / sqrt(max(v_shared, m̂² / clip²)).
-    const unbias = 1 / (1 - Math.pow(b1, h.step));
-    const correction = Math.sqrt(1 - Math.pow(b2, h.step)) * unbias;
-    const lrD = h.lrDensity * correction, lrC = h.lrColor * correction;
-    const sharedMoment = this.shared?.moment ?? null, squares = this.shared?.squares ?? null;
+    const unbias = 1 / (1 - b1 ** h.step);
+    const correction = Math.sqrt(1 - b2 ** h.step) * unbias;
+    const lrD = h.lrDensity * correction,
+      lrC = h.lrColor * correction;
+    const sharedMoment = this.shared?.moment ?? null,
+      squares = this.shared?.squares ?? null;
     const floor = 1 / (h.sharedStepClip * h.sharedStepClip);
-    const start = i0 * ny * nz, end = i1 * ny * nz;
+    const start = i0 * ny * nz,
+      end = i1 * ny * nz;
     for (let v = start; v < end; v++) {
       if (touched[v] === 0) continue;
-      const row = v * S, m = v * M;
+      const row = v * S,
+        m = v * M;
       const gd = g[row];
       g[row] = 0;
       const md = b1 * mom[m] + (1 - b1) * gd;
@@ -166,7 +187,8 @@ export class SparseAdam {
       if (touched[v] === 0) continue;
       touched[v] = 0;
       if (ever !== null) ever[v] = 1;
-      const row = v * S, m = v * M;
+      const row = v * S,
+        m = v * M;
       let g2 = 0;
       for (let c = 1; c <= C; c++) g2 += g[row + c] * g[row + c];
       const vc = b2 * mom[m + 2] + ((1 - b2) * g2) / C;

@@ -111,7 +111,7 @@ export class TrainerThread {
       this.barrier.wait();
       for (let i = this.index; i < this.nx; i += this.count) this.adam.reduce(i, i + 1, chunk.tvDensity, chunk.tvColor);
       this.barrier.wait();
-      const decay = Math.pow(chunk.lrDecayPerStep, s);
+      const decay = chunk.lrDecayPerStep ** s;
       const hyper = {
         step: chunk.firstStep + s,
         lrDensity: chunk.lrDensity * decay,

@@ -75,7 +75,10 @@ export function allocateRowState(
 export class BprKernel {
   readonly step: (u: number, i: number, j: number) => number;
 
-  constructor(readonly tables: BprTables, hyper: BprHyperparameters) {
+  constructor(
+    readonly tables: BprTables,
+    hyper: BprHyperparameters,
+  ) {
     checkHyperparameters(hyper);
     const check = (name: string, state: Float32Array | null, rows: number): void => {
       if (state === null || state.length < rows) {
@@ -126,9 +129,18 @@ function bprStep(tables: BprTables, hyper: BprHyperparameters): (u: number, i: n
     let ij = 0;
     let k = 0;
     for (; k < d4; k += 4) {
-      const w0 = U[uo + k], w1 = U[uo + k + 1], w2 = U[uo + k + 2], w3 = U[uo + k + 3];
-      const p0 = V[io + k], p1 = V[io + k + 1], p2 = V[io + k + 2], p3 = V[io + k + 3];
-      const n0 = V[jo + k], n1 = V[jo + k + 1], n2 = V[jo + k + 2], n3 = V[jo + k + 3];
+      const w0 = U[uo + k],
+        w1 = U[uo + k + 1],
+        w2 = U[uo + k + 2],
+        w3 = U[uo + k + 3];
+      const p0 = V[io + k],
+        p1 = V[io + k + 1],
+        p2 = V[io + k + 2],
+        p3 = V[io + k + 3];
+      const n0 = V[jo + k],
+        n1 = V[jo + k + 1],
+        n2 = V[jo + k + 2],
+        n3 = V[jo + k + 3];
       ui += w0 * p0 + w1 * p1 + w2 * p2 + w3 * p3;
       uj += w0 * n0 + w1 * n1 + w2 * n2 + w3 * n3;
       uu += w0 * w0 + w1 * w1 + w2 * w2 + w3 * w3;
@@ -189,5 +201,6 @@ function bprStep(tables: BprTables, hyper: BprHyperparameters): (u: number, i: n
 /** Adds a squared gradient to a row's sum and returns the row's Adagrad rate. */
 function adagradRate(state: Float32Array, row: number, squaredGradient: number, lr: number): number {
   // max(0, .): the norm comes from a difference of dot products and may round below zero.
-  return lr / (Math.sqrt((state[row] += Math.max(0, squaredGradient))) + ADAGRAD_EPS);
+  state[row] += Math.max(0, squaredGradient);
+  return lr / (Math.sqrt(state[row]) + ADAGRAD_EPS);
 }

@@ -13,7 +13,6 @@ import { sampleOutside } from './user-item-index.js';
 export const ITEM_EMBEDDING = 'item_embedding';
 export const ITEM_BIAS = 'item_bias';
 
-
 export class BprMfDevice implements DeviceTrainer {
   readonly numSamples: number;
   /** The user's embedding: private, kept across rounds. */
@@ -127,7 +126,13 @@ export class BprMfDevice implements DeviceTrainer {
     const delta = new Map<string, SparseRows>();
     delta.set(ITEM_EMBEDDING, { kind: 'sparse', shape: [this.numItems, d], rows, values, rowWeights });
     if (biasValues !== null) {
-      delta.set(ITEM_BIAS, { kind: 'sparse', shape: [this.numItems], rows: rows.slice(), values: biasValues, rowWeights: rowWeights.slice() });
+      delta.set(ITEM_BIAS, {
+        kind: 'sparse',
+        shape: [this.numItems],
+        rows: rows.slice(),
+        values: biasValues,
+        rowWeights: rowWeights.slice(),
+      });
     }
     return { delta, weight: numPositives, metrics: { loss: loss / (epochs * negatives) } };
   }
@@ -145,15 +150,17 @@ export class BprMfDevice implements DeviceTrainer {
   private readModel(model: ModelParams): { items: Float32Array; bias: Float32Array | null } {
     const table = model.get(ITEM_EMBEDDING);
     const d = this.options.dim;
-    if (!table || table.shape.length !== 2 || table.shape[0] !== this.numItems || table.shape[1] !== d) {
+    if (table?.shape.length !== 2 || table.shape[0] !== this.numItems || table.shape[1] !== d) {
       throw new ConfigError(
         `bpr-mf model needs ${ITEM_EMBEDDING} of shape [${this.numItems}, ${d}], got ${table ? `[${table.shape.join(', ')}]` : 'none'}`,
       );
     }
     if (!this.options.itemBias) return { items: table.values, bias: null };
     const bias = model.get(ITEM_BIAS);
-    if (!bias || bias.shape.length !== 1 || bias.shape[0] !== this.numItems) {
-      throw new ConfigError(`bpr-mf model needs ${ITEM_BIAS} of shape [${this.numItems}], got ${bias ? `[${bias.shape.join(', ')}]` : 'none'}`);
+    if (bias?.shape.length !== 1 || bias.shape[0] !== this.numItems) {
+      throw new ConfigError(
+        `bpr-mf model needs ${ITEM_BIAS} of shape [${this.numItems}], got ${bias ? `[${bias.shape.join(', ')}]` : 'none'}`,
+      );
     }
     return { items: table.values, bias: bias.values };
   }

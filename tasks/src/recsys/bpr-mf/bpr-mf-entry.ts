@@ -16,7 +16,7 @@ function bprMfTask(config: RunConfig): BprMfTask {
 
 export const bprMfEntry: TaskEntry = {
   name: 'recsys/bpr-mf',
-  summary: 'federated BPR matrix factorisation: a user\'s embedding stays on the device, item rows federate sparsely',
+  summary: "federated BPR matrix factorisation: a user's embedding stays on the device, item rows federate sparsely",
   headlineMetrics: ['recall@20', 'ndcg@20'],
   options: bprMfOptionsSchema,
   async create(config) {

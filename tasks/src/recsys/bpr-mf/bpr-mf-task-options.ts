@@ -20,14 +20,18 @@ export const bprMfOptionsSchema = z.strictObject({
   itemBias: z.boolean().default(false).describe('learn an item_bias [items] tensor beside item_embedding'),
   reg: z.number().min(0).default(0.01).describe('L2 weight on the rows each triple touches'),
   negatives: z.number().int().min(1).default(1).describe('sampled negatives per training positive per local epoch'),
-  userOptimizer: optimizer.default('rowwise-adagrad')
+  userOptimizer: optimizer
+    .default('rowwise-adagrad')
     .describe("the user's embedding stays on the device, so its optimizer state persists across rounds"),
   userLearningRate: z.number().positive().default(0.2).describe("step size of the user's embedding"),
-  itemOptimizer: optimizer.default('sgd')
+  itemOptimizer: optimizer
+    .default('sgd')
     .describe('item rows start from the global model every round: plain SGD aggregates better than per-round Adagrad'),
   // Large because the server takes the per-row mean of deltas: a row's step is one touch's step.
   itemLearningRate: z.number().positive().default(2).describe('step size of the item rows a device trains'),
-  rowWeights: z.enum(['count', 'one']).default('count')
+  rowWeights: z
+    .enum(['count', 'one'])
+    .default('count')
     .describe("aggregation weight of a returned item row: 'count' = times the row was touched, 'one' = 1"),
   ks: z.array(z.number().int().min(1)).min(1).default([10, 20]).describe('cut-offs of the on-device ranking evaluation'),
 });

@@ -61,7 +61,12 @@ export class BprMfTask implements FederatedTask {
       throw new ConfigError(`bpr-mf device index ${index} is out of range [0, ${this.numDevices})`);
     }
     return new BprMfDevice(
-      index, this.split.train[index], this.split.test[index], this.split.numItems, this.options, this.data.userIds[index],
+      index,
+      this.split.train[index],
+      this.split.test[index],
+      this.split.numItems,
+      this.options,
+      this.data.userIds[index],
     );
   }
 

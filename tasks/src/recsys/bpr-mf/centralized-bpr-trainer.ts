@@ -28,7 +28,10 @@ export interface BprEpochProgress {
 export class CentralizedBprTrainer {
   readonly options: CentralizedBprOptions;
 
-  constructor(readonly split: UserSplit, options: Partial<CentralizedBprOptions> = {}) {
+  constructor(
+    readonly split: UserSplit,
+    options: Partial<CentralizedBprOptions> = {},
+  ) {
     this.options = resolveCentralizedBprOptions(options);
   }
 
@@ -38,8 +41,11 @@ export class CentralizedBprTrainer {
     const { numUsers, numItems } = this.split;
     const tables = allocateTables(numUsers, numItems, o);
     const hyper: BprHyperparameters = {
-      userOptimizer: o.optimizer, userLearningRate: o.learningRate,
-      itemOptimizer: o.optimizer, itemLearningRate: o.learningRate, reg: o.reg,
+      userOptimizer: o.optimizer,
+      userLearningRate: o.learningRate,
+      itemOptimizer: o.optimizer,
+      itemLearningRate: o.learningRate,
+      reg: o.reg,
     };
     const index = UserItemIndex.fromSplit(this.split);
     const numPairs = index.offsets[numUsers];
@@ -50,12 +56,22 @@ export class CentralizedBprTrainer {
     const shardOf = (w: number): Int32Array =>
       positions.slice(Math.floor((w * numPairs) / o.threads), Math.floor(((w + 1) * numPairs) / o.threads));
 
-    const runner = o.threads === 1
-      ? inThreadRunner(new BprKernel(tables, hyper), index, { pairUsers, pairItems, order: shardOf(0) }, o)
-      : await workerRunner(o.threads, (worker) => ({
-          tables, hyper, numItems, offsets: index.offsets, items: index.items, pairUsers, pairItems,
-          order: shardOf(worker), negatives: o.negatives, seed: o.seed, worker,
-        }));
+    const runner =
+      o.threads === 1
+        ? inThreadRunner(new BprKernel(tables, hyper), index, { pairUsers, pairItems, order: shardOf(0) }, o)
+        : await workerRunner(o.threads, (worker) => ({
+            tables,
+            hyper,
+            numItems,
+            offsets: index.offsets,
+            items: index.items,
+            pairUsers,
+            pairItems,
+            order: shardOf(worker),
+            negatives: o.negatives,
+            seed: o.seed,
+            worker,
+          }));
     const model = new BprMfModel(numUsers, numItems, o.dim, tables.users, tables.items, tables.itemBias);
     try {
       for (let epoch = 1; epoch <= o.epochs; epoch++) {
@@ -64,7 +80,11 @@ export class CentralizedBprTrainer {
         const seconds = (performance.now() - start) / 1000;
         const evaluate = epoch === o.epochs || (o.evaluateEvery > 0 && epoch % o.evaluateEvery === 0);
         onEpoch?.({
-          epoch, epochs: o.epochs, loss: loss / Math.max(1, triples), triples, seconds,
+          epoch,
+          epochs: o.epochs,
+          loss: loss / Math.max(1, triples),
+          triples,
+          seconds,
           triplesPerSecond: triples / seconds,
           metrics: evaluate ? evaluateRanking(this.split, model.scoreUser) : undefined,
         });
@@ -94,8 +114,10 @@ function inThreadRunner(kernel: BprKernel, index: UserItemIndex, shard: EpochSha
 }
 
 async function workerRunner(threads: number, dataFor: (worker: number) => BprWorkerData): Promise<EpochRunner> {
-  const workers = Array.from({ length: threads }, (_, w) =>
-    new Worker(new URL('./bpr-worker.js', import.meta.url), { workerData: dataFor(w) }));
+  const workers = Array.from(
+    { length: threads },
+    (_, w) => new Worker(new URL('./bpr-worker.js', import.meta.url), { workerData: dataFor(w) }),
+  );
   const reply = <T>(worker: Worker, request?: string): Promise<T> =>
     new Promise((resolve, reject) => {
       const onError = (err: Error): void => {

@@ -21,8 +21,15 @@ export function interactionSource(data: DataSourceConfig): InteractionSource {
     throw new ConfigError('--format delimited needs --delimiter and --columns user,item[,rating[,timestamp]]');
   }
   return {
-    format: 'delimited', path, delimiter: data.delimiter, header: data.header ?? false, user, item,
-    ...(rating !== undefined ? { rating } : {}), ...(timestamp !== undefined ? { timestamp } : {}), ...minRating,
+    format: 'delimited',
+    path,
+    delimiter: data.delimiter,
+    header: data.header ?? false,
+    user,
+    item,
+    ...(rating !== undefined ? { rating } : {}),
+    ...(timestamp !== undefined ? { timestamp } : {}),
+    ...minRating,
   };
 }
 

@@ -47,11 +47,6 @@ export interface DelimitedSource extends SourceBase {
   readonly timestamp?: ColumnRef;
 }
 
-export type InteractionSource =
-  | RecboleSource
-  | MovieLensUDataSource
-  | MovieLensDatSource
-  | MovieLensCsvSource
-  | DelimitedSource;
+export type InteractionSource = RecboleSource | MovieLensUDataSource | MovieLensDatSource | MovieLensCsvSource | DelimitedSource;
 
 export type InteractionFormat = InteractionSource['format'];

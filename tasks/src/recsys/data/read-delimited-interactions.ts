@@ -48,7 +48,11 @@ export function readDelimitedInteractions(path: string, options: DelimitedReadOp
     if (line.trim() === '') return;
     const cells = line.split(delimiter);
     if (columns === undefined) {
-      columns = resolveColumns(path, options, cells.map((c) => (options.headerName ?? identity)(c.trim())));
+      columns = resolveColumns(
+        path,
+        options,
+        cells.map((c) => (options.headerName ?? identity)(c.trim())),
+      );
       return;
     }
     sawLine = true;

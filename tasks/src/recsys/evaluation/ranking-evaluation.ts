@@ -21,11 +21,7 @@ export interface RankingEvaluationOptions {
  * Metric sums over the users (those with at least one test item), ranking all items outside each user's
  * training set. `count` is the number of users evaluated.
  */
-export function evaluateRankingSums(
-  split: UserSplit,
-  scoreUser: UserScorer,
-  options: RankingEvaluationOptions = {},
-): EvaluationSums {
+export function evaluateRankingSums(split: UserSplit, scoreUser: UserScorer, options: RankingEvaluationOptions = {}): EvaluationSums {
   const ks = options.ks ?? [10, 20];
   checkCutoffs(ks);
   const scores = new Float32Array(split.numItems);
@@ -44,11 +40,7 @@ export function evaluateRankingSums(
 }
 
 /** Mean metrics over the users with at least one test item (see evaluateRankingSums). */
-export function evaluateRanking(
-  split: UserSplit,
-  scoreUser: UserScorer,
-  options: RankingEvaluationOptions = {},
-): Record<string, number> {
+export function evaluateRanking(split: UserSplit, scoreUser: UserScorer, options: RankingEvaluationOptions = {}): Record<string, number> {
   return metricsFromSums(evaluateRankingSums(split, scoreUser, options));
 }
 

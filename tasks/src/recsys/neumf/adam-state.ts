@@ -26,8 +26,8 @@ export class AdamState {
    */
   update(params: Float32Array, grads: Float32Array, from: number, to: number, t: number, hyper: AdamHyper): void {
     const { beta1, beta2, epsilon, learningRate } = hyper;
-    const c1 = 1 - Math.pow(beta1, t);
-    const c2 = 1 - Math.pow(beta2, t);
+    const c1 = 1 - beta1 ** t;
+    const c2 = 1 - beta2 ** t;
     const { m, v } = this;
     for (let k = from; k < to; k++) {
       const g = grads[k];

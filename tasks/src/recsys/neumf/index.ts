@@ -3,8 +3,19 @@
 export { DEFAULT_NEUMF_CONFIG, neumfConfigSchema, resolveNeuMFConfig } from './neumf-config.js';
 export type { NeuMFConfig, NeuMFLoss } from './neumf-config.js';
 export {
-  GMF_ITEM_EMBEDDING, GMF_USER_EMBEDDING, MLP_ITEM_EMBEDDING, MLP_USER_EMBEDDING, OUTPUT_BIAS, OUTPUT_KERNEL,
-  denseWeightsView, initNeuMFParams, initUserEmbeddings, itemTablesView, mlpBiasName, mlpKernelName, neumfDenseTensors,
+  GMF_ITEM_EMBEDDING,
+  GMF_USER_EMBEDDING,
+  MLP_ITEM_EMBEDDING,
+  MLP_USER_EMBEDDING,
+  OUTPUT_BIAS,
+  OUTPUT_KERNEL,
+  denseWeightsView,
+  initNeuMFParams,
+  initUserEmbeddings,
+  itemTablesView,
+  mlpBiasName,
+  mlpKernelName,
+  neumfDenseTensors,
   userTablesView,
 } from './neumf-params.js';
 export type { NeuMFInitOptions } from './neumf-params.js';

@@ -7,7 +7,10 @@ export class NegativeSampler {
    * `positives[u]` is user u's training items, sorted ascending (as UserSplit holds them). Every user
    * must leave at least one item unobserved.
    */
-  constructor(readonly numItems: number, private readonly positives: readonly Int32Array[]) {
+  constructor(
+    readonly numItems: number,
+    private readonly positives: readonly Int32Array[],
+  ) {
     positives.forEach((items, u) => {
       if (items.length >= numItems) throw new DataError(`user ${u} interacted with all ${numItems} items: no negative to sample`);
     });

@@ -34,7 +34,11 @@ export interface NeuMFTrainingOptions {
 
 /** 4 epochs: Recall@20 peaks there (0.318; epoch 5: 0.314, 6: 0.308 with the kernel engine). */
 export const DEFAULT_NEUMF_TRAINING: Readonly<Required<Omit<NeuMFTrainingOptions, 'seed' | 'config'>>> = {
-  epochs: 4, batchSize: 1024, engine: 'tfjs', evaluateEvery: 0, ks: [10, 20],
+  epochs: 4,
+  batchSize: 1024,
+  engine: 'tfjs',
+  evaluateEvery: 0,
+  ks: [10, 20],
 };
 
 export interface NeuMFEpochProgress {
@@ -77,18 +81,28 @@ export class NeuMFCentralizedTrainer {
   private readonly positives: { users: Int32Array; items: Int32Array };
   private readonly rng: SeededRandom;
 
-  constructor(readonly split: UserSplit, options: NeuMFTrainingOptions) {
+  constructor(
+    readonly split: UserSplit,
+    options: NeuMFTrainingOptions,
+  ) {
     this.config = resolveNeuMFConfig(options.config);
     this.epochs = options.epochs ?? DEFAULT_NEUMF_TRAINING.epochs;
     this.batchSize = options.batchSize ?? DEFAULT_NEUMF_TRAINING.batchSize;
     this.engineName = options.engine ?? DEFAULT_NEUMF_TRAINING.engine;
     this.evaluateEvery = options.evaluateEvery ?? DEFAULT_NEUMF_TRAINING.evaluateEvery;
     this.ks = options.ks ?? DEFAULT_NEUMF_TRAINING.ks;
-    if (!Number.isInteger(this.epochs) || this.epochs < 1) throw new ConfigError(`neumf epochs must be a positive integer, got ${this.epochs}`);
-    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new ConfigError(`neumf batchSize must be a positive integer, got ${this.batchSize}`);
-    if (!Number.isInteger(this.evaluateEvery) || this.evaluateEvery < 0) throw new ConfigError(`neumf evaluateEvery must be an integer >= 0, got ${this.evaluateEvery}`);
+    if (!Number.isInteger(this.epochs) || this.epochs < 1)
+      throw new ConfigError(`neumf epochs must be a positive integer, got ${this.epochs}`);
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1)
+      throw new ConfigError(`neumf batchSize must be a positive integer, got ${this.batchSize}`);
+    if (!Number.isInteger(this.evaluateEvery) || this.evaluateEvery < 0)
+      throw new ConfigError(`neumf evaluateEvery must be an integer >= 0, got ${this.evaluateEvery}`);
     this.rng = new SeededRandom(options.seed).fork('neumf-centralized');
-    const params = initNeuMFParams(this.config, { numUsers: split.numUsers, numItems: split.numItems, includeUsers: true }, this.rng.fork('init'));
+    const params = initNeuMFParams(
+      this.config,
+      { numUsers: split.numUsers, numItems: split.numItems, includeUsers: true },
+      this.rng.fork('init'),
+    );
     this.engine = createEngine(this.engineName, this.config, params);
     this.sampler = new NegativeSampler(split.numItems, split.train);
     this.positives = flattenPositives(split.train);
@@ -100,7 +114,13 @@ export class NeuMFCentralizedTrainer {
     let trainSeconds = 0;
     let samples = 0;
     for (let epoch = 1; epoch <= this.epochs; epoch++) {
-      const epochSamples = new TrainingSamples(this.config.loss, this.positives, this.sampler, this.config.negatives, this.rng.fork(`epoch-${epoch}`));
+      const epochSamples = new TrainingSamples(
+        this.config.loss,
+        this.positives,
+        this.sampler,
+        this.config.negatives,
+        this.rng.fork(`epoch-${epoch}`),
+      );
       const start = performance.now();
       let lossSum = 0;
       let batches = 0;
@@ -113,7 +133,11 @@ export class NeuMFCentralizedTrainer {
       samples += epochSamples.size;
       const evaluate = this.evaluateEvery > 0 && epoch % this.evaluateEvery === 0;
       const progress: NeuMFEpochProgress = {
-        epoch, epochs: this.epochs, loss: lossSum / batches, samples: epochSamples.size, seconds,
+        epoch,
+        epochs: this.epochs,
+        loss: lossSum / batches,
+        samples: epochSamples.size,
+        seconds,
         samplesPerSecond: epochSamples.size / seconds,
         ...(evaluate ? { metrics: this.evaluate() } : {}),
       };
@@ -140,7 +164,12 @@ export class NeuMFCentralizedTrainer {
 }
 
 /** Full-ranking metrics of a centralized model (one holding the user tables) on the split's test items. */
-export function evaluateNeuMF(config: NeuMFConfig, params: ModelParams, split: UserSplit, ks: readonly number[] = [10, 20]): Record<string, number> {
+export function evaluateNeuMF(
+  config: NeuMFConfig,
+  params: ModelParams,
+  split: UserSplit,
+  ks: readonly number[] = [10, 20],
+): Record<string, number> {
   const kernel = new NeuMFKernel(config, denseWeightsView(config, params));
   const users = userTablesView(params);
   const items = itemTablesView(params);
@@ -153,9 +182,15 @@ function createEngine(name: NeuMFEngine, config: NeuMFConfig, params: ModelParam
     return { step: (batch) => model.trainStep(batch), params: () => model.params(), dispose: () => model.dispose() };
   }
   if (name === 'kernel') {
-    const trainer = new NeuMFKernelTrainer(config, {
-      users: userTablesView(params), items: itemTablesView(params), dense: denseWeightsView(config, params),
-    }, { learningRate: config.learningRate });
+    const trainer = new NeuMFKernelTrainer(
+      config,
+      {
+        users: userTablesView(params),
+        items: itemTablesView(params),
+        dense: denseWeightsView(config, params),
+      },
+      { learningRate: config.learningRate },
+    );
     return { step: (batch) => trainer.step(batch), params: () => cloneModel(params), dispose: () => undefined };
   }
   throw new ConfigError(`neumf engine must be 'tfjs' or 'kernel', got '${String(name)}'`);

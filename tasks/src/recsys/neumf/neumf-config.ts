@@ -12,13 +12,26 @@ import { parseOptions } from '@strata/shared';
 /** What defines a NeuMF model and how it is trained; every key with its description and default. */
 export const neumfConfigSchema = z.strictObject({
   gmfDim: z.number().int().min(1).default(16).describe("width of the GMF tower's user and item embeddings"),
-  mlpEmbeddingDim: z.number().int().min(1).default(16)
+  mlpEmbeddingDim: z
+    .number()
+    .int()
+    .min(1)
+    .default(16)
     .describe("width of the MLP tower's user and item embeddings (each; the MLP input is twice this)"),
-  mlpLayers: z.array(z.number().int().min(1)).min(1).default([32, 16, 8])
+  mlpLayers: z
+    .array(z.number().int().min(1))
+    .min(1)
+    .default([32, 16, 8])
     .describe("widths of the MLP tower's hidden (ReLU) layers, first to last"),
-  loss: z.enum(['log', 'bpr']).default('log')
+  loss: z
+    .enum(['log', 'bpr'])
+    .default('log')
     .describe("pointwise log loss on (positive, sampled negatives), or BPR's pairwise loss on (positive, negative) pairs"),
-  negatives: z.number().int().min(1).default(4)
+  negatives: z
+    .number()
+    .int()
+    .min(1)
+    .default(4)
     .describe('negatives sampled per positive, uniformly from the items the user has not interacted with'),
   learningRate: z.number().positive().default(0.01).describe('Adam step size (on devices: of the dense weights)'),
   l2: z.number().min(0).default(0).describe('L2 penalty on the embedding rows a batch touches (per sample)'),

@@ -10,7 +10,12 @@ import { NegativeSampler } from './negative-sampler.js';
 import { denseArrays, NeuMFKernel, type EmbeddingTables, type NeuMFDenseWeights } from './neumf-kernel.js';
 import { NeuMFKernelTrainer } from './neumf-kernel-trainer.js';
 import {
-  GMF_ITEM_EMBEDDING, MLP_ITEM_EMBEDDING, denseWeightsView, initUserEmbeddings, itemTablesView, neumfDenseTensors,
+  GMF_ITEM_EMBEDDING,
+  MLP_ITEM_EMBEDDING,
+  denseWeightsView,
+  initUserEmbeddings,
+  itemTablesView,
+  neumfDenseTensors,
 } from './neumf-params.js';
 import type { NEUMF_ROUND_OPTIONS, NeuMFTaskOptions } from './neumf-task-options.js';
 import { TrainingSamples } from './training-samples.js';
@@ -61,8 +66,10 @@ export class NeuMFDevice implements DeviceTrainer {
     if (this.numSamples === 0) return { delta: new Map(), weight: 0, metrics: { loss: 0 } };
 
     const userRows = new Int32Array(this.numSamples);
-    const epochSamples = Array.from({ length: epochs }, () =>
-      new TrainingSamples(config.loss, { users: userRows, items: this.trainItems }, this.sampler, negatives, this.random));
+    const epochSamples = Array.from(
+      { length: epochs },
+      () => new TrainingSamples(config.loss, { users: userRows, items: this.trainItems }, this.sampler, negatives, this.random),
+    );
     // The touched items, ascending; a local table row per item, in that order.
     const touches = new Int32Array(this.numItems);
     for (const samples of epochSamples) for (const items of samples.allItems()) for (const i of items) touches[i]++;
@@ -76,12 +83,16 @@ export class NeuMFDevice implements DeviceTrainer {
     }
     const items = gatherRows(global.items, rows, config);
     const weights = copyDense(global.dense);
-    const trainer = new NeuMFKernelTrainer(config, { users: this.user, items, dense: weights }, {
-      learningRate: local('learningRate'),
-      userLearningRate: local('userLearningRate'),
-      itemLearningRate: local('itemLearningRate'),
-      proximalMu: options.options.proximalMu ?? 0,
-    });
+    const trainer = new NeuMFKernelTrainer(
+      config,
+      { users: this.user, items, dense: weights },
+      {
+        learningRate: local('learningRate'),
+        userLearningRate: local('userLearningRate'),
+        itemLearningRate: local('itemLearningRate'),
+        proximalMu: options.options.proximalMu ?? 0,
+      },
+    );
     let lossSum = 0;
     let count = 0;
     for (const samples of epochSamples) {

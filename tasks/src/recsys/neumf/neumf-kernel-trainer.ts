@@ -44,7 +44,11 @@ export class NeuMFKernelTrainer {
   /** Adam steps taken by this trainer. */
   private t = 0;
 
-  constructor(readonly config: NeuMFConfig, readonly params: NeuMFTrainable, options: KernelTrainerOptions) {
+  constructor(
+    readonly config: NeuMFConfig,
+    readonly params: NeuMFTrainable,
+    options: KernelTrainerOptions,
+  ) {
     this.hyper = {
       users: { ...TFJS_ADAM, learningRate: options.userLearningRate ?? options.learningRate },
       items: { ...TFJS_ADAM, learningRate: options.itemLearningRate ?? options.learningRate },
@@ -67,9 +71,13 @@ export class NeuMFKernelTrainer {
     };
     this.proximalMu = options.proximalMu ?? 0;
     if (!(this.proximalMu >= 0)) throw new ConfigError(`proximalMu must be >= 0, got ${this.proximalMu}`);
-    this.anchor = this.proximalMu > 0
-      ? { items: { gmf: params.items.gmf.slice(), mlp: params.items.mlp.slice() }, dense: denseArrays(params.dense).map((a) => a.slice()) }
-      : null;
+    this.anchor =
+      this.proximalMu > 0
+        ? {
+            items: { gmf: params.items.gmf.slice(), mlp: params.items.mlp.slice() },
+            dense: denseArrays(params.dense).map((a) => a.slice()),
+          }
+        : null;
     this.kernel = new NeuMFKernel(config, params.dense, this.grads.dense);
   }
 

@@ -43,7 +43,11 @@ export class NeuMFKernel {
    * `weights` are read (never written) on every call; `grads`, when given, accumulate in backward. Two
    * slots hold two samples' activations at once, which BPR's pairwise loss needs.
    */
-  constructor(config: NeuMFConfig, readonly weights: NeuMFDenseWeights, readonly grads?: NeuMFDenseWeights) {
+  constructor(
+    config: NeuMFConfig,
+    readonly weights: NeuMFDenseWeights,
+    readonly grads?: NeuMFDenseWeights,
+  ) {
     this.gmfDim = config.gmfDim;
     this.embDim = config.mlpEmbeddingDim;
     this.widths = config.mlpLayers;
@@ -98,9 +102,14 @@ export class NeuMFKernel {
    * embedding gradients into row u of `userGrads` and row i of `itemGrads` (same layouts as the tables).
    */
   backward(
-    slot: number, dz: number,
-    users: EmbeddingTables, u: number, items: EmbeddingTables, i: number,
-    userGrads: EmbeddingTables, itemGrads: EmbeddingTables,
+    slot: number,
+    dz: number,
+    users: EmbeddingTables,
+    u: number,
+    items: EmbeddingTables,
+    i: number,
+    userGrads: EmbeddingTables,
+    itemGrads: EmbeddingTables,
   ): void {
     const grads = this.grads;
     if (!grads) throw new RangeError('NeuMFKernel.backward needs gradient buffers (constructed without grads)');

@@ -12,7 +12,7 @@
 //
 // Kernels are row-major [in, out], as tfjs's dense layers store them: y = x · kernel + bias.
 
-import { dense, SeededRandom, type DenseTensor, type ModelParams } from '@strata/shared';
+import { dense, type SeededRandom, type DenseTensor, type ModelParams } from '@strata/shared';
 import type { NeuMFConfig } from './neumf-config.js';
 import type { EmbeddingTables, NeuMFDenseWeights } from './neumf-kernel.js';
 

@@ -17,7 +17,9 @@ export const neumfOptionsSchema = neumfConfigSchema.extend({
   userLearningRate: z.number().positive().default(0.05).describe("Adam step size of the user's private embeddings"),
   // Large because the server takes the per-row mean of the deltas: a row moves by about one device's steps.
   itemLearningRate: z.number().positive().default(0.2).describe('Adam step size of the item rows a device trains'),
-  rowWeights: z.enum(['count', 'one']).default('count')
+  rowWeights: z
+    .enum(['count', 'one'])
+    .default('count')
     .describe("aggregation weight of a returned item row: 'count' = samples that touched it, 'one' = 1"),
   ks: z.array(z.number().int().min(1)).min(1).default([10, 20]).describe('cut-offs of the on-device ranking evaluation'),
 });

@@ -17,7 +17,11 @@ export class NeuMFTask implements FederatedTask {
   readonly numDevices: number;
   readonly options: NeuMFTaskOptions;
 
-  constructor(readonly data: Interactions, readonly split: UserSplit, options: Partial<NeuMFTaskOptions> = {}) {
+  constructor(
+    readonly data: Interactions,
+    readonly split: UserSplit,
+    options: Partial<NeuMFTaskOptions> = {},
+  ) {
     this.options = resolveNeuMFTaskOptions(options);
     this.numDevices = split.numUsers;
   }
@@ -64,7 +68,14 @@ export class NeuMFTask implements FederatedTask {
     if (!Number.isInteger(index) || index < 0 || index >= this.numDevices) {
       throw new ConfigError(`neumf device index ${index} is out of range [0, ${this.numDevices})`);
     }
-    return new NeuMFDevice(index, this.split.train[index], this.split.test[index], this.split.numItems, this.options, this.data.userIds[index]);
+    return new NeuMFDevice(
+      index,
+      this.split.train[index],
+      this.split.test[index],
+      this.split.numItems,
+      this.options,
+      this.data.userIds[index],
+    );
   }
 
   /** Options sent with every training request, which devices read (NEUMF_ROUND_OPTIONS). */

@@ -9,8 +9,14 @@ import { dense, rowSize, type ModelParams } from '@strata/shared';
 import type { NeuMFConfig } from './neumf-config.js';
 import type { NeuMFBatch } from './neumf-batch.js';
 import {
-  GMF_ITEM_EMBEDDING, GMF_USER_EMBEDDING, MLP_ITEM_EMBEDDING, MLP_USER_EMBEDDING, OUTPUT_BIAS, OUTPUT_KERNEL,
-  mlpBiasName, mlpKernelName,
+  GMF_ITEM_EMBEDDING,
+  GMF_USER_EMBEDDING,
+  MLP_ITEM_EMBEDDING,
+  MLP_USER_EMBEDDING,
+  OUTPUT_BIAS,
+  OUTPUT_KERNEL,
+  mlpBiasName,
+  mlpKernelName,
 } from './neumf-params.js';
 
 export class NeuMFTfjsModel {
@@ -19,9 +25,13 @@ export class NeuMFTfjsModel {
   private readonly optimizer: tf.Optimizer;
 
   /** Copies `params` (which must hold the user tables) into fresh tfjs variables. */
-  constructor(readonly config: NeuMFConfig, params: ModelParams) {
+  constructor(
+    readonly config: NeuMFConfig,
+    params: ModelParams,
+  ) {
     for (const name of [GMF_USER_EMBEDDING, MLP_USER_EMBEDDING]) {
-      if (!params.has(name)) throw new RangeError(`NeuMF tfjs model needs '${name}' (centralized params), got ${[...params.keys()].join(', ')}`);
+      if (!params.has(name))
+        throw new RangeError(`NeuMF tfjs model needs '${name}' (centralized params), got ${[...params.keys()].join(', ')}`);
     }
     for (const [name, t] of params) {
       const cols = rowSize(t.shape);
@@ -121,7 +131,10 @@ export class NeuMFTfjsModel {
     if (batch.kind === 'pointwise') {
       const items = tf.tensor1d(batch.items, 'int32');
       data = tf.losses.sigmoidCrossEntropy(tf.tensor1d(batch.labels), this.logitsOf(users, items), undefined, 0, tf.Reduction.MEAN);
-      penalty = tf.add(this.squaredRows(users, [GMF_USER_EMBEDDING, MLP_USER_EMBEDDING]), this.squaredRows(items, [GMF_ITEM_EMBEDDING, MLP_ITEM_EMBEDDING]));
+      penalty = tf.add(
+        this.squaredRows(users, [GMF_USER_EMBEDDING, MLP_USER_EMBEDDING]),
+        this.squaredRows(items, [GMF_ITEM_EMBEDDING, MLP_ITEM_EMBEDDING]),
+      );
     } else {
       const positives = tf.tensor1d(batch.positives, 'int32');
       const negatives = tf.tensor1d(batch.negatives, 'int32');

@@ -1,5 +1,7 @@
 // Synthetic recommender data with planted latent structure (scale tests, checkable accuracy).
 export { generateSyntheticRecsysData, type SyntheticRecsysData } from './synthetic-recsys-data.js';
 export {
-  DEFAULT_SYNTHETIC_RECSYS_OPTIONS, resolveSyntheticRecsysOptions, type SyntheticRecsysOptions,
+  DEFAULT_SYNTHETIC_RECSYS_OPTIONS,
+  resolveSyntheticRecsysOptions,
+  type SyntheticRecsysOptions,
 } from './synthetic-options.js';

@@ -56,9 +56,12 @@ export function resolveSyntheticRecsysOptions(options: Partial<SyntheticRecsysOp
   atLeastZero('communitySpread');
   atLeastZero('affinity');
   atLeastZero('popularity');
-  if (o.communities > o.users) throw new ConfigError(`synthetic data option communities (${o.communities}) must not exceed users (${o.users})`);
+  if (o.communities > o.users)
+    throw new ConfigError(`synthetic data option communities (${o.communities}) must not exceed users (${o.users})`);
   if (!(o.interactionsPerUser >= o.minInteractions)) {
-    throw new ConfigError(`synthetic data option interactionsPerUser must be >= minInteractions (${o.minInteractions}), got ${o.interactionsPerUser}`);
+    throw new ConfigError(
+      `synthetic data option interactionsPerUser must be >= minInteractions (${o.minInteractions}), got ${o.interactionsPerUser}`,
+    );
   }
   if (o.minInteractions >= o.items) {
     throw new ConfigError(`synthetic data option minInteractions (${o.minInteractions}) must be below items (${o.items})`);

@@ -17,7 +17,12 @@ const browser: BuildOptions = { bundle: true, platform: 'browser', format: 'esm'
 test('the core bundles for the browser platform: no Node built-in anywhere in its import graph', async () => {
   const result = await build({ ...browser, entryPoints: [join(dist, 'index.js')] });
   const inputs = Object.keys(result.metafile?.inputs ?? {});
-  for (const part of ['wire/envelope-codec.js', 'fl/strategies/fed-adam.js', 'fl/aggregation/sparse-weighted-mean.js', 'privacy/secagg/secagg-device.js']) {
+  for (const part of [
+    'wire/envelope-codec.js',
+    'fl/strategies/fed-adam.js',
+    'fl/aggregation/sparse-weighted-mean.js',
+    'privacy/secagg/secagg-device.js',
+  ]) {
     assert.ok(
       inputs.some((input) => input.endsWith(part)),
       `the bundle holds ${part}`,

@@ -1,31 +1,33 @@
 // The `strata` command line (bin/strata.js runs it): hierarchical runs, centralized training, rendering, the
 // daemons, the simulator, run comparison, and the tasks' options. Errors with a code (StrataError) print one
 // clear line and exit 2; anything else is a bug and prints its stack.
+// Each command's module is imported only when that command runs (all of them for the overall help): a device
+// process must not pay for the embedded runtime, the simulator or TensorFlow.js at start-up.
 
 import { Command } from 'commander';
 import { StrataError } from '@strata/shared';
-import { register as registerRun } from './commands/run.js';
-import { register as registerTrain } from './commands/train.js';
-import { register as registerSimulate } from './commands/simulate.js';
-import { register as registerCompare } from './commands/compare.js';
-import { register as registerCoordinator } from './commands/coordinator.js';
-import { register as registerEdge } from './commands/edge.js';
-import { register as registerDevice } from './commands/device.js';
-import { register as registerRender } from './commands/render.js';
-import { register as registerTasks } from './commands/tasks.js';
+
+type Registrar = () => Promise<{ register(program: Command): void }>;
+
+/** The commands by name, in the order `strata --help` lists them; the first is the default. */
+const COMMANDS: Readonly<Record<string, Registrar>> = {
+  run: () => import('./commands/run.js'),
+  train: () => import('./commands/train.js'),
+  simulate: () => import('./commands/simulate.js'),
+  compare: () => import('./commands/compare.js'),
+  coordinator: () => import('./commands/coordinator.js'),
+  edge: () => import('./commands/edge.js'),
+  device: () => import('./commands/device.js'),
+  render: () => import('./commands/render.js'),
+  tasks: () => import('./commands/tasks.js'),
+};
 
 const program = new Command('strata')
   .description('Strata: hierarchical (device → edge → cloud) federated learning for recommenders and radiance fields')
   .showHelpAfterError();
-registerRun(program);
-registerTrain(program);
-registerSimulate(program);
-registerCompare(program);
-registerCoordinator(program);
-registerEdge(program);
-registerDevice(program);
-registerRender(program);
-registerTasks(program);
+const named = process.argv[2];
+const wanted = named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+for (const name of wanted) (await COMMANDS[name]()).register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,7 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { DeviceTrainer, Logger } from '@strata/shared';
-import { startDaemonHttp, type DaemonHttp } from '@strata/runtime';
+import { startDaemonHttp, type DaemonHttp } from '@strata/runtime/http';
 import { DeviceClient } from './device-client.js';
 import { DeviceMetrics } from './device-metrics.js';
 import { EdgeFailoverLink } from './edge-failover-link.js';

@@ -3,7 +3,7 @@
 // and session id (it resumes there, it does not join as a stranger). Wrong credentials are fatal.
 
 import type { Logger } from '@strata/shared';
-import { AuthenticationError, SocketIoTransportClient, type SocketIoClientOptions } from '@strata/runtime';
+import { AuthenticationError, SocketIoTransportClient, type SocketIoClientOptions } from '@strata/runtime/socket-io-client';
 import type { DeviceClient } from './device-client.js';
 
 export interface EdgeFailoverLinkOptions {

@@ -4,7 +4,7 @@
 
 import type { Command } from 'commander';
 import type { DeviceTrainer } from '@strata/shared';
-import { createLogger } from '@strata/runtime';
+import { createLogger } from '@strata/runtime/logging';
 import { DeviceDaemon, parseDeviceDaemonConfig } from '@strata/device-client';
 import { addConfigOptions, httpFields, loadDaemonConfig, taskFields, type ConfigField } from '../flags/daemon-config.js';
 import { buildDaemonTask, splitTaskConfig } from '../flags/daemon-task.js';

@@ -3,7 +3,7 @@
 
 import { z } from 'zod';
 import { dataSourceSchema, parseConfig, parseRunConfig, taskOptionValuesSchema, type FederatedTask } from '@strata/shared';
-import { findTask } from '@strata/tasks';
+import { findTask } from '@strata/tasks/registry';
 
 export const daemonTaskSchema = z
   .object({

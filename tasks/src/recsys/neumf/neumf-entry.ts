@@ -1,11 +1,10 @@
 // `--task recsys/neumf`: federated NeuMF on the configured interactions (TensorFlow.js, native backend when
-// installed); baselines: centralized NeuMF on the same split, and popularity.
+// installed); baselines: centralized NeuMF on the same split, and popularity. TensorFlow.js is imported when
+// a NeuMF run starts, not with the registry: it costs a process that never runs NeuMF over a second.
 
 import { loadConfiguredInteractions } from '../data/interaction-source-config.js';
 import { popularityBaseline } from '../popularity.js';
 import type { TaskEntry } from '../../registry/task-entry.js';
-import { initTfjsBackend } from '../../tfjs/tfjs-backend.js';
-import { NeuMFCentralizedTrainer } from './neumf-centralized-trainer.js';
 import { neumfConfigSchema, type NeuMFConfig } from './neumf-config.js';
 import { NeuMFTask } from './neumf-task.js';
 import { neumfOptionsSchema } from './neumf-task-options.js';
@@ -16,11 +15,14 @@ export const neuMfEntry: TaskEntry = {
   headlineMetrics: ['recall@20', 'ndcg@20'],
   options: neumfOptionsSchema,
   async create(config) {
+    const { initTfjsBackend } = await import('../../tfjs/tfjs-backend.js');
     const backend = await initTfjsBackend();
     const task = NeuMFTask.fromInteractions(loadConfiguredInteractions(config.data), { ...config.taskOptions, seed: config.seed });
     return { task, environment: { tfjsBackend: backend.backend, tfjsNative: backend.native } };
   },
   async baselines(config, progress) {
+    const { initTfjsBackend } = await import('../../tfjs/tfjs-backend.js');
+    const { NeuMFCentralizedTrainer } = await import('./neumf-centralized-trainer.js');
     await initTfjsBackend();
     const task = NeuMFTask.fromInteractions(loadConfiguredInteractions(config.data), { ...config.taskOptions, seed: config.seed });
     // The same model as the federated task's (its options may change the towers or the loss).

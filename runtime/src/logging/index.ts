@@ -1,0 +1,2 @@
+// Structured logs (pino).
+export * from './create-logger.js';

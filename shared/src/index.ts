@@ -19,6 +19,7 @@ export * from './config/parse-config.js';
 export * from './config/parse-options.js';
 export * from './config/daemon-options.js';
 export * from './config/run-config.js';
+export * from './config/redact-secrets.js';
 export * from './interfaces/clock.js';
 export * from './interfaces/transport.js';
 export * from './interfaces/blob-store.js';

@@ -101,10 +101,13 @@ test('loader errors name the file and the line or field', () => {
   const badRating = file('bad.dat', '1::2::3::4\n1::3::five::4\n');
   assert.throws(
     () => loadInteractions({ format: 'movielens-dat', path: badRating, minRating: 1 }),
-    (err: unknown) => err instanceof DataError && err.message.includes(`${badRating}:2`) && err.message.includes('rating field "five"'),
+    (err: unknown) => err instanceof DataError && err.message.includes(`${badRating}:2: column 3 (rating): "five" is not a number`),
   );
   const badTime = file('badtime.csv', 'userId,movieId,rating,timestamp\n1,2,3,soon\n');
-  assert.throws(() => loadInteractions({ format: 'movielens-csv', path: badTime }), /badtime.csv:2: timestamp field "soon"/);
+  assert.throws(
+    () => loadInteractions({ format: 'movielens-csv', path: badTime }),
+    /badtime.csv:2: column 4 \(timestamp\): "soon" is not a number/,
+  );
   const noColumn = file('nocol.csv', 'user,movie\n1,2\n');
   assert.throws(() => loadInteractions({ format: 'movielens-csv', path: noColumn }), /nocol.csv:1: header has no user column "userId"/);
   assert.throws(
@@ -125,4 +128,38 @@ test('MovieLens 100K from the shared data folder: 943 users, 1682 items, 100000 
   assert.equal(data.userIds[0], '1');
   const minTime = data.timestamps.reduce((a, b) => Math.min(a, b));
   assert.equal(minTime, 874724710);
+});
+
+test('a header read as data is caught: a word where every later row has a number, in an id or a rating column', () => {
+  const ratings = file('forgot-header.csv', 'user,item,rating\n1,10,5\n2,11,4\n');
+  assert.throws(
+    () => loadInteractions({ format: 'delimited', path: ratings, delimiter: ',', user: 0, item: 1, rating: 2 }),
+    /forgot-header.csv:1: column 3 \(rating\): "rating" is not a number: is line 1 a header\? Pass --header/,
+  );
+  const ids = file('forgot-header-ids.csv', 'user,item\n1,10\n2,11\n3,12\n');
+  assert.throws(
+    () => loadInteractions({ format: 'delimited', path: ids, delimiter: ',', user: 0, item: 1 }),
+    /forgot-header-ids.csv:1: column 1 \(user\): "user" is not a number, while the next 3 rows' are: is line 1 a header\? Pass --header/,
+  );
+  const withHeader = loadInteractions({ format: 'delimited', path: ids, delimiter: ',', header: true, user: 'user', item: 'item' });
+  assert.equal(withHeader.users.length, 3);
+});
+
+test('a word among numeric ids fails naming the line and column, or is skipped and counted when asked; token ids are fine', () => {
+  const rows = ['1\t10\t5', '2\t11\t4', 'abc\t10\t3', '3\t12\t5', '4\t10\t1'].join('\n');
+  const stray = file('stray.tsv', `${rows}\n`);
+  const source = { format: 'delimited', path: stray, delimiter: '\t', user: 0, item: 1, rating: 2 } as const;
+  assert.throws(
+    () => loadInteractions(source),
+    /stray.tsv:3: column 1 \(user\): "abc" is not a number like the other user ids \(--bad-rows skip/,
+  );
+  const skipped = loadInteractions({ ...source, badRows: 'skip' });
+  assert.equal(skipped.users.length, 4);
+  assert.equal(skipped.skippedRows, 1);
+  const short = file('short-rows.tsv', '1\t10\t5\n2\t11\n3\t12\t4\n');
+  assert.equal(loadInteractions({ ...source, path: short, badRows: 'skip' }).skippedRows, 1);
+  const tokens = file('tokens.tsv', 'alice\tm1\t5\nbob\tm2\t4\n7\tm3\t3\ncarol\tm1\t2\n');
+  const read = loadInteractions({ ...source, path: tokens });
+  assert.equal(read.numUsers, 4, 'ids that are mostly words are tokens: a numeric one among them is fine');
+  assert.equal(read.skippedRows, 0);
 });

@@ -5,9 +5,18 @@ import type { Command } from 'commander';
 import { strategyNames } from '@strata/shared';
 import { createLogger } from '@strata/runtime';
 import { CoordinatorDaemon, parseCoordinatorDaemonConfig } from '@strata/coordinator';
-import { addConfigOptions, httpFields, loadDaemonConfig, redisFields, taskFields, type ConfigField } from '../flags/daemon-config.js';
+import {
+  addConfigOptions,
+  httpFields,
+  loadDaemonConfig,
+  printDryRun,
+  redisFields,
+  taskFields,
+  type ConfigField,
+} from '../flags/daemon-config.js';
 import { buildDaemonTask, splitTaskConfig } from '../flags/daemon-task.js';
 import { onShutdownSignal } from '../flags/shutdown-signals.js';
+import { addExamples } from '../console/help-text.js';
 import { findTask } from '@strata/tasks';
 
 export const coordinatorFields: readonly ConfigField[] = [
@@ -86,11 +95,17 @@ export function register(program: Command): void {
     .command('coordinator')
     .description('run the cloud coordinator daemon: cloud rounds over BullMQ/Redis, resuming where a previous one stopped');
   addConfigOptions(command, coordinatorFields);
+  addExamples(command, [
+    'strata coordinator --regions eu-west,us-east --redis-url redis://127.0.0.1:6379',
+    'strata coordinator --regions eu-west,us-east --rounds 20 --strategy fedadam --strategy-option eta=0.05',
+    'strata coordinator --regions eu-west --task recsys/neumf --exit-when-done',
+  ]);
   command.action(async (flags: Record<string, unknown>) => {
     const { task: taskConfig, rest } = splitTaskConfig(loadDaemonConfig(coordinatorFields, flags), true);
     const config = parseCoordinatorDaemonConfig(rest);
     const logger = createLogger('strata-coordinator');
     const { task, taskOptions } = await buildDaemonTask({ ...taskConfig, seed: config.seed });
+    if (flags.dryRun) return printDryRun({ config, task: task.describe(), taskOptions });
     const headlineMetrics = findTask(taskConfig.task).headlineMetrics;
     const daemon = await CoordinatorDaemon.start(config, { taskName: taskConfig.task, task, taskOptions, headlineMetrics }, logger);
     onShutdownSignal(logger, () => daemon.stop());

@@ -6,9 +6,10 @@ import type { Command } from 'commander';
 import type { DeviceTrainer } from '@strata/shared';
 import { createLogger } from '@strata/runtime/logging';
 import { DeviceDaemon, parseDeviceDaemonConfig } from '@strata/device-client';
-import { addConfigOptions, httpFields, loadDaemonConfig, taskFields, type ConfigField } from '../flags/daemon-config.js';
+import { addConfigOptions, httpFields, loadDaemonConfig, printDryRun, taskFields, type ConfigField } from '../flags/daemon-config.js';
 import { buildDaemonTask, splitTaskConfig } from '../flags/daemon-task.js';
 import { onShutdownSignal } from '../flags/shutdown-signals.js';
+import { addExamples } from '../console/help-text.js';
 
 export const deviceFields: readonly ConfigField[] = [
   {
@@ -75,6 +76,11 @@ export function register(program: Command): void {
     .command('device')
     .description("run simulated devices: each trains on its own data partition and talks to its region's edge");
   addConfigOptions(command, deviceFields);
+  addExamples(command, [
+    'STRATA_TOKEN=a-device-token strata device --region eu-west --edges http://127.0.0.1:7400',
+    'STRATA_TOKEN=a-device-token strata device --region eu-west --edges http://edge-a:7400,http://edge-b:7400 --device-index 0 --count 50',
+    'STRATA_TOKEN=a-device-token strata device --region eu-west --edges http://127.0.0.1:7400 --compression int8',
+  ]);
   command.action(async (flags: Record<string, unknown>) => {
     const { task: taskConfig, rest } = splitTaskConfig(loadDaemonConfig(deviceFields, flags), false);
     const config = parseDeviceDaemonConfig(rest);
@@ -84,6 +90,7 @@ export function register(program: Command): void {
       // The task object holds every partition's data: keep only this process's trainers.
       const { task } = await buildDaemonTask(taskConfig);
       for (let k = config.deviceIndex; k < config.deviceIndex + config.count; k++) trainers.set(k, task.createDevice(k));
+      if (flags.dryRun) return printDryRun({ config, task: task.describe(), devices: trainers.size });
     }
     const daemon = await DeviceDaemon.start(config, (k) => trainers.get(k)!, logger);
     onShutdownSignal(logger, () => daemon.stop());

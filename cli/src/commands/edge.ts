@@ -8,9 +8,18 @@ import type { Command } from 'commander';
 import { ConfigError, rendersViews, strategyNames, type Logger, type ViewRenderer } from '@strata/shared';
 import { createLogger } from '@strata/runtime';
 import { EdgeDaemon, parseEdgeDaemonConfig } from '@strata/edge-node';
-import { addConfigOptions, httpFields, loadDaemonConfig, redisFields, taskFields, type ConfigField } from '../flags/daemon-config.js';
+import {
+  addConfigOptions,
+  httpFields,
+  loadDaemonConfig,
+  printDryRun,
+  redisFields,
+  taskFields,
+  type ConfigField,
+} from '../flags/daemon-config.js';
 import { buildDaemonTask, splitTaskConfig, type DaemonTaskConfig } from '../flags/daemon-task.js';
 import { onShutdownSignal } from '../flags/shutdown-signals.js';
+import { addExamples } from '../console/help-text.js';
 
 export const edgeFields: readonly ConfigField[] = [
   { path: 'region', flag: '--region', env: 'STRATA_REGION', type: 'string', description: 'the region this edge serves (required)' },
@@ -112,6 +121,11 @@ export const edgeFields: readonly ConfigField[] = [
 export function register(program: Command): void {
   const command = program.command('edge').description("run an edge daemon: serve a region's devices, take its jobs from BullMQ/Redis");
   addConfigOptions(command, edgeFields);
+  addExamples(command, [
+    'STRATA_TOKEN=a-device-token strata edge --region eu-west --port 7400',
+    'STRATA_TOKEN=a-device-token strata edge --region eu-west --strategy median --min-devices 10',
+    'STRATA_TOKEN=a-device-token strata edge --region eu-west --task radiance/voxel-grid --task-option procedural=true',
+  ]);
   command.action(async (flags: Record<string, unknown>) => {
     const raw = loadDaemonConfig(edgeFields, flags);
     if (raw.task === undefined && (raw.taskOptions !== undefined || raw.data !== undefined)) {
@@ -122,6 +136,7 @@ export function register(program: Command): void {
     const config = parseEdgeDaemonConfig(rest);
     const logger = createLogger('strata-edge');
     const renderer = named ? await taskRenderer(taskConfig, logger) : undefined;
+    if (flags.dryRun) return printDryRun({ config, task: taskConfig, renders: renderer !== undefined });
     const daemon = await EdgeDaemon.start(config, logger, renderer ? { renderer } : {});
     onShutdownSignal(logger, async () => {
       await daemon.stop();

@@ -13,12 +13,12 @@ import { collectKeyValue, type OptionValue } from '../flags/parse-key-values.js'
 import { addExamples, strategiesHelp, tasksHelp } from '../console/help-text.js';
 import { ProgressBar } from '../console/progress.js';
 import { RoundTable, comparisonTable } from '../console/round-table.js';
-import { dataSourceOptions, dataSourceFromFlags, type DataFlags } from '../flags/data-flags.js';
+import { dataSourceOptions, dataSourceFromFlags } from '../flags/data-flags.js';
 import { findTask, taskNames } from '@strata/tasks';
 import { writeRunReport } from '../report/index.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
 
-interface RunFlags extends DataFlags {
+interface RunFlags {
   task: string;
   edges: number;
   devices?: number;
@@ -102,7 +102,8 @@ export function register(program: Command): void {
     'strata run --strategy fedadam --strategy-option eta=0.05 --compression int8',
     'strata run --edge-strategy median --kappa2 2 --fraction 0.5 --quorum 0.8',
     'strata run --task recsys/bpr-mf --task-option dim=32 --task-option itemLearningRate=1',
-    'strata run --data ratings.csv --format delimited --delimiter , --header --columns user,item,rating --min-rating 4',
+    'strata run --data ../shared/data/ml-100k/ml-100k.inter --format delimited --delimiter tab --header ' +
+      '--columns user_id:token,item_id:token,rating:float --min-rating 4',
     'strata run --task radiance/voxel-grid --task-option procedural=true --task-option imageRes=32 --rounds 5',
   ]);
   command.action(async (flags: RunFlags) => {

@@ -17,6 +17,7 @@ import { deviceCount } from '@strata/simulator';
 import { cloudLinkBytes } from '@strata/shared';
 import { runOnRealNetwork } from '@strata/simulator';
 import { STRATA_BIN } from '../strata-bin.js';
+import { addExamples } from '../console/help-text.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
 
 interface SimulateFlags {
@@ -27,10 +28,11 @@ interface SimulateFlags {
   report: boolean;
   realNetwork?: boolean;
   timeoutSeconds: number;
+  dryRun?: boolean;
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('simulate')
     .description('simulate a topology file on a virtual clock: real coordinator, edges and devices over simulated links')
     .requiredOption('--topology <file>', 'topology file (YAML or JSON), e.g. simulator/topologies/city-slow-backhaul.yaml')
@@ -43,9 +45,24 @@ export function register(program: Command): void {
       'launch the real daemons on loopback instead, every link shaped by a proxy as the topology says (needs redis-server)',
     )
     .option('--timeout-seconds <n>', 'real-network mode: the whole run must finish within this', int, 3600)
-    .action(async (flags: SimulateFlags) => {
-      await (flags.realNetwork ? realNetworkCommand(flags) : simulateCommand(flags));
-    });
+    .option('--dry-run', 'load and check the topology and its task, print them, without simulating');
+  addExamples(command, [
+    'strata simulate --topology simulator/topologies/city-slow-backhaul.yaml',
+    'strata simulate --topology simulator/topologies/city-flat.yaml --rounds 10',
+    'strata simulate --topology simulator/topologies/campus.yaml --seed 3',
+  ]);
+  command.action(async (flags: SimulateFlags) => {
+    if (flags.dryRun) await dryRun(flags);
+    else await (flags.realNetwork ? realNetworkCommand(flags) : simulateCommand(flags));
+  });
+}
+
+async function dryRun(flags: SimulateFlags): Promise<void> {
+  const loaded = loadTopology(flags.topology, { seed: flags.seed, rounds: flags.rounds });
+  const { task } = await createSimulationTask(loaded.topology);
+  process.stdout.write(
+    `${JSON.stringify({ topology: loaded.topology, devices: deviceCount(loaded.topology), task: task.describe() }, null, 2)}\n`,
+  );
 }
 
 async function simulateCommand(flags: SimulateFlags): Promise<void> {

@@ -33,6 +33,7 @@ import { collectKeyValue, type OptionValue } from '../flags/parse-key-values.js'
 import { ProgressBar } from '../console/progress.js';
 import { RoundTable, comparisonTable } from '../console/round-table.js';
 import { runEmbedded } from '../embedded/run-embedded.js';
+import { addExamples } from '../console/help-text.js';
 import { writeRunReport } from '../report/index.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
 
@@ -63,13 +64,14 @@ interface TrainRadianceFlags {
   errorFeedback: boolean;
   taskOption?: Record<string, OptionValue>;
   baselines: boolean;
+  dryRun?: boolean;
 }
 
 const HEADLINE = ['psnr', 'ssim'];
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
 export function register(train: Command): void {
-  train
+  const command = train
     .command('radiance')
     .description('voxel-grid radiance field (density + SH colour): centralized, or --federated over devices under edges')
     .option('--data <dir>', 'Blender scene folder (transforms_train.json and PNGs; default: the shared lego scene)')
@@ -106,10 +108,19 @@ export function register(train: Command): void {
       collectKeyValue('--task-option'),
     )
     .option('--no-baselines', 'federated: skip the centralized baseline with the same number of rays')
-    .action(async (flags: TrainRadianceFlags) => {
-      if (flags.federated) await federatedCommand(flags);
-      else await centralizedCommand(flags);
-    });
+    .option('--dry-run', 'load the scene, check the options and print what would train, without training');
+  addExamples(command, [
+    'strata train radiance',
+    'strata train radiance --res 50 --grid 64 --steps 600',
+    'strata train radiance --procedural --res 32',
+    'strata train radiance --federated --rounds 10 --compression float16',
+    'strata train radiance --federated --res 50 --grid 48 --kappa1 20',
+    'strata train radiance --federated --task-option sharedSecondMoment=false',
+  ]);
+  command.action(async (flags: TrainRadianceFlags) => {
+    if (flags.federated) await federatedCommand(flags);
+    else await centralizedCommand(flags);
+  });
 }
 
 /**
@@ -168,6 +179,12 @@ async function centralizedCommand(flags: TrainRadianceFlags): Promise<void> {
   const started = performance.now();
   const dataset = loadSceneDataset(flags);
   const options = centralizedSchedule(flags);
+  if (flags.dryRun) {
+    out(
+      JSON.stringify({ scene: dataset.name, trainViews: dataset.train.length, testViews: dataset.test.length, schedule: options }, null, 2),
+    );
+    return;
+  }
   out(
     `centralized voxel-grid radiance field on ${dataset.name}: ${dataset.train.length} training and ${dataset.test.length} held-out views ` +
       `at ${flags.res}px, ${options.threads} threads, final grid ~${Math.round(Math.cbrt(options.fine[options.fine.length - 1].points))}^3 points`,
@@ -298,7 +315,7 @@ function federatedTaskOptions(flags: TrainRadianceFlags): Record<string, OptionV
 async function federatedCommand(flags: TrainRadianceFlags): Promise<void> {
   const config = parseRunConfig({
     task: voxelGridEntry.name,
-    data: flags.data ? { path: resolve(flags.data) } : {},
+    data: flags.procedural ? {} : { path: resolve(flags.data ?? blenderSceneDir('lego')) },
     seed: flags.seed,
     topology: { edges: flags.edges, devices: flags.devices },
     schedule: { rounds: flags.rounds, kappa1: flags.kappa1, kappa2: flags.kappa2, evalEvery: flags.evalEvery },
@@ -308,6 +325,12 @@ async function federatedCommand(flags: TrainRadianceFlags): Promise<void> {
     report: flags.report,
     runsDir: flags.runsDir,
   });
+  if (flags.dryRun) {
+    const task = radianceVoxelGridTask(config);
+    out(JSON.stringify({ config, task: task.describe() }, null, 2));
+    await task.close();
+    return;
+  }
   await runFederatedRadiance(config);
 }
 

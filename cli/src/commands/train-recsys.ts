@@ -5,7 +5,7 @@
 import { hostname, cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { ConfigError, newRunId, type RoundRecord, type RunRecord } from '@strata/shared';
+import { ConfigError, dataSourceSchema, newRunId, parseConfig, type RoundRecord, type RunRecord } from '@strata/shared';
 import { writeRunRecord } from '@strata/runtime';
 import {
   CentralizedBprTrainer,
@@ -18,14 +18,15 @@ import {
   splitPerUser,
   type UserSplit,
 } from '@strata/tasks';
-import { dataSourceFromFlags, dataSourceOptions, type DataFlags } from '../flags/data-flags.js';
+import { dataSourceFromFlags, dataSourceOptions } from '../flags/data-flags.js';
 import { ProgressBar } from '../console/progress.js';
 import { comparisonTable } from '../console/round-table.js';
 import { interactionSource } from '@strata/tasks';
+import { addExamples } from '../console/help-text.js';
 import { writeRunReport } from '../report/index.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
 
-interface TrainRecsysFlags extends DataFlags {
+interface TrainRecsysFlags {
   model: 'bpr-mf' | 'neumf';
   epochs?: number;
   dim?: number;
@@ -37,6 +38,7 @@ interface TrainRecsysFlags extends DataFlags {
   evalEvery: number;
   runsDir: string;
   report: boolean;
+  dryRun?: boolean;
 }
 
 /** One epoch as every centralized trainer reports it. */
@@ -72,12 +74,32 @@ export function register(train: Command): void {
     .option('--seed <n>', 'random seed (split, initialisation, sampling)', int, 0)
     .option('--eval-every <n>', 'evaluate every n epochs (0: only at the end)', int, 5)
     .option('--runs-dir <dir>', 'where run records go', 'runs')
-    .option('--no-report', 'do not write the HTML report');
+    .option('--no-report', 'do not write the HTML report')
+    .option('--dry-run', 'load the data and print what would train, without training');
   dataSourceOptions(command);
+  addExamples(command, [
+    'strata train recsys',
+    'strata train recsys --epochs 20 --dim 32 --threads 1',
+    'strata train recsys --model neumf --epochs 4',
+    'strata train recsys --data ../shared/data/ml-100k/ml-100k.inter --format delimited --delimiter tab --header ' +
+      '--columns user_id:token,item_id:token,rating:float --min-rating 4',
+  ]);
   command.action(async (flags: TrainRecsysFlags) => {
     const out = (line: string): void => void process.stdout.write(`${line}\n`);
     const started = performance.now();
-    const data = loadInteractions(interactionSource(dataSourceFromFlags(flags)));
+    const dataConfig = parseConfig(dataSourceSchema, dataSourceFromFlags(flags), 'data options');
+    const data = loadInteractions(interactionSource(dataConfig));
+    if (data.skippedRows) out(`skipped ${data.skippedRows} unreadable rows of ${data.source}`);
+    if (flags.dryRun) {
+      out(
+        JSON.stringify(
+          { model: flags.model, data: dataConfig, users: data.numUsers, items: data.numItems, interactions: data.users.length },
+          null,
+          2,
+        ),
+      );
+      return;
+    }
     const split = splitPerUser(data, { seed: flags.seed, testFraction: 0.2 });
     out(`centralized ${flags.model} on ${data.source}: ${data.numUsers} users, ${data.numItems} items, ${data.users.length} interactions`);
     const rounds: RoundRecord[] = [];

@@ -8,7 +8,7 @@ import { findTask } from '@strata/tasks/registry';
 export const daemonTaskSchema = z
   .object({
     task: z.string().default('recsys/bpr-mf'),
-    data: dataSourceSchema.default({ format: 'recbole' }),
+    data: dataSourceSchema.default({ badRows: 'fail' }),
     taskOptions: taskOptionValuesSchema.default({}),
     seed: z.number().int().min(0).default(0),
   })

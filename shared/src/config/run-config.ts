@@ -6,21 +6,34 @@ import { compressionSchema } from '../protocol/compression.js';
 import { hierFavgScheduleSchema } from '../fl/hierfavg-schedule.js';
 import { parseConfig } from './parse-config.js';
 
+/** Delimiters a shell makes awkward to type, by name; `\t` is read as a tab too. */
+const DELIMITER_NAMES: Readonly<Record<string, string>> = { tab: '\t', '\\t': '\t', comma: ',', semicolon: ';', space: ' ', pipe: '|' };
+
 export const dataSourceSchema = z
   .object({
     /** A data file; default: the shared ml-100k RecBole file. */
     path: z.string().min(1).optional(),
-    format: z.enum(['recbole', 'movielens-udata', 'movielens-dat', 'movielens-csv', 'delimited']).default('recbole'),
-    /** delimited only */
-    delimiter: z.string().min(1).optional(),
+    /** Interaction files: their format (default recbole). Scenes are folders whose format their loader detects. */
+    format: z.enum(['recbole', 'movielens-udata', 'movielens-dat', 'movielens-csv', 'delimited']).optional(),
+    /** delimited only: the separator, or its name (tab, comma, semicolon, space, pipe). */
+    delimiter: z
+      .string()
+      .min(1)
+      .transform((d) => DELIMITER_NAMES[d] ?? d)
+      .optional(),
+    /** delimited only: the first line names the columns. */
     header: z.boolean().optional(),
     /** delimited only: user,item[,rating[,timestamp]] as column names or 0-based indices */
     columns: z
-      .array(z.union([z.string().min(1), z.number().int().min(0)]))
+      .array(
+        z.union([z.string().min(1), z.number().int().min(0)]).transform((c) => (typeof c === 'string' && /^\d+$/.test(c) ? Number(c) : c)),
+      )
       .min(2)
       .max(4)
       .optional(),
     minRating: z.number().optional(),
+    /** A row that cannot be read fails the run naming its line and column, or is skipped and counted. */
+    badRows: z.enum(['fail', 'skip']).default('fail'),
   })
   .strict();
 
@@ -30,7 +43,7 @@ export const taskOptionValuesSchema = z.record(z.string(), z.union([z.number(), 
 export const runConfigSchema = z
   .object({
     task: z.string().default('recsys/bpr-mf'),
-    data: dataSourceSchema.default({ format: 'recbole' }),
+    data: dataSourceSchema.default({ badRows: 'fail' }),
     seed: z.number().int().min(0).default(0),
     topology: z
       .object({

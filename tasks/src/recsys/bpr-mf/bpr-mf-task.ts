@@ -41,6 +41,7 @@ export class BprMfTask implements FederatedTask {
         numInteractions: this.data.users.length,
         numTrain: count(this.split.train),
         numTest: count(this.split.test),
+        ...(this.data.skippedRows ? { skippedRows: this.data.skippedRows } : {}),
       },
     };
   }

@@ -9,13 +9,14 @@ import { loadInteractions, ml100kSource } from './load-interactions.js';
 
 /** The interaction source the data configuration describes (default: the shared ml-100k). */
 export function interactionSource(data: DataSourceConfig): InteractionSource {
-  const minRating = data.minRating !== undefined ? { minRating: data.minRating } : {};
+  const common = { ...(data.minRating !== undefined ? { minRating: data.minRating } : {}), badRows: data.badRows };
+  const format = data.format ?? 'recbole';
   if (!data.path) {
-    if (data.format !== 'recbole') throw new ConfigError(`--format ${data.format} needs --data <file>`);
-    return { ...ml100kSource(), ...minRating };
+    if (format !== 'recbole') throw new ConfigError(`--format ${format} needs --data <file>`);
+    return { ...ml100kSource(), ...common };
   }
   const path = resolve(data.path);
-  if (data.format !== 'delimited') return { format: data.format, path, ...minRating };
+  if (format !== 'delimited') return { format, path, ...common };
   const [user, item, rating, timestamp] = data.columns ?? [];
   if (!data.delimiter || user === undefined || item === undefined) {
     throw new ConfigError('--format delimited needs --delimiter and --columns user,item[,rating[,timestamp]]');
@@ -29,7 +30,7 @@ export function interactionSource(data: DataSourceConfig): InteractionSource {
     item,
     ...(rating !== undefined ? { rating } : {}),
     ...(timestamp !== undefined ? { timestamp } : {}),
-    ...minRating,
+    ...common,
   };
 }
 

@@ -8,6 +8,8 @@ interface SourceBase {
   readonly path: string;
   /** Keep only rows whose rating is >= minRating (implicit feedback from explicit ratings). */
   readonly minRating?: number;
+  /** A row that cannot be read fails the load naming its line and column ('fail', the default), or is skipped and counted. */
+  readonly badRows?: 'fail' | 'skip';
 }
 
 /** RecBole atomic `.inter` file: tab-separated, header cells `name:type` (e.g. `user_id:token`). */

@@ -14,6 +14,8 @@ export interface Interactions {
   readonly timestamps: Float64Array;
   /** Where the data came from, for the run record. */
   readonly source: string;
+  /** Rows skipped as unreadable (only when the source asked to skip them). */
+  readonly skippedRows?: number;
 }
 
 /** Per-user train/test item lists (sorted ascending), e.g. a seeded random 80/20 split per user. */

@@ -14,5 +14,6 @@ export function loadDelimited(source: DelimitedSource): Interactions {
     rating: source.rating,
     timestamp: source.timestamp,
     minRating: source.minRating,
+    badRows: source.badRows,
   });
 }

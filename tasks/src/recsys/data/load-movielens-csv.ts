@@ -14,5 +14,6 @@ export function loadMovieLensCsv(source: MovieLensCsvSource): Interactions {
     rating: 'rating',
     timestamp: 'timestamp',
     minRating: source.minRating,
+    badRows: source.badRows,
   });
 }

@@ -14,5 +14,6 @@ export function loadMovieLensUData(source: MovieLensUDataSource): Interactions {
     rating: 2,
     timestamp: 3,
     minRating: source.minRating,
+    badRows: source.badRows,
   });
 }

@@ -17,6 +17,7 @@ export function loadRecboleAtomic(source: RecboleSource): Interactions {
     timestamp: source.timestampField ?? 'timestamp',
     optionalRatingAndTimestamp: true,
     minRating: source.minRating,
+    badRows: source.badRows,
   });
 }
 

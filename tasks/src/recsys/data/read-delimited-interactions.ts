@@ -1,11 +1,17 @@
 // The one parser behind every loader: splits lines on a delimiter, picks the user, item, rating and
 // timestamp columns (by index, or by name from a header), filters by rating, and builds Interactions.
+// A bad row fails naming the file, line and column, or, when the caller asks, is skipped and counted. Two
+// mistakes that would otherwise pass silently are caught: a header read as data (a forgotten --header: its
+// rating or id cells are words where every other row has numbers), and a non-numeric id among numeric ones.
 
 import { DataError } from '@strata/shared';
 import type { ColumnRef } from './interaction-source.js';
 import type { Interactions } from './interactions.js';
 import { InteractionsBuilder } from './interactions-builder.js';
 import { forEachLine } from './read-lines.js';
+
+/** What to do with a row that cannot be read: stop with an error naming it, or skip it and count it. */
+export type BadRowPolicy = 'fail' | 'skip';
 
 export interface DelimitedReadOptions {
   readonly delimiter: string;
@@ -15,6 +21,8 @@ export interface DelimitedReadOptions {
   readonly rating?: ColumnRef;
   readonly timestamp?: ColumnRef;
   readonly minRating?: number;
+  /** Default 'fail'. */
+  readonly badRows?: BadRowPolicy;
   /** Maps a header cell to the name columns are looked up by (RecBole strips the `:type` suffix). */
   readonly headerName?: (cell: string) => string;
   /**
@@ -34,15 +42,80 @@ interface ResolvedColumns {
   width: number;
 }
 
+interface Row {
+  readonly line: number;
+  readonly user: string;
+  readonly item: string;
+  readonly rating: number;
+  readonly timestamp: number;
+}
+
+/** Rows read before deciding whether a column's ids are numbers (and so whether a word among them is a mistake). */
+const PROBE_ROWS = 100;
+const NUMBER = /^[+-]?\d+(\.\d+)?$/;
+
+/** A row that cannot be read: its message names the column (1-based); the caller adds the file and line. */
+class BadRow extends Error {}
+
 export function readDelimitedInteractions(path: string, options: DelimitedReadOptions): Interactions {
   const { delimiter, minRating } = options;
   if (delimiter === '') throw new DataError(`${path}: empty delimiter`);
   if (minRating !== undefined && options.rating === undefined) {
     throw new DataError(`${path}: minRating ${minRating} given but the ${options.format} source has no rating column`);
   }
+  const skip = options.badRows === 'skip';
   const builder = new InteractionsBuilder(`${options.format}:${path}`);
   let columns: ResolvedColumns | undefined = options.header ? undefined : resolveColumns(path, options, undefined);
   let sawLine = false;
+  let skipped = 0;
+  const probe: Row[] = [];
+  let numericIds: { user: boolean; item: boolean } | undefined;
+
+  const keep = (row: Row): void => {
+    if (minRating !== undefined && row.rating < minRating) return;
+    builder.add(row.user, row.item, row.timestamp);
+  };
+  const reject = (error: unknown, line: number): void => {
+    if (!(error instanceof BadRow)) throw error;
+    if (!skip) throw new DataError(`${path}:${line}: ${error.message} (--bad-rows skip skips such rows and counts them)`);
+    skipped++;
+  };
+  /** Keeps a parsed row whose ids are of their columns' kind; a stray word among numeric ids is a bad row. */
+  const accept = (row: Row, kinds: { user: boolean; item: boolean }, c: ResolvedColumns): void => {
+    try {
+      for (const [role, value, column] of [
+        ['user', row.user, c.user],
+        ['item', row.item, c.item],
+      ] as const) {
+        if (kinds[role] && !NUMBER.test(value)) {
+          throw new BadRow(`column ${column + 1} (${role}): ${JSON.stringify(value)} is not a number like the other ${role} ids`);
+        }
+      }
+      keep(row);
+    } catch (error) {
+      reject(error, row.line);
+    }
+  };
+  // A column is numeric when all but a stray few (at most 1%, or one) of the first rows hold numbers: the
+  // stray ones are then mistakes, not token ids.
+  const decideIdKinds = (c: ResolvedColumns): void => {
+    const words = (role: 'user' | 'item', rows: readonly Row[]): number => rows.filter((r) => !NUMBER.test(r[role])).length;
+    if (!options.header && probe.length >= 2) {
+      const [first, ...rest] = probe;
+      for (const role of ['user', 'item'] as const) {
+        if (words(role, [first]) === 1 && words(role, rest) === 0) {
+          throw new DataError(
+            `${path}:${first.line}: column ${c[role] + 1} (${role}): ${JSON.stringify(first[role])} is not a number, ` +
+              `while the next ${rest.length} rows' are: is line ${first.line} a header? Pass --header`,
+          );
+        }
+      }
+    }
+    const stray = Math.max(1, Math.floor(probe.length / 100));
+    const numeric = (role: 'user' | 'item'): boolean => probe.length > stray && words(role, probe) <= stray;
+    numericIds = { user: numeric('user'), item: numeric('item') };
+    for (const row of probe) accept(row, numericIds, c);
+  };
 
   forEachLine(path, (line, lineNumber) => {
     if (line.trim() === '') return;
@@ -55,30 +128,57 @@ export function readDelimitedInteractions(path: string, options: DelimitedReadOp
       );
       return;
     }
+    const first = !sawLine;
     sawLine = true;
-    const where = (): string => `${path}:${lineNumber}`;
-    if (cells.length < columns.width) {
-      throw new DataError(
-        `${where()}: expected at least ${columns.width} fields separated by ${JSON.stringify(delimiter)}, ` +
-          `got ${cells.length}: ${JSON.stringify(truncate(line))}`,
-      );
+    try {
+      const row = parseRow(cells, columns, lineNumber, line, delimiter);
+      if (numericIds === undefined) {
+        probe.push(row);
+        if (probe.length === PROBE_ROWS) decideIdKinds(columns);
+        return;
+      }
+      accept(row, numericIds, columns);
+    } catch (error) {
+      // A first line that is not data while no header was announced is almost surely a header.
+      if (first && !options.header && error instanceof BadRow) {
+        throw new DataError(`${path}:${lineNumber}: ${error.message}: is line ${lineNumber} a header? Pass --header`);
+      }
+      reject(error, lineNumber);
     }
-    const user = cells[columns.user].trim();
-    const item = cells[columns.item].trim();
-    if (user === '') throw new DataError(`${where()}: empty user field (column ${columns.user})`);
-    if (item === '') throw new DataError(`${where()}: empty item field (column ${columns.item})`);
-    if (columns.rating >= 0 && minRating !== undefined) {
-      const rating = parseNumber(cells[columns.rating], 'rating', where);
-      if (rating < minRating) return;
-    }
-    const timestamp = columns.timestamp >= 0 ? parseNumber(cells[columns.timestamp], 'timestamp', where) : 0;
-    builder.add(user, item, timestamp);
   });
 
   if (columns === undefined) throw new DataError(`${path}: empty file (no header line)`);
+  if (numericIds === undefined) decideIdKinds(columns);
   if (!sawLine) throw new DataError(`${path}: no interaction rows`);
-  if (builder.rowCount === 0) throw new DataError(`${path}: no rows with rating >= ${minRating}`);
-  return builder.build();
+  if (builder.rowCount === 0) {
+    throw new DataError(
+      minRating === undefined
+        ? `${path}: every row was skipped as unreadable (${skipped})`
+        : `${path}: no rows with rating >= ${minRating}`,
+    );
+  }
+  return { ...builder.build(), skippedRows: skipped };
+}
+
+function parseRow(cells: readonly string[], c: ResolvedColumns, line: number, text: string, delimiter: string): Row {
+  if (cells.length < c.width) {
+    throw new BadRow(
+      `expected at least ${c.width} fields separated by ${JSON.stringify(delimiter)}, got ${cells.length}: ${JSON.stringify(truncate(text))}`,
+    );
+  }
+  const user = cells[c.user].trim();
+  const item = cells[c.item].trim();
+  if (user === '') throw new BadRow(`column ${c.user + 1} (user) is empty`);
+  if (item === '') throw new BadRow(`column ${c.item + 1} (item) is empty`);
+  const number = (column: number, field: string): number => {
+    const cell = cells[column].trim();
+    const value = cell === '' ? Number.NaN : Number(cell);
+    if (Number.isFinite(value)) return value;
+    throw new BadRow(`column ${column + 1} (${field}): ${JSON.stringify(cells[column])} is not a number`);
+  };
+  const rating = c.rating >= 0 ? number(c.rating, 'rating') : 0;
+  const timestamp = c.timestamp >= 0 ? number(c.timestamp, 'timestamp') : 0;
+  return { line, user, item, rating, timestamp };
 }
 
 function resolveColumns(path: string, options: DelimitedReadOptions, header: string[] | undefined): ResolvedColumns {
@@ -92,7 +192,7 @@ function resolveColumns(path: string, options: DelimitedReadOptions, header: str
       return ref;
     }
     if (header === undefined) {
-      throw new DataError(`${path}: ${role} column given by name ${JSON.stringify(ref)} but the file has no header`);
+      throw new DataError(`${path}: ${role} column given by name ${JSON.stringify(ref)} but the file has no header (pass --header)`);
     }
     const index = header.indexOf(ref);
     if (index < 0 && optional) return -1;
@@ -109,13 +209,6 @@ function resolveColumns(path: string, options: DelimitedReadOptions, header: str
   const rating = find(options.rating, 'rating', optional && options.minRating === undefined);
   const timestamp = find(options.timestamp, 'timestamp', optional);
   return { user, item, rating, timestamp, width: Math.max(user, item, rating, timestamp) + 1 };
-}
-
-function parseNumber(cell: string, field: string, where: () => string): number {
-  const text = cell.trim();
-  const value = text === '' ? NaN : Number(text);
-  if (!Number.isFinite(value)) throw new DataError(`${where()}: ${field} field ${JSON.stringify(cell)} is not a number`);
-  return value;
 }
 
 function identity(cell: string): string {

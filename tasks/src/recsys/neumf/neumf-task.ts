@@ -51,6 +51,7 @@ export class NeuMFTask implements FederatedTask {
         numInteractions: this.data.users.length,
         numTrain: count(this.split.train),
         numTest: count(this.split.test),
+        ...(this.data.skippedRows ? { skippedRows: this.data.skippedRows } : {}),
       },
     };
   }

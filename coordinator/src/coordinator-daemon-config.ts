@@ -9,6 +9,7 @@ import {
   redisOptionsSchema,
   regionNameSchema,
   strategyOptionsSchema,
+  type OptionSources,
 } from '@strata/shared';
 import { dashboardOptionsSchema } from '@strata/dashboard';
 
@@ -45,6 +46,7 @@ export const coordinatorDaemonConfigSchema = z
 
 export type CoordinatorDaemonConfig = z.output<typeof coordinatorDaemonConfigSchema>;
 
-export function parseCoordinatorDaemonConfig(input: unknown): CoordinatorDaemonConfig {
-  return parseConfig(coordinatorDaemonConfigSchema, input, 'coordinator configuration');
+/** Validates a coordinator configuration; `sources` says where a user sets each option, for the error message. */
+export function parseCoordinatorDaemonConfig(input: unknown, sources: OptionSources = {}): CoordinatorDaemonConfig {
+  return parseConfig(coordinatorDaemonConfigSchema, input, 'coordinator configuration', sources);
 }

@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname, cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { createStrategy, newRunId, redisLayout, type FederatedTask, type Logger, type RunRecord } from '@strata/shared';
+import { createStrategy, newRunId, redactSecrets, redisLayout, type FederatedTask, type Logger, type RunRecord } from '@strata/shared';
 import { BullMqJobQueue, RedisBlobStore, countingBlobStore, startDaemonHttp, writeRunRecord, type DaemonHttp } from '@strata/runtime';
 import { Coordinator, roundRecord } from './coordinator.js';
 import { CoordinatorDashboard } from '@strata/dashboard';
@@ -22,22 +22,29 @@ export interface CoordinatorRun {
   readonly taskOptions: Record<string, number>;
   /** Metrics the dashboard charts first (recall@20, ndcg@20; psnr). */
   readonly headlineMetrics?: readonly string[];
+  /** The task's configuration as given (name, data source, options, seed), so the run record can rerun the run. */
+  readonly taskConfig?: Readonly<Record<string, unknown>>;
 }
 
 export type CoordinatorPhase = 'waiting-for-lease' | 'running' | 'done' | 'stopped' | 'failed';
 
-/** What defines the model a run produces (not how long it runs): state saved under another hash is refused. */
-export function runConfigHash(config: CoordinatorDaemonConfig, run: CoordinatorRun): string {
+/** What defines the model a run produces (not how long it runs): state saved under another one is refused. */
+export function runDefinition(config: CoordinatorDaemonConfig, run: CoordinatorRun): Record<string, unknown> {
   const { kappa1, kappa2, fraction, quorum } = config.schedule;
-  const defining = {
-    task: run.task.describe(),
-    taskOptions: run.taskOptions,
-    regions: config.regions,
-    seed: config.seed,
-    schedule: { kappa1, kappa2, fraction, quorum },
-    strategy: config.strategy,
-  };
-  return createHash('sha256').update(JSON.stringify(defining)).digest('hex').slice(0, 16);
+  return JSON.parse(
+    JSON.stringify({
+      task: run.task.describe(),
+      taskOptions: run.taskOptions,
+      regions: config.regions,
+      seed: config.seed,
+      schedule: { kappa1, kappa2, fraction, quorum },
+      strategy: config.strategy,
+    }),
+  ) as Record<string, unknown>;
+}
+
+export function runConfigHash(definition: Record<string, unknown>): string {
+  return createHash('sha256').update(JSON.stringify(definition)).digest('hex').slice(0, 16);
 }
 
 export class CoordinatorDaemon {
@@ -69,6 +76,7 @@ export class CoordinatorDaemon {
     });
     this.blobs = new RedisBlobStore({ url: config.redis.url, prefix: layout.blobPrefix });
     this.state = new RedisStateStore({ url: config.redis.url, prefix: layout.statePrefix });
+    const definition = runDefinition(config, run);
     this.coordinator = new Coordinator({
       task: run.task,
       strategy: createStrategy(config.strategy.name, config.strategy.options),
@@ -84,7 +92,8 @@ export class CoordinatorDaemon {
       logger,
       maxUpdateBytes: config.maxUpdateBytes,
       state: this.state,
-      configHash: runConfigHash(config, run),
+      configHash: runConfigHash(definition),
+      config: definition,
       signal: this.abort.signal,
     });
     this.done = this.execute();
@@ -165,6 +174,12 @@ export class CoordinatorDaemon {
         this.logger.warn('reset: the saved state is forgotten, a new run starts');
       }
       await this.coordinator.start();
+      if (this.coordinator.round >= this.config.schedule.rounds && this.coordinator.flowInFlight === undefined) {
+        this.logger.warn(
+          { round: this.coordinator.round, rounds: this.config.schedule.rounds, version: this.coordinator.version },
+          `this run already finished its ${this.config.schedule.rounds} rounds: nothing to do (--reset starts a new run)`,
+        );
+      }
       this.phase = 'running';
       this.dashboard?.history(this.coordinator.roundRecords());
       this.dashboard?.phase('running');
@@ -247,7 +262,13 @@ export class CoordinatorDaemon {
       task: task.id,
       mode: 'distributed',
       startedAt: new Date(Date.now() - wallSeconds * 1000).toISOString(),
-      config: { ...this.config, task: task.describe(), taskName: this.run.taskName, taskOptions: this.run.taskOptions },
+      config: redactSecrets({
+        ...this.config,
+        ...this.run.taskConfig,
+        task: task.describe(),
+        taskName: this.run.taskName,
+        taskOptions: this.run.taskOptions,
+      }),
       environment: { node: process.version, host: hostname(), cpus: cpus().length, platform: process.platform },
       rounds,
       final: {

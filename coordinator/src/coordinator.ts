@@ -72,6 +72,8 @@ export interface CoordinatorOptions {
    * the embedded runtime never resumes).
    */
   readonly configHash?: string;
+  /** The configuration the hash is of, kept with the state so that a refusal names the fields that changed. */
+  readonly config?: Readonly<Record<string, unknown>>;
   /**
    * Aborting it makes a round or evaluation waiting for its flow throw instead of aggregating: the flow stays
    * in flight in the state, for the next coordinator to wait for (graceful shutdown).
@@ -163,9 +165,11 @@ export class Coordinator {
     const saved = await this.store.load();
     if (saved) {
       if (saved.configHash !== configHash) {
+        const changed = saved.config && this.options.config ? changedFields(saved.config, this.options.config) : [];
+        const what = changed.length > 0 ? changed.slice(0, 3).join('; ') : `configuration hash ${saved.configHash}, this run ${configHash}`;
         throw new ConfigError(
-          `the coordinator state was written by a run with another configuration (hash ${saved.configHash}, this run ${configHash}): ` +
-            'start a new run (reset the state) or use the configuration it was written with',
+          `the saved run state was written by a run with another configuration (${what}): ` +
+            'pass --reset to forget it and start a new run, or start with the configuration it was written with',
         );
       }
       const blob = await this.options.blobs.get(modelBlobKey(saved.version));
@@ -188,7 +192,7 @@ export class Coordinator {
     this.model = this.options.task.initModel();
     this.versionNumber = 0;
     await this.publish();
-    await this.commit({ configHash, version: 0, round: 0 });
+    await this.commit({ configHash, ...(this.options.config ? { config: this.options.config } : {}), version: 0, round: 0 });
   }
 
   /** Runs one cloud round: the flow, the edges' κ2 iterations, the global aggregation. */
@@ -422,4 +426,15 @@ export function roundRecord(outcome: RoundOutcome): RoundRecord {
     aggregationSeconds: outcome.aggregationSeconds,
     ...(outcome.resumed ? { resumed: true } : {}),
   };
+}
+
+/** `path: saved → now` for every leaf that differs between two configurations (JSON values). */
+export function changedFields(saved: unknown, now: unknown, path = ''): string[] {
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (isObject(saved) && isObject(now)) {
+    const keys = [...new Set([...Object.keys(saved), ...Object.keys(now)])].sort();
+    return keys.flatMap((key) => changedFields(saved[key], now[key], path ? `${path}.${key}` : key));
+  }
+  const show = (v: unknown): string => (v === undefined ? 'unset' : JSON.stringify(v));
+  return JSON.stringify(saved) === JSON.stringify(now) ? [] : [`${path || '(root)'}: ${show(saved)} → ${show(now)}`];
 }

@@ -2,7 +2,7 @@
 // One process runs `count` devices: partitions deviceIndex .. deviceIndex + count - 1 of the task's data.
 
 import { z } from 'zod';
-import { compressionSchema, httpOptionsSchema, parseConfig, regionNameSchema } from '@strata/shared';
+import { compressionSchema, httpOptionsSchema, parseConfig, regionNameSchema, type OptionSources } from '@strata/shared';
 
 const positiveInt = z.number().int().positive();
 
@@ -48,6 +48,7 @@ export const deviceDaemonConfigSchema = z
 
 export type DeviceDaemonConfig = z.output<typeof deviceDaemonConfigSchema>;
 
-export function parseDeviceDaemonConfig(input: unknown): DeviceDaemonConfig {
-  return parseConfig(deviceDaemonConfigSchema, input, 'device configuration');
+/** Validates a device configuration; `sources` says where a user sets each option, for the error message. */
+export function parseDeviceDaemonConfig(input: unknown, sources: OptionSources = {}): DeviceDaemonConfig {
+  return parseConfig(deviceDaemonConfigSchema, input, 'device configuration', sources);
 }

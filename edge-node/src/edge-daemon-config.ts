@@ -10,6 +10,7 @@ import {
   redisOptionsSchema,
   regionNameSchema,
   strategyOptionsSchema,
+  type OptionSources,
 } from '@strata/shared';
 
 const positiveInt = z.number().int().positive();
@@ -64,6 +65,7 @@ export const edgeDaemonConfigSchema = z
 
 export type EdgeDaemonConfig = z.output<typeof edgeDaemonConfigSchema>;
 
-export function parseEdgeDaemonConfig(input: unknown): EdgeDaemonConfig {
-  return parseConfig(edgeDaemonConfigSchema, input, 'edge configuration');
+/** Validates a edge configuration; `sources` says where a user sets each option, for the error message. */
+export function parseEdgeDaemonConfig(input: unknown, sources: OptionSources = {}): EdgeDaemonConfig {
+  return parseConfig(edgeDaemonConfigSchema, input, 'edge configuration', sources);
 }

@@ -81,17 +81,27 @@ test("every example in the commands' help runs", async () => {
 test('every strata command in the README runs, and none uses an option that does not exist', async () => {
   const readme = readFileSync(`${ROOT}README.md`, 'utf8');
   const blocks = [...readme.matchAll(/```[a-z]*\n([\s\S]*?)```/g)].map((m) => m[1]);
-  const commands = blocks
-    .flatMap((block) => block.split('\n'))
-    .map((line) => line.replace(/\s+#.*$/, '').trim())
-    .filter((line) => /^([A-Z_]+=\S+\s+)*npx strata\s/.test(line))
-    // Placeholders (<id>, <file>) stand for what a user's own run produced: those lines are checked by --help.
-    .filter((line) => !/[<>]/.test(line));
-  assert.ok(commands.length >= 10, `${commands.length} README commands`);
-  for (const line of commands) {
-    const example = parseExample(line);
-    const name = example.args[0];
-    if (name === 'render' || name === 'compare') continue;
-    await strata(example);
+  let count = 0;
+  for (const block of blocks) {
+    // A block is a shell session: its `export A=b` lines hold for the commands after them.
+    const exported: Record<string, string> = {};
+    for (const raw of block.split('\n')) {
+      const line = raw.replace(/\s+#.*$/, '').trim();
+      const exports = /^export\s+(.*)$/.exec(line);
+      if (exports) {
+        for (const assignment of exports[1].split(/\s+/)) {
+          const [name, ...value] = assignment.split('=');
+          exported[name] = value.join('=');
+        }
+        continue;
+      }
+      // Placeholders (<id>, <file>) stand for what a user's own run produced: their commands' help is checked above.
+      if (!/^([A-Z_]+=\S+\s+)*npx strata\s/.test(line) || /[<>]/.test(line)) continue;
+      const example = parseExample(line);
+      if (example.args[0] === 'render' || example.args[0] === 'compare') continue;
+      await strata({ env: { ...exported, ...example.env }, args: example.args });
+      count++;
+    }
   }
+  assert.ok(count >= 10, `${count} README commands`);
 });

@@ -16,6 +16,7 @@ import {
 } from '../flags/daemon-config.js';
 import { buildDaemonTask, splitTaskConfig } from '../flags/daemon-task.js';
 import { onShutdownSignal } from '../flags/shutdown-signals.js';
+import { fieldSources } from '../flags/config-fields.js';
 import { addExamples } from '../console/help-text.js';
 import { findTask } from '@strata/tasks';
 
@@ -102,12 +103,16 @@ export function register(program: Command): void {
   ]);
   command.action(async (flags: Record<string, unknown>) => {
     const { task: taskConfig, rest } = splitTaskConfig(loadDaemonConfig(coordinatorFields, flags), true);
-    const config = parseCoordinatorDaemonConfig(rest);
+    const config = parseCoordinatorDaemonConfig(rest, fieldSources(coordinatorFields));
     const logger = createLogger('strata-coordinator');
     const { task, taskOptions } = await buildDaemonTask({ ...taskConfig, seed: config.seed });
     if (flags.dryRun) return printDryRun({ config, task: task.describe(), taskOptions });
     const headlineMetrics = findTask(taskConfig.task).headlineMetrics;
-    const daemon = await CoordinatorDaemon.start(config, { taskName: taskConfig.task, task, taskOptions, headlineMetrics }, logger);
+    const daemon = await CoordinatorDaemon.start(
+      config,
+      { taskName: taskConfig.task, task, taskOptions, headlineMetrics, taskConfig },
+      logger,
+    );
     onShutdownSignal(logger, () => daemon.stop());
     try {
       await daemon.done;

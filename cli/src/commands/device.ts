@@ -9,6 +9,7 @@ import { DeviceDaemon, parseDeviceDaemonConfig } from '@strata/device-client';
 import { addConfigOptions, httpFields, loadDaemonConfig, printDryRun, taskFields, type ConfigField } from '../flags/daemon-config.js';
 import { buildDaemonTask, splitTaskConfig } from '../flags/daemon-task.js';
 import { onShutdownSignal } from '../flags/shutdown-signals.js';
+import { fieldSources } from '../flags/config-fields.js';
 import { addExamples } from '../console/help-text.js';
 
 export const deviceFields: readonly ConfigField[] = [
@@ -83,7 +84,7 @@ export function register(program: Command): void {
   ]);
   command.action(async (flags: Record<string, unknown>) => {
     const { task: taskConfig, rest } = splitTaskConfig(loadDaemonConfig(deviceFields, flags), false);
-    const config = parseDeviceDaemonConfig(rest);
+    const config = parseDeviceDaemonConfig(rest, fieldSources(deviceFields));
     const logger = createLogger('strata-device');
     const trainers = new Map<number, DeviceTrainer>();
     {

@@ -19,6 +19,7 @@ import {
 } from '../flags/daemon-config.js';
 import { buildDaemonTask, splitTaskConfig, type DaemonTaskConfig } from '../flags/daemon-task.js';
 import { onShutdownSignal } from '../flags/shutdown-signals.js';
+import { fieldSources } from '../flags/config-fields.js';
 import { addExamples } from '../console/help-text.js';
 
 export const edgeFields: readonly ConfigField[] = [
@@ -133,7 +134,7 @@ export function register(program: Command): void {
     }
     const named = raw.task !== undefined;
     const { task: taskConfig, rest } = splitTaskConfig(raw, false);
-    const config = parseEdgeDaemonConfig(rest);
+    const config = parseEdgeDaemonConfig(rest, fieldSources(edgeFields));
     const logger = createLogger('strata-edge');
     const renderer = named ? await taskRenderer(taskConfig, logger) : undefined;
     if (flags.dryRun) return printDryRun({ config, task: taskConfig, renders: renderer !== undefined });

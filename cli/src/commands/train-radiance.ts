@@ -177,6 +177,7 @@ function truthBeside(truth: SceneView, render: RenderedView, dataset: SceneDatas
 
 async function centralizedCommand(flags: TrainRadianceFlags): Promise<void> {
   const started = performance.now();
+  if (!flags.procedural) out('loading the scene (a first load decodes and caches its images: about a minute)');
   const dataset = loadSceneDataset(flags);
   const options = centralizedSchedule(flags);
   if (flags.dryRun) {
@@ -374,7 +375,16 @@ export async function runFederatedRadiance(config: RunConfig): Promise<RunRecord
     saveRadianceModel(join(resolve(config.runsDir, record.id), 'model.strf'), {
       grid: radiance.grid(model),
       settings: radiance.settings,
-      meta: { task: radiance.id, run: record.id, scene: radiance.dataset.name },
+      // What `strata render` needs to show the model as it was trained: the scene, its resolution and split.
+      meta: {
+        task: radiance.id,
+        run: record.id,
+        scene: radiance.dataset.name,
+        data: config.taskOptions.procedural === true ? 'procedural' : (config.data.path ?? 'lego'),
+        res: radiance.dataset.train[0]?.camera.width,
+        holdOutEvery: config.taskOptions.holdOutEvery ?? 8,
+        seed: config.seed,
+      },
     });
     record.artifacts.push({ path: 'model.strf', caption: 'final global model (strata render --model)', kind: 'data' });
     const runDir = writeRunRecord(resolve(config.runsDir), record);

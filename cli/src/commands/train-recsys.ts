@@ -130,7 +130,9 @@ export function register(train: Command): void {
       bar.start(epochs);
     };
     const outcome =
-      flags.model === 'neumf' ? await trainNeuMF(split, flags, start, onEpoch) : await trainBprMf(split, flags, start, onEpoch);
+      flags.model === 'neumf'
+        ? await trainNeuMF(split, flags, start, onEpoch, (done, detail) => bar.update(done, detail))
+        : await trainBprMf(split, flags, start, onEpoch);
     bar.stop();
     const popularity = evaluateRanking(split, new Popularity(split).scoreUser);
     const wallSeconds = (performance.now() - started) / 1000;
@@ -139,7 +141,7 @@ export function register(train: Command): void {
       task: `recsys/${flags.model}`,
       mode: 'centralized',
       startedAt: new Date(Date.now() - wallSeconds * 1000).toISOString(),
-      config: { ...outcome.config, data: data.source, testFraction: 0.2 },
+      config: { ...outcome.config, data: dataConfig, source: data.source, testFraction: 0.2, seed: flags.seed },
       environment: { node: process.version, host: hostname(), cpus: cpus().length, platform: process.platform, ...outcome.environment },
       rounds,
       final: { metrics: outcome.metrics, wallSeconds },
@@ -182,6 +184,7 @@ async function trainNeuMF(
   flags: TrainRecsysFlags,
   start: (epochs: number) => void,
   onEpoch: (p: EpochReport) => void,
+  within: (epochsDone: number, detail: string) => void,
 ): Promise<TrainingOutcome> {
   for (const flag of ['dim', 'lr', 'reg', 'threads'] as const) {
     if (flags[flag] !== undefined) throw new ConfigError(`--${flag} applies to --model bpr-mf, not neumf`);
@@ -194,7 +197,11 @@ async function trainNeuMF(
     ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
   });
   start(trainer.epochs);
-  const result = trainer.train((p) => onEpoch({ ...p, rate: p.samplesPerSecond }));
+  const result = trainer.train(
+    (p) => onEpoch({ ...p, rate: p.samplesPerSecond }),
+    (epoch, done, samples) =>
+      within(epoch - 1, `epoch ${epoch}: ${Math.round((100 * done) / samples)}% of ${samples.toLocaleString('en')} samples`),
+  );
   return {
     label: 'centralized NeuMF',
     config: { model: 'neumf', engine: trainer.engineName, epochs: trainer.epochs, batchSize: trainer.batchSize, ...trainer.config },

@@ -104,3 +104,8 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** Where each field is set from the command line, by its path: for error messages that say how to fix it. */
+export function fieldSources(fields: readonly ConfigField[]): Record<string, string> {
+  return Object.fromEntries(fields.map((field) => [field.path, field.env ? `${field.flag} or ${field.env}` : field.flag]));
+}

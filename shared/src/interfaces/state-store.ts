@@ -26,6 +26,8 @@ export interface FlowInFlight {
 export interface CoordinatorState {
   /** Identifies the run configuration that wrote this state; a coordinator with another one refuses it. */
   readonly configHash: string;
+  /** That configuration itself, so a refusal can name what changed. */
+  readonly config?: Readonly<Record<string, unknown>>;
   /** The global model's version; its blob is at modelBlobKey(version). */
   readonly version: number;
   /** The last round whose aggregation is committed (0 before the first). */

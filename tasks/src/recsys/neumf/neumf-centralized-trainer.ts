@@ -108,8 +108,14 @@ export class NeuMFCentralizedTrainer {
     this.positives = flattenPositives(split.train);
   }
 
-  /** Trains all epochs, calling `onEpoch` after each; evaluates the final model. */
-  train(onEpoch?: (progress: NeuMFEpochProgress) => void): NeuMFTrainingResult {
+  /**
+   * Trains all epochs, calling `onEpoch` after each and `onBatches` every few batches within one (an epoch
+   * takes about a minute on two cores); evaluates the final model.
+   */
+  train(
+    onEpoch?: (progress: NeuMFEpochProgress) => void,
+    onBatches?: (epoch: number, samplesDone: number, samples: number) => void,
+  ): NeuMFTrainingResult {
     const history: NeuMFEpochProgress[] = [];
     let trainSeconds = 0;
     let samples = 0;
@@ -127,6 +133,7 @@ export class NeuMFCentralizedTrainer {
       for (const batch of epochSamples.batches(this.batchSize)) {
         lossSum += this.engine.step(batch);
         batches++;
+        if (batches % 20 === 0) onBatches?.(epoch, Math.min(epochSamples.size, batches * this.batchSize), epochSamples.size);
       }
       const seconds = (performance.now() - start) / 1000;
       trainSeconds += seconds;

@@ -20,6 +20,7 @@ export * from './data/load-transforms-json.js';
 export * from './data/load-llff-scene.js';
 export * from './data/load-colmap-text.js';
 export * from './data/load-scene-folder.js';
+export * from './data/unbounded-procedural-scene.js';
 export * from './data/npy-file.js';
 export * from './data/ply-file.js';
 export type * from './kernels/ray-set.js';

@@ -292,8 +292,8 @@ function decodeFrames(frames: readonly CapturedFrame[], sizes: readonly [number,
   });
 }
 
-/** The per-channel median of the training images' border pixels: what a ray leaving the scene most likely sees. */
-function borderColor(images: readonly CachedImage[]): Vec3 {
+/** The per-channel median of the images' border pixels: what a ray leaving the scene most likely sees. */
+export function borderColor(images: readonly CachedImage[]): Vec3 {
   const channels: number[][] = [[], [], []];
   for (const { width, height, rgb } of images) {
     for (let y = 0; y < height; y++) {

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { FedAvg } from '@strata/shared';
 import {
-  DEFAULT_CENTRALIZED_OPTIONS, GridRenderer, UnboundedProceduralScene, evaluateViews, trainCentralized, type CentralizedOptions,
+  DEFAULT_CENTRALIZED_OPTIONS, GridRenderer, RadianceVoxelGridTask, UnboundedProceduralScene, decodeRadianceModel, encodeRadianceModel,
+  evaluateViews, trainCentralized, type CentralizedOptions,
 } from '../src/radiance/index.js';
 
 // A short schedule (240 steps of 2048 rays on 24x24 images): enough to separate the two, not to converge.
@@ -25,4 +27,31 @@ test('an object before a distant textured floor and sky trains to its band with 
   t.diagnostic(`held-out PSNR: contracted ${psnr.contracted.toFixed(2)} dB, bounded ${psnr.bounded.toFixed(2)} dB`);
   assert.ok(psnr.contracted > 23.5 && psnr.contracted < 27.5, `contracted ${psnr.contracted.toFixed(2)} dB outside [23.5, 27.5]`);
   assert.ok(psnr.contracted - psnr.bounded > 4, `contraction gains only ${(psnr.contracted - psnr.bounded).toFixed(2)} dB`);
+});
+
+test('the federated task trains, renders and saves a contracted scene, its devices holding azimuth arcs', async (t) => {
+  const dataset = new UnboundedProceduralScene({ seed: 3, size: 24, views: 32 }).dataset(true);
+  const task = new RadianceVoxelGridTask(dataset, { devices: 4, points: 32 ** 3, seed: 2 });
+  try {
+    assert.deepEqual(task.settings.contraction, dataset.contraction);
+    const model = task.initModel();
+    const first = (await task.evaluate(model)).psnr;
+    const devices = Array.from({ length: task.numDevices }, (_, i) => task.createDevice(i));
+    const strategy = new FedAvg();
+    for (let round = 1; round <= 4; round++) {
+      const updates = [];
+      for (const device of devices) updates.push(await device.train(model, { round, localSteps: 8, options: { batch_size: 512, lr_density: 0.3, lr_color: 0.15 } }));
+      strategy.apply(model, strategy.aggregate(updates));
+    }
+    const federated = (await task.evaluate(model)).psnr;
+    t.diagnostic(`federated PSNR ${federated.toFixed(2)} dB from ${first.toFixed(2)} dB`);
+    assert.ok(federated > first + 6, `federated ${federated} dB from ${first} dB`);
+    // A saved model keeps its contraction and renders as the task does.
+    const saved = decodeRadianceModel(encodeRadianceModel({ grid: task.grid(model), settings: task.settings, meta: {} }), 'test');
+    assert.deepEqual(saved.settings.contraction, dataset.contraction);
+    const camera = dataset.test[0].camera;
+    assert.deepEqual(Array.from(new GridRenderer(saved.grid, saved.settings).render(camera).rgb), Array.from(task.renderer(model).render(camera).rgb));
+  } finally {
+    await task.close();
+  }
 });

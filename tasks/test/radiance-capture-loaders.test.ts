@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataError } from '@strata/shared';
+import { ConfigError, DataError } from '@strata/shared';
 import {
-  buildRaySet, loadSceneFolder, readNpy, writePixelRay, type LensDistortion, type LoadedScene, type SceneView, type Vec3, type WorldTransform,
+  buildRaySet, loadSceneFolder, parseCapturedSceneOptions, readNpy, writePixelRay, type LensDistortion, type LoadedScene, type SceneView, type Vec3, type WorldTransform,
 } from '../src/radiance/index.js';
 import {
   HEIGHT, WIDTH, orbitFixture, tempDir, writeColmapText, writeImages, writeNpy, writePosesBounds, writeTransformsJson, type CaptureFixture,
@@ -241,4 +241,11 @@ test('bad captures fail naming the file and the field', () => {
   mkdirSync(join(dir, 'empty'));
   failsWith(() => loadSceneFolder(join(dir, 'empty')), /no scene found: looked for transforms\.json/);
   rmSync(dir, { recursive: true });
+});
+
+test('user options are snake_case with defaults; a wrong key or value names it and the allowed ones', () => {
+  assert.deepEqual(parseCapturedSceneOptions({}), { resolution: 100, holdOutEvery: 8, contraction: 'auto' });
+  assert.deepEqual(parseCapturedSceneOptions({ contraction: 'off', hold_out_every: 0 }), { resolution: 100, holdOutEvery: 0, contraction: 'off' });
+  assert.throws(() => parseCapturedSceneOptions({ contraction: 'yes' }), (e: unknown) => e instanceof ConfigError && /contraction/.test(e.message) && /auto/.test(e.message));
+  assert.throws(() => parseCapturedSceneOptions({ holdout: 3 }), (e: unknown) => e instanceof ConfigError && /holdout/.test(e.message) && /hold_out_every/.test(e.message));
 });

@@ -16,6 +16,7 @@ export * from './data/image-file.js';
 export * from './data/image-cache.js';
 export * from './data/camera-models.js';
 export * from './data/captured-scene.js';
+export * from './data/captured-scene-options.js';
 export * from './data/load-transforms-json.js';
 export * from './data/load-llff-scene.js';
 export * from './data/load-colmap-text.js';

@@ -26,30 +26,46 @@ const fisheye = (coefficients: number[]): LensDistortion => ({ model: 'fisheye',
 export const CAMERA_MODELS: Record<string, { params: readonly string[]; build: (p: number[]) => Parts }> = {
   SIMPLE_PINHOLE: { params: ['f', 'cx', 'cy'], build: ([f, cx, cy]) => ({ fx: f, fy: f, cx, cy, distortion: null }) },
   PINHOLE: { params: ['fx', 'fy', 'cx', 'cy'], build: ([fx, fy, cx, cy]) => ({ fx, fy, cx, cy, distortion: null }) },
-  SIMPLE_RADIAL: { params: ['f', 'cx', 'cy', 'k'], build: ([f, cx, cy, k]) => ({ fx: f, fy: f, cx, cy, distortion: radialTangential([k]) }) },
-  RADIAL: { params: ['f', 'cx', 'cy', 'k1', 'k2'], build: ([f, cx, cy, k1, k2]) => ({ fx: f, fy: f, cx, cy, distortion: radialTangential([k1, k2]) }) },
+  SIMPLE_RADIAL: {
+    params: ['f', 'cx', 'cy', 'k'],
+    build: ([f, cx, cy, k]) => ({ fx: f, fy: f, cx, cy, distortion: radialTangential([k]) }),
+  },
+  RADIAL: {
+    params: ['f', 'cx', 'cy', 'k1', 'k2'],
+    build: ([f, cx, cy, k1, k2]) => ({ fx: f, fy: f, cx, cy, distortion: radialTangential([k1, k2]) }),
+  },
   OPENCV: {
     params: ['fx', 'fy', 'cx', 'cy', 'k1', 'k2', 'p1', 'p2'],
     build: ([fx, fy, cx, cy, k1, k2, p1, p2]) => ({ fx, fy, cx, cy, distortion: radialTangential([k1, k2], p1, p2) }),
   },
   FULL_OPENCV: {
     params: ['fx', 'fy', 'cx', 'cy', 'k1', 'k2', 'p1', 'p2', 'k3', 'k4', 'k5', 'k6'],
-    build: ([fx, fy, cx, cy, k1, k2, p1, p2, k3, k4, k5, k6]) => ({ fx, fy, cx, cy, distortion: radialTangential([k1, k2, k3], p1, p2, [k4, k5, k6]) }),
+    build: ([fx, fy, cx, cy, k1, k2, p1, p2, k3, k4, k5, k6]) =>
+      ({ fx, fy, cx, cy, distortion: radialTangential([k1, k2, k3], p1, p2, [k4, k5, k6]) }),
   },
   OPENCV_FISHEYE: {
     params: ['fx', 'fy', 'cx', 'cy', 'k1', 'k2', 'k3', 'k4'],
     build: ([fx, fy, cx, cy, k1, k2, k3, k4]) => ({ fx, fy, cx, cy, distortion: fisheye([k1, k2, k3, k4]) }),
   },
-  SIMPLE_RADIAL_FISHEYE: { params: ['f', 'cx', 'cy', 'k'], build: ([f, cx, cy, k]) => ({ fx: f, fy: f, cx, cy, distortion: fisheye([k]) }) },
-  RADIAL_FISHEYE: { params: ['f', 'cx', 'cy', 'k1', 'k2'], build: ([f, cx, cy, k1, k2]) => ({ fx: f, fy: f, cx, cy, distortion: fisheye([k1, k2]) }) },
+  SIMPLE_RADIAL_FISHEYE: {
+    params: ['f', 'cx', 'cy', 'k'],
+    build: ([f, cx, cy, k]) => ({ fx: f, fy: f, cx, cy, distortion: fisheye([k]) }),
+  },
+  RADIAL_FISHEYE: {
+    params: ['f', 'cx', 'cy', 'k1', 'k2'],
+    build: ([f, cx, cy, k1, k2]) => ({ fx: f, fy: f, cx, cy, distortion: fisheye([k1, k2]) }),
+  },
 };
 
 /** Intrinsics of `model` with `params`; `where` names the file and field for errors. */
 export function intrinsicsFromModel(model: string, width: number, height: number, params: readonly number[], where: string): Intrinsics {
   const spec = CAMERA_MODELS[model];
-  if (!spec) throw new DataError(`${where}: camera model '${model}' is not supported (supported: ${Object.keys(CAMERA_MODELS).join(', ')})`);
+  if (!spec) {
+    throw new DataError(`${where}: camera model '${model}' is not supported (supported: ${Object.keys(CAMERA_MODELS).join(', ')})`);
+  }
   if (params.length !== spec.params.length) {
-    throw new DataError(`${where}: camera model ${model} takes ${spec.params.length} parameters (${spec.params.join(', ')}), got ${params.length}`);
+    const expected = `${spec.params.length} parameters (${spec.params.join(', ')})`;
+    throw new DataError(`${where}: camera model ${model} takes ${expected}, got ${params.length}`);
   }
   params.forEach((v, i) => {
     if (!Number.isFinite(v)) throw new DataError(`${where}: parameter ${spec.params[i]} of ${model} is ${v}; need a finite number`);

@@ -27,7 +27,9 @@ const scratch = new Float64Array(3);
  * Writes the ray (origin, unit direction) through image point (px, py) (pixels from the top-left corner, so a
  * pixel's centre is at +0.5) into `origins`/`dirs` at ray index `r`.
  */
-export function writePixelRay(camera: Camera, px: number, py: number, origins: Float32Array | Float64Array, dirs: Float32Array | Float64Array, r: number): void {
+export function writePixelRay(
+  camera: Camera, px: number, py: number, origins: Float32Array | Float64Array, dirs: Float32Array | Float64Array, r: number,
+): void {
   const { c2w } = camera;
   const xn = (px - (camera.cx ?? camera.width / 2)) / camera.focal;
   const yn = (py - (camera.cy ?? camera.height / 2)) / (camera.focalY ?? camera.focal);

@@ -7,11 +7,14 @@ import type { CapturedSceneOptions } from './captured-scene.js';
 
 export const capturedSceneOptionsSchema = z
   .object({
-    resolution: z.number().int().min(1).default(100).describe('image width in pixels the views are box-filtered to (height keeps the aspect ratio)'),
+    resolution: z.number().int().min(1).default(100)
+      .describe('image width in pixels the views are box-filtered to (height keeps the aspect ratio)'),
     hold_out_every: z.number().int().min(0).default(8)
-      .describe('views i with i % n == 0 (in file-name order) are held out, unless the format names its own split (nerfstudio test_filenames); 0 holds out none'),
+      .describe('views i with i % n == 0 (in file-name order) are held out, unless the format names its own split ' +
+        '(nerfstudio test_filenames); 0 holds out none'),
     contraction: z.enum(['auto', 'on', 'off']).default('auto')
-      .describe('scene contraction for unbounded backgrounds: auto contracts beyond the cameras unless the format says the scene is bounded (instant-ngp aabb_scale 1)'),
+      .describe('scene contraction for unbounded backgrounds: auto contracts beyond the cameras unless the format says ' +
+        'the scene is bounded (instant-ngp aabb_scale 1) or the image borders are a uniform backdrop'),
   })
   .strict();
 

@@ -10,7 +10,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { ConfigError, DataError } from '@strata/shared';
 import type { Aabb, Vec3 } from '../model/grid-geometry.js';
 import { CONTRACTED_BOX, UNBOUNDED_OUTER, type SceneContraction } from '../model/scene-contraction.js';
-import { scaleCamera, type Camera } from './camera.js';
+import { projectPoint, scaleCamera, type Camera } from './camera.js';
 import type { Intrinsics } from './camera-models.js';
 import { cachedImages, defaultImageCacheDir, imageCacheKey, type CachedImage } from './image-cache.js';
 import { imageSize, readImage } from './image-file.js';
@@ -58,7 +58,8 @@ export interface CapturedSceneOptions {
   readonly holdOutEvery?: number;
   /**
    * Scene contraction for unbounded backgrounds: 'auto' contracts beyond the cameras' cube unless the format
-   * says the scene is bounded (instant-ngp's aabb_scale 1). Default 'auto'.
+   * says the scene is bounded (instant-ngp's aabb_scale 1) or the image borders are a uniform backdrop (at
+   * least 90% of border pixels within 0.05 of their median colour). Default 'auto'.
    */
   readonly contraction?: ContractionMode;
   /** Cache folder; default <repo root>/.cache/radiance. null disables the cache. */
@@ -135,7 +136,7 @@ function centreOfAttention(origins: Vec3[], forwards: Vec3[]): Vec3 | null {
     return (M[0] * (M[4] * M[8] - M[5] * M[7]) - M[1] * (M[3] * M[8] - M[5] * M[6]) + M[2] * (M[3] * M[7] - M[4] * M[6])) / det;
   };
   const p: Vec3 = [solve(0), solve(1), solve(2)];
-  const ahead = origins.reduce((s, o, n) => s + (p[0] - o[0]) * forwards[n][0] + (p[1] - o[1]) * forwards[n][1] + (p[2] - o[2]) * forwards[n][2], 0);
+  const ahead = origins.reduce((s, o, n) => s + [0, 1, 2].reduce((t, a) => t + (p[a] - o[a]) * forwards[n][a], 0), 0);
   return ahead > 0 ? p : null;
 }
 
@@ -167,7 +168,10 @@ export function normalizeWorld(scene: CapturedScene): WorldTransform {
   if (center === null) {
     const depth = medianSceneDepth(scene, origins, forwards);
     if (!Number.isFinite(depth)) {
-      throw new DataError(`${scene.source}: the cameras all look the same way and the scene gives no depths (no sparse points or bounds), so its centre is unknown`);
+      throw new DataError(
+        `${scene.source}: the cameras all look the same way and the scene gives no depths (no sparse points or bounds), ` +
+          'so its centre is unknown',
+      );
     }
     const look = unit(meanForward);
     const mean = [0, 1, 2].map((a) => origins.reduce((s, o) => s + o[a], 0) / origins.length);
@@ -268,7 +272,8 @@ function smallestSufficientCopy(frame: CapturedFrame, width: number, listings: M
     if (!match) continue;
     const path = join(copyDir, match);
     const size = imageSize(path, frame.where);
-    if (Math.abs(size.width - frame.intrinsics.width / factor) <= 1 && Math.abs(size.height - frame.intrinsics.height / factor) <= 1) return path;
+    const { width: w, height: h } = frame.intrinsics;
+    if (Math.abs(size.width - w / factor) <= 1 && Math.abs(size.height - h / factor) <= 1) return path;
   }
   return frame.imagePath;
 }
@@ -306,19 +311,77 @@ export function borderColor(images: readonly CachedImage[]): Vec3 {
   return channels.map(median) as unknown as Vec3;
 }
 
+/** The fraction of border pixels within 0.05 of `color` in every channel. */
+function borderAgreement(images: readonly CachedImage[], color: Vec3): number {
+  let near = 0, count = 0;
+  for (const { width, height, rgb } of images) {
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        if (y !== 0 && y !== height - 1 && x !== 0 && x !== width - 1) continue;
+        const p = 3 * (y * width + x);
+        count++;
+        if (Math.abs(rgb[p] - color[0]) < 0.05 && Math.abs(rgb[p + 1] - color[1]) < 0.05 && Math.abs(rgb[p + 2] - color[2]) < 0.05) near++;
+      }
+    }
+  }
+  return near / Math.max(1, count);
+}
+
+/**
+ * Image borders this uniform are a backdrop (a masked or studio capture, a synthetic render), not a world
+ * behind the object: there is nothing beyond the object to model, and contraction would only give the
+ * backdrop somewhere to turn into density.
+ */
+const UNIFORM_BACKDROP = 0.9;
+
+/**
+ * The box around the points of `cube` that at least three quarters of the cameras see (inside their image): where the
+ * cameras look, for a bounded scene without sparse points. null when no point qualifies.
+ */
+function viewedBox(cameras: readonly Camera[], cube: Aabb): Aabb | null {
+  const n = 40;
+  const step = [0, 1, 2].map((a) => (cube.max[a] - cube.min[a]) / (n - 1));
+  const lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
+  const need = Math.ceil((3 * cameras.length) / 4);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      for (let k = 0; k < n; k++) {
+        const p: Vec3 = [cube.min[0] + i * step[0], cube.min[1] + j * step[1], cube.min[2] + k * step[2]];
+        let seen = 0;
+        for (const cam of cameras) {
+          const at = projectPoint(cam, p);
+          if (at && at[0] >= 0 && at[1] >= 0 && at[0] <= cam.width && at[1] <= cam.height && ++seen >= need) break;
+        }
+        if (seen < need) continue;
+        for (let a = 0; a < 3; a++) {
+          lo[a] = Math.min(lo[a], p[a]);
+          hi[a] = Math.max(hi[a], p[a]);
+        }
+      }
+    }
+  }
+  if (lo[0] === Infinity) return null;
+  return { min: lo.map((v, a) => v - step[a]) as unknown as Vec3, max: hi.map((v, a) => v + step[a]) as unknown as Vec3 };
+}
+
 /** Builds the dataset of a parsed capture; `dir` is the scene folder (its name names the dataset). */
 export function assembleCapturedScene(dir: string, scene: CapturedScene, options: CapturedSceneOptions = {}): LoadedScene {
   const resolution = options.resolution ?? 100;
-  if (!Number.isInteger(resolution) || resolution < 1) throw new ConfigError(`captured scene ${dir}: resolution ${resolution} must be a positive integer`);
+  if (!Number.isInteger(resolution) || resolution < 1) {
+    throw new ConfigError(`captured scene ${dir}: resolution ${resolution} must be a positive integer`);
+  }
   const every = options.holdOutEvery ?? 8;
   const mode = options.contraction ?? 'auto';
-  if (!['auto', 'on', 'off'].includes(mode)) throw new ConfigError(`captured scene ${dir}: contraction '${mode}' is not one of auto, on, off`);
+  if (!['auto', 'on', 'off'].includes(mode)) {
+    throw new ConfigError(`captured scene ${dir}: contraction '${mode}' is not one of auto, on, off`);
+  }
   if (scene.frames.length === 0) throw new DataError(`${scene.source}: no frames`);
   const frames = [...scene.frames].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const f of frames) checkPose(f.c2w, f.where);
 
   const world = normalizeWorld({ ...scene, frames });
-  const sizes = frames.map((f): [number, number] => [resolution, Math.max(1, Math.round((f.intrinsics.height * resolution) / f.intrinsics.width))]);
+  const sizes = frames.map((f): [number, number] =>
+    [resolution, Math.max(1, Math.round((f.intrinsics.height * resolution) / f.intrinsics.width))]);
   const cameras = frames.map((f, i): Camera => {
     const { width, height, fx, fy, cx, cy, distortion } = f.intrinsics;
     const full: Camera = { width, height, focal: fx, focalY: fy, cx, cy, distortion, c2w: applyWorldTransform(world, f.c2w) };
@@ -326,33 +389,41 @@ export function assembleCapturedScene(dir: string, scene: CapturedScene, options
   });
   const points = scene.points ? transformPoints(world, scene.points) : null;
 
-  // The scene's extent: the region the format names, or the cube around the cameras.
-  const region = scene.region ?? {
-    center: [0, 0, 0] as Vec3,
-    radius: Math.max(...cameras.map((c) => Math.max(Math.abs(c.c2w[3]), Math.abs(c.c2w[7]), Math.abs(c.c2w[11])))),
-    aabbScale: Infinity,
-  };
-  const contracted = mode === 'on' || (mode === 'auto' && region.aabbScale > 1);
-  const contraction: SceneContraction | null = contracted
-    ? { center: region.center, radius: region.radius, outer: Number.isFinite(region.aabbScale) && region.aabbScale > 1 ? region.aabbScale : UNBOUNDED_OUTER }
-    : null;
-  const crop = Number.isFinite(region.aabbScale) ? region.aabbScale : 1;
-  const regionBox: Aabb = {
-    min: region.center.map((v) => v - crop * region.radius) as unknown as Vec3,
-    max: region.center.map((v) => v + crop * region.radius) as unknown as Vec3,
-  };
-  const bbox = contraction ? CONTRACTED_BOX : (scene.region ? regionBox : pointsBox(points) ?? regionBox);
-  const nearest = nearestDepth(cameras, frames, world.scale, points);
-  const near = Number.isFinite(nearest) ? Math.max(0.5 * nearest, 0.01 * region.radius) : 0.05 * region.radius;
-  const reach = contraction ? contraction.outer * region.radius : Math.hypot(bbox.max[0] - bbox.min[0], bbox.max[1] - bbox.min[1], bbox.max[2] - bbox.min[2]);
-  const far = 2 * (reach + Math.max(...cameras.map((c) => Math.hypot(c.c2w[3] - region.center[0], c.c2w[7] - region.center[1], c.c2w[11] - region.center[2]))));
-
   const cacheDir = options.cacheDir === undefined ? defaultImageCacheDir() : options.cacheDir;
   const sorted = frames.map((f) => f.imagePath);
   const key = imageCacheKey(`${scene.format}\n${scene.text}`, sorted, resolution);
   const cachePath = cacheDir === null ? null : join(cacheDir, `${basename(dir)}-captured-${resolution}-${key}.bin`);
   const images = cachedImages(cachePath, () => decodeFrames(frames, sizes));
   const background = borderColor(images);
+  const backdrop = borderAgreement(images, background);
+
+  // The scene's extent: the region the format names, or the cube around the cameras.
+  const region = scene.region ?? {
+    center: [0, 0, 0] as Vec3,
+    radius: Math.max(...cameras.map((c) => Math.max(Math.abs(c.c2w[3]), Math.abs(c.c2w[7]), Math.abs(c.c2w[11])))),
+    aabbScale: Infinity,
+  };
+  const contracted = mode === 'on' || (mode === 'auto' && (scene.region ? region.aabbScale > 1 : backdrop < UNIFORM_BACKDROP));
+  const contraction: SceneContraction | null = contracted
+    ? {
+      center: region.center,
+      radius: region.radius,
+      outer: region.aabbScale > 1 && Number.isFinite(region.aabbScale) ? region.aabbScale : UNBOUNDED_OUTER,
+    }
+    : null;
+  const crop = Number.isFinite(region.aabbScale) ? region.aabbScale : 1;
+  const regionBox: Aabb = {
+    min: region.center.map((v) => v - crop * region.radius) as unknown as Vec3,
+    max: region.center.map((v) => v + crop * region.radius) as unknown as Vec3,
+  };
+  const bbox = contraction ? CONTRACTED_BOX : (scene.region ? regionBox : pointsBox(points) ?? viewedBox(cameras, regionBox) ?? regionBox);
+  const nearest = nearestDepth(cameras, frames, world.scale, points);
+  const near = Number.isFinite(nearest) ? Math.max(0.5 * nearest, 0.01 * region.radius) : 0.05 * region.radius;
+  const diagonal = Math.hypot(bbox.max[0] - bbox.min[0], bbox.max[1] - bbox.min[1], bbox.max[2] - bbox.min[2]);
+  const reach = contraction ? contraction.outer * region.radius : diagonal;
+  const [cx, cy, cz] = region.center;
+  const farthest = Math.max(...cameras.map((c) => Math.hypot(c.c2w[3] - cx, c.c2w[7] - cy, c.c2w[11] - cz)));
+  const far = 2 * (reach + farthest);
 
   const views = frames.map((f, i): SceneView => ({ name: f.name, camera: cameras[i], rgb: images[i].rgb }));
   const split = scene.heldOut
@@ -362,12 +433,23 @@ export function assembleCapturedScene(dir: string, scene: CapturedScene, options
 
   const dataset: SceneDataset = { name: basename(dir), train: split.train, test: split.test, bbox, near, far, background, contraction };
   const lenses = new Set(frames.map((f) => f.intrinsics.distortion?.model ?? 'pinhole'));
-  const description =
-    `${scene.format} (${scene.source}): ${frames.length} views (${split.test.length} held out, ${scene.heldOut ? "the format's split" : `every ${every}th`}), ` +
-    `${[...lenses].join(' and ')} lens, ${frames[0].intrinsics.width}x${frames[0].intrinsics.height} images at ${sizes[0][0]}x${sizes[0][1]}` +
-    `${points ? `, ${points.length / 3} sparse points` : ''}; ` +
-    (scene.region ? `instant-ngp world (aabb_scale ${scene.region.aabbScale})` : `world normalised (up +z, centre of attention at the origin, cameras ${CAMERA_DISTANCE} away)`) +
-    `; ${contraction ? `unbounded: contracted beyond the cube of half-size ${region.radius.toFixed(2)}${contraction.outer !== UNBOUNDED_OUTER ? `, cropped at ${contraction.outer}x` : ''}` : `bounded box [${bbox.min.map((v) => v.toFixed(2)).join(', ')}] to [${bbox.max.map((v) => v.toFixed(2)).join(', ')}]`}` +
-    `; background (${background.map((v) => v.toFixed(2)).join(', ')}) from the image borders`;
+  const list = (v: readonly number[]): string => v.map((x) => x.toFixed(2)).join(', ');
+  const { width, height } = frames[0].intrinsics;
+  const extent = contraction
+    ? `unbounded: contracted beyond the cube of half-size ${region.radius.toFixed(2)}` +
+      (contraction.outer !== UNBOUNDED_OUTER ? `, cropped at ${contraction.outer}x` : '')
+    : `bounded box [${list(bbox.min)}] to [${list(bbox.max)}]`;
+  const verdict = backdrop < UNIFORM_BACKDROP ? 'a world behind the scene' : 'a uniform backdrop, so bounded';
+  const why = mode === 'auto' && !scene.region ? `: ${verdict}` : '';
+  const description = [
+    `${scene.format} (${scene.source}): ${frames.length} views (${split.test.length} held out, ` +
+      `${scene.heldOut ? "the format's split" : `every ${every}th`}), ${[...lenses].join(' and ')} lens, ` +
+      `${width}x${height} images at ${sizes[0][0]}x${sizes[0][1]}${points ? `, ${points.length / 3} sparse points` : ''}`,
+    scene.region
+      ? `instant-ngp world (aabb_scale ${scene.region.aabbScale})`
+      : `world normalised (up +z, centre of attention at the origin, cameras ${CAMERA_DISTANCE} away)`,
+    extent,
+    `background (${list(background)}) from the image borders (${(100 * backdrop).toFixed(0)}% of them within 0.05 of it${why})`,
+  ].join('; ');
   return { dataset, description, world };
 }

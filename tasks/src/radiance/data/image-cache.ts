@@ -49,7 +49,8 @@ function readImageCache(path: string): CachedImage[] | null {
   if (!existsSync(path)) return null;
   const bytes = readFileSync(path);
   if (bytes.length < 12) return null;
-  const words = (offset: number, n: number): Uint32Array => new Uint32Array(bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + 4 * n));
+  const words = (offset: number, n: number): Uint32Array =>
+    new Uint32Array(bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + 4 * n));
   const [magic, version, count] = words(0, 3);
   if (magic !== CACHE_MAGIC || version !== CACHE_VERSION || bytes.length < 12 + 8 * count) return null;
   const sizes = words(12, 2 * count);
@@ -73,6 +74,7 @@ function writeImageCache(path: string, images: readonly CachedImage[]): void {
   mkdirSync(join(path, '..'), { recursive: true });
   // Write then rename, so a concurrent reader never sees half a file.
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, Buffer.concat([Buffer.from(header.buffer), ...images.map((i) => Buffer.from(i.rgb.buffer, i.rgb.byteOffset, i.rgb.byteLength))]));
+  const bodies = images.map((i) => Buffer.from(i.rgb.buffer, i.rgb.byteOffset, i.rgb.byteLength));
+  writeFileSync(tmp, Buffer.concat([Buffer.from(header.buffer), ...bodies]));
   renameSync(tmp, path);
 }

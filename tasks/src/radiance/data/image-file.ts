@@ -29,7 +29,9 @@ export function readImage(path: string, field: string): RgbaImage {
       const png = PNG.sync.read(bytes);
       return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) };
     }
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_MEGAPIXELS, maxMemoryUsageInMB: MAX_MEMORY_MB });
+    const img = jpeg.decode(bytes, {
+      useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_MEGAPIXELS, maxMemoryUsageInMB: MAX_MEMORY_MB,
+    });
     return { width: img.width, height: img.height, data: img.data };
   } catch (cause) {
     throw new DataError(`${field}: ${path} is not a valid ${isPng ? 'PNG' : 'JPEG'} (${(cause as Error).message})`, { cause });

@@ -33,15 +33,16 @@ export type LensDistortion = RadialTangentialDistortion | FisheyeDistortion;
 /** A distortion that does nothing is dropped, so undistorted cameras take the pinhole path. */
 export function normalizeDistortion(d: LensDistortion | null): LensDistortion | null {
   if (d === null) return null;
-  if (d.model === 'radial-tangential' && d.radial.every((k) => k === 0) && d.radialDenominator.every((k) => k === 0) && d.p1 === 0 && d.p2 === 0) {
-    return null;
-  }
-  return d;
+  if (d.model === 'fisheye') return d;
+  const zero = (k: number): boolean => k === 0;
+  return d.radial.every(zero) && d.radialDenominator.every(zero) && d.p1 === 0 && d.p2 === 0 ? null : d;
 }
 
 export function validateDistortion(d: LensDistortion, what: string): void {
   const values = d.model === 'fisheye' ? d.coefficients : [...d.radial, ...d.radialDenominator, d.p1, d.p2];
-  if (values.some((v) => !Number.isFinite(v))) throw new ConfigError(`${what}: distortion coefficients must be finite, got [${values.join(', ')}]`);
+  if (values.some((v) => !Number.isFinite(v))) {
+    throw new ConfigError(`${what}: distortion coefficients must be finite, got [${values.join(', ')}]`);
+  }
 }
 
 function polyR2(coefficients: readonly number[], r2: number): number {

@@ -21,7 +21,8 @@ export function findColmapModel(dir: string): string | null {
   for (const sub of COLMAP_MODEL_DIRS) {
     const model = join(dir, sub);
     if (existsSync(join(model, 'cameras.bin'))) {
-      throw new DataError(`${model}: a binary COLMAP model (cameras.bin); convert it with \`colmap model_converter --input_path ${model} --output_path ${model} --output_type TXT\``);
+      const convert = `colmap model_converter --input_path ${model} --output_path ${model} --output_type TXT`;
+      throw new DataError(`${model}: a binary COLMAP model (cameras.bin); convert it with \`${convert}\``);
     }
   }
   return null;
@@ -49,7 +50,8 @@ function parseCameras(file: string): Map<number, Intrinsics> {
     const [id, model, width, height, ...params] = text.split(/\s+/);
     const where = `${file}:${line}`;
     if (params.length === 0 && height === undefined) throw new DataError(`${where}: need CAMERA_ID MODEL WIDTH HEIGHT PARAMS[]`);
-    cameras.set(Number(id), intrinsicsFromModel(model, Number(width), Number(height), numbers(params, file, line, 'PARAMS'), `${where}: camera ${id}`));
+    const values = numbers(params, file, line, 'PARAMS');
+    cameras.set(Number(id), intrinsicsFromModel(model, Number(width), Number(height), values, `${where}: camera ${id}`));
   }
   return cameras;
 }
@@ -97,7 +99,9 @@ export function parseColmapText(dir: string, model: string): CapturedScene {
     const pose = numbers(w.slice(1, 8), imagesFile, line, 'QW QX QY QZ TX TY TZ');
     const cameraId = Number(w[8]);
     const intrinsics = cameras.get(cameraId);
-    if (!intrinsics) throw new DataError(`${where}: CAMERA_ID ${w[8]} is not in ${camerasFile} (it has ${[...cameras.keys()].join(', ') || 'none'})`);
+    if (!intrinsics) {
+      throw new DataError(`${where}: CAMERA_ID ${w[8]} is not in ${camerasFile} (it has ${[...cameras.keys()].join(', ') || 'none'})`);
+    }
     const name = w.slice(9).join(' ');
     const imagePath = join(dir, 'images', name);
     if (!existsSync(imagePath)) throw new DataError(`${where}: NAME '${name}': image ${imagePath} not found`);

@@ -21,7 +21,9 @@ export function parseLlffScene(dir: string): CapturedScene {
   if (!existsSync(imageDir)) throw new DataError(`${file}: the images folder ${imageDir} is missing`);
   const images = readdirSync(imageDir).filter((f) => IMAGE_FILE.test(f)).sort();
   if (images.length !== shape[0]) {
-    throw new DataError(`${file}: ${shape[0]} poses for ${images.length} images in ${imageDir}; LLFF pairs row i with the i-th image by name`);
+    throw new DataError(
+      `${file}: ${shape[0]} poses for ${images.length} images in ${imageDir}; LLFF pairs row i with the i-th image by name`,
+    );
   }
   const frames = images.map((name, i): CapturedFrame => {
     const where = `${file}: row ${i} (${name})`;
@@ -29,7 +31,9 @@ export function parseLlffScene(dir: string): CapturedScene {
     const m = (r: number, c: number): number => row[5 * r + c];
     const [height, width, focal] = [m(0, 4), m(1, 4), m(2, 4)];
     const [near, far] = [row[15], row[16]];
-    if (!(near > 0 && far > near) || !Number.isFinite(far)) throw new DataError(`${where}: bounds near ${near}, far ${far}; need 0 < near < far`);
+    if (!(near > 0 && far > near) || !Number.isFinite(far)) {
+      throw new DataError(`${where}: bounds near ${near}, far ${far}; need 0 < near < far`);
+    }
     // Columns: down (0), right (1), backward (2); OpenGL's are right, up = -down, backward.
     const c2w = [0, 1, 2].flatMap((r) => [m(r, 1), -m(r, 0), m(r, 2), m(r, 3)]);
     return {
@@ -41,5 +45,6 @@ export function parseLlffScene(dir: string): CapturedScene {
       depthRange: [near, far],
     };
   });
-  return { format: 'LLFF poses_bounds.npy', source: file, text: Buffer.from(data.buffer).toString('base64'), frames, points: null, heldOut: null, region: null };
+  const text = Buffer.from(data.buffer).toString('base64');
+  return { format: 'LLFF poses_bounds.npy', source: file, text, frames, points: null, heldOut: null, region: null };
 }

@@ -16,7 +16,8 @@ export function loadSceneFolder(folder: string, options: CapturedSceneOptions = 
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DataError(`${dir}: scene folder not found`);
   if (existsSync(join(dir, 'transforms.json'))) return assembleCapturedScene(dir, parseTransformsJson(dir), options);
   if (existsSync(join(dir, 'transforms_train.json'))) {
-    const dataset = loadBlenderScene(dir, { resolution: options.resolution, holdOutEvery: options.holdOutEvery, cacheDir: options.cacheDir });
+    const { resolution, holdOutEvery, cacheDir } = options;
+    const dataset = loadBlenderScene(dir, { resolution, holdOutEvery, cacheDir });
     return {
       dataset,
       description: `Blender (NeRF synthetic) transforms_train.json (${dir}): ${dataset.train.length + dataset.test.length} views ` +
@@ -29,6 +30,7 @@ export function loadSceneFolder(folder: string, options: CapturedSceneOptions = 
   if (model !== null) return assembleCapturedScene(dir, parseColmapText(dir, model), options);
   throw new DataError(
     `${dir}: no scene found: looked for transforms.json (nerfstudio, instant-ngp), transforms_train.json (Blender), ` +
-      `poses_bounds.npy (LLFF) and cameras.txt (COLMAP text model, in ${COLMAP_MODEL_DIRS.map((d) => (d === '.' ? 'the folder' : d)).join(', ')})`,
+      `poses_bounds.npy (LLFF) and cameras.txt (COLMAP text model, in ` +
+      `${COLMAP_MODEL_DIRS.map((d) => (d === '.' ? 'the folder' : d)).join(', ')})`,
   );
 }

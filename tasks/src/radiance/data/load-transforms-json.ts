@@ -63,26 +63,29 @@ function frameIntrinsics(root: Json, frame: Json, where: string, file: string, i
   }
   const angleX = pick('camera_angle_x'), angleY = pick('camera_angle_y');
   const fx = pick('fl_x') ?? (angleX !== undefined ? (0.5 * width) / Math.tan(0.5 * angleX) : undefined);
-  if (fx === undefined) throw new DataError(`${where}: no focal length: need fl_x or camera_angle_x (in the frame or at the top of ${file})`);
+  if (fx === undefined) {
+    throw new DataError(`${where}: no focal length: need fl_x or camera_angle_x (in the frame or at the top of ${file})`);
+  }
   const fy = pick('fl_y') ?? (angleY !== undefined ? (0.5 * height) / Math.tan(0.5 * angleY) : fx);
   const cx = pick('cx') ?? width / 2, cy = pick('cy') ?? height / 2;
   const model = (frame.camera_model ?? root.camera_model) as unknown;
   const k = (name: string): number => pick(name) ?? 0;
   const fisheye = frame.is_fisheye === true || (frame.is_fisheye === undefined && root.is_fisheye === true);
   let distortion: LensDistortion | null;
+  const ks = [k('k1'), k('k2'), k('k3'), k('k4')];
+  // nerfstudio's perspective model: radial 1 + k1 r^2 + k2 r^4 + k3 r^6 + k4 r^8, tangential p1, p2.
+  const perspective: LensDistortion = { model: 'radial-tangential', radial: ks, radialDenominator: [], p1: k('p1'), p2: k('p2') };
   if (model === undefined) {
-    distortion = fisheye
-      ? { model: 'fisheye', coefficients: [k('k1'), k('k2'), k('k3'), k('k4')] }
-      : { model: 'radial-tangential', radial: [k('k1'), k('k2'), k('k3'), k('k4')], radialDenominator: [], p1: k('p1'), p2: k('p2') };
+    distortion = fisheye ? { model: 'fisheye', coefficients: ks } : perspective;
   } else if (model === 'OPENCV_FISHEYE') {
-    distortion = { model: 'fisheye', coefficients: [k('k1'), k('k2'), k('k3'), k('k4')] };
+    distortion = { model: 'fisheye', coefficients: ks };
   } else if (model === 'OPENCV' || model === 'SIMPLE_RADIAL' || model === 'RADIAL') {
-    // nerfstudio's perspective model: radial 1 + k1 r^2 + k2 r^4 + k3 r^6 + k4 r^8, tangential p1, p2.
-    distortion = { model: 'radial-tangential', radial: [k('k1'), k('k2'), k('k3'), k('k4')], radialDenominator: [], p1: k('p1'), p2: k('p2') };
+    distortion = perspective;
   } else if (model === 'PINHOLE' || model === 'SIMPLE_PINHOLE') {
     distortion = null;
   } else {
-    throw new DataError(`${where}: camera_model ${JSON.stringify(model)} is not supported (supported: ${TRANSFORMS_CAMERA_MODELS.join(', ')})`);
+    const supported = TRANSFORMS_CAMERA_MODELS.join(', ');
+    throw new DataError(`${where}: camera_model ${JSON.stringify(model)} is not supported (supported: ${supported})`);
   }
   return checkIntrinsics({ width, height, fx, fy, cx, cy, distortion: normalizeDistortion(distortion) }, where);
 }
@@ -153,7 +156,8 @@ export function parseTransformsJson(dir: string): CapturedScene {
   let region = ngp ? ngpRegion(root, file) : null;
   if (region) {
     const r = region;
-    const distance = frames.reduce((s, f) => s + Math.hypot(f.c2w[3] - r.center[0], f.c2w[7] - r.center[1], f.c2w[11] - r.center[2]), 0) / frames.length;
+    const distance = frames.reduce((s, f) => s + Math.hypot(f.c2w[3] - r.center[0], f.c2w[7] - r.center[1], f.c2w[11] - r.center[2]), 0) /
+      frames.length;
     // Cameras nowhere near the cube: a capture's own world that merely carries the key.
     if (distance > 50 * r.radius * r.aabbScale) region = null;
   }

@@ -25,14 +25,18 @@ export function readNpy(path: string): NpyArray {
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) throw new DataError(`${path}: .npy header ${header.trim()} lacks descr, fortran_order or shape`);
+  if (descr === undefined || fortran === undefined || shapeText === undefined) {
+    throw new DataError(`${path}: .npy header ${header.trim()} lacks descr, fortran_order or shape`);
+  }
   if (fortran === 'True') throw new DataError(`${path}: Fortran-ordered arrays are not supported`);
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
   const count = shape.reduce((n, d) => n * d, 1);
   const size = descr === '<f8' ? 8 : descr === '<f4' ? 4 : 0;
   if (size === 0) throw new DataError(`${path}: dtype ${descr} is not supported (little-endian float32 or float64)`);
   const body = start + headerLength;
-  if (bytes.length < body + size * count) throw new DataError(`${path}: shape (${shape.join(', ')}) needs ${size * count} bytes of data, the file has ${bytes.length - body}`);
+  if (bytes.length < body + size * count) {
+    throw new DataError(`${path}: shape (${shape.join(', ')}) needs ${size * count} bytes of data, the file has ${bytes.length - body}`);
+  }
   const data = new Float64Array(count);
   for (let i = 0; i < count; i++) data[i] = size === 8 ? bytes.readDoubleLE(body + 8 * i) : bytes.readFloatLE(body + 4 * i);
   return { shape, data };

@@ -56,8 +56,10 @@ export function readPlyPoints(path: string, field: string): Float64Array {
       stride += size;
     }
     if (bodyStart + stride * count > bytes.length) throw new DataError(`${field}: ${path}: ${count} vertices run past the end of the file`);
-    const read = (o: number, type: string): number =>
-      type === 'double' || type === 'float64' ? bytes.readDoubleLE(o) : type === 'float' || type === 'float32' ? bytes.readFloatLE(o) : Number.NaN;
+    const read = (o: number, type: string): number => {
+      if (type === 'double' || type === 'float64') return bytes.readDoubleLE(o);
+      return type === 'float' || type === 'float32' ? bytes.readFloatLE(o) : Number.NaN;
+    };
     for (let v = 0; v < count; v++) {
       for (let a = 0; a < 3; a++) out[3 * v + a] = read(bodyStart + v * stride + offsets[axes[a]], props[axes[a]].type);
     }

@@ -61,7 +61,9 @@ export function validateContraction(c: SceneContraction, what: string): void {
   if (!Array.isArray(c.center) || c.center.length !== 3 || c.center.some((v) => !Number.isFinite(v))) {
     throw new ConfigError(`${what}: contraction.center ${JSON.stringify(c.center)}; need three finite numbers`);
   }
-  if (!(c.radius > 0) || !Number.isFinite(c.radius)) throw new ConfigError(`${what}: contraction.radius ${c.radius}; need a positive number`);
+  if (!(c.radius > 0) || !Number.isFinite(c.radius)) {
+    throw new ConfigError(`${what}: contraction.radius ${c.radius}; need a positive number`);
+  }
   if (!(c.outer > 1) || !Number.isFinite(c.outer)) throw new ConfigError(`${what}: contraction.outer ${c.outer}; need a finite number > 1`);
 }
 

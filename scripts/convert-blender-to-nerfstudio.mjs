@@ -38,6 +38,8 @@ const out = frames.map((frame, i) => {
 });
 const [w, h] = size;
 const focal = focalFromFov(fovX, w);
-const transforms = { camera_model: 'OPENCV', fl_x: focal, fl_y: focal, cx: w / 2, cy: h / 2, w, h, k1: 0, k2: 0, p1: 0, p2: 0, frames: out };
+const transforms = {
+  camera_model: 'OPENCV', fl_x: focal, fl_y: focal, cx: w / 2, cy: h / 2, w, h, k1: 0, k2: 0, p1: 0, p2: 0, frames: out,
+};
 writeFileSync(join(outDir, 'transforms.json'), JSON.stringify(transforms, null, 2));
 console.log(`wrote ${out.length} frames (${w}x${h} JPEG, quality ${quality}) and transforms.json to ${outDir}`);

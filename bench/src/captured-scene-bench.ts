@@ -33,7 +33,8 @@ const scenes: Record<string, () => LoadedScene> = {
   'nerfstudio-bounded': () => loadSceneFolder(args.nerfstudio, { resolution, contraction: 'off' }),
 };
 
-console.log(`captured-scene bench: lego at ${resolution}px, ${threads} threads, seed ${args.seed}; ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`);
+console.log(`captured-scene bench: lego at ${resolution}px, ${threads} threads, seed ${args.seed}; ` +
+  `${cpus().length} cores (${cpus()[0]?.model ?? '?'})`);
 const rows: string[] = [];
 for (const run of args.runs.split(',')) {
   const load = scenes[run];
@@ -45,8 +46,9 @@ for (const run of args.runs.split(',')) {
   const result = await trainCentralized(scene.dataset, { ...DEFAULT_CENTRALIZED_OPTIONS, threads, seed: Number(args.seed) });
   const cpu = process.cpuUsage(cpu0);
   const evaluation = evaluateViews(new GridRenderer(result.grid, result.settings), scene.dataset.test);
-  const row = `${run.padEnd(20)} | ${evaluation.psnr.toFixed(2).padStart(8)} | ${evaluation.ssim.toFixed(4)} | ${result.trainSeconds.toFixed(1).padStart(7)} | ` +
-    `${((cpu.user + cpu.system) / 1e6).toFixed(0).padStart(6)} | ${result.grid.geometry.dims.join('x')}`;
+  const row = `${run.padEnd(20)} | ${evaluation.psnr.toFixed(2).padStart(8)} | ${evaluation.ssim.toFixed(4)} | ` +
+    `${result.trainSeconds.toFixed(1).padStart(7)} | ${((cpu.user + cpu.system) / 1e6).toFixed(0).padStart(6)} | ` +
+    result.grid.geometry.dims.join('x');
   console.log(row);
   rows.push(row);
 }

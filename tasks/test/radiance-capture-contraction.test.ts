@@ -28,7 +28,8 @@ function rays(seed: number, count: number): RaySet {
   const origins = new Float32Array(3 * count), dirs = new Float32Array(3 * count), colors = new Float32Array(3 * count);
   for (let r = 0; r < count; r++) {
     const inside = r % 2 === 0;
-    const o = [0, 1, 2].map((a) => contraction.center[a] + contraction.radius * (inside ? rng.next() - 0.5 : 2 * (rng.next() - 0.5) + (a === 0 ? 2.5 : 0)));
+    const offset = (a: number): number => (inside ? rng.next() - 0.5 : 2 * (rng.next() - 0.5) + (a === 0 ? 2.5 : 0));
+    const o = [0, 1, 2].map((a) => contraction.center[a] + contraction.radius * offset(a));
     const d = [rng.normal(), rng.normal(), rng.normal()];
     const len = Math.hypot(d[0], d[1], d[2]);
     for (let a = 0; a < 3; a++) {
@@ -158,7 +159,9 @@ test('shell marching converges to the volume-rendering integral over contracted 
     const o: Vec3 = [set.origins[3 * r], set.origins[3 * r + 1], set.origins[3 * r + 2]];
     const d: Vec3 = [set.dirs[3 * r], set.dirs[3 * r + 1], set.dirs[3 * r + 2]];
     const ref = referenceColor(grid, s, o, d);
-    for (let ch = 0; ch < 3; ch++) assert.ok(Math.abs(rgb[3 * r + ch] - ref[ch]) < 4e-3, `ray ${r} channel ${ch}: ${rgb[3 * r + ch]} vs ${ref[ch]}`);
+    for (let ch = 0; ch < 3; ch++) {
+      assert.ok(Math.abs(rgb[3 * r + ch] - ref[ch]) < 4e-3, `ray ${r} channel ${ch}: ${rgb[3 * r + ch]} vs ${ref[ch]}`);
+    }
   }
 });
 
@@ -201,14 +204,13 @@ test('a contracted grid inside the inner box marches as the plain grid over the 
   for (let i = 0; i < contracted.density.length; i++) contracted.density[i] = -1 + 3 * rng.next();
   for (let i = 0; i < contracted.sh.length; i++) contracted.sh[i] = rng.normal();
   const { center, radius } = contraction;
-  const world = new VoxelGrid(
-    { dims, bbox: { min: [0, 1, 2].map((a) => center[a] + radius * inner.min[a]) as unknown as Vec3, max: [0, 1, 2].map((a) => center[a] + radius * inner.max[a]) as unknown as Vec3 } },
-    1, contracted.density, contracted.sh,
-  );
+  const toWorld = (p: Vec3): Vec3 => [0, 1, 2].map((a) => center[a] + radius * p[a]) as unknown as Vec3;
+  const world = new VoxelGrid({ dims, bbox: { min: toWorld(inner.min), max: toWorld(inner.max) } }, 1, contracted.density, contracted.sh);
   const set = rays(2, 40);
   const a = new Float32Array(3 * set.count), b = new Float32Array(3 * set.count);
   new RayMarchKernel(contracted, settings()).renderRays(set.origins, set.dirs, 0, set.count, a, null, null);
   // The plain grid's densities are per world length: its unit is the contracted one times the radius.
-  new RayMarchKernel(world, settings({ contraction: null, densityUnit: 0.3 * radius })).renderRays(set.origins, set.dirs, 0, set.count, b, null, null);
+  const plain = new RayMarchKernel(world, settings({ contraction: null, densityUnit: 0.3 * radius }));
+  plain.renderRays(set.origins, set.dirs, 0, set.count, b, null, null);
   for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-5, `${i}: ${a[i]} vs ${b[i]}`);
 });

@@ -4,16 +4,17 @@ import { mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { ConfigError, DataError } from '@strata/shared';
 import {
-  buildRaySet, loadSceneFolder, parseCapturedSceneOptions, readNpy, writePixelRay, type LensDistortion, type LoadedScene, type SceneView, type Vec3, type WorldTransform,
+  buildRaySet, loadSceneFolder, parseCapturedSceneOptions, readNpy, writePixelRay,
+  type LensDistortion, type LoadedScene, type SceneView, type Vec3, type WorldTransform,
 } from '../src/radiance/index.js';
 import {
-  HEIGHT, WIDTH, orbitFixture, tempDir, writeColmapText, writeImages, writeNpy, writePosesBounds, writeTransformsJson, type CaptureFixture,
+  HEIGHT, WIDTH, orbitFixture, tempDir, writeColmapText, writeImages, writeNpy, writePosesBounds, writeTransformsJson,
+  type CaptureFixture, type FixtureLens,
 } from './fixtures/capture-fixtures.js';
 
 const opencv: LensDistortion = { model: 'radial-tangential', radial: [-0.21, 0.06], radialDenominator: [], p1: 0.0021, p2: -0.0013 };
 const fisheye: LensDistortion = { model: 'fisheye', coefficients: [0.04, -0.012, 0.003, -0.0005] };
-const lens = (distortion: LensDistortion | null): { fx: number; fy: number; cx: number; cy: number; distortion: LensDistortion | null } =>
-  ({ fx: 118, fy: 121, cx: 82.3, cy: 58.6, distortion });
+const lens = (distortion: LensDistortion | null): FixtureLens => ({ fx: 118, fy: 121, cx: 82.3, cy: 58.6, distortion });
 
 const toDataset = (world: WorldTransform, p: Vec3): Vec3 => {
   const d = [0, 1, 2].map((a) => p[a] - world.center[a]);
@@ -63,7 +64,8 @@ function worstReprojection(scene: LoadedScene, fixture: CaptureFixture): { worst
 const projectTruth = (camera: CaptureFixture['cameras'][number], p: Vec3): [number, number] | null => {
   const m = camera.c2w;
   const r = [p[0] - m[3], p[1] - m[7], p[2] - m[11]];
-  const X = m[0] * r[0] + m[4] * r[1] + m[8] * r[2], Y = -(m[1] * r[0] + m[5] * r[1] + m[9] * r[2]), Z = -(m[2] * r[0] + m[6] * r[1] + m[10] * r[2]);
+  const X = m[0] * r[0] + m[4] * r[1] + m[8] * r[2];
+  const Y = -(m[1] * r[0] + m[5] * r[1] + m[9] * r[2]), Z = -(m[2] * r[0] + m[6] * r[1] + m[10] * r[2]);
   if (!(Z > 0)) return null;
   const out = new Float64Array(2);
   const d = camera.distortion;
@@ -152,7 +154,8 @@ test('LLFF and COLMAP descriptions of the same pinhole cameras load to the same 
   assert.deepEqual(llff.dataset.test.map((v) => v.name), ['images/img_00.png', 'images/img_08.png']);
   sameRays(llff, colmap, 1e-5);
   // Both normalise the world alike: z up, the cameras 4 units from the origin on average.
-  const distances = [...colmap.dataset.train, ...colmap.dataset.test].map((v) => Math.hypot(v.camera.c2w[3], v.camera.c2w[7], v.camera.c2w[11]));
+  const views = [...colmap.dataset.train, ...colmap.dataset.test];
+  const distances = views.map((v) => Math.hypot(v.camera.c2w[3], v.camera.c2w[7], v.camera.c2w[11]));
   assert.ok(Math.abs(distances.reduce((s, d) => s + d, 0) / distances.length - 4) < 1e-9);
   rmSync(a, { recursive: true });
   rmSync(b, { recursive: true });
@@ -201,7 +204,8 @@ test('bad captures fail naming the file and the field', () => {
   const fixture = orbitFixture(4, lens(null), 7);
   const dir = tempDir();
   const names = writeImages(dir, fixture);
-  const transforms = (edit: (json: { frames: { file_path: string; transform_matrix: unknown[][] }[]; [k: string]: unknown }) => void): void => {
+  type Transforms = { frames: { file_path: string; transform_matrix: unknown[][] }[]; [k: string]: unknown };
+  const transforms = (edit: (json: Transforms) => void): void => {
     writeTransformsJson(dir, fixture, names, {});
     const json = JSON.parse(readFileSync(join(dir, 'transforms.json'), 'utf8'));
     edit(json);
@@ -245,7 +249,10 @@ test('bad captures fail naming the file and the field', () => {
 
 test('user options are snake_case with defaults; a wrong key or value names it and the allowed ones', () => {
   assert.deepEqual(parseCapturedSceneOptions({}), { resolution: 100, holdOutEvery: 8, contraction: 'auto' });
-  assert.deepEqual(parseCapturedSceneOptions({ contraction: 'off', hold_out_every: 0 }), { resolution: 100, holdOutEvery: 0, contraction: 'off' });
-  assert.throws(() => parseCapturedSceneOptions({ contraction: 'yes' }), (e: unknown) => e instanceof ConfigError && /contraction/.test(e.message) && /auto/.test(e.message));
-  assert.throws(() => parseCapturedSceneOptions({ holdout: 3 }), (e: unknown) => e instanceof ConfigError && /holdout/.test(e.message) && /hold_out_every/.test(e.message));
+  assert.deepEqual(
+    parseCapturedSceneOptions({ contraction: 'off', hold_out_every: 0 }), { resolution: 100, holdOutEvery: 0, contraction: 'off' },
+  );
+  const names = (...patterns: RegExp[]) => (e: unknown): boolean => e instanceof ConfigError && patterns.every((p) => p.test(e.message));
+  assert.throws(() => parseCapturedSceneOptions({ contraction: 'yes' }), names(/contraction/, /auto/));
+  assert.throws(() => parseCapturedSceneOptions({ holdout: 3 }), names(/holdout/, /hold_out_every/));
 });

@@ -16,7 +16,7 @@ const schedule: CentralizedOptions = {
   fine: [{ points: 48 ** 3, steps: 150, weightThreshold: 1e-3, tvDensity: 0, tvColor: 0 }],
 };
 
-test('an object before a distant textured floor and sky trains to its band with scene contraction, and far worse in a bounded box', async (t) => {
+test('an object before a distant floor and sky trains to its band with scene contraction, and far worse in a bounded box', async (t) => {
   const scene = new UnboundedProceduralScene({ seed: 3, size: 24, views: 32 });
   const psnr: Record<string, number> = {};
   for (const contracted of [true, false]) {
@@ -40,7 +40,8 @@ test('the federated task trains, renders and saves a contracted scene, its devic
     const strategy = new FedAvg();
     for (let round = 1; round <= 4; round++) {
       const updates = [];
-      for (const device of devices) updates.push(await device.train(model, { round, localSteps: 8, options: { batch_size: 512, lr_density: 0.3, lr_color: 0.15 } }));
+      const options = { batch_size: 512, lr_density: 0.3, lr_color: 0.15 };
+      for (const device of devices) updates.push(await device.train(model, { round, localSteps: 8, options }));
       strategy.apply(model, strategy.aggregate(updates));
     }
     const federated = (await task.evaluate(model)).psnr;
@@ -50,7 +51,8 @@ test('the federated task trains, renders and saves a contracted scene, its devic
     const saved = decodeRadianceModel(encodeRadianceModel({ grid: task.grid(model), settings: task.settings, meta: {} }), 'test');
     assert.deepEqual(saved.settings.contraction, dataset.contraction);
     const camera = dataset.test[0].camera;
-    assert.deepEqual(Array.from(new GridRenderer(saved.grid, saved.settings).render(camera).rgb), Array.from(task.renderer(model).render(camera).rgb));
+    const rendered = new GridRenderer(saved.grid, saved.settings).render(camera).rgb;
+    assert.deepEqual(Array.from(rendered), Array.from(task.renderer(model).render(camera).rgb));
   } finally {
     await task.close();
   }

@@ -3,8 +3,6 @@
 // (each pixel's distorted coordinates are undistorted to a direction), so images are used as captured, with no
 // resampling: a pixel's colour is compared with the ray that really produced it.
 
-import { ConfigError } from '@strata/shared';
-
 /**
  * OpenCV's radial-tangential model (COLMAP's SIMPLE_RADIAL, RADIAL, OPENCV and FULL_OPENCV): for r^2 = x^2 + y^2,
  * radial factor (1 + k1 r^2 + k2 r^4 + ...) / (1 + d1 r^2 + d2 r^4 + ...), plus tangential p1, p2.
@@ -36,13 +34,6 @@ export function normalizeDistortion(d: LensDistortion | null): LensDistortion | 
   if (d.model === 'fisheye') return d;
   const zero = (k: number): boolean => k === 0;
   return d.radial.every(zero) && d.radialDenominator.every(zero) && d.p1 === 0 && d.p2 === 0 ? null : d;
-}
-
-export function validateDistortion(d: LensDistortion, what: string): void {
-  const values = d.model === 'fisheye' ? d.coefficients : [...d.radial, ...d.radialDenominator, d.p1, d.p2];
-  if (values.some((v) => !Number.isFinite(v))) {
-    throw new ConfigError(`${what}: distortion coefficients must be finite, got [${values.join(', ')}]`);
-  }
 }
 
 function polyR2(coefficients: readonly number[], r2: number): number {

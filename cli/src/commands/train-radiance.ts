@@ -16,7 +16,7 @@ import {
   depthToRgb,
   evaluateViews,
   horizontalStrip,
-  loadSceneDataset,
+  loadScene,
   radianceBaselines,
   radianceVoxelGridTask,
   saveRadianceModel,
@@ -42,6 +42,7 @@ type Artifact = NonNullable<RunRecord['artifacts']>[number];
 interface TrainRadianceFlags {
   data?: string;
   procedural?: boolean;
+  contraction: 'auto' | 'on' | 'off';
   res: number;
   holdOutEvery: number;
   threads: number;
@@ -74,7 +75,16 @@ export function register(train: Command): void {
   const command = train
     .command('radiance')
     .description('voxel-grid radiance field (density + SH colour): centralized, or --federated over devices under edges')
-    .option('--data <dir>', 'Blender scene folder (transforms_train.json and PNGs; default: the shared lego scene)')
+    .option(
+      '--data <dir>',
+      'scene folder: Blender (transforms_train.json), nerfstudio / instant-ngp (transforms.json), LLFF (poses_bounds.npy) ' +
+        'or a COLMAP text model; the format is detected and named (default: the shared lego scene)',
+    )
+    .addOption(
+      new Option('--contraction <mode>', 'scene contraction for unbounded backgrounds (auto: on unless the scene looks bounded)')
+        .choices(['auto', 'on', 'off'])
+        .default('auto'),
+    )
     .option('--procedural', 'train on the procedural scene (known ground truth, no files) instead of --data')
     .option('--res <n>', 'image width in pixels', int, 100)
     .option('--hold-out-every <n>', 'views i with i % n == 0 are held out for evaluation', int, 8)
@@ -178,7 +188,8 @@ function truthBeside(truth: SceneView, render: RenderedView, dataset: SceneDatas
 async function centralizedCommand(flags: TrainRadianceFlags): Promise<void> {
   const started = performance.now();
   if (!flags.procedural) out('loading the scene (a first load decodes and caches its images: about a minute)');
-  const dataset = loadSceneDataset(flags);
+  const { dataset, description } = loadScene(flags);
+  out(`scene: ${description}`);
   const options = centralizedSchedule(flags);
   if (flags.dryRun) {
     out(
@@ -307,6 +318,7 @@ function federatedTaskOptions(flags: TrainRadianceFlags): Record<string, OptionV
     ...(flags.grid !== undefined ? { grid: flags.grid } : {}),
     ...(flags.batch !== undefined ? { batchSize: flags.batch } : {}),
     imageRes: flags.res,
+    contraction: flags.contraction,
     holdOutEvery: flags.holdOutEvery,
     procedural: flags.procedural ?? false,
     ...flags.taskOption,

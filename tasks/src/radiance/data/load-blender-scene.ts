@@ -3,13 +3,15 @@
 // to the requested width on premultiplied alpha, composited onto white, and cached as floats under the
 // repo's ignored .cache/ folder, keyed by the transforms text and the images' sizes and times.
 
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, posix, resolve } from 'node:path';
 import { DataError } from '@strata/shared';
-import { findRepoRoot, resolveDataDir } from '../../recsys/data/data-dir.js';
+import { resolveDataDir } from '../../recsys/data/data-dir.js';
 import type { Vec3 } from '../model/grid-geometry.js';
 import { focalFromFov, type Camera } from './camera.js';
+import { cachedImages, defaultImageCacheDir, imageCacheKey } from './image-cache.js';
 import { resampleRgbaOnto } from './image-resample.js';
+import { parseJsonAllowingNaN } from './json-file.js';
 import { readPng } from './png-file.js';
 import { holdOutEvery, type SceneDataset, type SceneView } from './scene-dataset.js';
 
@@ -45,7 +47,7 @@ export function loadBlenderScene(dir: string, options: BlenderSceneOptions = {})
     throw new DataError(`blender scene ${dir}: resolution ${resolution} must be a positive integer`);
   }
   const splits = options.splits ?? ['train'];
-  const cacheDir = options.cacheDir === undefined ? join(findRepoRoot(), '.cache', 'radiance') : options.cacheDir;
+  const cacheDir = options.cacheDir === undefined ? defaultImageCacheDir() : options.cacheDir;
   const views: SceneView[] = [];
   for (const split of splits) views.push(...loadSplit(resolve(dir), split, resolution, cacheDir));
   const { train, test } = holdOutEvery(views, options.holdOutEvery ?? 8);
@@ -63,16 +65,11 @@ function loadSplit(dir: string, split: string, resolution: number, cacheDir: str
     return path;
   });
 
-  const key = cacheKey(text, images, resolution);
+  const key = imageCacheKey(text, images, resolution);
   const cachePath = cacheDir === null ? null : join(cacheDir, `${basename(dir)}-${split}-${resolution}-${key}.bin`);
-  let pixels = cachePath !== null ? readCache(cachePath) : null;
-  let height = 0;
-  if (pixels) {
-    height = pixels.height;
-  } else {
-    const rgbs: Float32Array[] = [];
+  const pixels = cachedImages(cachePath, () => {
     let size: [number, number] | null = null;
-    images.forEach((path, i) => {
+    return images.map((path, i) => {
       const img = readPng(path, `${file}: frames[${i}].file_path`);
       if (size === null) size = [img.width, img.height];
       else if (img.width !== size[0] || img.height !== size[1]) {
@@ -80,28 +77,20 @@ function loadSplit(dir: string, split: string, resolution: number, cacheDir: str
           `${file}: frames[${i}].file_path: ${path} is ${img.width}x${img.height}, the first image is ${size[0]}x${size[1]}`,
         );
       }
-      height = Math.max(1, Math.round((img.height * resolution) / img.width));
-      rgbs.push(resampleRgbaOnto(img.data, img.width, img.height, resolution, height, WHITE));
+      const height = Math.max(1, Math.round((img.height * resolution) / img.width));
+      return { width: resolution, height, rgb: resampleRgbaOnto(img.data, img.width, img.height, resolution, height, WHITE) };
     });
-    pixels = { height, rgbs };
-    if (cachePath !== null) writeCache(cachePath, pixels);
-  }
+  });
   const focal = focalFromFov(fovX, resolution);
   return frames.map((f, i): SceneView => {
-    const camera: Camera = { width: resolution, height: pixels.height, focal, c2w: f.c2w };
-    return { name: posix.normalize(f.filePath), camera, rgb: pixels.rgbs[i] };
+    const camera: Camera = { width: resolution, height: pixels[i].height, focal, c2w: f.c2w };
+    return { name: posix.normalize(f.filePath), camera, rgb: pixels[i].rgb };
   });
 }
 
 /** Validates a transforms file; every failure names the file and the field. */
 export function parseTransforms(text: string, file: string): { fovX: number; frames: ParsedFrame[] } {
-  let json: unknown;
-  try {
-    // Python's json module writes NaN and Infinity as bare words; quote them so they reach validation.
-    json = JSON.parse(text.replace(/([:,[]\s*)(-?Infinity|NaN)(?=\s*[,\]}])/g, '$1"$2"'));
-  } catch (cause) {
-    throw new DataError(`${file}: not valid JSON (${(cause as Error).message})`, { cause });
-  }
+  const json = parseJsonAllowingNaN(text, file);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new DataError(`${file}: top level must be an object`);
   const root = json as Record<string, unknown>;
   const fovX = root.camera_angle_x;
@@ -135,51 +124,4 @@ export function parseTransforms(text: string, file: string): { fovX: number; fra
     return { filePath: f.file_path, c2w };
   });
   return { fovX, frames };
-}
-
-function cacheKey(text: string, images: readonly string[], resolution: number): string {
-  let h = 0x811c9dc5;
-  const mix = (s: string): void => {
-    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  };
-  mix(text);
-  mix(String(resolution));
-  for (const path of images) {
-    const st = statSync(path);
-    mix(`${path}:${st.size}:${st.mtimeMs}`);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
-}
-
-interface CachedPixels {
-  readonly height: number;
-  readonly rgbs: Float32Array[];
-}
-
-// Cache file: a little-endian uint32 header [magic, version, count, height, floatsPerImage], then the floats.
-const CACHE_MAGIC = 0x52534353;
-
-function readCache(path: string): CachedPixels | null {
-  if (!existsSync(path)) return null;
-  const bytes = readFileSync(path);
-  const header = new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + 20));
-  if (header[0] !== CACHE_MAGIC || header[1] !== 1) return null;
-  const [count, height, per] = [header[2], header[3], header[4]];
-  if (bytes.length !== 20 + count * per * 4) return null;
-  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset + 20, bytes.byteOffset + bytes.length));
-  const rgbs: Float32Array[] = [];
-  for (let i = 0; i < count; i++) rgbs.push(all.subarray(i * per, (i + 1) * per));
-  return { height, rgbs };
-}
-
-function writeCache(path: string, pixels: CachedPixels): void {
-  const per = pixels.rgbs[0]?.length ?? 0;
-  const header = new Uint32Array([CACHE_MAGIC, 1, pixels.rgbs.length, pixels.height, per]);
-  const body = new Float32Array(pixels.rgbs.length * per);
-  pixels.rgbs.forEach((rgb, i) => body.set(rgb, i * per));
-  mkdirSync(join(path, '..'), { recursive: true });
-  // Write then rename, so a concurrent reader never sees half a file.
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, Buffer.concat([Buffer.from(header.buffer), Buffer.from(body.buffer)]));
-  renameSync(tmp, path);
 }

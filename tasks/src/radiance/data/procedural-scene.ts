@@ -4,7 +4,7 @@
 
 import { ConfigError, SeededRandom } from '@strata/shared';
 import type { Vec3 } from '../model/grid-geometry.js';
-import { focalFromFov, orbitCamera, type Camera } from './camera.js';
+import { focalFromFov, orbitCamera, writePixelRay, type Camera } from './camera.js';
 import { holdOutEvery, type SceneDataset, type SceneView } from './scene-dataset.js';
 
 export interface ProceduralSceneOptions {
@@ -100,23 +100,25 @@ export class ProceduralScene {
 
   /** Renders the ground truth of `camera` on a white background (step 0.01 through the content box). */
   render(camera: Camera): Float32Array {
-    const { width, height, focal, c2w } = camera;
+    return this.renderOnto(camera, () => [1, 1, 1]);
+  }
+
+  /**
+   * Renders the ground truth of `camera`, each ray composited onto `background(origin, direction, tEnd)`'s
+   * colour, where tEnd is where the ray left the content box.
+   */
+  renderOnto(camera: Camera, background: (o: Vec3, d: Vec3, tEnd: number) => Vec3): Float32Array {
+    const { width, height } = camera;
     const rgb = new Float32Array(width * height * 3);
+    const origins = new Float64Array(3),
+      dirs = new Float64Array(3);
     const step = 0.01;
     const s = new Float64Array(4);
     for (let py = 0; py < height; py++) {
       for (let px = 0; px < width; px++) {
-        const u = (px + 0.5 - width / 2) / focal,
-          v = -(py + 0.5 - height / 2) / focal;
-        let dx = c2w[0] * u + c2w[1] * v - c2w[2],
-          dy = c2w[4] * u + c2w[5] * v - c2w[6],
-          dz = c2w[8] * u + c2w[9] * v - c2w[10];
-        const l = Math.hypot(dx, dy, dz);
-        dx /= l;
-        dy /= l;
-        dz /= l;
-        const o = [c2w[3], c2w[7], c2w[11]];
-        const d = [dx, dy, dz];
+        writePixelRay(camera, px + 0.5, py + 0.5, origins, dirs, 0);
+        const o: Vec3 = [origins[0], origins[1], origins[2]];
+        const d: Vec3 = [dirs[0], dirs[1], dirs[2]];
         let t0 = 0,
           t1 = Infinity;
         for (let a = 0; a < 3; a++) {
@@ -130,17 +132,18 @@ export class ProceduralScene {
           g = 0,
           b = 0;
         for (let t = t0 + step / 2; t < t1 && T > 1e-5; t += step) {
-          this.sample(o[0] + t * dx, o[1] + t * dy, o[2] + t * dz, s);
+          this.sample(o[0] + t * d[0], o[1] + t * d[1], o[2] + t * d[2], s);
           const alpha = 1 - Math.exp(-s[0] * step);
           r += T * alpha * s[1];
           g += T * alpha * s[2];
           b += T * alpha * s[3];
           T *= 1 - alpha;
         }
+        const bg = background(o, d, Math.max(t0, t1));
         const p = 3 * (py * width + px);
-        rgb[p] = r + T;
-        rgb[p + 1] = g + T;
-        rgb[p + 2] = b + T;
+        rgb[p] = r + T * bg[0];
+        rgb[p + 1] = g + T * bg[1];
+        rgb[p + 2] = b + T * bg[2];
       }
     }
     return rgb;

@@ -2,6 +2,7 @@
 // training and held-out views, with the box the scene lies in and the ray bounds.
 
 import type { Aabb, Vec3 } from '../model/grid-geometry.js';
+import type { SceneContraction } from '../model/scene-contraction.js';
 import type { Camera } from './camera.js';
 
 export interface SceneView {
@@ -16,11 +17,13 @@ export interface SceneDataset {
   readonly name: string;
   readonly train: readonly SceneView[];
   readonly test: readonly SceneView[];
-  /** A box that contains everything visible in the scene. */
+  /** A box that contains everything visible in the scene (in contracted coordinates when `contraction` is set). */
   readonly bbox: Aabb;
   readonly near: number;
   readonly far: number;
   readonly background: Vec3;
+  /** Unbounded scenes: how space is contracted into `bbox` (see scene-contraction.ts); absent or null: none. */
+  readonly contraction?: SceneContraction | null;
 }
 
 /** Index i goes to the held-out set when i % every === 0 (the NeRF "every 8th view" convention). */

@@ -40,6 +40,10 @@ export const radianceOptionsSchema = radianceDeviceOptionsSchema.extend({
   imageRes: z.number().int().min(8).default(100).describe('image width in pixels the scene is loaded at'),
   holdOutEvery: z.number().int().min(2).default(8).describe('views i with i % n == 0 are held out for evaluation'),
   procedural: z.boolean().default(false).describe('train on the procedural scene (known ground truth, no files) instead of --data'),
+  contraction: z
+    .enum(['auto', 'on', 'off'])
+    .default('auto')
+    .describe('scene contraction for unbounded backgrounds: auto contracts beyond the cameras unless the scene looks bounded'),
   devices: z.number().int().min(1).default(8).describe('devices the training views are split over'),
   partition: z
     .enum(['azimuth', 'random'])
@@ -113,7 +117,7 @@ export interface RadianceTaskOptions {
 }
 
 function taskOptionsFrom(user: RadianceUserOptions, seed: number): RadianceTaskOptions {
-  const { grid, imageRes: _imageRes, holdOutEvery: _holdOutEvery, procedural: _procedural, ...rest } = user;
+  const { grid, imageRes: _imageRes, holdOutEvery: _holdOutEvery, procedural: _procedural, contraction: _contraction, ...rest } = user;
   const deviceOptions = Object.fromEntries(
     Object.keys(radianceDeviceOptionsSchema.shape).map((key) => [key, user[key as keyof RadianceDeviceOptions]]),
   ) as RadianceDeviceOptions;
@@ -136,10 +140,10 @@ export const DEFAULT_RADIANCE_TASK_OPTIONS: RadianceTaskOptions = taskOptionsFro
 export function parseRadianceOptions(
   options: Readonly<Record<string, unknown>>,
   seed: number,
-): { scene: Pick<RadianceUserOptions, 'imageRes' | 'holdOutEvery' | 'procedural'>; task: RadianceTaskOptions } {
+): { scene: Pick<RadianceUserOptions, 'imageRes' | 'holdOutEvery' | 'procedural' | 'contraction'>; task: RadianceTaskOptions } {
   const user = parseOptions('task radiance/voxel-grid', radianceOptionsSchema, options);
   return {
-    scene: { imageRes: user.imageRes, holdOutEvery: user.holdOutEvery, procedural: user.procedural },
+    scene: { imageRes: user.imageRes, holdOutEvery: user.holdOutEvery, procedural: user.procedural, contraction: user.contraction },
     task: taskOptionsFrom(user, seed),
   };
 }

@@ -20,6 +20,7 @@ export function radianceVoxelGridTask(config: RunConfig): RadianceVoxelGridTask 
     procedural: scene.procedural,
     res: scene.imageRes,
     holdOutEvery: scene.holdOutEvery,
+    contraction: scene.contraction,
     seed: config.seed,
   };
   const key = JSON.stringify(source);

@@ -6,12 +6,20 @@
 // Compositing: C = sum_i T_i a_i c_i + T_end * background, T_i = prod_{j<i} (1 - a_j). The backward pass
 // walks the samples in reverse with A_i = a_i c_i + (1 - a_i) A_{i+1} (A_end = background), which gives
 // dC/da_i = T_i (c_i - A_{i+1}) without dividing by (1 - a_i).
+//
+// Contracted (unbounded) scenes: the grid spans contracted coordinates (scene-contraction.ts). Where the grid's
+// box lies inside the inner box the contraction is an affine map, and the march is the plain one over the world
+// box it stands for. Otherwise ("shell" marching) samples inside the inner box still step along the straight
+// line, and samples outside it are contracted, each step's world length chosen so that it moves the contracted
+// point by the same length; a step's opacity is per contracted length either way. The contraction holds no
+// parameters, so the backward pass is the same.
 
 import type { SeededRandom } from '@strata/shared';
 import type { VoxelGrid } from '../model/voxel-grid.js';
 import type { MarchSettings } from '../model/march-settings.js';
 import { evalShBasis } from '../model/spherical-harmonics.js';
 import { meanVoxelSize } from '../model/grid-geometry.js';
+import { contractOuter, withinInnerBox } from '../model/scene-contraction.js';
 import { OCCUPANCY_BLOCK_SHIFT, occupancyBlockDims, type OccupancyGrid } from './occupancy.js';
 import type { GradientBuffers } from './gradient-buffers.js';
 import { fastExp, fastLog1pUnit } from './fast-math.js';
@@ -40,6 +48,19 @@ export class RayMarchKernel {
   private readonly scaleZ: number;
   private readonly stepT: number;
   private readonly interval: number;
+  /** Shell marching (see the header); the fields below it are for that mode only. */
+  private readonly shell: boolean;
+  /** The grid's box in contracted coordinates and grid points per contracted unit. */
+  private readonly pMin: Float64Array;
+  private readonly pScale: Float64Array;
+  /** The step in contracted units, the contraction's centre and radius and the end of the scene (|u|inf). */
+  private readonly stepP: number;
+  private readonly center: Float64Array;
+  private readonly radius: number;
+  private readonly outer: number;
+  /** Scratch: a sample in inner-box units (contracted in place), and the ray direction in those units. */
+  private readonly u = new Float64Array(3);
+  private readonly w = new Float64Array(3);
   private readonly maxSamples: number;
   private readonly basis: Float32Array;
   private readonly interp: Float32Array;
@@ -66,14 +87,23 @@ export class RayMarchKernel {
   ) {
     const { dims, bbox } = grid.geometry;
     [this.nx, this.ny, this.nz] = dims;
-    [this.minX, this.minY, this.minZ] = bbox.min;
-    this.scaleX = (dims[0] - 1) / (bbox.max[0] - bbox.min[0]);
-    this.scaleY = (dims[1] - 1) / (bbox.max[1] - bbox.min[1]);
-    this.scaleZ = (dims[2] - 1) / (bbox.max[2] - bbox.min[2]);
-    this.stepT = settings.stepRatio * meanVoxelSize(grid.geometry);
-    this.interval = this.stepT / settings.densityUnit;
+    const contraction = settings.contraction ?? null;
+    // Grid coordinates of world points: through the contraction's affine part (identity without one).
+    const origin = contraction?.center ?? [0, 0, 0];
+    this.radius = contraction?.radius ?? 1;
+    this.center = Float64Array.from(origin);
+    this.outer = contraction?.outer ?? Infinity;
+    this.shell = contraction !== null && !withinInnerBox(bbox);
+    this.pMin = Float64Array.from(bbox.min);
+    this.pScale = Float64Array.from([0, 1, 2], (a) => (dims[a] - 1) / (bbox.max[a] - bbox.min[a]));
+    [this.minX, this.minY, this.minZ] = [0, 1, 2].map((a) => origin[a] + this.radius * bbox.min[a]);
+    [this.scaleX, this.scaleY, this.scaleZ] = [0, 1, 2].map((a) => this.pScale[a] / this.radius);
+    this.stepP = settings.stepRatio * meanVoxelSize(grid.geometry);
+    this.stepT = this.radius * this.stepP;
+    this.interval = this.stepP / settings.densityUnit;
     const diagonal = Math.hypot(dims[0], dims[1], dims[2]);
-    this.maxSamples = Math.ceil((diagonal * 1.5) / settings.stepRatio) + 4;
+    // A contracted ray's path through the shell is curved and adds at most about as much again.
+    this.maxSamples = Math.ceil((diagonal * (this.shell ? 3 : 1.5)) / settings.stepRatio) + 4;
     [, this.blockNy, this.blockNz] = occupancyBlockDims(grid.geometry);
     this.basis = new Float32Array(grid.basisSize);
     this.interp = new Float32Array(grid.channels);
@@ -174,29 +204,58 @@ export class RayMarchKernel {
     const hiX = nx - 1,
       hiY = ny - 1,
       hiZ = nz - 1;
-    if (Math.abs(dgx) < 1e-12) {
-      if (gx < 0 || gx > hiX) return res;
+    const shell = this.shell;
+    // Shell marching: the ray in inner-box units, u(t) = u0 + t w, clipped to where the scene ends.
+    const u = this.u,
+      w = this.w,
+      R = this.radius;
+    const ux0 = (ox - this.center[0]) / R,
+      uy0 = (oy - this.center[1]) / R,
+      uz0 = (oz - this.center[2]) / R;
+    let tInnerExit = -Infinity;
+    if (shell) {
+      w[0] = dx / R;
+      w[1] = dy / R;
+      w[2] = dz / R;
+      clipNear = t0;
+      clipFar = t1;
+      clipAxis(ux0, w[0], this.outer);
+      clipAxis(uy0, w[1], this.outer);
+      clipAxis(uz0, w[2], this.outer);
+      t0 = clipNear;
+      t1 = clipFar;
+      if (!(t0 < t1)) return res;
+      clipNear = -Infinity;
+      clipFar = Infinity;
+      clipAxis(ux0, w[0], 1);
+      clipAxis(uy0, w[1], 1);
+      clipAxis(uz0, w[2], 1);
+      tInnerExit = clipFar;
     } else {
-      const a = -gx / dgx,
-        b = (hiX - gx) / dgx;
-      t0 = Math.max(t0, Math.min(a, b));
-      t1 = Math.min(t1, Math.max(a, b));
-    }
-    if (Math.abs(dgy) < 1e-12) {
-      if (gy < 0 || gy > hiY) return res;
-    } else {
-      const a = -gy / dgy,
-        b = (hiY - gy) / dgy;
-      t0 = Math.max(t0, Math.min(a, b));
-      t1 = Math.min(t1, Math.max(a, b));
-    }
-    if (Math.abs(dgz) < 1e-12) {
-      if (gz < 0 || gz > hiZ) return res;
-    } else {
-      const a = -gz / dgz,
-        b = (hiZ - gz) / dgz;
-      t0 = Math.max(t0, Math.min(a, b));
-      t1 = Math.min(t1, Math.max(a, b));
+      if (Math.abs(dgx) < 1e-12) {
+        if (gx < 0 || gx > hiX) return res;
+      } else {
+        const a = -gx / dgx,
+          b = (hiX - gx) / dgx;
+        t0 = Math.max(t0, Math.min(a, b));
+        t1 = Math.min(t1, Math.max(a, b));
+      }
+      if (Math.abs(dgy) < 1e-12) {
+        if (gy < 0 || gy > hiY) return res;
+      } else {
+        const a = -gy / dgy,
+          b = (hiY - gy) / dgy;
+        t0 = Math.max(t0, Math.min(a, b));
+        t1 = Math.min(t1, Math.max(a, b));
+      }
+      if (Math.abs(dgz) < 1e-12) {
+        if (gz < 0 || gz > hiZ) return res;
+      } else {
+        const a = -gz / dgz,
+          b = (hiZ - gz) / dgz;
+        t0 = Math.max(t0, Math.min(a, b));
+        t1 = Math.min(t1, Math.max(a, b));
+      }
     }
     if (!(t0 < t1)) return res;
 
@@ -229,20 +288,50 @@ export class RayMarchKernel {
     const stepT = this.stepT;
     const maxN = this.maxSamples;
 
+    const stepP = this.stepP,
+      pMin = this.pMin,
+      pScale = this.pScale;
+
     let T = 1,
       depth = 0,
       n = 0;
-    const tFirst = t0 + jitter * stepT;
-    for (let t = tFirst; t < t1 && n < maxN; t += stepT) {
+    // The world length of the step from t; constant but in a contracted shell.
+    let dt = stepT;
+    if (shell) {
+      u[0] = ux0 + t0 * w[0];
+      u[1] = uy0 + t0 * w[1];
+      u[2] = uz0 + t0 * w[2];
+      if (Math.abs(u[0]) > 1 || Math.abs(u[1]) > 1 || Math.abs(u[2]) > 1) dt = contractOuter(u, w, stepP);
+    }
+    const tFirst = t0 + jitter * dt;
+    for (let t = tFirst; t < t1 && n < maxN; t += dt) {
       let px = gx + t * dgx,
         py = gy + t * dgy,
         pz = gz + t * dgz;
-      if (px < 0) px = 0;
-      else if (px > hiX) px = hiX;
-      if (py < 0) py = 0;
-      else if (py > hiY) py = hiY;
-      if (pz < 0) pz = 0;
-      else if (pz > hiZ) pz = hiZ;
+      let inner = true;
+      if (shell) {
+        u[0] = ux0 + t * w[0];
+        u[1] = uy0 + t * w[1];
+        u[2] = uz0 + t * w[2];
+        if (Math.abs(u[0]) > 1 || Math.abs(u[1]) > 1 || Math.abs(u[2]) > 1) {
+          inner = false;
+          dt = contractOuter(u, w, stepP);
+          px = (u[0] - pMin[0]) * pScale[0];
+          py = (u[1] - pMin[1]) * pScale[1];
+          pz = (u[2] - pMin[2]) * pScale[2];
+        } else {
+          dt = stepT;
+        }
+        // The grid's box may be a part of the contracted cube: there is nothing outside it.
+        if (px < 0 || px > hiX || py < 0 || py > hiY || pz < 0 || pz > hiZ) continue;
+      } else {
+        if (px < 0) px = 0;
+        else if (px > hiX) px = hiX;
+        if (py < 0) py = 0;
+        else if (py > hiY) py = hiY;
+        if (pz < 0) pz = 0;
+        else if (pz > hiZ) pz = hiZ;
+      }
       let ix = px | 0,
         iy = py | 0,
         iz = pz | 0;
@@ -254,11 +343,16 @@ export class RayMarchKernel {
           by = iy >> blockShift,
           bz = iz >> blockShift;
         if (blocks[(bx * bny + by) * bnz + bz] === 0) {
-          // Jump to the first sample on this ray's lattice past the block's far faces.
+          // In a contracted shell the path is curved: step on.
+          if (!inner) continue;
+          // Jump to the first sample on this ray's lattice past the block's far faces (and, marching a shell,
+          // no further than the first past the inner box, where the lattice ends).
           const ex = dgx > 0 ? ((bx + 1) * blockEdge - gx) / dgx : dgx < 0 ? (bx * blockEdge - gx) / dgx : Infinity;
           const ey = dgy > 0 ? ((by + 1) * blockEdge - gy) / dgy : dgy < 0 ? (by * blockEdge - gy) / dgy : Infinity;
           const ez = dgz > 0 ? ((bz + 1) * blockEdge - gz) / dgz : dgz < 0 ? (bz * blockEdge - gz) / dgz : Infinity;
-          const next = tFirst + Math.ceil((Math.min(ex, ey, ez) - tFirst) / stepT) * stepT;
+          const base = shell ? t : tFirst;
+          let next = base + Math.ceil((Math.min(ex, ey, ez) - base) / stepT) * stepT;
+          if (shell) next = Math.min(next, t + Math.ceil((tInnerExit - t) / stepT) * stepT);
           if (next > t) t = next - stepT;
           continue;
         }
@@ -502,4 +596,20 @@ export class RayMarchKernel {
       }
     }
   }
+}
+
+// The ray's clipped range, from the last clipAxis calls (module variables, so that a march allocates nothing).
+let clipNear = 0;
+let clipFar = 0;
+
+/** Narrows [clipNear, clipFar] to where the ray o + t w (one axis) lies in [-half, half]. */
+function clipAxis(o: number, w: number, half: number): void {
+  if (Math.abs(w) < 1e-12) {
+    if (Math.abs(o) > half) clipFar = -Infinity;
+    return;
+  }
+  const lo = (-half - o) / w,
+    hi = (half - o) / w;
+  clipNear = Math.max(clipNear, Math.min(lo, hi));
+  clipFar = Math.min(clipFar, Math.max(lo, hi));
 }

@@ -3,6 +3,7 @@
 
 import { ConfigError } from '@strata/shared';
 import type { Vec3 } from './grid-geometry.js';
+import { validateContraction, type SceneContraction } from './scene-contraction.js';
 
 export interface MarchSettings {
   /** Rays start no nearer than this (world units along a unit direction). */
@@ -29,6 +30,11 @@ export interface MarchSettings {
    * alike, so a model renders as it was trained.
    */
   readonly occupancyAlpha: number;
+  /**
+   * Unbounded scenes: the grid spans contracted coordinates (see scene-contraction.ts) and rays march in equal
+   * contracted steps out to the contraction's outer bound. Absent or null: the grid's box is in world units.
+   */
+  readonly contraction?: SceneContraction | null;
 }
 
 /** The shift that gives an untrained grid opacity `alpha` per `densityUnit` of ray length. */
@@ -49,4 +55,5 @@ export function validateMarchSettings(s: MarchSettings): void {
   if (!(s.weightThreshold >= 0 && s.weightThreshold < 1)) bad('weightThreshold', s.weightThreshold, 'a number in [0, 1)');
   if (!(s.occupancyAlpha >= 0 && s.occupancyAlpha < 1)) bad('occupancyAlpha', s.occupancyAlpha, 'a number in [0, 1)');
   if (s.background.length !== 3 || s.background.some((c) => !Number.isFinite(c))) bad('background', s.background, 'three finite numbers');
+  if (s.contraction) validateContraction(s.contraction, 'march settings');
 }

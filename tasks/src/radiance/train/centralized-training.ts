@@ -132,6 +132,7 @@ export function marchSettingsFor(
     terminationT: options.terminationT,
     weightThreshold,
     occupancyAlpha: options.occupancyAlpha,
+    contraction: dataset.contraction ?? null,
   };
 }
 

@@ -138,7 +138,7 @@ test('compare mode overlays every run on the same charts, with a legend and a co
     }
   }
   const bytes = /data-chart="bytes">(.*?)<\/figure>/s.exec(html)?.[1] ?? '';
-  assert.match(bytes, />2026-run-beta · deviceEdge</);
+  assert.match(bytes, />2026-run-beta · device ↔ edge</);
   assert.equal(bytes.match(/<rect class="bar"/g)?.length, 8 * 2 + 5 * 2, 'deviceEdgeUp is a breakdown of deviceEdge, not stacked on it');
   assert.match(html, /<h2>Runs compared<\/h2>/);
   const single = renderRunReport(a, { runDir: scratch });
@@ -194,5 +194,17 @@ test("a simulated run's report plots accuracy against simulated time, the partic
   const html = renderRunReport(record, { runDir: '.' });
   assert.match(html, /data-axis="simSeconds"/);
   assert.match(html, /data-chart="participation"/);
-  assert.match(html, /deviceCloud/);
+  assert.match(html, /device ↔ cloud/);
+});
+
+test('gaps that round to 0.0% are neither better nor worse; byte counters read as links', () => {
+  const record = synthetic('2026-gaps', {
+    baselines: { centralized: { 'recall@20': 0.24, 'ndcg@20': 0.0 } },
+    final: { metrics: { 'recall@20': 0.240_01, 'ndcg@20': 0.2 }, wallSeconds: 10 },
+  });
+  const html = renderRunReport(record, { runDir: '.' });
+  assert.match(html, /class="num gap even"[^>]*>±1\.00e-5 \(±0\.0%\)/);
+  assert.doesNotMatch(html, /gap worse[^>]*>−0\.0000/);
+  assert.match(html, /bytes device ↔ edge/);
+  assert.doesNotMatch(html, /deviceEdgeUp bytes|\(total\)/);
 });

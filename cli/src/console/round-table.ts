@@ -17,13 +17,13 @@ function formatMetric(value: number | undefined): string {
   return value === undefined || Number.isNaN(value) ? '-' : value.toFixed(4);
 }
 
-/** Columns: the round, the loss, the given evaluation metrics, bytes per tier each way, seconds. */
+/** Columns: the round, the loss, the given evaluation metrics, bytes per tier each way, evaluation's bytes, seconds. */
 export class RoundTable {
   private readonly widths: number[];
   private readonly headers: string[];
 
   constructor(private readonly metricNames: readonly string[]) {
-    this.headers = ['round', 'loss', ...metricNames, 'dev→edge ↑', 'edge→dev ↓', 'edge→cloud ↑', 'cloud→edge ↓', 'sec'];
+    this.headers = ['round', 'loss', ...metricNames, 'dev→edge ↑', 'edge→dev ↓', 'edge→cloud ↑', 'cloud→edge ↓', 'evaluation', 'sec'];
     this.widths = this.headers.map((h) => Math.max(h.length, 9));
   }
 
@@ -42,6 +42,7 @@ export class RoundTable {
       formatBytes(b.deviceEdgeDown ?? 0),
       formatBytes(b.edgeCloudUp ?? 0),
       formatBytes(b.edgeCloudDown ?? 0),
+      b.evaluation === undefined ? '-' : formatBytes(b.evaluation),
       record.wallSeconds.toFixed(1),
     ];
     return cells.map((c, i) => c.padStart(this.widths[i])).join('  ');

@@ -1,5 +1,6 @@
 // The report's tables: final metrics against baselines, runs side by side (compare mode), and every round.
 
+import { byteCounterLabel } from './byte-labels.js';
 import type { RunRecord } from '@strata/shared';
 import { escapeMarkup, formatBytes, formatNumber } from './chart/index.js';
 import { formatDuration } from './format-duration.js';
@@ -30,10 +31,14 @@ function renderGap(metric: string, value: number | undefined, reference: number 
   if (value === undefined || reference === undefined || !Number.isFinite(value) || !Number.isFinite(reference))
     return '<td class="num muted">—</td>';
   const gap = value - reference;
-  const sign = gap > 0 ? '+' : gap < 0 ? '−' : '±';
-  const relative = reference !== 0 ? ` (${sign}${Math.abs((gap / Math.abs(reference)) * 100).toFixed(1)}%)` : '';
-  const better = gap === 0 ? 'even' : gap > 0 === higherIsBetter(metric) ? 'better' : 'worse';
-  return `<td class="num gap ${better}" title="${better} than the baseline">${sign}${formatNumber(Math.abs(gap))}${relative}</td>`;
+  // A gap that rounds to 0.0% of the baseline is no gap: neither green nor red.
+  const percent = reference !== 0 ? (gap / Math.abs(reference)) * 100 : gap === 0 ? 0 : Number.POSITIVE_INFINITY;
+  const even = Math.abs(percent) < 0.05;
+  const sign = even ? '±' : gap > 0 ? '+' : '−';
+  const relative = reference !== 0 ? ` (${sign}${Math.abs(percent).toFixed(1)}%)` : '';
+  const better = even ? 'even' : gap > 0 === higherIsBetter(metric) ? 'better' : 'worse';
+  const title = even ? 'the same as the baseline (within 0.05%)' : `${better} than the baseline`;
+  return `<td class="num gap ${better}" title="${title}">${sign}${formatNumber(Math.abs(gap))}${relative}</td>`;
 }
 
 /** One row per run (compare mode): its shape, cost and final metrics. `swatches` are the runs' colours. */
@@ -42,7 +47,7 @@ export function renderRunComparisonTable(records: readonly RunRecord[], labels: 
   const tiers = byteTiers(records);
   const head = ['<th>run</th>', '<th>task</th>', '<th>mode</th>', '<th class="num">rounds</th>', '<th class="num">wall time</th>'];
   head.push(
-    ...tiers.map((t) => `<th class="num">${escapeMarkup(t)}</th>`),
+    ...tiers.map((t) => `<th class="num">${escapeMarkup(byteCounterLabel(t))}</th>`),
     ...metrics.map((m) => `<th class="num">${escapeMarkup(m)}</th>`),
   );
   const rows = records.map((r, i) => {
@@ -70,7 +75,7 @@ export function renderRoundsTable(record: RunRecord): string {
   const head = ['<th class="num">round</th>', '<th class="num">wall s</th>'];
   if (sim) head.push('<th class="num">sim s</th>');
   head.push(
-    ...tiers.map((t) => `<th class="num">${escapeMarkup(t)}</th>`),
+    ...tiers.map((t) => `<th class="num">${escapeMarkup(byteCounterLabel(t))}</th>`),
     ...metrics.map((m) => `<th class="num">${escapeMarkup(m)}</th>`),
   );
   const rows = all.map((round) => {

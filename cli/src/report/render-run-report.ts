@@ -3,6 +3,7 @@
 // Charts come from the small SVG module beside this file rather than uPlot or Chart.js, which draw with
 // scripts at view time.
 
+import { byteCounterLabel } from './byte-labels.js';
 import type { RunRecord } from '@strata/shared';
 import { renderArtifactGallery } from './artifact-gallery.js';
 import { renderParticipationSection } from './participation-timeline.js';
@@ -95,7 +96,7 @@ function renderHeader(record: RunRecord): string {
     ['started', formatDate(record.startedAt)],
     ['wall time', formatDuration(record.final?.wallSeconds)],
     ['rounds', String(rounds(record).length)],
-    ...tiers.map((t): [string, string] => [`${t} bytes (total)`, formatBytes(totalBytes(record, t))]),
+    ...tiers.map((t): [string, string] => [`bytes ${byteCounterLabel(t)}`, formatBytes(totalBytes(record, t))]),
   ];
   const environment = Object.entries(record.environment ?? {});
   return [
@@ -160,7 +161,7 @@ function renderBytesChart(runs: ReportRuns): string {
   const series: BarSeries[] = runs.records.flatMap((r, i) => {
     const byRound = new Map(rounds(r).map((round) => [round.round, round]));
     return tiers.map((tier, t) => ({
-      name: single ? tier : `${runs.labels[i]} · ${tier}`,
+      name: single ? byteCounterLabel(tier) : `${runs.labels[i]} · ${byteCounterLabel(tier)}`,
       stack: runs.labels[i],
       color: single ? seriesColor(t) : tint(runs.colors[i], TIER_TINTS[t % TIER_TINTS.length]),
       values: roundNumbers.map((n) => {

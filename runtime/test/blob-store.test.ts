@@ -14,8 +14,8 @@ describeBlobStoreContract('redis', async () => new RedisBlobStore({ url: TEST_RE
 
 test('redis stores with different prefixes do not see each other, and cleanup leaves no key behind', async () => {
   const [p1, p2] = [uniqueRedisPrefix('blob-a'), uniqueRedisPrefix('blob-b')];
-  const a = new RedisBlobStore({ prefix: p1 });
-  const b = new RedisBlobStore({ prefix: p2 });
+  const a = new RedisBlobStore({ url: TEST_REDIS_URL, prefix: p1 });
+  const b = new RedisBlobStore({ url: TEST_REDIS_URL, prefix: p2 });
   try {
     await a.put('model', new Uint8Array([1]));
     assert.equal(await b.get('model'), undefined);

@@ -47,6 +47,7 @@ import {
   type CoordinatorState,
   type FlowInFlight,
   type StateStore,
+  type TaskLimits,
 } from '@strata/shared';
 import { InMemoryStateStore } from '@strata/runtime';
 
@@ -79,6 +80,11 @@ export interface CoordinatorOptions {
    * in flight in the state, for the next coordinator to wait for (graceful shutdown).
    */
   readonly signal?: AbortSignal;
+  /**
+   * Edges clip each device update's rows (dense tensors) to this many times the iteration's median norm
+   * (default 0: no clipping); see clipToMedianNorm.
+   */
+  readonly clipFactor?: number;
 }
 
 export interface RoundOutcome {
@@ -122,8 +128,15 @@ export class Coordinator {
   private state: CoordinatorState | undefined;
   private records = new Map<number, RoundRecord>();
 
+  /** What edges check device answers against: the task's limits at this run's κ1. */
+  private readonly limits: TaskLimits | undefined;
+
   constructor(private readonly options: CoordinatorOptions) {
     this.store = options.state ?? new InMemoryStateStore();
+    this.limits = options.task.limits?.(options.schedule.kappa1);
+    if (!this.limits) {
+      options.logger.warn({ task: options.task.id }, 'the task declares no limits: edges check device answers structurally only');
+    }
   }
 
   get version(): number {
@@ -381,6 +394,8 @@ export class Coordinator {
       options: { ...this.options.taskOptions, ...this.options.strategy.clientOptions() },
       seed: this.options.seed,
       deadline: flow.deadline,
+      ...(this.limits ? { limits: this.limits } : {}),
+      ...(this.options.clipFactor ? { clipFactor: this.options.clipFactor } : {}),
     };
     const parentId = await queue.addFlow(
       { queue: CLOUD_QUEUE, name: kind === 'edge-round' ? 'cloud-round' : 'cloud-evaluate', data: { roundId, round }, id: flow.flowId },

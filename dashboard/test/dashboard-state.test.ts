@@ -42,6 +42,7 @@ const participation = (p: Partial<EdgeParticipation>): EdgeParticipation => ({
   dropped: 0,
   failed: 0,
   rejected: {},
+  clipped: {},
   bytesDown: 0,
   bytesUp: 0,
   ...p,

@@ -35,7 +35,7 @@ export class EdgeLiveReporterLike {
         round,
         outcome: 'done',
         seconds: 1,
-        participation: { selected: answered, answered, dropped: 0, failed: 0, rejected: {}, bytesDown: 0, bytesUp: 0 },
+        participation: { selected: answered, answered, dropped: 0, failed: 0, rejected: {}, clipped: {}, bytesDown: 0, bytesUp: 0 },
       },
     ]);
   }

@@ -20,7 +20,9 @@ import {
   encodeRoundRequest,
   decodeUpdateReply,
   UpdateEncoder,
-  validateUpdate,
+  checkEvaluationAnswer,
+  checkTrainingAnswer,
+  clipToMedianNorm,
   InvalidUpdateError,
   PhaseTimer,
   RoundTimeoutError,
@@ -48,6 +50,8 @@ import {
   type QueueWorker,
   type Strategy,
   type TransportServer,
+  type DecodedUpdate,
+  type ExpectedAnswer,
 } from '@strata/shared';
 
 export interface EdgeNodeOptions {
@@ -257,8 +261,22 @@ export class EdgeNode {
         version,
       });
       timer.lap('encode');
-      const updates = await this.collect(selected, frame, quorum, edgeDeadlineSeconds, edgeModel, participation, iteration, timer);
-      if (updates.length === 0) continue;
+      const expected = (peer: PeerConnection): ExpectedAnswer => ({
+        roundId: job.roundId,
+        baseVersion: version,
+        sender: peer.info.nodeId,
+        ...(job.limits ? { limits: job.limits } : {}),
+        ...(peer.info.maxWeight !== undefined ? { weightCap: peer.info.maxWeight } : {}),
+      });
+      const answers = await this.collect(selected, frame, quorum, edgeDeadlineSeconds, participation, iteration, timer, (decoded, peer) => {
+        const { update, clipped } = checkTrainingAnswer(decoded, expected(peer), edgeModel);
+        if (clipped.weight) countReason(participation.clipped, 'weight');
+        if (clipped.rowWeights > 0) countReason(participation.clipped, 'row_weight', clipped.rowWeights);
+        return update;
+      });
+      if (answers.length === 0) continue;
+      const { updates, clipped } = clipToMedianNorm(answers, job.clipFactor ?? 0);
+      if (clipped > 0) countReason(participation.clipped, 'norm', clipped);
       const combined = this.options.strategy.aggregate(updates);
       this.options.strategy.apply(edgeModel, combined);
       cumulative.record(combined);
@@ -287,30 +305,38 @@ export class EdgeNode {
       model,
       version,
     });
-    const answers = await this.collect(devices, frame, 1, this.iterationDeadline(job), undefined, participation, 0);
+    const answers = await this.collect(devices, frame, 1, this.iterationDeadline(job), participation, 0, undefined, (decoded, peer) =>
+      checkEvaluationAnswer(decoded, {
+        roundId: job.roundId,
+        baseVersion: version,
+        sender: peer.info.nodeId,
+        ...(job.limits ? { limits: job.limits } : {}),
+      }),
+    );
     const sums: Record<string, number> = {};
     let count = 0;
     for (const answer of answers) {
-      count += answer.weight;
-      for (const [key, value] of Object.entries(answer.metrics)) sums[key] = (sums[key] ?? 0) + value;
+      count += answer.count;
+      for (const [key, value] of Object.entries(answer.sums)) sums[key] = (sums[key] ?? 0) + value;
     }
     return { count, sums, participation };
   }
 
   /**
-   * Sends `frame` to `devices`, waits for the quorum or the deadline, and returns the valid answers in device
-   * order. Invalid answers are rejected with a counted reason; nothing else is affected by them.
+   * Sends `frame` to `devices`, waits for the quorum or the deadline, and returns the answers `check` accepts,
+   * in device order. An answer it refuses (InvalidUpdateError), or that does not decode, is rejected with a
+   * counted reason; nothing else is affected by it.
    */
-  private async collect(
+  private async collect<T>(
     devices: readonly PeerConnection[],
     frame: Uint8Array,
     quorum: number,
     deadlineSeconds: number,
-    model: ModelParams | undefined,
     participation: EdgeParticipation,
     iteration: number,
-    timer?: PhaseTimer,
-  ): Promise<ModelUpdate[]> {
+    timer: PhaseTimer | undefined,
+    check: (decoded: DecodedUpdate & { sender: string }, peer: PeerConnection) => T,
+  ): Promise<T[]> {
     const deadlineMs = deadlineSeconds * 1000;
     const gathered = await gatherQuorum(
       this.observeReplies(
@@ -331,14 +357,12 @@ export class EdgeNode {
       this.options.onReject?.(reason, deviceId);
       this.options.logger.warn({ deviceId, reason, error: error.message }, 'device update rejected');
     };
-    const updates: ModelUpdate[] = [];
+    const accepted: T[] = [];
     for (const { index, value } of gathered.answers) {
       participation.bytesUp += value.byteLength;
       const deviceId = devices[index].info.nodeId;
       try {
-        const { update } = decodeUpdateReply(value, this.options.maxUpdateBytes);
-        if (model) validateUpdate(update, model);
-        updates.push(update);
+        accepted.push(check(decodeUpdateReply(value, this.options.maxUpdateBytes), devices[index]));
         participation.answered++;
       } catch (error) {
         const reason = error instanceof InvalidUpdateError ? error.reason : error instanceof StrataError ? 'malformed' : 'error';
@@ -362,7 +386,7 @@ export class EdgeNode {
       this.options.logger.warn({ deviceId, error: error.message }, 'device request failed');
     }
     timer?.lap('validate');
-    return updates;
+    return accepted;
   }
 
   /** The requests, each telling the observer when it settles (progress within an iteration). */

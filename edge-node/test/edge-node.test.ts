@@ -127,8 +127,19 @@ async function edgeDelta(h: Harness, result: EdgeRoundResult): Promise<number[]>
   assert.ok(blob);
   const { update: u } = decodeUpdateReply(blob);
   const w = u.delta.get('w');
-  assert.equal(w?.kind, 'dense');
-  return [...w.values];
+  assert.ok(w, 'the update holds w');
+  if (w.kind === 'dense') return [...w.values];
+  // A sparse update (rows of width 1 here) read as the dense vector it adds to the model.
+  const out = new Array<number>(w.shape[0]).fill(0);
+  w.rows.forEach((row, i) => {
+    out[row] = w.values[i];
+  });
+  return out;
+}
+
+function assertClose(actual: number[], expected: number[], message?: string): void {
+  assert.equal(actual.length, expected.length, message);
+  actual.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-5, `${message ?? 'value'} [${i}]: ${v} vs ${expected[i]}`));
 }
 
 test('an iteration closes at the quorum: the first answers are aggregated, the rest are counted as stragglers', async () => {
@@ -148,6 +159,7 @@ test('an iteration closes at the quorum: the first answers are aggregated, the r
       dropped: 2,
       failed: 0,
       rejected: {},
+      clipped: {},
       bytesDown: result.participation.bytesDown,
       bytesUp: result.participation.bytesUp,
     });
@@ -252,6 +264,123 @@ test('a standby replica takes jobs only while at least minDevices devices are co
     assert.equal(h.edge.takingJobs, false);
     const outcome = await h.runJob({}, 'edge-round', 300);
     assert.equal(outcome.state, 'pending', 'the job waits for a replica that has devices');
+  } finally {
+    await h.close();
+  }
+});
+
+const limits = {
+  maxDeviceWeight: 10,
+  maxRowWeight: { base: 1, perWeight: 1 },
+  maxEvaluationCount: 1,
+  metricRanges: { 'recall@20': [0, 1] as [number, number] },
+};
+const encoder = new UpdateEncoder({ dtype: 'float32', errorFeedback: false, perRowScale: true });
+/** An answer with the header a device chooses (round, version, sender), whatever the request said. */
+const forged =
+  (u: ModelUpdate, header: { roundId?: string; version?: number; sender: string }): Answer =>
+  async (roundId, version) =>
+    encoder.encode(u, { roundId: header.roundId ?? roundId, baseVersion: header.version ?? version, sender: header.sender });
+const rows = (values: number[], weights: number[], weight = 1): ModelUpdate => ({
+  delta: new Map([
+    [
+      'w',
+      {
+        kind: 'sparse',
+        shape: [2],
+        rows: Uint32Array.from([0, 1]),
+        values: Float32Array.from(values),
+        rowWeights: Float32Array.from(weights),
+      },
+    ],
+  ]),
+  weight,
+  metrics: {},
+});
+
+test("every number a device sends is checked: weights above the task's cap are clipped, impossible ones refused", async () => {
+  const h = await harness({
+    'device-1': now(update([1, 1], 2)),
+    'device-2': now(update([5, 5], 1e12)),
+    'device-3': now(update([9, 9], -5)),
+    'device-4': now(update([9, 9], 0)),
+    'device-5': now(rows([9, 9], [-1, 1])),
+  });
+  try {
+    const result = (await h.runJob({ limits })).result as EdgeRoundResult;
+    assert.deepEqual(result.participation.rejected, { bad_weight: 3 });
+    assert.deepEqual(result.participation.clipped, { weight: 1 });
+    assert.equal(result.weight, 12, 'the inflated weight counts as the cap, 10');
+    assertClose(await edgeDelta(h, result), [(2 * 1 + 10 * 5) / 12, (2 * 1 + 10 * 5) / 12]);
+  } finally {
+    await h.close();
+  }
+});
+
+test("row weights above the task's bound are clipped to it", async () => {
+  const h = await harness({ 'device-1': now(rows([2, 2], [1, 1], 1)), 'device-2': now(rows([8, 8], [1e9, 1], 1)) });
+  try {
+    const result = (await h.runJob({ limits })).result as EdgeRoundResult;
+    assert.deepEqual(result.participation.clipped, { row_weight: 1 });
+    // Row 0: device-2's weight is cut to base + perWeight × weight = 2; row 1 is the plain mean.
+    assertClose(await edgeDelta(h, result), [(2 + 2 * 8) / 3, 5]);
+  } finally {
+    await h.close();
+  }
+});
+
+test('an answer to another round or version, or that claims another sender, is refused; the rest count', async () => {
+  const h = await harness({
+    'device-1': now(update([1, 1])),
+    'device-2': forged(update([9, 9]), { roundId: 'r0-v2', sender: 'device-2' }),
+    'device-3': forged(update([9, 9]), { version: 4, sender: 'device-3' }),
+    'device-4': forged(update([9, 9]), { sender: 'device-1' }),
+  });
+  try {
+    const result = (await h.runJob()).result as EdgeRoundResult;
+    assert.deepEqual(result.participation.rejected, { stale: 2, sender: 1 });
+    assert.deepEqual(h.rejected.sort(), ['device-2:stale', 'device-3:stale', 'device-4:sender']);
+    assert.deepEqual(await edgeDelta(h, result), [1, 1]);
+  } finally {
+    await h.close();
+  }
+});
+
+test('norm clipping: a device scaling its update a hundredfold moves the model no more than the clip allows', async () => {
+  const honest = [1, 1.2, 0.8, 1.1].map((v) => now(update([v, v])));
+  const h = await harness({
+    'device-1': honest[0],
+    'device-2': honest[1],
+    'device-3': honest[2],
+    'device-4': honest[3],
+    'device-5': now(update([100, 100])),
+  });
+  try {
+    const result = (await h.runJob({ clipFactor: 2 })).result as EdgeRoundResult;
+    assert.deepEqual(result.participation.clipped, { norm: 1 });
+    // The median norm is √2 × 1.1; the attacker's delta is cut to twice that: 2.2 per coordinate.
+    const [w] = await edgeDelta(h, result);
+    assert.ok(Math.abs(w - (1 + 1.2 + 0.8 + 1.1 + 2.2) / 5) < 1e-6, `edge delta ${w}`);
+  } finally {
+    await h.close();
+  }
+});
+
+test("evaluation answers: a count beyond the task's, a non-finite or out-of-range metric, or an unknown one is refused", async () => {
+  const evaluation = (count: number, metrics: Record<string, number>): Answer => now({ delta: new Map(), weight: count, metrics });
+  const h = await harness({
+    'device-1': evaluation(1, { 'recall@20': 0.5 }),
+    'device-2': evaluation(1e9, { 'recall@20': 1e9 }),
+    'device-3': evaluation(1, { 'recall@20': Number.NaN }),
+    'device-4': evaluation(1, { 'recall@20': 3 }),
+    'device-5': evaluation(1, { 'recall@20': 0.5, accuracy: 1 }),
+    'device-6': evaluation(-1, { 'recall@20': 0 }),
+  });
+  try {
+    const outcome = await h.runJob({ limits }, 'edge-evaluate');
+    const result = outcome.result as { count: number; sums: Record<string, number>; participation: EdgeRoundResult['participation'] };
+    assert.deepEqual(result.participation.rejected, { bad_metrics: 5 });
+    assert.deepEqual([result.count, result.sums['recall@20']], [1, 0.5]);
   } finally {
     await h.close();
   }

@@ -28,10 +28,17 @@ export class ConfigError extends StrataError {
   }
 }
 
-/** An update that cannot be aggregated (NaN, wrong shape, unknown tensor, stale version). */
+/**
+ * Why an update (or an evaluation answer) cannot count: NaN, a wrong shape, an unknown tensor, an answer to
+ * another round or version (stale), from another sender than the link's, an impossible weight, impossible
+ * evaluation figures, or bytes that do not decode.
+ */
+export type RejectionReason = 'non_finite' | 'shape' | 'unknown_tensor' | 'stale' | 'sender' | 'bad_weight' | 'bad_metrics' | 'malformed';
+
+/** An update that cannot be aggregated, with the reason its receiver counts. */
 export class InvalidUpdateError extends StrataError {
   constructor(
-    readonly reason: 'non_finite' | 'shape' | 'unknown_tensor' | 'stale' | 'malformed',
+    readonly reason: RejectionReason,
     message: string,
   ) {
     super('STRATA_ERR_INVALID_UPDATE', message);

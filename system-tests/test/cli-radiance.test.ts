@@ -136,6 +136,6 @@ test('strata train radiance names a missing scene folder and exits non-zero', as
   await assert.rejects(
     strata(['train', 'radiance', '--data', missing, '--runs-dir', join(tmpdir(), 'strata-unused-runs')]),
     (e: { code?: number; stderr?: string }) =>
-      e.code === 2 && (e.stderr ?? '').includes(missing) && /transforms_train\.json/.test(e.stderr ?? ''),
+      e.code === 2 && (e.stderr ?? '').includes(missing) && /scene folder not found/.test(e.stderr ?? ''),
   );
 });

@@ -6,7 +6,7 @@ import type { RoundRecord } from '../run/run-record.js';
 import type { EdgeParticipation } from './round-jobs.js';
 
 export function emptyParticipation(): EdgeParticipation {
-  return { selected: 0, answered: 0, dropped: 0, failed: 0, rejected: {}, bytesDown: 0, bytesUp: 0 };
+  return { selected: 0, answered: 0, dropped: 0, failed: 0, rejected: {}, clipped: {}, bytesDown: 0, bytesUp: 0 };
 }
 
 /** Adds `part` into `total`. */
@@ -18,6 +18,7 @@ export function addParticipation(total: EdgeParticipation, part: EdgeParticipati
   total.bytesDown += part.bytesDown;
   total.bytesUp += part.bytesUp;
   for (const [reason, n] of Object.entries(part.rejected)) countReason(total.rejected, reason, n);
+  for (const [what, n] of Object.entries(part.clipped)) countReason(total.clipped, what, n);
 }
 
 /** Adds `n` to the count of `reason` (rejections, refusals) in `counts`. */

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { InvalidJobError } from '../errors.js';
 import { hierFavgScheduleSchema } from '../fl/hierfavg-schedule.js';
+import { taskLimitsSchema } from '../task/task-limits.js';
 
 export const CLOUD_QUEUE = 'strata-cloud';
 
@@ -42,6 +43,13 @@ export const edgeRoundJobSchema = z.strictObject({
    * its edge iterations by it. Absent: no deadline beyond each iteration's own.
    */
   deadline: z.number().positive().optional(),
+  /** What the edge checks each device's answer against (absent: structural checks only). */
+  limits: taskLimitsSchema.optional(),
+  /**
+   * Norm clipping of device updates at the edge: each sparse row's delta (each dense tensor's, per update) is
+   * scaled down to at most this many times the median of the iteration's (absent or 0: no clipping).
+   */
+  clipFactor: z.number().min(0).optional(),
 });
 
 export type EdgeRoundJob = z.output<typeof edgeRoundJobSchema>;
@@ -56,6 +64,8 @@ export const edgeParticipationSchema = z.strictObject({
   failed: count,
   /** Answers rejected by validation, by reason. */
   rejected: z.record(z.string(), count),
+  /** What was clipped in accepted answers: weights, row weights and (norm) rows or tensors scaled down. */
+  clipped: z.record(z.string(), count),
   bytesDown: count,
   bytesUp: count,
 });

@@ -3,6 +3,7 @@
 // evaluate. Adding a model means adding a task.
 
 import type { ModelParams, ModelUpdate } from '../fl/model.js';
+import type { TaskLimits } from './task-limits.js';
 
 export interface LocalTrainOptions {
   /** Cloud round number (1-based). */
@@ -53,4 +54,10 @@ export interface FederatedTask {
   defaultOptions(): Record<string, number>;
   /** Releases what the task holds beyond memory (worker threads); the task is not used afterwards. */
   close?(): Promise<void>;
+  /**
+   * Bounds on what its devices can truthfully send when they train `localSteps` steps per round (weights, row
+   * weights, evaluation counts and metric ranges): edges clip or refuse anything beyond them. A task without
+   * limits gets structural checks only (finite, positive weights).
+   */
+  limits?(localSteps: number): TaskLimits;
 }

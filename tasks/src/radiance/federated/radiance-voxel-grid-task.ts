@@ -13,6 +13,7 @@ import {
   type ViewImage,
   type ViewRenderer,
   type ViewRequest,
+  type TaskLimits,
 } from '@strata/shared';
 import type { SceneDataset, SceneView } from '../data/scene-dataset.js';
 import { geometryForPointCount, gridPointCount, meanVoxelSize, type GridGeometry } from '../model/grid-geometry.js';
@@ -105,6 +106,15 @@ export class RadianceVoxelGridTask implements FederatedTask, ViewRenderer {
       seed: this.options.seed,
       pool: this.pool,
     });
+  }
+
+  /**
+   * A device's weight is the rays it trained (localSteps × batchSize at most); a point's row weight is the
+   * steps that touched it (shared moment) or its visibility, at most the rays; devices do not evaluate.
+   */
+  limits(localSteps: number): TaskLimits {
+    const rays = localSteps * this.options.deviceOptions.batchSize;
+    return { maxDeviceWeight: rays, maxRowWeight: { base: localSteps, perWeight: 1 }, maxEvaluationCount: 0, metricRanges: {} };
   }
 
   /** What devices read with every request (RadianceDeviceOptions). */

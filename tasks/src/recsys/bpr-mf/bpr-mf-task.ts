@@ -2,10 +2,11 @@
 // the item table (and item biases when enabled); each user's embedding stays on its device. Devices
 // return the item rows they touched (SparseRows), which aggregate per row; devices evaluate themselves.
 
-import type { FederatedTask, ModelParams } from '@strata/shared';
+import type { FederatedTask, ModelParams, TaskLimits } from '@strata/shared';
 import { ConfigError, dense, SeededRandom } from '@strata/shared';
 import type { Interactions, UserSplit } from '../data/interactions.js';
 import { splitPerUser } from '../data/split-per-user.js';
+import { recsysLimits } from '../evaluation/recsys-limits.js';
 import { BprMfDevice, ITEM_BIAS, ITEM_EMBEDDING } from './bpr-mf-device.js';
 import { BPR_MF_ROUND_OPTIONS, resolveBprMfTaskOptions, type BprMfTaskOptions } from './bpr-mf-task-options.js';
 
@@ -69,6 +70,14 @@ export class BprMfTask implements FederatedTask {
       this.options,
       this.data.userIds[index],
     );
+  }
+
+  /**
+   * A device's weight is its training positives (at most the largest user's); an item row is touched at most
+   * once per epoch as a positive and `negatives` times per positive as a negative; a device evaluates one user.
+   */
+  limits(localSteps: number): TaskLimits {
+    return recsysLimits(this.split, localSteps, this.options.negatives, this.options.rowWeights, this.options.ks);
   }
 
   /** Options sent with every training request, which devices read (BPR_MF_ROUND_OPTIONS). */

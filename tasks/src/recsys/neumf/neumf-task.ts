@@ -4,10 +4,11 @@
 // and dense deltas of the MLP/output weights, which aggregate like any dense tensor (FedAvg, FedAdam,
 // Krum, ...). Devices evaluate themselves (full ranking over the items outside their training set).
 
-import type { FederatedTask, ModelParams } from '@strata/shared';
+import type { FederatedTask, ModelParams, TaskLimits } from '@strata/shared';
 import { ConfigError, SeededRandom } from '@strata/shared';
 import type { Interactions, UserSplit } from '../data/interactions.js';
 import { splitPerUser } from '../data/split-per-user.js';
+import { recsysLimits } from '../evaluation/recsys-limits.js';
 import { NeuMFDevice } from './neumf-device.js';
 import { initNeuMFParams, neumfDenseTensors, GMF_ITEM_EMBEDDING, MLP_ITEM_EMBEDDING } from './neumf-params.js';
 import { NEUMF_ROUND_OPTIONS, resolveNeuMFTaskOptions, type NeuMFTaskOptions } from './neumf-task-options.js';
@@ -77,6 +78,11 @@ export class NeuMFTask implements FederatedTask {
       this.options,
       this.data.userIds[index],
     );
+  }
+
+  /** As BPR-MF's: a device's weight is its positives, a row's weight the samples that touched it, one user each. */
+  limits(localSteps: number): TaskLimits {
+    return recsysLimits(this.split, localSteps, this.options.negatives, this.options.rowWeights, this.options.ks);
   }
 
   /** Options sent with every training request, which devices read (NEUMF_ROUND_OPTIONS). */

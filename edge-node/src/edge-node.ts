@@ -45,7 +45,6 @@ import {
   type JobQueue,
   type Logger,
   type ModelParams,
-  type ModelUpdate,
   type PeerConnection,
   type QueueWorker,
   type Strategy,

@@ -36,5 +36,6 @@ export type * from './protocol/edge-live-events.js';
 export * from './run/metric-direction.js';
 export * from './protocol/round-bookkeeping.js';
 export * from './protocol/answer-checks.js';
+export * from './protocol/update-size-bound.js';
 export * from './fl/aggregation/norm-clipping.js';
 export * from './privacy/index.js';

@@ -49,6 +49,9 @@ export function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-export function refusal(code: 'STRATA_ERR_AUTH' | 'STRATA_ERR_HANDSHAKE', message: string): Error & { data: { code: string } } {
+export function refusal(
+  code: 'STRATA_ERR_AUTH' | 'STRATA_ERR_HANDSHAKE' | 'STRATA_ERR_DUPLICATE_SESSION',
+  message: string,
+): Error & { data: { code: string } } {
   return Object.assign(new Error(message), { data: { code } });
 }

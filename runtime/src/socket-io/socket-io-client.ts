@@ -183,7 +183,8 @@ export class SocketIoTransportClient implements TransportClient {
         socket.disconnect();
         const code = error.data?.code;
         if (code === 'STRATA_ERR_AUTH') reject(new AuthenticationError(`connection to ${address} refused: ${error.message}`));
-        else if (code === 'STRATA_ERR_HANDSHAKE') reject(new ConnectError(`connection to ${address} refused: ${error.message}`));
+        else if (code === 'STRATA_ERR_HANDSHAKE' || code === 'STRATA_ERR_DUPLICATE_SESSION')
+          reject(new ConnectError(`connection to ${address} refused: ${error.message}`));
         else reject(new ConnectError(`cannot connect to ${address}: ${connectFailure(error)}`, { cause: error }));
       };
       socket.once('connect', onConnect);

@@ -8,8 +8,13 @@ import {
   BullMqJobQueue,
   RedisBlobStore,
   RedisLiveChannel,
+  RedisRevocationList,
   SocketIoTransportServer,
+  TrustedKeys,
+  bearerProblem,
   countingBlobStore,
+  credentialVerifier,
+  sameSecret,
   startDaemonHttp,
   type DaemonHttp,
 } from '@strata/runtime';
@@ -42,6 +47,7 @@ export class EdgeDaemon {
     private readonly edge: EdgeNode,
     private readonly http: DaemonHttp,
     private readonly live: { reporter: EdgeLiveReporter; channel: RedisLiveChannel },
+    private readonly closeAuthentication: () => Promise<void>,
   ) {}
 
   static async start(config: EdgeDaemonConfig, logger: Logger, options: EdgeDaemonOptions = {}): Promise<EdgeDaemon> {
@@ -57,10 +63,11 @@ export class EdgeDaemon {
     });
     const blobs = new RedisBlobStore({ url: config.redis.url, prefix: layout.blobPrefix });
     const { sessionGraceSeconds, ...link } = config.link;
+    const auth = deviceAuthentication(config);
     const server = await SocketIoTransportServer.listen({
       host: config.listen.host,
       port: config.listen.port,
-      token: config.token,
+      ...auth.link,
       sessionGraceMs: sessionGraceSeconds * 1000,
       ...link,
       onRefusal: (reason, detail) => {
@@ -103,7 +110,7 @@ export class EdgeDaemon {
     });
     const render = new EdgeRenderService({
       renderer: options.renderer,
-      token: config.token,
+      authorize: auth.bearer,
       model: () => edge.latestModel,
       metrics,
       logger,
@@ -145,7 +152,7 @@ export class EdgeDaemon {
       },
       'edge ready',
     );
-    return new EdgeDaemon(config, logger, metrics, server, queue, blobs, edge, http, { reporter, channel });
+    return new EdgeDaemon(config, logger, metrics, server, queue, blobs, edge, http, { reporter, channel }, auth.close);
   }
 
   /** The URL devices connect to. */
@@ -172,10 +179,11 @@ export class EdgeDaemon {
         // The job keeps its BullMQ lock until this process exits and stops renewing it; then a replica (or
         // this edge restarted) recovers it. Closing the queue here would wait for the job instead.
         this.logger.warn({ job: this.edge.activeJob, graceSeconds: this.config.shutdownGraceSeconds }, 'handing the job in progress back');
-        await Promise.all([this.server.close(), this.http.close()]);
+        await Promise.all([this.server.close(), this.http.close(), this.closeAuthentication()]);
         return { handedBack: true };
       }
       await this.server.close();
+      await this.closeAuthentication();
       await this.queue.close();
       await this.blobs.close();
       await this.http.close();
@@ -184,4 +192,26 @@ export class EdgeDaemon {
     })();
     return this.stopping;
   }
+}
+
+/**
+ * How the edge authenticates its devices: in credentials mode each presents its own signed credential (for
+ * its id, the role device and this region, not revoked); in shared-token mode, the region's token.
+ */
+function deviceAuthentication(config: EdgeDaemonConfig): {
+  link: { token: string } | { verify: ReturnType<typeof credentialVerifier> };
+  bearer: (token: string) => Promise<boolean>;
+  close: () => Promise<void>;
+} {
+  if (config.trustedKeysFile === undefined) {
+    const token = config.token as string; // the config's refinement: one of the two is set
+    return { link: { token }, bearer: async (bearer) => sameSecret(bearer, token), close: async () => {} };
+  }
+  const revocations = new RedisRevocationList({ url: config.redis.url, key: redisLayout(config.redis).revokedCredentialsKey });
+  const options = { keys: new TrustedKeys(config.trustedKeysFile), region: config.region, revocations };
+  return {
+    link: { verify: credentialVerifier(options) },
+    bearer: async (bearer) => (await bearerProblem(bearer, options)) === undefined,
+    close: () => revocations.close(),
+  };
 }

@@ -26,7 +26,14 @@ export const deviceFields: readonly ConfigField[] = [
     flag: '--token',
     env: 'STRATA_TOKEN',
     type: 'string',
-    description: "the region's device token (required; prefer the env variable)",
+    description: "shared-token mode: the region's device token (prefer the env variable)",
+  },
+  {
+    path: 'credentialsFile',
+    flag: '--credentials',
+    env: 'STRATA_CREDENTIALS',
+    type: 'string',
+    description: 'credentials mode: file of signed credentials, one per line (strata credentials issue)',
   },
   {
     path: 'deviceIndex',

@@ -50,7 +50,14 @@ export const edgeFields: readonly ConfigField[] = [
     flag: '--token',
     env: 'STRATA_TOKEN',
     type: 'string',
-    description: 'device token, at least 8 characters (required; prefer the env variable)',
+    description: 'shared-token mode: the device token, at least 8 characters (prefer the env variable)',
+  },
+  {
+    path: 'trustedKeysFile',
+    flag: '--trusted-keys',
+    env: 'STRATA_TRUSTED_KEYS',
+    type: 'string',
+    description: 'credentials mode: PEM public keys of the credential issuers (strata credentials keygen)',
   },
   {
     path: 'strategy.name',

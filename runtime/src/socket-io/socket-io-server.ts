@@ -154,6 +154,7 @@ export class SocketIoTransportServer implements TransportServer {
         .then(() => options.verify?.(credentials) ?? true)
         .then(
           (accepted) => {
+            if (typeof accepted === 'string') return deny(next, 'STRATA_ERR_AUTH', `credentials of ${who} refused: ${accepted}`);
             if (!accepted) return deny(next, 'STRATA_ERR_AUTH', `credentials of ${who} rejected by the server's verifier`);
             socket.data = { info: credentials.info, sessionId: credentials.sessionId };
             next();

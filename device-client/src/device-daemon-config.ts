@@ -41,6 +41,8 @@ export const deviceDaemonConfigSchema = z
         connectTimeoutMs: positiveInt.optional(),
         reconnectionDelayMs: positiveInt.optional(),
         reconnectionDelayMaxMs: positiveInt.optional(),
+        /** A CA certificate (PEM file) to trust for `https://` edges besides the system's (a private CA). */
+        caFile: z.string().min(1).optional(),
       })
       .strict()
       .default({}),

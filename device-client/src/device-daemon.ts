@@ -2,7 +2,8 @@
 // trainer), keeps each connected to an edge of its region with failover, and serves /healthz and /metrics.
 
 import { randomUUID } from 'node:crypto';
-import { ConfigError, type DeviceTrainer, type Logger } from '@strata/shared';
+import { existsSync, readFileSync } from 'node:fs';
+import { ConfigError, DataError, type DeviceTrainer, type Logger } from '@strata/shared';
 import { startDaemonHttp, type DaemonHttp } from '@strata/runtime/http';
 import { readCredentialsFile } from '@strata/runtime/identity';
 import { DeviceClient } from './device-client.js';
@@ -35,6 +36,9 @@ export class DeviceDaemon {
       if (token === undefined) throw new ConfigError(`${config.credentialsFile}: no credential issued for ${nodeId}`);
       return token;
     };
+    const { caFile, ...link } = config.link;
+    if (caFile !== undefined && !existsSync(caFile)) throw new DataError(`${caFile}: CA certificate not found`);
+    const ca = caFile === undefined ? {} : { ca: readFileSync(caFile, 'utf8') };
     const links: EdgeFailoverLink[] = [];
     for (let k = config.deviceIndex; k < config.deviceIndex + config.count; k++) {
       const nodeId = config.nodeId ?? `device-${k + 1}`;
@@ -54,7 +58,7 @@ export class DeviceDaemon {
           sessionId: randomUUID(),
           failoverMs: config.failoverSeconds * 1000,
           logger,
-          transport: { token: handshakeToken(nodeId), ...config.link },
+          transport: { token: handshakeToken(nodeId), ...link, ...ca },
           onFailover: () => metrics.failovers.inc(),
         }),
       );

@@ -37,6 +37,11 @@ export const edgeDaemonConfigSchema = z
      * edge's region, and not be revoked (`strata credentials revoke`). Re-read when it changes.
      */
     trustedKeysFile: z.string().min(1).optional(),
+    /** Serve devices over TLS (`https://`, `wss://`): the certificate chain and private key, PEM files. */
+    tls: z
+      .object({ certFile: z.string().min(1), keyFile: z.string().min(1) })
+      .strict()
+      .optional(),
     redis: redisOptionsSchema.default(redisOptionsSchema.parse({})),
     http: httpOptionsSchema(9401),
     /** How the edge aggregates its devices each edge iteration. */

@@ -29,6 +29,13 @@ export const deviceFields: readonly ConfigField[] = [
     description: "shared-token mode: the region's device token (prefer the env variable)",
   },
   {
+    path: 'link.caFile',
+    flag: '--tls-ca',
+    env: 'STRATA_TLS_CA',
+    type: 'string',
+    description: 'CA certificate (PEM) to trust for https:// edges, besides the system store',
+  },
+  {
     path: 'credentialsFile',
     flag: '--credentials',
     env: 'STRATA_CREDENTIALS',

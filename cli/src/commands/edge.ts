@@ -53,6 +53,20 @@ export const edgeFields: readonly ConfigField[] = [
     description: 'shared-token mode: the device token, at least 8 characters (prefer the env variable)',
   },
   {
+    path: 'tls.certFile',
+    flag: '--tls-cert',
+    env: 'STRATA_TLS_CERT',
+    type: 'string',
+    description: 'serve devices over TLS: certificate chain (PEM)',
+  },
+  {
+    path: 'tls.keyFile',
+    flag: '--tls-key',
+    env: 'STRATA_TLS_KEY',
+    type: 'string',
+    description: 'serve devices over TLS: private key (PEM)',
+  },
+  {
     path: 'trustedKeysFile',
     flag: '--trusted-keys',
     env: 'STRATA_TRUSTED_KEYS',

@@ -7,6 +7,7 @@
 // (socket-io-peer.ts), and the device's end (socket-io-client.ts).
 
 import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { compareIds, ConfigError, type LinkStats, type PeerConnection, type TransportServer } from '@strata/shared';
@@ -24,6 +25,11 @@ export interface SocketIoServerOptions extends Partial<LinkLimits>, ConnectionCa
   readonly port?: number;
   /** socket.io's HTTP path (default /socket.io); clients must use the same. */
   readonly path?: string;
+  /**
+   * Serve over TLS (`https://`, `wss://`) with this certificate chain and private key (PEM). Without it the
+   * link is plain: fine on loopback and inside a private network, not across the internet.
+   */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   /** The shared secret of the tier: a handshake must present it. */
   readonly token?: string;
   /** Decides on each handshake (after the token check, when both are set), e.g. a signed per-device token. */
@@ -81,7 +87,10 @@ export class SocketIoTransportServer implements TransportServer {
       throw new ConfigError(`socket.io transport option maxUnsolicitedEvents must be a positive integer, got ${maxUnsolicitedEvents}`);
     const host = options.host ?? '127.0.0.1';
     const handshakeMs = options.connectTimeoutMs ?? 10_000;
-    const http = createServer((_request, response) => response.writeHead(404).end());
+    const notFound = (_request: unknown, response: { writeHead(status: number): { end(): void } }): void => response.writeHead(404).end();
+    const http: HttpServer = options.tls
+      ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, notFound)
+      : createServer(notFound);
     const server = new Server<DeviceToServerEvents, ServerToDeviceEvents, Record<string, never>, SocketData>(http, {
       path: options.path,
       transports: ['websocket'],
@@ -98,7 +107,7 @@ export class SocketIoTransportServer implements TransportServer {
       });
     });
     const { port } = http.address() as AddressInfo;
-    const address = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const address = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     return new SocketIoTransportServer(server, http, address, limits, options, sessionGraceMs, maxUnsolicitedEvents);
   }
 

@@ -4,6 +4,7 @@
 import { hostname, cpus } from 'node:os';
 import type { EdgeNodeObserver } from '@strata/edge-node';
 import {
+  redactSecrets,
   newRunId,
   requireFinalMetrics,
   StrataError,
@@ -74,7 +75,7 @@ export async function runEmbedded(
     task: task.id,
     mode: 'embedded',
     startedAt: new Date(Date.now() - wallSeconds * 1000).toISOString(),
-    config: { ...config, task: task.describe(), taskName: config.task },
+    config: redactSecrets({ ...config, task: task.describe(), taskName: config.task }),
     environment: { node: process.version, host: hostname(), cpus: cpus().length, platform: process.platform, ...environment },
     rounds,
     final: { metrics: lastEvaluation, wallSeconds },

@@ -270,7 +270,6 @@ export class EdgeNode {
         baseVersion: version,
         sender: peer.info.nodeId,
         ...(job.limits ? { limits: job.limits } : {}),
-        ...(peer.info.maxWeight !== undefined ? { weightCap: peer.info.maxWeight } : {}),
       });
       const answers = await this.collect(selected, frame, quorum, edgeDeadlineSeconds, participation, iteration, timer, (decoded, peer) => {
         const { update, clipped } = checkTrainingAnswer(decoded, expected(peer), edgeModel);

@@ -123,7 +123,6 @@ export interface EvaluationOutcome {
 export class Coordinator {
   private model: ModelParams | undefined;
   private versionNumber = 0;
-  private modelBytes = 0;
   private readonly store: StateStore;
   private state: CoordinatorState | undefined;
   private records = new Map<number, RoundRecord>();
@@ -196,7 +195,6 @@ export class Coordinator {
         throw new StrataError('STRATA_ERR_BAD_BLOB', `model blob of version ${saved.version} holds version ${version}`);
       this.model = model;
       this.versionNumber = version;
-      this.modelBytes = blob.byteLength;
       this.state = saved;
       this.records = new Map((await this.store.rounds()).map((r) => [r.round, r]));
       this.options.logger.info({ version, round: saved.round, flow: saved.flow }, 'coordinator resumed');
@@ -247,7 +245,7 @@ export class Coordinator {
       addParticipation(participation, result.participation);
       bytes.deviceEdgeDown += result.participation.bytesDown;
       bytes.deviceEdgeUp += result.participation.bytesUp;
-      bytes.edgeCloudDown += this.modelBytes;
+      bytes.edgeCloudDown += result.participation.bytesFetched;
       for (const [key, value] of Object.entries(result.metrics)) metricSums[key] = (metricSums[key] ?? 0) + value;
       for (const [phase, seconds] of Object.entries(result.timings ?? {}))
         timer.seconds[`edge.${phase}`] = (timer.seconds[`edge.${phase}`] ?? 0) + seconds;
@@ -334,7 +332,7 @@ export class Coordinator {
         count += result.count;
         bytes.deviceEdgeDown += result.participation.bytesDown;
         bytes.deviceEdgeUp += result.participation.bytesUp;
-        bytes.edgeCloudDown += this.modelBytes;
+        bytes.edgeCloudDown += result.participation.bytesFetched;
         for (const [key, value] of Object.entries(result.sums)) sums[key] = (sums[key] ?? 0) + value;
       }
       if (count > 0) for (const [key, value] of Object.entries(sums)) metrics[key] = value / count;
@@ -421,7 +419,6 @@ export class Coordinator {
 
   private async publish(): Promise<void> {
     const blob = encodeModelBlob(this.globalModel, this.versionNumber);
-    this.modelBytes = blob.byteLength;
     // No expiry: the current version is what a restarted coordinator resumes from. Older ones are deleted
     // once two newer exist (an edge retrying a late job may still read the previous one).
     await this.options.blobs.put(modelBlobKey(this.versionNumber), blob);

@@ -113,6 +113,8 @@ export class EdgeNode {
   private readonly closing = new Set<Promise<void>>();
   private current: EdgeJobInfo | undefined;
   private newest: EdgeGlobalModel | undefined;
+  /** The last model blob read, by key: jobs only read the model, so they share it. */
+  private fetched: (EdgeGlobalModel & { readonly key: string }) | undefined;
 
   constructor(private readonly options: EdgeNodeOptions) {
     this.encoder = new UpdateEncoder(options.compression);
@@ -209,10 +211,8 @@ export class EdgeNode {
         : { weight: 0, metrics: {}, participation, expired: true };
     }
     const timer = new PhaseTimer();
-    const bytes = await this.options.blobs.get(data.modelKey);
-    if (!bytes) throw new StrataError('STRATA_ERR_MISSING_BLOB', `model blob ${data.modelKey} not found`);
+    const { model, version, fetchedBytes } = await this.fetchModel(data.modelKey);
     timer.lap('fetch');
-    const { model, version } = decodeModelBlob(bytes);
     // A retried older job must not replace a newer model.
     if (!this.newest || version >= this.newest.version) this.newest = { model, version };
     this.options.logger.info({ job: job.name, roundId: data.roundId, version, attempt: job.attempt }, 'edge job started');
@@ -221,11 +221,26 @@ export class EdgeNode {
     try {
       const result =
         job.name === 'edge-evaluate' ? await this.evaluate(data, model, version) : await this.train(data, model, version, timer);
+      result.participation.bytesFetched = fetchedBytes;
       this.options.observer?.jobFinished?.(info, 'done', (performance.now() - started) / 1000, result.participation);
       return result;
     } finally {
       this.current = undefined;
     }
+  }
+
+  /**
+   * The global model behind `key`: read from the blob store once, then reused while jobs name the same key
+   * (a round's evaluation and the next round's training read the same version). `fetchedBytes` is what
+   * crossed the edge-cloud link for this job.
+   */
+  private async fetchModel(key: string): Promise<EdgeGlobalModel & { fetchedBytes: number }> {
+    if (this.fetched?.key === key) return { ...this.fetched, fetchedBytes: 0 };
+    const bytes = await this.options.blobs.get(key);
+    if (!bytes) throw new StrataError('STRATA_ERR_MISSING_BLOB', `model blob ${key} not found`);
+    const { model, version } = decodeModelBlob(bytes);
+    this.fetched = { key, model, version };
+    return { model, version, fetchedBytes: bytes.byteLength };
   }
 
   /** An iteration's deadline in seconds: the edge deadline, cut short by the round's. */

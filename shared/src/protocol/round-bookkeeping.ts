@@ -6,7 +6,18 @@ import type { RoundRecord } from '../run/run-record.js';
 import type { EdgeParticipation } from './round-jobs.js';
 
 export function emptyParticipation(): EdgeParticipation {
-  return { selected: 0, answered: 0, dropped: 0, failed: 0, rejected: {}, clipped: {}, bytesDown: 0, bytesUp: 0 };
+  return {
+    selected: 0,
+    answered: 0,
+    dropped: 0,
+    failed: 0,
+    rejected: {},
+    clipped: {},
+    bytesDown: 0,
+    bytesUp: 0,
+    bytesControl: 0,
+    bytesFetched: 0,
+  };
 }
 
 /** Adds `part` into `total`. */
@@ -17,6 +28,8 @@ export function addParticipation(total: EdgeParticipation, part: EdgeParticipati
   total.failed += part.failed;
   total.bytesDown += part.bytesDown;
   total.bytesUp += part.bytesUp;
+  total.bytesControl += part.bytesControl;
+  total.bytesFetched += part.bytesFetched;
   for (const [reason, n] of Object.entries(part.rejected)) countReason(total.rejected, reason, n);
   for (const [what, n] of Object.entries(part.clipped)) countReason(total.clipped, what, n);
 }

@@ -17,7 +17,8 @@ import {
   regionQueue,
   selectDevices,
   decodeModelBlob,
-  encodeRoundRequest,
+  isResync,
+  ModelDownlink,
   decodeUpdateReply,
   UpdateEncoder,
   checkEvaluationAnswer,
@@ -50,7 +51,10 @@ import {
   type Strategy,
   type TransportServer,
   type DecodedUpdate,
+  type Downlink,
+  type DownlinkFrames,
   type ExpectedAnswer,
+  type RoundRequestHeader,
 } from '@strata/shared';
 
 export interface EdgeNodeOptions {
@@ -63,6 +67,8 @@ export interface EdgeNodeOptions {
   /** How this edge aggregates its devices (FedAvg unless configured); one instance per edge. */
   readonly strategy: Strategy;
   readonly compression: Compression;
+  /** How models go down to devices (default: float32 patches of the changed rows). */
+  readonly downlink?: Downlink;
   readonly logger: Logger;
   /** Largest update frame accepted from a device. */
   readonly maxUpdateBytes?: number;
@@ -108,6 +114,7 @@ export interface EdgeGlobalModel {
 export class EdgeNode {
   private worker: QueueWorker | undefined;
   private readonly encoder: UpdateEncoder;
+  private readonly downlink: ModelDownlink;
   private started = false;
   private gated = false;
   private readonly closing = new Set<Promise<void>>();
@@ -118,6 +125,7 @@ export class EdgeNode {
 
   constructor(private readonly options: EdgeNodeOptions) {
     this.encoder = new UpdateEncoder(options.compression);
+    this.downlink = new ModelDownlink(options.downlink ?? { dtype: 'float32', rowFraction: 1, history: 4 });
     const observer = options.observer;
     if (observer?.peerChanged) options.server.onPeerChange((peer, event) => observer.peerChanged?.(peer.info.nodeId, event));
   }
@@ -265,15 +273,9 @@ export class EdgeNode {
         break;
       }
       const selected = selectDevices(this.options.server.peers(), fraction, random.fork(iteration));
-      const frame = encodeRoundRequest({
-        roundId: job.roundId,
-        round: job.round,
-        kind: 'train',
-        localSteps: kappa1,
-        options: job.options,
-        model: edgeModel,
-        version,
-      });
+      // The first iteration sends the global model itself, which the round's evaluation sent too.
+      this.downlink.advance(edgeModel, version, iteration === 1 ? `v${version}` : `v${version}:${job.roundId}:${iteration}`);
+      const frames = this.downlink.frames({ roundId: job.roundId, round: job.round, kind: 'train', localSteps: kappa1, options: job.options });
       timer.lap('encode');
       const expected = (peer: PeerConnection): ExpectedAnswer => ({
         roundId: job.roundId,
@@ -282,7 +284,7 @@ export class EdgeNode {
         ...(job.limits ? { limits: job.limits } : {}),
         ...(peer.info.maxWeight !== undefined ? { weightCap: peer.info.maxWeight } : {}),
       });
-      const answers = await this.collect(selected, frame, quorum, edgeDeadlineSeconds, participation, iteration, timer, (decoded, peer) => {
+      const answers = await this.collect(selected, frames, quorum, edgeDeadlineSeconds, participation, iteration, timer, (decoded, peer) => {
         const { update, clipped } = checkTrainingAnswer(decoded, expected(peer), edgeModel);
         if (clipped.weight) countReason(participation.clipped, 'weight');
         if (clipped.rowWeights > 0) countReason(participation.clipped, 'row_weight', clipped.rowWeights);
@@ -310,16 +312,9 @@ export class EdgeNode {
   private async evaluate(job: EdgeRoundJob, model: ModelParams, version: number): Promise<EdgeEvaluateResult> {
     const participation = emptyParticipation();
     const devices = this.options.server.peers();
-    const frame = encodeRoundRequest({
-      roundId: job.roundId,
-      round: job.round,
-      kind: 'evaluate',
-      localSteps: 0,
-      options: job.options,
-      model,
-      version,
-    });
-    const answers = await this.collect(devices, frame, 1, this.iterationDeadline(job), participation, 0, undefined, (decoded, peer) =>
+    this.downlink.advance(model, version, `v${version}`);
+    const header: RoundRequestHeader = { roundId: job.roundId, round: job.round, kind: 'evaluate', localSteps: 0, options: job.options };
+    const answers = await this.collect(devices, this.downlink.frames(header), 1, this.iterationDeadline(job), participation, 0, undefined, (decoded, peer) =>
       checkEvaluationAnswer(decoded, {
         roundId: job.roundId,
         baseVersion: version,
@@ -337,13 +332,13 @@ export class EdgeNode {
   }
 
   /**
-   * Sends `frame` to `devices`, waits for the quorum or the deadline, and returns the answers `check` accepts,
+   * Sends `frames` to `devices`, waits for the quorum or the deadline, and returns the answers `check` accepts,
    * in device order. An answer it refuses (InvalidUpdateError), or that does not decode, is rejected with a
    * counted reason; nothing else is affected by it.
    */
   private async collect<T>(
     devices: readonly PeerConnection[],
-    frame: Uint8Array,
+    frames: DownlinkFrames,
     quorum: number,
     deadlineSeconds: number,
     participation: EdgeParticipation,
@@ -355,7 +350,7 @@ export class EdgeNode {
     const gathered = await gatherQuorum(
       this.observeReplies(
         devices,
-        devices.map((d) => d.request(frame, deadlineMs)),
+        devices.map((d) => this.requestWithModel(d, frames, deadlineMs, participation)),
         iteration,
       ),
       quorumSize(devices.length, quorum),
@@ -364,7 +359,6 @@ export class EdgeNode {
     );
     timer?.lap('exchange');
     participation.selected += devices.length;
-    participation.bytesDown += frame.byteLength * devices.length;
     participation.dropped += gathered.late;
     const reject = (deviceId: string, reason: string, error: Error): void => {
       countReason(participation.rejected, reason);
@@ -401,6 +395,35 @@ export class EdgeNode {
     }
     timer?.lap('validate');
     return accepted;
+  }
+
+  /**
+   * Sends `device` its frame (patches to the model it holds, or the whole model) and returns its answer; a
+   * device that answers Resync (its model is missing or wrong) is sent the whole model once more.
+   */
+  private async requestWithModel(
+    device: PeerConnection,
+    frames: DownlinkFrames,
+    deadlineMs: number,
+    participation: EdgeParticipation,
+  ): Promise<Uint8Array> {
+    const deviceId = device.info.nodeId;
+    const { frame, full } = frames.frameFor(deviceId);
+    participation.bytesDown += frame.byteLength;
+    try {
+      let reply = await device.request(frame, deadlineMs);
+      if (!full && isResync(reply)) {
+        participation.bytesControl += reply.byteLength;
+        const whole = frames.fullFrame();
+        participation.bytesDown += whole.byteLength;
+        reply = await device.request(whole, deadlineMs);
+      }
+      this.downlink.delivered(deviceId, frames.checksum);
+      return reply;
+    } catch (error) {
+      this.downlink.forget(deviceId);
+      throw error;
+    }
   }
 
   /** The requests, each telling the observer when it settles (progress within an iteration). */

@@ -18,6 +18,7 @@ import {
   selectDevices,
   decodeModelBlob,
   isResync,
+  downlinkSchema,
   ModelDownlink,
   decodeUpdateReply,
   UpdateEncoder,
@@ -67,7 +68,7 @@ export interface EdgeNodeOptions {
   /** How this edge aggregates its devices (FedAvg unless configured); one instance per edge. */
   readonly strategy: Strategy;
   readonly compression: Compression;
-  /** How models go down to devices (default: float32 patches of the changed rows). */
+  /** How models go down to devices (default: downlinkSchema's). */
   readonly downlink?: Downlink;
   readonly logger: Logger;
   /** Largest update frame accepted from a device. */
@@ -125,7 +126,7 @@ export class EdgeNode {
 
   constructor(private readonly options: EdgeNodeOptions) {
     this.encoder = new UpdateEncoder(options.compression);
-    this.downlink = new ModelDownlink(options.downlink ?? { dtype: 'float32', rowFraction: 1, history: 4 });
+    this.downlink = new ModelDownlink(options.downlink ?? downlinkSchema.parse({}));
     const observer = options.observer;
     if (observer?.peerChanged) options.server.onPeerChange((peer, event) => observer.peerChanged?.(peer.info.nodeId, event));
   }
@@ -275,7 +276,13 @@ export class EdgeNode {
       const selected = selectDevices(this.options.server.peers(), fraction, random.fork(iteration));
       // The first iteration sends the global model itself, which the round's evaluation sent too.
       this.downlink.advance(edgeModel, version, iteration === 1 ? `v${version}` : `v${version}:${job.roundId}:${iteration}`);
-      const frames = this.downlink.frames({ roundId: job.roundId, round: job.round, kind: 'train', localSteps: kappa1, options: job.options });
+      const frames = this.downlink.frames({
+        roundId: job.roundId,
+        round: job.round,
+        kind: 'train',
+        localSteps: kappa1,
+        options: job.options,
+      });
       timer.lap('encode');
       const expected = (peer: PeerConnection): ExpectedAnswer => ({
         roundId: job.roundId,
@@ -284,12 +291,21 @@ export class EdgeNode {
         ...(job.limits ? { limits: job.limits } : {}),
         ...(peer.info.maxWeight !== undefined ? { weightCap: peer.info.maxWeight } : {}),
       });
-      const answers = await this.collect(selected, frames, quorum, edgeDeadlineSeconds, participation, iteration, timer, (decoded, peer) => {
-        const { update, clipped } = checkTrainingAnswer(decoded, expected(peer), edgeModel);
-        if (clipped.weight) countReason(participation.clipped, 'weight');
-        if (clipped.rowWeights > 0) countReason(participation.clipped, 'row_weight', clipped.rowWeights);
-        return update;
-      });
+      const answers = await this.collect(
+        selected,
+        frames,
+        quorum,
+        edgeDeadlineSeconds,
+        participation,
+        iteration,
+        timer,
+        (decoded, peer) => {
+          const { update, clipped } = checkTrainingAnswer(decoded, expected(peer), edgeModel);
+          if (clipped.weight) countReason(participation.clipped, 'weight');
+          if (clipped.rowWeights > 0) countReason(participation.clipped, 'row_weight', clipped.rowWeights);
+          return update;
+        },
+      );
       if (answers.length === 0) continue;
       const { updates, clipped } = clipToMedianNorm(answers, job.clipFactor ?? 0);
       if (clipped > 0) countReason(participation.clipped, 'norm', clipped);
@@ -314,13 +330,21 @@ export class EdgeNode {
     const devices = this.options.server.peers();
     this.downlink.advance(model, version, `v${version}`);
     const header: RoundRequestHeader = { roundId: job.roundId, round: job.round, kind: 'evaluate', localSteps: 0, options: job.options };
-    const answers = await this.collect(devices, this.downlink.frames(header), 1, this.iterationDeadline(job), participation, 0, undefined, (decoded, peer) =>
-      checkEvaluationAnswer(decoded, {
-        roundId: job.roundId,
-        baseVersion: version,
-        sender: peer.info.nodeId,
-        ...(job.limits ? { limits: job.limits } : {}),
-      }),
+    const answers = await this.collect(
+      devices,
+      this.downlink.frames(header),
+      1,
+      this.iterationDeadline(job),
+      participation,
+      0,
+      undefined,
+      (decoded, peer) =>
+        checkEvaluationAnswer(decoded, {
+          roundId: job.roundId,
+          baseVersion: version,
+          sender: peer.info.nodeId,
+          ...(job.limits ? { limits: job.limits } : {}),
+        }),
     );
     const sums: Record<string, number> = {};
     let count = 0;

@@ -4,7 +4,7 @@
 
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { createStrategy, strategyNames, type RunRecord } from '@strata/shared';
+import { createStrategy, downlinkSchema, strategyNames, type RunRecord } from '@strata/shared';
 import { createLogger, writeRunRecord } from '@strata/runtime';
 import { parseRunConfig, type RunConfig } from '@strata/shared';
 import { runEmbedded, type RunObserver } from '../embedded/run-embedded.js';
@@ -17,6 +17,8 @@ import { dataSourceOptions, dataSourceFromFlags } from '../flags/data-flags.js';
 import { findTask, taskNames } from '@strata/tasks';
 import { writeRunReport } from '../report/index.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
+
+const downlinkDefaults = downlinkSchema.parse({});
 
 interface RunFlags {
   task: string;
@@ -36,6 +38,8 @@ interface RunFlags {
   compression: 'float32' | 'float16' | 'int8';
   errorFeedback: boolean;
   perTensorScale?: boolean;
+  downlink: 'float32' | 'float16' | 'int8';
+  downlinkRows: number;
   taskOption?: Record<string, OptionValue>;
   seed: number;
   baselines: boolean;
@@ -76,6 +80,16 @@ export function register(program: Command): void {
       new Option('--compression <dtype>', 'update encoding on the way up').choices(['float32', 'float16', 'int8']).default('float32'),
     )
     .option('--no-error-feedback', 'do not carry the quantisation residual to the next round')
+    .addOption(
+      new Option('--downlink <dtype>', 'model patches on the way down: float32 (lossless) or a quantised difference')
+        .choices(['float32', 'float16', 'int8'])
+        .default(downlinkDefaults.dtype),
+    )
+    .addOption(
+      new Option('--downlink-rows <fraction>', 'send at most this fraction of rows per patch, those that changed most')
+        .argParser(Number.parseFloat)
+        .default(downlinkDefaults.rowFraction),
+    )
     .option('--per-tensor-scale', 'int8: one scale per tensor instead of one per row')
     .option(
       '--task-option <key=value>',
@@ -132,6 +146,7 @@ export function configFromFlags(flags: RunFlags): RunConfig {
     strategy: { name: flags.strategy, options: flags.strategyOption ?? {} },
     edgeStrategy: { name: flags.edgeStrategy, options: {} },
     compression: { dtype: flags.compression, errorFeedback: flags.errorFeedback, perRowScale: !flags.perTensorScale },
+    downlink: { ...downlinkDefaults, dtype: flags.downlink, rowFraction: flags.downlinkRows },
     taskOptions: flags.taskOption ?? {},
     baselines: flags.baselines,
     report: flags.report,
@@ -154,7 +169,7 @@ export async function runCommand(config: RunConfig, dashboardOptions: RunDashboa
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
   out(
     `Strata: ${entry.name}, ${config.topology.edges} edges, ${config.schedule.rounds} rounds, ` +
-      `κ1=${config.schedule.kappa1} κ2=${config.schedule.kappa2}, strategy ${config.strategy.name}, ${config.compression.dtype} updates, seed ${config.seed}`,
+      `κ1=${config.schedule.kappa1} κ2=${config.schedule.kappa2}, strategy ${config.strategy.name}, ${config.compression.dtype} updates, ${config.downlink.dtype} downlink (rows ${config.downlink.rowFraction}), seed ${config.seed}`,
   );
   const { task, environment } = await entry.create(config);
   out(`task: ${JSON.stringify(task.describe())}`);

@@ -7,6 +7,7 @@ import { EdgeNode, type EdgeNodeObserver } from '@strata/edge-node';
 import {
   createStrategy,
   type Compression,
+  type Downlink,
   type DeviceTrainer,
   type FederatedTask,
   type HierFavgSchedule,
@@ -23,6 +24,8 @@ export interface EmbeddedTopologyOptions {
   readonly strategy: { name: string; options: Record<string, unknown> };
   readonly edgeStrategy: { name: string; options: Record<string, unknown> };
   readonly compression: Compression;
+  /** How edges send models down (default: downlinkSchema's). */
+  readonly downlink?: Downlink;
   readonly taskOptions: Record<string, number>;
   readonly seed: number;
   readonly logger: Logger;
@@ -69,6 +72,7 @@ export class EmbeddedTopology {
           blobs: this.blobs,
           strategy: createStrategy(options.edgeStrategy.name, options.edgeStrategy.options),
           compression: options.compression,
+          ...(options.downlink ? { downlink: options.downlink } : {}),
           logger: options.logger.child({ tier: 'edge', region }),
           observer: options.edgeObserver?.(region, nodeId),
         }),

@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { compressionSchema } from '../protocol/compression.js';
+import { downlinkSchema } from '../protocol/model-downlink.js';
 import { hierFavgScheduleSchema } from '../fl/hierfavg-schedule.js';
 import { parseConfig } from './parse-config.js';
 
@@ -63,6 +64,8 @@ export const runConfigSchema = z
       .strict()
       .default({ name: 'fedavg', options: {} }),
     compression: compressionSchema.default(compressionSchema.parse({})),
+    /** How edges send models down to devices. */
+    downlink: downlinkSchema.default(downlinkSchema.parse({})),
     /** Task options (learning rate, dimensions, ...) overriding the task's defaults; the task's schema checks them. */
     taskOptions: taskOptionValuesSchema.default({}),
     /** Compare with the task's centralized baseline (and popularity for recommenders). */

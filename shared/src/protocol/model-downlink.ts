@@ -5,7 +5,7 @@
 // feedback held by the sender); `rowFraction` sends only the rows that changed most, the others wait.
 
 import { z } from 'zod';
-import { rowSize, type ModelParams, type TensorValue } from '../fl/model.js';
+import { parameterCount, rowSize, type ModelParams, type TensorValue } from '../fl/model.js';
 import type { strata } from '../wire/generated/strata.js';
 import { modelChecksum } from '../wire/model-checksum.js';
 import { encodeModel } from '../wire/model-codec.js';
@@ -105,6 +105,7 @@ export class ModelDownlink {
     this.patches.push({ message, baseChecksum, bytes });
     if (this.patches.length > this.options.history) this.patches.shift();
     this.full = undefined;
+    this.fullBytes = 4 * parameterCount(replica);
   }
 
   /** The frames of one exchange with `header`. */
@@ -160,10 +161,7 @@ export class ModelDownlink {
   }
 
   private wholeModel(): strata.IModel {
-    if (!this.full) {
-      this.full = encodeModel(this.replica!, this.version);
-      this.fullBytes = this.full.tensors?.reduce((n, t) => n + (t.data?.byteLength ?? 0), 0) ?? 0;
-    }
+    this.full ??= encodeModel(this.replica!, this.version);
     return this.full;
   }
 
@@ -196,7 +194,8 @@ export class ModelDownlink {
     for (let r = 0; r < rowCount && rows.length < budget; r++) if (norms[r] >= threshold && norms[r] > -1) rows.push(r);
     const values = new Float32Array(rows.length * width);
     rows.forEach((r, i) => {
-      for (let j = 0; j < width; j++) values[i * width + j] = additive ? target[r * width + j] - replica[r * width + j] : target[r * width + j];
+      for (let j = 0; j < width; j++)
+        values[i * width + j] = additive ? target[r * width + j] - replica[r * width + j] : target[r * width + j];
     });
     if (rows.length === rowCount) return { kind: 'dense', shape, values };
     return { kind: 'sparse', shape, rows: Uint32Array.from(rows), values };

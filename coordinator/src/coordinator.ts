@@ -22,6 +22,7 @@ import {
   addParticipation,
   countReason,
   emptyHierarchyBytes,
+  evaluationRecord,
   emptyParticipation,
   tierRecord,
   parseJobPayload,
@@ -313,6 +314,7 @@ export class Coordinator {
   async evaluate(round: number): Promise<EvaluationOutcome> {
     const started = performance.now();
     const bytes = emptyHierarchyBytes();
+    let control = 0;
     let metrics: Record<string, number> = {};
     if (this.options.task.evaluate) {
       metrics = await this.options.task.evaluate(this.globalModel);
@@ -330,6 +332,7 @@ export class Coordinator {
           continue;
         }
         count += result.count;
+        control += result.participation.bytesControl;
         bytes.deviceEdgeDown += result.participation.bytesDown;
         bytes.deviceEdgeUp += result.participation.bytesUp;
         bytes.edgeCloudDown += result.participation.bytesFetched;
@@ -341,7 +344,7 @@ export class Coordinator {
     const evaluated: RoundRecord | undefined = record && {
       ...record,
       wallSeconds: record.wallSeconds + (performance.now() - started) / 1000,
-      bytes: { ...record.bytes, evaluation: Object.values(bytes).reduce((sum, b) => sum + b, 0) },
+      bytes: { ...record.bytes, ...evaluationRecord(bytes), control: (record.bytes.control ?? 0) + control },
       metrics: { ...record.metrics, ...metrics },
       evaluation: metrics,
       evaluated: true,
@@ -431,7 +434,7 @@ export function roundRecord(outcome: RoundOutcome): RoundRecord {
   return {
     round: outcome.round,
     wallSeconds: outcome.wallSeconds,
-    bytes: tierRecord(outcome.bytes),
+    bytes: { ...tierRecord(outcome.bytes), control: outcome.participation.bytesControl },
     metrics: { ...outcome.metrics },
     version: outcome.version,
     participation: outcome.participation,

@@ -12,7 +12,7 @@ import { DEFAULT_DASHBOARD_PORT, EmbeddedDashboard } from '../embedded/embedded-
 import { collectKeyValue, type OptionValue } from '../flags/parse-key-values.js';
 import { addExamples, strategiesHelp, tasksHelp } from '../console/help-text.js';
 import { ProgressBar } from '../console/progress.js';
-import { RoundTable, comparisonTable } from '../console/round-table.js';
+import { RoundTable, bytesSummary, comparisonTable } from '../console/round-table.js';
 import { dataSourceOptions, dataSourceFromFlags } from '../flags/data-flags.js';
 import { findTask, taskNames } from '@strata/tasks';
 import { writeRunReport } from '../report/index.js';
@@ -223,6 +223,7 @@ export async function runCommand(config: RunConfig, dashboardOptions: RunDashboa
   const runDir = writeRunRecord(resolve(config.runsDir), record);
   out('');
   out(comparisonTable({ [`federated (${record.rounds.length} rounds)`]: record.final.metrics, ...baselines }, entry.headlineMetrics));
+  out(bytesSummary(record.rounds));
   out(`\nwall time ${record.final.wallSeconds.toFixed(1)} s; run record ${runDir}/run.json`);
   if (config.report) out(`report ${writeRunReport(runDir, record)}`);
   if (dashboard) {

@@ -189,7 +189,7 @@ export class ModelDownlink {
     if (changed === 0) return undefined;
     const budget = Math.max(1, Math.ceil(this.options.rowFraction * rowCount));
     let threshold = 0;
-    if (changed > budget) threshold = [...norms].sort((a, b) => b - a)[budget - 1];
+    if (changed > budget) threshold = norms.slice().sort()[rowCount - budget];
     const rows: number[] = [];
     for (let r = 0; r < rowCount && rows.length < budget; r++) if (norms[r] >= threshold && norms[r] > -1) rows.push(r);
     const values = new Float32Array(rows.length * width);

@@ -40,6 +40,7 @@ interface RunFlags {
   perTensorScale?: boolean;
   downlink: 'float32' | 'float16' | 'int8';
   downlinkRows: number;
+  downlinkEnergy: number;
   taskOption?: Record<string, OptionValue>;
   seed: number;
   baselines: boolean;
@@ -89,6 +90,11 @@ export function register(program: Command): void {
       new Option('--downlink-rows <fraction>', 'send at most this fraction of rows per patch, those that changed most')
         .argParser(Number.parseFloat)
         .default(downlinkDefaults.rowFraction),
+    )
+    .addOption(
+      new Option('--downlink-energy <share>', "send only the rows carrying this share of the change's squared norm")
+        .argParser(Number.parseFloat)
+        .default(downlinkDefaults.energy),
     )
     .option('--per-tensor-scale', 'int8: one scale per tensor instead of one per row')
     .option(
@@ -146,7 +152,7 @@ export function configFromFlags(flags: RunFlags): RunConfig {
     strategy: { name: flags.strategy, options: flags.strategyOption ?? {} },
     edgeStrategy: { name: flags.edgeStrategy, options: {} },
     compression: { dtype: flags.compression, errorFeedback: flags.errorFeedback, perRowScale: !flags.perTensorScale },
-    downlink: { ...downlinkDefaults, dtype: flags.downlink, rowFraction: flags.downlinkRows },
+    downlink: { ...downlinkDefaults, dtype: flags.downlink, rowFraction: flags.downlinkRows, energy: flags.downlinkEnergy },
     taskOptions: flags.taskOption ?? {},
     baselines: flags.baselines,
     report: flags.report,

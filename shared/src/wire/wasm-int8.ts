@@ -25,7 +25,6 @@ const MEMORY_BYTES = SCALES_OFFSET + INT8_BLOCK;
 
 const i32Const = (value: number): number[] => [0x41, ...sleb128(value)];
 const f32Const = (value: number): number[] => [0x43, ...new Uint8Array(Float32Array.of(value).buffer)];
-const call = (index: number): number[] => [0x10, index];
 const i32Shl = [0x74];
 const i32Mul = [0x6c];
 const i32LtU = [0x49];
@@ -63,246 +62,213 @@ function sleb128(value: number): number[] {
 const loadAt = (base: number, offset: number): number[] => [...localGet(base), ...simd(0x00), 4, ...uleb(offset)];
 const absAt = (base: number, offset: number): number[] => [...loadAt(base, offset), ...simd(0xe0)];
 const maxU = simd(0xb9);
-
-// (func $maxAbs (param $in i32) (param $bytes i32) (result f32) (local $i i32) (local $m v128) (local $p i32)
-//   (loop (p = in + i) (m = i32x4.max_u(m, max_u(max_u(|p[0]|, |p[16]|), max_u(|p[32]|, |p[48]|)))) (next $i 64 $bytes))
-//   (f32.max (f32.max lane0 lane1) (f32.max lane2 lane3)))
-// The bits of non-negative floats order as unsigned integers, NaN above infinity above every number, so
-// pmaxud keeps the largest and any NaN; f32x4.max, which must propagate NaN, is a sequence 25 times slower.
-const maxAbs = [
-  3,
-  1,
-  I32,
-  1,
-  V128,
-  1,
-  I32,
-  ...loop(
-    localGet(0),
-    localGet(2),
-    i32Add,
-    localSet(4),
-    localGet(3),
-    absAt(4, 0),
-    absAt(4, 16),
-    maxU,
-    absAt(4, 32),
-    absAt(4, 48),
-    maxU,
-    maxU,
-    maxU,
-    localSet(3),
-    next(2, 64, 1),
-  ),
-  ...localGet(3),
-  ...extract(0),
-  ...localGet(3),
-  ...extract(1),
-  ...f32Max,
-  ...localGet(3),
-  ...extract(2),
-  ...localGet(3),
-  ...extract(3),
-  ...f32Max,
-  ...f32Max,
-  0x0b,
-];
-
-/** Four values at `base` + `offset` as i32: trunc_sat(floor(x * inv + 0.5)), inv in local 5, 0.5 in local 6. */
-const rounded = (base: number, offset: number): number[] => [
+/** Four values at `base` + `offset` as i32: trunc_sat(floor(x * inv + half)). */
+const rounded = (base: number, offset: number, inv: number, half: number): number[] => [
   ...loadAt(base, offset),
-  ...localGet(5),
+  ...localGet(inv),
   ...simd(0xe6),
-  ...localGet(6),
+  ...localGet(half),
   ...simd(0xe4),
   ...simd(0x68),
   ...simd(0xf8),
 ];
 
-// (func $quantize (param $in i32) (param $out i32) (param $count i32) (param $inv f32)
-//   (local $i i32) (local $inv4 v128) (local $half v128) (local $p i32)
-//   (loop  ;; sixteen values: rounded, narrowed with saturation to i16 then i8, -128 raised to -127
-//     (p = in + 4i) (v128.store (out + i) (i8x16.max_s (i8x16.narrow (i16x8.narrow r0 r1) (i16x8.narrow r2 r3)) -127))
-//     (next $i 16 $count)))
-const quantize = [
-  3,
-  1,
-  I32,
-  2,
-  V128,
-  1,
-  I32,
-  ...localGet(3),
-  ...simd(0x13),
-  ...localSet(5),
-  ...f32Const(0.5),
-  ...simd(0x13),
-  ...localSet(6),
-  ...loop(
-    localGet(1),
-    localGet(4),
-    i32Add,
-    localGet(0),
-    localGet(4),
-    i32Const(2),
-    i32Shl,
-    i32Add,
-    localSet(7),
-    rounded(7, 0),
-    rounded(7, 16),
-    simd(0x85),
-    rounded(7, 32),
-    rounded(7, 48),
-    simd(0x85),
-    simd(0x65),
-    i32Const(-127),
-    simd(0x0f),
-    simd(0x78),
-    simd(0x0b),
-    [0, 0],
-    next(4, 16, 2),
-  ),
-  0x0b,
-];
-
 // (func $quantizeRows (param $in i32) (param $out i32) (param $scales i32) (param $rows i32) (param $width i32)
-//   (local $r i32) (local $rowIn i32) (local $rowOut i32) (local $scale f32)
-//   (loop (rowOut = out + r*width) (rowIn = in + 4*r*width) (scale = maxAbs(rowIn, 4*width) / 127)
-//     (f32.store (scales + 4r) scale) (quantize rowIn rowOut width (1 / scale)) (next $r 1 $rows)))
+//   (local $r $rowIn $rowOut $i $p $bytes i32) (local $scale f32) (local $m $inv $half v128)
+//   (loop $row
+//     (rowOut = out + r*width) (rowIn = in + 4*r*width) (m = 0)
+//     (loop (p = rowIn + i) (m = i32x4.max_u(m, max_u(max_u(|p[0]|, |p[16]|), max_u(|p[32]|, |p[48]|)))) (next $i 64 $bytes))
+//     (scale = f32.max(f32.max(lane0 m, lane1 m), f32.max(lane2 m, lane3 m)) / 127) (f32.store (scales + 4r) scale)
+//     (inv = splat(1 / scale))
+//     (loop (p = rowIn + 4i) (v128.store (rowOut + i) (i8x16.max_s (i8x16.narrow (i16x8.narrow r0 r1)
+//       (i16x8.narrow r2 r3)) -127)) (next $i 16 $width))
+//     (next $r 1 $rows)))
+// The bits of non-negative floats order as unsigned integers, NaN above infinity above every number, so
+// pmaxud keeps the largest and any NaN (f32x4.max, which must propagate NaN, is a sequence 25 times slower).
+// Narrowing saturates; -128 is raised to -127 as in the scalar path. Everything is inline: a call per row
+// cost more than the row's work.
+const [R, ROW_IN, ROW_OUT, I, P, BYTES, SCALE, M, INV, HALF] = [5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
 const quantizeRows = [
-  2,
   3,
+  6,
   I32,
   1,
   F32,
+  3,
+  V128,
+  ...localGet(4),
+  ...i32Const(2),
+  ...i32Shl,
+  ...localSet(BYTES),
+  ...f32Const(0.5),
+  ...simd(0x13),
+  ...localSet(HALF),
   ...loop(
-    localGet(5),
+    localGet(R),
     localGet(4),
     i32Mul,
-    localTee(7),
-    localGet(1),
-    i32Add,
-    localSet(7),
-    localGet(5),
-    localGet(4),
-    i32Mul,
+    localTee(ROW_OUT),
     i32Const(2),
     i32Shl,
     localGet(0),
     i32Add,
-    localTee(6),
-    localGet(4),
+    localSet(ROW_IN),
+    localGet(ROW_OUT),
+    localGet(1),
+    i32Add,
+    localSet(ROW_OUT),
+    i32Const(0),
+    simd(0x11),
+    localSet(M),
+    i32Const(0),
+    localSet(I),
+    loop(
+      localGet(ROW_IN),
+      localGet(I),
+      i32Add,
+      localSet(P),
+      localGet(M),
+      absAt(P, 0),
+      absAt(P, 16),
+      maxU,
+      absAt(P, 32),
+      absAt(P, 48),
+      maxU,
+      maxU,
+      maxU,
+      localSet(M),
+      next(I, 64, BYTES),
+    ),
+    localGet(2),
+    localGet(R),
     i32Const(2),
     i32Shl,
-    call(0),
+    i32Add,
+    localGet(M),
+    extract(0),
+    localGet(M),
+    extract(1),
+    f32Max,
+    localGet(M),
+    extract(2),
+    localGet(M),
+    extract(3),
+    f32Max,
+    f32Max,
     f32Const(127),
     f32Div,
-    localSet(8),
-    localGet(2),
-    localGet(5),
-    i32Const(2),
-    i32Shl,
-    i32Add,
-    localGet(8),
+    localTee(SCALE),
     f32Store,
-    localGet(6),
-    localGet(7),
-    localGet(4),
     f32Const(1),
-    localGet(8),
+    localGet(SCALE),
     f32Div,
-    call(1),
-    next(5, 1, 3),
-  ),
-  0x0b,
-];
-
-/** Four i32 lanes of `half` (an i16x8 local) as floats times the scale splat in local 5, stored at out + offset. */
-const store4 = (half: number, high: boolean, offset: number): number[] => [
-  ...localGet(6),
-  ...localGet(half),
-  ...simd(high ? 0xa8 : 0xa7),
-  ...simd(0xfa),
-  ...localGet(5),
-  ...simd(0xe6),
-  ...simd(0x0b),
-  0,
-  ...uleb(offset),
-];
-
-// (func $dequantize (param $q i32) (param $out i32) (param $count i32) (param $scale f32)
-//   (local $i i32) (local $s v128) (local $o i32) (local $lo v128) (local $hi v128)
-//   (loop (x = v128.load (q + i)) (lo, hi = i16x8.extend_low_s/high_s x) (o = out + 4i)
-//     (store o+0 (mul (convert (i32x4.extend_low_s lo)) s)) ... o+16 high lo, o+32 low hi, o+48 high hi
-//     (next $i 16 $count)))
-const dequantize = [
-  4,
-  1,
-  I32,
-  1,
-  V128,
-  1,
-  I32,
-  2,
-  V128,
-  ...localGet(3),
-  ...simd(0x13),
-  ...localSet(5),
-  ...loop(
-    localGet(0),
-    localGet(4),
-    i32Add,
-    simd(0x00),
-    [0, 0],
-    localTee(7),
-    simd(0x88),
-    localSet(8),
-    localGet(7),
-    simd(0x87),
-    localSet(7),
-    localGet(1),
-    localGet(4),
-    i32Const(2),
-    i32Shl,
-    i32Add,
-    localSet(6),
-    store4(7, false, 0),
-    store4(7, true, 16),
-    store4(8, false, 32),
-    store4(8, true, 48),
-    next(4, 16, 2),
+    simd(0x13),
+    localSet(INV),
+    i32Const(0),
+    localSet(I),
+    loop(
+      localGet(ROW_OUT),
+      localGet(I),
+      i32Add,
+      localGet(ROW_IN),
+      localGet(I),
+      i32Const(2),
+      i32Shl,
+      i32Add,
+      localSet(P),
+      rounded(P, 0, INV, HALF),
+      rounded(P, 16, INV, HALF),
+      simd(0x85),
+      rounded(P, 32, INV, HALF),
+      rounded(P, 48, INV, HALF),
+      simd(0x85),
+      simd(0x65),
+      i32Const(-127),
+      simd(0x0f),
+      simd(0x78),
+      simd(0x0b),
+      [0, 0],
+      next(I, 16, 4),
+    ),
+    next(R, 1, 3),
   ),
   0x0b,
 ];
 
 // (func $dequantizeRows (param $q i32) (param $scales i32) (param $out i32) (param $rows i32) (param $width i32)
-//   (local $r i32) (loop (dequantize (q + r*width) (out + 4*r*width) width (f32.load (scales + 4r))) (next $r 1 $rows)))
+//   (local $r $i $o $qRow $outRow i32) (local $s $lo $hi v128)
+//   (loop $row (qRow = q + r*width) (outRow = out + 4*r*width) (s = splat(f32.load (scales + 4r)))
+//     (loop (x = v128.load (qRow + i)) (lo, hi = i16x8.extend_low_s/high_s x) (o = outRow + 4i)
+//       (v128.store o+0 (mul (convert (i32x4.extend_low_s lo)) s)) ... o+16 high lo, o+32 low hi, o+48 high hi
+//       (next $i 16 $width))
+//     (next $r 1 $rows)))
+const [DR, DI, DO, Q_ROW, OUT_ROW, DS, LO, HI] = [5, 6, 7, 8, 9, 10, 11, 12];
+const store4 = (half: number, high: boolean, offset: number): number[] => [
+  ...localGet(DO),
+  ...localGet(half),
+  ...simd(high ? 0xa8 : 0xa7),
+  ...simd(0xfa),
+  ...localGet(DS),
+  ...simd(0xe6),
+  ...simd(0x0b),
+  0,
+  ...uleb(offset),
+];
 const dequantizeRows = [
-  1,
-  1,
+  2,
+  5,
   I32,
+  3,
+  V128,
   ...loop(
-    localGet(0),
-    localGet(5),
+    localGet(DR),
     localGet(4),
     i32Mul,
-    i32Add,
-    localGet(2),
-    localGet(5),
-    localGet(4),
-    i32Mul,
+    localTee(Q_ROW),
     i32Const(2),
     i32Shl,
+    localGet(2),
     i32Add,
-    localGet(4),
+    localSet(OUT_ROW),
+    localGet(Q_ROW),
+    localGet(0),
+    i32Add,
+    localSet(Q_ROW),
     localGet(1),
-    localGet(5),
+    localGet(DR),
     i32Const(2),
     i32Shl,
     i32Add,
     f32Load,
-    call(3),
-    next(5, 1, 3),
+    simd(0x13),
+    localSet(DS),
+    i32Const(0),
+    localSet(DI),
+    loop(
+      localGet(Q_ROW),
+      localGet(DI),
+      i32Add,
+      simd(0x00),
+      [0, 0],
+      localTee(LO),
+      simd(0x88),
+      localSet(HI),
+      localGet(LO),
+      simd(0x87),
+      localSet(LO),
+      localGet(OUT_ROW),
+      localGet(DI),
+      i32Const(2),
+      i32Shl,
+      i32Add,
+      localSet(DO),
+      store4(LO, false, 0),
+      store4(LO, true, 16),
+      store4(HI, false, 32),
+      store4(HI, true, 48),
+      next(DI, 16, 4),
+    ),
+    next(DR, 1, 3),
   ),
   0x0b,
 ];
@@ -321,10 +287,7 @@ function int8Kernel(): Int8Kernel {
     const rows = [I32, I32, I32, I32, I32];
     const exports = instantiate(
       [
-        { exportName: 'maxAbs', params: [I32, I32], results: [F32], body: maxAbs },
-        { exportName: 'quantize', params: [I32, I32, I32, F32], results: [], body: quantize },
         { exportName: 'quantizeRows', params: rows, results: [], body: quantizeRows },
-        { exportName: 'dequantize', params: [I32, I32, I32, F32], results: [], body: dequantize },
         { exportName: 'dequantizeRows', params: rows, results: [], body: dequantizeRows },
       ],
       Math.ceil(MEMORY_BYTES / PAGE_BYTES),

@@ -1,0 +1,37 @@
+// Options of SASRec (recsys/sasrec): the model's shape (Kang & McAuley 2018's defaults for sparse data, with a
+// shorter window for ml-100k's histories), its centralized training, and the federated device's local step.
+
+import { z } from 'zod';
+import { ConfigError, parseOptions } from '@strata/shared';
+
+/** What `--task-option` can set for recsys/sasrec (the seed is the run's `--seed`). */
+export const sasrecOptionsSchema = z.strictObject({
+  dim: z.number().int().min(2).default(50).describe('embedding and hidden size d'),
+  maxLength: z.number().int().min(2).default(50).describe('the most recent items of a history the model reads'),
+  blocks: z.number().int().min(1).default(2).describe('self-attention blocks'),
+  dropout: z.number().min(0).lt(1).default(0.2).describe('dropout rate on the embeddings and each residual branch'),
+  learningRate: z.number().positive().default(0.001).describe('Adam step size of centralized training'),
+  batchSize: z.number().int().min(1).default(128).describe('sequences per Adam step in centralized training'),
+  epochs: z.number().int().min(1).default(40).describe('passes over every sequence in centralized training'),
+  deviceLearningRate: z
+    .number()
+    .positive()
+    .default(1)
+    .describe("a device's SGD step on its own sequence (1: the update is minus the gradient, for a server optimizer)"),
+  ks: z.array(z.number().int().min(1)).min(1).default([10, 20]).describe('cut-offs of the ranking evaluation'),
+});
+
+export type SasrecOptions = z.output<typeof sasrecOptionsSchema> & {
+  /** Seeds the parameters, the dropout masks and the sampled negatives. */
+  readonly seed: number;
+};
+
+/** The options devices read from every training request. */
+export const SASREC_ROUND_OPTIONS = ['deviceLearningRate'] as const;
+
+/** The defaults overridden by `options`, validated; a bad or unknown option is a ConfigError naming it. */
+export function resolveSasrecOptions(options: Partial<SasrecOptions> | Readonly<Record<string, unknown>> = {}): SasrecOptions {
+  const { seed = 0, ...rest } = options as { seed?: number };
+  if (!Number.isInteger(seed) || seed < 0) throw new ConfigError(`recsys/sasrec: seed must be an integer >= 0, got ${seed}`);
+  return { ...parseOptions('task recsys/sasrec', sasrecOptionsSchema, rest), seed };
+}

@@ -12,6 +12,7 @@ import {
   SasrecGradients,
   SasrecKernel,
   SasrecTask,
+  sequenceWindows,
   splitLeaveOneOut,
   type Interactions,
 } from '../src/recsys/index.js';
@@ -39,6 +40,14 @@ test('leave-one-out holds out each user’s latest interaction and keeps the his
   assert.deepEqual([...split.test[0]], [0]);
   assert.deepEqual([...split.sequences[1]], [4]);
   assert.deepEqual([...split.test[1]], [2]);
+});
+
+test('sequence windows: the latest only, or the whole history cut into windows the latest first', () => {
+  const history = Int32Array.from([9, 8, 7, 6, 5, 4, 3]);
+  const show = (w: { inputs: Int32Array; targets: Int32Array }): string => `${[...w.inputs]}>${[...w.targets]}`;
+  assert.deepEqual(sequenceWindows(history, 4, 'latest').map(show), ['7,6,5,4>6,5,4,3']);
+  assert.deepEqual(sequenceWindows(history, 4, 'all').map(show), ['7,6,5,4>6,5,4,3', '9,8>8,7']);
+  assert.deepEqual(sequenceWindows(history.subarray(0, 1), 4, 'all'), []);
 });
 
 test('the kernel’s gradients match finite differences of its loss', () => {

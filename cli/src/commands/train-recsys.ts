@@ -11,6 +11,7 @@ import { writeRunRecord } from '@strata/runtime';
 import {
   CentralizedBprTrainer,
   DEFAULT_CENTRALIZED_BPR_OPTIONS,
+  LEAVE_ONE_OUT_BPR_OPTIONS,
   NeuMFCentralizedTrainer,
   Popularity,
   SasrecCentralizedTrainer,
@@ -78,9 +79,9 @@ export function register(train: Command): void {
         "held-out split: a seeded 80/20 per user, or each user's latest interaction (default: sasrec leave-one-out)",
       ).choices(['random', 'leave-one-out']),
     )
-    .option('--epochs <n>', `passes over the training interactions (default: bpr-mf ${d.epochs}, neumf 4, sasrec 40)`, int)
+    .option('--epochs <n>', `passes over the training interactions (default: bpr-mf ${d.epochs}, neumf 4, sasrec 30)`, int)
     .option('--dim <n>', `bpr-mf, sasrec: embedding size (default: bpr-mf ${d.dim}, sasrec 50)`, int)
-    .option('--lr <x>', `bpr-mf, sasrec: learning rate (default: bpr-mf ${d.learningRate}, sasrec 0.001)`, Number.parseFloat)
+    .option('--lr <x>', `bpr-mf, sasrec: learning rate (default: bpr-mf ${d.learningRate}, sasrec 0.002)`, Number.parseFloat)
     .option('--reg <x>', `bpr-mf: L2 regularisation (default ${d.reg})`, Number.parseFloat)
     .option('--threads <n>', 'bpr-mf: worker threads (default: one per core; 1 is deterministic)', int)
     .addOption(new Option('--engine <name>', 'neumf: tfjs layers, or the hand-written kernel').choices(['tfjs', 'kernel']).default('tfjs'))
@@ -151,7 +152,7 @@ export function register(train: Command): void {
         ? await trainNeuMF(split, flags, start, onEpoch, (done, detail) => bar.update(done, detail))
         : flags.model === 'sasrec'
           ? await trainSasrec(split as SequenceSplit, flags, start, onEpoch)
-          : await trainBprMf(split, flags, start, onEpoch);
+          : await trainBprMf(split, splitKind === 'leave-one-out', flags, start, onEpoch);
     bar.stop();
     const popularity = evaluateRanking(split, new Popularity(split).scoreUser);
     const wallSeconds = (performance.now() - started) / 1000;
@@ -185,11 +186,13 @@ export function register(train: Command): void {
 
 async function trainBprMf(
   split: UserSplit,
+  leaveOneOut: boolean,
   flags: TrainRecsysFlags,
   start: (epochs: number) => void,
   onEpoch: (p: EpochReport) => void,
 ): Promise<TrainingOutcome> {
   const trainer = new CentralizedBprTrainer(split, {
+    ...(leaveOneOut ? LEAVE_ONE_OUT_BPR_OPTIONS : {}),
     seed: flags.seed,
     evaluateEvery: flags.evalEvery,
     ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
@@ -239,7 +242,7 @@ async function trainNeuMF(
   };
 }
 
-/** SASRec, then BPR-MF with its defaults on the same leave-one-out split as the comparison. */
+/** SASRec, then BPR-MF (with its leave-one-out settings) on the same split as the comparison. */
 async function trainSasrec(
   split: SequenceSplit,
   flags: TrainRecsysFlags,
@@ -261,7 +264,7 @@ async function trainSasrec(
   );
   start(trainer.options.epochs);
   const model = trainer.train((p) => onEpoch({ ...p, rate: p.positionsPerSecond }));
-  const bpr = await new CentralizedBprTrainer(split, { seed: flags.seed, threads: 1 }).train();
+  const bpr = await new CentralizedBprTrainer(split, { ...LEAVE_ONE_OUT_BPR_OPTIONS, seed: flags.seed, threads: 1 }).train();
   return {
     label: 'centralized SASRec',
     config: { model: 'sasrec', ...trainer.options },

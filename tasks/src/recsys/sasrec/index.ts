@@ -6,7 +6,8 @@ export { denseLayout, initSasrecWeights, SASREC_ITEM_EMBEDDING, sasrecModelParam
 export type { DenseLayout, SasrecShape, SasrecWeights } from './sasrec-params.js';
 export { SasrecGradients, SasrecKernel } from './sasrec-kernel.js';
 export { recentWindow, SasrecModel } from './sasrec-model.js';
-export { sampleNegatives, sequenceSamples } from './sasrec-sequence-samples.js';
+export { sampleNegatives, sequenceWindows } from './sasrec-sequence-samples.js';
+export type { SequenceSamples, SequenceWindows } from './sasrec-sequence-samples.js';
 export { SasrecCentralizedTrainer } from './sasrec-centralized-trainer.js';
 export type { SasrecEpochProgress } from './sasrec-centralized-trainer.js';
 export { SasrecDevice, sasrecWorkspace } from './sasrec-device.js';

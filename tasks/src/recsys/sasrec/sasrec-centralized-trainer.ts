@@ -1,4 +1,4 @@
-// Centralized SASRec: every user's sequence in minibatches of `batchSize` sequences, Adam on the dense weights
+// Centralized SASRec: every user's sequence windows in minibatches of `batchSize` windows, Adam on the dense weights
 // and lazy Adam on the item rows a batch touched. The baseline the federated task is compared against.
 
 import { SeededRandom } from '@strata/shared';
@@ -10,7 +10,7 @@ import { SasrecGradients, SasrecKernel } from './sasrec-kernel.js';
 import { SasrecModel } from './sasrec-model.js';
 import { resolveSasrecOptions, type SasrecOptions } from './sasrec-options.js';
 import { initSasrecWeights, type SasrecShape } from './sasrec-params.js';
-import { sampleNegatives, sequenceSamples } from './sasrec-sequence-samples.js';
+import { sampleNegatives, sequenceWindows } from './sasrec-sequence-samples.js';
 
 export interface SasrecEpochProgress {
   readonly epoch: number;
@@ -53,23 +53,25 @@ export class SasrecCentralizedTrainer {
     const itemAdam = new AdamState(weights.items.length);
     const hyper: AdamHyper = { ...TFJS_ADAM, learningRate: o.learningRate };
     const sampler = new NegativeSampler(split.numItems, split.train);
-    const samples = split.sequences.map((history) => sequenceSamples(history, o.maxLength));
-    const users = Int32Array.from(samples.keys()).filter((u) => samples[u].inputs.length > 0);
+    const samples = split.sequences.flatMap((history, user) =>
+      sequenceWindows(history, o.maxLength, o.windows).map((w) => ({ ...w, user })),
+    );
+    const order = Int32Array.from(samples.keys());
     const negatives = new Int32Array(o.maxLength);
-    const order = random.fork('sasrec:order');
+    const shuffler = random.fork('sasrec:order');
     const noise = random.fork('sasrec:samples');
     let step = 0;
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       const start = performance.now();
-      order.shuffle(users);
+      shuffler.shuffle(order);
       let loss = 0;
       let positions = 0;
-      for (let first = 0; first < users.length; first += o.batchSize) {
-        const batch = users.subarray(first, first + o.batchSize);
-        const count = batch.reduce((n, u) => n + samples[u].inputs.length, 0);
-        for (const u of batch) {
-          const { inputs, targets } = samples[u];
-          const neg = sampleNegatives(sampler, u, negatives.subarray(0, inputs.length), noise);
+      for (let first = 0; first < order.length; first += o.batchSize) {
+        const batch = order.subarray(first, first + o.batchSize);
+        const count = batch.reduce((n, w) => n + samples[w].inputs.length, 0);
+        for (const w of batch) {
+          const { inputs, targets, user } = samples[w];
+          const neg = sampleNegatives(sampler, user, negatives.subarray(0, inputs.length), noise);
           loss += kernel.accumulate(weights, grads, inputs, targets, neg, o.dropout, noise, 1 / count);
         }
         positions += count;

@@ -11,7 +11,7 @@ import { SasrecGradients, SasrecKernel } from './sasrec-kernel.js';
 import { recentWindow } from './sasrec-model.js';
 import type { SASREC_ROUND_OPTIONS, SasrecOptions } from './sasrec-options.js';
 import { SASREC_ITEM_EMBEDDING, type SasrecShape, type SasrecWeights } from './sasrec-params.js';
-import { sampleNegatives, sequenceSamples, type SequenceSamples } from './sasrec-sequence-samples.js';
+import { sampleNegatives, sequenceWindows, type SequenceSamples } from './sasrec-sequence-samples.js';
 
 /**
  * The kernel and gradient buffers the devices of one task take turns with: a device's train and evaluate run
@@ -23,9 +23,9 @@ export interface SasrecWorkspace {
 }
 
 export class SasrecDevice implements DeviceTrainer {
-  /** Training positions: the transitions in the device's window. */
+  /** Training positions: the transitions in the device's windows. */
   readonly numSamples: number;
-  private readonly samples: SequenceSamples;
+  private readonly windows: SequenceSamples[];
   private readonly sampler: NegativeSampler;
   private readonly random: SeededRandom;
 
@@ -42,15 +42,15 @@ export class SasrecDevice implements DeviceTrainer {
     /** Stable id for seeding (the user's original id). */
     seedLabel: string,
   ) {
-    this.samples = sequenceSamples(history, shape.maxLength);
-    this.numSamples = this.samples.inputs.length;
+    this.windows = sequenceWindows(history, shape.maxLength, options.windows);
+    this.numSamples = this.windows.reduce((n, w) => n + w.inputs.length, 0);
     this.sampler = new NegativeSampler(shape.numItems, [trainItems]);
     this.random = new SeededRandom(options.seed).fork(`sasrec:device:${seedLabel}`);
   }
 
   /**
-   * `localSteps` SGD steps on the device's sequence, each with fresh negatives and dropout, on the mean loss per
-   * position. `model` is only read. The update holds the touched item rows' deltas (rows ascending; rowWeights
+   * `localSteps` SGD steps on the device's sequence windows, each with fresh negatives and dropout, on the mean
+   * loss per position. `model` is only read. The update holds the touched item rows' deltas (rows ascending; rowWeights
    * = the steps that touched the row) and every dense tensor's delta; weight = positions; metrics.loss = mean
    * loss per position × weight.
    */
@@ -69,21 +69,14 @@ export class SasrecDevice implements DeviceTrainer {
     const d = this.shape.dim;
     const weights: SasrecWeights = { items: global.items.slice(), dense: global.dense.slice() };
     const touches = new Map<number, number>();
-    const negatives = new Int32Array(n);
+    const negatives = new Int32Array(this.shape.maxLength);
     let loss = 0;
     for (let step = 0; step < steps; step++) {
-      sampleNegatives(this.sampler, 0, negatives, this.random);
       grads.clear(d);
-      loss += kernel.accumulate(
-        weights,
-        grads,
-        this.samples.inputs,
-        this.samples.targets,
-        negatives,
-        this.options.dropout,
-        this.random,
-        1 / n,
-      );
+      for (const { inputs, targets } of this.windows) {
+        const neg = sampleNegatives(this.sampler, 0, negatives.subarray(0, inputs.length), this.random);
+        loss += kernel.accumulate(weights, grads, inputs, targets, neg, this.options.dropout, this.random, 1 / n);
+      }
       for (let k = 0; k < weights.dense.length; k++) weights.dense[k] -= learningRate * grads.dense[k];
       for (const item of grads.touched) {
         touches.set(item, (touches.get(item) ?? 0) + 1);

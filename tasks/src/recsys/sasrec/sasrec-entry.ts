@@ -2,6 +2,7 @@
 // baselines on the same split: centralized SASRec, centralized BPR-MF and popularity.
 
 import type { RunConfig } from '@strata/shared';
+import { LEAVE_ONE_OUT_BPR_OPTIONS } from '../bpr-mf/centralized-bpr-options.js';
 import { CentralizedBprTrainer } from '../bpr-mf/centralized-bpr-trainer.js';
 import { loadConfiguredInteractions } from '../data/interaction-source-config.js';
 import { evaluateRanking } from '../evaluation/ranking-evaluation.js';
@@ -27,7 +28,7 @@ export const sasrecEntry: TaskEntry = {
     const task = sasrecTask(config);
     const ks = task.options.ks;
     const sasrec = new SasrecCentralizedTrainer(task.split, task.options);
-    const bpr = new CentralizedBprTrainer(task.split, { seed: config.seed, threads: 1 });
+    const bpr = new CentralizedBprTrainer(task.split, { ...LEAVE_ONE_OUT_BPR_OPTIONS, seed: config.seed, threads: 1 });
     progress.start(sasrec.options.epochs + bpr.options.epochs, 'centralized SASRec, then BPR-MF');
     const sasrecModel = sasrec.train((p) => progress.tick(`SASRec loss ${p.loss.toFixed(4)}`));
     const bprModel = await bpr.train((p) => progress.tick(`BPR-MF loss ${p.loss.toFixed(4)}`));

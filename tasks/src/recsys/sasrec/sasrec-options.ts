@@ -1,5 +1,8 @@
-// Options of SASRec (recsys/sasrec): the model's shape (Kang & McAuley 2018's defaults for sparse data, with a
-// shorter window for ml-100k's histories), its centralized training, and the federated device's local step.
+// Options of SASRec (recsys/sasrec): the model's shape (Kang & McAuley 2018's: d 50, 2 blocks, one head, dropout
+// 0.2, with a window of 50 for ml-100k's histories), its centralized training, and the federated device's local
+// step. Centralized defaults measured on ml-100k (seed 0, Hit@10 after 30 epochs): batch 32 with lr 0.002 0.109
+// (0.101 at epoch 15); the paper's batch 128 with lr 0.001 learns about four times slower per epoch. A window of
+// 200 reached 0.083 at epoch 10 against 0.077 for 50, at about twice the cost per epoch: not pursued.
 
 import { z } from 'zod';
 import { ConfigError, parseOptions } from '@strata/shared';
@@ -9,10 +12,14 @@ export const sasrecOptionsSchema = z.strictObject({
   dim: z.number().int().min(2).default(50).describe('embedding and hidden size d'),
   maxLength: z.number().int().min(2).default(50).describe('the most recent items of a history the model reads'),
   blocks: z.number().int().min(1).default(2).describe('self-attention blocks'),
+  windows: z
+    .enum(['latest', 'all'])
+    .default('latest')
+    .describe("train on each history's latest window only (the paper), or cut all of it into windows"),
   dropout: z.number().min(0).lt(1).default(0.2).describe('dropout rate on the embeddings and each residual branch'),
-  learningRate: z.number().positive().default(0.001).describe('Adam step size of centralized training'),
-  batchSize: z.number().int().min(1).default(128).describe('sequences per Adam step in centralized training'),
-  epochs: z.number().int().min(1).default(40).describe('passes over every sequence in centralized training'),
+  learningRate: z.number().positive().default(0.002).describe('Adam step size of centralized training'),
+  batchSize: z.number().int().min(1).default(32).describe('sequences per Adam step in centralized training'),
+  epochs: z.number().int().min(1).default(30).describe('passes over every sequence in centralized training'),
   deviceLearningRate: z
     .number()
     .positive()

@@ -1,5 +1,7 @@
-// One user's training samples for SASRec: inputs are the history's most recent items but the last, the
-// target at each position is the item that followed, and each position gets a sampled negative.
+// One user's training samples for SASRec: windows of at most maxLength transitions of the history, each input
+// item followed by its target (the next item), and each position gets a sampled negative. The paper trains
+// on the latest window only; 'all' cuts the whole history into windows, the latest first, so every
+// transition is trained on once an epoch.
 
 import type { SeededRandom } from '@strata/shared';
 import type { NegativeSampler } from '../neumf/negative-sampler.js';
@@ -9,10 +11,16 @@ export interface SequenceSamples {
   readonly targets: Int32Array;
 }
 
-/** The (input, next item) pairs of the last `maxLength` transitions of `history` (empty below 2 items). */
-export function sequenceSamples(history: Int32Array, maxLength: number): SequenceSamples {
-  const start = Math.max(0, history.length - 1 - maxLength);
-  return { inputs: history.subarray(start, history.length - 1), targets: history.subarray(start + 1) };
+export type SequenceWindows = 'latest' | 'all';
+
+/** The windows of (input, next item) pairs of `history`, the latest first (none below 2 items). */
+export function sequenceWindows(history: Int32Array, maxLength: number, windows: SequenceWindows): SequenceSamples[] {
+  const out: SequenceSamples[] = [];
+  for (let end = history.length - 1; end > 0 && (windows === 'all' || out.length === 0); end -= maxLength) {
+    const start = Math.max(0, end - maxLength);
+    out.push({ inputs: history.subarray(start, end), targets: history.subarray(start + 1, end + 1) });
+  }
+  return out;
 }
 
 /** Fills `out` (one entry per position) with items outside `user`'s training set. */

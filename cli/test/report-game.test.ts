@@ -34,5 +34,5 @@ test('the game report has a row per serving rule, the convergence charts and a p
   for (const rule of ['softmax τ=0.5σ', 'softmax τ=4σ', 'hardmax']) assert.ok(html.includes(`<td>${rule}</td>`), rule);
   assert.match(html, /producers moving per sweep/);
   assert.equal((html.match(/aria-label="[^"]*: final positions"/g) ?? []).length, 3);
-  assert.doesNotMatch(html, /<script|https?:\/\//);
+  assert.doesNotMatch(html, /<script|<link|@import|url\(/i);
 });

@@ -95,13 +95,16 @@ export function register(train: Command): void {
     'strata train recsys',
     'strata train recsys --epochs 20 --dim 32 --threads 1',
     'strata train recsys --model neumf --epochs 4',
-    'strata train recsys --model sasrec            # leave-one-out by timestamp, beside BPR-MF on the same split',
+    'strata train recsys --model sasrec',
+    'strata train recsys --model bpr-mf --split leave-one-out',
     'strata train recsys --data ../shared/data/ml-100k/ml-100k.inter --format delimited --delimiter tab --header ' +
       '--columns user_id:token,item_id:token,rating:float --min-rating 4',
   ]);
   command.action(async (flags: TrainRecsysFlags) => {
     const out = (line: string): void => void process.stdout.write(`${line}\n`);
     const started = performance.now();
+    const splitKind = flags.split ?? (flags.model === 'sasrec' ? 'leave-one-out' : 'random');
+    if (flags.model === 'sasrec' && splitKind !== 'leave-one-out') throw new ConfigError('--model sasrec needs --split leave-one-out');
     const dataConfig = parseConfig(dataSourceSchema, dataSourceFromFlags(flags), 'data options');
     const data = loadInteractions(interactionSource(dataConfig));
     if (data.skippedRows) out(`skipped ${data.skippedRows} unreadable rows of ${data.source}`);
@@ -115,8 +118,6 @@ export function register(train: Command): void {
       );
       return;
     }
-    const splitKind = flags.split ?? (flags.model === 'sasrec' ? 'leave-one-out' : 'random');
-    if (flags.model === 'sasrec' && splitKind !== 'leave-one-out') throw new ConfigError('--model sasrec needs --split leave-one-out');
     const split = splitKind === 'leave-one-out' ? splitLeaveOneOut(data) : splitPerUser(data, { seed: flags.seed, testFraction: 0.2 });
     const headline = splitKind === 'leave-one-out' ? ['hit@10', 'ndcg@10'] : ['recall@20', 'ndcg@20'];
     out(`centralized ${flags.model} on ${data.source}: ${data.numUsers} users, ${data.numItems} items, ${data.users.length} interactions`);

@@ -18,7 +18,7 @@ export const sasrecOptionsSchema = z.strictObject({
     .describe("train on each history's latest window only (the paper), or cut all of it into windows"),
   dropout: z.number().min(0).lt(1).default(0.2).describe('dropout rate on the embeddings and each residual branch'),
   learningRate: z.number().positive().default(0.002).describe('Adam step size of centralized training'),
-  batchSize: z.number().int().min(1).default(32).describe('sequences per Adam step in centralized training'),
+  batchSize: z.number().int().min(1).default(32).describe('sequence windows per Adam step in centralized training'),
   epochs: z.number().int().min(1).default(30).describe('passes over every sequence in centralized training'),
   deviceLearningRate: z
     .number()

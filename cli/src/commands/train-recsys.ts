@@ -81,7 +81,7 @@ export function register(train: Command): void {
     )
     .option('--epochs <n>', `passes over the training interactions (default: bpr-mf ${d.epochs}, neumf 4, sasrec 30)`, int)
     .option('--dim <n>', `bpr-mf, sasrec: embedding size (default: bpr-mf ${d.dim}, sasrec 50)`, int)
-    .option('--lr <x>', `bpr-mf, sasrec: learning rate (default: bpr-mf ${d.learningRate}, sasrec 0.002)`, Number.parseFloat)
+    .option('--lr <x>', `bpr-mf, sasrec: learning rate (default: bpr-mf ${d.learningRate}, sasrec 0.004)`, Number.parseFloat)
     .option('--reg <x>', `bpr-mf: L2 regularisation (default ${d.reg})`, Number.parseFloat)
     .option('--threads <n>', 'bpr-mf: worker threads (default: one per core; 1 is deterministic)', int)
     .addOption(new Option('--engine <name>', 'neumf: tfjs layers, or the hand-written kernel').choices(['tfjs', 'kernel']).default('tfjs'))

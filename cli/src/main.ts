@@ -15,6 +15,7 @@ const COMMANDS: Readonly<Record<string, Registrar>> = {
   train: () => import('./commands/train.js'),
   simulate: () => import('./commands/simulate.js'),
   compare: () => import('./commands/compare.js'),
+  game: () => import('./commands/game.js'),
   coordinator: () => import('./commands/coordinator.js'),
   edge: () => import('./commands/edge.js'),
   device: () => import('./commands/device.js'),

@@ -14,7 +14,7 @@ const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** Commands whose examples run as they are (they only print). */
 const PRINTING = new Set(['tasks']);
-const COMMANDS = ['run', 'train recsys', 'train radiance', 'simulate', 'coordinator', 'edge', 'device', 'tasks'];
+const COMMANDS = ['run', 'train recsys', 'train radiance', 'simulate', 'game', 'coordinator', 'edge', 'device', 'tasks'];
 
 interface Example {
   readonly env: Record<string, string>;

@@ -1,6 +1,7 @@
-// `strata train recsys`: centralized training of a recommender (BPR-MF, or NeuMF with tfjs) on an interaction
-// file (default ml-100k) with the same split and evaluation as the federated tasks; prints a line per
-// evaluated epoch and writes a run record (mode centralized) with its report.
+// `strata train recsys`: centralized training of a recommender (BPR-MF, NeuMF with tfjs, or SASRec) on an
+// interaction file (default ml-100k) with the same split and evaluation as the federated tasks (a seeded 80/20
+// split, or leave-one-out by timestamp, SASRec's protocol, where BPR-MF trains on the same split beside it);
+// prints a line per evaluated epoch and writes a run record (mode centralized) with its report.
 
 import { hostname, cpus } from 'node:os';
 import { resolve } from 'node:path';
@@ -10,12 +11,16 @@ import { writeRunRecord } from '@strata/runtime';
 import {
   CentralizedBprTrainer,
   DEFAULT_CENTRALIZED_BPR_OPTIONS,
+  LEAVE_ONE_OUT_BPR_OPTIONS,
   NeuMFCentralizedTrainer,
   Popularity,
+  SasrecCentralizedTrainer,
+  splitLeaveOneOut,
   evaluateRanking,
   initTfjsBackend,
   loadInteractions,
   splitPerUser,
+  type SequenceSplit,
   type UserSplit,
 } from '@strata/tasks';
 import { dataSourceFromFlags, dataSourceOptions } from '../flags/data-flags.js';
@@ -27,7 +32,8 @@ import { writeRunReport } from '../report/index.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
 
 interface TrainRecsysFlags {
-  model: 'bpr-mf' | 'neumf';
+  model: 'bpr-mf' | 'neumf' | 'sasrec';
+  split?: 'random' | 'leave-one-out';
   epochs?: number;
   dim?: number;
   lr?: number;
@@ -56,6 +62,8 @@ interface TrainingOutcome {
   config: Record<string, unknown>;
   environment: Record<string, unknown>;
   metrics: Record<string, number>;
+  /** Other models trained on the same split, for the comparison table. */
+  baselines?: Record<string, Record<string, number>>;
 }
 
 const d = DEFAULT_CENTRALIZED_BPR_OPTIONS;
@@ -63,11 +71,17 @@ const d = DEFAULT_CENTRALIZED_BPR_OPTIONS;
 export function register(train: Command): void {
   const command = train
     .command('recsys')
-    .description('centralized recommender training (full-ranking Recall/NDCG/Hit/MRR @10/@20 on a seeded 80/20 per-user split)')
-    .addOption(new Option('--model <name>', 'model to train').choices(['bpr-mf', 'neumf']).default('bpr-mf'))
-    .option('--epochs <n>', `passes over the training interactions (default: bpr-mf ${d.epochs}, neumf 4)`, int)
-    .option('--dim <n>', `bpr-mf: embedding size (default ${d.dim})`, int)
-    .option('--lr <x>', `bpr-mf: learning rate (default ${d.learningRate})`, Number.parseFloat)
+    .description('centralized recommender training (full-ranking Recall/NDCG/Hit/MRR @10/@20 on a held-out split)')
+    .addOption(new Option('--model <name>', 'model to train').choices(['bpr-mf', 'neumf', 'sasrec']).default('bpr-mf'))
+    .addOption(
+      new Option(
+        '--split <kind>',
+        "held-out split: a seeded 80/20 per user, or each user's latest interaction (default: sasrec leave-one-out)",
+      ).choices(['random', 'leave-one-out']),
+    )
+    .option('--epochs <n>', `passes over the training interactions (default: bpr-mf ${d.epochs}, neumf 4, sasrec 30)`, int)
+    .option('--dim <n>', `bpr-mf, sasrec: embedding size (default: bpr-mf ${d.dim}, sasrec 50)`, int)
+    .option('--lr <x>', `bpr-mf, sasrec: learning rate (default: bpr-mf ${d.learningRate}, sasrec 0.004)`, Number.parseFloat)
     .option('--reg <x>', `bpr-mf: L2 regularisation (default ${d.reg})`, Number.parseFloat)
     .option('--threads <n>', 'bpr-mf: worker threads (default: one per core; 1 is deterministic)', int)
     .addOption(new Option('--engine <name>', 'neumf: tfjs layers, or the hand-written kernel').choices(['tfjs', 'kernel']).default('tfjs'))
@@ -81,12 +95,16 @@ export function register(train: Command): void {
     'strata train recsys',
     'strata train recsys --epochs 20 --dim 32 --threads 1',
     'strata train recsys --model neumf --epochs 4',
+    'strata train recsys --model sasrec',
+    'strata train recsys --model bpr-mf --split leave-one-out',
     'strata train recsys --data ../shared/data/ml-100k/ml-100k.inter --format delimited --delimiter tab --header ' +
       '--columns user_id:token,item_id:token,rating:float --min-rating 4',
   ]);
   command.action(async (flags: TrainRecsysFlags) => {
     const out = (line: string): void => void process.stdout.write(`${line}\n`);
     const started = performance.now();
+    const splitKind = flags.split ?? (flags.model === 'sasrec' ? 'leave-one-out' : 'random');
+    if (flags.model === 'sasrec' && splitKind !== 'leave-one-out') throw new ConfigError('--model sasrec needs --split leave-one-out');
     const dataConfig = parseConfig(dataSourceSchema, dataSourceFromFlags(flags), 'data options');
     const data = loadInteractions(interactionSource(dataConfig));
     if (data.skippedRows) out(`skipped ${data.skippedRows} unreadable rows of ${data.source}`);
@@ -100,7 +118,8 @@ export function register(train: Command): void {
       );
       return;
     }
-    const split = splitPerUser(data, { seed: flags.seed, testFraction: 0.2 });
+    const split = splitKind === 'leave-one-out' ? splitLeaveOneOut(data) : splitPerUser(data, { seed: flags.seed, testFraction: 0.2 });
+    const headline = splitKind === 'leave-one-out' ? ['hit@10', 'ndcg@10'] : ['recall@20', 'ndcg@20'];
     out(`centralized ${flags.model} on ${data.source}: ${data.numUsers} users, ${data.numItems} items, ${data.users.length} interactions`);
     const rounds: RoundRecord[] = [];
     const bar = new ProgressBar('epoch', 'epochs');
@@ -117,8 +136,8 @@ export function register(train: Command): void {
       if (!p.metrics) return;
       bar.stop();
       out(
-        `epoch ${p.epoch}: loss ${p.loss.toFixed(4)}, recall@20 ${p.metrics['recall@20'].toFixed(4)}, ` +
-          `ndcg@20 ${p.metrics['ndcg@20'].toFixed(4)}, ${Math.round(p.rate).toLocaleString('en')} examples/s`,
+        `epoch ${p.epoch}: loss ${p.loss.toFixed(4)}, ${headline.map((name) => `${name} ${p.metrics?.[name].toFixed(4)}`).join(', ')}, ` +
+          `${Math.round(p.rate).toLocaleString('en')} examples/s`,
       );
       if (p.epoch < total) {
         bar.start(total);
@@ -132,7 +151,9 @@ export function register(train: Command): void {
     const outcome =
       flags.model === 'neumf'
         ? await trainNeuMF(split, flags, start, onEpoch, (done, detail) => bar.update(done, detail))
-        : await trainBprMf(split, flags, start, onEpoch);
+        : flags.model === 'sasrec'
+          ? await trainSasrec(split as SequenceSplit, flags, start, onEpoch)
+          : await trainBprMf(split, splitKind === 'leave-one-out', flags, start, onEpoch);
     bar.stop();
     const popularity = evaluateRanking(split, new Popularity(split).scoreUser);
     const wallSeconds = (performance.now() - started) / 1000;
@@ -141,14 +162,24 @@ export function register(train: Command): void {
       task: `recsys/${flags.model}`,
       mode: 'centralized',
       startedAt: new Date(Date.now() - wallSeconds * 1000).toISOString(),
-      config: { ...outcome.config, data: dataConfig, source: data.source, testFraction: 0.2, seed: flags.seed },
+      config: {
+        ...outcome.config,
+        data: dataConfig,
+        source: data.source,
+        ...(splitKind === 'random' ? { testFraction: 0.2 } : { split: 'leave-one-out by timestamp' }),
+        seed: flags.seed,
+      },
       environment: { node: process.version, host: hostname(), cpus: cpus().length, platform: process.platform, ...outcome.environment },
       rounds,
       final: { metrics: outcome.metrics, wallSeconds },
-      baselines: { popularity },
+      baselines: { ...outcome.baselines, popularity },
     };
     const runDir = writeRunRecord(resolve(flags.runsDir), record);
-    out(comparisonTable({ [outcome.label]: outcome.metrics, popularity }, ['recall@10', 'recall@20', 'ndcg@20', 'hit@20', 'mrr@20']));
+    const columns =
+      splitKind === 'leave-one-out'
+        ? ['hit@10', 'ndcg@10', 'hit@20', 'ndcg@20', 'mrr@20']
+        : ['recall@10', 'recall@20', 'ndcg@20', 'hit@20', 'mrr@20'];
+    out(comparisonTable({ [outcome.label]: outcome.metrics, ...outcome.baselines, popularity }, columns));
     out(`wall time ${wallSeconds.toFixed(1)} s; run record ${runDir}/run.json`);
     if (flags.report) out(`report ${writeRunReport(runDir, record)}`);
   });
@@ -156,11 +187,13 @@ export function register(train: Command): void {
 
 async function trainBprMf(
   split: UserSplit,
+  leaveOneOut: boolean,
   flags: TrainRecsysFlags,
   start: (epochs: number) => void,
   onEpoch: (p: EpochReport) => void,
 ): Promise<TrainingOutcome> {
   const trainer = new CentralizedBprTrainer(split, {
+    ...(leaveOneOut ? LEAVE_ONE_OUT_BPR_OPTIONS : {}),
     seed: flags.seed,
     evaluateEvery: flags.evalEvery,
     ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
@@ -187,7 +220,7 @@ async function trainNeuMF(
   within: (epochsDone: number, detail: string) => void,
 ): Promise<TrainingOutcome> {
   for (const flag of ['dim', 'lr', 'reg', 'threads'] as const) {
-    if (flags[flag] !== undefined) throw new ConfigError(`--${flag} applies to --model bpr-mf, not neumf`);
+    if (flags[flag] !== undefined) throw new ConfigError(`--${flag} applies to --model bpr-mf or sasrec, not neumf`);
   }
   const backend = await initTfjsBackend();
   const trainer = new NeuMFCentralizedTrainer(split, {
@@ -207,5 +240,37 @@ async function trainNeuMF(
     config: { model: 'neumf', engine: trainer.engineName, epochs: trainer.epochs, batchSize: trainer.batchSize, ...trainer.config },
     environment: { tfjsBackend: backend.backend, tfjsNative: backend.native },
     metrics: result.metrics,
+  };
+}
+
+/** SASRec, then BPR-MF (with its leave-one-out settings) on the same split as the comparison. */
+async function trainSasrec(
+  split: SequenceSplit,
+  flags: TrainRecsysFlags,
+  start: (epochs: number) => void,
+  onEpoch: (p: EpochReport) => void,
+): Promise<TrainingOutcome> {
+  for (const flag of ['reg', 'threads'] as const) {
+    if (flags[flag] !== undefined) throw new ConfigError(`--${flag} applies to --model bpr-mf, not sasrec`);
+  }
+  const trainer = new SasrecCentralizedTrainer(
+    split,
+    {
+      seed: flags.seed,
+      ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
+      ...(flags.dim !== undefined ? { dim: flags.dim } : {}),
+      ...(flags.lr !== undefined ? { learningRate: flags.lr } : {}),
+    },
+    flags.evalEvery,
+  );
+  start(trainer.options.epochs);
+  const model = trainer.train((p) => onEpoch({ ...p, rate: p.positionsPerSecond }));
+  const bpr = await new CentralizedBprTrainer(split, { ...LEAVE_ONE_OUT_BPR_OPTIONS, seed: flags.seed, threads: 1 }).train();
+  return {
+    label: 'centralized SASRec',
+    config: { model: 'sasrec', ...trainer.options },
+    environment: {},
+    metrics: evaluateRanking(split, model.scoreUser),
+    baselines: { 'centralized BPR-MF': evaluateRanking(split, bpr.scoreUser) },
   };
 }

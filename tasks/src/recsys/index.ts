@@ -4,4 +4,6 @@ export * from './evaluation/index.js';
 export { Popularity, popularityBaseline } from './popularity.js';
 export * from './bpr-mf/index.js';
 export * from './neumf/index.js';
+export * from './sasrec/index.js';
+export * from './engagement-game/index.js';
 export * from './synthetic/index.js';

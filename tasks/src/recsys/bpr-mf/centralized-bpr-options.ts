@@ -43,6 +43,13 @@ export const DEFAULT_CENTRALIZED_BPR_OPTIONS: Omit<CentralizedBprOptions, 'threa
   evaluateEvery: 0,
 };
 
+/**
+ * BPR-MF for the leave-one-out split by timestamp (SASRec's protocol, one held-out item per user), measured on
+ * ml-100k (seed 0, Hit@10 / NDCG@10): the defaults 0.083 / 0.040; 80 epochs 0.093 / 0.042; 80 epochs with reg
+ * 0.01 0.099 / 0.047, with 0.005 0.104 / 0.048; 160 epochs with reg 0.01 0.102 / 0.047; dim 32 no better.
+ */
+export const LEAVE_ONE_OUT_BPR_OPTIONS: Partial<CentralizedBprOptions> = { epochs: 80, reg: 0.005 };
+
 /** The options resolved against the defaults (threads default to the number of cores), validated. */
 export function resolveCentralizedBprOptions(options: Partial<CentralizedBprOptions> = {}): CentralizedBprOptions {
   const resolved: CentralizedBprOptions = {

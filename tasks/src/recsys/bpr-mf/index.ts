@@ -4,7 +4,7 @@ export type { BprOptimizer, BprHyperparameters, BprTables } from './bpr-kernel.j
 export { BprMfModel, scoreItems } from './bpr-mf-model.js';
 export { CentralizedBprTrainer } from './centralized-bpr-trainer.js';
 export type { BprEpochProgress } from './centralized-bpr-trainer.js';
-export { DEFAULT_CENTRALIZED_BPR_OPTIONS, resolveCentralizedBprOptions } from './centralized-bpr-options.js';
+export { DEFAULT_CENTRALIZED_BPR_OPTIONS, LEAVE_ONE_OUT_BPR_OPTIONS, resolveCentralizedBprOptions } from './centralized-bpr-options.js';
 export type { CentralizedBprOptions } from './centralized-bpr-options.js';
 export { UserItemIndex } from './user-item-index.js';
 export { BprMfTask } from './bpr-mf-task.js';

@@ -9,5 +9,7 @@ export { loadMovieLensCsv } from './load-movielens-csv.js';
 export { loadDelimited } from './load-delimited.js';
 export { splitPerUser, groupItemsByUser } from './split-per-user.js';
 export type { SplitOptions } from './split-per-user.js';
+export { splitLeaveOneOut } from './split-leave-one-out.js';
+export type { SequenceSplit } from './split-leave-one-out.js';
 export { resolveDataDir, findRepoRoot } from './data-dir.js';
 export { interactionSource, loadConfiguredInteractions } from './interaction-source-config.js';

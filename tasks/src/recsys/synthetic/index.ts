@@ -5,3 +5,5 @@ export {
   resolveSyntheticRecsysOptions,
   type SyntheticRecsysOptions,
 } from './synthetic-options.js';
+export { generateSyntheticSequences } from './synthetic-sequences.js';
+export type { SyntheticSequenceOptions } from './synthetic-sequences.js';

@@ -1,4 +1,4 @@
-// `strata train recsys`: centralized training of a recommender (BPR-MF, or NeuMF with tfjs) on an interaction
+// `strata train recsys`: centralized training of a recommender (BPR-MF, NeuMF with tfjs, LightGCN) on an interaction
 // file (default ml-100k) with the same split and evaluation as the federated tasks; prints a line per
 // evaluated epoch and writes a run record (mode centralized) with its report.
 
@@ -10,8 +10,10 @@ import { writeRunRecord } from '@strata/runtime';
 import {
   CentralizedBprTrainer,
   DEFAULT_CENTRALIZED_BPR_OPTIONS,
+  resolveCentralizedLightGcnOptions,
   NeuMFCentralizedTrainer,
   Popularity,
+  centralizedLightGcn,
   evaluateRanking,
   initTfjsBackend,
   loadInteractions,
@@ -27,7 +29,7 @@ import { writeRunReport } from '../report/index.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
 
 interface TrainRecsysFlags {
-  model: 'bpr-mf' | 'neumf';
+  model: 'bpr-mf' | 'neumf' | 'lightgcn';
   epochs?: number;
   dim?: number;
   lr?: number;
@@ -59,16 +61,17 @@ interface TrainingOutcome {
 }
 
 const d = DEFAULT_CENTRALIZED_BPR_OPTIONS;
+const g = resolveCentralizedLightGcnOptions();
 
 export function register(train: Command): void {
   const command = train
     .command('recsys')
     .description('centralized recommender training (full-ranking Recall/NDCG/Hit/MRR @10/@20 on a seeded 80/20 per-user split)')
-    .addOption(new Option('--model <name>', 'model to train').choices(['bpr-mf', 'neumf']).default('bpr-mf'))
-    .option('--epochs <n>', `passes over the training interactions (default: bpr-mf ${d.epochs}, neumf 4)`, int)
-    .option('--dim <n>', `bpr-mf: embedding size (default ${d.dim})`, int)
-    .option('--lr <x>', `bpr-mf: learning rate (default ${d.learningRate})`, Number.parseFloat)
-    .option('--reg <x>', `bpr-mf: L2 regularisation (default ${d.reg})`, Number.parseFloat)
+    .addOption(new Option('--model <name>', 'model to train').choices(['bpr-mf', 'neumf', 'lightgcn']).default('bpr-mf'))
+    .option('--epochs <n>', `passes over the training interactions (default: bpr-mf ${d.epochs}, neumf 4, lightgcn ${g.epochs})`, int)
+    .option('--dim <n>', `bpr-mf, lightgcn: embedding size (default ${d.dim})`, int)
+    .option('--lr <x>', `bpr-mf, lightgcn: learning rate (default ${d.learningRate}, lightgcn Adam ${g.learningRate})`, Number.parseFloat)
+    .option('--reg <x>', `bpr-mf, lightgcn: L2 regularisation (default ${d.reg}, lightgcn ${g.reg})`, Number.parseFloat)
     .option('--threads <n>', 'bpr-mf: worker threads (default: one per core; 1 is deterministic)', int)
     .addOption(new Option('--engine <name>', 'neumf: tfjs layers, or the hand-written kernel').choices(['tfjs', 'kernel']).default('tfjs'))
     .option('--seed <n>', 'random seed (split, initialisation, sampling)', int, 0)
@@ -81,6 +84,7 @@ export function register(train: Command): void {
     'strata train recsys',
     'strata train recsys --epochs 20 --dim 32 --threads 1',
     'strata train recsys --model neumf --epochs 4',
+    'strata train recsys --model lightgcn --epochs 300',
     'strata train recsys --data ../shared/data/ml-100k/ml-100k.inter --format delimited --delimiter tab --header ' +
       '--columns user_id:token,item_id:token,rating:float --min-rating 4',
   ]);
@@ -132,7 +136,9 @@ export function register(train: Command): void {
     const outcome =
       flags.model === 'neumf'
         ? await trainNeuMF(split, flags, start, onEpoch, (done, detail) => bar.update(done, detail))
-        : await trainBprMf(split, flags, start, onEpoch);
+        : flags.model === 'lightgcn'
+          ? await trainLightGcn(split, flags, start, onEpoch)
+          : await trainBprMf(split, flags, start, onEpoch);
     bar.stop();
     const popularity = evaluateRanking(split, new Popularity(split).scoreUser);
     const wallSeconds = (performance.now() - started) / 1000;
@@ -174,6 +180,34 @@ async function trainBprMf(
   return {
     label: 'centralized BPR-MF',
     config: { model: 'bpr-mf', ...trainer.options },
+    environment: {},
+    metrics: evaluateRanking(split, model.scoreUser),
+  };
+}
+
+async function trainLightGcn(
+  split: UserSplit,
+  flags: TrainRecsysFlags,
+  start: (epochs: number) => void,
+  onEpoch: (p: EpochReport) => void,
+): Promise<TrainingOutcome> {
+  if (flags.threads !== undefined) throw new ConfigError('--threads applies to --model bpr-mf, not lightgcn');
+  const trainer = centralizedLightGcn(
+    split,
+    {
+      evaluateEvery: flags.evalEvery,
+      ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
+      ...(flags.dim !== undefined ? { dim: flags.dim } : {}),
+      ...(flags.lr !== undefined ? { learningRate: flags.lr } : {}),
+      ...(flags.reg !== undefined ? { reg: flags.reg } : {}),
+    },
+    flags.seed,
+  );
+  start(trainer.options.epochs);
+  const model = await trainer.train((p) => onEpoch({ ...p, rate: p.triplesPerSecond }));
+  return {
+    label: 'centralized LightGCN',
+    config: { model: 'lightgcn', ...trainer.options },
     environment: {},
     metrics: evaluateRanking(split, model.scoreUser),
   };

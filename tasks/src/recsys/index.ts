@@ -4,4 +4,5 @@ export * from './evaluation/index.js';
 export { Popularity, popularityBaseline } from './popularity.js';
 export * from './bpr-mf/index.js';
 export * from './neumf/index.js';
+export * from './lightgcn/index.js';
 export * from './synthetic/index.js';

@@ -5,9 +5,10 @@ import { ConfigError } from '@strata/shared';
 import { voxelGridEntry } from '../radiance/federated/voxel-grid-entry.js';
 import { bprMfEntry } from '../recsys/bpr-mf/bpr-mf-entry.js';
 import { neuMfEntry } from '../recsys/neumf/neumf-entry.js';
+import { lightGcnEntry } from '../recsys/lightgcn/lightgcn-entry.js';
 import type { TaskEntry } from './task-entry.js';
 
-const registry = new Map<string, TaskEntry>([bprMfEntry, neuMfEntry, voxelGridEntry].map((entry) => [entry.name, entry]));
+const registry = new Map<string, TaskEntry>([bprMfEntry, neuMfEntry, lightGcnEntry, voxelGridEntry].map((entry) => [entry.name, entry]));
 
 export function taskNames(): string[] {
   return [...registry.keys()];

@@ -11,3 +11,7 @@ export { splitPerUser, groupItemsByUser } from './split-per-user.js';
 export type { SplitOptions } from './split-per-user.js';
 export { resolveDataDir, findRepoRoot } from './data-dir.js';
 export { interactionSource, loadConfiguredInteractions } from './interaction-source-config.js';
+export type { KnowledgeGraph } from './knowledge-graph.js';
+export { loadRecboleKnowledgeGraph } from './load-recbole-kg.js';
+export type { RecboleKgSource } from './load-recbole-kg.js';
+export { loadKgatInteractions, loadKgatKnowledgeGraph } from './load-kgat-files.js';

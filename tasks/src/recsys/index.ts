@@ -5,4 +5,5 @@ export { Popularity, popularityBaseline } from './popularity.js';
 export * from './bpr-mf/index.js';
 export * from './neumf/index.js';
 export * from './lightgcn/index.js';
+export * from './kgat/index.js';
 export * from './synthetic/index.js';

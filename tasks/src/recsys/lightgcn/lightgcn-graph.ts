@@ -12,8 +12,14 @@ export function itemDegrees(split: UserSplit): Float32Array {
   return degrees;
 }
 
-/** The edges of the user-item graph with LightGCN's weights, as parallel arrays (both directions). */
-export function userItemEdges(split: UserSplit): { rows: Int32Array; columns: Int32Array; weights: Float32Array } {
+/**
+ * The edges of the user-item graph with LightGCN's weights, as parallel arrays (both directions); item i is
+ * node itemNodes[i] (default numUsers + i).
+ */
+export function userItemEdges(
+  split: UserSplit,
+  itemNodes: Int32Array = defaultItemNodes(split),
+): { rows: Int32Array; columns: Int32Array; weights: Float32Array } {
   const degrees = itemDegrees(split);
   const count = split.train.reduce((n, items) => n + items.length, 0);
   const rows = new Int32Array(2 * count);
@@ -23,7 +29,7 @@ export function userItemEdges(split: UserSplit): { rows: Int32Array; columns: In
   split.train.forEach((items, u) => {
     for (const item of items) {
       const w = 1 / Math.sqrt(items.length * degrees[item]);
-      const node = split.numUsers + item;
+      const node = itemNodes[item];
       rows[e] = u;
       columns[e] = node;
       weights[e++] = w;
@@ -42,7 +48,11 @@ export function lightGcnGraph(split: UserSplit): PropagationGraph {
   const adjacency = SparseAdjacency.fromEdges(numNodes, rows, columns, weights);
   return {
     numNodes,
-    itemNodes: Int32Array.from({ length: split.numItems }, (_, i) => split.numUsers + i),
+    itemNodes: defaultItemNodes(split),
     epochAdjacency: () => ({ forward: adjacency, backward: adjacency }),
   };
+}
+
+function defaultItemNodes(split: UserSplit): Int32Array {
+  return Int32Array.from({ length: split.numItems }, (_, i) => split.numUsers + i);
 }

@@ -1,4 +1,4 @@
-// `strata train recsys`: centralized training of a recommender (BPR-MF, NeuMF with tfjs, LightGCN) on an interaction
+// `strata train recsys`: centralized training of a recommender (BPR-MF, NeuMF with tfjs, LightGCN, KGAT) on an interaction
 // file (default ml-100k) with the same split and evaluation as the federated tasks; prints a line per
 // evaluated epoch and writes a run record (mode centralized) with its report.
 
@@ -13,8 +13,11 @@ import {
   resolveCentralizedLightGcnOptions,
   NeuMFCentralizedTrainer,
   Popularity,
+  centralizedKgat,
   centralizedLightGcn,
   evaluateRanking,
+  loadConfiguredKnowledgeGraph,
+  type KnowledgeGraph,
   initTfjsBackend,
   loadInteractions,
   splitPerUser,
@@ -29,7 +32,8 @@ import { writeRunReport } from '../report/index.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
 
 interface TrainRecsysFlags {
-  model: 'bpr-mf' | 'neumf' | 'lightgcn';
+  model: 'bpr-mf' | 'neumf' | 'lightgcn' | 'kgat';
+  knowledgeGraph: boolean;
   epochs?: number;
   dim?: number;
   lr?: number;
@@ -67,11 +71,20 @@ export function register(train: Command): void {
   const command = train
     .command('recsys')
     .description('centralized recommender training (full-ranking Recall/NDCG/Hit/MRR @10/@20 on a seeded 80/20 per-user split)')
-    .addOption(new Option('--model <name>', 'model to train').choices(['bpr-mf', 'neumf', 'lightgcn']).default('bpr-mf'))
-    .option('--epochs <n>', `passes over the training interactions (default: bpr-mf ${d.epochs}, neumf 4, lightgcn ${g.epochs})`, int)
-    .option('--dim <n>', `bpr-mf, lightgcn: embedding size (default ${d.dim})`, int)
-    .option('--lr <x>', `bpr-mf, lightgcn: learning rate (default ${d.learningRate}, lightgcn Adam ${g.learningRate})`, Number.parseFloat)
-    .option('--reg <x>', `bpr-mf, lightgcn: L2 regularisation (default ${d.reg}, lightgcn ${g.reg})`, Number.parseFloat)
+    .addOption(new Option('--model <name>', 'model to train').choices(['bpr-mf', 'neumf', 'lightgcn', 'kgat']).default('bpr-mf'))
+    .option(
+      '--epochs <n>',
+      `passes over the training interactions (default: bpr-mf ${d.epochs}, neumf 4, lightgcn and kgat ${g.epochs})`,
+      int,
+    )
+    .option('--dim <n>', `bpr-mf, lightgcn, kgat: embedding size (default ${d.dim})`, int)
+    .option(
+      '--lr <x>',
+      `bpr-mf, lightgcn, kgat: learning rate (default ${d.learningRate}, graph models' Adam ${g.learningRate})`,
+      Number.parseFloat,
+    )
+    .option('--reg <x>', `bpr-mf, lightgcn, kgat: L2 regularisation (default ${d.reg}, graph models ${g.reg})`, Number.parseFloat)
+    .option('--no-knowledge-graph', "kgat: train without the data set's knowledge graph (the ablation)")
     .option('--threads <n>', 'bpr-mf: worker threads (default: one per core; 1 is deterministic)', int)
     .addOption(new Option('--engine <name>', 'neumf: tfjs layers, or the hand-written kernel').choices(['tfjs', 'kernel']).default('tfjs'))
     .option('--seed <n>', 'random seed (split, initialisation, sampling)', int, 0)
@@ -85,6 +98,7 @@ export function register(train: Command): void {
     'strata train recsys --epochs 20 --dim 32 --threads 1',
     'strata train recsys --model neumf --epochs 4',
     'strata train recsys --model lightgcn --epochs 300',
+    'strata train recsys --model kgat',
     'strata train recsys --data ../shared/data/ml-100k/ml-100k.inter --format delimited --delimiter tab --header ' +
       '--columns user_id:token,item_id:token,rating:float --min-rating 4',
   ]);
@@ -136,8 +150,8 @@ export function register(train: Command): void {
     const outcome =
       flags.model === 'neumf'
         ? await trainNeuMF(split, flags, start, onEpoch, (done, detail) => bar.update(done, detail))
-        : flags.model === 'lightgcn'
-          ? await trainLightGcn(split, flags, start, onEpoch)
+        : flags.model === 'lightgcn' || flags.model === 'kgat'
+          ? await trainGraphModel(split, flags, start, onEpoch, () => loadConfiguredKnowledgeGraph(dataConfig, data))
           : await trainBprMf(split, flags, start, onEpoch);
     bar.stop();
     const popularity = evaluateRanking(split, new Popularity(split).scoreUser);
@@ -185,29 +199,31 @@ async function trainBprMf(
   };
 }
 
-async function trainLightGcn(
+async function trainGraphModel(
   split: UserSplit,
   flags: TrainRecsysFlags,
   start: (epochs: number) => void,
   onEpoch: (p: EpochReport) => void,
+  knowledgeGraph: () => KnowledgeGraph,
 ): Promise<TrainingOutcome> {
-  if (flags.threads !== undefined) throw new ConfigError('--threads applies to --model bpr-mf, not lightgcn');
-  const trainer = centralizedLightGcn(
-    split,
-    {
-      evaluateEvery: flags.evalEvery,
-      ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
-      ...(flags.dim !== undefined ? { dim: flags.dim } : {}),
-      ...(flags.lr !== undefined ? { learningRate: flags.lr } : {}),
-      ...(flags.reg !== undefined ? { reg: flags.reg } : {}),
-    },
-    flags.seed,
-  );
+  if (flags.threads !== undefined) throw new ConfigError(`--threads applies to --model bpr-mf, not ${flags.model}`);
+  const options = {
+    evaluateEvery: flags.evalEvery,
+    ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
+    ...(flags.dim !== undefined ? { dim: flags.dim } : {}),
+    ...(flags.lr !== undefined ? { learningRate: flags.lr } : {}),
+    ...(flags.reg !== undefined ? { reg: flags.reg } : {}),
+  };
+  const kgat = flags.model === 'kgat';
+  if (!kgat && !flags.knowledgeGraph) throw new ConfigError('--no-knowledge-graph applies to --model kgat');
+  const trainer = kgat
+    ? centralizedKgat(split, knowledgeGraph(), { ...options, knowledgeGraph: flags.knowledgeGraph }, flags.seed)
+    : centralizedLightGcn(split, options, flags.seed);
   start(trainer.options.epochs);
   const model = await trainer.train((p) => onEpoch({ ...p, rate: p.triplesPerSecond }));
   return {
-    label: 'centralized LightGCN',
-    config: { model: 'lightgcn', ...trainer.options },
+    label: kgat ? `centralized KGAT${flags.knowledgeGraph ? '' : ' without the KG'}` : 'centralized LightGCN',
+    config: { model: flags.model, ...trainer.options },
     environment: {},
     metrics: evaluateRanking(split, model.scoreUser),
   };

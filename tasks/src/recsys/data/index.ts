@@ -15,3 +15,4 @@ export type { KnowledgeGraph } from './knowledge-graph.js';
 export { loadRecboleKnowledgeGraph } from './load-recbole-kg.js';
 export type { RecboleKgSource } from './load-recbole-kg.js';
 export { loadKgatInteractions, loadKgatKnowledgeGraph } from './load-kgat-files.js';
+export { loadConfiguredKnowledgeGraph } from './knowledge-graph-config.js';

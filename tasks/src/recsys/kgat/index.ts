@@ -12,3 +12,6 @@ export {
   resolveKgatTaskOptions,
 } from './kgat-task-options.js';
 export type { CentralizedKgatOptions, KgatTaskOptions } from './kgat-task-options.js';
+export { knowledgeTerms } from './knowledge-terms.js';
+export { KgatTask } from './kgat-task.js';
+export { kgatEntry } from './kgat-entry.js';

@@ -6,7 +6,13 @@ export { GraphEmbeddingModel } from './graph-embedding-model.js';
 export { itemDegrees, lightGcnGraph, userItemEdges } from './lightgcn-graph.js';
 export { LightGcnTask } from './lightgcn-task.js';
 export { LightGcnDevice } from './lightgcn-device.js';
-export { itemFinalEmbeddings, itemLayerName, ITEM_EMBEDDING as LIGHTGCN_ITEM_EMBEDDING, readItemTables } from './lightgcn-model-tensors.js';
+export {
+  itemFinalEmbeddings,
+  itemKnowledgeName,
+  itemLayerName,
+  ITEM_EMBEDDING as LIGHTGCN_ITEM_EMBEDDING,
+  readItemTables,
+} from './lightgcn-model-tensors.js';
 export type { ItemTables } from './lightgcn-model-tensors.js';
 export {
   centralizedLightGcnOptionsSchema,

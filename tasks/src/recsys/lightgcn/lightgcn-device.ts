@@ -12,7 +12,7 @@ import { addUserRanking } from '../evaluation/user-ranking.js';
 import { scoreItems } from '../bpr-mf/bpr-mf-model.js';
 import { sampleOutside } from '../bpr-mf/user-item-index.js';
 import type { LIGHTGCN_ROUND_OPTIONS, LightGcnTaskOptions } from './lightgcn-task-options.js';
-import { itemFinalEmbeddings, itemLayerName, ITEM_EMBEDDING, readItemTables } from './lightgcn-model-tensors.js';
+import { itemFinalEmbeddings, itemLayerName, ITEM_EMBEDDING, readItemTables, type ItemTables } from './lightgcn-model-tensors.js';
 
 export class LightGcnDevice implements DeviceTrainer {
   readonly numSamples: number;
@@ -162,7 +162,7 @@ export class LightGcnDevice implements DeviceTrainer {
   }
 
   /** e_u^0 .. e_u^K: layer k sums the user's items' rows of layer k-1 (the ego table for k = 1), normalised. */
-  private userLayers(tables: { ego: Float32Array; layers: readonly Float32Array[] }): Float32Array[] {
+  private userLayers(tables: ItemTables): Float32Array[] {
     const d = this.options.dim;
     const out = [this.userEmbedding.slice()];
     for (let l = 1; l <= this.options.layers; l++) {
@@ -177,7 +177,7 @@ export class LightGcnDevice implements DeviceTrainer {
   }
 
   private delta(
-    tables: { ego: Float32Array; layers: readonly Float32Array[] },
+    tables: ItemTables,
     rowItem: Int32Array,
     localRow: Int32Array,
     touches: Float32Array,
@@ -200,7 +200,7 @@ export class LightGcnDevice implements DeviceTrainer {
     // Layer k's term from this user is e_u^(k-1) of the model it read (the user's ego row as trained now).
     const userLayers = this.userLayers(tables);
     for (let l = 1; l <= this.options.layers; l++) {
-      const current = tables.layers[l - 1];
+      const current = tables.neighbourSums[l - 1];
       const terms = new Float32Array(this.numSamples * d);
       this.trainItems.forEach((item, p) => {
         const w = this.degrees[item] * this.norms[p];

@@ -1,6 +1,7 @@
 // The tensors of a federated LightGCN (and KGAT) model: the item ego table `item_embedding` and, per layer k,
-// `item_layer_k` (the item-side neighbour sums); reading them with their shapes checked, and the items' final
-// embeddings.
+// `item_layer_k` (the item-side neighbour sums devices build) and, for KGAT, `item_knowledge_k` (the
+// knowledge graph's part of the layer, computed at the cloud, never sent by devices); reading them with their
+// shapes checked, and the items' final embeddings.
 
 import type { ModelParams } from '@strata/shared';
 import { ConfigError } from '@strata/shared';
@@ -11,13 +12,20 @@ export function itemLayerName(layer: number): string {
   return `item_layer_${layer}`;
 }
 
+export function itemKnowledgeName(layer: number): string {
+  return `item_knowledge_${layer}`;
+}
+
 export interface ItemTables {
   /** [numItems, dim]: e_i^0. */
   readonly ego: Float32Array;
-  /** layers[k - 1]: [numItems, dim], item layer k. */
+  /** layers[k - 1]: [numItems, dim], item layer k (the neighbour sums plus the knowledge part, if any). */
   readonly layers: readonly Float32Array[];
+  /** neighbourSums[k - 1]: the model's `item_layer_k`, the part devices send terms for. */
+  readonly neighbourSums: readonly Float32Array[];
 }
 
+/** The model's item tables; `item_knowledge_k`, when present, is added to layer k. */
 export function readItemTables(model: ModelParams, numItems: number, dim: number, layers: number): ItemTables {
   const read = (name: string): Float32Array => {
     const t = model.get(name);
@@ -26,7 +34,14 @@ export function readItemTables(model: ModelParams, numItems: number, dim: number
     }
     return t.values;
   };
-  return { ego: read(ITEM_EMBEDDING), layers: Array.from({ length: layers }, (_, l) => read(itemLayerName(l + 1))) };
+  const neighbourSums = Array.from({ length: layers }, (_, l) => read(itemLayerName(l + 1)));
+  const withKnowledge = neighbourSums.map((sums, l) => {
+    if (!model.has(itemKnowledgeName(l + 1))) return sums;
+    const out = read(itemKnowledgeName(l + 1)).slice();
+    for (let k = 0; k < out.length; k++) out[k] += sums[k];
+    return out;
+  });
+  return { ego: read(ITEM_EMBEDDING), layers: withKnowledge, neighbourSums };
 }
 
 /** (e_i^0 + item layers 1..K) / (K + 1) for every item. */

@@ -13,7 +13,6 @@ import { itemLayerName, ITEM_EMBEDDING } from './lightgcn-model-tensors.js';
 import { LIGHTGCN_ROUND_OPTIONS, resolveLightGcnTaskOptions, type LightGcnTaskOptions } from './lightgcn-task-options.js';
 
 export class LightGcnTask implements FederatedTask {
-  readonly id: string = 'recsys/lightgcn';
   readonly numDevices: number;
   readonly degrees: Float32Array;
 
@@ -21,6 +20,7 @@ export class LightGcnTask implements FederatedTask {
     readonly data: Interactions,
     readonly split: UserSplit,
     readonly options: LightGcnTaskOptions,
+    readonly id: string = 'recsys/lightgcn',
   ) {
     this.numDevices = split.numUsers;
     this.degrees = itemDegrees(split);

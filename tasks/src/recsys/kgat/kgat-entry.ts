@@ -27,8 +27,39 @@ export const kgatEntry: TaskEntry = {
   },
   async baselines(config, progress) {
     const task = kgatTask(config);
-    const { centralizedEpochs, ks, testFraction, negatives, userLearningRate, itemLearningRate, kgEpochs, ...shared } = task.kgatOptions;
-    const trainer = centralizedKgat(task.split, task.graph, { ...shared, epochs: centralizedEpochs }, config.seed);
+    const o = task.kgatOptions;
+    // The federated task's device settings (initStd, reg, learning rates) are not the centralized trainer's.
+    const {
+      dim,
+      layers,
+      knowledgeGraph,
+      minEntityDegree,
+      knowledgeWeight,
+      relationDim,
+      kgLearningRate,
+      kgReg,
+      kgBatchSize,
+      kgTriplesPerEpoch,
+    } = o;
+    const centralizedEpochs = o.centralizedEpochs;
+    const trainer = centralizedKgat(
+      task.split,
+      task.graph,
+      {
+        dim,
+        layers,
+        knowledgeGraph,
+        minEntityDegree,
+        knowledgeWeight,
+        relationDim,
+        kgLearningRate,
+        kgReg,
+        kgBatchSize,
+        kgTriplesPerEpoch,
+        epochs: centralizedEpochs,
+      },
+      config.seed,
+    );
     progress.start(centralizedEpochs, 'centralized KGAT');
     const model = await trainer.train((p) => progress.tick(`loss ${p.loss.toFixed(4)}, ${Math.round(p.triplesPerSecond)} triples/s`));
     return {

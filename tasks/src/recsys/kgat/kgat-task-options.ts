@@ -14,7 +14,7 @@ const knowledgeOptions = {
     .min(1)
     .default(10)
     .describe('drop entities (other than items) in fewer triples than this, as KGAT does'),
-  knowledgeWeight: z.number().min(0).default(0.5).describe('scale of the attention-weighted knowledge edges beside the user-item edges'),
+  knowledgeWeight: z.number().min(0).default(0.2).describe('scale of the attention-weighted knowledge edges beside the user-item edges'),
   relationDim: z.number().int().min(1).default(32).describe('TransR relation space size'),
   kgLearningRate: z.number().positive().default(0.01).describe('Adam step size of TransR'),
   kgReg: z.number().min(0).default(0.0001).describe('L2 weight of TransR'),
@@ -25,7 +25,7 @@ const knowledgeOptions = {
 /** What `--task-option` can set for recsys/kgat (the seed is the run's `--seed`). */
 export const kgatOptionsSchema = lightGcnOptionsSchema.extend({
   ...knowledgeOptions,
-  kgEpochs: z.number().int().min(0).default(100).describe('TransR epochs at the cloud before round 1 (federated form)'),
+  kgEpochs: z.number().int().min(0).default(50).describe('TransR epochs at the cloud before round 1 (federated form)'),
 });
 
 export type KgatTaskOptions = z.output<typeof kgatOptionsSchema> & { readonly seed: number };

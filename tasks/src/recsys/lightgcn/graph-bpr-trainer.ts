@@ -20,6 +20,8 @@ export interface GraphBprOptions {
   /** BPR triples per Adam step. */
   readonly batchSize: number;
   readonly learningRate: number;
+  /** The learning rate is multiplied by this after every epoch (1: constant). */
+  readonly learningRateDecay: number;
   /** L2 weight on the ego rows of each triple (averaged over the batch). */
   readonly reg: number;
   readonly initStd: number;
@@ -87,6 +89,7 @@ export class GraphBprTrainer {
       const adjacency = this.graph.epochAdjacency(epoch, ego);
       forward = adjacency.forward;
       random.shuffle(order);
+      const learningRate = o.learningRate * o.learningRateDecay ** (epoch - 1);
       let loss = 0;
       for (let b = 0; b < numPairs; b += o.batchSize) {
         const size = Math.min(numPairs, b + o.batchSize) - b;
@@ -99,7 +102,7 @@ export class GraphBprTrainer {
         const batch = (a: Int32Array): Int32Array => a.subarray(0, size);
         loss +=
           size * kernel.lossAndGradient(ego, forward, adjacency.backward, batch(users), batch(positives), batch(negatives), o.reg, grad);
-        adam.update(ego, grad, 0, ego.length, ++step, { ...TFJS_ADAM, learningRate: o.learningRate });
+        adam.update(ego, grad, 0, ego.length, ++step, { ...TFJS_ADAM, learningRate });
       }
       const seconds = (performance.now() - start) / 1000;
       const evaluate = epoch === o.epochs || (o.evaluateEvery > 0 && epoch % o.evaluateEvery === 0);

@@ -19,7 +19,7 @@ export const lightGcnOptionsSchema = z.strictObject({
   userLearningRate: z.number().positive().default(0.2).describe("step size (row-wise Adagrad) of the user's private embedding"),
   itemLearningRate: z.number().positive().default(4).describe('SGD step size of the item rows a device trains'),
   ks,
-  centralizedEpochs: z.number().int().min(1).default(300).describe('epochs of the centralized LightGCN baseline'),
+  centralizedEpochs: z.number().int().min(1).default(90).describe('epochs of the centralized baseline'),
 });
 
 export type LightGcnTaskOptions = z.output<typeof lightGcnOptionsSchema> & { readonly seed: number };
@@ -38,11 +38,12 @@ export function resolveLightGcnTaskOptions(options: Readonly<Record<string, unkn
 export const centralizedLightGcnOptionsSchema = z.strictObject({
   dim,
   layers,
-  epochs: z.number().int().min(1).default(300).describe('passes over the training interactions'),
+  epochs: z.number().int().min(1).default(90).describe('passes over the training interactions'),
   batchSize: z.number().int().min(1).default(8192).describe('BPR triples per Adam step'),
-  learningRate: z.number().positive().default(0.005).describe('Adam step size'),
-  reg: z.number().min(0).default(0.0001).describe('L2 weight on the ego rows of each triple'),
-  initStd: z.number().min(0).default(0.1).describe('standard deviation of the embeddings at start'),
+  learningRate: z.number().positive().default(0.01).describe('Adam step size'),
+  learningRateDecay: z.number().gt(0).max(1).default(1).describe('the step size is multiplied by this after every epoch'),
+  reg: z.number().min(0).default(0.001).describe('L2 weight on the ego rows of each triple'),
+  initStd: z.number().min(0).default(0.03).describe('standard deviation of the embeddings at start'),
   evaluateEvery: z.number().int().min(0).default(0).describe('evaluate every n epochs (0: only after the last)'),
 });
 

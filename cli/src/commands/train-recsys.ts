@@ -97,8 +97,8 @@ export function register(train: Command): void {
     'strata train recsys',
     'strata train recsys --epochs 20 --dim 32 --threads 1',
     'strata train recsys --model neumf --epochs 4',
-    'strata train recsys --model lightgcn --epochs 300',
-    'strata train recsys --model kgat',
+    'strata train recsys --model lightgcn --eval-every 10',
+    'strata train recsys --model kgat --no-knowledge-graph',
     'strata train recsys --data ../shared/data/ml-100k/ml-100k.inter --format delimited --delimiter tab --header ' +
       '--columns user_id:token,item_id:token,rating:float --min-rating 4',
   ]);

@@ -20,6 +20,7 @@ const COMMANDS: Readonly<Record<string, Registrar>> = {
   device: () => import('./commands/device.js'),
   render: () => import('./commands/render.js'),
   tasks: () => import('./commands/tasks.js'),
+  credentials: () => import('./commands/credentials.js'),
 };
 
 const program = new Command('strata')

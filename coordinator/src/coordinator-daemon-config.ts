@@ -9,6 +9,8 @@ import {
   redisOptionsSchema,
   regionNameSchema,
   strategyOptionsSchema,
+  updateDefencesSchema,
+  DEFAULT_UPDATE_DEFENCES,
   type OptionSources,
 } from '@strata/shared';
 import { dashboardOptionsSchema } from '@strata/dashboard';
@@ -23,6 +25,8 @@ export const coordinatorDaemonConfigSchema = z
     schedule: hierFavgScheduleSchema.default(hierFavgScheduleSchema.parse({})),
     /** The cloud aggregation strategy and server optimizer. */
     strategy: strategyOptionsSchema,
+    /** Norm clipping of device updates at the edges and the failed rounds a run tolerates. */
+    defences: updateDefencesSchema.default(DEFAULT_UPDATE_DEFENCES),
     seed: z.number().int().min(0).default(0),
     redis: redisOptionsSchema.default(redisOptionsSchema.parse({})),
     http: httpOptionsSchema(9400),

@@ -6,7 +6,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname, cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { createStrategy, newRunId, redactSecrets, redisLayout, type FederatedTask, type Logger, type RunRecord } from '@strata/shared';
+import {
+  createStrategy,
+  newRunId,
+  requireFinalMetrics,
+  redactSecrets,
+  redisLayout,
+  type FederatedTask,
+  type Logger,
+  type RunRecord,
+} from '@strata/shared';
 import { BullMqJobQueue, RedisBlobStore, countingBlobStore, startDaemonHttp, writeRunRecord, type DaemonHttp } from '@strata/runtime';
 import { Coordinator, roundRecord } from './coordinator.js';
 import { CoordinatorDashboard } from '@strata/dashboard';
@@ -52,6 +61,8 @@ export class CoordinatorDaemon {
   /** Resolves with the run record once the run is done (undefined when stopped first); rejects if it failed. */
   readonly done: Promise<RunRecord | undefined>;
   private phase: CoordinatorPhase = 'waiting-for-lease';
+  /** The latest round accepted no update (/healthz reports degraded). */
+  private lastRoundFailed = false;
   private readonly abort = new AbortController();
   private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly queue: BullMqJobQueue;
@@ -91,6 +102,8 @@ export class CoordinatorDaemon {
       seed: config.seed,
       logger,
       maxUpdateBytes: config.maxUpdateBytes,
+      defences: config.defences,
+      onModelRepublished: () => this.metrics.modelRepublished.inc(),
       state: this.state,
       configHash: runConfigHash(definition),
       config: definition,
@@ -127,7 +140,9 @@ export class CoordinatorDaemon {
       port: config.http.port,
       metrics: daemon.metrics.registry,
       health: () => ({
-        ok: daemon.phase !== 'failed',
+        // Degraded (503) while the latest round accepted no update: the run makes no progress.
+        ok: daemon.phase !== 'failed' && !daemon.lastRoundFailed,
+        status: daemon.phase === 'failed' ? 'failed' : daemon.lastRoundFailed ? 'degraded' : 'ok',
         tier: 'coordinator',
         phase: daemon.phase,
         round: daemon.coordinator.round,
@@ -187,6 +202,7 @@ export class CoordinatorDaemon {
       this.metrics.currentRound.set(this.coordinator.round);
       await this.runRounds();
       const record = this.runRecord((performance.now() - started) / 1000);
+      requireFinalMetrics(record.final.metrics, this.coordinator.round);
       const dir = writeRunRecord(resolve(this.config.runsDir), record);
       this.phase = 'done';
       this.dashboard?.finished(record.id);
@@ -217,7 +233,11 @@ export class CoordinatorDaemon {
     for (let round = coordinator.round + 1; round <= rounds; round++) {
       this.abort.signal.throwIfAborted();
       this.dashboard?.roundStarted(round);
-      const outcome = await coordinator.runRound(round);
+      const outcome = await coordinator.runRound(round).catch((error: unknown) => {
+        this.lastRoundFailed = true;
+        throw error;
+      });
+      this.lastRoundFailed = outcome.failed;
       this.metrics.roundCompleted(outcome);
       this.dashboard?.roundCommitted(roundRecord(outcome));
       if (evaluateAfter(round)) await this.evaluate(round);

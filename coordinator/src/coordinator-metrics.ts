@@ -11,6 +11,16 @@ export class CoordinatorMetrics {
     help: 'Cloud rounds completed',
     registers: [this.registry],
   });
+  readonly roundsFailed = new Counter({
+    name: 'strata_rounds_failed_total',
+    help: 'Cloud rounds that accepted no update (the model stayed unchanged)',
+    registers: [this.registry],
+  });
+  readonly modelRepublished = new Counter({
+    name: 'strata_model_republished_total',
+    help: 'Times the model blob was found missing from the blob store (Redis restarted empty?) and published again',
+    registers: [this.registry],
+  });
   readonly roundDuration = new Histogram({
     name: 'strata_round_duration_seconds',
     help: 'Cloud round duration, from adding its flow to committing the new model',
@@ -74,6 +84,7 @@ export class CoordinatorMetrics {
   roundCompleted(outcome: RoundOutcome): void {
     const { participation } = outcome;
     this.roundsCompleted.inc();
+    if (outcome.failed) this.roundsFailed.inc();
     this.roundDuration.observe(outcome.wallSeconds);
     this.aggregationDuration.observe(outcome.aggregationSeconds);
     this.updatesReceived.inc(participation.edgesAnswered + participation.edgesRejected);

@@ -6,6 +6,8 @@
 
 import { randomUUID } from 'node:crypto';
 import {
+  DEFAULT_UPDATE_DEFENCES,
+  type UpdateDefences,
   CLOUD_QUEUE,
   ConfigError,
   StrataError,
@@ -81,10 +83,14 @@ export interface CoordinatorOptions {
    */
   readonly signal?: AbortSignal;
   /**
-   * Edges clip each device update's rows (dense tensors) to this many times the iteration's median norm
-   * (default 0: no clipping); see clipToMedianNorm.
+   * Norm clipping (edges clip each device update to clipFactor times the iteration's median norm; 0: off)
+   * and maxFailedRounds: a round without an accepted update is a failed round (its record says so), and a
+   * run whose rounds keep failing stops with an error instead of "finishing" with an unchanged model.
+   * Default DEFAULT_UPDATE_DEFENCES.
    */
-  readonly clipFactor?: number;
+  readonly defences?: UpdateDefences;
+  /** Told when the coordinator finds its model blob gone from the blob store and publishes it again. */
+  readonly onModelRepublished?: (version: number) => void;
 }
 
 export interface RoundOutcome {
@@ -113,6 +119,8 @@ export interface RoundOutcome {
   timings: PhaseSeconds;
   /** The flow was added by an earlier coordinator, which stopped while waiting for it. */
   resumed: boolean;
+  /** No update was accepted: the model is unchanged (see maxFailedRounds). */
+  failed: boolean;
 }
 
 export interface EvaluationOutcome {
@@ -127,6 +135,7 @@ export class Coordinator {
   private readonly store: StateStore;
   private state: CoordinatorState | undefined;
   private records = new Map<number, RoundRecord>();
+  private failedInARow = 0;
 
   /** What edges check device answers against: the task's limits at this run's κ1. */
   private readonly limits: TaskLimits | undefined;
@@ -282,8 +291,10 @@ export class Coordinator {
       await this.publish();
       timer.lap('publish');
     } else {
-      logger.warn({ roundId }, 'no edge update this round: the global model is unchanged');
+      logger.warn({ roundId, participation }, 'round failed: no update was accepted, the global model is unchanged');
     }
+    const failed = updates.length === 0;
+    this.failedInARow = failed ? this.failedInARow + 1 : 0;
     const aggregationSeconds = (performance.now() - aggregationStarted) / 1000;
     const samples = metricSums.samples ?? 0;
     const metrics: Record<string, number> = {};
@@ -299,12 +310,20 @@ export class Coordinator {
       aggregationSeconds,
       resumed,
       timings: timer.seconds,
+      failed,
     };
     await this.commit({ ...this.currentState(), version: this.versionNumber, round, flow: undefined }, roundRecord(outcome));
     // Only once the new version is committed: a coordinator that dies before this point aggregates them again.
     for (const key of blobKeys) await this.options.blobs.delete(key);
     timer.lap('commit');
     logger.info({ round, version: this.versionNumber, wallSeconds, participation }, 'cloud round done');
+    const maxFailed = (this.options.defences ?? DEFAULT_UPDATE_DEFENCES).maxFailedRounds;
+    if (this.failedInARow >= maxFailed) {
+      throw new StrataError(
+        'STRATA_ERR_ROUNDS_FAILED',
+        `${this.failedInARow} rounds in a row accepted no update (the last, round ${round}: ${participation.edgesAnswered} of ${participation.edgesExpected} edges answered, devices answered ${participation.answered} of ${participation.selected}): stopping the run`,
+      );
+    }
     return outcome;
   }
 
@@ -367,6 +386,7 @@ export class Coordinator {
       flow = previous;
       this.options.logger.info({ roundId, flowId: flow.flowId }, 'waiting for the flow an earlier coordinator added');
     } else {
+      await this.ensureModelPublished();
       // The flow is saved before it is added: a coordinator killed between the two leaves its successor the
       // ids to add it under, and adding a flow whose ids exist adds nothing, so the round runs once.
       flow = {
@@ -395,7 +415,7 @@ export class Coordinator {
       seed: this.options.seed,
       deadline: flow.deadline,
       ...(this.limits ? { limits: this.limits } : {}),
-      ...(this.options.clipFactor ? { clipFactor: this.options.clipFactor } : {}),
+      clipFactor: (this.options.defences ?? DEFAULT_UPDATE_DEFENCES).clipFactor,
     };
     const parentId = await queue.addFlow(
       { queue: CLOUD_QUEUE, name: kind === 'edge-round' ? 'cloud-round' : 'cloud-evaluate', data: { roundId, round }, id: flow.flowId },
@@ -419,6 +439,20 @@ export class Coordinator {
     if (record) this.records.set(record.round, record);
   }
 
+  /**
+   * Publishes the current model again when its blob is gone (Redis restarted empty, or evicted it): the
+   * coordinator's own copy is the truth, so the edges find the model the round names instead of failing.
+   */
+  private async ensureModelPublished(): Promise<void> {
+    if (await this.options.blobs.has(modelBlobKey(this.versionNumber))) return;
+    this.options.logger.warn(
+      { version: this.versionNumber, key: modelBlobKey(this.versionNumber) },
+      "model blob missing from the blob store (Redis restarted empty?): publishing it again from the coordinator's copy",
+    );
+    await this.publish();
+    this.options.onModelRepublished?.(this.versionNumber);
+  }
+
   private async publish(): Promise<void> {
     const blob = encodeModelBlob(this.globalModel, this.versionNumber);
     this.modelBytes = blob.byteLength;
@@ -440,6 +474,7 @@ export function roundRecord(outcome: RoundOutcome): RoundRecord {
     participation: outcome.participation,
     aggregationSeconds: outcome.aggregationSeconds,
     ...(outcome.resumed ? { resumed: true } : {}),
+    ...(outcome.failed ? { failed: true } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 // The cloud tier on the embedded runtime (in-memory queue and blobs), with scripted edges answering its
 // flows: a round aggregates the edges' update blobs by weight; an edge whose result breaks its schema, whose
 // blob is missing or whose update is not finite is rejected with a counted reason while the others count;
-// a round without any update leaves the model alone; evaluation divides the edges' sums by their count.
+// a round without any update fails and leaves the model alone (three in a row stop the run), a lost model
+// blob is published again; evaluation divides the edges' sums by their count.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import {
   dense,
   edgeUpdateBlobKey,
   emptyParticipation,
+  modelBlobKey,
   parseSchedule,
   regionQueue,
   type EdgeRoundJob,
@@ -81,7 +83,7 @@ async function coordinatorWith(scripts: Record<string, EdgeScript>) {
     logger,
   });
   await coordinator.start();
-  return { coordinator, jobs, close: () => queue.close() };
+  return { coordinator, jobs, blobs, close: () => queue.close() };
 }
 
 test("a round aggregates the edges' updates by weight, publishes the next version, and sends the task's options", async () => {
@@ -122,14 +124,21 @@ test('an edge whose result breaks its schema, whose blob is missing or whose upd
   }
 });
 
-test('a round in which no edge sent an update leaves the model and its version alone', async () => {
-  const { coordinator, close } = await coordinatorWith({
+test('a round in which no edge sent an update fails, leaving the model alone; three in a row stop the run', async () => {
+  const { coordinator, blobs, close } = await coordinatorWith({
     a: () => ({ result: { weight: 0, metrics: {}, participation: emptyParticipation() } }),
   });
   try {
     const outcome = await coordinator.runRound(1);
     assert.equal(outcome.version, 0);
+    assert.equal(outcome.failed, true);
+    assert.equal(coordinator.roundRecord(1)?.failed, true, 'the record says the round failed');
     assert.deepEqual([...coordinator.globalModel.get('w')!.values], [1, 1]);
+    await coordinator.runRound(2);
+    // The blob store lost the model (Redis restarted empty): the next round publishes it again first.
+    await blobs.delete(modelBlobKey(0));
+    await assert.rejects(coordinator.runRound(3), /3 rounds in a row accepted no update \(the last, round 3/);
+    assert.equal(await blobs.has(modelBlobKey(0)), true, "the coordinator's copy was published again");
   } finally {
     await close();
   }

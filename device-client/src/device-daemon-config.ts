@@ -14,8 +14,13 @@ export const deviceDaemonConfigSchema = z
      */
     edges: z.array(z.string().regex(/^https?:\/\//, 'must be an http:// or https:// URL')).min(1),
     region: regionNameSchema,
-    /** The region's device token (the edges' `token`). */
-    token: z.string().min(8, 'must be at least 8 characters'),
+    /** Shared-token mode: the region's device token (the edges' `token`). */
+    token: z.string().min(8, 'must be at least 8 characters').optional(),
+    /**
+     * Credentials mode: a file of signed credentials, one per line (`strata credentials issue`); each device
+     * of this process presents the one issued for its id.
+     */
+    credentialsFile: z.string().min(1).optional(),
     /** The data partition of the first device. */
     deviceIndex: z.number().int().min(0).default(0),
     /** Devices this process runs. */
@@ -36,11 +41,17 @@ export const deviceDaemonConfigSchema = z
         connectTimeoutMs: positiveInt.optional(),
         reconnectionDelayMs: positiveInt.optional(),
         reconnectionDelayMaxMs: positiveInt.optional(),
+        /** A CA certificate (PEM file) to trust for `https://` edges besides the system's (a private CA). */
+        caFile: z.string().min(1).optional(),
       })
       .strict()
       .default({}),
   })
   .strict()
+  .refine((c) => c.token !== undefined || c.credentialsFile !== undefined, {
+    message: 'set token (shared-token mode) or credentialsFile (credentials mode)',
+    path: ['token'],
+  })
   .refine((c) => c.nodeId === undefined || c.count === 1, {
     message: 'nodeId names a single device: use it with count 1',
     path: ['nodeId'],

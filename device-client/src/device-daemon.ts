@@ -2,8 +2,10 @@
 // trainer), keeps each connected to an edge of its region with failover, and serves /healthz and /metrics.
 
 import { randomUUID } from 'node:crypto';
-import type { DeviceTrainer, Logger } from '@strata/shared';
+import { existsSync, readFileSync } from 'node:fs';
+import { ConfigError, DataError, type DeviceTrainer, type Logger } from '@strata/shared';
 import { startDaemonHttp, type DaemonHttp } from '@strata/runtime/http';
+import { readCredentialsFile } from '@strata/runtime/identity';
 import { DeviceClient } from './device-client.js';
 import { DeviceMetrics } from './device-metrics.js';
 import { EdgeFailoverLink } from './edge-failover-link.js';
@@ -27,6 +29,16 @@ export class DeviceDaemon {
   static async start(config: DeviceDaemonConfig, createTrainer: (index: number) => DeviceTrainer, logger: Logger): Promise<DeviceDaemon> {
     const metrics = new DeviceMetrics({ region: config.region });
     const devices: DeviceClient[] = [];
+    const credentials = config.credentialsFile === undefined ? undefined : readCredentialsFile(config.credentialsFile);
+    const handshakeToken = (nodeId: string): string | undefined => {
+      if (!credentials) return config.token;
+      const token = credentials.get(nodeId);
+      if (token === undefined) throw new ConfigError(`${config.credentialsFile}: no credential issued for ${nodeId}`);
+      return token;
+    };
+    const { caFile, ...link } = config.link;
+    if (caFile !== undefined && !existsSync(caFile)) throw new DataError(`${caFile}: CA certificate not found`);
+    const ca = caFile === undefined ? {} : { ca: readFileSync(caFile, 'utf8') };
     const links: EdgeFailoverLink[] = [];
     for (let k = config.deviceIndex; k < config.deviceIndex + config.count; k++) {
       const nodeId = config.nodeId ?? `device-${k + 1}`;
@@ -46,7 +58,7 @@ export class DeviceDaemon {
           sessionId: randomUUID(),
           failoverMs: config.failoverSeconds * 1000,
           logger,
-          transport: { token: config.token, ...config.link },
+          transport: { token: handshakeToken(nodeId), ...link, ...ca },
           onFailover: () => metrics.failovers.inc(),
         }),
       );

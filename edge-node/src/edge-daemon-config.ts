@@ -26,8 +26,22 @@ export const edgeDaemonConfigSchema = z
       .object({ host: z.string().min(1).default('127.0.0.1'), port: portSchema.default(7400) })
       .strict()
       .default({ host: '127.0.0.1', port: 7400 }),
-    /** The shared secret devices present in their handshake. */
-    token: z.string().min(8, 'must be at least 8 characters'),
+    /**
+     * Shared-token mode: the one secret every device of the region presents (tests, demos, the embedded
+     * default). Production fleets use trustedKeysFile instead.
+     */
+    token: z.string().min(8, 'must be at least 8 characters').optional(),
+    /**
+     * Credentials mode: a file of PEM public keys of the credential issuers (`strata credentials keygen`).
+     * Each device presents its own signed credential, which must name its id, the role device and this
+     * edge's region, and not be revoked (`strata credentials revoke`). Re-read when it changes.
+     */
+    trustedKeysFile: z.string().min(1).optional(),
+    /** Serve devices over TLS (`https://`, `wss://`): the certificate chain and private key, PEM files. */
+    tls: z
+      .object({ certFile: z.string().min(1), keyFile: z.string().min(1) })
+      .strict()
+      .optional(),
     redis: redisOptionsSchema.default(redisOptionsSchema.parse({})),
     http: httpOptionsSchema(9401),
     /** How the edge aggregates its devices each edge iteration. */
@@ -36,7 +50,7 @@ export const edgeDaemonConfigSchema = z
     compression: compressionSchema.default(compressionSchema.parse({})),
     /** Take the region's jobs only while this many devices are connected (0: always). */
     minDevices: z.number().int().min(0).default(1),
-    /** Largest update frame accepted from a device (default: the link's maxFrameBytes). */
+    /** Largest update frame accepted from a device (default: 3x the round's model blob + 64 KiB). */
     maxUpdateBytes: positiveInt.optional(),
     link: z
       .object({
@@ -44,6 +58,9 @@ export const edgeDaemonConfigSchema = z
         maxHttpBufferSize: positiveInt.optional(),
         maxFrameBytes: positiveInt.optional(),
         maxPendingRequests: positiveInt.optional(),
+        maxConnections: positiveInt.optional(),
+        maxConnectionsPerAddress: positiveInt.optional(),
+        maxUnsolicitedEvents: positiveInt.optional(),
         /** How long a disconnected device's session is kept for it to resume. */
         sessionGraceSeconds: z.number().nonnegative().default(60),
       })
@@ -61,7 +78,11 @@ export const edgeDaemonConfigSchema = z
     /** On SIGTERM/SIGINT: how long the job in progress may take to finish before it is handed back. */
     shutdownGraceSeconds: z.number().nonnegative().default(30),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.token !== undefined || c.trustedKeysFile !== undefined, {
+    message: 'set token (shared-token mode) or trustedKeysFile (credentials mode): every device is authenticated',
+    path: ['token'],
+  });
 
 export type EdgeDaemonConfig = z.output<typeof edgeDaemonConfigSchema>;
 

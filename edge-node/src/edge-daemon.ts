@@ -3,13 +3,19 @@
 // renderer (remote rendering of its newest global model for its devices). stop() is the graceful shutdown:
 // stop taking jobs, let the job in progress finish (or hand it back after the grace period), close the links.
 
-import { createStrategy, redisLayout, type Logger, type ViewRenderer } from '@strata/shared';
+import { existsSync, readFileSync } from 'node:fs';
+import { createStrategy, DataError, redisLayout, type Logger, type ViewRenderer } from '@strata/shared';
 import {
   BullMqJobQueue,
   RedisBlobStore,
   RedisLiveChannel,
+  RedisRevocationList,
   SocketIoTransportServer,
+  TrustedKeys,
+  bearerProblem,
   countingBlobStore,
+  credentialVerifier,
+  sameSecret,
   startDaemonHttp,
   type DaemonHttp,
 } from '@strata/runtime';
@@ -42,6 +48,7 @@ export class EdgeDaemon {
     private readonly edge: EdgeNode,
     private readonly http: DaemonHttp,
     private readonly live: { reporter: EdgeLiveReporter; channel: RedisLiveChannel },
+    private readonly closeAuthentication: () => Promise<void>,
   ) {}
 
   static async start(config: EdgeDaemonConfig, logger: Logger, options: EdgeDaemonOptions = {}): Promise<EdgeDaemon> {
@@ -57,10 +64,12 @@ export class EdgeDaemon {
     });
     const blobs = new RedisBlobStore({ url: config.redis.url, prefix: layout.blobPrefix });
     const { sessionGraceSeconds, ...link } = config.link;
+    const auth = deviceAuthentication(config);
     const server = await SocketIoTransportServer.listen({
       host: config.listen.host,
       port: config.listen.port,
-      token: config.token,
+      ...auth.link,
+      ...(config.tls ? { tls: readTlsFiles(config.tls) } : {}),
       sessionGraceMs: sessionGraceSeconds * 1000,
       ...link,
       onRefusal: (reason, detail) => {
@@ -103,7 +112,7 @@ export class EdgeDaemon {
     });
     const render = new EdgeRenderService({
       renderer: options.renderer,
-      token: config.token,
+      authorize: auth.bearer,
       model: () => edge.latestModel,
       metrics,
       logger,
@@ -145,7 +154,7 @@ export class EdgeDaemon {
       },
       'edge ready',
     );
-    return new EdgeDaemon(config, logger, metrics, server, queue, blobs, edge, http, { reporter, channel });
+    return new EdgeDaemon(config, logger, metrics, server, queue, blobs, edge, http, { reporter, channel }, auth.close);
   }
 
   /** The URL devices connect to. */
@@ -172,10 +181,11 @@ export class EdgeDaemon {
         // The job keeps its BullMQ lock until this process exits and stops renewing it; then a replica (or
         // this edge restarted) recovers it. Closing the queue here would wait for the job instead.
         this.logger.warn({ job: this.edge.activeJob, graceSeconds: this.config.shutdownGraceSeconds }, 'handing the job in progress back');
-        await Promise.all([this.server.close(), this.http.close()]);
+        await Promise.all([this.server.close(), this.http.close(), this.closeAuthentication()]);
         return { handedBack: true };
       }
       await this.server.close();
+      await this.closeAuthentication();
       await this.queue.close();
       await this.blobs.close();
       await this.http.close();
@@ -184,4 +194,35 @@ export class EdgeDaemon {
     })();
     return this.stopping;
   }
+}
+
+/** The edge's certificate and key, read at startup; a missing file is named. */
+function readTlsFiles(tls: { certFile: string; keyFile: string }): { cert: Buffer; key: Buffer } {
+  const read = (path: string, what: string): Buffer => {
+    if (!existsSync(path)) throw new DataError(`${path}: TLS ${what} not found`);
+    return readFileSync(path);
+  };
+  return { cert: read(tls.certFile, 'certificate'), key: read(tls.keyFile, 'private key') };
+}
+
+/**
+ * How the edge authenticates its devices: in credentials mode each presents its own signed credential (for
+ * its id, the role device and this region, not revoked); in shared-token mode, the region's token.
+ */
+function deviceAuthentication(config: EdgeDaemonConfig): {
+  link: { token: string } | { verify: ReturnType<typeof credentialVerifier> };
+  bearer: (token: string) => Promise<boolean>;
+  close: () => Promise<void>;
+} {
+  if (config.trustedKeysFile === undefined) {
+    const token = config.token as string; // the config's refinement: one of the two is set
+    return { link: { token }, bearer: async (bearer) => sameSecret(bearer, token), close: async () => {} };
+  }
+  const revocations = new RedisRevocationList({ url: config.redis.url, key: redisLayout(config.redis).revokedCredentialsKey });
+  const options = { keys: new TrustedKeys(config.trustedKeysFile), region: config.region, revocations };
+  return {
+    link: { verify: credentialVerifier(options) },
+    bearer: async (bearer) => (await bearerProblem(bearer, options)) === undefined,
+    close: () => revocations.close(),
+  };
 }

@@ -36,7 +36,19 @@ export class EdgeMetrics implements EdgeNodeObserver {
   });
   readonly updatesRejected = new Counter({
     name: 'strata_updates_rejected_total',
-    help: 'Device answers rejected, by reason (malformed, non_finite, shape, unknown_tensor, stale, error)',
+    help: 'Device answers rejected, by reason (malformed, non_finite, shape, unknown_tensor, stale, sender, bad_weight)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly updatesClipped = new Counter({
+    name: 'strata_updates_clipped_total',
+    help: "Accepted device updates cut to the server's bounds, by what was cut (weight, row_weight, norm)",
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly evaluationsRejected = new Counter({
+    name: 'strata_evaluations_rejected_total',
+    help: 'Device evaluation answers rejected, by reason (malformed, stale, sender, bad_metrics)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
@@ -97,7 +109,11 @@ export class EdgeMetrics implements EdgeNodeObserver {
     this.jobs.inc({ kind: job.name, outcome });
     if (outcome === 'expired') return;
     this.jobDuration.observe({ kind: job.name }, seconds);
-    if (job.name !== 'edge-round') return; // evaluation answers are metric sums, not updates
+    if (job.name !== 'edge-round') {
+      for (const [reason, n] of Object.entries(participation.rejected)) this.evaluationsRejected.inc({ reason }, n);
+      return; // evaluation answers are metric sums, not updates
+    }
+    for (const [reason, n] of Object.entries(participation.clipped)) this.updatesClipped.inc({ reason }, n);
     const rejected = Object.values(participation.rejected).reduce((sum, n) => sum + n, 0);
     this.updatesReceived.inc(participation.answered + rejected);
     this.updatesAccepted.inc(participation.answered);

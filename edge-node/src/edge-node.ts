@@ -17,6 +17,7 @@ import {
   regionQueue,
   selectDevices,
   decodeModelBlob,
+  updateBytesBound,
   encodeRoundRequest,
   decodeUpdateReply,
   UpdateEncoder,
@@ -64,7 +65,7 @@ export interface EdgeNodeOptions {
   readonly strategy: Strategy;
   readonly compression: Compression;
   readonly logger: Logger;
-  /** Largest update frame accepted from a device. */
+  /** Largest update frame accepted from a device (default: updateBytesBound of the round's model). */
   readonly maxUpdateBytes?: number;
   /** Times the edge deadlines (default: the system clock; the simulator passes a virtual one). */
   readonly clock?: Clock;
@@ -113,6 +114,8 @@ export class EdgeNode {
   private readonly closing = new Set<Promise<void>>();
   private current: EdgeJobInfo | undefined;
   private newest: EdgeGlobalModel | undefined;
+  /** Largest answer accepted from a device in the current job (see updateBytesBound). */
+  private replyLimit: number | undefined;
 
   constructor(private readonly options: EdgeNodeOptions) {
     this.encoder = new UpdateEncoder(options.compression);
@@ -213,6 +216,8 @@ export class EdgeNode {
     if (!bytes) throw new StrataError('STRATA_ERR_MISSING_BLOB', `model blob ${data.modelKey} not found`);
     timer.lap('fetch');
     const { model, version } = decodeModelBlob(bytes);
+    this.replyLimit = this.options.maxUpdateBytes ?? updateBytesBound(bytes.byteLength);
+    this.options.server.limitReplyBytes?.(this.replyLimit);
     // A retried older job must not replace a newer model.
     if (!this.newest || version >= this.newest.version) this.newest = { model, version };
     this.options.logger.info({ job: job.name, roundId: data.roundId, version, attempt: job.attempt }, 'edge job started');
@@ -361,7 +366,7 @@ export class EdgeNode {
       participation.bytesUp += value.byteLength;
       const deviceId = devices[index].info.nodeId;
       try {
-        accepted.push(check(decodeUpdateReply(value, this.options.maxUpdateBytes), devices[index]));
+        accepted.push(check(decodeUpdateReply(value, this.replyLimit), devices[index]));
         participation.answered++;
       } catch (error) {
         const reason = error instanceof InvalidUpdateError ? error.reason : error instanceof StrataError ? 'malformed' : 'error';

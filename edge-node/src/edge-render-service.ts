@@ -14,15 +14,17 @@ import {
   type ViewRenderer,
   type ViewRequest,
 } from '@strata/shared';
-import { sameSecret } from '@strata/runtime';
 import type { EdgeGlobalModel } from './edge-node.js';
 import type { EdgeMetrics, RenderOutcome } from './edge-metrics.js';
 
 export interface EdgeRenderServiceOptions {
   /** The task's renderer; without one the route answers 404 (rendering is not enabled). */
   readonly renderer?: ViewRenderer;
-  /** The device token: the one devices present on the socket.io link. */
-  readonly token: string;
+  /**
+   * Whether a bearer token lets a device render: the shared device token, or a device credential of the
+   * edge's region (what devices present on the socket.io link).
+   */
+  readonly authorize: (bearer: string) => boolean | Promise<boolean>;
   /** The model to render: the edge's newest global model, once one has arrived. */
   readonly model: () => EdgeGlobalModel | undefined;
   readonly metrics: EdgeMetrics;
@@ -87,8 +89,8 @@ export class EdgeRenderService {
         allow: 'POST',
       });
     }
-    if (!this.authorized(request)) {
-      throw new RenderRefusal(401, 'unauthorized', 'unauthorized: send the device token as Authorization: Bearer <token>', {
+    if (!(await this.authorized(request))) {
+      throw new RenderRefusal(401, 'unauthorized', 'unauthorized: send the device token or credential as Authorization: Bearer <token>', {
         'www-authenticate': 'Bearer',
       });
     }
@@ -120,9 +122,9 @@ export class EdgeRenderService {
       .end(image.png);
   }
 
-  private authorized(request: IncomingMessage): boolean {
+  private async authorized(request: IncomingMessage): Promise<boolean> {
     const header = request.headers.authorization;
-    return typeof header === 'string' && header.startsWith('Bearer ') && sameSecret(header.slice(7), this.options.token);
+    return typeof header === 'string' && header.startsWith('Bearer ') && (await this.options.authorize(header.slice(7)));
   }
 }
 

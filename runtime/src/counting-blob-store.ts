@@ -19,6 +19,7 @@ export function countingBlobStore(store: BlobStore, traffic: BlobTraffic): BlobS
       if (value) traffic.read?.(value.byteLength);
       return value;
     },
+    has: (key) => store.has(key),
     delete: (key) => store.delete(key),
     close: () => store.close(),
   };

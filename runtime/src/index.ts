@@ -10,3 +10,4 @@ export * from './http/index.js';
 export * from './logging/index.js';
 export * from './run/write-run-record.js';
 export * from './counting-blob-store.js';
+export * from './identity/index.js';

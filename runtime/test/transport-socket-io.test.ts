@@ -191,20 +191,30 @@ test('a device whose link drops reconnects as the same peer, and the request in 
   assert.deepEqual(events, ['connect:roaming', 'disconnect:roaming', 'connect:roaming']);
 });
 
-test('a reconnection seen before the old socket died replaces it: same session, same peer', async () => {
+test('a reconnection seen before the old socket died replaces it: same session, same peer; another session waits its turn', async () => {
   const server = await listen();
   const sameSession = (): SocketIoTransportClient => new SocketIoTransportClient({ token: TOKEN, sessionId: 'session-1' });
   const stale = await connect(server.address, 'phone', () => new Promise<Uint8Array>(() => {}), sameSession());
   const before = peerOf(server, 'phone');
   const failed = assert.rejects(before.request(new Uint8Array([1]), 5000), PeerDisconnectedError);
-  await connect(server.address, 'phone', echo, sameSession());
+  const resumed = await connect(server.address, 'phone', echo, sameSession());
   await failed;
   assert.equal(peerOf(server, 'phone'), before);
   assert.deepEqual(await before.request(new Uint8Array([5]), 5000), new Uint8Array([5]));
   await waitFor(() => !stale.connected, 'the stale socket to be closed');
 
-  await connect(server.address, 'phone', echo, new SocketIoTransportClient({ token: TOKEN, sessionId: 'session-2' }));
-  assert.notEqual(peerOf(server, 'phone'), before, 'a new session is a new peer');
+  const otherSession = (): SocketIoTransportClient => new SocketIoTransportClient({ token: TOKEN, sessionId: 'session-2' });
+  await assert.rejects(
+    connect(server.address, 'phone', echo, otherSession()),
+    (e: Error) => e instanceof ConnectError && /phone is already connected in another session/.test(e.message),
+    'a second session for a connected id is refused, not the first one kicked',
+  );
+  assert.deepEqual(await before.request(new Uint8Array([6]), 5000), new Uint8Array([6]));
+
+  await resumed.close();
+  await waitFor(() => !before.connected, 'the first session to be seen gone');
+  await connect(server.address, 'phone', echo, otherSession());
+  assert.notEqual(peerOf(server, 'phone'), before, 'once the first is gone, a new session (a restarted device) is a new peer');
   assert.equal(before.connected, false);
   await assert.rejects(before.request(new Uint8Array([1]), 5000), PeerDisconnectedError);
 });

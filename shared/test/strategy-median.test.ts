@@ -19,9 +19,18 @@ test('median: coordinate-wise, unweighted, the middle value or the mean of the t
   assertClose(denseOf(even, 'w'), [2.5]);
 });
 
-test('median: sparse rows per row over the updates holding the row', () => {
+test('median: sparse rows per row over the updates holding the row; rows with fewer than minRowSupport holders are left alone', () => {
   const shape = [3, 1];
-  const combined = new Median().aggregate([
+  const updates = [
+    update(1, { t: rowsOf(shape, [0, 1], [1, 5]) }),
+    update(2, { t: rowsOf(shape, [1], [7]) }),
+    update(1, { t: rowsOf(shape, [1, 2], [100, 3]) }),
+  ];
+  // The default (3): only row 1 has three holders; a row one device sent is not that device's to decide.
+  const supported = sparseOf(new Median().aggregate(updates), 't');
+  assert.deepEqual([...supported.rows], [1]);
+  assertClose(supported.values, [7]);
+  const combined = new Median({ minRowSupport: 1 }).aggregate([
     update(1, { t: rowsOf(shape, [0, 1], [1, 5]) }),
     update(2, { t: rowsOf(shape, [1], [7]) }),
     update(1, { t: rowsOf(shape, [1, 2], [100, 3]) }),

@@ -24,7 +24,7 @@ test('trimmed mean: with floor(beta * n) = 0 it is the plain unweighted mean', (
 
 test("trimmed mean: sparse rows trim per row by that row's number of holders", () => {
   const shape = [2, 1];
-  const combined = new TrimmedMean({ beta: 0.25 }).aggregate([
+  const combined = new TrimmedMean({ beta: 0.25, minRowSupport: 2 }).aggregate([
     update(1, { t: rowsOf(shape, [0, 1], [10, 1]) }),
     update(1, { t: rowsOf(shape, [0], [20]) }),
     update(1, { t: rowsOf(shape, [0], [30]) }),

@@ -26,3 +26,4 @@ export { compareRuns, defaultTarget, firstReaching, type RunComparisonRow, type 
 export { ShapingProxy, type ShapingProxyOptions, type ShapingProxyStats, type ShapedRoute } from './real/shaping-proxy.js';
 export { runOnRealNetwork, type RealNetworkRunOptions } from './real/real-network-run.js';
 export { DaemonProcesses, DaemonProcessError, freePort, type DaemonProcess } from './real/daemon-processes.js';
+export { ATTACKS, AttackingTrainer, adversarySchema, chooseAttackers, type AdversarySpec, type Attack } from './adversary.js';

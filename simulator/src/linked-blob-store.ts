@@ -23,6 +23,10 @@ export class LinkedBlobStore implements BlobStore {
     return value;
   }
 
+  has(key: string): Promise<boolean> {
+    return this.inner.has(key);
+  }
+
   delete(key: string): Promise<void> {
     return this.inner.delete(key);
   }

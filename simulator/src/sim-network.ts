@@ -238,7 +238,8 @@ export class SimServer implements TransportServer {
   /** @internal */
   accept(connection: SimConnection): SimConnection {
     const previous = this.connected.get(connection.info.nodeId);
-    if (previous) void previous.close();
+    // A second session for a connected id is refused, not the first one kicked (as on socket.io).
+    if (previous?.connected) throw new ConnectError(`${connection.info.nodeId} is already connected in another session`);
     this.connected.set(connection.info.nodeId, connection);
     this.sorted = undefined;
     this.network.timeline?.connected(this.network.clock.now());

@@ -25,6 +25,7 @@ import {
   type TierBytes,
 } from '@strata/shared';
 import { InMemoryBlobStore, InMemoryJobQueue } from '@strata/runtime';
+import { AttackingTrainer, chooseAttackers } from './adversary.js';
 import { ALWAYS_ONLINE, DutyCycle, TraceAvailability, type AvailabilitySchedule } from './availability.js';
 import { MeteredTrainer } from './compute-meter.js';
 import { planDevices, type PlannedDevice } from './device-plan.js';
@@ -80,7 +81,9 @@ interface SimDevice {
   readonly plan: PlannedDevice;
   readonly client: DeviceClient;
   readonly endpoint: SimEndpoint;
+  /** The device's honest trainer (what evaluation uses); an attacker's client sends poisoned updates. */
   readonly trainer: DeviceTrainer;
+  readonly attacker: boolean;
   readonly availability: AvailabilitySchedule;
   online: boolean;
 }
@@ -129,6 +132,7 @@ export class Simulation {
       schedule: topology.schedule,
       taskOptions: { ...task.defaultOptions(), ...topology.task.options },
       seed: topology.seed,
+      defences: topology.defences,
       logger: logger.child({ tier: 'coordinator' }),
       clock: this.clock,
     });
@@ -232,18 +236,24 @@ export class Simulation {
     const deviceLogger = logger.child({ tier: 'device' });
     const onTrained = this.options.observer?.deviceTrained?.bind(this.options.observer);
     const heapBefore = heapAfterCollection();
-    for (const plan of plans) {
+    const { adversary } = topology;
+    const attackers = adversary ? chooseAttackers(plans.length, adversary.fraction, this.random.fork('adversary')) : new Set<number>();
+    const attackNoise = this.random.fork('attack-noise');
+    for (const [index, plan] of plans.entries()) {
       const group = topology.devices[plan.groupIndex];
       const edge = topology.edges[plan.edgeIndex];
       const secondsPerSample = group.compute.secondsPerSample ?? topology.simulation.referenceSecondsPerSample / (group.compute.speed ?? 1);
       const trainer = task.createDevice(plan.partition);
+      const attacker = adversary !== undefined && attackers.has(index);
+      const sent = attacker ? new AttackingTrainer(trainer, adversary, attackNoise.fork(index)) : trainer;
       this.devices.push({
         plan,
         trainer,
+        attacker,
         client: new DeviceClient({
           nodeId: plan.id,
           region: edge.id,
-          trainer: new MeteredTrainer(trainer, secondsPerSample, onTrained),
+          trainer: new MeteredTrainer(sent, secondsPerSample, onTrained),
           compression: topology.compression,
           logger: deviceLogger,
         }),
@@ -291,8 +301,9 @@ export class Simulation {
     if (this.options.task.evaluate) return this.options.task.evaluate(model);
     let count = 0;
     const sums: Record<string, number> = {};
-    for (const { trainer } of this.devices) {
-      if (!trainer.evaluate) continue;
+    // The honest users' view: attackers' own held-out data is left out of the metrics.
+    for (const { trainer, attacker } of this.devices) {
+      if (!trainer.evaluate || attacker) continue;
       const result = await trainer.evaluate(model);
       count += result.count;
       for (const [key, value] of Object.entries(result.sums)) sums[key] = (sums[key] ?? 0) + value;

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { compressionSchema, hierFavgScheduleSchema } from '@strata/shared';
 import type { SyntheticRecsysOptions } from '@strata/tasks';
 import { dataSourceSchema, runConfigSchema } from '@strata/shared';
+import { adversarySchema } from './adversary.js';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be letters, digits, and _ . - (not first)');
 
@@ -156,6 +157,10 @@ export const topologySchema = z
     strategy: runConfigSchema.shape.strategy,
     edgeStrategy: runConfigSchema.shape.edgeStrategy,
     compression: compressionSchema.default(compressionSchema.parse({})),
+    /** Norm clipping of device updates at the edges, and the failed rounds a run tolerates. */
+    defences: runConfigSchema.shape.defences,
+    /** Devices that attack the model (see adversary.ts); none by default. */
+    adversary: adversarySchema.optional(),
     simulation: simulationSettingsSchema.default(simulationSettingsSchema.parse({})),
     links: z.record(name, linkProfileSchema),
     regions: z.record(name, regionSchema),

@@ -2,8 +2,11 @@
 //   node distributed-hostile-device.js <edge url> <region> <node id> <token> <behaviour>
 // Behaviours: random (replies random bytes), truncated (half of a valid update), nan (a NaN in its update),
 // shape (an update of the wrong shape), oversized (a 9 MiB websocket message), mid-upload (sends the first
-// chunk of its update, then drops the connection), wrong-token (connects with a bad token). It logs JSON lines
-// on stderr ({"msg": "connected"}, {"msg": "refused"}, ...) like the daemons, so tests can wait for them.
+// chunk of its update, then drops the connection), wrong-token (connects with a bad token); and with the
+// numbers a device chooses: inflated-weight (weight 1e12), negative-weight, stale (another round's id),
+// sender (claims another device sent it); connect-once (connects with <token> as <node id>, says whether it
+// was accepted or refused, and exits: impersonation, duplicate sessions, revoked credentials). It logs JSON
+// lines on stderr ({"msg": "connected"}, {"msg": "refused"}, ...) like the daemons, so tests can wait for them.
 
 import { randomUUID } from 'node:crypto';
 import { io } from 'socket.io-client';
@@ -16,8 +19,14 @@ const log = (msg: string, extra: Record<string, unknown> = {}): void =>
   void process.stderr.write(`${JSON.stringify({ msg, behaviour, ...extra })}\n`);
 const encoder = new UpdateEncoder({ dtype: 'float32', perRowScale: true, errorFeedback: false });
 
-/** A full-size update of the model in `frame` with `poison` applied to its values. */
-function updateFor(frame: Uint8Array, poison: (values: Float32Array) => void = () => {}): Uint8Array {
+interface Forgery {
+  readonly weight?: number;
+  readonly roundId?: string;
+  readonly sender?: string;
+}
+
+/** A full-size update of the model in `frame` with `poison` applied to its values and a forged header. */
+function updateFor(frame: Uint8Array, poison: (values: Float32Array) => void = () => {}, forged: Forgery = {}): Uint8Array {
   const request = decodeRoundRequest(frame);
   const delta = new Map(
     [...request.model].map(([name, tensor]) => {
@@ -26,8 +35,12 @@ function updateFor(frame: Uint8Array, poison: (values: Float32Array) => void = (
       return [name, dense(tensor.shape, values)];
     }),
   );
-  const update: ModelUpdate = { delta, weight: 1, metrics: { loss: 1 } };
-  return encoder.encode(update, { roundId: request.roundId, baseVersion: request.version, sender: nodeId });
+  const update: ModelUpdate = { delta, weight: forged.weight ?? 1, metrics: { loss: 1 } };
+  return encoder.encode(update, {
+    roundId: forged.roundId ?? request.roundId,
+    baseVersion: request.version,
+    sender: forged.sender ?? nodeId,
+  });
 }
 
 const replies: Record<string, (frame: Uint8Array) => Uint8Array> = {
@@ -37,6 +50,10 @@ const replies: Record<string, (frame: Uint8Array) => Uint8Array> = {
     return reply.subarray(0, reply.byteLength >> 1);
   },
   nan: (frame) => updateFor(frame, (values) => (values[0] = Number.NaN)),
+  'inflated-weight': (frame) => updateFor(frame, undefined, { weight: 1e12 }),
+  'negative-weight': (frame) => updateFor(frame, undefined, { weight: -5 }),
+  stale: (frame) => updateFor(frame, undefined, { roundId: 'r0-v0' }),
+  sender: (frame) => updateFor(frame, undefined, { sender: 'device-1' }),
   shape: (frame) => {
     const request = decodeRoundRequest(frame);
     const delta = new Map([...request.model.keys()].map((name) => [name, dense([2, 2], new Float32Array(4).fill(0.1))]));
@@ -53,6 +70,16 @@ async function main(): Promise<void> {
     });
     log('connected');
     return;
+  }
+  if (behaviour === 'connect-once') {
+    try {
+      const connection = await new SocketIoTransportClient({ token }).connect(url, { nodeId, role: 'device', region }, async (f) => f);
+      log('accepted');
+      await connection.close();
+    } catch (error) {
+      log('refused', { error: (error as Error).message });
+    }
+    process.exit(0);
   }
   if (behaviour === 'wrong-token') {
     try {

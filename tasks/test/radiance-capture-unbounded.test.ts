@@ -47,7 +47,7 @@ test('the federated task trains, renders and saves a contracted scene, its devic
     const strategy = new FedAvg();
     for (let round = 1; round <= 4; round++) {
       const updates = [];
-      const options = { batch_size: 512, lr_density: 0.3, lr_color: 0.15 };
+      const options = { batchSize: 512, lrDensity: 0.3, lrColor: 0.15 };
       for (const device of devices) updates.push(await device.train(model, { round, localSteps: 8, options }));
       strategy.apply(model, strategy.aggregate(updates));
     }

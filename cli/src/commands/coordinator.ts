@@ -2,7 +2,7 @@
 // the state there; serves /healthz and /metrics. Options: file, STRATA_* variables, flags (README, Operations).
 
 import type { Command } from 'commander';
-import { strategyNames } from '@strata/shared';
+import { DEFAULT_UPDATE_DEFENCES, strategyNames } from '@strata/shared';
 import { createLogger } from '@strata/runtime';
 import { CoordinatorDaemon, parseCoordinatorDaemonConfig } from '@strata/coordinator';
 import {
@@ -64,6 +64,18 @@ export const coordinatorFields: readonly ConfigField[] = [
     choices: strategyNames,
   },
   { path: 'strategy.options', flag: '--strategy-option', type: 'key-values', description: 'strategy option key=value, repeatable' },
+  {
+    path: 'defences.clipFactor',
+    flag: '--clip-factor',
+    type: 'number',
+    description: `edges clip each device update to x times the iteration's median norm, 0: off (default ${DEFAULT_UPDATE_DEFENCES.clipFactor})`,
+  },
+  {
+    path: 'defences.maxFailedRounds',
+    flag: '--max-failed-rounds',
+    type: 'int',
+    description: 'rounds in a row without an accepted update before the run stops (default 3)',
+  },
   {
     path: 'leaseSeconds',
     flag: '--lease-seconds',

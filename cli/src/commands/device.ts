@@ -26,7 +26,21 @@ export const deviceFields: readonly ConfigField[] = [
     flag: '--token',
     env: 'STRATA_TOKEN',
     type: 'string',
-    description: "the region's device token (required; prefer the env variable)",
+    description: "shared-token mode: the region's device token (prefer the env variable)",
+  },
+  {
+    path: 'link.caFile',
+    flag: '--tls-ca',
+    env: 'STRATA_TLS_CA',
+    type: 'string',
+    description: 'CA certificate (PEM) to trust for https:// edges, besides the system store',
+  },
+  {
+    path: 'credentialsFile',
+    flag: '--credentials',
+    env: 'STRATA_CREDENTIALS',
+    type: 'string',
+    description: 'credentials mode: file of signed credentials, one per line (strata credentials issue)',
   },
   {
     path: 'deviceIndex',

@@ -4,7 +4,7 @@
 
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { createStrategy, strategyNames, type RunRecord } from '@strata/shared';
+import { createStrategy, DEFAULT_UPDATE_DEFENCES, strategyNames, type RunRecord } from '@strata/shared';
 import { createLogger, writeRunRecord } from '@strata/runtime';
 import { parseRunConfig, type RunConfig } from '@strata/shared';
 import { runEmbedded, type RunObserver } from '../embedded/run-embedded.js';
@@ -33,6 +33,8 @@ interface RunFlags {
   strategy: string;
   strategyOption?: Record<string, OptionValue>;
   edgeStrategy: string;
+  clipFactor: number;
+  maxFailedRounds: number;
   compression: 'float32' | 'float16' | 'int8';
   errorFeedback: boolean;
   perTensorScale?: boolean;
@@ -72,6 +74,18 @@ export function register(program: Command): void {
       collectKeyValue('--strategy-option'),
     )
     .addOption(new Option('--edge-strategy <name>', 'edge aggregation strategy').choices(strategyNames).default('fedavg'))
+    .option(
+      '--clip-factor <x>',
+      "edges clip each device update to x times the iteration's median norm (0: off)",
+      Number.parseFloat,
+      DEFAULT_UPDATE_DEFENCES.clipFactor,
+    )
+    .option(
+      '--max-failed-rounds <n>',
+      'rounds in a row without an accepted update before the run stops',
+      int,
+      DEFAULT_UPDATE_DEFENCES.maxFailedRounds,
+    )
     .addOption(
       new Option('--compression <dtype>', 'update encoding on the way up').choices(['float32', 'float16', 'int8']).default('float32'),
     )
@@ -131,6 +145,7 @@ export function configFromFlags(flags: RunFlags): RunConfig {
     },
     strategy: { name: flags.strategy, options: flags.strategyOption ?? {} },
     edgeStrategy: { name: flags.edgeStrategy, options: {} },
+    defences: { clipFactor: flags.clipFactor, maxFailedRounds: flags.maxFailedRounds },
     compression: { dtype: flags.compression, errorFeedback: flags.errorFeedback, perRowScale: !flags.perTensorScale },
     taskOptions: flags.taskOption ?? {},
     baselines: flags.baselines,

@@ -11,6 +11,7 @@ import {
   type FederatedTask,
   type HierFavgSchedule,
   type Logger,
+  type UpdateDefences,
 } from '@strata/shared';
 import { InMemoryBlobStore, InMemoryJobQueue, InProcessNetwork } from '@strata/runtime';
 
@@ -25,6 +26,7 @@ export interface EmbeddedTopologyOptions {
   readonly compression: Compression;
   readonly taskOptions: Record<string, number>;
   readonly seed: number;
+  readonly defences?: UpdateDefences;
   readonly logger: Logger;
   /** Called each time a device finishes local training (progress bars). */
   readonly onDeviceTrained?: () => void;
@@ -56,6 +58,7 @@ export class EmbeddedTopology {
       schedule: options.schedule,
       taskOptions: options.taskOptions,
       seed: options.seed,
+      defences: options.defences,
       logger: options.logger.child({ tier: 'coordinator' }),
     });
     for (const region of regions) {

@@ -3,7 +3,16 @@
 
 import { hostname, cpus } from 'node:os';
 import type { EdgeNodeObserver } from '@strata/edge-node';
-import { newRunId, StrataError, type FederatedTask, type Logger, type RoundRecord, type RunRecord } from '@strata/shared';
+import {
+  redactSecrets,
+  newRunId,
+  requireFinalMetrics,
+  StrataError,
+  type FederatedTask,
+  type Logger,
+  type RoundRecord,
+  type RunRecord,
+} from '@strata/shared';
 import type { RunConfig } from '@strata/shared';
 import { EmbeddedTopology } from './embedded-topology.js';
 
@@ -34,6 +43,7 @@ export async function runEmbedded(
     compression: config.compression,
     taskOptions: task.defaultOptions(),
     seed: config.seed,
+    defences: config.defences,
     logger,
     onDeviceTrained: () => observer.deviceTrained?.(),
     edgeObserver: (region, nodeId) => observer.edgeObserver?.(region, nodeId),
@@ -58,13 +68,14 @@ export async function runEmbedded(
   } finally {
     await topology.stop();
   }
+  requireFinalMetrics(lastEvaluation, schedule.rounds);
   const wallSeconds = (performance.now() - started) / 1000;
   return {
     id: newRunId(task.id.replace('/', '-')),
     task: task.id,
     mode: 'embedded',
     startedAt: new Date(Date.now() - wallSeconds * 1000).toISOString(),
-    config: { ...config, task: task.describe(), taskName: config.task },
+    config: redactSecrets({ ...config, task: task.describe(), taskName: config.task }),
     environment: { node: process.version, host: hostname(), cpus: cpus().length, platform: process.platform, ...environment },
     rounds,
     final: { metrics: lastEvaluation, wallSeconds },

@@ -2,6 +2,7 @@
 // come from disk and may be partial or from older versions, so a field that is missing reads as "none"; a
 // page asks for a run by id, and only ids listed in the folder are read (never a path the page made up).
 
+import { redactSecrets } from '@strata/shared';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from './dashboard-protocol.js';
@@ -45,12 +46,18 @@ export class RunLibrary {
     return summaries.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
   }
 
-  /** The record of run `id`, or undefined when there is no such run (or its file is not JSON). */
+  /**
+   * The record of run `id`, or undefined when there is no such run (or its file is not JSON). Secrets are
+   * redacted again here: a viewer of the dashboard must not read a token or a URL's password, whatever
+   * wrote the file.
+   */
   read(id: string): Record<string, unknown> | undefined {
     if (!RUN_ID.test(id)) return undefined;
     try {
       const value: unknown = JSON.parse(readFileSync(join(this.runsDir, id, 'run.json'), 'utf8'));
-      return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+      return typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? redactSecrets(value as Record<string, unknown>)
+        : undefined;
     } catch {
       return undefined;
     }

@@ -21,6 +21,10 @@ export class InMemoryBlobStore implements BlobStore {
     return entry.value;
   }
 
+  async has(key: string): Promise<boolean> {
+    return (await this.get(key)) !== undefined;
+  }
+
   async delete(key: string): Promise<void> {
     this.blobs.delete(key);
   }

@@ -104,7 +104,8 @@ export class InProcessServer implements TransportServer {
 
   accept(info: PeerInfo, handler: RequestHandler): InProcessPeer {
     const previous = this.connected.get(info.nodeId);
-    if (previous) void previous.close();
+    // A second session for a connected id is refused, not the first one kicked (as on socket.io).
+    if (previous?.connected) throw new ConnectError(`${info.nodeId} is already connected in another session`);
     const peer = new InProcessPeer(info, handler, this);
     this.connected.set(info.nodeId, peer);
     this.sorted = undefined;

@@ -66,6 +66,8 @@ export class BullMqJobQueue implements JobQueue {
   /** The workers completing parents, by parent queue. */
   private readonly parentWorkers = new Map<string, Worker>();
   private readonly waits = new Set<() => void>();
+  /** Counts parent completions: a waiter compares it across its read so a completion during the read is not missed. */
+  private completions = 0;
   private closing: Promise<void> | undefined;
 
   constructor(options: BullMqJobQueueOptions = {}) {
@@ -128,9 +130,11 @@ export class BullMqJobQueue implements JobQueue {
     const split = parentId.indexOf(':');
     if (split > 0 && !this.closing) this.completeParents(parentId.slice(0, split));
     for (;;) {
+      const seen = this.completions;
       const outcomes = await this.outcomes(parentId);
       const left = deadline - Date.now();
       if (left <= 0 || outcomes.every((o) => o.state !== 'pending') || this.closing) return outcomes;
+      if (this.completions !== seen) continue; // a parent completed while we read: read again
       await new Promise<void>((resolve) => {
         const wake = (): void => {
           clearTimeout(timer);
@@ -198,6 +202,7 @@ export class BullMqJobQueue implements JobQueue {
     const worker = new Worker(
       queue,
       async () => {
+        this.completions++;
         for (const wake of [...this.waits]) wake();
         return {};
       },

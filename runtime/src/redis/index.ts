@@ -4,3 +4,4 @@ export * from './bullmq-job-queue.js';
 export * from './redis-blob-store.js';
 export * from './redis-state-store.js';
 export * from './redis-live-channel.js';
+export * from './redis-revocation-list.js';

@@ -38,6 +38,10 @@ export class RedisBlobStore implements BlobStore {
     return bytes === null ? undefined : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
+  async has(key: string): Promise<boolean> {
+    return (await this.redis.exists(this.prefix + key)) === 1;
+  }
+
   async delete(key: string): Promise<void> {
     await this.redis.del(this.prefix + key);
   }

@@ -12,18 +12,21 @@ export interface HandshakeCredentials {
   readonly remoteAddress: string;
 }
 
-export type HandshakeVerifier = (credentials: HandshakeCredentials) => boolean | Promise<boolean>;
+/** Accepts a handshake (true), refuses it (false), or refuses it saying why (a string, sent to the peer). */
+export type HandshakeVerifier = (credentials: HandshakeCredentials) => boolean | string | Promise<boolean | string>;
 
 const ROLES: readonly NodeRole[] = ['device', 'edge', 'coordinator'];
+/** A shared token or a signed credential (a few hundred characters). */
+const MAX_TOKEN_LENGTH = 4096;
 
 export function parseHandshake(auth: unknown): { credentials: Omit<HandshakeCredentials, 'remoteAddress'> } | { problem: string } {
   if (typeof auth !== 'object' || auth === null) return { problem: 'no handshake credentials' };
   const fields = auth as Record<string, unknown>;
-  const text = (key: string, optional: boolean): string | undefined | Error => {
+  const text = (key: string, optional: boolean, maxLength = MAX_ID_LENGTH): string | undefined | Error => {
     const value = fields[key];
     if (value === undefined && optional) return undefined;
-    if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH) {
-      return new Error(`${key} must be a string of 1 to ${MAX_ID_LENGTH} characters, got ${describe(value)}`);
+    if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) {
+      return new Error(`${key} must be a string of 1 to ${maxLength} characters, got ${describe(value)}`);
     }
     return value;
   };
@@ -32,7 +35,7 @@ export function parseHandshake(auth: unknown): { credentials: Omit<HandshakeCred
     text('role', false),
     text('region', true),
     text('sessionId', false),
-    text('token', true),
+    text('token', true, MAX_TOKEN_LENGTH),
   ];
   for (const value of [nodeId, role, region, sessionId, token]) if (value instanceof Error) return { problem: value.message };
   if (!ROLES.includes(role as NodeRole)) return { problem: `role must be one of ${ROLES.join(', ')}, got ${role}` };
@@ -49,6 +52,9 @@ export function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-export function refusal(code: 'STRATA_ERR_AUTH' | 'STRATA_ERR_HANDSHAKE', message: string): Error & { data: { code: string } } {
+export function refusal(
+  code: 'STRATA_ERR_AUTH' | 'STRATA_ERR_HANDSHAKE' | 'STRATA_ERR_DUPLICATE_SESSION',
+  message: string,
+): Error & { data: { code: string } } {
   return Object.assign(new Error(message), { data: { code } });
 }

@@ -33,6 +33,8 @@ export interface SocketIoClientOptions extends Partial<LinkLimits> {
    */
   readonly sessionId?: string;
   readonly path?: string;
+  /** Certificates (PEM) to trust for an `https://` server besides the system's: a private CA or a self-signed one. */
+  readonly ca?: string;
   /** How long connect() waits for the first connection (default 10 s). */
   readonly connectTimeoutMs?: number;
   /** First delay before reconnecting after a lost connection; it doubles up to `reconnectionDelayMaxMs`. */
@@ -165,6 +167,7 @@ export class SocketIoTransportClient implements TransportClient {
       timeout: this.options.connectTimeoutMs ?? 10_000,
       reconnectionDelay: this.options.reconnectionDelayMs ?? 500,
       reconnectionDelayMax: this.options.reconnectionDelayMaxMs ?? 5000,
+      ...(this.options.ca === undefined ? {} : { ca: this.options.ca }),
     });
     // Listening before the first packet can arrive: the server may send a request as soon as it sees us.
     const connection = new SocketIoClientConnection(socket, handler, this.limits, info.nodeId);
@@ -183,7 +186,8 @@ export class SocketIoTransportClient implements TransportClient {
         socket.disconnect();
         const code = error.data?.code;
         if (code === 'STRATA_ERR_AUTH') reject(new AuthenticationError(`connection to ${address} refused: ${error.message}`));
-        else if (code === 'STRATA_ERR_HANDSHAKE') reject(new ConnectError(`connection to ${address} refused: ${error.message}`));
+        else if (code === 'STRATA_ERR_HANDSHAKE' || code === 'STRATA_ERR_DUPLICATE_SESSION')
+          reject(new ConnectError(`connection to ${address} refused: ${error.message}`));
         else reject(new ConnectError(`cannot connect to ${address}: ${connectFailure(error)}`, { cause: error }));
       };
       socket.once('connect', onConnect);

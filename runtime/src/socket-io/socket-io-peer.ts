@@ -39,7 +39,11 @@ export interface ServerLink {
   readonly counters: LinkStats;
   readonly outgoing: OutgoingTransfers;
   readonly refuse: (reason: TransportRefusal, detail: string) => void;
+  /** Events answering nothing a connection may send in a 10 s window before it is closed as a flood. */
+  readonly maxUnsolicitedEvents: number;
 }
+
+const FLOOD_WINDOW_MS = 10_000;
 
 /**
  * One device's session at the server. The object outlives the device's sockets: a device that reconnects
@@ -74,9 +78,25 @@ export class SocketIoPeer implements PeerConnection {
     this.graceTimer = undefined;
     this.info = info;
     this.socket = socket;
+    let windowStart = Date.now();
+    let unsolicited = 0;
+    const answeringNothing = (what: string): void => {
+      const now = Date.now();
+      if (now - windowStart > FLOOD_WINDOW_MS) [windowStart, unsolicited] = [now, 0];
+      if (++unsolicited <= this.link.maxUnsolicitedEvents) return;
+      this.link.refuse(
+        'flood',
+        `${info.nodeId} sent more than ${this.link.maxUnsolicitedEvents} events answering nothing in 10 s (last: ${what}); closing its connection`,
+      );
+      socket.disconnect(true);
+    };
+    socket.onAny((event: string) => {
+      if (event !== 'part') answeringNothing(`unknown event ${describe(event)}`);
+    });
     socket.on('part', (requestId, chunk) => {
       // Only replies to our own outstanding requests are buffered: late or unsolicited parts are dropped.
-      if (this.socket !== socket || !this.pending.has(requestId)) return;
+      if (this.socket !== socket) return;
+      if (!this.pending.has(requestId)) return answeringNothing(`part of request ${describe(requestId)}`);
       try {
         this.chunks.add(requestId, chunk);
       } catch (error) {

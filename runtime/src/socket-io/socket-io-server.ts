@@ -7,22 +7,29 @@
 // (socket-io-peer.ts), and the device's end (socket-io-client.ts).
 
 import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { compareIds, ConfigError, type LinkStats, type PeerConnection, type TransportServer } from '@strata/shared';
+import { capConnections, type ConnectionCapOptions } from './connection-caps.js';
 import { parseHandshake, refusal, sameSecret, type HandshakeVerifier } from './handshake.js';
 import type { DeviceToServerEvents, ServerToDeviceEvents } from './link-events.js';
 import { resolveLimits, type LinkLimits } from './link-limits.js';
 import { OutgoingTransfers } from './outgoing-transfers.js';
 import { SocketIoPeer, type EdgeSocket, type ServerLink, type SocketData } from './socket-io-peer.js';
 
-export interface SocketIoServerOptions extends Partial<LinkLimits> {
+export interface SocketIoServerOptions extends Partial<LinkLimits>, ConnectionCapOptions {
   /** Interface to listen on (default 127.0.0.1). */
   readonly host?: string;
   /** Port to listen on (default 0: any free port; `address` tells which). */
   readonly port?: number;
   /** socket.io's HTTP path (default /socket.io); clients must use the same. */
   readonly path?: string;
+  /**
+   * Serve over TLS (`https://`, `wss://`) with this certificate chain and private key (PEM). Without it the
+   * link is plain: fine on loopback and inside a private network, not across the internet.
+   */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   /** The shared secret of the tier: a handshake must present it. */
   readonly token?: string;
   /** Decides on each handshake (after the token check, when both are set), e.g. a signed per-device token. */
@@ -36,20 +43,28 @@ export interface SocketIoServerOptions extends Partial<LinkLimits> {
   readonly sessionGraceMs?: number;
   /** How long a connected websocket has to complete its handshake (default 10 s). */
   readonly connectTimeoutMs?: number;
+  /**
+   * Events a device may send that answer nothing (parts of no outstanding request, unknown events) in a
+   * 10 s window before its connection is closed as a flood (default 64).
+   */
+  readonly maxUnsolicitedEvents?: number;
   /** Told of each handshake, message or frame the server refuses, so daemons can count them. */
   readonly onRefusal?: (reason: TransportRefusal, detail: string) => void;
 }
 
 /**
  * Why the server refused something: `auth` wrong or missing credentials, `handshake` malformed handshake,
- * `oversized` a websocket message above maxHttpBufferSize or a frame above the link's limits (the peer's
- * connection is closed for the first), `malformed` a chunk or reply that does not decode.
+ * `duplicate` a second session for a node id that is connected, `connections` a TCP connection above a
+ * cap, `oversized` a websocket message above maxHttpBufferSize or a frame above the link's limits (the
+ * peer's connection is closed for the first), `malformed` a chunk or reply that does not decode, `flood`
+ * a connection closed for sending too many events that answer nothing.
  */
-export type TransportRefusal = 'auth' | 'handshake' | 'oversized' | 'malformed';
+export type TransportRefusal = 'auth' | 'handshake' | 'duplicate' | 'connections' | 'oversized' | 'malformed' | 'flood';
 
 /** The listening side: one socket.io server, one session per device node id. */
 export class SocketIoTransportServer implements TransportServer {
   private readonly link: ServerLink;
+  private readonly configuredLimits: LinkLimits;
   private readonly sessions = new Map<string, SocketIoPeer>();
   private readonly listeners: ((peer: PeerConnection, event: 'connect' | 'disconnect') => void)[] = [];
   private sorted: PeerConnection[] | undefined;
@@ -67,14 +82,21 @@ export class SocketIoTransportServer implements TransportServer {
     const sessionGraceMs = options.sessionGraceMs ?? 60_000;
     if (!Number.isFinite(sessionGraceMs) || sessionGraceMs < 0)
       throw new ConfigError(`sessionGraceMs must be a non-negative number, got ${sessionGraceMs}`);
+    const maxUnsolicitedEvents = options.maxUnsolicitedEvents ?? 64;
+    if (!Number.isSafeInteger(maxUnsolicitedEvents) || maxUnsolicitedEvents <= 0)
+      throw new ConfigError(`socket.io transport option maxUnsolicitedEvents must be a positive integer, got ${maxUnsolicitedEvents}`);
     const host = options.host ?? '127.0.0.1';
-    const http = createServer((_request, response) => response.writeHead(404).end());
+    const handshakeMs = options.connectTimeoutMs ?? 10_000;
+    const notFound = (_request: unknown, response: { writeHead(status: number): { end(): void } }): void => response.writeHead(404).end();
+    const http: HttpServer = options.tls
+      ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, notFound)
+      : createServer(notFound);
     const server = new Server<DeviceToServerEvents, ServerToDeviceEvents, Record<string, never>, SocketData>(http, {
       path: options.path,
       transports: ['websocket'],
       perMessageDeflate: false, // tensors barely compress, and deflate costs CPU and a zlib context per peer
       maxHttpBufferSize,
-      connectTimeout: options.connectTimeoutMs ?? 10_000,
+      connectTimeout: handshakeMs,
       serveClient: false,
     });
     await new Promise<void>((resolve, reject) => {
@@ -85,8 +107,8 @@ export class SocketIoTransportServer implements TransportServer {
       });
     });
     const { port } = http.address() as AddressInfo;
-    const address = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    return new SocketIoTransportServer(server, http, address, limits, options, sessionGraceMs);
+    const address = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    return new SocketIoTransportServer(server, http, address, limits, options, sessionGraceMs, maxUnsolicitedEvents);
   }
 
   private constructor(
@@ -96,6 +118,7 @@ export class SocketIoTransportServer implements TransportServer {
     limits: LinkLimits,
     options: SocketIoServerOptions,
     private readonly sessionGraceMs: number,
+    maxUnsolicitedEvents: number,
   ) {
     const refuse = (reason: TransportRefusal, detail: string): void => {
       try {
@@ -104,7 +127,15 @@ export class SocketIoTransportServer implements TransportServer {
         // An observer's failure must not become the peer's problem (nor crash the server).
       }
     };
-    this.link = { limits, counters: { bytesDown: 0, bytesUp: 0 }, outgoing: new OutgoingTransfers(limits.chunkBytes, address), refuse };
+    capConnections(http, options, options.connectTimeoutMs ?? 10_000, (detail) => refuse('connections', detail));
+    this.link = {
+      limits: { ...limits },
+      counters: { bytesDown: 0, bytesUp: 0 },
+      outgoing: new OutgoingTransfers(limits.chunkBytes, address),
+      refuse,
+      maxUnsolicitedEvents,
+    };
+    this.configuredLimits = limits;
     const deny = (next: (error?: Error) => void, code: 'STRATA_ERR_AUTH' | 'STRATA_ERR_HANDSHAKE', message: string): void => {
       refuse(code === 'STRATA_ERR_AUTH' ? 'auth' : 'handshake', message);
       next(refusal(code, message));
@@ -115,6 +146,15 @@ export class SocketIoTransportServer implements TransportServer {
       if ('problem' in parsed) return deny(next, 'STRATA_ERR_HANDSHAKE', `malformed handshake: ${parsed.problem}`);
       const credentials = { ...parsed.credentials, remoteAddress: socket.handshake.address };
       const who = credentials.info.nodeId;
+      // A second session for a connected id is refused, not the first one kicked: otherwise whoever holds
+      // a credential for an id could keep its owner off the network. A restarted device whose old socket
+      // the server has not yet seen die is refused until it has (its link retries).
+      const existing = this.sessions.get(who);
+      if (existing?.connected && existing.sessionId !== credentials.sessionId) {
+        const message = `${who} is already connected in another session`;
+        refuse('duplicate', message);
+        return next(refusal('STRATA_ERR_DUPLICATE_SESSION', message));
+      }
       if (options.token !== undefined) {
         if (credentials.token === undefined) return deny(next, 'STRATA_ERR_AUTH', `missing token for ${who}`);
         if (!sameSecret(credentials.token, options.token)) return deny(next, 'STRATA_ERR_AUTH', `invalid token for ${who}`);
@@ -123,6 +163,7 @@ export class SocketIoTransportServer implements TransportServer {
         .then(() => options.verify?.(credentials) ?? true)
         .then(
           (accepted) => {
+            if (typeof accepted === 'string') return deny(next, 'STRATA_ERR_AUTH', `credentials of ${who} refused: ${accepted}`);
             if (!accepted) return deny(next, 'STRATA_ERR_AUTH', `credentials of ${who} rejected by the server's verifier`);
             socket.data = { info: credentials.info, sessionId: credentials.sessionId };
             next();
@@ -132,6 +173,17 @@ export class SocketIoTransportServer implements TransportServer {
         );
     });
     io.on('connection', (socket) => this.onConnection(socket));
+  }
+
+  /**
+   * Bounds the frames devices may send back, from what the work needs (an update is at most a few times
+   * the model it was trained on), within the configured maxFrameBytes and maxInFlightBytes.
+   */
+  limitReplyBytes(bytes: number): void {
+    if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new ConfigError(`reply limit must be a positive integer, got ${bytes}`);
+    const limits = this.link.limits as { -readonly [K in keyof LinkLimits]: LinkLimits[K] };
+    limits.maxFrameBytes = Math.min(this.configuredLimits.maxFrameBytes, bytes);
+    limits.maxInFlightBytes = Math.min(this.configuredLimits.maxInFlightBytes, 2 * bytes);
   }
 
   peers(): PeerConnection[] {
@@ -150,7 +202,9 @@ export class SocketIoTransportServer implements TransportServer {
   close(): Promise<void> {
     this.closing ??= (async () => {
       for (const peer of [...this.sessions.values()]) this.endSession(peer);
-      await this.io.close(); // also closes the HTTP server
+      const closed = this.io.close(); // also closes the HTTP server, once its connections end
+      this.http.closeAllConnections(); // including idle ones that never completed a handshake
+      await closed;
       if (this.http.listening) await new Promise((resolve) => this.http.close(resolve));
     })();
     return this.closing;
@@ -164,8 +218,9 @@ export class SocketIoTransportServer implements TransportServer {
     const { info, sessionId } = socket.data;
     let peer = this.sessions.get(info.nodeId);
     if (peer && peer.sessionId !== sessionId) {
-      // The same node id with a new session: the device restarted (or a duplicate took its id). The old
-      // session ends for good; its holders see a dead PeerConnection.
+      // The same node id with a new session while the old one waits to resume (a connected one was refused
+      // at the handshake): the device restarted. The old session ends for good; its holders see a dead
+      // PeerConnection.
       this.endSession(peer);
       peer = undefined;
     }

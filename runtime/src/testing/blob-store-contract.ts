@@ -26,8 +26,10 @@ export function describeBlobStoreContract(name: string, create: () => Promise<Bl
       assert.deepEqual(await store.get('every-byte'), every);
       assert.deepEqual(await store.get('empty'), new Uint8Array(0));
       assert.equal(await store.get('never-put'), undefined);
+      assert.deepEqual([await store.has('every-byte'), await store.has('empty'), await store.has('never-put')], [true, true, false]);
       await store.delete('every-byte');
       assert.equal(await store.get('every-byte'), undefined);
+      assert.equal(await store.has('every-byte'), false);
       await store.delete('never-put');
     });
 

@@ -170,20 +170,20 @@ export function describeTransportContract(name: string, createFixture: () => Pro
       assert.deepEqual(await target.request(new Uint8Array([3]), 5000), new Uint8Array([3]));
     });
 
-    test('a second connection with the same node id replaces the first, whose request fails', async () => {
+    test('a second connection under a connected node id is refused; the first keeps working, and the id connects again once it left', async () => {
       const { server, connect } = await setup();
       const events: string[] = [];
       server.onPeerChange((p, event) => events.push(`${event}:${p.info.nodeId}`));
-      const first = await connect('device-7', () => new Promise<Uint8Array>(() => {}));
-      const failed = assert.rejects(peer(server, 'device-7').request(new Uint8Array([1]), 5000), PeerDisconnectedError);
-      await connect('device-7', invert);
-      await failed;
-      assert.deepEqual(
-        server.peers().map((p) => p.info.nodeId),
-        ['device-7'],
+      const first = await connect('device-7', invert);
+      await assert.rejects(
+        connect('device-7', async () => new Uint8Array([9])),
+        (e: Error) => e instanceof ConnectError && /device-7 is already connected in another session/.test(e.message),
       );
       assert.deepEqual(await peer(server, 'device-7').request(new Uint8Array([0]), 5000), new Uint8Array([255]));
-      await waitFor(() => !first.connected, 'the replaced connection to close');
+      await first.close();
+      await waitFor(() => server.peers().length === 0, 'the first connection to be seen gone');
+      await connect('device-7', async () => new Uint8Array([9]));
+      assert.deepEqual(await peer(server, 'device-7').request(new Uint8Array([0]), 5000), new Uint8Array([9]));
       assert.deepEqual(events, ['connect:device-7', 'disconnect:device-7', 'connect:device-7']);
     });
 

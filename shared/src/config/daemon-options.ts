@@ -20,8 +20,18 @@ export const redisOptionsSchema = z
 export type RedisOptions = z.output<typeof redisOptionsSchema>;
 
 /** The Redis key prefixes of one deployment. */
-export function redisLayout(options: RedisOptions): { queuePrefix: string; blobPrefix: string; statePrefix: string } {
-  return { queuePrefix: options.prefix, blobPrefix: `${options.prefix}:blob:`, statePrefix: `${options.prefix}:coordinator:` };
+export function redisLayout(options: RedisOptions): {
+  queuePrefix: string;
+  blobPrefix: string;
+  statePrefix: string;
+  revokedCredentialsKey: string;
+} {
+  return {
+    queuePrefix: options.prefix,
+    blobPrefix: `${options.prefix}:blob:`,
+    statePrefix: `${options.prefix}:coordinator:`,
+    revokedCredentialsKey: `${options.prefix}:credentials:revoked`,
+  };
 }
 
 export const portSchema = z.number().int().min(0).max(65535);

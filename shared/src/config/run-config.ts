@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { compressionSchema } from '../protocol/compression.js';
 import { hierFavgScheduleSchema } from '../fl/hierfavg-schedule.js';
+import { DEFAULT_UPDATE_DEFENCES, updateDefencesSchema } from './update-defences.js';
 import { parseConfig } from './parse-config.js';
 
 /** Delimiters a shell makes awkward to type, by name; `\t` is read as a tab too. */
@@ -63,6 +64,8 @@ export const runConfigSchema = z
       .strict()
       .default({ name: 'fedavg', options: {} }),
     compression: compressionSchema.default(compressionSchema.parse({})),
+    /** Norm clipping of device updates and the failed rounds a run tolerates. */
+    defences: updateDefencesSchema.default(DEFAULT_UPDATE_DEFENCES),
     /** Task options (learning rate, dimensions, ...) overriding the task's defaults; the task's schema checks them. */
     taskOptions: taskOptionValuesSchema.default({}),
     /** Compare with the task's centralized baseline (and popularity for recommenders). */

@@ -8,6 +8,8 @@ export interface BlobStore {
   put(key: string, value: Uint8Array, ttlSeconds?: number): Promise<void>;
   /** The blob, or undefined when the key is unknown or expired. Treat the bytes as read-only. */
   get(key: string): Promise<Uint8Array | undefined>;
+  /** Whether the key holds a blob, without reading it (the coordinator checks its model survived). */
+  has(key: string): Promise<boolean>;
   delete(key: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -44,6 +44,11 @@ export interface TransportServer {
   peers(): PeerConnection[];
   onPeerChange(listener: (peer: PeerConnection, event: 'connect' | 'disconnect') => void): void;
   stats(): LinkStats;
+  /**
+   * Bounds the size of what peers may send back (a transport that buffers bytes enforces it before it
+   * holds them); the edge sets it from the model it is about to send.
+   */
+  limitReplyBytes?(bytes: number): void;
   close(): Promise<void>;
 }
 

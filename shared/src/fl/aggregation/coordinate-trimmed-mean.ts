@@ -57,9 +57,11 @@ export function trimmedMeanInto(
 /**
  * One tensor's trimmed mean: coordinate-wise over all updates when every update sent it dense, else per
  * row over the updates holding the row (a dense entry holds every row), each row's weight being the sum
- * of its holders' row weights (or update weights), as for the weighted mean.
+ * of its holders' row weights (or update weights), as for the weighted mean. A row held by fewer than
+ * `minRowSupport` updates is left out of the result (the model keeps that row this time): otherwise the
+ * median of a row only one device sent is that device's value, whatever it is.
  */
-export function trimmedMeanTensor(group: TensorGroup, trimFor: TrimRule): TensorValue {
+export function trimmedMeanTensor(group: TensorGroup, trimFor: TrimRule, minRowSupport = 1): TensorValue {
   const n = group.values.length;
   const scratch = new Float64Array(n);
   if (group.values.every((t) => t.kind === 'dense')) {
@@ -83,12 +85,14 @@ export function trimmedMeanTensor(group: TensorGroup, trimFor: TrimRule): Tensor
     inputs.map((t) => t.rows),
     group.shape[0],
   );
-  const rowCount = rows.length;
-  const values = new Float32Array(rowCount * width);
-  const rowWeights = new Float32Array(rowCount);
+  const supported: number[] = [];
+  for (let u = 0; u < rows.length; u++) if (offsets[u + 1] - offsets[u] >= minRowSupport) supported.push(u);
+  const keptRows = Uint32Array.from(supported, (u) => rows[u]);
+  const values = new Float32Array(supported.length * width);
+  const rowWeights = new Float32Array(supported.length);
   const sources: Float32Array[] = [];
   const starts = new Int32Array(n);
-  for (let u = 0; u < rowCount; u++) {
+  for (const [out, u] of supported.entries()) {
     const count = offsets[u + 1] - offsets[u];
     let weight = 0;
     for (let q = 0; q < count; q++) {
@@ -98,8 +102,8 @@ export function trimmedMeanTensor(group: TensorGroup, trimFor: TrimRule): Tensor
       starts[q] = k * width;
       weight += inputs[i].rowWeights?.[k] ?? group.weights[i];
     }
-    rowWeights[u] = weight;
-    trimmedMeanInto(values, u * width, sources, starts, count, width, trimFor(count), scratch);
+    rowWeights[out] = weight;
+    trimmedMeanInto(values, out * width, sources, starts, count, width, trimFor(count), scratch);
   }
-  return { kind: 'sparse', shape: [...group.shape], rows, values, rowWeights };
+  return { kind: 'sparse', shape: [...group.shape], rows: keptRows, values, rowWeights };
 }

@@ -28,19 +28,9 @@ export const kgatEntry: TaskEntry = {
   async baselines(config, progress) {
     const task = kgatTask(config);
     const o = task.kgatOptions;
-    // The federated task's device settings (initStd, reg, learning rates) are not the centralized trainer's.
-    const {
-      dim,
-      layers,
-      knowledgeGraph,
-      minEntityDegree,
-      knowledgeWeight,
-      relationDim,
-      kgLearningRate,
-      kgReg,
-      kgBatchSize,
-      kgTriplesPerEpoch,
-    } = o;
+    // The federated task's device settings (initStd, reg, learning rates, TransR's at the cloud) are not the
+    // centralized trainer's.
+    const { dim, layers, knowledgeGraph, minEntityDegree, knowledgeWeight, relationDim, kgReg, kgBatchSize, kgTriplesPerEpoch } = o;
     const centralizedEpochs = o.centralizedEpochs;
     const trainer = centralizedKgat(
       task.split,
@@ -52,7 +42,6 @@ export const kgatEntry: TaskEntry = {
         minEntityDegree,
         knowledgeWeight,
         relationDim,
-        kgLearningRate,
         kgReg,
         kgBatchSize,
         kgTriplesPerEpoch,

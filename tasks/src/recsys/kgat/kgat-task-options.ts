@@ -16,7 +16,6 @@ const knowledgeOptions = {
     .describe('drop entities (other than items) in fewer triples than this, as KGAT does'),
   knowledgeWeight: z.number().min(0).default(0.2).describe('scale of the attention-weighted knowledge edges beside the user-item edges'),
   relationDim: z.number().int().min(1).default(32).describe('TransR relation space size'),
-  kgLearningRate: z.number().positive().default(0.01).describe('Adam step size of TransR'),
   kgReg: z.number().min(0).default(0.0001).describe('L2 weight of TransR'),
   kgBatchSize: z.number().int().min(1).default(4096).describe('triples per TransR step'),
   kgTriplesPerEpoch: z.number().int().min(1).default(16384).describe('triples TransR trains on per epoch (sampled)'),
@@ -26,6 +25,7 @@ const knowledgeOptions = {
 export const kgatOptionsSchema = lightGcnOptionsSchema.extend({
   ...knowledgeOptions,
   kgEpochs: z.number().int().min(0).default(50).describe('TransR epochs at the cloud before round 1 (federated form)'),
+  kgLearningRate: z.number().positive().default(0.01).describe('Adam step size of TransR at the cloud'),
 });
 
 export type KgatTaskOptions = z.output<typeof kgatOptionsSchema> & { readonly seed: number };
@@ -37,7 +37,11 @@ export function resolveKgatTaskOptions(options: Readonly<Record<string, unknown>
 }
 
 /** The centralized KGAT trainer's options (`strata train recsys --model kgat`). */
-export const centralizedKgatOptionsSchema = centralizedLightGcnOptionsSchema.extend(knowledgeOptions);
+export const centralizedKgatOptionsSchema = centralizedLightGcnOptionsSchema.extend({
+  ...knowledgeOptions,
+  // Ten times smaller than at the cloud: here TransR moves the same item rows as the recommender every epoch.
+  kgLearningRate: z.number().positive().default(0.001).describe('Adam step size of TransR'),
+});
 
 export type CentralizedKgatOptions = z.output<typeof centralizedKgatOptionsSchema>;
 

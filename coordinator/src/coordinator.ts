@@ -24,6 +24,7 @@ import {
   addParticipation,
   countReason,
   emptyHierarchyBytes,
+  evaluationRecord,
   emptyParticipation,
   tierRecord,
   parseJobPayload,
@@ -131,7 +132,6 @@ export interface EvaluationOutcome {
 export class Coordinator {
   private model: ModelParams | undefined;
   private versionNumber = 0;
-  private modelBytes = 0;
   private readonly store: StateStore;
   private state: CoordinatorState | undefined;
   private records = new Map<number, RoundRecord>();
@@ -205,7 +205,6 @@ export class Coordinator {
         throw new StrataError('STRATA_ERR_BAD_BLOB', `model blob of version ${saved.version} holds version ${version}`);
       this.model = model;
       this.versionNumber = version;
-      this.modelBytes = blob.byteLength;
       this.state = saved;
       this.records = new Map((await this.store.rounds()).map((r) => [r.round, r]));
       this.options.logger.info({ version, round: saved.round, flow: saved.flow }, 'coordinator resumed');
@@ -256,7 +255,7 @@ export class Coordinator {
       addParticipation(participation, result.participation);
       bytes.deviceEdgeDown += result.participation.bytesDown;
       bytes.deviceEdgeUp += result.participation.bytesUp;
-      bytes.edgeCloudDown += this.modelBytes;
+      bytes.edgeCloudDown += result.participation.bytesFetched;
       for (const [key, value] of Object.entries(result.metrics)) metricSums[key] = (metricSums[key] ?? 0) + value;
       for (const [phase, seconds] of Object.entries(result.timings ?? {}))
         timer.seconds[`edge.${phase}`] = (timer.seconds[`edge.${phase}`] ?? 0) + seconds;
@@ -334,6 +333,7 @@ export class Coordinator {
   async evaluate(round: number): Promise<EvaluationOutcome> {
     const started = performance.now();
     const bytes = emptyHierarchyBytes();
+    let control = 0;
     let metrics: Record<string, number> = {};
     if (this.options.task.evaluate) {
       metrics = await this.options.task.evaluate(this.globalModel);
@@ -351,9 +351,10 @@ export class Coordinator {
           continue;
         }
         count += result.count;
+        control += result.participation.bytesControl;
         bytes.deviceEdgeDown += result.participation.bytesDown;
         bytes.deviceEdgeUp += result.participation.bytesUp;
-        bytes.edgeCloudDown += this.modelBytes;
+        bytes.edgeCloudDown += result.participation.bytesFetched;
         for (const [key, value] of Object.entries(result.sums)) sums[key] = (sums[key] ?? 0) + value;
       }
       if (count > 0) for (const [key, value] of Object.entries(sums)) metrics[key] = value / count;
@@ -362,7 +363,7 @@ export class Coordinator {
     const evaluated: RoundRecord | undefined = record && {
       ...record,
       wallSeconds: record.wallSeconds + (performance.now() - started) / 1000,
-      bytes: { ...record.bytes, evaluation: Object.values(bytes).reduce((sum, b) => sum + b, 0) },
+      bytes: { ...record.bytes, ...evaluationRecord(bytes), control: (record.bytes.control ?? 0) + control },
       metrics: { ...record.metrics, ...metrics },
       evaluation: metrics,
       evaluated: true,
@@ -455,7 +456,6 @@ export class Coordinator {
 
   private async publish(): Promise<void> {
     const blob = encodeModelBlob(this.globalModel, this.versionNumber);
-    this.modelBytes = blob.byteLength;
     // No expiry: the current version is what a restarted coordinator resumes from. Older ones are deleted
     // once two newer exist (an edge retrying a late job may still read the previous one).
     await this.options.blobs.put(modelBlobKey(this.versionNumber), blob);
@@ -468,7 +468,7 @@ export function roundRecord(outcome: RoundOutcome): RoundRecord {
   return {
     round: outcome.round,
     wallSeconds: outcome.wallSeconds,
-    bytes: tierRecord(outcome.bytes),
+    bytes: { ...tierRecord(outcome.bytes), control: outcome.participation.bytesControl },
     metrics: { ...outcome.metrics },
     version: outcome.version,
     participation: outcome.participation,

@@ -87,7 +87,18 @@ for (const death of ['before-add', 'while-waiting'] as const) {
       const blobKey = edgeUpdateBlobKey(data.roundId, 'r1');
       const update = { delta: new Map([['w', dense([4], new Float32Array(4).fill(1.5))]]), weight: 2, metrics: { loss: 2 } };
       await blobs.put(blobKey, encoder.encode(update, { roundId: data.roundId, baseVersion: data.version, sender: 'edge' }));
-      const participation = { selected: 2, answered: 2, dropped: 0, failed: 0, rejected: {}, clipped: {}, bytesDown: 0, bytesUp: 0 };
+      const participation = {
+        selected: 2,
+        answered: 2,
+        dropped: 0,
+        failed: 0,
+        rejected: {},
+        clipped: {},
+        bytesDown: 0,
+        bytesUp: 0,
+        bytesControl: 0,
+        bytesFetched: 0,
+      };
       const result: EdgeRoundResult = { blobKey, weight: 2, metrics: { loss: 2, samples: 2 }, participation };
       return result;
     });

@@ -45,6 +45,8 @@ const participation = (p: Partial<EdgeParticipation>): EdgeParticipation => ({
   clipped: {},
   bytesDown: 0,
   bytesUp: 0,
+  bytesControl: 0,
+  bytesFetched: 0,
   ...p,
 });
 

@@ -35,7 +35,18 @@ export class EdgeLiveReporterLike {
         round,
         outcome: 'done',
         seconds: 1,
-        participation: { selected: answered, answered, dropped: 0, failed: 0, rejected: {}, clipped: {}, bytesDown: 0, bytesUp: 0 },
+        participation: {
+          selected: answered,
+          answered,
+          dropped: 0,
+          failed: 0,
+          rejected: {},
+          clipped: {},
+          bytesDown: 0,
+          bytesUp: 0,
+          bytesControl: 0,
+          bytesFetched: 0,
+        },
       },
     ]);
   }

@@ -1,10 +1,13 @@
 // A device: holds its private data and state (inside its DeviceTrainer), answers its edge's round requests
 // by training locally (or evaluating), and uploads its update compressed as configured, with error feedback
-// carried across rounds.
+// carried across rounds. It keeps the last model it was sent, so its edge sends only what changed; a request
+// it cannot apply to that model it answers with Resync, and the edge sends the whole model.
 
 import {
+  DeviceModelCache,
   UpdateEncoder,
   decodeRoundRequest,
+  encodeResync,
   StrataError,
   type ClientConnection,
   type Compression,
@@ -26,13 +29,18 @@ export interface DeviceClientOptions {
 }
 
 export interface DeviceClientObserver {
-  answered?(kind: 'train' | 'evaluate', requestBytes: number, replyBytes: number, seconds: number): void;
+  /** `resync`: the request did not apply to the model the device holds; it asked for the whole model. */
+  answered?(kind: 'train' | 'evaluate' | 'resync', requestBytes: number, replyBytes: number, seconds: number): void;
   failed?(error: Error): void;
 }
 
 export class DeviceClient {
   private readonly encoder: UpdateEncoder;
   private connection: ClientConnection | undefined;
+  /** The last model the edge sent (read-only to the trainer; patched in place by the next request). */
+  readonly cache = new DeviceModelCache();
+  /** Requests are answered one at a time, so a patch never changes the model under a running training. */
+  private previous: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: DeviceClientOptions) {
     this.encoder = new UpdateEncoder(options.compression);
@@ -59,8 +67,17 @@ export class DeviceClient {
     return this.connection?.connected === true;
   }
 
-  /** Answers one request frame from the edge with an Update frame. */
-  async handle(frame: Uint8Array): Promise<Uint8Array> {
+  /** Answers one request frame from the edge with an Update (or Resync) frame, after any earlier request. */
+  handle(frame: Uint8Array): Promise<Uint8Array> {
+    const answer = this.previous.then(
+      () => this.answer(frame),
+      () => this.answer(frame),
+    );
+    this.previous = answer;
+    return answer;
+  }
+
+  private async answer(frame: Uint8Array): Promise<Uint8Array> {
     const observer = this.options.observer;
     if (!observer) return (await this.answerWithKind(frame)).reply;
     const started = performance.now();
@@ -74,17 +91,23 @@ export class DeviceClient {
     }
   }
 
-  private async answerWithKind(frame: Uint8Array): Promise<{ kind: 'train' | 'evaluate'; reply: Uint8Array }> {
+  private async answerWithKind(frame: Uint8Array): Promise<{ kind: 'train' | 'evaluate' | 'resync'; reply: Uint8Array }> {
     const request = decodeRoundRequest(frame, this.options.maxRequestBytes);
+    const resolved = this.cache.resolve(request);
+    if ('resync' in resolved) {
+      this.options.logger.info({ roundId: request.roundId, reason: resolved.resync }, 'asking the edge for the whole model');
+      return { kind: 'resync', reply: encodeResync(request.roundId, resolved.resync, this.options.nodeId) };
+    }
+    const { model } = resolved;
     const header = { roundId: request.roundId, baseVersion: request.version, sender: this.options.nodeId };
     if (request.kind === 'evaluate') {
       if (!this.options.trainer.evaluate) {
         throw new StrataError('STRATA_ERR_UNSUPPORTED', `device ${this.options.nodeId} cannot evaluate this task`);
       }
-      const { count, sums } = await this.options.trainer.evaluate(request.model);
+      const { count, sums } = await this.options.trainer.evaluate(model);
       return { kind: 'evaluate', reply: this.encoder.encodeUncompressed({ delta: new Map(), weight: count, metrics: sums }, header) };
     }
-    const update = await this.options.trainer.train(request.model, {
+    const update = await this.options.trainer.train(model, {
       round: request.round,
       localSteps: request.localSteps,
       options: request.options,

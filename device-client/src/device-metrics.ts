@@ -7,7 +7,7 @@ export class DeviceMetrics implements DeviceClientObserver {
   readonly registry = new Registry();
   readonly requests = new Counter({
     name: 'strata_device_requests_total',
-    help: 'Edge requests answered, by kind (train, evaluate)',
+    help: 'Edge requests answered, by kind (train, evaluate, resync: asked for the whole model)',
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
@@ -51,7 +51,7 @@ export class DeviceMetrics implements DeviceClientObserver {
     collectDefaultMetrics({ register: this.registry, prefix: 'strata_' });
   }
 
-  answered(kind: 'train' | 'evaluate', requestBytes: number, replyBytes: number, seconds: number): void {
+  answered(kind: 'train' | 'evaluate' | 'resync', requestBytes: number, replyBytes: number, seconds: number): void {
     this.requests.inc({ kind });
     this.requestDuration.observe({ kind }, seconds);
     this.bytesReceived.inc({ link: 'device_edge' }, requestBytes);

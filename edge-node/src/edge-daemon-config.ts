@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import {
   compressionSchema,
+  downlinkSchema,
   httpOptionsSchema,
   parseConfig,
   portSchema,
@@ -48,6 +49,8 @@ export const edgeDaemonConfigSchema = z
     strategy: strategyOptionsSchema,
     /** How the edge encodes its update to the cloud. */
     compression: compressionSchema.default(compressionSchema.parse({})),
+    /** How the edge sends models down to its devices. */
+    downlink: downlinkSchema.default(downlinkSchema.parse({})),
     /** Take the region's jobs only while this many devices are connected (0: always). */
     minDevices: z.number().int().min(0).default(1),
     /** Largest update frame accepted from a device (default: 3x the round's model blob + 64 KiB). */

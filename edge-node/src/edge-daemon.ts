@@ -101,6 +101,7 @@ export class EdgeDaemon {
       queue,
       strategy,
       compression: config.compression,
+      downlink: config.downlink,
       blobs: countingBlobStore(blobs, {
         written: (bytes) => metrics.bytesSent.inc({ link: 'edge_cloud' }, bytes),
         read: (bytes) => metrics.bytesReceived.inc({ link: 'edge_cloud' }, bytes),

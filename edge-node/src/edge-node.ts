@@ -18,7 +18,9 @@ import {
   selectDevices,
   decodeModelBlob,
   updateBytesBound,
-  encodeRoundRequest,
+  isResync,
+  downlinkSchema,
+  ModelDownlink,
   decodeUpdateReply,
   UpdateEncoder,
   checkEvaluationAnswer,
@@ -51,7 +53,10 @@ import {
   type Strategy,
   type TransportServer,
   type DecodedUpdate,
+  type Downlink,
+  type DownlinkFrames,
   type ExpectedAnswer,
+  type RoundRequestHeader,
 } from '@strata/shared';
 
 export interface EdgeNodeOptions {
@@ -64,6 +69,8 @@ export interface EdgeNodeOptions {
   /** How this edge aggregates its devices (FedAvg unless configured); one instance per edge. */
   readonly strategy: Strategy;
   readonly compression: Compression;
+  /** How models go down to devices (default: downlinkSchema's). */
+  readonly downlink?: Downlink;
   readonly logger: Logger;
   /** Largest update frame accepted from a device (default: updateBytesBound of the round's model). */
   readonly maxUpdateBytes?: number;
@@ -109,6 +116,7 @@ export interface EdgeGlobalModel {
 export class EdgeNode {
   private worker: QueueWorker | undefined;
   private readonly encoder: UpdateEncoder;
+  private readonly downlink: ModelDownlink;
   private started = false;
   private gated = false;
   private readonly closing = new Set<Promise<void>>();
@@ -116,9 +124,12 @@ export class EdgeNode {
   private newest: EdgeGlobalModel | undefined;
   /** Largest answer accepted from a device in the current job (see updateBytesBound). */
   private replyLimit: number | undefined;
+  /** The last model blob read, by key: jobs only read the model, so they share it. */
+  private fetched: (EdgeGlobalModel & { readonly key: string; readonly blobBytes: number }) | undefined;
 
   constructor(private readonly options: EdgeNodeOptions) {
     this.encoder = new UpdateEncoder(options.compression);
+    this.downlink = new ModelDownlink(options.downlink ?? downlinkSchema.parse({}));
     const observer = options.observer;
     if (observer?.peerChanged) options.server.onPeerChange((peer, event) => observer.peerChanged?.(peer.info.nodeId, event));
   }
@@ -212,11 +223,9 @@ export class EdgeNode {
         : { weight: 0, metrics: {}, participation, expired: true };
     }
     const timer = new PhaseTimer();
-    const bytes = await this.options.blobs.get(data.modelKey);
-    if (!bytes) throw new StrataError('STRATA_ERR_MISSING_BLOB', `model blob ${data.modelKey} not found`);
+    const { model, version, fetchedBytes, blobBytes } = await this.fetchModel(data.modelKey);
     timer.lap('fetch');
-    const { model, version } = decodeModelBlob(bytes);
-    this.replyLimit = this.options.maxUpdateBytes ?? updateBytesBound(bytes.byteLength);
+    this.replyLimit = this.options.maxUpdateBytes ?? updateBytesBound(blobBytes);
     this.options.server.limitReplyBytes?.(this.replyLimit);
     // A retried older job must not replace a newer model.
     if (!this.newest || version >= this.newest.version) this.newest = { model, version };
@@ -226,11 +235,26 @@ export class EdgeNode {
     try {
       const result =
         job.name === 'edge-evaluate' ? await this.evaluate(data, model, version) : await this.train(data, model, version, timer);
+      result.participation.bytesFetched = fetchedBytes;
       this.options.observer?.jobFinished?.(info, 'done', (performance.now() - started) / 1000, result.participation);
       return result;
     } finally {
       this.current = undefined;
     }
+  }
+
+  /**
+   * The global model behind `key`: read from the blob store once, then reused while jobs name the same key
+   * (a round's evaluation and the next round's training read the same version). `fetchedBytes` is what
+   * crossed the edge-cloud link for this job.
+   */
+  private async fetchModel(key: string): Promise<EdgeGlobalModel & { fetchedBytes: number; blobBytes: number }> {
+    if (this.fetched?.key === key) return { ...this.fetched, fetchedBytes: 0 };
+    const bytes = await this.options.blobs.get(key);
+    if (!bytes) throw new StrataError('STRATA_ERR_MISSING_BLOB', `model blob ${key} not found`);
+    const { model, version } = decodeModelBlob(bytes);
+    this.fetched = { key, model, version, blobBytes: bytes.byteLength };
+    return { model, version, fetchedBytes: bytes.byteLength, blobBytes: bytes.byteLength };
   }
 
   /** An iteration's deadline in seconds: the edge deadline, cut short by the round's. */
@@ -255,14 +279,14 @@ export class EdgeNode {
         break;
       }
       const selected = selectDevices(this.options.server.peers(), fraction, random.fork(iteration));
-      const frame = encodeRoundRequest({
+      // The first iteration sends the global model itself, which the round's evaluation sent too.
+      this.downlink.advance(edgeModel, version, iteration === 1 ? `v${version}` : `v${version}:${job.roundId}:${iteration}`);
+      const frames = this.downlink.frames({
         roundId: job.roundId,
         round: job.round,
         kind: 'train',
         localSteps: kappa1,
         options: job.options,
-        model: edgeModel,
-        version,
       });
       timer.lap('encode');
       const expected = (peer: PeerConnection): ExpectedAnswer => ({
@@ -270,14 +294,22 @@ export class EdgeNode {
         baseVersion: version,
         sender: peer.info.nodeId,
         ...(job.limits ? { limits: job.limits } : {}),
-        ...(peer.info.maxWeight !== undefined ? { weightCap: peer.info.maxWeight } : {}),
       });
-      const answers = await this.collect(selected, frame, quorum, edgeDeadlineSeconds, participation, iteration, timer, (decoded, peer) => {
-        const { update, clipped } = checkTrainingAnswer(decoded, expected(peer), edgeModel);
-        if (clipped.weight) countReason(participation.clipped, 'weight');
-        if (clipped.rowWeights > 0) countReason(participation.clipped, 'row_weight', clipped.rowWeights);
-        return update;
-      });
+      const answers = await this.collect(
+        selected,
+        frames,
+        quorum,
+        edgeDeadlineSeconds,
+        participation,
+        iteration,
+        timer,
+        (decoded, peer) => {
+          const { update, clipped } = checkTrainingAnswer(decoded, expected(peer), edgeModel);
+          if (clipped.weight) countReason(participation.clipped, 'weight');
+          if (clipped.rowWeights > 0) countReason(participation.clipped, 'row_weight', clipped.rowWeights);
+          return update;
+        },
+      );
       if (answers.length === 0) continue;
       const { updates, clipped } = clipToMedianNorm(answers, job.clipFactor ?? 0);
       if (clipped > 0) countReason(participation.clipped, 'norm', clipped);
@@ -300,22 +332,23 @@ export class EdgeNode {
   private async evaluate(job: EdgeRoundJob, model: ModelParams, version: number): Promise<EdgeEvaluateResult> {
     const participation = emptyParticipation();
     const devices = this.options.server.peers();
-    const frame = encodeRoundRequest({
-      roundId: job.roundId,
-      round: job.round,
-      kind: 'evaluate',
-      localSteps: 0,
-      options: job.options,
-      model,
-      version,
-    });
-    const answers = await this.collect(devices, frame, 1, this.iterationDeadline(job), participation, 0, undefined, (decoded, peer) =>
-      checkEvaluationAnswer(decoded, {
-        roundId: job.roundId,
-        baseVersion: version,
-        sender: peer.info.nodeId,
-        ...(job.limits ? { limits: job.limits } : {}),
-      }),
+    this.downlink.advance(model, version, `v${version}`);
+    const header: RoundRequestHeader = { roundId: job.roundId, round: job.round, kind: 'evaluate', localSteps: 0, options: job.options };
+    const answers = await this.collect(
+      devices,
+      this.downlink.frames(header),
+      1,
+      this.iterationDeadline(job),
+      participation,
+      0,
+      undefined,
+      (decoded, peer) =>
+        checkEvaluationAnswer(decoded, {
+          roundId: job.roundId,
+          baseVersion: version,
+          sender: peer.info.nodeId,
+          ...(job.limits ? { limits: job.limits } : {}),
+        }),
     );
     const sums: Record<string, number> = {};
     let count = 0;
@@ -327,13 +360,13 @@ export class EdgeNode {
   }
 
   /**
-   * Sends `frame` to `devices`, waits for the quorum or the deadline, and returns the answers `check` accepts,
+   * Sends `frames` to `devices`, waits for the quorum or the deadline, and returns the answers `check` accepts,
    * in device order. An answer it refuses (InvalidUpdateError), or that does not decode, is rejected with a
    * counted reason; nothing else is affected by it.
    */
   private async collect<T>(
     devices: readonly PeerConnection[],
-    frame: Uint8Array,
+    frames: DownlinkFrames,
     quorum: number,
     deadlineSeconds: number,
     participation: EdgeParticipation,
@@ -345,7 +378,7 @@ export class EdgeNode {
     const gathered = await gatherQuorum(
       this.observeReplies(
         devices,
-        devices.map((d) => d.request(frame, deadlineMs)),
+        devices.map((d) => this.requestWithModel(d, frames, deadlineMs, participation)),
         iteration,
       ),
       quorumSize(devices.length, quorum),
@@ -354,7 +387,6 @@ export class EdgeNode {
     );
     timer?.lap('exchange');
     participation.selected += devices.length;
-    participation.bytesDown += frame.byteLength * devices.length;
     participation.dropped += gathered.late;
     const reject = (deviceId: string, reason: string, error: Error): void => {
       countReason(participation.rejected, reason);
@@ -391,6 +423,35 @@ export class EdgeNode {
     }
     timer?.lap('validate');
     return accepted;
+  }
+
+  /**
+   * Sends `device` its frame (patches to the model it holds, or the whole model) and returns its answer; a
+   * device that answers Resync (its model is missing or wrong) is sent the whole model once more.
+   */
+  private async requestWithModel(
+    device: PeerConnection,
+    frames: DownlinkFrames,
+    deadlineMs: number,
+    participation: EdgeParticipation,
+  ): Promise<Uint8Array> {
+    const deviceId = device.info.nodeId;
+    const { frame, full } = frames.frameFor(deviceId);
+    participation.bytesDown += frame.byteLength;
+    try {
+      let reply = await device.request(frame, deadlineMs);
+      if (!full && isResync(reply)) {
+        participation.bytesControl += reply.byteLength;
+        const whole = frames.fullFrame();
+        participation.bytesDown += whole.byteLength;
+        reply = await device.request(whole, deadlineMs);
+      }
+      this.downlink.delivered(deviceId, frames.checksum);
+      return reply;
+    } catch (error) {
+      this.downlink.forget(deviceId);
+      throw error;
+    }
   }
 
   /** The requests, each telling the observer when it settles (progress within an iteration). */

@@ -162,6 +162,8 @@ test('an iteration closes at the quorum: the first answers are aggregated, the r
       clipped: {},
       bytesDown: result.participation.bytesDown,
       bytesUp: result.participation.bytesUp,
+      bytesControl: 0,
+      bytesFetched: result.participation.bytesFetched,
     });
     assert.equal(result.weight, 4);
     assert.deepEqual(await edgeDelta(h, result), [0.25, 0.75], 'the weighted mean of the two answers that made the quorum');
@@ -381,6 +383,20 @@ test("evaluation answers: a count beyond the task's, a non-finite or out-of-rang
     const result = outcome.result as { count: number; sums: Record<string, number>; participation: EdgeRoundResult['participation'] };
     assert.deepEqual(result.participation.rejected, { bad_metrics: 5 });
     assert.deepEqual([result.count, result.sums['recall@20']], [1, 0.5]);
+  } finally {
+    await h.close();
+  }
+});
+
+test("the edge reads a model blob once: a round's evaluation and the next round's training share the version", async () => {
+  const h = await harness({ a: now(update([1, 0])) });
+  try {
+    const blobBytes = (await h.blobs.get(modelBlobKey(3)))?.byteLength ?? 0;
+    const evaluation = (await h.runJob({ roundId: 'e1-v3' }, 'edge-evaluate')).result as EdgeRoundResult;
+    const training = (await h.runJob({ roundId: 'r2-v3', round: 2 })).result as EdgeRoundResult;
+    assert.ok(blobBytes > 0);
+    assert.equal(evaluation.participation.bytesFetched, blobBytes, 'the first job reads the blob');
+    assert.equal(training.participation.bytesFetched, 0, 'the second job of the same version reads nothing');
   } finally {
     await h.close();
   }

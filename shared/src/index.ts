@@ -33,6 +33,8 @@ export * from './protocol/gather-quorum.js';
 export * from './protocol/round-jobs.js';
 export * from './protocol/phase-timer.js';
 export * from './protocol/round-messages.js';
+export * from './protocol/model-downlink.js';
+export * from './protocol/device-model-cache.js';
 export type * from './protocol/edge-live-events.js';
 export * from './run/metric-direction.js';
 export * from './run/final-metrics.js';

@@ -87,3 +87,30 @@ test('conversion writes into a given output array and rejects one of the wrong l
   assert.deepEqual([...float16ToFloat32(out)], [1, 2, 3]);
   assert.throws(() => float32ToFloat16(Float32Array.of(1, 2), out), RangeError);
 });
+
+test('the SIMD kernels (runs of eight) give the bits of the scalar conversion, for every half and random floats', () => {
+  const halves = new Uint16Array(65536).map((_, i) => i);
+  const floats = new Uint32Array(float16ToFloat32(halves).buffer);
+  const one = new Float32Array(1);
+  const oneBits = new Uint32Array(one.buffer);
+  for (let h = 0; h < 65536; h++) {
+    float16ToFloat32(Uint16Array.of(h), one); // a run shorter than eight: the scalar table
+    assert.equal(floats[h], oneBits[0], `half 0x${h.toString(16)}`);
+  }
+
+  let seed = 7;
+  const next = (): number => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed;
+  };
+  const patterns = new Uint32Array(1 << 18).map(() => next());
+  // Exponents near the half's range (subnormals, ties, overflow) are the interesting ones: half the patterns.
+  for (let i = 0; i < patterns.length; i += 2) patterns[i] = (patterns[i] & 0x807fffff) | ((0x60 + (next() % 0x40)) << 23);
+  patterns.set([0x477fefff, 0x477ff000, 0x38800000, 0x387fffff, 0x33000000, 0x33000001, 0x7f800001, 0xff800000, 0x80000000]);
+  const values = new Float32Array(patterns.buffer);
+  const converted = float32ToFloat16(values);
+  for (let i = 0; i < values.length; i++) {
+    const single = float32ToFloat16(new Float32Array(Uint32Array.of(patterns[i]).buffer))[0]; // the scalar loop
+    assert.equal(converted[i], single, `float bits 0x${patterns[i].toString(16)}`);
+  }
+});

@@ -10,7 +10,16 @@
 
 import { randomUUID } from 'node:crypto';
 import { io } from 'socket.io-client';
-import { UpdateEncoder, decodeRoundRequest, dense, splitFrame, type ModelUpdate } from '@strata/shared';
+import {
+  DeviceModelCache,
+  UpdateEncoder,
+  decodeRoundRequest,
+  dense,
+  encodeResync,
+  splitFrame,
+  type ModelParams,
+  type ModelUpdate,
+} from '@strata/shared';
 import { AuthenticationError, SocketIoTransportClient } from '@strata/runtime';
 import { seededBytes } from '@strata/runtime/testing';
 
@@ -18,6 +27,15 @@ const [url, region, nodeId, token, behaviour] = process.argv.slice(2);
 const log = (msg: string, extra: Record<string, unknown> = {}): void =>
   void process.stderr.write(`${JSON.stringify({ msg, behaviour, ...extra })}\n`);
 const encoder = new UpdateEncoder({ dtype: 'float32', perRowScale: true, errorFeedback: false });
+const cache = new DeviceModelCache();
+
+/** The request's model (kept as an honest device keeps it, so the edge may send patches), or a Resync. */
+function modelOf(frame: Uint8Array): { roundId: string; version: number; model: ModelParams } | Uint8Array {
+  const request = decodeRoundRequest(frame);
+  const resolved = cache.resolve(request);
+  if ('resync' in resolved) return encodeResync(request.roundId, resolved.resync, nodeId);
+  return { roundId: request.roundId, version: request.version, model: resolved.model };
+}
 
 interface Forgery {
   readonly weight?: number;
@@ -27,7 +45,8 @@ interface Forgery {
 
 /** A full-size update of the model in `frame` with `poison` applied to its values and a forged header. */
 function updateFor(frame: Uint8Array, poison: (values: Float32Array) => void = () => {}, forged: Forgery = {}): Uint8Array {
-  const request = decodeRoundRequest(frame);
+  const request = modelOf(frame);
+  if (request instanceof Uint8Array) return request;
   const delta = new Map(
     [...request.model].map(([name, tensor]) => {
       const values = new Float32Array(tensor.values.length).fill(0.001);
@@ -55,7 +74,8 @@ const replies: Record<string, (frame: Uint8Array) => Uint8Array> = {
   stale: (frame) => updateFor(frame, undefined, { roundId: 'r0-v0' }),
   sender: (frame) => updateFor(frame, undefined, { sender: 'device-1' }),
   shape: (frame) => {
-    const request = decodeRoundRequest(frame);
+    const request = modelOf(frame);
+    if (request instanceof Uint8Array) return request;
     const delta = new Map([...request.model.keys()].map((name) => [name, dense([2, 2], new Float32Array(4).fill(0.1))]));
     return encoder.encode({ delta, weight: 1, metrics: {} }, { roundId: request.roundId, baseVersion: request.version, sender: nodeId });
   },

@@ -4,7 +4,7 @@
 
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { createStrategy, DEFAULT_UPDATE_DEFENCES, strategyNames, type RunRecord } from '@strata/shared';
+import { createStrategy, DEFAULT_UPDATE_DEFENCES, downlinkSchema, strategyNames, type RunRecord } from '@strata/shared';
 import { createLogger, writeRunRecord } from '@strata/runtime';
 import { parseRunConfig, type RunConfig } from '@strata/shared';
 import { runEmbedded, type RunObserver } from '../embedded/run-embedded.js';
@@ -12,11 +12,13 @@ import { DEFAULT_DASHBOARD_PORT, EmbeddedDashboard } from '../embedded/embedded-
 import { collectKeyValue, type OptionValue } from '../flags/parse-key-values.js';
 import { addExamples, strategiesHelp, tasksHelp } from '../console/help-text.js';
 import { ProgressBar } from '../console/progress.js';
-import { RoundTable, comparisonTable } from '../console/round-table.js';
+import { RoundTable, bytesSummary, comparisonTable } from '../console/round-table.js';
 import { dataSourceOptions, dataSourceFromFlags } from '../flags/data-flags.js';
 import { findTask, taskNames } from '@strata/tasks';
 import { writeRunReport } from '../report/index.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
+
+const downlinkDefaults = downlinkSchema.parse({});
 
 interface RunFlags {
   task: string;
@@ -38,6 +40,9 @@ interface RunFlags {
   compression: 'float32' | 'float16' | 'int8';
   errorFeedback: boolean;
   perTensorScale?: boolean;
+  downlink: 'float32' | 'float16' | 'int8';
+  downlinkRows: number;
+  downlinkEnergy: number;
   taskOption?: Record<string, OptionValue>;
   seed: number;
   baselines: boolean;
@@ -90,6 +95,21 @@ export function register(program: Command): void {
       new Option('--compression <dtype>', 'update encoding on the way up').choices(['float32', 'float16', 'int8']).default('float32'),
     )
     .option('--no-error-feedback', 'do not carry the quantisation residual to the next round')
+    .addOption(
+      new Option('--downlink <dtype>', 'model patches on the way down: float32 (lossless) or a quantised difference')
+        .choices(['float32', 'float16', 'int8'])
+        .default(downlinkDefaults.dtype),
+    )
+    .addOption(
+      new Option('--downlink-rows <fraction>', 'send at most this fraction of rows per patch, those that changed most')
+        .argParser(Number.parseFloat)
+        .default(downlinkDefaults.rowFraction),
+    )
+    .addOption(
+      new Option('--downlink-energy <share>', "send only the rows carrying this share of the change's squared norm")
+        .argParser(Number.parseFloat)
+        .default(downlinkDefaults.energy),
+    )
     .option('--per-tensor-scale', 'int8: one scale per tensor instead of one per row')
     .option(
       '--task-option <key=value>',
@@ -147,6 +167,7 @@ export function configFromFlags(flags: RunFlags): RunConfig {
     edgeStrategy: { name: flags.edgeStrategy, options: {} },
     defences: { clipFactor: flags.clipFactor, maxFailedRounds: flags.maxFailedRounds },
     compression: { dtype: flags.compression, errorFeedback: flags.errorFeedback, perRowScale: !flags.perTensorScale },
+    downlink: { ...downlinkDefaults, dtype: flags.downlink, rowFraction: flags.downlinkRows, energy: flags.downlinkEnergy },
     taskOptions: flags.taskOption ?? {},
     baselines: flags.baselines,
     report: flags.report,
@@ -169,7 +190,7 @@ export async function runCommand(config: RunConfig, dashboardOptions: RunDashboa
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
   out(
     `Strata: ${entry.name}, ${config.topology.edges} edges, ${config.schedule.rounds} rounds, ` +
-      `κ1=${config.schedule.kappa1} κ2=${config.schedule.kappa2}, strategy ${config.strategy.name}, ${config.compression.dtype} updates, seed ${config.seed}`,
+      `κ1=${config.schedule.kappa1} κ2=${config.schedule.kappa2}, strategy ${config.strategy.name}, ${config.compression.dtype} updates, ${config.downlink.dtype} downlink (rows ${config.downlink.rowFraction}), seed ${config.seed}`,
   );
   const { task, environment } = await entry.create(config);
   out(`task: ${JSON.stringify(task.describe())}`);
@@ -223,6 +244,7 @@ export async function runCommand(config: RunConfig, dashboardOptions: RunDashboa
   const runDir = writeRunRecord(resolve(config.runsDir), record);
   out('');
   out(comparisonTable({ [`federated (${record.rounds.length} rounds)`]: record.final.metrics, ...baselines }, entry.headlineMetrics));
+  out(bytesSummary(record.rounds));
   out(`\nwall time ${record.final.wallSeconds.toFixed(1)} s; run record ${runDir}/run.json`);
   if (config.report) out(`report ${writeRunReport(runDir, record)}`);
   if (dashboard) {

@@ -7,6 +7,7 @@ import { EdgeNode, type EdgeNodeObserver } from '@strata/edge-node';
 import {
   createStrategy,
   type Compression,
+  type Downlink,
   type DeviceTrainer,
   type FederatedTask,
   type HierFavgSchedule,
@@ -24,6 +25,8 @@ export interface EmbeddedTopologyOptions {
   readonly strategy: { name: string; options: Record<string, unknown> };
   readonly edgeStrategy: { name: string; options: Record<string, unknown> };
   readonly compression: Compression;
+  /** How edges send models down (default: downlinkSchema's). */
+  readonly downlink?: Downlink;
   readonly taskOptions: Record<string, number>;
   readonly seed: number;
   readonly defences?: UpdateDefences;
@@ -72,6 +75,7 @@ export class EmbeddedTopology {
           blobs: this.blobs,
           strategy: createStrategy(options.edgeStrategy.name, options.edgeStrategy.options),
           compression: options.compression,
+          ...(options.downlink ? { downlink: options.downlink } : {}),
           logger: options.logger.child({ tier: 'edge', region }),
           observer: options.edgeObserver?.(region, nodeId),
         }),

@@ -41,6 +41,7 @@ export async function runEmbedded(
     strategy: config.strategy,
     edgeStrategy: config.edgeStrategy,
     compression: config.compression,
+    downlink: config.downlink,
     taskOptions: task.defaultOptions(),
     seed: config.seed,
     defences: config.defences,

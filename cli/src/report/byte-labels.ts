@@ -12,6 +12,11 @@ const LABELS: Readonly<Record<string, string>> = {
   deviceCloudUp: 'device → cloud',
   deviceCloudDown: 'cloud → device',
   evaluation: 'evaluation (all links)',
+  evaluationDeviceEdgeUp: 'evaluation device → edge',
+  evaluationDeviceEdgeDown: 'evaluation edge → device',
+  evaluationEdgeCloudUp: 'evaluation edge → cloud',
+  evaluationEdgeCloudDown: 'evaluation cloud → edge',
+  control: 'control messages (device ↔ edge)',
 };
 
 /** `deviceEdgeDown` → `edge → device`; a counter without a label reads as words. */

@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { compressionSchema } from '../protocol/compression.js';
+import { downlinkSchema } from '../protocol/model-downlink.js';
 import { hierFavgScheduleSchema } from '../fl/hierfavg-schedule.js';
 import { DEFAULT_UPDATE_DEFENCES, updateDefencesSchema } from './update-defences.js';
 import { parseConfig } from './parse-config.js';
@@ -66,6 +67,8 @@ export const runConfigSchema = z
     compression: compressionSchema.default(compressionSchema.parse({})),
     /** Norm clipping of device updates and the failed rounds a run tolerates. */
     defences: updateDefencesSchema.default(DEFAULT_UPDATE_DEFENCES),
+    /** How edges send models down to devices. */
+    downlink: downlinkSchema.default(downlinkSchema.parse({})),
     /** Task options (learning rate, dimensions, ...) overriding the task's defaults; the task's schema checks them. */
     taskOptions: taskOptionValuesSchema.default({}),
     /** Compare with the task's centralized baseline (and popularity for recommenders). */

@@ -12,8 +12,6 @@ export interface PeerInfo {
   readonly nodeId: string;
   readonly role: NodeRole;
   readonly region?: string;
-  /** The most aggregation weight this peer may claim, from its credential (its declared samples). */
-  readonly maxWeight?: number;
 }
 
 /** Answers one request frame with one reply frame. Throwing sends an error reply (a PeerRequestError). */

@@ -17,8 +17,6 @@ export interface ExpectedAnswer {
   /** The node id the device's link authenticated: the answer must say it is from it. */
   readonly sender: string;
   readonly limits?: TaskLimits;
-  /** A tighter weight cap for this device (its credential's declared samples). */
-  readonly weightCap?: number;
 }
 
 /** What was clipped in an accepted answer: the weight, and how many row weights. */
@@ -56,7 +54,7 @@ export function checkTrainingAnswer(
   const { update } = decoded;
   validateUpdate(update, model);
   if (!(update.weight > 0)) throw new InvalidUpdateError('bad_weight', `update weight must be positive, got ${update.weight}`);
-  const cap = Math.min(expected.limits?.maxDeviceWeight ?? Number.POSITIVE_INFINITY, expected.weightCap ?? Number.POSITIVE_INFINITY);
+  const cap = expected.limits?.maxDeviceWeight ?? Number.POSITIVE_INFINITY;
   const weight = Math.min(update.weight, cap);
   const rowCap = expected.limits
     ? expected.limits.maxRowWeight.base + expected.limits.maxRowWeight.perWeight * weight

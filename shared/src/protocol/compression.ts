@@ -1,4 +1,4 @@
-// How updates are encoded on their way up the hierarchy. Downlinks (models) always travel as float32.
+// How updates are encoded on their way up the hierarchy (models on the way down: model-downlink.ts).
 
 import { z } from 'zod';
 

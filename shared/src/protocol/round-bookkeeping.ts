@@ -6,7 +6,18 @@ import type { RoundRecord } from '../run/run-record.js';
 import type { EdgeParticipation } from './round-jobs.js';
 
 export function emptyParticipation(): EdgeParticipation {
-  return { selected: 0, answered: 0, dropped: 0, failed: 0, rejected: {}, clipped: {}, bytesDown: 0, bytesUp: 0 };
+  return {
+    selected: 0,
+    answered: 0,
+    dropped: 0,
+    failed: 0,
+    rejected: {},
+    clipped: {},
+    bytesDown: 0,
+    bytesUp: 0,
+    bytesControl: 0,
+    bytesFetched: 0,
+  };
 }
 
 /** Adds `part` into `total`. */
@@ -17,6 +28,8 @@ export function addParticipation(total: EdgeParticipation, part: EdgeParticipati
   total.failed += part.failed;
   total.bytesDown += part.bytesDown;
   total.bytesUp += part.bytesUp;
+  total.bytesControl += part.bytesControl;
+  total.bytesFetched += part.bytesFetched;
   for (const [reason, n] of Object.entries(part.rejected)) countReason(total.rejected, reason, n);
   for (const [what, n] of Object.entries(part.clipped)) countReason(total.clipped, what, n);
 }
@@ -65,6 +78,31 @@ export function tierRecord(bytes: HierarchyBytes | TierBytes): RoundRecord['byte
     if (up !== undefined && down !== undefined) totals[tier] = up + down;
   }
   return { ...(totals as RoundRecord['bytes']), ...bytes };
+}
+
+/** The purposes bytes are spent on: training (models down, updates up), evaluation, and control messages. */
+export type BytePurpose = 'train' | 'evaluate' | 'control';
+
+/**
+ * A round's evaluation bytes as run-record counters: `evaluation` (the total, as the report stacks it) and
+ * each tier and direction as `evaluation<Tier><Direction>` (a breakdown of it).
+ */
+export function evaluationRecord(bytes: HierarchyBytes): Record<string, number> {
+  const out: Record<string, number> = { evaluation: 0 };
+  for (const [key, value] of Object.entries(bytes)) {
+    out[`evaluation${key[0].toUpperCase()}${key.slice(1)}`] = value;
+    out.evaluation += value;
+  }
+  return out;
+}
+
+/**
+ * Bytes of a run record's round by purpose: training is the plain tier counters, evaluation the
+ * `evaluation` (the sum of the `evaluation*` breakdown), control `control` (device-edge, both directions).
+ */
+export function bytesByPurpose(bytes: Readonly<Record<string, number>>): Record<BytePurpose, number> {
+  const train = (bytes.deviceEdgeUp ?? 0) + (bytes.deviceEdgeDown ?? 0) + (bytes.edgeCloudUp ?? 0) + (bytes.edgeCloudDown ?? 0);
+  return { train, evaluate: bytes.evaluation ?? 0, control: bytes.control ?? 0 };
 }
 
 /** Bytes that crossed the cloud's link, from a run record's `bytes` (any mode: absent tiers count 0). */

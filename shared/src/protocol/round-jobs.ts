@@ -66,8 +66,13 @@ export const edgeParticipationSchema = z.strictObject({
   rejected: z.record(z.string(), count),
   /** What was clipped in accepted answers: weights, row weights and (norm) rows or tensors scaled down. */
   clipped: z.record(z.string(), count),
+  /** Device-edge bytes of model downloads (requests) and of answers. */
   bytesDown: count,
   bytesUp: count,
+  /** Device-edge bytes of control messages (a device asking for the full model), both directions. */
+  bytesControl: count.default(0),
+  /** Edge-cloud bytes: model blobs the edge read for the job (0 when it had the version already). */
+  bytesFetched: count.default(0),
 });
 
 export type EdgeParticipation = z.output<typeof edgeParticipationSchema>;

@@ -7,19 +7,43 @@ import type { ModelParams, ModelUpdate } from '../fl/model.js';
 import { decodeEnvelope, encodeEnvelope } from '../wire/envelope-codec.js';
 import { ErrorFeedback } from '../wire/error-feedback.js';
 import { strata } from '../wire/generated/strata.js';
+import { modelChecksum } from '../wire/model-checksum.js';
 import { decodeModel, encodeModel } from '../wire/model-codec.js';
+import { decodeModelPatch, type DecodedModelPatch } from '../wire/model-patch.js';
 import { assertCompatible, assertFinite } from '../wire/update-checks.js';
 import { decodeUpdate, encodeUpdate, type DecodedUpdate } from '../wire/update-codec.js';
 import type { Compression } from './compression.js';
 
-export interface RoundRequestMessage {
+/** What every device asked in one exchange is told, whatever model it is sent. */
+export interface RoundRequestHeader {
   readonly roundId: string;
   readonly round: number;
   readonly kind: 'train' | 'evaluate';
   readonly localSteps: number;
   readonly options: Record<string, number>;
+}
+
+/** A request that carries its whole model (float32). */
+export interface RoundRequestMessage extends RoundRequestHeader {
   readonly model: ModelParams;
   readonly version: number;
+}
+
+/** The model part of a request as encoded: the whole model, or patches to the one the device holds. */
+export interface RoundRequestModel {
+  readonly version: number;
+  /** modelChecksum of the model to train from. */
+  readonly checksum: number;
+  readonly model?: strata.IModel;
+  readonly patches?: strata.IModelPatch[];
+}
+
+/** A decoded request: `model` when it carries the whole model, else `patches` (maybe none) to the one held. */
+export interface DecodedRoundRequest extends RoundRequestHeader {
+  readonly version: number;
+  readonly checksum: number;
+  readonly model?: ModelParams;
+  readonly patches: readonly DecodedModelPatch[];
 }
 
 export interface UpdateHeader {
@@ -30,36 +54,65 @@ export interface UpdateHeader {
 
 const limitsFor = (maxBytes: number | undefined) => (maxBytes === undefined ? {} : { maxFrameBytes: maxBytes });
 
+/** A request carrying its whole model as float32. */
 export function encodeRoundRequest(request: RoundRequestMessage): Uint8Array {
+  return encodeRoundRequestFrame(request, {
+    version: request.version,
+    checksum: modelChecksum(request.model),
+    model: encodeModel(request.model, request.version),
+  });
+}
+
+export function encodeRoundRequestFrame(header: RoundRequestHeader, body: RoundRequestModel): Uint8Array {
   return encodeEnvelope({
     roundRequest: {
-      roundId: request.roundId,
-      round: request.round,
-      kind: request.kind === 'evaluate' ? strata.RoundRequest.Kind.EVALUATE : strata.RoundRequest.Kind.TRAIN,
-      localSteps: request.localSteps,
-      options: request.options,
-      model: encodeModel(request.model, request.version),
+      roundId: header.roundId,
+      round: header.round,
+      kind: header.kind === 'evaluate' ? strata.RoundRequest.Kind.EVALUATE : strata.RoundRequest.Kind.TRAIN,
+      localSteps: header.localSteps,
+      options: header.options,
+      version: body.version,
+      modelChecksum: body.checksum,
+      ...(body.model ? { model: body.model } : { patches: body.patches ?? [] }),
     },
   });
 }
 
-/** Decodes a RoundRequest frame; the model's tensors are zero-copy views of `frame` where aligned. */
-export function decodeRoundRequest(frame: Uint8Array, maxBytes?: number): RoundRequestMessage {
+/** Decodes a RoundRequest frame; tensors are zero-copy views of `frame` where aligned. */
+export function decodeRoundRequest(frame: Uint8Array, maxBytes?: number): DecodedRoundRequest {
   const envelope = decodeEnvelope(frame, limitsFor(maxBytes));
   const request = envelope.roundRequest;
   if (envelope.body !== 'roundRequest' || !request) {
     throw new WireFormatError(`expected a round_request envelope, got ${envelope.body}`);
   }
-  const { params, version } = decodeModel(request.model, limitsFor(maxBytes));
-  return {
+  const header: RoundRequestHeader = {
     roundId: request.roundId ?? '',
     round: request.round ?? 0,
     kind: request.kind === strata.RoundRequest.Kind.EVALUATE ? 'evaluate' : 'train',
     localSteps: request.localSteps ?? 0,
     options: { ...request.options },
-    model: params,
-    version,
   };
+  const checksum = (request.modelChecksum ?? 0) >>> 0;
+  if (request.model) {
+    const { params, version } = decodeModel(request.model, limitsFor(maxBytes));
+    return { ...header, version, checksum, model: params, patches: [] };
+  }
+  const patches = (request.patches ?? []).map((patch) => decodeModelPatch(patch, limitsFor(maxBytes)));
+  return { ...header, version: request.version ?? 0, checksum, patches };
+}
+
+/** A device's answer when a request's patches do not apply to the model it holds: send the whole model. */
+export function encodeResync(roundId: string, reason: string, sender: string): Uint8Array {
+  return encodeEnvelope({ sender, resync: { roundId, reason } });
+}
+
+/** Whether a device's reply is a Resync (anything that does not decode is not: the edge rejects it later). */
+export function isResync(frame: Uint8Array): boolean {
+  try {
+    return decodeEnvelope(frame).body === 'resync';
+  } catch {
+    return false;
+  }
 }
 
 /** Encodes one sender's updates with its compression, keeping its error-feedback state between rounds. */

@@ -1,5 +1,8 @@
 // Whole-array conversion between float32 and IEEE 754 binary16 (half precision), done on the bit patterns
 // through Uint32Array views: round-to-nearest-even, subnormals, infinities and NaN as the standard says.
+// Runs of eight go through the WebAssembly SIMD kernels (wasm-float16.ts), the tail through the loops here.
+
+import { float16ToFloat32Simd, float32ToFloat16Simd } from './wasm-float16.js';
 
 /**
  * Converts every float32 of `src` to its nearest float16 (ties to even). Magnitudes of 65520 and above
@@ -7,8 +10,10 @@
  */
 export function float32ToFloat16(src: Float32Array, out: Uint16Array = new Uint16Array(src.length)): Uint16Array {
   checkLengths(src.length, out.length);
+  const simdCount = src.length - (src.length % 8);
+  if (simdCount > 0) float32ToFloat16Simd(src, out, simdCount);
   const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
-  for (let i = 0; i < bits.length; i++) {
+  for (let i = simdCount; i < bits.length; i++) {
     const x = bits[i];
     const a = x & 0x7fffffff;
     let h: number;
@@ -39,9 +44,11 @@ export function float32ToFloat16(src: Float32Array, out: Uint16Array = new Uint1
 /** Converts every float16 bit pattern of `src` to the float32 of the same value (exact). */
 export function float16ToFloat32(src: Uint16Array, out: Float32Array = new Float32Array(src.length)): Float32Array {
   checkLengths(src.length, out.length);
+  const simdCount = src.length - (src.length % 8);
+  if (simdCount > 0) float16ToFloat32Simd(src, out, simdCount);
   const table = halfToFloatBits();
   const bits = new Uint32Array(out.buffer, out.byteOffset, out.length);
-  for (let i = 0; i < src.length; i++) bits[i] = table[src[i]];
+  for (let i = simdCount; i < src.length; i++) bits[i] = table[src[i]];
   return out;
 }
 

@@ -7,6 +7,8 @@ export { dequantizeInt8, quantizeInt8, type Int8Quantized } from './int8-quantiz
 export { decodeTensor, encodeTensor, type NamedTensor, type TensorEncoding, type WireDType } from './tensor-codec.js';
 export { ErrorFeedback } from './error-feedback.js';
 export { decodeModel, encodeModel, type DecodedModel } from './model-codec.js';
+export { modelChecksum } from './model-checksum.js';
+export { applyPatchTensors, decodeModelPatch, type DecodedModelPatch, type ModelStateId } from './model-patch.js';
 export { decodeUpdate, encodeUpdate, type DecodedUpdate, type UpdateEncodingOptions } from './update-codec.js';
 export { assertCompatible, assertFinite } from './update-checks.js';
 export {

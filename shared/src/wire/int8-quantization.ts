@@ -1,5 +1,9 @@
 // Symmetric int8 quantisation with one scale per group of consecutive values (a whole tensor, or one row):
-// value = q * scale with scale = max|value| / 127, so the error of each value is at most scale / 2.
+// value = q * scale with scale = max|value| / 127, so the error of each value is at most scale / 2. Groups of
+// a multiple of 4 values that fit a block go through the WebAssembly SIMD kernels (wasm-int8.ts), the rest
+// through the loops below.
+
+import { dequantizeRowsInt8, kernelRowWidth, quantizeRowsInt8 } from './wasm-int8.js';
 
 export interface Int8Quantized {
   readonly values: Int8Array;
@@ -16,6 +20,10 @@ export function quantizeInt8(values: Float32Array, groupSize: number): Int8Quant
   const groups = groupSize > 0 ? Math.max(1, Math.ceil(values.length / groupSize)) : 1;
   const q = new Int8Array(values.length);
   const scales = new Float32Array(groups);
+  if (kernelRowWidth(groupSize) && values.length === groups * groupSize) {
+    quantizeRowsInt8(values, groupSize, q, scales);
+    return { values: q, scales };
+  }
   for (let g = 0; g < groups; g++) {
     const start = g * groupSize;
     const end = Math.min(values.length, start + groupSize);
@@ -49,6 +57,10 @@ export function dequantizeInt8(
   out: Float32Array = new Float32Array(q.length),
 ): Float32Array {
   if (out.length !== q.length) throw new RangeError(`int8 dequantisation: output holds ${out.length} values, input ${q.length}`);
+  if (kernelRowWidth(groupSize) && q.length === scales.length * groupSize) {
+    dequantizeRowsInt8(q, scales, groupSize, out);
+    return out;
+  }
   for (let g = 0; g < scales.length; g++) {
     // 0 * Infinity is NaN: a non-finite scale spreads to every value of its group, zeros included.
     const s = scales[g];

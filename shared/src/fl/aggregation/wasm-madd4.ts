@@ -4,8 +4,23 @@
 // Why not plain JS: TurboFan re-checks each typed array's map, length and data pointer on every access (it
 // hoists nothing out of the loop), which holds even a blocked, four-way fused JS loop near 1 ns per
 // element: 0.2 to 0.4 of the speed of copying the same bytes with Float32Array.set, against about 0.8 for
-// this kernel (bench/src/aggregation-bench.ts). The module is one small function, so it is assembled below
-// byte by byte, its text format beside it, rather than adding a WAT compiler to the build.
+// this kernel (bench/src/aggregation-bench.ts). The module is one small function, assembled byte by byte
+// (wasm/wasm-assembly.ts), its text format beside it.
+
+import {
+  F32,
+  I32,
+  PAGE_BYTES,
+  V128,
+  i32Add,
+  instantiate,
+  localGet,
+  localSet,
+  localTee,
+  simd,
+  v128Load,
+  v128Store,
+} from '../../wasm/wasm-assembly.js';
 
 /** Floats per staged block: the accumulator and four input blocks (5 * 64 KiB) stay in L2 cache. */
 export const MADD4_BLOCK = 16384;
@@ -32,45 +47,6 @@ export interface Madd4Kernel {
   readonly heap: Float32Array;
 }
 
-// Node has WebAssembly, but its types live in TypeScript's DOM library, which this project does not load:
-// the little used here, declared.
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { readonly exports: Record<string, unknown> };
-};
-
-const I32 = 0x7f;
-const F32 = 0x7d;
-const V128 = 0x7b;
-const PAGE_BYTES = 65536;
-
-function uleb128(value: number): number[] {
-  const out: number[] = [];
-  let rest = value >>> 0;
-  do {
-    const byte = rest & 0x7f;
-    rest >>>= 7;
-    out.push(rest === 0 ? byte : byte | 0x80);
-  } while (rest !== 0);
-  return out;
-}
-
-function section(id: number, body: readonly number[]): number[] {
-  return [id, ...uleb128(body.length), ...body];
-}
-
-function name(text: string): number[] {
-  return [...uleb128(text.length), ...Array.from(text, (c) => c.charCodeAt(0))];
-}
-
-const localGet = (index: number): number[] => [0x20, index];
-const localSet = (index: number): number[] => [0x21, index];
-const localTee = (index: number): number[] => [0x22, index];
-const simd = (op: number): number[] => [0xfd, ...uleb128(op)];
-const i32Add = [0x6a];
-/** v128.load / v128.store with a 16-byte alignment hint and no offset. */
-const v128Load = [...simd(0x00), 4, 0];
-const v128Store = [...simd(0x0b), 4, 0];
 const f32x4Splat = simd(0x13);
 const f32x4Add = simd(0xe4);
 const f32x4Mul = simd(0xe6);
@@ -131,25 +107,6 @@ const madd4Body: number[] = [
   0x0b,
 ];
 
-function assemble(pages: number): Uint8Array {
-  const params = [I32, I32, I32, I32, I32, I32, F32, F32, F32, F32];
-  return new Uint8Array([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(1, [1, 0x60, params.length, ...params, 0]),
-    ...section(3, [1, 0]),
-    ...section(5, [1, 0, ...uleb128(pages)]),
-    ...section(7, [2, ...name('memory'), 2, 0, ...name('madd4'), 0, 0]),
-    ...section(10, [1, ...uleb128(madd4Body.length), ...madd4Body]),
-  ]);
-}
-
 let kernel: Madd4Kernel | undefined;
 
 /**
@@ -159,10 +116,11 @@ let kernel: Madd4Kernel | undefined;
 export function madd4Kernel(): Madd4Kernel {
   if (!kernel) {
     const pages = Math.ceil((5 * MADD4_BLOCK * 4) / PAGE_BYTES);
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(assemble(pages)));
-    const memory = instance.exports.memory as { readonly buffer: ArrayBuffer };
+    const params = [I32, I32, I32, I32, I32, I32, F32, F32, F32, F32];
+    const exports = instantiate([{ exportName: 'madd4', params, results: [], body: madd4Body }], pages);
+    const memory = exports.memory as { readonly buffer: ArrayBuffer };
     kernel = {
-      madd4: instance.exports.madd4 as Madd4Kernel['madd4'],
+      madd4: exports.madd4 as Madd4Kernel['madd4'],
       heap: new Float32Array(memory.buffer),
     };
   }

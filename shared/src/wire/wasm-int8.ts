@@ -1,0 +1,339 @@
+// Per-row int8 quantisation and dequantisation as WebAssembly SIMD kernels, over rows staged in the module's
+// memory: the plain JS loops run near 1 ns per value (bounds and map checks on every access), these at a
+// fraction of it (bench/src/codec-bench.ts). Semantics in float32: scale = max|row| / 127, q = clamp(floor(
+// value * (1 / scale) + 0.5), -127, 127); a row with NaN gets a NaN scale, an all-zero row scale 0 and zeros.
+
+import {
+  F32,
+  I32,
+  PAGE_BYTES,
+  V128,
+  i32Add,
+  instantiate,
+  localGet,
+  localSet,
+  localTee,
+  simd,
+  uleb128 as uleb,
+} from '../wasm/wasm-assembly.js';
+
+/** Floats per staged block (64 KiB), and where the block's int8 values and row scales sit in memory. */
+export const INT8_BLOCK = 16384;
+const Q_OFFSET = INT8_BLOCK * 4;
+const SCALES_OFFSET = Q_OFFSET + INT8_BLOCK;
+const MEMORY_BYTES = SCALES_OFFSET + INT8_BLOCK;
+
+const i32Const = (value: number): number[] => [0x41, ...sleb128(value)];
+const f32Const = (value: number): number[] => [0x43, ...new Uint8Array(Float32Array.of(value).buffer)];
+const i32Shl = [0x74];
+const i32Mul = [0x6c];
+const i32LtU = [0x49];
+const f32Div = [0x95];
+const f32Max = [0x97];
+const f32Load = [0x2a, 2, 0];
+const f32Store = [0x38, 2, 0];
+const loop = (...code: number[][]): number[] => [0x03, 0x40, ...code.flat(), 0x0b];
+/** i += step; br_if (i < limit) to the enclosing loop */
+const next = (i: number, step: number, limit: number): number[] => [
+  ...localGet(i),
+  ...i32Const(step),
+  ...i32Add,
+  ...localTee(i),
+  ...localGet(limit),
+  ...i32LtU,
+  0x0d,
+  0,
+];
+const extract = (lane: number): number[] => [...simd(0x1f), lane];
+
+function sleb128(value: number): number[] {
+  const out: number[] = [];
+  let rest = value | 0;
+  for (;;) {
+    const byte = rest & 0x7f;
+    rest >>= 7;
+    const done = (rest === 0 && (byte & 0x40) === 0) || (rest === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+/** v128.load of `base` + `offset` bytes (16-byte alignment hint). */
+const loadAt = (base: number, offset: number): number[] => [...localGet(base), ...simd(0x00), 4, ...uleb(offset)];
+const absAt = (base: number, offset: number): number[] => [...loadAt(base, offset), ...simd(0xe0)];
+const maxU = simd(0xb9);
+/** Four values at `base` + `offset` as i32: trunc_sat(floor(x * inv + half)). */
+const rounded = (base: number, offset: number, inv: number, half: number): number[] => [
+  ...loadAt(base, offset),
+  ...localGet(inv),
+  ...simd(0xe6),
+  ...localGet(half),
+  ...simd(0xe4),
+  ...simd(0x68),
+  ...simd(0xf8),
+];
+
+// (func $quantizeRows (param $in i32) (param $out i32) (param $scales i32) (param $rows i32) (param $width i32)
+//   (local $r $rowIn $rowOut $i $p $bytes i32) (local $scale f32) (local $m $inv $half v128)
+//   (loop $row
+//     (rowOut = out + r*width) (rowIn = in + 4*r*width) (m = 0)
+//     (loop (p = rowIn + i) (m = i32x4.max_u(m, max_u(max_u(|p[0]|, |p[16]|), max_u(|p[32]|, |p[48]|)))) (next $i 64 $bytes))
+//     (scale = f32.max(f32.max(lane0 m, lane1 m), f32.max(lane2 m, lane3 m)) / 127) (f32.store (scales + 4r) scale)
+//     (inv = splat(1 / scale))
+//     (loop (p = rowIn + 4i) (v128.store (rowOut + i) (i8x16.max_s (i8x16.narrow (i16x8.narrow r0 r1)
+//       (i16x8.narrow r2 r3)) -127)) (next $i 16 $width))
+//     (next $r 1 $rows)))
+// The bits of non-negative floats order as unsigned integers, NaN above infinity above every number, so
+// pmaxud keeps the largest and any NaN (f32x4.max, which must propagate NaN, is a sequence 25 times slower).
+// Narrowing saturates; -128 is raised to -127 as in the scalar path. Everything is inline: a call per row
+// cost more than the row's work.
+const [R, ROW_IN, ROW_OUT, I, P, BYTES, SCALE, M, INV, HALF] = [5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
+const quantizeRows = [
+  3,
+  6,
+  I32,
+  1,
+  F32,
+  3,
+  V128,
+  ...localGet(4),
+  ...i32Const(2),
+  ...i32Shl,
+  ...localSet(BYTES),
+  ...f32Const(0.5),
+  ...simd(0x13),
+  ...localSet(HALF),
+  ...loop(
+    localGet(R),
+    localGet(4),
+    i32Mul,
+    localTee(ROW_OUT),
+    i32Const(2),
+    i32Shl,
+    localGet(0),
+    i32Add,
+    localSet(ROW_IN),
+    localGet(ROW_OUT),
+    localGet(1),
+    i32Add,
+    localSet(ROW_OUT),
+    i32Const(0),
+    simd(0x11),
+    localSet(M),
+    i32Const(0),
+    localSet(I),
+    loop(
+      localGet(ROW_IN),
+      localGet(I),
+      i32Add,
+      localSet(P),
+      localGet(M),
+      absAt(P, 0),
+      absAt(P, 16),
+      maxU,
+      absAt(P, 32),
+      absAt(P, 48),
+      maxU,
+      maxU,
+      maxU,
+      localSet(M),
+      next(I, 64, BYTES),
+    ),
+    localGet(2),
+    localGet(R),
+    i32Const(2),
+    i32Shl,
+    i32Add,
+    localGet(M),
+    extract(0),
+    localGet(M),
+    extract(1),
+    f32Max,
+    localGet(M),
+    extract(2),
+    localGet(M),
+    extract(3),
+    f32Max,
+    f32Max,
+    f32Const(127),
+    f32Div,
+    localTee(SCALE),
+    f32Store,
+    f32Const(1),
+    localGet(SCALE),
+    f32Div,
+    simd(0x13),
+    localSet(INV),
+    i32Const(0),
+    localSet(I),
+    loop(
+      localGet(ROW_OUT),
+      localGet(I),
+      i32Add,
+      localGet(ROW_IN),
+      localGet(I),
+      i32Const(2),
+      i32Shl,
+      i32Add,
+      localSet(P),
+      rounded(P, 0, INV, HALF),
+      rounded(P, 16, INV, HALF),
+      simd(0x85),
+      rounded(P, 32, INV, HALF),
+      rounded(P, 48, INV, HALF),
+      simd(0x85),
+      simd(0x65),
+      i32Const(-127),
+      simd(0x0f),
+      simd(0x78),
+      simd(0x0b),
+      [0, 0],
+      next(I, 16, 4),
+    ),
+    next(R, 1, 3),
+  ),
+  0x0b,
+];
+
+// (func $dequantizeRows (param $q i32) (param $scales i32) (param $out i32) (param $rows i32) (param $width i32)
+//   (local $r $i $o $qRow $outRow i32) (local $s $lo $hi v128)
+//   (loop $row (qRow = q + r*width) (outRow = out + 4*r*width) (s = splat(f32.load (scales + 4r)))
+//     (loop (x = v128.load (qRow + i)) (lo, hi = i16x8.extend_low_s/high_s x) (o = outRow + 4i)
+//       (v128.store o+0 (mul (convert (i32x4.extend_low_s lo)) s)) ... o+16 high lo, o+32 low hi, o+48 high hi
+//       (next $i 16 $width))
+//     (next $r 1 $rows)))
+const [DR, DI, DO, Q_ROW, OUT_ROW, DS, LO, HI] = [5, 6, 7, 8, 9, 10, 11, 12];
+const store4 = (half: number, high: boolean, offset: number): number[] => [
+  ...localGet(DO),
+  ...localGet(half),
+  ...simd(high ? 0xa8 : 0xa7),
+  ...simd(0xfa),
+  ...localGet(DS),
+  ...simd(0xe6),
+  ...simd(0x0b),
+  0,
+  ...uleb(offset),
+];
+const dequantizeRows = [
+  2,
+  5,
+  I32,
+  3,
+  V128,
+  ...loop(
+    localGet(DR),
+    localGet(4),
+    i32Mul,
+    localTee(Q_ROW),
+    i32Const(2),
+    i32Shl,
+    localGet(2),
+    i32Add,
+    localSet(OUT_ROW),
+    localGet(Q_ROW),
+    localGet(0),
+    i32Add,
+    localSet(Q_ROW),
+    localGet(1),
+    localGet(DR),
+    i32Const(2),
+    i32Shl,
+    i32Add,
+    f32Load,
+    simd(0x13),
+    localSet(DS),
+    i32Const(0),
+    localSet(DI),
+    loop(
+      localGet(Q_ROW),
+      localGet(DI),
+      i32Add,
+      simd(0x00),
+      [0, 0],
+      localTee(LO),
+      simd(0x88),
+      localSet(HI),
+      localGet(LO),
+      simd(0x87),
+      localSet(LO),
+      localGet(OUT_ROW),
+      localGet(DI),
+      i32Const(2),
+      i32Shl,
+      i32Add,
+      localSet(DO),
+      store4(LO, false, 0),
+      store4(LO, true, 16),
+      store4(HI, false, 32),
+      store4(HI, true, 48),
+      next(DI, 16, 4),
+    ),
+    next(DR, 1, 3),
+  ),
+  0x0b,
+];
+
+interface Int8Kernel {
+  readonly quantizeRows: (input: number, out: number, scales: number, rows: number, width: number) => void;
+  readonly dequantizeRows: (q: number, scales: number, out: number, rows: number, width: number) => void;
+  readonly floats: Float32Array;
+  readonly bytes: Int8Array;
+}
+
+let kernel: Int8Kernel | undefined;
+
+function int8Kernel(): Int8Kernel {
+  if (!kernel) {
+    const rows = [I32, I32, I32, I32, I32];
+    const exports = instantiate(
+      [
+        { exportName: 'quantizeRows', params: rows, results: [], body: quantizeRows },
+        { exportName: 'dequantizeRows', params: rows, results: [], body: dequantizeRows },
+      ],
+      Math.ceil(MEMORY_BYTES / PAGE_BYTES),
+    );
+    const memory = (exports.memory as { readonly buffer: ArrayBuffer }).buffer;
+    kernel = {
+      quantizeRows: exports.quantizeRows as Int8Kernel['quantizeRows'],
+      dequantizeRows: exports.dequantizeRows as Int8Kernel['dequantizeRows'],
+      floats: new Float32Array(memory),
+      bytes: new Int8Array(memory),
+    };
+  }
+  return kernel;
+}
+
+/** Whether rows of `width` values go through the kernels (a multiple of 16 that fits a block). */
+export function kernelRowWidth(width: number): boolean {
+  return width > 0 && width % 16 === 0 && width <= INT8_BLOCK;
+}
+
+/** Quantises `values` in rows of `width` (kernelRowWidth) into `q` and one scale per row into `scales`. */
+export function quantizeRowsInt8(values: Float32Array, width: number, q: Int8Array, scales: Float32Array): void {
+  const { quantizeRows, floats, bytes } = int8Kernel();
+  const rowsPerBlock = Math.floor(INT8_BLOCK / width);
+  const rows = values.length / width;
+  for (let row = 0; row < rows; row += rowsPerBlock) {
+    const n = Math.min(rowsPerBlock, rows - row);
+    const start = row * width;
+    floats.set(values.subarray(start, start + n * width));
+    quantizeRows(0, Q_OFFSET, SCALES_OFFSET, n, width);
+    q.set(bytes.subarray(Q_OFFSET, Q_OFFSET + n * width), start);
+    scales.set(floats.subarray(SCALES_OFFSET / 4, SCALES_OFFSET / 4 + n), row);
+  }
+}
+
+/** The values `q * scale` of rows of `width` (kernelRowWidth), one scale per row, into `out`. */
+export function dequantizeRowsInt8(q: Int8Array, scales: Float32Array, width: number, out: Float32Array): void {
+  const { dequantizeRows, floats, bytes } = int8Kernel();
+  const rowsPerBlock = Math.floor(INT8_BLOCK / width);
+  const rows = q.length / width;
+  for (let row = 0; row < rows; row += rowsPerBlock) {
+    const n = Math.min(rowsPerBlock, rows - row);
+    const start = row * width;
+    bytes.set(q.subarray(start, start + n * width), Q_OFFSET);
+    floats.set(scales.subarray(row, row + n), SCALES_OFFSET / 4);
+    dequantizeRows(Q_OFFSET, SCALES_OFFSET, 0, n, width);
+    out.set(floats.subarray(0, n * width), start);
+  }
+}

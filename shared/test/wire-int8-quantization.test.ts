@@ -1,0 +1,63 @@
+// int8 per-row quantisation: the WebAssembly SIMD kernels (rows of a multiple of 16 values) give exactly the
+// float32 arithmetic they document, keep NaN and infinity visible, and round-trip within half a step; other
+// widths take the scalar loops with the same bound.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SeededRandom, dequantizeInt8, quantizeInt8 } from '../src/index.js';
+
+/** The kernels' documented arithmetic, one float32 operation at a time. */
+function reference(values: Float32Array, width: number): { q: number[]; scales: number[] } {
+  const q: number[] = [];
+  const scales: number[] = [];
+  for (let start = 0; start < values.length; start += width) {
+    const row = values.subarray(start, start + width);
+    let max = 0;
+    for (const v of row) max = Number.isNaN(v) || Number.isNaN(max) ? Number.NaN : Math.max(max, Math.abs(v));
+    const scale = Math.fround(max / 127);
+    const inverse = Math.fround(1 / scale);
+    scales.push(scale);
+    for (const v of row) {
+      const r = Math.floor(Math.fround(Math.fround(v * inverse) + 0.5));
+      q.push(Number.isNaN(r) ? 0 : Math.min(127, Math.max(-127, r)));
+    }
+  }
+  return { q, scales };
+}
+
+function rows(random: SeededRandom, count: number, width: number): Float32Array {
+  const values = new Float32Array(count * width);
+  for (let i = 0; i < values.length; i++) values[i] = random.normal() * 10 ** Math.floor(random.next() * 6 - 3);
+  values.fill(0, width, 2 * width); // an all-zero row
+  values[2 * width + 3] = Number.NaN;
+  values[3 * width + 5] = Number.POSITIVE_INFINITY;
+  values[4 * width + 7] = -3.4e38;
+  return values;
+}
+
+test('kernel rows match the float32 arithmetic exactly, NaN and infinity included', () => {
+  const random = new SeededRandom(11);
+  for (const width of [16, 64, 1024, 16384]) {
+    const values = rows(random, 40, width);
+    const { values: q, scales } = quantizeInt8(values, width);
+    const want = reference(values, width);
+    assert.deepEqual([...scales], want.scales, `scales, width ${width}`);
+    assert.deepEqual([...q], want.q, `values, width ${width}`);
+    const back = dequantizeInt8(q, scales, width);
+    for (let i = 0; i < back.length; i++) {
+      const scale = scales[Math.floor(i / width)];
+      if (Number.isFinite(scale)) assert.ok(Math.abs(back[i] - values[i]) <= scale / 2 + 1e-30, `value ${i}, width ${width}`);
+      else assert.ok(Number.isNaN(back[i]), 'a non-finite scale spreads to its row');
+    }
+  }
+});
+
+test('widths the kernels do not take (not a multiple of 16) round-trip within half a step', () => {
+  const random = new SeededRandom(12);
+  for (const width of [1, 3, 36]) {
+    const values = new Float32Array(20 * width).map(() => random.normal());
+    const { values: q, scales } = quantizeInt8(values, width);
+    const back = dequantizeInt8(q, scales, width);
+    for (let i = 0; i < back.length; i++) assert.ok(Math.abs(back[i] - values[i]) <= scales[Math.floor(i / width)] / 2 + 1e-7);
+  }
+});

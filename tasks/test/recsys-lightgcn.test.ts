@@ -114,3 +114,18 @@ test('a federated LightGCN device sends its item rows and, per layer, neighbour-
   assert.equal(task.limits(1).maxEvaluationCount, 1);
   assert.throws(() => LightGcnTask.fromInteractions(synthetic.interactions, { layers: 0 }), /option "layers"/);
 });
+
+test('the graph tasks refuse a lossy downlink, naming the flags that fix it', async () => {
+  const { findTask } = await import('../src/registry/index.js');
+  const { parseRunConfig } = await import('@strata/shared');
+  for (const name of ['recsys/lightgcn', 'recsys/kgat']) {
+    await assert.rejects(
+      findTask(name).create(parseRunConfig({ task: name })),
+      /needs a lossless downlink .*--downlink float32 --downlink-rows 1 \(got int8, rows 0\.25/,
+    );
+  }
+  const { task } = await findTask('recsys/lightgcn').create(
+    parseRunConfig({ task: 'recsys/lightgcn', downlink: { dtype: 'float32', rowFraction: 1 } }),
+  );
+  assert.equal(task.id, 'recsys/lightgcn');
+});

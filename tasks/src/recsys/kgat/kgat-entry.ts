@@ -7,6 +7,7 @@ import { loadConfiguredKnowledgeGraph } from '../data/knowledge-graph-config.js'
 import { evaluateRanking } from '../evaluation/ranking-evaluation.js';
 import { popularityBaseline } from '../popularity.js';
 import type { TaskEntry } from '../../registry/task-entry.js';
+import { requireLosslessDownlink } from '../lightgcn/lossless-downlink.js';
 import { centralizedKgat } from './centralized-kgat.js';
 import { KgatTask } from './kgat-task.js';
 import { kgatOptionsSchema } from './kgat-task-options.js';
@@ -23,6 +24,7 @@ export const kgatEntry: TaskEntry = {
   headlineMetrics: ['recall@20', 'ndcg@20'],
   options: kgatOptionsSchema,
   async create(config) {
+    requireLosslessDownlink(config, this.name);
     return { task: kgatTask(config), environment: {} };
   },
   async baselines(config, progress) {

@@ -6,6 +6,7 @@ import { loadConfiguredInteractions } from '../data/interaction-source-config.js
 import { evaluateRanking } from '../evaluation/ranking-evaluation.js';
 import { popularityBaseline } from '../popularity.js';
 import type { TaskEntry } from '../../registry/task-entry.js';
+import { requireLosslessDownlink } from './lossless-downlink.js';
 import { centralizedLightGcn } from './centralized-lightgcn.js';
 import { LightGcnTask } from './lightgcn-task.js';
 import { lightGcnOptionsSchema } from './lightgcn-task-options.js';
@@ -20,6 +21,7 @@ export const lightGcnEntry: TaskEntry = {
   headlineMetrics: ['recall@20', 'ndcg@20'],
   options: lightGcnOptionsSchema,
   async create(config) {
+    requireLosslessDownlink(config, this.name);
     return { task: lightGcnTask(config), environment: {} };
   },
   async baselines(config, progress) {

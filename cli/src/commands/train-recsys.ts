@@ -1,7 +1,7 @@
-// `strata train recsys`: centralized training of a recommender (BPR-MF, NeuMF with tfjs, or SASRec) on an
-// interaction file (default ml-100k) with the same split and evaluation as the federated tasks (a seeded 80/20
-// split, or leave-one-out by timestamp, SASRec's protocol, where BPR-MF trains on the same split beside it);
-// prints a line per evaluated epoch and writes a run record (mode centralized) with its report.
+// `strata train recsys`: centralized training of a recommender (BPR-MF, NeuMF with tfjs, LightGCN, KGAT or
+// SASRec) on an interaction file (default ml-100k) with the same split and evaluation as the federated tasks (a
+// seeded 80/20 split, or leave-one-out by timestamp, SASRec's protocol, where BPR-MF trains on the same split
+// beside it); prints a line per evaluated epoch and writes a run record (mode centralized) with its report.
 
 import { hostname, cpus } from 'node:os';
 import { resolve } from 'node:path';
@@ -12,11 +12,16 @@ import {
   CentralizedBprTrainer,
   DEFAULT_CENTRALIZED_BPR_OPTIONS,
   LEAVE_ONE_OUT_BPR_OPTIONS,
+  resolveCentralizedLightGcnOptions,
   NeuMFCentralizedTrainer,
   Popularity,
   SasrecCentralizedTrainer,
+  centralizedKgat,
+  centralizedLightGcn,
   splitLeaveOneOut,
   evaluateRanking,
+  loadConfiguredKnowledgeGraph,
+  type KnowledgeGraph,
   initTfjsBackend,
   loadInteractions,
   splitPerUser,
@@ -32,8 +37,9 @@ import { writeRunReport } from '../report/index.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
 
 interface TrainRecsysFlags {
-  model: 'bpr-mf' | 'neumf' | 'sasrec';
+  model: 'bpr-mf' | 'neumf' | 'sasrec' | 'lightgcn' | 'kgat';
   split?: 'random' | 'leave-one-out';
+  knowledgeGraph: boolean;
   epochs?: number;
   dim?: number;
   lr?: number;
@@ -67,22 +73,32 @@ interface TrainingOutcome {
 }
 
 const d = DEFAULT_CENTRALIZED_BPR_OPTIONS;
+const g = resolveCentralizedLightGcnOptions();
 
 export function register(train: Command): void {
   const command = train
     .command('recsys')
     .description('centralized recommender training (full-ranking Recall/NDCG/Hit/MRR @10/@20 on a held-out split)')
-    .addOption(new Option('--model <name>', 'model to train').choices(['bpr-mf', 'neumf', 'sasrec']).default('bpr-mf'))
+    .addOption(new Option('--model <name>', 'model to train').choices(['bpr-mf', 'neumf', 'sasrec', 'lightgcn', 'kgat']).default('bpr-mf'))
     .addOption(
       new Option(
         '--split <kind>',
         "held-out split: a seeded 80/20 per user, or each user's latest interaction (default: sasrec leave-one-out)",
       ).choices(['random', 'leave-one-out']),
     )
-    .option('--epochs <n>', `passes over the training interactions (default: bpr-mf ${d.epochs}, neumf 4, sasrec 30)`, int)
-    .option('--dim <n>', `bpr-mf, sasrec: embedding size (default: bpr-mf ${d.dim}, sasrec 50)`, int)
-    .option('--lr <x>', `bpr-mf, sasrec: learning rate (default: bpr-mf ${d.learningRate}, sasrec 0.004)`, Number.parseFloat)
-    .option('--reg <x>', `bpr-mf: L2 regularisation (default ${d.reg})`, Number.parseFloat)
+    .option(
+      '--epochs <n>',
+      `passes over the training interactions (default: bpr-mf ${d.epochs}, neumf 4, sasrec 30, lightgcn and kgat ${g.epochs})`,
+      int,
+    )
+    .option('--dim <n>', `bpr-mf, sasrec, lightgcn, kgat: embedding size (default: ${d.dim}, sasrec 50)`, int)
+    .option(
+      '--lr <x>',
+      `bpr-mf, sasrec, lightgcn, kgat: learning rate (default ${d.learningRate}, sasrec 0.004, graph models' Adam ${g.learningRate})`,
+      Number.parseFloat,
+    )
+    .option('--reg <x>', `bpr-mf, lightgcn, kgat: L2 regularisation (default ${d.reg}, graph models ${g.reg})`, Number.parseFloat)
+    .option('--no-knowledge-graph', "kgat: train without the data set's knowledge graph (the ablation)")
     .option('--threads <n>', 'bpr-mf: worker threads (default: one per core; 1 is deterministic)', int)
     .addOption(new Option('--engine <name>', 'neumf: tfjs layers, or the hand-written kernel').choices(['tfjs', 'kernel']).default('tfjs'))
     .option('--seed <n>', 'random seed (split, initialisation, sampling)', int, 0)
@@ -97,6 +113,8 @@ export function register(train: Command): void {
     'strata train recsys --model neumf --epochs 4',
     'strata train recsys --model sasrec',
     'strata train recsys --model bpr-mf --split leave-one-out',
+    'strata train recsys --model lightgcn --eval-every 10',
+    'strata train recsys --model kgat --no-knowledge-graph',
     'strata train recsys --data ../shared/data/ml-100k/ml-100k.inter --format delimited --delimiter tab --header ' +
       '--columns user_id:token,item_id:token,rating:float --min-rating 4',
   ]);
@@ -153,7 +171,9 @@ export function register(train: Command): void {
         ? await trainNeuMF(split, flags, start, onEpoch, (done, detail) => bar.update(done, detail))
         : flags.model === 'sasrec'
           ? await trainSasrec(split as SequenceSplit, flags, start, onEpoch)
-          : await trainBprMf(split, splitKind === 'leave-one-out', flags, start, onEpoch);
+          : flags.model === 'lightgcn' || flags.model === 'kgat'
+            ? await trainGraphModel(split, flags, start, onEpoch, () => loadConfiguredKnowledgeGraph(dataConfig, data))
+            : await trainBprMf(split, splitKind === 'leave-one-out', flags, start, onEpoch);
     bar.stop();
     const popularity = evaluateRanking(split, new Popularity(split).scoreUser);
     const wallSeconds = (performance.now() - started) / 1000;
@@ -207,6 +227,36 @@ async function trainBprMf(
   return {
     label: 'centralized BPR-MF',
     config: { model: 'bpr-mf', ...trainer.options },
+    environment: {},
+    metrics: evaluateRanking(split, model.scoreUser),
+  };
+}
+
+async function trainGraphModel(
+  split: UserSplit,
+  flags: TrainRecsysFlags,
+  start: (epochs: number) => void,
+  onEpoch: (p: EpochReport) => void,
+  knowledgeGraph: () => KnowledgeGraph,
+): Promise<TrainingOutcome> {
+  if (flags.threads !== undefined) throw new ConfigError(`--threads applies to --model bpr-mf, not ${flags.model}`);
+  const options = {
+    evaluateEvery: flags.evalEvery,
+    ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
+    ...(flags.dim !== undefined ? { dim: flags.dim } : {}),
+    ...(flags.lr !== undefined ? { learningRate: flags.lr } : {}),
+    ...(flags.reg !== undefined ? { reg: flags.reg } : {}),
+  };
+  const kgat = flags.model === 'kgat';
+  if (!kgat && !flags.knowledgeGraph) throw new ConfigError('--no-knowledge-graph applies to --model kgat');
+  const trainer = kgat
+    ? centralizedKgat(split, knowledgeGraph(), { ...options, knowledgeGraph: flags.knowledgeGraph }, flags.seed)
+    : centralizedLightGcn(split, options, flags.seed);
+  start(trainer.options.epochs);
+  const model = await trainer.train((p) => onEpoch({ ...p, rate: p.triplesPerSecond }));
+  return {
+    label: kgat ? `centralized KGAT${flags.knowledgeGraph ? '' : ' without the KG'}` : 'centralized LightGCN',
+    config: { model: flags.model, ...trainer.options },
     environment: {},
     metrics: evaluateRanking(split, model.scoreUser),
   };

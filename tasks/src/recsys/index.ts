@@ -6,4 +6,6 @@ export * from './bpr-mf/index.js';
 export * from './neumf/index.js';
 export * from './sasrec/index.js';
 export * from './engagement-game/index.js';
+export * from './lightgcn/index.js';
+export * from './kgat/index.js';
 export * from './synthetic/index.js';

@@ -13,3 +13,8 @@ export { splitLeaveOneOut } from './split-leave-one-out.js';
 export type { SequenceSplit } from './split-leave-one-out.js';
 export { resolveDataDir, findRepoRoot } from './data-dir.js';
 export { interactionSource, loadConfiguredInteractions } from './interaction-source-config.js';
+export type { KnowledgeGraph } from './knowledge-graph.js';
+export { loadRecboleKnowledgeGraph } from './load-recbole-kg.js';
+export type { RecboleKgSource } from './load-recbole-kg.js';
+export { loadKgatInteractions, loadKgatKnowledgeGraph } from './load-kgat-files.js';
+export { loadConfiguredKnowledgeGraph } from './knowledge-graph-config.js';

@@ -13,6 +13,7 @@ import {
   type Compression,
   type DeviceTrainer,
   type Logger,
+  type ModelParams,
   type TransportClient,
 } from '@strata/shared';
 
@@ -24,6 +25,11 @@ export interface DeviceClientOptions {
   readonly logger: Logger;
   /** Largest request frame accepted from the edge. */
   readonly maxRequestBytes?: number;
+  /**
+   * The tensor shapes this device's task and data give (its initial model): a model of other shapes means
+   * the device and the coordinator were started with different data or options, refused naming both.
+   */
+  readonly expectedShapes?: ReadonlyMap<string, readonly number[]>;
   /** Told of every request answered or failed (metrics). */
   readonly observer?: DeviceClientObserver;
 }
@@ -99,6 +105,7 @@ export class DeviceClient {
       return { kind: 'resync', reply: encodeResync(request.roundId, resolved.resync, this.options.nodeId) };
     }
     const { model } = resolved;
+    this.checkShapes(model);
     const header = { roundId: request.roundId, baseVersion: request.version, sender: this.options.nodeId };
     if (request.kind === 'evaluate') {
       if (!this.options.trainer.evaluate) {
@@ -113,5 +120,20 @@ export class DeviceClient {
       options: request.options,
     });
     return { kind: 'train', reply: this.encoder.encode(update, header) };
+  }
+
+  private checkShapes(model: ModelParams): void {
+    const expected = this.options.expectedShapes;
+    if (!expected) return;
+    const show = (shape: readonly number[] | undefined): string => (shape ? `[${shape.join(', ')}]` : 'absent');
+    const names = [...new Set([...expected.keys(), ...model.keys()])];
+    const differing = names.filter((name) => show(expected.get(name)) !== show(model.get(name)?.shape));
+    if (differing.length === 0) return;
+    const detail = differing.map((name) => `${name}: edge ${show(model.get(name)?.shape)}, device ${show(expected.get(name))}`).join('; ');
+    const message =
+      `the edge's model does not fit device ${this.options.nodeId}'s task and data (${detail}): ` +
+      'start devices with the same task, data and options as the coordinator';
+    this.options.logger.error({ deviceId: this.options.nodeId }, message);
+    throw new StrataError('STRATA_ERR_SHAPE_MISMATCH', message);
   }
 }

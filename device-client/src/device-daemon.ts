@@ -26,7 +26,12 @@ export class DeviceDaemon {
    * Creates the devices (`createTrainer(k)` for each partition k of this process), connects each to an edge
    * and resolves once all are connected; rejects if an edge refuses the credentials.
    */
-  static async start(config: DeviceDaemonConfig, createTrainer: (index: number) => DeviceTrainer, logger: Logger): Promise<DeviceDaemon> {
+  static async start(
+    config: DeviceDaemonConfig,
+    createTrainer: (index: number) => DeviceTrainer,
+    logger: Logger,
+    expectedShapes?: ReadonlyMap<string, readonly number[]>,
+  ): Promise<DeviceDaemon> {
     const metrics = new DeviceMetrics({ region: config.region });
     const devices: DeviceClient[] = [];
     const credentials = config.credentialsFile === undefined ? undefined : readCredentialsFile(config.credentialsFile);
@@ -50,6 +55,7 @@ export class DeviceDaemon {
         logger: logger.child({ deviceId: nodeId }),
         observer: metrics,
         maxRequestBytes: config.link.maxFrameBytes,
+        ...(expectedShapes ? { expectedShapes } : {}),
       });
       devices.push(device);
       links.push(

@@ -101,6 +101,33 @@ test('an evaluation request is answered with exact sums; a device that cannot ev
   await server.close();
 });
 
+test("a model whose shapes differ from the device's own task is refused at the first request, naming both", async () => {
+  const device = new DeviceClient({
+    nodeId: 'device-5',
+    region: 'west',
+    trainer,
+    compression: { dtype: 'float32', errorFeedback: false, perRowScale: true },
+    logger,
+    expectedShapes: new Map([['w', [5]]]),
+  });
+  await assert.rejects(
+    device.handle(request('train')),
+    (error: Error & { code?: string }) =>
+      error.code === 'STRATA_ERR_SHAPE_MISMATCH' &&
+      /w: edge \[4\], device \[5\]/.test(error.message) &&
+      /same task, data and options/.test(error.message),
+  );
+  const fitting = new DeviceClient({
+    nodeId: 'device-6',
+    region: 'west',
+    trainer,
+    compression: { dtype: 'float32', errorFeedback: false, perRowScale: true },
+    logger,
+    expectedShapes: new Map([['w', [4]]]),
+  });
+  assert.equal(decodeUpdateReply(await fitting.handle(request('train'))).update.weight, 7);
+});
+
 test('the link uses the first edge of its list that answers, and fails over to the next under the same session', async () => {
   const token = 'device-client-test-token';
   const first = await SocketIoTransportServer.listen({ token });

@@ -101,13 +101,15 @@ export function register(program: Command): void {
     const config = parseDeviceDaemonConfig(rest, fieldSources(deviceFields));
     const logger = createLogger('strata-device');
     const trainers = new Map<number, DeviceTrainer>();
+    let expectedShapes: Map<string, readonly number[]>;
     {
       // The task object holds every partition's data: keep only this process's trainers.
       const { task } = await buildDaemonTask(taskConfig);
       for (let k = config.deviceIndex; k < config.deviceIndex + config.count; k++) trainers.set(k, task.createDevice(k));
+      expectedShapes = new Map([...task.initModel()].map(([name, tensor]) => [name, tensor.shape]));
       if (flags.dryRun) return printDryRun({ config, task: task.describe(), devices: trainers.size });
     }
-    const daemon = await DeviceDaemon.start(config, (k) => trainers.get(k)!, logger);
+    const daemon = await DeviceDaemon.start(config, (k) => trainers.get(k)!, logger, expectedShapes);
     onShutdownSignal(logger, () => daemon.stop());
   });
 }

@@ -11,6 +11,9 @@ import {
   strategyOptionsSchema,
   updateDefencesSchema,
   DEFAULT_UPDATE_DEFENCES,
+  DEFAULT_PRIVACY,
+  privacyConflict,
+  privacySchema,
   type OptionSources,
 } from '@strata/shared';
 import { dashboardOptionsSchema } from '@strata/dashboard';
@@ -27,6 +30,8 @@ export const coordinatorDaemonConfigSchema = z
     strategy: strategyOptionsSchema,
     /** Norm clipping of device updates at the edges and the failed rounds a run tolerates. */
     defences: updateDefencesSchema.default(DEFAULT_UPDATE_DEFENCES),
+    /** User-level differential privacy (DP-FedAvg with noise at the coordinator). */
+    privacy: privacySchema.default(DEFAULT_PRIVACY),
     seed: z.number().int().min(0).default(0),
     redis: redisOptionsSchema.default(redisOptionsSchema.parse({})),
     http: httpOptionsSchema(9400),
@@ -46,7 +51,11 @@ export const coordinatorDaemonConfigSchema = z
     /** The live dashboard at `/` of the HTTP endpoint. */
     dashboard: dashboardOptionsSchema.default(dashboardOptionsSchema.parse({})),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    const conflict = privacyConflict(config.privacy, config.schedule.kappa2);
+    if (conflict) ctx.addIssue({ code: 'custom', path: ['privacy', 'mode'], message: conflict });
+  });
 
 export type CoordinatorDaemonConfig = z.output<typeof coordinatorDaemonConfigSchema>;
 

@@ -103,6 +103,7 @@ export class CoordinatorDaemon {
       logger,
       maxUpdateBytes: config.maxUpdateBytes,
       defences: config.defences,
+      privacy: config.privacy,
       onModelRepublished: () => this.metrics.modelRepublished.inc(),
       state: this.state,
       configHash: runConfigHash(definition),
@@ -232,6 +233,13 @@ export class CoordinatorDaemon {
       await this.evaluate(last.round);
     for (let round = coordinator.round + 1; round <= rounds; round++) {
       this.abort.signal.throwIfAborted();
+      const stop = coordinator.privacyStop();
+      if (stop) {
+        this.logger.info({ round, epsilon: coordinator.epsilon }, stop);
+        const previous = coordinator.roundRecord(round - 1);
+        if (previous && previous.evaluated !== true) await this.evaluate(round - 1);
+        break;
+      }
       this.dashboard?.roundStarted(round);
       const outcome = await coordinator.runRound(round).catch((error: unknown) => {
         this.lastRoundFailed = true;
@@ -240,6 +248,11 @@ export class CoordinatorDaemon {
       this.lastRoundFailed = outcome.failed;
       this.metrics.roundCompleted(outcome);
       this.dashboard?.roundCommitted(roundRecord(outcome));
+      if (outcome.stopped) {
+        this.logger.info({ round, epsilon: coordinator.epsilon }, outcome.stopped);
+        await this.evaluate(round);
+        break;
+      }
       if (evaluateAfter(round)) await this.evaluate(round);
     }
   }

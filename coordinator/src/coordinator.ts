@@ -51,8 +51,12 @@ import {
   type FlowInFlight,
   type StateStore,
   type TaskLimits,
+  type PrivacyConfig,
+  type CryptoRandom,
+  privacyConflict,
 } from '@strata/shared';
 import { InMemoryStateStore } from '@strata/runtime';
+import { CentralPrivacy, type Release, type RoundPrivacy } from './central-privacy.js';
 
 export interface CoordinatorOptions {
   readonly task: FederatedTask;
@@ -90,6 +94,10 @@ export interface CoordinatorOptions {
    * Default DEFAULT_UPDATE_DEFENCES.
    */
   readonly defences?: UpdateDefences;
+  /** User-level DP (central DP-FedAvg): edges clip and sum, the coordinator noises; off when absent. */
+  readonly privacy?: PrivacyConfig;
+  /** The noise generator (default: keyed from the platform's entropy; seeded only in tests). */
+  readonly privacyRandom?: CryptoRandom;
   /** Told when the coordinator finds its model blob gone from the blob store and publishes it again. */
   readonly onModelRepublished?: (version: number) => void;
 }
@@ -122,6 +130,10 @@ export interface RoundOutcome {
   resumed: boolean;
   /** No update was accepted: the model is unchanged (see maxFailedRounds). */
   failed: boolean;
+  /** DP on: ε spent so far and the round's sampling rate, noise and denominator. */
+  privacy?: RoundPrivacy;
+  /** The round was not released (the model is unchanged) because it would pass the target ε: why. */
+  stopped?: string;
 }
 
 export interface EvaluationOutcome {
@@ -136,6 +148,9 @@ export class Coordinator {
   private state: CoordinatorState | undefined;
   private records = new Map<number, RoundRecord>();
   private failedInARow = 0;
+  private readonly privacy: CentralPrivacy | undefined;
+  /** The last round's sampling rate under DP, the estimate privacyStop() plans the next round with. */
+  private lastSamplingRate: number | undefined;
 
   /** What edges check device answers against: the task's limits at this run's κ1. */
   private readonly limits: TaskLimits | undefined;
@@ -143,6 +158,11 @@ export class Coordinator {
   constructor(private readonly options: CoordinatorOptions) {
     this.store = options.state ?? new InMemoryStateStore();
     this.limits = options.task.limits?.(options.schedule.kappa1);
+    if (options.privacy && options.privacy.mode !== 'off') {
+      const conflict = privacyConflict(options.privacy, options.schedule.kappa2);
+      if (conflict) throw new ConfigError(conflict);
+      this.privacy = new CentralPrivacy(options.privacy, options.privacyRandom);
+    }
     if (!this.limits) {
       options.logger.warn({ task: options.task.id }, 'the task declares no limits: edges check device answers structurally only');
     }
@@ -207,6 +227,7 @@ export class Coordinator {
       this.versionNumber = version;
       this.state = saved;
       this.records = new Map((await this.store.rounds()).map((r) => [r.round, r]));
+      this.privacy?.replay(this.roundRecords());
       this.options.logger.info({ version, round: saved.round, flow: saved.flow }, 'coordinator resumed');
       return;
     }
@@ -214,6 +235,19 @@ export class Coordinator {
     this.versionNumber = 0;
     await this.publish();
     await this.commit({ configHash, ...(this.options.config ? { config: this.options.config } : {}), version: 0, round: 0 });
+  }
+
+  /** ε spent so far (undefined with DP off). */
+  get epsilon(): number | undefined {
+    return this.privacy?.epsilon;
+  }
+
+  /**
+   * DP with a target ε: why the next round must not run (planned at the last round's sampling rate, or the
+   * schedule's fraction), else null. Runners ask before each round; runRound refuses a release past it too.
+   */
+  privacyStop(): string | null {
+    return this.privacy?.stopBefore(this.lastSamplingRate ?? this.options.schedule.fraction) ?? null;
   }
 
   /** Runs one cloud round: the flow, the edges' κ2 iterations, the global aggregation. */
@@ -239,6 +273,7 @@ export class Coordinator {
     const bytes = emptyHierarchyBytes();
     const metricSums: Record<string, number> = {};
     const blobKeys: string[] = [];
+    let samplingRate = 0;
     for (const outcome of outcomes) {
       if (outcome.state !== 'completed' || !outcome.result) {
         logger.warn({ roundId, queue: outcome.queue, state: outcome.state, error: outcome.error }, 'edge did not complete');
@@ -253,6 +288,7 @@ export class Coordinator {
         continue;
       }
       addParticipation(participation, result.participation);
+      if (result.population) samplingRate = Math.max(samplingRate, result.participation.selected / result.population);
       bytes.deviceEdgeDown += result.participation.bytesDown;
       bytes.deviceEdgeUp += result.participation.bytesUp;
       bytes.edgeCloudDown += result.participation.bytesFetched;
@@ -282,13 +318,16 @@ export class Coordinator {
       }
     }
     timer.lap('validate');
-    if (updates.length > 0) {
-      const combined = this.options.strategy.aggregate(updates);
-      this.options.strategy.apply(this.globalModel, combined);
+    let release: Release | undefined;
+    if (updates.length > 0) release = this.combine(updates, participation.selected, samplingRate);
+    if (release && 'combined' in release) {
+      this.options.strategy.apply(this.globalModel, release.combined);
       this.versionNumber++;
       timer.lap('aggregate');
       await this.publish();
       timer.lap('publish');
+    } else if (release) {
+      logger.info({ roundId }, release.stop);
     } else {
       logger.warn({ roundId, participation }, 'round failed: no update was accepted, the global model is unchanged');
     }
@@ -310,6 +349,8 @@ export class Coordinator {
       resumed,
       timings: timer.seconds,
       failed,
+      ...(release && 'combined' in release && release.privacy ? { privacy: release.privacy } : {}),
+      ...(release && 'stop' in release ? { stopped: release.stop } : {}),
     };
     await this.commit({ ...this.currentState(), version: this.versionNumber, round, flow: undefined }, roundRecord(outcome));
     // Only once the new version is committed: a coordinator that dies before this point aggregates them again.
@@ -372,6 +413,13 @@ export class Coordinator {
     return { metrics, bytes };
   }
 
+  /** The round's combined update: the strategy's, or under DP the noised fixed-denominator mean (or a stop). */
+  private combine(updates: ModelUpdate[], selected: number, samplingRate: number): Release {
+    if (!this.privacy) return { combined: this.options.strategy.aggregate(updates) };
+    this.lastSamplingRate = samplingRate;
+    return this.privacy.release(updates, selected, samplingRate);
+  }
+
   /** Adds the flow of `roundId` (or finds the one an earlier coordinator left in flight) and waits for it. */
   private async runFlow(
     kind: FlowInFlight['kind'],
@@ -417,6 +465,7 @@ export class Coordinator {
       deadline: flow.deadline,
       ...(this.limits ? { limits: this.limits } : {}),
       clipFactor: (this.options.defences ?? DEFAULT_UPDATE_DEFENCES).clipFactor,
+      ...(this.privacy ? { privacy: { clipNorm: this.privacy.config.clipNorm } } : {}),
     };
     const parentId = await queue.addFlow(
       { queue: CLOUD_QUEUE, name: kind === 'edge-round' ? 'cloud-round' : 'cloud-evaluate', data: { roundId, round }, id: flow.flowId },
@@ -475,6 +524,8 @@ export function roundRecord(outcome: RoundOutcome): RoundRecord {
     aggregationSeconds: outcome.aggregationSeconds,
     ...(outcome.resumed ? { resumed: true } : {}),
     ...(outcome.failed ? { failed: true } : {}),
+    ...(outcome.privacy ? { epsilon: outcome.privacy.epsilon, privacy: outcome.privacy } : {}),
+    ...(outcome.stopped ? { stopped: outcome.stopped } : {}),
   };
 }
 

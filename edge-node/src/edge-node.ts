@@ -48,6 +48,7 @@ import {
   type JobQueue,
   type Logger,
   type ModelParams,
+  type ModelUpdate,
   type PeerConnection,
   type QueueWorker,
   type Strategy,
@@ -58,6 +59,7 @@ import {
   type ExpectedAnswer,
   type RoundRequestHeader,
 } from '@strata/shared';
+import { privateDeviceSum } from './private-device-sum.js';
 
 export interface EdgeNodeOptions {
   readonly region: string;
@@ -272,13 +274,17 @@ export class EdgeNode {
     const cumulative = new CumulativeDelta(global);
     const participation = emptyParticipation();
     const random = new SeededRandom(job.seed).fork(`${this.options.region}:${job.round}`);
+    let privateSum: ModelUpdate | undefined;
+    let population = 0;
     for (let iteration = 1; iteration <= kappa2; iteration++) {
       const edgeDeadlineSeconds = this.iterationDeadline(job);
       if (edgeDeadlineSeconds <= 0) {
         this.options.logger.warn({ roundId: job.roundId, iteration }, 'round deadline reached: no more edge iterations');
         break;
       }
-      const selected = selectDevices(this.options.server.peers(), fraction, random.fork(iteration));
+      const peers = this.options.server.peers();
+      population = peers.length;
+      const selected = selectDevices(peers, fraction, random.fork(iteration));
       // The first iteration sends the global model itself, which the round's evaluation sent too.
       this.downlink.advance(edgeModel, version, iteration === 1 ? `v${version}` : `v${version}:${job.roundId}:${iteration}`);
       const frames = this.downlink.frames({
@@ -311,6 +317,14 @@ export class EdgeNode {
         },
       );
       if (answers.length === 0) continue;
+      if (job.privacy) {
+        // DP: the clipped sum is the edge's whole contribution (the coordinator refuses κ2 > 1 with DP on).
+        const dp = privateDeviceSum(answers, job.privacy.clipNorm);
+        if (dp.clipped > 0) countReason(participation.clipped, 'dp_norm', dp.clipped);
+        privateSum = dp.sum;
+        timer.lap('aggregate');
+        break;
+      }
       const { updates, clipped } = clipToMedianNorm(answers, job.clipFactor ?? 0);
       if (clipped > 0) countReason(participation.clipped, 'norm', clipped);
       const combined = this.options.strategy.aggregate(updates);
@@ -318,15 +332,16 @@ export class EdgeNode {
       cumulative.record(combined);
       timer.lap('aggregate');
     }
-    const update = cumulative.resultInPlace(edgeModel); // the edge model is not used after this
-    const metrics = { ...update.metrics, samples: cumulative.totalWeight };
-    if (update.weight <= 0) return { weight: 0, metrics, participation, timings: timer.seconds };
+    const update = privateSum ?? cumulative.resultInPlace(edgeModel); // the edge model is not used after this
+    const metrics = { ...update.metrics, samples: privateSum?.weight ?? cumulative.totalWeight };
+    const counted = job.privacy ? { population } : {};
+    if (update.weight <= 0) return { weight: 0, metrics, participation, timings: timer.seconds, ...counted };
     const blobKey = edgeUpdateBlobKey(job.roundId, this.options.region);
     const blob = this.encoder.encode(update, { roundId: job.roundId, baseVersion: version, sender: this.options.nodeId });
     await this.options.blobs.put(blobKey, blob, 24 * 3600);
     timer.lap('upload');
     this.options.logger.info({ roundId: job.roundId, weight: update.weight, participation, timings: timer.seconds }, 'edge round done');
-    return { blobKey, weight: update.weight, metrics, participation, timings: timer.seconds };
+    return { blobKey, weight: update.weight, metrics, participation, timings: timer.seconds, ...counted };
   }
 
   private async evaluate(job: EdgeRoundJob, model: ModelParams, version: number): Promise<EdgeEvaluateResult> {

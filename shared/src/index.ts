@@ -22,6 +22,7 @@ export * from './config/daemon-options.js';
 export * from './config/run-config.js';
 export * from './config/redact-secrets.js';
 export * from './config/update-defences.js';
+export * from './config/privacy-config.js';
 export * from './interfaces/clock.js';
 export * from './interfaces/transport.js';
 export * from './interfaces/blob-store.js';

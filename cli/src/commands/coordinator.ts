@@ -77,6 +77,27 @@ export const coordinatorFields: readonly ConfigField[] = [
     description: 'rounds in a row without an accepted update before the run stops (default 3)',
   },
   {
+    path: 'privacy.mode',
+    flag: '--dp',
+    type: 'string',
+    description: 'user-level differential privacy: central (edges clip, the coordinator adds noise) or off (default off)',
+    choices: ['off', 'central'],
+  },
+  { path: 'privacy.clipNorm', flag: '--dp-clip', type: 'number', description: 'DP: L2 norm each device update is clipped to (default 1)' },
+  {
+    path: 'privacy.noiseMultiplier',
+    flag: '--dp-noise',
+    type: 'number',
+    description: 'DP: noise multiplier, noise std over the clip norm (default 1)',
+  },
+  { path: 'privacy.delta', flag: '--dp-delta', type: 'number', description: 'DP: the δ at which ε is reported (default 1e-5)' },
+  {
+    path: 'privacy.targetEpsilon',
+    flag: '--dp-target-epsilon',
+    type: 'number',
+    description: 'DP: stop before a round that would spend more than this ε',
+  },
+  {
     path: 'leaseSeconds',
     flag: '--lease-seconds',
     env: 'STRATA_LEASE_SECONDS',

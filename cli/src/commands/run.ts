@@ -4,7 +4,7 @@
 
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { createStrategy, DEFAULT_UPDATE_DEFENCES, downlinkSchema, strategyNames, type RunRecord } from '@strata/shared';
+import { createStrategy, DEFAULT_PRIVACY, DEFAULT_UPDATE_DEFENCES, downlinkSchema, strategyNames, type RunRecord } from '@strata/shared';
 import { createLogger, writeRunRecord } from '@strata/runtime';
 import { parseRunConfig, type RunConfig } from '@strata/shared';
 import { runEmbedded, type RunObserver } from '../embedded/run-embedded.js';
@@ -37,6 +37,11 @@ interface RunFlags {
   edgeStrategy: string;
   clipFactor: number;
   maxFailedRounds: number;
+  dp: 'off' | 'central';
+  dpClip: number;
+  dpNoise: number;
+  dpDelta: number;
+  dpTargetEpsilon?: number;
   compression: 'float32' | 'float16' | 'int8';
   errorFeedback: boolean;
   perTensorScale?: boolean;
@@ -91,6 +96,15 @@ export function register(program: Command): void {
       int,
       DEFAULT_UPDATE_DEFENCES.maxFailedRounds,
     )
+    .addOption(
+      new Option('--dp <mode>', 'user-level differential privacy: central (edges clip, the coordinator adds noise) or off')
+        .choices(['off', 'central'])
+        .default(DEFAULT_PRIVACY.mode),
+    )
+    .option('--dp-clip <c>', 'DP: L2 norm each device update is clipped to', Number.parseFloat, DEFAULT_PRIVACY.clipNorm)
+    .option('--dp-noise <sigma>', 'DP: noise multiplier (noise std over the clip norm)', Number.parseFloat, DEFAULT_PRIVACY.noiseMultiplier)
+    .option('--dp-delta <delta>', 'DP: the δ at which ε is reported', Number.parseFloat, DEFAULT_PRIVACY.delta)
+    .option('--dp-target-epsilon <eps>', 'DP: stop before a round that would spend more than this ε', Number.parseFloat)
     .addOption(
       new Option('--compression <dtype>', 'update encoding on the way up').choices(['float32', 'float16', 'int8']).default('float32'),
     )
@@ -166,6 +180,13 @@ export function configFromFlags(flags: RunFlags): RunConfig {
     strategy: { name: flags.strategy, options: flags.strategyOption ?? {} },
     edgeStrategy: { name: flags.edgeStrategy, options: {} },
     defences: { clipFactor: flags.clipFactor, maxFailedRounds: flags.maxFailedRounds },
+    privacy: {
+      mode: flags.dp,
+      clipNorm: flags.dpClip,
+      noiseMultiplier: flags.dpNoise,
+      delta: flags.dpDelta,
+      ...(flags.dpTargetEpsilon !== undefined ? { targetEpsilon: flags.dpTargetEpsilon } : {}),
+    },
     compression: { dtype: flags.compression, errorFeedback: flags.errorFeedback, perRowScale: !flags.perTensorScale },
     downlink: { ...downlinkDefaults, dtype: flags.downlink, rowFraction: flags.downlinkRows, energy: flags.downlinkEnergy },
     taskOptions: flags.taskOption ?? {},
@@ -211,7 +232,7 @@ export async function runCommand(config: RunConfig, dashboardOptions: RunDashboa
     : undefined;
   if (dashboard) out(`dashboard ${dashboard.url}`);
   const live: RunObserver = dashboard?.observer() ?? {};
-  const table = new RoundTable(entry.headlineMetrics);
+  const table = new RoundTable(entry.headlineMetrics, config.privacy.mode !== 'off');
   const bar = new ProgressBar('round', 'devices');
   out(table.header());
   let record: RunRecord;
@@ -245,6 +266,10 @@ export async function runCommand(config: RunConfig, dashboardOptions: RunDashboa
   out('');
   out(comparisonTable({ [`federated (${record.rounds.length} rounds)`]: record.final.metrics, ...baselines }, entry.headlineMetrics));
   out(bytesSummary(record.rounds));
+  if (record.final.epsilon !== undefined) {
+    out(`privacy: (ε ${Number(record.final.epsilon).toFixed(3)}, δ ${config.privacy.delta})-DP over ${record.rounds.length} rounds`);
+  }
+  if (record.final.stopped) out(String(record.final.stopped));
   out(`\nwall time ${record.final.wallSeconds.toFixed(1)} s; run record ${runDir}/run.json`);
   if (config.report) out(`report ${writeRunReport(runDir, record)}`);
   if (dashboard) {

@@ -25,11 +25,16 @@ export class RoundTable {
   private readonly widths: number[];
   private readonly headers: string[];
 
-  constructor(private readonly metricNames: readonly string[]) {
+  /** `privacy`: a column of ε spent so far (DP runs). */
+  constructor(
+    private readonly metricNames: readonly string[],
+    private readonly privacy = false,
+  ) {
     this.headers = [
       'round',
       'loss',
       ...metricNames,
+      ...(privacy ? ['ε'] : []),
       'dev→edge ↑',
       'edge→dev ↓',
       'edge→cloud ↑',
@@ -53,6 +58,7 @@ export class RoundTable {
       String(record.round),
       formatMetric(record.metrics.loss),
       ...this.metricNames.map((m) => formatMetric(record.metrics[m])),
+      ...(this.privacy ? [typeof record.epsilon === 'number' ? record.epsilon.toFixed(3) : '-'] : []),
       formatBytes(b.deviceEdgeUp ?? 0),
       formatBytes(b.deviceEdgeDown ?? 0),
       formatBytes(b.edgeCloudUp ?? 0),

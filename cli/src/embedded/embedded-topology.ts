@@ -13,6 +13,7 @@ import {
   type HierFavgSchedule,
   type Logger,
   type UpdateDefences,
+  type PrivacyConfig,
 } from '@strata/shared';
 import { InMemoryBlobStore, InMemoryJobQueue, InProcessNetwork } from '@strata/runtime';
 
@@ -30,6 +31,8 @@ export interface EmbeddedTopologyOptions {
   readonly taskOptions: Record<string, number>;
   readonly seed: number;
   readonly defences?: UpdateDefences;
+  /** User-level DP (central DP-FedAvg); off when absent. */
+  readonly privacy?: PrivacyConfig;
   readonly logger: Logger;
   /** Called each time a device finishes local training (progress bars). */
   readonly onDeviceTrained?: () => void;
@@ -62,6 +65,7 @@ export class EmbeddedTopology {
       taskOptions: options.taskOptions,
       seed: options.seed,
       defences: options.defences,
+      ...(options.privacy ? { privacy: options.privacy } : {}),
       logger: options.logger.child({ tier: 'coordinator' }),
     });
     for (const region of regions) {

@@ -45,6 +45,7 @@ export async function runEmbedded(
     taskOptions: task.defaultOptions(),
     seed: config.seed,
     defences: config.defences,
+    privacy: config.privacy,
     logger,
     onDeviceTrained: () => observer.deviceTrained?.(),
     edgeObserver: (region, nodeId) => observer.edgeObserver?.(region, nodeId),
@@ -54,10 +55,15 @@ export async function runEmbedded(
   const { schedule } = config;
   const expected = Math.ceil(topology.deviceCount * schedule.fraction) * schedule.kappa2;
   let lastEvaluation: Record<string, number> = {};
+  /** DP: why the run stopped before its last round (the target ε). */
+  let stopped: string | undefined;
   try {
     for (let round = 1; round <= schedule.rounds; round++) {
+      stopped = topology.coordinator.privacyStop() ?? undefined;
+      if (stopped) break;
       observer.roundStarted?.(round, expected);
-      await topology.runRound(round);
+      stopped = (await topology.runRound(round)).stopped;
+      if (stopped) break;
       const evaluateNow = round === schedule.rounds || (schedule.evalEvery > 0 && round % schedule.evalEvery === 0);
       if (evaluateNow) lastEvaluation = (await topology.evaluate(round)).metrics;
       // The coordinator's own record of the round (with its evaluation), as the distributed runtime keeps it.
@@ -66,9 +72,12 @@ export async function runEmbedded(
       rounds.push(record);
       observer.roundFinished?.(record);
     }
+    // DP: the run stopped at its target ε; evaluate the model its released rounds made.
+    if (stopped) lastEvaluation = (await topology.evaluate(rounds.length)).metrics;
   } finally {
     await topology.stop();
   }
+  if (stopped) logger.info({ epsilon: topology.coordinator.epsilon }, stopped);
   requireFinalMetrics(lastEvaluation, schedule.rounds);
   const wallSeconds = (performance.now() - started) / 1000;
   return {
@@ -79,6 +88,11 @@ export async function runEmbedded(
     config: redactSecrets({ ...config, task: task.describe(), taskName: config.task }),
     environment: { node: process.version, host: hostname(), cpus: cpus().length, platform: process.platform, ...environment },
     rounds,
-    final: { metrics: lastEvaluation, wallSeconds },
+    final: {
+      metrics: lastEvaluation,
+      wallSeconds,
+      ...(topology.coordinator.epsilon !== undefined ? { epsilon: topology.coordinator.epsilon, delta: config.privacy.delta } : {}),
+      ...(stopped ? { stopped } : {}),
+    },
   };
 }

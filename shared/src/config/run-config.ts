@@ -6,6 +6,7 @@ import { compressionSchema } from '../protocol/compression.js';
 import { downlinkSchema } from '../protocol/model-downlink.js';
 import { hierFavgScheduleSchema } from '../fl/hierfavg-schedule.js';
 import { DEFAULT_UPDATE_DEFENCES, updateDefencesSchema } from './update-defences.js';
+import { DEFAULT_PRIVACY, privacyConflict, privacySchema } from './privacy-config.js';
 import { parseConfig } from './parse-config.js';
 
 /** Delimiters a shell makes awkward to type, by name; `\t` is read as a tab too. */
@@ -67,6 +68,8 @@ export const runConfigSchema = z
     compression: compressionSchema.default(compressionSchema.parse({})),
     /** Norm clipping of device updates and the failed rounds a run tolerates. */
     defences: updateDefencesSchema.default(DEFAULT_UPDATE_DEFENCES),
+    /** User-level differential privacy (DP-FedAvg with noise at the coordinator). */
+    privacy: privacySchema.default(DEFAULT_PRIVACY),
     /** How edges send models down to devices. */
     downlink: downlinkSchema.default(downlinkSchema.parse({})),
     /** Task options (learning rate, dimensions, ...) overriding the task's defaults; the task's schema checks them. */
@@ -76,7 +79,11 @@ export const runConfigSchema = z
     runsDir: z.string().default('runs'),
     report: z.boolean().default(true),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    const conflict = privacyConflict(config.privacy, config.schedule.kappa2);
+    if (conflict) ctx.addIssue({ code: 'custom', path: ['privacy', 'mode'], message: conflict });
+  });
 
 export type RunConfig = z.output<typeof runConfigSchema>;
 export type DataSourceConfig = z.output<typeof dataSourceSchema>;

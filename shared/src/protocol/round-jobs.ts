@@ -50,6 +50,11 @@ export const edgeRoundJobSchema = z.strictObject({
    * scaled down to at most this many times the median of the iteration's (absent or 0: no clipping).
    */
   clipFactor: z.number().min(0).optional(),
+  /**
+   * Differential privacy: the edge clips each device update to L2 norm clipNorm (instead of clipFactor) and
+   * sends the plain sum of the clipped updates, for the coordinator to noise (one edge iteration).
+   */
+  privacy: z.strictObject({ clipNorm: z.number().positive() }).optional(),
 });
 
 export type EdgeRoundJob = z.output<typeof edgeRoundJobSchema>;
@@ -87,6 +92,8 @@ export const edgeRoundResultSchema = z.strictObject({
   metrics: z.record(z.string(), finite),
   participation: edgeParticipationSchema,
   timings: timingsSchema.optional(),
+  /** Privacy runs: the devices the edge selected from (its sampling rate is participation.selected over this). */
+  population: count.optional(),
   /** The job was taken after its round's deadline and skipped. */
   expired: z.literal(true).optional(),
 });

@@ -1,0 +1,31 @@
+// User-level differential privacy of a run (central DP-FedAvg, McMahan et al. 2018): edges clip each device
+// update to clipNorm and send the sum, the coordinator adds N(0, σ²C²) to the sum of sums and divides by
+// the number of devices selected; the accountant says what ε the released models have spent at delta.
+
+import { z } from 'zod';
+
+export const privacySchema = z
+  .object({
+    /** off: plain FedAvg; central: clipping at the edges, noise at the coordinator. */
+    mode: z.enum(['off', 'central']).default('off'),
+    /** C: each device update is scaled to L2 norm at most this (the sum's sensitivity). */
+    clipNorm: z.number().positive().default(1),
+    /** σ: the noise standard deviation over C. */
+    noiseMultiplier: z.number().positive().default(1),
+    delta: z.number().gt(0).lt(1).default(1e-5),
+    /** The run stops before a round whose release would spend more than this ε. */
+    targetEpsilon: z.number().positive().optional(),
+  })
+  .strict();
+
+export type PrivacyConfig = z.output<typeof privacySchema>;
+export const DEFAULT_PRIVACY: PrivacyConfig = privacySchema.parse({});
+
+/** Why a configuration cannot run with DP on (null when it can): one DP round is one edge iteration. */
+export function privacyConflict(privacy: PrivacyConfig, kappa2: number): string | null {
+  if (privacy.mode === 'off' || kappa2 === 1) return null;
+  return (
+    `privacy.mode central needs schedule.kappa2 = 1 (got ${kappa2}): the edges' intermediate models would be ` +
+    'released without noise; run more cloud rounds instead'
+  );
+}

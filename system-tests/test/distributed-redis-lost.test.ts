@@ -6,56 +6,28 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunRecord } from '@strata/shared';
 import { Deployment, waitForHealth } from './distributed-support.js';
+import { freePort } from '@strata/simulator';
+import { killOwnRedis, startOwnRedis } from './own-redis-server.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'strata-redis-lost-'));
 let redis: ChildProcess | undefined;
 let port = 0;
 const deployment = new Deployment();
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const found = (probe.address() as AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return found;
-}
-
-/** A fresh, empty redis-server on `port` that keeps nothing on disk; resolves once it accepts connections. */
-async function startRedis(): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.setEncoding('utf8').on('data', (text: string) => {
-      if (text.includes('Ready to accept connections')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
-  });
-  return child;
-}
-
-async function killRedis(): Promise<void> {
-  if (!redis || redis.exitCode !== null) return;
-  const exited = new Promise((resolve) => redis?.once('exit', resolve));
-  redis.kill('SIGKILL');
-  await exited;
-}
-
 before(async () => {
   port = await freePort();
-  redis = await startRedis();
+  redis = await startOwnRedis(['--port', String(port)]);
 });
 after(async () => {
   for (const daemon of deployment.processes) daemon.kill('SIGKILL');
   await Promise.all(deployment.processes.map((d) => d.exited));
-  await killRedis();
+  await killOwnRedis(redis);
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -93,8 +65,8 @@ test('Redis restarted empty mid-run: the model is published again and the run fi
   );
   await coordinator.waitFor((line) => line.msg === 'cloud round done' && line.round === 2, 'round 2 to be done');
 
-  await killRedis();
-  redis = await startRedis(); // the same address, nothing in it
+  await killOwnRedis(redis);
+  redis = await startOwnRedis(['--port', String(port)]); // the same address, nothing in it
   assert.equal(await coordinator.exited, 0, 'the run finishes');
 
   const [folder] = readdirSync(runsDir);

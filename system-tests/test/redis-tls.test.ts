@@ -5,27 +5,20 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@strata/simulator';
+import { killOwnRedis, startOwnRedis } from './own-redis-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'strata-redis-tls-'));
 const [cert, key] = [join(dir, 'redis.crt'), join(dir, 'redis.key')];
-let redis: ReturnType<typeof spawn> | undefined;
-after(() => {
-  redis?.kill('SIGKILL');
+let redis: ChildProcess | undefined;
+after(async () => {
+  await killOwnRedis(redis);
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 // What a daemon does with Redis: a blob round trip through the runtime's store.
 const CLIENT = `
@@ -66,34 +59,20 @@ test('the runtime talks to Redis over rediss:// when the CA is trusted, and not 
     { stdio: 'ignore' },
   );
   const port = await freePort();
-  redis = spawn(
-    'redis-server',
-    [
-      '--port',
-      '0',
-      '--tls-port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--tls-cert-file',
-      cert,
-      '--tls-key-file',
-      key,
-      '--tls-ca-cert-file',
-      cert,
-      '--tls-auth-clients',
-      'no',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-    ],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    redis?.stdout?.setEncoding('utf8').on('data', (text: string) => text.includes('Ready to accept connections') && resolve());
-    redis?.once('exit', (code) => reject(new Error(`redis-server exited with ${code} (built without TLS?)`)));
-  });
+  redis = await startOwnRedis([
+    '--port',
+    '0',
+    '--tls-port',
+    String(port),
+    '--tls-cert-file',
+    cert,
+    '--tls-key-file',
+    key,
+    '--tls-ca-cert-file',
+    cert,
+    '--tls-auth-clients',
+    'no',
+  ]);
   const client = (extra: Record<string, string>) =>
     spawnSync(process.execPath, ['--input-type=module', '-e', CLIENT], {
       cwd: join(import.meta.dirname, '..'),

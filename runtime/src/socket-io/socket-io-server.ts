@@ -52,6 +52,9 @@ export interface SocketIoServerOptions extends Partial<LinkLimits>, ConnectionCa
   readonly onRefusal?: (reason: TransportRefusal, detail: string) => void;
 }
 
+/** How long a connection has to complete its handshake unless connectTimeoutMs says otherwise. */
+const DEFAULT_HANDSHAKE_MS = 10_000;
+
 /**
  * Why the server refused something: `auth` wrong or missing credentials, `handshake` malformed handshake,
  * `duplicate` a second session for a node id that is connected, `connections` a TCP connection above a
@@ -86,7 +89,7 @@ export class SocketIoTransportServer implements TransportServer {
     if (!Number.isSafeInteger(maxUnsolicitedEvents) || maxUnsolicitedEvents <= 0)
       throw new ConfigError(`socket.io transport option maxUnsolicitedEvents must be a positive integer, got ${maxUnsolicitedEvents}`);
     const host = options.host ?? '127.0.0.1';
-    const handshakeMs = options.connectTimeoutMs ?? 10_000;
+    const handshakeMs = options.connectTimeoutMs ?? DEFAULT_HANDSHAKE_MS;
     const notFound = (_request: unknown, response: { writeHead(status: number): { end(): void } }): void => response.writeHead(404).end();
     const http: HttpServer = options.tls
       ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, notFound)
@@ -127,7 +130,7 @@ export class SocketIoTransportServer implements TransportServer {
         // An observer's failure must not become the peer's problem (nor crash the server).
       }
     };
-    capConnections(http, options, options.connectTimeoutMs ?? 10_000, (detail) => refuse('connections', detail));
+    capConnections(http, options, options.connectTimeoutMs ?? DEFAULT_HANDSHAKE_MS, (detail) => refuse('connections', detail));
     this.link = {
       limits: { ...limits },
       counters: { bytesDown: 0, bytesUp: 0 },

@@ -2,13 +2,16 @@
 // a seeded 10% of them attacking (scaled updates ×100, weights ×10^6), against FedAvg without and with the
 // default norm clipping, and median and trimmed mean at the edges (Krum compares every pair of the 471
 // updates of an edge over the whole model: quadratic, and not run here). Prints Recall@20 over the honest
-// users and the drop each attack causes. Figures, not pass/fail:
+// users and the drop each attack causes, then the targeted item-promotion attack (--promote-fraction of the
+// devices push --target-item, an unpopular ml-100k item, toward their own recommendations): the share of honest
+// users with the target in their top 20, without and under attack. Figures, not pass/fail:
 //   node bench/dist/src/poisoning-bench.js [--rounds 20] [--fraction 0.1] [--strength 100] [--clip-factors 5,10] [--skip-robust]
+//     [--promote-fraction 0.01] [--target-item 1500] [--promote-strength 10] [--skip-untargeted]
 
 import { parseArgs } from 'node:util';
 import { createLogger } from '@strata/runtime';
 import { DEFAULT_UPDATE_DEFENCES } from '@strata/shared';
-import { Simulation, createSimulationTask, parseTopology } from '@strata/simulator';
+import { type AdversaryReport, Simulation, createSimulationTask, parseTopology } from '@strata/simulator';
 
 const { values: args } = parseArgs({
   options: {
@@ -17,6 +20,10 @@ const { values: args } = parseArgs({
     strength: { type: 'string', default: '100' },
     'clip-factors': { type: 'string', default: String(DEFAULT_UPDATE_DEFENCES.clipFactor) },
     'skip-robust': { type: 'boolean', default: false },
+    'promote-fraction': { type: 'string', default: '0.01' },
+    'target-item': { type: 'string', default: '1500' },
+    'promote-strength': { type: 'string', default: '10' },
+    'skip-untargeted': { type: 'boolean', default: false },
   },
 });
 
@@ -36,8 +43,26 @@ const defences = [
     : []),
 ];
 const attacks = [undefined, 'scale', 'inflate-weight'] as const;
+type Adversary = { fraction: number; attack: string; strength: number; targetItem?: number } | undefined;
 
-function topology(edgeStrategy: (typeof defences)[number]['edgeStrategy'], clipFactor: number, attack: (typeof attacks)[number]) {
+function adversary(attack: (typeof attacks)[number]): Adversary {
+  return attack ? { fraction: Number(args.fraction), attack, strength: attack === 'scale' ? Number(args.strength) : 1e6 } : undefined;
+}
+
+/** The promotion attack with `fraction` attackers (0: the target's hit rate without attack). */
+function promotion(fraction: number): Adversary {
+  return { fraction, attack: 'promote-item', targetItem: Number(args['target-item']), strength: Number(args['promote-strength']) };
+}
+
+async function simulate(defence: (typeof defences)[number], attacker: Adversary) {
+  const loaded = parseTopology(topology(defence.edgeStrategy, defence.clipFactor, attacker), { baseDir: '.' });
+  const { task } = await createSimulationTask(loaded.topology);
+  const record = await new Simulation({ loaded, task, logger: createLogger('bench', 'silent') }).run();
+  await task.close?.();
+  return record.final;
+}
+
+function topology(edgeStrategy: (typeof defences)[number]['edgeStrategy'], clipFactor: number, attacker: Adversary) {
   return {
     name: 'poisoning',
     seed: 0,
@@ -45,9 +70,7 @@ function topology(edgeStrategy: (typeof defences)[number]['edgeStrategy'], clipF
     schedule: { rounds: Number(args.rounds), kappa1: 1, kappa2: 1, evalEvery: 0, edgeDeadlineSeconds: 3600, roundDeadlineSeconds: 7200 },
     edgeStrategy,
     defences: { clipFactor, maxFailedRounds: 3 },
-    ...(attack
-      ? { adversary: { fraction: Number(args.fraction), attack, strength: attack === 'scale' ? Number(args.strength) : 1e6 } }
-      : {}),
+    ...(attacker ? { adversary: attacker } : {}),
     links: { lan: { latencyMs: 1, upMbps: 1000, downMbps: 1000 } },
     regions: { cloud: {} },
     cloud: { region: 'cloud' },
@@ -62,22 +85,34 @@ function topology(edgeStrategy: (typeof defences)[number]['edgeStrategy'], clipF
   };
 }
 
-console.log(
-  `poisoning: BPR-MF on ml-100k, 943 devices, ${args.rounds} rounds, ${Number(args.fraction) * 100}% attackers; Recall@20 of the honest users`,
-);
-console.log('defence                 | no attack | scale ×100 (drop) | weight ×1e6 (drop)');
-for (const defence of defences) {
-  const recall: number[] = [];
-  for (const attack of attacks) {
-    const loaded = parseTopology(topology(defence.edgeStrategy, defence.clipFactor, attack), { baseDir: '.' });
-    const { task } = await createSimulationTask(loaded.topology);
-    const record = await new Simulation({ loaded, task, logger: createLogger('bench', 'silent') }).run();
-    recall.push(record.final.metrics['recall@20']);
-    await task.close?.();
-  }
-  const [clean, scaled, inflated] = recall;
-  const cell = (r: number): string => `${r.toFixed(4)} (${(clean - r >= 0 ? '-' : '+') + Math.abs(clean - r).toFixed(4)})`;
+if (!args['skip-untargeted']) {
   console.log(
-    `${defence.label.padEnd(23)} | ${clean.toFixed(4).padStart(9)} | ${cell(scaled).padStart(17)} | ${cell(inflated).padStart(18)}`,
+    `poisoning: BPR-MF on ml-100k, 943 devices, ${args.rounds} rounds, ${Number(args.fraction) * 100}% attackers; Recall@20 of the honest users`,
+  );
+  console.log('defence                 | no attack | scale ×100 (drop) | weight ×1e6 (drop)');
+  for (const defence of defences) {
+    const recall: number[] = [];
+    for (const attack of attacks) recall.push((await simulate(defence, adversary(attack))).metrics['recall@20']);
+    const [clean, scaled, inflated] = recall;
+    const cell = (r: number): string => `${r.toFixed(4)} (${(clean - r >= 0 ? '-' : '+') + Math.abs(clean - r).toFixed(4)})`;
+    console.log(
+      `${defence.label.padEnd(23)} | ${clean.toFixed(4).padStart(9)} | ${cell(scaled).padStart(17)} | ${cell(inflated).padStart(18)}`,
+    );
+  }
+}
+
+const promoteFraction = Number(args['promote-fraction']);
+console.log(
+  `\nitem promotion: target item ${args['target-item']}, ${promoteFraction * 100}% attackers, strength ${args['promote-strength']}; target in top-20 (honest users), Recall@20`,
+);
+console.log('defence                 | no attack: top-20, recall | under attack: top-20, recall (attackers)');
+for (const defence of defences) {
+  const clean = await simulate(defence, promotion(0));
+  const attacked = await simulate(defence, promotion(promoteFraction));
+  const hit = (final: typeof clean): string => (final.adversary as AdversaryReport)['targetHitRate@20'].toFixed(4);
+  const recall = (final: typeof clean): string => final.metrics['recall@20'].toFixed(4);
+  const attackers = (attacked.adversary as AdversaryReport).attackers;
+  console.log(
+    `${defence.label.padEnd(23)} | ${hit(clean)}, ${recall(clean)}${''.padEnd(10)} | ${hit(attacked)}, ${recall(attacked)} (${attackers})`,
   );
 }

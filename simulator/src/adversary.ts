@@ -2,12 +2,23 @@
 // devices train honestly and then poison what they send. Attacks (Bagdasaryan et al. 2020 and Baruch et
 // al. 2019 describe the model-replacement and scaling family): `scale` multiplies the delta (model
 // replacement), `inflate-weight` claims a huge sample count, `sign-flip` sends the delta reversed and
-// scaled, `noise` adds Gaussian noise of a multiple of the delta's RMS.
+// scaled, `noise` adds Gaussian noise of a multiple of the delta's RMS, `promote-item` (for recommenders)
+// pushes one chosen item's row toward the rows the model recommends to the attacker (item-promotion.ts) so that honest users get it in
+// their top-K.
 
 import { z } from 'zod';
-import type { DeviceTrainer, LocalTrainOptions, ModelParams, ModelUpdate, SeededRandom, TensorValue } from '@strata/shared';
+import {
+  ConfigError,
+  type DeviceTrainer,
+  type LocalTrainOptions,
+  type ModelParams,
+  type ModelUpdate,
+  type SeededRandom,
+  type TensorValue,
+} from '@strata/shared';
+import { promoteItem } from './item-promotion.js';
 
-export const ATTACKS = ['scale', 'inflate-weight', 'sign-flip', 'noise'] as const;
+export const ATTACKS = ['scale', 'inflate-weight', 'sign-flip', 'noise', 'promote-item'] as const;
 export type Attack = (typeof ATTACKS)[number];
 
 export const adversarySchema = z
@@ -15,10 +26,23 @@ export const adversarySchema = z
     /** Share of the devices that attack, chosen with the topology's seed. */
     fraction: z.number().min(0).max(1),
     attack: z.enum(ATTACKS),
-    /** scale and sign-flip: the factor; noise: the noise's RMS in units of the delta's RMS; inflate-weight: the claimed weight factor. */
+    /**
+     * scale and sign-flip: the factor; noise: the noise's RMS in units of the delta's RMS; inflate-weight: the
+     * claimed weight factor; promote-item: the target row asked for, in units of the anchors' centroid.
+     */
     strength: z.number().positive().default(100),
+    /** promote-item: the item (row index) to push into users' top-K. */
+    targetItem: z.number().int().min(0).optional(),
+    /** promote-item: the model's tensor with one row per item. */
+    targetTensor: z.string().min(1).default('item_embedding'),
+    /** promote-item: how many of the attacker's own top recommendations stand for where users are. */
+    anchorRows: z.number().int().min(1).default(20),
   })
-  .strict();
+  .strict()
+  .refine((spec) => spec.attack !== 'promote-item' || spec.targetItem !== undefined, {
+    message: 'promote-item needs targetItem',
+    path: ['targetItem'],
+  });
 
 export type AdversarySpec = z.output<typeof adversarySchema>;
 
@@ -60,8 +84,13 @@ export class AttackingTrainer implements DeviceTrainer {
 
   async train(model: ModelParams, options: LocalTrainOptions): Promise<ModelUpdate> {
     const update = await this.honest.train(model, options);
-    const { attack, strength } = this.spec;
+    const { attack, strength, targetItem, targetTensor, anchorRows } = this.spec;
     if (attack === 'inflate-weight') return { ...update, weight: update.weight * strength };
+    if (attack === 'promote-item' && targetItem !== undefined) {
+      if (!this.honest.topK) throw new ConfigError('promote-item needs a device that ranks items (a recommender with topK)');
+      const anchors = await this.honest.topK(model, anchorRows);
+      return { ...update, delta: promoteItem(model, update.delta, { tensor: targetTensor, targetItem, anchors, strength }) };
+    }
     const sigma = attack === 'noise' ? strength * rms(update) : 0;
     const factor = attack === 'scale' ? strength : attack === 'sign-flip' ? -strength : 1;
     const poison = (values: Float32Array): Float32Array =>

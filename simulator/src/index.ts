@@ -16,7 +16,9 @@ export { TopologyRoutes } from './topology-routes.js';
 export { createSimulationTask, type SimulationTask } from './simulation-task.js';
 export {
   Simulation,
+  TARGET_CUTOFF,
   VIRTUAL_LINK_SHAPING,
+  type AdversaryReport,
   type SimulationOptions,
   type SimulationObserver,
   type SimulationFinal,
@@ -26,4 +28,5 @@ export { compareRuns, defaultTarget, firstReaching, type RunComparisonRow, type 
 export { ShapingProxy, type ShapingProxyOptions, type ShapingProxyStats, type ShapedRoute } from './real/shaping-proxy.js';
 export { runOnRealNetwork, type RealNetworkRunOptions } from './real/real-network-run.js';
 export { DaemonProcesses, DaemonProcessError, freePort, type DaemonProcess } from './real/daemon-processes.js';
+export { anchorCentroid, promoteItem, targetHitRate, type PromotionSpec } from './item-promotion.js';
 export { ATTACKS, AttackingTrainer, adversarySchema, chooseAttackers, type AdversarySpec, type Attack } from './adversary.js';

@@ -3,7 +3,8 @@
 // backhaul, and devices that come and go as their availability says. Accuracy is measured between rounds by
 // evaluating the global model on every simulated device's held-out data, outside simulated time (it observes
 // the run, it is not part of it). Produces the run record: per round simulated time, bytes per tier,
-// participation; at the end a participation timeline and the scale figures.
+// participation; at the end a participation timeline, the scale figures and, with an adversary, the attack's
+// success over the honest users (`final.adversary`).
 
 import { hostname, cpus } from 'node:os';
 import { Coordinator, type RoundOutcome } from '@strata/coordinator';
@@ -25,9 +26,10 @@ import {
   type TierBytes,
 } from '@strata/shared';
 import { InMemoryBlobStore, InMemoryJobQueue } from '@strata/runtime';
-import { AttackingTrainer, chooseAttackers } from './adversary.js';
+import { AttackingTrainer, chooseAttackers, type Attack } from './adversary.js';
 import { ALWAYS_ONLINE, DutyCycle, TraceAvailability, type AvailabilitySchedule } from './availability.js';
 import { MeteredTrainer } from './compute-meter.js';
+import { targetHitRate } from './item-promotion.js';
 import { planDevices, type PlannedDevice } from './device-plan.js';
 import { LinkedBlobStore } from './linked-blob-store.js';
 import { LinkedJobQueue } from './linked-job-queue.js';
@@ -73,6 +75,19 @@ export interface SimulationFinal {
   };
   timeline: TimelineSummary;
   [extra: string]: unknown;
+}
+
+/** The cut-off K of a promotion attack's success: the target item in an honest user's top K. */
+export const TARGET_CUTOFF = 20;
+
+/** What `final.adversary` says about a run with attackers. */
+export interface AdversaryReport {
+  attack: Attack;
+  fraction: number;
+  attackers: number;
+  /** promote-item: the target item, and `targetHitRate@20`, the share of honest users with it in their top 20. */
+  targetItem?: number;
+  [hitRate: `targetHitRate@${number}`]: number;
 }
 
 export type SimulatedRunRecord = RunRecord & { final: SimulationFinal };
@@ -163,6 +178,7 @@ export class Simulation {
     const limitMs = topology.simulation.maxSimSeconds * 1000;
     const rounds: RoundRecord[] = [];
     let lastEvaluation: Record<string, number> = {};
+    let adversary: AdversaryReport | undefined;
     try {
       for (const edge of this.edges) edge.start();
       await this.clock.run(this.coordinator.start());
@@ -183,6 +199,7 @@ export class Simulation {
         rounds.push(record);
         this.options.observer?.roundFinished?.(record);
       }
+      adversary = await this.adversaryReport(this.coordinator.globalModel);
     } finally {
       await this.stop();
     }
@@ -223,6 +240,7 @@ export class Simulation {
           simSecondsPerWallSecond: simSeconds / wallSeconds,
         },
         timeline: this.timeline.summarize(this.clock.now(), topology.simulation.timelineBins),
+        ...(adversary ? { adversary } : {}),
       },
       baselines: this.options.baselines ?? {},
     };
@@ -311,6 +329,21 @@ export class Simulation {
     const metrics: Record<string, number> = {};
     if (count > 0) for (const [key, value] of Object.entries(sums)) metrics[key] = value / count;
     return metrics;
+  }
+
+  /** The attack and its success on the final model: for promote-item, how many honest users get the target in their top-K. */
+  private async adversaryReport(model: ModelParams): Promise<AdversaryReport | undefined> {
+    const { adversary } = this.topology;
+    if (!adversary) return undefined;
+    const report: AdversaryReport = {
+      attack: adversary.attack,
+      fraction: adversary.fraction,
+      attackers: this.devices.filter((device) => device.attacker).length,
+    };
+    if (adversary.attack !== 'promote-item' || adversary.targetItem === undefined) return report;
+    const honest = this.devices.filter((device) => !device.attacker).map((device) => device.trainer);
+    const hitRate = await targetHitRate(honest, model, adversary.targetItem, TARGET_CUTOFF);
+    return { ...report, targetItem: adversary.targetItem, [`targetHitRate@${TARGET_CUTOFF}`]: hitRate };
   }
 
   private roundRecord(

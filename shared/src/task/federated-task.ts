@@ -35,6 +35,11 @@ export interface DeviceTrainer {
   train(model: ModelParams, options: LocalTrainOptions): Promise<ModelUpdate>;
   /** Evaluates `model` on this device's held-out data, when the task evaluates on devices. */
   evaluate?(model: ModelParams): Promise<EvaluationSums>;
+  /**
+   * A recommender's device: the `k` items `model` would recommend to this device's user, best first, the
+   * user's training items left out (what the simulator measures a targeted promotion attack by).
+   */
+  topK?(model: ModelParams, k: number): Promise<Int32Array>;
 }
 
 export interface FederatedTask {

@@ -4,7 +4,7 @@
 
 import type { DeviceTrainer, EvaluationSums, LocalTrainOptions, ModelParams, ModelUpdate, SparseRows } from '@strata/shared';
 import { ConfigError, SeededRandom } from '@strata/shared';
-import { addUserRanking } from '../evaluation/user-ranking.js';
+import { addUserRanking, topKExcluding } from '../evaluation/user-ranking.js';
 import { allocateRowState, BprKernel } from './bpr-kernel.js';
 import { scoreItems } from './bpr-mf-model.js';
 import type { BPR_MF_ROUND_OPTIONS, BprMfTaskOptions } from './bpr-mf-task-options.js';
@@ -139,12 +139,21 @@ export class BprMfDevice implements DeviceTrainer {
 
   /** Ranks every item outside the user's training set and scores the held-out items (count 0 without any). */
   async evaluate(model: ModelParams): Promise<EvaluationSums> {
+    const sums: Record<string, number> = {};
+    const counted = addUserRanking(this.scores(model), this.trainItems, this.testItems, this.options.ks, sums);
+    return { count: counted ? 1 : 0, sums };
+  }
+
+  async topK(model: ModelParams, k: number): Promise<Int32Array> {
+    return topKExcluding(this.scores(model), this.trainItems, k);
+  }
+
+  /** The user's score for every item under `model`. */
+  private scores(model: ModelParams): Float32Array {
     const { items, bias } = this.readModel(model);
     const scores = new Float32Array(this.numItems);
     scoreItems(this.userEmbedding, 0, items, bias, this.options.dim, scores);
-    const sums: Record<string, number> = {};
-    const counted = addUserRanking(scores, this.trainItems, this.testItems, this.options.ks, sums);
-    return { count: counted ? 1 : 0, sums };
+    return scores;
   }
 
   private readModel(model: ModelParams): { items: Float32Array; bias: Float32Array | null } {

@@ -4,7 +4,7 @@
 // sampling rate (the schedule's fraction); ∞ is DP clipping with negligible noise; "FedAvg" is the non-private
 // per-row mean for reference. Figures, not pass/fail:
 //   node bench/dist/src/dp-utility-bench.js [--population synthetic|ml-100k|both] [--rounds 10] [--fraction 0.1]
-//     [--clip 0.5] [--server-lr 20] [--epsilons 1,2,4,8,inf] [--no-baseline] [--devices 10000] [--edges 10] [--seed 0]
+//     [--clip 0.5] [--server-lr 50] [--epsilons 1,2,4,8,inf] [--no-baseline] [--devices 10000] [--edges 10] [--seed 0]
 
 import { parseArgs } from 'node:util';
 import { createLogger } from '@strata/runtime';
@@ -17,7 +17,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '10' },
     fraction: { type: 'string', default: '0.1' },
     clip: { type: 'string', default: '0.5' },
-    'server-lr': { type: 'string', default: '20' },
+    'server-lr': { type: 'string', default: '50' },
     epsilons: { type: 'string', default: '1,2,4,8,inf' },
     'no-baseline': { type: 'boolean', default: false },
     devices: { type: 'string', default: '10000' },

@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   STRATA_ERR_AUTH: 'a handshake or request with missing, wrong or refused credentials',
   STRATA_ERR_HANDSHAKE: 'a malformed handshake',
   STRATA_ERR_SHAPE_MISMATCH: "the edge's model does not have the shapes this device's task and data give",
+  STRATA_ERR_QUEUE_CLOSED: 'work given to a job queue after it was closed (a daemon shutting down)',
   STRATA_ERR_ROUNDS_FAILED: 'rounds in a row accepted no update: the run stops instead of finishing unchanged',
   STRATA_ERR_NO_METRICS: 'the final evaluation produced no metrics (no device or edge answered it)',
   STRATA_ERR_DUPLICATE_SESSION: 'a second session for a node id that is connected (the first one stays)',

@@ -6,11 +6,13 @@
 // participation; at the end a participation timeline, the scale figures and, with an adversary, the attack's
 // success over the honest users (`final.adversary`).
 
+import { createHash } from 'node:crypto';
 import { hostname, cpus } from 'node:os';
 import { Coordinator, type RoundOutcome } from '@strata/coordinator';
 import { DeviceClient } from '@strata/device-client';
 import { EdgeNode } from '@strata/edge-node';
 import {
+  CryptoRandom,
   SeededRandom,
   createStrategy,
   newRunId,
@@ -148,6 +150,8 @@ export class Simulation {
       taskOptions: { ...task.defaultOptions(), ...topology.task.options },
       seed: topology.seed,
       defences: topology.defences,
+      privacy: topology.privacy,
+      privacyRandom: simulatedNoise(topology.seed),
       logger: logger.child({ tier: 'coordinator' }),
       clock: this.clock,
     });
@@ -178,6 +182,8 @@ export class Simulation {
     const limitMs = topology.simulation.maxSimSeconds * 1000;
     const rounds: RoundRecord[] = [];
     let lastEvaluation: Record<string, number> = {};
+    /** DP: why the run stopped before its last round (the target ε). */
+    let stopped: string | undefined;
     let adversary: AdversaryReport | undefined;
     try {
       for (const edge of this.edges) edge.start();
@@ -186,12 +192,16 @@ export class Simulation {
       const intervalMs = topology.simulation.roundIntervalSeconds * 1000;
       const firstStart = this.clock.now();
       for (let round = 1; round <= schedule.rounds; round++) {
+        stopped = this.coordinator.privacyStop() ?? undefined;
+        if (stopped) break;
         if (intervalMs > 0) await this.clock.advanceTo(firstStart + (round - 1) * intervalMs);
         this.options.observer?.roundStarted?.(round, Math.ceil(this.timeline.online * schedule.fraction) * schedule.kappa2);
         const wallStart = performance.now();
         const before = this.network.bytes();
         const outcome = await this.clock.run(this.coordinator.runRound(round), { limitMs });
         this.throwFailures();
+        stopped = outcome.stopped;
+        if (stopped) break;
         const evaluateNow = round === schedule.rounds || (schedule.evalEvery > 0 && round % schedule.evalEvery === 0);
         const evaluation = evaluateNow ? await this.evaluate(this.coordinator.globalModel) : undefined;
         if (evaluation) lastEvaluation = evaluation;
@@ -199,6 +209,8 @@ export class Simulation {
         rounds.push(record);
         this.options.observer?.roundFinished?.(record);
       }
+      // DP: the run stopped at its target ε; evaluate the model its released rounds made.
+      if (stopped) lastEvaluation = await this.evaluate(this.coordinator.globalModel);
       adversary = await this.adversaryReport(this.coordinator.globalModel);
     } finally {
       await this.stop();
@@ -240,6 +252,8 @@ export class Simulation {
           simSecondsPerWallSecond: simSeconds / wallSeconds,
         },
         timeline: this.timeline.summarize(this.clock.now(), topology.simulation.timelineBins),
+        ...(this.coordinator.epsilon !== undefined ? { epsilon: this.coordinator.epsilon, delta: topology.privacy.delta } : {}),
+        ...(stopped ? { stopped } : {}),
         ...(adversary ? { adversary } : {}),
       },
       baselines: this.options.baselines ?? {},
@@ -362,6 +376,7 @@ export class Simulation {
       metrics: { ...outcome.metrics, ...(evaluation ?? {}) },
       version: outcome.version,
       participation: { ...outcome.participation, online: this.timeline.online },
+      ...(outcome.privacy ? { epsilon: outcome.privacy.epsilon, privacy: outcome.privacy } : {}),
     };
   }
 
@@ -380,6 +395,14 @@ function sumBytes(rounds: readonly RoundRecord[]): Record<string, number> {
   const total: Record<string, number> = {};
   for (const round of rounds) for (const [key, value] of Object.entries(round.bytes)) total[key] = (total[key] ?? 0) + value;
   return total;
+}
+
+/**
+ * The coordinator's DP noise, keyed from the topology's seed: a simulation must be reproducible, so its noise
+ * is too (a deployment's coordinator keys its generator from the platform's entropy).
+ */
+function simulatedNoise(seed: number): CryptoRandom {
+  return CryptoRandom.fromSeed(createHash('sha256').update(`strata-simulation-dp-noise/${seed}`).digest());
 }
 
 /** Heap in use after a full collection; undefined unless the process allows one (node --expose-gc). */

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { compressionSchema, hierFavgScheduleSchema } from '@strata/shared';
 import type { SyntheticRecsysOptions } from '@strata/tasks';
-import { dataSourceSchema, runConfigSchema } from '@strata/shared';
+import { dataSourceSchema, privacyConflict, runConfigSchema } from '@strata/shared';
 import { adversarySchema } from './adversary.js';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be letters, digits, and _ . - (not first)');
@@ -159,6 +159,8 @@ export const topologySchema = z
     compression: compressionSchema.default(compressionSchema.parse({})),
     /** Norm clipping of device updates at the edges, and the failed rounds a run tolerates. */
     defences: runConfigSchema.shape.defences,
+    /** User-level differential privacy (central DP-FedAvg), as in the run config; off by default. */
+    privacy: runConfigSchema.shape.privacy,
     /** Devices that attack the model (see adversary.ts); none by default. */
     adversary: adversarySchema.optional(),
     simulation: simulationSettingsSchema.default(simulationSettingsSchema.parse({})),
@@ -171,6 +173,8 @@ export const topologySchema = z
   .strict()
   .superRefine((t, ctx) => {
     const problem = (path: (string | number)[], message: string): void => ctx.addIssue({ code: 'custom', path, message });
+    const conflict = privacyConflict(t.privacy, t.schedule.kappa2);
+    if (conflict) problem(['privacy', 'mode'], conflict);
     const names = (what: string, known: Record<string, unknown>): string => `${what} (defined: ${Object.keys(known).join(', ') || 'none'})`;
     if (!(t.cloud.region in t.regions)) problem(['cloud', 'region'], `unknown region "${t.cloud.region}": ${names('regions', t.regions)}`);
     for (const [region, { backhaul }] of Object.entries(t.regions)) {

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLogger } from '@strata/runtime';
+import { RdpAccountant } from '@strata/shared';
 import { parseTopology } from '../src/load-topology.js';
 import { compareRuns, defaultTarget } from '../src/run-comparison.js';
 import { createSimulationTask } from '../src/simulation-task.js';
@@ -154,5 +155,46 @@ test("HierFAVG on a slow backhaul: the hierarchy reaches the flat baseline's fin
   assert.ok(
     hier.reached.cloudLinkBytes * 5 < base.reached!.cloudLinkBytes,
     `hierarchy ${hier.reached.cloudLinkBytes} B, flat ${base.reached!.cloudLinkBytes} B`,
+  );
+});
+
+test('central DP in the simulator: ε per round as the accountant composes it, the same noise for the same seed, a target ε stops the run', async () => {
+  const privateTown = (privacy: Spec) =>
+    town((t) => {
+      t.schedule = { ...t.schedule, rounds: 3, kappa2: 1, fraction: 0.5 };
+      t.privacy = { mode: 'central', clipNorm: 0.5, noiseMultiplier: 1.2, ...privacy };
+    });
+  const a = await simulate(privateTown({}));
+  const b = await simulate(privateTown({}));
+  assert.deepEqual(outcome(a), outcome(b));
+  const rates = a.rounds.map((r) => (r.privacy as { samplingRate: number }).samplingRate);
+  assert.deepEqual(rates, [0.5, 0.5, 0.5]);
+  const expected = a.rounds.map((_, i) => new RdpAccountant().composeSubsampledGaussian(0.5, 1.2, i + 1).epsilon(1e-5));
+  a.rounds.forEach((r, i) =>
+    assert.ok(Math.abs(Number(r.epsilon) - expected[i]) < 1e-9 * expected[i], `round ${i + 1}: ε ${r.epsilon} ≠ ${expected[i]}`),
+  );
+  assert.ok(expected[0] < expected[1] && expected[1] < expected[2]);
+  assert.equal(a.final.epsilon, a.rounds[2].epsilon);
+  assert.equal(a.final.delta, 1e-5);
+  assert.ok(a.final.metrics['recall@20'] > 0);
+  // Noise changes the model: DP with σ = 0 would not, so a different σ must give a different run.
+  const louder = await simulate(privateTown({ noiseMultiplier: 5 }));
+  assert.notDeepEqual(louder.final.metrics, a.final.metrics);
+
+  const stopped = await simulate(privateTown({ targetEpsilon: (expected[0] + expected[1]) / 2 }));
+  assert.equal(stopped.rounds.length, 1);
+  assert.match(String(stopped.final.stopped), /privacy target/);
+  assert.equal(stopped.final.epsilon, a.rounds[0].epsilon);
+  assert.ok(stopped.final.metrics['recall@20'] > 0);
+});
+
+test('a topology with DP and κ2 > 1 is refused, naming the field', () => {
+  assert.throws(
+    () =>
+      parseTopology(
+        town((t) => (t.privacy = { mode: 'central' })),
+        { baseDir: '.' },
+      ),
+    (error: Error) => /privacy\.mode/.test(error.message) && /kappa2 = 1/.test(error.message),
   );
 });

@@ -7,6 +7,7 @@ import {
   checkJobId,
   checkQueueName,
   ConfigError,
+  StrataError,
   type ChildOutcome,
   type JobData,
   type JobProcessor,
@@ -95,6 +96,8 @@ export class BullMqJobQueue implements JobQueue {
   }
 
   async addFlow(parent: JobSpec, children: readonly JobSpec[]): Promise<string> {
+    // After close() nothing may open connections again (a parent worker here would keep the process alive).
+    if (this.closing) throw new StrataError('STRATA_ERR_QUEUE_CLOSED', `cannot add flow ${parent.id ?? parent.name}: the queue is closed`);
     for (const spec of [parent, ...children]) {
       checkQueueName(spec.queue);
       checkJobData(spec.data, `data of job ${spec.name} on ${spec.queue}`);
@@ -148,6 +151,7 @@ export class BullMqJobQueue implements JobQueue {
   }
 
   process(queue: string, processor: JobProcessor): BullMqQueueWorker {
+    if (this.closing) throw new StrataError('STRATA_ERR_QUEUE_CLOSED', `cannot process ${queue}: the queue is closed`);
     checkQueueName(queue);
     const worker = new Worker(
       queue,

@@ -1,8 +1,9 @@
 // A misbehaving device for the fault tests, run as its own process:
 //   node distributed-hostile-device.js <edge url> <region> <node id> <token> <behaviour>
 // Behaviours: random (replies random bytes), truncated (half of a valid update), nan (a NaN in its update),
-// shape (an update of the wrong shape), oversized (a 9 MiB websocket message), mid-upload (sends the first
-// chunk of its update, then drops the connection), wrong-token (connects with a bad token); and with the
+// shape (an update of the wrong shape), oversized (a 9 MiB websocket message), declared-oversize (a 232 MiB
+// reply in 4 MiB chunks), mid-upload (sends the first chunk of its update, then drops the connection),
+// wrong-token (connects with a bad token); and with the
 // numbers a device chooses: inflated-weight (weight 1e12), negative-weight, stale (another round's id),
 // sender (claims another device sent it); connect-once (connects with <token> as <node id>, says whether it
 // was accepted or refused, and exits: impersonation, duplicate sessions, revoked credentials). It logs JSON
@@ -123,6 +124,18 @@ async function main(): Promise<void> {
     log('answering');
     if (behaviour === 'oversized') {
       ack({ frame: Buffer.alloc(9 * 1024 * 1024) });
+      return;
+    }
+    if (behaviour === 'declared-oversize') {
+      // 232 MiB in 4 MiB chunks for a model of a few KB: the edge must refuse it before buffering it.
+      for (const chunk of splitFrame(new Uint8Array(232 * 1024 * 1024), {
+        maxFrameBytes: 4 * 1024 * 1024,
+        transferId: requestId,
+        sender: nodeId,
+      })) {
+        socket.emit('part', requestId, Buffer.from(chunk));
+      }
+      ack({ chunked: true });
       return;
     }
     // mid-upload: the first of the update's chunks, then the device is gone.

@@ -5,6 +5,9 @@ import { describe } from './link-events.js';
 import type { LinkLimits } from './link-limits.js';
 import { LinkLimitError } from './transport-errors.js';
 
+/** Room for a chunk's envelope (ids, indices, sizes) around its data. */
+const CHUNK_ENVELOPE_BYTES = 1024;
+
 /**
  * The chunked frames arriving on one connection, keyed by transfer id (a reply's is its request id). It
  * bounds what the peer can make it hold: each frame's declared size, the sum of declared sizes, and the
@@ -34,7 +37,13 @@ export class ChunkReceiver {
     if (this.refused.has(transferId)) return; // the rest of a refused transfer
     try {
       if (!(part instanceof Uint8Array)) throw new WireFormatError(`chunk must be binary, got ${describe(part)}`);
-      const chunk = decodeEnvelope(part, { maxFrameBytes: this.limits.maxFrameBytes }).chunk;
+      // A chunk carries part of a frame: larger than the largest frame (plus its envelope), it is an oversized
+      // frame whatever it declares.
+      const largestChunk = this.limits.maxFrameBytes + CHUNK_ENVELOPE_BYTES;
+      if (part.byteLength > largestChunk) {
+        throw new LinkLimitError(`a chunk of ${part.byteLength} bytes is larger than maxFrameBytes ${this.limits.maxFrameBytes}`);
+      }
+      const chunk = decodeEnvelope(part, { maxFrameBytes: largestChunk }).chunk;
       if (!chunk) throw new WireFormatError('part event does not hold a chunk envelope');
       if (chunk.transferId !== transferId)
         throw new WireFormatError(`chunk of transfer ${chunk.transferId} sent as part of transfer ${transferId}`);

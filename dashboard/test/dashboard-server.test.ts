@@ -130,7 +130,7 @@ test('a page gets a snapshot, then deltas in order; a page that joins later gets
   assert.equal(dashboard.server.stats().pages, 2);
 });
 
-test('the run picker lists finished runs newest first and reads only runs it lists', async (t) => {
+test('the run picker lists finished runs newest first, reads only runs it lists, and shows no secret of theirs', async (t) => {
   const runsDir = mkdtempSync(join(tmpdir(), 'strata-dashboard-runs-'));
   t.after(() => rmSync(runsDir, { recursive: true, force: true }));
   const write = (id: string, record: unknown): void => {
@@ -145,7 +145,14 @@ test('the run picker lists finished runs newest first and reads only runs it lis
     rounds: [{ round: 1 }],
     final: { metrics: { 'recall@20': 0.3 }, wallSeconds: 5 },
   });
-  write('20261126-020000-recsys-bpr-mf-bbbb', { task: 'recsys/bpr-mf', mode: 'distributed', rounds: [], final: {} });
+  // A record some other writer left with secrets in it: a viewer must not read them.
+  write('20261126-020000-recsys-bpr-mf-bbbb', {
+    task: 'recsys/bpr-mf',
+    mode: 'distributed',
+    config: { redis: { url: 'redis://admin:hunter2@redis-host:6379' }, token: 'device-secret', dashboard: { token: 'view-secret' } },
+    rounds: [],
+    final: {},
+  });
   mkdirSync(join(runsDir, 'not-a-run'));
   writeFileSync(join(runsDir, 'stray.json'), '{}');
   const { dashboard } = await serve(t, runsDir);
@@ -167,6 +174,9 @@ test('the run picker lists finished runs newest first and reads only runs it lis
   const ask = (id: unknown) =>
     new Promise<{ record?: Record<string, unknown>; error?: string }>((resolve) => socket.emit('run', id, resolve));
   assert.equal((await ask('20261126-010000-recsys-bpr-mf-aaaa')).record?.task, 'recsys/bpr-mf');
+  const served = JSON.stringify((await ask('20261126-020000-recsys-bpr-mf-bbbb')).record);
+  assert.doesNotMatch(served, /hunter2|device-secret|view-secret/);
+  assert.match(served, /redis:\/\/\[redacted\]@redis-host:6379/);
   for (const bad of ['../../etc/passwd', '..', 'not-a-run', 42]) assert.match((await ask(bad)).error ?? '', /no finished run/, String(bad));
 });
 

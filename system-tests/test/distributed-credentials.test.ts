@@ -8,7 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import type { RunRecord } from '@strata/shared';
 import { join } from 'node:path';
 import { DaemonProcess, fileDeployment, metric, scrape, STRATA_BIN, TOKEN, waitForHealth } from './distributed-support.js';
 
@@ -83,12 +84,14 @@ test('with credentials, a device acts only as itself, in its region, once, until
   strata(['credentials', 'revoke', device6]);
   assert.match((await refusal('device-6', device6, edge.url)) ?? 'accepted', /credential .* is revoked/);
 
-  const forgers = ['inflated-weight', 'negative-weight', 'stale', 'sender'].map((behaviour, i) => {
-    const id = `device-${10 + i}`;
-    return hostile(behaviour, id, issue(id), edge.url);
-  });
+  const forgers = ['inflated-weight', 'negative-weight', 'stale', 'sender', 'negative-row-weights', 'inflated-evaluation'].map(
+    (behaviour, i) => {
+      const id = `device-${10 + i}`;
+      return hostile(behaviour, id, issue(id), edge.url);
+    },
+  );
   for (const forger of forgers) await forger.waitForMessage('connected');
-  await waitForHealth(edge.http, (h) => h.devices === 6, '2 honest and 4 forging devices');
+  await waitForHealth(edge.http, (h) => h.devices === 8, '2 honest and 6 forging devices');
 
   const coordinator = deployment.start('coordinator', [
     'coordinator',
@@ -105,13 +108,21 @@ test('with credentials, a device acts only as itself, in its region, once, until
     join(scratch, 'runs'),
   ]);
   assert.equal(await coordinator.exited, 0, 'the round completes');
+  const [runId] = readdirSync(join(scratch, 'runs'));
+  const record = JSON.parse(readFileSync(join(scratch, 'runs', runId, 'run.json'), 'utf8')) as RunRecord;
+  const recall = record.final.metrics['recall@20'];
+  assert.ok(recall >= 0 && recall <= 1, `final Recall@20 ${recall}: the forged evaluation did not count`);
 
   const samples = await scrape(edge.http);
   const refused = (reason: string): number => metric(samples, 'strata_transport_refusals_total', { reason });
   assert.equal(refused('auth'), 4, 'impersonation, wrong region, shared token, revoked');
   assert.equal(refused('duplicate'), 1);
   const rejected = (reason: string): number => metric(samples, 'strata_updates_rejected_total', { reason });
-  assert.deepEqual([rejected('bad_weight'), rejected('stale'), rejected('sender')], [1, 1, 1]);
+  assert.deepEqual([rejected('bad_weight'), rejected('stale'), rejected('sender')], [2, 1, 1], 'a negative weight, a negative row weight');
   assert.equal(metric(samples, 'strata_updates_clipped_total', { reason: 'weight' }), 1, 'the inflated weight counts as the cap');
-  assert.equal(metric(samples, 'strata_updates_accepted_total'), 3, 'the two honest devices and the clipped one');
+  assert.equal(metric(samples, 'strata_updates_accepted_total'), 4, 'the two honest devices, the clipped one, the evaluation forger');
+  assert.ok(
+    metric(samples, 'strata_evaluations_rejected_total', { reason: 'bad_metrics' }) >= 1,
+    'a count of 1e9 with a NaN metric is refused (as are the forgers answering evaluation with updates)',
+  );
 });

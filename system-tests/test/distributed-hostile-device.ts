@@ -4,7 +4,8 @@
 // shape (an update of the wrong shape), oversized (a 9 MiB websocket message), declared-oversize (a 232 MiB
 // reply in 4 MiB chunks), mid-upload (sends the first chunk of its update, then drops the connection),
 // wrong-token (connects with a bad token); and with the
-// numbers a device chooses: inflated-weight (weight 1e12), negative-weight, stale (another round's id),
+// numbers a device chooses: inflated-weight (weight 1e12), negative-weight, negative-row-weights,
+// inflated-evaluation (a count of 1e9 and a NaN metric), stale (another round's id),
 // sender (claims another device sent it); connect-once (connects with <token> as <node id>, says whether it
 // was accepted or refused, and exits: impersonation, duplicate sessions, revoked credentials). It logs JSON
 // lines on stderr ({"msg": "connected"}, {"msg": "refused"}, ...) like the daemons, so tests can wait for them.
@@ -74,6 +75,31 @@ const replies: Record<string, (frame: Uint8Array) => Uint8Array> = {
   'negative-weight': (frame) => updateFor(frame, undefined, { weight: -5 }),
   stale: (frame) => updateFor(frame, undefined, { roundId: 'r0-v0' }),
   sender: (frame) => updateFor(frame, undefined, { sender: 'device-1' }),
+  // Rows 0 and 1 of every tensor, the first with the row weight -1 (amplifying rather than weighting).
+  'negative-row-weights': (frame) => {
+    const request = modelOf(frame);
+    if (request instanceof Uint8Array) return request;
+    const delta = new Map(
+      [...request.model].map(([name, tensor]) => {
+        const width = tensor.shape.slice(1).reduce((a, b) => a * b, 1);
+        const rows = {
+          kind: 'sparse' as const,
+          shape: tensor.shape,
+          rows: Uint32Array.of(0, 1),
+          values: new Float32Array(2 * width).fill(0.001),
+        };
+        return [name, { ...rows, rowWeights: Float32Array.of(-1, 1) }];
+      }),
+    );
+    return encoder.encode({ delta, weight: 1, metrics: {} }, { roundId: request.roundId, baseVersion: request.version, sender: nodeId });
+  },
+  // Trains like the others, but claims a billion evaluated users and a NaN metric.
+  'inflated-evaluation': (frame) => {
+    const request = decodeRoundRequest(frame);
+    if (request.kind !== 'evaluate') return updateFor(frame);
+    const header = { roundId: request.roundId, baseVersion: request.version, sender: nodeId };
+    return encoder.encodeUncompressed({ delta: new Map(), weight: 1e9, metrics: { 'recall@20': Number.NaN } }, header);
+  },
   shape: (frame) => {
     const request = modelOf(frame);
     if (request instanceof Uint8Array) return request;

@@ -61,8 +61,6 @@ export class CoordinatorDaemon {
   /** Resolves with the run record once the run is done (undefined when stopped first); rejects if it failed. */
   readonly done: Promise<RunRecord | undefined>;
   private phase: CoordinatorPhase = 'waiting-for-lease';
-  /** The latest round accepted no update (/healthz reports degraded). */
-  private lastRoundFailed = false;
   private readonly abort = new AbortController();
   private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly queue: BullMqJobQueue;
@@ -142,8 +140,8 @@ export class CoordinatorDaemon {
       metrics: daemon.metrics.registry,
       health: () => ({
         // Degraded (503) while the latest round accepted no update: the run makes no progress.
-        ok: daemon.phase !== 'failed' && !daemon.lastRoundFailed,
-        status: daemon.phase === 'failed' ? 'failed' : daemon.lastRoundFailed ? 'degraded' : 'ok',
+        ok: daemon.phase !== 'failed' && !daemon.lastRoundFailed(),
+        status: daemon.phase === 'failed' ? 'failed' : daemon.lastRoundFailed() ? 'degraded' : 'ok',
         tier: 'coordinator',
         phase: daemon.phase,
         round: daemon.coordinator.round,
@@ -159,6 +157,11 @@ export class CoordinatorDaemon {
 
   get httpUrl(): string {
     return this.http?.url ?? '';
+  }
+
+  /** Whether the latest committed round accepted no update (its record says so). */
+  private lastRoundFailed(): boolean {
+    return this.coordinator.roundRecord(this.coordinator.round)?.failed === true;
   }
 
   get currentPhase(): CoordinatorPhase {
@@ -241,11 +244,7 @@ export class CoordinatorDaemon {
         break;
       }
       this.dashboard?.roundStarted(round);
-      const outcome = await coordinator.runRound(round).catch((error: unknown) => {
-        this.lastRoundFailed = true;
-        throw error;
-      });
-      this.lastRoundFailed = outcome.failed;
+      const outcome = await coordinator.runRound(round);
       this.metrics.roundCompleted(outcome);
       this.dashboard?.roundCommitted(roundRecord(outcome));
       if (outcome.stopped) {

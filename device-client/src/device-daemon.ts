@@ -2,10 +2,9 @@
 // trainer), keeps each connected to an edge of its region with failover, and serves /healthz and /metrics.
 
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { ConfigError, DataError, type DeviceTrainer, type Logger } from '@strata/shared';
+import { ConfigError, type DeviceTrainer, type Logger } from '@strata/shared';
 import { startDaemonHttp, type DaemonHttp } from '@strata/runtime/http';
-import { readCredentialsFile } from '@strata/runtime/identity';
+import { readCredentialsFile, readIdentityFile } from '@strata/runtime/identity';
 import { DeviceClient } from './device-client.js';
 import { DeviceMetrics } from './device-metrics.js';
 import { EdgeFailoverLink } from './edge-failover-link.js';
@@ -42,8 +41,7 @@ export class DeviceDaemon {
       return token;
     };
     const { caFile, ...link } = config.link;
-    if (caFile !== undefined && !existsSync(caFile)) throw new DataError(`${caFile}: CA certificate not found`);
-    const ca = caFile === undefined ? {} : { ca: readFileSync(caFile, 'utf8') };
+    const ca = caFile === undefined ? {} : { ca: readIdentityFile(caFile, 'CA certificate') };
     const links: EdgeFailoverLink[] = [];
     for (let k = config.deviceIndex; k < config.deviceIndex + config.count; k++) {
       const nodeId = config.nodeId ?? `device-${k + 1}`;

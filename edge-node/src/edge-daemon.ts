@@ -3,8 +3,7 @@
 // renderer (remote rendering of its newest global model for its devices). stop() is the graceful shutdown:
 // stop taking jobs, let the job in progress finish (or hand it back after the grace period), close the links.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { createStrategy, DataError, redisLayout, type Logger, type ViewRenderer } from '@strata/shared';
+import { createStrategy, redisLayout, type Logger, type ViewRenderer } from '@strata/shared';
 import {
   BullMqJobQueue,
   RedisBlobStore,
@@ -15,6 +14,7 @@ import {
   bearerProblem,
   countingBlobStore,
   credentialVerifier,
+  readIdentityFile,
   sameSecret,
   startDaemonHttp,
   type DaemonHttp,
@@ -69,7 +69,14 @@ export class EdgeDaemon {
       host: config.listen.host,
       port: config.listen.port,
       ...auth.link,
-      ...(config.tls ? { tls: readTlsFiles(config.tls) } : {}),
+      ...(config.tls
+        ? {
+            tls: {
+              cert: readIdentityFile(config.tls.certFile, 'TLS certificate'),
+              key: readIdentityFile(config.tls.keyFile, 'TLS private key'),
+            },
+          }
+        : {}),
       sessionGraceMs: sessionGraceSeconds * 1000,
       ...link,
       onRefusal: (reason, detail) => {
@@ -195,15 +202,6 @@ export class EdgeDaemon {
     })();
     return this.stopping;
   }
-}
-
-/** The edge's certificate and key, read at startup; a missing file is named. */
-function readTlsFiles(tls: { certFile: string; keyFile: string }): { cert: Buffer; key: Buffer } {
-  const read = (path: string, what: string): Buffer => {
-    if (!existsSync(path)) throw new DataError(`${path}: TLS ${what} not found`);
-    return readFileSync(path);
-  };
-  return { cert: read(tls.certFile, 'certificate'), key: read(tls.keyFile, 'private key') };
 }
 
 /**

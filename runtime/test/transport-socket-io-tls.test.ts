@@ -3,42 +3,19 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectError } from '@strata/shared';
 import { SocketIoTransportClient, SocketIoTransportServer } from '../src/index.js';
+import { selfSignedCertificate } from '../src/testing/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'strata-tls-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A self-signed certificate for 127.0.0.1, made with openssl as an operator would. */
+/** The edge's certificate and key, as PEM text. */
 function selfSigned(): { cert: string; key: string } {
-  const [certPath, keyPath] = [join(dir, 'edge.crt'), join(dir, 'edge.key')];
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=strata-edge',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      keyPath,
-      '-out',
-      certPath,
-    ],
-    { stdio: 'ignore' },
-  );
+  const { certPath, keyPath } = selfSignedCertificate(dir, 'strata-edge');
   return { cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8') };
 }
 

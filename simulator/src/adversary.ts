@@ -48,11 +48,7 @@ export type AdversarySpec = z.output<typeof adversarySchema>;
 
 /** The indices (in `count` devices) of the attackers: round(fraction × count) of them, seeded. */
 export function chooseAttackers(count: number, fraction: number, random: SeededRandom): Set<number> {
-  const indices = Array.from({ length: count }, (_, i) => i);
-  for (let i = count - 1; i > 0; i--) {
-    const j = random.int(i + 1);
-    [indices[i], indices[j]] = [indices[j], indices[i]];
-  }
+  const indices = random.shuffle(Array.from({ length: count }, (_, i) => i));
   return new Set(indices.slice(0, Math.round(fraction * count)));
 }
 

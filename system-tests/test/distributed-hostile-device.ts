@@ -18,9 +18,11 @@ import {
   decodeRoundRequest,
   dense,
   encodeResync,
+  rowSize,
   splitFrame,
   type ModelParams,
   type ModelUpdate,
+  type SparseRows,
 } from '@strata/shared';
 import { AuthenticationError, SocketIoTransportClient } from '@strata/runtime';
 import { seededBytes } from '@strata/runtime/testing';
@@ -81,14 +83,14 @@ const replies: Record<string, (frame: Uint8Array) => Uint8Array> = {
     if (request instanceof Uint8Array) return request;
     const delta = new Map(
       [...request.model].map(([name, tensor]) => {
-        const width = tensor.shape.slice(1).reduce((a, b) => a * b, 1);
-        const rows = {
-          kind: 'sparse' as const,
+        const rows: SparseRows = {
+          kind: 'sparse',
           shape: tensor.shape,
           rows: Uint32Array.of(0, 1),
-          values: new Float32Array(2 * width).fill(0.001),
+          values: new Float32Array(2 * rowSize(tensor.shape)).fill(0.001),
+          rowWeights: Float32Array.of(-1, 1),
         };
-        return [name, { ...rows, rowWeights: Float32Array.of(-1, 1) }];
+        return [name, rows];
       }),
     );
     return encoder.encode({ delta, weight: 1, metrics: {} }, { roundId: request.roundId, baseVersion: request.version, sender: nodeId });

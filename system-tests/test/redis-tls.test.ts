@@ -5,15 +5,15 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { selfSignedCertificate } from '@strata/runtime/testing';
 import { freePort } from '@strata/simulator';
 import { killOwnRedis, startOwnRedis } from './own-redis-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'strata-redis-tls-'));
-const [cert, key] = [join(dir, 'redis.crt'), join(dir, 'redis.key')];
 let redis: ChildProcess | undefined;
 after(async () => {
   await killOwnRedis(redis);
@@ -35,29 +35,7 @@ try {
 test('the runtime talks to Redis over rediss:// when the CA is trusted, and not otherwise', { timeout: 60_000 }, async (t) => {
   const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (probe.status !== 0) return t.skip('redis-server is not installed');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=strata-redis',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
+  const { certPath: cert, keyPath: key } = selfSignedCertificate(dir, 'strata-redis');
   const port = await freePort();
   redis = await startOwnRedis([
     '--port',

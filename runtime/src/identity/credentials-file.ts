@@ -1,15 +1,14 @@
 // A file of credentials, one token per line (`strata credentials issue --count N` writes one): a device
 // process running many devices gives each the credential issued for its id.
 
-import { existsSync, readFileSync } from 'node:fs';
 import { DataError } from '@strata/shared';
 import { readCredential } from './credential.js';
+import { readIdentityFile } from './read-identity-file.js';
 
 /** Tokens by the node id they were issued for; blank lines and `#` comments are skipped. */
 export function readCredentialsFile(path: string): Map<string, string> {
-  if (!existsSync(path)) throw new DataError(`${path}: credentials file not found`);
   const tokens = new Map<string, string>();
-  readFileSync(path, 'utf8')
+  readIdentityFile(path, 'credentials file')
     .split('\n')
     .forEach((raw, index) => {
       const line = raw.trim();

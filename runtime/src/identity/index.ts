@@ -7,6 +7,7 @@ export {
   type CredentialRequest,
 } from './credential.js';
 export { readCredentialsFile } from './credentials-file.js';
+export { readIdentityFile } from './read-identity-file.js';
 export {
   bearerProblem,
   credentialProblem,

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { ConfigError, DataError } from '@strata/shared';
 import { keyId } from './credential.js';
+import { readIdentityFile } from './read-identity-file.js';
 
 /** Writes `issuer.key` (private, mode 0600) and `issuer.pub` into `dir`; refuses to overwrite a key. */
 export function generateIssuerKeys(dir: string): { privateKeyPath: string; publicKeyPath: string; keyId: string } {
@@ -21,9 +22,9 @@ export function generateIssuerKeys(dir: string): { privateKeyPath: string; publi
 
 /** The issuer's private key and the public key derived from it. */
 export function loadIssuerKey(path: string): { privateKey: KeyObject; publicKey: KeyObject } {
-  if (!existsSync(path)) throw new DataError(`${path}: issuer key not found`);
+  const pem = readIdentityFile(path, 'issuer key');
   try {
-    const privateKey = createPrivateKey(readFileSync(path));
+    const privateKey = createPrivateKey(pem);
     return { privateKey, publicKey: createPublicKey(privateKey) };
   } catch (error) {
     throw new DataError(`${path}: not a PEM private key (${(error as Error).message})`);

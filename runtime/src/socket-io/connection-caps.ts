@@ -4,7 +4,7 @@
 
 import type { Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
-import { ConfigError } from '@strata/shared';
+import { checkPositiveIntegers } from './link-limits.js';
 
 export interface ConnectionCapOptions {
   /** Connections held at once (default 10,000). */
@@ -27,10 +27,7 @@ export function capConnections(
 ): void {
   const maxConnections = options.maxConnections ?? DEFAULT_CONNECTION_CAPS.maxConnections;
   const perAddress = options.maxConnectionsPerAddress ?? DEFAULT_CONNECTION_CAPS.maxConnectionsPerAddress;
-  for (const [key, value] of Object.entries({ maxConnections, maxConnectionsPerAddress: perAddress })) {
-    if (!Number.isSafeInteger(value) || value <= 0)
-      throw new ConfigError(`socket.io transport option ${key} must be a positive integer, got ${value}`);
-  }
+  checkPositiveIntegers({ maxConnections, maxConnectionsPerAddress: perAddress });
   const byAddress = new Map<string, number>();
   let open = 0;
   http.on('connection', (socket: Socket) => {

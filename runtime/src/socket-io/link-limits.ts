@@ -37,11 +37,7 @@ export function resolveLimits(overrides: Partial<LinkLimits>, maxHttpBufferSize?
     maxInFlightBytes: overrides.maxInFlightBytes ?? overrides.maxFrameBytes ?? DEFAULT_LINK_LIMITS.maxInFlightBytes,
     maxPendingRequests: overrides.maxPendingRequests ?? DEFAULT_LINK_LIMITS.maxPendingRequests,
   };
-  for (const [key, value] of Object.entries({ ...limits, maxHttpBufferSize })) {
-    if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) {
-      throw new ConfigError(`socket.io transport option ${key} must be a positive integer, got ${value}`);
-    }
-  }
+  checkPositiveIntegers({ ...limits, maxHttpBufferSize });
   // A chunk is an Envelope of about 60 bytes around its data, and it must also leave room for its data.
   if (limits.chunkBytes < 1024)
     throw new ConfigError(`socket.io transport option chunkBytes must be at least 1024, got ${limits.chunkBytes}`);
@@ -49,6 +45,15 @@ export function resolveLimits(overrides: Partial<LinkLimits>, maxHttpBufferSize?
     throw new ConfigError(`socket.io transport option chunkBytes ${limits.chunkBytes} exceeds maxHttpBufferSize ${maxHttpBufferSize}`);
   }
   return limits;
+}
+
+/** Throws ConfigError naming the first transport option that is set and not a positive integer. */
+export function checkPositiveIntegers(options: Readonly<Record<string, number | undefined>>): void {
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) {
+      throw new ConfigError(`socket.io transport option ${key} must be a positive integer, got ${value}`);
+    }
+  }
 }
 
 /**

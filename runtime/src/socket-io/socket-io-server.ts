@@ -14,7 +14,7 @@ import { compareIds, ConfigError, type LinkStats, type PeerConnection, type Tran
 import { capConnections, type ConnectionCapOptions } from './connection-caps.js';
 import { parseHandshake, refusal, sameSecret, type HandshakeVerifier } from './handshake.js';
 import type { DeviceToServerEvents, ServerToDeviceEvents } from './link-events.js';
-import { resolveLimits, type LinkLimits } from './link-limits.js';
+import { checkPositiveIntegers, resolveLimits, type LinkLimits } from './link-limits.js';
 import { OutgoingTransfers } from './outgoing-transfers.js';
 import { SocketIoPeer, type EdgeSocket, type ServerLink, type SocketData } from './socket-io-peer.js';
 
@@ -86,8 +86,7 @@ export class SocketIoTransportServer implements TransportServer {
     if (!Number.isFinite(sessionGraceMs) || sessionGraceMs < 0)
       throw new ConfigError(`sessionGraceMs must be a non-negative number, got ${sessionGraceMs}`);
     const maxUnsolicitedEvents = options.maxUnsolicitedEvents ?? 64;
-    if (!Number.isSafeInteger(maxUnsolicitedEvents) || maxUnsolicitedEvents <= 0)
-      throw new ConfigError(`socket.io transport option maxUnsolicitedEvents must be a positive integer, got ${maxUnsolicitedEvents}`);
+    checkPositiveIntegers({ maxUnsolicitedEvents });
     const host = options.host ?? '127.0.0.1';
     const handshakeMs = options.connectTimeoutMs ?? DEFAULT_HANDSHAKE_MS;
     const notFound = (_request: unknown, response: { writeHead(status: number): { end(): void } }): void => response.writeHead(404).end();

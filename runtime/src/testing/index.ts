@@ -6,3 +6,4 @@ export * from './seeded-bytes.js';
 export * from './wait-for.js';
 export * from './transport-contract.js';
 export * from './state-store-contract.js';
+export * from './self-signed-certificate.js';

@@ -34,7 +34,14 @@ export async function createSimulationTask(topology: Topology): Promise<Simulati
       },
     };
   }
-  const config = parseRunConfig({ task: name, seed, taskOptions: options, ...(data.file ? { data: data.file } : {}), baselines: false });
+  const config = parseRunConfig({
+    task: name,
+    seed,
+    taskOptions: options,
+    downlink: topology.downlink,
+    ...(data.file ? { data: data.file } : {}),
+    baselines: false,
+  });
   const { task, environment } = await findTask(name).create(config);
   return { task, environment, baselines: {} };
 }

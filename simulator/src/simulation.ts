@@ -167,6 +167,7 @@ export class Simulation {
           blobs: new LinkedBlobStore(this.blobs, this.network, route),
           strategy: createStrategy(topology.edgeStrategy.name, topology.edgeStrategy.options),
           compression: topology.compression,
+          downlink: topology.downlink,
           logger: logger.child({ tier: 'edge', edge: edge.id }),
           clock: this.clock,
         }),

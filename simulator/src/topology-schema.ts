@@ -157,6 +157,8 @@ export const topologySchema = z
     strategy: runConfigSchema.shape.strategy,
     edgeStrategy: runConfigSchema.shape.edgeStrategy,
     compression: compressionSchema.default(compressionSchema.parse({})),
+    /** How edges send models down to devices, as `strata run --downlink` (graph tasks need it lossless). */
+    downlink: runConfigSchema.shape.downlink,
     /** Norm clipping of device updates at the edges, and the failed rounds a run tolerates. */
     defences: runConfigSchema.shape.defences,
     /** User-level differential privacy (central DP-FedAvg), as in the run config; off by default. */

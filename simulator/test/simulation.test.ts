@@ -198,3 +198,17 @@ test('a topology with DP and κ2 > 1 is refused, naming the field', () => {
     (error: Error) => /privacy\.mode/.test(error.message) && /kappa2 = 1/.test(error.message),
   );
 });
+
+test("a topology sets the edges' downlink, so a graph task that needs it lossless runs in the simulator", async () => {
+  const graph = (downlink?: Spec) =>
+    town((t) => {
+      t.task = { name: 'recsys/lightgcn' };
+      if (downlink) t.downlink = downlink;
+    });
+  await assert.rejects(createSimulationTask(parseTopology(graph(), { baseDir: '.' }).topology), /needs a lossless downlink/);
+  const loaded = parseTopology(graph({ dtype: 'float32', rowFraction: 1 }), { baseDir: '.' });
+  assert.deepEqual([loaded.topology.downlink.dtype, loaded.topology.downlink.rowFraction], ['float32', 1]);
+  const { task } = await createSimulationTask(loaded.topology);
+  assert.equal(task.id, 'recsys/lightgcn');
+  await task.close?.();
+});

@@ -1,15 +1,14 @@
 // A misbehaving device for the fault tests, run as its own process:
 //   node distributed-hostile-device.js <edge url> <region> <node id> <token> <behaviour>
 // Behaviours: random (replies random bytes), truncated (half of a valid update), nan (a NaN in its update),
-// shape (an update of the wrong shape), oversized (a 9 MiB websocket message), declared-oversize (a 232 MiB
-// reply in 4 MiB chunks), mid-upload (sends the first chunk of its update, then drops the connection),
-// wrong-token (connects with a bad token); and with the
-// numbers a device chooses: inflated-weight (weight 1e12), negative-weight, negative-row-weights,
-// inflated-evaluation (a count of 1e9 and a NaN metric), stale (another round's id),
-// sender (claims another device sent it); connect-once (connects with <token> as <node id>, says whether it
-// was accepted or refused, and exits: impersonation, duplicate sessions, revoked credentials). It logs JSON
-// lines on stderr ({"msg": "connected"}, {"msg": "refused"}, ...) like the daemons, so tests can wait for them.
-
+// always-resync (asks for the whole model again, whatever it got), shape (an update of the wrong shape),
+// oversized (a 9 MiB websocket message), declared-oversize (a 232 MiB reply in 4 MiB chunks), mid-upload
+// (sends the first chunk of its update, then drops the connection), wrong-token (connects with a bad token);
+// and with the numbers a device chooses: inflated-weight (weight 1e12), negative-weight, negative-row-weights,
+// inflated-evaluation (a count of 1e9 and a NaN metric), stale (another round's id), sender (claims another
+// device sent it); connect-once (connects with <token> as <node id>, says whether it was accepted or refused,
+// and exits: impersonation, duplicate sessions, revoked credentials). It logs JSON lines on stderr
+// ({"msg": "connected"}, {"msg": "refused"}, ...) like the daemons, so tests can wait for them.
 import { randomUUID } from 'node:crypto';
 import { io } from 'socket.io-client';
 import {
@@ -73,6 +72,8 @@ const replies: Record<string, (frame: Uint8Array) => Uint8Array> = {
     return reply.subarray(0, reply.byteLength >> 1);
   },
   nan: (frame) => updateFor(frame, (values) => (values[0] = Number.NaN)),
+  // Asks for the whole model whatever it was sent (a Resync to a whole model is no answer at all).
+  'always-resync': (frame) => encodeResync(decodeRoundRequest(frame).roundId, 'missing', nodeId),
   'inflated-weight': (frame) => updateFor(frame, undefined, { weight: 1e12 }),
   'negative-weight': (frame) => updateFor(frame, undefined, { weight: -5 }),
   stale: (frame) => updateFor(frame, undefined, { roundId: 'r0-v0' }),

@@ -24,13 +24,13 @@ test('every kind of bad input is refused with a counted reason while the honest 
     deployment.processes.push(daemon);
     return daemon;
   };
-  const attackers = ['random', 'truncated', 'nan', 'shape', 'oversized'].map((b, i) => hostile(b, 90 + i));
+  const attackers = ['random', 'truncated', 'nan', 'shape', 'oversized', 'always-resync'].map((b, i) => hostile(b, 90 + i));
   const streamers = [0, 1, 2, 3].map((i) => hostile('declared-oversize', 80 + i));
   attackers.push(...streamers);
   for (const attacker of attackers) await attacker.waitForMessage('connected');
   const impostor = hostile('wrong-token', 99);
   await impostor.waitForMessage('refused');
-  await waitForHealth(edge.http, (h) => h.devices === 11, '2 honest and 9 hostile devices');
+  await waitForHealth(edge.http, (h) => h.devices === 12, '2 honest and 10 hostile devices');
 
   const coordinator = deployment.start('coordinator', [
     'coordinator',
@@ -50,7 +50,11 @@ test('every kind of bad input is refused with a counted reason while the honest 
 
   const samples = await scrape(edge.http);
   const rejected = (reason: string): number => metric(samples, 'strata_updates_rejected_total', { reason });
-  assert.equal(rejected('malformed'), 6, 'random bytes, the truncated frame, and the four training replies the link refused');
+  assert.equal(
+    rejected('malformed'),
+    7,
+    'random bytes, the truncated frame, a Resync in answer to the whole model, and the four training replies the link refused',
+  );
   assert.equal(rejected('non_finite'), 1);
   assert.equal(rejected('shape'), 1);
   assert.equal(metric(samples, 'strata_updates_accepted_total'), 2, 'both honest updates');
@@ -68,5 +72,5 @@ test('every kind of bad input is refused with a counted reason while the honest 
   // Still serving: healthy, the honest devices connected, the oversized sender cut off.
   const health = await getJson(`${edge.http}/healthz`);
   assert.equal(health.ok, true);
-  assert.ok((health.devices as number) >= 6, 'the honest devices and the hostile ones still allowed to stay');
+  assert.ok((health.devices as number) >= 7, 'the honest devices and the hostile ones still allowed to stay');
 });

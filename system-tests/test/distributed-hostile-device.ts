@@ -9,6 +9,7 @@
 // device sent it); connect-once (connects with <token> as <node id>, says whether it was accepted or refused,
 // and exits: impersonation, duplicate sessions, revoked credentials). It logs JSON lines on stderr
 // ({"msg": "connected"}, {"msg": "refused"}, ...) like the daemons, so tests can wait for them.
+
 import { randomUUID } from 'node:crypto';
 import { io } from 'socket.io-client';
 import {

@@ -143,6 +143,42 @@ test('wrong, missing or unverified credentials are refused in the handshake with
   assert.deepEqual(seen, ['connect:d4']);
 });
 
+test('a session whose credentials the verifier stops accepting is ended and cannot resume', async () => {
+  const revoked = new Set<string>();
+  const refusals: string[] = [];
+  const server = await listen({
+    verify: ({ info }) => (revoked.has(info.nodeId) ? `${info.nodeId} is revoked` : true),
+    recheckMs: 20,
+    onRefusal: (reason, detail) => refusals.push(`${reason}: ${detail}`),
+  });
+  await connect(server.address, 'd1', echo);
+  await connect(server.address, 'd2', echo);
+  assert.deepEqual(
+    server.peers().map((p) => p.info.nodeId),
+    ['d1', 'd2'],
+  );
+  revoked.add('d1');
+  await waitFor(() => server.peers().length === 1, 'the revoked session to end');
+  assert.deepEqual(
+    server.peers().map((p) => p.info.nodeId),
+    ['d2'],
+  );
+  assert.deepEqual(
+    refusals.filter((r) => r.includes('session ended')),
+    ['auth: d1: session ended, credentials no longer accepted: d1 is revoked'],
+  );
+  await assert.rejects(
+    new SocketIoTransportClient({ token: TOKEN }).connect(server.address, device('d1'), echo),
+    (error: unknown) => error instanceof AuthenticationError && /d1 is revoked/.test(error.message),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.deepEqual(
+    server.peers().map((p) => p.info.nodeId),
+    ['d2'],
+    'the revoked device did not come back by resuming',
+  );
+});
+
 test('a 50 MiB frame round-trips in chunks, byte for byte, counted once each way', async () => {
   const server = await listen();
   const size = 50 * 1024 * 1024;

@@ -1,7 +1,7 @@
 // Node identities against real daemons (separate processes, real Redis): credentials issued with `strata
 // credentials`, an edge in credentials mode, and hostile devices, each its own process, that try to act as
 // another device, open a second session under a connected id, come from another region, present the shared
-// token, use a revoked credential, or send numbers the server does not allow (an inflated or negative
+// token, stay connected after its credential is revoked, use a revoked credential, or send numbers the server does not allow (an inflated or negative
 // weight, another round's id, another sender). Each is refused or cut with a counted reason; the round of
 // the honest devices completes.
 
@@ -81,7 +81,10 @@ test('with credentials, a device acts only as itself, in its region, once, until
   );
   const device6 = issue('device-6');
   assert.equal(await refusal('device-6', device6, edge.url), undefined, 'a valid credential is accepted');
+  const held = hostile('held-open', 'device-6', device6, edge.url);
+  await held.waitForMessage('connected');
   strata(['credentials', 'revoke', device6]);
+  await held.waitForMessage('dropped'); // the edge checks open sessions' credentials again every 5 s
   assert.match((await refusal('device-6', device6, edge.url)) ?? 'accepted', /credential .* is revoked/);
 
   const forgers = ['inflated-weight', 'negative-weight', 'stale', 'sender', 'negative-row-weights', 'inflated-evaluation'].map(
@@ -115,7 +118,7 @@ test('with credentials, a device acts only as itself, in its region, once, until
 
   const samples = await scrape(edge.http);
   const refused = (reason: string): number => metric(samples, 'strata_transport_refusals_total', { reason });
-  assert.equal(refused('auth'), 4, 'impersonation, wrong region, shared token, revoked');
+  assert.equal(refused('auth'), 5, 'impersonation, wrong region, shared token, revoked while connected, revoked');
   assert.equal(refused('duplicate'), 1);
   const rejected = (reason: string): number => metric(samples, 'strata_updates_rejected_total', { reason });
   assert.deepEqual([rejected('bad_weight'), rejected('stale'), rejected('sender')], [2, 1, 1], 'a negative weight, a negative row weight');

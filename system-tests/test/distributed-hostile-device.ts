@@ -7,7 +7,8 @@
 // and with the numbers a device chooses: inflated-weight (weight 1e12), negative-weight, negative-row-weights,
 // inflated-evaluation (a count of 1e9 and a NaN metric), stale (another round's id), sender (claims another
 // device sent it); connect-once (connects with <token> as <node id>, says whether it was accepted or refused,
-// and exits: impersonation, duplicate sessions, revoked credentials). It logs JSON lines on stderr
+// and exits: impersonation, duplicate sessions, revoked credentials); held-open (connects and stays, logging
+// "dropped" when the edge ends its session: a credential revoked while connected). It logs JSON lines on stderr
 // ({"msg": "connected"}, {"msg": "refused"}, ...) like the daemons, so tests can wait for them.
 
 import { randomUUID } from 'node:crypto';
@@ -149,6 +150,8 @@ async function main(): Promise<void> {
     auth: { nodeId, role: 'device', region, sessionId: randomUUID(), token },
   });
   socket.on('connect', () => log('connected'));
+  socket.on('disconnect', (reason) => log('dropped', { reason }));
+  if (behaviour === 'held-open') return;
   socket.on('req', (requestId: number, body: Uint8Array | null, ack: (reply: unknown) => void) => {
     if (body === null) throw new Error('the test model travels in one message');
     log('answering');

@@ -26,10 +26,13 @@ import { checkWholeFrame, type LinkLimits } from './link-limits.js';
 import type { OutgoingTransfers } from './outgoing-transfers.js';
 import { LinkLimitError } from './transport-errors.js';
 import type { TransportRefusal } from './socket-io-server.js';
+import type { HandshakeCredentials } from './handshake.js';
 
 export interface SocketData {
   info: PeerInfo;
   sessionId: string;
+  /** What the socket's handshake presented, kept so the server can check it again later (a revoked credential). */
+  credentials: HandshakeCredentials;
 }
 
 export type EdgeSocket = ServerSocket<DeviceToServerEvents, ServerToDeviceEvents, Record<string, never>, SocketData>;
@@ -56,6 +59,8 @@ export class SocketIoPeer implements PeerConnection {
   private readonly pending = new Map<number, (error: Error) => void>();
   private readonly chunks: ChunkReceiver;
   graceTimer: NodeJS.Timeout | undefined;
+  /** What the device's latest handshake presented (the server checks it again while the session lasts). */
+  credentials: HandshakeCredentials | undefined;
 
   constructor(
     public info: PeerInfo,

@@ -35,6 +35,11 @@ export interface SocketIoServerOptions extends Partial<LinkLimits>, ConnectionCa
   /** Decides on each handshake (after the token check, when both are set), e.g. a signed per-device token. */
   readonly verify?: HandshakeVerifier;
   /**
+   * How often `verify` runs again on every open session (default 5 s), so that a credential revoked or
+   * expired after its device connected ends that device's session instead of lasting until it disconnects.
+   */
+  readonly recheckMs?: number;
+  /**
    * Largest websocket message accepted (default 8 MiB, well above the 1 MiB chunks so peers configured with
    * larger chunks still interoperate); a larger one closes that peer's connection before it is buffered.
    */
@@ -54,6 +59,8 @@ export interface SocketIoServerOptions extends Partial<LinkLimits>, ConnectionCa
 
 /** How long a connection has to complete its handshake unless connectTimeoutMs says otherwise. */
 const DEFAULT_HANDSHAKE_MS = 10_000;
+/** How often open sessions' credentials are checked again unless recheckMs says otherwise. */
+const DEFAULT_RECHECK_MS = 5_000;
 
 /**
  * Why the server refused something: `auth` wrong or missing credentials, `handshake` malformed handshake,
@@ -72,6 +79,7 @@ export class SocketIoTransportServer implements TransportServer {
   private readonly listeners: ((peer: PeerConnection, event: 'connect' | 'disconnect') => void)[] = [];
   private sorted: PeerConnection[] | undefined;
   private closing: Promise<void> | undefined;
+  private recheckTimer: NodeJS.Timeout | undefined;
 
   /** Starts listening; `address` then says where (a URL a SocketIoTransportClient can connect to). */
   static async listen(options: SocketIoServerOptions): Promise<SocketIoTransportServer> {
@@ -86,7 +94,7 @@ export class SocketIoTransportServer implements TransportServer {
     if (!Number.isFinite(sessionGraceMs) || sessionGraceMs < 0)
       throw new ConfigError(`sessionGraceMs must be a non-negative number, got ${sessionGraceMs}`);
     const maxUnsolicitedEvents = options.maxUnsolicitedEvents ?? 64;
-    checkPositiveIntegers({ maxUnsolicitedEvents });
+    checkPositiveIntegers({ maxUnsolicitedEvents, recheckMs: options.recheckMs });
     const host = options.host ?? '127.0.0.1';
     const handshakeMs = options.connectTimeoutMs ?? DEFAULT_HANDSHAKE_MS;
     const notFound = (_request: unknown, response: { writeHead(status: number): { end(): void } }): void => response.writeHead(404).end();
@@ -167,7 +175,7 @@ export class SocketIoTransportServer implements TransportServer {
           (accepted) => {
             if (typeof accepted === 'string') return deny(next, 'STRATA_ERR_AUTH', `credentials of ${who} refused: ${accepted}`);
             if (!accepted) return deny(next, 'STRATA_ERR_AUTH', `credentials of ${who} rejected by the server's verifier`);
-            socket.data = { info: credentials.info, sessionId: credentials.sessionId };
+            socket.data = { info: credentials.info, sessionId: credentials.sessionId, credentials };
             next();
           },
           (error: unknown) =>
@@ -175,6 +183,41 @@ export class SocketIoTransportServer implements TransportServer {
         );
     });
     io.on('connection', (socket) => this.onConnection(socket));
+    const verify = options.verify;
+    if (verify) {
+      let checking = false; // a slow verifier store must not pile checks up
+      this.recheckTimer = setInterval(() => {
+        if (checking) return;
+        checking = true;
+        void this.recheckSessions(verify).finally(() => {
+          checking = false;
+        });
+      }, options.recheckMs ?? DEFAULT_RECHECK_MS);
+      this.recheckTimer.unref();
+    }
+  }
+
+  /**
+   * Runs the handshake verifier again on each session's credentials and ends, for good, the sessions it now
+   * refuses (counted as `auth`): their devices are disconnected and cannot resume.
+   */
+  private async recheckSessions(verify: HandshakeVerifier): Promise<void> {
+    for (const peer of [...this.sessions.values()]) {
+      const { credentials } = peer;
+      if (!credentials) continue;
+      let verdict: boolean | string;
+      try {
+        verdict = await verify(credentials);
+      } catch {
+        continue; // the verifier's store is unreachable: keep the session, the next check decides
+      }
+      if (verdict === true || this.sessions.get(peer.info.nodeId) !== peer) continue;
+      this.link.refuse(
+        'auth',
+        `${peer.info.nodeId}: session ended, credentials no longer accepted: ${verdict || 'rejected by the verifier'}`,
+      );
+      this.endSession(peer);
+    }
   }
 
   /**
@@ -203,6 +246,7 @@ export class SocketIoTransportServer implements TransportServer {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
+      clearInterval(this.recheckTimer);
       for (const peer of [...this.sessions.values()]) this.endSession(peer);
       const closed = this.io.close(); // also closes the HTTP server, once its connections end
       this.http.closeAllConnections(); // including idle ones that never completed a handshake
@@ -217,7 +261,7 @@ export class SocketIoTransportServer implements TransportServer {
       socket.disconnect();
       return;
     }
-    const { info, sessionId } = socket.data;
+    const { info, sessionId, credentials } = socket.data;
     let peer = this.sessions.get(info.nodeId);
     if (peer && peer.sessionId !== sessionId) {
       // The same node id with a new session while the old one waits to resume (a connected one was refused
@@ -232,6 +276,7 @@ export class SocketIoTransportServer implements TransportServer {
       this.sessions.set(info.nodeId, peer);
     }
     const session = peer;
+    session.credentials = credentials;
     session.attach(socket, info);
     socket.on('disconnect', (_reason, description) => {
       // ws closes the connection of a peer whose message exceeds maxHttpBufferSize before buffering it;

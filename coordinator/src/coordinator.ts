@@ -88,7 +88,8 @@ export interface CoordinatorOptions {
    */
   readonly signal?: AbortSignal;
   /**
-   * Norm clipping (edges clip each device update to clipFactor times the iteration's median norm; 0: off)
+   * Norm clipping (edges scale each update's sparse tables to updateClipFactor times the iteration's median
+   * update scale, then clip each row and dense tensor to clipFactor times the median norm; 0: off)
    * and maxFailedRounds: a round without an accepted update is a failed round (its record says so), and a
    * run whose rounds keep failing stops with an error instead of "finishing" with an unchanged model.
    * Default DEFAULT_UPDATE_DEFENCES.
@@ -465,6 +466,7 @@ export class Coordinator {
       deadline: flow.deadline,
       ...(this.limits ? { limits: this.limits } : {}),
       clipFactor: (this.options.defences ?? DEFAULT_UPDATE_DEFENCES).clipFactor,
+      updateClipFactor: (this.options.defences ?? DEFAULT_UPDATE_DEFENCES).updateClipFactor,
       ...(this.privacy ? { privacy: { clipNorm: this.privacy.config.clipNorm } } : {}),
     };
     const parentId = await queue.addFlow(

@@ -325,8 +325,9 @@ export class EdgeNode {
         timer.lap('aggregate');
         break;
       }
-      const { updates, clipped } = clipToMedianNorm(answers, job.clipFactor ?? 0);
+      const { updates, clipped, scaledTables } = clipToMedianNorm(answers, job.clipFactor ?? 0, job.updateClipFactor ?? 0);
       if (clipped > 0) countReason(participation.clipped, 'norm', clipped);
+      if (scaledTables > 0) countReason(participation.clipped, 'update_norm', scaledTables);
       const combined = this.options.strategy.aggregate(updates);
       this.options.strategy.apply(edgeModel, combined);
       cumulative.record(combined);

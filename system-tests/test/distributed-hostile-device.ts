@@ -6,7 +6,7 @@
 // (sends the first chunk of its update, then drops the connection), wrong-token (connects with a bad token);
 // and with the numbers a device chooses: inflated-weight (weight 1e12), negative-weight, negative-row-weights,
 // inflated-evaluation (a count of 1e9 and a NaN metric), stale (another round's id), sender (claims another
-// device sent it); connect-once (connects with <token> as <node id>, says whether it was accepted or refused,
+// device sent it), row-takeover (rows only it sends, moved far, against a median edge); connect-once (connects with <token> as <node id>, says whether it was accepted or refused,
 // and exits: impersonation, duplicate sessions, revoked credentials); held-open (connects and stays, logging
 // "dropped" when the edge ends its session: a credential revoked while connected). It logs JSON lines on stderr
 // ({"msg": "connected"}, {"msg": "refused"}, ...) like the daemons, so tests can wait for them.
@@ -33,6 +33,7 @@ const log = (msg: string, extra: Record<string, unknown> = {}): void =>
   void process.stderr.write(`${JSON.stringify({ msg, behaviour, ...extra })}\n`);
 const encoder = new UpdateEncoder({ dtype: 'float32', perRowScale: true, errorFeedback: false });
 const cache = new DeviceModelCache();
+const TAKEOVER_ROWS = 64;
 
 /** The request's model (kept as an honest device keeps it, so the edge may send patches), or a Resync. */
 function modelOf(frame: Uint8Array): { roundId: string; version: number; model: ModelParams } | Uint8Array {
@@ -104,6 +105,24 @@ const replies: Record<string, (frame: Uint8Array) => Uint8Array> = {
     if (request.kind !== 'evaluate') return updateFor(frame);
     const header = { roundId: request.roundId, baseVersion: request.version, sender: nodeId };
     return encoder.encodeUncompressed({ delta: new Map(), weight: 1e9, metrics: { 'recall@20': Number.NaN } }, header);
+  },
+  // Model replacement against a median edge: the last 64 rows of every tensor (rows few honest devices touch)
+  // moved by +5, weight 1e12; it logs how large those rows are in each model it is sent, so a test sees
+  // whether the takeover ever landed.
+  'row-takeover': (frame) => {
+    const request = modelOf(frame);
+    if (request instanceof Uint8Array) return request;
+    const delta = new Map<string, SparseRows>();
+    let maxAbs = 0;
+    for (const [name, tensor] of request.model) {
+      const width = rowSize(tensor.shape);
+      const first = Math.max(0, tensor.shape[0] - TAKEOVER_ROWS);
+      for (let i = first * width; i < tensor.values.length; i++) maxAbs = Math.max(maxAbs, Math.abs(tensor.values[i]));
+      const rows = Uint32Array.from({ length: tensor.shape[0] - first }, (_, r) => first + r);
+      delta.set(name, { kind: 'sparse', shape: tensor.shape, rows, values: new Float32Array(rows.length * width).fill(5) });
+    }
+    log('model seen', { kind: decodeRoundRequest(frame).kind, maxAbs });
+    return encoder.encode({ delta, weight: 1e12, metrics: {} }, { roundId: request.roundId, baseVersion: request.version, sender: nodeId });
   },
   shape: (frame) => {
     const request = modelOf(frame);

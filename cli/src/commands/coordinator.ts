@@ -71,6 +71,12 @@ export const coordinatorFields: readonly ConfigField[] = [
     description: `edges clip each device update to x times the iteration's median norm, 0: off (default ${DEFAULT_UPDATE_DEFENCES.clipFactor})`,
   },
   {
+    path: 'defences.updateClipFactor',
+    flag: '--update-clip-factor',
+    type: 'number',
+    description: `before that, edges scale each update's sparse tables to x times the iteration's median update scale, 0: off (default ${DEFAULT_UPDATE_DEFENCES.updateClipFactor})`,
+  },
+  {
     path: 'defences.maxFailedRounds',
     flag: '--max-failed-rounds',
     type: 'int',

@@ -80,6 +80,7 @@ export const edgeFields: readonly ConfigField[] = [
     description: 'edge aggregation strategy (default fedavg)',
     choices: strategyNames,
   },
+  { path: 'strategy.options', flag: '--strategy-option', type: 'key-values', description: 'edge strategy option key=value, repeatable' },
   {
     path: 'compression.dtype',
     flag: '--compression',

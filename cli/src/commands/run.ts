@@ -36,6 +36,7 @@ interface RunFlags {
   strategyOption?: Record<string, OptionValue>;
   edgeStrategy: string;
   clipFactor: number;
+  updateClipFactor: number;
   maxFailedRounds: number;
   dp: 'off' | 'central';
   dpClip: number;
@@ -89,6 +90,12 @@ export function register(program: Command): void {
       "edges clip each device update to x times the iteration's median norm (0: off)",
       Number.parseFloat,
       DEFAULT_UPDATE_DEFENCES.clipFactor,
+    )
+    .option(
+      '--update-clip-factor <x>',
+      "before that, edges scale each update's sparse tables to x times the iteration's median update scale (0: off)",
+      Number.parseFloat,
+      DEFAULT_UPDATE_DEFENCES.updateClipFactor,
     )
     .option(
       '--max-failed-rounds <n>',
@@ -179,7 +186,7 @@ export function configFromFlags(flags: RunFlags): RunConfig {
     },
     strategy: { name: flags.strategy, options: flags.strategyOption ?? {} },
     edgeStrategy: { name: flags.edgeStrategy, options: {} },
-    defences: { clipFactor: flags.clipFactor, maxFailedRounds: flags.maxFailedRounds },
+    defences: { clipFactor: flags.clipFactor, updateClipFactor: flags.updateClipFactor, maxFailedRounds: flags.maxFailedRounds },
     privacy: {
       mode: flags.dp,
       clipNorm: flags.dpClip,

@@ -10,9 +10,18 @@ import { z } from 'zod';
  */
 export const DEFAULT_CLIP_FACTOR = 10;
 
+/**
+ * Before that, edges scale each update's sparse tables down to this many times the iteration's median
+ * update scale (an update's median row norm; see clipToMedianNorm). 0 turns it off. It brings a device
+ * that scales its whole update back to an honest device's scale: 10% of devices scaling ×100 moved ml-100k
+ * Recall@20 by 0.018 under row clipping alone, 0.005 with this stage, which no honest update reached.
+ */
+export const DEFAULT_UPDATE_CLIP_FACTOR = 3;
+
 export const updateDefencesSchema = z
   .object({
     clipFactor: z.number().min(0).default(DEFAULT_CLIP_FACTOR),
+    updateClipFactor: z.number().min(0).default(DEFAULT_UPDATE_CLIP_FACTOR),
     /** Rounds in a row that may accept no update before the run stops with an error. */
     maxFailedRounds: z.number().int().min(1).default(3),
   })

@@ -51,6 +51,11 @@ export const edgeRoundJobSchema = z.strictObject({
    */
   clipFactor: z.number().min(0).optional(),
   /**
+   * Before that, each sparse table of an update is scaled down so that its median row norm is at most this
+   * many times the median of the iteration's updates' (absent or 0: off).
+   */
+  updateClipFactor: z.number().min(0).optional(),
+  /**
    * Differential privacy: the edge clips each device update to L2 norm clipNorm (instead of clipFactor) and
    * sends the plain sum of the clipped updates, for the coordinator to noise (one edge iteration).
    */

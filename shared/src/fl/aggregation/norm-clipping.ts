@@ -5,6 +5,13 @@
 // norms do not grow with how active a user was); a dense tensor's delta is clipped per update to the factor
 // times the median of the updates' norms of that tensor. Deltas are scaled down, never up; the inputs are
 // not modified (they may be views of received frames).
+//
+// Per-row caps alone leave a device that scales its whole update (model replacement) every row up to the
+// cap: ten per cent of devices at ten times an honest row each outweigh everyone else. So a sparse table is
+// first clipped per update: an update's scale is the median norm of its rows (a robust statistic of one
+// device, which spreads far less across honest devices than single rows do), capped at `updateFactor` times
+// the median of the iteration's update scales by scaling all its rows alike. A scaled update comes back to
+// about an honest device's scale; an honest one is rarely touched (none at factor 3 on ml-100k).
 
 import { rowSize, type ModelUpdate, type SparseRows, type TensorValue } from '../model.js';
 
@@ -12,6 +19,8 @@ export interface ClippingOutcome {
   readonly updates: ModelUpdate[];
   /** Sparse rows and dense tensors scaled down. */
   readonly clipped: number;
+  /** Sparse tables scaled down as a whole, for an update scale above updateFactor × the median. */
+  readonly scaledTables: number;
 }
 
 function median(values: Float64Array): number {
@@ -27,9 +36,53 @@ function norm(values: Float32Array, start: number, end: number): number {
   return Math.sqrt(sum);
 }
 
-/** Clips `updates` (see the file's header) with bound `factor` × median; factor 0 or fewer than two updates: unchanged. */
-export function clipToMedianNorm(updates: readonly ModelUpdate[], factor: number): ClippingOutcome {
-  if (!(factor > 0) || updates.length < 2) return { updates: [...updates], clipped: 0 };
+function rowNorms(rows: SparseRows): Float64Array {
+  const width = rowSize(rows.shape);
+  const norms = new Float64Array(rows.rows.length);
+  for (let r = 0; r < rows.rows.length; r++) norms[r] = norm(rows.values, r * width, (r + 1) * width);
+  return norms;
+}
+
+/**
+ * Clips `updates` (see the file's header): each sparse table's update scale to `updateFactor` × the median
+ * scale, then each row and dense tensor to `factor` × the median norm. A factor of 0 turns its stage off;
+ * fewer than two updates: unchanged.
+ */
+export function clipToMedianNorm(updates: readonly ModelUpdate[], factor: number, updateFactor = 0): ClippingOutcome {
+  if (updates.length < 2) return { updates: [...updates], clipped: 0, scaledTables: 0 };
+  const scaled = updateFactor > 0 ? scaleOutlyingTables(updates, updateFactor) : { updates, count: 0 };
+  const rows = factor > 0 ? clipRowsAndTensors(scaled.updates, factor) : { updates: [...scaled.updates], clipped: 0 };
+  return { ...rows, scaledTables: scaled.count };
+}
+
+/** The per-update stage: sparse tables whose median row norm is above `factor` × the median of those, scaled down. */
+function scaleOutlyingTables(updates: readonly ModelUpdate[], factor: number): { updates: readonly ModelUpdate[]; count: number } {
+  const scales = updates.map(
+    (update) => new Map([...update.delta].flatMap(([name, value]) => (value.kind === 'sparse' ? [[name, median(rowNorms(value))]] : []))),
+  );
+  const caps = new Map<string, number>();
+  for (const name of new Set(scales.flatMap((s) => [...s.keys()]))) {
+    const present = scales.flatMap((s) => (s.has(name) ? [s.get(name) as number] : []));
+    caps.set(name, factor * median(Float64Array.from(present)));
+  }
+  let count = 0;
+  const out = updates.map((update, u) => {
+    let delta: Map<string, TensorValue> | undefined;
+    for (const [name, scale] of scales[u]) {
+      const cap = caps.get(name) as number;
+      if (!(scale > cap)) continue;
+      const value = update.delta.get(name) as SparseRows;
+      delta ??= new Map(update.delta);
+      delta.set(name, { ...value, values: value.values.map((v) => (v * cap) / scale) });
+      count++;
+    }
+    return delta ? { ...update, delta } : update;
+  });
+  return { updates: out, count };
+}
+
+/** The per-row stage: each sparse row and dense tensor above `factor` × the median norm, scaled down to it. */
+function clipRowsAndTensors(updates: readonly ModelUpdate[], factor: number): { updates: ModelUpdate[]; clipped: number } {
   const names = new Set(updates.flatMap((u) => [...u.delta.keys()]));
   const caps = new Map<string, number>();
   for (const name of names) {
@@ -38,10 +91,7 @@ export function clipToMedianNorm(updates: readonly ModelUpdate[], factor: number
       const value = update.delta.get(name);
       if (!value) continue;
       if (value.kind === 'dense') norms.push(norm(value.values, 0, value.values.length));
-      else {
-        const width = rowSize(value.shape);
-        for (let r = 0; r < value.rows.length; r++) norms.push(norm(value.values, r * width, (r + 1) * width));
-      }
+      else norms.push(...rowNorms(value));
     }
     caps.set(name, factor * median(Float64Array.from(norms)));
   }

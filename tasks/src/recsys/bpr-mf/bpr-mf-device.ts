@@ -13,6 +13,12 @@ import { sampleOutside } from './user-item-index.js';
 export const ITEM_EMBEDDING = 'item_embedding';
 export const ITEM_BIAS = 'item_bias';
 
+/** A device's private, persistent state: what leaves the device never, but a restart must keep. */
+export interface BprMfPrivateState {
+  readonly userEmbedding: Float32Array;
+  readonly userOptimizerState: Float32Array | null;
+}
+
 export class BprMfDevice implements DeviceTrainer {
   readonly numSamples: number;
   /** The user's embedding: private, kept across rounds. */
@@ -135,6 +141,27 @@ export class BprMfDevice implements DeviceTrainer {
       });
     }
     return { delta, weight: numPositives, metrics: { loss: loss / (epochs * negatives) } };
+  }
+
+  /**
+   * What the device must keep to resume after a restart (a browser page reloaded): the user's embedding and
+   * its optimizer state. Copies.
+   */
+  privateState(): BprMfPrivateState {
+    return { userEmbedding: this.userEmbedding.slice(), userOptimizerState: this.userState?.slice() ?? null };
+  }
+
+  /** Resumes from a state `privateState()` gave (of this task's dimensions, else a ConfigError naming them). */
+  restorePrivateState(state: BprMfPrivateState): void {
+    const optimizerLength = this.userState?.length ?? 0;
+    if (state.userEmbedding.length !== this.userEmbedding.length || (state.userOptimizerState?.length ?? 0) !== optimizerLength) {
+      throw new ConfigError(
+        `bpr-mf saved user state has ${state.userEmbedding.length} + ${state.userOptimizerState?.length ?? 0} values, ` +
+          `this device needs ${this.userEmbedding.length} + ${optimizerLength}`,
+      );
+    }
+    this.userEmbedding.set(state.userEmbedding);
+    if (this.userState && state.userOptimizerState) this.userState.set(state.userOptimizerState);
   }
 
   /** Ranks every item outside the user's training set and scores the held-out items (count 0 without any). */

@@ -10,7 +10,15 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { BprMfTask, ITEM_EMBEDDING, bprMfDeviceData, bprMfDeviceFromData, loadInteractions, ml100kSource } from '@strata/tasks';
+import {
+  BprMfTask,
+  ITEM_EMBEDDING,
+  loadInteractions,
+  ml100kSource,
+  recsysDeviceData,
+  recsysDeviceFromData,
+  type BprMfDevice,
+} from '@strata/tasks';
 import { bprDeviceThroughput } from './bpr-device-throughput.js';
 import type { BenchRequest } from './browser/bpr-throughput-worker.js';
 
@@ -32,14 +40,14 @@ const localSteps = Number(args['local-steps']);
 const passes = Number(args.passes);
 
 const task = BprMfTask.fromInteractions(loadInteractions(ml100kSource()));
-const data = Array.from({ length: users }, (_, k) => bprMfDeviceData(task, k));
+const data = Array.from({ length: users }, (_, k) => recsysDeviceData(task, k));
 const table = task.initModel().get(ITEM_EMBEDDING)!;
 const median = (rates: number[]): number => [...rates].sort((a, b) => a - b)[Math.floor(rates.length / 2)];
 const show = (rates: number[]): string =>
   `${Math.round(median(rates)).toLocaleString('en')} triples/s (passes ${rates.map((r) => Math.round(r / 1000)).join(', ')} k)`;
 
 const nodeRates = await bprDeviceThroughput(
-  data.map((d) => bprMfDeviceFromData(d)),
+  data.map((d) => recsysDeviceFromData(d) as BprMfDevice),
   new Map([[ITEM_EMBEDDING, table]]),
   localSteps,
   passes,

@@ -57,7 +57,10 @@ test('demo data: served per device when a task offers it; a clear error otherwis
   assert.match(((await none.json()) as { error: string }).error, /serves no demo data: start it with the task/);
 
   const url = await serve(t, { deviceData: demo });
-  assert.deepEqual(((await (await fetch(`${url}/device/config`)).json()) as { demo: unknown }).demo, { task: 'recsys/bpr-mf', numDevices: 3 });
+  assert.deepEqual(((await (await fetch(`${url}/device/config`)).json()) as { demo: unknown }).demo, {
+    task: 'recsys/bpr-mf',
+    numDevices: 3,
+  });
   assert.deepEqual(await (await fetch(`${url}/device/data/1`)).json(), { user: 1 });
   const beyond = await fetch(`${url}/device/data/3`);
   assert.equal(beyond.status, 404);

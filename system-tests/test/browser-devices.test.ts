@@ -11,12 +11,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
-import { parseRunConfig, type RunRecord } from '@strata/shared';
-import { createLogger } from '@strata/runtime';
+import type { RunRecord } from '@strata/shared';
 import { BprMfTask, loadInteractions, ml100kSource } from '@strata/tasks';
-import { EmbeddedTopology } from '@strata/cli';
-import { TOKEN, fileDeployment, getJson, waitForHealth } from './distributed-support.js';
+import { fileDeployment, getJson, waitForHealth } from './distributed-support.js';
+import { allNodeMetrics, deviceView, openDevicePages, waitForPage } from './browser-device-support.js';
 import { chromiumMissing, launchChromium } from './chromium-browser.js';
 
 const USERS = 60;
@@ -27,51 +25,6 @@ const RELOAD_AFTER_ROUND = 3;
 const RECALL_BAND = 0.02;
 const OUTPUT = fileURLToPath(new URL('../../../test-output/browser-devices/', import.meta.url));
 const { deployment, scratch: runsDir } = fileDeployment('browser-devices');
-
-interface DeviceView {
-  status: string;
-  nodeId: string | null;
-  reloads: number;
-  progress: { round: number; trainings: number; evaluations: number; bytesDown: number; bytesUp: number; loss: number | null } | null;
-}
-// The page's global the probes read (this package compiles without the DOM's types).
-declare const window: { strataDevice?: DeviceView };
-const view = (page: Page): Promise<DeviceView | undefined> => page.evaluate(() => window.strataDevice);
-
-async function until(page: Page, what: string, ready: (v: DeviceView) => boolean, timeoutMs = 60_000): Promise<DeviceView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const seen = await view(page).catch(() => undefined);
-    if (seen && ready(seen)) return seen;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: the page shows ${JSON.stringify(seen)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function allNodeRecall(): Promise<number> {
-  const config = parseRunConfig({ topology: { edges: 1, devices: USERS }, schedule: { rounds: ROUNDS } });
-  const task = BprMfTask.fromInteractions(loadInteractions(ml100kSource()), { seed: config.seed });
-  const topology = new EmbeddedTopology({
-    task,
-    edges: 1,
-    devices: USERS,
-    schedule: config.schedule,
-    strategy: config.strategy,
-    edgeStrategy: config.edgeStrategy,
-    compression: config.compression,
-    taskOptions: task.defaultOptions(),
-    seed: config.seed,
-    logger: createLogger('test', 'silent'),
-  });
-  await topology.start();
-  let recall = 0;
-  for (let round = 1; round <= ROUNDS; round++) {
-    await topology.runRound(round);
-    recall = (await topology.evaluate(round)).metrics['recall@20'];
-  }
-  await topology.stop();
-  return recall;
-}
 
 test(`${BROWSERS} browser devices and ${USERS - BROWSERS} Node devices train BPR-MF together; a reloaded page rejoins`, {
   skip: chromiumMissing,
@@ -84,18 +37,10 @@ test(`${BROWSERS} browser devices and ${USERS - BROWSERS} Node devices train BPR
   const nodeDevices = deployment.devices('region-1', [edge.url], BROWSERS, ['--train-delay-ms', '400'], USERS - BROWSERS);
 
   const browser = await launchChromium(t);
-  const pages: Page[] = [];
   const errors: string[] = [];
-  for (let k = 0; k < BROWSERS; k++) {
-    // A context each: every page is its own device with its own IndexedDB, as on separate machines.
-    const context = await browser.newContext({ viewport: { width: 900, height: 640 } });
-    const page = await context.newPage();
-    page.on('pageerror', (error) => errors.push(`device-${k + 1}: ${error.message}`));
-    await page.goto(`${edge.http}/device/#token=${TOKEN}&device=device-${k + 1}&user=${k}`);
-    pages.push(page);
-  }
+  const pages = await openDevicePages(browser, edge.http, BROWSERS, errors);
   await nodeDevices;
-  for (const page of pages) await until(page, 'the page to connect', (v) => v.status === 'connected');
+  for (const page of pages) await waitForPage(page, 'the page to connect', (v) => v.status === 'connected');
   await waitForHealth(edge.http, (h) => h.devices === USERS, `${USERS} devices on the edge`);
 
   const coordinator = deployment.start('coordinator', [
@@ -116,15 +61,18 @@ test(`${BROWSERS} browser devices and ${USERS - BROWSERS} Node devices train BPR
     120_000,
   );
   const reloaded = pages[0];
-  const before = await view(reloaded);
+  const before = await deviceView(reloaded);
   assert.ok(
     before?.progress && before.progress.round >= RELOAD_AFTER_ROUND,
     `the page trained before its reload: ${JSON.stringify(before)} ${await reloaded.textContent('#error')}`,
   );
   await reloaded.reload();
-  const after = await until(reloaded, 'the reloaded page to rejoin', (v) => v.status === 'connected' && v.reloads === 1);
+  const after = await waitForPage(reloaded, 'the reloaded page to rejoin', (v) => v.status === 'connected' && v.reloads === 1);
   assert.equal(after.nodeId, 'device-1', 'it rejoins as the same device, from IndexedDB (the link fragment is gone)');
-  assert.ok(after.progress && after.progress.round >= RELOAD_AFTER_ROUND, 'and shows its progress from before the reload');
+  assert.ok(
+    after.progress && after.progress.round >= RELOAD_AFTER_ROUND,
+    `and shows its progress from before the reload: ${JSON.stringify(after)}`,
+  );
 
   assert.equal(await coordinator.exited, 0, 'the coordinator finishes the run');
   const [runFolder] = readdirSync(runsDir);
@@ -135,7 +83,7 @@ test(`${BROWSERS} browser devices and ${USERS - BROWSERS} Node devices train BPR
   );
 
   for (const [k, page] of pages.entries()) {
-    const seen = await view(page);
+    const seen = await deviceView(page);
     assert.ok(seen?.progress, `device-${k + 1} shows its progress`);
     assert.ok(
       seen.progress.round > (k === 0 ? RELOAD_AFTER_ROUND + 1 : ROUNDS - 1),
@@ -154,11 +102,11 @@ test(`${BROWSERS} browser devices and ${USERS - BROWSERS} Node devices train BPR
 
   // The Stop button disconnects the device: the edge counts one device fewer.
   await pages[1].click('#stop');
-  await until(pages[1], 'the stopped page', (v) => v.status === 'stopped');
+  await waitForPage(pages[1], 'the stopped page', (v) => v.status === 'stopped');
   await waitForHealth(edge.http, (h) => h.devices === USERS - 1, 'the stopped device gone from the edge');
 
   const mixed = record.final.metrics['recall@20'];
-  const allNode = await allNodeRecall();
+  const allNode = (await allNodeMetrics(BprMfTask.fromInteractions(loadInteractions(ml100kSource())), USERS, ROUNDS))['recall@20'];
   t.diagnostic(
     `Recall@20 after ${ROUNDS} rounds: ${BROWSERS} browser + ${USERS - BROWSERS} Node devices ${mixed.toFixed(4)}, all Node ${allNode.toFixed(4)}`,
   );

@@ -2,7 +2,7 @@
 // (as a browser device page does), measures them with the same code as Node and posts the rates back.
 
 import { dense } from '@strata/shared';
-import { bprMfDeviceFromData, ITEM_EMBEDDING } from '@strata/tasks/browser';
+import { ITEM_EMBEDDING, recsysDeviceFromData, type BprMfDevice } from '@strata/tasks/browser';
 import { bprDeviceThroughput } from '../bpr-device-throughput.js';
 
 export interface BenchRequest {
@@ -20,7 +20,7 @@ interface WorkerScope {
 const scope = globalThis as unknown as WorkerScope;
 
 scope.onmessage = ({ data }) => {
-  const devices = data.devices.map((device) => bprMfDeviceFromData(device));
+  const devices = data.devices.map((device) => recsysDeviceFromData(device) as BprMfDevice);
   const model = new Map([[ITEM_EMBEDDING, dense([...data.shape], data.table)]]);
   bprDeviceThroughput(devices, model, data.localSteps, data.passes).then(
     (rates) => scope.postMessage({ rates }),

@@ -28,7 +28,9 @@ const element = <T extends HTMLElement>(id: string): T => {
 
 let record: DeviceRecord | undefined;
 let worker: Worker | undefined;
-let saving: Promise<void> = Promise.resolve();
+/** The write in progress, and whether the record changed since it began (writes coalesce: the newest wins). */
+let saving: Promise<void> | undefined;
+let dirty = false;
 const view = { status: 'idle' as Status, nodeId: null as string | null, progress: null as DeviceProgress | null, reloads: 0 };
 window.strataDevice = view;
 
@@ -74,14 +76,21 @@ function showDevice(settings: DeviceSettings, data: unknown): void {
   element('join-form').hidden = true;
 }
 
-/** Saves the record, one write after another (the worker reports faster than IndexedDB may write). */
+/**
+ * Saves the record. The worker reports faster than IndexedDB may write on a busy machine: changes made while a
+ * write is in progress are saved together by one write after it, so the stored record lags by one write at most.
+ */
 function persist(change: Partial<DeviceRecord>): void {
   if (!record) return;
   record = { ...record, ...change };
-  const snapshot = record;
-  saving = saving
-    .then(() => saveRecord(snapshot))
-    .catch((error: unknown) => setStatus('error', `cannot save to IndexedDB: ${String(error)}`));
+  dirty = true;
+  saving ??= (async () => {
+    while (dirty && record) {
+      dirty = false;
+      await saveRecord(record).catch((error: unknown) => setStatus('error', `cannot save to IndexedDB: ${String(error)}`));
+    }
+    saving = undefined;
+  })();
 }
 
 function startWorker(): void {

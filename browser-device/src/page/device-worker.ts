@@ -5,7 +5,7 @@
 import { DeviceClient } from '@strata/device-client/browser';
 import { SocketIoTransportClient } from '@strata/runtime/socket-io-client';
 import { compressionSchema, type Logger, type LocalTrainOptions, type ModelParams } from '@strata/shared';
-import { bprMfDeviceFromData, type BprMfDevice } from '@strata/tasks/browser';
+import { recsysDeviceFromData, type DevicePrivateState } from '@strata/tasks/browser';
 import type { DeviceProgress, DeviceSettings, PageToWorker, WorkerToPage } from './worker-messages.js';
 
 interface WorkerScope {
@@ -41,13 +41,9 @@ function fail(error: unknown): void {
   post({ kind: 'error', message: error instanceof Error ? error.message : String(error) });
 }
 
-async function start(
-  settings: DeviceSettings,
-  data: unknown,
-  state: Parameters<BprMfDevice['restorePrivateState']>[0] | null,
-): Promise<void> {
+async function start(settings: DeviceSettings, data: unknown, state: DevicePrivateState | null): Promise<void> {
   if (client) return;
-  const trainer = bprMfDeviceFromData(data);
+  const trainer = recsysDeviceFromData(data);
   if (state) trainer.restorePrivateState(state);
   const negatives = (options: LocalTrainOptions): number => options.options.negatives ?? 1;
   const device = new DeviceClient({

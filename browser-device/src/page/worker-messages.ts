@@ -1,7 +1,7 @@
 // What the page and its Web Worker say to each other: the page starts and stops the device; the worker
 // reports what the device is doing and hands back the private state the page persists.
 
-import type { BprMfPrivateState } from '@strata/tasks/browser';
+import type { DevicePrivateState } from '@strata/tasks/browser';
 
 export interface DeviceSettings {
   readonly nodeId: string;
@@ -14,7 +14,7 @@ export interface DeviceSettings {
 }
 
 export type PageToWorker =
-  | { readonly kind: 'start'; readonly settings: DeviceSettings; readonly data: unknown; readonly state: BprMfPrivateState | null }
+  | { readonly kind: 'start'; readonly settings: DeviceSettings; readonly data: unknown; readonly state: DevicePrivateState | null }
   | { readonly kind: 'stop' };
 
 export interface DeviceProgress {
@@ -25,14 +25,14 @@ export interface DeviceProgress {
   readonly resyncs: number;
   readonly bytesDown: number;
   readonly bytesUp: number;
-  /** Mean BPR loss per triple of the last training. */
+  /** Mean training loss per sample of the last training. */
   readonly loss: number | null;
-  /** Triples a second of the last training. */
+  /** (user, positive, negative) triples a second of the last training. */
   readonly triplesPerSecond: number | null;
 }
 
 export type WorkerToPage =
   | { readonly kind: 'connected' | 'disconnected' | 'stopped' }
   | { readonly kind: 'progress'; readonly progress: DeviceProgress }
-  | { readonly kind: 'state'; readonly state: BprMfPrivateState }
+  | { readonly kind: 'state'; readonly state: DevicePrivateState }
   | { readonly kind: 'error'; readonly message: string };

@@ -3,13 +3,13 @@
 // options and seed), it also renders its newest global model for its devices at POST /render: the model
 // blob carries only tensors, the task gives the scene's geometry and march settings. It serves the browser
 // device page at /device/ on the HTTP port, with demo splits of the task's data when the task builds its devices
-// from per-device data (recsys/bpr-mf). Options: file, STRATA_* variables, flags (README, Operations).
+// from per-device data (recsys/bpr-mf, recsys/neumf). Options: file, STRATA_* variables, flags (README, Operations).
 
 import type { Command } from 'commander';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError, rendersViews, strategyNames, StrataError, type FederatedTask } from '@strata/shared';
 import { BrowserDeviceSite, type BrowserDeviceSiteOptions } from '@strata/browser-device';
-import { BprMfTask, bprMfDeviceData } from '@strata/tasks';
+import { BprMfTask, NeuMFTask, recsysDeviceData } from '@strata/tasks';
 import { createLogger } from '@strata/runtime';
 import { EdgeDaemon, parseEdgeDaemonConfig } from '@strata/edge-node';
 import {
@@ -191,6 +191,6 @@ export function register(program: Command): void {
 
 /** Per-device data a browser device page can fetch as its demo split (tasks whose devices are built from it). */
 function demoDeviceData(task: FederatedTask): BrowserDeviceSiteOptions['deviceData'] {
-  if (!(task instanceof BprMfTask)) return undefined;
-  return { task: task.id, numDevices: task.numDevices, get: (index) => bprMfDeviceData(task, index) };
+  if (!(task instanceof BprMfTask || task instanceof NeuMFTask)) return undefined;
+  return { task: task.id, numDevices: task.numDevices, get: (index) => recsysDeviceData(task, index) };
 }

@@ -8,8 +8,7 @@ export { DEFAULT_CENTRALIZED_BPR_OPTIONS, LEAVE_ONE_OUT_BPR_OPTIONS, resolveCent
 export type { CentralizedBprOptions } from './centralized-bpr-options.js';
 export { UserItemIndex } from './user-item-index.js';
 export { BprMfTask } from './bpr-mf-task.js';
-export { BprMfDevice, ITEM_BIAS, ITEM_EMBEDDING, type BprMfPrivateState } from './bpr-mf-device.js';
-export { bprMfDeviceData, bprMfDeviceDataSchema, bprMfDeviceFromData, type BprMfDeviceData } from './bpr-mf-device-data.js';
+export { BprMfDevice, ITEM_BIAS, ITEM_EMBEDDING } from './bpr-mf-device.js';
 export { BPR_MF_ROUND_OPTIONS, DEFAULT_BPR_MF_TASK_OPTIONS, bprMfOptionsSchema, resolveBprMfTaskOptions } from './bpr-mf-task-options.js';
 export { bprMfEntry } from './bpr-mf-entry.js';
 export type { BprMfTaskOptions } from './bpr-mf-task-options.js';

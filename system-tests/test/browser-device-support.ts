@@ -32,15 +32,22 @@ export async function waitForPage(page: Page, what: string, ready: (v: DeviceVie
 
 /**
  * Device pages for users 0..count-1 (node ids device-<k+1>, the layout of `strata device`), each in a context
- * of its own (its own IndexedDB, as on separate machines); page errors are collected into `errors`.
+ * of its own (its own IndexedDB, as on separate machines); page errors are collected into `errors`. `extra(k)`
+ * adds to page k's link fragment (`&compression=int8`).
  */
-export async function openDevicePages(browser: Browser, edgeHttp: string, count: number, errors: string[]): Promise<Page[]> {
+export async function openDevicePages(
+  browser: Browser,
+  edgeHttp: string,
+  count: number,
+  errors: string[],
+  extra: (k: number) => string = () => '',
+): Promise<Page[]> {
   const pages: Page[] = [];
   for (let k = 0; k < count; k++) {
     const context = await browser.newContext({ viewport: { width: 900, height: 640 } });
     const page = await context.newPage();
     page.on('pageerror', (error) => errors.push(`device-${k + 1}: ${error.message}`));
-    await page.goto(`${edgeHttp}/device/#token=${TOKEN}&device=device-${k + 1}&user=${k}`);
+    await page.goto(`${edgeHttp}/device/#token=${TOKEN}&device=device-${k + 1}&user=${k}${extra(k)}`);
     pages.push(page);
   }
   return pages;

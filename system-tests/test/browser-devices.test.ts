@@ -1,10 +1,11 @@
 // Acceptance (issue 21, browser devices): headless Chromium opens 4 device pages served by a real edge daemon
 // (a separate process, with Redis and a coordinator process); with Node devices of the same region they train
-// federated BPR-MF on ml-100k. One page is reloaded mid-run: it resumes from IndexedDB as the same device
-// (same id, same session) and trains again. The run's Recall@20 must be in the band of an all-Node run of the
-// same size and seed (the embedded runtime, which the distributed one matches bit for bit). A browser device
-// runs the same task code as a Node device, so only the reload (which restarts its sampler) moves the result.
-// A screenshot of a device page goes to test-output/browser-devices/. Skipped, saying why, only without chromium.
+// federated BPR-MF on ml-100k, one page uploading int8 updates. One page is reloaded mid-run: it resumes from
+// IndexedDB as the same device (same id, same session) and trains again. The run's Recall@20 must be in the band
+// of an all-Node run of the same size and seed (the embedded runtime, which the distributed one matches bit for
+// bit). A browser device runs the same task code as a Node device, so only the reload (which restarts its
+// sampler) and the int8 page's quantisation move the result. A screenshot of a device page goes to
+// test-output/browser-devices/. Skipped, saying why, only without chromium.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunRecord } from '@strata/shared';
 import { BprMfTask, loadInteractions, ml100kSource } from '@strata/tasks';
-import { fileDeployment, getJson, waitForHealth } from './distributed-support.js';
+import { fileDeployment, getJson, metric, scrape, waitForHealth } from './distributed-support.js';
 import { allNodeMetrics, deviceView, openDevicePages, waitForPage } from './browser-device-support.js';
 import { chromiumMissing, launchChromium } from './chromium-browser.js';
 
@@ -38,7 +39,8 @@ test(`${BROWSERS} browser devices and ${USERS - BROWSERS} Node devices train BPR
 
   const browser = await launchChromium(t);
   const errors: string[] = [];
-  const pages = await openDevicePages(browser, edge.http, BROWSERS, errors);
+  // The last page uploads int8 updates (with error feedback), the others float32.
+  const pages = await openDevicePages(browser, edge.http, BROWSERS, errors, (k) => (k === BROWSERS - 1 ? '&compression=int8' : ''));
   await nodeDevices;
   for (const page of pages) await waitForPage(page, 'the page to connect', (v) => v.status === 'connected');
   await waitForHealth(edge.http, (h) => h.devices === USERS, `${USERS} devices on the edge`);
@@ -84,6 +86,7 @@ test(`${BROWSERS} browser devices and ${USERS - BROWSERS} Node devices train BPR
 
   for (const [k, page] of pages.entries()) {
     const seen = await deviceView(page);
+    t.diagnostic(`device-${k + 1}: ${JSON.stringify(seen?.progress)}`);
     assert.ok(seen?.progress, `device-${k + 1} shows its progress`);
     assert.ok(
       seen.progress.round > (k === 0 ? RELOAD_AFTER_ROUND + 1 : ROUNDS - 1),
@@ -96,6 +99,9 @@ test(`${BROWSERS} browser devices and ${USERS - BROWSERS} Node devices train BPR
   const connects = edge.daemon.lines.filter((l) => l.msg === 'device connect' && l.deviceId === 'device-1');
   assert.equal(connects.length, 2, 'device-1 connected twice (before and after its reload)');
   assert.deepEqual(errors, [], 'no page error');
+  const samples = await scrape(edge.http);
+  assert.equal(metric(samples, 'strata_updates_rejected_total'), 0, 'the edge accepted every update, int8 ones included');
+  assert.ok(metric(samples, 'strata_updates_accepted_total') >= (USERS - 1) * ROUNDS);
 
   mkdirSync(OUTPUT, { recursive: true });
   await pages[1].screenshot({ path: join(OUTPUT, 'device-page.png') });

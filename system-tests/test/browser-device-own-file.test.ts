@@ -1,6 +1,6 @@
 // A browser device with the user's own data file (the demo split's JSON format) joins an edge that offers no
 // demo data, through the page's form; a file that is not valid device data is refused on the page, naming the
-// problem, and the device does not join. Skipped, saying why, only without chromium.
+// problem, and the device neither joins nor keeps it. Skipped, saying why, only without chromium.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,6 +46,10 @@ test("a page joins with the user's own data file; a bad file is refused naming t
     (await refused.textContent('#error')) ?? '',
     new RegExp(`trainItems holds item ${data.numItems + 5}, outside \\[0, ${data.numItems}\\)`),
   );
+
+  await refused.reload();
+  await refused.waitForSelector('#join-form:not([hidden])', { timeout: 10_000 });
+  assert.equal(await refused.isHidden('#device-panel'), true, 'refused data is not kept: a reload asks again');
 
   const page = await joinWith(good, 'browser-own');
   await waitForPage(page, 'the page to connect', (v) => v.status === 'connected' && v.nodeId === 'browser-own');

@@ -101,8 +101,12 @@ function startWorker(): void {
     const message = event.data;
     switch (message.kind) {
       case 'connected':
+        setStatus('connected');
+        // Stored once the edge accepted the device: data the worker refused is not kept for the next load.
+        persist({});
+        break;
       case 'disconnected':
-        setStatus(message.kind);
+        setStatus('disconnected');
         break;
       case 'stopped':
         worker?.terminate();
@@ -151,7 +155,6 @@ async function join(
     compression: compression === 'float16' || compression === 'int8' ? compression : 'float32',
   };
   record = { settings, data, state: null, progress: null, stopped: false };
-  await saveRecord(record);
   showDevice(settings, data);
   showProgress(null);
   startWorker();

@@ -36,3 +36,17 @@ const outDir = join(root, 'shared/dist/src/wire/generated');
 mkdirSync(outDir, { recursive: true });
 copyFileSync(genJs, join(outDir, 'strata.js'));
 copyFileSync(genDts, join(outDir, 'strata.d.ts'));
+
+// The browser device's page and Web Worker: tsc compiled and type-checked them (browser-device/dist/page);
+// esbuild bundles each with its imports (the core, the socket.io client, the task code) for the browser.
+const { build } = await import('esbuild');
+await build({
+  entryPoints: ['device-page', 'device-worker'].map((name) => join(root, 'browser-device/dist/page', `${name}.js`)),
+  outdir: join(root, 'browser-device/dist/bundle'),
+  bundle: true,
+  platform: 'browser',
+  format: 'esm',
+  target: 'es2022',
+  minify: true,
+  logLevel: 'warning',
+});

@@ -11,6 +11,7 @@ const packages = [
   'runtime',
   'tasks',
   'device-client',
+  'browser-device',
   'edge-node',
   'dashboard',
   'coordinator',

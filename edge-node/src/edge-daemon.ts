@@ -3,6 +3,7 @@
 // renderer (remote rendering of its newest global model for its devices). stop() is the graceful shutdown:
 // stop taking jobs, let the job in progress finish (or hand it back after the grace period), close the links.
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createStrategy, redisLayout, type Logger, type ViewRenderer } from '@strata/shared';
 import {
   BullMqJobQueue,
@@ -33,6 +34,11 @@ export interface EdgeDaemonStopResult {
 export interface EdgeDaemonOptions {
   /** Renders views for devices at POST /render (from a task that renders views); without it the route answers 404. */
   readonly renderer?: ViewRenderer;
+  /**
+   * More routes on the HTTP port (the browser device page): answers and returns true when the request is one
+   * of its own. Tried after /render.
+   */
+  readonly routes?: (request: IncomingMessage, response: ServerResponse) => boolean;
 }
 
 export class EdgeDaemon {
@@ -129,7 +135,7 @@ export class EdgeDaemon {
     const http = await startDaemonHttp({
       host: config.http.host,
       port: config.http.port,
-      routes: (request, response) => render.handle(request, response),
+      routes: (request, response) => render.handle(request, response) || (options.routes?.(request, response) ?? false),
       metrics: {
         contentType: registry.contentType,
         metrics: () => {

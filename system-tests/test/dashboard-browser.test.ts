@@ -3,10 +3,10 @@
 // 1,000 devices, whose update rate, payload per update and redraw time the test prints. Screenshots go to
 // test-output/dashboard-browser/. Skipped, saying why, only when chromium is missing (.ci/run installs it).
 
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,30 +17,9 @@ import { encodeRgbPng } from '@strata/tasks';
 import { parseRunConfig } from '@strata/shared';
 import { EmbeddedDashboard, runEmbedded } from '@strata/cli';
 import { STRATA_BIN } from './distributed-support.js';
+import { chromiumMissing, launchChromium } from './chromium-browser.js';
 
-const CHROMIUM = process.env.STRATA_CHROMIUM ?? '/usr/bin/chromium';
 const OUTPUT = fileURLToPath(new URL('../../../test-output/dashboard-browser/', import.meta.url));
-const missing = existsSync(CHROMIUM)
-  ? false
-  : `no chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set STRATA_CHROMIUM`;
-
-async function launch(t: TestContext): Promise<Browser> {
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-  t.after(() => browser.close());
-  return browser;
-}
 
 async function open(browser: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
@@ -87,7 +66,7 @@ async function until(page: Page, condition: (now: { chart: number; timeline: num
 }
 
 test('the dashboard of a running embedded job shows rounds completing live, without a reload', {
-  skip: missing,
+  skip: chromiumMissing,
   timeout: 180_000,
 }, async (t) => {
   const runsDir = mkdtempSync(join(tmpdir(), 'strata-dashboard-browser-'));
@@ -150,7 +129,7 @@ test('the dashboard of a running embedded job shows rounds completing live, with
   });
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{16,}$/);
 
-  const browser = await launch(t);
+  const browser = await launchChromium(t);
   const { page, errors } = await open(browser, url);
   await until(page, (now) => now.timeline >= 1 && now.chart >= 1, 60_000);
   const before = await progress(page);
@@ -231,7 +210,7 @@ function manyDevicesTask(devices: number): FederatedTask & ViewRenderer & { snap
 }
 
 test('with 1,000 devices the page keeps up: its update rate, payload per update and redraw time', {
-  skip: missing,
+  skip: chromiumMissing,
   timeout: 180_000,
 }, async (t) => {
   const runsDir = mkdtempSync(join(tmpdir(), 'strata-dashboard-1000-'));
@@ -249,7 +228,7 @@ test('with 1,000 devices the page keeps up: its update rate, payload per update 
   const task = manyDevicesTask(1000);
   const dashboard = await EmbeddedDashboard.start({ config, headlineMetrics: ['recall@20'], host: '127.0.0.1', port: 0, logger, task });
   t.after(() => dashboard.close());
-  const browser = await launch(t);
+  const browser = await launchChromium(t);
   const { page, errors } = await open(browser, dashboard.url);
   await page.waitForFunction(() => window.strataDashboard?.snapshots === 1, undefined, { timeout: 30_000 });
   const started = Date.now();

@@ -1,11 +1,15 @@
 // `strata edge`: the edge daemon of one region. Serves its devices over socket.io, takes the region's jobs
 // from BullMQ, serves /healthz and /metrics. Given a task that renders views (the coordinator's task, data,
 // options and seed), it also renders its newest global model for its devices at POST /render: the model
-// blob carries only tensors, the task gives the scene's geometry and march settings. Options: file,
-// STRATA_* variables, flags (README, Operations).
+// blob carries only tensors, the task gives the scene's geometry and march settings. It serves the browser
+// device page at /device/ on the HTTP port, with demo splits of the task's data when the task builds its devices
+// from per-device data (recsys/bpr-mf, recsys/neumf). Options: file, STRATA_* variables, flags (README, Operations).
 
 import type { Command } from 'commander';
-import { ConfigError, rendersViews, strategyNames, type Logger, type ViewRenderer } from '@strata/shared';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ConfigError, rendersViews, strategyNames, StrataError, type FederatedTask } from '@strata/shared';
+import { BrowserDeviceSite, type BrowserDeviceSiteOptions } from '@strata/browser-device';
+import { BprMfTask, NeuMFTask, recsysDeviceData } from '@strata/tasks';
 import { createLogger } from '@strata/runtime';
 import { EdgeDaemon, parseEdgeDaemonConfig } from '@strata/edge-node';
 import {
@@ -17,7 +21,7 @@ import {
   taskFields,
   type ConfigField,
 } from '../flags/daemon-config.js';
-import { buildDaemonTask, splitTaskConfig, type DaemonTaskConfig } from '../flags/daemon-task.js';
+import { buildDaemonTask, splitTaskConfig } from '../flags/daemon-task.js';
 import { onShutdownSignal } from '../flags/shutdown-signals.js';
 import { fieldSources } from '../flags/config-fields.js';
 import { addExamples } from '../console/help-text.js';
@@ -128,14 +132,16 @@ export const edgeFields: readonly ConfigField[] = [
   },
   ...redisFields,
   ...httpFields,
-  // The task only serves rendering: without one the edge relays training jobs and /render answers 404.
+  // The task only serves rendering and demo data: without one the edge relays training jobs, /render answers
+  // 404 and the browser device page offers no demo split.
   ...taskFields.map((field) =>
     field.path !== 'task'
       ? field
       : {
           ...field,
           description:
-            'task whose views the edge renders for its devices at POST /render on the HTTP port (default: none, no rendering); ' +
+            'task whose views the edge renders for its devices at POST /render on the HTTP port, or whose demo splits it offers ' +
+            'browser devices at /device/ (default: none); ' +
             "give it the coordinator's task, data, task options and seed",
         },
   ),
@@ -158,19 +164,34 @@ export function register(program: Command): void {
     const { task: taskConfig, rest } = splitTaskConfig(raw, false);
     const config = parseEdgeDaemonConfig(rest, fieldSources(edgeFields));
     const logger = createLogger('strata-edge');
-    const renderer = named ? await taskRenderer(taskConfig, logger) : undefined;
-    if (flags.dryRun) return printDryRun({ config, task: taskConfig, renders: renderer !== undefined });
-    const daemon = await EdgeDaemon.start(config, logger, renderer ? { renderer } : {});
+    const task = named ? (await buildDaemonTask(taskConfig)).task : undefined;
+    const renderer = task && rendersViews(task) ? task : undefined;
+    const deviceData = task && demoDeviceData(task);
+    if (task && !renderer && !deviceData) {
+      logger.warn({ task: task.id }, 'the task renders no views and offers no demo data: POST /render and /device/data are not enabled');
+    }
+    if (flags.dryRun) return printDryRun({ config, task: taskConfig, renders: renderer !== undefined, demoData: deviceData !== undefined });
+    // The browser device page (/device/ on the HTTP port) joins this edge's device link, known once it listens.
+    let daemon: EdgeDaemon | undefined;
+    const site = new BrowserDeviceSite({
+      region: config.region,
+      edgeUrl: () => {
+        if (!daemon) throw new StrataError('STRATA_ERR_NOT_STARTED', 'the edge is starting');
+        return daemon.deviceUrl;
+      },
+      ...(deviceData ? { deviceData } : {}),
+    });
+    const routes = (request: IncomingMessage, response: ServerResponse): boolean => site.handle(request, response);
+    daemon = await EdgeDaemon.start(config, logger, renderer ? { renderer, routes } : { routes });
+    const started = daemon;
     onShutdownSignal(logger, async () => {
-      await daemon.stop();
+      await started.stop();
     });
   });
 }
 
-/** The task's renderer, when the task renders views; another task is only logged (the edge still relays its jobs). */
-async function taskRenderer(config: DaemonTaskConfig, logger: Logger): Promise<ViewRenderer | undefined> {
-  const { task } = await buildDaemonTask(config);
-  if (rendersViews(task)) return task;
-  logger.warn({ task: task.id }, 'the task renders no views: POST /render is not enabled');
-  return undefined;
+/** Per-device data a browser device page can fetch as its demo split (tasks whose devices are built from it). */
+function demoDeviceData(task: FederatedTask): BrowserDeviceSiteOptions['deviceData'] {
+  if (!(task instanceof BprMfTask || task instanceof NeuMFTask)) return undefined;
+  return { task: task.id, numDevices: task.numDevices, get: (index) => recsysDeviceData(task, index) };
 }

@@ -1,7 +1,7 @@
 // Reassembles the chunked frames arriving on one connection, within the link's limits.
 
 import { ChunkAssembler, decodeEnvelope, WireFormatError } from '@strata/shared';
-import { describe } from './link-events.js';
+import { describe, receivedBinary } from './link-events.js';
 import type { LinkLimits } from './link-limits.js';
 import { LinkLimitError } from './transport-errors.js';
 
@@ -36,14 +36,15 @@ export class ChunkReceiver {
   add(transferId: number, part: unknown): void {
     if (this.refused.has(transferId)) return; // the rest of a refused transfer
     try {
-      if (!(part instanceof Uint8Array)) throw new WireFormatError(`chunk must be binary, got ${describe(part)}`);
+      const bytes = receivedBinary(part);
+      if (!bytes) throw new WireFormatError(`chunk must be binary, got ${describe(part)}`);
       // A chunk carries part of a frame: larger than the largest frame (plus its envelope), it is an oversized
       // frame whatever it declares.
       const largestChunk = this.limits.maxFrameBytes + CHUNK_ENVELOPE_BYTES;
-      if (part.byteLength > largestChunk) {
-        throw new LinkLimitError(`a chunk of ${part.byteLength} bytes is larger than maxFrameBytes ${this.limits.maxFrameBytes}`);
+      if (bytes.byteLength > largestChunk) {
+        throw new LinkLimitError(`a chunk of ${bytes.byteLength} bytes is larger than maxFrameBytes ${this.limits.maxFrameBytes}`);
       }
-      const chunk = decodeEnvelope(part, { maxFrameBytes: largestChunk }).chunk;
+      const chunk = decodeEnvelope(bytes, { maxFrameBytes: largestChunk }).chunk;
       if (!chunk) throw new WireFormatError('part event does not hold a chunk envelope');
       if (chunk.transferId !== transferId)
         throw new WireFormatError(`chunk of transfer ${chunk.transferId} sent as part of transfer ${transferId}`);

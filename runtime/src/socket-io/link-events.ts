@@ -36,7 +36,19 @@ export function receivedFrame(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-export function asBuffer(bytes: Uint8Array): Buffer {
+/**
+ * The binary payload of a received event as a frame, or undefined when it is not binary: Node's socket.io
+ * delivers a Buffer, a browser's (a browser device) an ArrayBuffer.
+ */
+export function receivedBinary(value: unknown): Uint8Array | undefined {
+  if (value instanceof Uint8Array) return receivedFrame(value);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  return undefined;
+}
+
+/** Bytes as the link sends them: a Buffer over the same memory in Node; in a browser, which has no Buffer, as they are. */
+export function outgoingBytes(bytes: Uint8Array): Uint8Array {
+  if (typeof Buffer === 'undefined') return bytes;
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 

@@ -1,12 +1,12 @@
 // A frame the server sends to many peers (an edge's round request) is split into chunks once.
 
 import { splitFrame } from '@strata/shared';
-import { asBuffer } from './link-events.js';
+import { outgoingBytes } from './link-events.js';
 
 /** A frame split into chunk envelopes once, for every peer it is sent to. */
 export interface SplitTransfer {
   readonly transferId: number;
-  readonly parts: readonly Buffer[];
+  readonly parts: readonly Uint8Array[];
 }
 
 /**
@@ -19,9 +19,10 @@ export function sendFrame(
   frame: Uint8Array,
   chunkBytes: number,
   sender: string,
-): Buffer | null {
-  if (frame.byteLength <= chunkBytes) return asBuffer(frame);
-  for (const chunk of splitFrame(frame, { maxFrameBytes: chunkBytes, transferId: requestId, sender })) emitPart(requestId, asBuffer(chunk));
+): Uint8Array | null {
+  if (frame.byteLength <= chunkBytes) return outgoingBytes(frame);
+  for (const chunk of splitFrame(frame, { maxFrameBytes: chunkBytes, transferId: requestId, sender }))
+    emitPart(requestId, outgoingBytes(chunk));
   return null;
 }
 
@@ -44,7 +45,7 @@ export class OutgoingTransfers {
     let transfer = this.split.get(frame);
     if (!transfer) {
       const transferId = ++this.nextTransferId;
-      const parts = splitFrame(frame, { maxFrameBytes: this.chunkBytes, transferId, sender: this.sender }).map(asBuffer);
+      const parts = splitFrame(frame, { maxFrameBytes: this.chunkBytes, transferId, sender: this.sender }).map(outgoingBytes);
       transfer = { transferId, parts };
       this.split.set(frame, transfer);
     }

@@ -15,7 +15,7 @@ import { ChunkReceiver } from './chunk-receiver.js';
 import {
   describe,
   errorReply,
-  receivedFrame,
+  receivedBinary,
   type DeviceToServerEvents,
   type ReplyPacket,
   type ServerToDeviceEvents,
@@ -103,10 +103,11 @@ class SocketIoClientConnection implements ClientConnection {
     }
     let frame: Uint8Array;
     try {
+      const binary = receivedBinary(body);
       if (typeof body === 'number' && Number.isSafeInteger(body)) frame = this.chunks.take(body);
-      else if (body instanceof Uint8Array) {
-        checkWholeFrame(body, this.limits, `request ${requestId} from the server`);
-        frame = receivedFrame(body);
+      else if (binary) {
+        checkWholeFrame(binary, this.limits, `request ${requestId} from the server`);
+        frame = binary;
       } else throw new WireFormatError(`request ${requestId} frame must be binary or a transfer id, got ${describe(body)}`);
     } catch (error) {
       answer(errorReply(error));

@@ -14,7 +14,7 @@ import {
 } from '@strata/shared';
 import { ChunkReceiver } from './chunk-receiver.js';
 import {
-  asBuffer,
+  outgoingBytes,
   describe,
   MAX_ERROR_MESSAGE,
   MAX_ID_LENGTH,
@@ -161,9 +161,9 @@ export class SocketIoPeer implements PeerConnection {
         }
       };
       this.pending.set(requestId, settle);
-      let body: Buffer | number;
+      let body: Uint8Array | number;
       if (frame.byteLength <= limits.chunkBytes) {
-        body = asBuffer(frame);
+        body = outgoingBytes(frame);
       } else {
         const { transferId, parts } = outgoing.of(frame);
         for (const part of parts) socket.emit('part', transferId, part);

@@ -3,6 +3,7 @@ export * from './data/index.js';
 export * from './evaluation/index.js';
 export { Popularity, popularityBaseline } from './popularity.js';
 export * from './bpr-mf/index.js';
+export * from './device-data/index.js';
 export * from './neumf/index.js';
 export * from './sasrec/index.js';
 export * from './engagement-game/index.js';

@@ -2,8 +2,9 @@
 // it holds the user's interactions and embedding, which never leave it; it trains against the global item
 // table and returns only the item rows it touched.
 
-import type { DeviceTrainer, EvaluationSums, LocalTrainOptions, ModelParams, ModelUpdate, SparseRows } from '@strata/shared';
+import type { EvaluationSums, LocalTrainOptions, ModelParams, ModelUpdate, SparseRows } from '@strata/shared';
 import { ConfigError, SeededRandom } from '@strata/shared';
+import { restorePrivateArrays, type DevicePrivateState, type RestorableDevice } from '../device-data/device-private-state.js';
 import { addUserRanking, topKExcluding } from '../evaluation/user-ranking.js';
 import { allocateRowState, BprKernel } from './bpr-kernel.js';
 import { scoreItems } from './bpr-mf-model.js';
@@ -13,7 +14,7 @@ import { sampleOutside } from './user-item-index.js';
 export const ITEM_EMBEDDING = 'item_embedding';
 export const ITEM_BIAS = 'item_bias';
 
-export class BprMfDevice implements DeviceTrainer {
+export class BprMfDevice implements RestorableDevice {
   readonly numSamples: number;
   /** The user's embedding: private, kept across rounds. */
   readonly userEmbedding: Float32Array;
@@ -135,6 +136,19 @@ export class BprMfDevice implements DeviceTrainer {
       });
     }
     return { delta, weight: numPositives, metrics: { loss: loss / (epochs * negatives) } };
+  }
+
+  /** The user's embedding and its optimizer state (copies): what a restarted device must keep. */
+  privateState(): DevicePrivateState {
+    return Object.fromEntries(Object.entries(this.privateArrays()).map(([name, values]) => [name, values.slice()]));
+  }
+
+  restorePrivateState(state: DevicePrivateState): void {
+    restorePrivateArrays(`bpr-mf device ${this.user}`, this.privateArrays(), state);
+  }
+
+  private privateArrays(): DevicePrivateState {
+    return this.userState ? { userEmbedding: this.userEmbedding, userOptimizer: this.userState } : { userEmbedding: this.userEmbedding };
   }
 
   /** Ranks every item outside the user's training set and scores the held-out items (count 0 without any). */

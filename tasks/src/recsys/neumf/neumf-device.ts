@@ -2,8 +2,9 @@
 // here and never leave; each round the device trains against the global model and returns the item rows
 // it touched (SparseRows of both item tables) and dense deltas of the MLP and output weights.
 
-import type { DenseTensor, DeviceTrainer, EvaluationSums, LocalTrainOptions, ModelParams, ModelUpdate, TensorValue } from '@strata/shared';
+import type { DenseTensor, EvaluationSums, LocalTrainOptions, ModelParams, ModelUpdate, TensorValue } from '@strata/shared';
 import { ConfigError, dense, SeededRandom } from '@strata/shared';
+import { restorePrivateArrays, type DevicePrivateState, type RestorableDevice } from '../device-data/device-private-state.js';
 import { addUserRanking } from '../evaluation/user-ranking.js';
 import type { NeuMFConfig } from './neumf-config.js';
 import { NegativeSampler } from './negative-sampler.js';
@@ -20,7 +21,7 @@ import {
 import type { NEUMF_ROUND_OPTIONS, NeuMFTaskOptions } from './neumf-task-options.js';
 import { TrainingSamples } from './training-samples.js';
 
-export class NeuMFDevice implements DeviceTrainer {
+export class NeuMFDevice implements RestorableDevice {
   readonly numSamples: number;
   /** The user's private embeddings, as one-row tables (row 0). */
   readonly user: EmbeddingTables;
@@ -125,6 +126,15 @@ export class NeuMFDevice implements DeviceTrainer {
       delta.set(name, dense(before.shape, values));
     });
     return { delta, weight: this.numSamples, metrics: { loss: (lossSum / count) * this.numSamples } };
+  }
+
+  /** The user's GMF and MLP embeddings (copies): what a restarted device must keep (its Adam state lives one round). */
+  privateState(): DevicePrivateState {
+    return { gmf: this.user.gmf.slice(), mlp: this.user.mlp.slice() };
+  }
+
+  restorePrivateState(state: DevicePrivateState): void {
+    restorePrivateArrays(`neumf device ${this.userIndex}`, { gmf: this.user.gmf, mlp: this.user.mlp }, state);
   }
 
   /** Ranks every item outside the user's training set and scores the held-out items (count 0 without any). */

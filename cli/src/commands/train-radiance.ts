@@ -36,10 +36,11 @@ import { runEmbedded } from '../embedded/run-embedded.js';
 import { addExamples } from '../console/help-text.js';
 import { writeRunReport } from '../report/index.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
+import { downlinkFromFlags, downlinkOptions, type DownlinkFlags } from '../flags/downlink-flags.js';
 
 type Artifact = NonNullable<RunRecord['artifacts']>[number];
 
-interface TrainRadianceFlags {
+interface TrainRadianceFlags extends DownlinkFlags {
   data?: string;
   procedural?: boolean;
   contraction: 'auto' | 'on' | 'off';
@@ -63,12 +64,19 @@ interface TrainRadianceFlags {
   partition: 'azimuth' | 'random';
   compression: 'float32' | 'float16' | 'int8';
   errorFeedback: boolean;
+  uploadShare: number;
   taskOption?: Record<string, OptionValue>;
   baselines: boolean;
   dryRun?: boolean;
 }
 
 const HEADLINE = ['psnr', 'ssim'];
+
+/**
+ * The federated run's links: int8 uploads of the 15% of touched voxels that changed most, int8 patches of
+ * at most a tenth of the rows down (measured in the README, "bytes per round").
+ */
+const FEDERATED_WIRE = { compression: 'int8', uploadShare: 0.15, downlink: { dtype: 'int8', rowFraction: 0.1 } } as const;
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
 export function register(train: Command): void {
@@ -109,9 +117,15 @@ export function register(train: Command): void {
     .addOption(
       new Option('--compression <dtype>', 'federated: update encoding on the way up')
         .choices(['float32', 'float16', 'int8'])
-        .default('float32'),
+        .default(FEDERATED_WIRE.compression),
     )
     .option('--no-error-feedback', 'federated: do not carry the quantisation residual to the next round')
+    .option(
+      '--upload-share <fraction>',
+      'federated: devices upload this share of the voxels they touched, those whose change (with what they held back) is largest',
+      Number.parseFloat,
+      FEDERATED_WIRE.uploadShare,
+    )
     .option(
       '--task-option <key=value>',
       'federated: task or device option, repeatable (e.g. lrDensity=0.2, sharedSecondMoment=false; `strata tasks radiance/voxel-grid` lists them)',
@@ -119,6 +133,7 @@ export function register(train: Command): void {
     )
     .option('--no-baselines', 'federated: skip the centralized baseline with the same number of rays')
     .option('--dry-run', 'load the scene, check the options and print what would train, without training');
+  for (const option of downlinkOptions(FEDERATED_WIRE.downlink)) command.addOption(option);
   addExamples(command, [
     'strata train radiance',
     'strata train radiance --res 50 --grid 64 --steps 600',
@@ -321,6 +336,7 @@ function federatedTaskOptions(flags: TrainRadianceFlags): Record<string, OptionV
     contraction: flags.contraction,
     holdOutEvery: flags.holdOutEvery,
     procedural: flags.procedural ?? false,
+    uploadShare: flags.uploadShare,
     ...flags.taskOption,
   };
 }
@@ -333,6 +349,7 @@ async function federatedCommand(flags: TrainRadianceFlags): Promise<void> {
     topology: { edges: flags.edges, devices: flags.devices },
     schedule: { rounds: flags.rounds, kappa1: flags.kappa1, kappa2: flags.kappa2, evalEvery: flags.evalEvery },
     compression: { dtype: flags.compression, errorFeedback: flags.errorFeedback },
+    downlink: downlinkFromFlags(flags),
     taskOptions: federatedTaskOptions(flags),
     baselines: flags.baselines,
     report: flags.report,
@@ -354,7 +371,8 @@ export async function runFederatedRadiance(config: RunConfig): Promise<RunRecord
   out(
     `Strata: radiance/voxel-grid on ${radiance.dataset.name}, ${config.topology.edges} edges, ${radiance.numDevices} devices ` +
       `(${radiance.options.partition} partition), ${schedule.rounds} rounds, κ1=${schedule.kappa1} κ2=${schedule.kappa2}, ` +
-      `${config.compression.dtype} updates, grid ${radiance.geometry.dims.join('x')}`,
+      `${config.compression.dtype} updates of ${radiance.options.deviceOptions.uploadShare} of the touched voxels, ` +
+      `${config.downlink.dtype} downlink (rows ${config.downlink.rowFraction}), grid ${radiance.geometry.dims.join('x')}`,
   );
   try {
     let baselines: Record<string, Record<string, number>> = {};

@@ -9,6 +9,7 @@ import type { GridGeometry } from '../model/grid-geometry.js';
 import { validateAabb } from '../model/grid-geometry.js';
 import { validateMarchSettings, type MarchSettings } from '../model/march-settings.js';
 import { VoxelGrid } from '../model/voxel-grid.js';
+import { COMPACT_MAGIC, decodeCompactRadianceModel } from './compact-model-file.js';
 
 const MAGIC = 0x46525453; // "STRF" little-endian
 const FORMAT_VERSION = 1;
@@ -40,13 +41,14 @@ export function saveRadianceModel(path: string, model: SavedRadianceModel): void
   writeFileSync(path, encodeRadianceModel(model));
 }
 
-/** Decodes a saved model; `source` names it in error messages. */
+/** Decodes a saved model, full or compact (compact-model-file.ts); `source` names it in error messages. */
 export function decodeRadianceModel(bytes: Uint8Array, source: string): SavedRadianceModel {
   if (bytes.length < 12) throw new DataError(`${source}: ${bytes.length} bytes is too short for a radiance model file`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0, true),
     version = view.getUint32(4, true),
     jsonLength = view.getUint32(8, true);
+  if (magic === COMPACT_MAGIC) return decodeCompactRadianceModel(bytes, source);
   if (magic !== MAGIC) throw new DataError(`${source}: not a radiance model file (magic 0x${magic.toString(16)})`);
   if (version !== FORMAT_VERSION) throw new DataError(`${source}: format version ${version}; this build reads ${FORMAT_VERSION}`);
   if (12 + jsonLength > bytes.length) throw new DataError(`${source}: header length ${jsonLength} runs past the end of the file`);

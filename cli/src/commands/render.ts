@@ -1,6 +1,7 @@
 // `strata render --model FILE`: renders a saved voxel-grid radiance field to PNG: a held-out view of its
 // scene (beside the ground truth, with PSNR and SSIM), a turntable strip around the scene, or depth maps.
 // Rendering needs only the model and cameras, as on an edge rendering for its devices or on a device.
+// `--export-compact FILE` writes the compact model a device downloads to render locally and compares it.
 
 import { statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';

@@ -71,12 +71,6 @@ interface TrainRadianceFlags extends DownlinkFlags {
 }
 
 const HEADLINE = ['psnr', 'ssim'];
-
-/**
- * The federated run's links: int8 uploads of the 15% of touched voxels that changed most, int8 patches of
- * at most a tenth of the rows down (measured in the README, "bytes per round").
- */
-const FEDERATED_WIRE = { compression: 'int8', uploadShare: 0.15, downlink: { dtype: 'int8', rowFraction: 0.1 } } as const;
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
 export function register(train: Command): void {
@@ -117,14 +111,14 @@ export function register(train: Command): void {
     .addOption(
       new Option('--compression <dtype>', 'federated: update encoding on the way up')
         .choices(['float32', 'float16', 'int8'])
-        .default(FEDERATED_WIRE.compression),
+        .default('float32'),
     )
     .option('--no-error-feedback', 'federated: do not carry the quantisation residual to the next round')
     .option(
       '--upload-share <fraction>',
-      'federated: devices upload this share of the voxels they touched, those whose change (with what they held back) is largest',
+      'federated: devices upload this share of the voxels they touched, those whose change since the model they received is largest, and hold the rest (1: all)',
       Number.parseFloat,
-      FEDERATED_WIRE.uploadShare,
+      1,
     )
     .option(
       '--task-option <key=value>',
@@ -133,7 +127,7 @@ export function register(train: Command): void {
     )
     .option('--no-baselines', 'federated: skip the centralized baseline with the same number of rays')
     .option('--dry-run', 'load the scene, check the options and print what would train, without training');
-  for (const option of downlinkOptions(FEDERATED_WIRE.downlink)) command.addOption(option);
+  for (const option of downlinkOptions()) command.addOption(option);
   addExamples(command, [
     'strata train radiance',
     'strata train radiance --res 50 --grid 64 --steps 600',
@@ -141,6 +135,7 @@ export function register(train: Command): void {
     'strata train radiance --federated --rounds 10 --compression float16',
     'strata train radiance --federated --res 50 --grid 48 --kappa1 20',
     'strata train radiance --federated --task-option sharedSecondMoment=false',
+    'strata train radiance --federated --compression int8 --upload-share 0.3 --downlink-rows 0.1',
   ]);
   command.action(async (flags: TrainRadianceFlags) => {
     if (flags.federated) await federatedCommand(flags);

@@ -26,7 +26,7 @@ export function downlinkOptions(defaults: Partial<Downlink> = {}): Option[] {
   ];
 }
 
-/** The run configuration's downlink from the flags (the schema checks the values). */
-export function downlinkFromFlags(flags: DownlinkFlags): Downlink {
-  return downlinkSchema.parse({ dtype: flags.downlink, rowFraction: flags.downlinkRows, energy: flags.downlinkEnergy });
+/** The run configuration's downlink from the flags, unchecked: parseRunConfig checks it and names a bad value. */
+export function downlinkFromFlags(flags: DownlinkFlags): Pick<Downlink, 'dtype' | 'rowFraction' | 'energy'> {
+  return { dtype: flags.downlink, rowFraction: flags.downlinkRows, energy: flags.downlinkEnergy };
 }

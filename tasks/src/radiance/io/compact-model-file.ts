@@ -16,6 +16,7 @@ import { validateMarchSettings, type MarchSettings } from '../model/march-settin
 import { VoxelGrid } from '../model/voxel-grid.js';
 import { rawDensityForAlpha } from '../kernels/occupancy.js';
 import type { SavedRadianceModel } from './model-file.js';
+import { decodeFileHeader, encodeFileHeader } from './file-header.js';
 
 export const COMPACT_MAGIC = 0x43525453; // "STRC" little-endian
 const FORMAT_VERSION = 1;
@@ -107,25 +108,18 @@ export function encodeCompactRadianceModel(model: SavedRadianceModel, options: C
     emptyDensity,
     keepAlpha: options.keepAlpha,
   };
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
-  const prefix = new Uint32Array([COMPACT_MAGIC, FORMAT_VERSION, json.length]);
-  return Buffer.concat([Buffer.from(prefix.buffer), json, packed]);
+  return Buffer.concat([encodeFileHeader(COMPACT_MAGIC, FORMAT_VERSION, header), packed]);
 }
 
 /** Decodes a compact model to a full grid; `source` names it in error messages. */
 export function decodeCompactRadianceModel(bytes: Uint8Array, source: string): SavedRadianceModel {
-  if (bytes.length < 12) throw new DataError(`${source}: ${bytes.length} bytes is too short for a compact radiance model`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const magic = view.getUint32(0, true);
-  const version = view.getUint32(4, true);
-  const jsonLength = view.getUint32(8, true);
-  if (magic !== COMPACT_MAGIC) throw new DataError(`${source}: not a compact radiance model (magic 0x${magic.toString(16)})`);
-  if (version !== FORMAT_VERSION) throw new DataError(`${source}: compact format version ${version}; this build reads ${FORMAT_VERSION}`);
-  if (12 + jsonLength > bytes.length) throw new DataError(`${source}: header length ${jsonLength} runs past the end of the file`);
-  let header: CompactHeader;
+  const { header, bodyOffset } = decodeFileHeader<CompactHeader>(bytes, source, {
+    magic: COMPACT_MAGIC,
+    version: FORMAT_VERSION,
+    what: 'compact radiance model',
+  });
   try {
-    header = JSON.parse(Buffer.from(bytes.subarray(12, 12 + jsonLength)).toString('utf8')) as CompactHeader;
-    validateAabb(header.geometry.bbox, `${source}: header geometry.bbox`);
+    validateAabb(header.geometry?.bbox, `${source}: header geometry.bbox`);
     validateMarchSettings(header.settings);
   } catch (cause) {
     throw new DataError(`${source}: bad header (${(cause as Error).message})`, { cause });
@@ -147,7 +141,7 @@ export function decodeCompactRadianceModel(bytes: Uint8Array, source: string): S
   const expected = maskBytes + densityBytes + 4 * kept + C * kept;
   let body: Buffer;
   try {
-    body = brotliDecompressSync(bytes.subarray(12 + jsonLength), { maxOutputLength: expected });
+    body = brotliDecompressSync(bytes.subarray(bodyOffset), { maxOutputLength: expected });
   } catch (cause) {
     throw new DataError(`${source}: body cannot be decompressed (${(cause as Error).message})`, { cause });
   }

@@ -76,6 +76,19 @@ test('strata train radiance trains a procedural scene centrally, and strata rend
 
     await strata(['render', '--model', model, '--turntable', '3', '--depth', '--out', join(runsDir, 'turntable.png')]);
     assert.deepEqual(pngSize(join(runsDir, 'turntable.png')), { width: stripWidth(3, 32), height: 32 });
+
+    // The compact model a device downloads to render locally: smaller, and it renders the same view closely.
+    const compact = join(runsDir, 'model.strc');
+    const exported = await strata(['render', '--model', model, '--export-compact', compact]);
+    const figures = /compact model .*: (\d+\.\d+) MB \(full (\d+\.\d+) MB.*held-out PSNR (\d+\.\d+) dB \(full (\d+\.\d+) dB\)/.exec(
+      exported.stdout,
+    );
+    assert.ok(figures, exported.stdout);
+    const [compactMb, fullMb, compactPsnr, fullPsnr] = figures.slice(1).map(Number);
+    assert.ok(statSync(compact).size < statSync(model).size / 2 && compactMb < fullMb / 2, exported.stdout);
+    assert.ok(compactPsnr > fullPsnr - 1, exported.stdout);
+    const local = await strata(['render', '--model', compact, '--view', '1', '--out', join(runsDir, 'compact-view.png')]);
+    assert.ok(Number(/PSNR (\d+\.\d+) dB/.exec(local.stdout)?.[1]) > reported - 1, local.stdout);
   } finally {
     rmSync(runsDir, { recursive: true, force: true });
   }

@@ -1,13 +1,18 @@
 // `strata render --model FILE`: renders a saved voxel-grid radiance field to PNG: a held-out view of its
 // scene (beside the ground truth, with PSNR and SSIM), a turntable strip around the scene, or depth maps.
 // Rendering needs only the model and cameras, as on an edge rendering for its devices or on a device.
+// `--export-compact FILE` writes the compact model a device downloads to render locally and compares it.
 
+import { statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '@strata/shared';
 import {
   GridRenderer,
+  decodeRadianceModel,
   depthToRgb,
+  encodeCompactRadianceModel,
+  evaluateViews,
   loadSceneDataset,
   horizontalStrip,
   loadRadianceModel,
@@ -16,6 +21,8 @@ import {
   turntableCameras,
   writeRgbPng,
   type RgbImage,
+  type SavedRadianceModel,
+  type SceneDataset,
 } from '@strata/tasks';
 import { integerFlag as int } from '../flags/integer-flag.js';
 
@@ -32,6 +39,8 @@ interface RenderFlags {
   fov: number;
   depth?: boolean;
   out?: string;
+  exportCompact?: string;
+  keepAlpha: number;
 }
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -52,6 +61,16 @@ export function register(program: Command): void {
     .option('--fov <rad>', 'turntable: horizontal field of view in radians', Number.parseFloat, 0.6911112070083618)
     .option('--depth', 'write depth maps instead of colour')
     .option('--out <file>', 'output PNG (default: beside the model)')
+    .option(
+      '--export-compact <file>',
+      'write the compact model a device downloads to render locally (only the points a render reads, float16 density, int8 colour, brotli), then compare it with the full model on every held-out view',
+    )
+    .option(
+      '--keep-alpha <a>',
+      "--export-compact: drop cells whose corners' alpha are all below this (the renderer's own threshold changes no pixel)",
+      Number.parseFloat,
+      0.01,
+    )
     .action((flags: RenderFlags) => renderCommand(flags));
 }
 
@@ -76,15 +95,11 @@ function renderCommand(flags: RenderFlags): void {
     out(`turntable of ${flags.turntable} ${res}x${res} views in ${((performance.now() - started) / 1000).toFixed(2)} s: ${path}`);
     return;
   }
-  const procedural = flags.procedural ?? meta.data === 'procedural';
-  const data = flags.data ?? (procedural || meta.data === undefined || meta.data === 'lego' ? undefined : meta.data);
-  const dataset = loadSceneDataset({
-    data,
-    procedural,
-    res,
-    holdOutEvery: flags.holdOutEvery ?? meta.holdOutEvery ?? 8,
-    seed: meta.seed ?? 1,
-  });
+  const dataset = sceneOf(flags, meta, res);
+  if (flags.exportCompact !== undefined) {
+    exportCompact(flags, modelPath, saved, dataset);
+    return;
+  }
   const truth = dataset.test[flags.view];
   if (!truth) throw new ConfigError(`--view ${flags.view}: the scene has ${dataset.test.length} held-out views`);
   const renderStart = performance.now();
@@ -97,5 +112,40 @@ function renderCommand(flags: RenderFlags): void {
   out(
     `held-out ${truth.name} (${width}x${height}) rendered in ${seconds.toFixed(2)} s: PSNR ${psnr(view.rgb, truth.rgb).toFixed(2)} dB, ` +
       `SSIM ${ssim(view.rgb, truth.rgb, width, height).toFixed(4)}; ground truth | ${flags.depth ? 'depth' : 'render'}: ${path}`,
+  );
+}
+
+/** The scene a model was trained on (or the one the flags name), at `res`. */
+function sceneOf(flags: RenderFlags, meta: { data?: string; holdOutEvery?: number; seed?: number }, res: number): SceneDataset {
+  const procedural = flags.procedural ?? meta.data === 'procedural';
+  const data = flags.data ?? (procedural || meta.data === undefined || meta.data === 'lego' ? undefined : meta.data);
+  return loadSceneDataset({
+    data,
+    procedural,
+    res,
+    holdOutEvery: flags.holdOutEvery ?? meta.holdOutEvery ?? 8,
+    seed: meta.seed ?? 1,
+  });
+}
+
+/**
+ * Writes the compact model of `saved` and reports its size beside the full model's, with the PSNR of both on
+ * every held-out view and of the compact renders against the full model's.
+ */
+function exportCompact(flags: RenderFlags, modelPath: string, saved: SavedRadianceModel, dataset: SceneDataset): void {
+  if (!(flags.keepAlpha >= 0 && flags.keepAlpha < 1)) throw new ConfigError(`--keep-alpha ${flags.keepAlpha} must be in [0, 1)`);
+  const bytes = encodeCompactRadianceModel(saved, { keepAlpha: flags.keepAlpha });
+  const path = resolve(flags.exportCompact as string);
+  writeFileSync(path, bytes);
+  const compact = decodeRadianceModel(bytes, path);
+  const full = evaluateViews(new GridRenderer(saved.grid, saved.settings), dataset.test, false);
+  const small = evaluateViews(new GridRenderer(compact.grid, compact.settings), dataset.test, false);
+  const againstFull = small.renders.reduce((sum, r, i) => sum + psnr(r.rgb, full.renders[i].rgb), 0) / small.renders.length;
+  const fullBytes = statSync(modelPath).size;
+  const mb = (n: number): string => `${(n / 1e6).toFixed(2)} MB`;
+  out(
+    `compact model ${path}: ${mb(bytes.length)} (full ${mb(fullBytes)}, ${(fullBytes / bytes.length).toFixed(1)}x smaller); ` +
+      `held-out PSNR ${small.psnr.toFixed(2)} dB (full ${full.psnr.toFixed(2)} dB) over ${dataset.test.length} views; ` +
+      `against the full model's renders ${againstFull.toFixed(2)} dB`,
   );
 }

@@ -4,7 +4,7 @@
 
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { createStrategy, DEFAULT_PRIVACY, DEFAULT_UPDATE_DEFENCES, downlinkSchema, strategyNames, type RunRecord } from '@strata/shared';
+import { createStrategy, DEFAULT_PRIVACY, DEFAULT_UPDATE_DEFENCES, strategyNames, type RunRecord } from '@strata/shared';
 import { createLogger, writeRunRecord } from '@strata/runtime';
 import { parseRunConfig, type RunConfig } from '@strata/shared';
 import { runEmbedded, type RunObserver } from '../embedded/run-embedded.js';
@@ -16,11 +16,10 @@ import { RoundTable, bytesSummary, comparisonTable } from '../console/round-tabl
 import { dataSourceOptions, dataSourceFromFlags } from '../flags/data-flags.js';
 import { findTask, taskNames } from '@strata/tasks';
 import { writeRunReport } from '../report/index.js';
+import { downlinkFromFlags, downlinkOptions, type DownlinkFlags } from '../flags/downlink-flags.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
 
-const downlinkDefaults = downlinkSchema.parse({});
-
-interface RunFlags {
+interface RunFlags extends DownlinkFlags {
   task: string;
   edges: number;
   devices?: number;
@@ -46,9 +45,6 @@ interface RunFlags {
   compression: 'float32' | 'float16' | 'int8';
   errorFeedback: boolean;
   perTensorScale?: boolean;
-  downlink: 'float32' | 'float16' | 'int8';
-  downlinkRows: number;
-  downlinkEnergy: number;
   taskOption?: Record<string, OptionValue>;
   seed: number;
   baselines: boolean;
@@ -116,21 +112,6 @@ export function register(program: Command): void {
       new Option('--compression <dtype>', 'update encoding on the way up').choices(['float32', 'float16', 'int8']).default('float32'),
     )
     .option('--no-error-feedback', 'do not carry the quantisation residual to the next round')
-    .addOption(
-      new Option('--downlink <dtype>', 'model patches on the way down: float32 (lossless) or a quantised difference')
-        .choices(['float32', 'float16', 'int8'])
-        .default(downlinkDefaults.dtype),
-    )
-    .addOption(
-      new Option('--downlink-rows <fraction>', 'send at most this fraction of rows per patch, those that changed most')
-        .argParser(Number.parseFloat)
-        .default(downlinkDefaults.rowFraction),
-    )
-    .addOption(
-      new Option('--downlink-energy <share>', "send only the rows carrying this share of the change's squared norm")
-        .argParser(Number.parseFloat)
-        .default(downlinkDefaults.energy),
-    )
     .option('--per-tensor-scale', 'int8: one scale per tensor instead of one per row')
     .option(
       '--task-option <key=value>',
@@ -149,6 +130,7 @@ export function register(program: Command): void {
     .option('--dashboard-host <host>', 'interface of the live dashboard', '127.0.0.1')
     .option('--no-dashboard', 'do not serve the live dashboard')
     .option('--dry-run', 'check the configuration (strategies, task options, data) and print it, without training');
+  for (const option of downlinkOptions()) command.addOption(option);
   dataSourceOptions(command);
   command.addHelpText('after', `\n${strategiesHelp()}\n\n${tasksHelp()}\n`);
   addExamples(command, [
@@ -195,7 +177,7 @@ export function configFromFlags(flags: RunFlags): RunConfig {
       ...(flags.dpTargetEpsilon !== undefined ? { targetEpsilon: flags.dpTargetEpsilon } : {}),
     },
     compression: { dtype: flags.compression, errorFeedback: flags.errorFeedback, perRowScale: !flags.perTensorScale },
-    downlink: { ...downlinkDefaults, dtype: flags.downlink, rowFraction: flags.downlinkRows, energy: flags.downlinkEnergy },
+    downlink: downlinkFromFlags(flags),
     taskOptions: flags.taskOption ?? {},
     baselines: flags.baselines,
     report: flags.report,

@@ -36,10 +36,11 @@ import { runEmbedded } from '../embedded/run-embedded.js';
 import { addExamples } from '../console/help-text.js';
 import { writeRunReport } from '../report/index.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
+import { downlinkFromFlags, downlinkOptions, type DownlinkFlags } from '../flags/downlink-flags.js';
 
 type Artifact = NonNullable<RunRecord['artifacts']>[number];
 
-interface TrainRadianceFlags {
+interface TrainRadianceFlags extends DownlinkFlags {
   data?: string;
   procedural?: boolean;
   contraction: 'auto' | 'on' | 'off';
@@ -63,6 +64,7 @@ interface TrainRadianceFlags {
   partition: 'azimuth' | 'random';
   compression: 'float32' | 'float16' | 'int8';
   errorFeedback: boolean;
+  uploadShare: number;
   taskOption?: Record<string, OptionValue>;
   baselines: boolean;
   dryRun?: boolean;
@@ -113,12 +115,19 @@ export function register(train: Command): void {
     )
     .option('--no-error-feedback', 'federated: do not carry the quantisation residual to the next round')
     .option(
+      '--upload-share <fraction>',
+      'federated: devices upload this share of the voxels they touched, those whose change since the model they received is largest, and hold the rest (1: all)',
+      Number.parseFloat,
+      1,
+    )
+    .option(
       '--task-option <key=value>',
       'federated: task or device option, repeatable (e.g. lrDensity=0.2, sharedSecondMoment=false; `strata tasks radiance/voxel-grid` lists them)',
       collectKeyValue('--task-option'),
     )
     .option('--no-baselines', 'federated: skip the centralized baseline with the same number of rays')
     .option('--dry-run', 'load the scene, check the options and print what would train, without training');
+  for (const option of downlinkOptions()) command.addOption(option);
   addExamples(command, [
     'strata train radiance',
     'strata train radiance --res 50 --grid 64 --steps 600',
@@ -126,6 +135,7 @@ export function register(train: Command): void {
     'strata train radiance --federated --rounds 10 --compression float16',
     'strata train radiance --federated --res 50 --grid 48 --kappa1 20',
     'strata train radiance --federated --task-option sharedSecondMoment=false',
+    'strata train radiance --federated --compression int8 --upload-share 0.3 --downlink-rows 0.1',
   ]);
   command.action(async (flags: TrainRadianceFlags) => {
     if (flags.federated) await federatedCommand(flags);
@@ -321,6 +331,7 @@ function federatedTaskOptions(flags: TrainRadianceFlags): Record<string, OptionV
     contraction: flags.contraction,
     holdOutEvery: flags.holdOutEvery,
     procedural: flags.procedural ?? false,
+    uploadShare: flags.uploadShare,
     ...flags.taskOption,
   };
 }
@@ -333,6 +344,7 @@ async function federatedCommand(flags: TrainRadianceFlags): Promise<void> {
     topology: { edges: flags.edges, devices: flags.devices },
     schedule: { rounds: flags.rounds, kappa1: flags.kappa1, kappa2: flags.kappa2, evalEvery: flags.evalEvery },
     compression: { dtype: flags.compression, errorFeedback: flags.errorFeedback },
+    downlink: downlinkFromFlags(flags),
     taskOptions: federatedTaskOptions(flags),
     baselines: flags.baselines,
     report: flags.report,
@@ -354,7 +366,8 @@ export async function runFederatedRadiance(config: RunConfig): Promise<RunRecord
   out(
     `Strata: radiance/voxel-grid on ${radiance.dataset.name}, ${config.topology.edges} edges, ${radiance.numDevices} devices ` +
       `(${radiance.options.partition} partition), ${schedule.rounds} rounds, κ1=${schedule.kappa1} κ2=${schedule.kappa2}, ` +
-      `${config.compression.dtype} updates, grid ${radiance.geometry.dims.join('x')}`,
+      `${config.compression.dtype} updates of ${radiance.options.deviceOptions.uploadShare} of the touched voxels, ` +
+      `${config.downlink.dtype} downlink (rows ${config.downlink.rowFraction}), grid ${radiance.geometry.dims.join('x')}`,
   );
   try {
     let baselines: Record<string, Record<string, number>> = {};

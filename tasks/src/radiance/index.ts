@@ -38,6 +38,8 @@ export * from './render/image-metrics.js';
 export * from './render/grid-renderer.js';
 export * from './render/evaluate-views.js';
 export * from './io/model-file.js';
+export * from './io/compact-model-file.js';
+export * from './federated/pruned-upload.js';
 export * from './federated/partition-views.js';
 export * from './federated/radiance-task-options.js';
 export * from './federated/device-training-pool.js';

@@ -7,6 +7,7 @@
 // transmittance).
 
 import {
+  ConfigError,
   StrataError,
   type DeviceTrainer,
   type LocalTrainOptions,
@@ -23,6 +24,7 @@ import type { TrainingBuffers } from '../train/trainer-thread.js';
 import type { DeviceTrainingPool } from './device-training-pool.js';
 import { resolveDeviceOptions } from './radiance-task-options.js';
 import { loadSharedMoment, momentDeltas } from './shared-second-moment.js';
+import { PrunedUploadFeedback, uploadTensors } from './pruned-upload.js';
 
 export interface RadianceDeviceConfig {
   readonly index: number;
@@ -36,6 +38,8 @@ export interface RadianceDeviceConfig {
 
 export class RadianceDevice implements DeviceTrainer {
   readonly numSamples: number;
+  /** What pruned uploads held back (created by the first round that prunes). */
+  private feedback: PrunedUploadFeedback | undefined;
 
   constructor(private readonly config: RadianceDeviceConfig) {
     this.numSamples = config.rays.count;
@@ -45,9 +49,15 @@ export class RadianceDevice implements DeviceTrainer {
     const { geometry, shDegree, settings, pool, rays } = this.config;
     const o = resolveDeviceOptions(options.options);
     const received = VoxelGrid.fromModelParams(model, geometry, shDegree);
-    const occupancy = computeOccupancy(received, settings).occupancy;
+    // Pruned uploads: train on from where this device left its points (the received model plus what it held).
+    let start = received;
+    if (o.uploadShare < 1 && this.feedback) {
+      start = received.clone();
+      this.feedback.addHeldTo(start.density, start.sh);
+    }
+    const occupancy = computeOccupancy(start, settings).occupancy;
     const decay = o.lrRoundDecay ** Math.max(0, options.round - 1);
-    return pool.use(received, occupancy, rays, async (trainer, buffers) => {
+    return pool.use(start, occupancy, rays, async (trainer, buffers) => {
       if (buffers.sharedMoment) loadSharedMoment(model, buffers.sharedMoment, o.sharedMomentDivisor, o.batchSize);
       const result = await trainer.run({
         firstStep: 1,
@@ -66,13 +76,54 @@ export class RadianceDevice implements DeviceTrainer {
       });
       const weight = result.rays;
       const mse = result.sse / (3 * Math.max(1, result.rays));
-      const delta = touchedDelta(received, buffers);
+      let delta = touchedDelta(received, buffers);
+      let momentRows = (delta.get(DENSITY_TENSOR) as SparseRows).rows;
+      if (o.uploadShare < 1) {
+        const upload = this.prune(delta, received, o.uploadShare, o.lrDensity * decay, o.lrColor * decay);
+        delta = upload.delta;
+        momentRows = upload.momentRows;
+      }
       if (buffers.sharedMoment) {
-        const rows = (delta.get(DENSITY_TENSOR) as SparseRows).rows;
-        for (const [name, t] of momentDeltas(model, buffers.sharedMoment, rows, o.batchSize)) delta.set(name, t);
+        for (const [name, t] of momentDeltas(model, buffers.sharedMoment, momentRows, o.batchSize)) delta.set(name, t);
       }
       return { delta, weight, metrics: { loss: mse * weight, rays: result.rays, samples: result.samples } };
     });
+  }
+
+  /**
+   * The share of this round's touched points (and of those held from earlier rounds) whose change since the
+   * received model is largest; the rest is held for later rounds. The moment goes up for the sent points
+   * that were touched (a moment needs steps behind it).
+   */
+  private prune(
+    delta: Map<string, SparseRows>,
+    received: VoxelGrid,
+    share: number,
+    densityStep: number,
+    colorStep: number,
+  ): { delta: Map<string, SparseRows>; momentRows: Uint32Array } {
+    const density = delta.get(DENSITY_TENSOR) as SparseRows;
+    const color = delta.get(COLOR_TENSOR) as SparseRows;
+    if (density.rowWeights) {
+      throw new ConfigError('pruned uploads (uploadShare < 1) need the shared second moment (sharedSecondMoment=true)');
+    }
+    const C = received.channels;
+    this.feedback ??= new PrunedUploadFeedback(received.pointCount, C);
+    const upload = this.feedback.select(
+      { rows: density.rows, density: density.values, color: color.values },
+      share,
+      Math.max(densityStep, Number.MIN_VALUE),
+      Math.max(colorStep, Number.MIN_VALUE),
+    );
+    const [d, c] = uploadTensors(upload, received.pointCount, C);
+    const momentRows = upload.rows.filter((_, i) => upload.touched[i] === 1);
+    return {
+      delta: new Map([
+        [DENSITY_TENSOR, d],
+        [COLOR_TENSOR, c],
+      ]),
+      momentRows,
+    };
   }
 }
 

@@ -29,6 +29,14 @@ export const radianceDeviceOptionsSchema = z.strictObject({
     .default(8)
     .describe('the shared second moment is divided by this before use (it pools single device steps)'),
   sharedStepClip: z.number().positive().default(2).describe('under the shared moment, one step is at most this many learning rates'),
+  uploadShare: z
+    .number()
+    .gt(0)
+    .max(1)
+    .default(1)
+    .describe(
+      'a device uploads this share of the points it touched, those whose change (with what it held back) is largest; the rest waits on the device (needs sharedSecondMoment)',
+    ),
 });
 
 export type RadianceDeviceOptions = z.output<typeof radianceDeviceOptionsSchema>;
@@ -161,6 +169,9 @@ export function validateRadianceTaskOptions(o: RadianceTaskOptions): void {
   if (!(o.densityUnitScale > 0)) bad('densityUnitScale', o.densityUnitScale, 'a positive number');
   if (!(o.occupancyAlpha >= 0 && o.occupancyAlpha < 1)) bad('occupancyAlpha', o.occupancyAlpha, 'a number in [0, 1)');
   shBasisSize(o.shDegree);
+  if (o.deviceOptions.uploadShare < 1 && !o.sharedSecondMoment) {
+    bad('uploadShare', o.deviceOptions.uploadShare, '1 without the shared second moment (sharedSecondMoment=false)');
+  }
   resolveDeviceOptions(o.deviceOptions);
 }
 

@@ -9,6 +9,8 @@ import type { GridGeometry } from '../model/grid-geometry.js';
 import { validateAabb } from '../model/grid-geometry.js';
 import { validateMarchSettings, type MarchSettings } from '../model/march-settings.js';
 import { VoxelGrid } from '../model/voxel-grid.js';
+import { COMPACT_MAGIC, decodeCompactRadianceModel } from './compact-model-file.js';
+import { decodeFileHeader, encodeFileHeader, fileMagic } from './file-header.js';
 
 const MAGIC = 0x46525453; // "STRF" little-endian
 const FORMAT_VERSION = 1;
@@ -29,10 +31,8 @@ interface Header {
 
 export function encodeRadianceModel(model: SavedRadianceModel): Uint8Array {
   const header: Header = { geometry: model.grid.geometry, shDegree: model.grid.shDegree, settings: model.settings, meta: model.meta };
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
   const body = strata.Model.encode(encodeModel(model.grid.toModelParams(), 0, 'float32')).finish();
-  const prefix = new Uint32Array([MAGIC, FORMAT_VERSION, json.length]);
-  return Buffer.concat([Buffer.from(prefix.buffer), json, body]);
+  return Buffer.concat([encodeFileHeader(MAGIC, FORMAT_VERSION, header), body]);
 }
 
 export function saveRadianceModel(path: string, model: SavedRadianceModel): void {
@@ -40,22 +40,14 @@ export function saveRadianceModel(path: string, model: SavedRadianceModel): void
   writeFileSync(path, encodeRadianceModel(model));
 }
 
-/** Decodes a saved model; `source` names it in error messages. */
+/** Decodes a saved model, full or compact (compact-model-file.ts); `source` names it in error messages. */
 export function decodeRadianceModel(bytes: Uint8Array, source: string): SavedRadianceModel {
-  if (bytes.length < 12) throw new DataError(`${source}: ${bytes.length} bytes is too short for a radiance model file`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const magic = view.getUint32(0, true),
-    version = view.getUint32(4, true),
-    jsonLength = view.getUint32(8, true);
-  if (magic !== MAGIC) throw new DataError(`${source}: not a radiance model file (magic 0x${magic.toString(16)})`);
-  if (version !== FORMAT_VERSION) throw new DataError(`${source}: format version ${version}; this build reads ${FORMAT_VERSION}`);
-  if (12 + jsonLength > bytes.length) throw new DataError(`${source}: header length ${jsonLength} runs past the end of the file`);
-  let header: Header;
-  try {
-    header = JSON.parse(Buffer.from(bytes.subarray(12, 12 + jsonLength)).toString('utf8')) as Header;
-  } catch (cause) {
-    throw new DataError(`${source}: header is not valid JSON`, { cause });
-  }
+  if (fileMagic(bytes) === COMPACT_MAGIC) return decodeCompactRadianceModel(bytes, source);
+  const { header, bodyOffset } = decodeFileHeader<Header>(bytes, source, {
+    magic: MAGIC,
+    version: FORMAT_VERSION,
+    what: 'radiance model file',
+  });
   const dims = header.geometry?.dims;
   if (!Array.isArray(dims) || dims.length !== 3 || dims.some((d) => !Number.isInteger(d) || d < 2)) {
     throw new DataError(`${source}: header geometry.dims ${JSON.stringify(dims)} must be three integers >= 2`);
@@ -68,7 +60,7 @@ export function decodeRadianceModel(bytes: Uint8Array, source: string): SavedRad
   }
   let params: ModelParams;
   try {
-    params = decodeModel(strata.Model.decode(bytes.subarray(12 + jsonLength))).params;
+    params = decodeModel(strata.Model.decode(bytes.subarray(bodyOffset))).params;
   } catch (cause) {
     throw new DataError(`${source}: model tensors cannot be decoded (${(cause as Error).message})`, { cause });
   }

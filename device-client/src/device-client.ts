@@ -17,6 +17,7 @@ import {
   type DeviceTrainer,
   type Logger,
   type ModelParams,
+  type RandomSource,
   type TransportClient,
 } from '@strata/shared';
 
@@ -35,6 +36,8 @@ export interface DeviceClientOptions {
   readonly expectedShapes?: ReadonlyMap<string, readonly number[]>;
   /** Told of every request answered or failed (metrics). */
   readonly observer?: DeviceClientObserver;
+  /** Secure aggregation's key and seed generator per session (default: the platform's entropy; seeded only in tests). */
+  readonly secureRandom?: () => RandomSource;
 }
 
 /** What a device answered: an update, evaluation sums, a resync, or a secure-aggregation step. */
@@ -58,7 +61,7 @@ export class DeviceClient {
 
   constructor(private readonly options: DeviceClientOptions) {
     this.encoder = new UpdateEncoder(options.compression);
-    this.secure = new SecureAggregationParticipant(options.nodeId);
+    this.secure = new SecureAggregationParticipant(options.nodeId, options.secureRandom);
   }
 
   get nodeId(): string {

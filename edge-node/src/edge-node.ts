@@ -130,6 +130,8 @@ export class EdgeNode {
   /** Largest answer accepted from a device in the current job (see updateBytesBound). */
   private replyLimit: number | undefined;
   /** The last model blob read, by key: jobs only read the model, so they share it. */
+  /** Secure-aggregation sessions this edge has opened (part of each session's id). */
+  private secureSessions = 0;
   private fetched: (EdgeGlobalModel & { readonly key: string; readonly blobBytes: number }) | undefined;
 
   constructor(private readonly options: EdgeNodeOptions) {
@@ -288,7 +290,14 @@ export class EdgeNode {
       const peers = this.options.server.peers();
       population = peers.length;
       const selected = selectDevices(peers, fraction, random.fork(iteration));
-      const setup = job.secureAggregation && secureSetup(selected.length, job.secureAggregation, this.secureWeightCap(job));
+      const setup =
+        job.secureAggregation &&
+        secureSetup(
+          selected.length,
+          job.secureAggregation,
+          this.secureWeightCap(job),
+          `${job.roundId}/${this.options.region}/${this.options.nodeId}/${iteration}/${this.secureSessions++}`,
+        );
       if (job.secureAggregation && !setup) {
         participation.secAggAborted = (participation.secAggAborted ?? 0) + 1;
         this.options.logger.warn(

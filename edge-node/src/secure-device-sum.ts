@@ -26,7 +26,7 @@ import {
   encodeSecAggRoster,
   encodeSecAggShareDelivery,
   encodeSecAggUnmaskRequest,
-  entropy,
+  sessionIdOf,
   gatherQuorum,
   quorumSize,
   sameSession,
@@ -67,11 +67,13 @@ export function secureSetup(
   selected: number,
   config: Omit<SecureAggregationConfig, 'enabled'>,
   weightCap: number,
+  sessionLabel: string,
 ): SecAggSetup | undefined {
   if (selected < 3) return undefined;
   const { degree, threshold } = secAggParameters(selected, { dropoutRate: config.dropoutRate });
   return {
-    sessionId: entropy(new Uint8Array(32)),
+    // Binds every key and message to this session; unique per round, edge, iteration (devices' keys are fresh each time).
+    sessionId: sessionIdOf(sessionLabel),
     degree,
     threshold,
     clipRange: config.clipRange,

@@ -98,6 +98,18 @@ export const coordinatorFields: readonly ConfigField[] = [
     description: 'DP: stop before a round that would spend more than this ε',
   },
   {
+    path: 'secureAggregation.enabled',
+    flag: '--secure-aggregation',
+    type: 'boolean',
+    description: "secure aggregation (SecAgg+) at the edges: an edge learns only its devices' sum (edges and devices follow the jobs)",
+  },
+  {
+    path: 'secureAggregation.clipRange',
+    flag: '--secagg-clip-range',
+    type: 'number',
+    description: 'secure aggregation: fixed-point range, each value times its weight over the weight cap is clipped to [-r, r] (default 1)',
+  },
+  {
     path: 'leaseSeconds',
     flag: '--lease-seconds',
     env: 'STRATA_LEASE_SECONDS',

@@ -78,6 +78,7 @@ export class SecureAggregationParticipant {
       cipherPublicKey,
       maskPublicKey,
       metricNames: Object.keys(open.update.metrics).sort(),
+      sparseTensors: [...open.update.delta].filter(([, t]) => t.kind === 'sparse').map(([name]) => name),
     });
   }
 
@@ -95,7 +96,7 @@ export class SecureAggregationParticipant {
       switch (frame.kind) {
         case 'roster': {
           const { roster } = frame;
-          open.binding.layout = secAggSession(open.model, open.setup, roster.metricNames, roster.parties.length).layout;
+          open.binding.layout = secAggSession(open.model, open.setup, roster, roster.parties.length).layout;
           return encodeSecAggShareKeys(sessionId, this.nodeId, open.device.shareKeys(roster));
         }
         case 'shareDelivery': {

@@ -19,7 +19,7 @@ import {
   SecureAggregationMessageError,
   StrataError,
   WireFormatError,
-  MAX_SECAGG_METRICS,
+  MAX_SECAGG_NAMES,
   RoundTimeoutError,
   countReason,
   decodeSecAggReply,
@@ -154,14 +154,16 @@ export async function secureDeviceSum(options: SecureSumOptions): Promise<Secure
     );
     const partyDevice = new Map<number, PeerConnection>();
     const metricNames = new Set<string>();
+    const sparse = new Set<string>();
     advertised.forEach(({ index, frame }, k) => {
       partyDevice.set(k + 1, devices[index]);
       for (const name of frame.keys.metricNames) metricNames.add(name);
+      for (const name of frame.keys.sparseTensors) if (options.model.has(name)) sparse.add(name);
     });
-    const metrics = [...metricNames].sort().slice(0, MAX_SECAGG_METRICS);
+    const names = { metricNames: [...metricNames].sort().slice(0, MAX_SECAGG_NAMES), sparseTensors: [...sparse].sort() };
     if (advertised.length < 3)
       throw new SecureAggregationAbortError('too_few_devices', `${advertised.length} devices advertised keys, at least 3 are needed`);
-    const layout: MaskedVectorLayout = secAggSession(options.model, setup, metrics, advertised.length).layout;
+    const layout: MaskedVectorLayout = secAggSession(options.model, setup, names, advertised.length).layout;
     const edge = new SecAggEdge({ sessionId: setup.sessionId, degree: setup.degree, threshold: setup.threshold, layout });
     advertised.forEach(({ frame }, k) => {
       try {
@@ -178,7 +180,7 @@ export async function secureDeviceSum(options: SecureSumOptions): Promise<Secure
     const shared = await exchange(
       'shareKeys',
       parties.map((party) =>
-        send(partyDevice.get(party)!, encodeSecAggRoster(setup.sessionId, { ...rosters.get(party)!, party, metricNames: metrics }), stepMs),
+        send(partyDevice.get(party)!, encodeSecAggRoster(setup.sessionId, { ...rosters.get(party)!, party, ...names }), stepMs),
       ),
       parties.length,
       stepMs,

@@ -164,7 +164,7 @@ function assertPlaintextMean(edgeUpdate: ModelUpdate, included: readonly number[
   const layout = secureLayout(
     model,
     { sessionId: new Uint8Array(32), degree: 2, threshold: 2, clipRange: 1, weightCap: WEIGHT_CAP, metricBound: 100 },
-    ['loss'],
+    { metricNames: ['loss'], sparseTensors: ['item.factors'] },
     parties,
   );
   // Each decoded sum is within h/(2S) encoded units for h contributing devices: W h/(2S) on Σ w x and

@@ -37,21 +37,24 @@ export interface SecAggSetup {
   readonly metricBound: number;
 }
 
-/** Metric names a device may list: few and short (they are task-defined names, never data). */
-export const MAX_SECAGG_METRICS = 32;
-const MAX_METRIC_NAME = 64;
+/** Metric and tensor names a message may list: few and short (task-defined names, never data). */
+export const MAX_SECAGG_NAMES = 64;
+const MAX_NAME = 128;
 
 /** Device -> edge: its keys, before the edge has numbered it, and the names of its update's metrics. */
 export interface SecAggKeysReply {
   readonly cipherPublicKey: Uint8Array;
   readonly maskPublicKey: Uint8Array;
   readonly metricNames: readonly string[];
+  /** Tensors its update holds as sparse rows: the session lays them out row-weighted. */
+  readonly sparseTensors: readonly string[];
 }
 
 /** Edge -> device: the roster (with the device's party number) and the metrics summed under the mask. */
 export interface SecAggRosterMessage extends Roster {
   readonly party: number;
   readonly metricNames: readonly string[];
+  readonly sparseTensors: readonly string[];
 }
 
 export type SecAggFrame =
@@ -77,6 +80,7 @@ export function encodeSecAggKeys(sessionId: Uint8Array, sender: string, keys: Se
       cipherPublicKey: keys.cipherPublicKey,
       maskPublicKey: keys.maskPublicKey,
       metricNames: [...keys.metricNames],
+      sparseTensors: [...keys.sparseTensors],
     },
   });
 }
@@ -93,6 +97,7 @@ export function encodeSecAggRoster(sessionId: Uint8Array, roster: SecAggRosterMe
         maskPublicKey: k.maskPublicKey,
       })),
       metricNames: [...roster.metricNames],
+      sparseTensors: [...roster.sparseTensors],
     },
   });
 }
@@ -139,15 +144,15 @@ export function encodeSecAggUnmaskResponse(sessionId: Uint8Array, sender: string
 const bytesOf = (value: Uint8Array | null | undefined): Uint8Array => value ?? new Uint8Array(0);
 const numbersOf = (values: readonly number[] | null | undefined): number[] => (values ?? []).map((v) => v >>> 0);
 
-function metricNamesOf(names: readonly string[] | null | undefined): string[] {
+function namesOf(names: readonly string[] | null | undefined, what: string): string[] {
   const list = names ?? [];
-  if (list.length > MAX_SECAGG_METRICS) throw new WireFormatError(`${list.length} metric names, at most ${MAX_SECAGG_METRICS}`);
+  if (list.length > MAX_SECAGG_NAMES) throw new WireFormatError(`${list.length} ${what} names, at most ${MAX_SECAGG_NAMES}`);
   for (const name of list) {
-    if (name.length === 0 || name.length > MAX_METRIC_NAME) {
-      throw new WireFormatError(`a metric name must be 1 to ${MAX_METRIC_NAME} characters, got ${JSON.stringify(name.slice(0, 80))}`);
+    if (name.length === 0 || name.length > MAX_NAME) {
+      throw new WireFormatError(`a ${what} name must be 1 to ${MAX_NAME} characters, got ${JSON.stringify(name.slice(0, 80))}`);
     }
   }
-  if (new Set(list).size !== list.length) throw new WireFormatError('metric names repeat');
+  if (new Set(list).size !== list.length) throw new WireFormatError(`${what} names repeat`);
   return [...list];
 }
 
@@ -181,7 +186,12 @@ export function secAggFrameOf(envelope: DecodedEnvelope): SecAggFrame | undefine
         kind: 'advertiseKeys',
         sessionId: session(m.sessionId),
         sender,
-        keys: { cipherPublicKey, maskPublicKey, metricNames: metricNamesOf(m.metricNames) },
+        keys: {
+          cipherPublicKey,
+          maskPublicKey,
+          metricNames: namesOf(m.metricNames, 'metric'),
+          sparseTensors: namesOf(m.sparseTensors, 'tensor'),
+        },
       };
     }
     case 'secaggRoster': {
@@ -190,7 +200,8 @@ export function secAggFrameOf(envelope: DecodedEnvelope): SecAggFrame | undefine
         party: (m.party ?? 0) >>> 0,
         parties: numbersOf(m.parties),
         neighbourKeys: (m.neighbourKeys ?? []).map(keysOf),
-        metricNames: metricNamesOf(m.metricNames),
+        metricNames: namesOf(m.metricNames, 'metric'),
+        sparseTensors: namesOf(m.sparseTensors, 'tensor'),
       };
       return { kind: 'roster', sessionId: session(m.sessionId), roster };
     }

@@ -1,11 +1,12 @@
 // What the edge and its devices derive alike for one secure-aggregation session: the masked vector's
 // layout (from the model both hold, the setup and the roster) and the weight cap a task's limits give.
 //
-// Every tensor is laid out row-weighted (a dense table with one weight word per row): a device's vector
-// then has the same length and, masked, looks the same whatever rows it touched, and the edge reads each
-// row's weighted mean over the devices that held it, exactly as the plaintext sparse mean does; for a
-// dense tensor every device holds every row and the per-row mean is the plain weighted mean. The price
-// is one word per row (1/width of a table; a 1-D tensor doubles).
+// Tensors that devices send as sparse rows (each device says which in its keys message; the roster lists
+// the union) are laid out row-weighted: the whole table, dense, plus one weight word per row. A device's
+// vector then has the same length and, masked, looks the same whatever rows it touched, and the edge reads
+// each row's weighted mean over the devices that held it, exactly as the plaintext sparse mean does. The
+// price is the dense table (against the rows a device touched) and one word per row. Dense tensors take
+// one word a value.
 
 import type { ModelParams } from '../fl/model.js';
 import { FixedPointCodec } from '../privacy/secagg/fixed-point-codec.js';
@@ -15,19 +16,32 @@ import type { TaskLimits } from '../task/task-limits.js';
 import type { SecAggSetup } from './secure-aggregation-frames.js';
 
 /** The layout of a session over `parties` devices whose updates carry `metricNames`. */
-export function secureLayout(model: ModelParams, setup: SecAggSetup, metricNames: readonly string[], parties: number): MaskedVectorLayout {
+export function secureLayout(
+  model: ModelParams,
+  setup: SecAggSetup,
+  names: { readonly metricNames: readonly string[]; readonly sparseTensors: readonly string[] },
+  parties: number,
+): MaskedVectorLayout {
+  const { metricNames, sparseTensors } = names;
   const codec = new FixedPointCodec({ clipRange: setup.clipRange, maxParties: parties });
-  const tensors = [...model.keys()].sort().map((name) => ({ name, shape: model.get(name)!.shape, rowWeighted: true }));
+  const tensors = [...model.keys()]
+    .sort()
+    .map((name) => ({ name, shape: model.get(name)!.shape, rowWeighted: sparseTensors.includes(name) }));
   const metrics = metricNames.map((name) => ({ name, bound: setup.metricBound * setup.weightCap }));
   return new MaskedVectorLayout(tensors, setup.weightCap, codec, metrics);
 }
 
-export function secAggSession(model: ModelParams, setup: SecAggSetup, metricNames: readonly string[], parties: number): SecAggSession {
+export function secAggSession(
+  model: ModelParams,
+  setup: SecAggSetup,
+  names: { readonly metricNames: readonly string[]; readonly sparseTensors: readonly string[] },
+  parties: number,
+): SecAggSession {
   return {
     sessionId: setup.sessionId,
     degree: setup.degree,
     threshold: setup.threshold,
-    layout: secureLayout(model, setup, metricNames, parties),
+    layout: secureLayout(model, setup, names, parties),
   };
 }
 

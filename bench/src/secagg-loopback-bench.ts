@@ -1,7 +1,8 @@
 // One edge round over real sockets on loopback, plaintext against secure aggregation: an EdgeNode and n
 // DeviceClients (socket.io) in this process, each device answering with the same dense update of m float32
 // parameters. Prints the round's wall time and the device-edge bytes per device from the edge's own
-// counters. All devices share this process's one thread, so the secure round's time adds up every device's
+// counters, and the CPU time of the whole process (devices and edge) over the round. All devices share this
+// process's one thread, so the secure round's time adds up every device's
 // key agreement and masking one after another; deployed devices do theirs in parallel. Usage:
 //   node bench/dist/src/secagg-loopback-bench.js [--devices 100] [--params 100000] [--dropout-rate 0.333]
 
@@ -42,7 +43,7 @@ const values = Float32Array.from({ length: m }, () => 0.01 * random.normal());
 const update: ModelUpdate = { delta: new Map([['w', { kind: 'dense', shape: [m], values }]]), weight: 1, metrics: { loss: 0.5 } };
 const model: ModelParams = new Map([['w', { kind: 'dense', shape: [m], values: new Float32Array(m) }]]);
 
-async function round(secure: boolean): Promise<{ seconds: number; result: EdgeRoundResult }> {
+async function round(secure: boolean): Promise<{ seconds: number; cpuSeconds: number; result: EdgeRoundResult }> {
   const server = await SocketIoTransportServer.listen({ token: TOKEN, maxHttpBufferSize: 64 * 2 ** 20 });
   const queue = new InMemoryJobQueue();
   const blobs = new InMemoryBlobStore();
@@ -78,13 +79,15 @@ async function round(secure: boolean): Promise<{ seconds: number; result: EdgeRo
       ...(secure ? { secureAggregation: { clipRange: 1, dropoutRate, metricBound: 100, stepSeconds: 3600 } } : {}),
     };
     const started = performance.now();
+    const cpu = process.cpuUsage();
     const parent = await queue.addFlow({ queue: 'cloud', name: 'cloud-round', data: {}, id: 'flow' }, [
       { queue: regionQueue(REGION), name: 'edge-round', data: { ...job }, id: 'job' },
     ]);
     const [outcome] = await queue.waitForFlow(parent, Date.now() + 3600_000);
     const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
     if (outcome.state !== 'completed') throw new Error(`the round failed: ${outcome.error}`);
-    return { seconds, result: outcome.result as EdgeRoundResult };
+    return { seconds, cpuSeconds: (used.user + used.system) / 1e6, result: outcome.result as EdgeRoundResult };
   } finally {
     await edge.stop();
     for (const c of connections) await c.close();
@@ -94,10 +97,10 @@ async function round(secure: boolean): Promise<{ seconds: number; result: EdgeRo
 }
 
 console.log(`one edge round on loopback (socket.io), ${n} devices × ${m} float32 parameters, one process on a shared machine`);
-console.log('mode    | round s | up B/device | down B/device | up / plaintext up');
+console.log('mode    | round s (wall) | CPU s (all devices + edge) | up B/device | down B/device | up / plaintext up');
 const plain = await round(false);
 const secure = await round(true);
-for (const [label, { seconds, result }] of [
+for (const [label, { seconds, cpuSeconds, result }] of [
   ['plain', plain],
   ['secagg', secure],
 ] as const) {
@@ -105,7 +108,7 @@ for (const [label, { seconds, result }] of [
   const up = p.bytesUp / n;
   const ratio = up / (plain.result.participation.bytesUp / n);
   console.log(
-    `${label.padEnd(7)} | ${seconds.toFixed(2).padStart(7)} | ${up.toFixed(0).padStart(11)} | ${(p.bytesDown / n).toFixed(0).padStart(13)} | ${ratio.toFixed(3)}`,
+    `${label.padEnd(7)} | ${seconds.toFixed(2).padStart(14)} | ${cpuSeconds.toFixed(2).padStart(26)} | ${up.toFixed(0).padStart(11)} | ${(p.bytesDown / n).toFixed(0).padStart(13)} | ${ratio.toFixed(3)}`,
   );
 }
 console.log(

@@ -145,6 +145,7 @@ export function register(program: Command): void {
     'strata coordinator --regions eu-west,us-east --redis-url redis://127.0.0.1:6379',
     'strata coordinator --regions eu-west,us-east --rounds 20 --strategy fedadam --strategy-option eta=0.05',
     'strata coordinator --regions eu-west --task recsys/neumf --exit-when-done',
+    'strata coordinator --regions eu-west,us-east --secure-aggregation',
   ]);
   command.action(async (flags: Record<string, unknown>) => {
     const { task: taskConfig, rest } = splitTaskConfig(loadDaemonConfig(coordinatorFields, flags), true);

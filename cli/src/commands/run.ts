@@ -173,6 +173,7 @@ export function register(program: Command): void {
     'strata run --rounds 10 --devices 200 --no-baselines',
     'strata run --strategy fedadam --strategy-option eta=0.05 --compression int8',
     'strata run --edge-strategy median --kappa2 2 --fraction 0.5 --quorum 0.8',
+    'strata run --secure-aggregation --rounds 5 --devices 60',
     'strata run --task recsys/bpr-mf --task-option dim=32 --task-option itemLearningRate=1',
     'strata run --data ../shared/data/ml-100k/ml-100k.inter --format delimited --delimiter tab --header ' +
       '--columns user_id:token,item_id:token,rating:float --min-rating 4',

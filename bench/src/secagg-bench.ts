@@ -1,7 +1,7 @@
 // Secure aggregation's cost per round: bytes each device sends and receives against a plaintext float32
 // upload, and CPU time per device and at the edge, running the real SecAgg+ state machines in one process
-// (no transport). Message sizes are those of the protobuf messages proposed for strata.proto (SECAGG_PROTO
-// below), encoded with protobufjs. Figures, not pass/fail. Usage:
+// (no transport). Message sizes are those of the frames on the link: strata.proto's SecAgg* Envelope bodies as
+// secure-aggregation-frames.ts encodes them. Figures, not pass/fail. Usage:
 //   node bench/dist/src/secagg-bench.js [--devices 100,1000] [--params 100000,10000] [--dropout-rate 0.333,0.1]
 //     [--drop 0] [--max-agreements 100000]
 // Each pair of --devices/--params is one case; each case runs with the graph for each planned dropout rate
@@ -14,7 +14,6 @@
 // from the same message sizes.
 
 import { parseArgs } from 'node:util';
-import protobuf from 'protobufjs';
 import {
   CryptoRandom,
   FixedPointCodec,
@@ -24,6 +23,13 @@ import {
   SecAggDevice,
   SecAggEdge,
   applyMask,
+  encodeSecAggKeys,
+  encodeSecAggMaskedInput,
+  encodeSecAggRoster,
+  encodeSecAggShareDelivery,
+  encodeSecAggShareKeys,
+  encodeSecAggUnmaskRequest,
+  encodeSecAggUnmaskResponse,
   generateKeyPair,
   reconstructSecret,
   sealShares,
@@ -38,22 +44,30 @@ import {
   type SecAggSession,
 } from '@strata/shared';
 
-const SECAGG_PROTO = `
-syntax = "proto3";
-message SecAggAdvertiseKeys { uint32 party = 1; bytes cipher_public_key = 2; bytes mask_public_key = 3; }
-message SecAggRoster { repeated uint32 parties = 1; repeated SecAggAdvertiseKeys neighbour_keys = 2; }
-message SecAggSealedShares { uint32 from = 1; uint32 to = 2; bytes ciphertext = 3; }
-message SecAggShareKeys { uint32 party = 1; bytes seed_commitment = 2; repeated SecAggSealedShares shares = 3; }
-message SecAggShareDelivery { repeated SecAggSealedShares shares = 1; }
-message SecAggMaskedInput { uint32 party = 1; bytes words = 2; }
-message SecAggUnmaskRequest { repeated uint32 survivors = 1; }
-message SecAggRevealedShare { uint32 owner = 1; bytes share = 2; }
-message SecAggUnmaskResponse {
-  uint32 party = 1; repeated SecAggRevealedShare self_seed_shares = 2; repeated SecAggRevealedShare mask_key_shares = 3;
+const SESSION = new Uint8Array(32).fill(1);
+const SENDER = 'device-0001';
+/** The bytes of a message as the link carries it: its Envelope frame (strata.proto's SecAgg* bodies, aligned). */
+// biome-ignore lint/suspicious/noExplicitAny: the bench passes each message kind through one switch
+function sizeOf(type: string, message: any): number {
+  switch (type) {
+    case 'SecAggAdvertiseKeys':
+      return encodeSecAggKeys(SESSION, SENDER, { ...message, metricNames: [], sparseTensors: [] }).byteLength;
+    case 'SecAggRoster':
+      return encodeSecAggRoster(SESSION, { party: 1, metricNames: [], sparseTensors: [], ...message }).byteLength;
+    case 'SecAggShareKeys':
+      return encodeSecAggShareKeys(SESSION, SENDER, message).byteLength;
+    case 'SecAggShareDelivery':
+      return encodeSecAggShareDelivery(SESSION, message).byteLength;
+    case 'SecAggMaskedInput':
+      return encodeSecAggMaskedInput(SESSION, SENDER, message).byteLength;
+    case 'SecAggUnmaskRequest':
+      return encodeSecAggUnmaskRequest(SESSION, message).byteLength;
+    case 'SecAggUnmaskResponse':
+      return encodeSecAggUnmaskResponse(SESSION, SENDER, message).byteLength;
+    default:
+      throw new Error(`unknown message ${type}`);
+  }
 }
-`;
-const root = protobuf.parse(SECAGG_PROTO, { keepCase: false }).root;
-const sizeOf = (type: string, message: object): number => root.lookupType(type).encode(message).finish().length;
 
 const { values: args } = parseArgs({
   options: {
@@ -90,7 +104,7 @@ function wireBytes(n: number, k: number, m: number): { up: number; down: number 
   const up =
     sizeOf('SecAggAdvertiseKeys', keys) +
     sizeOf('SecAggShareKeys', { party: n, seedCommitment: key, shares: Array(k).fill(sealed) }) +
-    sizeOf('SecAggMaskedInput', { party: n, words: new Uint8Array(4 * (m + 1)) }) +
+    sizeOf('SecAggMaskedInput', { party: n, words: new Uint32Array(m + 1) }) +
     sizeOf('SecAggUnmaskResponse', { party: n, selfSeedShares: Array(k).fill(share), maskKeyShares: [] });
   const down =
     sizeOf('SecAggRoster', { parties: Array.from({ length: n }, (_, i) => i + 1), neighbourKeys: Array(k).fill(keys) }) +
@@ -157,8 +171,7 @@ function runRound(n: number, m: number, session: SecAggSession, drop: number): T
   devices.forEach((d, i) => {
     const delivery = received(i, 'SecAggShareDelivery', deliveries.get(d.party)!);
     const input = onDevice(i, () => d.maskInput(update, delivery));
-    const bytes = new Uint8Array(input.words.buffer, input.words.byteOffset, input.words.byteLength);
-    sent(i, 'SecAggMaskedInput', { party: input.party, words: bytes });
+    sent(i, 'SecAggMaskedInput', input);
     if (i >= dropped) onEdge(() => edge.receiveMaskedInput(input));
   });
   const request = onEdge(() => edge.closeMasking());

@@ -13,6 +13,9 @@ import {
   DEFAULT_UPDATE_DEFENCES,
   DEFAULT_PRIVACY,
   privacyConflict,
+  secureAggregationConflict,
+  secureAggregationSchema,
+  DEFAULT_SECURE_AGGREGATION,
   privacySchema,
   type OptionSources,
 } from '@strata/shared';
@@ -32,6 +35,8 @@ export const coordinatorDaemonConfigSchema = z
     defences: updateDefencesSchema.default(DEFAULT_UPDATE_DEFENCES),
     /** User-level differential privacy (DP-FedAvg with noise at the coordinator). */
     privacy: privacySchema.default(DEFAULT_PRIVACY),
+    /** Secure aggregation (SecAgg+) at the edges: an edge learns only its devices' sum. */
+    secureAggregation: secureAggregationSchema.default(DEFAULT_SECURE_AGGREGATION),
     seed: z.number().int().min(0).default(0),
     redis: redisOptionsSchema.default(redisOptionsSchema.parse({})),
     http: httpOptionsSchema(9400),
@@ -55,6 +60,9 @@ export const coordinatorDaemonConfigSchema = z
   .superRefine((config, ctx) => {
     const conflict = privacyConflict(config.privacy, config.schedule.kappa2);
     if (conflict) ctx.addIssue({ code: 'custom', path: ['privacy', 'mode'], message: conflict });
+    // The edges' strategies are the edge daemons' own settings: an edge with a robust one refuses the jobs.
+    const secure = secureAggregationConflict(config.secureAggregation, 'fedavg', config.privacy.mode);
+    if (secure) ctx.addIssue({ code: 'custom', path: ['secureAggregation', 'enabled'], message: secure });
   });
 
 export type CoordinatorDaemonConfig = z.output<typeof coordinatorDaemonConfigSchema>;

@@ -102,6 +102,7 @@ export class CoordinatorDaemon {
       maxUpdateBytes: config.maxUpdateBytes,
       defences: config.defences,
       privacy: config.privacy,
+      secureAggregation: config.secureAggregation,
       onModelRepublished: () => this.metrics.modelRepublished.inc(),
       state: this.state,
       configHash: runConfigHash(definition),

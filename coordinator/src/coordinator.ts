@@ -54,6 +54,8 @@ import {
   type PrivacyConfig,
   type CryptoRandom,
   privacyConflict,
+  secureAggregationConflict,
+  type SecureAggregationConfig,
 } from '@strata/shared';
 import { InMemoryStateStore } from '@strata/runtime';
 import { CentralPrivacy, type Release, type RoundPrivacy } from './central-privacy.js';
@@ -99,6 +101,8 @@ export interface CoordinatorOptions {
   readonly privacy?: PrivacyConfig;
   /** The noise generator (default: keyed from the platform's entropy; seeded only in tests). */
   readonly privacyRandom?: CryptoRandom;
+  /** Secure aggregation at the edges (SecAgg+): each edge learns only its devices' sum; off when absent. */
+  readonly secureAggregation?: SecureAggregationConfig;
   /** Told when the coordinator finds its model blob gone from the blob store and publishes it again. */
   readonly onModelRepublished?: (version: number) => void;
 }
@@ -163,6 +167,13 @@ export class Coordinator {
       const conflict = privacyConflict(options.privacy, options.schedule.kappa2);
       if (conflict) throw new ConfigError(conflict);
       this.privacy = new CentralPrivacy(options.privacy, options.privacyRandom);
+    }
+    if (options.secureAggregation?.enabled) {
+      const conflict = secureAggregationConflict(options.secureAggregation, 'fedavg', options.privacy?.mode ?? 'off');
+      if (conflict) throw new ConfigError(conflict);
+      if (!this.limits) {
+        throw new ConfigError(`task ${options.task.id} declares no limits: secure aggregation needs its weight cap (maxDeviceWeight)`);
+      }
     }
     if (!this.limits) {
       options.logger.warn({ task: options.task.id }, 'the task declares no limits: edges check device answers structurally only');
@@ -468,6 +479,7 @@ export class Coordinator {
       clipFactor: (this.options.defences ?? DEFAULT_UPDATE_DEFENCES).clipFactor,
       updateClipFactor: (this.options.defences ?? DEFAULT_UPDATE_DEFENCES).updateClipFactor,
       ...(this.privacy ? { privacy: { clipNorm: this.privacy.config.clipNorm } } : {}),
+      ...(this.options.secureAggregation?.enabled ? { secureAggregation: secureJobSettings(this.options.secureAggregation) } : {}),
     };
     const parentId = await queue.addFlow(
       { queue: CLOUD_QUEUE, name: kind === 'edge-round' ? 'cloud-round' : 'cloud-evaluate', data: { roundId, round }, id: flow.flowId },
@@ -540,4 +552,10 @@ export function changedFields(saved: unknown, now: unknown, path = ''): string[]
   }
   const show = (v: unknown): string => (v === undefined ? 'unset' : JSON.stringify(v));
   return JSON.stringify(saved) === JSON.stringify(now) ? [] : [`${path || '(root)'}: ${show(saved)} → ${show(now)}`];
+}
+
+/** What an edge job carries of the secure-aggregation settings. */
+function secureJobSettings(config: SecureAggregationConfig): Omit<SecureAggregationConfig, 'enabled'> {
+  const { enabled: _enabled, ...settings } = config;
+  return settings;
 }

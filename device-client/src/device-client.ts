@@ -3,10 +3,13 @@
 // carried across rounds. It keeps the last model it was sent, so its edge sends only what changed; a request
 // it cannot apply to that model it answers with Resync, and the edge sends the whole model.
 
+import { SecureAggregationParticipant } from './secure-aggregation-participant.js';
 import {
   DeviceModelCache,
   UpdateEncoder,
-  decodeRoundRequest,
+  decodeEnvelope,
+  roundRequestOf,
+  secAggFrameOf,
   encodeResync,
   StrataError,
   type ClientConnection,
@@ -14,6 +17,7 @@ import {
   type DeviceTrainer,
   type Logger,
   type ModelParams,
+  type RandomSource,
   type TransportClient,
 } from '@strata/shared';
 
@@ -32,11 +36,16 @@ export interface DeviceClientOptions {
   readonly expectedShapes?: ReadonlyMap<string, readonly number[]>;
   /** Told of every request answered or failed (metrics). */
   readonly observer?: DeviceClientObserver;
+  /** Secure aggregation's key and seed generator per session (default: the platform's entropy; seeded only in tests). */
+  readonly secureRandom?: () => RandomSource;
 }
+
+/** What a device answered: an update, evaluation sums, a resync, or a secure-aggregation step. */
+export type AnswerKind = 'train' | 'evaluate' | 'resync' | 'secagg';
 
 export interface DeviceClientObserver {
   /** `resync`: the request did not apply to the model the device holds; it asked for the whole model. */
-  answered?(kind: 'train' | 'evaluate' | 'resync', requestBytes: number, replyBytes: number, seconds: number): void;
+  answered?(kind: AnswerKind, requestBytes: number, replyBytes: number, seconds: number): void;
   failed?(error: Error): void;
 }
 
@@ -47,9 +56,12 @@ export class DeviceClient {
   readonly cache = new DeviceModelCache();
   /** Requests are answered one at a time, so a patch never changes the model under a running training. */
   private previous: Promise<unknown> = Promise.resolve();
+  /** The device's side of its edge's secure-aggregation sessions. */
+  private readonly secure: SecureAggregationParticipant;
 
   constructor(private readonly options: DeviceClientOptions) {
     this.encoder = new UpdateEncoder(options.compression);
+    this.secure = new SecureAggregationParticipant(options.nodeId, options.secureRandom);
   }
 
   get nodeId(): string {
@@ -97,8 +109,12 @@ export class DeviceClient {
     }
   }
 
-  private async answerWithKind(frame: Uint8Array): Promise<{ kind: 'train' | 'evaluate' | 'resync'; reply: Uint8Array }> {
-    const request = decodeRoundRequest(frame, this.options.maxRequestBytes);
+  private async answerWithKind(frame: Uint8Array): Promise<{ kind: AnswerKind; reply: Uint8Array }> {
+    const limits = this.options.maxRequestBytes === undefined ? {} : { maxFrameBytes: this.options.maxRequestBytes };
+    const envelope = decodeEnvelope(frame, limits);
+    const secAgg = secAggFrameOf(envelope);
+    if (secAgg) return { kind: 'secagg', reply: this.secure.answer(secAgg) };
+    const request = roundRequestOf(envelope, this.options.maxRequestBytes);
     const resolved = this.cache.resolve(request);
     if ('resync' in resolved) {
       this.options.logger.info({ roundId: request.roundId, reason: resolved.resync }, 'asking the edge for the whole model');
@@ -119,6 +135,8 @@ export class DeviceClient {
       localSteps: request.localSteps,
       options: request.options,
     });
+    // Under secure aggregation the update stays here; it goes up masked in the session's later steps.
+    if (request.secureAggregation) return { kind: 'secagg', reply: this.secure.begin(request.secureAggregation, model, update) };
     return { kind: 'train', reply: this.encoder.encode(update, header) };
   }
 

@@ -1,13 +1,13 @@
 // The device daemon's metrics (prom-client, one registry per daemon process, which may run several devices).
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DeviceClientObserver } from './device-client.js';
+import type { AnswerKind, DeviceClientObserver } from './device-client.js';
 
 export class DeviceMetrics implements DeviceClientObserver {
   readonly registry = new Registry();
   readonly requests = new Counter({
     name: 'strata_device_requests_total',
-    help: 'Edge requests answered, by kind (train, evaluate, resync: asked for the whole model)',
+    help: 'Edge requests answered, by kind (train, evaluate, resync: asked for the whole model, secagg: a secure-aggregation step)',
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
@@ -51,7 +51,7 @@ export class DeviceMetrics implements DeviceClientObserver {
     collectDefaultMetrics({ register: this.registry, prefix: 'strata_' });
   }
 
-  answered(kind: 'train' | 'evaluate' | 'resync', requestBytes: number, replyBytes: number, seconds: number): void {
+  answered(kind: AnswerKind, requestBytes: number, replyBytes: number, seconds: number): void {
     this.requests.inc({ kind });
     this.requestDuration.observe({ kind }, seconds);
     this.bytesReceived.inc({ link: 'device_edge' }, requestBytes);

@@ -52,6 +52,12 @@ export class EdgeMetrics implements EdgeNodeObserver {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly secureAggregation = new Counter({
+    name: 'strata_edge_secagg_sessions_total',
+    help: 'Secure-aggregation outcomes: recovered (a device that dropped out after sharing its keys, its masks removed), aborted (a session left below its threshold)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly requestsLost = new Counter({
     name: 'strata_edge_device_requests_lost_total',
     help: 'Device requests without an answer: failed (disconnect, error reply) or dropped (straggler)',
@@ -118,6 +124,8 @@ export class EdgeMetrics implements EdgeNodeObserver {
     this.updatesReceived.inc(participation.answered + rejected);
     this.updatesAccepted.inc(participation.answered);
     for (const [reason, n] of Object.entries(participation.rejected)) this.updatesRejected.inc({ reason }, n);
+    if (participation.secAggRecovered) this.secureAggregation.inc({ outcome: 'recovered' }, participation.secAggRecovered);
+    if (participation.secAggAborted) this.secureAggregation.inc({ outcome: 'aborted' }, participation.secAggAborted);
     this.requestsLost.inc({ kind: 'failed' }, participation.failed);
     this.requestsLost.inc({ kind: 'dropped' }, participation.dropped);
   }

@@ -36,6 +36,8 @@ import {
   InvalidJobError,
   edgeRoundJobSchema,
   parseJobPayload,
+  secureWeightCap,
+  ROBUST_STRATEGIES,
   type BlobStore,
   type Clock,
   type Compression,
@@ -60,6 +62,7 @@ import {
   type RoundRequestHeader,
 } from '@strata/shared';
 import { privateDeviceSum } from './private-device-sum.js';
+import { secureDeviceSum, secureSetup } from './secure-device-sum.js';
 
 export interface EdgeNodeOptions {
   readonly region: string;
@@ -127,6 +130,8 @@ export class EdgeNode {
   /** Largest answer accepted from a device in the current job (see updateBytesBound). */
   private replyLimit: number | undefined;
   /** The last model blob read, by key: jobs only read the model, so they share it. */
+  /** Secure-aggregation sessions this edge has opened (part of each session's id). */
+  private secureSessions = 0;
   private fetched: (EdgeGlobalModel & { readonly key: string; readonly blobBytes: number }) | undefined;
 
   constructor(private readonly options: EdgeNodeOptions) {
@@ -285,6 +290,22 @@ export class EdgeNode {
       const peers = this.options.server.peers();
       population = peers.length;
       const selected = selectDevices(peers, fraction, random.fork(iteration));
+      const setup =
+        job.secureAggregation &&
+        secureSetup(
+          selected.length,
+          job.secureAggregation,
+          this.secureWeightCap(job),
+          `${job.roundId}/${this.options.region}/${this.options.nodeId}/${iteration}/${this.secureSessions++}`,
+        );
+      if (job.secureAggregation && !setup) {
+        participation.secAggAborted = (participation.secAggAborted ?? 0) + 1;
+        this.options.logger.warn(
+          { roundId: job.roundId, iteration, selected: selected.length },
+          'secure aggregation needs 3 devices: iteration skipped',
+        );
+        continue;
+      }
       // The first iteration sends the global model itself, which the round's evaluation sent too.
       this.downlink.advance(edgeModel, version, iteration === 1 ? `v${version}` : `v${version}:${job.roundId}:${iteration}`);
       const frames = this.downlink.frames({
@@ -293,8 +314,33 @@ export class EdgeNode {
         kind: 'train',
         localSteps: kappa1,
         options: job.options,
+        ...(setup ? { secureAggregation: setup } : {}),
       });
       timer.lap('encode');
+      if (setup && job.secureAggregation) {
+        const deadlineMs = edgeDeadlineSeconds * 1000;
+        const aggregate = await secureDeviceSum({
+          devices: selected,
+          model: edgeModel,
+          setup,
+          train: (device) => this.requestWithModel(device, frames, deadlineMs, participation),
+          quorum,
+          trainDeadlineMs: deadlineMs,
+          stepDeadlineMs: job.secureAggregation.stepSeconds * 1000,
+          participation,
+          ...(this.replyLimit !== undefined ? { replyLimit: this.replyLimit } : {}),
+          ...(this.options.clock ? { clock: this.options.clock } : {}),
+          logger: this.options.logger,
+          ...(this.options.onReject ? { onReject: this.options.onReject } : {}),
+        });
+        timer.lap('exchange');
+        if (!aggregate) continue;
+        // The edge never saw an update: the weighted mean is all it applies (a weighted-mean strategy's step).
+        this.options.strategy.apply(edgeModel, aggregate.mean);
+        cumulative.record(aggregate.mean);
+        timer.lap('aggregate');
+        continue;
+      }
       const expected = (peer: PeerConnection): ExpectedAnswer => ({
         roundId: job.roundId,
         baseVersion: version,
@@ -343,6 +389,19 @@ export class EdgeNode {
     timer.lap('upload');
     this.options.logger.info({ roundId: job.roundId, weight: update.weight, participation, timings: timer.seconds }, 'edge round done');
     return { blobKey, weight: update.weight, metrics, participation, timings: timer.seconds, ...counted };
+  }
+
+  /** W of the session: the task's weight cap (every secure-aggregation job carries the task's limits). */
+  private secureWeightCap(job: EdgeRoundJob): number {
+    const strategy = this.options.strategy.name;
+    if (ROBUST_STRATEGIES.includes(strategy)) {
+      throw new InvalidJobError(
+        `job for round ${job.roundId}: secure aggregation hides each device's update from this edge, whose strategy ${strategy} ` +
+          'needs them: run robust strategies at the cloud and fedavg (or another weighted mean) at the edges',
+      );
+    }
+    if (!job.limits) throw new InvalidJobError(`job for round ${job.roundId}: secure aggregation needs the task's limits (a weight cap)`);
+    return secureWeightCap(job.limits);
   }
 
   private async evaluate(job: EdgeRoundJob, model: ModelParams, version: number): Promise<EdgeEvaluateResult> {

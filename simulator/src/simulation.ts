@@ -152,6 +152,7 @@ export class Simulation {
       defences: topology.defences,
       privacy: topology.privacy,
       privacyRandom: simulatedNoise(topology.seed),
+      secureAggregation: topology.secureAggregation,
       logger: logger.child({ tier: 'coordinator' }),
       clock: this.clock,
     });

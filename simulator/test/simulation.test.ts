@@ -212,3 +212,32 @@ test("a topology sets the edges' downlink, so a graph task that needs it lossles
   assert.equal(task.id, 'recsys/lightgcn');
   await task.close?.();
 });
+
+test('secure aggregation in the simulator: the same seed gives the same run with it on and off, within the fixed-point bound', async () => {
+  const secureTown = (enabled: boolean) =>
+    town((t) => {
+      t.schedule = { ...t.schedule, rounds: 2, kappa2: 1, fraction: 0.5 };
+      t.defences = { clipFactor: 0 };
+      t.secureAggregation = { enabled };
+    });
+  const plain = await simulate(secureTown(false));
+  const secure = await simulate(secureTown(true));
+  for (const [name, value] of Object.entries(plain.final.metrics)) {
+    assert.ok(Math.abs(secure.final.metrics[name] - value) < 1e-4, `${name}: secure ${secure.final.metrics[name]}, plain ${value}`);
+  }
+  participation(secure).forEach((p, i) => {
+    assert.equal(p.answered, participation(plain)[i].answered);
+    assert.equal(p.secAggAborted ?? 0, 0);
+  });
+  assert.throws(
+    () =>
+      parseTopology(
+        town((t) => {
+          t.secureAggregation = { enabled: true };
+          t.edgeStrategy = { name: 'median' };
+        }),
+        { baseDir: '.' },
+      ),
+    /secureAggregation\.enabled.*edge strategy median/s,
+  );
+});

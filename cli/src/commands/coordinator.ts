@@ -104,6 +104,18 @@ export const coordinatorFields: readonly ConfigField[] = [
     description: 'DP: stop before a round that would spend more than this ε',
   },
   {
+    path: 'secureAggregation.enabled',
+    flag: '--secure-aggregation',
+    type: 'boolean',
+    description: "secure aggregation (SecAgg+) at the edges: an edge learns only its devices' sum (edges and devices follow the jobs)",
+  },
+  {
+    path: 'secureAggregation.clipRange',
+    flag: '--secagg-clip-range',
+    type: 'number',
+    description: 'secure aggregation: fixed-point range, each value times its weight over the weight cap is clipped to [-r, r] (default 1)',
+  },
+  {
     path: 'leaseSeconds',
     flag: '--lease-seconds',
     env: 'STRATA_LEASE_SECONDS',
@@ -139,6 +151,7 @@ export function register(program: Command): void {
     'strata coordinator --regions eu-west,us-east --redis-url redis://127.0.0.1:6379',
     'strata coordinator --regions eu-west,us-east --rounds 20 --strategy fedadam --strategy-option eta=0.05',
     'strata coordinator --regions eu-west --task recsys/neumf --exit-when-done',
+    'strata coordinator --regions eu-west,us-east --secure-aggregation',
   ]);
   command.action(async (flags: Record<string, unknown>) => {
     const { task: taskConfig, rest } = splitTaskConfig(loadDaemonConfig(coordinatorFields, flags), true);

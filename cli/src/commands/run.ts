@@ -4,7 +4,14 @@
 
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { createStrategy, DEFAULT_PRIVACY, DEFAULT_UPDATE_DEFENCES, strategyNames, type RunRecord } from '@strata/shared';
+import {
+  createStrategy,
+  DEFAULT_PRIVACY,
+  DEFAULT_SECURE_AGGREGATION,
+  DEFAULT_UPDATE_DEFENCES,
+  strategyNames,
+  type RunRecord,
+} from '@strata/shared';
 import { createLogger, writeRunRecord } from '@strata/runtime';
 import { parseRunConfig, type RunConfig } from '@strata/shared';
 import { runEmbedded, type RunObserver } from '../embedded/run-embedded.js';
@@ -42,6 +49,9 @@ interface RunFlags extends DownlinkFlags {
   dpNoise: number;
   dpDelta: number;
   dpTargetEpsilon?: number;
+  secureAggregation: boolean;
+  secaggClipRange: number;
+  secaggDropoutRate: number;
   compression: 'float32' | 'float16' | 'int8';
   errorFeedback: boolean;
   perTensorScale?: boolean;
@@ -108,6 +118,19 @@ export function register(program: Command): void {
     .option('--dp-noise <sigma>', 'DP: noise multiplier (noise std over the clip norm)', Number.parseFloat, DEFAULT_PRIVACY.noiseMultiplier)
     .option('--dp-delta <delta>', 'DP: the δ at which ε is reported', Number.parseFloat, DEFAULT_PRIVACY.delta)
     .option('--dp-target-epsilon <eps>', 'DP: stop before a round that would spend more than this ε', Number.parseFloat)
+    .option('--secure-aggregation', "secure aggregation (SecAgg+) at the edges: an edge learns only its devices' sum", false)
+    .option(
+      '--secagg-clip-range <r>',
+      'secure aggregation: fixed-point range, each value times its weight over the weight cap is clipped to [-r, r]',
+      Number.parseFloat,
+      DEFAULT_SECURE_AGGREGATION.clipRange,
+    )
+    .option(
+      '--secagg-dropout-rate <p>',
+      'secure aggregation: the share of devices a session survives losing (sets the neighbour graph degree)',
+      Number.parseFloat,
+      DEFAULT_SECURE_AGGREGATION.dropoutRate,
+    )
     .addOption(
       new Option('--compression <dtype>', 'update encoding on the way up').choices(['float32', 'float16', 'int8']).default('float32'),
     )
@@ -138,6 +161,7 @@ export function register(program: Command): void {
     'strata run --rounds 10 --devices 200 --no-baselines',
     'strata run --strategy fedadam --strategy-option eta=0.05 --compression int8',
     'strata run --edge-strategy median --kappa2 2 --fraction 0.5 --quorum 0.8',
+    'strata run --secure-aggregation --rounds 5 --devices 60',
     'strata run --task recsys/bpr-mf --task-option dim=32 --task-option itemLearningRate=1',
     'strata run --data ../shared/data/ml-100k/ml-100k.inter --format delimited --delimiter tab --header ' +
       '--columns user_id:token,item_id:token,rating:float --min-rating 4',
@@ -175,6 +199,12 @@ export function configFromFlags(flags: RunFlags): RunConfig {
       noiseMultiplier: flags.dpNoise,
       delta: flags.dpDelta,
       ...(flags.dpTargetEpsilon !== undefined ? { targetEpsilon: flags.dpTargetEpsilon } : {}),
+    },
+    secureAggregation: {
+      ...DEFAULT_SECURE_AGGREGATION,
+      enabled: flags.secureAggregation,
+      clipRange: flags.secaggClipRange,
+      dropoutRate: flags.secaggDropoutRate,
     },
     compression: { dtype: flags.compression, errorFeedback: flags.errorFeedback, perRowScale: !flags.perTensorScale },
     downlink: downlinkFromFlags(flags),

@@ -14,6 +14,7 @@ import {
   type Logger,
   type UpdateDefences,
   type PrivacyConfig,
+  type SecureAggregationConfig,
 } from '@strata/shared';
 import { InMemoryBlobStore, InMemoryJobQueue, InProcessNetwork } from '@strata/runtime';
 
@@ -33,6 +34,8 @@ export interface EmbeddedTopologyOptions {
   readonly defences?: UpdateDefences;
   /** User-level DP (central DP-FedAvg); off when absent. */
   readonly privacy?: PrivacyConfig;
+  /** Secure aggregation at the edges; off when absent. */
+  readonly secureAggregation?: SecureAggregationConfig;
   readonly logger: Logger;
   /** Called each time a device finishes local training (progress bars). */
   readonly onDeviceTrained?: () => void;
@@ -66,6 +69,7 @@ export class EmbeddedTopology {
       seed: options.seed,
       defences: options.defences,
       ...(options.privacy ? { privacy: options.privacy } : {}),
+      ...(options.secureAggregation ? { secureAggregation: options.secureAggregation } : {}),
       logger: options.logger.child({ tier: 'coordinator' }),
     });
     for (const region of regions) {

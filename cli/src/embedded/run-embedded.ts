@@ -46,6 +46,7 @@ export async function runEmbedded(
     seed: config.seed,
     defences: config.defences,
     privacy: config.privacy,
+    secureAggregation: config.secureAggregation,
     logger,
     onDeviceTrained: () => observer.deviceTrained?.(),
     edgeObserver: (region, nodeId) => observer.edgeObserver?.(region, nodeId),

@@ -7,6 +7,7 @@ import { downlinkSchema } from '../protocol/model-downlink.js';
 import { hierFavgScheduleSchema } from '../fl/hierfavg-schedule.js';
 import { DEFAULT_UPDATE_DEFENCES, updateDefencesSchema } from './update-defences.js';
 import { DEFAULT_PRIVACY, privacyConflict, privacySchema } from './privacy-config.js';
+import { DEFAULT_SECURE_AGGREGATION, secureAggregationConflict, secureAggregationSchema } from './secure-aggregation-config.js';
 import { parseConfig } from './parse-config.js';
 
 /** Delimiters a shell makes awkward to type, by name; `\t` is read as a tab too. */
@@ -70,6 +71,8 @@ export const runConfigSchema = z
     defences: updateDefencesSchema.default(DEFAULT_UPDATE_DEFENCES),
     /** User-level differential privacy (DP-FedAvg with noise at the coordinator). */
     privacy: privacySchema.default(DEFAULT_PRIVACY),
+    /** Secure aggregation at the edges (SecAgg+): an edge learns only its devices' sum. */
+    secureAggregation: secureAggregationSchema.default(DEFAULT_SECURE_AGGREGATION),
     /** How edges send models down to devices. */
     downlink: downlinkSchema.default(downlinkSchema.parse({})),
     /** Task options (learning rate, dimensions, ...) overriding the task's defaults; the task's schema checks them. */
@@ -83,6 +86,8 @@ export const runConfigSchema = z
   .superRefine((config, ctx) => {
     const conflict = privacyConflict(config.privacy, config.schedule.kappa2);
     if (conflict) ctx.addIssue({ code: 'custom', path: ['privacy', 'mode'], message: conflict });
+    const secure = secureAggregationConflict(config.secureAggregation, config.edgeStrategy.name, config.privacy.mode);
+    if (secure) ctx.addIssue({ code: 'custom', path: ['secureAggregation', 'enabled'], message: secure });
   });
 
 export type RunConfig = z.output<typeof runConfigSchema>;

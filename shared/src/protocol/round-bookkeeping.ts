@@ -30,6 +30,8 @@ export function addParticipation(total: EdgeParticipation, part: EdgeParticipati
   total.bytesUp += part.bytesUp;
   total.bytesControl += part.bytesControl;
   total.bytesFetched += part.bytesFetched;
+  if (part.secAggRecovered !== undefined) total.secAggRecovered = (total.secAggRecovered ?? 0) + part.secAggRecovered;
+  if (part.secAggAborted !== undefined) total.secAggAborted = (total.secAggAborted ?? 0) + part.secAggAborted;
   for (const [reason, n] of Object.entries(part.rejected)) countReason(total.rejected, reason, n);
   for (const [what, n] of Object.entries(part.clipped)) countReason(total.clipped, what, n);
 }

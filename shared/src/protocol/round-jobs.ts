@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { InvalidJobError } from '../errors.js';
 import { hierFavgScheduleSchema } from '../fl/hierfavg-schedule.js';
 import { taskLimitsSchema } from '../task/task-limits.js';
+import { secureAggregationSchema } from '../config/secure-aggregation-config.js';
 
 export const CLOUD_QUEUE = 'strata-cloud';
 
@@ -60,6 +61,8 @@ export const edgeRoundJobSchema = z.strictObject({
    * sends the plain sum of the clipped updates, for the coordinator to noise (one edge iteration).
    */
   privacy: z.strictObject({ clipNorm: z.number().positive() }).optional(),
+  /** Secure aggregation (SecAgg+): the edge learns only the sum of its devices' updates (one job, every iteration). */
+  secureAggregation: secureAggregationSchema.omit({ enabled: true }).optional(),
 });
 
 export type EdgeRoundJob = z.output<typeof edgeRoundJobSchema>;
@@ -81,6 +84,12 @@ export const edgeParticipationSchema = z.strictObject({
   bytesUp: count,
   /** Device-edge bytes of control messages (a device asking for the full model), both directions. */
   bytesControl: count.default(0),
+  /**
+   * Secure aggregation: devices whose masks were removed from the sum after they dropped out of a session
+   * (they shared their keys, then sent no input), and sessions that aborted (too few devices or shares left).
+   */
+  secAggRecovered: count.optional(),
+  secAggAborted: count.optional(),
   /** Edge-cloud bytes: model blobs the edge read for the job (0 when it had the version already). */
   bytesFetched: count.default(0),
 });

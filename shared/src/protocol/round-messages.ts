@@ -4,7 +4,7 @@
 
 import { StrataError, WireFormatError } from '../errors.js';
 import type { ModelParams, ModelUpdate } from '../fl/model.js';
-import { decodeEnvelope, encodeEnvelope } from '../wire/envelope-codec.js';
+import { decodeEnvelope, encodeEnvelope, type DecodedEnvelope } from '../wire/envelope-codec.js';
 import { ErrorFeedback } from '../wire/error-feedback.js';
 import { strata } from '../wire/generated/strata.js';
 import { modelChecksum } from '../wire/model-checksum.js';
@@ -13,6 +13,7 @@ import { decodeModelPatch, type DecodedModelPatch } from '../wire/model-patch.js
 import { assertCompatible, assertFinite } from '../wire/update-checks.js';
 import { decodeUpdate, encodeUpdate, type DecodedUpdate } from '../wire/update-codec.js';
 import type { Compression } from './compression.js';
+import type { SecAggSetup } from './secure-aggregation-frames.js';
 
 /** What every device asked in one exchange is told, whatever model it is sent. */
 export interface RoundRequestHeader {
@@ -21,6 +22,8 @@ export interface RoundRequestHeader {
   readonly kind: 'train' | 'evaluate';
   readonly localSteps: number;
   readonly options: Record<string, number>;
+  /** Training under secure aggregation: the device answers with its keys and keeps its update for the session. */
+  readonly secureAggregation?: SecAggSetup;
 }
 
 /** A request that carries its whole model (float32). */
@@ -74,13 +77,18 @@ export function encodeRoundRequestFrame(header: RoundRequestHeader, body: RoundR
       version: body.version,
       modelChecksum: body.checksum,
       ...(body.model ? { model: body.model } : { patches: body.patches ?? [] }),
+      ...(header.secureAggregation ? { secureAggregation: header.secureAggregation } : {}),
     },
   });
 }
 
 /** Decodes a RoundRequest frame; tensors are zero-copy views of `frame` where aligned. */
 export function decodeRoundRequest(frame: Uint8Array, maxBytes?: number): DecodedRoundRequest {
-  const envelope = decodeEnvelope(frame, limitsFor(maxBytes));
+  return roundRequestOf(decodeEnvelope(frame, limitsFor(maxBytes)), maxBytes);
+}
+
+/** The RoundRequest of an envelope already decoded (WireFormatError when it holds another body). */
+export function roundRequestOf(envelope: DecodedEnvelope, maxBytes?: number): DecodedRoundRequest {
   const request = envelope.roundRequest;
   if (envelope.body !== 'roundRequest' || !request) {
     throw new WireFormatError(`expected a round_request envelope, got ${envelope.body}`);
@@ -91,6 +99,7 @@ export function decodeRoundRequest(frame: Uint8Array, maxBytes?: number): Decode
     kind: request.kind === strata.RoundRequest.Kind.EVALUATE ? 'evaluate' : 'train',
     localSteps: request.localSteps ?? 0,
     options: { ...request.options },
+    ...(request.secureAggregation ? { secureAggregation: secAggSetupOf(request.secureAggregation) } : {}),
   };
   const checksum = (request.modelChecksum ?? 0) >>> 0;
   if (request.model) {
@@ -99,6 +108,25 @@ export function decodeRoundRequest(frame: Uint8Array, maxBytes?: number): Decode
   }
   const patches = (request.patches ?? []).map((patch) => decodeModelPatch(patch, limitsFor(maxBytes)));
   return { ...header, version: request.version ?? 0, checksum, patches };
+}
+
+function secAggSetupOf(setup: strata.ISecAggSetup): SecAggSetup {
+  const sessionId = setup.sessionId;
+  if (sessionId?.length !== 32) throw new WireFormatError('a secure-aggregation setup needs a 32-byte session id');
+  const positive = (value: number | null | undefined, field: string): number => {
+    if (!(typeof value === 'number' && value > 0 && Number.isFinite(value))) {
+      throw new WireFormatError(`secure-aggregation setup: ${field} must be a positive number, got ${value}`);
+    }
+    return value;
+  };
+  return {
+    sessionId,
+    degree: positive(setup.degree, 'degree'),
+    threshold: positive(setup.threshold, 'threshold'),
+    clipRange: positive(setup.clipRange, 'clip_range'),
+    weightCap: positive(setup.weightCap, 'weight_cap'),
+    metricBound: positive(setup.metricBound, 'metric_bound'),
+  };
 }
 
 /** A device's answer when a request's patches do not apply to the model it holds: send the whole model. */

@@ -15,7 +15,20 @@ export type EnvelopeBody = NonNullable<strata.Envelope['body']>;
 /** A decoded envelope: its body is one of the oneof's messages, and 64-bit fields are plain numbers. */
 export type DecodedEnvelope = strata.Envelope & { readonly body: EnvelopeBody };
 
-const BODIES: readonly EnvelopeBody[] = ['roundRequest', 'update', 'chunk', 'model', 'resync'];
+const BODIES: readonly EnvelopeBody[] = [
+  'roundRequest',
+  'update',
+  'chunk',
+  'model',
+  'resync',
+  'secaggAdvertiseKeys',
+  'secaggRoster',
+  'secaggShareKeys',
+  'secaggShareDelivery',
+  'secaggMaskedInput',
+  'secaggUnmaskRequest',
+  'secaggUnmaskResponse',
+];
 
 /**
  * Encodes one envelope as a frame (a fresh Uint8Array, tensor payloads 4-byte aligned). `protocol` defaults

@@ -38,15 +38,24 @@ export class SecAggDevice {
   /** Values clipped to the codec's range in the last masked input. */
   clippedValues = 0;
 
+  /**
+   * `party` 0: not yet known; the roster assigns it (a device on a link advertises its keys before the edge
+   * has numbered the devices that answered).
+   */
   constructor(
-    readonly party: number,
+    private partyNumber: number,
     private readonly session: SecAggSession,
     private readonly random: RandomSource,
   ) {
-    if (!(Number.isInteger(party) && party >= 1)) throw new RangeError(`party must be a positive integer, got ${party}`);
+    if (!(Number.isInteger(partyNumber) && partyNumber >= 0)) throw new RangeError(`party must be an integer >= 0, got ${partyNumber}`);
     this.cipherKeys = generateKeyPair(random);
     this.maskKeys = generateKeyPair(random);
     this.seed = random.fill(new Uint8Array(SECRET_BYTES));
+  }
+
+  /** This device's party number (0 until the roster assigns one). */
+  get party(): number {
+    return this.partyNumber;
   }
 
   /** Round 0: the two public keys. */
@@ -59,6 +68,15 @@ export class SecAggDevice {
   shareKeys(roster: Roster): ShareKeys {
     this.step('share', 'mask');
     const { sessionId, degree, threshold } = this.session;
+    if (roster.party !== undefined) {
+      if (this.partyNumber !== 0 && roster.party !== this.partyNumber) {
+        this.abort('protocol_violation', `the roster numbers this device ${roster.party}`);
+      }
+      if (!(Number.isInteger(roster.party) && roster.party >= 1))
+        this.abort('protocol_violation', `party ${roster.party} is not a positive integer`);
+      this.partyNumber = roster.party;
+    }
+    if (this.partyNumber === 0) this.abort('protocol_violation', 'the roster assigns this device no party number');
     if (!roster.parties.includes(this.party)) this.abort('protocol_violation', 'the roster leaves this device out');
     if (roster.parties.length < threshold) {
       this.abort('too_few_devices', `${roster.parties.length} devices in the roster, threshold ${threshold}`);

@@ -15,6 +15,8 @@ export interface AdvertiseKeys {
 }
 
 export interface Roster {
+  /** The receiving device's party number, when it advertised its keys before it had one. */
+  readonly party?: number;
   /** Every party whose keys the edge accepted, ascending: the graph is built on this list. */
   readonly parties: readonly number[];
   /** The keys of the receiving party's neighbours. */

@@ -48,3 +48,6 @@ export * from './federated/centralized-baseline.js';
 export * from './render/image-strip.js';
 export * from './kernels/fast-math.js';
 export * from './federated/voxel-grid-entry.js';
+export * from './model/gaussian-cloud.js';
+export * from './kernels/gaussian-projection.js';
+export * from './kernels/gaussian-rasterizer.js';

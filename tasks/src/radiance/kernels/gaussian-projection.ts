@@ -1,5 +1,6 @@
 // Projection of 3D Gaussians to the image (EWA splatting as in 3DGS): camera-space mean, the 2D covariance
-// J W Σ W^T J^T + 0.3 I of the local affine approximation, its inverse (the conic), a 3-sigma screen radius,
+// J W Σ W^T J^T + 0.3 I of the local affine approximation, its inverse (the conic), a screen radius (3 sigma,
+// or less where a faint Gaussian's alpha falls under 1/255 sooner),
 // view-dependent colour from spherical harmonics and the activated opacity; and the backward pass from the
 // 2D quantities' gradients to the parameters. Colour's dependence on the view direction is not
 // differentiated with respect to position (it is a small term; the position gradient comes from the
@@ -85,7 +86,7 @@ export class ProjectedGaussians {
 }
 
 /** Rotation matrix (row-major) of the normalised quaternion (w, x, y, z). */
-function writeRotation(w: number, x: number, y: number, z: number, r: Float64Array): void {
+export function writeRotation(w: number, x: number, y: number, z: number, r: Float64Array): void {
   r[0] = 1 - 2 * (y * y + z * z);
   r[1] = 2 * (x * y - w * z);
   r[2] = 2 * (x * z + w * y);
@@ -186,9 +187,13 @@ export function projectGaussians(cloud: GaussianCloud, cam: ProjectionCamera, ou
       Cc = b0 * b0 + b1 * b1 + b2 * b2 + LOW_PASS;
     const det = A * Cc - B * B;
     if (!(det > 0)) continue;
+    const opacity = 1 / (1 + Math.exp(-params[row + GAUSSIAN_OPACITY]));
+    // Beyond sqrt(2 ln(255 opacity)) sigmas alpha is under 1/255: a faint Gaussian's footprint is smaller.
+    const reach = 2 * Math.log(255 * opacity);
+    if (!(reach > 0)) continue;
     const mid = 0.5 * (A + Cc);
     const lambda = mid + Math.sqrt(Math.max(0.1, mid * mid - det));
-    const radius = Math.ceil(3 * Math.sqrt(lambda));
+    const radius = Math.ceil(Math.min(3, Math.sqrt(reach)) * Math.sqrt(lambda));
     if (u + radius < 0 || u - radius > cam.width || v + radius < 0 || v - radius > cam.height) continue;
     out.radius[i] = radius;
     out.mean2d[2 * i] = u;
@@ -197,7 +202,7 @@ export function projectGaussians(cloud: GaussianCloud, cam: ProjectionCamera, ou
     out.conic[3 * i + 1] = -B / det;
     out.conic[3 * i + 2] = A / det;
     out.depth[i] = tz;
-    out.opacity[i] = 1 / (1 + Math.exp(-params[row + GAUSSIAN_OPACITY]));
+    out.opacity[i] = opacity;
     const dl = 1 / Math.sqrt(px * px + py * py + pz * pz);
     evalShBasis(shDegree, px * dl, py * dl, pz * dl, basis);
     let clamped = 0;
@@ -305,7 +310,8 @@ export function projectGaussiansBackward(
     const flags = writeProjectionJacobian(cam, tx, ty, tz, tmat);
     // Σ3 = M M^T (symmetric, row-major 3x3).
     for (let a = 0; a < 3; a++) {
-      for (let b = 0; b < 3; b++) sigma[3 * a + b] = mat[3 * a] * mat[3 * b] + mat[3 * a + 1] * mat[3 * b + 1] + mat[3 * a + 2] * mat[3 * b + 2];
+      for (let b = 0; b < 3; b++)
+        sigma[3 * a + b] = mat[3 * a] * mat[3 * b] + mat[3 * a + 1] * mat[3 * b + 1] + mat[3 * a + 2] * mat[3 * b + 2];
     }
     // T Σ3 (2x3), kept for dL/dT = 2 G2 T Σ3.
     const ts = [0, 0, 0, 0, 0, 0];
@@ -355,9 +361,12 @@ export function projectGaussiansBackward(
     }
     const r = (a: number, b: number): number => dM[3 * a + b] * s[b];
     const dw = 2 * (-qz * r(0, 1) + qy * r(0, 2) + qz * r(1, 0) - qx * r(1, 2) - qy * r(2, 0) + qx * r(2, 1));
-    const dx = 2 * (qy * r(0, 1) + qz * r(0, 2) + qy * r(1, 0) - 2 * qx * r(1, 1) - qw * r(1, 2) + qz * r(2, 0) + qw * r(2, 1) - 2 * qx * r(2, 2));
-    const dy = 2 * (-2 * qy * r(0, 0) + qx * r(0, 1) + qw * r(0, 2) + qx * r(1, 0) + qz * r(1, 2) - qw * r(2, 0) + qz * r(2, 1) - 2 * qy * r(2, 2));
-    const dz = 2 * (-2 * qz * r(0, 0) - qw * r(0, 1) + qx * r(0, 2) + qw * r(1, 0) - 2 * qz * r(1, 1) + qy * r(1, 2) + qx * r(2, 0) + qy * r(2, 1));
+    const dx =
+      2 * (qy * r(0, 1) + qz * r(0, 2) + qy * r(1, 0) - 2 * qx * r(1, 1) - qw * r(1, 2) + qz * r(2, 0) + qw * r(2, 1) - 2 * qx * r(2, 2));
+    const dy =
+      2 * (-2 * qy * r(0, 0) + qx * r(0, 1) + qw * r(0, 2) + qx * r(1, 0) + qz * r(1, 2) - qw * r(2, 0) + qz * r(2, 1) - 2 * qy * r(2, 2));
+    const dz =
+      2 * (-2 * qz * r(0, 0) - qw * r(0, 1) + qx * r(0, 2) + qw * r(1, 0) - 2 * qz * r(1, 1) + qy * r(1, 2) + qx * r(2, 0) + qy * r(2, 1));
     const dot = qw * dw + qx * dx + qy * dy + qz * dz;
     grads[row + GAUSSIAN_ROTATION] += (dw - qw * dot) / qlen;
     grads[row + GAUSSIAN_ROTATION + 1] += (dx - qx * dot) / qlen;

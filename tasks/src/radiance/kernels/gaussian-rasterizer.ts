@@ -1,5 +1,6 @@
 // Tile rasterizer for projected Gaussians (3DGS's forward and backward passes on the CPU): Gaussians are
-// sorted by depth once, binned into 16x16-pixel tiles in that order, and each pixel composites its tile's
+// sorted by depth once, binned into 8x8-pixel tiles in that order (with a packed copy of what the pixels
+// read, so the inner loop reads memory in order; 8 rather than CUDA's 16 since a CPU has no warps to fill), and each pixel composites its tile's
 // list front to back (alpha = opacity * exp(-d^T K d / 2), capped at 0.99, skipped under 1/255, stopping
 // when transmittance falls under 1e-4). The backward pass walks each pixel's list back to front from the
 // last Gaussian it used, recovering transmittance by division, as the CUDA reference does.
@@ -16,7 +17,9 @@ import {
   type ProjectionCamera,
 } from './gaussian-projection.js';
 
-export const TILE_SIZE = 16;
+export const TILE_SIZE = 8;
+/** Per tile-list entry: u, v, conic a, b, c, opacity, r, g, b, depth, radius (a copy, read in order). */
+const PACKED = 11;
 const MIN_ALPHA = 1 / 255;
 const MAX_ALPHA = 0.99;
 const MIN_TRANSMITTANCE = 1e-4;
@@ -43,9 +46,10 @@ export class GaussianRasterizer {
   private tilesY = 0;
   private tileStart = new Int32Array(0);
   private tileList = new Int32Array(0);
+  private tileData = new Float32Array(0);
   private finalT = new Float32Array(0);
-  /** Per pixel: how many entries of its tile's list the forward pass walked through. */
-  private walked = new Int32Array(0);
+  /** Per pixel: the tile-list entry of the last Gaussian it composited (-1: none). */
+  private lastEntry = new Int32Array(0);
   /** Gaussian-pixel pairs composited by the last forward pass (work done, for benches). */
   composited = 0;
 
@@ -105,10 +109,30 @@ export class GaussianRasterizer {
     this.tileStart = counts;
     const fill = counts.slice(0, tiles);
     this.tileList = new Int32Array(counts[tiles]);
+    if (this.tileData.length < PACKED * counts[tiles]) this.tileData = new Float32Array(Math.ceil(PACKED * counts[tiles] * 1.25));
+    const data = this.tileData;
+    const { conic, opacity, color } = this.projected;
     for (let k = 0; k < visible; k++) {
       const i = order[k];
       const [x0, x1, y0, y1] = rect(i);
-      for (let ty = y0; ty <= y1; ty++) for (let tx = x0; tx <= x1; tx++) this.tileList[fill[ty * this.tilesX + tx]++] = i;
+      for (let ty = y0; ty <= y1; ty++) {
+        for (let tx = x0; tx <= x1; tx++) {
+          const e = fill[ty * this.tilesX + tx]++;
+          this.tileList[e] = i;
+          const at = PACKED * e;
+          data[at] = mean2d[2 * i];
+          data[at + 1] = mean2d[2 * i + 1];
+          data[at + 2] = conic[3 * i];
+          data[at + 3] = conic[3 * i + 1];
+          data[at + 4] = conic[3 * i + 2];
+          data[at + 5] = opacity[i];
+          data[at + 6] = color[3 * i];
+          data[at + 7] = color[3 * i + 1];
+          data[at + 8] = color[3 * i + 2];
+          data[at + 9] = depth[i];
+          data[at + 10] = radius[i];
+        }
+      }
     }
   }
 
@@ -120,57 +144,85 @@ export class GaussianRasterizer {
       opacityOut = new Float32Array(n);
     if (this.finalT.length < n) {
       this.finalT = new Float32Array(n);
-      this.walked = new Int32Array(n);
+      this.lastEntry = new Int32Array(n);
     }
-    const { mean2d, conic, opacity, color, depth } = this.projected;
-    const list = this.tileList,
+    const data = this.tileData,
       start = this.tileStart;
     const [bgR, bgG, bgB] = this.background;
+    const pixels = TILE_SIZE * TILE_SIZE;
+    const T = new Float64Array(pixels),
+      acc = new Float64Array(4 * pixels),
+      last = new Int32Array(pixels),
+      stopped = new Uint8Array(pixels);
     let composited = 0;
     for (let ty = 0; ty < this.tilesY; ty++) {
       for (let tx = 0; tx < this.tilesX; tx++) {
         const tile = ty * this.tilesX + tx;
-        const first = start[tile],
-          last = start[tile + 1];
-        const yEnd = Math.min(height, (ty + 1) * TILE_SIZE),
-          xEnd = Math.min(width, (tx + 1) * TILE_SIZE);
-        for (let y = ty * TILE_SIZE; y < yEnd; y++) {
-          const pyc = y + 0.5;
-          for (let x = tx * TILE_SIZE; x < xEnd; x++) {
-            const pxc = x + 0.5;
-            let T = 1,
-              r = 0,
-              g = 0,
-              b = 0,
-              dsum = 0,
-              k = first;
-            for (; k < last; k++) {
-              const i = list[k];
-              const dx = mean2d[2 * i] - pxc,
-                dy = mean2d[2 * i + 1] - pyc;
-              const power = -0.5 * (conic[3 * i] * dx * dx + conic[3 * i + 2] * dy * dy) - conic[3 * i + 1] * dx * dy;
+        const x0 = tx * TILE_SIZE,
+          y0 = ty * TILE_SIZE;
+        const xEnd = Math.min(width, x0 + TILE_SIZE),
+          yEnd = Math.min(height, y0 + TILE_SIZE);
+        const live = (xEnd - x0) * (yEnd - y0);
+        T.fill(1);
+        acc.fill(0);
+        last.fill(-1);
+        stopped.fill(0);
+        let done = 0;
+        // Entries outer, pixels inner: each Gaussian touches only the pixels of its footprint's square.
+        for (let k = start[tile], end = start[tile + 1]; k < end && done < live; k++) {
+          const at = PACKED * k;
+          const u = data[at],
+            v = data[at + 1],
+            rad = data[at + 10];
+          const xa = Math.max(x0, Math.ceil(u - rad - 0.5)),
+            xb = Math.min(xEnd - 1, Math.floor(u + rad - 0.5));
+          const ya = Math.max(y0, Math.ceil(v - rad - 0.5)),
+            yb = Math.min(yEnd - 1, Math.floor(v + rad - 0.5));
+          const ca = data[at + 2],
+            cb = data[at + 3],
+            cc = data[at + 4],
+            op = data[at + 5];
+          for (let y = ya; y <= yb; y++) {
+            const dy = v - (y + 0.5);
+            for (let x = xa; x <= xb; x++) {
+              const q = (y - y0) * TILE_SIZE + (x - x0);
+              if (stopped[q]) continue;
+              const t = T[q];
+              const dx = u - (x + 0.5);
+              const power = -0.5 * (ca * dx * dx + cc * dy * dy) - cb * dx * dy;
               if (power > 0) continue;
-              let alpha = opacity[i] * Math.exp(power);
+              let alpha = op * Math.exp(power);
               if (alpha < MIN_ALPHA) continue;
               if (alpha > MAX_ALPHA) alpha = MAX_ALPHA;
-              const nextT = T * (1 - alpha);
-              if (nextT < MIN_TRANSMITTANCE) break;
-              const w = alpha * T;
-              r += w * color[3 * i];
-              g += w * color[3 * i + 1];
-              b += w * color[3 * i + 2];
-              dsum += w * depth[i];
-              T = nextT;
+              const nextT = t * (1 - alpha);
+              if (nextT < MIN_TRANSMITTANCE) {
+                stopped[q] = 1;
+                done++;
+                continue;
+              }
+              const w = alpha * t;
+              acc[4 * q] += w * data[at + 6];
+              acc[4 * q + 1] += w * data[at + 7];
+              acc[4 * q + 2] += w * data[at + 8];
+              acc[4 * q + 3] += w * data[at + 9];
+              T[q] = nextT;
+              last[q] = k;
               composited++;
             }
+          }
+        }
+        for (let y = y0; y < yEnd; y++) {
+          for (let x = x0; x < xEnd; x++) {
+            const q = (y - y0) * TILE_SIZE + (x - x0);
             const p = y * width + x;
-            this.finalT[p] = T;
-            this.walked[p] = k - first;
-            rgb[3 * p] = r + T * bgR;
-            rgb[3 * p + 1] = g + T * bgG;
-            rgb[3 * p + 2] = b + T * bgB;
-            depthOut[p] = dsum;
-            opacityOut[p] = 1 - T;
+            const t = T[q];
+            this.finalT[p] = t;
+            this.lastEntry[p] = last[q];
+            rgb[3 * p] = acc[4 * q] + t * bgR;
+            rgb[3 * p + 1] = acc[4 * q + 1] + t * bgG;
+            rgb[3 * p + 2] = acc[4 * q + 2] + t * bgB;
+            depthOut[p] = acc[4 * q + 3];
+            opacityOut[p] = 1 - t;
           }
         }
       }
@@ -178,7 +230,6 @@ export class GaussianRasterizer {
     this.composited = composited;
     return { width, height, rgb, depth: depthOut, opacity: opacityOut };
   }
-
   /**
    * Back-propagates d loss / d rgb (per pixel, the layout of the frame) of the last forward pass into `grads`
    * (the cloud's parameter layout, accumulated). `viewGradNorm` gains the densification statistic.
@@ -190,75 +241,122 @@ export class GaussianRasterizer {
     const { width, height } = cam;
     const d = this.dProjected;
     d.reset(cloud.count);
-    const { mean2d, conic, opacity, color } = this.projected;
     const list = this.tileList,
+      data = this.tileData,
       start = this.tileStart;
     const [bgR, bgG, bgB] = this.background;
+    const pixels = TILE_SIZE * TILE_SIZE;
+    // Per pixel of the tile: transmittance in front of the entry being visited, colour composited behind it,
+    // the alpha and colour of the entry visited before (the one behind), its loss gradient, the background term.
+    const T = new Float64Array(pixels),
+      acc = new Float64Array(3 * pixels),
+      behind = new Float64Array(4 * pixels),
+      grad = new Float64Array(3 * pixels),
+      bgTerm = new Float64Array(pixels),
+      last = new Int32Array(pixels);
     for (let ty = 0; ty < this.tilesY; ty++) {
       for (let tx = 0; tx < this.tilesX; tx++) {
         const tile = ty * this.tilesX + tx;
-        const first = start[tile];
-        const yEnd = Math.min(height, (ty + 1) * TILE_SIZE),
-          xEnd = Math.min(width, (tx + 1) * TILE_SIZE);
-        for (let y = ty * TILE_SIZE; y < yEnd; y++) {
-          const pyc = y + 0.5;
-          for (let x = tx * TILE_SIZE; x < xEnd; x++) {
-            const pxc = x + 0.5;
+        const x0 = tx * TILE_SIZE,
+          y0 = ty * TILE_SIZE;
+        const xEnd = Math.min(width, x0 + TILE_SIZE),
+          yEnd = Math.min(height, y0 + TILE_SIZE);
+        let lastOfTile = -1;
+        for (let y = y0; y < yEnd; y++) {
+          for (let x = x0; x < xEnd; x++) {
+            const q = (y - y0) * TILE_SIZE + (x - x0);
             const p = y * width + x;
-            const gR = dRgb[3 * p],
-              gG = dRgb[3 * p + 1],
-              gB = dRgb[3 * p + 2];
-            if (gR === 0 && gG === 0 && gB === 0) continue;
-            const finalT = this.finalT[p];
-            const bgDot = bgR * gR + bgG * gG + bgB * gB;
-            let T = finalT,
-              accR = 0,
-              accG = 0,
-              accB = 0,
-              lastAlpha = 0,
-              lastR = 0,
-              lastG = 0,
-              lastB = 0;
-            for (let k = first + this.walked[p] - 1; k >= first; k--) {
-              const i = list[k];
-              const dx = mean2d[2 * i] - pxc,
-                dy = mean2d[2 * i + 1] - pyc;
-              const ca = conic[3 * i],
-                cb = conic[3 * i + 1],
-                cc = conic[3 * i + 2];
+            T[q] = this.finalT[p];
+            last[q] = this.lastEntry[p];
+            grad[3 * q] = dRgb[3 * p];
+            grad[3 * q + 1] = dRgb[3 * p + 1];
+            grad[3 * q + 2] = dRgb[3 * p + 2];
+            bgTerm[q] = this.finalT[p] * (bgR * dRgb[3 * p] + bgG * dRgb[3 * p + 1] + bgB * dRgb[3 * p + 2]);
+            if (last[q] > lastOfTile) lastOfTile = last[q];
+          }
+        }
+        acc.fill(0);
+        behind.fill(0);
+        for (let k = lastOfTile, first = start[tile]; k >= first; k--) {
+          const at = PACKED * k;
+          const u = data[at],
+            v = data[at + 1],
+            rad = data[at + 10];
+          const xa = Math.max(x0, Math.ceil(u - rad - 0.5)),
+            xb = Math.min(xEnd - 1, Math.floor(u + rad - 0.5));
+          const ya = Math.max(y0, Math.ceil(v - rad - 0.5)),
+            yb = Math.min(yEnd - 1, Math.floor(v + rad - 0.5));
+          if (xa > xb || ya > yb) continue;
+          const ca = data[at + 2],
+            cb = data[at + 3],
+            cc = data[at + 4],
+            op = data[at + 5],
+            cR = data[at + 6],
+            cG = data[at + 7],
+            cB = data[at + 8];
+          let dR = 0,
+            dGr = 0,
+            dB = 0,
+            dOp = 0,
+            du = 0,
+            dv = 0,
+            dA = 0,
+            dBc = 0,
+            dC = 0;
+          for (let y = ya; y <= yb; y++) {
+            const dy = v - (y + 0.5);
+            for (let x = xa; x <= xb; x++) {
+              const q = (y - y0) * TILE_SIZE + (x - x0);
+              if (k > last[q]) continue;
+              const dx = u - (x + 0.5);
               const power = -0.5 * (ca * dx * dx + cc * dy * dy) - cb * dx * dy;
               if (power > 0) continue;
               const G = Math.exp(power);
-              const raw = opacity[i] * G;
+              const raw = op * G;
               if (raw < MIN_ALPHA) continue;
               const capped = raw > MAX_ALPHA;
               const alpha = capped ? MAX_ALPHA : raw;
-              T /= 1 - alpha;
-              const w = alpha * T;
-              const cR = color[3 * i],
-                cG = color[3 * i + 1],
-                cB = color[3 * i + 2];
-              d.color[3 * i] += w * gR;
-              d.color[3 * i + 1] += w * gG;
-              d.color[3 * i + 2] += w * gB;
-              accR = lastAlpha * lastR + (1 - lastAlpha) * accR;
-              accG = lastAlpha * lastG + (1 - lastAlpha) * accG;
-              accB = lastAlpha * lastB + (1 - lastAlpha) * accB;
-              lastR = cR;
-              lastG = cG;
-              lastB = cB;
-              lastAlpha = alpha;
+              const t = T[q] / (1 - alpha);
+              T[q] = t;
+              const w = alpha * t;
+              const gR = grad[3 * q],
+                gG = grad[3 * q + 1],
+                gB = grad[3 * q + 2];
+              dR += w * gR;
+              dGr += w * gG;
+              dB += w * gB;
+              const la = behind[4 * q];
+              const aR = la * behind[4 * q + 1] + (1 - la) * acc[3 * q],
+                aG = la * behind[4 * q + 2] + (1 - la) * acc[3 * q + 1],
+                aB = la * behind[4 * q + 3] + (1 - la) * acc[3 * q + 2];
+              acc[3 * q] = aR;
+              acc[3 * q + 1] = aG;
+              acc[3 * q + 2] = aB;
+              behind[4 * q] = alpha;
+              behind[4 * q + 1] = cR;
+              behind[4 * q + 2] = cG;
+              behind[4 * q + 3] = cB;
               if (capped) continue;
-              const dAlpha = T * ((cR - accR) * gR + (cG - accG) * gG + (cB - accB) * gB) - (finalT / (1 - alpha)) * bgDot;
-              d.opacity[i] += G * dAlpha;
-              const dG = opacity[i] * dAlpha * G;
-              d.mean2d[2 * i] += dG * (-ca * dx - cb * dy);
-              d.mean2d[2 * i + 1] += dG * (-cc * dy - cb * dx);
-              d.conic[3 * i] += -0.5 * dG * dx * dx;
-              d.conic[3 * i + 1] += -dG * dx * dy;
-              d.conic[3 * i + 2] += -0.5 * dG * dy * dy;
+              const dAlpha = t * ((cR - aR) * gR + (cG - aG) * gG + (cB - aB) * gB) - bgTerm[q] / (1 - alpha);
+              dOp += G * dAlpha;
+              const dGauss = op * dAlpha * G;
+              du += dGauss * (-ca * dx - cb * dy);
+              dv += dGauss * (-cc * dy - cb * dx);
+              dA += -0.5 * dGauss * dx * dx;
+              dBc += -dGauss * dx * dy;
+              dC += -0.5 * dGauss * dy * dy;
             }
           }
+          const i = list[k];
+          d.color[3 * i] += dR;
+          d.color[3 * i + 1] += dGr;
+          d.color[3 * i + 2] += dB;
+          d.opacity[i] += dOp;
+          d.mean2d[2 * i] += du;
+          d.mean2d[2 * i + 1] += dv;
+          d.conic[3 * i] += dA;
+          d.conic[3 * i + 1] += dBc;
+          d.conic[3 * i + 2] += dC;
         }
       }
     }

@@ -36,10 +36,10 @@ import { runEmbedded } from '../embedded/run-embedded.js';
 import { addExamples } from '../console/help-text.js';
 import { writeRunReport } from '../report/index.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
+import { environment, imageArtifact, truthBeside, type Artifact } from './radiance-artifacts.js';
+import { gaussiansCommand } from './train-radiance-gaussians.js';
 
-type Artifact = NonNullable<RunRecord['artifacts']>[number];
-
-interface TrainRadianceFlags {
+export interface TrainRadianceFlags {
   data?: string;
   procedural?: boolean;
   contraction: 'auto' | 'on' | 'off';
@@ -49,7 +49,8 @@ interface TrainRadianceFlags {
   grid: number;
   steps?: number;
   batch: number;
-  shDegree: number;
+  shDegree?: number;
+  model: 'voxel-grid' | 'gaussians';
   seed: number;
   runsDir: string;
   report: boolean;
@@ -92,7 +93,16 @@ export function register(train: Command): void {
     .option('--grid <n>', 'centralized: final grid of about n^3 points; federated: the fixed grid', int)
     .option('--steps <n>', 'centralized: optimisation steps over all stages (default 1500, the tuned schedule, scaled alike)', int)
     .option('--batch <n>', 'rays per step (centralized) or per local step (federated)', int)
-    .option('--sh-degree <n>', 'spherical-harmonics degree of the colour (0 to 2)', int, 1)
+    .option(
+      '--sh-degree <n>',
+      'spherical-harmonics degree of the colour (voxel grid: 0 to 2, default 1; gaussians: 0 to 3, default 3)',
+      int,
+    )
+    .addOption(
+      new Option('--model <kind>', 'voxel-grid (DVGO-style grid, ray marched) or gaussians (3D Gaussian splatting, rasterised)')
+        .choices(['voxel-grid', 'gaussians'])
+        .default('voxel-grid'),
+    )
     .option('--seed <n>', 'random seed', int, 1)
     .option('--runs-dir <dir>', 'where run records go', 'runs')
     .option('--no-report', 'do not write the HTML report')
@@ -114,7 +124,7 @@ export function register(train: Command): void {
     .option('--no-error-feedback', 'federated: do not carry the quantisation residual to the next round')
     .option(
       '--task-option <key=value>',
-      'federated: task or device option, repeatable (e.g. lrDensity=0.2, sharedSecondMoment=false; `strata tasks radiance/voxel-grid` lists them)',
+      'federated: task or device option; --model gaussians: a training option; repeatable (e.g. lrDensity=0.2, sharedSecondMoment=false; `strata tasks radiance/voxel-grid` lists them)',
       collectKeyValue('--task-option'),
     )
     .option('--no-baselines', 'federated: skip the centralized baseline with the same number of rays')
@@ -123,12 +133,18 @@ export function register(train: Command): void {
     'strata train radiance',
     'strata train radiance --res 50 --grid 64 --steps 600',
     'strata train radiance --procedural --res 32',
+    'strata train radiance --model gaussians',
+    'strata train radiance --model gaussians --steps 2000 --task-option initialCount=5000',
     'strata train radiance --federated --rounds 10 --compression float16',
     'strata train radiance --federated --res 50 --grid 48 --kappa1 20',
     'strata train radiance --federated --task-option sharedSecondMoment=false',
   ]);
   command.action(async (flags: TrainRadianceFlags) => {
-    if (flags.federated) await federatedCommand(flags);
+    if (flags.model === 'gaussians') {
+      if (flags.federated)
+        throw new ConfigError('--model gaussians trains centralized only: the federated task radiance/gaussians is not built yet');
+      await gaussiansCommand(flags);
+    } else if (flags.federated) await federatedCommand(flags);
     else await centralizedCommand(flags);
   });
 }
@@ -154,35 +170,11 @@ export function centralizedSchedule(
     ...d,
     threads: flags.threads,
     seed: flags.seed,
-    shDegree: flags.shDegree,
+    shDegree: flags.shDegree ?? 1,
     coarse: scaled(d.coarse),
     fine: d.fine.map(scaled),
     ...(flags.batch !== undefined ? { batchSize: flags.batch } : {}),
   };
-}
-
-function environment(): Record<string, unknown> {
-  return { node: process.version, host: hostname(), cpus: cpus().length, cpuModel: cpus()[0]?.model, platform: process.platform };
-}
-
-/** Writes `<runDir>/<name>` and returns its artifact entry. */
-function imageArtifact(
-  runDir: string,
-  name: string,
-  caption: string,
-  image: { rgb: Float32Array; width: number; height: number },
-): Artifact {
-  writeRgbPng(join(runDir, name), image.rgb, image.width, image.height);
-  return { path: name, caption, kind: 'image' };
-}
-
-function truthBeside(truth: SceneView, render: RenderedView, dataset: SceneDataset): { rgb: Float32Array; width: number; height: number } {
-  const { width, height } = truth.camera;
-  return horizontalStrip([
-    { width, height, rgb: truth.rgb },
-    render,
-    { width, height, rgb: depthToRgb(render, dataset.near, dataset.far) },
-  ]);
 }
 
 async function centralizedCommand(flags: TrainRadianceFlags): Promise<void> {
@@ -313,7 +305,7 @@ function federatedTaskOptions(flags: TrainRadianceFlags): Record<string, OptionV
   return {
     devices: flags.devices,
     threads: flags.threads,
-    shDegree: flags.shDegree,
+    shDegree: flags.shDegree ?? 1,
     partition: flags.partition,
     ...(flags.grid !== undefined ? { grid: flags.grid } : {}),
     ...(flags.batch !== undefined ? { batchSize: flags.batch } : {}),

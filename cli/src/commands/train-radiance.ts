@@ -4,7 +4,7 @@
 // over devices that each hold an arc of camera azimuths. Both write a run record with final psnr and ssim,
 // the renders (held-out ground truth beside the model's views) as artifacts, and the HTML report.
 
-import { cpus, hostname } from 'node:os';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { ConfigError, newRunId, parseRunConfig, type RoundRecord, type RunConfig, type RunRecord } from '@strata/shared';
@@ -13,7 +13,6 @@ import {
   DEFAULT_CENTRALIZED_OPTIONS,
   GridRenderer,
   blenderSceneDir,
-  depthToRgb,
   evaluateViews,
   horizontalStrip,
   loadScene,
@@ -22,12 +21,8 @@ import {
   saveRadianceModel,
   trainCentralized,
   voxelGridEntry,
-  writeRgbPng,
   type CentralizedOptions,
   type RadianceVoxelGridTask,
-  type RenderedView,
-  type SceneDataset,
-  type SceneView,
 } from '@strata/tasks';
 import { collectKeyValue, type OptionValue } from '../flags/parse-key-values.js';
 import { ProgressBar } from '../console/progress.js';

@@ -4,6 +4,7 @@
 // and the HTML report.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { newRunId, type RoundRecord, type RunRecord } from '@strata/shared';
 import { writeRunRecord } from '@strata/runtime';
@@ -130,6 +131,8 @@ export async function gaussiansCommand(flags: TrainRadianceFlags): Promise<void>
       metrics,
       wallSeconds,
       trainSeconds: result.trainSeconds,
+      trainCpuSeconds: result.trainCpuSeconds,
+      loadAverage: loadavg()[0],
       steps: result.steps,
       pixels: result.pixels,
       pixelsPerSecond: result.pixels / result.trainSeconds,
@@ -147,7 +150,7 @@ export async function gaussiansCommand(flags: TrainRadianceFlags): Promise<void>
   out(
     `${cloud.count.toLocaleString('en')} Gaussians (SH degree ${cloud.shDegree}), model ${modelMegabytes.toFixed(2)} MB, ` +
       `400x400 frame in ${renderMs400.toFixed(0)} ms on one thread; wall time ${wallSeconds.toFixed(1)} s ` +
-      `(training ${result.trainSeconds.toFixed(1)} s, ${(result.steps / result.trainSeconds).toFixed(1)} steps/s); run record ${runDir}/run.json`,
+      `(training ${result.trainSeconds.toFixed(1)} s wall, ${result.trainCpuSeconds.toFixed(1)} s CPU, load average ${loadavg()[0].toFixed(1)}, ${(result.steps / result.trainSeconds).toFixed(1)} steps/s); run record ${runDir}/run.json`,
   );
   if (flags.report) out(`report ${writeRunReport(runDir, record)}`);
 }

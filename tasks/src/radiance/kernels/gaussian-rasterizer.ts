@@ -36,6 +36,27 @@ export interface RasterFrame {
   readonly opacity: Float32Array;
 }
 
+const span = [0, 0];
+
+/**
+ * The pixel columns of row offset `dy` (Gaussian centre minus pixel centre) where alpha can reach 1/255: the
+ * ellipse a dx^2 + 2 b dx dy + c dy^2 <= cut solved for dx, clipped to [xa, xb]; null when none. Forward and
+ * backward use the same span, so a pixel either takes part in both or in neither.
+ */
+function rowSpan(u: number, dy: number, a: number, b: number, c: number, cut: number, xa: number, xb: number): number[] | null {
+  const bdy = b * dy;
+  const disc = bdy * bdy - a * (c * dy * dy - cut);
+  if (!(disc >= 0)) return null;
+  const root = Math.sqrt(disc);
+  // dx = u - (x + 0.5) lies in [(-bdy - root) / a, (-bdy + root) / a].
+  const first = Math.max(xa, Math.ceil(u - 0.5 - (-bdy + root) / a));
+  const last = Math.min(xb, Math.floor(u - 0.5 - (-bdy - root) / a));
+  if (first > last) return null;
+  span[0] = first;
+  span[1] = last;
+  return span;
+}
+
 export class GaussianRasterizer {
   readonly projected = new ProjectedGaussians();
   readonly dProjected = new ProjectedGradients();
@@ -182,9 +203,12 @@ export class GaussianRasterizer {
             cb = data[at + 3],
             cc = data[at + 4],
             op = data[at + 5];
+          const cut = -2 * Math.log(MIN_ALPHA / op);
           for (let y = ya; y <= yb; y++) {
             const dy = v - (y + 0.5);
-            for (let x = xa; x <= xb; x++) {
+            const span = rowSpan(u, dy, ca, cb, cc, cut, xa, xb);
+            if (span === null) continue;
+            for (let x = span[0], xLast = span[1]; x <= xLast; x++) {
               const q = (y - y0) * TILE_SIZE + (x - x0);
               if (stopped[q]) continue;
               const t = T[q];
@@ -294,6 +318,7 @@ export class GaussianRasterizer {
             cR = data[at + 6],
             cG = data[at + 7],
             cB = data[at + 8];
+          const cut = -2 * Math.log(MIN_ALPHA / op);
           let dR = 0,
             dGr = 0,
             dB = 0,
@@ -305,7 +330,9 @@ export class GaussianRasterizer {
             dC = 0;
           for (let y = ya; y <= yb; y++) {
             const dy = v - (y + 0.5);
-            for (let x = xa; x <= xb; x++) {
+            const span = rowSpan(u, dy, ca, cb, cc, cut, xa, xb);
+            if (span === null) continue;
+            for (let x = span[0], xLast = span[1]; x <= xLast; x++) {
               const q = (y - y0) * TILE_SIZE + (x - x0);
               if (k > last[q]) continue;
               const dx = u - (x + 0.5);

@@ -94,6 +94,58 @@ test('strata train radiance trains a procedural scene centrally, and strata rend
   }
 });
 
+test('strata train radiance --model gaussians trains Gaussians, reports their count, size and render time, and writes a 3DGS .ply', async () => {
+  const runsDir = mkdtempSync(join(tmpdir(), 'strata-cli-radiance-'));
+  try {
+    const { stdout } = await strata([
+      'train',
+      'radiance',
+      '--model',
+      'gaussians',
+      '--procedural',
+      '--res',
+      '32',
+      '--steps',
+      '600',
+      '--seed',
+      '3',
+      '--task-option',
+      'initialCount=2000',
+      '--task-option',
+      'densifyFrom=100',
+      '--task-option',
+      'densifyUntil=400',
+      '--task-option',
+      'densifyEvery=50',
+      '--task-option',
+      'opacityResetEvery=300',
+      '--task-option',
+      'shDegreeEvery=200',
+      '--runs-dir',
+      runsDir,
+    ]);
+    assert.match(stdout, /centralized gaussians\s+\d+\.\d+\s+0\.\d+/);
+    const { dir, record } = onlyRecord(runsDir);
+    assert.equal(record.task, 'radiance/gaussians');
+    // The same settings reach 41 dB in the library test; an untrained cloud is about 9 dB.
+    assert.ok(record.final.metrics.psnr > 35, `PSNR ${record.final.metrics.psnr}`);
+    const final = record.final as unknown as { gaussians: number; modelMegabytes: number; renderMs400: number };
+    assert.ok(final.gaussians > 100);
+    assert.ok(Math.abs(final.modelMegabytes - (final.gaussians * 59 * 4) / 1e6) < 1e-9);
+    assert.ok(final.renderMs400 > 0);
+    const ply = readFileSync(join(dir, 'point_cloud.ply'));
+    assert.match(ply.subarray(0, 200).toString('latin1'), new RegExp(`element vertex ${final.gaussians}\n`));
+    assert.equal(statSync(join(dir, 'model.splat')).size, 32 * final.gaussians);
+    assert.ok(existsSync(join(dir, 'report.html')) && existsSync(join(dir, 'final-view-0.png')));
+    await assert.rejects(
+      strata(['train', 'radiance', '--model', 'gaussians', '--procedural', '--task-option', 'bogus=1', '--runs-dir', runsDir]),
+      /bogus/,
+    );
+  } finally {
+    rmSync(runsDir, { recursive: true, force: true });
+  }
+});
+
 test('strata train radiance --federated runs devices under edges and records bytes per tier and renders by round', async () => {
   const runsDir = mkdtempSync(join(tmpdir(), 'strata-cli-radiance-'));
   try {

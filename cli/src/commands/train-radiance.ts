@@ -4,7 +4,7 @@
 // over devices that each hold an arc of camera azimuths. Both write a run record with final psnr and ssim,
 // the renders (held-out ground truth beside the model's views) as artifacts, and the HTML report.
 
-import { cpus, hostname } from 'node:os';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { ConfigError, newRunId, parseRunConfig, type RoundRecord, type RunConfig, type RunRecord } from '@strata/shared';
@@ -13,7 +13,6 @@ import {
   DEFAULT_CENTRALIZED_OPTIONS,
   GridRenderer,
   blenderSceneDir,
-  depthToRgb,
   evaluateViews,
   horizontalStrip,
   loadScene,
@@ -22,12 +21,8 @@ import {
   saveRadianceModel,
   trainCentralized,
   voxelGridEntry,
-  writeRgbPng,
   type CentralizedOptions,
   type RadianceVoxelGridTask,
-  type RenderedView,
-  type SceneDataset,
-  type SceneView,
 } from '@strata/tasks';
 import { collectKeyValue, type OptionValue } from '../flags/parse-key-values.js';
 import { ProgressBar } from '../console/progress.js';
@@ -37,10 +32,10 @@ import { addExamples } from '../console/help-text.js';
 import { writeRunReport } from '../report/index.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
 import { downlinkFromFlags, downlinkOptions, type DownlinkFlags } from '../flags/downlink-flags.js';
+import { environment, imageArtifact, truthBeside, type Artifact } from './radiance-artifacts.js';
+import { gaussiansCommand } from './train-radiance-gaussians.js';
 
-type Artifact = NonNullable<RunRecord['artifacts']>[number];
-
-interface TrainRadianceFlags extends DownlinkFlags {
+export interface TrainRadianceFlags extends DownlinkFlags {
   data?: string;
   procedural?: boolean;
   contraction: 'auto' | 'on' | 'off';
@@ -50,7 +45,8 @@ interface TrainRadianceFlags extends DownlinkFlags {
   grid: number;
   steps?: number;
   batch: number;
-  shDegree: number;
+  shDegree?: number;
+  model: 'voxel-grid' | 'gaussians';
   seed: number;
   runsDir: string;
   report: boolean;
@@ -94,7 +90,16 @@ export function register(train: Command): void {
     .option('--grid <n>', 'centralized: final grid of about n^3 points; federated: the fixed grid', int)
     .option('--steps <n>', 'centralized: optimisation steps over all stages (default 1500, the tuned schedule, scaled alike)', int)
     .option('--batch <n>', 'rays per step (centralized) or per local step (federated)', int)
-    .option('--sh-degree <n>', 'spherical-harmonics degree of the colour (0 to 2)', int, 1)
+    .option(
+      '--sh-degree <n>',
+      'spherical-harmonics degree of the colour (voxel grid: 0 to 2, default 1; gaussians: 0 to 3, default 3)',
+      int,
+    )
+    .addOption(
+      new Option('--model <kind>', 'voxel-grid (DVGO-style grid, ray marched) or gaussians (3D Gaussian splatting, rasterised)')
+        .choices(['voxel-grid', 'gaussians'])
+        .default('voxel-grid'),
+    )
     .option('--seed <n>', 'random seed', int, 1)
     .option('--runs-dir <dir>', 'where run records go', 'runs')
     .option('--no-report', 'do not write the HTML report')
@@ -122,7 +127,7 @@ export function register(train: Command): void {
     )
     .option(
       '--task-option <key=value>',
-      'federated: task or device option, repeatable (e.g. lrDensity=0.2, sharedSecondMoment=false; `strata tasks radiance/voxel-grid` lists them)',
+      'federated: task or device option; --model gaussians: a training option; repeatable (e.g. lrDensity=0.2, sharedSecondMoment=false; `strata tasks radiance/voxel-grid` lists them)',
       collectKeyValue('--task-option'),
     )
     .option('--no-baselines', 'federated: skip the centralized baseline with the same number of rays')
@@ -132,13 +137,19 @@ export function register(train: Command): void {
     'strata train radiance',
     'strata train radiance --res 50 --grid 64 --steps 600',
     'strata train radiance --procedural --res 32',
+    'strata train radiance --model gaussians',
+    'strata train radiance --model gaussians --steps 2000 --task-option initialCount=5000',
     'strata train radiance --federated --rounds 10 --compression float16',
     'strata train radiance --federated --res 50 --grid 48 --kappa1 20',
     'strata train radiance --federated --task-option sharedSecondMoment=false',
     'strata train radiance --federated --compression int8 --upload-share 0.3 --downlink-rows 0.1',
   ]);
   command.action(async (flags: TrainRadianceFlags) => {
-    if (flags.federated) await federatedCommand(flags);
+    if (flags.model === 'gaussians') {
+      if (flags.federated)
+        throw new ConfigError('--model gaussians trains centralized only: the federated task radiance/gaussians is not built yet');
+      await gaussiansCommand(flags);
+    } else if (flags.federated) await federatedCommand(flags);
     else await centralizedCommand(flags);
   });
 }
@@ -164,35 +175,11 @@ export function centralizedSchedule(
     ...d,
     threads: flags.threads,
     seed: flags.seed,
-    shDegree: flags.shDegree,
+    shDegree: flags.shDegree ?? 1,
     coarse: scaled(d.coarse),
     fine: d.fine.map(scaled),
     ...(flags.batch !== undefined ? { batchSize: flags.batch } : {}),
   };
-}
-
-function environment(): Record<string, unknown> {
-  return { node: process.version, host: hostname(), cpus: cpus().length, cpuModel: cpus()[0]?.model, platform: process.platform };
-}
-
-/** Writes `<runDir>/<name>` and returns its artifact entry. */
-function imageArtifact(
-  runDir: string,
-  name: string,
-  caption: string,
-  image: { rgb: Float32Array; width: number; height: number },
-): Artifact {
-  writeRgbPng(join(runDir, name), image.rgb, image.width, image.height);
-  return { path: name, caption, kind: 'image' };
-}
-
-function truthBeside(truth: SceneView, render: RenderedView, dataset: SceneDataset): { rgb: Float32Array; width: number; height: number } {
-  const { width, height } = truth.camera;
-  return horizontalStrip([
-    { width, height, rgb: truth.rgb },
-    render,
-    { width, height, rgb: depthToRgb(render, dataset.near, dataset.far) },
-  ]);
 }
 
 async function centralizedCommand(flags: TrainRadianceFlags): Promise<void> {
@@ -323,7 +310,7 @@ function federatedTaskOptions(flags: TrainRadianceFlags): Record<string, OptionV
   return {
     devices: flags.devices,
     threads: flags.threads,
-    shDegree: flags.shDegree,
+    shDegree: flags.shDegree ?? 1,
     partition: flags.partition,
     ...(flags.grid !== undefined ? { grid: flags.grid } : {}),
     ...(flags.batch !== undefined ? { batchSize: flags.batch } : {}),

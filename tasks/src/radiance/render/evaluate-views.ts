@@ -2,7 +2,8 @@
 // averaged over views as the NeRF papers report them).
 
 import type { SceneView } from '../data/scene-dataset.js';
-import type { GridRenderer, RenderedView } from './grid-renderer.js';
+import type { Camera } from '../data/camera.js';
+import type { RenderedView } from './grid-renderer.js';
 import { psnr, ssim } from './image-metrics.js';
 
 export interface ViewEvaluation {
@@ -13,7 +14,12 @@ export interface ViewEvaluation {
   readonly renders: RenderedView[];
 }
 
-export function evaluateViews(renderer: GridRenderer, views: readonly SceneView[], withSsim = true): ViewEvaluation {
+/** Anything that renders a camera's view: the voxel grid's GridRenderer, the Gaussians' GaussianRenderer. */
+export interface CameraRenderer {
+  render(camera: Camera): RenderedView;
+}
+
+export function evaluateViews(renderer: CameraRenderer, views: readonly SceneView[], withSsim = true): ViewEvaluation {
   const perView: { name: string; psnr: number; ssim: number }[] = [];
   const renders: RenderedView[] = [];
   for (const view of views) {

@@ -1,0 +1,392 @@
+// Tile rasterizer for projected Gaussians (3DGS's forward and backward passes on the CPU): Gaussians are
+// sorted by depth once, binned into 8x8-pixel tiles in that order (with a packed copy of what the pixels
+// read, so the inner loop reads memory in order; 8 rather than CUDA's 16 since a CPU has no warps to fill), and each pixel composites its tile's
+// list front to back (alpha = opacity * exp(-d^T K d / 2), capped at 0.99, skipped under 1/255, stopping
+// when transmittance falls under 1e-4). The backward pass walks each pixel's list back to front from the
+// last Gaussian it used, recovering transmittance by division, as the CUDA reference does.
+
+import type { Camera } from '../data/camera.js';
+import type { GaussianCloud } from '../model/gaussian-cloud.js';
+import type { Vec3 } from '../model/grid-geometry.js';
+import {
+  ProjectedGaussians,
+  ProjectedGradients,
+  projectGaussians,
+  projectGaussiansBackward,
+  projectionCamera,
+  type ProjectionCamera,
+} from './gaussian-projection.js';
+
+export const TILE_SIZE = 8;
+/** Per tile-list entry: u, v, conic a, b, c, opacity, r, g, b, depth, radius (a copy, read in order). */
+const PACKED = 11;
+const MIN_ALPHA = 1 / 255;
+const MAX_ALPHA = 0.99;
+const MIN_TRANSMITTANCE = 1e-4;
+const INDEX_BITS = 2 ** 22;
+const DEPTH_LEVELS = 2 ** 24 - 1;
+
+/** One rendered frame: colour on the background, alpha-weighted camera depth, opacity. */
+export interface RasterFrame {
+  readonly width: number;
+  readonly height: number;
+  readonly rgb: Float32Array;
+  /** Sum of weight * camera-space depth (divide by opacity for the expected depth of what was hit). */
+  readonly depth: Float32Array;
+  readonly opacity: Float32Array;
+}
+
+const span = [0, 0];
+
+/**
+ * The pixel columns of row offset `dy` (Gaussian centre minus pixel centre) where alpha can reach 1/255: the
+ * ellipse a dx^2 + 2 b dx dy + c dy^2 <= cut solved for dx, clipped to [xa, xb]; null when none. Forward and
+ * backward use the same span, so a pixel either takes part in both or in neither.
+ */
+function rowSpan(u: number, dy: number, a: number, b: number, c: number, cut: number, xa: number, xb: number): number[] | null {
+  const bdy = b * dy;
+  const disc = bdy * bdy - a * (c * dy * dy - cut);
+  if (!(disc >= 0)) return null;
+  const root = Math.sqrt(disc);
+  // dx = u - (x + 0.5) lies in [(-bdy - root) / a, (-bdy + root) / a].
+  const first = Math.max(xa, Math.ceil(u - 0.5 - (-bdy + root) / a));
+  const last = Math.min(xb, Math.floor(u - 0.5 - (-bdy - root) / a));
+  if (first > last) return null;
+  span[0] = first;
+  span[1] = last;
+  return span;
+}
+
+export class GaussianRasterizer {
+  readonly projected = new ProjectedGaussians();
+  readonly dProjected = new ProjectedGradients();
+  private cam: ProjectionCamera | null = null;
+  private cloud: GaussianCloud | null = null;
+  private background: Vec3 = [0, 0, 0];
+  private tilesX = 0;
+  private tilesY = 0;
+  private tileStart = new Int32Array(0);
+  private tileList = new Int32Array(0);
+  private tileData = new Float32Array(0);
+  private finalT = new Float32Array(0);
+  /** Per pixel: the tile-list entry of the last Gaussian it composited (-1: none). */
+  private lastEntry = new Int32Array(0);
+  /** Gaussian-pixel pairs composited by the last forward pass (work done, for benches). */
+  composited = 0;
+
+  /** Renders `cloud` from `camera` and keeps what the backward pass needs. */
+  forward(cloud: GaussianCloud, camera: Camera, background: Vec3): RasterFrame {
+    const cam = projectionCamera(camera);
+    this.cam = cam;
+    this.cloud = cloud;
+    this.background = background;
+    projectGaussians(cloud, cam, this.projected);
+    this.binTiles(cloud.count, cam);
+    return this.composite(cam);
+  }
+
+  private binTiles(count: number, cam: ProjectionCamera): void {
+    const { radius, depth, mean2d } = this.projected;
+    this.tilesX = Math.ceil(cam.width / TILE_SIZE);
+    this.tilesY = Math.ceil(cam.height / TILE_SIZE);
+    const tiles = this.tilesX * this.tilesY;
+    let visible = 0,
+      dmin = Infinity,
+      dmax = -Infinity;
+    for (let i = 0; i < count; i++) {
+      if (radius[i] === 0) continue;
+      visible++;
+      if (depth[i] < dmin) dmin = depth[i];
+      if (depth[i] > dmax) dmax = depth[i];
+    }
+    if (count >= INDEX_BITS) throw new RangeError(`gaussian rasterizer: ${count} Gaussians exceed ${INDEX_BITS}`);
+    // Depth quantised to 24 bits above a 22-bit index: one native Float64Array sort orders them.
+    const keys = new Float64Array(visible);
+    const scale = dmax > dmin ? DEPTH_LEVELS / (dmax - dmin) : 0;
+    for (let i = 0, k = 0; i < count; i++) {
+      if (radius[i] !== 0) keys[k++] = Math.floor((depth[i] - dmin) * scale) * INDEX_BITS + i;
+    }
+    keys.sort();
+    const counts = new Int32Array(tiles + 1);
+    const rect = (i: number): [number, number, number, number] => {
+      const r = radius[i],
+        u = mean2d[2 * i],
+        v = mean2d[2 * i + 1];
+      return [
+        Math.max(0, Math.floor((u - r) / TILE_SIZE)),
+        Math.min(this.tilesX - 1, Math.floor((u + r) / TILE_SIZE)),
+        Math.max(0, Math.floor((v - r) / TILE_SIZE)),
+        Math.min(this.tilesY - 1, Math.floor((v + r) / TILE_SIZE)),
+      ];
+    };
+    const order = new Int32Array(visible);
+    for (let k = 0; k < visible; k++) {
+      const i = keys[k] % INDEX_BITS;
+      order[k] = i;
+      const [x0, x1, y0, y1] = rect(i);
+      for (let ty = y0; ty <= y1; ty++) for (let tx = x0; tx <= x1; tx++) counts[ty * this.tilesX + tx + 1]++;
+    }
+    for (let t = 0; t < tiles; t++) counts[t + 1] += counts[t];
+    this.tileStart = counts;
+    const fill = counts.slice(0, tiles);
+    this.tileList = new Int32Array(counts[tiles]);
+    if (this.tileData.length < PACKED * counts[tiles]) this.tileData = new Float32Array(Math.ceil(PACKED * counts[tiles] * 1.25));
+    const data = this.tileData;
+    const { conic, opacity, color } = this.projected;
+    for (let k = 0; k < visible; k++) {
+      const i = order[k];
+      const [x0, x1, y0, y1] = rect(i);
+      for (let ty = y0; ty <= y1; ty++) {
+        for (let tx = x0; tx <= x1; tx++) {
+          const e = fill[ty * this.tilesX + tx]++;
+          this.tileList[e] = i;
+          const at = PACKED * e;
+          data[at] = mean2d[2 * i];
+          data[at + 1] = mean2d[2 * i + 1];
+          data[at + 2] = conic[3 * i];
+          data[at + 3] = conic[3 * i + 1];
+          data[at + 4] = conic[3 * i + 2];
+          data[at + 5] = opacity[i];
+          data[at + 6] = color[3 * i];
+          data[at + 7] = color[3 * i + 1];
+          data[at + 8] = color[3 * i + 2];
+          data[at + 9] = depth[i];
+          data[at + 10] = radius[i];
+        }
+      }
+    }
+  }
+
+  private composite(cam: ProjectionCamera): RasterFrame {
+    const { width, height } = cam;
+    const n = width * height;
+    const rgb = new Float32Array(3 * n),
+      depthOut = new Float32Array(n),
+      opacityOut = new Float32Array(n);
+    if (this.finalT.length < n) {
+      this.finalT = new Float32Array(n);
+      this.lastEntry = new Int32Array(n);
+    }
+    const data = this.tileData,
+      start = this.tileStart;
+    const [bgR, bgG, bgB] = this.background;
+    const pixels = TILE_SIZE * TILE_SIZE;
+    const T = new Float64Array(pixels),
+      acc = new Float64Array(4 * pixels),
+      last = new Int32Array(pixels),
+      stopped = new Uint8Array(pixels);
+    let composited = 0;
+    for (let ty = 0; ty < this.tilesY; ty++) {
+      for (let tx = 0; tx < this.tilesX; tx++) {
+        const tile = ty * this.tilesX + tx;
+        const x0 = tx * TILE_SIZE,
+          y0 = ty * TILE_SIZE;
+        const xEnd = Math.min(width, x0 + TILE_SIZE),
+          yEnd = Math.min(height, y0 + TILE_SIZE);
+        const live = (xEnd - x0) * (yEnd - y0);
+        T.fill(1);
+        acc.fill(0);
+        last.fill(-1);
+        stopped.fill(0);
+        let done = 0;
+        // Entries outer, pixels inner: each Gaussian touches only the pixels of its footprint's square.
+        for (let k = start[tile], end = start[tile + 1]; k < end && done < live; k++) {
+          const at = PACKED * k;
+          const u = data[at],
+            v = data[at + 1],
+            rad = data[at + 10];
+          const xa = Math.max(x0, Math.ceil(u - rad - 0.5)),
+            xb = Math.min(xEnd - 1, Math.floor(u + rad - 0.5));
+          const ya = Math.max(y0, Math.ceil(v - rad - 0.5)),
+            yb = Math.min(yEnd - 1, Math.floor(v + rad - 0.5));
+          const ca = data[at + 2],
+            cb = data[at + 3],
+            cc = data[at + 4],
+            op = data[at + 5];
+          const cut = -2 * Math.log(MIN_ALPHA / op);
+          for (let y = ya; y <= yb; y++) {
+            const dy = v - (y + 0.5);
+            const span = rowSpan(u, dy, ca, cb, cc, cut, xa, xb);
+            if (span === null) continue;
+            for (let x = span[0], xLast = span[1]; x <= xLast; x++) {
+              const q = (y - y0) * TILE_SIZE + (x - x0);
+              if (stopped[q]) continue;
+              const t = T[q];
+              const dx = u - (x + 0.5);
+              const power = -0.5 * (ca * dx * dx + cc * dy * dy) - cb * dx * dy;
+              if (power > 0) continue;
+              let alpha = op * Math.exp(power);
+              if (alpha < MIN_ALPHA) continue;
+              if (alpha > MAX_ALPHA) alpha = MAX_ALPHA;
+              const nextT = t * (1 - alpha);
+              if (nextT < MIN_TRANSMITTANCE) {
+                stopped[q] = 1;
+                done++;
+                continue;
+              }
+              const w = alpha * t;
+              acc[4 * q] += w * data[at + 6];
+              acc[4 * q + 1] += w * data[at + 7];
+              acc[4 * q + 2] += w * data[at + 8];
+              acc[4 * q + 3] += w * data[at + 9];
+              T[q] = nextT;
+              last[q] = k;
+              composited++;
+            }
+          }
+        }
+        for (let y = y0; y < yEnd; y++) {
+          for (let x = x0; x < xEnd; x++) {
+            const q = (y - y0) * TILE_SIZE + (x - x0);
+            const p = y * width + x;
+            const t = T[q];
+            this.finalT[p] = t;
+            this.lastEntry[p] = last[q];
+            rgb[3 * p] = acc[4 * q] + t * bgR;
+            rgb[3 * p + 1] = acc[4 * q + 1] + t * bgG;
+            rgb[3 * p + 2] = acc[4 * q + 2] + t * bgB;
+            depthOut[p] = acc[4 * q + 3];
+            opacityOut[p] = 1 - t;
+          }
+        }
+      }
+    }
+    this.composited = composited;
+    return { width, height, rgb, depth: depthOut, opacity: opacityOut };
+  }
+  /**
+   * Back-propagates d loss / d rgb (per pixel, the layout of the frame) of the last forward pass into `grads`
+   * (the cloud's parameter layout, accumulated). `viewGradNorm` gains the densification statistic.
+   */
+  backward(dRgb: Float32Array, grads: Float32Array, viewGradNorm?: Float32Array): void {
+    const cam = this.cam,
+      cloud = this.cloud;
+    if (!cam || !cloud) throw new Error('gaussian rasterizer: backward before forward');
+    const { width, height } = cam;
+    const d = this.dProjected;
+    d.reset(cloud.count);
+    const list = this.tileList,
+      data = this.tileData,
+      start = this.tileStart;
+    const [bgR, bgG, bgB] = this.background;
+    const pixels = TILE_SIZE * TILE_SIZE;
+    // Per pixel of the tile: transmittance in front of the entry being visited, colour composited behind it,
+    // the alpha and colour of the entry visited before (the one behind), its loss gradient, the background term.
+    const T = new Float64Array(pixels),
+      acc = new Float64Array(3 * pixels),
+      behind = new Float64Array(4 * pixels),
+      grad = new Float64Array(3 * pixels),
+      bgTerm = new Float64Array(pixels),
+      last = new Int32Array(pixels);
+    for (let ty = 0; ty < this.tilesY; ty++) {
+      for (let tx = 0; tx < this.tilesX; tx++) {
+        const tile = ty * this.tilesX + tx;
+        const x0 = tx * TILE_SIZE,
+          y0 = ty * TILE_SIZE;
+        const xEnd = Math.min(width, x0 + TILE_SIZE),
+          yEnd = Math.min(height, y0 + TILE_SIZE);
+        let lastOfTile = -1;
+        for (let y = y0; y < yEnd; y++) {
+          for (let x = x0; x < xEnd; x++) {
+            const q = (y - y0) * TILE_SIZE + (x - x0);
+            const p = y * width + x;
+            T[q] = this.finalT[p];
+            last[q] = this.lastEntry[p];
+            grad[3 * q] = dRgb[3 * p];
+            grad[3 * q + 1] = dRgb[3 * p + 1];
+            grad[3 * q + 2] = dRgb[3 * p + 2];
+            bgTerm[q] = this.finalT[p] * (bgR * dRgb[3 * p] + bgG * dRgb[3 * p + 1] + bgB * dRgb[3 * p + 2]);
+            if (last[q] > lastOfTile) lastOfTile = last[q];
+          }
+        }
+        acc.fill(0);
+        behind.fill(0);
+        for (let k = lastOfTile, first = start[tile]; k >= first; k--) {
+          const at = PACKED * k;
+          const u = data[at],
+            v = data[at + 1],
+            rad = data[at + 10];
+          const xa = Math.max(x0, Math.ceil(u - rad - 0.5)),
+            xb = Math.min(xEnd - 1, Math.floor(u + rad - 0.5));
+          const ya = Math.max(y0, Math.ceil(v - rad - 0.5)),
+            yb = Math.min(yEnd - 1, Math.floor(v + rad - 0.5));
+          if (xa > xb || ya > yb) continue;
+          const ca = data[at + 2],
+            cb = data[at + 3],
+            cc = data[at + 4],
+            op = data[at + 5],
+            cR = data[at + 6],
+            cG = data[at + 7],
+            cB = data[at + 8];
+          const cut = -2 * Math.log(MIN_ALPHA / op);
+          let dR = 0,
+            dGr = 0,
+            dB = 0,
+            dOp = 0,
+            du = 0,
+            dv = 0,
+            dA = 0,
+            dBc = 0,
+            dC = 0;
+          for (let y = ya; y <= yb; y++) {
+            const dy = v - (y + 0.5);
+            const span = rowSpan(u, dy, ca, cb, cc, cut, xa, xb);
+            if (span === null) continue;
+            for (let x = span[0], xLast = span[1]; x <= xLast; x++) {
+              const q = (y - y0) * TILE_SIZE + (x - x0);
+              if (k > last[q]) continue;
+              const dx = u - (x + 0.5);
+              const power = -0.5 * (ca * dx * dx + cc * dy * dy) - cb * dx * dy;
+              if (power > 0) continue;
+              const G = Math.exp(power);
+              const raw = op * G;
+              if (raw < MIN_ALPHA) continue;
+              const capped = raw > MAX_ALPHA;
+              const alpha = capped ? MAX_ALPHA : raw;
+              const t = T[q] / (1 - alpha);
+              T[q] = t;
+              const w = alpha * t;
+              const gR = grad[3 * q],
+                gG = grad[3 * q + 1],
+                gB = grad[3 * q + 2];
+              dR += w * gR;
+              dGr += w * gG;
+              dB += w * gB;
+              const la = behind[4 * q];
+              const aR = la * behind[4 * q + 1] + (1 - la) * acc[3 * q],
+                aG = la * behind[4 * q + 2] + (1 - la) * acc[3 * q + 1],
+                aB = la * behind[4 * q + 3] + (1 - la) * acc[3 * q + 2];
+              acc[3 * q] = aR;
+              acc[3 * q + 1] = aG;
+              acc[3 * q + 2] = aB;
+              behind[4 * q] = alpha;
+              behind[4 * q + 1] = cR;
+              behind[4 * q + 2] = cG;
+              behind[4 * q + 3] = cB;
+              if (capped) continue;
+              const dAlpha = t * ((cR - aR) * gR + (cG - aG) * gG + (cB - aB) * gB) - bgTerm[q] / (1 - alpha);
+              dOp += G * dAlpha;
+              const dGauss = op * dAlpha * G;
+              du += dGauss * (-ca * dx - cb * dy);
+              dv += dGauss * (-cc * dy - cb * dx);
+              dA += -0.5 * dGauss * dx * dx;
+              dBc += -dGauss * dx * dy;
+              dC += -0.5 * dGauss * dy * dy;
+            }
+          }
+          const i = list[k];
+          d.color[3 * i] += dR;
+          d.color[3 * i + 1] += dGr;
+          d.color[3 * i + 2] += dB;
+          d.opacity[i] += dOp;
+          d.mean2d[2 * i] += du;
+          d.mean2d[2 * i + 1] += dv;
+          d.conic[3 * i] += dA;
+          d.conic[3 * i + 1] += dBc;
+          d.conic[3 * i + 2] += dC;
+        }
+      }
+    }
+    projectGaussiansBackward(cloud, cam, this.projected, d, grads, viewGradNorm);
+  }
+}

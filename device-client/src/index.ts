@@ -5,3 +5,4 @@ export * from './device-daemon-config.js';
 export * from './device-daemon.js';
 export * from './fetch-edge-render.js';
 export * from './view-session-player.js';
+export * from './view-architecture-policy.js';

@@ -11,13 +11,12 @@ import {
   ConfigError,
   StrataError,
   VIEW_SESSION_EVENTS as EV,
-  decodeDepthFrame,
-  decodeJpegFrame,
   type ViewErrorMessage,
   type ViewFrameMessage,
   type ViewPose,
   type ViewSessionStartInput,
 } from '@strata/shared';
+import { decodeDepthFrame, decodeJpegFrame } from '@strata/runtime';
 
 export type ViewArchitecture = 'local' | 'remote' | 'co';
 export const viewArchitectures: readonly ViewArchitecture[] = ['local', 'remote', 'co'];

@@ -10,8 +10,6 @@ import type { Namespace, Socket } from 'socket.io';
 import {
   ConfigError,
   VIEW_SESSION_EVENTS as EV,
-  encodeDepthFrame,
-  encodeJpegFrame,
   parseViewPose,
   parseViewSessionStart,
   type Logger,
@@ -21,6 +19,7 @@ import {
   type ViewPose,
   type ViewSessionStart,
 } from '@strata/shared';
+import { encodeDepthFrame, encodeJpegFrame } from '@strata/runtime';
 
 export interface EdgeViewSessionsOptions {
   /** The renderer of the edge's newest model; undefined: no model yet (sessions are refused). */
@@ -108,14 +107,21 @@ class ViewSession {
   }
 
   private onPose(body: unknown): void {
-    if (!this.start) return this.refuse('view pose before view:start: start a session first');
+    if (!this.start) {
+      this.refuse('view pose before view:start: start a session first');
+      return;
+    }
     let pose: ViewPose;
     try {
       pose = parseViewPose(body);
     } catch (error) {
-      return this.refuse(error instanceof Error ? error.message : String(error));
+      this.refuse(error instanceof Error ? error.message : String(error));
+      return;
     }
-    if (pose.seq <= this.lastSeq) return this.refuse(`view pose seq ${pose.seq} is not newer than ${this.lastSeq}`);
+    if (pose.seq <= this.lastSeq) {
+      this.refuse(`view pose seq ${pose.seq} is not newer than ${this.lastSeq}`);
+      return;
+    }
     this.lastSeq = pose.seq;
     this.counters.posesReceived++;
     if (this.pending) {
@@ -128,8 +134,10 @@ class ViewSession {
 
   private onShown(body: unknown): void {
     const frame = (body as { frame?: unknown } | null)?.frame;
-    if (!Number.isInteger(frame) || (frame as number) < 0 || (frame as number) >= this.frame)
-      return this.refuse(`view:shown names frame ${JSON.stringify(frame)}, not one this session sent`);
+    if (!Number.isInteger(frame) || (frame as number) < 0 || (frame as number) >= this.frame) {
+      this.refuse(`view:shown names frame ${JSON.stringify(frame)}, not one this session sent`);
+      return;
+    }
     if (this.inFlight > 0) this.inFlight--;
     this.pump();
   }

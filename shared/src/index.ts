@@ -14,7 +14,6 @@ export type * from './task/federated-task.js';
 export * from './task/view-request.js';
 export * from './task/view-renderer.js';
 export * from './task/view-session-protocol.js';
-export * from './task/view-frame-codec.js';
 export * from './task/view-frame-renderer.js';
 export * from './task/task-limits.js';
 export * from './wire/index.js';

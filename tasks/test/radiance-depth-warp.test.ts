@@ -82,7 +82,10 @@ test('warping a frame to a nearby pose reproduces the exact frame there where it
   const warped = warpDepthFrame(source, target);
   const coveredFraction = warped.covered.reduce((s, v) => s + v, 0) / (SIZE * SIZE);
   const truthHits = truth.opacity.reduce((s, v) => s + v, 0) / (SIZE * SIZE);
-  assert.ok(coveredFraction > 0.9 * truthHits, `covered ${coveredFraction.toFixed(3)} of the image, the scene fills ${truthHits.toFixed(3)}`);
+  assert.ok(
+    coveredFraction > 0.9 * truthHits,
+    `covered ${coveredFraction.toFixed(3)} of the image, the scene fills ${truthHits.toFixed(3)}`,
+  );
   const error = meanAbsError(warped.rgb, truth.rgb, warped.covered);
   // Against the unwarped source: the warp must be much closer to the truth than showing the stale frame.
   const stale = meanAbsError(source.rgb, truth.rgb, warped.covered);

@@ -45,7 +45,11 @@ export const viewSessionStartSchema = z
   .strict()
   .superRefine((start, context) => {
     if (start.width * start.height > MAX_VIEW_PIXELS)
-      context.addIssue({ code: 'custom', path: ['width'], message: `${start.width} x ${start.height} is more than ${MAX_VIEW_PIXELS} pixels` });
+      context.addIssue({
+        code: 'custom',
+        path: ['width'],
+        message: `${start.width} x ${start.height} is more than ${MAX_VIEW_PIXELS} pixels`,
+      });
   });
 
 export type ViewSessionStart = z.output<typeof viewSessionStartSchema>;

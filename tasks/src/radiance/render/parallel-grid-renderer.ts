@@ -42,6 +42,8 @@ export class ParallelGridRenderer {
   private readonly workers: Worker[] = [];
   private readonly ready: Promise<void>;
   private closed = false;
+  /** Frames render one after another: each worker answers its requests in order, one listener at a time. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly grid: VoxelGrid,
@@ -49,7 +51,8 @@ export class ParallelGridRenderer {
     readonly threads = Math.max(1, availableParallelism()),
     readonly fast: FastMarchOptions = DEFAULT_FAST_MARCH,
   ) {
-    if (!Number.isInteger(threads) || threads < 1) throw new ConfigError(`parallel renderer: threads ${threads} must be a positive integer`);
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new ConfigError(`parallel renderer: threads ${threads} must be a positive integer`);
     const occupancy = computeOccupancy(grid, settings).occupancy;
     const load: FrameWorkerLoad = {
       type: 'load',
@@ -67,8 +70,14 @@ export class ParallelGridRenderer {
   }
 
   /** Renders `camera` across the workers; depth is the expected ray distance per unit opacity (0: empty). */
-  async render(camera: Camera, quality: RenderQuality = 'full'): Promise<RenderedView> {
-    if (this.closed) throw new StrataError('STRATA_ERR_STATE', 'parallel renderer: render() after close()');
+  render(camera: Camera, quality: RenderQuality = 'full'): Promise<RenderedView> {
+    if (this.closed) return Promise.reject(new StrataError('STRATA_ERR_STATE', 'parallel renderer: render() after close()'));
+    const frame = this.queue.then(() => this.renderNow(camera, quality));
+    this.queue = frame.catch(() => undefined);
+    return frame;
+  }
+
+  private async renderNow(camera: Camera, quality: RenderQuality): Promise<RenderedView> {
     await this.ready;
     const n = camera.width * camera.height;
     const shared = (floats: number): Float32Array => new Float32Array(new SharedArrayBuffer(4 * floats));

@@ -14,6 +14,9 @@ import { fastMarchSettings, type ParallelGridRenderer } from './parallel-grid-re
 import { fillWarpHoles, warpDepthFrame } from './depth-warp.js';
 
 type Matrix = readonly (readonly number[])[];
+type Row = [number, number, number, number];
+/** A camera-to-world pose as sessions carry it (4 rows of 4). */
+export type PoseMatrix = [Row, Row, Row, Row];
 
 /** The camera of a 4x4 camera-to-world pose at a size and horizontal field of view. */
 export function poseCamera(cameraToWorld: Matrix, width: number, height: number, fovXDegrees: number): Camera {
@@ -21,9 +24,14 @@ export function poseCamera(cameraToWorld: Matrix, width: number, height: number,
 }
 
 /** A camera's pose as the 4x4 matrix sessions carry. */
-export function cameraPose(camera: Camera): [number[], number[], number[], number[]] & Matrix {
+export function cameraPose(camera: Camera): PoseMatrix {
   const m = camera.c2w;
-  return [[m[0], m[1], m[2], m[3]], [m[4], m[5], m[6], m[7]], [m[8], m[9], m[10], m[11]], [0, 0, 0, 1]] as never;
+  return [
+    [m[0], m[1], m[2], m[3]],
+    [m[4], m[5], m[6], m[7]],
+    [m[8], m[9], m[10], m[11]],
+    [0, 0, 0, 1],
+  ];
 }
 
 /** The edge's frame renderer over a parallel renderer. */
@@ -34,7 +42,10 @@ export class RadianceFrameRenderer implements ViewFrameRenderer {
     readonly far: number,
   ) {}
 
-  async renderFrame(cameraToWorld: Matrix, view: Pick<ViewSessionStart, 'width' | 'height' | 'fovXDegrees' | 'quality'>): Promise<ViewFrame> {
+  async renderFrame(
+    cameraToWorld: Matrix,
+    view: Pick<ViewSessionStart, 'width' | 'height' | 'fovXDegrees' | 'quality'>,
+  ): Promise<ViewFrame> {
     return this.renderer.render(poseCamera(cameraToWorld, view.width, view.height, view.fovXDegrees), view.quality);
   }
 }
@@ -60,7 +71,8 @@ export class RadianceViewerDevice {
     settings: MarchSettings,
     private readonly options: ViewerDeviceOptions,
   ) {
-    if (!(options.cpuSpeed > 0) || !Number.isFinite(options.cpuSpeed)) throw new ConfigError(`viewer device: cpuSpeed ${options.cpuSpeed} must be positive`);
+    if (!(options.cpuSpeed > 0) || !Number.isFinite(options.cpuSpeed))
+      throw new ConfigError(`viewer device: cpuSpeed ${options.cpuSpeed} must be positive`);
     this.renderer = new GridRenderer(grid, fastMarchSettings(settings));
     this.near = settings.near;
     this.far = settings.far;
@@ -71,14 +83,23 @@ export class RadianceViewerDevice {
     return this.timed(() => this.renderer.render(poseCamera(cameraToWorld, width, height, fovXDegrees)).rgb);
   }
 
-  async compose(frame: { cameraToWorld: Matrix; rgb: Float32Array; depth: Float32Array } | undefined, cameraToWorld: Matrix): Promise<Float32Array> {
+  async compose(
+    frame: { cameraToWorld: Matrix; rgb: Float32Array; depth: Float32Array } | undefined,
+    cameraToWorld: Matrix,
+  ): Promise<Float32Array> {
     const { width, height, fovXDegrees } = this.options;
     const divisor = this.options.fillDivisor ?? 4;
     return this.timed(() => {
       const target = poseCamera(cameraToWorld, width, height, fovXDegrees);
-      const fillCamera = poseCamera(cameraToWorld, Math.max(1, Math.round(width / divisor)), Math.max(1, Math.round(height / divisor)), fovXDegrees);
+      const fillCamera = poseCamera(
+        cameraToWorld,
+        Math.max(1, Math.round(width / divisor)),
+        Math.max(1, Math.round(height / divisor)),
+        fovXDegrees,
+      );
       const fill = this.renderer.render(fillCamera);
-      if (!frame) return fillWarpHoles({ width, height, rgb: new Float32Array(3 * width * height), covered: new Uint8Array(width * height) }, fill);
+      if (!frame)
+        return fillWarpHoles({ width, height, rgb: new Float32Array(3 * width * height), covered: new Uint8Array(width * height) }, fill);
       const opacity = new Float32Array(frame.depth.length);
       for (let i = 0; i < opacity.length; i++) opacity[i] = frame.depth[i] > 0 ? 1 : 0;
       const source = { camera: poseCamera(frame.cameraToWorld, width, height, fovXDegrees), rgb: frame.rgb, depth: frame.depth, opacity };

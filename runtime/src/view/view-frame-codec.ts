@@ -5,7 +5,7 @@
 
 import { deflateSync, inflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
-import { ConfigError, DataError } from '../errors.js';
+import { ConfigError, DataError } from '@strata/shared';
 
 /** Encodes rgb floats in [0, 1] (row by row) as a JPEG of `quality` (1-100). */
 export function encodeJpegFrame(rgb: Float32Array, width: number, height: number, quality: number): Uint8Array {

@@ -3,7 +3,7 @@
 // renderer (remote rendering of its newest global model for its devices). stop() is the graceful shutdown:
 // stop taking jobs, let the job in progress finish (or hand it back after the grace period), close the links.
 
-import { createStrategy, redisLayout, type Logger, type ViewRenderer } from '@strata/shared';
+import { createStrategy, redisLayout, type Logger, type ViewFrameSource, type ViewRenderer } from '@strata/shared';
 import {
   BullMqJobQueue,
   RedisBlobStore,
@@ -23,6 +23,7 @@ import { EdgeNode } from './edge-node.js';
 import { EdgeMetrics } from './edge-metrics.js';
 import { EdgeLiveReporter, combineEdgeObservers } from './edge-live-reporter.js';
 import { EdgeRenderService } from './edge-render-service.js';
+import { EdgeViewSessions, VIEW_SESSION_NAMESPACE } from './edge-view-sessions.js';
 import type { EdgeDaemonConfig } from './edge-daemon-config.js';
 
 export interface EdgeDaemonStopResult {
@@ -33,6 +34,11 @@ export interface EdgeDaemonStopResult {
 export interface EdgeDaemonOptions {
   /** Renders views for devices at POST /render (from a task that renders views); without it the route answers 404. */
   readonly renderer?: ViewRenderer;
+  /**
+   * Renders frames for viewing sessions on the devices' socket.io link (namespace /view: remote and
+   * co-rendering, edge-view-sessions.ts); without it the namespace is not served.
+   */
+  readonly frames?: ViewFrameSource;
 }
 
 export class EdgeDaemon {
@@ -125,6 +131,17 @@ export class EdgeDaemon {
       metrics,
       logger,
     });
+    const frames = options.frames;
+    if (frames) {
+      new EdgeViewSessions({
+        renderer: () => {
+          const latest = edge.latestModel;
+          return latest ? frames.frameRenderer(latest.model) : undefined;
+        },
+        authorize: auth.bearer,
+        logger,
+      }).attach(server.namespace(VIEW_SESSION_NAMESPACE));
+    }
     const registry = metrics.registry;
     const http = await startDaemonHttp({
       host: config.http.host,

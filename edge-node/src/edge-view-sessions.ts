@@ -21,6 +21,9 @@ import {
 } from '@strata/shared';
 import { encodeDepthFrame, encodeJpegFrame } from '@strata/runtime';
 
+/** Where an edge daemon serves viewing sessions on its devices' socket.io server. */
+export const VIEW_SESSION_NAMESPACE = '/view';
+
 export interface EdgeViewSessionsOptions {
   /** The renderer of the edge's newest model; undefined: no model yet (sessions are refused). */
   readonly renderer: () => ViewFrameRenderer | undefined;

@@ -5,7 +5,7 @@
 // STRATA_* variables, flags (README, Operations).
 
 import type { Command } from 'commander';
-import { ConfigError, rendersViews, strategyNames, type Logger, type ViewRenderer } from '@strata/shared';
+import { ConfigError, rendersFrames, rendersViews, strategyNames, type Logger, type ViewRenderer } from '@strata/shared';
 import { createLogger } from '@strata/runtime';
 import { EdgeDaemon, parseEdgeDaemonConfig } from '@strata/edge-node';
 import {
@@ -159,7 +159,8 @@ export function register(program: Command): void {
     const logger = createLogger('strata-edge');
     const renderer = named ? await taskRenderer(taskConfig, logger) : undefined;
     if (flags.dryRun) return printDryRun({ config, task: taskConfig, renders: renderer !== undefined });
-    const daemon = await EdgeDaemon.start(config, logger, renderer ? { renderer } : {});
+    const frames = renderer && rendersFrames(renderer) ? renderer : undefined;
+    const daemon = await EdgeDaemon.start(config, logger, { ...(renderer ? { renderer } : {}), ...(frames ? { frames } : {}) });
     onShutdownSignal(logger, async () => {
       await daemon.stop();
     });

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
 import { SeededRandom, type Logger, type ViewFrameRenderer } from '@strata/shared';
-import { EdgeViewSessions } from '@strata/edge-node';
+import { EdgeViewSessions, VIEW_SESSION_NAMESPACE } from '@strata/edge-node';
 import { playViewSession, type ShownFrame, type ViewArchitecture, type ViewerDevice } from '@strata/device-client';
 import { LinkPipe, ShapingProxy, type LinkProfileSpec } from '@strata/simulator';
 
@@ -28,7 +28,7 @@ export class LoopbackViewEdge {
     const http = createServer((_request, response) => response.writeHead(404).end());
     const io = new Server(http, { transports: ['websocket'], perMessageDeflate: false, serveClient: false, maxHttpBufferSize: 64 * 1024 });
     const sessions = new EdgeViewSessions({ renderer: () => renderer, authorize: (t) => t === token, logger });
-    sessions.attach(io.of('/view'));
+    sessions.attach(io.of(VIEW_SESSION_NAMESPACE));
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
     return new LoopbackViewEdge(http, io, sessions, (http.address() as AddressInfo).port, token);
   }
@@ -41,7 +41,7 @@ export class LoopbackViewEdge {
 
 /** A socket.io client of the view namespace at `port`, connected (or failing with the server's reason). */
 export async function connectViewSocket(port: number, token: string): Promise<Socket> {
-  const socket = connect(`http://127.0.0.1:${port}/view`, {
+  const socket = connect(`http://127.0.0.1:${port}${VIEW_SESSION_NAMESPACE}`, {
     transports: ['websocket'],
     auth: { token },
     reconnection: false,

@@ -2,6 +2,7 @@
 // full quality or the fast interactive march. A task that models a scene offers it (the radiance task's
 // ParallelGridRenderer); the edge's session service encodes and streams what it returns.
 
+import type { ModelParams } from '../fl/model.js';
 import type { ViewSessionStart } from './view-session-protocol.js';
 
 export interface ViewFrame {
@@ -23,4 +24,15 @@ export interface ViewFrameRenderer {
     cameraToWorld: readonly (readonly number[])[],
     view: Pick<ViewSessionStart, 'width' | 'height' | 'fovXDegrees' | 'quality'>,
   ): Promise<ViewFrame>;
+}
+
+/** A task that renders frames for viewing sessions (what an edge serves on its view namespace). */
+export interface ViewFrameSource {
+  /** The frame renderer of `model` (read-only; the task may keep one per model). */
+  frameRenderer(model: ModelParams): ViewFrameRenderer;
+}
+
+/** Whether `task` renders frames for viewing sessions. */
+export function rendersFrames<T extends object>(task: T): task is T & ViewFrameSource {
+  return typeof (task as Partial<ViewFrameSource>).frameRenderer === 'function';
 }

@@ -52,7 +52,7 @@ const viewOptionsSchema = z
     architectures: listOf(z.enum(['local', 'remote', 'co'])).default(['local', 'remote', 'co']),
     device: z.enum(['phone', 'laptop']).default('laptop'),
     rate: z.coerce.number().min(1).max(120).default(30),
-    poses: z.coerce.number().int().min(2).max(1000).default(60),
+    poses: z.coerce.number().int().min(2).max(1000).default(90),
     /** Degrees per second the camera orbits (a head turn is about 30-90). */
     speed: z.coerce.number().min(0).max(720).default(60),
     threads: z.coerce.number().int().min(1).max(256).default(Math.max(1, availableParallelism())),
@@ -75,7 +75,7 @@ export function register(program: Command): void {
     .option('--architectures <list>', 'local, remote, co (default all)')
     .option('--device <cpu>', 'device CPU profile: phone or laptop (default laptop)')
     .option('--rate <hz>', 'poses per second of the path (default 30)')
-    .option('--poses <n>', 'poses in the path (default 60: 2 s at 30 Hz)')
+    .option('--poses <n>', 'poses in the path (default 90: 3 s at 30 Hz)')
     .option('--speed <deg/s>', 'how fast the camera orbits (default 60)')
     .option('--threads <n>', 'edge render threads (default: all cores)')
     .option('--out <dir>', 'where the table, strip and record go (default: beside the model)')
@@ -109,52 +109,63 @@ async function viewCommand(options: ViewOptions): Promise<void> {
     `lego, ${options.poses} poses at ${options.rate} Hz orbiting at ${options.speed} deg/s; device ${options.device} (cpu x${cpu.cpuSpeed}); ` +
       `edge ${options.threads} threads; model ${(modelBytes / 2 ** 20).toFixed(1)} MiB (float32 grid, what a local device holds)`,
     '',
-    '| size | link | architecture | m2p median ms | m2p p95 ms | fps | bytes/s | displayed PSNR dB | policy |',
+    '| size | link | architecture | m2p median ms | m2p p95 ms | fps shown | bytes/s | displayed PSNR dB | policy |',
     '|---|---|---|---|---|---|---|---|---|',
   ];
+  const linked = options.architectures.filter((a) => a !== 'local').length;
+  const bar = new ProgressBar('view sessions', 'sessions');
+  bar.start(options.res.length * ((options.architectures.includes('local') ? 1 : 0) + linked * options.links.length));
   try {
     for (const res of options.res) {
       const focal = focalFromFov((fovXDegrees * Math.PI) / 180, res);
       const path = Array.from({ length: options.poses }, (_, k) =>
         cameraPose(orbitCamera(((options.speed * k) / options.rate) * (Math.PI / 180), (30 * Math.PI) / 180, 4, res, res, focal)),
       );
-      // Rendering speed: full quality (the references) and the fast march, across the edge's threads.
-      const bar = new ProgressBar(`${res}x${res} full-quality references`, 'poses');
-      bar.start(path.length);
-      const references: Float32Array[] = [];
-      const fullStarted = performance.now();
-      for (const pose of path) {
-        references.push((await renderer.render(cameraOf(pose, res, focal), 'full')).rgb);
-        bar.tick();
-      }
-      bar.stop();
-      const fullMs = (performance.now() - fullStarted) / path.length;
-      const fastStarted = performance.now();
-      const fastPsnrs: number[] = [];
-      for (let k = 0; k < path.length; k += Math.max(1, Math.floor(path.length / 10))) {
-        fastPsnrs.push(psnr((await renderer.render(cameraOf(path[k], res, focal), 'fast')).rgb, references[k]));
-      }
-      const fastMs = (performance.now() - fastStarted) / fastPsnrs.length;
-      const fastPsnr = fastPsnrs.reduce((s, v) => s + v, 0) / fastPsnrs.length;
+      // Rendering speed across the edge's threads: wall and CPU time (all threads) per frame, full and fast.
+      const cameraAt = (k: number) => cameraOf(path[k], res, focal);
+      const timed = async (quality: 'full' | 'fast', poses: number[]) => {
+        const cpu = process.cpuUsage();
+        const started = performance.now();
+        const frames: Float32Array[] = [];
+        for (const k of poses) frames.push((await renderer.render(cameraAt(k), quality)).rgb);
+        const used = process.cpuUsage(cpu);
+        return { frames, wallMs: (performance.now() - started) / poses.length, cpuMs: (used.user + used.system) / 1000 / poses.length };
+      };
+      const probe = Array.from({ length: 4 }, (_, i) => Math.floor(((i + 0.5) * path.length) / 4));
+      const fullTimes = await timed('full', probe);
+      const fastTimes = await timed('fast', probe);
+      const fastPsnr = probe.reduce((s, _, i) => s + psnr(fastTimes.frames[i], fullTimes.frames[i]), 0) / probe.length;
       out(
-        `${res}x${res}: full quality ${fullMs.toFixed(1)} ms/frame, fast ${fastMs.toFixed(1)} ms/frame (${(1000 / fastMs).toFixed(1)} fps) ` +
-          `on ${options.threads} threads; fast vs full ${fastPsnr.toFixed(2)} dB PSNR`,
+        `${res}x${res} on ${options.threads} edge threads: full quality ${fullTimes.wallMs.toFixed(0)} ms/frame wall (${fullTimes.cpuMs.toFixed(0)} CPU-ms), ` +
+          `fast ${fastTimes.wallMs.toFixed(0)} ms wall (${fastTimes.cpuMs.toFixed(0)} CPU-ms, ${(1000 / fastTimes.wallMs).toFixed(1)} fps here); fast vs full ${fastPsnr.toFixed(2)} dB PSNR`,
       );
+      // Full-quality references of the poses users had when frames were shown, rendered once each.
+      const references = new Map<number, Promise<Float32Array>>();
+      const reference = (k: number): Promise<Float32Array> => {
+        let cached = references.get(k);
+        if (!cached) {
+          cached = renderer.render(cameraAt(k), 'full').then((v) => v.rgb);
+          references.set(k, cached);
+        }
+        return cached;
+      };
       const device = new RadianceViewerDevice(grid, settings, { width: res, height: res, fovXDegrees, cpuSpeed: cpu.cpuSpeed });
-      const common = { device, path, rateHz: options.rate, width: res, height: res, fovXDegrees, references, psnr, edge };
+      const common = { device, path, rateHz: options.rate, width: res, height: res, fovXDegrees, reference, psnr, edge };
       const policy = new ViewArchitecturePolicy(options.rate);
       const figures: SessionFigures[] = [];
       let local: SessionFigures | undefined;
       if (options.architectures.includes('local')) {
         local = await runMeasuredSession({ ...common, architecture: 'local', link: null, seed: options.seed });
+        bar.tick(`${res}x${res} local`);
       }
-      const stripImages: RgbImage[] = [{ width: res, height: res, rgb: references[Math.floor(path.length / 2)] }];
+      const stripImages: RgbImage[] = [{ width: res, height: res, rgb: await reference(Math.floor(path.length / 2)) }];
       const perLink: unknown[] = [];
       for (const linkName of options.links) {
         const link = { name: linkName, profile: viewingLink(linkName) };
         const rows: SessionFigures[] = local ? [{ ...local, link: linkName }] : [];
         for (const architecture of options.architectures.filter((a): a is Exclude<ViewArchitecture, 'local'> => a !== 'local')) {
           rows.push(await runMeasuredSession({ ...common, architecture, link, seed: options.seed }));
+          bar.tick(`${res}x${res} ${linkName} ${architecture}`);
         }
         const choice = policy.linkChanged(
           linkName,
@@ -163,8 +174,8 @@ async function viewCommand(options: ViewOptions): Promise<void> {
         for (const r of rows) {
           figures.push(r);
           table.push(
-            `| ${res}x${res} | ${linkName} | ${r.architecture} | ${r.latencyMedianMs.toFixed(1)} | ${r.latencyP95Ms.toFixed(1)} | ${r.fps.toFixed(1)} | ` +
-              `${formatBytes(r.bytesPerSecond)} | ${r.meanPsnr.toFixed(2)} | ${r.architecture === choice.architecture ? '**chosen**' : ''} |`,
+            `| ${res}x${res} | ${linkName} | ${r.architecture} | ${figure(r.latencyMedianMs, 0)} | ${figure(r.latencyP95Ms, 0)} | ${r.fps.toFixed(1)} | ` +
+              `${formatBytes(r.bytesPerSecond)} | ${figure(r.meanPsnr, 2)} | ${r.architecture === choice.architecture ? '**chosen**' : ''} |`,
           );
           if (r.sample) stripImages.push({ width: res, height: res, rgb: r.sample.rgb });
         }
@@ -176,7 +187,12 @@ async function viewCommand(options: ViewOptions): Promise<void> {
       writeRgbPng(stripPath, strip.rgb, strip.width, strip.height);
       (record.sizes as unknown[]).push({
         res,
-        render: { fullMsPerFrame: fullMs, fastMsPerFrame: fastMs, fastVsFullPsnr: fastPsnr, threads: options.threads },
+        render: {
+          full: { wallMs: fullTimes.wallMs, cpuMs: fullTimes.cpuMs },
+          fast: { wallMs: fastTimes.wallMs, cpuMs: fastTimes.cpuMs },
+          fastVsFullPsnr: fastPsnr,
+          threads: options.threads,
+        },
         links: perLink,
         policySwitches: policy.switches,
         strip: stripPath,
@@ -184,6 +200,7 @@ async function viewCommand(options: ViewOptions): Promise<void> {
       });
     }
   } finally {
+    bar.stop();
     await edge.close();
     await renderer.close();
   }
@@ -196,6 +213,11 @@ async function viewCommand(options: ViewOptions): Promise<void> {
 
 function cameraOf(pose: readonly (readonly number[])[], res: number, focal: number) {
   return { width: res, height: res, focal, c2w: pose.slice(0, 3).flat() };
+}
+
+/** A figure, or a dash where nothing was shown to measure. */
+function figure(value: number, digits: number): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : '-';
 }
 
 function formatBytes(perSecond: number): string {

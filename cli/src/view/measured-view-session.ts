@@ -79,9 +79,11 @@ export interface MeasuredSessionOptions {
   readonly width: number;
   readonly height: number;
   readonly fovXDegrees: number;
-  /** Full-quality renders of each pose of the path (rgb floats). */
-  readonly references: readonly Float32Array[];
+  /** The full-quality render of pose `k` of the path (rgb floats; cached by the caller). */
+  readonly reference: (k: number) => Promise<Float32Array>;
   readonly psnr: (a: Float32Array, b: Float32Array) => number;
+  /** Shown frames scored against the reference, evenly spread over the session (default 12). */
+  readonly scoredFrames?: number;
   readonly seed: number;
 }
 
@@ -97,12 +99,14 @@ export async function runMeasuredSession(options: MeasuredSessionOptions): Promi
     socket = await connectViewSocket(proxy.port, options.edge.token);
   }
   const latencies: number[] = [];
-  const psnrs: number[] = [];
+  // Shown frames are kept and scored after the session: rendering references during it would take the CPU
+  // the session is measured on.
+  const shownFrames: ShownFrame[] = [];
   const middle = Math.floor(path.length / 2);
   let sample: { userPose: number; rgb: Float32Array } | undefined;
   const onShown = (frame: ShownFrame): void => {
     latencies.push(frame.latencyMs);
-    psnrs.push(options.psnr(frame.rgb, options.references[frame.userPose]));
+    shownFrames.push(frame);
     if (!sample || Math.abs(frame.userPose - middle) < Math.abs(sample.userPose - middle))
       sample = { userPose: frame.userPose, rgb: frame.rgb };
   };
@@ -118,17 +122,19 @@ export async function runMeasuredSession(options: MeasuredSessionOptions): Promi
       onShown,
     });
     const after = proxy?.stats();
-    const pathSeconds = path.length / options.rateHz;
+    const scored = spread(shownFrames, options.scoredFrames ?? 12);
+    const psnrs: number[] = [];
+    for (const frame of scored) psnrs.push(options.psnr(frame.rgb, await options.reference(frame.userPose)));
     const bytes = before && after ? after.deliveredDown - before.deliveredDown + (after.deliveredUp - before.deliveredUp) : 0;
     return {
       architecture,
       link: options.link?.name ?? 'none',
       shown: result.shown,
-      fps: result.shown / pathSeconds,
+      fps: result.shown / result.seconds,
       latencyMedianMs: quantile(latencies, 0.5),
       latencyP95Ms: quantile(latencies, 0.95),
       bytesPerSecond: bytes / result.seconds,
-      meanPsnr: psnrs.reduce((s, v) => s + v, 0) / Math.max(1, psnrs.length),
+      meanPsnr: psnrs.length > 0 ? psnrs.reduce((s, v) => s + v, 0) / psnrs.length : Number.NaN,
       edgePosesDropped: result.edgePosesDropped,
       ...(sample ? { sample } : {}),
     };
@@ -136,6 +142,12 @@ export async function runMeasuredSession(options: MeasuredSessionOptions): Promi
     socket?.close();
     await proxy?.close();
   }
+}
+
+/** At most `count` items of `items`, evenly spread (all of them when there are fewer). */
+function spread<T>(items: readonly T[], count: number): T[] {
+  if (items.length <= count) return [...items];
+  return Array.from({ length: count }, (_, i) => items[Math.floor(((i + 0.5) * items.length) / count)]);
 }
 
 /** The q-quantile of `values` (nearest rank); NaN when empty. */

@@ -69,6 +69,10 @@ test('the parallel renderer matches the one-thread renderer at full quality and 
     const fast = await parallel.render(camera, 'fast');
     const quality = psnr(fast.rgb, full.rgb);
     assert.ok(quality > 28 && quality < 200, `fast vs full ${quality.toFixed(2)} dB`);
+    const draft = await parallel.render(camera, 'draft');
+    assert.deepEqual([draft.width, draft.height], [SIZE, SIZE]);
+    const draftQuality = psnr(draft.rgb, full.rgb);
+    assert.ok(draftQuality > 18 && draftQuality < quality, `draft vs full ${draftQuality.toFixed(2)} dB (fast ${quality.toFixed(2)})`);
   } finally {
     await parallel.close();
   }

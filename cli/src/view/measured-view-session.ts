@@ -79,6 +79,8 @@ export interface MeasuredSessionOptions {
   readonly width: number;
   readonly height: number;
   readonly fovXDegrees: number;
+  /** What the edge renders at (default fast). */
+  readonly quality?: 'fast' | 'draft';
   /** The full-quality render of pose `k` of the path (rgb floats; cached by the caller). */
   readonly reference: (k: number) => Promise<Float32Array>;
   readonly psnr: (a: Float32Array, b: Float32Array) => number;
@@ -116,7 +118,7 @@ export async function runMeasuredSession(options: MeasuredSessionOptions): Promi
       architecture,
       path: path as never,
       rateHz: options.rateHz,
-      session: { width: options.width, height: options.height, fovXDegrees: options.fovXDegrees, quality: 'fast' },
+      session: { width: options.width, height: options.height, fovXDegrees: options.fovXDegrees, quality: options.quality ?? 'fast' },
       device: options.device,
       ...(socket ? { socket } : {}),
       onShown,

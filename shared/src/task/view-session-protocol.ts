@@ -35,8 +35,11 @@ export const viewSessionStartSchema = z
     width: z.number().int().positive().max(4096),
     height: z.number().int().positive().max(4096),
     fovXDegrees: z.number().gt(0).lt(180),
-    /** full: the grid's own march; fast: the sparser, earlier-terminating march (parallel-grid-renderer.ts). */
-    quality: z.enum(['full', 'fast']).default('fast'),
+    /**
+     * full: the grid's own march; fast: the sparser, earlier-terminating march; draft: fast at half the width
+     * and height, upsampled (parallel-grid-renderer.ts).
+     */
+    quality: z.enum(['full', 'fast', 'draft']).default('fast'),
     /** JPEG quality of the colour (1-100). */
     jpegQuality: z.number().int().min(1).max(100).default(80),
     /** Frames the edge may have sent and not yet seen shown; past it, newer poses replace older ones. */

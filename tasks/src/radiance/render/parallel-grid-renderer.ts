@@ -10,11 +10,12 @@ import { ConfigError, StrataError } from '@strata/shared';
 import type { VoxelGrid } from '../model/voxel-grid.js';
 import { validateMarchSettings, type MarchSettings } from '../model/march-settings.js';
 import { computeOccupancy } from '../kernels/occupancy.js';
-import type { Camera } from '../data/camera.js';
+import { scaleCamera, type Camera } from '../data/camera.js';
 import type { RenderedView } from './grid-renderer.js';
 import type { FrameWorkerLoad, FrameWorkerRows } from './frame-render-worker.js';
 
-export type RenderQuality = 'full' | 'fast';
+/** full: the grid's own march; fast: the sparser march; draft: the fast march at half the width and height, upsampled. */
+export type RenderQuality = 'full' | 'fast' | 'draft';
 
 export interface FastMarchOptions {
   /** Multiplies the sample step (default 3: a third of the samples per ray). */
@@ -78,6 +79,10 @@ export class ParallelGridRenderer {
   }
 
   private async renderNow(camera: Camera, quality: RenderQuality): Promise<RenderedView> {
+    if (quality === 'draft') {
+      const half = scaleCamera(camera, Math.max(1, Math.round(camera.width / 2)), Math.max(1, Math.round(camera.height / 2)));
+      return upsampleView(await this.renderNow(half, 'fast'), camera.width, camera.height);
+    }
     await this.ready;
     const n = camera.width * camera.height;
     const shared = (floats: number): Float32Array => new Float32Array(new SharedArrayBuffer(4 * floats));
@@ -130,4 +135,42 @@ export class ParallelGridRenderer {
       worker.postMessage(message);
     });
   }
+}
+
+/**
+ * `view` at `width` x `height`: colour bilinearly, depth and opacity from the nearest pixel (interpolating depth
+ * across an object's edge would put points in mid-air, which warping then shows).
+ */
+export function upsampleView(view: RenderedView, width: number, height: number): RenderedView {
+  const n = width * height;
+  const rgb = new Float32Array(3 * n),
+    depth = new Float32Array(n),
+    opacity = new Float32Array(n);
+  const sx = view.width / width,
+    sy = view.height / height;
+  for (let y = 0; y < height; y++) {
+    const fy = Math.min(view.height - 1, Math.max(0, (y + 0.5) * sy - 0.5));
+    const y0 = Math.floor(fy),
+      y1 = Math.min(view.height - 1, y0 + 1),
+      wy = fy - y0;
+    const ny = Math.min(view.height - 1, Math.floor((y + 0.5) * sy));
+    for (let x = 0; x < width; x++) {
+      const fx = Math.min(view.width - 1, Math.max(0, (x + 0.5) * sx - 0.5));
+      const x0 = Math.floor(fx),
+        x1 = Math.min(view.width - 1, x0 + 1),
+        wx = fx - x0;
+      const q = y * width + x;
+      for (let c = 0; c < 3; c++) {
+        const a = view.rgb[3 * (y0 * view.width + x0) + c],
+          b = view.rgb[3 * (y0 * view.width + x1) + c],
+          d = view.rgb[3 * (y1 * view.width + x0) + c],
+          e = view.rgb[3 * (y1 * view.width + x1) + c];
+        rgb[3 * q + c] = (a * (1 - wx) + b * wx) * (1 - wy) + (d * (1 - wx) + e * wx) * wy;
+      }
+      const nearest = ny * view.width + Math.min(view.width - 1, Math.floor((x + 0.5) * sx));
+      depth[q] = view.depth[nearest];
+      opacity[q] = view.opacity[nearest];
+    }
+  }
+  return { width, height, rgb, depth, opacity };
 }

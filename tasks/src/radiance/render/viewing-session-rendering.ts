@@ -10,7 +10,7 @@ import { focalFromFov, type Camera } from '../data/camera.js';
 import type { VoxelGrid } from '../model/voxel-grid.js';
 import type { MarchSettings } from '../model/march-settings.js';
 import { GridRenderer } from './grid-renderer.js';
-import { fastMarchSettings, type ParallelGridRenderer } from './parallel-grid-renderer.js';
+import { fastMarchSettings, upsampleView, type ParallelGridRenderer } from './parallel-grid-renderer.js';
 import { fillWarpHoles, warpDepthFrame } from './depth-warp.js';
 
 type Matrix = readonly (readonly number[])[];
@@ -56,6 +56,8 @@ export interface ViewerDeviceOptions {
   readonly fovXDegrees: number;
   /** The device's CPU relative to one core of this machine: its work takes 1 / speed as long. */
   readonly cpuSpeed: number;
+  /** Local frames: the fast march (default), or draft (fast at half the width and height, upsampled). */
+  readonly quality?: 'fast' | 'draft';
   /** Co-rendering's fill is rendered at 1 / fillDivisor of the frame's width and height (default 4). */
   readonly fillDivisor?: number;
 }
@@ -80,6 +82,10 @@ export class RadianceViewerDevice {
 
   async renderLocal(cameraToWorld: Matrix): Promise<Float32Array> {
     const { width, height, fovXDegrees } = this.options;
+    if (this.options.quality === 'draft') {
+      const half = poseCamera(cameraToWorld, Math.max(1, Math.round(width / 2)), Math.max(1, Math.round(height / 2)), fovXDegrees);
+      return this.timed(() => upsampleView(this.renderer.render(half), width, height).rgb);
+    }
     return this.timed(() => this.renderer.render(poseCamera(cameraToWorld, width, height, fovXDegrees)).rgb);
   }
 

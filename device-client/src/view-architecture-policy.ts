@@ -4,6 +4,7 @@
 // user should see (highest displayed-frame PSNR); when none keeps up, the one with the highest frame rate.
 // The policy remembers its choice per device and reports a switch when a new link's measurements change it.
 
+import { ConfigError } from '@strata/shared';
 import type { ViewArchitecture } from './view-session-player.js';
 
 export interface ArchitectureMeasurement {
@@ -32,7 +33,7 @@ export function chooseViewArchitecture(
   rateHz: number,
   thresholds: PolicyThresholds = DEFAULT_POLICY_THRESHOLDS,
 ): ArchitectureChoice {
-  if (measured.length === 0) throw new RangeError('choose a view architecture: nothing measured');
+  if (measured.length === 0) throw new ConfigError('choose a view architecture: nothing measured');
   const keepsUp = measured.filter((m) => m.fps >= thresholds.minFpsFraction * rateHz && m.p95LatencyMs <= thresholds.maxP95Ms);
   if (keepsUp.length > 0) {
     const best = keepsUp.reduce((a, b) => (b.meanPsnr > a.meanPsnr ? b : a));

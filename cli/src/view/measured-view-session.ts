@@ -9,7 +9,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
-import { SeededRandom, type Logger, type ViewFrameRenderer } from '@strata/shared';
+import { ConfigError, SeededRandom, type Logger, type ViewFrameRenderer } from '@strata/shared';
 import { EdgeViewSessions, VIEW_SESSION_NAMESPACE } from '@strata/edge-node';
 import { playViewSession, type ShownFrame, type ViewArchitecture, type ViewerDevice } from '@strata/device-client';
 import { LinkPipe, ShapingProxy, type LinkProfileSpec } from '@strata/simulator';
@@ -94,7 +94,7 @@ export async function runMeasuredSession(options: MeasuredSessionOptions): Promi
   let proxy: ShapingProxy | undefined;
   let socket: Socket | undefined;
   if (architecture !== 'local') {
-    if (!options.edge || !options.link) throw new RangeError(`${architecture} rendering needs an edge and a link`);
+    if (!options.edge || !options.link) throw new ConfigError(`${architecture} rendering needs an edge and a link`);
     const pipe = new LinkPipe(options.link.profile, new SeededRandom(options.seed));
     const route = { up: [{ pipe, direction: 'up' as const }], down: [{ pipe, direction: 'down' as const }] };
     proxy = await ShapingProxy.start({ target: { host: '127.0.0.1', port: options.edge.port }, route: () => route });

@@ -20,6 +20,7 @@ const COMMANDS: Readonly<Record<string, Registrar>> = {
   edge: () => import('./commands/edge.js'),
   device: () => import('./commands/device.js'),
   render: () => import('./commands/render.js'),
+  view: () => import('./commands/view.js'),
   tasks: () => import('./commands/tasks.js'),
   credentials: () => import('./commands/credentials.js'),
 };

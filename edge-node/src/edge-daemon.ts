@@ -4,7 +4,7 @@
 // stop taking jobs, let the job in progress finish (or hand it back after the grace period), close the links.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createStrategy, redisLayout, type Logger, type ViewRenderer } from '@strata/shared';
+import { createStrategy, redisLayout, type Logger, type ViewFrameSource, type ViewRenderer } from '@strata/shared';
 import {
   BullMqJobQueue,
   RedisBlobStore,
@@ -24,6 +24,7 @@ import { EdgeNode } from './edge-node.js';
 import { EdgeMetrics } from './edge-metrics.js';
 import { EdgeLiveReporter, combineEdgeObservers } from './edge-live-reporter.js';
 import { EdgeRenderService } from './edge-render-service.js';
+import { EdgeViewSessions, VIEW_SESSION_NAMESPACE } from './edge-view-sessions.js';
 import type { EdgeDaemonConfig } from './edge-daemon-config.js';
 
 export interface EdgeDaemonStopResult {
@@ -39,6 +40,11 @@ export interface EdgeDaemonOptions {
    * of its own. Tried after /render.
    */
   readonly routes?: (request: IncomingMessage, response: ServerResponse) => boolean;
+  /**
+   * Renders frames for viewing sessions on the devices' socket.io link (namespace /view: remote and
+   * co-rendering, edge-view-sessions.ts); without it the namespace is not served.
+   */
+  readonly frames?: ViewFrameSource;
 }
 
 export class EdgeDaemon {
@@ -131,6 +137,17 @@ export class EdgeDaemon {
       metrics,
       logger,
     });
+    const frames = options.frames;
+    if (frames) {
+      new EdgeViewSessions({
+        renderer: () => {
+          const latest = edge.latestModel;
+          return latest ? frames.frameRenderer(latest.model) : undefined;
+        },
+        authorize: auth.bearer,
+        logger,
+      }).attach(server.namespace(VIEW_SESSION_NAMESPACE));
+    }
     const registry = metrics.registry;
     const http = await startDaemonHttp({
       host: config.http.host,

@@ -11,3 +11,4 @@ export * from './logging/index.js';
 export * from './run/write-run-record.js';
 export * from './counting-blob-store.js';
 export * from './identity/index.js';
+export * from './view/view-frame-codec.js';

@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   STRATA_ERR_SECAGG_MESSAGE: 'a secure-aggregation message refused (the round goes on without it)',
   STRATA_ERR_RENDER_REFUSED: 'an edge refused a render request',
   STRATA_ERR_REMOTE_RENDER: "a device's render request to its edge failed",
+  STRATA_ERR_VIEW_SESSION: 'a viewing-session message (start, pose, frame) was refused as malformed or out of place',
   STRATA_ERR_STATE: 'a call made in a state that does not allow it',
   STRATA_ERR_WORKER: 'a worker thread failed',
   STRATA_ERR_DAEMON: 'a daemon process failed or did not become ready',

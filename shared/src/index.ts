@@ -13,6 +13,8 @@ export * from './fl/cumulative-delta.js';
 export type * from './task/federated-task.js';
 export * from './task/view-request.js';
 export * from './task/view-renderer.js';
+export * from './task/view-session-protocol.js';
+export * from './task/view-frame-renderer.js';
 export * from './task/task-limits.js';
 export * from './wire/index.js';
 export * from './run/run-record.js';

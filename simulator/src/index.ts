@@ -30,3 +30,11 @@ export { runOnRealNetwork, type RealNetworkRunOptions } from './real/real-networ
 export { DaemonProcesses, DaemonProcessError, freePort, type DaemonProcess } from './real/daemon-processes.js';
 export { anchorCentroid, promoteItem, targetHitRate, type PromotionSpec } from './item-promotion.js';
 export { ATTACKS, AttackingTrainer, adversarySchema, chooseAttackers, type AdversarySpec, type Attack } from './adversary.js';
+export {
+  VIEWING_LINKS,
+  VIEWING_DEVICES,
+  viewingLink,
+  viewingDevice,
+  type ViewingLinkName,
+  type ViewingDeviceName,
+} from './viewing-profiles.js';

@@ -14,10 +14,13 @@ import {
   modelBlobKey,
   parseViewRequest,
   rendersViews,
+  VIEW_SESSION_EVENTS,
   type ModelParams,
+  type ViewFrameMessage,
   type ViewRequestInput,
 } from '@strata/shared';
-import { RedisBlobStore } from '@strata/runtime';
+import { io as connect, type Socket } from 'socket.io-client';
+import { RedisBlobStore, decodeJpegFrame } from '@strata/runtime';
 import { TEST_REDIS_URL } from '@strata/runtime/testing';
 import { RemoteRenderError, fetchEdgeRender } from '@strata/device-client';
 import { orbitCamera, focalFromFov, readPng, type RgbaImage } from '@strata/tasks';
@@ -46,6 +49,16 @@ function post(http: string, body: string, token: string | null = TOKEN): Promise
     body,
     headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
   });
+}
+
+/** A socket on the edge's view namespace (its devices' socket.io server), connected. */
+async function viewSocket(deviceUrl: string, token = TOKEN): Promise<Socket> {
+  const socket = connect(`${deviceUrl}/view`, { transports: ['websocket'], auth: { token }, reconnection: false, forceNew: true });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return socket;
 }
 
 let pngs = 0;
@@ -92,6 +105,21 @@ test('an edge with the radiance task renders its newest model for devices, as a 
   const early = await post(edge.http, JSON.stringify(orbit));
   assert.equal(early.status, 503);
   assert.match(await early.text(), /no model yet/);
+  // Viewing sessions ride the devices' socket.io link (namespace /view): refused until a model has arrived.
+  const earlyView = await viewSocket(edge.url);
+  const refusedStart = (await earlyView.emitWithAck(VIEW_SESSION_EVENTS.start, {
+    mode: 'remote',
+    width: 20,
+    height: 12,
+    fovXDegrees: 40,
+  })) as {
+    ok: boolean;
+    message: string;
+  };
+  earlyView.close();
+  assert.equal(refusedStart.ok, false);
+  assert.match(refusedStart.message, /no model yet/);
+  await assert.rejects(viewSocket(edge.url, 'not-the-device-token'), /unauthorized/);
 
   await deployment.devices('region-1', [edge.url], 0, TASK_ARGS, 2);
   await waitForHealth(edge.http, (h) => h.devices === 2, '2 devices on the edge');
@@ -151,6 +179,32 @@ test('an edge with the radiance task renders its newest model for devices, as a 
   const depth = decode((await fetchEdgeRender(edge.http, TOKEN, { ...matrix, depth: true })).png);
   assert.ok(largestDifference(depth, await local({ ...matrix, depth: true })) <= 1, "the edge's depth image is the local one");
   assert.ok(largestDifference(depth, remote) > 16, 'depth is not the colour image');
+
+  // A co-rendering session on the devices' link: the frame for the pose sent is the local render (JPEG-coded)
+  // and carries the depth the device warps with.
+  const view = await viewSocket(edge.url);
+  const started = (await view.emitWithAck(VIEW_SESSION_EVENTS.start, {
+    mode: 'co',
+    width: 20,
+    height: 12,
+    fovXDegrees: 40,
+    jpegQuality: 95,
+  })) as {
+    ok: boolean;
+  };
+  assert.equal(started.ok, true);
+  const frame = new Promise<ViewFrameMessage>((resolve) => view.once(VIEW_SESSION_EVENTS.frame, resolve));
+  view.emit(VIEW_SESSION_EVENTS.pose, { seq: 0, sampledAt: 0, cameraToWorld: matrix.cameraToWorld });
+  const got = await frame;
+  view.close();
+  assert.equal(got.poseSeq, 0);
+  assert.ok(got.depth && got.depth.byteLength > 0, 'co-rendering frames carry depth');
+  const streamed = decodeJpegFrame(got.color, 20, 12);
+  const localRgba = await local(matrix);
+  let sse = 0;
+  for (let p = 0; p < 240; p++) for (let c = 0; c < 3; c++) sse += (streamed[3 * p + c] - localRgba.data[4 * p + c] / 255) ** 2;
+  const framePsnr = -10 * Math.log10(sse / 720);
+  assert.ok(framePsnr > 25, `the streamed frame is the local render (${framePsnr.toFixed(2)} dB)`);
 
   const samples = await scrape(edge.http);
   assert.equal(metric(samples, 'strata_edge_renders_total', { outcome: 'ok' }), 3);

@@ -7,7 +7,7 @@
 
 import type { Command } from 'commander';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ConfigError, rendersViews, strategyNames, StrataError, type FederatedTask } from '@strata/shared';
+import { ConfigError, rendersFrames, rendersViews, strategyNames, StrataError, type FederatedTask } from '@strata/shared';
 import { BrowserDeviceSite, type BrowserDeviceSiteOptions } from '@strata/browser-device';
 import { BprMfTask, NeuMFTask, recsysDeviceData } from '@strata/tasks';
 import { createLogger } from '@strata/runtime';
@@ -182,7 +182,8 @@ export function register(program: Command): void {
       ...(deviceData ? { deviceData } : {}),
     });
     const routes = (request: IncomingMessage, response: ServerResponse): boolean => site.handle(request, response);
-    daemon = await EdgeDaemon.start(config, logger, renderer ? { renderer, routes } : { routes });
+    const frames = renderer && rendersFrames(renderer) ? renderer : undefined;
+    daemon = await EdgeDaemon.start(config, logger, { ...(renderer ? { renderer } : {}), ...(frames ? { frames } : {}), routes });
     const started = daemon;
     onShutdownSignal(logger, async () => {
       await started.stop();

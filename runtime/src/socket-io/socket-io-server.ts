@@ -9,7 +9,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { Server } from 'socket.io';
+import { Server, type Namespace } from 'socket.io';
 import { compareIds, ConfigError, type LinkStats, type PeerConnection, type TransportServer } from '@strata/shared';
 import { capConnections, type ConnectionCapOptions } from './connection-caps.js';
 import { parseHandshake, refusal, sameSecret, type HandshakeVerifier } from './handshake.js';
@@ -229,6 +229,17 @@ export class SocketIoTransportServer implements TransportServer {
     const limits = this.link.limits as { -readonly [K in keyof LinkLimits]: LinkLimits[K] };
     limits.maxFrameBytes = Math.min(this.configuredLimits.maxFrameBytes, bytes);
     limits.maxInFlightBytes = Math.min(this.configuredLimits.maxInFlightBytes, 2 * bytes);
+  }
+
+  /**
+   * Another socket.io namespace on the same server and port (e.g. `/view` for viewing sessions): it shares the
+   * devices' link (websocket only, connection caps, message size limit) but not the transport's handshake;
+   * whoever serves it authenticates its connections with its own middleware.
+   */
+  namespace(path: string): Namespace {
+    if (!path.startsWith('/') || path === '/')
+      throw new ConfigError(`namespace ${JSON.stringify(path)} must start with / and not be the transport's own`);
+    return this.io.of(path) as unknown as Namespace;
   }
 
   peers(): PeerConnection[] {

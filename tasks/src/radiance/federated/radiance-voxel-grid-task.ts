@@ -13,6 +13,7 @@ import {
   type ViewImage,
   type ViewRenderer,
   type ViewRequest,
+  type ViewFrameRenderer,
   type TaskLimits,
 } from '@strata/shared';
 import type { SceneDataset, SceneView } from '../data/scene-dataset.js';
@@ -23,6 +24,8 @@ import { buildRaySet } from '../kernels/build-ray-set.js';
 import { GridRenderer, type RenderedView } from '../render/grid-renderer.js';
 import { evaluateViews } from '../render/evaluate-views.js';
 import { RadianceViewRenderer } from '../render/radiance-view-renderer.js';
+import { ParallelGridRenderer } from '../render/parallel-grid-renderer.js';
+import { RadianceFrameRenderer } from '../render/viewing-session-rendering.js';
 import { marchSettingsFor } from '../train/centralized-training.js';
 import { DeviceTrainingPool } from './device-training-pool.js';
 import { partitionViews } from './partition-views.js';
@@ -57,6 +60,7 @@ export class RadianceVoxelGridTask implements FederatedTask, ViewRenderer {
   lastEvaluatedModel: ModelParams | null = null;
   private readonly pool: DeviceTrainingPool;
   private readonly views: RadianceViewRenderer;
+  private frames: { model: ModelParams; parallel: ParallelGridRenderer; renderer: RadianceFrameRenderer } | undefined;
 
   constructor(
     readonly dataset: SceneDataset,
@@ -156,8 +160,23 @@ export class RadianceVoxelGridTask implements FederatedTask, ViewRenderer {
     return metrics;
   }
 
-  /** Stops the device trainer's worker threads, if any. */
+  /**
+   * The frame renderer of `model` for viewing sessions (an edge streaming frames): a parallel renderer across
+   * the machine's cores, kept while the model stays the same and closed when a newer one replaces it.
+   */
+  frameRenderer(model: ModelParams): ViewFrameRenderer {
+    if (this.frames?.model !== model) {
+      void this.frames?.parallel.close();
+      const parallel = new ParallelGridRenderer(this.grid(model), this.settings);
+      this.frames = { model, parallel, renderer: new RadianceFrameRenderer(parallel, this.dataset.near, this.dataset.far) };
+    }
+    return this.frames.renderer;
+  }
+
+  /** Stops the device trainer's and the frame renderer's worker threads, if any. */
   async close(): Promise<void> {
+    await this.frames?.parallel.close();
+    this.frames = undefined;
     await this.pool.close();
   }
 }

@@ -1,0 +1,71 @@
+// How a viewing session's frames travel: colour as baseline JPEG (jpeg-js: pure JavaScript, already a
+// dependency of the project, no native binaries), depth as 16-bit distances quantised over the scene's
+// [near, far] range (0: nothing hit) and deflated. Lossy colour is what streaming needs (a 400x400 frame is
+// 480 kB raw, tens of kB as JPEG); depth is kept near-lossless because warping errors grow with its error.
+
+import { deflateSync, inflateSync } from 'node:zlib';
+import jpeg from 'jpeg-js';
+import { ConfigError, DataError } from '@strata/shared';
+
+/** Encodes rgb floats in [0, 1] (row by row) as a JPEG of `quality` (1-100). */
+export function encodeJpegFrame(rgb: Float32Array, width: number, height: number, quality: number): Uint8Array {
+  const n = width * height;
+  if (rgb.length !== 3 * n) throw new ConfigError(`jpeg frame: ${width}x${height} needs ${3 * n} values, got ${rgb.length}`);
+  const data = Buffer.alloc(4 * n);
+  for (let p = 0; p < n; p++) {
+    data[4 * p] = Math.round(Math.min(1, Math.max(0, rgb[3 * p])) * 255);
+    data[4 * p + 1] = Math.round(Math.min(1, Math.max(0, rgb[3 * p + 1])) * 255);
+    data[4 * p + 2] = Math.round(Math.min(1, Math.max(0, rgb[3 * p + 2])) * 255);
+    data[4 * p + 3] = 255;
+  }
+  return new Uint8Array(jpeg.encode({ width, height, data }, quality).data);
+}
+
+/** Decodes a frame's JPEG to rgb floats in [0, 1]; a DataError when it is not one of the expected size. */
+export function decodeJpegFrame(bytes: Uint8Array, width: number, height: number): Float32Array {
+  let image: { width: number; height: number; data: Uint8Array };
+  try {
+    image = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 16, maxMemoryUsageInMB: 128 });
+  } catch (cause) {
+    throw new DataError(`view frame: the colour is not a valid JPEG (${(cause as Error).message})`, { cause });
+  }
+  if (image.width !== width || image.height !== height)
+    throw new DataError(`view frame: the JPEG is ${image.width}x${image.height}, the frame says ${width}x${height}`);
+  const rgb = new Float32Array(3 * width * height);
+  for (let p = 0; p < width * height; p++) {
+    rgb[3 * p] = image.data[4 * p] / 255;
+    rgb[3 * p + 1] = image.data[4 * p + 1] / 255;
+    rgb[3 * p + 2] = image.data[4 * p + 2] / 255;
+  }
+  return rgb;
+}
+
+/** Depth (0: empty, else a distance in [near, far]) as deflated little-endian 16-bit steps. */
+export function encodeDepthFrame(depth: Float32Array, near: number, far: number): Uint8Array {
+  if (!(far > near)) throw new ConfigError(`depth frame: far ${far} must exceed near ${near}`);
+  const q = new Uint16Array(depth.length);
+  const scale = 65534 / (far - near);
+  for (let i = 0; i < depth.length; i++) {
+    const d = depth[i];
+    q[i] = d > 0 ? 1 + Math.round((Math.min(far, Math.max(near, d)) - near) * scale) : 0;
+  }
+  return new Uint8Array(deflateSync(Buffer.from(q.buffer, q.byteOffset, q.byteLength), { level: 1 }));
+}
+
+/** The inverse of encodeDepthFrame; a DataError when the bytes do not hold `pixels` depths. */
+export function decodeDepthFrame(bytes: Uint8Array, pixels: number, near: number, far: number): Float32Array {
+  let raw: Buffer;
+  try {
+    raw = inflateSync(bytes, { maxOutputLength: 2 * pixels + 1 });
+  } catch (cause) {
+    throw new DataError(`view frame: the depth does not inflate (${(cause as Error).message})`, { cause });
+  }
+  if (raw.byteLength !== 2 * pixels) throw new DataError(`view frame: the depth holds ${raw.byteLength / 2} values, not ${pixels}`);
+  const depth = new Float32Array(pixels);
+  const step = (far - near) / 65534;
+  for (let i = 0; i < pixels; i++) {
+    const v = raw.readUInt16LE(2 * i);
+    depth[i] = v === 0 ? 0 : near + (v - 1) * step;
+  }
+  return depth;
+}

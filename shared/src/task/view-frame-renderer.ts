@@ -1,0 +1,38 @@
+// What a viewing session renders with: frames (colour, depth, opacity as floats) rather than PNG files, at
+// full quality or the fast interactive march. A task that models a scene offers it (the radiance task's
+// ParallelGridRenderer); the edge's session service encodes and streams what it returns.
+
+import type { ModelParams } from '../fl/model.js';
+import type { ViewSessionStart } from './view-session-protocol.js';
+
+export interface ViewFrame {
+  readonly width: number;
+  readonly height: number;
+  /** rgb in [0, 1], row by row. */
+  readonly rgb: Float32Array;
+  /** Distance along the pixel's unit ray (0 where nothing was hit). */
+  readonly depth: Float32Array;
+  readonly opacity: Float32Array;
+}
+
+export interface ViewFrameRenderer {
+  /** The scene's depth range (what depth frames are quantised over). */
+  readonly near: number;
+  readonly far: number;
+  /** Renders the camera `cameraToWorld` (4x4, NeRF convention) at the session's size and quality. */
+  renderFrame(
+    cameraToWorld: readonly (readonly number[])[],
+    view: Pick<ViewSessionStart, 'width' | 'height' | 'fovXDegrees' | 'quality'>,
+  ): Promise<ViewFrame>;
+}
+
+/** A task that renders frames for viewing sessions (what an edge serves on its view namespace). */
+export interface ViewFrameSource {
+  /** The frame renderer of `model` (read-only; the task may keep one per model). */
+  frameRenderer(model: ModelParams): ViewFrameRenderer;
+}
+
+/** Whether `task` renders frames for viewing sessions. */
+export function rendersFrames<T extends object>(task: T): task is T & ViewFrameSource {
+  return typeof (task as Partial<ViewFrameSource>).frameRenderer === 'function';
+}

@@ -1,0 +1,124 @@
+// The radiance task's side of viewing sessions: the edge's frame renderer (ParallelGridRenderer behind the
+// ViewFrameRenderer interface) and the device's own rendering (local frames, and co-rendering's warp of the
+// edge's newest frame with holes filled by a low-resolution local render). A device CPU profile slows the
+// device's work by a factor (it waits that much longer after each render), so one machine can stand in for
+// a phone or a laptop; the edge renders at the machine's own speed.
+
+import type { ViewFrame, ViewFrameRenderer, ViewSessionStart } from '@strata/shared';
+import { ConfigError } from '@strata/shared';
+import { focalFromFov, type Camera } from '../data/camera.js';
+import type { VoxelGrid } from '../model/voxel-grid.js';
+import type { MarchSettings } from '../model/march-settings.js';
+import { GridRenderer } from './grid-renderer.js';
+import { fastMarchSettings, upsampleView, type ParallelGridRenderer } from './parallel-grid-renderer.js';
+import { fillWarpHoles, warpDepthFrame } from './depth-warp.js';
+
+type Matrix = readonly (readonly number[])[];
+type Row = [number, number, number, number];
+/** A camera-to-world pose as sessions carry it (4 rows of 4). */
+export type PoseMatrix = [Row, Row, Row, Row];
+
+/** The camera of a 4x4 camera-to-world pose at a size and horizontal field of view. */
+export function poseCamera(cameraToWorld: Matrix, width: number, height: number, fovXDegrees: number): Camera {
+  return { width, height, focal: focalFromFov((fovXDegrees * Math.PI) / 180, width), c2w: cameraToWorld.slice(0, 3).flat() };
+}
+
+/** A camera's pose as the 4x4 matrix sessions carry. */
+export function cameraPose(camera: Camera): PoseMatrix {
+  const m = camera.c2w;
+  return [
+    [m[0], m[1], m[2], m[3]],
+    [m[4], m[5], m[6], m[7]],
+    [m[8], m[9], m[10], m[11]],
+    [0, 0, 0, 1],
+  ];
+}
+
+/** The edge's frame renderer over a parallel renderer. */
+export class RadianceFrameRenderer implements ViewFrameRenderer {
+  constructor(
+    private readonly renderer: ParallelGridRenderer,
+    readonly near: number,
+    readonly far: number,
+  ) {}
+
+  async renderFrame(
+    cameraToWorld: Matrix,
+    view: Pick<ViewSessionStart, 'width' | 'height' | 'fovXDegrees' | 'quality'>,
+  ): Promise<ViewFrame> {
+    return this.renderer.render(poseCamera(cameraToWorld, view.width, view.height, view.fovXDegrees), view.quality);
+  }
+}
+
+export interface ViewerDeviceOptions {
+  readonly width: number;
+  readonly height: number;
+  readonly fovXDegrees: number;
+  /** The device's CPU relative to one core of this machine: its work takes 1 / speed as long. */
+  readonly cpuSpeed: number;
+  /** Local frames: the fast march (default), or draft (fast at half the width and height, upsampled). */
+  readonly quality?: 'fast' | 'draft';
+  /** Co-rendering's fill is rendered at 1 / fillDivisor of the frame's width and height (default 4). */
+  readonly fillDivisor?: number;
+}
+
+/** A device holding the model: renders locally (fast march, one thread) and composes co-rendered frames. */
+export class RadianceViewerDevice {
+  private readonly renderer: GridRenderer;
+  readonly near: number;
+  readonly far: number;
+
+  constructor(
+    grid: VoxelGrid,
+    settings: MarchSettings,
+    private readonly options: ViewerDeviceOptions,
+  ) {
+    if (!(options.cpuSpeed > 0) || !Number.isFinite(options.cpuSpeed))
+      throw new ConfigError(`viewer device: cpuSpeed ${options.cpuSpeed} must be positive`);
+    this.renderer = new GridRenderer(grid, fastMarchSettings(settings));
+    this.near = settings.near;
+    this.far = settings.far;
+  }
+
+  async renderLocal(cameraToWorld: Matrix): Promise<Float32Array> {
+    const { width, height, fovXDegrees } = this.options;
+    if (this.options.quality === 'draft') {
+      const half = poseCamera(cameraToWorld, Math.max(1, Math.round(width / 2)), Math.max(1, Math.round(height / 2)), fovXDegrees);
+      return this.timed(() => upsampleView(this.renderer.render(half), width, height).rgb);
+    }
+    return this.timed(() => this.renderer.render(poseCamera(cameraToWorld, width, height, fovXDegrees)).rgb);
+  }
+
+  async compose(
+    frame: { cameraToWorld: Matrix; rgb: Float32Array; depth: Float32Array } | undefined,
+    cameraToWorld: Matrix,
+  ): Promise<Float32Array> {
+    const { width, height, fovXDegrees } = this.options;
+    const divisor = this.options.fillDivisor ?? 4;
+    return this.timed(() => {
+      const target = poseCamera(cameraToWorld, width, height, fovXDegrees);
+      const fillCamera = poseCamera(
+        cameraToWorld,
+        Math.max(1, Math.round(width / divisor)),
+        Math.max(1, Math.round(height / divisor)),
+        fovXDegrees,
+      );
+      const fill = this.renderer.render(fillCamera);
+      if (!frame)
+        return fillWarpHoles({ width, height, rgb: new Float32Array(3 * width * height), covered: new Uint8Array(width * height) }, fill);
+      const opacity = new Float32Array(frame.depth.length);
+      for (let i = 0; i < opacity.length; i++) opacity[i] = frame.depth[i] > 0 ? 1 : 0;
+      const source = { camera: poseCamera(frame.cameraToWorld, width, height, fovXDegrees), rgb: frame.rgb, depth: frame.depth, opacity };
+      return fillWarpHoles(warpDepthFrame(source, target), fill);
+    });
+  }
+
+  /** Runs `work` and then waits as long again as a device of this CPU speed would have taken longer. */
+  private async timed<T>(work: () => T): Promise<T> {
+    const started = performance.now();
+    const result = work();
+    const extra = (performance.now() - started) * (1 / this.options.cpuSpeed - 1);
+    if (extra > 0) await new Promise((resolve) => setTimeout(resolve, extra));
+    return result;
+  }
+}

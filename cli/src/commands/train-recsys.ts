@@ -39,6 +39,7 @@ import {
   LirdEnvironment,
   resolveLirdOptions,
   type Interactions,
+  type LirdOptions,
   type SequenceSplit,
   type UserSplit,
 } from '@strata/tasks';
@@ -152,6 +153,9 @@ export function register(train: Command): void {
     const dataConfig = parseConfig(dataSourceSchema, dataSourceFromFlags(flags), 'data options');
     const data = loadInteractions(interactionSource(dataConfig));
     if (data.skippedRows) out(`skipped ${data.skippedRows} unreadable rows of ${data.source}`);
+    // LIRD's options are checked before a dry run returns, like every other model's.
+    const lirdOptions = flags.model === 'lird' ? lirdOptionsFromFlags(flags) : undefined;
+    if (lirdOptions && !data.ratings) throw new ConfigError(`--model lird needs ratings: ${data.source} has no rating column`);
     if (flags.dryRun) {
       out(
         JSON.stringify(
@@ -162,8 +166,8 @@ export function register(train: Command): void {
       );
       return;
     }
-    if (flags.model === 'lird') {
-      await trainLird(data, dataConfig, flags, out, started);
+    if (lirdOptions) {
+      await trainLird(data, dataConfig, lirdOptions, flags, out, started);
       return;
     }
     const split = splitKind === 'leave-one-out' ? splitLeaveOneOut(data) : splitPerUser(data, { seed: flags.seed, testFraction: 0.2 });
@@ -355,6 +359,20 @@ async function trainSasrec(
   };
 }
 
+/** recsys/lird's options from --task-option and the common flags, checked by its schema. */
+function lirdOptionsFromFlags(flags: TrainRecsysFlags): LirdOptions {
+  for (const flag of ['reg', 'threads', 'split'] as const) {
+    if (flags[flag] !== undefined) throw new ConfigError(`--${flag} does not apply to --model lird`);
+  }
+  return resolveLirdOptions({
+    ...flags.taskOption,
+    seed: flags.seed,
+    ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
+    ...(flags.dim !== undefined ? { embeddingDim: flags.dim } : {}),
+    ...(flags.lr !== undefined ? { actorLearningRate: flags.lr } : {}),
+  });
+}
+
 /**
  * LIRD in its user simulator: the simulator's fidelity, centralized LIRD (an epoch is one exploring episode per
  * user, evaluated by one greedy episode per user every --eval-every epochs), and BPR-MF's and popularity's greedy
@@ -363,20 +381,11 @@ async function trainSasrec(
 async function trainLird(
   data: Interactions,
   dataConfig: DataSourceConfig,
+  options: LirdOptions,
   flags: TrainRecsysFlags,
   out: (line: string) => void,
   started: number,
 ): Promise<void> {
-  for (const flag of ['reg', 'threads', 'split'] as const) {
-    if (flags[flag] !== undefined) throw new ConfigError(`--${flag} does not apply to --model lird`);
-  }
-  const options = resolveLirdOptions({
-    ...flags.taskOption,
-    seed: flags.seed,
-    ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
-    ...(flags.dim !== undefined ? { embeddingDim: flags.dim } : {}),
-    ...(flags.lr !== undefined ? { actorLearningRate: flags.lr } : {}),
-  });
   out(`centralized lird on ${data.source}: ${data.numUsers} users, ${data.numItems} items, ${data.users.length} ratings`);
   const environment = await LirdEnvironment.build(data, options);
   const fidelity = environment.fidelity();

@@ -86,7 +86,7 @@ export class LirdDevice implements DeviceTrainer {
     const { actor, critic } = this.environment.networks;
     const expect = (name: string, size: number): Float32Array => {
       const t = model.get(name);
-      if (!t || t.shape.length !== 1 || t.shape[0] !== size) {
+      if (t?.shape.length !== 1 || t.shape[0] !== size) {
         throw new ConfigError(`lird model needs ${name} of shape [${size}], got ${t ? `[${t.shape.join(', ')}]` : 'none'}`);
       }
       return t.values;

@@ -3,7 +3,7 @@
 // through the embedded runtime (every user a device playing its own episodes; device steps per second), and the
 // cumulative list-wise reward table in the same simulator: LIRD central, LIRD federated, BPR-MF greedy, popularity.
 // Figures, not pass/fail.
-// Usage: node bench/dist/src/lird-bench.js [--epochs 1] [--rounds 4] [--seed 0]
+// Usage: node bench/dist/src/lird-bench.js [--epochs 1] [--rounds 4] [--server-lr 1] [--seed 0]
 
 import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
@@ -16,6 +16,7 @@ const { values: args } = parseArgs({
   options: {
     epochs: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '4' },
+    'server-lr': { type: 'string', default: '1' },
     seed: { type: 'string', default: '0' },
   },
 });
@@ -53,6 +54,7 @@ const config = parseRunConfig({
   task: 'recsys/lird',
   seed,
   schedule: { rounds, evalEvery: 0 },
+  strategy: { name: 'fedavg', options: { serverLr: Number(args['server-lr']) } },
   downlink: { dtype: 'float32', rowFraction: 1 },
 });
 let start = performance.now();
@@ -61,7 +63,7 @@ const record = await runEmbedded(config, task, createLogger('bench', 'silent'));
 const seconds = (performance.now() - start) / 1000;
 const steps = rounds * env.playable.length * o.episodeLength;
 console.log(
-  `federated: ${rounds} rounds of ${env.playable.length} devices, one episode each, in ${seconds.toFixed(1)} s: ${Math.round(steps / seconds)} device steps/s, ` +
+  `federated (FedAvg, server lr ${args['server-lr']}): ${rounds} rounds of ${env.playable.length} devices, one episode each, in ${seconds.toFixed(1)} s: ${Math.round(steps / seconds)} device steps/s, ` +
     `${Math.round(steps / cpuSecondsSince(cpu))} per CPU-s (runtime, transfers and evaluation included)`,
 );
 const federated = record.final.metrics.reward;

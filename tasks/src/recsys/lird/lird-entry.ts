@@ -18,7 +18,9 @@ export const lirdEntry: TaskEntry = {
   headlineMetrics: ['reward'],
   options: lirdOptionsSchema,
   async create(config) {
-    return { task: await lirdTask(config), environment: {} };
+    const task = await lirdTask(config);
+    // How far to trust every reward in the run: the simulator's error on the held-out ratings, in the run record.
+    return { task, environment: { simulatorFidelity: { ...task.environment.fidelity() } } };
   },
   async baselines(config, progress) {
     const { environment } = await lirdTask(config);
@@ -26,11 +28,9 @@ export const lirdEntry: TaskEntry = {
     const weights = new LirdCentralizedTrainer(environment).train((p) =>
       progress.tick(`LIRD reward ${p.trainingReward.toFixed(3)} while exploring`),
     );
-    const { rmse, accuracy } = environment.fidelity();
     return {
       'centralized LIRD': { reward: environment.meanReward(environment.actorPolicy(weights)) },
       ...Object.fromEntries(Object.entries(environment.baselineRewards()).map(([name, reward]) => [name, { reward }])),
-      'simulator fidelity (held-out ratings)': { rmse, accuracy },
     };
   },
 };

@@ -2,11 +2,21 @@
 // SASRec) on an interaction file (default ml-100k) with the same split and evaluation as the federated tasks (a
 // seeded 80/20 split, or leave-one-out by timestamp, SASRec's protocol, where BPR-MF trains on the same split
 // beside it); prints a line per evaluated epoch and writes a run record (mode centralized) with its report.
+// LIRD is measured in its user simulator instead (cumulative list-wise reward, beside BPR-MF's and popularity's
+// greedy lists, with the simulator's fidelity on held-out ratings).
 
 import { hostname, cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { ConfigError, dataSourceSchema, newRunId, parseConfig, type RoundRecord, type RunRecord } from '@strata/shared';
+import {
+  ConfigError,
+  type DataSourceConfig,
+  dataSourceSchema,
+  newRunId,
+  parseConfig,
+  type RoundRecord,
+  type RunRecord,
+} from '@strata/shared';
 import { writeRunRecord } from '@strata/runtime';
 import {
   CentralizedBprTrainer,
@@ -25,6 +35,11 @@ import {
   initTfjsBackend,
   loadInteractions,
   splitPerUser,
+  LirdCentralizedTrainer,
+  LirdEnvironment,
+  resolveLirdOptions,
+  type Interactions,
+  type LirdOptions,
   type SequenceSplit,
   type UserSplit,
 } from '@strata/tasks';
@@ -35,9 +50,10 @@ import { interactionSource } from '@strata/tasks';
 import { addExamples } from '../console/help-text.js';
 import { writeRunReport } from '../report/index.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
+import { collectKeyValue, type OptionValue } from '../flags/parse-key-values.js';
 
 interface TrainRecsysFlags {
-  model: 'bpr-mf' | 'neumf' | 'sasrec' | 'lightgcn' | 'kgat';
+  model: 'bpr-mf' | 'neumf' | 'sasrec' | 'lird' | 'lightgcn' | 'kgat';
   split?: 'random' | 'leave-one-out';
   knowledgeGraph: boolean;
   epochs?: number;
@@ -51,6 +67,7 @@ interface TrainRecsysFlags {
   runsDir: string;
   report: boolean;
   dryRun?: boolean;
+  taskOption?: Record<string, OptionValue>;
 }
 
 /** One epoch as every centralized trainer reports it. */
@@ -79,7 +96,9 @@ export function register(train: Command): void {
   const command = train
     .command('recsys')
     .description('centralized recommender training (full-ranking Recall/NDCG/Hit/MRR @10/@20 on a held-out split)')
-    .addOption(new Option('--model <name>', 'model to train').choices(['bpr-mf', 'neumf', 'sasrec', 'lightgcn', 'kgat']).default('bpr-mf'))
+    .addOption(
+      new Option('--model <name>', 'model to train').choices(['bpr-mf', 'neumf', 'sasrec', 'lird', 'lightgcn', 'kgat']).default('bpr-mf'),
+    )
     .addOption(
       new Option(
         '--split <kind>',
@@ -105,7 +124,12 @@ export function register(train: Command): void {
     .option('--eval-every <n>', 'evaluate every n epochs (0: only at the end)', int, 5)
     .option('--runs-dir <dir>', 'where run records go', 'runs')
     .option('--no-report', 'do not write the HTML report')
-    .option('--dry-run', 'load the data and print what would train, without training');
+    .option('--dry-run', 'load the data and print what would train, without training')
+    .option(
+      '--task-option <key=value>',
+      'lird: any option of recsys/lird (`strata tasks` lists them), repeatable; --epochs, --dim (embeddingDim) and --lr (actorLearningRate) too',
+      collectKeyValue('--task-option'),
+    );
   dataSourceOptions(command);
   addExamples(command, [
     'strata train recsys',
@@ -113,6 +137,8 @@ export function register(train: Command): void {
     'strata train recsys --model neumf --epochs 4',
     'strata train recsys --model sasrec',
     'strata train recsys --model bpr-mf --split leave-one-out',
+    'strata train recsys --model lird',
+    'strata train recsys --model lird --epochs 4 --task-option listSize=4 --task-option episodeLength=10',
     'strata train recsys --model lightgcn --eval-every 10',
     'strata train recsys --model kgat --no-knowledge-graph',
     'strata train recsys --data ../shared/data/ml-100k/ml-100k.inter --format delimited --delimiter tab --header ' +
@@ -121,11 +147,15 @@ export function register(train: Command): void {
   command.action(async (flags: TrainRecsysFlags) => {
     const out = (line: string): void => void process.stdout.write(`${line}\n`);
     const started = performance.now();
+    if (flags.model !== 'lird' && flags.taskOption) throw new ConfigError('--task-option applies to --model lird');
     const splitKind = flags.split ?? (flags.model === 'sasrec' ? 'leave-one-out' : 'random');
     if (flags.model === 'sasrec' && splitKind !== 'leave-one-out') throw new ConfigError('--model sasrec needs --split leave-one-out');
     const dataConfig = parseConfig(dataSourceSchema, dataSourceFromFlags(flags), 'data options');
     const data = loadInteractions(interactionSource(dataConfig));
     if (data.skippedRows) out(`skipped ${data.skippedRows} unreadable rows of ${data.source}`);
+    // LIRD's options are checked before a dry run returns, like every other model's.
+    const lirdOptions = flags.model === 'lird' ? lirdOptionsFromFlags(flags) : undefined;
+    if (lirdOptions && !data.ratings) throw new ConfigError(`--model lird needs ratings: ${data.source} has no rating column`);
     if (flags.dryRun) {
       out(
         JSON.stringify(
@@ -134,6 +164,10 @@ export function register(train: Command): void {
           2,
         ),
       );
+      return;
+    }
+    if (lirdOptions) {
+      await trainLird(data, dataConfig, lirdOptions, flags, out, started);
       return;
     }
     const split = splitKind === 'leave-one-out' ? splitLeaveOneOut(data) : splitPerUser(data, { seed: flags.seed, testFraction: 0.2 });
@@ -323,4 +357,91 @@ async function trainSasrec(
     metrics: evaluateRanking(split, model.scoreUser),
     baselines: { 'centralized BPR-MF': evaluateRanking(split, bpr.scoreUser) },
   };
+}
+
+/** recsys/lird's options from --task-option and the common flags, checked by its schema. */
+function lirdOptionsFromFlags(flags: TrainRecsysFlags): LirdOptions {
+  for (const flag of ['reg', 'threads', 'split'] as const) {
+    if (flags[flag] !== undefined) throw new ConfigError(`--${flag} does not apply to --model lird`);
+  }
+  return resolveLirdOptions({
+    ...flags.taskOption,
+    seed: flags.seed,
+    ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
+    ...(flags.dim !== undefined ? { embeddingDim: flags.dim } : {}),
+    ...(flags.lr !== undefined ? { actorLearningRate: flags.lr } : {}),
+  });
+}
+
+/**
+ * LIRD in its user simulator: the simulator's fidelity, centralized LIRD (an epoch is one exploring episode per
+ * user, evaluated by one greedy episode per user every --eval-every epochs), and BPR-MF's and popularity's greedy
+ * lists in the same simulator, compared by cumulative list-wise reward.
+ */
+async function trainLird(
+  data: Interactions,
+  dataConfig: DataSourceConfig,
+  options: LirdOptions,
+  flags: TrainRecsysFlags,
+  out: (line: string) => void,
+  started: number,
+): Promise<void> {
+  out(`centralized lird on ${data.source}: ${data.numUsers} users, ${data.numItems} items, ${data.users.length} ratings`);
+  const environment = await LirdEnvironment.build(data, options);
+  const fidelity = environment.fidelity();
+  out(
+    `simulator on ${fidelity.count} held-out ratings: RMSE ${fidelity.rmse.toFixed(3)} (user mean ${fidelity.userMeanRmse.toFixed(3)}, ` +
+      `global mean ${fidelity.globalMeanRmse.toFixed(3)}), rounded rating exact ${fidelity.accuracy.toFixed(3)}, ` +
+      `positive or not ${fidelity.positiveAccuracy.toFixed(3)}`,
+  );
+  const rounds: RoundRecord[] = [];
+  const bar = new ProgressBar('epoch', 'epochs');
+  bar.start(options.epochs);
+  const weights = new LirdCentralizedTrainer(environment).train((p) => {
+    const evaluate = p.epoch === p.epochs || (flags.evalEvery > 0 && p.epoch % flags.evalEvery === 0);
+    const reward = evaluate ? environment.meanReward(environment.actorPolicy(p.weights)) : undefined;
+    rounds.push({
+      round: p.epoch,
+      wallSeconds: p.seconds,
+      bytes: { deviceEdge: 0, edgeCloud: 0 },
+      metrics: { loss: p.criticLoss, trainingReward: p.trainingReward, ...(reward !== undefined ? { reward } : {}) },
+      examplesPerSecond: p.steps / p.seconds,
+    });
+    bar.tick(`exploring reward ${p.trainingReward.toFixed(3)}`);
+    if (reward === undefined) return;
+    bar.stop();
+    out(
+      `epoch ${p.epoch}: critic loss ${p.criticLoss.toFixed(4)}, reward ${reward.toFixed(3)}, ` +
+        `${(p.episodes / p.seconds).toFixed(1)} episodes/s (${Math.round(p.steps / p.seconds)} steps/s)`,
+    );
+    if (p.epoch < p.epochs) {
+      bar.start(p.epochs);
+      bar.update(p.epoch);
+    }
+  });
+  bar.stop();
+  const metrics = { reward: environment.meanReward(environment.actorPolicy(weights)) };
+  const baselines = Object.fromEntries(Object.entries(environment.baselineRewards()).map(([name, reward]) => [name, { reward }]));
+  const wallSeconds = (performance.now() - started) / 1000;
+  const record: RunRecord = {
+    id: newRunId('recsys-lird-centralized'),
+    task: 'recsys/lird',
+    mode: 'centralized',
+    startedAt: new Date(Date.now() - wallSeconds * 1000).toISOString(),
+    config: { model: 'lird', ...options, data: dataConfig, source: data.source, seed: flags.seed },
+    environment: {
+      node: process.version,
+      host: hostname(),
+      cpus: cpus().length,
+      platform: process.platform,
+      simulatorFidelity: { ...fidelity },
+    },
+    rounds,
+    final: { metrics, wallSeconds },
+    baselines,
+  };
+  const runDir = writeRunRecord(resolve(flags.runsDir), record);
+  out(comparisonTable({ 'centralized LIRD': metrics, ...baselines }, ['reward']));
+  out(`wall time ${wallSeconds.toFixed(1)} s; run record ${runDir}/run.json`);
+  if (flags.report) out(`report ${writeRunReport(runDir, record)}`);
 }

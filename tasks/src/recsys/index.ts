@@ -10,3 +10,4 @@ export * from './engagement-game/index.js';
 export * from './lightgcn/index.js';
 export * from './kgat/index.js';
 export * from './synthetic/index.js';
+export * from './lird/index.js';

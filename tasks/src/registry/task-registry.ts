@@ -6,12 +6,13 @@ import { voxelGridEntry } from '../radiance/federated/voxel-grid-entry.js';
 import { bprMfEntry } from '../recsys/bpr-mf/bpr-mf-entry.js';
 import { neuMfEntry } from '../recsys/neumf/neumf-entry.js';
 import { sasrecEntry } from '../recsys/sasrec/sasrec-entry.js';
+import { lirdEntry } from '../recsys/lird/lird-entry.js';
 import { lightGcnEntry } from '../recsys/lightgcn/lightgcn-entry.js';
 import { kgatEntry } from '../recsys/kgat/kgat-entry.js';
 import type { TaskEntry } from './task-entry.js';
 
 const registry = new Map<string, TaskEntry>(
-  [bprMfEntry, neuMfEntry, sasrecEntry, lightGcnEntry, kgatEntry, voxelGridEntry].map((entry) => [entry.name, entry]),
+  [bprMfEntry, neuMfEntry, sasrecEntry, lirdEntry, lightGcnEntry, kgatEntry, voxelGridEntry].map((entry) => [entry.name, entry]),
 );
 
 export function taskNames(): string[] {

@@ -18,3 +18,4 @@ export { loadRecboleKnowledgeGraph } from './load-recbole-kg.js';
 export type { RecboleKgSource } from './load-recbole-kg.js';
 export { loadKgatInteractions, loadKgatKnowledgeGraph } from './load-kgat-files.js';
 export { loadConfiguredKnowledgeGraph } from './knowledge-graph-config.js';
+export { firstUsers } from './first-users.js';

@@ -64,13 +64,17 @@ export class InteractionsBuilder {
   private readonly users = new GrowableInt32();
   private readonly items = new GrowableInt32();
   private readonly timestamps = new GrowableFloat64();
+  /** Kept only while every row has a rating (a source with a rating column). */
+  private ratings: GrowableFloat64 | undefined = new GrowableFloat64();
 
   constructor(private readonly source: string) {}
 
-  add(userId: string, itemId: string, timestamp = 0): void {
+  add(userId: string, itemId: string, timestamp = 0, rating?: number): void {
     this.users.push(this.userIndex.indexOf(userId));
     this.items.push(this.itemIndex.indexOf(itemId));
     this.timestamps.push(timestamp);
+    if (rating === undefined) this.ratings = undefined;
+    else this.ratings?.push(rating);
   }
 
   get rowCount(): number {
@@ -79,7 +83,7 @@ export class InteractionsBuilder {
 
   /**
    * The deduplicated interactions, ordered by user then item. A repeated (user, item) pair keeps its
-   * earliest timestamp: implicit feedback only records that the user met the item.
+   * earliest timestamp (and that row's rating): implicit feedback only records that the user met the item.
    */
   build(): Interactions {
     const n = this.users.length;
@@ -98,6 +102,8 @@ export class InteractionsBuilder {
     const outUsers = new GrowableInt32();
     const outItems = new GrowableInt32();
     const outTimes = new GrowableFloat64();
+    const ratings = this.ratings;
+    const outRatings = ratings ? new GrowableFloat64() : undefined;
     for (let u = 0; u < numUsers; u++) {
       const rows = Array.from(byUser.subarray(start[u], start[u + 1]));
       const itemOf = (r: number): number => items.rankOf[this.items.data[r]];
@@ -110,6 +116,7 @@ export class InteractionsBuilder {
         outUsers.push(u);
         outItems.push(item);
         outTimes.push(this.timestamps.data[r]);
+        if (ratings) outRatings?.push(ratings.data[r]);
       }
     }
     return {
@@ -120,6 +127,7 @@ export class InteractionsBuilder {
       users: outUsers.data.slice(0, outUsers.length),
       items: outItems.data.slice(0, outItems.length),
       timestamps: outTimes.data.slice(0, outTimes.length),
+      ...(outRatings && n > 0 ? { ratings: Float32Array.from(outRatings.data.subarray(0, outRatings.length)) } : {}),
       source: this.source,
     };
   }

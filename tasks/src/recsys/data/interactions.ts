@@ -12,6 +12,8 @@ export interface Interactions {
   readonly items: Int32Array;
   /** Seconds since the epoch when the source has timestamps, else 0. */
   readonly timestamps: Float64Array;
+  /** Each interaction's explicit rating, when the source has a rating column (what a user simulator learns from). */
+  readonly ratings?: Float32Array;
   /** Where the data came from, for the run record. */
   readonly source: string;
   /** Rows skipped as unreadable (only when the source asked to skip them). */

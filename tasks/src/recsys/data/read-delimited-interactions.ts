@@ -71,9 +71,9 @@ export function readDelimitedInteractions(path: string, options: DelimitedReadOp
   const probe: Row[] = [];
   let numericIds: { user: boolean; item: boolean } | undefined;
 
-  const keep = (row: Row): void => {
+  const keep = (row: Row, c: ResolvedColumns): void => {
     if (minRating !== undefined && row.rating < minRating) return;
-    builder.add(row.user, row.item, row.timestamp);
+    builder.add(row.user, row.item, row.timestamp, c.rating >= 0 ? row.rating : undefined);
   };
   const reject = (error: unknown, line: number): void => {
     if (!(error instanceof BadRow)) throw error;
@@ -91,7 +91,7 @@ export function readDelimitedInteractions(path: string, options: DelimitedReadOp
           throw new BadRow(`column ${column + 1} (${role}): ${JSON.stringify(value)} is not a number like the other ${role} ids`);
         }
       }
-      keep(row);
+      keep(row, c);
     } catch (error) {
       reject(error, row.line);
     }

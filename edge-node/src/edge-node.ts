@@ -454,12 +454,14 @@ export class EdgeNode {
       for (const peer of chosen.slice(0, slots)) this.sendAsync(job, peer, frames, aggregator.version, requestTimeoutMs, participation);
     };
     while (aggregator.acceptedCount < target && clock.now() < endAt) {
-      dispatch();
+      // Take every settled answer first, so that freed devices are sent the newest model.
       const reply = this.asyncInbox.shift();
       if (reply) {
         this.takeAsyncReply(reply, aggregator, edgeModel, participation);
         continue;
       }
+      dispatch();
+      if (this.asyncInbox.length > 0) continue;
       await new Promise<void>((resolve) => {
         const timeout = clock.setTimeout(resolve, endAt - clock.now());
         this.asyncWake = () => {
@@ -533,7 +535,8 @@ export class EdgeNode {
       if (clipped.weight) countReason(participation.clipped, 'weight');
       if (clipped.rowWeights > 0) countReason(participation.clipped, 'row_weight', clipped.rowWeights);
       const { staleness } = aggregator.offer(update, settled.expected.baseVersion);
-      countReason((participation.staleness ??= {}), String(staleness));
+      participation.staleness ??= {};
+      countReason(participation.staleness, String(staleness));
       participation.answered++;
     } catch (error) {
       const reason = error instanceof InvalidUpdateError ? error.reason : error instanceof StrataError ? 'malformed' : 'error';

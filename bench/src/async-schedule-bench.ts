@@ -25,6 +25,7 @@ const { values: args } = parseArgs({
     mixing: { type: 'string', default: '0.1' },
     'fedasync-kappa2': { type: 'string', default: '200' },
     only: { type: 'string' },
+    levels: { type: 'string', default: '0.6,0.8,0.9,0.95,1' },
     target: { type: 'string' },
     seed: { type: 'string', default: '0' },
   },
@@ -108,6 +109,11 @@ for (const mode of modes.filter((m) => m !== 'sync')) {
 }
 
 const syncTime = outcomes.find((o) => o.mode === 'sync')?.reached?.simSeconds;
+// Time to each share of the target: where the schedules part ways.
+const levels = (args.levels ?? '1').split(',').map(Number);
+const timeTo = (o: Outcome, level: number): number | undefined =>
+  o.rounds.find((r) => (r.metrics[METRIC] ?? 0) >= level * (target ?? 0))?.simSeconds;
+const syncOutcome = outcomes.find((o) => o.mode === 'sync');
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 console.log(`\ntarget: the synchronous run's final ${METRIC} ${target?.toFixed(4)}; ${args.topology}, seed ${args.seed}`);
 console.log(
@@ -129,4 +135,16 @@ for (const o of outcomes) {
   console.log(
     `| ${o.label} | ${(time / 60).toFixed(2)} min | ${speedUp} | ${(reached.metrics[METRIC] ?? 0).toFixed(4)} | ${reached.round} | ${mb(bytes.device)} | ${mb(bytes.cloud)} | ${o.wallSeconds.toFixed(0)} |`,
   );
+}
+console.log(`\nsimulated minutes to reach a share of the target (speed-up over synchronous in brackets)`);
+console.log(`| schedule | ${levels.map((l) => `${(l * 100).toFixed(0)}% (${((target ?? 0) * l).toFixed(3)})`).join(' | ')} |`);
+console.log(`|---|${levels.map(() => '---').join('|')}|`);
+for (const o of outcomes) {
+  const cells = levels.map((level) => {
+    const time = timeTo(o, level);
+    if (time === undefined) return 'not reached';
+    const base = syncOutcome ? timeTo(syncOutcome, level) : undefined;
+    return `${(time / 60).toFixed(2)}${base !== undefined && o !== syncOutcome ? ` (${(base / time).toFixed(2)}×)` : ''}`;
+  });
+  console.log(`| ${o.label} | ${cells.join(' | ')} |`);
 }

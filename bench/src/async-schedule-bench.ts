@@ -4,8 +4,8 @@
 // Recall@20); each asynchronous run stops at the first evaluation that reaches it. Prints, per schedule, the
 // simulated time and the device-link and cloud-link bytes spent to reach the target, and the speed-up over
 // synchronous. Figures, not pass/fail:
-//   node bench/dist/src/async-schedule-bench.js [--sync-rounds 30] [--async-rounds 120] [--buffer-size 20]
-//     [--async-kappa2 10] [--max-staleness 50] [--concurrency 0.5] [--mixing 0.1] [--fedasync-kappa2 200]
+//   node bench/dist/src/async-schedule-bench.js [--sync-rounds 30] [--async-rounds 120] [--buffer-size 100]
+//     [--async-kappa2 2] [--max-staleness 50] [--concurrency 0.5] [--mixing 0.1] [--fedasync-kappa2 200]
 //     [--only fedbuff,fedasync --target 0.3385] [--seed 0]
 
 import { parseArgs } from 'node:util';
@@ -18,8 +18,8 @@ const { values: args } = parseArgs({
     topology: { type: 'string', default: 'simulator/topologies/heterogeneous-async.yaml' },
     'sync-rounds': { type: 'string', default: '30' },
     'async-rounds': { type: 'string', default: '120' },
-    'buffer-size': { type: 'string', default: '20' },
-    'async-kappa2': { type: 'string', default: '10' },
+    'buffer-size': { type: 'string', default: '100' },
+    'async-kappa2': { type: 'string', default: '2' },
     'max-staleness': { type: 'string', default: '50' },
     concurrency: { type: 'string', default: '0.5' },
     mixing: { type: 'string', default: '0.1' },
@@ -124,8 +124,10 @@ for (const o of outcomes) {
   const reached = o.reached;
   if (!reached) {
     const best = Math.max(...o.rounds.map((r) => r.metrics[METRIC] ?? 0));
+    const spent = bytesUpTo(o.rounds, o.rounds.length);
+    const last = o.rounds.at(-1);
     console.log(
-      `| ${o.label} | not reached in ${o.rounds.length} rounds (best ${best.toFixed(4)}) | - | - | - | - | - | ${o.wallSeconds.toFixed(0)} |`,
+      `| ${o.label} | not reached in ${((last?.simSeconds ?? 0) / 60).toFixed(2)} min | - | best ${best.toFixed(4)} | ${o.rounds.length} | ${mb(spent.device)} | ${mb(spent.cloud)} | ${o.wallSeconds.toFixed(0)} |`,
     );
     continue;
   }

@@ -56,6 +56,9 @@ import {
   privacyConflict,
   secureAggregationConflict,
   type SecureAggregationConfig,
+  asyncConflict,
+  stalenessSummary,
+  type StalenessSummary,
 } from '@strata/shared';
 import { InMemoryStateStore } from '@strata/runtime';
 import { CentralPrivacy, type Release, type RoundPrivacy } from './central-privacy.js';
@@ -166,11 +169,18 @@ export class Coordinator {
     if (options.privacy && options.privacy.mode !== 'off') {
       const conflict = privacyConflict(options.privacy, options.schedule.kappa2);
       if (conflict) throw new ConfigError(conflict);
+      const asynchronous = asyncConflict(options.schedule.mode, 'fedavg', options.privacy.mode);
+      if (asynchronous) throw new ConfigError(asynchronous);
       this.privacy = new CentralPrivacy(options.privacy, options.privacyRandom);
     }
     if (options.secureAggregation?.enabled) {
       const conflict = secureAggregationConflict(options.secureAggregation, 'fedavg', options.privacy?.mode ?? 'off');
       if (conflict) throw new ConfigError(conflict);
+      if (options.schedule.mode !== 'sync') {
+        throw new ConfigError(
+          `--secure-aggregation needs a synchronous cohort (its masks cancel only in the sum of one session): it cannot run with --schedule ${options.schedule.mode}`,
+        );
+      }
       if (!this.limits) {
         throw new ConfigError(`task ${options.task.id} declares no limits: secure aggregation needs its weight cap (maxDeviceWeight)`);
       }
@@ -472,6 +482,17 @@ export class Coordinator {
         quorum: schedule.quorum,
         edgeDeadlineSeconds: schedule.edgeDeadlineSeconds,
       },
+      ...(schedule.mode === 'sync'
+        ? {}
+        : {
+            asyncSchedule: {
+              mode: schedule.mode,
+              bufferSize: schedule.bufferSize,
+              maxStaleness: schedule.maxStaleness,
+              stalenessExponent: schedule.stalenessExponent,
+              mixing: schedule.mixing,
+            },
+          }),
       options: { ...this.options.taskOptions, ...this.options.strategy.clientOptions() },
       seed: this.options.seed,
       deadline: flow.deadline,
@@ -535,12 +556,19 @@ export function roundRecord(outcome: RoundOutcome): RoundRecord {
     metrics: { ...outcome.metrics },
     version: outcome.version,
     participation: outcome.participation,
+    ...withStaleness(outcome.participation.staleness),
     aggregationSeconds: outcome.aggregationSeconds,
     ...(outcome.resumed ? { resumed: true } : {}),
     ...(outcome.failed ? { failed: true } : {}),
     ...(outcome.privacy ? { epsilon: outcome.privacy.epsilon, privacy: outcome.privacy } : {}),
     ...(outcome.stopped ? { stopped: outcome.stopped } : {}),
   };
+}
+
+/** A round record's `staleness` (mean, max, updates) when the round's edges ran asynchronously. */
+export function withStaleness(histogram: Record<string, number> | undefined): { staleness?: StalenessSummary } {
+  const summary = stalenessSummary(histogram);
+  return summary ? { staleness: summary } : {};
 }
 
 /** `path: saved → now` for every leaf that differs between two configurations (JSON values). */

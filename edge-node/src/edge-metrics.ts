@@ -34,9 +34,15 @@ export class EdgeMetrics implements EdgeNodeObserver {
     help: 'Device answers that passed validation',
     registers: [this.registry],
   });
+  readonly updateStaleness = new Histogram({
+    name: 'strata_update_staleness_versions',
+    help: 'Asynchronous schedules: edge model versions between the one a device trained from and the one it was accepted into',
+    buckets: [0, 1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [this.registry],
+  });
   readonly updatesRejected = new Counter({
     name: 'strata_updates_rejected_total',
-    help: 'Device answers rejected, by reason (malformed, non_finite, shape, unknown_tensor, stale, sender, bad_weight)',
+    help: 'Device answers rejected, by reason (malformed, non_finite, shape, unknown_tensor, stale, too_stale, sender, bad_weight)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
@@ -126,6 +132,8 @@ export class EdgeMetrics implements EdgeNodeObserver {
     for (const [reason, n] of Object.entries(participation.rejected)) this.updatesRejected.inc({ reason }, n);
     if (participation.secAggRecovered) this.secureAggregation.inc({ outcome: 'recovered' }, participation.secAggRecovered);
     if (participation.secAggAborted) this.secureAggregation.inc({ outcome: 'aborted' }, participation.secAggAborted);
+    for (const [tau, n] of Object.entries(participation.staleness ?? {}))
+      for (let i = 0; i < n; i++) this.updateStaleness.observe(Number(tau));
     this.requestsLost.inc({ kind: 'failed' }, participation.failed);
     this.requestsLost.inc({ kind: 'dropped' }, participation.dropped);
   }

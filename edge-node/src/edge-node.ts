@@ -6,6 +6,9 @@
 // a standby replica leaves the region's jobs to the replica its devices are connected to until they fail over.
 
 import {
+  AsyncAggregator,
+  ConfigError,
+  asyncConflict,
   CumulativeDelta,
   SeededRandom,
   cloneModel,
@@ -38,6 +41,7 @@ import {
   parseJobPayload,
   secureWeightCap,
   ROBUST_STRATEGIES,
+  type AsyncSchedule,
   type BlobStore,
   type Clock,
   type Compression,
@@ -111,6 +115,15 @@ export interface EdgeNodeObserver {
   jobFinished?(job: EdgeJobInfo, outcome: 'done' | 'expired', seconds: number, participation: EdgeParticipation): void;
 }
 
+/** Asynchronous schedules: a device's settled request, waiting for a job to take it (it may outlive the job that sent it). */
+interface AsyncReply {
+  readonly peer: PeerConnection;
+  /** What the answer must match: the request's round, the edge model version it was sent, the sender. */
+  readonly expected: ExpectedAnswer;
+  readonly reply?: Uint8Array;
+  readonly error?: Error;
+}
+
 /** A global model the edge fetched for a job, and its version. */
 export interface EdgeGlobalModel {
   /** Read-only: jobs and renders share it. */
@@ -133,10 +146,19 @@ export class EdgeNode {
   /** Secure-aggregation sessions this edge has opened (part of each session's id). */
   private secureSessions = 0;
   private fetched: (EdgeGlobalModel & { readonly key: string; readonly blobBytes: number }) | undefined;
+  /** Asynchronous schedules: the devices with a training request in flight. */
+  private readonly asyncInFlight = new Set<string>();
+  /** Asynchronous schedules: settled requests no job has taken yet. */
+  private readonly asyncInbox: AsyncReply[] = [];
+  /** Asynchronous schedules: wakes the running job (a reply settled, a device came or went). */
+  private asyncWake: (() => void) | undefined;
+  /** Asynchronous schedules: the edge model's version (one more per server step and per new global model). */
+  private asyncVersion = 0;
 
   constructor(private readonly options: EdgeNodeOptions) {
     this.encoder = new UpdateEncoder(options.compression);
     this.downlink = new ModelDownlink(options.downlink ?? downlinkSchema.parse({}));
+    options.server.onPeerChange(() => this.asyncWake?.());
     const observer = options.observer;
     if (observer?.peerChanged) options.server.onPeerChange((peer, event) => observer.peerChanged?.(peer.info.nodeId, event));
   }
@@ -241,7 +263,11 @@ export class EdgeNode {
     this.options.observer?.jobStarted?.(info);
     try {
       const result =
-        job.name === 'edge-evaluate' ? await this.evaluate(data, model, version) : await this.train(data, model, version, timer);
+        job.name === 'edge-evaluate'
+          ? await this.evaluate(data, model, version)
+          : data.asyncSchedule
+            ? await this.trainAsync(data, data.asyncSchedule, model, version, timer)
+            : await this.train(data, model, version, timer);
       result.participation.bytesFetched = fetchedBytes;
       this.options.observer?.jobFinished?.(info, 'done', (performance.now() - started) / 1000, result.participation);
       return result;
@@ -371,17 +397,26 @@ export class EdgeNode {
         timer.lap('aggregate');
         break;
       }
-      const { updates, clipped, scaledTables } = clipToMedianNorm(answers, job.clipFactor ?? 0, job.updateClipFactor ?? 0);
-      if (clipped > 0) countReason(participation.clipped, 'norm', clipped);
-      if (scaledTables > 0) countReason(participation.clipped, 'update_norm', scaledTables);
-      const combined = this.options.strategy.aggregate(updates);
+      const combined = this.options.strategy.aggregate(clipCounted(answers, job, participation));
       this.options.strategy.apply(edgeModel, combined);
       cumulative.record(combined);
       timer.lap('aggregate');
     }
     const update = privateSum ?? cumulative.resultInPlace(edgeModel); // the edge model is not used after this
     const metrics = { ...update.metrics, samples: privateSum?.weight ?? cumulative.totalWeight };
-    const counted = job.privacy ? { population } : {};
+    return this.uploadEdgeUpdate(job, version, update, metrics, participation, timer, job.privacy ? { population } : {});
+  }
+
+  /** Stores the edge's update for the cloud (when it has one) and the job's result. */
+  private async uploadEdgeUpdate(
+    job: EdgeRoundJob,
+    version: number,
+    update: ModelUpdate,
+    metrics: Record<string, number>,
+    participation: EdgeParticipation,
+    timer: PhaseTimer,
+    counted: { population?: number },
+  ): Promise<EdgeRoundResult> {
     if (update.weight <= 0) return { weight: 0, metrics, participation, timings: timer.seconds, ...counted };
     const blobKey = edgeUpdateBlobKey(job.roundId, this.options.region);
     const blob = this.encoder.encode(update, { roundId: job.roundId, baseVersion: version, sender: this.options.nodeId });
@@ -402,6 +437,164 @@ export class EdgeNode {
     }
     if (!job.limits) throw new InvalidJobError(`job for round ${job.roundId}: secure aggregation needs the task's limits (a weight cap)`);
     return secureWeightCap(job.limits);
+  }
+
+  /**
+   * An edge round under FedBuff or FedAsync (async toward the devices, synchronous toward the cloud): keeps
+   * ⌈fraction × connected⌉ devices training, each on the edge model current when it was free; takes each
+   * answer as it settles (checked as in a synchronous round, then refused past the staleness bound or
+   * scaled by its staleness weight, see AsyncAggregator) until κ2 × bufferSize updates are accepted or
+   * κ2 edge deadlines (cut short by the round's) pass. Requests still in flight then are taken by the next
+   * round, as staler updates. The result is the edge model minus the global model, as in a synchronous round.
+   */
+  private async trainAsync(
+    job: EdgeRoundJob,
+    asyncSchedule: AsyncSchedule,
+    global: ModelParams,
+    version: number,
+    timer: PhaseTimer,
+  ): Promise<EdgeRoundResult> {
+    const schedule = { ...job.schedule, ...asyncSchedule };
+    const conflict = asyncConflict(schedule.mode, this.options.strategy.name, job.privacy ? 'central' : 'off');
+    if (conflict) throw new ConfigError(conflict);
+    const clock = this.options.clock ?? systemClock;
+    const edgeModel = cloneModel(global);
+    timer.lap('decode');
+    const cumulative = new CumulativeDelta(global);
+    const participation: EdgeParticipation = { ...emptyParticipation(), staleness: {}, edgeSteps: 0 };
+    const aggregator = new AsyncAggregator({
+      model: edgeModel,
+      strategy: this.options.strategy,
+      schedule,
+      // The new global model is a new version: answers still in flight from the last round are one staler.
+      version: ++this.asyncVersion,
+      prepare: (updates) => clipCounted(updates, job, participation),
+      onStep: (combined, stepped) => {
+        cumulative.record(combined);
+        participation.edgeSteps = (participation.edgeSteps ?? 0) + 1;
+        this.asyncVersion = stepped;
+      },
+    });
+    const target = schedule.kappa2 * schedule.bufferSize;
+    const roundLeftMs = job.deadline === undefined ? Number.POSITIVE_INFINITY : job.deadline - clock.now();
+    const endAt = clock.now() + Math.max(0, Math.min(schedule.kappa2 * schedule.edgeDeadlineSeconds * 1000, roundLeftMs));
+    const requestTimeoutMs = schedule.edgeDeadlineSeconds * 1000;
+    const random = new SeededRandom(job.seed).fork(`${this.options.region}:${job.round}:async`);
+    const header: RoundRequestHeader = {
+      roundId: job.roundId,
+      round: job.round,
+      kind: 'train',
+      localSteps: schedule.kappa1,
+      options: job.options,
+    };
+    let sentAt: { version: number; frames: DownlinkFrames } | undefined;
+    const framesNow = (): DownlinkFrames => {
+      if (sentAt?.version !== aggregator.version) {
+        this.downlink.advance(edgeModel, aggregator.version, `async:${aggregator.version}`);
+        sentAt = { version: aggregator.version, frames: this.downlink.frames(header) };
+      }
+      return sentAt.frames;
+    };
+    let draws = 0;
+    const dispatch = (): void => {
+      const peers = this.options.server.peers();
+      const slots = Math.max(1, Math.ceil(peers.length * schedule.fraction - 1e-9)) - this.asyncInFlight.size;
+      const idle = peers.filter((peer) => !this.asyncInFlight.has(peer.info.nodeId));
+      if (slots <= 0 || idle.length === 0) return;
+      const chosen = selectDevices(idle, Math.min(1, slots / idle.length), random.fork(++draws));
+      const frames = framesNow();
+      timer.lap('encode');
+      for (const peer of chosen.slice(0, slots)) this.sendAsync(job, peer, frames, aggregator.version, requestTimeoutMs, participation);
+    };
+    while (aggregator.acceptedCount < target && clock.now() < endAt) {
+      // Take every settled answer first, so that freed devices are sent the newest model.
+      const reply = this.asyncInbox.shift();
+      if (reply) {
+        this.takeAsyncReply(reply, aggregator, edgeModel, participation);
+        continue;
+      }
+      dispatch();
+      if (this.asyncInbox.length > 0) continue;
+      await new Promise<void>((resolve) => {
+        const timeout = clock.setTimeout(resolve, endAt - clock.now());
+        this.asyncWake = () => {
+          clock.clearTimeout(timeout);
+          resolve();
+        };
+      });
+      this.asyncWake = undefined;
+    }
+    timer.lap('exchange');
+    aggregator.flush();
+    timer.lap('aggregate');
+    const update = cumulative.resultInPlace(edgeModel); // the edge model is not used after this
+    const metrics = { ...update.metrics, samples: cumulative.totalWeight };
+    return this.uploadEdgeUpdate(job, version, update, metrics, participation, timer, {});
+  }
+
+  /** Sends `peer` a training request for the edge model of `edgeVersion`; its settling goes to the inbox. */
+  private sendAsync(
+    job: EdgeRoundJob,
+    peer: PeerConnection,
+    frames: DownlinkFrames,
+    edgeVersion: number,
+    timeoutMs: number,
+    participation: EdgeParticipation,
+  ): void {
+    const deviceId = peer.info.nodeId;
+    const expected: ExpectedAnswer = {
+      roundId: job.roundId,
+      baseVersion: edgeVersion,
+      sender: deviceId,
+      ...(job.limits ? { limits: job.limits } : {}),
+    };
+    this.asyncInFlight.add(deviceId);
+    participation.selected++;
+    const info = this.current;
+    if (info) this.options.observer?.requestsSent?.(info, edgeVersion, [deviceId]);
+    const settle = (settled: AsyncReply): void => {
+      this.asyncInFlight.delete(deviceId);
+      if (info) this.options.observer?.deviceReplied?.(info, deviceId, settled.reply !== undefined);
+      this.asyncInbox.push(settled);
+      this.asyncWake?.();
+    };
+    this.requestWithModel(peer, frames, timeoutMs, participation).then(
+      (reply) => settle({ peer, expected, reply }),
+      (error: unknown) => settle({ peer, expected, error: error instanceof Error ? error : new Error(String(error)) }),
+    );
+  }
+
+  /** Checks one settled asynchronous request and offers its update to the aggregator, counting what became of it. */
+  private takeAsyncReply(settled: AsyncReply, aggregator: AsyncAggregator, model: ModelParams, participation: EdgeParticipation): void {
+    const deviceId = settled.peer.info.nodeId;
+    const reject = (reason: string, error: Error): void => {
+      countReason(participation.rejected, reason);
+      this.options.onReject?.(reason, deviceId);
+      this.options.logger.warn({ deviceId, reason, error: error.message }, 'device update rejected');
+    };
+    if (settled.reply === undefined) {
+      const error = settled.error ?? new Error('no reply');
+      if (error instanceof WireFormatError) reject('malformed', error);
+      else if (error instanceof RoundTimeoutError) participation.dropped++;
+      else {
+        participation.failed++;
+        this.options.logger.warn({ deviceId, error: error.message }, 'device request failed');
+      }
+      return;
+    }
+    participation.bytesUp += settled.reply.byteLength;
+    try {
+      const { update, clipped } = checkTrainingAnswer(decodeUpdateReply(settled.reply, this.replyLimit), settled.expected, model);
+      if (clipped.weight) countReason(participation.clipped, 'weight');
+      if (clipped.rowWeights > 0) countReason(participation.clipped, 'row_weight', clipped.rowWeights);
+      const { staleness } = aggregator.offer(update, settled.expected.baseVersion);
+      participation.staleness ??= {};
+      countReason(participation.staleness, String(staleness));
+      participation.answered++;
+    } catch (error) {
+      const reason = error instanceof InvalidUpdateError ? error.reason : error instanceof StrataError ? 'malformed' : 'error';
+      reject(reason, error as Error);
+    }
   }
 
   private async evaluate(job: EdgeRoundJob, model: ModelParams, version: number): Promise<EdgeEvaluateResult> {
@@ -553,4 +746,12 @@ export class EdgeNode {
       ),
     );
   }
+}
+
+/** The job's norm clipping of device updates (norm-clipping.ts), counted in the participation's `clipped`. */
+function clipCounted(updates: readonly ModelUpdate[], job: EdgeRoundJob, participation: EdgeParticipation): ModelUpdate[] {
+  const { updates: kept, clipped, scaledTables } = clipToMedianNorm(updates, job.clipFactor ?? 0, job.updateClipFactor ?? 0);
+  if (clipped > 0) countReason(participation.clipped, 'norm', clipped);
+  if (scaledTables > 0) countReason(participation.clipped, 'update_norm', scaledTables);
+  return kept;
 }

@@ -31,9 +31,19 @@ export class ConfigError extends StrataError {
 /**
  * Why an update (or an evaluation answer) cannot count: NaN, a wrong shape, an unknown tensor, an answer to
  * another round or version (stale), from another sender than the link's, an impossible weight, impossible
- * evaluation figures, or bytes that do not decode.
+ * evaluation figures, bytes that do not decode, or (asynchronous schedules) an update based on a model more
+ * versions old than the staleness bound (too_stale).
  */
-export type RejectionReason = 'non_finite' | 'shape' | 'unknown_tensor' | 'stale' | 'sender' | 'bad_weight' | 'bad_metrics' | 'malformed';
+export type RejectionReason =
+  | 'non_finite'
+  | 'shape'
+  | 'unknown_tensor'
+  | 'stale'
+  | 'too_stale'
+  | 'sender'
+  | 'bad_weight'
+  | 'bad_metrics'
+  | 'malformed';
 
 /** An update that cannot be aggregated, with the reason its receiver counts. */
 export class InvalidUpdateError extends StrataError {

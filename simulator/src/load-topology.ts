@@ -20,6 +20,8 @@ export interface LoadedTopology {
 export interface TopologyOverrides {
   readonly seed?: number;
   readonly rounds?: number;
+  /** Fields of the schedule to replace (e.g. `{ mode: 'fedbuff', bufferSize: 10 }`), checked with the rest. */
+  readonly schedule?: Readonly<Record<string, unknown>>;
 }
 
 export function loadTopology(path: string, overrides: TopologyOverrides = {}): LoadedTopology {
@@ -39,13 +41,15 @@ export function loadTopology(path: string, overrides: TopologyOverrides = {}): L
   return parseTopology(applyOverrides(input, overrides), { baseDir: dirname(file), file, what: `topology ${path}` });
 }
 
-function applyOverrides(input: unknown, { seed, rounds }: TopologyOverrides): unknown {
+/** `input` with the overrides applied (a topology object as read from its file). */
+export function applyOverrides(input: unknown, { seed, rounds, schedule: fields }: TopologyOverrides): unknown {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) return input;
   const topology = { ...(input as Record<string, unknown>) };
   if (seed !== undefined) topology.seed = seed;
-  if (rounds !== undefined) {
+  const defined = Object.fromEntries(Object.entries({ ...fields, rounds }).filter(([, value]) => value !== undefined));
+  if (Object.keys(defined).length > 0) {
     const schedule = topology.schedule;
-    topology.schedule = { ...(schedule !== null && typeof schedule === 'object' ? schedule : {}), rounds };
+    topology.schedule = { ...(schedule !== null && typeof schedule === 'object' ? schedule : {}), ...defined };
   }
   return topology;
 }

@@ -8,7 +8,7 @@
 
 import { createHash } from 'node:crypto';
 import { hostname, cpus } from 'node:os';
-import { Coordinator, type RoundOutcome } from '@strata/coordinator';
+import { Coordinator, withStaleness, type RoundOutcome } from '@strata/coordinator';
 import { DeviceClient } from '@strata/device-client';
 import { EdgeNode } from '@strata/edge-node';
 import {
@@ -57,6 +57,8 @@ export interface SimulationOptions {
   /** Reference results for the report (e.g. planted scores, popularity). */
   readonly baselines?: Record<string, Record<string, number>>;
   readonly environment?: Record<string, unknown>;
+  /** Ends the run after the first evaluation this says yes to (a time-to-accuracy comparison); `final.stoppedEarly` says so. */
+  readonly stopWhen?: (metrics: Readonly<Record<string, number>>) => boolean;
 }
 
 /** What a simulated run adds to the run record's `final`. */
@@ -187,6 +189,8 @@ export class Simulation {
     /** DP: why the run stopped before its last round (the target ε). */
     let stopped: string | undefined;
     let adversary: AdversaryReport | undefined;
+    /** stopWhen: the round after which the run stopped. */
+    let stoppedEarly: number | undefined;
     try {
       for (const edge of this.edges) edge.start();
       await this.clock.run(this.coordinator.start());
@@ -210,6 +214,10 @@ export class Simulation {
         const record = this.roundRecord(outcome, before, (performance.now() - wallStart) / 1000, evaluation);
         rounds.push(record);
         this.options.observer?.roundFinished?.(record);
+        if (evaluation && this.options.stopWhen?.(evaluation)) {
+          stoppedEarly = round;
+          break;
+        }
       }
       // DP: the run stopped at its target ε; evaluate the model its released rounds made.
       if (stopped) lastEvaluation = await this.evaluate(this.coordinator.globalModel);
@@ -257,6 +265,7 @@ export class Simulation {
         ...(this.coordinator.epsilon !== undefined ? { epsilon: this.coordinator.epsilon, delta: topology.privacy.delta } : {}),
         ...(stopped ? { stopped } : {}),
         ...(adversary ? { adversary } : {}),
+        ...(stoppedEarly !== undefined ? { stoppedEarly } : {}),
       },
       baselines: this.options.baselines ?? {},
     };
@@ -378,6 +387,7 @@ export class Simulation {
       metrics: { ...outcome.metrics, ...(evaluation ?? {}) },
       version: outcome.version,
       participation: { ...outcome.participation, online: this.timeline.online },
+      ...withStaleness(outcome.participation.staleness),
       ...(outcome.privacy ? { epsilon: outcome.privacy.epsilon, privacy: outcome.privacy } : {}),
     };
   }

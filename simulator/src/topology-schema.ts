@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { compressionSchema, hierFavgScheduleSchema } from '@strata/shared';
 import type { SyntheticRecsysOptions } from '@strata/tasks';
-import { dataSourceSchema, privacyConflict, runConfigSchema, secureAggregationConflict } from '@strata/shared';
+import { asyncConflict, dataSourceSchema, privacyConflict, runConfigSchema, secureAggregationConflict } from '@strata/shared';
 import { adversarySchema } from './adversary.js';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be letters, digits, and _ . - (not first)');
@@ -181,6 +181,8 @@ export const topologySchema = z
     if (conflict) problem(['privacy', 'mode'], conflict);
     const secure = secureAggregationConflict(t.secureAggregation, t.edgeStrategy.name, t.privacy.mode);
     if (secure) problem(['secureAggregation', 'enabled'], secure);
+    const asynchronous = asyncConflict(t.schedule.mode, t.edgeStrategy.name, t.privacy.mode);
+    if (asynchronous) problem(['schedule', 'mode'], asynchronous);
     const names = (what: string, known: Record<string, unknown>): string => `${what} (defined: ${Object.keys(known).join(', ') || 'none'})`;
     if (!(t.cloud.region in t.regions)) problem(['cloud', 'region'], `unknown region "${t.cloud.region}": ${names('regions', t.regions)}`);
     for (const [region, { backhaul }] of Object.entries(t.regions)) {

@@ -57,6 +57,26 @@ export const coordinatorFields: readonly ConfigField[] = [
   },
   { path: 'schedule.evalEvery', flag: '--eval-every', type: 'int', description: 'evaluate every n rounds, 0: only at the end (default 1)' },
   {
+    path: 'schedule.mode',
+    flag: '--schedule',
+    env: 'STRATA_SCHEDULE',
+    type: 'string',
+    description: 'how edges aggregate their devices: sync, fedbuff or fedasync (default sync); the edges take it from each job',
+  },
+  { path: 'schedule.bufferSize', flag: '--buffer-size', type: 'int', description: 'fedbuff: device updates per edge step (default 10)' },
+  {
+    path: 'schedule.maxStaleness',
+    flag: '--max-staleness',
+    type: 'int',
+    description: 'fedbuff/fedasync: refuse updates based on a model more than n edge versions old (default 20)',
+  },
+  {
+    path: 'schedule.mixing',
+    flag: '--mixing',
+    type: 'number',
+    description: 'fedasync: α, how far one update moves the model (default 0.5)',
+  },
+  {
     path: 'strategy.name',
     flag: '--strategy',
     type: 'string',

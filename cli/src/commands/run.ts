@@ -5,11 +5,15 @@
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import {
+  AGGREGATION_MODES,
+  asyncScheduleLabel,
+  asyncScheduleSchema,
   createStrategy,
   DEFAULT_PRIVACY,
   DEFAULT_SECURE_AGGREGATION,
   DEFAULT_UPDATE_DEFENCES,
   strategyNames,
+  type AggregationMode,
   type RunRecord,
 } from '@strata/shared';
 import { createLogger, writeRunRecord } from '@strata/runtime';
@@ -26,6 +30,8 @@ import { writeRunReport } from '../report/index.js';
 import { downlinkFromFlags, downlinkOptions, type DownlinkFlags } from '../flags/downlink-flags.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
 
+const asyncDefaults = asyncScheduleSchema.parse({});
+
 interface RunFlags extends DownlinkFlags {
   task: string;
   edges: number;
@@ -38,6 +44,11 @@ interface RunFlags extends DownlinkFlags {
   edgeDeadline: number;
   roundDeadline: number;
   evalEvery: number;
+  schedule: AggregationMode;
+  bufferSize: number;
+  maxStaleness: number;
+  stalenessExponent: number;
+  mixing: number;
   strategy: string;
   strategyOption?: Record<string, OptionValue>;
   edgeStrategy: string;
@@ -84,6 +95,38 @@ export function register(program: Command): void {
     .option('--edge-deadline <seconds>', 'deadline of one edge iteration', Number.parseFloat, 120)
     .option('--round-deadline <seconds>', 'deadline of one cloud round', Number.parseFloat, 900)
     .option('--eval-every <n>', 'evaluate every n rounds (0: only at the end)', int, 1)
+    .addOption(
+      new Option(
+        '--schedule <mode>',
+        'how edges aggregate their devices: sync (κ2 quorum-closed iterations), fedbuff (a step every --buffer-size updates), fedasync (each update mixed in as it arrives)',
+      )
+        .choices(AGGREGATION_MODES)
+        .default(asyncDefaults.mode),
+    )
+    .option(
+      '--buffer-size <n>',
+      'fedbuff: device updates per edge step (an async edge round is κ2 × this many updates)',
+      int,
+      asyncDefaults.bufferSize,
+    )
+    .option(
+      '--max-staleness <n>',
+      'fedbuff/fedasync: refuse updates based on a model more than n edge versions old',
+      int,
+      asyncDefaults.maxStaleness,
+    )
+    .option(
+      '--staleness-exponent <a>',
+      'fedbuff/fedasync: weight an update τ versions old by (1+τ)^-a',
+      Number.parseFloat,
+      asyncDefaults.stalenessExponent,
+    )
+    .option(
+      '--mixing <alpha>',
+      'fedasync: each update moves the model by alpha × its staleness weight × its delta',
+      Number.parseFloat,
+      asyncDefaults.mixing,
+    )
     .addOption(new Option('--strategy <name>', 'cloud aggregation strategy').choices(strategyNames).default('fedavg'))
     .option(
       '--strategy-option <key=value>',
@@ -162,6 +205,7 @@ export function register(program: Command): void {
     'strata run --strategy fedadam --strategy-option eta=0.05 --compression int8',
     'strata run --edge-strategy median --kappa2 2 --fraction 0.5 --quorum 0.8',
     'strata run --secure-aggregation --rounds 5 --devices 60',
+    'strata run --schedule fedbuff --buffer-size 20 --kappa2 10 --max-staleness 50',
     'strata run --task recsys/bpr-mf --task-option dim=32 --task-option itemLearningRate=1',
     'strata run --data ../shared/data/ml-100k/ml-100k.inter --format delimited --delimiter tab --header ' +
       '--columns user_id:token,item_id:token,rating:float --min-rating 4',
@@ -189,6 +233,11 @@ export function configFromFlags(flags: RunFlags): RunConfig {
       edgeDeadlineSeconds: flags.edgeDeadline,
       roundDeadlineSeconds: flags.roundDeadline,
       evalEvery: flags.evalEvery,
+      mode: flags.schedule,
+      bufferSize: flags.bufferSize,
+      maxStaleness: flags.maxStaleness,
+      stalenessExponent: flags.stalenessExponent,
+      mixing: flags.mixing,
     },
     strategy: { name: flags.strategy, options: flags.strategyOption ?? {} },
     edgeStrategy: { name: flags.edgeStrategy, options: {} },
@@ -230,7 +279,7 @@ export async function runCommand(config: RunConfig, dashboardOptions: RunDashboa
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
   out(
     `Strata: ${entry.name}, ${config.topology.edges} edges, ${config.schedule.rounds} rounds, ` +
-      `κ1=${config.schedule.kappa1} κ2=${config.schedule.kappa2}, strategy ${config.strategy.name}, ${config.compression.dtype} updates, ${config.downlink.dtype} downlink (rows ${config.downlink.rowFraction}), seed ${config.seed}`,
+      `κ1=${config.schedule.kappa1} κ2=${config.schedule.kappa2}, ${asyncScheduleLabel(config.schedule)}, strategy ${config.strategy.name}, ${config.compression.dtype} updates, ${config.downlink.dtype} downlink (rows ${config.downlink.rowFraction}), seed ${config.seed}`,
   );
   const { task, environment } = await entry.create(config);
   out(`task: ${JSON.stringify(task.describe())}`);

@@ -10,11 +10,11 @@ import { createLogger, writeRunRecord } from '@strata/runtime';
 import { ProgressBar } from '../console/progress.js';
 import { comparisonTable, formatBytes } from '../console/round-table.js';
 import { writeRunReport } from '../report/index.js';
-import { loadTopology } from '@strata/simulator';
+import { loadTopology, type TopologyOverrides } from '@strata/simulator';
 import { createSimulationTask } from '@strata/simulator';
 import { Simulation } from '@strata/simulator';
 import { deviceCount } from '@strata/simulator';
-import { cloudLinkBytes } from '@strata/shared';
+import { asyncScheduleLabel, cloudLinkBytes } from '@strata/shared';
 import { runOnRealNetwork } from '@strata/simulator';
 import { STRATA_BIN } from '../strata-bin.js';
 import { addExamples } from '../console/help-text.js';
@@ -23,6 +23,9 @@ import { integerFlag as int } from '../flags/integer-flag.js';
 interface SimulateFlags {
   topology: string;
   rounds?: number;
+  schedule?: string;
+  bufferSize?: number;
+  maxStaleness?: number;
   seed?: number;
   runsDir: string;
   report: boolean;
@@ -38,6 +41,9 @@ export function register(program: Command): void {
     .requiredOption('--topology <file>', 'topology file (YAML or JSON), e.g. simulator/topologies/city-slow-backhaul.yaml')
     .option('--rounds <n>', "cloud rounds (default: the topology's schedule.rounds)", int)
     .option('--seed <n>', "random seed (default: the topology's seed)", int)
+    .option('--schedule <mode>', "sync | fedbuff | fedasync (default: the topology's schedule.mode)")
+    .option('--buffer-size <n>', "FedBuff's K: device updates per edge step (default: the topology's schedule.bufferSize)", int)
+    .option('--max-staleness <n>', 'refuse updates based on a model more versions old (default: the topology’s schedule.maxStaleness)', int)
     .option('--runs-dir <dir>', 'where run records go', 'runs')
     .option('--no-report', 'do not write the HTML report')
     .option(
@@ -50,6 +56,7 @@ export function register(program: Command): void {
     'strata simulate --topology simulator/topologies/city-slow-backhaul.yaml',
     'strata simulate --topology simulator/topologies/city-flat.yaml --rounds 10',
     'strata simulate --topology simulator/topologies/campus.yaml --seed 3',
+    'strata simulate --topology simulator/topologies/heterogeneous-async.yaml --schedule fedbuff --buffer-size 10',
   ]);
   command.action(async (flags: SimulateFlags) => {
     if (flags.dryRun) await dryRun(flags);
@@ -57,8 +64,13 @@ export function register(program: Command): void {
   });
 }
 
+function overrides(flags: SimulateFlags): TopologyOverrides {
+  const schedule = { mode: flags.schedule, bufferSize: flags.bufferSize, maxStaleness: flags.maxStaleness };
+  return { seed: flags.seed, rounds: flags.rounds, schedule };
+}
+
 async function dryRun(flags: SimulateFlags): Promise<void> {
-  const loaded = loadTopology(flags.topology, { seed: flags.seed, rounds: flags.rounds });
+  const loaded = loadTopology(flags.topology, overrides(flags));
   const { task } = await createSimulationTask(loaded.topology);
   process.stdout.write(
     `${JSON.stringify({ topology: loaded.topology, devices: deviceCount(loaded.topology), task: task.describe() }, null, 2)}\n`,
@@ -67,12 +79,12 @@ async function dryRun(flags: SimulateFlags): Promise<void> {
 
 async function simulateCommand(flags: SimulateFlags): Promise<void> {
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
-  const loaded = loadTopology(flags.topology, { seed: flags.seed, rounds: flags.rounds });
+  const loaded = loadTopology(flags.topology, overrides(flags));
   const { topology } = loaded;
   const { schedule } = topology;
   out(
     `Strata simulation: ${topology.name}, ${topology.edges.length} edges, ${deviceCount(topology)} devices, ${schedule.rounds} rounds, ` +
-      `κ1=${schedule.kappa1} κ2=${schedule.kappa2}, seed ${topology.seed}`,
+      `κ1=${schedule.kappa1} κ2=${schedule.kappa2}, ${asyncScheduleLabel(schedule)}, seed ${topology.seed}`,
   );
   const { task, environment, baselines } = await createSimulationTask(topology);
   out(`task: ${JSON.stringify(task.describe())}`);
@@ -117,7 +129,7 @@ async function simulateCommand(flags: SimulateFlags): Promise<void> {
 
 async function realNetworkCommand(flags: SimulateFlags): Promise<void> {
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
-  const loaded = loadTopology(flags.topology, { seed: flags.seed, rounds: flags.rounds });
+  const loaded = loadTopology(flags.topology, overrides(flags));
   const { topology } = loaded;
   out(
     `Strata real-network run: ${topology.name}, ${topology.edges.length} edges, ${deviceCount(topology)} devices as daemons on loopback, ` +

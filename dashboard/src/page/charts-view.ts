@@ -119,6 +119,17 @@ function chartSpecs(data: RunData, rounds: readonly RoundView[]): ChartSpec[] {
       series: tiers.map((tier) => ({ name: TIER_LABELS[tier] ?? tier, value: (r) => r.bytes[tier] })),
     });
   }
+  if (rounds.some((r) => r.staleness)) {
+    specs.push({
+      key: 'staleness',
+      title: 'Staleness of accepted updates (model versions behind)',
+      format: formatNumber,
+      series: [
+        { name: 'mean τ', value: (r) => r.staleness?.mean },
+        { name: 'max τ', value: (r) => r.staleness?.max },
+      ],
+    });
+  }
   return specs;
 }
 

@@ -139,6 +139,7 @@ export class RecordedRun implements RunData {
         edges: participationAsEdge(row.participation),
         metrics: numbers(row.metrics),
         bytes: numbers(row.bytes),
+        ...recordedStaleness(row.staleness),
       };
       clock += seconds * 1000;
       return view;
@@ -193,4 +194,10 @@ function participationAsEdge(value: unknown): RoundView['edges'] {
       done: true,
     },
   };
+}
+
+/** A recorded round's staleness (asynchronous schedules), when the record has a well-formed one. */
+function recordedStaleness(value: unknown): { staleness?: { mean: number; max: number } } {
+  const { mean, max } = (value ?? {}) as Record<string, unknown>;
+  return typeof mean === 'number' && typeof max === 'number' ? { staleness: { mean, max } } : {};
 }

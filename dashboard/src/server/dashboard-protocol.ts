@@ -99,6 +99,8 @@ export interface RoundView {
   /** Edges whose update was aggregated, of those expected. */
   readonly edgesAnswered?: number;
   readonly edgesExpected?: number;
+  /** Asynchronous schedules (FedBuff, FedAsync): mean and largest staleness τ of the updates the edges took. */
+  readonly staleness?: { readonly mean: number; readonly max: number };
 }
 
 /** A radiance task's latest render of a held-out view beside its ground truth (PNG data URLs). */

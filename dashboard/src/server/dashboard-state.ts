@@ -31,6 +31,8 @@ export interface CommittedRound {
   readonly metrics: Readonly<Record<string, number>>;
   readonly bytes: Readonly<Record<string, number>>;
   readonly participation?: { readonly edgesAnswered?: number; readonly edgesExpected?: number };
+  /** Asynchronous schedules: the staleness of the updates the round's edges took. */
+  readonly staleness?: unknown;
 }
 
 const TRAIN_JOB = 'edge-round';
@@ -81,6 +83,7 @@ export class DashboardState {
       bytes: { ...committed.bytes },
       edgesAnswered: committed.participation?.edgesAnswered,
       edgesExpected: committed.participation?.edgesExpected,
+      ...stalenessView(committed.staleness),
     });
   }
 
@@ -272,4 +275,11 @@ function groupDevices(entries: readonly (readonly [string, DeviceEntry])[]): Dev
 /** device-2 before device-10. */
 function compareDeviceIds(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true });
+}
+
+/** A round record's staleness summary as the page shows it (mean and max τ), when it has one. */
+export function stalenessView(staleness: unknown): { staleness?: { mean: number; max: number } } {
+  if (staleness === null || typeof staleness !== 'object') return {};
+  const { mean, max } = staleness as Record<string, unknown>;
+  return typeof mean === 'number' && typeof max === 'number' ? { staleness: { mean, max } } : {};
 }

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { compressionSchema } from '../protocol/compression.js';
 import { downlinkSchema } from '../protocol/model-downlink.js';
+import { asyncConflict } from '../fl/async/async-schedule.js';
 import { hierFavgScheduleSchema } from '../fl/hierfavg-schedule.js';
 import { DEFAULT_UPDATE_DEFENCES, updateDefencesSchema } from './update-defences.js';
 import { DEFAULT_PRIVACY, privacyConflict, privacySchema } from './privacy-config.js';
@@ -88,6 +89,8 @@ export const runConfigSchema = z
     if (conflict) ctx.addIssue({ code: 'custom', path: ['privacy', 'mode'], message: conflict });
     const secure = secureAggregationConflict(config.secureAggregation, config.edgeStrategy.name, config.privacy.mode);
     if (secure) ctx.addIssue({ code: 'custom', path: ['secureAggregation', 'enabled'], message: secure });
+    const asynchronous = asyncConflict(config.schedule.mode, config.edgeStrategy.name, config.privacy.mode);
+    if (asynchronous) ctx.addIssue({ code: 'custom', path: ['schedule', 'mode'], message: asynchronous });
   });
 
 export type RunConfig = z.output<typeof runConfigSchema>;

@@ -1,10 +1,12 @@
 // The HierFAVG schedule (Liu et al. 2020, "Client-Edge-Cloud Hierarchical Federated Learning"): devices run
 // κ1 local steps per edge aggregation, edges run κ2 edge aggregations per cloud round. Each edge iteration
 // selects a fraction of its connected devices and aggregates once a quorum of them has answered or the
-// deadline has passed; later answers are counted as dropped stragglers.
+// deadline has passed; later answers are counted as dropped stragglers. With an asynchronous mode (FedBuff,
+// FedAsync) an edge round is instead κ2 × bufferSize device updates taken as they come (async-schedule.ts).
 
 import { z } from 'zod';
 import { parseConfig } from '../config/parse-config.js';
+import { asyncScheduleSchema } from './async/async-schedule.js';
 
 export const hierFavgScheduleSchema = z
   .object({
@@ -24,6 +26,8 @@ export const hierFavgScheduleSchema = z
     roundDeadlineSeconds: z.number().positive().default(900),
     /** Evaluate every n cloud rounds (0: only at the end). */
     evalEvery: z.number().int().min(0).default(1),
+    /** How edges aggregate their devices in time: sync (the above), fedbuff or fedasync (async-schedule.ts). */
+    ...asyncScheduleSchema.shape,
   })
   .strict();
 

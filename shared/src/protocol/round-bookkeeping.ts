@@ -32,6 +32,11 @@ export function addParticipation(total: EdgeParticipation, part: EdgeParticipati
   total.bytesFetched += part.bytesFetched;
   if (part.secAggRecovered !== undefined) total.secAggRecovered = (total.secAggRecovered ?? 0) + part.secAggRecovered;
   if (part.secAggAborted !== undefined) total.secAggAborted = (total.secAggAborted ?? 0) + part.secAggAborted;
+  if (part.edgeSteps !== undefined) total.edgeSteps = (total.edgeSteps ?? 0) + part.edgeSteps;
+  if (part.staleness) {
+    total.staleness ??= {};
+    for (const [tau, n] of Object.entries(part.staleness)) countReason(total.staleness, tau, n);
+  }
   for (const [reason, n] of Object.entries(part.rejected)) countReason(total.rejected, reason, n);
   for (const [what, n] of Object.entries(part.clipped)) countReason(total.clipped, what, n);
 }

@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { InvalidJobError } from '../errors.js';
+import { asyncScheduleSchema } from '../fl/async/async-schedule.js';
 import { hierFavgScheduleSchema } from '../fl/hierfavg-schedule.js';
 import { taskLimitsSchema } from '../task/task-limits.js';
 import { secureAggregationSchema } from '../config/secure-aggregation-config.js';
@@ -35,6 +36,8 @@ export const edgeRoundJobSchema = z.strictObject({
   version: count,
   modelKey: z.string().min(1).max(256),
   schedule: hierFavgScheduleSchema.pick({ kappa1: true, kappa2: true, fraction: true, quorum: true, edgeDeadlineSeconds: true }).strict(),
+  /** FedBuff or FedAsync toward the devices (absent: synchronous κ2 iterations). */
+  asyncSchedule: asyncScheduleSchema.optional(),
   /** Options for the devices' local training (strategy and task options). */
   options: z.record(z.string(), finite),
   seed: count,
@@ -92,6 +95,10 @@ export const edgeParticipationSchema = z.strictObject({
   secAggAborted: count.optional(),
   /** Edge-cloud bytes: model blobs the edge read for the job (0 when it had the version already). */
   bytesFetched: count.default(0),
+  /** Asynchronous schedules: accepted updates by staleness τ (versions behind the edge model), as `"τ": count`. */
+  staleness: z.record(z.string().regex(/^\d+$/), count).optional(),
+  /** Asynchronous schedules: model versions the edge made (server steps). */
+  edgeSteps: count.optional(),
 });
 
 export type EdgeParticipation = z.output<typeof edgeParticipationSchema>;

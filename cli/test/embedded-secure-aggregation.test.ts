@@ -45,7 +45,7 @@ const base = {
   topology: { edges: 2 },
   schedule: { rounds: ROUNDS, evalEvery: 0, fraction: 0.5, kappa2: 2 },
   downlink: { dtype: 'float32', rowFraction: 1 },
-  defences: { clipFactor: 0 },
+  defences: { clipFactor: 0, updateClipFactor: 0 },
   baselines: false,
   report: false,
 };

@@ -80,7 +80,7 @@ async function promotion(fraction: number): Promise<SimulatedRunRecord> {
     task: { data: { synthetic: { items: 150, communities: 4 } }, options: { dim: 16 } },
     schedule: { rounds: 4, kappa2: 1, edgeDeadlineSeconds: 600, roundDeadlineSeconds: 3600, evalEvery: 0 },
     edgeStrategy: { name: 'fedavg', options: {} },
-    defences: { clipFactor: 0 },
+    defences: { clipFactor: 0, updateClipFactor: 0 },
     adversary: { fraction, attack: 'promote-item', targetItem: TARGET, strength: 10 },
     links: { lan: { latencyMs: 1, upMbps: 1000, downMbps: 1000 } },
     regions: { cloud: {} },

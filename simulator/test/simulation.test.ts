@@ -217,7 +217,7 @@ test('secure aggregation in the simulator: the same seed gives the same run with
   const secureTown = (enabled: boolean) =>
     town((t) => {
       t.schedule = { ...t.schedule, rounds: 2, kappa2: 1, fraction: 0.5 };
-      t.defences = { clipFactor: 0 };
+      t.defences = { clipFactor: 0, updateClipFactor: 0 };
       t.secureAggregation = { enabled };
     });
   const plain = await simulate(secureTown(false));

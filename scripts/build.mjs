@@ -50,3 +50,16 @@ await build({
   minify: true,
   logLevel: 'warning',
 });
+
+// The dashboard's splat viewer: tsc compiled and type-checked it (dashboard/dist/page); esbuild bundles it with
+// three.js and Spark, which the dashboard serves as /assets/splat-viewer.js.
+await build({
+  entryPoints: [join(root, 'dashboard/dist/page/splat-viewer.js')],
+  outdir: join(root, 'dashboard/dist/bundle'),
+  bundle: true,
+  platform: 'browser',
+  format: 'esm',
+  target: 'es2022',
+  minify: true,
+  logLevel: 'warning',
+});

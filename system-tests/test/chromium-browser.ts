@@ -12,7 +12,11 @@ export const chromiumMissing: string | false = existsSync(CHROMIUM)
   ? false
   : `no chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set STRATA_CHROMIUM`;
 
-export async function launchChromium(t: TestContext): Promise<Browser> {
+/**
+ * `extraArgs`: more switches, e.g. `--enable-unsafe-swiftshader` for WebGL on the CPU (SwiftShader), which
+ * the splat viewer test needs where there is no GPU.
+ */
+export async function launchChromium(t: TestContext, extraArgs: readonly string[] = []): Promise<Browser> {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -24,6 +28,7 @@ export async function launchChromium(t: TestContext): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      ...extraArgs,
     ],
   });
   t.after(() => browser.close());

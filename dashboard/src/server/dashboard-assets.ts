@@ -56,7 +56,7 @@ export class DashboardAssets {
       'x-content-type-options': 'nosniff',
     };
     if (file.endsWith('.html')) {
-      headers['content-security-policy'] = contentSecurityPolicy(body.toString('utf8'));
+      headers['content-security-policy'] = path === '/splats' ? SPLAT_VIEWER_POLICY : contentSecurityPolicy(body.toString('utf8'));
       headers['referrer-policy'] = 'no-referrer';
     }
     response.writeHead(200, headers).end(request.method === 'HEAD' ? undefined : body);
@@ -65,6 +65,8 @@ export class DashboardAssets {
 
   private resolve(path: string): string | undefined {
     if (path === '/' || path === '/index.html') return join(this.dir, 'static', 'index.html');
+    if (path === '/splats') return join(this.dir, 'static', 'splats.html');
+    if (path === '/assets/splat-viewer.js') return join(this.dir, 'dist', 'bundle', 'splat-viewer.js');
     if (path === '/vendor/uplot.js') return join(this.uplotDir, 'uPlot.esm.js');
     if (path === '/vendor/uplot.css') return join(this.uplotDir, 'uPlot.min.css');
     const name = ASSET.exec(path)?.[1];
@@ -91,3 +93,20 @@ function contentSecurityPolicy(html: string): string {
     "frame-ancestors 'none'",
   ].join('; ');
 }
+
+/**
+ * The splat viewer's page: its bundle (three.js and Spark) from this origin; Spark compiles its WebAssembly
+ * sorter from a data: URL and starts its decoding workers from blob: URLs, hence 'wasm-unsafe-eval', data: for
+ * connections and blob: for workers. The splat file comes from this origin with the token.
+ */
+const SPLAT_VIEWER_POLICY = [
+  "default-src 'none'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self' blob:",
+  "connect-src 'self' data: blob:",
+  "img-src 'self' data: blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');

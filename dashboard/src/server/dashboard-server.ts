@@ -5,6 +5,7 @@
 // owns (the coordinator daemon's /healthz + /metrics server) or listens on its own (the embedded run).
 
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type Namespace, type Socket } from 'socket.io';
@@ -19,6 +20,7 @@ import {
 } from './dashboard-protocol.js';
 import type { DashboardState } from './dashboard-state.js';
 import { RunLibrary } from './run-library.js';
+import { SplatLibrary } from './splat-library.js';
 
 export interface DashboardServerOptions {
   readonly state: DashboardState;
@@ -33,7 +35,12 @@ export interface DashboardServerOptions {
   readonly logger?: Logger;
   /** Renders the current model from a page's pose (radiance tasks); without it pages cannot ask for renders. */
   readonly renderer?: (pose: RenderPose) => Promise<RenderView>;
+  /** .ply files named on the command line, for the splat viewer (besides the .ply files in runsDir's runs). */
+  readonly splatFiles?: readonly string[];
 }
+
+/** Where the splat viewer's files are listed and served. */
+export const SPLATS_PATH = '/api/splats';
 
 export interface DashboardTraffic {
   /** Pages connected now. */
@@ -56,6 +63,7 @@ export interface ListeningDashboard {
 export class DashboardServer {
   private readonly assets: DashboardAssets;
   private readonly runs: RunLibrary | undefined;
+  private readonly splats: SplatLibrary;
   private readonly tokenDigest: Buffer;
   private io: Server | undefined;
   private namespace: Namespace<DashboardClientEvents, DashboardServerEvents> | undefined;
@@ -71,6 +79,7 @@ export class DashboardServer {
     this.tokenDigest = digest(options.token);
     this.assets = new DashboardAssets(options.assetsDir);
     this.runs = options.runsDir === undefined ? undefined : new RunLibrary(options.runsDir);
+    this.splats = new SplatLibrary(options.runsDir, options.splatFiles);
   }
 
   /** Starts a server of its own at host:port (port 0: any free port). */
@@ -104,7 +113,58 @@ export class DashboardServer {
 
   /** Serves the request when it is for one of the dashboard's files; false otherwise (the caller's routes). */
   handle(request: IncomingMessage, response: ServerResponse): boolean {
+    const path = (request.url ?? '/').split('?')[0];
+    if (path === SPLATS_PATH || path.startsWith(`${SPLATS_PATH}/`)) {
+      this.serveSplats(path.slice(SPLATS_PATH.length), request, response);
+      return true;
+    }
     return this.assets.handle(request, response);
+  }
+
+  /**
+   * The splat viewer's data, for the bearer token only (run folders are as private as the run records):
+   * `GET /api/splats` lists the files, `GET /api/splats/<source>/<name>` sends one.
+   */
+  private serveSplats(rest: string, request: IncomingMessage, response: ServerResponse): void {
+    const plain = (status: number, text: string): void => {
+      response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(`${text}\n`);
+    };
+    if (request.method !== 'GET') {
+      plain(405, 'method not allowed');
+      return;
+    }
+    const header = request.headers.authorization;
+    const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : '';
+    if (!timingSafeEqual(digest(token), this.tokenDigest)) {
+      plain(401, 'unauthorized: wrong or missing dashboard token');
+      return;
+    }
+    const headers = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+    if (rest === '' || rest === '/') {
+      response.writeHead(200, { ...headers, 'content-type': 'application/json' }).end(JSON.stringify(this.splats.list()));
+      return;
+    }
+    const parts = rest.slice(1).split('/');
+    let source: string, name: string;
+    try {
+      [source, name] = parts.map(decodeURIComponent);
+    } catch {
+      plain(400, 'bad splat file address');
+      return;
+    }
+    const file = parts.length === 2 ? this.splats.resolve(source, name) : undefined;
+    if (file === undefined) {
+      plain(404, `no splat file ${JSON.stringify(rest.slice(1)).slice(0, 220)}`);
+      return;
+    }
+    let body: Buffer;
+    try {
+      body = readFileSync(file);
+    } catch {
+      plain(404, `splat file ${JSON.stringify(rest.slice(1)).slice(0, 220)} cannot be read`);
+      return;
+    }
+    response.writeHead(200, { ...headers, 'content-type': 'application/octet-stream' }).end(body);
   }
 
   /** Adds the socket.io namespace to `http` (socket.io answers its own path, `/socket.io/`, before other routes). */

@@ -6,3 +6,4 @@ export * from './dashboard-assets.js';
 export * from './run-library.js';
 export * from './dashboard-options.js';
 export * from './coordinator-dashboard.js';
+export * from './splat-library.js';

@@ -1,8 +1,8 @@
 // Top-k selection for sparsified updates: the indices of the k largest-magnitude values, in increasing order,
 // found without sorting by a radix select on the float32 bit patterns (the bits of |x| order like |x|): a
-// histogram of the top 15 magnitude bits finds the bucket holding the k-th largest, a histogram of the low
-// 16 bits of that bucket's values the exact threshold, and a last pass gathers every value above it and as
-// many equal to it (lowest index first) as make k. NaN ranks above infinity, so a NaN is always sent and
+// histogram of the top 15 magnitude bits finds the bucket holding the k-th largest, a second pass gathers
+// the indices of that bucket and above (few), and among those a histogram of the bucket's low 16 bits finds
+// the exact threshold: every value above it is kept, and as many equal to it (lowest index first) as make k. NaN ranks above infinity, so a NaN is always sent and
 // the receiver rejects the update instead of never seeing it.
 
 const HIGH_BUCKETS = 1 << 15;
@@ -18,37 +18,38 @@ export function topKIndices(values: Float32Array, k: number): Uint32Array {
     return out;
   }
   if (k === 0) return out;
-  const bits = new Uint32Array(values.buffer, values.byteOffset, n);
+  const bits = new Int32Array(values.buffer, values.byteOffset, n);
 
   const high = new Uint32Array(HIGH_BUCKETS);
-  for (let i = 0; i < n; i++) high[(bits[i] & 0x7fffffff) >>> 16]++;
+  for (let i = 0; i < n; i++) high[(bits[i] >>> 16) & 0x7fff]++;
   let bucket = HIGH_BUCKETS - 1;
   let above = 0;
   while (above + high[bucket] < k) above += high[bucket--];
+
+  // Everything in the k-th value's bucket or above, in index order: the only full pass after the histogram.
+  const candidates = new Uint32Array(above + high[bucket]);
+  let c = 0;
+  for (let i = 0; i < n; i++) if (((bits[i] >>> 16) & 0x7fff) >= bucket) candidates[c++] = i;
+  if (candidates.length === k) return candidates;
+
+  // Too many: the exact threshold among the bucket's values, by their low 16 bits.
   const needed = k - above;
-
-  // The whole bucket goes: everything from its first pattern up, no ties to break.
-  let threshold = (bucket << 16) - 1;
-  let ties = 0;
-  if (needed < high[bucket]) {
-    const low = new Uint32Array(LOW_BUCKETS);
-    for (let i = 0; i < n; i++) {
-      const a = bits[i] & 0x7fffffff;
-      if (a >>> 16 === bucket) low[a & 0xffff]++;
-    }
-    let lowBucket = LOW_BUCKETS - 1;
-    let taken = 0;
-    while (taken + low[lowBucket] < needed) taken += low[lowBucket--];
-    threshold = (bucket << 16) | lowBucket;
-    ties = needed - taken;
+  const low = new Uint32Array(LOW_BUCKETS);
+  for (let i = 0; i < candidates.length; i++) {
+    const a = bits[candidates[i]] & 0x7fffffff;
+    if (a >>> 16 === bucket) low[a & 0xffff]++;
   }
-
+  let lowBucket = LOW_BUCKETS - 1;
+  let taken = 0;
+  while (taken + low[lowBucket] < needed) taken += low[lowBucket--];
+  const threshold = (bucket << 16) | lowBucket;
+  let ties = needed - taken;
   let j = 0;
-  for (let i = 0; i < n; i++) {
-    const a = bits[i] & 0x7fffffff;
-    if (a > threshold) out[j++] = i;
+  for (let i = 0; i < candidates.length; i++) {
+    const a = bits[candidates[i]] & 0x7fffffff;
+    if (a > threshold) out[j++] = candidates[i];
     else if (a === threshold && ties > 0) {
-      out[j++] = i;
+      out[j++] = candidates[i];
       ties--;
     }
   }

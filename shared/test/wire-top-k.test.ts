@@ -54,6 +54,22 @@ test('topKIndices agrees with sorting by magnitude, ties included, for every k',
   }
 });
 
+test('topKIndices on large arrays agrees with sorting, whether its sampled threshold holds or misleads', () => {
+  const random = new SeededRandom(17);
+  const n = 1 << 17;
+  const normal = normals(random, n);
+  const tied = Float32Array.from({ length: n }, () => (random.int(41) - 20) * 0.5);
+  // The sampled positions (every 64th) hold the largest values, or the smallest: the sample overstates or
+  // understates the others, and the selection must still be exact.
+  const sampledLarge = Float32Array.from({ length: n }, (_, i) => (i % 64 === 0 ? 100 + random.normal() : random.normal()));
+  const sampledSmall = Float32Array.from({ length: n }, (_, i) => (i % 64 === 0 ? 1e-6 * random.normal() : random.normal()));
+  for (const [label, values] of Object.entries({ normal, tied, sampledLarge, sampledSmall })) {
+    for (const k of [1, Math.ceil(n / 100), n / 8]) {
+      assert.deepEqual([...topKIndices(values, k)], topKBySorting(values, k), `${label}, k = ${k}`);
+    }
+  }
+});
+
 test('topKIndices ranks NaN and infinity first, and refuses a k it cannot give', () => {
   const values = Float32Array.from([1, Number.NaN, -2, Number.NEGATIVE_INFINITY, 3]);
   assert.deepEqual([...topKIndices(values, 2)], [1, 3]);

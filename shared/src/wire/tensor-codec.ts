@@ -134,14 +134,14 @@ function decodeCheckedTensor(message: strata.ITensor, limits: WireLimits): Named
   if (elementIndices.length > 0) {
     if (sparse) throw new WireFormatError(`${where}: element_indices given (${elementIndices.length} bytes) on a sparse tensor`);
     elements = uint32View(elementIndices, `${where} element_indices`);
-    checkElementIndices(elements, elementCount(shape), where);
+    checkIndices(elements, elementCount(shape), where, 'element');
     // The payload is one group of the listed elements: one int8 scale for all of them.
     rowsInPayload = 1;
     perRow = elements.length;
   }
   if (sparse) {
     rows = uint32View(rowIndices, `${where} row_indices`);
-    checkRows(rows, shape[0], where);
+    checkIndices(rows, shape[0], where, 'row');
     rowsInPayload = rows.length;
   } else if (rowIndices.length > 0) {
     throw new WireFormatError(`${where}: row_indices given (${rowIndices.length} bytes) but the tensor is not sparse`);
@@ -211,28 +211,17 @@ function checkShape(shape: readonly number[], limits: WireLimits, where: string)
   return [...shape];
 }
 
-function checkRows(rows: Uint32Array, rowCount: number, where: string): void {
-  let previous = -1;
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i];
-    if (row <= previous) {
-      throw new WireFormatError(`${where}: row_indices not strictly increasing at position ${i} (${row} after ${previous})`);
-    }
-    previous = row;
-  }
-  if (previous >= rowCount) throw new WireFormatError(`${where}: row index ${previous} out of range for ${rowCount} rows`);
-}
-
-function checkElementIndices(indices: Uint32Array, elementTotal: number, where: string): void {
+/** Throws unless `indices` (the `field` of the message) are strictly increasing and below `count`. */
+function checkIndices(indices: Uint32Array, count: number, where: string, field: 'row' | 'element'): void {
   let previous = -1;
   for (let i = 0; i < indices.length; i++) {
     const index = indices[i];
     if (index <= previous) {
-      throw new WireFormatError(`${where}: element_indices not strictly increasing at position ${i} (${index} after ${previous})`);
+      throw new WireFormatError(`${where}: ${field}_indices not strictly increasing at position ${i} (${index} after ${previous})`);
     }
     previous = index;
   }
-  if (previous >= elementTotal) throw new WireFormatError(`${where}: element index ${previous} out of range for ${elementTotal} elements`);
+  if (previous >= count) throw new WireFormatError(`${where}: ${field} index ${previous} out of range for ${count} ${field}s`);
 }
 
 /** Catches an inconsistent in-memory tensor before it is sent (where the peer would reject it). */

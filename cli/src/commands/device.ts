@@ -71,6 +71,12 @@ export const deviceFields: readonly ConfigField[] = [
     choices: ['float32', 'float16', 'int8'],
   },
   {
+    path: 'compression.topKFraction',
+    flag: '--topk-fraction',
+    type: 'number',
+    description: 'top-k sparsification: the fraction of each dense tensor sent, largest magnitudes first (default 1: all)',
+  },
+  {
     path: 'failoverSeconds',
     flag: '--failover-seconds',
     type: 'number',

@@ -93,6 +93,12 @@ export const edgeFields: readonly ConfigField[] = [
     choices: ['float32', 'float16', 'int8'],
   },
   {
+    path: 'compression.topKFraction',
+    flag: '--topk-fraction',
+    type: 'number',
+    description: 'top-k sparsification: the fraction of each dense tensor sent, largest magnitudes first (default 1: all)',
+  },
+  {
     path: 'minDevices',
     flag: '--min-devices',
     env: 'STRATA_MIN_DEVICES',

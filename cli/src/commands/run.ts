@@ -66,6 +66,7 @@ interface RunFlags extends DownlinkFlags {
   compression: 'float32' | 'float16' | 'int8';
   errorFeedback: boolean;
   perTensorScale?: boolean;
+  topkFraction: number;
   taskOption?: Record<string, OptionValue>;
   seed: number;
   baselines: boolean;
@@ -180,6 +181,12 @@ export function register(program: Command): void {
     .option('--no-error-feedback', 'do not carry the quantisation residual to the next round')
     .option('--per-tensor-scale', 'int8: one scale per tensor instead of one per row')
     .option(
+      '--topk-fraction <f>',
+      'top-k sparsification: send only this fraction of each dense tensor, largest magnitudes first (1: all)',
+      Number.parseFloat,
+      1,
+    )
+    .option(
       '--task-option <key=value>',
       "task option, repeatable (e.g. dim=32; `strata tasks NAME` lists a task's)",
       collectKeyValue('--task-option'),
@@ -203,6 +210,7 @@ export function register(program: Command): void {
     'strata run',
     'strata run --rounds 10 --devices 200 --no-baselines',
     'strata run --strategy fedadam --strategy-option eta=0.05 --compression int8',
+    'strata run --task radiance/voxel-grid --task-option procedural=true --compression float16 --topk-fraction 0.01',
     'strata run --edge-strategy median --kappa2 2 --fraction 0.5 --quorum 0.8',
     'strata run --secure-aggregation --rounds 5 --devices 60',
     'strata run --schedule fedbuff --buffer-size 20 --kappa2 10 --max-staleness 50',
@@ -255,7 +263,12 @@ export function configFromFlags(flags: RunFlags): RunConfig {
       clipRange: flags.secaggClipRange,
       dropoutRate: flags.secaggDropoutRate,
     },
-    compression: { dtype: flags.compression, errorFeedback: flags.errorFeedback, perRowScale: !flags.perTensorScale },
+    compression: {
+      dtype: flags.compression,
+      errorFeedback: flags.errorFeedback,
+      perRowScale: !flags.perTensorScale,
+      topKFraction: flags.topkFraction,
+    },
     downlink: downlinkFromFlags(flags),
     taskOptions: flags.taskOption ?? {},
     baselines: flags.baselines,

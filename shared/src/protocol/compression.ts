@@ -7,7 +7,13 @@ export const compressionSchema = z
     dtype: z.enum(['float32', 'float16', 'int8']).default('float32'),
     /** int8 only: one scale per row instead of one per tensor. */
     perRowScale: z.boolean().default(true),
-    /** Lossy dtypes only: carry the quantisation residual into the next round's update. */
+    /**
+     * Top-k sparsification of dense tensors: send only this fraction of each one's elements, those of largest
+     * magnitude, with their indices (1 or absent: every element). With error feedback the rest waits for
+     * later rounds.
+     */
+    topKFraction: z.number().gt(0).max(1).optional(),
+    /** Lossy encodings only: carry the quantisation (and sparsification) residual into the next round's update. */
     errorFeedback: z.boolean().default(true),
   })
   .strict();

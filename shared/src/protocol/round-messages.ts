@@ -148,7 +148,8 @@ export class UpdateEncoder {
   private readonly feedback: ErrorFeedback | undefined;
 
   constructor(private readonly compression: Compression) {
-    this.feedback = compression.dtype !== 'float32' && compression.errorFeedback ? new ErrorFeedback() : undefined;
+    const lossy = compression.dtype !== 'float32' || (compression.topKFraction ?? 1) < 1;
+    this.feedback = lossy && compression.errorFeedback ? new ErrorFeedback() : undefined;
   }
 
   encode(update: ModelUpdate, header: UpdateHeader): Uint8Array {
@@ -159,6 +160,7 @@ export class UpdateEncoder {
         baseVersion: header.baseVersion,
         dtype: this.compression.dtype,
         perRowScale: this.compression.perRowScale,
+        topKFraction: this.compression.topKFraction,
         errorFeedback: this.feedback,
       }),
     });

@@ -1,5 +1,5 @@
-// Error feedback for lossy update encodings (Seide et al. 2014; Karimireddy et al. 2019): what quantisation
-// loses from one round's update is kept and added to the next round's before quantising, so that over many
+// Error feedback for lossy update encodings (Seide et al. 2014; Karimireddy et al. 2019; for top-k
+// sparsification Stich et al. 2018): what quantisation or sparsification loses from one round's update is kept and added to the next round's before quantising, so that over many
 // rounds the receiver's sum of updates tracks the true sum instead of drifting by every round's rounding.
 
 import { InvalidUpdateError } from '../errors.js';
@@ -18,10 +18,12 @@ export class ErrorFeedback {
 
   /**
    * The Tensor message for `value` with the carried residual added first; keeps the new residual (what the
-   * receiver will not see). A lossless float32 encoding sends any carried residual and clears it.
+   * receiver will not see: quantisation error, and with top-k the elements not sent). A lossless encoding
+   * (float32, every element) sends any carried residual and clears it.
    */
   encode(name: string, value: TensorValue, encoding: TensorEncoding): strata.ITensor {
-    if (encoding.dtype === 'float32' && !this.residuals.has(name)) return encodeTensor(name, value, encoding);
+    const lossless = encoding.dtype === 'float32' && (encoding.topKFraction ?? 1) === 1;
+    if (lossless && !this.residuals.has(name)) return encodeTensor(name, value, encoding);
     const sent = this.compensate(name, value);
     const message = encodeTensor(name, sent, encoding);
     this.record(name, sent, decodeTensor(message).value);

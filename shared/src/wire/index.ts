@@ -1,9 +1,10 @@
 // The wire format: protobuf envelopes as binary frames, tensors as little-endian bytes (float32, float16,
-// int8 with scales, sparse rows), chunking of large frames, and error feedback for lossy encodings.
+// int8 with scales, sparse rows, top-k elements), chunking of large frames, and error feedback for lossy encodings.
 export { strata } from './generated/strata.js';
 export { DEFAULT_WIRE_LIMITS, wireLimits, type WireLimits } from './wire-limits.js';
 export { float16ToFloat32, float32ToFloat16 } from './float16.js';
 export { dequantizeInt8, quantizeInt8, type Int8Quantized } from './int8-quantization.js';
+export { topKIndices } from './top-k-selection.js';
 export { decodeTensor, encodeTensor, type NamedTensor, type TensorEncoding, type WireDType } from './tensor-codec.js';
 export { ErrorFeedback } from './error-feedback.js';
 export { decodeModel, encodeModel, type DecodedModel } from './model-codec.js';

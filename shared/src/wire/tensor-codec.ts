@@ -1,14 +1,17 @@
 // Converts between the in-memory tensors of the federated core (DenseTensor, SparseRows) and the protobuf
 // Tensor message: little-endian bytes as float32, float16 or symmetric int8 (a scale per tensor or per row).
+// A dense tensor may go top-k sparsified: only its largest-magnitude elements, with their flat indices; it
+// decodes to a dense tensor that is zero elsewhere.
 // Decoding checks every length, index and scale against the shape, and views float32/uint32 payloads in
 // place when the frame allows it.
 
-import { InvalidUpdateError, WireFormatError } from '../errors.js';
+import { ConfigError, InvalidUpdateError, WireFormatError } from '../errors.js';
 import { elementCount, rowSize, type DenseTensor, type SparseRows, type TensorValue } from '../fl/model.js';
 import { float32View, int8View, littleEndianBytes, uint16View, uint32View } from './byte-order.js';
 import { float16ToFloat32, float32ToFloat16 } from './float16.js';
 import { strata } from './generated/strata.js';
 import { dequantizeInt8, quantizeInt8 } from './int8-quantization.js';
+import { topKIndices } from './top-k-selection.js';
 import { wireLimits, type WireLimits } from './wire-limits.js';
 
 export type WireDType = 'float32' | 'float16' | 'int8';
@@ -20,6 +23,11 @@ export interface TensorEncoding {
    * more; a rank-1 tensor (a bias) always gets one scale.
    */
   readonly perRowScale?: boolean;
+  /**
+   * Dense tensors only: send the ceil(fraction * elements) of largest magnitude (at least one) with their
+   * indices, in `dtype` (int8: one scale); 1 or absent sends every element. Sparse rows are sent whole.
+   */
+  readonly topKFraction?: number;
 }
 
 export interface NamedTensor {
@@ -49,22 +57,39 @@ export function encodeTensor(name: string, value: TensorValue, encoding: TensorE
   checkTensorValue(name, value);
   const message: strata.ITensor = { name, shape: [...value.shape], dtype: DTYPES[encoding.dtype] };
   if (message.dtype === undefined) throw new RangeError(`tensor '${name}': unknown dtype '${encoding.dtype}'`);
-  const perRow = encoding.perRowScale === true && value.shape.length >= 2;
-  if (encoding.dtype === 'float32') {
-    message.data = littleEndianBytes(value.values);
-  } else if (encoding.dtype === 'float16') {
-    message.data = littleEndianBytes(float32ToFloat16(value.values));
-  } else {
-    const quantized = quantizeInt8(value.values, perRow ? rowSize(value.shape) : value.values.length);
-    message.data = littleEndianBytes(quantized.values);
-    message.scales = littleEndianBytes(quantized.scales);
+  const fraction = encoding.topKFraction ?? 1;
+  if (!(fraction > 0 && fraction <= 1)) {
+    throw new ConfigError(`tensor '${name}': top-k fraction ${fraction} is not in (0, 1]`);
   }
+  if (value.kind === 'dense' && fraction < 1) {
+    const indices = topKIndices(value.values, Math.max(1, Math.ceil(fraction * value.values.length)));
+    const picked = new Float32Array(indices.length);
+    for (let i = 0; i < indices.length; i++) picked[i] = value.values[indices[i]];
+    setValues(message, picked, encoding.dtype, picked.length);
+    message.elementIndices = littleEndianBytes(indices);
+    return message;
+  }
+  const perRow = encoding.perRowScale === true && value.shape.length >= 2;
+  setValues(message, value.values, encoding.dtype, perRow ? rowSize(value.shape) : value.values.length);
   if (value.kind === 'sparse') {
     message.sparse = true;
     message.rowIndices = littleEndianBytes(value.rows);
     if (value.rowWeights) message.rowWeights = littleEndianBytes(value.rowWeights);
   }
   return message;
+}
+
+/** Sets the message's data (and int8 scales, one per `groupSize` values) for `values` in `dtype`. */
+function setValues(message: strata.ITensor, values: Float32Array, dtype: WireDType, groupSize: number): void {
+  if (dtype === 'float32') {
+    message.data = littleEndianBytes(values);
+  } else if (dtype === 'float16') {
+    message.data = littleEndianBytes(float32ToFloat16(values));
+  } else {
+    const quantized = quantizeInt8(values, groupSize);
+    message.data = littleEndianBytes(quantized.values);
+    message.scales = littleEndianBytes(quantized.scales);
+  }
 }
 
 /** The tensor a Tensor message holds, after checking it; throws WireFormatError naming what is wrong. */
@@ -99,14 +124,24 @@ function decodeCheckedTensor(message: strata.ITensor, limits: WireLimits): Named
   const scales = message.scales ?? EMPTY;
   const rowIndices = message.rowIndices ?? EMPTY;
   const rowWeights = message.rowWeights ?? EMPTY;
+  const elementIndices = message.elementIndices ?? EMPTY;
   const sparse = message.sparse === true;
-  const perRow = rowSize(shape);
+  let perRow = rowSize(shape);
 
   let rows: Uint32Array | undefined;
+  let elements: Uint32Array | undefined;
   let rowsInPayload = shape[0];
+  if (elementIndices.length > 0) {
+    if (sparse) throw new WireFormatError(`${where}: element_indices given (${elementIndices.length} bytes) on a sparse tensor`);
+    elements = uint32View(elementIndices, `${where} element_indices`);
+    checkIndices(elements, elementCount(shape), where, 'element');
+    // The payload is one group of the listed elements: one int8 scale for all of them.
+    rowsInPayload = 1;
+    perRow = elements.length;
+  }
   if (sparse) {
     rows = uint32View(rowIndices, `${where} row_indices`);
-    checkRows(rows, shape[0], where);
+    checkIndices(rows, shape[0], where, 'row');
     rowsInPayload = rows.length;
   } else if (rowIndices.length > 0) {
     throw new WireFormatError(`${where}: row_indices given (${rowIndices.length} bytes) but the tensor is not sparse`);
@@ -116,7 +151,11 @@ function decodeCheckedTensor(message: strata.ITensor, limits: WireLimits): Named
   }
   const count = rowsInPayload * perRow;
   if (data.length !== count * width) {
-    const layout = sparse ? `${rowsInPayload} rows of shape [${shape.join(', ')}]` : `shape [${shape.join(', ')}]`;
+    const layout = elements
+      ? `${elements.length} top-k elements`
+      : sparse
+        ? `${rowsInPayload} rows of shape [${shape.join(', ')}]`
+        : `shape [${shape.join(', ')}]`;
     throw new WireFormatError(`${where}: data has ${data.length} bytes, expected ${count * width} (${layout} as ${DTYPE_NAMES[dtype]})`);
   }
 
@@ -135,6 +174,11 @@ function decodeCheckedTensor(message: strata.ITensor, limits: WireLimits): Named
     values = dequantizeInt8(int8View(data), scaleValues, scaleValues.length === 1 ? count : perRow);
   }
 
+  if (elements) {
+    const dense = new Float32Array(elementCount(shape));
+    for (let i = 0; i < elements.length; i++) dense[elements[i]] = values[i];
+    return { name, value: { kind: 'dense', shape, values: dense } satisfies DenseTensor };
+  }
   if (!rows) return { name, value: { kind: 'dense', shape, values } satisfies DenseTensor };
   let weights: Float32Array | undefined;
   if (rowWeights.length > 0) {
@@ -167,16 +211,17 @@ function checkShape(shape: readonly number[], limits: WireLimits, where: string)
   return [...shape];
 }
 
-function checkRows(rows: Uint32Array, rowCount: number, where: string): void {
+/** Throws unless `indices` (the `field` of the message) are strictly increasing and below `count`. */
+function checkIndices(indices: Uint32Array, count: number, where: string, field: 'row' | 'element'): void {
   let previous = -1;
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i];
-    if (row <= previous) {
-      throw new WireFormatError(`${where}: row_indices not strictly increasing at position ${i} (${row} after ${previous})`);
+  for (let i = 0; i < indices.length; i++) {
+    const index = indices[i];
+    if (index <= previous) {
+      throw new WireFormatError(`${where}: ${field}_indices not strictly increasing at position ${i} (${index} after ${previous})`);
     }
-    previous = row;
+    previous = index;
   }
-  if (previous >= rowCount) throw new WireFormatError(`${where}: row index ${previous} out of range for ${rowCount} rows`);
+  if (previous >= count) throw new WireFormatError(`${where}: ${field} index ${previous} out of range for ${count} ${field}s`);
 }
 
 /** Catches an inconsistent in-memory tensor before it is sent (where the peer would reject it). */

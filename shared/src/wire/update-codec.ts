@@ -24,7 +24,7 @@ export interface DecodedUpdate {
 
 /** The Update message for `update`. */
 export function encodeUpdate(update: ModelUpdate, options: UpdateEncodingOptions): strata.IUpdate {
-  const encoding: TensorEncoding = { dtype: options.dtype, perRowScale: options.perRowScale };
+  const encoding: TensorEncoding = { dtype: options.dtype, perRowScale: options.perRowScale, topKFraction: options.topKFraction };
   const feedback = options.errorFeedback;
   const tensors: strata.ITensor[] = [];
   for (const [name, value] of update.delta) {

@@ -91,7 +91,8 @@ function clipRowsAndTensors(updates: readonly ModelUpdate[], factor: number): { 
       const value = update.delta.get(name);
       if (!value) continue;
       if (value.kind === 'dense') norms.push(norm(value.values, 0, value.values.length));
-      else norms.push(...rowNorms(value));
+      // A loop, not push(...): a spread of a table's row norms (radiance grids: ~10^5 rows) overflows the stack.
+      else for (const rowNorm of rowNorms(value)) norms.push(rowNorm);
     }
     caps.set(name, factor * median(Float64Array.from(norms)));
   }

@@ -80,9 +80,16 @@ test('zero-mean: each pseudo delta is the negative step times a fair sign, exact
   const bias = Float32Array.from({ length: 1682 }, (_, i) => (i % 7) * 0.01);
   const user = task.createDevice(3).userEmbedding;
   const items = Int32Array.from({ length: 1600 }, (_, i) => i + 50);
-  // One positive, so both modes pair every pseudo item with the same triple.
+  // One positive and one user snapshot, so both modes pair every pseudo item with the same triple.
   const positives = Int32Array.of(10);
-  const hyper = { userOptimizer: 'rowwise-adagrad', userLearningRate: 0.2, itemOptimizer: 'sgd', itemLearningRate: 2, reg: 0.01 } as const;
+  const hyper = {
+    dim: 64,
+    userOptimizer: 'rowwise-adagrad',
+    userLearningRate: 0.2,
+    itemOptimizer: 'sgd',
+    itemLearningRate: 2,
+    reg: 0.01,
+  } as const;
   const signed = pseudoItemRows(items, positives, user, table(model), bias, hyper, 'zero-mean', new SeededRandom(5));
   const plain = pseudoItemRows(items, positives, user, table(model), bias, hyper, 'negative-gradient', new SeededRandom(5));
   let positive = 0;

@@ -86,6 +86,7 @@ export class BprMfDevice implements RestorableDevice {
     };
 
     const hyper = {
+      dim: d,
       userOptimizer: this.options.userOptimizer,
       userLearningRate: local('userLearningRate'),
       itemOptimizer: this.options.itemOptimizer,
@@ -105,6 +106,10 @@ export class BprMfDevice implements RestorableDevice {
       hyper,
     );
     const order = positives.slice();
+    // With padding, the user's embedding before every step: pseudo rows are computed against one of them.
+    const padding = this.options.padItems > 0;
+    const userSnapshots = new Float32Array(padding ? epochs * numPositives * negatives * d : 0);
+    let step = 0;
     let loss = 0;
     for (let epoch = 0; epoch < epochs; epoch++) {
       this.random.shuffle(order);
@@ -112,6 +117,7 @@ export class BprMfDevice implements RestorableDevice {
         const i = touch(order[p]);
         for (let n = 0; n < negatives; n++) {
           const j = touch(sampleOutside(positives, 0, numPositives, this.numItems, this.random));
+          if (padding) userSnapshots.set(this.userEmbedding, d * step++);
           loss += kernel.step(0, i, j);
         }
       }
@@ -120,9 +126,9 @@ export class BprMfDevice implements RestorableDevice {
     // Pseudo rows take local row numbers from `firstPseudo` on; their deltas are kept apart, not as rows.
     const firstPseudo = numRows;
     let pseudo: ReturnType<typeof pseudoItemRows> | null = null;
-    if (this.options.padItems > 0) {
+    if (padding) {
       const chosen = choosePseudoItems(this.numItems, (item) => localRow[item] >= 0, this.options.padItems, this.paddingRandom);
-      pseudo = pseudoItemRows(chosen, positives, this.userEmbedding, items, bias, hyper, this.options.padDelta, this.paddingRandom);
+      pseudo = pseudoItemRows(chosen, positives, userSnapshots, items, bias, hyper, this.options.padDelta, this.paddingRandom);
       for (const item of chosen) touch(item);
     }
 

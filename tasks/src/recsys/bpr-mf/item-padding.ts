@@ -2,8 +2,9 @@
 // "hybrid filling", Lin et al. 2020): a device adds k rows for items it never touched, so the row ids of
 // its upload no longer list the items it trained on. A pseudo row's delta is the BPR step the round's
 // hyper-parameters give item j as the negative of a triple (user, random positive, j), computed from the
-// global rows and the user's embedding after local training, so it has the size and shape of a real
-// once-touched negative row and weight 1 like one. 'zero-mean' multiplies it by a fair random sign: its
+// global rows and the user's embedding as it was before a random step of local training (as a real sampled
+// negative meets it: one embedding for every pseudo row would make them exactly parallel, easy to single
+// out), so it has the size and shape of a real once-touched negative row and weight 1 like one. 'zero-mean' multiplies it by a fair random sign: its
 // expectation is exactly zero and half the pseudo rows point like positives, which hides the positives
 // among them in the values too. 'negative-gradient' sends it as is: a real extra negative sample of the
 // BPR objective (no noise, but all pseudo rows point away from the user, like the negatives).
@@ -62,20 +63,21 @@ export interface PseudoItemRows {
 
 /**
  * The pseudo rows for `items`: each one's negative BPR step against a positive drawn from `positives`, from
- * the global `table` (and `bias`) and the device's `user` embedding, none of which is changed; signed at
- * random for 'zero-mean'.
+ * the global `table` (and `bias`) and one of `userSnapshots` ([steps, dim]: the user's embedding before each
+ * local step) drawn at random, none of which is changed; signed at random for 'zero-mean'.
  */
 export function pseudoItemRows(
   items: Int32Array,
   positives: Int32Array,
-  user: Float32Array,
+  userSnapshots: Float32Array,
   table: Float32Array,
   bias: Float32Array | null,
-  hyper: BprHyperparameters,
+  hyper: BprHyperparameters & { readonly dim: number },
   mode: PadDelta,
   random: UniformIntegers,
 ): PseudoItemRows {
-  const d = user.length;
+  const d = hyper.dim;
+  const steps = userSnapshots.length / d;
   const users = new Float32Array(d);
   const scratch = new Float32Array(2 * d);
   const scratchBias = bias === null ? null : new Float32Array(2);
@@ -86,7 +88,8 @@ export function pseudoItemRows(
   for (let k = 0; k < items.length; k++) {
     const i = positives[random.int(positives.length)];
     const j = items[k];
-    users.set(user);
+    const s = random.int(steps);
+    users.set(userSnapshots.subarray(s * d, s * d + d));
     scratch.set(table.subarray(i * d, i * d + d), 0);
     scratch.set(table.subarray(j * d, j * d + d), d);
     if (scratchBias !== null && bias !== null) {

@@ -130,6 +130,14 @@ function chartSpecs(data: RunData, rounds: readonly RoundView[]): ChartSpec[] {
       ],
     });
   }
+  if (rounds.some((r) => r.privacy)) {
+    specs.push({
+      key: 'privacy',
+      title: 'Privacy spent: ε so far (central DP)',
+      format: formatNumber,
+      series: [{ name: 'ε', value: (r) => r.privacy?.epsilon }],
+    });
+  }
   return specs;
 }
 

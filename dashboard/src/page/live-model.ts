@@ -140,6 +140,7 @@ export class RecordedRun implements RunData {
         metrics: numbers(row.metrics),
         bytes: numbers(row.bytes),
         ...recordedStaleness(row.staleness),
+        ...recordedPrivacy(row.privacy),
       };
       clock += seconds * 1000;
       return view;
@@ -200,4 +201,10 @@ function participationAsEdge(value: unknown): RoundView['edges'] {
 function recordedStaleness(value: unknown): { staleness?: { mean: number; max: number } } {
   const { mean, max } = (value ?? {}) as Record<string, unknown>;
   return typeof mean === 'number' && typeof max === 'number' ? { staleness: { mean, max } } : {};
+}
+
+/** A recorded round's ε spent so far and δ (central DP), when the record has well-formed ones. */
+function recordedPrivacy(value: unknown): { privacy?: { epsilon: number; delta: number } } {
+  const { epsilon, delta } = (value ?? {}) as Record<string, unknown>;
+  return typeof epsilon === 'number' && typeof delta === 'number' ? { privacy: { epsilon, delta } } : {};
 }

@@ -31,6 +31,8 @@ export class SummaryView {
     stats.push(['last round', formatDuration(last?.seconds), last ? `round ${last.round}` : '']);
     stats.push(['loss', formatNumber(latest('loss')), 'training, mean per sample']);
     for (const metric of data.run.headlineMetrics) stats.push([metric, formatNumber(latest(metric)), 'held-out']);
+    const privacy = [...committed].reverse().find((r) => r.privacy)?.privacy;
+    if (privacy) stats.push(['ε spent', formatNumber(privacy.epsilon), `central DP, δ = ${privacy.delta}`]);
     stats.push(['traffic', formatBytes(bytes), 'all tiers, all rounds']);
     this.container.replaceChildren(
       ...stats.map(([label, value, sub]) =>

@@ -101,6 +101,8 @@ export interface RoundView {
   readonly edgesExpected?: number;
   /** Asynchronous schedules (FedBuff, FedAsync): mean and largest staleness τ of the updates the edges took. */
   readonly staleness?: { readonly mean: number; readonly max: number };
+  /** Central differential privacy: the ε the run had spent once this round was released, at δ. */
+  readonly privacy?: { readonly epsilon: number; readonly delta: number };
 }
 
 /** A radiance task's latest render of a held-out view beside its ground truth (PNG data URLs). */

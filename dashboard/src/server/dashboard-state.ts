@@ -33,6 +33,8 @@ export interface CommittedRound {
   readonly participation?: { readonly edgesAnswered?: number; readonly edgesExpected?: number };
   /** Asynchronous schedules: the staleness of the updates the round's edges took. */
   readonly staleness?: unknown;
+  /** Central differential privacy: the ε spent so far and its δ (the run record's `privacy`). */
+  readonly privacy?: unknown;
 }
 
 const TRAIN_JOB = 'edge-round';
@@ -84,6 +86,7 @@ export class DashboardState {
       edgesAnswered: committed.participation?.edgesAnswered,
       edgesExpected: committed.participation?.edgesExpected,
       ...stalenessView(committed.staleness),
+      ...privacyView(committed.privacy),
     });
   }
 
@@ -282,4 +285,11 @@ export function stalenessView(staleness: unknown): { staleness?: { mean: number;
   if (staleness === null || typeof staleness !== 'object') return {};
   const { mean, max } = staleness as Record<string, unknown>;
   return typeof mean === 'number' && typeof max === 'number' ? { staleness: { mean, max } } : {};
+}
+
+/** A round's ε spent so far and δ, when the record carries well-formed ones (central DP runs). */
+export function privacyView(privacy: unknown): { privacy?: { epsilon: number; delta: number } } {
+  if (privacy === null || typeof privacy !== 'object') return {};
+  const { epsilon, delta } = privacy as Record<string, unknown>;
+  return typeof epsilon === 'number' && typeof delta === 'number' ? { privacy: { epsilon, delta } } : {};
 }

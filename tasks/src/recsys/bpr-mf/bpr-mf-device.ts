@@ -1,6 +1,6 @@
 // One user's device in federated BPR-MF (federated collaborative filtering, Ammad-ud-din et al. 2019):
 // it holds the user's interactions and embedding, which never leave it; it trains against the global item
-// table and returns only the item rows it touched.
+// table and returns only the item rows it touched, plus `padItems` pseudo rows that hide which (item-padding.ts).
 
 import type { EvaluationSums, LocalTrainOptions, ModelParams, ModelUpdate, SparseRows } from '@strata/shared';
 import { ConfigError, SeededRandom } from '@strata/shared';
@@ -8,6 +8,7 @@ import { restorePrivateArrays, type DevicePrivateState, type RestorableDevice } 
 import { addUserRanking, topKExcluding } from '../evaluation/user-ranking.js';
 import { allocateRowState, BprKernel } from './bpr-kernel.js';
 import { scoreItems } from './bpr-mf-model.js';
+import { choosePseudoItems, paddingRandom, pseudoItemRows, type UniformIntegers } from './item-padding.js';
 import type { BPR_MF_ROUND_OPTIONS, BprMfTaskOptions } from './bpr-mf-task-options.js';
 import { sampleOutside } from './user-item-index.js';
 
@@ -20,6 +21,7 @@ export class BprMfDevice implements RestorableDevice {
   readonly userEmbedding: Float32Array;
   private readonly userState: Float32Array | null;
   private readonly random: SeededRandom;
+  private readonly paddingRandom: UniformIntegers;
 
   constructor(
     readonly user: number,
@@ -37,6 +39,8 @@ export class BprMfDevice implements RestorableDevice {
     this.userEmbedding = Float32Array.from({ length: options.dim }, () => init.normal() * options.initStd);
     this.userState = allocateRowState(options.userOptimizer, 1);
     this.random = root.fork(`bpr-mf:device:${seedLabel}`);
+    // Its own stream, so that padding leaves the training (and the real rows) exactly as without it.
+    this.paddingRandom = paddingRandom(options.padRandom, root.fork(`bpr-mf:padding:${seedLabel}`));
   }
 
   /**
@@ -44,7 +48,8 @@ export class BprMfDevice implements RestorableDevice {
    * `negatives` sampled negatives each. `model` is only read: touched item rows are copied first. The
    * update holds those rows' deltas (rows ascending; rowWeights = touches or 1), weight = number of
    * training positives, metrics.loss = the BPR loss summed over positives (averaged over epochs and
-   * negatives, so loss / weight is the mean loss per triple).
+   * negatives, so loss / weight is the mean loss per triple). With `padItems` k, k more rows (of items not
+   * touched; all of them when fewer are left) with row weight 1 and a pseudo delta (item-padding.ts).
    */
   async train(model: ModelParams, options: LocalTrainOptions): Promise<ModelUpdate> {
     const { items, bias } = this.readModel(model);
@@ -60,7 +65,7 @@ export class BprMfDevice implements RestorableDevice {
     if (numPositives === 0) return { delta: new Map(), weight: 0, metrics: { loss: 0 } };
 
     // Local copies of the rows this round touches, numbered in first-touch order.
-    const maxRows = Math.min(this.numItems, numPositives * (1 + negatives * epochs));
+    const maxRows = Math.min(this.numItems, numPositives * (1 + negatives * epochs) + this.options.padItems);
     const localRow = new Int32Array(this.numItems).fill(-1);
     const rowItem = new Int32Array(maxRows);
     const touches = new Float32Array(maxRows);
@@ -80,6 +85,14 @@ export class BprMfDevice implements RestorableDevice {
       return r;
     };
 
+    const hyper = {
+      dim: d,
+      userOptimizer: this.options.userOptimizer,
+      userLearningRate: local('userLearningRate'),
+      itemOptimizer: this.options.itemOptimizer,
+      itemLearningRate: local('itemLearningRate'),
+      reg: local('reg'),
+    };
     const kernel = new BprKernel(
       {
         dim: d,
@@ -90,15 +103,13 @@ export class BprMfDevice implements RestorableDevice {
         itemState: allocateRowState(this.options.itemOptimizer, maxRows),
         biasState: localBias === null ? null : allocateRowState(this.options.itemOptimizer, maxRows),
       },
-      {
-        userOptimizer: this.options.userOptimizer,
-        userLearningRate: local('userLearningRate'),
-        itemOptimizer: this.options.itemOptimizer,
-        itemLearningRate: local('itemLearningRate'),
-        reg: local('reg'),
-      },
+      hyper,
     );
     const order = positives.slice();
+    // With padding, the user's embedding before every step: pseudo rows are computed against one of them.
+    const padding = this.options.padItems > 0;
+    const userSnapshots = new Float32Array(padding ? epochs * numPositives * negatives * d : 0);
+    let step = 0;
     let loss = 0;
     for (let epoch = 0; epoch < epochs; epoch++) {
       this.random.shuffle(order);
@@ -106,9 +117,19 @@ export class BprMfDevice implements RestorableDevice {
         const i = touch(order[p]);
         for (let n = 0; n < negatives; n++) {
           const j = touch(sampleOutside(positives, 0, numPositives, this.numItems, this.random));
+          if (padding) userSnapshots.set(this.userEmbedding, d * step++);
           loss += kernel.step(0, i, j);
         }
       }
+    }
+
+    // Pseudo rows take local row numbers from `firstPseudo` on; their deltas are kept apart, not as rows.
+    const firstPseudo = numRows;
+    let pseudo: ReturnType<typeof pseudoItemRows> | null = null;
+    if (padding) {
+      const chosen = choosePseudoItems(this.numItems, (item) => localRow[item] >= 0, this.options.padItems, this.paddingRandom);
+      pseudo = pseudoItemRows(chosen, positives, userSnapshots, items, bias, hyper, this.options.padDelta, this.paddingRandom);
+      for (const item of chosen) touch(item);
     }
 
     // Delta rows in ascending item order.
@@ -120,8 +141,14 @@ export class BprMfDevice implements RestorableDevice {
     for (let k = 0; k < numRows; k++) {
       const item = byItem[k];
       const r = localRow[item];
-      for (let c = 0; c < d; c++) values[k * d + c] = localItems[r * d + c] - items[item * d + c];
       rowWeights[k] = this.options.rowWeights === 'count' ? touches[r] : 1;
+      if (pseudo !== null && r >= firstPseudo) {
+        const p = r - firstPseudo;
+        values.set(pseudo.values.subarray(p * d, p * d + d), k * d);
+        if (biasValues !== null && pseudo.biasValues !== null) biasValues[k] = pseudo.biasValues[p];
+        continue;
+      }
+      for (let c = 0; c < d; c++) values[k * d + c] = localItems[r * d + c] - items[item * d + c];
       if (biasValues !== null && localBias !== null && bias !== null) biasValues[k] = localBias[r] - bias[item];
     }
     const delta = new Map<string, SparseRows>();

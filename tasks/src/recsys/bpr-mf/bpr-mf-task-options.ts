@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { ConfigError, parseOptions } from '@strata/shared';
 import { BPR_OPTIMIZERS } from './bpr-kernel.js';
+import { PAD_DELTAS, PAD_RANDOMS } from './item-padding.js';
 
 const optimizer = z.enum(BPR_OPTIMIZERS as ['sgd', 'rowwise-adagrad']);
 
@@ -33,6 +34,20 @@ export const bprMfOptionsSchema = z.strictObject({
     .enum(['count', 'one'])
     .default('count')
     .describe("aggregation weight of a returned item row: 'count' = times the row was touched, 'one' = 1"),
+  padItems: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('pseudo items (untouched rows) added to every update so its row ids do not list the items trained on'),
+  padDelta: z
+    .enum(PAD_DELTAS)
+    .default('zero-mean')
+    .describe("a pseudo row's delta: a negative BPR step times a random sign ('zero-mean') or as is ('negative-gradient')"),
+  padRandom: z
+    .enum(PAD_RANDOMS)
+    .default('crypto')
+    .describe("where pseudo items are drawn from: 'crypto' (unpredictable) or 'seed' (reproducible, protects nothing)"),
   ks: z.array(z.number().int().min(1)).min(1).default([10, 20]).describe('cut-offs of the on-device ranking evaluation'),
 });
 

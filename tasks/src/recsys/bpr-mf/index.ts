@@ -12,3 +12,5 @@ export { BprMfDevice, ITEM_BIAS, ITEM_EMBEDDING } from './bpr-mf-device.js';
 export { BPR_MF_ROUND_OPTIONS, DEFAULT_BPR_MF_TASK_OPTIONS, bprMfOptionsSchema, resolveBprMfTaskOptions } from './bpr-mf-task-options.js';
 export { bprMfEntry } from './bpr-mf-entry.js';
 export type { BprMfTaskOptions } from './bpr-mf-task-options.js';
+export { choosePseudoItems, PAD_DELTAS, PAD_RANDOMS, paddingRandom, pseudoItemRows } from './item-padding.js';
+export type { PadDelta, PadRandom, PseudoItemRows, UniformIntegers } from './item-padding.js';

@@ -101,9 +101,11 @@ async function run(mode: AggregationMode, rounds: number, target: number | undef
       roundFinished: (record) => {
         const recall = record.metrics[METRIC];
         if (recall === undefined) return;
+        const seen = record.metrics[`seen:${METRIC}`];
         const staleness = record.staleness as { mean: number; max: number } | undefined;
         process.stderr.write(
           `  ${mode} round ${record.round}: ${((record.simSeconds ?? 0) / 60).toFixed(2)} min simulated, ${METRIC} ${recall.toFixed(4)}` +
+            `${seen !== undefined ? ` (${seen.toFixed(4)} over the users online so far, ${record.metrics.unseenUsers} never yet)` : ''}` +
             `${staleness ? `, staleness mean ${staleness.mean.toFixed(1)} max ${staleness.max}` : ''}\n`,
         );
       },

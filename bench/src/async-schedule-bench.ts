@@ -4,7 +4,7 @@
 // Recall@20); each asynchronous run stops at the first evaluation that reaches it. Prints, per schedule, the
 // simulated time and the device-link and cloud-link bytes spent to reach the target, and the speed-up over
 // synchronous. Figures, not pass/fail:
-//   node bench/dist/src/async-schedule-bench.js [--sync-rounds 30] [--async-rounds 120] [--buffer-size 100]
+//   node bench/dist/src/async-schedule-bench.js [--sync-rounds 30] [--async-rounds 200] [--buffer-size 100]
 //     [--async-kappa2 2] [--max-staleness 50] [--concurrency 0.5] [--mixing 0.1] [--fedasync-kappa2 200]
 //     [--staleness-exponent 0.5] [--downlink-dtype int8] [--downlink-row-fraction 0.25]
 //     [--only fedbuff,fedasync --target 0.3385] [--seed 0]
@@ -18,7 +18,7 @@ const { values: args } = parseArgs({
   options: {
     topology: { type: 'string', default: 'simulator/topologies/heterogeneous-async.yaml' },
     'sync-rounds': { type: 'string', default: '30' },
-    'async-rounds': { type: 'string', default: '120' },
+    'async-rounds': { type: 'string', default: '200' },
     'buffer-size': { type: 'string', default: '100' },
     'async-kappa2': { type: 'string', default: '2' },
     'max-staleness': { type: 'string', default: '50' },

@@ -4,25 +4,32 @@
 // Recall@20); each asynchronous run stops at the first evaluation that reaches it. Prints, per schedule, the
 // simulated time and the device-link and cloud-link bytes spent to reach the target, and the speed-up over
 // synchronous. Figures, not pass/fail:
-//   node bench/dist/src/async-schedule-bench.js [--sync-rounds 30] [--async-rounds 120] [--buffer-size 100]
+//   node bench/dist/src/async-schedule-bench.js [--sync-rounds 30] [--async-rounds 200] [--buffer-size 100]
 //     [--async-kappa2 2] [--max-staleness 50] [--concurrency 0.5] [--mixing 0.1] [--fedasync-kappa2 200]
+//     [--staleness-exponent 0.5] [--downlink-dtype int8] [--downlink-row-fraction 0.25]
 //     [--only fedbuff,fedasync --target 0.3385] [--seed 0]
 
 import { parseArgs } from 'node:util';
 import { createLogger } from '@strata/runtime';
-import { type AggregationMode, type RoundRecord, asyncScheduleLabel } from '@strata/shared';
-import { Simulation, createSimulationTask, loadTopology } from '@strata/simulator';
+import { type AggregationMode, type RoundRecord, asyncScheduleLabel, downlinkSchema } from '@strata/shared';
+import { type LoadedTopology, Simulation, createSimulationTask, loadTopology } from '@strata/simulator';
 
 const { values: args } = parseArgs({
   options: {
     topology: { type: 'string', default: 'simulator/topologies/heterogeneous-async.yaml' },
     'sync-rounds': { type: 'string', default: '30' },
-    'async-rounds': { type: 'string', default: '120' },
+    'async-rounds': { type: 'string', default: '200' },
     'buffer-size': { type: 'string', default: '100' },
     'async-kappa2': { type: 'string', default: '2' },
     'max-staleness': { type: 'string', default: '50' },
     concurrency: { type: 'string', default: '0.5' },
     mixing: { type: 'string', default: '0.1' },
+    'staleness-exponent': { type: 'string', default: '0.5' },
+    /** Every run's downlink (the topology's, i.e. the default int8 quarter-row patches, when unset). */
+    'downlink-dtype': { type: 'string' },
+    'downlink-row-fraction': { type: 'string' },
+    /** The asynchronous edges' FedAvg server learning rate (how far one buffered step moves the edge model). */
+    'edge-server-lr': { type: 'string', default: '1' },
     'fedasync-kappa2': { type: 'string', default: '200' },
     only: { type: 'string' },
     levels: { type: 'string', default: '0.6,0.8,0.9,0.95,1' },
@@ -42,16 +49,48 @@ interface Outcome {
   wallSeconds: number;
 }
 
+/** `loaded` with the downlink the flags ask for (the same for every schedule). */
+function withDownlink(loaded: LoadedTopology): LoadedTopology {
+  const dtype = args['downlink-dtype'];
+  const rowFraction = args['downlink-row-fraction'];
+  if (dtype === undefined && rowFraction === undefined) return loaded;
+  const downlink = downlinkSchema.parse({
+    ...loaded.topology.downlink,
+    ...(dtype !== undefined ? { dtype } : {}),
+    ...(rowFraction !== undefined ? { rowFraction: Number(rowFraction) } : {}),
+  });
+  return { ...loaded, topology: { ...loaded.topology, downlink } };
+}
+
+/** `loaded` with the edges' FedAvg server learning rate from the flag, for an asynchronous run. */
+function withEdgeServerLr(loaded: LoadedTopology, mode: AggregationMode): LoadedTopology {
+  const serverLr = Number(args['edge-server-lr']);
+  if (mode === 'sync' || serverLr === 1) return loaded;
+  const { edgeStrategy } = loaded.topology;
+  if (edgeStrategy.name !== 'fedavg') throw new Error(`--edge-server-lr needs the edge strategy fedavg, not ${edgeStrategy.name}`);
+  return { ...loaded, topology: { ...loaded.topology, edgeStrategy: { ...edgeStrategy, options: { ...edgeStrategy.options, serverLr } } } };
+}
+
 async function run(mode: AggregationMode, rounds: number, target: number | undefined): Promise<Outcome> {
   const schedule: Record<string, unknown> = { mode };
   if (mode === 'fedbuff') Object.assign(schedule, { bufferSize: Number(args['buffer-size']), kappa2: Number(args['async-kappa2']) });
   if (mode === 'fedasync') Object.assign(schedule, { mixing: Number(args.mixing), bufferSize: 1, kappa2: Number(args['fedasync-kappa2']) });
   // Asynchronous: a share of the online devices trains at any time, each freed slot going to a device drawn
   // at random (FedBuff's concurrency), so every device trains about as often whatever its speed.
-  if (mode !== 'sync') Object.assign(schedule, { maxStaleness: Number(args['max-staleness']), fraction: Number(args.concurrency) });
-  const loaded = loadTopology(args.topology, { seed: Number(args.seed), rounds, schedule });
+  if (mode !== 'sync') {
+    Object.assign(schedule, {
+      maxStaleness: Number(args['max-staleness']),
+      fraction: Number(args.concurrency),
+      stalenessExponent: Number(args['staleness-exponent']),
+    });
+  }
+  const loaded = withEdgeServerLr(withDownlink(loadTopology(args.topology, { seed: Number(args.seed), rounds, schedule })), mode);
   const { task } = await createSimulationTask(loaded.topology);
-  const label = asyncScheduleLabel(loaded.topology.schedule);
+  const { downlink, edgeStrategy } = loaded.topology;
+  const serverLr = edgeStrategy.options.serverLr;
+  const label =
+    `${asyncScheduleLabel(loaded.topology.schedule)}${serverLr !== undefined ? ` edge lr ${serverLr}` : ''}` +
+    `, downlink ${downlink.dtype} rows≤${downlink.rowFraction}`;
   const started = performance.now();
   const simulation = new Simulation({
     loaded,
@@ -62,9 +101,11 @@ async function run(mode: AggregationMode, rounds: number, target: number | undef
       roundFinished: (record) => {
         const recall = record.metrics[METRIC];
         if (recall === undefined) return;
+        const seen = record.metrics[`seen:${METRIC}`];
         const staleness = record.staleness as { mean: number; max: number } | undefined;
         process.stderr.write(
           `  ${mode} round ${record.round}: ${((record.simSeconds ?? 0) / 60).toFixed(2)} min simulated, ${METRIC} ${recall.toFixed(4)}` +
+            `${seen !== undefined ? ` (${seen.toFixed(4)} over the users online so far, ${record.metrics.unseenUsers} never yet)` : ''}` +
             `${staleness ? `, staleness mean ${staleness.mean.toFixed(1)} max ${staleness.max}` : ''}\n`,
         );
       },

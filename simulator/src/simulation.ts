@@ -17,6 +17,7 @@ import {
   createStrategy,
   newRunId,
   type DeviceTrainer,
+  type EvaluationSums,
   type FederatedTask,
   type Logger,
   type ModelParams,
@@ -105,6 +106,8 @@ interface SimDevice {
   readonly attacker: boolean;
   readonly availability: AvailabilitySchedule;
   online: boolean;
+  /** Whether the device has been online at any time so far (a user never online has an untrained embedding). */
+  everOnline: boolean;
 }
 
 /** How the simulated links are shaped, for the run record. */
@@ -303,6 +306,7 @@ export class Simulation {
         endpoint: this.network.endpoint(routes.deviceRoute(group, edge), group.compute.jitter),
         availability: this.availability(plan, phases),
         online: false,
+        everOnline: false,
       });
     }
     const heapAfter = heapAfterCollection();
@@ -330,6 +334,7 @@ export class Simulation {
     const online = device.availability.onlineAt(this.clock.now());
     if (online !== device.online) {
       device.online = online;
+      device.everOnline ||= online;
       const edgeId = this.topology.edges[device.plan.edgeIndex].id;
       await (online ? device.client.connect(device.endpoint, edgeId) : device.client.disconnect());
     }
@@ -342,17 +347,29 @@ export class Simulation {
   /** The global model's metrics over every simulated device's held-out data (or the task's own evaluation). */
   private async evaluate(model: ModelParams): Promise<Record<string, number>> {
     if (this.options.task.evaluate) return this.options.task.evaluate(model);
-    let count = 0;
-    const sums: Record<string, number> = {};
+    const all = { count: 0, sums: {} as Record<string, number> };
+    const seen = { count: 0, sums: {} as Record<string, number> };
+    let unseen = 0;
+    const add = (into: typeof all, result: EvaluationSums): void => {
+      into.count += result.count;
+      for (const [key, value] of Object.entries(result.sums)) into.sums[key] = (into.sums[key] ?? 0) + value;
+    };
     // The honest users' view: attackers' own held-out data is left out of the metrics.
-    for (const { trainer, attacker } of this.devices) {
+    for (const { trainer, attacker, everOnline } of this.devices) {
       if (!trainer.evaluate || attacker) continue;
       const result = await trainer.evaluate(model);
-      count += result.count;
-      for (const [key, value] of Object.entries(result.sums)) sums[key] = (sums[key] ?? 0) + value;
+      add(all, result);
+      if (everOnline) add(seen, result);
+      else unseen++;
     }
     const metrics: Record<string, number> = {};
-    if (count > 0) for (const [key, value] of Object.entries(sums)) metrics[key] = value / count;
+    if (all.count > 0) for (const [key, value] of Object.entries(all.sums)) metrics[key] = value / all.count;
+    // With devices that have never been online (a duty cycle's later half, a trace), the same metrics over the
+    // users that have: what the aggregation made of the data it could see, apart from users not yet arrived.
+    if (unseen > 0) {
+      metrics.unseenUsers = unseen;
+      if (seen.count > 0) for (const [key, value] of Object.entries(seen.sums)) metrics[`seen:${key}`] = value / seen.count;
+    }
     return metrics;
   }
 

@@ -81,3 +81,23 @@ test('stopWhen ends a run at the first evaluation that reaches the target', asyn
   assert.equal(record.final.stoppedEarly, 2, 'the first evaluation (round 2) reaches a recall of 0.01');
   assert.equal(record.rounds.length, 2);
 });
+
+test('while some duty-cycled users have never been online, evaluation also reports the users that have', async () => {
+  // The slow half is online 120 s of every 240 s from a random phase, so at the first evaluation some have
+  // never connected: their private embeddings are untrained, and the all-users recall counts them.
+  const record = await simulate({ mode: 'fedbuff', bufferSize: 6, fraction: 0.5, rounds: 2, evalEvery: 1 });
+  const first = record.rounds[0].metrics;
+  assert.ok((first.unseenUsers ?? 0) > 0 && (first.unseenUsers ?? 0) < 24, `unseen users ${first.unseenUsers}`);
+  const all = first['recall@20'];
+  const seen = first['seen:recall@20'];
+  assert.ok(seen !== undefined && all !== undefined && seen > all, `seen users' recall@20 ${seen}, all users' ${all}`);
+  // With every device always online no user is unseen, and no seen: metric is added.
+  const always = spec({ rounds: 1 });
+  for (const group of always.devices as Record<string, unknown>[]) delete group.availability;
+  const loaded = parseTopology(always, { baseDir: '.' });
+  const { task } = await createSimulationTask(loaded.topology);
+  const metrics = (await new Simulation({ loaded, task, logger }).run()).final.metrics;
+  assert.equal(metrics.unseenUsers, undefined);
+  assert.equal(metrics['seen:recall@20'], undefined);
+  assert.ok((metrics['recall@20'] ?? 0) > 0);
+});

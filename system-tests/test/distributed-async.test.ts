@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunRecord } from '@strata/shared';
-import { fileDeployment, metric, scrape, waitForHealth } from './distributed-support.js';
+import { fileDeployment, metric, scrape } from './distributed-support.js';
 
 const ROUNDS = 3;
 const { deployment, scratch: runsDir } = fileDeployment('distributed-async');
@@ -16,14 +16,7 @@ const { deployment, scratch: runsDir } = fileDeployment('distributed-async');
 test('a FedBuff run as processes: versions, staleness and the accepted updates in the record and the metrics', {
   timeout: 180_000,
 }, async () => {
-  const edges = await Promise.all([deployment.edge('region-1'), deployment.edge('region-2')]);
-  await Promise.all(
-    [0, 1, 2, 3, 4, 5].map((k) => {
-      const region = k < 3 ? 0 : 1;
-      return deployment.devices(`region-${region + 1}`, [edges[region].url], k);
-    }),
-  );
-  for (const edge of edges) await waitForHealth(edge.http, (h) => h.devices === 3, '3 devices on the edge');
+  const edges = await deployment.twoEdgesSixDevices();
   // Each edge round: κ2 = 3 steps of K = 2 updates, from 3 devices kept busy.
   const coordinator = deployment.start('coordinator', [
     'coordinator',

@@ -9,53 +9,18 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeModelBlob, modelBlobKey, type RunRecord } from '@strata/shared';
-import { RedisBlobStore, createLogger } from '@strata/runtime';
+import { RedisBlobStore } from '@strata/runtime';
 import { TEST_REDIS_URL } from '@strata/runtime/testing';
-import { BprMfTask, loadInteractions, ml100kSource } from '@strata/tasks';
-import { parseRunConfig } from '@strata/shared';
-import { EmbeddedTopology } from '@strata/cli';
-import { fileDeployment, metric, scrape, waitForHealth } from './distributed-support.js';
+import { embeddedReferenceRun } from './embedded-reference-run.js';
+import { fileDeployment, metric, scrape } from './distributed-support.js';
 
 const ROUNDS = 3;
 const { deployment, scratch: runsDir } = fileDeployment('distributed');
 
-async function embeddedRun(): Promise<{ model: Map<string, Float32Array>; rounds: Record<string, number>[] }> {
-  const config = parseRunConfig({ topology: { edges: 2, devices: 6 }, schedule: { rounds: ROUNDS } });
-  const task = BprMfTask.fromInteractions(loadInteractions(ml100kSource()), { seed: config.seed });
-  const topology = new EmbeddedTopology({
-    task,
-    edges: 2,
-    devices: 6,
-    schedule: config.schedule,
-    strategy: config.strategy,
-    edgeStrategy: config.edgeStrategy,
-    compression: config.compression,
-    taskOptions: task.defaultOptions(),
-    seed: config.seed,
-    logger: createLogger('test', 'silent'),
-  });
-  await topology.start();
-  const rounds: Record<string, number>[] = [];
-  for (let round = 1; round <= ROUNDS; round++) {
-    const outcome = await topology.runRound(round);
-    rounds.push({ ...outcome.metrics, ...(await topology.evaluate(round)).metrics });
-  }
-  await topology.stop();
-  return { model: new Map([...topology.coordinator.globalModel].map(([name, t]) => [name, t.values])), rounds };
-}
-
 test('a coordinator, 2 edges and 6 devices as processes run 3 rounds and match the embedded run exactly', {
   timeout: 120_000,
 }, async () => {
-  const edges = await Promise.all([deployment.edge('region-1'), deployment.edge('region-2')]);
-  // Partition k on edge floor(k * 2 / 6), with node id device-<k+1>: the embedded topology's layout.
-  await Promise.all(
-    [0, 1, 2, 3, 4, 5].map((k) => {
-      const region = k < 3 ? 0 : 1;
-      return deployment.devices(`region-${region + 1}`, [edges[region].url], k);
-    }),
-  );
-  for (const edge of edges) await waitForHealth(edge.http, (h) => h.devices === 3, '3 devices on the edge');
+  const edges = await deployment.twoEdgesSixDevices();
 
   const coordinator = deployment.start('coordinator', [
     'coordinator',
@@ -86,7 +51,7 @@ test('a coordinator, 2 edges and 6 devices as processes run 3 rounds and match t
   const distributed = decodeModelBlob(blob);
   assert.equal(distributed.version, ROUNDS);
 
-  const embedded = await embeddedRun();
+  const embedded = await embeddedReferenceRun(ROUNDS);
   assert.deepEqual([...distributed.model.keys()], [...embedded.model.keys()]);
   for (const [name, values] of embedded.model) {
     const other = distributed.model.get(name)!.values;

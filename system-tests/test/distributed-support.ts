@@ -146,6 +146,22 @@ export class Deployment {
     return daemon;
   }
 
+  /**
+   * The embedded topology's layout as processes: edges for region-1 and region-2, device partition k on edge
+   * floor(k * 2 / 6) with node id device-<k+1>; resolves once each edge has its 3 devices.
+   */
+  async twoEdgesSixDevices(): Promise<{ daemon: DaemonProcess; url: string; http: string }[]> {
+    const edges = await Promise.all([this.edge('region-1'), this.edge('region-2')]);
+    await Promise.all(
+      [0, 1, 2, 3, 4, 5].map((k) => {
+        const region = k < 3 ? 0 : 1;
+        return this.devices(`region-${region + 1}`, [edges[region].url], k);
+      }),
+    );
+    for (const edge of edges) await waitForHealth(edge.http, (h) => h.devices === 3, '3 devices on the edge');
+    return edges;
+  }
+
   async stop(): Promise<void> {
     for (const daemon of this.processes) daemon.kill('SIGKILL');
     await Promise.all(this.processes.map((d) => d.exited));

@@ -4,7 +4,15 @@
 import { cpus, hostname } from 'node:os';
 import { join } from 'node:path';
 import type { RunRecord } from '@strata/shared';
-import { depthToRgb, horizontalStrip, writeRgbPng, type RenderedView, type SceneDataset, type SceneView } from '@strata/tasks';
+import {
+  depthToRgb,
+  horizontalStrip,
+  writeRgbPng,
+  type RenderedView,
+  type SceneDataset,
+  type SceneView,
+  type ViewEvaluation,
+} from '@strata/tasks';
 
 export type Artifact = NonNullable<RunRecord['artifacts']>[number];
 
@@ -34,4 +42,17 @@ export function truthBeside(
     render,
     { width, height, rgb: depthToRgb(render, dataset.near, dataset.far) },
   ]);
+}
+
+/** The first three held-out views, each its truth beside the render and its depth, written as report images. */
+export function heldOutArtifacts(runDir: string, dataset: SceneDataset, evaluation: ViewEvaluation): Artifact[] {
+  return evaluation.renders.slice(0, 3).map((render, i) => {
+    const truth = dataset.test[i];
+    return imageArtifact(
+      runDir,
+      `final-view-${i}.png`,
+      `held-out ${truth.name}: truth, render (PSNR ${evaluation.perView[i].psnr.toFixed(2)} dB), depth`,
+      truthBeside(truth, render, dataset),
+    );
+  });
 }

@@ -24,7 +24,7 @@ import {
 import { ProgressBar } from '../console/progress.js';
 import { comparisonTable } from '../console/round-table.js';
 import { writeRunReport } from '../report/index.js';
-import { environment, imageArtifact, truthBeside, type Artifact } from './radiance-artifacts.js';
+import { environment, heldOutArtifacts, type Artifact } from './radiance-artifacts.js';
 import type { TrainRadianceFlags } from './train-radiance.js';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -96,17 +96,7 @@ export async function gaussiansCommand(flags: TrainRadianceFlags): Promise<void>
   const metrics = { psnr: evaluation.psnr, ssim: evaluation.ssim };
   const renderMs400 = renderMilliseconds(cloud, dataset);
   const wallSeconds = (performance.now() - started) / 1000;
-  evaluation.renders.slice(0, 3).forEach((render, i) => {
-    const truth = dataset.test[i];
-    artifacts.push(
-      imageArtifact(
-        runDir,
-        `final-view-${i}.png`,
-        `held-out ${truth.name}: truth, render (PSNR ${evaluation.perView[i].psnr.toFixed(2)} dB), depth`,
-        truthBeside(truth, render, dataset),
-      ),
-    );
-  });
+  artifacts.push(...heldOutArtifacts(runDir, dataset, evaluation));
   mkdirSync(runDir, { recursive: true });
   saveGaussianPly(join(runDir, 'point_cloud.ply'), cloud);
   writeFileSync(join(runDir, 'model.splat'), encodeGaussianSplat(cloud));

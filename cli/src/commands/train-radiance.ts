@@ -32,7 +32,7 @@ import { addExamples } from '../console/help-text.js';
 import { writeRunReport } from '../report/index.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
 import { downlinkFromFlags, downlinkOptions, type DownlinkFlags } from '../flags/downlink-flags.js';
-import { environment, imageArtifact, truthBeside, type Artifact } from './radiance-artifacts.js';
+import { environment, heldOutArtifacts, imageArtifact, truthBeside, type Artifact } from './radiance-artifacts.js';
 import { gaussiansCommand } from './train-radiance-gaussians.js';
 
 export interface TrainRadianceFlags extends DownlinkFlags {
@@ -244,17 +244,7 @@ async function centralizedCommand(flags: TrainRadianceFlags): Promise<void> {
   const evaluation = evaluateViews(new GridRenderer(result.grid, result.settings), dataset.test);
   const metrics = { psnr: evaluation.psnr, ssim: evaluation.ssim };
   const wallSeconds = (performance.now() - started) / 1000;
-  evaluation.renders.slice(0, 3).forEach((render, i) => {
-    const truth = dataset.test[i];
-    artifacts.push(
-      imageArtifact(
-        runDir,
-        `final-view-${i}.png`,
-        `held-out ${truth.name}: truth, render (PSNR ${evaluation.perView[i].psnr.toFixed(2)} dB), depth`,
-        truthBeside(truth, render, dataset),
-      ),
-    );
-  });
+  artifacts.push(...heldOutArtifacts(runDir, dataset, evaluation));
   saveRadianceModel(join(runDir, 'model.strf'), {
     grid: result.grid,
     settings: result.settings,

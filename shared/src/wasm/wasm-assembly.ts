@@ -25,6 +25,19 @@ export function uleb128(value: number): number[] {
   return out;
 }
 
+/** Signed LEB128, as i32.const immediates are encoded. */
+export function sleb128(value: number): number[] {
+  const out: number[] = [];
+  let rest = value | 0;
+  for (;;) {
+    const byte = rest & 0x7f;
+    rest >>= 7;
+    const done = (rest === 0 && (byte & 0x40) === 0) || (rest === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
 export function section(id: number, body: readonly number[]): number[] {
   return [id, ...uleb128(body.length), ...body];
 }
@@ -38,6 +51,21 @@ export const localSet = (index: number): number[] => [0x21, index];
 export const localTee = (index: number): number[] => [0x22, index];
 export const simd = (op: number): number[] => [0xfd, ...uleb128(op)];
 export const i32Add = [0x6a];
+export const i32LtU = [0x49];
+export const i32Const = (value: number): number[] => [0x41, ...sleb128(value)];
+/** A loop block around `code` (a branch to depth 0 inside it starts it again). */
+export const loop = (...code: number[][]): number[] => [0x03, 0x40, ...code.flat(), 0x0b];
+/** i += step; br_if (i < limit) to the enclosing loop (locals i and limit, unsigned compare). */
+export const next = (i: number, step: number, limit: number): number[] => [
+  ...localGet(i),
+  ...i32Const(step),
+  ...i32Add,
+  ...localTee(i),
+  ...localGet(limit),
+  ...i32LtU,
+  0x0d,
+  0,
+];
 /** v128.load / v128.store with a 16-byte alignment hint and no offset. */
 export const v128Load = [...simd(0x00), 4, 0];
 export const v128Store = [...simd(0x0b), 4, 0];

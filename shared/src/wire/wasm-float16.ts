@@ -8,26 +8,28 @@
 // 65520 up are infinity, NaN keeps its top payload bits. Decoding shifts the 15 magnitude bits into place and
 // rebiases; infinity and NaN rebias once more, subnormals renormalise by a float subtraction.
 
-import { I32, PAGE_BYTES, V128, i32Add, instantiate, localGet, localSet, localTee, simd, uleb128 } from '../wasm/wasm-assembly.js';
+import {
+  I32,
+  PAGE_BYTES,
+  V128,
+  i32Add,
+  i32Const,
+  instantiate,
+  localGet,
+  localSet,
+  localTee,
+  loop,
+  next,
+  simd,
+  uleb128,
+} from '../wasm/wasm-assembly.js';
 
 /** Values per staged block, and where the block's halves sit in memory. */
 const BLOCK = 16384;
 const HALVES_OFFSET = BLOCK * 4;
 const MEMORY_BYTES = HALVES_OFFSET + BLOCK * 2;
 
-const i32Const = (value: number): number[] => [0x41, ...sleb128(value)];
 const splat = (value: number): number[] => [...i32Const(value), ...simd(0x11)];
-const loop = (...code: number[][]): number[] => [0x03, 0x40, ...code.flat(), 0x0b];
-const next = (i: number, step: number, limit: number): number[] => [
-  ...localGet(i),
-  ...i32Const(step),
-  ...i32Add,
-  ...localTee(i),
-  ...localGet(limit),
-  0x49,
-  0x0d,
-  0,
-];
 const and = simd(0x4e);
 const or = simd(0x50);
 const bitselect = simd(0x52);
@@ -39,18 +41,6 @@ const eq = simd(0x37);
 const ltS = simd(0x39);
 const gtS = simd(0x3b);
 const geS = simd(0x3f);
-
-function sleb128(value: number): number[] {
-  const out: number[] = [];
-  let rest = value | 0;
-  for (;;) {
-    const byte = rest & 0x7f;
-    rest >>= 7;
-    const done = (rest === 0 && (byte & 0x40) === 0) || (rest === -1 && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return out;
-  }
-}
 
 // (func $toHalf (param $in i32) (param $out i32) (param $count i32) (local $i $p i32) (local $x $a v128)
 //   (loop (p = in + 4i) (v128.store (out + 2i) (i16x8.narrow_u (half p+0) (half p+16))) (next $i 8 $count)))

@@ -9,8 +9,11 @@ import {
   PAGE_BYTES,
   V128,
   i32Add,
+  i32Const,
   instantiate,
   localGet,
+  loop,
+  next,
   localSet,
   localTee,
   simd,
@@ -23,40 +26,14 @@ const Q_OFFSET = INT8_BLOCK * 4;
 const SCALES_OFFSET = Q_OFFSET + INT8_BLOCK;
 const MEMORY_BYTES = SCALES_OFFSET + INT8_BLOCK;
 
-const i32Const = (value: number): number[] => [0x41, ...sleb128(value)];
 const f32Const = (value: number): number[] => [0x43, ...new Uint8Array(Float32Array.of(value).buffer)];
 const i32Shl = [0x74];
 const i32Mul = [0x6c];
-const i32LtU = [0x49];
 const f32Div = [0x95];
 const f32Max = [0x97];
 const f32Load = [0x2a, 2, 0];
 const f32Store = [0x38, 2, 0];
-const loop = (...code: number[][]): number[] => [0x03, 0x40, ...code.flat(), 0x0b];
-/** i += step; br_if (i < limit) to the enclosing loop */
-const next = (i: number, step: number, limit: number): number[] => [
-  ...localGet(i),
-  ...i32Const(step),
-  ...i32Add,
-  ...localTee(i),
-  ...localGet(limit),
-  ...i32LtU,
-  0x0d,
-  0,
-];
 const extract = (lane: number): number[] => [...simd(0x1f), lane];
-
-function sleb128(value: number): number[] {
-  const out: number[] = [];
-  let rest = value | 0;
-  for (;;) {
-    const byte = rest & 0x7f;
-    rest >>= 7;
-    const done = (rest === 0 && (byte & 0x40) === 0) || (rest === -1 && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return out;
-  }
-}
 
 /** v128.load of `base` + `offset` bytes (16-byte alignment hint). */
 const loadAt = (base: number, offset: number): number[] => [...localGet(base), ...simd(0x00), 4, ...uleb(offset)];

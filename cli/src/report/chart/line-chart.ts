@@ -1,10 +1,10 @@
 // Line charts (a metric against rounds or simulated time, one line per run) with optional horizontal
 // reference lines (baselines). Non-finite values leave a gap; a lone point is drawn as a marker.
 
-import { ChartFrame, px, type ChartOptions, type LegendEntry, type TickFormat } from './chart-frame.js';
+import { px, type LegendEntry } from './chart-frame.js';
 import { escapeMarkup } from './escape-markup.js';
-import { formatNumber, formatNumberTick } from './format-number.js';
-import { niceTicks } from './nice-ticks.js';
+import { formatNumber } from './format-number.js';
+import { xyPlot, type XyPlotOptions } from './xy-plot.js';
 import { baselineColor, baselineDash, seriesColor } from './palette.js';
 
 export interface ChartPoint {
@@ -26,13 +26,11 @@ export interface HorizontalLine {
   dash?: string;
 }
 
-export interface LineChartOptions extends ChartOptions {
+export interface LineChartOptions extends XyPlotOptions {
   /** Reference levels drawn dashed across the plot, e.g. a centralized baseline's final metric. */
   hLines?: readonly HorizontalLine[];
   /** The x axis counts something (rounds): no fractional ticks. */
   integerX?: boolean;
-  xFormat?: TickFormat;
-  yFormat?: TickFormat;
 }
 
 // Beyond this many points per series, markers clutter the line more than they help.
@@ -55,22 +53,14 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
   ];
 
   const ys = [...finite.map((p) => p.y), ...hLines.map((h) => h.y)];
-  const xScale = niceTicks(Math.min(...finite.map((p) => p.x)), Math.max(...finite.map((p) => p.x)), {
-    count: 6,
-    integer: options.integerX,
-  });
-  const yScale = niceTicks(Math.min(...ys), Math.max(...ys), { count: 5 });
-  const xFormat = options.xFormat ?? formatNumberTick;
-  const yFormat = options.yFormat ?? formatNumberTick;
-  const frame = new ChartFrame(
+  const { frame, sx, sy, xTicks, yTicks } = xyPlot(
+    finite.map((p) => p.x),
+    ys,
     options,
-    yScale.ticks.map((t) => yFormat(t, yScale)),
     legend,
+    options.integerX,
   );
-  const { left, top, width, height } = frame.plot;
-  const sx = (x: number): number => left + ((x - xScale.min) / (xScale.max - xScale.min)) * width;
-  const sy = (y: number): number => top + height - ((y - yScale.min) / (yScale.max - yScale.min)) * height;
-  const yTicks = yScale.ticks.map((t) => ({ at: sy(t), label: yFormat(t, yScale) }));
+  const { left, width } = frame.plot;
   if (finite.length === 0) return frame.render([], yTicks, frame.emptyMessage('no data'));
 
   const body: string[] = [];
@@ -81,7 +71,6 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
     );
   }
   for (const line of lines) body.push(renderLine(line, sx, sy));
-  const xTicks = xScale.ticks.map((t) => ({ at: sx(t), label: xFormat(t, xScale) }));
   return frame.render(xTicks, yTicks, body.join(''));
 }
 

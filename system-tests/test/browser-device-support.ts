@@ -3,10 +3,9 @@
 // which the distributed one matches bit for bit).
 
 import type { Browser, Page } from 'playwright-core';
-import { parseRunConfig, type FederatedTask } from '@strata/shared';
-import { createLogger } from '@strata/runtime';
-import { EmbeddedTopology } from '@strata/cli';
+import type { FederatedTask } from '@strata/shared';
 import { TOKEN } from './distributed-support.js';
+import { embeddedRun } from './embedded-reference-run.js';
 
 export interface DeviceView {
   status: string;
@@ -55,25 +54,6 @@ export async function openDevicePages(
 
 /** The final metrics of an embedded run of `task` with `devices` devices under one edge, `rounds` rounds. */
 export async function allNodeMetrics(task: FederatedTask, devices: number, rounds: number): Promise<Record<string, number>> {
-  const config = parseRunConfig({ topology: { edges: 1, devices }, schedule: { rounds } });
-  const topology = new EmbeddedTopology({
-    task,
-    edges: 1,
-    devices,
-    schedule: config.schedule,
-    strategy: config.strategy,
-    edgeStrategy: config.edgeStrategy,
-    compression: config.compression,
-    taskOptions: task.defaultOptions(),
-    seed: config.seed,
-    logger: createLogger('test', 'silent'),
-  });
-  await topology.start();
-  let metrics: Record<string, number> = {};
-  for (let round = 1; round <= rounds; round++) {
-    await topology.runRound(round);
-    metrics = (await topology.evaluate(round)).metrics;
-  }
-  await topology.stop();
-  return metrics;
+  const run = await embeddedRun(task, { edges: 1, devices, rounds });
+  return run.rounds.at(-1)?.evaluation ?? {};
 }

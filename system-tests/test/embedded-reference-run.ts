@@ -1,20 +1,28 @@
-// The embedded run a distributed test compares against: the same layout (2 edges, 6 devices), seed and
-// defaults as `strata run --edges 2 --devices 6`, on ml-100k, evaluated after every round.
+// The embedded runs the distributed and browser tests compare against: the same layout, seed and defaults as
+// `strata run --edges E --devices D`, evaluated after every round (the distributed runtime matches the
+// embedded one bit for bit).
 
 import { createLogger } from '@strata/runtime';
 import { BprMfTask, loadInteractions, ml100kSource } from '@strata/tasks';
-import { parseRunConfig } from '@strata/shared';
+import { parseRunConfig, type FederatedTask } from '@strata/shared';
 import { EmbeddedTopology } from '@strata/cli';
 
-export async function embeddedReferenceRun(
-  rounds: number,
-): Promise<{ model: Map<string, Float32Array>; rounds: Record<string, number>[] }> {
-  const config = parseRunConfig({ topology: { edges: 2, devices: 6 }, schedule: { rounds } });
-  const task = BprMfTask.fromInteractions(loadInteractions(ml100kSource()), { seed: config.seed });
+export interface EmbeddedRound {
+  readonly training: Record<string, number>;
+  readonly evaluation: Record<string, number>;
+}
+
+/** `task` on `edges` edges and `devices` devices for `rounds` rounds: the global model and each round's metrics. */
+export async function embeddedRun(
+  task: FederatedTask,
+  layout: { edges: number; devices: number; rounds: number },
+): Promise<{ model: Map<string, Float32Array>; rounds: EmbeddedRound[] }> {
+  const { edges, devices } = layout;
+  const config = parseRunConfig({ topology: { edges, devices }, schedule: { rounds: layout.rounds } });
   const topology = new EmbeddedTopology({
     task,
-    edges: 2,
-    devices: 6,
+    edges,
+    devices,
     schedule: config.schedule,
     strategy: config.strategy,
     edgeStrategy: config.edgeStrategy,
@@ -24,11 +32,21 @@ export async function embeddedReferenceRun(
     logger: createLogger('test', 'silent'),
   });
   await topology.start();
-  const metrics: Record<string, number>[] = [];
-  for (let round = 1; round <= rounds; round++) {
-    const outcome = await topology.runRound(round);
-    metrics.push({ ...outcome.metrics, ...(await topology.evaluate(round)).metrics });
+  const rounds: EmbeddedRound[] = [];
+  for (let round = 1; round <= layout.rounds; round++) {
+    const training = (await topology.runRound(round)).metrics;
+    rounds.push({ training, evaluation: (await topology.evaluate(round)).metrics });
   }
   await topology.stop();
-  return { model: new Map([...topology.coordinator.globalModel].map(([name, t]) => [name, t.values])), rounds: metrics };
+  return { model: new Map([...topology.coordinator.globalModel].map(([name, t]) => [name, t.values])), rounds };
+}
+
+/** Federated BPR-MF on ml-100k, 2 edges and 6 devices: each round's training and evaluation metrics together. */
+export async function embeddedReferenceRun(
+  rounds: number,
+): Promise<{ model: Map<string, Float32Array>; rounds: Record<string, number>[] }> {
+  const config = parseRunConfig({});
+  const task = BprMfTask.fromInteractions(loadInteractions(ml100kSource()), { seed: config.seed });
+  const run = await embeddedRun(task, { edges: 2, devices: 6, rounds });
+  return { model: run.model, rounds: run.rounds.map((r) => ({ ...r.training, ...r.evaluation })) };
 }

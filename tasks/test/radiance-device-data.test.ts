@@ -19,6 +19,17 @@ const scene = new ProceduralScene({ seed: 11, size: 16, views: 24 }).dataset();
 const task = new RadianceVoxelGridTask(scene, { devices: 3, points: 16 ** 3, seed: 2 });
 const options = (round: number) => ({ round, localSteps: 4, options: { ...task.defaultOptions(), batchSize: 256 } });
 
+/** Runs `work` as a page that is not cross-origin isolated would: with no SharedArrayBuffer. */
+async function withoutSharedMemory<T>(work: () => Promise<T>): Promise<T> {
+  const saved = globalThis.SharedArrayBuffer;
+  Reflect.deleteProperty(globalThis, 'SharedArrayBuffer');
+  try {
+    return await work();
+  } finally {
+    globalThis.SharedArrayBuffer = saved;
+  }
+}
+
 test('float32 arrays survive base64 to the bit; a wrong length or bad text is refused', () => {
   const values = Float32Array.from([0, 1, -0, 0.1, Number.MIN_VALUE, 3.4e38]);
   assert.deepEqual(base64ToFloat32(float32ToBase64(values), 6, 'v'), values);
@@ -37,7 +48,7 @@ test("a voxel-grid device built from its data (through JSON) trains bit for bit 
   const model = task.initModel();
   // Two rounds: each draws its rays from a seed of its own.
   for (let round = 1; round <= 2; round++) {
-    const mine = await built.trainer.train(model, options(round));
+    const mine = await withoutSharedMemory(() => built.trainer.train(model, options(round)));
     const theirs = await original.train(model, options(round));
     assert.deepEqual(mine, theirs, `round ${round}`);
     assert.equal(built.work(mine, options(round)), 4 * 256, 'its work is the rays it trained');

@@ -74,7 +74,7 @@ export function allocateTrainingBuffers(
     everTouched: options.trackTouched ? bytes(points) : null,
     rays,
     rayPool: options.rayPool ?? null,
-    barrier: ThreadBarrier.cells(),
+    barrier: ThreadBarrier.cells(shared),
     sharedMoment: options.sharedMoment
       ? { moment: floats(new Float32Array(2 * points)), squares: floats(new Float32Array(3 * points)) }
       : null,

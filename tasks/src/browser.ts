@@ -11,3 +11,4 @@ export {
   type RadianceDeviceData,
 } from './radiance/federated/radiance-device-data.js';
 export { deviceFromData, DATA_DEVICE_TASKS, type DataDevice } from './device-from-data.js';
+export { base64ToFloat32, float32ToBase64 } from './radiance/data/float32-base64.js';

@@ -1,11 +1,13 @@
 // Training speed of a browser device against a Node device, for BPR-MF (triples a second) and the voxel grid
-// (rays a second): the same devices (ml-100k users; a procedural scene's view partitions), built from their
-// data as a browser device page builds them, and the same measuring code, run in Node and in a Web Worker of
-// headless Chromium (playwright-core driving Debian's chromium). Each device trains as a round runs it; median
-// of the passes after a warm-up. Figures, not pass/fail.
+// (rays a second): the same devices (ml-100k users; a procedural scene's view partitions, trained from the
+// initial grid, which every ray marches through to the far bound), built from their data as a browser device
+// page builds them, and the same measuring code, run in Node and in a Web Worker of headless Chromium
+// (playwright-core driving Debian's chromium). Each device trains as a round runs it. One warm-up pass each,
+// then Node's and the browser's passes alternate, so both see the same load on a shared machine; medians.
+// Figures, not pass/fail.
 // Usage:
 //   node bench/dist/src/browser-device-bench.js [--users 100] [--local-steps 5] [--passes 5]
-//     [--scene-res 48] [--grid 48] [--scene-devices 4] [--scene-steps 20] [--batch 512]
+//     [--scene-res 48] [--grid 48] [--scene-devices 2] [--scene-steps 20] [--batch 512]
 
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,11 +25,16 @@ import {
   radianceDeviceData,
   recsysDeviceData,
 } from '@strata/tasks';
-import { encodeModel, runThroughputJob, type ThroughputJob } from './device-throughput.js';
-import type { WorkerReply } from './browser/device-throughput-worker.js';
+import { preparePass, encodeModel, type PassSample, type ThroughputJob } from './device-throughput.js';
+import type { WorkerReply, WorkerRequest } from './browser/device-throughput-worker.js';
 
-// The little of the page's globals the evaluated function uses: this package compiles without the DOM's types.
-declare const Worker: new (url: string) => { onmessage: ((event: { data: WorkerReply }) => void) | null; postMessage(url: string): void };
+// The little of the page's globals the evaluated functions use: this package compiles without the DOM's types.
+interface BenchWorker {
+  onmessage: ((event: { data: WorkerReply }) => void) | null;
+  postMessage(request: WorkerRequest): void;
+}
+declare const Worker: new (url: string) => BenchWorker;
+declare const window: { bench: (request: WorkerRequest) => Promise<WorkerReply> };
 
 const CHROMIUM = process.env.STRATA_CHROMIUM ?? '/usr/bin/chromium';
 const { values: args } = parseArgs({
@@ -37,7 +44,7 @@ const { values: args } = parseArgs({
     passes: { type: 'string', default: '5' },
     'scene-res': { type: 'string', default: '48' },
     grid: { type: 'string', default: '48' },
-    'scene-devices': { type: 'string', default: '4' },
+    'scene-devices': { type: 'string', default: '2' },
     'scene-steps': { type: 'string', default: '20' },
     batch: { type: 'string', default: '512' },
   },
@@ -56,7 +63,6 @@ const bprJob: ThroughputJob = {
   devices: Array.from({ length: users }, (_, k) => recsysDeviceData(bpr, k)),
   model: encodeModel(new Map([[ITEM_EMBEDDING, bpr.initModel().get(ITEM_EMBEDDING)!]])),
   options: { round: 1, localSteps, options: {} },
-  passes,
 };
 // The voxel grid: the procedural scene's view partitions, trained from the initial (untrained) grid.
 const scene = new ProceduralScene({ seed: 1, size: Number(args['scene-res']) }).dataset();
@@ -68,13 +74,11 @@ const radianceJob: ThroughputJob = {
   devices: Array.from({ length: sceneDevices }, (_, k) => radianceDeviceData(radiance, k)),
   model: encodeModel(radiance.initModel()),
   options: { round: 1, localSteps: sceneSteps, options: { ...radiance.defaultOptions(), batchSize } },
-  passes,
 };
 await radiance.close();
 const jobs = [bprJob, radianceJob];
 
-const nodeRates: number[][] = [];
-for (const job of jobs) nodeRates.push(await runThroughputJob(job, deviceFromData));
+const nodePasses = jobs.map((job) => preparePass(job, deviceFromData));
 
 const worker = await build({
   entryPoints: [fileURLToPath(new URL('./browser/device-throughput-worker.js', import.meta.url))],
@@ -93,18 +97,36 @@ const server = createServer((request, response) => {
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const { chromium } = await import('playwright-core');
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
-let browserRates: number[][];
+const nodeRates: number[][] = jobs.map(() => []);
+const browserRates: number[][] = jobs.map(() => []);
 try {
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-  browserRates = await page.evaluate(
-    () =>
-      new Promise<number[][]>((resolve, reject) => {
-        const bench = new Worker('/worker.js');
-        bench.onmessage = ({ data }) => ('rates' in data ? resolve(data.rates) : reject(new Error(data.error)));
-        bench.postMessage('/jobs.json');
-      }),
-  );
+  // window.bench: one request to the worker, its reply.
+  await page.evaluate(() => {
+    const worker = new Worker('/worker.js');
+    window.bench = (request) =>
+      new Promise((resolve) => {
+        worker.onmessage = ({ data }) => resolve(data);
+        worker.postMessage(request);
+      });
+  });
+  const ask = async (request: WorkerRequest): Promise<WorkerReply> => {
+    const reply = await page.evaluate((r) => window.bench(r), request);
+    if ('error' in reply) throw new Error(`the browser's worker: ${reply.error}`);
+    return reply;
+  };
+  await ask({ load: '/jobs.json' });
+  const browserPass = async (k: number): Promise<PassSample> => ((await ask({ pass: k })) as { sample: PassSample }).sample;
+  const rate = (sample: PassSample): number => sample.work / sample.seconds;
+  for (const k of jobs.keys()) {
+    await nodePasses[k]();
+    await browserPass(k);
+    for (let pass = 0; pass < passes; pass++) {
+      nodeRates[k].push(rate(await nodePasses[k]()));
+      browserRates[k].push(rate(await browserPass(k)));
+    }
+  }
 } finally {
   await browser.close();
   server.close();

@@ -13,13 +13,17 @@ export interface EncodedTensor {
   readonly values: string;
 }
 
-/** One measurement: devices (their data), the model they train from, the round's options, passes after a warm-up. */
+/** One measurement: devices (their data), the model they train from and the round's options. */
 export interface ThroughputJob {
   readonly label: string;
   readonly devices: readonly unknown[];
   readonly model: readonly EncodedTensor[];
   readonly options: LocalTrainOptions;
-  readonly passes: number;
+}
+
+export interface PassSample {
+  readonly work: number;
+  readonly seconds: number;
 }
 
 export function encodeModel(model: ModelParams): EncodedTensor[] {
@@ -29,40 +33,19 @@ export function encodeModel(model: ModelParams): EncodedTensor[] {
   });
 }
 
-export function decodeModel(tensors: readonly EncodedTensor[]): ModelParams {
+function decodeModel(tensors: readonly EncodedTensor[]): ModelParams {
   const count = (shape: number[]): number => shape.reduce((n, d) => n * d, 1);
   return new Map(tensors.map((t) => [t.name, dense(t.shape, base64ToFloat32(t.values, count(t.shape), t.name))]));
 }
 
-/** One pass: every device trains once on `model`; the work they stepped through and the seconds it took. */
-export async function devicePass(
-  devices: readonly DataDevice[],
-  model: ModelParams,
-  options: LocalTrainOptions,
-): Promise<{ work: number; seconds: number }> {
-  let work = 0;
-  const started = performance.now();
-  for (const device of devices) work += device.work(await device.trainer.train(model, options), options);
-  return { work, seconds: (performance.now() - started) / 1000 };
-}
-
-/** Work units a second of each of `passes` passes, after one warm-up pass (the JIT). */
-export async function deviceThroughput(
-  devices: readonly DataDevice[],
-  model: ModelParams,
-  options: LocalTrainOptions,
-  passes: number,
-): Promise<number[]> {
-  await devicePass(devices, model, options);
-  const rates: number[] = [];
-  for (let pass = 0; pass < passes; pass++) {
-    const { work, seconds } = await devicePass(devices, model, options);
-    rates.push(work / seconds);
-  }
-  return rates;
-}
-
-/** A job's rates: its devices built from their data, trained on its model. */
-export function runThroughputJob(job: ThroughputJob, build: (data: unknown) => DataDevice): Promise<number[]> {
-  return deviceThroughput(job.devices.map(build), decodeModel(job.model), job.options, job.passes);
+/** A job's pass, ready to run again and again: every device trains once on the model; the work and the seconds. */
+export function preparePass(job: ThroughputJob, build: (data: unknown) => DataDevice): () => Promise<PassSample> {
+  const devices = job.devices.map(build);
+  const model = decodeModel(job.model);
+  return async () => {
+    let work = 0;
+    const started = performance.now();
+    for (const device of devices) work += device.work(await device.trainer.train(model, job.options), job.options);
+    return { work, seconds: (performance.now() - started) / 1000 };
+  };
 }

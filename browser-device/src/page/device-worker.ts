@@ -71,7 +71,7 @@ async function start(settings: DeviceSettings, data: unknown, state: DevicePriva
         });
         return update;
       },
-      ...(evaluate ? { evaluate: (model: ModelParams) => evaluate(model) } : {}),
+      ...(evaluate ? { evaluate } : {}),
     },
     observer: {
       answered: (kind, requestBytes, replyBytes) =>

@@ -37,7 +37,7 @@ test('float32 arrays survive base64 to the bit; a wrong length or bad text is re
   assert.throws(() => base64ToFloat32('%%%', 1, 'v'), /v: not base64/);
 });
 
-test("a voxel-grid device built from its data (through JSON) trains bit for bit as the task's own", async (t) => {
+test("a voxel-grid device built from its data (through JSON) trains bit for bit as the task's own, with no SharedArrayBuffer", async (t) => {
   t.after(() => task.close());
   const data = JSON.parse(JSON.stringify(radianceDeviceData(task, 1)));
   const built = deviceFromData(data);

@@ -10,8 +10,18 @@ import { embeddedRun } from './embedded-reference-run.js';
 export interface DeviceView {
   status: string;
   nodeId: string | null;
+  task: string | null;
   reloads: number;
-  progress: { round: number; trainings: number; evaluations: number; bytesDown: number; bytesUp: number; loss: number | null } | null;
+  progress: {
+    round: number;
+    trainings: number;
+    evaluations: number;
+    bytesDown: number;
+    bytesUp: number;
+    loss: number | null;
+    speed: number | null;
+    speedUnit: string | null;
+  } | null;
 }
 
 // The page's global the probes read (this package compiles without the DOM's types).
@@ -52,8 +62,13 @@ export async function openDevicePages(
   return pages;
 }
 
-/** The final metrics of an embedded run of `task` with `devices` devices under one edge, `rounds` rounds. */
-export async function allNodeMetrics(task: FederatedTask, devices: number, rounds: number): Promise<Record<string, number>> {
-  const run = await embeddedRun(task, { edges: 1, devices, rounds });
+/** The final metrics of an embedded run of `task` with `devices` devices under one edge, `rounds` rounds of κ1 local steps. */
+export async function allNodeMetrics(
+  task: FederatedTask,
+  devices: number,
+  rounds: number,
+  kappa1?: number,
+): Promise<Record<string, number>> {
+  const run = await embeddedRun(task, { edges: 1, devices, rounds, ...(kappa1 === undefined ? {} : { kappa1 }) });
   return run.rounds.at(-1)?.evaluation ?? {};
 }

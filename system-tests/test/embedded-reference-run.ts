@@ -12,13 +12,17 @@ export interface EmbeddedRound {
   readonly evaluation: Record<string, number>;
 }
 
-/** `task` on `edges` edges and `devices` devices for `rounds` rounds: the global model and each round's metrics. */
+/**
+ * `task` on `edges` edges and `devices` devices for `rounds` rounds (κ1 local steps, default the run's): the
+ * global model and each round's metrics.
+ */
 export async function embeddedRun(
   task: FederatedTask,
-  layout: { edges: number; devices: number; rounds: number },
+  layout: { edges: number; devices: number; rounds: number; kappa1?: number },
 ): Promise<{ model: Map<string, Float32Array>; rounds: EmbeddedRound[] }> {
   const { edges, devices } = layout;
-  const config = parseRunConfig({ topology: { edges, devices }, schedule: { rounds: layout.rounds } });
+  const schedule = { rounds: layout.rounds, ...(layout.kappa1 === undefined ? {} : { kappa1: layout.kappa1 }) };
+  const config = parseRunConfig({ topology: { edges, devices }, schedule });
   const topology = new EmbeddedTopology({
     task,
     edges,

@@ -1,6 +1,14 @@
-// What a browser device needs of the tasks (`@strata/tasks/browser`): the recommender trainers built from a
-// device's own data (BPR-MF and NeuMF, hand-written kernels), with no loader, file system or worker thread in
-// their import graph, so the page's Web Worker bundles them as they are.
+// What a browser device needs of the tasks (`@strata/tasks/browser`): devices built from their own data (BPR-MF
+// and NeuMF user splits, the voxel grid's views; hand-written kernels, the grid trained inline), with no
+// loader, file system or worker thread in their import graph, so the page's Web Worker bundles them as they are.
 export * from './recsys/device-data/index.js';
 export { BprMfDevice, ITEM_EMBEDDING, ITEM_BIAS } from './recsys/bpr-mf/bpr-mf-device.js';
 export { NeuMFDevice } from './recsys/neumf/neumf-device.js';
+export {
+  radianceDeviceDataSchema,
+  radianceDeviceFromData,
+  type RadianceDataDevice,
+  type RadianceDeviceData,
+} from './radiance/federated/radiance-device-data.js';
+export { deviceFromData, DATA_DEVICE_TASKS, type DataDevice } from './device-from-data.js';
+export { base64ToFloat32, float32ToBase64 } from './radiance/data/float32-base64.js';

@@ -3,3 +3,4 @@ export * from './recsys/index.js';
 export * from './radiance/index.js';
 export * from './tfjs/index.js';
 export * from './registry/index.js';
+export * from './device-from-data.js';

@@ -16,7 +16,7 @@ type Status = 'idle' | 'starting' | 'connected' | 'disconnected' | 'stopped' | '
 /** What tests and curious users can read from the console. */
 declare global {
   interface Window {
-    strataDevice?: { status: Status; nodeId: string | null; progress: DeviceProgress | null; reloads: number };
+    strataDevice?: { status: Status; nodeId: string | null; task: string | null; progress: DeviceProgress | null; reloads: number };
   }
 }
 
@@ -31,7 +31,13 @@ let worker: Worker | undefined;
 /** The write in progress, and whether the record changed since it began (writes coalesce: the newest wins). */
 let saving: Promise<void> | undefined;
 let dirty = false;
-const view = { status: 'idle' as Status, nodeId: null as string | null, progress: null as DeviceProgress | null, reloads: 0 };
+const view = {
+  status: 'idle' as Status,
+  nodeId: null as string | null,
+  task: null as string | null,
+  progress: null as DeviceProgress | null,
+  reloads: 0,
+};
 window.strataDevice = view;
 
 function setStatus(status: Status, detail = ''): void {
@@ -58,20 +64,19 @@ function showProgress(progress: DeviceProgress | null): void {
     'bytes-down': p ? bytes(p.bytesDown) : '—',
     'bytes-up': p ? bytes(p.bytesUp) : '—',
     loss: number(p?.loss ?? null, 4),
-    speed: p?.triplesPerSecond ? `${number(p.triplesPerSecond)} triples/s` : '—',
+    speed: p?.speed ? `${number(p.speed)} ${p.speedUnit}/s` : '—',
   };
   for (const [id, text] of Object.entries(cells)) element(`stat-${id}`).textContent = text;
   if (p) element('stat-round').dataset.round = String(p.round);
 }
 
-function showDevice(settings: DeviceSettings, data: unknown): void {
+function showDevice(settings: DeviceSettings): void {
   view.nodeId = settings.nodeId;
   element('device-id').textContent = settings.nodeId;
   element('device-region').textContent = settings.region;
   element('device-edge').textContent = settings.edgeUrl;
-  const items = data as { trainItems?: unknown[]; testItems?: unknown[]; userId?: string };
-  element('device-data').textContent =
-    `user ${items.userId ?? '?'}: ${items.trainItems?.length ?? 0} training items, ${items.testItems?.length ?? 0} held out (IndexedDB)`;
+  // What the data holds comes from the worker, which checks it and builds the device from it.
+  element('device-data').textContent = 'reading the data…';
   element('device-panel').hidden = false;
   element('join-form').hidden = true;
 }
@@ -107,6 +112,11 @@ function startWorker(): void {
         break;
       case 'disconnected':
         setStatus('disconnected');
+        break;
+      case 'device':
+        view.task = message.task;
+        element('device-task').textContent = message.task;
+        element('device-data').textContent = `${message.summary} (IndexedDB)`;
         break;
       case 'stopped':
         worker?.terminate();
@@ -155,7 +165,7 @@ async function join(
     compression: compression === 'float16' || compression === 'int8' ? compression : 'float32',
   };
   record = { settings, data, state: null, progress: null, stopped: false };
-  showDevice(settings, data);
+  showDevice(settings);
   showProgress(null);
   startWorker();
 }
@@ -196,7 +206,7 @@ async function main(): Promise<void> {
   const wanted = fragment.get('device');
   if (record && (wanted === null || wanted === record.settings.nodeId)) {
     // A reload (or a return): resume as the same device, same session.
-    showDevice(record.settings, record.data);
+    showDevice(record.settings);
     showProgress(record.progress);
     if (record.stopped) setStatus('stopped');
     else startWorker();

@@ -1,11 +1,12 @@
 // The browser device itself, in a Web Worker so training never blocks the page: the same DeviceClient,
-// socket.io link and task code as a Node device (`strata device`), built from the data the page keeps. It
+// socket.io link and task code as a Node device (`strata device`), built from the data the page keeps (a
+// recommender user's split or a voxel grid's views). It
 // reports progress to the page and hands back its private state after each training for the page to persist.
 
 import { DeviceClient } from '@strata/device-client/browser';
 import { SocketIoTransportClient } from '@strata/runtime/socket-io-client';
 import { compressionSchema, type Logger, type LocalTrainOptions, type ModelParams } from '@strata/shared';
-import { recsysDeviceFromData, type DevicePrivateState } from '@strata/tasks/browser';
+import { deviceFromData, type DevicePrivateState } from '@strata/tasks/browser';
 import type { DeviceProgress, DeviceSettings, PageToWorker, WorkerToPage } from './worker-messages.js';
 
 interface WorkerScope {
@@ -24,7 +25,8 @@ let progress: DeviceProgress = {
   bytesDown: 0,
   bytesUp: 0,
   loss: null,
-  triplesPerSecond: null,
+  speed: null,
+  speedUnit: null,
 };
 const report = (change: Partial<DeviceProgress>): void => {
   progress = { ...progress, ...change };
@@ -43,9 +45,11 @@ function fail(error: unknown): void {
 
 async function start(settings: DeviceSettings, data: unknown, state: DevicePrivateState | null): Promise<void> {
   if (client) return;
-  const trainer = recsysDeviceFromData(data);
+  const built = deviceFromData(data);
+  const { trainer } = built;
   if (state) trainer.restorePrivateState(state);
-  const negatives = (options: LocalTrainOptions): number => options.options.negatives ?? 1;
+  post({ kind: 'device', task: built.task, summary: built.summary });
+  const evaluate = trainer.evaluate?.bind(trainer);
   const device = new DeviceClient({
     nodeId: settings.nodeId,
     region: settings.region,
@@ -57,17 +61,17 @@ async function start(settings: DeviceSettings, data: unknown, state: DevicePriva
         const started = performance.now();
         const update = await trainer.train(model, options);
         const seconds = (performance.now() - started) / 1000;
-        const triples = update.weight * options.localSteps * negatives(options);
         post({ kind: 'state', state: trainer.privateState() });
         report({
           round: options.round,
           trainings: progress.trainings + 1,
           loss: update.weight > 0 ? (update.metrics.loss ?? 0) / update.weight : null,
-          triplesPerSecond: seconds > 0 ? triples / seconds : null,
+          speed: seconds > 0 ? built.work(update, options) / seconds : null,
+          speedUnit: built.unit,
         });
         return update;
       },
-      evaluate: (model: ModelParams) => trainer.evaluate(model),
+      ...(evaluate ? { evaluate } : {}),
     },
     observer: {
       answered: (kind, requestBytes, replyBytes) =>

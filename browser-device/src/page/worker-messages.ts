@@ -27,12 +27,15 @@ export interface DeviceProgress {
   readonly bytesUp: number;
   /** Mean training loss per sample of the last training. */
   readonly loss: number | null;
-  /** (user, positive, negative) triples a second of the last training. */
-  readonly triplesPerSecond: number | null;
+  /** Work units a second of the last training (`speedUnit`: BPR triples, or rays for the voxel grid). */
+  readonly speed: number | null;
+  readonly speedUnit: 'triples' | 'rays' | null;
 }
 
 export type WorkerToPage =
   | { readonly kind: 'connected' | 'disconnected' | 'stopped' }
+  /** The device built from its data: its task and what it holds, in a line. */
+  | { readonly kind: 'device'; readonly task: string; readonly summary: string }
   | { readonly kind: 'progress'; readonly progress: DeviceProgress }
   | { readonly kind: 'state'; readonly state: DevicePrivateState }
   | { readonly kind: 'error'; readonly message: string };

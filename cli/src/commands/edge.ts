@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError, rendersFrames, rendersViews, strategyNames, StrataError, type FederatedTask } from '@strata/shared';
 import { BrowserDeviceSite, type BrowserDeviceSiteOptions } from '@strata/browser-device';
-import { BprMfTask, NeuMFTask, recsysDeviceData } from '@strata/tasks';
+import { BprMfTask, NeuMFTask, RadianceVoxelGridTask, radianceDeviceData, recsysDeviceData } from '@strata/tasks';
 import { createLogger } from '@strata/runtime';
 import { EdgeDaemon, parseEdgeDaemonConfig } from '@strata/edge-node';
 import {
@@ -199,6 +199,9 @@ export function register(program: Command): void {
 
 /** Per-device data a browser device page can fetch as its demo split (tasks whose devices are built from it). */
 function demoDeviceData(task: FederatedTask): BrowserDeviceSiteOptions['deviceData'] {
+  if (task instanceof RadianceVoxelGridTask) {
+    return { task: task.id, numDevices: task.numDevices, get: (index) => radianceDeviceData(task, index) };
+  }
   if (!(task instanceof BprMfTask || task instanceof NeuMFTask)) return undefined;
   return { task: task.id, numDevices: task.numDevices, get: (index) => recsysDeviceData(task, index) };
 }

@@ -1,13 +1,14 @@
 // One trainer (inline or worker threads) and one set of training buffers shared by all of a task's devices.
 // Simulated devices take turns: each training waits for the previous one, reloads the buffers with the
 // model it received and its own rays, trains, and reads its update out before the next one starts. This
-// keeps memory at one grid's worth of optimiser state however many devices there are.
+// keeps memory at one grid's worth of optimiser state however many devices there are. The trainer comes from a
+// factory, so this file needs no Node built-in: a browser device passes the inline trainer.
 
 import type { MarchSettings } from '../model/march-settings.js';
 import type { VoxelGrid } from '../model/voxel-grid.js';
 import type { RaySet } from '../kernels/ray-set.js';
 import type { OccupancyGrid } from '../kernels/occupancy.js';
-import { allocateTrainingBuffers, createGridTrainer, resetTrainingBuffers, type GridTrainer } from '../train/grid-trainer.js';
+import { allocateTrainingBuffers, resetTrainingBuffers, type GridTrainer, type GridTrainerFactory } from '../train/grid-trainer.js';
 import type { TrainingBuffers } from '../train/trainer-thread.js';
 
 export class DeviceTrainingPool {
@@ -20,6 +21,7 @@ export class DeviceTrainingPool {
     private readonly settings: MarchSettings,
     /** Devices step under a shared second moment (and need no visibility weights). */
     private readonly sharedMoment: boolean,
+    private readonly createTrainer: GridTrainerFactory,
   ) {}
 
   /**
@@ -45,7 +47,7 @@ export class DeviceTrainingPool {
         resetTrainingBuffers(this.buffers, grid, occupancy);
       }
       const buffers: TrainingBuffers = { ...this.buffers, rays };
-      this.trainer ??= createGridTrainer(this.threads);
+      this.trainer ??= this.createTrainer(this.threads);
       await this.trainer.load(buffers);
       return work(this.trainer, buffers);
     };

@@ -10,6 +10,8 @@ import type { Aabb } from '../model/grid-geometry.js';
 import { shBasisSize } from '../model/spherical-harmonics.js';
 import type { ViewPartition } from './partition-views.js';
 
+export const RADIANCE_TASK_ID = 'radiance/voxel-grid';
+
 /** What devices read from every training request; the task's defaults travel with each one. */
 export const radianceDeviceOptionsSchema = z.strictObject({
   batchSize: z.number().int().min(1).default(512).describe('rays per local step'),

@@ -27,6 +27,7 @@ import { RadianceViewRenderer } from '../render/radiance-view-renderer.js';
 import { ParallelGridRenderer } from '../render/parallel-grid-renderer.js';
 import { RadianceFrameRenderer } from '../render/viewing-session-rendering.js';
 import { marchSettingsFor } from '../train/centralized-training.js';
+import { createGridTrainer } from '../train/worker-grid-trainer.js';
 import { DeviceTrainingPool } from './device-training-pool.js';
 import { partitionViews } from './partition-views.js';
 import { RadianceDevice } from './radiance-device.js';
@@ -34,11 +35,10 @@ import { initialMomentTensors } from './shared-second-moment.js';
 import {
   DEFAULT_RADIANCE_DEVICE_OPTIONS,
   DEFAULT_RADIANCE_TASK_OPTIONS,
+  RADIANCE_TASK_ID,
   validateRadianceTaskOptions,
   type RadianceTaskOptions,
 } from './radiance-task-options.js';
-
-export const RADIANCE_TASK_ID = 'radiance/voxel-grid';
 
 /** Renders kept from one evaluation, for reports. */
 export interface EvaluationSnapshot {
@@ -76,7 +76,7 @@ export class RadianceVoxelGridTask implements FederatedTask, ViewRenderer {
     this.geometry = geometryForPointCount(this.options.bbox ?? dataset.bbox, this.options.points);
     this.settings = radianceTaskSettings(dataset, this.options);
     this.partitions = partitionViews(dataset.train, this.options.devices, this.options.partition, this.options.seed);
-    this.pool = new DeviceTrainingPool(this.options.threads, this.settings, this.options.sharedSecondMoment);
+    this.pool = new DeviceTrainingPool(this.options.threads, this.settings, this.options.sharedSecondMoment, createGridTrainer);
     this.views = new RadianceViewRenderer((model) => this.renderer(model), dataset.near, dataset.far);
   }
 

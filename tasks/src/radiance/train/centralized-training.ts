@@ -11,7 +11,8 @@ import { VoxelGrid } from '../model/voxel-grid.js';
 import { buildRaySet } from '../kernels/build-ray-set.js';
 import type { RaySet } from '../kernels/ray-set.js';
 import { computeOccupancy, createOccupancy, rawDensityForAlpha, type OccupancyGrid } from '../kernels/occupancy.js';
-import { allocateTrainingBuffers, createGridTrainer, type GridTrainer } from './grid-trainer.js';
+import { allocateTrainingBuffers, type GridTrainer } from './grid-trainer.js';
+import { createGridTrainer } from './worker-grid-trainer.js';
 import type { TrainChunk } from './trainer-thread.js';
 
 export interface GridStage {

@@ -1,8 +1,7 @@
-// Runs training chunks on a set of TrainingBuffers, either inline on the calling thread or on a pool of
-// worker threads (one TrainerThread each, sharing the grid through SharedArrayBuffers). Both behind one
-// interface so callers pick a thread count, not a code path.
+// Runs training chunks on a set of TrainingBuffers behind one interface: inline on the calling thread (here,
+// with no Node built-in, so a browser's Web Worker runs it as it is) or on a pool of worker threads
+// (worker-grid-trainer.ts, Node only), so callers pick a thread count, not a code path.
 
-import { Worker } from 'node:worker_threads';
 import { ConfigError, StrataError } from '@strata/shared';
 import type { VoxelGrid } from '../model/voxel-grid.js';
 import type { MarchSettings } from '../model/march-settings.js';
@@ -12,6 +11,9 @@ import type { RaySet } from '../kernels/ray-set.js';
 import { createAdamState } from './sparse-adam.js';
 import { ThreadBarrier } from './thread-barrier.js';
 import { TrainerThread, type ChunkResult, type TrainChunk, type TrainingBuffers } from './trainer-thread.js';
+
+/** Makes the trainer of a thread count (createGridTrainer in Node; a browser has only the inline one). */
+export type GridTrainerFactory = (threads: number) => GridTrainer;
 
 export interface GridTrainer {
   readonly threads: number;
@@ -72,7 +74,7 @@ export function allocateTrainingBuffers(
     everTouched: options.trackTouched ? bytes(points) : null,
     rays,
     rayPool: options.rayPool ?? null,
-    barrier: ThreadBarrier.cells(),
+    barrier: ThreadBarrier.cells(shared),
     sharedMoment: options.sharedMoment
       ? { moment: floats(new Float32Array(2 * points)), squares: floats(new Float32Array(3 * points)) }
       : null,
@@ -124,83 +126,4 @@ export class InlineGridTrainer implements GridTrainer {
   async close(): Promise<void> {
     this.thread = null;
   }
-}
-
-type WorkerReply = { ok: true; result?: ChunkResult } | { ok: false; message: string };
-
-export class WorkerGridTrainer implements GridTrainer {
-  private readonly workers: Worker[] = [];
-  private loaded = false;
-
-  constructor(readonly threads: number) {
-    if (!Number.isInteger(threads) || threads < 1) throw new ConfigError(`grid trainer: threads ${threads} must be a positive integer`);
-    for (let i = 0; i < threads; i++) {
-      const worker = new Worker(new URL('./trainer-worker.js', import.meta.url));
-      worker.unref();
-      this.workers.push(worker);
-    }
-  }
-
-  private request(worker: Worker, message: unknown): Promise<ChunkResult | undefined> {
-    return new Promise((resolve, reject) => {
-      const cleanup = (): void => {
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.unref();
-      };
-      const onMessage = (reply: WorkerReply): void => {
-        cleanup();
-        if (reply.ok) resolve(reply.result);
-        else reject(new StrataError('STRATA_ERR_WORKER', `grid trainer worker failed: ${reply.message}`));
-      };
-      const onError = (err: Error): void => {
-        cleanup();
-        reject(err);
-      };
-      worker.ref();
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      worker.postMessage(message);
-    });
-  }
-
-  async load(buffers: TrainingBuffers): Promise<void> {
-    if (buffers.grads.length !== this.threads) {
-      throw new ConfigError(`grid trainer: buffers for ${buffers.grads.length} threads given to ${this.threads} workers`);
-    }
-    await Promise.all(this.workers.map((w, index) => this.request(w, { type: 'load', buffers, index, count: this.threads })));
-    this.loaded = true;
-  }
-
-  async run(chunk: TrainChunk): Promise<ChunkResult> {
-    if (!this.loaded) throw new StrataError('STRATA_ERR_STATE', 'grid trainer: run() before load()');
-    let results: (ChunkResult | undefined)[];
-    try {
-      results = await Promise.all(this.workers.map((w) => this.request(w, { type: 'run', chunk })));
-    } catch (err) {
-      // The other workers may be parked at a barrier the failed one will never reach.
-      await this.close();
-      throw err;
-    }
-    let sse = 0,
-      rays = 0,
-      samples = 0;
-    for (const r of results) {
-      sse += r?.sse ?? 0;
-      rays += r?.rays ?? 0;
-      samples += r?.samples ?? 0;
-    }
-    return { sse, rays, samples };
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
-    this.workers.length = 0;
-    this.loaded = false;
-  }
-}
-
-/** A trainer for `threads` threads: inline for one, worker threads otherwise. */
-export function createGridTrainer(threads: number): GridTrainer {
-  return threads <= 1 ? new InlineGridTrainer() : new WorkerGridTrainer(threads);
 }

@@ -7,8 +7,12 @@ export class ThreadBarrier {
     private readonly parties: number,
   ) {}
 
-  static cells(): Int32Array {
-    return new Int32Array(new SharedArrayBuffer(8));
+  /**
+   * The barrier's cells: shared memory for worker threads; plain memory for one thread, which never waits (and a
+   * page that is not cross-origin isolated, such as a browser device's, has no SharedArrayBuffer).
+   */
+  static cells(shared: boolean): Int32Array {
+    return new Int32Array(shared ? new SharedArrayBuffer(8) : new ArrayBuffer(8));
   }
 
   wait(): void {

@@ -1,14 +1,13 @@
-// What a recommender device keeps across restarts (a browser page reloaded): its user's embeddings and their
-// optimizer state, which never leave it, as named arrays the page stores in IndexedDB.
+// What a device keeps across restarts (a browser page reloaded), as named arrays the page stores in IndexedDB:
+// a recommender's user embeddings and their optimizer state, which never leave it.
 
-import { ConfigError, type DeviceTrainer, type EvaluationSums, type ModelParams } from '@strata/shared';
+import { ConfigError, type DeviceTrainer } from '@strata/shared';
 
 /** A device's private arrays by name (copies). */
 export type DevicePrivateState = Readonly<Record<string, Float32Array>>;
 
-/** A trainer that evaluates itself and whose private state can be saved and restored. */
+/** A trainer whose private state can be saved and restored (it evaluates itself when its task evaluates on devices). */
 export interface RestorableDevice extends DeviceTrainer {
-  evaluate(model: ModelParams): Promise<EvaluationSums>;
   privateState(): DevicePrivateState;
   restorePrivateState(state: DevicePrivateState): void;
 }

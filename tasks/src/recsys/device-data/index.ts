@@ -4,6 +4,7 @@ export {
   recsysDeviceData,
   recsysDeviceDataSchema,
   recsysDeviceFromData,
+  type RecsysDataDevice,
   type RecsysDeviceData,
 } from './recsys-device-data.js';
 export { restorePrivateArrays, type DevicePrivateState, type RestorableDevice } from './device-private-state.js';

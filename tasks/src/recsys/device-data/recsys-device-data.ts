@@ -5,7 +5,7 @@
 // (`recsysDeviceFromData`).
 
 import { z } from 'zod';
-import { ConfigError, DataError } from '@strata/shared';
+import { ConfigError, DataError, type EvaluationSums, type ModelParams } from '@strata/shared';
 import { BprMfDevice } from '../bpr-mf/bpr-mf-device.js';
 import type { BprMfTask } from '../bpr-mf/bpr-mf-task.js';
 import { resolveBprMfTaskOptions } from '../bpr-mf/bpr-mf-task-options.js';
@@ -52,8 +52,14 @@ export function recsysDeviceData(task: BprMfTask | NeuMFTask, index: number): Re
   };
 }
 
+/** A recommender device a page runs: it evaluates itself on its held-out items. */
+export interface RecsysDataDevice extends RestorableDevice {
+  readonly numItems: number;
+  evaluate(model: ModelParams): Promise<EvaluationSums>;
+}
+
 /** The device `data` describes; `data` is untrusted (a user's file): a DataError names what is wrong with it. */
-export function recsysDeviceFromData(data: unknown): RestorableDevice & { readonly numItems: number } {
+export function recsysDeviceFromData(data: unknown): RecsysDataDevice {
   const parsed = recsysDeviceDataSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -18,10 +18,9 @@ import {
   ParallelGridRenderer,
   RadianceFrameRenderer,
   RadianceViewerDevice,
-  cameraPose,
   horizontalStrip,
   loadRadianceModel,
-  orbitCamera,
+  orbitPath,
   focalFromFov,
   psnr,
   writeRgbPng,
@@ -122,9 +121,13 @@ async function viewCommand(options: ViewOptions): Promise<void> {
   try {
     for (const res of options.res) {
       const focal = focalFromFov((fovXDegrees * Math.PI) / 180, res);
-      const path = Array.from({ length: options.poses }, (_, k) =>
-        cameraPose(orbitCamera(((options.speed * k) / options.rate) * (Math.PI / 180), (30 * Math.PI) / 180, 4, res, res, focal)),
-      );
+      const path = orbitPath({
+        poses: options.poses,
+        rateHz: options.rate,
+        degreesPerSecond: options.speed,
+        elevationDegrees: 30,
+        radius: 4,
+      });
       // Rendering speed across the edge's threads: wall and CPU time (all threads) per frame, full and fast.
       const cameraAt = (k: number) => cameraOf(path[k], res, focal);
       const timed = async (quality: RenderQuality, poses: number[]) => {

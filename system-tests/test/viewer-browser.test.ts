@@ -112,7 +112,7 @@ test('the viewer page plays an orbit in each architecture in chromium: frames ar
   assert.equal(await coordinator.exited, 0, 'the coordinator finishes the run and exits cleanly');
 
   const browser = await launchChromium(t);
-  const page = await browser.newPage({ viewport: { width: 900, height: 620 } });
+  const page = await browser.newPage({ viewport: { width: 1200, height: 640 } });
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   page.on('console', (message) => t.diagnostic(`page console: ${message.text()}`));
@@ -160,6 +160,6 @@ test('the viewer page plays an orbit in each architecture in chromium: frames ar
   }
   const final = await page.evaluate(() => window.strataViewer);
   assert.ok((final?.modelBytes ?? 0) > 0, 'the compact model was downloaded');
-  await page.screenshot({ path: process.env.STRATA_VIEWER_SCREENSHOT ?? join(OUTPUT, 'viewer.png') });
+  await page.screenshot({ path: process.env.STRATA_VIEWER_SCREENSHOT ?? join(OUTPUT, 'viewer.png'), fullPage: true });
   assert.deepEqual(errors, []);
 });

@@ -29,6 +29,7 @@ import {
 } from '@strata/tasks';
 import { ProgressBar } from '../console/progress.js';
 import { LoopbackViewEdge, runMeasuredSession, type SessionFigures } from '../view/measured-view-session.js';
+import { formatBytes } from '../view/format-bytes.js';
 
 const listOf = <T extends z.ZodType>(item: T) =>
   z.preprocess(
@@ -245,9 +246,4 @@ function cameraOf(pose: readonly (readonly number[])[], res: number, focal: numb
 /** A figure, or a dash where nothing was shown to measure. */
 function figure(value: number, digits: number): string {
   return Number.isFinite(value) ? value.toFixed(digits) : '-';
-}
-
-function formatBytes(perSecond: number): string {
-  if (perSecond === 0) return '0';
-  return perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)} MB/s` : `${(perSecond / 1e3).toFixed(1)} kB/s`;
 }

@@ -150,6 +150,9 @@ test('the viewer page plays an orbit in each architecture in chromium: frames ar
         `${(100 * middle).toFixed(1)}% of the middle shaded, ${(100 * corners).toFixed(1)}% of the corners`,
     );
     assert.ok(figures.shown > 0, `${architecture}: frames were shown`);
+    // The page's table shows the same figures: state, then frames shown.
+    const cells = await page.locator(`#row-${architecture} td`).allTextContents();
+    assert.deepEqual(cells.slice(0, 2), ['done', String(figures.shown)], `${architecture}: the table row ${cells.join(' | ')}`);
     if (architecture === 'local') assert.equal(figures.framesReceived, 0, 'local rendering receives no frame');
     else {
       assert.ok(figures.framesReceived > 0, `${architecture}: frames arrived from the edge`);

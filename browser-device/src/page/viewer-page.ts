@@ -158,7 +158,7 @@ function showFigures(figures: ViewerFigures): void {
     formatBytes(figures.bytesPerSecond),
   ];
   row.querySelectorAll('td').forEach((cell, i) => {
-    if (i > 0) cell.textContent = cells[i - 1];
+    cell.textContent = cells[i];
   });
 }
 

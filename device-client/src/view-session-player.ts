@@ -108,7 +108,8 @@ export async function playViewSession(options: PlayOptions): Promise<PlayResult>
   if (path.length === 0) throw new ConfigError('view session: the camera path is empty');
   if (architecture !== 'local' && !socket) throw new ConfigError(`view session: ${architecture} rendering needs a socket to the edge`);
   const period = 1000 / rateHz;
-  const started = performance.now();
+  // The path's clock starts once the edge has acknowledged the session (it answers when its renderer is warm).
+  let started = performance.now();
   const tickOf = (now: number): number => Math.min(path.length - 1, Math.max(0, Math.floor((now - started) / period)));
   const sampledAt: number[] = [];
   let shown = 0,
@@ -164,13 +165,15 @@ export async function playViewSession(options: PlayOptions): Promise<PlayResult>
   if (architecture !== 'local' && socket) {
     socket.on(EV.frame, frameListener);
     socket.on(EV.error, onError);
+    // Generous: the edge answers once its renderer's workers have loaded the model (seconds for a large grid).
     const answer = (await socket
-      .timeout(10_000)
+      .timeout(60_000)
       .emitWithAck(EV.start, { ...options.session, mode: architecture === 'co' ? 'co' : 'remote' })) as {
       ok: boolean;
       message?: string;
     };
     if (!answer.ok) throw new StrataError('STRATA_ERR_VIEW_SESSION', `view session refused: ${answer.message}`);
+    started = performance.now();
   }
 
   const tick = async (k: number): Promise<void> => {

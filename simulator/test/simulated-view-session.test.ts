@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '@strata/shared';
 import { loadTopology, parseTopology } from '../src/load-topology.js';
+import { VIEWING_DEVICES, VIEWING_LINKS } from '../src/viewing-profiles.js';
 import { simulateViewSession, simulateViewingSessions, type ViewFrameCosts } from '../src/simulated-view-session.js';
 
 const costs: ViewFrameCosts = { colorBytes: 5000, depthBytes: 10_000, edgeRenderMs: 10, localRenderMs: 20, composeMs: 4 };
@@ -47,6 +48,9 @@ test('the same seed gives the same session under jitter and loss', () => {
 
 test("a topology file's viewing section: checked, and every session simulated", () => {
   const { topology } = loadTopology(fileURLToPath(new URL('../../topologies/viewing.yaml', import.meta.url)));
+  // The file's viewing links are the profiles `strata view` shapes its loopback sessions with.
+  for (const [name, profile] of Object.entries(VIEWING_LINKS)) assert.deepEqual(topology.links[name], profile, `link ${name}`);
+  for (const [name, device] of Object.entries(VIEWING_DEVICES)) assert.deepEqual(topology.viewing?.devices[name], device, `device ${name}`);
   const rows = simulateViewingSessions(topology);
   const sessions = topology.viewing?.sessions.length ?? 0;
   // local once per device and size (4 of them), remote and co per session.

@@ -37,11 +37,12 @@ mkdirSync(outDir, { recursive: true });
 copyFileSync(genJs, join(outDir, 'strata.js'));
 copyFileSync(genDts, join(outDir, 'strata.d.ts'));
 
-// The browser device's page and Web Worker: tsc compiled and type-checked them (browser-device/dist/page);
-// esbuild bundles each with its imports (the core, the socket.io client, the task code) for the browser.
+// The browser device's page, its Web Worker and the viewer page: tsc compiled and type-checked them
+// (browser-device/dist/page); esbuild bundles each with its imports (the core, the socket.io client, the task
+// code) for the browser.
 const { build } = await import('esbuild');
 await build({
-  entryPoints: ['device-page', 'device-worker'].map((name) => join(root, 'browser-device/dist/page', `${name}.js`)),
+  entryPoints: ['device-page', 'device-worker', 'viewer-page'].map((name) => join(root, 'browser-device/dist/page', `${name}.js`)),
   outdir: join(root, 'browser-device/dist/bundle'),
   bundle: true,
   platform: 'browser',

@@ -50,6 +50,19 @@ test('the page, its bundles and the join configuration; other paths are left to 
   assert.equal((await fetch(`${url}/healthz`)).status, 418, 'not one of its routes');
 });
 
+test('the viewer page: its bundle, and WebAssembly allowed on it alone (the radiance kernels compile their own)', async (t) => {
+  const url = await serve(t);
+  const page = await fetch(`${url}/device/viewer`);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<script type="module" src="\/device\/assets\/viewer-page.js">/);
+  const csp = page.headers.get('content-security-policy') ?? '';
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval';/);
+  assert.match(csp, /connect-src 'self' http:\/\/127\.0\.0\.1:7400 ws:\/\/127\.0\.0\.1:7400;/);
+  const bundle = await fetch(`${url}/device/assets/viewer-page.js`);
+  assert.equal(bundle.status, 200, 'viewer-page.js is built');
+  assert.match(bundle.headers.get('content-type') ?? '', /text\/javascript/);
+});
+
 test('demo data: served per device when a task offers it; a clear error otherwise', async (t) => {
   const without = await serve(t);
   const none = await fetch(`${without}/device/data/0`);

@@ -21,6 +21,7 @@ const COMMANDS: Readonly<Record<string, Registrar>> = {
   device: () => import('./commands/device.js'),
   render: () => import('./commands/render.js'),
   view: () => import('./commands/view.js'),
+  'view-simulate': () => import('./commands/view-simulate.js'),
   splats: () => import('./commands/splats.js'),
   tasks: () => import('./commands/tasks.js'),
   credentials: () => import('./commands/credentials.js'),

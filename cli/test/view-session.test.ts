@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VIEW_SESSION_EVENTS as EV, type ViewErrorMessage, type ViewFrameMessage } from '@strata/shared';
-import { createLogger } from '@strata/runtime';
+import { createLogger, nodeViewFrameDecoder } from '@strata/runtime';
 import { playViewSession, type ShownFrame } from '@strata/device-client';
 import { LinkPipe, ShapingProxy } from '@strata/simulator';
 import { SeededRandom } from '@strata/shared';
@@ -98,6 +98,7 @@ test('remote and co-rendering sessions over real sockets show frames of the pose
           rateHz: 30,
           session: { width: SIZE, height: SIZE, fovXDegrees: FOV },
           device,
+          decoder: nodeViewFrameDecoder,
           socket,
           onShown: (frame) => shown.push(frame),
           drainMs: 5000,
@@ -141,6 +142,7 @@ test('under a slow link the edge drops stale poses instead of queueing frames', 
       rateHz: 60,
       session: { width: SIZE, height: SIZE, fovXDegrees: FOV, maxInFlight: 1 },
       device,
+      decoder: nodeViewFrameDecoder,
       socket,
       onShown: () => undefined,
       drainMs: 10_000,

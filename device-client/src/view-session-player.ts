@@ -4,9 +4,10 @@
 // warped to the pose it has now, holes filled by a cheap local render). Poses are sampled on a fixed clock
 // (the path's rate); what the user sees is recorded per shown frame: the pose index the user had when it was
 // shown, the time from that content's pose being sampled to it being shown (motion-to-photon), the image.
-// The scene-specific work (rendering, warping) is the task's, through ViewerDevice.
+// The scene-specific work (rendering, warping) is the task's, through ViewerDevice; decoding the frames is the
+// platform's, through ViewFrameDecoder (the runtime's codec in Node, the browser's own decoders in a page), so
+// this file bundles for a browser page as it is.
 
-import type { Socket } from 'socket.io-client';
 import {
   ConfigError,
   StrataError,
@@ -16,7 +17,6 @@ import {
   type ViewPose,
   type ViewSessionStartInput,
 } from '@strata/shared';
-import { decodeDepthFrame, decodeJpegFrame } from '@strata/runtime';
 
 export type ViewArchitecture = 'local' | 'remote' | 'co';
 export const viewArchitectures: readonly ViewArchitecture[] = ['local', 'remote', 'co'];
@@ -40,6 +40,28 @@ export interface ViewerDevice {
   compose(frame: HeldFrame | undefined, cameraToWorld: Matrix): Promise<Float32Array>;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: socket.io-client's own listener type (each event has its payload)
+type ViewListener = (...args: any[]) => void;
+
+/**
+ * What the player needs of a socket.io client socket on the edge's view namespace (written out so that the
+ * Node and the browser builds of socket.io-client, whose declarations differ, both fit).
+ */
+export interface ViewSocket {
+  on(event: string, listener: ViewListener): unknown;
+  off(event: string, listener: ViewListener): unknown;
+  emit(event: string, ...args: unknown[]): unknown;
+  timeout(ms: number): { emitWithAck(event: string, ...args: unknown[]): Promise<unknown> };
+}
+
+/** Decodes the edge's frames (view-frame-codec.ts is the Node one); either may answer with a promise. */
+export interface ViewFrameDecoder {
+  /** JPEG colour to rgb floats in [0, 1], row by row. */
+  color(bytes: Uint8Array, width: number, height: number): Float32Array | Promise<Float32Array>;
+  /** Deflated depth steps to distances (0: nothing hit). */
+  depth(bytes: Uint8Array, pixels: number, near: number, far: number): Float32Array | Promise<Float32Array>;
+}
+
 export interface ShownFrame {
   /** Index in the path of the pose the user had when the frame was shown. */
   readonly userPose: number;
@@ -57,8 +79,9 @@ export interface PlayOptions {
   readonly rateHz: number;
   readonly session: Omit<ViewSessionStartInput, 'mode'>;
   readonly device: ViewerDevice;
+  readonly decoder: ViewFrameDecoder;
   /** Connected to the edge's view namespace; not needed for local. */
-  readonly socket?: Socket;
+  readonly socket?: ViewSocket;
   readonly onShown: (frame: ShownFrame) => void;
   /** How long to wait for frames in flight after the last pose (default 1000 ms). */
   readonly drainMs?: number;
@@ -74,16 +97,19 @@ export interface PlayResult {
   readonly edgePosesDropped: number;
   /** Ticks the device skipped because it was still busy with the previous one (local, co). */
   readonly ticksSkipped: number;
+  /** Remote frames decoded after a newer one had been shown, and so not shown (decoding may be asynchronous). */
+  readonly framesOvertaken: number;
 }
 
 /** Plays `options.path` and resolves when it has been played and the frames in flight have arrived. */
 export async function playViewSession(options: PlayOptions): Promise<PlayResult> {
-  const { architecture, path, rateHz, device, socket } = options;
+  const { architecture, path, rateHz, device, decoder, socket } = options;
   if (!(rateHz > 0 && rateHz <= 240)) throw new ConfigError(`view session: rate ${rateHz} Hz must be in (0, 240]`);
   if (path.length === 0) throw new ConfigError('view session: the camera path is empty');
   if (architecture !== 'local' && !socket) throw new ConfigError(`view session: ${architecture} rendering needs a socket to the edge`);
   const period = 1000 / rateHz;
-  const started = performance.now();
+  // The path's clock starts once the edge has acknowledged the session (it answers when its renderer is warm).
+  let started = performance.now();
   const tickOf = (now: number): number => Math.min(path.length - 1, Math.max(0, Math.floor((now - started) / period)));
   const sampledAt: number[] = [];
   let shown = 0,
@@ -91,7 +117,9 @@ export async function playViewSession(options: PlayOptions): Promise<PlayResult>
     framesReceived = 0,
     edgePosesDropped = 0,
     ticksSkipped = 0,
+    framesOvertaken = 0,
     newestFrame = -1,
+    newestShown = -1,
     busy = false,
     held: (HeldFrame & { pose: number }) | undefined,
     failure: Error | undefined;
@@ -101,7 +129,7 @@ export async function playViewSession(options: PlayOptions): Promise<PlayResult>
     options.onShown({ userPose: tickOf(now), contentPose, latencyMs: now - sampledAt[contentPose], rgb });
   };
 
-  const onFrame = (message: ViewFrameMessage): void => {
+  const onFrame = async (message: ViewFrameMessage): Promise<void> => {
     try {
       framesReceived++;
       payloadBytes += message.color.byteLength + (message.depth?.byteLength ?? 0);
@@ -109,33 +137,43 @@ export async function playViewSession(options: PlayOptions): Promise<PlayResult>
       const n = message.width * message.height;
       if (!Number.isInteger(message.poseSeq) || message.poseSeq < 0 || message.poseSeq >= sampledAt.length)
         throw new StrataError('STRATA_ERR_VIEW_SESSION', `view frame names pose ${message.poseSeq}, which was never sent`);
+      if (architecture !== 'remote' && !message.depth) throw new StrataError('STRATA_ERR_VIEW_SESSION', 'co-rendering frame without depth');
+      const [rgb, depth] = await Promise.all([
+        decoder.color(message.color, message.width, message.height),
+        message.depth ? decoder.depth(message.depth, n, device.near, device.far) : undefined,
+      ]);
       newestFrame = Math.max(newestFrame, message.poseSeq);
-      const rgb = decodeJpegFrame(message.color, message.width, message.height);
-      if (architecture === 'remote') show(rgb, message.poseSeq);
-      else {
-        if (!message.depth) throw new StrataError('STRATA_ERR_VIEW_SESSION', 'co-rendering frame without depth');
-        const depth = decodeDepthFrame(message.depth, n, device.near, device.far);
-        if (!held || held.pose < message.poseSeq) held = { cameraToWorld: message.cameraToWorld, rgb, depth, pose: message.poseSeq };
-      }
+      if (architecture === 'remote') {
+        // A frame whose decoding finished after a newer frame's was shown would take the user back in time.
+        if (message.poseSeq < newestShown) framesOvertaken++;
+        else {
+          newestShown = message.poseSeq;
+          show(rgb, message.poseSeq);
+        }
+      } else if (depth && (!held || held.pose < message.poseSeq))
+        held = { cameraToWorld: message.cameraToWorld, rgb, depth, pose: message.poseSeq };
       socket?.emit(EV.shown, { frame: message.frame });
     } catch (error) {
       failure ??= error instanceof Error ? error : new Error(String(error));
     }
   };
+  const frameListener = (message: ViewFrameMessage): void => void onFrame(message);
   const onError = (message: ViewErrorMessage): void => {
     failure ??= new StrataError('STRATA_ERR_VIEW_SESSION', `the edge refused the session: ${message.message}`);
   };
 
   if (architecture !== 'local' && socket) {
-    socket.on(EV.frame, onFrame);
+    socket.on(EV.frame, frameListener);
     socket.on(EV.error, onError);
+    // Generous: the edge answers once its renderer's workers have loaded the model (seconds for a large grid).
     const answer = (await socket
-      .timeout(10_000)
+      .timeout(60_000)
       .emitWithAck(EV.start, { ...options.session, mode: architecture === 'co' ? 'co' : 'remote' })) as {
       ok: boolean;
       message?: string;
     };
     if (!answer.ok) throw new StrataError('STRATA_ERR_VIEW_SESSION', `view session refused: ${answer.message}`);
+    started = performance.now();
   }
 
   const tick = async (k: number): Promise<void> => {
@@ -173,9 +211,24 @@ export async function playViewSession(options: PlayOptions): Promise<PlayResult>
   } finally {
     if (socket) {
       socket.emit(EV.stop);
-      socket.off(EV.frame, onFrame);
+      socket.off(EV.frame, frameListener);
       socket.off(EV.error, onError);
     }
   }
-  return { shown, seconds: (performance.now() - started) / 1000, payloadBytes, framesReceived, edgePosesDropped, ticksSkipped };
+  return {
+    shown,
+    seconds: (performance.now() - started) / 1000,
+    payloadBytes,
+    framesReceived,
+    edgePosesDropped,
+    ticksSkipped,
+    framesOvertaken,
+  };
+}
+
+/** The q-quantile of `values` (nearest rank); NaN when empty. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }

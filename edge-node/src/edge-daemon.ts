@@ -4,7 +4,7 @@
 // stop taking jobs, let the job in progress finish (or hand it back after the grace period), close the links.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createStrategy, redisLayout, type Logger, type ViewFrameSource, type ViewRenderer } from '@strata/shared';
+import { createStrategy, redisLayout, type CompactModelSource, type Logger, type ViewFrameSource, type ViewRenderer } from '@strata/shared';
 import {
   BullMqJobQueue,
   RedisBlobStore,
@@ -24,6 +24,7 @@ import { EdgeNode } from './edge-node.js';
 import { EdgeMetrics } from './edge-metrics.js';
 import { EdgeLiveReporter, combineEdgeObservers } from './edge-live-reporter.js';
 import { EdgeRenderService } from './edge-render-service.js';
+import { EdgeCompactModelService } from './edge-compact-model-service.js';
 import { EdgeViewSessions, VIEW_SESSION_NAMESPACE } from './edge-view-sessions.js';
 import type { EdgeDaemonConfig } from './edge-daemon-config.js';
 
@@ -45,6 +46,8 @@ export interface EdgeDaemonOptions {
    * co-rendering, edge-view-sessions.ts); without it the namespace is not served.
    */
   readonly frames?: ViewFrameSource;
+  /** The compact model a device downloads to render itself (GET /compact-model); without it the route answers 404. */
+  readonly compactModels?: CompactModelSource;
 }
 
 export class EdgeDaemon {
@@ -137,6 +140,12 @@ export class EdgeDaemon {
       metrics,
       logger,
     });
+    const compact = new EdgeCompactModelService({
+      ...(options.compactModels ? { source: options.compactModels } : {}),
+      authorize: auth.bearer,
+      model: () => edge.latestModel,
+      logger,
+    });
     const frames = options.frames;
     if (frames) {
       new EdgeViewSessions({
@@ -152,7 +161,8 @@ export class EdgeDaemon {
     const http = await startDaemonHttp({
       host: config.http.host,
       port: config.http.port,
-      routes: (request, response) => render.handle(request, response) || (options.routes?.(request, response) ?? false),
+      routes: (request, response) =>
+        render.handle(request, response) || compact.handle(request, response) || (options.routes?.(request, response) ?? false),
       metrics: {
         contentType: registry.contentType,
         metrics: () => {

@@ -93,20 +93,32 @@ class ViewSession {
 
   private onStart(body: unknown, ack: unknown): void {
     const reply = typeof ack === 'function' ? (ack as (answer: unknown) => void) : () => undefined;
+    const refused = (error: unknown): void => {
+      const message = error instanceof Error ? error.message : String(error);
+      this.refuse(message);
+      reply({ ok: false, code: 'STRATA_ERR_VIEW_SESSION', message });
+    };
+    let start: ViewSessionStart;
+    let renderer: ViewFrameRenderer | undefined;
     try {
-      const start = parseViewSessionStart(body);
-      if (!this.options.renderer()) throw new ConfigError('no model yet: the edge renders its newest global model and holds none');
+      start = parseViewSessionStart(body);
+      renderer = this.options.renderer();
+      if (!renderer) throw new ConfigError('no model yet: the edge renders its newest global model and holds none');
+    } catch (error) {
+      refused(error);
+      return;
+    }
+    this.start = undefined;
+    this.pending = undefined;
+    // Acknowledged once the renderer is warm (worker threads loaded), so the device's clock starts then.
+    (renderer.ready?.() ?? Promise.resolve()).then(() => {
       this.start = start;
       this.pending = undefined;
       this.lastSeq = -1;
       this.inFlight = 0;
       this.counters.sessions++;
       reply({ ok: true });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.refuse(message);
-      reply({ ok: false, code: 'STRATA_ERR_VIEW_SESSION', message });
-    }
+    }, refused);
   }
 
   private onPose(body: unknown): void {

@@ -5,3 +5,4 @@ export * from './edge-daemon.js';
 export * from './edge-live-reporter.js';
 export * from './edge-render-service.js';
 export * from './edge-view-sessions.js';
+export * from './edge-compact-model-service.js';

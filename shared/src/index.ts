@@ -19,6 +19,8 @@ export * from './task/view-request.js';
 export * from './task/view-renderer.js';
 export * from './task/view-session-protocol.js';
 export * from './task/view-frame-renderer.js';
+export * from './task/view-depth-steps.js';
+export * from './task/compact-model-source.js';
 export * from './task/task-limits.js';
 export * from './wire/index.js';
 export * from './run/run-record.js';

@@ -38,3 +38,4 @@ export {
   type ViewingLinkName,
   type ViewingDeviceName,
 } from './viewing-profiles.js';
+export * from './simulated-view-session.js';

@@ -24,6 +24,44 @@ export const linkProfileSchema = z
   })
   .strict();
 
+const frameCostsSchema = z
+  .object({
+    colorBytes: z.number().positive(),
+    depthBytes: z.number().min(0),
+    edgeRenderMs: z.number().min(0),
+    localRenderMs: z.number().min(0),
+    composeMs: z.number().min(0),
+  })
+  .strict();
+
+/**
+ * Viewing sessions to simulate (simulated-view-session.ts): device CPUs, what a frame costs per size (measured
+ * with `strata view`), and sessions, each a link of `links`, a device CPU, a size and a camera path.
+ */
+export const viewingSchema = z
+  .object({
+    devices: z.record(name, z.object({ cpuSpeed: z.number().positive() }).strict()),
+    frames: z.record(z.string().regex(/^[1-9][0-9]*$/, 'a frame size in pixels (square)'), frameCostsSchema),
+    sessions: z
+      .array(
+        z
+          .object({
+            link: name,
+            device: name,
+            size: z.number().int().positive(),
+            poses: z.number().int().min(1).default(90),
+            rateHz: z.number().positive().max(240).default(30),
+            architectures: z
+              .array(z.enum(['local', 'remote', 'co']))
+              .min(1)
+              .default(['local', 'remote', 'co']),
+          })
+          .strict(),
+      )
+      .min(1),
+  })
+  .strict();
+
 export const regionSchema = z
   .object({
     /** The link between the region and the core network (shared by all its traffic to other regions); none: free. */
@@ -169,6 +207,7 @@ export const topologySchema = z
     adversary: adversarySchema.optional(),
     simulation: simulationSettingsSchema.default(simulationSettingsSchema.parse({})),
     links: z.record(name, linkProfileSchema),
+    viewing: viewingSchema.optional(),
     regions: z.record(name, regionSchema),
     cloud: z.object({ region: name }).strict(),
     edges: z.array(edgeSchema).min(1),
@@ -196,6 +235,15 @@ export const topologySchema = z
       if (!(edge.region in t.regions)) problem(['edges', i, 'region'], `unknown region "${edge.region}": ${names('regions', t.regions)}`);
       if (edge.link !== undefined && !(edge.link in t.links))
         problem(['edges', i, 'link'], `unknown link "${edge.link}": ${names('links', t.links)}`);
+    });
+    t.viewing?.sessions.forEach((session, i) => {
+      const viewing = t.viewing as NonNullable<typeof t.viewing>;
+      if (!(session.link in t.links))
+        problem(['viewing', 'sessions', i, 'link'], `unknown link "${session.link}": ${names('links', t.links)}`);
+      if (!(session.device in viewing.devices))
+        problem(['viewing', 'sessions', i, 'device'], `unknown device "${session.device}": ${names('viewing devices', viewing.devices)}`);
+      if (!(String(session.size) in viewing.frames))
+        problem(['viewing', 'sessions', i, 'size'], `no frame costs for size ${session.size}: ${names('viewing frames', viewing.frames)}`);
     });
     const groups = new Set<string>();
     t.devices.forEach((group, k) => {

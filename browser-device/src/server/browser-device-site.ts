@@ -1,5 +1,6 @@
 // The browser device page as an edge serves it, under /device/ on the edge's HTTP port: the page, its script
-// and Web Worker (bundled by `npm run build` into dist/bundle), where the edge's device link is
+// and Web Worker (bundled by `npm run build` into dist/bundle), the viewer page (/device/viewer: viewing
+// sessions in each rendering architecture, viewer-page.ts), where the edge's device link is
 // (/device/config), and a demo split for a user (/device/data/<index>) when the edge was given a task whose
 // devices can be built from their data. The page then joins this edge over socket.io like any device.
 
@@ -28,7 +29,17 @@ const FILES: Record<string, { readonly file: string[]; readonly type: string }> 
   '/device/assets/device.css': { file: ['static', 'device.css'], type: 'text/css; charset=utf-8' },
   '/device/assets/device-page.js': { file: ['dist', 'bundle', 'device-page.js'], type: 'text/javascript; charset=utf-8' },
   '/device/assets/device-worker.js': { file: ['dist', 'bundle', 'device-worker.js'], type: 'text/javascript; charset=utf-8' },
+  '/device/viewer': { file: ['static', 'viewer.html'], type: 'text/html; charset=utf-8' },
+  '/device/assets/viewer-page.js': { file: ['dist', 'bundle', 'viewer-page.js'], type: 'text/javascript; charset=utf-8' },
 };
+/**
+ * The pages (they get the content security policy) and whether each compiles WebAssembly: the viewer renders
+ * with the radiance kernels, which compile their own (the project's wasm assembler, no module from elsewhere).
+ */
+const PAGES = new Map([
+  ['/device/', { wasm: false }],
+  ['/device/viewer', { wasm: true }],
+]);
 const DATA = /^\/device\/data\/(\d{1,9})$/;
 
 export class BrowserDeviceSite {
@@ -66,8 +77,9 @@ export class BrowserDeviceSite {
       'cache-control': 'no-cache',
       'x-content-type-options': 'nosniff',
     };
-    if (path === '/device/') {
-      headers['content-security-policy'] = this.contentSecurityPolicy();
+    const page = PAGES.get(path);
+    if (page) {
+      headers['content-security-policy'] = this.contentSecurityPolicy(page.wasm);
       headers['referrer-policy'] = 'no-referrer';
     }
     response.writeHead(200, headers).end(body);
@@ -102,12 +114,12 @@ export class BrowserDeviceSite {
   }
 
   /** Scripts and workers of this origin only; connections to this origin and to the edge's device link. */
-  private contentSecurityPolicy(): string {
+  private contentSecurityPolicy(wasm: boolean): string {
     const link = new URL(this.options.edgeUrl());
     const socket = `${link.protocol === 'https:' ? 'wss' : 'ws'}://${link.host}`;
     return [
       "default-src 'none'",
-      "script-src 'self'",
+      `script-src 'self'${wasm ? " 'wasm-unsafe-eval'" : ''}`,
       "worker-src 'self'",
       `connect-src 'self' ${link.origin} ${socket}`,
       "style-src 'self'",

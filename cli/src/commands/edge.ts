@@ -7,7 +7,15 @@
 
 import type { Command } from 'commander';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ConfigError, rendersFrames, rendersViews, strategyNames, StrataError, type FederatedTask } from '@strata/shared';
+import {
+  ConfigError,
+  offersCompactModels,
+  rendersFrames,
+  rendersViews,
+  strategyNames,
+  StrataError,
+  type FederatedTask,
+} from '@strata/shared';
 import { BrowserDeviceSite, type BrowserDeviceSiteOptions } from '@strata/browser-device';
 import { BprMfTask, NeuMFTask, RadianceVoxelGridTask, radianceDeviceData, recsysDeviceData } from '@strata/tasks';
 import { createLogger } from '@strata/runtime';
@@ -189,7 +197,13 @@ export function register(program: Command): void {
     });
     const routes = (request: IncomingMessage, response: ServerResponse): boolean => site.handle(request, response);
     const frames = renderer && rendersFrames(renderer) ? renderer : undefined;
-    daemon = await EdgeDaemon.start(config, logger, { ...(renderer ? { renderer } : {}), ...(frames ? { frames } : {}), routes });
+    const compactModels = task && offersCompactModels(task) ? task : undefined;
+    daemon = await EdgeDaemon.start(config, logger, {
+      ...(renderer ? { renderer } : {}),
+      ...(frames ? { frames } : {}),
+      ...(compactModels ? { compactModels } : {}),
+      routes,
+    });
     const started = daemon;
     onShutdownSignal(logger, async () => {
       await started.stop();

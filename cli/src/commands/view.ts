@@ -18,10 +18,9 @@ import {
   ParallelGridRenderer,
   RadianceFrameRenderer,
   RadianceViewerDevice,
-  cameraPose,
   horizontalStrip,
   loadRadianceModel,
-  orbitCamera,
+  orbitPath,
   focalFromFov,
   psnr,
   writeRgbPng,
@@ -30,6 +29,7 @@ import {
 } from '@strata/tasks';
 import { ProgressBar } from '../console/progress.js';
 import { LoopbackViewEdge, runMeasuredSession, type SessionFigures } from '../view/measured-view-session.js';
+import { formatBytes } from '../view/format-bytes.js';
 
 const listOf = <T extends z.ZodType>(item: T) =>
   z.preprocess(
@@ -122,9 +122,13 @@ async function viewCommand(options: ViewOptions): Promise<void> {
   try {
     for (const res of options.res) {
       const focal = focalFromFov((fovXDegrees * Math.PI) / 180, res);
-      const path = Array.from({ length: options.poses }, (_, k) =>
-        cameraPose(orbitCamera(((options.speed * k) / options.rate) * (Math.PI / 180), (30 * Math.PI) / 180, 4, res, res, focal)),
-      );
+      const path = orbitPath({
+        poses: options.poses,
+        rateHz: options.rate,
+        degreesPerSecond: options.speed,
+        elevationDegrees: 30,
+        radius: 4,
+      });
       // Rendering speed across the edge's threads: wall and CPU time (all threads) per frame, full and fast.
       const cameraAt = (k: number) => cameraOf(path[k], res, focal);
       const timed = async (quality: RenderQuality, poses: number[]) => {
@@ -242,9 +246,4 @@ function cameraOf(pose: readonly (readonly number[])[], res: number, focal: numb
 /** A figure, or a dash where nothing was shown to measure. */
 function figure(value: number, digits: number): string {
   return Number.isFinite(value) ? value.toFixed(digits) : '-';
-}
-
-function formatBytes(perSecond: number): string {
-  if (perSecond === 0) return '0';
-  return perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)} MB/s` : `${(perSecond / 1e3).toFixed(1)} kB/s`;
 }

@@ -10,8 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
 import { ConfigError, SeededRandom, type Logger, type ViewFrameRenderer } from '@strata/shared';
+import { nodeViewFrameDecoder } from '@strata/runtime';
 import { EdgeViewSessions, VIEW_SESSION_NAMESPACE } from '@strata/edge-node';
-import { playViewSession, type ShownFrame, type ViewArchitecture, type ViewerDevice } from '@strata/device-client';
+import { playViewSession, quantile, type ShownFrame, type ViewArchitecture, type ViewerDevice } from '@strata/device-client';
 import { LinkPipe, ShapingProxy, type LinkProfileSpec } from '@strata/simulator';
 
 /** The edge end: a socket.io server with the view namespace, on loopback. */
@@ -120,6 +121,7 @@ export async function runMeasuredSession(options: MeasuredSessionOptions): Promi
       rateHz: options.rateHz,
       session: { width: options.width, height: options.height, fovXDegrees: options.fovXDegrees, quality: options.quality ?? 'fast' },
       device: options.device,
+      decoder: nodeViewFrameDecoder,
       ...(socket ? { socket } : {}),
       onShown,
     });
@@ -150,11 +152,4 @@ export async function runMeasuredSession(options: MeasuredSessionOptions): Promi
 function spread<T>(items: readonly T[], count: number): T[] {
   if (items.length <= count) return [...items];
   return Array.from({ length: count }, (_, i) => items[Math.floor(((i + 0.5) * items.length) / count)]);
-}
-
-/** The q-quantile of `values` (nearest rank); NaN when empty. */
-export function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }

@@ -5,7 +5,7 @@
 
 import { deflateSync, inflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
-import { ConfigError, DataError } from '@strata/shared';
+import { ConfigError, DataError, depthToSteps, stepsToDepth } from '@strata/shared';
 
 /** Encodes rgb floats in [0, 1] (row by row) as a JPEG of `quality` (1-100). */
 export function encodeJpegFrame(rgb: Float32Array, width: number, height: number, quality: number): Uint8Array {
@@ -42,14 +42,7 @@ export function decodeJpegFrame(bytes: Uint8Array, width: number, height: number
 
 /** Depth (0: empty, else a distance in [near, far]) as deflated little-endian 16-bit steps. */
 export function encodeDepthFrame(depth: Float32Array, near: number, far: number): Uint8Array {
-  if (!(far > near)) throw new ConfigError(`depth frame: far ${far} must exceed near ${near}`);
-  const q = new Uint16Array(depth.length);
-  const scale = 65534 / (far - near);
-  for (let i = 0; i < depth.length; i++) {
-    const d = depth[i];
-    q[i] = d > 0 ? 1 + Math.round((Math.min(far, Math.max(near, d)) - near) * scale) : 0;
-  }
-  return new Uint8Array(deflateSync(Buffer.from(q.buffer, q.byteOffset, q.byteLength), { level: 1 }));
+  return new Uint8Array(deflateSync(depthToSteps(depth, near, far), { level: 1 }));
 }
 
 /** The inverse of encodeDepthFrame; a DataError when the bytes do not hold `pixels` depths. */
@@ -60,12 +53,8 @@ export function decodeDepthFrame(bytes: Uint8Array, pixels: number, near: number
   } catch (cause) {
     throw new DataError(`view frame: the depth does not inflate (${(cause as Error).message})`, { cause });
   }
-  if (raw.byteLength !== 2 * pixels) throw new DataError(`view frame: the depth holds ${raw.byteLength / 2} values, not ${pixels}`);
-  const depth = new Float32Array(pixels);
-  const step = (far - near) / 65534;
-  for (let i = 0; i < pixels; i++) {
-    const v = raw.readUInt16LE(2 * i);
-    depth[i] = v === 0 ? 0 : near + (v - 1) * step;
-  }
-  return depth;
+  return stepsToDepth(raw, pixels, near, far);
 }
+
+/** The decoders a Node device plays a viewing session with (device-client's ViewFrameDecoder). */
+export const nodeViewFrameDecoder = { color: decodeJpegFrame, depth: decodeDepthFrame } as const;

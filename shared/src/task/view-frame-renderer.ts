@@ -19,6 +19,11 @@ export interface ViewFrameRenderer {
   /** The scene's depth range (what depth frames are quantised over). */
   readonly near: number;
   readonly far: number;
+  /**
+   * Resolves once the renderer can render at full speed (e.g. its worker threads have loaded the model): a
+   * session is acknowledged only then, so the warm-up is not billed to the first frames' motion-to-photon.
+   */
+  ready?(): Promise<void>;
   /** Renders the camera `cameraToWorld` (4x4, NeRF convention) at the session's size and quality. */
   renderFrame(
     cameraToWorld: readonly (readonly number[])[],

@@ -12,6 +12,7 @@ import {
   type ModelParams,
   type ViewImage,
   type ViewRenderer,
+  type CompactModelSource,
   type ViewRequest,
   type ViewFrameRenderer,
   type TaskLimits,
@@ -25,6 +26,7 @@ import { GridRenderer, type RenderedView } from '../render/grid-renderer.js';
 import { evaluateViews } from '../render/evaluate-views.js';
 import { RadianceViewRenderer } from '../render/radiance-view-renderer.js';
 import { ParallelGridRenderer } from '../render/parallel-grid-renderer.js';
+import { encodeCompactRadianceModel } from '../io/compact-model-file.js';
 import { RadianceFrameRenderer } from '../render/viewing-session-rendering.js';
 import { marchSettingsFor } from '../train/centralized-training.js';
 import { createGridTrainer } from '../train/worker-grid-trainer.js';
@@ -48,7 +50,7 @@ export interface EvaluationSnapshot {
   readonly metrics: Record<string, number>;
 }
 
-export class RadianceVoxelGridTask implements FederatedTask, ViewRenderer {
+export class RadianceVoxelGridTask implements FederatedTask, ViewRenderer, CompactModelSource {
   readonly id = RADIANCE_TASK_ID;
   readonly numDevices: number;
   readonly options: RadianceTaskOptions;
@@ -61,6 +63,7 @@ export class RadianceVoxelGridTask implements FederatedTask, ViewRenderer {
   private readonly pool: DeviceTrainingPool;
   private readonly views: RadianceViewRenderer;
   private frames: { model: ModelParams; parallel: ParallelGridRenderer; renderer: RadianceFrameRenderer } | undefined;
+  private compact: { model: ModelParams; bytes: Uint8Array } | undefined;
 
   constructor(
     readonly dataset: SceneDataset,
@@ -171,6 +174,22 @@ export class RadianceVoxelGridTask implements FederatedTask, ViewRenderer {
       this.frames = { model, parallel, renderer: new RadianceFrameRenderer(parallel, this.dataset.near, this.dataset.far) };
     }
     return this.frames.renderer;
+  }
+
+  /**
+   * The compact file of `model` a device downloads to render it itself (compact-model-file.ts), pruned at the
+   * renderer's own threshold (so its renders are the full model's up to float16/int8 rounding); the newest
+   * one is kept, an edge serving many devices encodes each model once.
+   */
+  compactModel(model: ModelParams): Uint8Array {
+    if (this.compact?.model !== model) {
+      const bytes = encodeCompactRadianceModel(
+        { grid: this.grid(model), settings: this.settings, meta: { task: this.id } },
+        { keepAlpha: this.settings.occupancyAlpha },
+      );
+      this.compact = { model, bytes };
+    }
+    return this.compact.bytes;
   }
 
   /** Stops the device trainer's and the frame renderer's worker threads, if any. */

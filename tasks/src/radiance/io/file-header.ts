@@ -31,7 +31,10 @@ export function decodeFileHeader<T>(
   const bodyOffset = PREFIX_BYTES + jsonLength;
   if (bodyOffset > bytes.length) throw new DataError(`${source}: header length ${jsonLength} runs past the end of the file`);
   try {
-    return { header: JSON.parse(Buffer.from(bytes.subarray(PREFIX_BYTES, bodyOffset)).toString('utf8')) as T, bodyOffset };
+    return {
+      header: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREFIX_BYTES, bodyOffset))) as T,
+      bodyOffset,
+    };
   } catch (cause) {
     throw new DataError(`${source}: header is not valid JSON`, { cause });
   }

@@ -6,11 +6,12 @@
 
 import type { ViewFrame, ViewFrameRenderer, ViewSessionStart } from '@strata/shared';
 import { ConfigError } from '@strata/shared';
-import { focalFromFov, type Camera } from '../data/camera.js';
+import { focalFromFov, orbitCamera, type Camera } from '../data/camera.js';
 import type { VoxelGrid } from '../model/voxel-grid.js';
 import type { MarchSettings } from '../model/march-settings.js';
 import { GridRenderer } from './grid-renderer.js';
-import { fastMarchSettings, upsampleView, type ParallelGridRenderer } from './parallel-grid-renderer.js';
+import type { ParallelGridRenderer } from './parallel-grid-renderer.js';
+import { fastMarchSettings, upsampleView } from './fast-march.js';
 import { fillWarpHoles, warpDepthFrame } from './depth-warp.js';
 
 type Matrix = readonly (readonly number[])[];
@@ -34,6 +35,26 @@ export function cameraPose(camera: Camera): PoseMatrix {
   ];
 }
 
+export interface OrbitPathOptions {
+  readonly poses: number;
+  /** Poses per second the path is sampled at. */
+  readonly rateHz: number;
+  /** How fast the camera orbits (a head turn is about 30-90 degrees per second). */
+  readonly degreesPerSecond: number;
+  readonly elevationDegrees: number;
+  /** Distance from the scene's origin. */
+  readonly radius: number;
+}
+
+/** A viewing session's camera path: `poses` poses orbiting the origin, one per tick of `rateHz`. */
+export function orbitPath(options: OrbitPathOptions): PoseMatrix[] {
+  const elevation = (options.elevationDegrees * Math.PI) / 180;
+  return Array.from({ length: options.poses }, (_, k) =>
+    // The pose does not depend on the image size: any size and focal length give the same c2w.
+    cameraPose(orbitCamera(((options.degreesPerSecond * k) / options.rateHz) * (Math.PI / 180), elevation, options.radius, 1, 1, 1)),
+  );
+}
+
 /** The edge's frame renderer over a parallel renderer. */
 export class RadianceFrameRenderer implements ViewFrameRenderer {
   constructor(
@@ -41,6 +62,10 @@ export class RadianceFrameRenderer implements ViewFrameRenderer {
     readonly near: number,
     readonly far: number,
   ) {}
+
+  ready(): Promise<void> {
+    return this.renderer.whenReady();
+  }
 
   async renderFrame(
     cameraToWorld: Matrix,

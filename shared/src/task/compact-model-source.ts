@@ -1,0 +1,20 @@
+// What a device downloads to render a scene itself (local rendering, and co-rendering's hole fill): the task's
+// compact form of a model (for the radiance task, the .strc file of compact-model-file.ts). An edge with such
+// a task serves its newest model's at GET /compact-model, with the device token as a bearer token.
+
+import type { ModelParams } from '../fl/model.js';
+
+export const COMPACT_MODEL_ROUTE = {
+  path: '/compact-model',
+  versionHeader: 'x-strata-model-version',
+} as const;
+
+export interface CompactModelSource {
+  /** The compact file of `model` (read-only; the task may cache it per model). */
+  compactModel(model: ModelParams): Uint8Array;
+}
+
+/** Whether `task` offers compact models to download. */
+export function offersCompactModels<T extends object>(task: T): task is T & CompactModelSource {
+  return typeof (task as Partial<CompactModelSource>).compactModel === 'function';
+}

@@ -84,7 +84,7 @@ async function simulateCommand(flags: SimulateFlags): Promise<void> {
   const { schedule } = topology;
   out(
     `Strata simulation: ${topology.name}, ${topology.edges.length} edges, ${deviceCount(topology)} devices, ${schedule.rounds} rounds, ` +
-      `κ1=${schedule.kappa1} κ2=${schedule.kappa2}, ${asyncScheduleLabel(schedule)}, seed ${topology.seed}`,
+      `κ1=${schedule.kappa1} κ2=${schedule.kappa2}, ${asyncScheduleLabel(schedule)}, cloud ${asyncScheduleLabel(schedule.cloud)}, seed ${topology.seed}`,
   );
   const { task, environment, baselines } = await createSimulationTask(topology);
   out(`task: ${JSON.stringify(task.describe())}`);

@@ -337,7 +337,8 @@ export class Coordinator {
     const timer = new PhaseTimer();
     const startedAt = Date.now();
     const deadline = clock.now() + schedule.roundDeadlineSeconds * 1000;
-    const tally = new RoundTally(this.options.regions.length);
+    // A step takes K edge results (FedBuff) or one (FedAsync).
+    const tally = new RoundTally(schedule.cloud.mode === 'fedbuff' ? schedule.cloud.bufferSize : 1);
     await this.ensureModelPublished();
     const aggregator = await this.cloudAggregator();
     const resumed = this.cloudState().jobs.some((job) => !this.chains.has(job));
@@ -786,7 +787,7 @@ export function roundRecord(outcome: RoundOutcome): RoundRecord {
     version: outcome.version,
     participation: outcome.participation,
     ...withStaleness(outcome.participation.staleness),
-    ...cloudStalenessOf(outcome.participation.cloudStaleness),
+    ...withCloudStaleness(outcome.participation.cloudStaleness),
     aggregationSeconds: outcome.aggregationSeconds,
     ...(outcome.resumed ? { resumed: true } : {}),
     ...(outcome.failed ? { failed: true } : {}),
@@ -802,7 +803,7 @@ export function withStaleness(histogram: Record<string, number> | undefined): { 
 }
 
 /** A round record's `cloudStaleness` (mean, max, updates of the edge results taken) under an asynchronous cloud. */
-function cloudStalenessOf(histogram: Record<string, number> | undefined): { cloudStaleness?: StalenessSummary } {
+export function withCloudStaleness(histogram: Record<string, number> | undefined): { cloudStaleness?: StalenessSummary } {
   const summary = stalenessSummary(histogram);
   return summary ? { cloudStaleness: summary } : {};
 }

@@ -1,8 +1,9 @@
 // Both tiers asynchronous as processes (a coordinator, 2 edges, 6 devices, real Redis): the edges run FedBuff
 // toward their devices and the coordinator runs FedBuff toward the edges, giving each edge its next job as
-// soon as its result is in and stepping on every edge result. The run makes one version per cloud step,
+// soon as its result is in and stepping on every second edge result. The run makes one version per cloud step,
 // records the cloud staleness of each, and ends in the Recall@20 band of the embedded run of the same
-// configuration (not bit for bit: which edge answers first depends on timing).
+// configuration (not bit for bit: which edge answers first depends on timing). Each region's 3 devices run in
+// one process.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,25 +13,29 @@ import { runEmbedded } from '@strata/cli';
 import { createLogger } from '@strata/runtime';
 import { parseRunConfig, type RunRecord } from '@strata/shared';
 import { BprMfTask, loadInteractions, ml100kSource } from '@strata/tasks';
-import { fileDeployment } from './distributed-support.js';
+import { fileDeployment, waitForHealth } from './distributed-support.js';
 
-const ROUNDS = 6;
+const ROUNDS = 10;
 const { deployment, scratch: runsDir } = fileDeployment('distributed-cloud-async');
-/** Edge rounds of κ2 = 3 FedBuff steps of K = 2 device updates; a cloud step per edge result, τ ≤ 2. */
+/** Edge rounds of κ2 = 2 FedBuff steps of K = 3 device updates; a cloud step every 2 edge results, τ ≤ 2. */
 const schedule = {
   rounds: ROUNDS,
   evalEvery: 0,
   mode: 'fedbuff',
-  bufferSize: 2,
-  kappa2: 3,
+  bufferSize: 3,
+  kappa2: 2,
   maxStaleness: 10,
-  cloud: { mode: 'fedbuff', bufferSize: 1, maxStaleness: 2 },
+  cloud: { mode: 'fedbuff', bufferSize: 2, maxStaleness: 2 },
 } as const;
 
-test('a FedBuff cloud over FedBuff edges as processes: a version per edge result, cloud staleness, the embedded band', {
+test('a FedBuff cloud over FedBuff edges as processes: a version per 2 edge results, cloud staleness, the embedded band', {
   timeout: 300_000,
 }, async () => {
-  await deployment.twoEdgesSixDevices();
+  // The layout of twoEdgesSixDevices, with each region's 3 devices in one process (one data load, not three).
+  const edges = await Promise.all([deployment.edge('region-1'), deployment.edge('region-2')]);
+  await deployment.devices('region-1', [edges[0].url], 0, [], 3);
+  await deployment.devices('region-2', [edges[1].url], 3, [], 3);
+  for (const edge of edges) await waitForHealth(edge.http, (h) => h.devices === 3, '3 devices on the edge');
   const coordinator = deployment.start('coordinator', [
     'coordinator',
     '--regions',
@@ -42,15 +47,15 @@ test('a FedBuff cloud over FedBuff edges as processes: a version per edge result
     '--schedule',
     'fedbuff',
     '--buffer-size',
-    '2',
-    '--kappa2',
     '3',
+    '--kappa2',
+    '2',
     '--max-staleness',
     '10',
     '--cloud-schedule',
     'fedbuff',
     '--cloud-buffer-size',
-    '1',
+    '2',
     '--cloud-max-staleness',
     '2',
     '--exit-when-done',
@@ -64,14 +69,14 @@ test('a FedBuff cloud over FedBuff edges as processes: a version per edge result
   const record = JSON.parse(readFileSync(join(runsDir, runFolder, 'run.json'), 'utf8')) as RunRecord;
   assert.deepEqual(
     record.rounds.map((r) => r.version),
-    [1, 2, 3, 4, 5, 6],
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
   );
   for (const round of record.rounds) {
     const participation = round.participation as { edgesAnswered: number; edgeSteps: number; cloudStaleness: Record<string, number> };
     const cloudStaleness = round.cloudStaleness as { updates: number; max: number };
-    assert.equal(participation.edgesAnswered, 1, 'a cloud step per edge result');
-    assert.equal(participation.edgeSteps, 3, 'an edge result is κ2 = 3 edge steps');
-    assert.equal(cloudStaleness.updates, 1);
+    assert.equal(participation.edgesAnswered, 2, 'a cloud step per 2 edge results');
+    assert.equal(participation.edgeSteps, 4, 'an edge result is κ2 = 2 edge steps');
+    assert.equal(cloudStaleness.updates, 2);
     assert.ok(cloudStaleness.max <= 2);
   }
 
@@ -83,9 +88,9 @@ test('a FedBuff cloud over FedBuff edges as processes: a version per edge result
   );
   const [distributedRecall, embeddedRecall] = [record.final.metrics['recall@20'], embedded.final.metrics['recall@20']];
   process.stdout.write(`# recall@20 distributed ${distributedRecall.toFixed(4)}, embedded ${embeddedRecall.toFixed(4)}\n`);
-  assert.ok(embeddedRecall > 0.05, `embedded recall@20 ${embeddedRecall}`);
-  assert.ok(
-    Math.abs(distributedRecall - embeddedRecall) < 0.2 * embeddedRecall,
-    `distributed ${distributedRecall} against ${embeddedRecall}`,
-  );
+  // Ten cloud steps of ml-100k BPR-MF are early training (a random ranking is at about 0.012, and recall moves by
+  // tens of percent from step to step), so the band is wide: both runs learned, and neither is twice the other.
+  for (const recall of [distributedRecall, embeddedRecall]) assert.ok(recall > 0.035, `recall@20 ${recall}: the run did not learn`);
+  const ratio = distributedRecall / embeddedRecall;
+  assert.ok(ratio > 0.5 && ratio < 2, `distributed ${distributedRecall} against embedded ${embeddedRecall}`);
 });

@@ -394,7 +394,7 @@ export class Coordinator {
       const next = this.nextEdgeJob(job.region);
       await this.commit({
         ...this.currentState(),
-        cloudAsync: { jobs: [...cloud.jobs.filter((j) => j !== job), next], buffer, issued: cloud.issued + 1 },
+        cloudAsync: { jobs: [...cloud.jobs.filter((j) => j.flowId !== job.flowId), next], buffer, issued: cloud.issued + 1 },
       });
       await this.chains.add(next, this.edgeJob(next.roundId, cloud.issued + 1, next.version, next.deadline));
       timer.lap('commit');
@@ -415,7 +415,7 @@ export class Coordinator {
         ...this.currentState(),
         version: this.versionNumber,
         round,
-        cloudAsync: { ...cloud, jobs: cloud.jobs.filter((job) => job !== stepper), buffer: [] },
+        cloudAsync: { ...cloud, jobs: cloud.jobs.filter((job) => job.flowId !== stepper?.flowId), buffer: [] },
       },
       // The blobs of the step's buffered updates too: a resumed buffer's results were collected before.
       blobKeys: cloud.buffer.map((b) => b.blobKey),

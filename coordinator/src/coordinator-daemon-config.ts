@@ -17,6 +17,7 @@ import {
   secureAggregationSchema,
   DEFAULT_SECURE_AGGREGATION,
   privacySchema,
+  asyncConflict,
   type OptionSources,
 } from '@strata/shared';
 import { dashboardOptionsSchema } from '@strata/dashboard';
@@ -63,6 +64,8 @@ export const coordinatorDaemonConfigSchema = z
     // The edges' strategies are the edge daemons' own settings: an edge with a robust one refuses the jobs.
     const secure = secureAggregationConflict(config.secureAggregation, 'fedavg', config.privacy.mode);
     if (secure) ctx.addIssue({ code: 'custom', path: ['secureAggregation', 'enabled'], message: secure });
+    const cloud = asyncConflict(config.schedule.cloud.mode, config.strategy.name, config.privacy.mode, 'cloud');
+    if (cloud) ctx.addIssue({ code: 'custom', path: ['schedule', 'cloud', 'mode'], message: cloud });
   });
 
 export type CoordinatorDaemonConfig = z.output<typeof coordinatorDaemonConfigSchema>;

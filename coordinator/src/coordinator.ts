@@ -21,11 +21,9 @@ import {
   validateUpdate,
   InvalidUpdateError,
   PhaseTimer,
-  addParticipation,
   countReason,
   emptyHierarchyBytes,
   evaluationRecord,
-  emptyParticipation,
   tierRecord,
   parseJobPayload,
   edgeRoundResultSchema,
@@ -35,7 +33,6 @@ import {
   type ChildOutcome,
   type Clock,
   type EdgeEvaluateResult,
-  type EdgeParticipation,
   type EdgeRoundJob,
   type EdgeRoundResult,
   type FederatedTask,
@@ -59,9 +56,15 @@ import {
   asyncConflict,
   stalenessSummary,
   type StalenessSummary,
+  AsyncAggregator,
+  type BufferedEdgeUpdate,
+  type CloudAsyncState,
+  type EdgeJobInFlight,
 } from '@strata/shared';
 import { InMemoryStateStore } from '@strata/runtime';
 import { CentralPrivacy, type Release, type RoundPrivacy } from './central-privacy.js';
+import { EdgeJobChains } from './edge-job-chains.js';
+import { type CloudParticipation, RoundTally } from './round-tally.js';
 
 export interface CoordinatorOptions {
   readonly task: FederatedTask;
@@ -118,13 +121,7 @@ export interface RoundOutcome {
   bytes: HierarchyBytes;
   /** Training metrics (loss: mean over the samples trained on). */
   metrics: Record<string, number>;
-  participation: EdgeParticipation & {
-    edgesAnswered: number;
-    edgesExpected: number;
-    edgesRejected: number;
-    /** Rejected edge updates by reason (non_finite, shape, unknown_tensor, malformed, missing). */
-    edgeRejections: Record<string, number>;
-  };
+  participation: CloudParticipation;
   /** Seconds spent decoding, validating and aggregating the edges' updates and publishing the model. */
   aggregationSeconds: number;
   /**
@@ -162,10 +159,16 @@ export class Coordinator {
 
   /** What edges check device answers against: the task's limits at this run's κ1. */
   private readonly limits: TaskLimits | undefined;
+  /** Asynchronous cloud: the per-region jobs waited for, and the aggregator (built at the first round). */
+  private readonly chains: EdgeJobChains;
+  private aggregator: AsyncAggregator | undefined;
 
   constructor(private readonly options: CoordinatorOptions) {
     this.store = options.state ?? new InMemoryStateStore();
     this.limits = options.task.limits?.(options.schedule.kappa1);
+    this.chains = new EdgeJobChains(options.queue, options.clock ?? systemClock);
+    const cloudConflict = asyncConflict(options.schedule.cloud.mode, options.strategy.name, options.privacy?.mode ?? 'off', 'cloud');
+    if (cloudConflict) throw new ConfigError(cloudConflict);
     if (options.privacy && options.privacy.mode !== 'off') {
       const conflict = privacyConflict(options.privacy, options.schedule.kappa2);
       if (conflict) throw new ConfigError(conflict);
@@ -256,7 +259,13 @@ export class Coordinator {
     this.model = this.options.task.initModel();
     this.versionNumber = 0;
     await this.publish();
-    await this.commit({ configHash, ...(this.options.config ? { config: this.options.config } : {}), version: 0, round: 0 });
+    await this.commit({
+      configHash,
+      ...(this.options.config ? { config: this.options.config } : {}),
+      version: 0,
+      round: 0,
+      ...(this.options.schedule.cloud.mode === 'sync' ? {} : { cloudAsync: { jobs: [], buffer: [], issued: 0 } }),
+    });
   }
 
   /** ε spent so far (undefined with DP off). */
@@ -272,76 +281,29 @@ export class Coordinator {
     return this.privacy?.stopBefore(this.lastSamplingRate ?? this.options.schedule.fraction) ?? null;
   }
 
-  /** Runs one cloud round: the flow, the edges' κ2 iterations, the global aggregation. */
+  /**
+   * Runs one cloud round. Synchronous cloud: the flow, the edges' κ2 iterations, the global aggregation.
+   * Asynchronous cloud (schedule.cloud): edge results as they come, until one server step (one new version).
+   */
   async runRound(round: number): Promise<RoundOutcome> {
-    const { regions, logger } = this.options;
+    return this.options.schedule.cloud.mode === 'sync' ? this.runSyncRound(round) : this.runAsyncRound(round);
+  }
+
+  private async runSyncRound(round: number): Promise<RoundOutcome> {
     const roundId = `r${round}-v${this.versionNumber}`;
     const timer = new PhaseTimer();
     const { outcomes, flow, resumed } = await this.runFlow('edge-round', roundId, round);
     timer.lap('flow');
     const aggregationStarted = performance.now();
+    const tally = new RoundTally(this.options.regions.length);
     const updates: ModelUpdate[] = [];
-    const participation = {
-      ...emptyParticipation(),
-      edgesAnswered: 0,
-      edgesExpected: regions.length,
-      edgesRejected: 0,
-      edgeRejections: {} as Record<string, number>,
-    };
-    const reject = (reason: string): void => {
-      participation.edgesRejected++;
-      countReason(participation.edgeRejections, reason);
-    };
-    const bytes = emptyHierarchyBytes();
-    const metricSums: Record<string, number> = {};
-    const blobKeys: string[] = [];
-    let samplingRate = 0;
     for (const outcome of outcomes) {
-      if (outcome.state !== 'completed' || !outcome.result) {
-        logger.warn({ roundId, queue: outcome.queue, state: outcome.state, error: outcome.error }, 'edge did not complete');
-        continue;
-      }
-      let result: EdgeRoundResult;
-      try {
-        result = parseJobPayload(edgeRoundResultSchema, outcome.result, `edge-round result of ${outcome.queue}`);
-      } catch (error) {
-        reject('malformed');
-        logger.warn({ roundId, queue: outcome.queue, error: (error as Error).message }, 'edge result rejected');
-        continue;
-      }
-      addParticipation(participation, result.participation);
-      if (result.population) samplingRate = Math.max(samplingRate, result.participation.selected / result.population);
-      bytes.deviceEdgeDown += result.participation.bytesDown;
-      bytes.deviceEdgeUp += result.participation.bytesUp;
-      bytes.edgeCloudDown += result.participation.bytesFetched;
-      for (const [key, value] of Object.entries(result.metrics)) metricSums[key] = (metricSums[key] ?? 0) + value;
-      for (const [phase, seconds] of Object.entries(result.timings ?? {}))
-        timer.seconds[`edge.${phase}`] = (timer.seconds[`edge.${phase}`] ?? 0) + seconds;
-      if (!result.blobKey) continue;
-      blobKeys.push(result.blobKey);
-      timer.lap('validate');
-      const blob = await this.options.blobs.get(result.blobKey);
-      timer.lap('fetch');
-      if (!blob) {
-        reject('missing');
-        logger.warn({ roundId, blobKey: result.blobKey }, 'edge update blob missing');
-        continue;
-      }
-      bytes.edgeCloudUp += blob.byteLength;
-      try {
-        const { update } = decodeUpdateReply(blob, this.options.maxUpdateBytes);
-        validateUpdate(update, this.globalModel);
-        updates.push(update);
-        participation.edgesAnswered++;
-      } catch (error) {
-        const reason = error instanceof InvalidUpdateError ? error.reason : 'malformed';
-        reject(reason);
-        logger.warn({ roundId, blobKey: result.blobKey, reason, error: (error as Error).message }, 'edge update rejected');
-      }
+      const read = await this.readEdgeResult(outcome, roundId, tally, timer);
+      if (read) updates.push(read.update);
     }
     timer.lap('validate');
     let release: Release | undefined;
-    if (updates.length > 0) release = this.combine(updates, participation.selected, samplingRate);
+    if (updates.length > 0) release = this.combine(updates, tally.participation.selected, tally.samplingRate);
     if (release && 'combined' in release) {
       this.options.strategy.apply(this.globalModel, release.combined);
       this.versionNumber++;
@@ -349,34 +311,163 @@ export class Coordinator {
       await this.publish();
       timer.lap('publish');
     } else if (release) {
-      logger.info({ roundId }, release.stop);
-    } else {
-      logger.warn({ roundId, participation }, 'round failed: no update was accepted, the global model is unchanged');
+      this.options.logger.info({ roundId }, release.stop);
     }
-    const failed = updates.length === 0;
+    return this.finishRound(round, tally, timer, {
+      failed: updates.length === 0,
+      startedAt: flow.startedAt,
+      aggregationSeconds: (performance.now() - aggregationStarted) / 1000,
+      resumed,
+      release,
+      state: { ...this.currentState(), version: this.versionNumber, round, flow: undefined },
+    });
+  }
+
+  /**
+   * One round of an asynchronous cloud: every region without a job gets one on the newest model; each result
+   * that comes in is checked (its update must be based on the version its job named), refused past the
+   * staleness bound, and offered to the aggregator; the region gets its next job at once. The round ends at
+   * the step (FedBuff: every bufferSize results; FedAsync: each), or at the round deadline with what the
+   * buffer holds (a failed round if nothing). Jobs and buffer are in the state after each result, so a
+   * restarted coordinator waits for the same jobs and steps with the same buffer.
+   */
+  private async runAsyncRound(round: number): Promise<RoundOutcome> {
+    const { schedule, logger } = this.options;
+    const clock = this.options.clock ?? systemClock;
+    const timer = new PhaseTimer();
+    const startedAt = Date.now();
+    const deadline = clock.now() + schedule.roundDeadlineSeconds * 1000;
+    // A step takes K edge results (FedBuff) or one (FedAsync).
+    const tally = new RoundTally(schedule.cloud.mode === 'fedbuff' ? schedule.cloud.bufferSize : 1);
+    await this.ensureModelPublished();
+    const aggregator = await this.cloudAggregator();
+    const resumed = this.cloudState().jobs.some((job) => !this.chains.has(job));
+    await this.issueEdgeJobs();
+    timer.lap('flow');
+    let aggregationSeconds = 0;
+    let stepped = false;
+    /** The versions the collected jobs named, and the one the round started from: blobs to drop once unused. */
+    const versionsDone = [this.versionNumber];
+    let stepper: EdgeJobInFlight | undefined;
+    while (!stepped) {
+      const finished = await this.chains.next(this.cloudState().jobs, deadline, this.options.signal);
+      timer.lap('flow');
+      if (!finished) break;
+      const aggregationStarted = performance.now();
+      const { job, outcome } = finished;
+      this.chains.forget(job);
+      versionsDone.push(job.version);
+      const cloud = this.cloudState();
+      let buffer = cloud.buffer;
+      const read = await this.readEdgeResult(outcome, job.roundId, tally, timer);
+      if (read) {
+        try {
+          if (read.roundId !== job.roundId || read.baseVersion !== job.version) {
+            throw new InvalidUpdateError(
+              'stale',
+              `edge update says it answers ${read.roundId} on version ${read.baseVersion}, but the job was ${job.roundId} on version ${job.version}`,
+            );
+          }
+          const accepted = aggregator.offer(read.update, job.version);
+          countReason(tally.cloudStaleness, String(accepted.staleness));
+          tally.participation.edgesAnswered++;
+          stepped = accepted.stepped;
+          buffer = stepped ? [] : [...buffer, { region: job.region, roundId: job.roundId, blobKey: read.blobKey, version: job.version }];
+        } catch (error) {
+          if (!(error instanceof InvalidUpdateError)) throw error;
+          tally.reject(error.reason);
+          logger.warn({ roundId: job.roundId, reason: error.reason, error: error.message }, 'edge update rejected');
+        }
+      }
+      timer.lap('aggregate');
+      if (stepped) {
+        this.versionNumber = aggregator.version;
+        await this.publish();
+        timer.lap('publish');
+      }
+      aggregationSeconds += (performance.now() - aggregationStarted) / 1000;
+      if (stepped) {
+        stepper = job;
+        break;
+      }
+      // The region's next job goes out on the version now, saved with the result that freed it.
+      const next = this.nextEdgeJob(job.region);
+      await this.commit({
+        ...this.currentState(),
+        cloudAsync: { jobs: [...cloud.jobs.filter((j) => j.flowId !== job.flowId), next], buffer, issued: cloud.issued + 1 },
+      });
+      await this.chains.add(next, this.edgeJob(next.roundId, cloud.issued + 1, next.version, next.deadline));
+      timer.lap('commit');
+    }
+    if (!stepped && aggregator.flush()) {
+      stepped = true;
+      this.versionNumber = aggregator.version;
+      await this.publish();
+      timer.lap('publish');
+    }
+    const cloud = this.cloudState();
+    const outcome = await this.finishRound(round, tally, timer, {
+      failed: !stepped,
+      startedAt,
+      aggregationSeconds,
+      resumed,
+      state: {
+        ...this.currentState(),
+        version: this.versionNumber,
+        round,
+        cloudAsync: { ...cloud, jobs: cloud.jobs.filter((job) => job.flowId !== stepper?.flowId), buffer: [] },
+      },
+      // The blobs of the step's buffered updates too: a resumed buffer's results were collected before.
+      blobKeys: cloud.buffer.map((b) => b.blobKey),
+    });
+    await this.releaseModelBlobs(versionsDone);
+    return outcome;
+  }
+
+  /** The common end of a round: counts, the record, the commit, the collected blobs deleted, the failed-round stop. */
+  private async finishRound(
+    round: number,
+    tally: RoundTally,
+    timer: PhaseTimer,
+    end: {
+      failed: boolean;
+      startedAt: number;
+      aggregationSeconds: number;
+      resumed: boolean;
+      release?: Release;
+      state: CoordinatorState;
+      blobKeys?: readonly string[];
+    },
+  ): Promise<RoundOutcome> {
+    const { logger } = this.options;
+    const { participation } = tally;
+    const { failed, release } = end;
+    if (failed) logger.warn({ round, participation }, 'round failed: no update was accepted, the global model is unchanged');
     this.failedInARow = failed ? this.failedInARow + 1 : 0;
-    const aggregationSeconds = (performance.now() - aggregationStarted) / 1000;
-    const samples = metricSums.samples ?? 0;
+    const samples = tally.metricSums.samples ?? 0;
     const metrics: Record<string, number> = {};
-    if (metricSums.loss !== undefined && samples > 0) metrics.loss = metricSums.loss / samples;
-    const wallSeconds = (Date.now() - flow.startedAt) / 1000;
+    if (tally.metricSums.loss !== undefined && samples > 0) metrics.loss = tally.metricSums.loss / samples;
+    const wallSeconds = (Date.now() - end.startedAt) / 1000;
     const outcome: RoundOutcome = {
       round,
       version: this.versionNumber,
       wallSeconds,
-      bytes,
+      bytes: tally.bytes,
       metrics,
-      participation,
-      aggregationSeconds,
-      resumed,
+      participation: {
+        ...participation,
+        ...(Object.keys(tally.cloudStaleness).length > 0 ? { cloudStaleness: tally.cloudStaleness } : {}),
+      },
+      aggregationSeconds: end.aggregationSeconds,
+      resumed: end.resumed,
       timings: timer.seconds,
       failed,
       ...(release && 'combined' in release && release.privacy ? { privacy: release.privacy } : {}),
       ...(release && 'stop' in release ? { stopped: release.stop } : {}),
     };
-    await this.commit({ ...this.currentState(), version: this.versionNumber, round, flow: undefined }, roundRecord(outcome));
+    await this.commit(end.state, roundRecord(outcome));
     // Only once the new version is committed: a coordinator that dies before this point aggregates them again.
-    for (const key of blobKeys) await this.options.blobs.delete(key);
+    for (const key of new Set([...tally.blobKeys, ...(end.blobKeys ?? [])])) await this.options.blobs.delete(key);
     timer.lap('commit');
     logger.info({ round, version: this.versionNumber, wallSeconds, participation }, 'cloud round done');
     const maxFailed = (this.options.defences ?? DEFAULT_UPDATE_DEFENCES).maxFailedRounds;
@@ -387,6 +478,56 @@ export class Coordinator {
       );
     }
     return outcome;
+  }
+
+  /**
+   * Reads one edge's answer to a job of `roundId` into `tally` (participation, bytes, metrics, timings) and
+   * returns its update, decoded and checked against the global model, with what the blob says it answers;
+   * undefined (counted as rejected where the edge sent something wrong) when there is none to aggregate.
+   */
+  private async readEdgeResult(
+    outcome: ChildOutcome,
+    roundId: string,
+    tally: RoundTally,
+    timer: PhaseTimer,
+  ): Promise<{ update: ModelUpdate; blobKey: string; roundId: string; baseVersion: number } | undefined> {
+    const { logger } = this.options;
+    if (outcome.state !== 'completed' || !outcome.result) {
+      logger.warn({ roundId, queue: outcome.queue, state: outcome.state, error: outcome.error }, 'edge did not complete');
+      return undefined;
+    }
+    let result: EdgeRoundResult;
+    try {
+      result = parseJobPayload(edgeRoundResultSchema, outcome.result, `edge-round result of ${outcome.queue}`);
+    } catch (error) {
+      tally.reject('malformed');
+      logger.warn({ roundId, queue: outcome.queue, error: (error as Error).message }, 'edge result rejected');
+      return undefined;
+    }
+    tally.add(result, timer);
+    if (!result.blobKey) return undefined;
+    const blobKey = result.blobKey;
+    tally.blobKeys.push(blobKey);
+    timer.lap('validate');
+    const blob = await this.options.blobs.get(blobKey);
+    timer.lap('fetch');
+    if (!blob) {
+      tally.reject('missing');
+      logger.warn({ roundId, blobKey }, 'edge update blob missing');
+      return undefined;
+    }
+    tally.bytes.edgeCloudUp += blob.byteLength;
+    try {
+      const decoded = decodeUpdateReply(blob, this.options.maxUpdateBytes);
+      validateUpdate(decoded.update, this.globalModel);
+      if (this.options.schedule.cloud.mode === 'sync') tally.participation.edgesAnswered++;
+      return { update: decoded.update, blobKey, roundId: decoded.roundId, baseVersion: decoded.baseVersion };
+    } catch (error) {
+      const reason = error instanceof InvalidUpdateError ? error.reason : 'malformed';
+      tally.reject(reason);
+      logger.warn({ roundId, blobKey, reason, error: (error as Error).message }, 'edge update rejected');
+      return undefined;
+    }
   }
 
   /**
@@ -470,11 +611,27 @@ export class Coordinator {
       };
       await this.commit({ ...this.currentState(), flow });
     }
-    const job: EdgeRoundJob = {
+    const job = this.edgeJob(roundId, round, this.versionNumber, flow.deadline);
+    const parentId = await queue.addFlow(
+      { queue: CLOUD_QUEUE, name: kind === 'edge-round' ? 'cloud-round' : 'cloud-evaluate', data: { roundId, round }, id: flow.flowId },
+      regions.map((region, i) => ({ queue: regionQueue(region), name: kind, data: { ...job }, id: `${flow.flowId}-${i}` })),
+    );
+    const outcomes = await queue.waitForFlow(parentId, flow.deadline);
+    this.options.signal?.throwIfAborted();
+    // Regions in a fixed order, whatever order the queue lists them in: the same seed gives the same model.
+    outcomes.sort((a, b) => compareIds(a.queue, b.queue));
+    return { outcomes, flow, resumed };
+  }
+
+  /** The job an edge gets for one edge round (or evaluation) on the model of `version`. */
+  private edgeJob(roundId: string, round: number, version: number, deadline: number): EdgeRoundJob {
+    const { schedule } = this.options;
+    const defences = this.options.defences ?? DEFAULT_UPDATE_DEFENCES;
+    return {
       roundId,
       round,
-      version: this.versionNumber,
-      modelKey: modelBlobKey(this.versionNumber),
+      version,
+      modelKey: modelBlobKey(version),
       schedule: {
         kappa1: schedule.kappa1,
         kappa2: schedule.kappa2,
@@ -495,22 +652,93 @@ export class Coordinator {
           }),
       options: { ...this.options.taskOptions, ...this.options.strategy.clientOptions() },
       seed: this.options.seed,
-      deadline: flow.deadline,
+      deadline,
       ...(this.limits ? { limits: this.limits } : {}),
-      clipFactor: (this.options.defences ?? DEFAULT_UPDATE_DEFENCES).clipFactor,
-      updateClipFactor: (this.options.defences ?? DEFAULT_UPDATE_DEFENCES).updateClipFactor,
+      clipFactor: defences.clipFactor,
+      updateClipFactor: defences.updateClipFactor,
       ...(this.privacy ? { privacy: { clipNorm: this.privacy.config.clipNorm } } : {}),
       ...(this.options.secureAggregation?.enabled ? { secureAggregation: secureJobSettings(this.options.secureAggregation) } : {}),
     };
-    const parentId = await queue.addFlow(
-      { queue: CLOUD_QUEUE, name: kind === 'edge-round' ? 'cloud-round' : 'cloud-evaluate', data: { roundId, round }, id: flow.flowId },
-      regions.map((region, i) => ({ queue: regionQueue(region), name: kind, data: { ...job }, id: `${flow.flowId}-${i}` })),
-    );
-    const outcomes = await queue.waitForFlow(parentId, flow.deadline);
-    this.options.signal?.throwIfAborted();
-    // Regions in a fixed order, whatever order the queue lists them in: the same seed gives the same model.
-    outcomes.sort((a, b) => compareIds(a.queue, b.queue));
-    return { outcomes, flow, resumed };
+  }
+
+  private cloudState(): CloudAsyncState {
+    const cloud = this.currentState().cloudAsync;
+    if (!cloud)
+      throw new StrataError('STRATA_ERR_STATE', 'the saved state has no asynchronous cloud jobs: was it written by a synchronous run?');
+    return cloud;
+  }
+
+  /**
+   * The asynchronous cloud's aggregator on the global model, built once; a resumed coordinator offers it the
+   * buffer its predecessor saved (same versions, so the same staleness weights).
+   */
+  private async cloudAggregator(): Promise<AsyncAggregator> {
+    if (this.aggregator) return this.aggregator;
+    const aggregator = new AsyncAggregator({
+      model: this.globalModel,
+      strategy: this.options.strategy,
+      schedule: this.options.schedule.cloud,
+      version: this.versionNumber,
+    });
+    const kept: BufferedEdgeUpdate[] = [];
+    for (const buffered of this.cloudState().buffer) {
+      const blob = await this.options.blobs.get(buffered.blobKey);
+      if (!blob) {
+        this.options.logger.warn({ roundId: buffered.roundId, blobKey: buffered.blobKey }, 'buffered edge update blob missing: dropped');
+        continue;
+      }
+      aggregator.offer(decodeUpdateReply(blob, this.options.maxUpdateBytes).update, buffered.version);
+      kept.push(buffered);
+    }
+    if (kept.length !== this.cloudState().buffer.length) {
+      await this.commit({ ...this.currentState(), cloudAsync: { ...this.cloudState(), buffer: kept } });
+    }
+    this.aggregator = aggregator;
+    return aggregator;
+  }
+
+  /** A new job for `region` on the version now (not yet saved or added). */
+  private nextEdgeJob(region: string): EdgeJobInFlight {
+    const clock = this.options.clock ?? systemClock;
+    const { issued } = this.cloudState();
+    const roundId = `j${issued + 1}-v${this.versionNumber}-${region}`;
+    return {
+      region,
+      round: issued + 1,
+      roundId,
+      version: this.versionNumber,
+      flowId: `${roundId}-${randomUUID()}`,
+      deadline: clock.now() + this.options.schedule.roundDeadlineSeconds * 1000,
+      startedAt: Date.now(),
+    };
+  }
+
+  /**
+   * Gives every region without a job one on the version now, and adds again (adding nothing if they exist)
+   * the jobs a predecessor saved, so that this coordinator waits for them. Regions in a fixed order.
+   */
+  private async issueEdgeJobs(): Promise<void> {
+    const busy = new Set(this.cloudState().jobs.map((job) => job.region));
+    const idle = [...this.options.regions].sort(compareIds).filter((region) => !busy.has(region));
+    for (const region of idle) {
+      const cloud = this.cloudState();
+      const job = this.nextEdgeJob(region);
+      await this.commit({ ...this.currentState(), cloudAsync: { ...cloud, jobs: [...cloud.jobs, job], issued: cloud.issued + 1 } });
+    }
+    for (const job of this.cloudState().jobs) {
+      if (!this.chains.has(job)) await this.chains.add(job, this.edgeJob(job.roundId, job.round, job.version, job.deadline));
+    }
+  }
+
+  /**
+   * Asynchronous cloud: deletes the model blobs of `versions` (those jobs named, or the round started from)
+   * that neither the version now nor a job in flight still needs.
+   */
+  private async releaseModelBlobs(versions: readonly number[]): Promise<void> {
+    const needed = new Set([this.versionNumber, ...this.cloudState().jobs.map((job) => job.version)]);
+    for (const version of new Set(versions)) {
+      if (!needed.has(version)) await this.options.blobs.delete(modelBlobKey(version));
+    }
   }
 
   private currentState(): CoordinatorState {
@@ -543,7 +771,9 @@ export class Coordinator {
     // No expiry: the current version is what a restarted coordinator resumes from. Older ones are deleted
     // once two newer exist (an edge retrying a late job may still read the previous one).
     await this.options.blobs.put(modelBlobKey(this.versionNumber), blob);
-    if (this.versionNumber > 1) await this.options.blobs.delete(modelBlobKey(this.versionNumber - 2));
+    // An asynchronous cloud's jobs may name older versions: releaseModelBlobs deletes them once unused.
+    if (this.versionNumber > 1 && this.options.schedule.cloud.mode === 'sync')
+      await this.options.blobs.delete(modelBlobKey(this.versionNumber - 2));
   }
 }
 
@@ -557,6 +787,7 @@ export function roundRecord(outcome: RoundOutcome): RoundRecord {
     version: outcome.version,
     participation: outcome.participation,
     ...withStaleness(outcome.participation.staleness),
+    ...withCloudStaleness(outcome.participation.cloudStaleness),
     aggregationSeconds: outcome.aggregationSeconds,
     ...(outcome.resumed ? { resumed: true } : {}),
     ...(outcome.failed ? { failed: true } : {}),
@@ -569,6 +800,12 @@ export function roundRecord(outcome: RoundOutcome): RoundRecord {
 export function withStaleness(histogram: Record<string, number> | undefined): { staleness?: StalenessSummary } {
   const summary = stalenessSummary(histogram);
   return summary ? { staleness: summary } : {};
+}
+
+/** A round record's `cloudStaleness` (mean, max, updates of the edge results taken) under an asynchronous cloud. */
+export function withCloudStaleness(histogram: Record<string, number> | undefined): { cloudStaleness?: StalenessSummary } {
+  const summary = stalenessSummary(histogram);
+  return summary ? { cloudStaleness: summary } : {};
 }
 
 /** `path: saved → now` for every leaf that differs between two configurations (JSON values). */

@@ -12,6 +12,7 @@ export * from './fl/device-selection.js';
 export * from './fl/cumulative-delta.js';
 export * from './fl/async/async-schedule.js';
 export * from './fl/async/async-aggregator.js';
+export * from './fl/async/cloud-schedule.js';
 export * from './fl/async/scale-update.js';
 export * from './fl/async/staleness-summary.js';
 export type * from './task/federated-task.js';

@@ -46,10 +46,16 @@ export function applyOverrides(input: unknown, { seed, rounds, schedule: fields 
   if (input === null || typeof input !== 'object' || Array.isArray(input)) return input;
   const topology = { ...(input as Record<string, unknown>) };
   if (seed !== undefined) topology.seed = seed;
-  const defined = Object.fromEntries(Object.entries({ ...fields, rounds }).filter(([, value]) => value !== undefined));
+  const defined: Record<string, unknown> = Object.fromEntries(
+    Object.entries({ ...fields, rounds }).filter(([, value]) => value !== undefined),
+  );
   if (Object.keys(defined).length > 0) {
     const schedule = topology.schedule;
-    topology.schedule = { ...(schedule !== null && typeof schedule === 'object' ? schedule : {}), ...defined };
+    const before = (schedule !== null && typeof schedule === 'object' ? schedule : {}) as Record<string, unknown>;
+    const cloud = defined.cloud as Record<string, unknown> | undefined;
+    // The cloud schedule's fields replace the file's one by one, as the schedule's own do.
+    if (cloud) defined.cloud = { ...(before.cloud as Record<string, unknown> | undefined), ...cloud };
+    topology.schedule = { ...before, ...defined };
   }
   return topology;
 }

@@ -8,7 +8,7 @@
 
 import { createHash } from 'node:crypto';
 import { hostname, cpus } from 'node:os';
-import { Coordinator, withStaleness, type RoundOutcome } from '@strata/coordinator';
+import { Coordinator, withCloudStaleness, withStaleness, type RoundOutcome } from '@strata/coordinator';
 import { DeviceClient } from '@strata/device-client';
 import { EdgeNode } from '@strata/edge-node';
 import {
@@ -405,6 +405,7 @@ export class Simulation {
       version: outcome.version,
       participation: { ...outcome.participation, online: this.timeline.online },
       ...withStaleness(outcome.participation.staleness),
+      ...withCloudStaleness(outcome.participation.cloudStaleness),
       ...(outcome.privacy ? { epsilon: outcome.privacy.epsilon, privacy: outcome.privacy } : {}),
     };
   }

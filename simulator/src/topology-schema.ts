@@ -222,6 +222,8 @@ export const topologySchema = z
     if (secure) problem(['secureAggregation', 'enabled'], secure);
     const asynchronous = asyncConflict(t.schedule.mode, t.edgeStrategy.name, t.privacy.mode);
     if (asynchronous) problem(['schedule', 'mode'], asynchronous);
+    const cloud = asyncConflict(t.schedule.cloud.mode, t.strategy.name, t.privacy.mode, 'cloud');
+    if (cloud) problem(['schedule', 'cloud', 'mode'], cloud);
     const names = (what: string, known: Record<string, unknown>): string => `${what} (defined: ${Object.keys(known).join(', ') || 'none'})`;
     if (!(t.cloud.region in t.regions)) problem(['cloud', 'region'], `unknown region "${t.cloud.region}": ${names('regions', t.regions)}`);
     for (const [region, { backhaul }] of Object.entries(t.regions)) {

@@ -77,6 +77,38 @@ export const coordinatorFields: readonly ConfigField[] = [
     description: 'fedasync: α, how far one update moves the model (default 0.5)',
   },
   {
+    path: 'schedule.cloud.mode',
+    flag: '--cloud-schedule',
+    env: 'STRATA_CLOUD_SCHEDULE',
+    type: 'string',
+    description:
+      'how the cloud aggregates its edges: sync (a flow per round, every edge awaited), fedbuff or fedasync (each edge gets its next job as soon as its result is in; a round is one cloud step) (default sync)',
+  },
+  {
+    path: 'schedule.cloud.bufferSize',
+    flag: '--cloud-buffer-size',
+    type: 'int',
+    description: 'cloud fedbuff: edge results per cloud step (default 1)',
+  },
+  {
+    path: 'schedule.cloud.maxStaleness',
+    flag: '--cloud-max-staleness',
+    type: 'int',
+    description: 'cloud fedbuff/fedasync: refuse edge results based on a global model more than n versions old (default 4)',
+  },
+  {
+    path: 'schedule.cloud.stalenessExponent',
+    flag: '--cloud-staleness-exponent',
+    type: 'number',
+    description: 'cloud fedbuff/fedasync: scale an edge result τ versions old by (1+τ)^-a (default 0.5)',
+  },
+  {
+    path: 'schedule.cloud.mixing',
+    flag: '--cloud-mixing',
+    type: 'number',
+    description: 'cloud fedasync: α, how far one edge result moves the global model (default 0.5)',
+  },
+  {
     path: 'strategy.name',
     flag: '--strategy',
     type: 'string',

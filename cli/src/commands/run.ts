@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import {
   AGGREGATION_MODES,
+  DEFAULT_CLOUD_SCHEDULE,
   asyncScheduleLabel,
   asyncScheduleSchema,
   createStrategy,
@@ -49,6 +50,11 @@ interface RunFlags extends DownlinkFlags {
   maxStaleness: number;
   stalenessExponent: number;
   mixing: number;
+  cloudSchedule: AggregationMode;
+  cloudBufferSize: number;
+  cloudMaxStaleness: number;
+  cloudStalenessExponent: number;
+  cloudMixing: number;
   strategy: string;
   strategyOption?: Record<string, OptionValue>;
   edgeStrategy: string;
@@ -127,6 +133,33 @@ export function register(program: Command): void {
       'fedasync: each update moves the model by alpha × its staleness weight × its delta',
       Number.parseFloat,
       asyncDefaults.mixing,
+    )
+    .addOption(
+      new Option(
+        '--cloud-schedule <mode>',
+        'how the cloud aggregates its edges: sync (every edge each round), fedbuff (a cloud step every --cloud-buffer-size edge results, each edge given its next job as soon as it answers), fedasync (each edge result mixed in as it arrives)',
+      )
+        .choices(AGGREGATION_MODES)
+        .default(DEFAULT_CLOUD_SCHEDULE.mode),
+    )
+    .option('--cloud-buffer-size <n>', 'cloud fedbuff: edge results per cloud step', int, DEFAULT_CLOUD_SCHEDULE.bufferSize)
+    .option(
+      '--cloud-max-staleness <n>',
+      'cloud fedbuff/fedasync: refuse edge results based on a global model more than n versions old',
+      int,
+      DEFAULT_CLOUD_SCHEDULE.maxStaleness,
+    )
+    .option(
+      '--cloud-staleness-exponent <a>',
+      'cloud fedbuff/fedasync: scale an edge result τ versions old by (1+τ)^-a',
+      Number.parseFloat,
+      DEFAULT_CLOUD_SCHEDULE.stalenessExponent,
+    )
+    .option(
+      '--cloud-mixing <alpha>',
+      'cloud fedasync: each edge result moves the global model by alpha × its staleness weight × its delta',
+      Number.parseFloat,
+      DEFAULT_CLOUD_SCHEDULE.mixing,
     )
     .addOption(new Option('--strategy <name>', 'cloud aggregation strategy').choices(strategyNames).default('fedavg'))
     .option(
@@ -246,6 +279,13 @@ export function configFromFlags(flags: RunFlags): RunConfig {
       maxStaleness: flags.maxStaleness,
       stalenessExponent: flags.stalenessExponent,
       mixing: flags.mixing,
+      cloud: {
+        mode: flags.cloudSchedule,
+        bufferSize: flags.cloudBufferSize,
+        maxStaleness: flags.cloudMaxStaleness,
+        stalenessExponent: flags.cloudStalenessExponent,
+        mixing: flags.cloudMixing,
+      },
     },
     strategy: { name: flags.strategy, options: flags.strategyOption ?? {} },
     edgeStrategy: { name: flags.edgeStrategy, options: {} },
@@ -292,7 +332,7 @@ export async function runCommand(config: RunConfig, dashboardOptions: RunDashboa
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
   out(
     `Strata: ${entry.name}, ${config.topology.edges} edges, ${config.schedule.rounds} rounds, ` +
-      `κ1=${config.schedule.kappa1} κ2=${config.schedule.kappa2}, ${asyncScheduleLabel(config.schedule)}, strategy ${config.strategy.name}, ${config.compression.dtype} updates, ${config.downlink.dtype} downlink (rows ${config.downlink.rowFraction}), seed ${config.seed}`,
+      `κ1=${config.schedule.kappa1} κ2=${config.schedule.kappa2}, ${asyncScheduleLabel(config.schedule)}, cloud ${asyncScheduleLabel(config.schedule.cloud)}, strategy ${config.strategy.name}, ${config.compression.dtype} updates, ${config.downlink.dtype} downlink (rows ${config.downlink.rowFraction}), seed ${config.seed}`,
   );
   const { task, environment } = await entry.create(config);
   out(`task: ${JSON.stringify(task.describe())}`);

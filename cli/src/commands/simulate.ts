@@ -26,6 +26,9 @@ interface SimulateFlags {
   schedule?: string;
   bufferSize?: number;
   maxStaleness?: number;
+  cloudSchedule?: string;
+  cloudBufferSize?: number;
+  cloudMaxStaleness?: number;
   seed?: number;
   runsDir: string;
   report: boolean;
@@ -44,6 +47,16 @@ export function register(program: Command): void {
     .option('--schedule <mode>', "sync | fedbuff | fedasync (default: the topology's schedule.mode)")
     .option('--buffer-size <n>', "FedBuff's K: device updates per edge step (default: the topology's schedule.bufferSize)", int)
     .option('--max-staleness <n>', 'refuse updates based on a model more versions old (default: the topology’s schedule.maxStaleness)', int)
+    .option(
+      '--cloud-schedule <mode>',
+      "how the cloud aggregates its edges: sync | fedbuff | fedasync (default: the topology's schedule.cloud.mode)",
+    )
+    .option(
+      '--cloud-buffer-size <n>',
+      "cloud FedBuff's K: edge results per cloud step (default: the topology's schedule.cloud.bufferSize)",
+      int,
+    )
+    .option('--cloud-max-staleness <n>', 'refuse edge results based on a global model more versions old (default: the topology’s)', int)
     .option('--runs-dir <dir>', 'where run records go', 'runs')
     .option('--no-report', 'do not write the HTML report')
     .option(
@@ -57,6 +70,7 @@ export function register(program: Command): void {
     'strata simulate --topology simulator/topologies/city-flat.yaml --rounds 10',
     'strata simulate --topology simulator/topologies/campus.yaml --seed 3',
     'strata simulate --topology simulator/topologies/heterogeneous-async.yaml --schedule fedbuff --buffer-size 10',
+    'strata simulate --topology simulator/topologies/city-uneven-backhaul.yaml --cloud-schedule fedbuff --cloud-buffer-size 3',
   ]);
   command.action(async (flags: SimulateFlags) => {
     if (flags.dryRun) await dryRun(flags);
@@ -65,7 +79,17 @@ export function register(program: Command): void {
 }
 
 function overrides(flags: SimulateFlags): TopologyOverrides {
-  const schedule = { mode: flags.schedule, bufferSize: flags.bufferSize, maxStaleness: flags.maxStaleness };
+  const cloud = Object.fromEntries(
+    Object.entries({ mode: flags.cloudSchedule, bufferSize: flags.cloudBufferSize, maxStaleness: flags.cloudMaxStaleness }).filter(
+      ([, value]) => value !== undefined,
+    ),
+  );
+  const schedule = {
+    mode: flags.schedule,
+    bufferSize: flags.bufferSize,
+    maxStaleness: flags.maxStaleness,
+    ...(Object.keys(cloud).length > 0 ? { cloud } : {}),
+  };
   return { seed: flags.seed, rounds: flags.rounds, schedule };
 }
 
@@ -84,7 +108,7 @@ async function simulateCommand(flags: SimulateFlags): Promise<void> {
   const { schedule } = topology;
   out(
     `Strata simulation: ${topology.name}, ${topology.edges.length} edges, ${deviceCount(topology)} devices, ${schedule.rounds} rounds, ` +
-      `κ1=${schedule.kappa1} κ2=${schedule.kappa2}, ${asyncScheduleLabel(schedule)}, seed ${topology.seed}`,
+      `κ1=${schedule.kappa1} κ2=${schedule.kappa2}, ${asyncScheduleLabel(schedule)}, cloud ${asyncScheduleLabel(schedule.cloud)}, seed ${topology.seed}`,
   );
   const { task, environment, baselines } = await createSimulationTask(topology);
   out(`task: ${JSON.stringify(task.describe())}`);

@@ -31,6 +31,8 @@ export class InMemoryJobQueue implements JobQueue {
   private readonly workers = new Map<string, Set<MemoryWorker>>();
   private readonly flowWatchers = new Map<string, Set<() => void>>();
   private readonly timers = new Set<TimerHandle>();
+  /** Ends every waitForFlow in progress: closing answers them with the states then, as BullMQ's queue does. */
+  private readonly waitEnds = new Set<() => void>();
 
   /** `clock` times deadlines and retry backoff (the simulator passes a virtual one). */
   constructor(private readonly clock: Clock = systemClock) {}
@@ -51,6 +53,7 @@ export class InMemoryJobQueue implements JobQueue {
       const finish = (): void => {
         this.clock.clearTimeout(timer);
         this.flowWatchers.get(parentId)?.delete(check);
+        this.waitEnds.delete(finish);
         resolve(this.outcomes(parentId));
       };
       const check = (): void => {
@@ -59,6 +62,7 @@ export class InMemoryJobQueue implements JobQueue {
       const timer = this.clock.setTimeout(finish, Math.max(0, deadline - this.clock.now()));
       if (!this.flowWatchers.has(parentId)) this.flowWatchers.set(parentId, new Set());
       this.flowWatchers.get(parentId)!.add(check);
+      this.waitEnds.add(finish);
       check();
     });
   }
@@ -74,6 +78,7 @@ export class InMemoryJobQueue implements JobQueue {
   async close(): Promise<void> {
     for (const timer of this.timers) this.clock.clearTimeout(timer);
     this.timers.clear();
+    for (const end of [...this.waitEnds]) end();
     for (const set of this.workers.values()) for (const w of set) w.closed = true;
     this.workers.clear();
   }

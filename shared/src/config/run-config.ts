@@ -91,6 +91,8 @@ export const runConfigSchema = z
     if (secure) ctx.addIssue({ code: 'custom', path: ['secureAggregation', 'enabled'], message: secure });
     const asynchronous = asyncConflict(config.schedule.mode, config.edgeStrategy.name, config.privacy.mode);
     if (asynchronous) ctx.addIssue({ code: 'custom', path: ['schedule', 'mode'], message: asynchronous });
+    const cloud = asyncConflict(config.schedule.cloud.mode, config.strategy.name, config.privacy.mode, 'cloud');
+    if (cloud) ctx.addIssue({ code: 'custom', path: ['schedule', 'cloud', 'mode'], message: cloud });
   });
 
 export type RunConfig = z.output<typeof runConfigSchema>;

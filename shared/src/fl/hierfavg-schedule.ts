@@ -2,11 +2,13 @@
 // κ1 local steps per edge aggregation, edges run κ2 edge aggregations per cloud round. Each edge iteration
 // selects a fraction of its connected devices and aggregates once a quorum of them has answered or the
 // deadline has passed; later answers are counted as dropped stragglers. With an asynchronous mode (FedBuff,
-// FedAsync) an edge round is instead κ2 × bufferSize device updates taken as they come (async-schedule.ts).
+// FedAsync) an edge round is instead κ2 × bufferSize device updates taken as they come (async-schedule.ts);
+// with an asynchronous `cloud` schedule a cloud round is one server step over the edge results as they come.
 
 import { z } from 'zod';
 import { parseConfig } from '../config/parse-config.js';
 import { asyncScheduleSchema } from './async/async-schedule.js';
+import { DEFAULT_CLOUD_SCHEDULE, cloudScheduleSchema } from './async/cloud-schedule.js';
 
 export const hierFavgScheduleSchema = z
   .object({
@@ -28,6 +30,8 @@ export const hierFavgScheduleSchema = z
     evalEvery: z.number().int().min(0).default(1),
     /** How edges aggregate their devices in time: sync (the above), fedbuff or fedasync (async-schedule.ts). */
     ...asyncScheduleSchema.shape,
+    /** How the cloud aggregates its edges in time: sync (a flow per round), fedbuff or fedasync (cloud-schedule.ts). */
+    cloud: cloudScheduleSchema.default(DEFAULT_CLOUD_SCHEDULE),
   })
   .strict();
 

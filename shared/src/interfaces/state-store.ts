@@ -23,6 +23,36 @@ export interface FlowInFlight {
   readonly startedAt: number;
 }
 
+/** An asynchronous cloud's edge-round job for one region, added (or about to be) and not yet collected. */
+export interface EdgeJobInFlight {
+  readonly region: string;
+  /** The job's number in the run (its `round` field: it seeds the edge's device choice). */
+  readonly round: number;
+  /** The job's round id (its update blob's key names it) and the global version its model is. */
+  readonly roundId: string;
+  readonly version: number;
+  /** The id of the job's one-child flow, saved before it is added, as FlowInFlight's. */
+  readonly flowId: string;
+  readonly deadline: number;
+  readonly startedAt: number;
+}
+
+/** An edge update an asynchronous cloud accepted into the buffer of its next step (its blob kept until then). */
+export interface BufferedEdgeUpdate {
+  readonly region: string;
+  readonly roundId: string;
+  readonly blobKey: string;
+  /** The global version the edge's job named: the update's staleness is the version now minus this. */
+  readonly version: number;
+}
+
+/** An asynchronous cloud's jobs in flight (one per region), its buffer, and how many jobs it has issued. */
+export interface CloudAsyncState {
+  readonly jobs: readonly EdgeJobInFlight[];
+  readonly buffer: readonly BufferedEdgeUpdate[];
+  readonly issued: number;
+}
+
 export interface CoordinatorState {
   /** Identifies the run configuration that wrote this state; a coordinator with another one refuses it. */
   readonly configHash: string;
@@ -33,6 +63,8 @@ export interface CoordinatorState {
   /** The last round whose aggregation is committed (0 before the first). */
   readonly round: number;
   readonly flow?: FlowInFlight;
+  /** An asynchronous cloud schedule's per-edge jobs and buffer (absent under a synchronous cloud). */
+  readonly cloudAsync?: CloudAsyncState;
 }
 
 export interface StateStore {

@@ -38,21 +38,28 @@ const SET_STRATEGIES = new Set(['median', 'trimmed-mean', 'krum']);
 /** Strategies whose step is the plain (weighted) mean, which is what FedAsync's mixing scales. */
 const MIXING_STRATEGIES = new Set(['fedavg', 'fedprox']);
 
+/** Which tier aggregates asynchronously: an edge toward its devices (`--schedule`), or the cloud toward its edges (`--cloud-schedule`). */
+export type AsyncTier = 'edge' | 'cloud';
+
 /**
- * Why an asynchronous schedule cannot run with this edge strategy and privacy, or undefined when it can.
- * FedAsync mixes each update as it arrives: a robust strategy needs a set of updates to compare (use FedBuff),
- * and a server optimizer would take a step per device. Central DP accounts for one sampled round per release.
+ * Why an asynchronous schedule cannot run with this strategy (the tier's: the edge strategy for `edge`, the
+ * cloud strategy for `cloud`) and privacy, or undefined when it can. FedAsync mixes each update as it
+ * arrives: a robust strategy needs a set of updates to compare (use FedBuff), and a server optimizer would
+ * take a step per update. Central DP accounts for one sampled round per release.
  */
-export function asyncConflict(mode: AggregationMode, edgeStrategy: string, privacyMode: string): string | undefined {
+export function asyncConflict(mode: AggregationMode, strategy: string, privacyMode: string, tier: AsyncTier = 'edge'): string | undefined {
   if (mode === 'sync') return undefined;
+  const flag = tier === 'edge' ? '--schedule' : '--cloud-schedule';
+  const sender = tier === 'edge' ? 'device' : 'edge';
+  const which = tier === 'edge' ? 'edge strategy' : 'strategy';
   if (privacyMode !== 'off') {
-    return `--schedule ${mode} cannot run with differential privacy (its accounting assumes synchronous sampled rounds): use --schedule sync`;
+    return `${flag} ${mode} cannot run with differential privacy (its accounting assumes synchronous sampled rounds): use ${flag} sync`;
   }
-  if (mode === 'fedasync' && SET_STRATEGIES.has(edgeStrategy)) {
-    return `--schedule fedasync mixes each device update in as it arrives, so the edge strategy ${edgeStrategy} has no set of updates to compare: use --schedule fedbuff (it aggregates each buffer with ${edgeStrategy})`;
+  if (mode === 'fedasync' && SET_STRATEGIES.has(strategy)) {
+    return `${flag} fedasync mixes each ${sender} update in as it arrives, so the ${which} ${strategy} has no set of updates to compare: use ${flag} fedbuff (it aggregates each buffer with ${strategy})`;
   }
-  if (mode === 'fedasync' && !MIXING_STRATEGIES.has(edgeStrategy)) {
-    return `--schedule fedasync scales each update by its mixing rate: the edge strategy must be fedavg or fedprox, not ${edgeStrategy} (a server optimizer per update: use --schedule fedbuff)`;
+  if (mode === 'fedasync' && !MIXING_STRATEGIES.has(strategy)) {
+    return `${flag} fedasync scales each update by its mixing rate: the ${which} must be fedavg or fedprox, not ${strategy} (a server optimizer per update: use ${flag} fedbuff)`;
   }
   return undefined;
 }

@@ -119,15 +119,22 @@ function chartSpecs(data: RunData, rounds: readonly RoundView[]): ChartSpec[] {
       series: tiers.map((tier) => ({ name: TIER_LABELS[tier] ?? tier, value: (r) => r.bytes[tier] })),
     });
   }
-  if (rounds.some((r) => r.staleness)) {
+  if (rounds.some((r) => r.staleness || r.cloudStaleness)) {
+    const series: ChartSpec['series'] = [];
+    if (rounds.some((r) => r.staleness)) {
+      series.push({ name: 'devices: mean τ', value: (r) => r.staleness?.mean }, { name: 'devices: max τ', value: (r) => r.staleness?.max });
+    }
+    if (rounds.some((r) => r.cloudStaleness)) {
+      series.push(
+        { name: 'edges: mean τ', value: (r) => r.cloudStaleness?.mean },
+        { name: 'edges: max τ', value: (r) => r.cloudStaleness?.max },
+      );
+    }
     specs.push({
       key: 'staleness',
       title: 'Staleness of accepted updates (model versions behind)',
       format: formatNumber,
-      series: [
-        { name: 'mean τ', value: (r) => r.staleness?.mean },
-        { name: 'max τ', value: (r) => r.staleness?.max },
-      ],
+      series,
     });
   }
   if (rounds.some((r) => r.privacy)) {

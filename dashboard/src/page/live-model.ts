@@ -139,7 +139,8 @@ export class RecordedRun implements RunData {
         edges: participationAsEdge(row.participation),
         metrics: numbers(row.metrics),
         bytes: numbers(row.bytes),
-        ...recordedStaleness(row.staleness),
+        ...recordedStaleness('staleness', row.staleness),
+        ...recordedStaleness('cloudStaleness', row.cloudStaleness),
         ...recordedPrivacy(row.privacy),
       };
       clock += seconds * 1000;
@@ -197,10 +198,12 @@ function participationAsEdge(value: unknown): RoundView['edges'] {
   };
 }
 
-/** A recorded round's staleness (asynchronous schedules), when the record has a well-formed one. */
-function recordedStaleness(value: unknown): { staleness?: { mean: number; max: number } } {
+/** A recorded round's staleness under `key` (asynchronous edges or cloud), when the record has a well-formed one. */
+function recordedStaleness<K extends 'staleness' | 'cloudStaleness'>(key: K, value: unknown): { [P in K]?: { mean: number; max: number } } {
   const { mean, max } = (value ?? {}) as Record<string, unknown>;
-  return typeof mean === 'number' && typeof max === 'number' ? { staleness: { mean, max } } : {};
+  return (typeof mean === 'number' && typeof max === 'number' ? { [key]: { mean, max } } : {}) as {
+    [P in K]?: { mean: number; max: number };
+  };
 }
 
 /** A recorded round's ε spent so far and δ (central DP), when the record has well-formed ones. */

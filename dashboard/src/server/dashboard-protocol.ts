@@ -99,8 +99,10 @@ export interface RoundView {
   /** Edges whose update was aggregated, of those expected. */
   readonly edgesAnswered?: number;
   readonly edgesExpected?: number;
-  /** Asynchronous schedules (FedBuff, FedAsync): mean and largest staleness τ of the updates the edges took. */
+  /** Asynchronous edges (FedBuff, FedAsync): mean and largest staleness τ of the device updates the edges took. */
   readonly staleness?: { readonly mean: number; readonly max: number };
+  /** Asynchronous cloud: mean and largest staleness τ of the edge results the cloud's server step took. */
+  readonly cloudStaleness?: { readonly mean: number; readonly max: number };
   /** Central differential privacy: the ε the run had spent once this round was released, at δ. */
   readonly privacy?: { readonly epsilon: number; readonly delta: number };
 }

@@ -31,8 +31,10 @@ export interface CommittedRound {
   readonly metrics: Readonly<Record<string, number>>;
   readonly bytes: Readonly<Record<string, number>>;
   readonly participation?: { readonly edgesAnswered?: number; readonly edgesExpected?: number };
-  /** Asynchronous schedules: the staleness of the updates the round's edges took. */
+  /** Asynchronous edges: the staleness of the device updates the round's edges took. */
   readonly staleness?: unknown;
+  /** Asynchronous cloud: the staleness of the edge results the round's server step took. */
+  readonly cloudStaleness?: unknown;
   /** Central differential privacy: the ε spent so far and its δ (the run record's `privacy`). */
   readonly privacy?: unknown;
 }
@@ -85,7 +87,8 @@ export class DashboardState {
       bytes: { ...committed.bytes },
       edgesAnswered: committed.participation?.edgesAnswered,
       edgesExpected: committed.participation?.edgesExpected,
-      ...stalenessView(committed.staleness),
+      ...optional('staleness', stalenessSummary(committed.staleness)),
+      ...optional('cloudStaleness', stalenessSummary(committed.cloudStaleness)),
       ...privacyView(committed.privacy),
     });
   }
@@ -280,11 +283,16 @@ function compareDeviceIds(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true });
 }
 
-/** A round record's staleness summary as the page shows it (mean and max τ), when it has one. */
-export function stalenessView(staleness: unknown): { staleness?: { mean: number; max: number } } {
-  if (staleness === null || typeof staleness !== 'object') return {};
+/** `{ [key]: value }`, or nothing when the value is absent (so a view never carries an undefined field). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** A round record's staleness summary as the page shows it (mean and max τ), when it is well formed. */
+export function stalenessSummary(staleness: unknown): { mean: number; max: number } | undefined {
+  if (staleness === null || typeof staleness !== 'object') return undefined;
   const { mean, max } = staleness as Record<string, unknown>;
-  return typeof mean === 'number' && typeof max === 'number' ? { staleness: { mean, max } } : {};
+  return typeof mean === 'number' && typeof max === 'number' ? { mean, max } : undefined;
 }
 
 /** A round's ε spent so far and δ, when the record carries well-formed ones (central DP runs). */

@@ -7,7 +7,8 @@
 // it. Evaluation runs outside simulated time in the simulator, so the evaluation downloads that issue 16 also
 // removed are not in these figures. Figures, not pass/fail:
 //   node bench/dist/src/backhaul-bench.js [--flat-rounds 40] [--backhaul-rounds 20] [--seed 0]
-//     [--target 0.35]   (skips the flat run before issue 16 when given)
+//     [--target 0.5610 --only flat-after,backhaul-after]   (a given target skips the run that sets it)
+//     [--levels 0.95,0.99,1]
 
 import { parseArgs } from 'node:util';
 import { createLogger } from '@strata/runtime';
@@ -21,6 +22,8 @@ const { values: args } = parseArgs({
     'flat-rounds': { type: 'string' },
     'backhaul-rounds': { type: 'string' },
     target: { type: 'string' },
+    only: { type: 'string', default: 'flat-before,flat-after,backhaul-before,backhaul-after' },
+    levels: { type: 'string', default: '0.95,0.99,1' },
     seed: { type: 'string', default: '0' },
   },
 });
@@ -36,11 +39,12 @@ interface Outcome {
   readonly wallSeconds: number;
 }
 
-async function simulate(label: string, file: string, rounds: string | undefined, downlink: typeof BEFORE): Promise<Outcome> {
-  const loaded = loadTopology(file, { seed: Number(args.seed), rounds: rounds === undefined ? undefined : Number(rounds) });
+async function simulate(label: string, file: string, roundCount: string | undefined, downlink: typeof BEFORE): Promise<Outcome> {
+  const loaded = loadTopology(file, { seed: Number(args.seed), rounds: roundCount === undefined ? undefined : Number(roundCount) });
   const topology = { ...loaded.topology, downlink };
   const { task } = await createSimulationTask(topology);
   const started = performance.now();
+  const rounds: RoundRecord[] = [];
   const simulation = new Simulation({
     loaded: { ...loaded, topology },
     task,
@@ -48,9 +52,10 @@ async function simulate(label: string, file: string, rounds: string | undefined,
     observer: {
       roundFinished: (record) => {
         const recall = record.metrics[METRIC];
+        rounds.push(record);
         process.stderr.write(
           `  ${label} round ${record.round}: ${((record.simSeconds ?? 0) / 60).toFixed(2)} min simulated` +
-            `${recall === undefined ? '' : `, ${METRIC} ${recall.toFixed(4)}`}\n`,
+            `${recall === undefined ? '' : `, ${METRIC} ${recall.toFixed(4)}`}, ${mb(bytesUpTo(rounds, record.round).all)} over all links\n`,
         );
       },
     },
@@ -72,6 +77,8 @@ function bytesUpTo(rounds: readonly RoundRecord[], upTo: number): { all: number;
   return sum;
 }
 
+const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+const only = new Set(args.only.split(','));
 const outcomes: Outcome[] = [];
 let target = args.target === undefined ? undefined : Number(args.target);
 if (target === undefined) {
@@ -79,11 +86,10 @@ if (target === undefined) {
   outcomes.push(flatBefore);
   target = flatBefore.rounds.at(-1)?.metrics[METRIC] ?? Number.NaN;
 }
-outcomes.push(await simulate('flat, after', args.flat, args['flat-rounds'], AFTER));
-outcomes.push(await simulate('slow backhaul, before', args.backhaul, args['backhaul-rounds'], BEFORE));
-outcomes.push(await simulate('slow backhaul, after', args.backhaul, args['backhaul-rounds'], AFTER));
+if (only.has('flat-after')) outcomes.push(await simulate('flat, after', args.flat, args['flat-rounds'], AFTER));
+if (only.has('backhaul-before')) outcomes.push(await simulate('slow backhaul, before', args.backhaul, args['backhaul-rounds'], BEFORE));
+if (only.has('backhaul-after')) outcomes.push(await simulate('slow backhaul, after', args.backhaul, args['backhaul-rounds'], AFTER));
 
-const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 const minutes = (seconds: number | undefined): string => `${((seconds ?? 0) / 60).toFixed(2)} min`;
 console.log(`\ntarget: ${METRIC} ${target.toFixed(4)} (the flat run's final before issue 16); seed ${args.seed}`);
 console.log(`before: downlink ${JSON.stringify(BEFORE)}; after: ${JSON.stringify(AFTER)}`);
@@ -98,4 +104,16 @@ for (const o of outcomes) {
   console.log(
     `| ${o.label} | ${o.devices} | ${time} | ${reached?.round ?? '-'} | ${mb(spent.all)} | ${mb(spent.device)} | ${mb(spent.cloud)} | ${final} | ${o.wallSeconds.toFixed(0)} |`,
   );
+}
+
+const levels = args.levels.split(',').map(Number);
+console.log(`\nsimulated minutes and MB over all links to a share of the target`);
+console.log(`| run | ${levels.map((l) => `${(l * 100).toFixed(0)}% (${(l * (target ?? 0)).toFixed(4)})`).join(' | ')} |`);
+console.log(`|---|${levels.map(() => '---').join('|')}|`);
+for (const o of outcomes) {
+  const cells = levels.map((level) => {
+    const reached = o.rounds.find((r) => (r.metrics[METRIC] ?? 0) >= level * (target ?? 0));
+    return reached ? `${minutes(reached.simSeconds)}, ${mb(bytesUpTo(o.rounds, reached.round).all)}` : 'not reached';
+  });
+  console.log(`| ${o.label} | ${cells.join(' | ')} |`);
 }

@@ -45,6 +45,8 @@ interface Timing {
   readonly median: number;
   /** Median CPU time in seconds of the timed runs (user + system, all of the process's threads). */
   readonly cpu: number;
+  /** Median minor page faults of a run: fresh memory touched for the first time, 4 KiB a fault. */
+  readonly faults: number;
 }
 
 /** Wall times of `runs` calls after WARMUP_RUNS unmeasured ones. */
@@ -52,17 +54,20 @@ function timeRuns(run: () => void): Timing {
   for (let i = 0; i < WARMUP_RUNS; i++) run();
   const times: number[] = [];
   const cpuTimes: number[] = [];
+  const faults: number[] = [];
   for (let i = 0; i < runs; i++) {
     collectGarbage();
+    const faultsStart = process.resourceUsage().minorPageFault;
     const cpuStart = process.cpuUsage();
     const start = process.hrtime.bigint();
     run();
     times.push(Number(process.hrtime.bigint() - start) / 1e9);
     const cpu = process.cpuUsage(cpuStart);
     cpuTimes.push((cpu.user + cpu.system) / 1e6);
+    faults.push(process.resourceUsage().minorPageFault - faultsStart);
   }
   const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  return { median: median(times), cpu: median(cpuTimes) };
+  return { median: median(times), cpu: median(cpuTimes), faults: median(faults) };
 }
 
 const random = new SeededRandom(20260102);
@@ -177,18 +182,18 @@ console.log(
 );
 console.log(
   'throughput in MB/s of float32 input (medians); ratio = copy time / codec time, where copy is Float32Array.set of the ' +
-    'same bytes into a preallocated array; enc+dec is one encode then one decode; cpu = the enc+dec ratio in CPU time',
+    'same bytes into a preallocated array; enc+dec is one encode then one decode; cpu = the enc+dec ratio in CPU time; faults = page faults of an enc+dec',
 );
 console.log(
   `${'case'.padEnd(18)}${pad('input MB', 9)}${pad('frame MB', 9)}${pad('copy', 8)}${pad('encode', 8)}${pad('ratio', 7)}` +
-    `${pad('decode', 8)}${pad('ratio', 8)}${pad('enc+dec', 9)}${pad('ratio', 7)}${pad('cpu', 7)}`,
+    `${pad('decode', 8)}${pad('ratio', 8)}${pad('enc+dec', 9)}${pad('ratio', 7)}${pad('cpu', 7)}${pad('faults', 8)}`,
 );
 for (const r of rows) {
   console.log(
     `${r.label.padEnd(18)}${pad((r.inputBytes / MB).toFixed(1), 9)}${pad((r.frameBytes / MB).toFixed(1), 9)}` +
       `${pad(rate(r.inputBytes, r.copy.median), 8)}${pad(rate(r.inputBytes, r.encode.median), 8)}${pad(ratio(r.copy, r.encode).toFixed(2), 7)}` +
       `${pad(rate(r.inputBytes, r.decode.median), 8)}${pad(ratio(r.copy, r.decode).toFixed(2), 8)}` +
-      `${pad(rate(r.inputBytes, r.both.median), 9)}${pad(ratio(r.copy, r.both).toFixed(2), 7)}${pad(cpuRatio(r).toFixed(2), 7)}`,
+      `${pad(rate(r.inputBytes, r.both.median), 9)}${pad(ratio(r.copy, r.both).toFixed(2), 7)}${pad(cpuRatio(r).toFixed(2), 7)}${pad(String(r.both.faults), 8)}`,
   );
 }
 const target = (row: Row, wanted: number): string => {

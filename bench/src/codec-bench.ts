@@ -1,11 +1,13 @@
 // Wire codec throughput: encoding a 4M-parameter update into an Envelope frame and decoding it back, for
 // every dtype and top-k sparsification, as MB/s of float32 input and as a ratio to copying the same bytes with
 // Float32Array.prototype.set in the same process (so the ratio means something on a busy machine).
-// Timings are medians with garbage collected before each run. Figures, not pass/fail. Usage:
+// Timings are medians with garbage collected before each run: wall time, and beside it the process's CPU time
+// (user + system, every thread), which on a shared, loaded machine is the closer measure of what the code
+// costs (wall time there also counts the time other processes hold the core). Figures, not pass/fail. Usage:
 //   node bench/dist/src/codec-bench.js [--params 4194304] [--runs 9] [--row-fraction 0.1]
 
 import { parseArgs } from 'node:util';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import {
@@ -38,18 +40,34 @@ const MB = 1e6;
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
-/** Median wall time in seconds of `runs` calls after WARMUP_RUNS unmeasured ones. */
-function medianSeconds(run: () => void): number {
+interface Timing {
+  /** Median wall time in seconds of the timed runs. */
+  readonly median: number;
+  /** Median CPU time in seconds of the timed runs (user + system, all of the process's threads). */
+  readonly cpu: number;
+  /** Median minor page faults of a run: fresh memory touched for the first time, 4 KiB a fault. */
+  readonly faults: number;
+}
+
+/** Wall times of `runs` calls after WARMUP_RUNS unmeasured ones. */
+function timeRuns(run: () => void): Timing {
   for (let i = 0; i < WARMUP_RUNS; i++) run();
   const times: number[] = [];
+  const cpuTimes: number[] = [];
+  const faults: number[] = [];
   for (let i = 0; i < runs; i++) {
     collectGarbage();
+    const faultsStart = process.resourceUsage().minorPageFault;
+    const cpuStart = process.cpuUsage();
     const start = process.hrtime.bigint();
     run();
     times.push(Number(process.hrtime.bigint() - start) / 1e9);
+    const cpu = process.cpuUsage(cpuStart);
+    cpuTimes.push((cpu.user + cpu.system) / 1e6);
+    faults.push(process.resourceUsage().minorPageFault - faultsStart);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  return { median: median(times), cpu: median(cpuTimes), faults: median(faults) };
 }
 
 const random = new SeededRandom(20260102);
@@ -127,57 +145,61 @@ interface Row {
   readonly label: string;
   readonly inputBytes: number;
   readonly frameBytes: number;
-  readonly copy: number;
-  readonly encode: number;
-  readonly decode: number;
-  readonly both: number;
+  readonly copy: Timing;
+  readonly encode: Timing;
+  readonly decode: Timing;
+  readonly both: Timing;
 }
 
 const rows: Row[] = cases.map((c) => {
   const input = inputOf(c.update);
   const target = new Float32Array(input.length);
-  const copy = medianSeconds(() => target.set(input));
+  const copy = timeRuns(() => target.set(input));
   let frame = encode(c);
-  const encodeSeconds = medianSeconds(() => {
+  const encodeTiming = timeRuns(() => {
     frame = encode(c);
   });
-  const decodeSeconds = medianSeconds(() => decode(frame));
-  const both = medianSeconds(() => decode(encode(c)));
+  const decodeTiming = timeRuns(() => decode(frame));
+  const both = timeRuns(() => decode(encode(c)));
   return {
     label: c.label,
     inputBytes: input.byteLength,
     frameBytes: frame.byteLength,
     copy,
-    encode: encodeSeconds,
-    decode: decodeSeconds,
+    encode: encodeTiming,
+    decode: decodeTiming,
     both,
   };
 });
 
 const rate = (bytes: number, seconds: number): string => `${(bytes / MB / seconds).toFixed(0)}`;
 const pad = (s: string, n: number): string => s.padStart(n);
+const ratio = (copy: Timing, codec: Timing): number => copy.median / codec.median;
+const cpuRatio = (r: Row): number => r.copy.cpu / r.both.cpu;
 console.log(
-  `codec bench: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}; ` +
-    `median of ${runs} runs after ${WARMUP_RUNS} warm-up; ${params} parameters`,
+  `codec bench: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}, load average ${loadavg()[0].toFixed(1)}; ` +
+    `${runs} runs after ${WARMUP_RUNS} warm-up; ${params} parameters`,
 );
 console.log(
-  'throughput in MB/s of float32 input; ratio = copy time / codec time, where copy is Float32Array.set of the ' +
-    'same bytes into a preallocated array; enc+dec is one encode then one decode',
+  'throughput in MB/s of float32 input (medians); ratio = copy time / codec time, where copy is Float32Array.set of the ' +
+    'same bytes into a preallocated array; enc+dec is one encode then one decode; cpu = the enc+dec ratio in CPU time; faults = page faults of an enc+dec',
 );
 console.log(
   `${'case'.padEnd(18)}${pad('input MB', 9)}${pad('frame MB', 9)}${pad('copy', 8)}${pad('encode', 8)}${pad('ratio', 7)}` +
-    `${pad('decode', 8)}${pad('ratio', 8)}${pad('enc+dec', 9)}${pad('ratio', 7)}`,
+    `${pad('decode', 8)}${pad('ratio', 8)}${pad('enc+dec', 9)}${pad('ratio', 7)}${pad('cpu', 7)}${pad('faults', 8)}`,
 );
 for (const r of rows) {
   console.log(
     `${r.label.padEnd(18)}${pad((r.inputBytes / MB).toFixed(1), 9)}${pad((r.frameBytes / MB).toFixed(1), 9)}` +
-      `${pad(rate(r.inputBytes, r.copy), 8)}${pad(rate(r.inputBytes, r.encode), 8)}${pad((r.copy / r.encode).toFixed(2), 7)}` +
-      `${pad(rate(r.inputBytes, r.decode), 8)}${pad((r.copy / r.decode).toFixed(2), 8)}` +
-      `${pad(rate(r.inputBytes, r.both), 9)}${pad((r.copy / r.both).toFixed(2), 7)}`,
+      `${pad(rate(r.inputBytes, r.copy.median), 8)}${pad(rate(r.inputBytes, r.encode.median), 8)}${pad(ratio(r.copy, r.encode).toFixed(2), 7)}` +
+      `${pad(rate(r.inputBytes, r.decode.median), 8)}${pad(ratio(r.copy, r.decode).toFixed(2), 8)}` +
+      `${pad(rate(r.inputBytes, r.both.median), 9)}${pad(ratio(r.copy, r.both).toFixed(2), 7)}${pad(cpuRatio(r).toFixed(2), 7)}${pad(String(r.both.faults), 8)}`,
   );
 }
-const target = (row: Row, ratio: number): string =>
-  `${row.label} ${(row.copy / row.both).toFixed(2)} (${row.copy / row.both >= ratio ? 'met' : 'not met'})`;
+const target = (row: Row, wanted: number): string => {
+  const median = ratio(row.copy, row.both);
+  return `${row.label} ${median.toFixed(2)} (${median >= wanted ? 'met' : 'not met'}; in CPU time ${cpuRatio(row).toFixed(2)})`;
+};
 console.log(`target float32 encode+decode >= 0.5 of copy speed: ${target(rows[0], 0.5)}`);
 console.log(
   `target >= 0.25 of copy speed: ${rows

@@ -61,3 +61,19 @@ test('widths the kernels do not take (not a multiple of 16) round-trip within ha
     for (let i = 0; i < back.length; i++) assert.ok(Math.abs(back[i] - values[i]) <= scales[Math.floor(i / width)] / 2 + 1e-7);
   }
 });
+
+test('the scalar widths write zeros for an all-zero row and for a row with NaN (outputs are not zeroed memory)', () => {
+  const random = new SeededRandom(13);
+  for (const width of [3, 36]) {
+    for (let round = 0; round < 20; round++) {
+      // Large outputs come from memory that may hold an earlier round's bytes.
+      const values = new Float32Array(4096 * width).map(() => random.normal());
+      values.fill(0, width, 2 * width);
+      values[2 * width + 1] = Number.NaN;
+      const { values: q, scales } = quantizeInt8(values, width);
+      assert.equal(scales[1], 0);
+      assert.ok(Number.isNaN(scales[2]));
+      assert.deepEqual([...q.subarray(width, 3 * width)], new Array(2 * width).fill(0), `width ${width}`);
+    }
+  }
+});

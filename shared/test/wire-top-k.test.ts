@@ -63,7 +63,9 @@ test('topKIndices on large arrays agrees with sorting, whether its sampled thres
   // understates the others, and the selection must still be exact.
   const sampledLarge = Float32Array.from({ length: n }, (_, i) => (i % 64 === 0 ? 100 + random.normal() : random.normal()));
   const sampledSmall = Float32Array.from({ length: n }, (_, i) => (i % 64 === 0 ? 1e-6 * random.normal() : random.normal()));
-  for (const [label, values] of Object.entries({ normal, tied, sampledLarge, sampledSmall })) {
+  // A length that is no multiple of the kernel's 16 values, the largest values past the last whole step.
+  const tail = Float32Array.from({ length: n + 13 }, (_, i) => (i >= n ? 50 + i - n : random.normal()));
+  for (const [label, values] of Object.entries({ normal, tied, sampledLarge, sampledSmall, tail })) {
     for (const k of [1, Math.ceil(n / 100), n / 8]) {
       assert.deepEqual([...topKIndices(values, k)], topKBySorting(values, k), `${label}, k = ${k}`);
     }

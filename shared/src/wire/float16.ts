@@ -2,13 +2,14 @@
 // through Uint32Array views: round-to-nearest-even, subnormals, infinities and NaN as the standard says.
 // Runs of eight go through the WebAssembly SIMD kernels (wasm-float16.ts), the tail through the loops here.
 
+import { uninitializedArray } from './uninitialized-bytes.js';
 import { float16ToFloat32Simd, float32ToFloat16Simd } from './wasm-float16.js';
 
 /**
  * Converts every float32 of `src` to its nearest float16 (ties to even). Magnitudes of 65520 and above
  * become infinity, magnitudes of 2^-25 and below become (signed) zero, NaN stays NaN (quiet).
  */
-export function float32ToFloat16(src: Float32Array, out: Uint16Array = new Uint16Array(src.length)): Uint16Array {
+export function float32ToFloat16(src: Float32Array, out: Uint16Array = uninitializedArray(Uint16Array, src.length)): Uint16Array {
   checkLengths(src.length, out.length);
   const simdCount = src.length - (src.length % 8);
   if (simdCount > 0) float32ToFloat16Simd(src, out, simdCount);
@@ -42,7 +43,7 @@ export function float32ToFloat16(src: Float32Array, out: Uint16Array = new Uint1
 }
 
 /** Converts every float16 bit pattern of `src` to the float32 of the same value (exact). */
-export function float16ToFloat32(src: Uint16Array, out: Float32Array = new Float32Array(src.length)): Float32Array {
+export function float16ToFloat32(src: Uint16Array, out: Float32Array = uninitializedArray(Float32Array, src.length)): Float32Array {
   checkLengths(src.length, out.length);
   const simdCount = src.length - (src.length % 8);
   if (simdCount > 0) float16ToFloat32Simd(src, out, simdCount);

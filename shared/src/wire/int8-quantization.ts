@@ -3,6 +3,7 @@
 // a multiple of 4 values that fit a block go through the WebAssembly SIMD kernels (wasm-int8.ts), the rest
 // through the loops below.
 
+import { uninitializedArray } from './uninitialized-bytes.js';
 import { dequantizeRowsInt8, kernelRowWidth, quantizeRowsInt8 } from './wasm-int8.js';
 
 export interface Int8Quantized {
@@ -18,8 +19,8 @@ export interface Int8Quantized {
  */
 export function quantizeInt8(values: Float32Array, groupSize: number): Int8Quantized {
   const groups = groupSize > 0 ? Math.max(1, Math.ceil(values.length / groupSize)) : 1;
-  const q = new Int8Array(values.length);
-  const scales = new Float32Array(groups);
+  const q = uninitializedArray(Int8Array, values.length);
+  const scales = uninitializedArray(Float32Array, groups);
   if (kernelRowWidth(groupSize) && values.length === groups * groupSize) {
     quantizeRowsInt8(values, groupSize, q, scales);
     return { values: q, scales };
@@ -36,7 +37,10 @@ export function quantizeInt8(values: Float32Array, groupSize: number): Int8Quant
     }
     const scale = nan ? NaN : Math.fround(max / 127);
     scales[g] = scale;
-    if (!(scale > 0) || scale === Infinity) continue;
+    if (!(scale > 0) || scale === Infinity) {
+      q.fill(0, start, end);
+      continue;
+    }
     // Round half up as floor(v + 0.5), with the floor done by `| 0` on a shifted positive value: no branch
     // on the sign, several times faster than Math.round on random signs. |v| <= 127 except when the scale
     // is a float32 subnormal (max below ~1.5e-36), whose rounding can push it a little past: hence the clamp.
@@ -54,7 +58,7 @@ export function dequantizeInt8(
   q: Int8Array,
   scales: Float32Array,
   groupSize: number,
-  out: Float32Array = new Float32Array(q.length),
+  out: Float32Array = uninitializedArray(Float32Array, q.length),
 ): Float32Array {
   if (out.length !== q.length) throw new RangeError(`int8 dequantisation: output holds ${out.length} values, input ${q.length}`);
   if (kernelRowWidth(groupSize) && q.length === scales.length * groupSize) {

@@ -12,6 +12,7 @@ import { float16ToFloat32, float32ToFloat16 } from './float16.js';
 import { strata } from './generated/strata.js';
 import { dequantizeInt8, quantizeInt8 } from './int8-quantization.js';
 import { topKIndices } from './top-k-selection.js';
+import { uninitializedArray } from './uninitialized-bytes.js';
 import { wireLimits, type WireLimits } from './wire-limits.js';
 
 export type WireDType = 'float32' | 'float16' | 'int8';
@@ -175,7 +176,7 @@ function decodeCheckedTensor(message: strata.ITensor, limits: WireLimits): Named
   }
 
   if (elements) {
-    const dense = new Float32Array(elementCount(shape));
+    const dense = uninitializedArray(Float32Array, elementCount(shape)).fill(0);
     for (let i = 0; i < elements.length; i++) dense[elements[i]] = values[i];
     return { name, value: { kind: 'dense', shape, values: dense } satisfies DenseTensor };
   }

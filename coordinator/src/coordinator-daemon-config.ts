@@ -61,7 +61,7 @@ export const coordinatorDaemonConfigSchema = z
     const conflict = privacyConflict(config.privacy, config.schedule.kappa2);
     if (conflict) ctx.addIssue({ code: 'custom', path: ['privacy', 'mode'], message: conflict });
     // The edges' strategies are the edge daemons' own settings: an edge with a robust one refuses the jobs.
-    const secure = secureAggregationConflict(config.secureAggregation, 'fedavg', config.privacy.mode);
+    const secure = secureAggregationConflict(config.secureAggregation, 'fedavg', config.privacy);
     if (secure) ctx.addIssue({ code: 'custom', path: ['secureAggregation', 'enabled'], message: secure });
   });
 

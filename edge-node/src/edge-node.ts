@@ -66,7 +66,7 @@ import {
   type RoundRequestHeader,
 } from '@strata/shared';
 import { privateDeviceSum } from './private-device-sum.js';
-import { secureDeviceSum, secureSetup } from './secure-device-sum.js';
+import { secureDeviceSum, secureSetup, secureSum } from './secure-device-sum.js';
 
 export interface EdgeNodeOptions {
   readonly region: string;
@@ -323,6 +323,7 @@ export class EdgeNode {
           job.secureAggregation,
           this.secureWeightCap(job),
           `${job.roundId}/${this.options.region}/${this.options.nodeId}/${iteration}/${this.secureSessions++}`,
+          job.privacy,
         );
       if (job.secureAggregation && !setup) {
         participation.secAggAborted = (participation.secAggAborted ?? 0) + 1;
@@ -361,6 +362,12 @@ export class EdgeNode {
         });
         timer.lap('exchange');
         if (!aggregate) continue;
+        if (job.privacy) {
+          // Distributed DP: the devices clipped and noised their updates (weight 1 each); the unmasked sum is
+          // the edge's whole contribution, as the clipped sum is under central DP.
+          privateSum = secureSum(aggregate);
+          break;
+        }
         // The edge never saw an update: the weighted mean is all it applies (a weighted-mean strategy's step).
         this.options.strategy.apply(edgeModel, aggregate.mean);
         cumulative.record(aggregate.mean);

@@ -182,6 +182,11 @@ export class Simulation {
     this.createDevices(routes);
   }
 
+  /** The coordinator's global model (after run(): the run's final model). */
+  get globalModel(): ModelParams {
+    return this.coordinator.globalModel;
+  }
+
   async run(): Promise<SimulatedRunRecord> {
     const started = performance.now();
     const { topology } = this;

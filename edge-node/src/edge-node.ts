@@ -85,6 +85,12 @@ export interface EdgeNodeOptions {
   readonly maxUpdateBytes?: number;
   /** Times the edge deadlines (default: the system clock; the simulator passes a virtual one). */
   readonly clock?: Clock;
+  /**
+   * Runs between masks while a secure-aggregation session unmasks (default: a turn of the event loop, so the
+   * edge keeps serving its links). The simulator passes a no-op: its virtual clock advances whenever the
+   * process is idle, and a yield mid-unmasking would let simulated time pass for work it does not charge.
+   */
+  readonly secureAggregationPause?: () => Promise<void>;
   /** Called when a device's answer is rejected (the reason is counted in the job result too). */
   readonly onReject?: (reason: string, deviceId: string) => void;
   /** Told when jobs start and finish (metrics). */
@@ -359,6 +365,7 @@ export class EdgeNode {
           ...(this.options.clock ? { clock: this.options.clock } : {}),
           logger: this.options.logger,
           ...(this.options.onReject ? { onReject: this.options.onReject } : {}),
+          ...(this.options.secureAggregationPause ? { pause: this.options.secureAggregationPause } : {}),
         });
         timer.lap('exchange');
         if (!aggregate) continue;

@@ -66,6 +66,8 @@ export interface SecureSumOptions {
   readonly clock?: Clock;
   readonly logger: Logger;
   readonly onReject?: (reason: string, deviceId: string) => void;
+  /** Runs between masks while unmasking (default: a turn of the event loop). */
+  readonly pause?: () => Promise<void>;
 }
 
 /**
@@ -188,15 +190,18 @@ export async function secureDeviceSum(options: SecureSumOptions): Promise<Secure
     // The layout's fixed-point scale depends on how many devices the roster holds, which the devices read from
     // it: it is bound once the keys are in, so a refused key message cannot make the two scales differ.
     const binding: { layout?: MaskedVectorLayout } = {};
-    const edge = new SecAggEdge({
-      sessionId: setup.sessionId,
-      degree: setup.degree,
-      threshold: setup.threshold,
-      get layout(): MaskedVectorLayout {
-        if (!binding.layout) throw new SecureAggregationAbortError('protocol_violation', 'the session has no roster yet');
-        return binding.layout;
+    const edge = new SecAggEdge(
+      {
+        sessionId: setup.sessionId,
+        degree: setup.degree,
+        threshold: setup.threshold,
+        get layout(): MaskedVectorLayout {
+          if (!binding.layout) throw new SecureAggregationAbortError('protocol_violation', 'the session has no roster yet');
+          return binding.layout;
+        },
       },
-    });
+      options.pause,
+    );
     let accepted = 0;
     advertised.forEach(({ frame }, k) => {
       try {

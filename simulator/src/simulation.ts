@@ -176,6 +176,8 @@ export class Simulation {
           downlink: topology.downlink,
           logger: logger.child({ tier: 'edge', edge: edge.id }),
           clock: this.clock,
+          // Simulated time must not pass while an edge unmasks (its virtual clock advances when the process idles).
+          secureAggregationPause: async () => {},
         }),
       );
     }

@@ -51,7 +51,11 @@ export class SecAggEdge {
   private readonly inputs = new Map<number, Uint32Array>();
   private readonly responses = new Map<number, UnmaskResponse>();
 
-  constructor(private readonly session: SecAggSession) {}
+  /** `pause` runs between masks while unmasking (default: a turn of the event loop; the simulator's edges pass none). */
+  constructor(
+    private readonly session: SecAggSession,
+    private readonly pause: () => Promise<void> = yieldToEventLoop,
+  ) {}
 
   receiveKeys(message: AdvertiseKeys): void {
     this.expect('advertise', message.party);
@@ -161,7 +165,7 @@ export class SecAggEdge {
     for (const words of this.inputs.values()) for (let i = 0; i < sum.length; i++) sum[i] += words[i];
 
     for (const owner of this.inputs.keys()) {
-      await yieldToEventLoop();
+      await this.pause();
       const seed = this.reconstruct(owner, 'seed');
       if (!bytesEqual(seedCommitment(seed, sessionId, owner), this.commitments.get(owner)!)) {
         this.abort(
@@ -173,7 +177,7 @@ export class SecAggEdge {
     }
     for (const dropped of this.sealed.keys()) {
       if (this.inputs.has(dropped)) continue;
-      await yieldToEventLoop();
+      await this.pause();
       const secretKey = this.reconstruct(dropped, 'mask key');
       const advertised = this.keys.get(dropped)!;
       if (!bytesEqual(publicKeyOf(secretKey), advertised.maskPublicKey)) {
@@ -184,7 +188,7 @@ export class SecAggEdge {
       }
       for (const peer of graph.neighbours(dropped)) {
         if (!this.inputs.has(peer)) continue;
-        await yieldToEventLoop();
+        await this.pause();
         // The survivor added +mask when its id is the smaller, -mask otherwise: take that back.
         applyMask(sum, pairwiseMaskKey(secretKey, this.keys.get(peer)!.maskPublicKey, sessionId, dropped, peer), peer < dropped ? -1 : 1);
       }

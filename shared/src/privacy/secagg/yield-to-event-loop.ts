@@ -5,10 +5,11 @@
 // held a thread for seconds and socket.io dropped its links. The slices are counted, not timed, so the
 // order of events in the deterministic simulator does not depend on the machine's speed.
 
-const schedule: (callback: () => void) => void =
-  typeof globalThis.setImmediate === 'function' ? (callback) => globalThis.setImmediate(callback) : (callback) => setTimeout(callback, 0);
-
-/** Resolves after the event loop has had a turn (pending I/O callbacks, timers). */
+/**
+ * Resolves after the event loop has had a turn (pending I/O callbacks, timers). A zero timeout, the one
+ * macrotask browsers and Node share (the core uses no Node global); Node clamps it to 1 ms, which bounds the
+ * delay a device's step gains at k ms for k neighbours, and overlaps across the devices of one process.
+ */
 export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => schedule(resolve));
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }

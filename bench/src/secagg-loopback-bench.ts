@@ -137,7 +137,8 @@ interface RoundFigures {
 }
 
 async function round(secure: boolean, n: number, m: number, dropoutRate: number, processes: number): Promise<RoundFigures> {
-  const server = await SocketIoTransportServer.listen({ token: TOKEN, maxHttpBufferSize: 64 * 2 ** 20 });
+  // Every device connects from 127.0.0.1: lift the per-address cap (256) to the fleet.
+  const server = await SocketIoTransportServer.listen({ token: TOKEN, maxHttpBufferSize: 64 * 2 ** 20, maxConnectionsPerAddress: n + 16 });
   const queue = new InMemoryJobQueue();
   const blobs = new InMemoryBlobStore();
   const edge = new EdgeNode({ region: REGION, nodeId: 'edge-bench', server, queue, blobs, strategy: new FedAvg(), compression, logger });

@@ -116,19 +116,19 @@ function wireBytes(n: number, k: number, m: number): { up: number; down: number 
 /** Each device's own generator, keyed from the bench's seeded stream so runs repeat. */
 const deviceRandom = (random: CryptoRandom): CryptoRandom => CryptoRandom.fromSeed(random.fill(new Uint8Array(32)));
 
-function runRound(n: number, m: number, session: SecAggSession, drop: number): Timing {
+async function runRound(n: number, m: number, session: SecAggSession, drop: number): Promise<Timing> {
   const random = CryptoRandom.fromSeed(new Uint8Array(32).fill(7));
   const device = new Array<number>(n).fill(0);
   let edgeTime = 0;
-  const onEdge = <T>(work: () => T): T => {
+  const onEdge = async <T>(work: () => T | Promise<T>): Promise<T> => {
     const start = now();
-    const result = work();
+    const result = await work();
     edgeTime += now() - start;
     return result;
   };
-  const onDevice = <T>(i: number, work: () => T): T => {
+  const onDevice = async <T>(i: number, work: () => T | Promise<T>): Promise<T> => {
     const start = now();
-    const result = work();
+    const result = await work();
     device[i] += now() - start;
     return result;
   };
@@ -148,49 +148,37 @@ function runRound(n: number, m: number, session: SecAggSession, drop: number): T
     if (i === last) down += sizeOf(type, message);
     return message;
   };
-  devices.forEach((d, i) => {
-    const keys = sent(
-      i,
-      'SecAggAdvertiseKeys',
-      onDevice(i, () => d.advertiseKeys()),
-    );
-    onEdge(() => edge.receiveKeys(keys));
-  });
-  const rosters = onEdge(() => edge.closeAdvertising());
-  devices.forEach((d, i) => {
+  for (const [i, d] of devices.entries()) {
+    const keys = sent(i, 'SecAggAdvertiseKeys', await onDevice(i, () => d.advertiseKeys()));
+    await onEdge(() => edge.receiveKeys(keys));
+  }
+  const rosters = await onEdge(() => edge.closeAdvertising());
+  for (const [i, d] of devices.entries()) {
     const roster = received(i, 'SecAggRoster', rosters.get(d.party)!);
-    const s = sent(
-      i,
-      'SecAggShareKeys',
-      onDevice(i, () => d.shareKeys(roster)),
-    );
-    onEdge(() => edge.receiveShares(s));
-  });
-  const deliveries = onEdge(() => edge.closeSharing());
+    const s = sent(i, 'SecAggShareKeys', await onDevice(i, () => d.shareKeys(roster)));
+    await onEdge(() => edge.receiveShares(s));
+  }
+  const deliveries = await onEdge(() => edge.closeSharing());
   const dropped = Math.round(drop * n);
-  devices.forEach((d, i) => {
+  for (const [i, d] of devices.entries()) {
     const delivery = received(i, 'SecAggShareDelivery', deliveries.get(d.party)!);
-    const input = onDevice(i, () => d.maskInput(update, delivery));
+    const input = await onDevice(i, () => d.maskInput(update, delivery));
     sent(i, 'SecAggMaskedInput', input);
-    if (i >= dropped) onEdge(() => edge.receiveMaskedInput(input));
-  });
-  const request = onEdge(() => edge.closeMasking());
-  devices.forEach((d, i) => {
-    if (i < dropped) return;
-    const r = sent(
-      i,
-      'SecAggUnmaskResponse',
-      onDevice(i, () => d.unmask(received(i, 'SecAggUnmaskRequest', request))),
-    );
-    onEdge(() => edge.receiveUnmask(r));
-  });
-  const aggregate = onEdge(() => edge.finish());
+    if (i >= dropped) await onEdge(() => edge.receiveMaskedInput(input));
+  }
+  const request = await onEdge(() => edge.closeMasking());
+  for (const [i, d] of devices.entries()) {
+    if (i < dropped) continue;
+    const r = sent(i, 'SecAggUnmaskResponse', await onDevice(i, () => d.unmask(received(i, 'SecAggUnmaskRequest', request))));
+    await onEdge(() => edge.receiveUnmask(r));
+  }
+  const aggregate = await onEdge(() => edge.finish());
   if (aggregate.parties !== n - dropped) throw new Error(`sum over ${aggregate.parties} devices, expected ${n - dropped}`);
   return { device: device.slice(dropped), edge: edgeTime, up, down };
 }
 
 /** One real device among k neighbours (complete graph on k + 1 parties): its time over the round, in ms. */
-function oneDevice(k: number, m: number, session: SecAggSession): number {
+async function oneDevice(k: number, m: number, session: SecAggSession): Promise<number> {
   const random = CryptoRandom.fromSeed(new Uint8Array(32).fill(11));
   const device = new SecAggDevice(1, session, deviceRandom(random));
   const neighbours = Array.from({ length: k }, (_, i) => ({
@@ -207,7 +195,7 @@ function oneDevice(k: number, m: number, session: SecAggSession): number {
   const update: ModelUpdate = { delta: new Map([['w', { kind: 'dense', shape: [m], values }]]), weight: 1, metrics: {} };
   let start = now();
   const own = device.advertiseKeys();
-  device.shareKeys({ parties: Array.from({ length: k + 1 }, (_, i) => i + 1), neighbourKeys });
+  await device.shareKeys({ parties: Array.from({ length: k + 1 }, (_, i) => i + 1), neighbourKeys });
   let elapsed = now() - start;
   const shares = neighbours.map((v) => {
     const { toPeer } = shareEncryptionKeys(v.cipher.secretKey, own.cipherPublicKey, session.sessionId, v.party, 1);
@@ -215,7 +203,7 @@ function oneDevice(k: number, m: number, session: SecAggSession): number {
     return { from: v.party, to: 1, ciphertext: sealShares(toPeer, session.sessionId, v.party, 1, { maskKeyShare, selfSeedShare }) };
   });
   start = now();
-  device.maskInput(update, { shares });
+  await device.maskInput(update, { shares });
   device.unmask({ survivors: Array.from({ length: k + 1 }, (_, i) => i + 1) });
   elapsed += now() - start;
   return elapsed;
@@ -258,10 +246,10 @@ for (let c = 0; c < deviceCounts.length; c++) {
     const session = { sessionId: sessionIdOf(`bench/${n}/${m}/${rate}`), degree, threshold, layout };
     let times: string;
     if (agreements > maxAgreements) {
-      const deviceMs = oneDevice(k, m, { ...session, degree: k });
+      const deviceMs = await oneDevice(k, m, { ...session, degree: k });
       times = `${deviceMs.toFixed(0).padStart(17)}* | ${edgeWithoutDropouts(n, m, threshold, session).toFixed(0)}*`;
     } else {
-      const timing = runRound(n, m, session, dropFraction);
+      const timing = await runRound(n, m, session, dropFraction);
       ({ up, down } = timing);
       times = `${median(timing.device).toFixed(0).padStart(18)} | ${timing.edge.toFixed(0)}`;
     }

@@ -1,14 +1,17 @@
 // One edge round over real sockets on loopback, plaintext against secure aggregation: an EdgeNode in this
-// thread and n DeviceClients (socket.io) in --workers worker threads, each device answering with the same
-// dense update of m float32 parameters. Prints the round's wall time, the CPU time of the whole process
-// (edge and devices) over the round, and the device-edge bytes per device from the edge's own counters.
-// Devices run in workers so that one busy with its keys does not starve the others' links of their pings;
-// on a machine with fewer cores than workers the round's wall time still adds the devices' work up, so the
-// CPU column over n is the better per-device figure. Usage:
-//   node bench/dist/src/secagg-loopback-bench.js [--devices 100] [--params 100000] [--dropout-rate 0.333] [--workers 10]
+// process and n DeviceClients (socket.io) spread over --processes child processes, each device answering
+// with the same dense update of m float32 parameters. Prints the round's wall time; the CPU time of the edge
+// (this process) and of the devices (the children's, summed, over n) during the round; the longest
+// event-loop stall in the edge and in any device process (a stall over socket.io's ping timeout drops a
+// link); and the device-edge bytes per device from the edge's own counters. On a machine with fewer cores
+// than processes the round's wall time adds the devices' work up; the CPU columns are the per-tier figures.
+// Usage:
+//   node bench/dist/src/secagg-loopback-bench.js [--devices 100] [--params 100000] [--dropout-rate 0.333]
+//     [--processes 8] [--modes plain,secagg]
 
+import { fork, type ChildProcess } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import {
   CryptoRandom,
   FedAvg,
@@ -36,15 +39,30 @@ function updateOf(m: number): ModelUpdate {
   return { delta: new Map([['w', { kind: 'dense', shape: [m], values }]]), weight: 1, metrics: { loss: 0.5 } };
 }
 
-interface WorkerTask {
+interface DeviceProcessTask {
   readonly address: string;
   readonly first: number;
   readonly count: number;
   readonly params: number;
 }
 
-/** A worker: connects its devices, says so, and closes them when told. */
-async function runDevices(task: WorkerTask): Promise<void> {
+/** What a device process measured between 'measure' and 'report': its CPU seconds and longest event-loop stall. */
+interface DeviceProcessReport {
+  readonly cpuSeconds: number;
+  readonly maxStallMs: number;
+}
+
+type ParentMessage = { kind: 'measure' } | { kind: 'report' } | { kind: 'stop' };
+
+/** The longest event-loop stall seen since the monitor was (re)started, in ms. */
+function stallMonitor(): { restart(): void; maxMs(): number } {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  return { restart: () => histogram.reset(), maxMs: () => histogram.max / 1e6 };
+}
+
+/** A device process: connects its devices, says so, measures a round when told, and closes them when told. */
+async function runDevices(task: DeviceProcessTask): Promise<void> {
   const update = updateOf(task.params);
   const transport = new SocketIoTransportClient({ token: TOKEN });
   const connections: ClientConnection[] = [];
@@ -53,51 +71,80 @@ async function runDevices(task: WorkerTask): Promise<void> {
     const device = new DeviceClient({ nodeId, region: REGION, trainer: { numSamples: 1, train: async () => update }, compression, logger });
     connections.push(await transport.connect(task.address, { nodeId, role: 'device', region: REGION }, (frame) => device.handle(frame)));
   }
-  parentPort!.postMessage('ready');
-  parentPort!.once('message', async () => {
-    for (const c of connections) await c.close();
-    parentPort!.postMessage('closed');
+  const stalls = stallMonitor();
+  let cpu = process.cpuUsage();
+  process.on('message', async (message: ParentMessage) => {
+    if (message.kind === 'measure') {
+      stalls.restart();
+      cpu = process.cpuUsage();
+    } else if (message.kind === 'report') {
+      const used = process.cpuUsage(cpu);
+      const report: DeviceProcessReport = { cpuSeconds: (used.user + used.system) / 1e6, maxStallMs: stalls.maxMs() };
+      process.send!(report);
+    } else {
+      for (const c of connections) await c.close();
+      process.disconnect();
+    }
   });
+  process.send!('ready');
 }
 
-async function startWorkers(address: string, n: number, m: number, workers: number): Promise<Worker[]> {
-  const per = Math.ceil(n / workers);
-  const started: Worker[] = [];
+const nextMessage = <T>(child: ChildProcess): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as T));
+    child.once('error', reject);
+  });
+
+async function startDeviceProcesses(address: string, n: number, m: number, processes: number): Promise<ChildProcess[]> {
+  const per = Math.ceil(n / processes);
+  const children: ChildProcess[] = [];
   for (let first = 0; first < n; first += per) {
-    const task: WorkerTask = { address, first, count: Math.min(per, n - first), params: m };
-    const worker = new Worker(new URL(import.meta.url), { workerData: task });
-    await new Promise<void>((resolve, reject) => {
-      worker.once('message', () => resolve());
-      worker.once('error', reject);
-    });
-    started.push(worker);
+    const task: DeviceProcessTask = { address, first, count: Math.min(per, n - first), params: m };
+    const child = fork(new URL(import.meta.url), ['--device-process', JSON.stringify(task)]);
+    children.push(child);
+    await nextMessage(child);
   }
-  return started;
+  return children;
 }
 
-async function stopWorkers(workers: readonly Worker[]): Promise<void> {
-  for (const worker of workers) {
-    await new Promise<void>((resolve) => {
-      worker.once('message', () => resolve());
-      worker.postMessage('stop');
-    });
-    await worker.terminate();
-  }
+async function reportAll(children: readonly ChildProcess[]): Promise<DeviceProcessReport[]> {
+  return Promise.all(
+    children.map((child) => {
+      const report = nextMessage<DeviceProcessReport>(child);
+      child.send({ kind: 'report' } satisfies ParentMessage);
+      return report;
+    }),
+  );
 }
 
-async function round(
-  secure: boolean,
-  n: number,
-  m: number,
-  dropoutRate: number,
-  workers: number,
-): Promise<{ seconds: number; cpuSeconds: number; result: EdgeRoundResult }> {
-  const server = await SocketIoTransportServer.listen({ token: TOKEN, maxHttpBufferSize: 64 * 2 ** 20 });
+async function stopDeviceProcesses(children: readonly ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.map((child) => {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.send({ kind: 'stop' } satisfies ParentMessage);
+      return exited;
+    }),
+  );
+}
+
+interface RoundFigures {
+  readonly seconds: number;
+  readonly edgeCpuSeconds: number;
+  readonly deviceCpuSeconds: number;
+  readonly edgeStallMs: number;
+  readonly deviceStallMs: number;
+  readonly result: EdgeRoundResult;
+}
+
+async function round(secure: boolean, n: number, m: number, dropoutRate: number, processes: number): Promise<RoundFigures> {
+  // Every device connects from 127.0.0.1: lift the per-address cap (256) to the fleet.
+  const server = await SocketIoTransportServer.listen({ token: TOKEN, maxHttpBufferSize: 64 * 2 ** 20, maxConnectionsPerAddress: n + 16 });
   const queue = new InMemoryJobQueue();
   const blobs = new InMemoryBlobStore();
   const edge = new EdgeNode({ region: REGION, nodeId: 'edge-bench', server, queue, blobs, strategy: new FedAvg(), compression, logger });
   const model: ModelParams = new Map([['w', { kind: 'dense', shape: [m], values: new Float32Array(m) }]]);
-  const devices = await startWorkers(server.address, n, m, workers);
+  const devices = await startDeviceProcesses(server.address, n, m, processes);
+  const stalls = stallMonitor();
   try {
     edge.start();
     await blobs.put(modelBlobKey(1), encodeModelBlob(model, 1));
@@ -113,6 +160,8 @@ async function round(
       clipFactor: 0,
       ...(secure ? { secureAggregation: { clipRange: 1, dropoutRate, metricBound: 100, stepSeconds: 3600 } } : {}),
     };
+    for (const child of devices) child.send({ kind: 'measure' } satisfies ParentMessage);
+    stalls.restart();
     const started = performance.now();
     const cpu = process.cpuUsage();
     const parent = await queue.addFlow({ queue: 'cloud', name: 'cloud-round', data: {}, id: 'flow' }, [
@@ -121,11 +170,20 @@ async function round(
     const [outcome] = await queue.waitForFlow(parent, Date.now() + 3600_000);
     const seconds = (performance.now() - started) / 1000;
     const used = process.cpuUsage(cpu);
+    const edgeStallMs = stalls.maxMs();
+    const reports = await reportAll(devices);
     if (outcome.state !== 'completed') throw new Error(`the round failed: ${outcome.error}`);
-    return { seconds, cpuSeconds: (used.user + used.system) / 1e6, result: outcome.result as EdgeRoundResult };
+    return {
+      seconds,
+      edgeCpuSeconds: (used.user + used.system) / 1e6,
+      deviceCpuSeconds: reports.reduce((sum, r) => sum + r.cpuSeconds, 0),
+      edgeStallMs,
+      deviceStallMs: Math.max(...reports.map((r) => r.maxStallMs)),
+      result: outcome.result as EdgeRoundResult,
+    };
   } finally {
     await edge.stop();
-    await stopWorkers(devices);
+    await stopDeviceProcesses(devices);
     await server.close();
     await queue.close();
   }
@@ -137,37 +195,44 @@ async function main(): Promise<void> {
       devices: { type: 'string', default: '100' },
       params: { type: 'string', default: '100000' },
       'dropout-rate': { type: 'string', default: '0.333' },
-      workers: { type: 'string', default: '10' },
+      processes: { type: 'string', default: '8' },
+      modes: { type: 'string', default: 'plain,secagg' },
     },
   });
   const n = Number(args.devices);
   const m = Number(args.params);
   const dropoutRate = Number(args['dropout-rate']);
-  const workers = Number(args.workers);
-  console.log(`one edge round on loopback (socket.io), ${n} devices × ${m} float32 parameters in ${workers} worker threads`);
-  console.log('mode    | round s (wall) | CPU s (process) | up B/device | down B/device | up / plaintext up');
-  const plain = await round(false, n, m, dropoutRate, workers);
-  const secure = await round(true, n, m, dropoutRate, workers);
-  for (const [label, { seconds, cpuSeconds, result }] of [
-    ['plain', plain],
-    ['secagg', secure],
-  ] as const) {
-    const p = result.participation;
+  const processes = Number(args.processes);
+  const modes = args.modes.split(',');
+  console.log(`one edge round on loopback (socket.io), ${n} devices × ${m} float32 parameters in ${processes} device processes`);
+  console.log(
+    'mode    | round s (wall) | edge CPU s | device CPU s / device | max stall ms edge / device | up B/device | down B/device | up / plaintext up',
+  );
+  let plainUp = 4 * m;
+  for (const mode of modes) {
+    const figures = await round(mode === 'secagg', n, m, dropoutRate, processes);
+    const p = figures.result.participation;
     const up = p.bytesUp / n;
-    const ratio = up / (plain.result.participation.bytesUp / n);
+    if (mode === 'plain') plainUp = up;
     const cells = [
-      label.padEnd(7),
-      seconds.toFixed(2).padStart(14),
-      cpuSeconds.toFixed(2).padStart(15),
+      mode.padEnd(7),
+      figures.seconds.toFixed(2).padStart(14),
+      figures.edgeCpuSeconds.toFixed(2).padStart(10),
+      (figures.deviceCpuSeconds / n).toFixed(3).padStart(21),
+      `${figures.edgeStallMs.toFixed(0)} / ${figures.deviceStallMs.toFixed(0)}`.padStart(26),
       up.toFixed(0).padStart(11),
       (p.bytesDown / n).toFixed(0).padStart(13),
-      ratio.toFixed(3),
+      (up / plainUp).toFixed(3),
     ];
     console.log(cells.join(' | '));
+    if (mode === 'secagg')
+      console.log(`secagg: ${p.answered} of ${n} devices in the sum, ${p.secAggAborted ?? 0} aborted, ${p.dropped} dropped`);
   }
-  const p = secure.result.participation;
-  console.log(`secagg: ${p.answered} of ${n} devices in the sum, ${p.secAggAborted ?? 0} aborted`);
+  console.log(
+    'up / plaintext up: bytes a device sends over what it sends in the plain round (over 4 B a parameter when plain is not run).',
+  );
 }
 
-if (isMainThread) await main();
-else await runDevices(workerData as WorkerTask);
+const deviceProcess = process.argv.indexOf('--device-process');
+if (deviceProcess >= 0) await runDevices(JSON.parse(process.argv[deviceProcess + 1]) as DeviceProcessTask);
+else await main();

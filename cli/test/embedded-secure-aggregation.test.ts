@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createLogger } from '@strata/runtime';
 import { FixedPointCodec, parseRunConfig, type ModelParams, type RunConfig } from '@strata/shared';
 import { BprMfTask, generateSyntheticRecsysData } from '@strata/tasks';
-import { EmbeddedTopology } from '../src/embedded/embedded-topology.js';
+import { runEmbeddedWithModel } from './embedded-run-model.js';
 
 const logger = createLogger('test', 'silent');
 const synthetic = generateSyntheticRecsysData({ users: 60, items: 60, interactionsPerUser: 12, seed: 9 });
@@ -15,29 +15,8 @@ const task = () => BprMfTask.fromInteractions(synthetic.interactions, { seed: 3 
 const ROUNDS = 2;
 
 async function train(config: RunConfig): Promise<{ model: ModelParams; participation: Record<string, unknown>[] }> {
-  const t = task();
-  const topology = new EmbeddedTopology({
-    task: t,
-    edges: config.topology.edges,
-    schedule: config.schedule,
-    strategy: config.strategy,
-    edgeStrategy: config.edgeStrategy,
-    compression: config.compression,
-    downlink: config.downlink,
-    taskOptions: t.defaultOptions(),
-    seed: config.seed,
-    defences: config.defences,
-    secureAggregation: config.secureAggregation,
-    logger,
-  });
-  await topology.start();
-  const participation: Record<string, unknown>[] = [];
-  try {
-    for (let round = 1; round <= ROUNDS; round++) participation.push((await topology.runRound(round)).participation);
-    return { model: topology.coordinator.globalModel, participation };
-  } finally {
-    await topology.stop();
-  }
+  const { model, record } = await runEmbeddedWithModel(config, task(), logger);
+  return { model, participation: record.rounds.map((r) => r.participation as Record<string, unknown>) };
 }
 
 const base = {

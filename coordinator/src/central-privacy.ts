@@ -1,6 +1,7 @@
-// The coordinator's step of central DP-FedAvg (McMahan et al. 2018): the edges' sums of clipped device
-// updates added up, N(0, σ²C²) added to every coordinate from a cryptographic generator, divided by the
-// devices selected (a fixed denominator: the count of who answered is never used), and the round composed
+// The coordinator's step of DP-FedAvg (McMahan et al. 2018): the edges' sums of clipped device updates
+// added up, N(0, σ²C²) added to every coordinate from a cryptographic generator (central mode; in distributed
+// mode the devices added their shares of it under secure aggregation, and the sums arrive noised), divided by
+// the devices selected (a fixed denominator: the count of who answered is never used), and the round composed
 // into the run's privacy budget at the round's sampling rate. A release that would pass the target ε is
 // refused: the round's model is not published, so no ε is spent on it.
 
@@ -11,6 +12,7 @@ import {
   centralNoiseStd,
   fixedDenominatorMean,
   weightedDenseSum,
+  type EdgeRoundJob,
   type ModelUpdate,
   type PrivacyConfig,
   type RoundRecord,
@@ -27,6 +29,12 @@ export interface RoundPrivacy {
   readonly clipNorm: number;
   /** The fixed denominator: devices selected this round. */
   readonly devices: number;
+}
+
+/** What the edges are told: clip to C; in distributed mode, also σ, for their devices' noise shares. */
+export function edgePrivacy(config: PrivacyConfig): NonNullable<EdgeRoundJob['privacy']> {
+  const { clipNorm, noiseMultiplier } = config;
+  return config.mode === 'distributed' ? { clipNorm, distributedNoiseMultiplier: noiseMultiplier } : { clipNorm };
 }
 
 /** A round's combined update (with its privacy figures under DP), or why DP refuses to release it. */
@@ -81,7 +89,8 @@ export class CentralPrivacy {
       edgeSums.map((update) => ({ ...update, weight: 1 })),
       1,
     );
-    const noised = addGaussianNoise(sum, centralNoiseStd(noiseMultiplier, clipNorm), this.random);
+    const noised =
+      this.config.mode === 'distributed' ? sum : addGaussianNoise(sum, centralNoiseStd(noiseMultiplier, clipNorm), this.random);
     const mean = fixedDenominatorMean(noised, Math.max(1, devices));
     this.budget.record(samplingRate);
     const weight = edgeSums.reduce((w, u) => w + u.weight, 0);

@@ -62,7 +62,7 @@ export const coordinatorDaemonConfigSchema = z
     const conflict = privacyConflict(config.privacy, config.schedule.kappa2);
     if (conflict) ctx.addIssue({ code: 'custom', path: ['privacy', 'mode'], message: conflict });
     // The edges' strategies are the edge daemons' own settings: an edge with a robust one refuses the jobs.
-    const secure = secureAggregationConflict(config.secureAggregation, 'fedavg', config.privacy.mode);
+    const secure = secureAggregationConflict(config.secureAggregation, 'fedavg', config.privacy);
     if (secure) ctx.addIssue({ code: 'custom', path: ['secureAggregation', 'enabled'], message: secure });
     const cloud = asyncConflict(config.schedule.cloud.mode, config.strategy.name, config.privacy.mode, 'cloud');
     if (cloud) ctx.addIssue({ code: 'custom', path: ['schedule', 'cloud', 'mode'], message: cloud });

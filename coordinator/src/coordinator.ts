@@ -53,6 +53,8 @@ import {
   privacyConflict,
   secureAggregationConflict,
   type SecureAggregationConfig,
+  DEFAULT_PRIVACY,
+  DEFAULT_SECURE_AGGREGATION,
   asyncConflict,
   stalenessSummary,
   type StalenessSummary,
@@ -62,7 +64,7 @@ import {
   type EdgeJobInFlight,
 } from '@strata/shared';
 import { InMemoryStateStore } from '@strata/runtime';
-import { CentralPrivacy, type Release, type RoundPrivacy } from './central-privacy.js';
+import { CentralPrivacy, edgePrivacy, type Release, type RoundPrivacy } from './central-privacy.js';
 import { EdgeJobChains } from './edge-job-chains.js';
 import { type CloudParticipation, RoundTally } from './round-tally.js';
 
@@ -176,9 +178,13 @@ export class Coordinator {
       if (asynchronous) throw new ConfigError(asynchronous);
       this.privacy = new CentralPrivacy(options.privacy, options.privacyRandom);
     }
+    const secure = secureAggregationConflict(
+      options.secureAggregation ?? DEFAULT_SECURE_AGGREGATION,
+      'fedavg',
+      options.privacy ?? DEFAULT_PRIVACY,
+    );
+    if (secure) throw new ConfigError(secure);
     if (options.secureAggregation?.enabled) {
-      const conflict = secureAggregationConflict(options.secureAggregation, 'fedavg', options.privacy?.mode ?? 'off');
-      if (conflict) throw new ConfigError(conflict);
       if (options.schedule.mode !== 'sync') {
         throw new ConfigError(
           `--secure-aggregation needs a synchronous cohort (its masks cancel only in the sum of one session): it cannot run with --schedule ${options.schedule.mode}`,
@@ -656,7 +662,7 @@ export class Coordinator {
       ...(this.limits ? { limits: this.limits } : {}),
       clipFactor: defences.clipFactor,
       updateClipFactor: defences.updateClipFactor,
-      ...(this.privacy ? { privacy: { clipNorm: this.privacy.config.clipNorm } } : {}),
+      ...(this.privacy ? { privacy: edgePrivacy(this.privacy.config) } : {}),
       ...(this.options.secureAggregation?.enabled ? { secureAggregation: secureJobSettings(this.options.secureAggregation) } : {}),
     };
   }

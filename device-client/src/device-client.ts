@@ -17,7 +17,7 @@ import {
   type DeviceTrainer,
   type Logger,
   type ModelParams,
-  type RandomSource,
+  type CryptoRandom,
   type TransportClient,
 } from '@strata/shared';
 
@@ -37,7 +37,7 @@ export interface DeviceClientOptions {
   /** Told of every request answered or failed (metrics). */
   readonly observer?: DeviceClientObserver;
   /** Secure aggregation's key and seed generator per session (default: the platform's entropy; seeded only in tests). */
-  readonly secureRandom?: () => RandomSource;
+  readonly secureRandom?: () => CryptoRandom;
 }
 
 /** What a device answered: an update, evaluation sums, a resync, or a secure-aggregation step. */
@@ -113,7 +113,7 @@ export class DeviceClient {
     const limits = this.options.maxRequestBytes === undefined ? {} : { maxFrameBytes: this.options.maxRequestBytes };
     const envelope = decodeEnvelope(frame, limits);
     const secAgg = secAggFrameOf(envelope);
-    if (secAgg) return { kind: 'secagg', reply: this.secure.answer(secAgg) };
+    if (secAgg) return { kind: 'secagg', reply: await this.secure.answer(secAgg) };
     const request = roundRequestOf(envelope, this.options.maxRequestBytes);
     const resolved = this.cache.resolve(request);
     if ('resync' in resolved) {

@@ -2,10 +2,14 @@
 // with a SecAggSetup (already trained on) and the edge's three later requests into the SecAggDevice state
 // machine's steps, and their answers into frames. It holds one session at a time (the update stays on the
 // device until it goes up masked); a new setup replaces an unfinished session. Keys and seeds are fresh
-// for every session, from the platform's entropy.
+// for every session, from the platform's entropy. Under distributed DP (the setup's dpClipNorm) the device
+// clips its update to C, adds its share of the Gaussian noise from the same cryptographic generator, and
+// weighs 1, before anything is masked.
 
 import {
   CryptoRandom,
+  addGaussianNoise,
+  clipUpdate,
   SecAggDevice,
   StrataError,
   encodeSecAggKeys,
@@ -17,7 +21,6 @@ import {
   type MaskedVectorLayout,
   type ModelParams,
   type ModelUpdate,
-  type RandomSource,
   type SecAggFrame,
   type SecAggSession,
   type SecAggSetup,
@@ -47,12 +50,18 @@ function capWeights(update: ModelUpdate, cap: number): ModelUpdate {
   return { delta, weight, metrics };
 }
 
+/** The update as distributed DP sends it: clipped to C, N(0, std²) on every coordinate (all tensors dense), weight 1. */
+function noiseShare(update: ModelUpdate, clipNorm: number, noiseStd: number, random: CryptoRandom): ModelUpdate {
+  const noised = addGaussianNoise(clipUpdate(update, clipNorm).update, noiseStd, random);
+  return { ...noised, weight: 1 };
+}
+
 export class SecureAggregationParticipant {
   private open: OpenSession | undefined;
 
   constructor(
     private readonly nodeId: string,
-    private readonly random: () => RandomSource = () => CryptoRandom.fromEntropy(),
+    private readonly random: () => CryptoRandom = () => CryptoRandom.fromEntropy(),
   ) {}
 
   /** Values the last masked input clipped to the codec's range (a device-side count; the edge cannot see it). */
@@ -70,8 +79,13 @@ export class SecureAggregationParticipant {
         return binding.layout;
       },
     };
-    const device = new SecAggDevice(0, session, this.random());
-    const open: OpenSession = { setup, model, update: capWeights(update, setup.weightCap), device, binding };
+    const random = this.random();
+    const device = new SecAggDevice(0, session, random);
+    const sent =
+      setup.dpClipNorm !== undefined && setup.dpNoiseStd !== undefined
+        ? noiseShare(update, setup.dpClipNorm, setup.dpNoiseStd, random)
+        : capWeights(update, setup.weightCap);
+    const open: OpenSession = { setup, model, update: sent, device, binding };
     this.open = open;
     const { cipherPublicKey, maskPublicKey } = device.advertiseKeys();
     return encodeSecAggKeys(setup.sessionId, this.nodeId, {
@@ -83,7 +97,7 @@ export class SecureAggregationParticipant {
   }
 
   /** Answers one of the edge's later requests of the open session. */
-  answer(frame: SecAggFrame): Uint8Array {
+  async answer(frame: SecAggFrame): Promise<Uint8Array> {
     const open = this.open;
     if (!open || !sameSession(open.setup.sessionId, frame.sessionId)) {
       throw new StrataError(
@@ -97,10 +111,10 @@ export class SecureAggregationParticipant {
         case 'roster': {
           const { roster } = frame;
           open.binding.layout = secAggSession(open.model, open.setup, roster, roster.parties.length).layout;
-          return encodeSecAggShareKeys(sessionId, this.nodeId, open.device.shareKeys(roster));
+          return encodeSecAggShareKeys(sessionId, this.nodeId, await open.device.shareKeys(roster));
         }
         case 'shareDelivery': {
-          const input = open.device.maskInput(open.update, frame.message);
+          const input = await open.device.maskInput(open.update, frame.message);
           this.clippedValues = open.device.clippedValues;
           return encodeSecAggMaskedInput(sessionId, this.nodeId, input);
         }

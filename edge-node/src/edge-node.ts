@@ -66,7 +66,7 @@ import {
   type RoundRequestHeader,
 } from '@strata/shared';
 import { privateDeviceSum } from './private-device-sum.js';
-import { secureDeviceSum, secureSetup } from './secure-device-sum.js';
+import { secureDeviceSum, secureSetup, secureSum } from './secure-device-sum.js';
 
 export interface EdgeNodeOptions {
   readonly region: string;
@@ -85,6 +85,12 @@ export interface EdgeNodeOptions {
   readonly maxUpdateBytes?: number;
   /** Times the edge deadlines (default: the system clock; the simulator passes a virtual one). */
   readonly clock?: Clock;
+  /**
+   * Runs between masks while a secure-aggregation session unmasks (default: a turn of the event loop, so the
+   * edge keeps serving its links). The simulator passes a no-op: its virtual clock advances whenever the
+   * process is idle, and a yield mid-unmasking would let simulated time pass for work it does not charge.
+   */
+  readonly secureAggregationPause?: () => Promise<void>;
   /** Called when a device's answer is rejected (the reason is counted in the job result too). */
   readonly onReject?: (reason: string, deviceId: string) => void;
   /** Told when jobs start and finish (metrics). */
@@ -323,6 +329,7 @@ export class EdgeNode {
           job.secureAggregation,
           this.secureWeightCap(job),
           `${job.roundId}/${this.options.region}/${this.options.nodeId}/${iteration}/${this.secureSessions++}`,
+          job.privacy,
         );
       if (job.secureAggregation && !setup) {
         participation.secAggAborted = (participation.secAggAborted ?? 0) + 1;
@@ -358,9 +365,16 @@ export class EdgeNode {
           ...(this.options.clock ? { clock: this.options.clock } : {}),
           logger: this.options.logger,
           ...(this.options.onReject ? { onReject: this.options.onReject } : {}),
+          ...(this.options.secureAggregationPause ? { pause: this.options.secureAggregationPause } : {}),
         });
         timer.lap('exchange');
         if (!aggregate) continue;
+        if (job.privacy) {
+          // Distributed DP: the devices clipped and noised their updates (weight 1 each); the unmasked sum is
+          // the edge's whole contribution, as the clipped sum is under central DP.
+          privateSum = secureSum(aggregate);
+          break;
+        }
         // The edge never saw an update: the weighted mean is all it applies (a weighted-mean strategy's step).
         this.options.strategy.apply(edgeModel, aggregate.mean);
         cumulative.record(aggregate.mean);

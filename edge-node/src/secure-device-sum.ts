@@ -10,10 +10,12 @@
 // Steps 1-3 wait for every device still in, up to stepSeconds each. A device that drops out after step 1
 // is recovered (its pairwise masks are rebuilt from its neighbours' shares) and counted; a session left
 // with fewer than the threshold aborts, is counted, and the iteration contributes nothing. A reply that
-// does not decode, names another sender or party, or breaks the protocol is refused with reason 'secagg'
-// and its device counts as dropped.
+// does not decode (reason 'malformed'), names another sender ('sender'), or breaks the protocol (the
+// SecureAggregationRefusal: another session, another party, a replay, a wrong length, out of turn) is refused,
+// counted under that reason, and its device counts as dropped.
 
 import {
+  InvalidUpdateError,
   SecAggEdge,
   SecureAggregationAbortError,
   SecureAggregationMessageError,
@@ -32,7 +34,9 @@ import {
   sameSession,
   secAggParameters,
   secAggSession,
+  distributedNoiseStd,
   type Clock,
+  type EdgeRoundJob,
   type EdgeParticipation,
   type Logger,
   type MaskedVectorLayout,
@@ -43,6 +47,8 @@ import {
   type SecAggSetup,
   type SecureAggregate,
   type SecureAggregationConfig,
+  type ModelUpdate,
+  type TensorValue,
 } from '@strata/shared';
 
 export interface SecureSumOptions {
@@ -60,18 +66,27 @@ export interface SecureSumOptions {
   readonly clock?: Clock;
   readonly logger: Logger;
   readonly onReject?: (reason: string, deviceId: string) => void;
+  /** Runs between masks while unmasking (default: a turn of the event loop). */
+  readonly pause?: () => Promise<void>;
 }
 
-/** The session's setup for `selected` devices, from the job's settings and the task's weight cap. */
+/**
+ * The session's setup for `selected` devices, from the job's settings and the task's weight cap. Under
+ * distributed DP each device's noise share is σC/√t: a sum over at least t devices (the session aborts below
+ * t) carries at least N(0, σ²C²) from honest devices, as long as at least t of its devices are honest.
+ */
 export function secureSetup(
   selected: number,
   config: Omit<SecureAggregationConfig, 'enabled'>,
   weightCap: number,
   sessionLabel: string,
+  privacy?: EdgeRoundJob['privacy'],
 ): SecAggSetup | undefined {
   if (selected < 3) return undefined;
   const { degree, threshold } = secAggParameters(selected, { dropoutRate: config.dropoutRate });
+  const noise = privacy?.distributedNoiseMultiplier;
   return {
+    ...(noise ? { dpClipNorm: privacy.clipNorm, dpNoiseStd: distributedNoiseStd(noise, privacy.clipNorm, threshold) } : {}),
     // Binds every key and message to this session; unique per round, edge, iteration (devices' keys are fresh each time).
     sessionId: sessionIdOf(sessionLabel),
     degree,
@@ -86,7 +101,14 @@ export function secureSetup(
 export async function secureDeviceSum(options: SecureSumOptions): Promise<SecureAggregate | undefined> {
   const { devices, participation, setup, logger } = options;
   const reject = (device: PeerConnection, error: Error): void => {
-    const reason = error instanceof SecureAggregationMessageError || error instanceof StrataError ? 'secagg' : 'error';
+    const reason =
+      error instanceof SecureAggregationMessageError || error instanceof InvalidUpdateError
+        ? error.reason
+        : error instanceof WireFormatError
+          ? 'malformed'
+          : error instanceof StrataError
+            ? 'secagg'
+            : 'error';
     countReason(participation.rejected, reason);
     options.onReject?.(reason, device.info.nodeId);
     logger.warn({ deviceId: device.info.nodeId, error: error.message }, 'secure-aggregation reply refused');
@@ -113,12 +135,14 @@ export async function secureDeviceSum(options: SecureSumOptions): Promise<Secure
       try {
         const frame = decodeSecAggReply(value, kind, options.replyLimit);
         if ('sender' in frame && frame.sender !== device.info.nodeId) {
-          throw new SecureAggregationMessageError(
-            0,
+          throw new InvalidUpdateError(
+            'sender',
             `reply says it is from ${JSON.stringify(frame.sender)}, the link is ${device.info.nodeId}`,
           );
         }
-        if (!sameSession(frame.sessionId, setup.sessionId)) throw new SecureAggregationMessageError(0, 'reply to another session');
+        if (!sameSession(frame.sessionId, setup.sessionId)) {
+          throw new SecureAggregationMessageError(0, 'secagg_session', 'reply to another session');
+        }
         replies.push({ index, frame });
       } catch (error) {
         reject(device, error as Error);
@@ -163,15 +187,31 @@ export async function secureDeviceSum(options: SecureSumOptions): Promise<Secure
     const names = { metricNames: [...metricNames].sort().slice(0, MAX_SECAGG_NAMES), sparseTensors: [...sparse].sort() };
     if (advertised.length < 3)
       throw new SecureAggregationAbortError('too_few_devices', `${advertised.length} devices advertised keys, at least 3 are needed`);
-    const layout: MaskedVectorLayout = secAggSession(options.model, setup, names, advertised.length).layout;
-    const edge = new SecAggEdge({ sessionId: setup.sessionId, degree: setup.degree, threshold: setup.threshold, layout });
+    // The layout's fixed-point scale depends on how many devices the roster holds, which the devices read from
+    // it: it is bound once the keys are in, so a refused key message cannot make the two scales differ.
+    const binding: { layout?: MaskedVectorLayout } = {};
+    const edge = new SecAggEdge(
+      {
+        sessionId: setup.sessionId,
+        degree: setup.degree,
+        threshold: setup.threshold,
+        get layout(): MaskedVectorLayout {
+          if (!binding.layout) throw new SecureAggregationAbortError('protocol_violation', 'the session has no roster yet');
+          return binding.layout;
+        },
+      },
+      options.pause,
+    );
+    let accepted = 0;
     advertised.forEach(({ frame }, k) => {
       try {
         edge.receiveKeys({ party: k + 1, cipherPublicKey: frame.keys.cipherPublicKey, maskPublicKey: frame.keys.maskPublicKey });
+        accepted++;
       } catch (error) {
         reject(partyDevice.get(k + 1)!, error as Error);
       }
     });
+    binding.layout = secAggSession(options.model, setup, names, accepted).layout;
 
     // 1: rosters out, sealed shares back.
     const rosters = edge.closeAdvertising();
@@ -212,7 +252,7 @@ export async function secureDeviceSum(options: SecureSumOptions): Promise<Secure
     for (const { index, frame } of unmasked) {
       accept(request.survivors[index], frame.message.party, partyDevice, reject, () => edge.receiveUnmask(frame.message));
     }
-    const aggregate = edge.finish();
+    const aggregate = await edge.finish();
     const stats = edge.stats();
     participation.answered += aggregate.parties;
     participation.secAggRecovered = (participation.secAggRecovered ?? 0) + stats.droppedAfterSharing;
@@ -236,10 +276,19 @@ function accept(
 ): void {
   const device = partyDevice.get(party)!;
   try {
-    if (claimed !== party) throw new SecureAggregationMessageError(party, `the reply says it is from party ${claimed}`);
+    if (claimed !== party) throw new SecureAggregationMessageError(party, 'secagg_party', `the reply says it is from party ${claimed}`);
     receive();
   } catch (error) {
     if (!(error instanceof SecureAggregationMessageError)) throw error;
     reject(device, error);
   }
+}
+
+/** The unmasked sum as an update: Σ w Δ per tensor (dense), weight Σ w, the metrics' sums. */
+export function secureSum(aggregate: SecureAggregate): ModelUpdate {
+  const delta = new Map<string, TensorValue>();
+  for (const [name, values] of aggregate.weightedSum) {
+    delta.set(name, { kind: 'dense', shape: [...aggregate.mean.delta.get(name)!.shape], values });
+  }
+  return { delta, weight: aggregate.weight, metrics: aggregate.mean.metrics };
 }

@@ -41,23 +41,23 @@ export function layoutFor(setup: Pick<RoundSetup, 'tensors' | 'metrics' | 'clipR
 }
 
 /** Runs one round; devices are parties 1..n in update order. */
-export function runRound(setup: RoundSetup): { aggregate: SecureAggregate; edge: SecAggEdge; layout: MaskedVectorLayout } {
+export async function runRound(setup: RoundSetup): Promise<{ aggregate: SecureAggregate; edge: SecAggEdge; layout: MaskedVectorLayout }> {
   const layout = layoutFor(setup);
   const session = { sessionId: sessionIdOf('round-1/region-a/0'), degree: setup.degree, threshold: setup.threshold, layout };
   const devices = setup.updates.map((_, i) => new SecAggDevice(i + 1, session, seeded(i + 1)));
   const edge = new SecAggEdge(session);
   for (const d of devices) edge.receiveKeys(d.advertiseKeys());
   const rosters = edge.closeAdvertising();
-  for (const d of devices) edge.receiveShares(d.shareKeys(rosters.get(d.party)!));
+  for (const d of devices) edge.receiveShares(await d.shareKeys(rosters.get(d.party)!));
   const deliveries = edge.closeSharing();
-  devices.forEach((d, i) => {
-    if (!setup.dropBeforeInput?.has(i)) edge.receiveMaskedInput(d.maskInput(setup.updates[i], deliveries.get(d.party)!));
-  });
+  for (const [i, d] of devices.entries()) {
+    if (!setup.dropBeforeInput?.has(i)) edge.receiveMaskedInput(await d.maskInput(setup.updates[i], deliveries.get(d.party)!));
+  }
   const request = edge.closeMasking();
   devices.forEach((d, i) => {
     if (setup.dropBeforeInput?.has(i) || setup.dropAfterInput?.has(i) || setup.silentAtUnmask?.has(i)) return;
     const response = d.unmask(request);
     edge.receiveUnmask(setup.tamperUnmask ? setup.tamperUnmask(response) : response);
   });
-  return { aggregate: edge.finish(), edge, layout };
+  return { aggregate: await edge.finish(), edge, layout };
 }

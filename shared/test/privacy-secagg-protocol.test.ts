@@ -100,18 +100,25 @@ function assertMatchesPlaintext(aggregate: SecureAggregate, updates: readonly Mo
   }
 }
 
-test('the unmasked sum gives the plaintext weighted mean (dense and per-row sparse) within the fixed-point bound', () => {
+test('the unmasked sum gives the plaintext weighted mean (dense and per-row sparse) within the fixed-point bound', async () => {
   const updates = recommenderUpdates(12, 1);
   const { degree, threshold } = secAggParameters(12);
-  const { aggregate, layout } = runRound({ tensors, updates, degree, threshold, weightCap: WEIGHT_CAP });
+  const { aggregate, layout } = await runRound({ tensors, updates, degree, threshold, weightCap: WEIGHT_CAP });
   assertMatchesPlaintext(aggregate, updates, layout.codec);
 });
 
-test('a third of the devices dropping out after sharing, before their input arrives: the sum of the rest is right', () => {
+test('a third of the devices dropping out after sharing, before their input arrives: the sum of the rest is right', async () => {
   const updates = recommenderUpdates(30, 2);
   const { degree, threshold } = secAggParameters(30);
   const dropped = new Set([0, 3, 4, 8, 11, 15, 17, 21, 26, 29]);
-  const { aggregate, edge, layout } = runRound({ tensors, updates, degree, threshold, weightCap: WEIGHT_CAP, dropBeforeInput: dropped });
+  const { aggregate, edge, layout } = await runRound({
+    tensors,
+    updates,
+    degree,
+    threshold,
+    weightCap: WEIGHT_CAP,
+    dropBeforeInput: dropped,
+  });
   assert.equal(edge.stats().droppedAfterSharing, 10);
   assertMatchesPlaintext(
     aggregate,
@@ -120,19 +127,33 @@ test('a third of the devices dropping out after sharing, before their input arri
   );
 });
 
-test('a third of the devices going silent after sending their masked input: their inputs are still in the sum', () => {
+test('a third of the devices going silent after sending their masked input: their inputs are still in the sum', async () => {
   const updates = recommenderUpdates(30, 3);
   const { degree, threshold } = secAggParameters(30);
   const silent = new Set([1, 2, 5, 7, 10, 13, 19, 20, 24, 28]);
-  const { aggregate, edge, layout } = runRound({ tensors, updates, degree, threshold, weightCap: WEIGHT_CAP, dropAfterInput: silent });
+  const { aggregate, edge, layout } = await runRound({
+    tensors,
+    updates,
+    degree,
+    threshold,
+    weightCap: WEIGHT_CAP,
+    dropAfterInput: silent,
+  });
   assert.equal(edge.stats().unmaskResponses, 20);
   assertMatchesPlaintext(aggregate, updates, layout.codec);
 });
 
-test('SecAgg+ on a sparse graph (40 devices, 10 neighbours each, threshold 6) with dropouts gives the right sum', () => {
+test('SecAgg+ on a sparse graph (40 devices, 10 neighbours each, threshold 6) with dropouts gives the right sum', async () => {
   const updates = recommenderUpdates(40, 4);
   const dropped = new Set([5, 17, 33]);
-  const { aggregate, layout } = runRound({ tensors, updates, degree: 10, threshold: 6, weightCap: WEIGHT_CAP, dropBeforeInput: dropped });
+  const { aggregate, layout } = await runRound({
+    tensors,
+    updates,
+    degree: 10,
+    threshold: 6,
+    weightCap: WEIGHT_CAP,
+    dropBeforeInput: dropped,
+  });
   assertMatchesPlaintext(
     aggregate,
     updates.filter((_, i) => !dropped.has(i)),
@@ -151,7 +172,7 @@ function chiSquareOfByte(words: Uint32Array, shift: number): number {
 const CHI2_255_999 = 330.52;
 
 /** Masked inputs as the edge receives them, for one round of `n` devices. */
-function maskedInputsOf(updates: readonly ModelUpdate[], layout: MaskedVectorLayout): Uint32Array[] {
+async function maskedInputsOf(updates: readonly ModelUpdate[], layout: MaskedVectorLayout): Promise<Uint32Array[]> {
   const n = updates.length;
   const { degree, threshold } = secAggParameters(n);
   const session = { sessionId: sessionIdOf('view'), degree, threshold, layout };
@@ -159,15 +180,17 @@ function maskedInputsOf(updates: readonly ModelUpdate[], layout: MaskedVectorLay
   const edge = new SecAggEdge(session);
   for (const d of devices) edge.receiveKeys(d.advertiseKeys());
   const rosters = edge.closeAdvertising();
-  for (const d of devices) edge.receiveShares(d.shareKeys(rosters.get(d.party)!));
+  for (const d of devices) edge.receiveShares(await d.shareKeys(rosters.get(d.party)!));
   const deliveries = edge.closeSharing();
-  return devices.map((d, i) => d.maskInput(updates[i], deliveries.get(d.party)!).words);
+  const inputs: Uint32Array[] = [];
+  for (const [i, d] of devices.entries()) inputs.push((await d.maskInput(updates[i], deliveries.get(d.party)!)).words);
+  return inputs;
 }
 
-test("the edge's view of one device's masked vector is indistinguishable from uniform words (chi-square)", () => {
+test("the edge's view of one device's masked vector is indistinguishable from uniform words (chi-square)", async () => {
   const updates = recommenderUpdates(6, 5);
   const layout = layoutFor({ tensors, updates, weightCap: WEIGHT_CAP });
-  const masked = maskedInputsOf(updates, layout)[0];
+  const [masked] = await maskedInputsOf(updates, layout);
   assert.ok(masked.length > 1800);
   for (const shift of [0, 8, 16, 24]) {
     const chi2 = chiSquareOfByte(masked, shift);
@@ -177,10 +200,10 @@ test("the edge's view of one device's masked vector is indistinguishable from un
   assert.ok(chiSquareOfByte(layout.encode(updates[0]).words, 24) > 10 * CHI2_255_999);
 });
 
-test("the edge cannot recover a device's touched items from its masked vector, though it can from the plain encoding", () => {
+test("the edge cannot recover a device's touched items from its masked vector, though it can from the plain encoding", async () => {
   const updates = recommenderUpdates(6, 6);
   const layout = layoutFor({ tensors, updates, weightCap: WEIGHT_CAP });
-  const masked = maskedInputsOf(updates, layout);
+  const masked = await maskedInputsOf(updates, layout);
   const lengths = new Set(masked.map((m) => m.length));
   assert.equal(lengths.size, 1, 'every device sends the same number of words, whatever it touched');
   // The natural attack: an untouched row encodes as zeros, so rank rows by the magnitude of their weight word.
@@ -207,7 +230,7 @@ test("the edge cannot recover a device's touched items from its masked vector, t
   assert.ok(hits <= chance + 4 * Math.sqrt(guesses * p * (1 - p)) + 1, `${hits} of ${guesses} guesses right, chance ${chance.toFixed(1)}`);
 });
 
-test('a device that reveals a wrong share aborts the round with share_mismatch, never a wrong sum', () => {
+test('a device that reveals a wrong share aborts the round with share_mismatch, never a wrong sum', async () => {
   const updates = recommenderUpdates(10, 7);
   const { degree, threshold } = secAggParameters(10);
   // Party 1 answers first and its share is among those the edge interpolates from.
@@ -217,13 +240,13 @@ test('a device that reveals a wrong share aborts the round with share_mismatch, 
     share[0] ^= 1;
     return { ...r, selfSeedShares: [{ ...r.selfSeedShares[0], share }, ...r.selfSeedShares.slice(1)] };
   };
-  assert.throws(
+  await assert.rejects(
     () => runRound({ tensors, updates, degree, threshold, weightCap: WEIGHT_CAP, tamperUnmask }),
     (e: unknown) => abortedWith(e, 'share_mismatch') && /does not match its commitment/.test((e as Error).message),
   );
 });
 
-test("a wrong share of a dropped device's mask key is caught against its public key", () => {
+test("a wrong share of a dropped device's mask key is caught against its public key", async () => {
   const updates = recommenderUpdates(10, 8);
   const { degree, threshold } = secAggParameters(10);
   const tamperUnmask = (r: Parameters<NonNullable<Parameters<typeof runRound>[0]['tamperUnmask']>>[0]) => {
@@ -232,30 +255,30 @@ test("a wrong share of a dropped device's mask key is caught against its public 
     share[5] ^= 0x40;
     return { ...r, maskKeyShares: [{ ...r.maskKeyShares[0], share }] };
   };
-  assert.throws(
+  await assert.rejects(
     () => runRound({ tensors, updates, degree, threshold, weightCap: WEIGHT_CAP, dropBeforeInput: new Set([9]), tamperUnmask }),
     (e: unknown) => abortedWith(e, 'share_mismatch') && /public key/.test((e as Error).message),
   );
 });
 
-test('too few shares coming back aborts the round with too_few_shares', () => {
+test('too few shares coming back aborts the round with too_few_shares', async () => {
   const updates = recommenderUpdates(10, 9);
   const { degree, threshold } = secAggParameters(10);
   assert.equal(threshold, 5);
   // 6 of 10 answer: a survivor's seed needs 5 shares from its 9 neighbours, of which 5 or 6 answered: enough.
   // 4 answer: not enough.
   const silentAtUnmask = new Set([0, 1, 2, 3, 4, 5]);
-  assert.throws(
+  await assert.rejects(
     () => runRound({ tensors, updates, degree, threshold, weightCap: WEIGHT_CAP, silentAtUnmask }),
     (e: unknown) => abortedWith(e, 'too_few_shares') && /4 shares .* 5 are needed/.test((e as Error).message),
   );
 });
 
-test('fewer inputs than the threshold: the edge aborts, and a device refuses to unmask for too few survivors', () => {
+test('fewer inputs than the threshold: the edge aborts, and a device refuses to unmask for too few survivors', async () => {
   const updates = recommenderUpdates(8, 10);
   const { degree, threshold } = secAggParameters(8);
   const dropBeforeInput = new Set([0, 1, 2, 3, 4]);
-  assert.throws(
+  await assert.rejects(
     () => runRound({ tensors, updates, degree, threshold, weightCap: WEIGHT_CAP, dropBeforeInput }),
     (e: unknown) => abortedWith(e, 'too_few_devices'),
   );
@@ -265,9 +288,9 @@ test('fewer inputs than the threshold: the edge aborts, and a device refuses to 
   const edge = new SecAggEdge(session);
   for (const d of devices) edge.receiveKeys(d.advertiseKeys());
   const rosters = edge.closeAdvertising();
-  for (const d of devices) edge.receiveShares(d.shareKeys(rosters.get(d.party)!));
+  for (const d of devices) edge.receiveShares(await d.shareKeys(rosters.get(d.party)!));
   const deliveries = edge.closeSharing();
-  devices[0].maskInput(updates[0], deliveries.get(1)!);
+  await devices[0].maskInput(updates[0], deliveries.get(1)!);
   // A lying edge that calls device 1 the only survivor would learn its input from the seed share and key shares.
   assert.throws(
     () => devices[0].unmask({ survivors: [1] }),
@@ -276,7 +299,7 @@ test('fewer inputs than the threshold: the edge aborts, and a device refuses to 
   assert.throws(() => devices[0].unmask({ survivors: [1, 2, 3, 4, 5] }), /at done/);
 });
 
-test('sealed shares altered in transit make the receiving device abort with decryption_failed', () => {
+test('sealed shares altered in transit make the receiving device abort with decryption_failed', async () => {
   const updates = recommenderUpdates(5, 11);
   const layout = layoutFor({ tensors, updates, weightCap: WEIGHT_CAP });
   const session = { sessionId: sessionIdOf('tamper'), degree: 4, threshold: 3, layout };
@@ -284,18 +307,18 @@ test('sealed shares altered in transit make the receiving device abort with decr
   const edge = new SecAggEdge(session);
   for (const d of devices) edge.receiveKeys(d.advertiseKeys());
   const rosters = edge.closeAdvertising();
-  for (const d of devices) edge.receiveShares(d.shareKeys(rosters.get(d.party)!));
+  for (const d of devices) edge.receiveShares(await d.shareKeys(rosters.get(d.party)!));
   const delivery = edge.closeSharing().get(2)!;
   const ciphertext = delivery.shares[0].ciphertext.slice();
   ciphertext[3] ^= 1;
   const altered = { shares: [{ ...delivery.shares[0], ciphertext }, ...delivery.shares.slice(1)] };
-  assert.throws(
+  await assert.rejects(
     () => devices[1].maskInput(updates[1], altered),
     (e: unknown) => abortedWith(e, 'decryption_failed'),
   );
 });
 
-test('the edge refuses duplicate, out-of-turn and malformed messages without ending the round', () => {
+test('the edge refuses duplicate, out-of-turn and malformed messages without ending the round', async () => {
   const updates = recommenderUpdates(5, 12);
   const layout = layoutFor({ tensors, updates, weightCap: WEIGHT_CAP });
   const session = { sessionId: sessionIdOf('refuse'), degree: 4, threshold: 3, layout };
@@ -307,18 +330,18 @@ test('the edge refuses duplicate, out-of-turn and malformed messages without end
   assert.throws(() => edge.receiveKeys({ ...keys[0], party: 9 }), /already advertised/);
   assert.throws(() => edge.receiveMaskedInput({ party: 1, words: new Uint32Array(layout.length) }), /at advertise, not mask/);
   const rosters = edge.closeAdvertising();
-  const shares = devices.map((d) => d.shareKeys(rosters.get(d.party)!));
+  const shares = await Promise.all(devices.map((d) => d.shareKeys(rosters.get(d.party)!)));
   assert.throws(() => edge.receiveShares({ ...shares[0], shares: shares[0].shares.slice(1) }), /each neighbour exactly once/);
   for (const s of shares) edge.receiveShares(s);
   const deliveries = edge.closeSharing();
   assert.throws(() => edge.receiveMaskedInput({ party: 1, words: new Uint32Array(3) }), /masked input is/);
-  devices.forEach((d, i) => edge.receiveMaskedInput(d.maskInput(updates[i], deliveries.get(d.party)!)));
+  for (const [i, d] of devices.entries()) edge.receiveMaskedInput(await d.maskInput(updates[i], deliveries.get(d.party)!));
   const request = edge.closeMasking();
   for (const d of devices) edge.receiveUnmask(d.unmask(request));
-  assert.equal(edge.finish().parties, 5);
+  assert.equal((await edge.finish()).parties, 5);
 });
 
-test("distributed DP under secure aggregation: devices' noise shares add up to σC on the unmasked sum", () => {
+test("distributed DP under secure aggregation: devices' noise shares add up to σC on the unmasked sum", async () => {
   const n = 12;
   const size = 4000;
   const { degree, threshold } = secAggParameters(n);
@@ -333,7 +356,7 @@ test("distributed DP under secure aggregation: devices' noise shares add up to �
   });
   // The encoding range must hold a clipped coordinate plus its noise share: C + 6 std.
   const tensors = [{ name: 'w', shape: [size], rowWeighted: false }];
-  const { aggregate } = runRound({ tensors, updates, degree, threshold, weightCap: 1, clipRange: clip + 6 * std });
+  const { aggregate } = await runRound({ tensors, updates, degree, threshold, weightCap: 1, clipRange: clip + 6 * std });
   const sum = aggregate.weightedSum.get('w')!;
   // The masked sum is the plain sum of the noised updates; its spread is the noise σC (the clipped signal is
   // about C √n / √size per coordinate, negligible beside it).
@@ -348,7 +371,7 @@ test("distributed DP under secure aggregation: devices' noise shares add up to �
   assert.ok(Math.abs(measured / (sigma * clip) - 1) < 0.06, `sum std ${measured}, σC ${sigma * clip}`);
 });
 
-test('metrics ride under the mask: the edge gets their sums, e.g. the adaptive-clipping report', () => {
+test('metrics ride under the mask: the edge gets their sums, e.g. the adaptive-clipping report', async () => {
   const n = 9;
   const { degree, threshold } = secAggParameters(n);
   const clip = new AdaptiveClipNorm({ initialClipNorm: 1, countNoiseStd: 0.5 });
@@ -362,7 +385,7 @@ test('metrics ride under the mask: the edge gets their sums, e.g. the adaptive-c
     { name: 'clip_report', bound: 1 },
     { name: 'loss_sum', bound: 100 },
   ];
-  const { aggregate, layout } = runRound({
+  const { aggregate, layout } = await runRound({
     tensors: [{ name: 'w', shape: [4], rowWeighted: false }],
     metrics,
     updates,

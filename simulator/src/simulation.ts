@@ -176,10 +176,17 @@ export class Simulation {
           downlink: topology.downlink,
           logger: logger.child({ tier: 'edge', edge: edge.id }),
           clock: this.clock,
+          // Simulated time must not pass while an edge unmasks (its virtual clock advances when the process idles).
+          secureAggregationPause: async () => {},
         }),
       );
     }
     this.createDevices(routes);
+  }
+
+  /** The coordinator's global model (after run(): the run's final model). */
+  get globalModel(): ModelParams {
+    return this.coordinator.globalModel;
   }
 
   async run(): Promise<SimulatedRunRecord> {
@@ -302,6 +309,7 @@ export class Simulation {
           trainer: new MeteredTrainer(sent, secondsPerSample, onTrained),
           compression: topology.compression,
           logger: deviceLogger,
+          secureRandom: simulatedDeviceRandom(topology.seed, plan.id),
         }),
         endpoint: this.network.endpoint(routes.deviceRoute(group, edge), group.compute.jitter),
         availability: this.availability(plan, phases),
@@ -432,7 +440,21 @@ function sumBytes(rounds: readonly RoundRecord[]): Record<string, number> {
  * is too (a deployment's coordinator keys its generator from the platform's entropy).
  */
 function simulatedNoise(seed: number): CryptoRandom {
-  return CryptoRandom.fromSeed(createHash('sha256').update(`strata-simulation-dp-noise/${seed}`).digest());
+  return seededCryptoRandom(`strata-simulation-dp-noise/${seed}`);
+}
+
+/**
+ * A device's secure-aggregation generator for its next session (keys, seeds, distributed-DP noise), keyed from
+ * the topology's seed, the device and the session's number, so that a simulation replays (a deployed device
+ * keys each session from the platform's entropy).
+ */
+function simulatedDeviceRandom(seed: number, deviceId: string): () => CryptoRandom {
+  let sessions = 0;
+  return () => seededCryptoRandom(`strata-simulation-device/${seed}/${deviceId}/${sessions++}`);
+}
+
+function seededCryptoRandom(label: string): CryptoRandom {
+  return CryptoRandom.fromSeed(createHash('sha256').update(label).digest());
 }
 
 /** Heap in use after a full collection; undefined unless the process allows one (node --expose-gc). */

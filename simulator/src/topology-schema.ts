@@ -218,7 +218,7 @@ export const topologySchema = z
     const problem = (path: (string | number)[], message: string): void => ctx.addIssue({ code: 'custom', path, message });
     const conflict = privacyConflict(t.privacy, t.schedule.kappa2);
     if (conflict) problem(['privacy', 'mode'], conflict);
-    const secure = secureAggregationConflict(t.secureAggregation, t.edgeStrategy.name, t.privacy.mode);
+    const secure = secureAggregationConflict(t.secureAggregation, t.edgeStrategy.name, t.privacy);
     if (secure) problem(['secureAggregation', 'enabled'], secure);
     const asynchronous = asyncConflict(t.schedule.mode, t.edgeStrategy.name, t.privacy.mode);
     if (asynchronous) problem(['schedule', 'mode'], asynchronous);

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLogger } from '@strata/runtime';
-import { RdpAccountant } from '@strata/shared';
+import { RdpAccountant, type ModelParams } from '@strata/shared';
 import { parseTopology } from '../src/load-topology.js';
 import { compareRuns, defaultTarget } from '../src/run-comparison.js';
 import { createSimulationTask } from '../src/simulation-task.js';
@@ -43,9 +43,16 @@ function town(overrides: (t: Spec) => void = () => {}): Spec {
 }
 
 async function simulate(spec: Spec): Promise<SimulatedRunRecord> {
+  return (await simulateWithModel(spec)).record;
+}
+
+/** A run's record and its final global model. */
+async function simulateWithModel(spec: Spec): Promise<{ record: SimulatedRunRecord; model: ModelParams }> {
   const loaded = parseTopology(spec, { baseDir: '.' });
   const { task, baselines } = await createSimulationTask(loaded.topology);
-  return new Simulation({ loaded, task, logger, baselines }).run();
+  const simulation = new Simulation({ loaded, task, logger, baselines });
+  const record = await simulation.run();
+  return { record, model: simulation.globalModel };
 }
 
 /** What a run computed, without what depends on the machine (wall time, ids, heap). */
@@ -220,8 +227,20 @@ test('secure aggregation in the simulator: the same seed gives the same run with
       t.defences = { clipFactor: 0, updateClipFactor: 0 };
       t.secureAggregation = { enabled };
     });
-  const plain = await simulate(secureTown(false));
-  const secure = await simulate(secureTown(true));
+  const { record: plain, model: plainModel } = await simulateWithModel(secureTown(false));
+  const { record: secure, model: secureModel } = await simulateWithModel(secureTown(true));
+  // The same model within the fixed-point bound: float32 rounding of the decoded sums, far below what training moved.
+  let largest = 0;
+  let scale = 0;
+  for (const [name, tensor] of plainModel) {
+    const other = secureModel.get(name)!.values;
+    for (let i = 0; i < tensor.values.length; i++) {
+      largest = Math.max(largest, Math.abs(tensor.values[i] - other[i]));
+      scale = Math.max(scale, Math.abs(tensor.values[i]));
+    }
+  }
+  assert.ok(largest < 1e-5 && largest < scale / 1000, `largest model difference ${largest} (largest value ${scale})`);
+  process.stdout.write(`# simulator, secure vs plain: largest model difference ${largest.toExponential(2)}\n`);
   for (const [name, value] of Object.entries(plain.final.metrics)) {
     assert.ok(Math.abs(secure.final.metrics[name] - value) < 1e-4, `${name}: secure ${secure.final.metrics[name]}, plain ${value}`);
   }

@@ -6,93 +6,34 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  CryptoRandom,
-  FedAvg,
-  decodeSecAggReply,
-  decodeEnvelope,
-  decodeUpdateReply,
-  encodeModelBlob,
-  modelBlobKey,
-  regionQueue,
-  secAggFrameOf,
-  secureLayout,
-  type ChildOutcome,
-  type ClientConnection,
-  type DeviceTrainer,
-  type EdgeRoundJob,
-  type EdgeRoundResult,
-  type ModelParams,
-  type ModelUpdate,
-  type SparseRows,
-  type TaskLimits,
-  type TensorValue,
-} from '@strata/shared';
-import { InMemoryBlobStore, InMemoryJobQueue, SocketIoTransportClient, SocketIoTransportServer, createLogger } from '@strata/runtime';
+import { CryptoRandom, decodeEnvelope, decodeSecAggReply, secAggFrameOf, type ClientConnection, type SparseRows } from '@strata/shared';
+import { SocketIoTransportClient, createLogger } from '@strata/runtime';
 import { DeviceClient } from '@strata/device-client';
-import { EdgeNode } from '@strata/edge-node';
+import {
+  COMPRESSION,
+  FACTORS,
+  ITEMS,
+  SecureEdge,
+  assertPlaintextMean,
+  trainerOf,
+  updateOf,
+  type SecureJobRun,
+} from './secure-aggregation-support.js';
 
 const logger = createLogger('test', 'silent');
 const REGION = 'west';
 const TOKEN = 'secure-aggregation-edge-test';
-const ITEMS = 200;
-const FACTORS = 8;
-const DENSE = 40;
 const DEVICES = 12;
-const LIMITS: TaskLimits = { maxDeviceWeight: 20, maxRowWeight: { base: 4, perWeight: 0 }, maxEvaluationCount: 1, metricRanges: {} };
-const WEIGHT_CAP = 20;
-
-const model: ModelParams = new Map([
-  ['item.factors', { kind: 'dense', shape: [ITEMS, FACTORS], values: new Float32Array(ITEMS * FACTORS) }],
-  ['user.bias', { kind: 'dense', shape: [DENSE], values: new Float32Array(DENSE) }],
-]);
-
-/** A recommender-shaped update: a few touched item rows with row weights, and a dense tensor. */
-function updateOf(index: number): ModelUpdate {
-  const random = CryptoRandom.fromSeed(new Uint8Array(32).fill(index + 1));
-  const touched = new Set<number>();
-  while (touched.size < 4 + (random.nextUint32() % 8)) touched.add(random.nextUint32() % ITEMS);
-  const rows = Uint32Array.from([...touched].sort((a, b) => a - b));
-  const items: SparseRows = {
-    kind: 'sparse',
-    shape: [ITEMS, FACTORS],
-    rows,
-    values: Float32Array.from({ length: rows.length * FACTORS }, () => 0.05 * random.normal()),
-    rowWeights: Float32Array.from(rows, () => 1 + (random.nextUint32() % 4)),
-  };
-  const delta = new Map<string, TensorValue>([
-    ['item.factors', items],
-    ['user.bias', { kind: 'dense', shape: [DENSE], values: Float32Array.from({ length: DENSE }, () => 0.1 * random.normal()) }],
-  ]);
-  const weight = 1 + (random.nextUint32() % 19);
-  return { delta, weight, metrics: { loss: 0.7 * weight } };
-}
-
-const trainerOf = (update: ModelUpdate): DeviceTrainer => ({ numSamples: update.weight, train: async () => update });
 
 type Drop = 'after-sharing' | 'after-input' | undefined;
 
-interface Run {
-  readonly result: EdgeRoundResult;
-  readonly edgeUpdate: ModelUpdate | undefined;
+interface Run extends SecureJobRun {
   /** The bytes of each device's masked-input reply, as the edge received them. */
   readonly maskedFrames: Map<number, Uint8Array>;
 }
 
 async function runSecureJob(drops: ReadonlyMap<number, Drop>): Promise<Run> {
-  const server = await SocketIoTransportServer.listen({ token: TOKEN });
-  const queue = new InMemoryJobQueue();
-  const blobs = new InMemoryBlobStore();
-  const edge = new EdgeNode({
-    region: REGION,
-    nodeId: 'edge-west',
-    server,
-    queue,
-    blobs,
-    strategy: new FedAvg(),
-    compression: { dtype: 'float32', errorFeedback: false, perRowScale: true },
-    logger,
-  });
+  const edge = await SecureEdge.start(TOKEN, REGION);
   const transport = new SocketIoTransportClient({ token: TOKEN });
   const connections: ClientConnection[] = [];
   const maskedFrames = new Map<number, Uint8Array>();
@@ -103,12 +44,12 @@ async function runSecureJob(drops: ReadonlyMap<number, Drop>): Promise<Run> {
         nodeId,
         region: REGION,
         trainer: trainerOf(updateOf(i)),
-        compression: { dtype: 'float32', errorFeedback: false, perRowScale: true },
+        compression: COMPRESSION,
         logger,
         secureRandom: () => CryptoRandom.fromSeed(new Uint8Array(32).fill(100 + i)),
       });
       let connection: ClientConnection | undefined;
-      connection = await transport.connect(server.address, { nodeId, role: 'device', region: REGION }, async (frame) => {
+      connection = await transport.connect(edge.server.address, { nodeId, role: 'device', region: REGION }, async (frame) => {
         const kind = secAggFrameOf(decodeEnvelope(frame))?.kind;
         const drop = drops.get(i);
         // A device that goes away: it closes its link instead of answering, and never answers again.
@@ -122,84 +63,11 @@ async function runSecureJob(drops: ReadonlyMap<number, Drop>): Promise<Run> {
       });
       connections.push(connection);
     }
-    edge.start();
-    await blobs.put(modelBlobKey(1), encodeModelBlob(model, 1));
-    const job: EdgeRoundJob = {
-      roundId: 'round-1',
-      round: 1,
-      version: 1,
-      modelKey: modelBlobKey(1),
-      schedule: { kappa1: 1, kappa2: 1, fraction: 1, quorum: 1, edgeDeadlineSeconds: 30 },
-      options: {},
-      seed: 7,
-      limits: LIMITS,
-      clipFactor: 0,
-      secureAggregation: { clipRange: 1, dropoutRate: 1 / 3, metricBound: 100, stepSeconds: 5 },
-    };
-    const outcomes = await new Promise<ChildOutcome[]>((resolve, reject) => {
-      queue
-        .addFlow({ queue: 'cloud', name: 'cloud-round', data: {}, id: 'flow-1' }, [
-          { queue: regionQueue(REGION), name: 'edge-round', data: { ...job }, id: 'job-1' },
-        ])
-        .then((parent) => queue.waitForFlow(parent, Date.now() + 60_000))
-        .then(resolve, reject);
-    });
-    const outcome = outcomes[0];
-    assert.equal(outcome.state, 'completed', JSON.stringify(outcome));
-    const result = outcome.result as EdgeRoundResult;
-    const blob = result.blobKey ? await blobs.get(result.blobKey) : undefined;
-    return { result, edgeUpdate: blob ? decodeUpdateReply(blob).update : undefined, maskedFrames };
+    return { ...(await edge.run(REGION)), maskedFrames };
   } finally {
-    await edge.stop();
     for (const c of connections) await c.close();
-    await server.close();
-    await queue.close();
+    await edge.stop();
   }
-}
-
-/** Compares the edge's update with FedAvg of `included` devices' updates, within the fixed-point bound. */
-function assertPlaintextMean(edgeUpdate: ModelUpdate, included: readonly number[], parties: number): void {
-  const updates = included.map(updateOf);
-  const plain = new FedAvg().aggregate(updates);
-  const layout = secureLayout(
-    model,
-    { sessionId: new Uint8Array(32), degree: 2, threshold: 2, clipRange: 1, weightCap: WEIGHT_CAP, metricBound: 100 },
-    { metricNames: ['loss'], sparseTensors: ['item.factors'] },
-    parties,
-  );
-  // Each decoded sum is within h/(2S) encoded units for h contributing devices: W h/(2S) on Σ w x and
-  // (W/R) h/(2S) on Σ w; a mean a/b is then off by at most (ea + |a/b| eb) / (b - eb), plus float32 rounding.
-  const unit = layout.codec.sumErrorBound(updates.length);
-  const ea = WEIGHT_CAP * unit;
-  const eb = (WEIGHT_CAP / layout.codec.clipRange) * unit;
-  let largest = 0;
-  for (const [name, expected] of plain.delta) {
-    const got = edgeUpdate.delta.get(name)!;
-    const dense = (t: TensorValue): Float32Array => {
-      if (t.kind === 'dense') return t.values;
-      const out = new Float32Array(t.shape.reduce((a, b) => a * b, 1));
-      const width = t.shape.length > 1 ? t.shape[1] : 1;
-      t.rows.forEach((r, k) => out.set(t.values.subarray(k * width, (k + 1) * width), r * width));
-      return out;
-    };
-    const weightOf = (t: TensorValue, row: number): number => {
-      if (t.kind === 'dense') return plain.weight;
-      const k = t.rows.indexOf(row);
-      return k < 0 ? 0 : (t.rowWeights?.[k] ?? plain.weight);
-    };
-    const e = dense(expected);
-    const g = dense(got);
-    const width = expected.shape.length > 1 ? expected.shape[1] : 1;
-    for (let i = 0; i < e.length; i++) {
-      const b = weightOf(expected, Math.floor(i / width));
-      const bound = b > 0 ? (ea + Math.abs(e[i]) * eb) / (b - eb) + Math.abs(e[i]) * 2 ** -23 : 0;
-      const error = Math.abs(e[i] - g[i]);
-      largest = Math.max(largest, error);
-      assert.ok(error <= bound, `${name}[${i}]: ${g[i]} vs plaintext ${e[i]} (bound ${bound})`);
-    }
-  }
-  assert.ok(Math.abs(edgeUpdate.weight - plain.weight) <= eb, `weight ${edgeUpdate.weight} vs ${plain.weight}`);
-  process.stdout.write(`# ${included.length} devices in the sum: largest error ${largest.toExponential(2)}\n`);
 }
 
 test("over real sockets, the edge's secure sum is the plaintext FedAvg of its devices' updates within the fixed-point bound", async () => {

@@ -138,8 +138,9 @@ export const coordinatorFields: readonly ConfigField[] = [
     path: 'privacy.mode',
     flag: '--dp',
     type: 'string',
-    description: 'user-level differential privacy: central (edges clip, the coordinator adds noise) or off (default off)',
-    choices: ['off', 'central'],
+    description:
+      'user-level differential privacy: central (edges clip, the coordinator adds noise), distributed (devices clip and add their noise shares; needs --secure-aggregation) or off (default off)',
+    choices: ['off', 'central', 'distributed'],
   },
   { path: 'privacy.clipNorm', flag: '--dp-clip', type: 'number', description: 'DP: L2 norm each device update is clipped to (default 1)' },
   {

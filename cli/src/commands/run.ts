@@ -61,7 +61,7 @@ interface RunFlags extends DownlinkFlags {
   clipFactor: number;
   updateClipFactor: number;
   maxFailedRounds: number;
-  dp: 'off' | 'central';
+  dp: 'off' | 'central' | 'distributed';
   dpClip: number;
   dpNoise: number;
   dpDelta: number;
@@ -187,8 +187,11 @@ export function register(program: Command): void {
       DEFAULT_UPDATE_DEFENCES.maxFailedRounds,
     )
     .addOption(
-      new Option('--dp <mode>', 'user-level differential privacy: central (edges clip, the coordinator adds noise) or off')
-        .choices(['off', 'central'])
+      new Option(
+        '--dp <mode>',
+        'user-level differential privacy: central (edges clip, the coordinator adds noise), distributed (devices clip and add their noise shares; needs --secure-aggregation) or off',
+      )
+        .choices(['off', 'central', 'distributed'])
         .default(DEFAULT_PRIVACY.mode),
     )
     .option('--dp-clip <c>', 'DP: L2 norm each device update is clipped to', Number.parseFloat, DEFAULT_PRIVACY.clipNorm)

@@ -1,13 +1,19 @@
-// User-level differential privacy of a run (central DP-FedAvg, McMahan et al. 2018): edges clip each device
+// User-level differential privacy of a run (DP-FedAvg, McMahan et al. 2018). Central: edges clip each device
 // update to clipNorm and send the sum, the coordinator adds N(0, σ²C²) to the sum of sums and divides by
-// the number of devices selected; the accountant says what ε the released models have spent at delta.
+// the number of devices selected. Distributed (with secure aggregation): each device clips its own update
+// and adds N(0, σ²C²/t) for a session threshold t, so an edge's masked sum over at least t devices carries
+// at least N(0, σ²C²); the coordinator adds no noise. Either way the accountant says what ε the released
+// models have spent at delta.
 
 import { z } from 'zod';
 
 export const privacySchema = z
   .object({
-    /** off: plain FedAvg; central: clipping at the edges, noise at the coordinator. */
-    mode: z.enum(['off', 'central']).default('off'),
+    /**
+     * off: plain FedAvg; central: clipping at the edges, noise at the coordinator; distributed: clipping and
+     * noise shares on the devices, summed under secure aggregation (needs secureAggregation.enabled).
+     */
+    mode: z.enum(['off', 'central', 'distributed']).default('off'),
     /** C: each device update is scaled to L2 norm at most this (the sum's sensitivity). */
     clipNorm: z.number().positive().default(1),
     /** σ: the noise standard deviation over C. */
@@ -25,7 +31,7 @@ export const DEFAULT_PRIVACY: PrivacyConfig = privacySchema.parse({});
 export function privacyConflict(privacy: PrivacyConfig, kappa2: number): string | null {
   if (privacy.mode === 'off' || kappa2 === 1) return null;
   return (
-    `privacy.mode central needs schedule.kappa2 = 1 (got ${kappa2}): the edges' intermediate models would be ` +
+    `privacy.mode ${privacy.mode} needs schedule.kappa2 = 1 (got ${kappa2}): the edges' intermediate models would be ` +
     'released without noise; run more cloud rounds instead'
   );
 }

@@ -87,7 +87,7 @@ export const runConfigSchema = z
   .superRefine((config, ctx) => {
     const conflict = privacyConflict(config.privacy, config.schedule.kappa2);
     if (conflict) ctx.addIssue({ code: 'custom', path: ['privacy', 'mode'], message: conflict });
-    const secure = secureAggregationConflict(config.secureAggregation, config.edgeStrategy.name, config.privacy.mode);
+    const secure = secureAggregationConflict(config.secureAggregation, config.edgeStrategy.name, config.privacy);
     if (secure) ctx.addIssue({ code: 'custom', path: ['secureAggregation', 'enabled'], message: secure });
     const asynchronous = asyncConflict(config.schedule.mode, config.edgeStrategy.name, config.privacy.mode);
     if (asynchronous) ctx.addIssue({ code: 'custom', path: ['schedule', 'mode'], message: asynchronous });

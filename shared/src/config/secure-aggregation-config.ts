@@ -2,6 +2,7 @@
 // protocol is in privacy/secagg; this is what a run configures, and which configurations it refuses.
 
 import { z } from 'zod';
+import type { PrivacyConfig } from './privacy-config.js';
 
 export const secureAggregationSchema = z
   .object({
@@ -31,19 +32,31 @@ export const ROBUST_STRATEGIES: readonly string[] = ['median', 'trimmed-mean', '
 export function secureAggregationConflict(
   secure: SecureAggregationConfig,
   edgeStrategy: string,
-  privacyMode: 'off' | 'central',
+  privacy: Pick<PrivacyConfig, 'mode' | 'clipNorm'>,
 ): string | null {
-  if (!secure.enabled) return null;
+  if (!secure.enabled) {
+    if (privacy.mode !== 'distributed') return null;
+    return (
+      'privacy.mode distributed has each device add its share of the noise, which protects only inside a masked ' +
+      'sum: turn on secure aggregation (--secure-aggregation), or use privacy.mode central'
+    );
+  }
+  if (privacy.mode === 'distributed' && privacy.clipNorm > secure.clipRange) {
+    return (
+      `privacy.clipNorm ${privacy.clipNorm} is over secureAggregation.clipRange ${secure.clipRange}: a clipped coordinate ` +
+      'would be cut again by the fixed-point codec; raise --secagg-clip-range to at least the clip norm plus a few noise deviations'
+    );
+  }
   if (ROBUST_STRATEGIES.includes(edgeStrategy)) {
     return (
       `edge strategy ${edgeStrategy} reads each device's update, which secure aggregation hides from the edge: ` +
       'run robust strategies at the cloud (--strategy) over edge sums, and a weighted-mean strategy at the edges'
     );
   }
-  if (privacyMode === 'central') {
+  if (privacy.mode === 'central') {
     return (
       'privacy.mode central clips each device update at the edge, which secure aggregation hides from the edge: ' +
-      'DP with secure aggregation (devices clipping their own updates) is not built; turn one of them off'
+      'use privacy.mode distributed (devices clip their own updates and add their share of the noise)'
     );
   }
   return null;

@@ -61,9 +61,11 @@ export const edgeRoundJobSchema = z.strictObject({
   updateClipFactor: z.number().min(0).optional(),
   /**
    * Differential privacy: the edge clips each device update to L2 norm clipNorm (instead of clipFactor) and
-   * sends the plain sum of the clipped updates, for the coordinator to noise (one edge iteration).
+   * sends the plain sum of the clipped updates, for the coordinator to noise (one edge iteration). With
+   * distributedNoiseMultiplier σ (distributed DP, secure aggregation on) the devices clip their own updates
+   * and add N(0, σ²C²/t) each for the session threshold t; the edge sends the unmasked, already noised sum.
    */
-  privacy: z.strictObject({ clipNorm: z.number().positive() }).optional(),
+  privacy: z.strictObject({ clipNorm: z.number().positive(), distributedNoiseMultiplier: z.number().positive().optional() }).optional(),
   /** Secure aggregation (SecAgg+): the edge learns only the sum of its devices' updates (one job, every iteration). */
   secureAggregation: secureAggregationSchema.omit({ enabled: true }).optional(),
 });

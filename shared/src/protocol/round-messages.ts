@@ -119,7 +119,7 @@ function secAggSetupOf(setup: strata.ISecAggSetup): SecAggSetup {
     }
     return value;
   };
-  return {
+  const decoded: SecAggSetup = {
     sessionId,
     degree: positive(setup.degree, 'degree'),
     threshold: positive(setup.threshold, 'threshold'),
@@ -127,6 +127,12 @@ function secAggSetupOf(setup: strata.ISecAggSetup): SecAggSetup {
     weightCap: positive(setup.weightCap, 'weight_cap'),
     metricBound: positive(setup.metricBound, 'metric_bound'),
   };
+  if (!setup.dpClipNorm) return decoded;
+  const dpClipNorm = positive(setup.dpClipNorm, 'dp_clip_norm');
+  if (dpClipNorm > decoded.clipRange) {
+    throw new WireFormatError(`secure-aggregation setup: dp_clip_norm ${dpClipNorm} is over clip_range ${decoded.clipRange}`);
+  }
+  return { ...decoded, dpClipNorm, dpNoiseStd: positive(setup.dpNoiseStd, 'dp_noise_std') };
 }
 
 /** A device's answer when a request's patches do not apply to the model it holds: send the whole model. */

@@ -35,6 +35,12 @@ export interface SecAggSetup {
   readonly weightCap: number;
   /** A training metric is at most this per unit of weight. */
   readonly metricBound: number;
+  /**
+   * Distributed DP: each device clips its update to this L2 norm, adds N(0, dpNoiseStd²) to every coordinate
+   * (its share of the sum's noise) and weighs 1. Absent: plain secure aggregation.
+   */
+  readonly dpClipNorm?: number;
+  readonly dpNoiseStd?: number;
 }
 
 /** Metric and tensor names a message may list: few and short (task-defined names, never data). */

@@ -11,3 +11,4 @@ export type * from './secagg-messages.js';
 export type * from './secagg-session.js';
 export * from './secagg-device.js';
 export * from './secagg-edge.js';
+export * from './yield-to-event-loop.js';

@@ -13,6 +13,7 @@ import type {
   MaskedInput,
   RevealedShare,
   Roster,
+  SealedShares,
   ShareDelivery,
   ShareKeys,
   UnmaskRequest,
@@ -22,6 +23,7 @@ import type { SecAggSession } from './secagg-session.js';
 import { SecureAggregationAbortError } from './secure-aggregation-errors.js';
 import { openShares, sealShares, type SharePair } from './share-encryption.js';
 import { SECRET_BYTES, shareSecret, shareToBytes } from './shamir-secret-sharing.js';
+import { yieldToEventLoop } from './yield-to-event-loop.js';
 
 type DevicePhase = 'advertise' | 'share' | 'mask' | 'unmask' | 'done';
 
@@ -64,8 +66,8 @@ export class SecAggDevice {
     return { party: this.party, cipherPublicKey: this.cipherKeys.publicKey, maskPublicKey: this.maskKeys.publicKey };
   }
 
-  /** Round 1: shares of the mask key and the self-mask seed, sealed to each neighbour. */
-  shareKeys(roster: Roster): ShareKeys {
+  /** Round 1: shares of the mask key and the self-mask seed, sealed to each neighbour (one agreement per neighbour, yielding between them). */
+  async shareKeys(roster: Roster): Promise<ShareKeys> {
     this.step('share', 'mask');
     const { sessionId, degree, threshold } = this.session;
     if (roster.party !== undefined) {
@@ -90,17 +92,22 @@ export class SecAggDevice {
     this.neighbourKeys = keys;
     const maskKeyShares = shareSecret(this.maskKeys.secretKey, neighbours, threshold, this.random);
     const selfSeedShares = shareSecret(this.seed, neighbours, threshold, this.random);
-    const shares = neighbours.map((to, i) => {
+    const shares: SealedShares[] = [];
+    for (const [i, to] of neighbours.entries()) {
+      await yieldToEventLoop();
       const { toPeer, fromPeer } = shareEncryptionKeys(this.cipherKeys.secretKey, keys.get(to)!.cipherPublicKey, sessionId, this.party, to);
       this.openingKeys.set(to, fromPeer);
       const pair = { maskKeyShare: maskKeyShares[i], selfSeedShare: selfSeedShares[i] };
-      return { from: this.party, to, ciphertext: sealShares(toPeer, sessionId, this.party, to, pair) };
-    });
+      shares.push({ from: this.party, to, ciphertext: sealShares(toPeer, sessionId, this.party, to, pair) });
+    }
     return { party: this.party, seedCommitment: seedCommitment(this.seed, sessionId, this.party), shares };
   }
 
-  /** Round 2: the update, fixed-point encoded and masked with the self mask and one mask per live neighbour. */
-  maskInput(update: ModelUpdate, delivery: ShareDelivery): MaskedInput {
+  /**
+   * Round 2: the update, fixed-point encoded and masked with the self mask and one mask per live neighbour,
+   * yielding to the event loop between masks.
+   */
+  async maskInput(update: ModelUpdate, delivery: ShareDelivery): Promise<MaskedInput> {
     this.step('mask', 'unmask');
     const { sessionId, threshold, layout } = this.session;
     for (const sealed of delivery.shares) {
@@ -115,6 +122,7 @@ export class SecAggDevice {
     this.clippedValues = clipped;
     applyMask(words, selfMaskKey(this.seed, sessionId, this.party), 1);
     for (const peer of this.held.keys()) {
+      await yieldToEventLoop();
       const key = pairwiseMaskKey(this.maskKeys.secretKey, this.neighbourKeys.get(peer)!.maskPublicKey, sessionId, this.party, peer);
       applyMask(words, key, this.party < peer ? 1 : -1);
     }

@@ -23,9 +23,10 @@ import type {
   UnmaskResponse,
 } from './secagg-messages.js';
 import type { SecAggSession } from './secagg-session.js';
-import { SecureAggregationAbortError, SecureAggregationMessageError } from './secure-aggregation-errors.js';
+import { SecureAggregationAbortError, SecureAggregationMessageError, type SecureAggregationRefusal } from './secure-aggregation-errors.js';
 import { SEALED_SHARES_BYTES } from './share-encryption.js';
 import { SHARE_BYTES, reconstructSecret, shareFromBytes, type SecretShare } from './shamir-secret-sharing.js';
+import { yieldToEventLoop } from './yield-to-event-loop.js';
 
 type EdgePhase = 'advertise' | 'share' | 'mask' | 'unmask' | 'done';
 
@@ -50,18 +51,23 @@ export class SecAggEdge {
   private readonly inputs = new Map<number, Uint32Array>();
   private readonly responses = new Map<number, UnmaskResponse>();
 
-  constructor(private readonly session: SecAggSession) {}
+  /** `pause` runs between masks while unmasking (default: a turn of the event loop; the simulator's edges pass none). */
+  constructor(
+    private readonly session: SecAggSession,
+    private readonly pause: () => Promise<void> = yieldToEventLoop,
+  ) {}
 
   receiveKeys(message: AdvertiseKeys): void {
     this.expect('advertise', message.party);
-    if (!(Number.isInteger(message.party) && message.party >= 1)) this.refuse(message.party, 'party ids are positive integers');
-    if (this.keys.has(message.party)) this.refuse(message.party, 'keys already received');
+    if (!(Number.isInteger(message.party) && message.party >= 1))
+      this.refuse(message.party, 'secagg_party', 'party ids are positive integers');
+    if (this.keys.has(message.party)) this.refuse(message.party, 'secagg_replay', 'keys already received');
     if (message.cipherPublicKey.length !== KEY_BYTES || message.maskPublicKey.length !== KEY_BYTES) {
-      this.refuse(message.party, 'public keys are 32 bytes');
+      this.refuse(message.party, 'secagg_length', 'public keys are 32 bytes');
     }
     for (const other of this.keys.values()) {
       if (bytesEqual(other.maskPublicKey, message.maskPublicKey) || bytesEqual(other.cipherPublicKey, message.cipherPublicKey)) {
-        this.refuse(message.party, `public key already advertised by party ${other.party}`);
+        this.refuse(message.party, 'secagg_replay', `public key already advertised by party ${other.party}`);
       }
     }
     this.keys.set(message.party, message);
@@ -86,18 +92,17 @@ export class SecAggEdge {
   receiveShares(message: ShareKeys): void {
     this.expect('share', message.party);
     const { party } = message;
-    if (!this.keys.has(party)) this.refuse(party, 'it advertised no keys');
-    if (this.sealed.has(party)) this.refuse(party, 'shares already received');
-    if (message.seedCommitment.length !== KEY_BYTES) this.refuse(party, 'the seed commitment is 32 bytes');
+    if (!this.keys.has(party)) this.refuse(party, 'secagg_party', 'it advertised no keys');
+    if (this.sealed.has(party)) this.refuse(party, 'secagg_replay', 'shares already received');
+    if (message.seedCommitment.length !== KEY_BYTES) this.refuse(party, 'secagg_length', 'the seed commitment is 32 bytes');
     const neighbours = this.graphOf().neighbours(party);
     const addressed = new Set(message.shares.map((s) => s.to));
     if (message.shares.length !== neighbours.length || neighbours.some((n) => !addressed.has(n))) {
-      this.refuse(party, 'shares must go to each neighbour exactly once');
+      this.refuse(party, 'secagg_party', 'shares must go to each neighbour exactly once');
     }
     for (const s of message.shares) {
-      if (s.from !== party || s.ciphertext.length !== SEALED_SHARES_BYTES) {
-        this.refuse(party, `sealed shares for party ${s.to} are malformed`);
-      }
+      if (s.from !== party) this.refuse(party, 'secagg_party', `sealed shares for party ${s.to} say they are from party ${s.from}`);
+      if (s.ciphertext.length !== SEALED_SHARES_BYTES) this.refuse(party, 'secagg_length', `sealed shares for party ${s.to} are malformed`);
     }
     this.commitments.set(party, message.seedCommitment);
     this.sealed.set(party, message.shares);
@@ -113,10 +118,11 @@ export class SecAggEdge {
 
   receiveMaskedInput(message: MaskedInput): void {
     this.expect('mask', message.party);
-    if (!this.sealed.has(message.party)) this.refuse(message.party, 'it did not share its keys');
-    if (this.inputs.has(message.party)) this.refuse(message.party, 'input already received');
+    if (!this.sealed.has(message.party)) this.refuse(message.party, 'secagg_party', 'it did not share its keys');
+    if (this.inputs.has(message.party)) this.refuse(message.party, 'secagg_replay', 'input already received');
     const length = this.session.layout.length;
-    if (message.words.length !== length) this.refuse(message.party, `a masked input is ${length} words, got ${message.words.length}`);
+    if (message.words.length !== length)
+      this.refuse(message.party, 'secagg_length', `a masked input is ${length} words, got ${message.words.length}`);
     this.inputs.set(message.party, message.words);
   }
 
@@ -129,14 +135,19 @@ export class SecAggEdge {
   receiveUnmask(message: UnmaskResponse): void {
     this.expect('unmask', message.party);
     const { party } = message;
-    if (!this.inputs.has(party)) this.refuse(party, 'only devices whose input the edge holds answer the unmask request');
-    if (this.responses.has(party)) this.refuse(party, 'unmask response already received');
+    if (!this.inputs.has(party)) this.refuse(party, 'secagg_party', 'only devices whose input the edge holds answer the unmask request');
+    if (this.responses.has(party)) this.refuse(party, 'secagg_replay', 'unmask response already received');
     const neighbours = this.graphOf().neighbours(party);
     const check = (shares: readonly RevealedShare[], wantSurvivor: boolean): void => {
       for (const { owner, share } of shares) {
         const valid =
           neighbours.includes(owner) && this.sealed.has(owner) && this.inputs.has(owner) === wantSurvivor && share.length === SHARE_BYTES;
-        if (!valid) this.refuse(party, `it revealed a share of party ${owner}'s ${wantSurvivor ? 'seed' : 'mask key'} that it may not`);
+        if (!valid)
+          this.refuse(
+            party,
+            'secagg_party',
+            `it revealed a share of party ${owner}'s ${wantSurvivor ? 'seed' : 'mask key'} that it may not`,
+          );
       }
     };
     check(message.selfSeedShares, true);
@@ -144,8 +155,8 @@ export class SecAggEdge {
     this.responses.set(party, message);
   }
 
-  /** Ends round 3: removes the masks and returns the decoded sum, or aborts. */
-  finish(): SecureAggregate {
+  /** Ends round 3: removes the masks (yielding to the event loop between them) and returns the decoded sum, or aborts. */
+  async finish(): Promise<SecureAggregate> {
     this.ensure('unmask');
     this.phase = 'done';
     const { sessionId, layout } = this.session;
@@ -154,6 +165,7 @@ export class SecAggEdge {
     for (const words of this.inputs.values()) for (let i = 0; i < sum.length; i++) sum[i] += words[i];
 
     for (const owner of this.inputs.keys()) {
+      await this.pause();
       const seed = this.reconstruct(owner, 'seed');
       if (!bytesEqual(seedCommitment(seed, sessionId, owner), this.commitments.get(owner)!)) {
         this.abort(
@@ -165,6 +177,7 @@ export class SecAggEdge {
     }
     for (const dropped of this.sealed.keys()) {
       if (this.inputs.has(dropped)) continue;
+      await this.pause();
       const secretKey = this.reconstruct(dropped, 'mask key');
       const advertised = this.keys.get(dropped)!;
       if (!bytesEqual(publicKeyOf(secretKey), advertised.maskPublicKey)) {
@@ -175,6 +188,7 @@ export class SecAggEdge {
       }
       for (const peer of graph.neighbours(dropped)) {
         if (!this.inputs.has(peer)) continue;
+        await this.pause();
         // The survivor added +mask when its id is the smaller, -mask otherwise: take that back.
         applyMask(sum, pairwiseMaskKey(secretKey, this.keys.get(peer)!.maskPublicKey, sessionId, dropped, peer), peer < dropped ? -1 : 1);
       }
@@ -214,7 +228,7 @@ export class SecAggEdge {
   }
 
   private expect(phase: EdgePhase, party: number): void {
-    if (this.phase !== phase) throw new SecureAggregationMessageError(party, `the edge is at ${this.phase}, not ${phase}`);
+    if (this.phase !== phase) throw new SecureAggregationMessageError(party, 'secagg_turn', `the edge is at ${this.phase}, not ${phase}`);
   }
 
   private ensure(phase: EdgePhase): void {
@@ -228,8 +242,8 @@ export class SecAggEdge {
     this.phase = next;
   }
 
-  private refuse(party: number, message: string): never {
-    throw new SecureAggregationMessageError(party, message);
+  private refuse(party: number, reason: SecureAggregationRefusal, message: string): never {
+    throw new SecureAggregationMessageError(party, reason, message);
   }
 
   private abort(reason: SecureAggregationAbortError['reason'], message: string): never {

@@ -26,12 +26,26 @@ export class SecureAggregationAbortError extends StrataError {
   }
 }
 
+/** Why the edge refused one message: the reason its device's reply is counted under (strata_updates_rejected_total). */
+export type SecureAggregationRefusal =
+  /** A reply bound to another session (a replay from an earlier one, or a forgery). */
+  | 'secagg_session'
+  /** A reply that names another party than its link's, or shares naming parties that are not its neighbours. */
+  | 'secagg_party'
+  /** A message sent twice, or public keys another device already advertised. */
+  | 'secagg_replay'
+  /** Keys, commitments, sealed shares or a masked vector of the wrong size. */
+  | 'secagg_length'
+  /** A message of another step than the one the edge is at. */
+  | 'secagg_turn';
+
 /** A message the edge refuses (out of turn, unknown or duplicate sender, wrong size); the round goes on without it. */
 export class SecureAggregationMessageError extends StrataError {
   constructor(
     readonly party: number,
+    readonly reason: SecureAggregationRefusal,
     message: string,
   ) {
-    super('STRATA_ERR_SECAGG_MESSAGE', `secure aggregation refused a message from party ${party}: ${message}`);
+    super('STRATA_ERR_SECAGG_MESSAGE', `secure aggregation refused a message from party ${party} (${reason}): ${message}`);
   }
 }

@@ -82,6 +82,15 @@ export function densifyAndPrune(state: GaussianTrainState, settings: DensityCont
   return { cloned, split, pruned: removed - split };
 }
 
+/**
+ * Whether step (or round) `at` of `total` resets opacities: every `every`, while density control runs (until
+ * `until`), and never within `recovery` of the end, which would leave the model with every opacity at the cap
+ * (3DGS's last reset is half its schedule before the end).
+ */
+export function opacityResetDue(at: number, schedule: { every: number; until: number; total: number; recovery: number }): boolean {
+  return at % schedule.every === 0 && at <= schedule.until && at + schedule.recovery <= schedule.total;
+}
+
 /** Caps every opacity at `cap` (3DGS resets to 0.01), and clears the opacities' Adam moments. */
 export function resetOpacity(state: GaussianTrainState, cap = 0.01): void {
   const limit = logit(cap);

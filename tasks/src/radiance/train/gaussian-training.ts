@@ -8,7 +8,7 @@ import type { SceneDataset } from '../data/scene-dataset.js';
 import { GaussianCloud } from '../model/gaussian-cloud.js';
 import { GaussianRasterizer } from '../kernels/gaussian-rasterizer.js';
 import { columnLearningRates, gaussianAdamStep } from './gaussian-adam.js';
-import { densifyAndPrune, resetOpacity } from './gaussian-density-control.js';
+import { densifyAndPrune, opacityResetDue, resetOpacity } from './gaussian-density-control.js';
 import type { GaussianTrainingOptions } from './gaussian-training-options.js';
 import { GaussianTrainState } from './gaussian-train-state.js';
 import { GAUSSIAN_SH } from '../model/gaussian-cloud.js';
@@ -116,7 +116,13 @@ export function trainGaussians(
         rng,
       );
     }
-    if (step % options.opacityResetEvery === 0 && step <= options.densifyUntil) {
+    const resetSchedule = {
+      every: options.opacityResetEvery,
+      until: options.densifyUntil,
+      total: options.steps,
+      recovery: options.opacityResetRecovery,
+    };
+    if (opacityResetDue(step, resetSchedule)) {
       resetOpacity(state);
       opacityWasReset = true;
     }

@@ -331,6 +331,7 @@ export class Coordinator {
       try {
         const { update } = decodeUpdateReply(blob, this.options.maxUpdateBytes);
         validateUpdate(update, this.globalModel);
+        this.options.task.checkUpdate?.(update, this.globalModel);
         updates.push(update);
         participation.edgesAnswered++;
       } catch (error) {
@@ -344,6 +345,7 @@ export class Coordinator {
     if (updates.length > 0) release = this.combine(updates, participation.selected, samplingRate);
     if (release && 'combined' in release) {
       this.options.strategy.apply(this.globalModel, release.combined);
+      this.options.task.afterRound?.(this.globalModel, round);
       this.versionNumber++;
       timer.lap('aggregate');
       await this.publish();

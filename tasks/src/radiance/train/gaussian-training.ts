@@ -45,6 +45,20 @@ export function cameraExtent(dataset: SceneDataset): number {
   return 1.1 * Math.max(radius, 1e-6);
 }
 
+/** The gradient of the mean L1 loss between a render and its image (and their squared error, for PSNR). */
+export function l1ImageGradient(rendered: Float32Array, truth: Float32Array): { dRgb: Float32Array; sse: number } {
+  const n = rendered.length;
+  const dRgb = new Float32Array(n);
+  const scale = 1 / n;
+  let sse = 0;
+  for (let j = 0; j < n; j++) {
+    const diff = rendered[j] - truth[j];
+    sse += diff * diff;
+    dRgb[j] = diff > 0 ? scale : diff < 0 ? -scale : 0;
+  }
+  return { dRgb, sse };
+}
+
 export function trainGaussians(
   dataset: SceneDataset,
   options: GaussianTrainingOptions,
@@ -87,15 +101,10 @@ export function trainGaussians(
     const cloud = state.cloud(shDegree);
     const frame = rasterizer.forward(cloud, view.camera, background);
     const n = frame.rgb.length;
-    const dRgb = new Float32Array(n);
-    const scale = 1 / n;
-    for (let j = 0; j < n; j++) {
-      const diff = frame.rgb[j] - view.rgb[j];
-      chunkSse += diff * diff;
-      dRgb[j] = diff > 0 ? scale : diff < 0 ? -scale : 0;
-    }
+    const loss = l1ImageGradient(frame.rgb, view.rgb);
+    chunkSse += loss.sse;
     chunkValues += n;
-    rasterizer.backward(dRgb, state.grads, state.viewGradSum);
+    rasterizer.backward(loss.dRgb, state.grads, state.viewGradSum);
     const radius = rasterizer.projected.radius;
     for (let i = 0; i < state.count; i++) if (radius[i] !== 0) state.seen[i]++;
     gaussianAdamStep(state, radius, GAUSSIAN_SH + 3 * (shDegree + 1) ** 2, lrs, step);

@@ -160,7 +160,7 @@ function gaussianModelArtifacts(runDir: string, cloud: GaussianCloud, what: stri
 
 /**
  * `--model gaussians --federated`: the run configuration from the flags. The downlink is always lossless (the
- * scaffold must reach every device exactly); rounds and κ1 default to 15 rounds of 25 images a device, the
+ * scaffold must reach every device exactly) and per-row norm clipping off (it would cap the statistic); rounds and κ1 default to 15 rounds of 25 images a device, the
  * 3000 images of centralized training's default over 8 devices, where the voxel grid's defaults were left.
  */
 export async function federatedGaussiansCommand(flags: TrainRadianceFlags, isDefault: (flag: string) => boolean): Promise<void> {
@@ -177,6 +177,7 @@ export async function federatedGaussiansCommand(flags: TrainRadianceFlags, isDef
     },
     compression: { dtype: flags.compression, errorFeedback: flags.errorFeedback },
     downlink: { dtype: 'float32', rowFraction: 1, energy: 1 },
+    defences: { clipFactor: 0 },
     taskOptions: {
       devices: flags.devices,
       partition: flags.partition,

@@ -23,7 +23,8 @@ export function imagesPerRound(config: RunConfig, devices: number): number {
 /**
  * The task of `config`: its options checked, its scene loaded once per process. The scaffold must reach every
  * device exactly (a row's identity is its index), so the downlink must be lossless and complete, and lossy
- * uploads must not carry a residual into a round where the cloud may have given the row to another Gaussian.
+ * uploads must not carry a residual into a round where the cloud may have given the row to another Gaussian;
+ * and per-row norm clipping, which would cap the statistic's outliers that densification looks for, is off.
  */
 export function radianceGaussiansTask(config: RunConfig): RadianceGaussiansTask {
   const d = config.downlink;
@@ -36,6 +37,13 @@ export function radianceGaussiansTask(config: RunConfig): RadianceGaussiansTask 
   if (config.compression.dtype !== 'float32' && config.compression.errorFeedback) {
     throw new ConfigError(
       `task radiance/gaussians: ${config.compression.dtype} uploads need errorFeedback off (a residual would carry into a row the cloud may have reassigned)`,
+    );
+  }
+  if (config.defences.clipFactor > 0) {
+    throw new ConfigError(
+      `task radiance/gaussians needs per-row norm clipping off (defences.clipFactor 0, got ${config.defences.clipFactor}): ` +
+        'densification seeks the rows with the largest gradients, which clipping caps at a factor of the median row; ' +
+        'the per-update stage (updateClipFactor) still bounds a device that scales its update',
     );
   }
   const devices = typeof config.taskOptions.devices === 'number' ? config.taskOptions.devices : 8;

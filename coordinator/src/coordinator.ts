@@ -171,6 +171,13 @@ export class Coordinator {
     this.chains = new EdgeJobChains(options.queue, options.clock ?? systemClock);
     const cloudConflict = asyncConflict(options.schedule.cloud.mode, options.strategy.name, options.privacy?.mode ?? 'off', 'cloud');
     if (cloudConflict) throw new ConfigError(cloudConflict);
+    if (options.task.afterRound && (options.schedule.cloud.mode !== 'sync' || options.schedule.mode !== 'sync')) {
+      // The task rebuilds the model's layout between rounds (the Gaussians' scaffold): an update computed on an
+      // older layout, which asynchronous tiers take, would land on rows that now hold other Gaussians.
+      throw new ConfigError(
+        `task ${options.task.id} changes its model's layout between rounds and needs synchronous rounds: use --schedule sync and --cloud-schedule sync`,
+      );
+    }
     if (options.privacy && options.privacy.mode !== 'off') {
       const conflict = privacyConflict(options.privacy, options.schedule.kappa2);
       if (conflict) throw new ConfigError(conflict);
@@ -312,6 +319,7 @@ export class Coordinator {
     if (updates.length > 0) release = this.combine(updates, tally.participation.selected, tally.samplingRate);
     if (release && 'combined' in release) {
       this.options.strategy.apply(this.globalModel, release.combined);
+      this.options.task.afterRound?.(this.globalModel, round);
       this.versionNumber++;
       timer.lap('aggregate');
       await this.publish();
@@ -526,6 +534,7 @@ export class Coordinator {
     try {
       const decoded = decodeUpdateReply(blob, this.options.maxUpdateBytes);
       validateUpdate(decoded.update, this.globalModel);
+      this.options.task.checkUpdate?.(decoded.update, this.globalModel);
       if (this.options.schedule.cloud.mode === 'sync') tally.participation.edgesAnswered++;
       return { update: decoded.update, blobKey, roundId: decoded.roundId, baseVersion: decoded.baseVersion };
     } catch (error) {

@@ -194,3 +194,22 @@ test('a coordinator stopped with an edge update in its buffer is resumed with th
     await queue.close();
   }
 });
+
+test('a task that rebuilds its layout between rounds (afterRound) is refused with an asynchronous tier', () => {
+  const rebuilding: FederatedTask = { ...task, id: 'test/rebuilds-layout', afterRound: () => {} };
+  const make = (schedule: Record<string, unknown>): Coordinator =>
+    new Coordinator({
+      task: rebuilding,
+      strategy: createStrategy('fedavg', {}),
+      queue: new InMemoryJobQueue(),
+      blobs: new InMemoryBlobStore(),
+      regions: ['a'],
+      schedule: parseSchedule(schedule),
+      taskOptions: {},
+      seed: 0,
+      logger,
+    });
+  assert.throws(() => make({ cloud: { mode: 'fedbuff' } }), /test\/rebuilds-layout .*needs synchronous rounds/);
+  assert.throws(() => make({ mode: 'fedbuff' }), /test\/rebuilds-layout .*needs synchronous rounds/);
+  assert.doesNotThrow(() => make({}));
+});

@@ -100,6 +100,8 @@ export interface EdgeNodeOptions {
    * without devices then leaves the region's jobs to the one that has them.
    */
   readonly minDevices?: number;
+  /** The task's own checks of a device's update (FederatedTask.checkUpdate), when the edge is built with the task. */
+  readonly checkUpdate?: (update: ModelUpdate, model: ModelParams) => void;
 }
 
 export interface EdgeJobInfo {
@@ -397,6 +399,7 @@ export class EdgeNode {
         timer,
         (decoded, peer) => {
           const { update, clipped } = checkTrainingAnswer(decoded, expected(peer), edgeModel);
+          this.options.checkUpdate?.(update, edgeModel);
           if (clipped.weight) countReason(participation.clipped, 'weight');
           if (clipped.rowWeights > 0) countReason(participation.clipped, 'row_weight', clipped.rowWeights);
           return update;
@@ -599,6 +602,7 @@ export class EdgeNode {
     participation.bytesUp += settled.reply.byteLength;
     try {
       const { update, clipped } = checkTrainingAnswer(decodeUpdateReply(settled.reply, this.replyLimit), settled.expected, model);
+      this.options.checkUpdate?.(update, model);
       if (clipped.weight) countReason(participation.clipped, 'weight');
       if (clipped.rowWeights > 0) countReason(participation.clipped, 'row_weight', clipped.rowWeights);
       const { staleness } = aggregator.offer(update, settled.expected.baseVersion);

@@ -43,6 +43,8 @@ export type RejectionReason =
   | 'sender'
   | 'bad_weight'
   | 'bad_metrics'
+  | 'outside_scaffold'
+  | 'bad_statistic'
   | 'malformed';
 
 /** An update that cannot be aggregated, with the reason its receiver counts. */

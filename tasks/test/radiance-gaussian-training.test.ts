@@ -8,6 +8,7 @@ import {
   ProceduralScene,
   densifyAndPrune,
   evaluateViews,
+  opacityResetDue,
   parseGaussianTrainingOptions,
   trainGaussians,
   GAUSSIAN_LOG_SCALE,
@@ -42,6 +43,35 @@ test('Gaussian splatting fits the procedural scene: held-out PSNR rises from an 
   assert.equal(result.cloud.shDegree, 2);
   // Density control both pruned (below the initial count) and grew (above the low point) the cloud.
   assert.ok(Math.min(...counts) < options.initialCount && result.cloud.count > Math.min(...counts), `counts ${counts}`);
+});
+
+test('a run whose last step is a multiple of the reset interval does not end on an opacity reset', () => {
+  // The bug this guards: `--steps 1500` reset every opacity to 0.01 on its last step (10.4 dB on lego).
+  const options = parseGaussianTrainingOptions({
+    seed: 3,
+    steps: 300,
+    initialCount: 1000,
+    densifyFrom: 100,
+    densifyUntil: 400,
+    densifyEvery: 50,
+    opacityResetEvery: 300,
+    opacityResetRecovery: 100,
+    shDegreeEvery: 100,
+  });
+  const result = trainGaussians(scene, options);
+  let maxOpacity = 0;
+  for (let i = 0; i < result.cloud.count; i++) {
+    maxOpacity = Math.max(maxOpacity, 1 / (1 + Math.exp(-result.cloud.params[i * GAUSSIAN_STRIDE + GAUSSIAN_OPACITY])));
+  }
+  assert.ok(maxOpacity > 0.5, `largest opacity ${maxOpacity}: the run ended on a reset`);
+  const psnr = evaluateViews(new GaussianRenderer(result.cloud, scene.background), scene.test).psnr;
+  assert.ok(psnr > 25, `held-out PSNR ${psnr}`);
+  const schedule = { every: 1500, until: 2000, recovery: 500 };
+  assert.equal(opacityResetDue(1500, { ...schedule, total: 1500 }), false);
+  assert.equal(opacityResetDue(1500, { ...schedule, total: 1999 }), false);
+  assert.equal(opacityResetDue(1500, { ...schedule, total: 2000 }), true);
+  assert.equal(opacityResetDue(1400, { ...schedule, total: 3000 }), false);
+  assert.equal(opacityResetDue(3000, { ...schedule, total: 30000 }), false, 'after density control');
 });
 
 test('densify-and-prune clones small Gaussians, splits large ones and prunes transparent ones', () => {

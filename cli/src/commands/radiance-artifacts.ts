@@ -12,6 +12,7 @@ import {
   type SceneDataset,
   type SceneView,
   type ViewEvaluation,
+  type EvaluationSnapshot,
 } from '@strata/tasks';
 
 export type Artifact = NonNullable<RunRecord['artifacts']>[number];
@@ -55,4 +56,42 @@ export function heldOutArtifacts(runDir: string, dataset: SceneDataset, evaluati
       truthBeside(truth, render, dataset),
     );
   });
+}
+
+/** Ground truth beside the renders of the first held-out view at up to five evaluated rounds. */
+export function snapshotArtifacts(
+  runDir: string,
+  task: { readonly snapshots: readonly EvaluationSnapshot[]; readonly dataset: SceneDataset },
+  evaluatedRounds: readonly number[],
+): Artifact[] {
+  const snaps = task.snapshots;
+  if (snaps.length === 0) return [];
+  const pick = new Set<number>();
+  for (let k = 0; k < 5; k++) pick.add(Math.round((k * (snaps.length - 1)) / 4));
+  const chosen = [...pick].sort((a, b) => a - b).map((i) => snaps[i]);
+  const artifacts: Artifact[] = [];
+  const first = chosen[0].views[0];
+  const images = [{ ...first.truth.camera, rgb: first.truth.rgb }, ...chosen.map((s) => s.views[0].render)];
+  const rounds = chosen.map((s) => evaluatedRounds[s.evaluation - 1] ?? s.evaluation);
+  artifacts.push(
+    imageArtifact(
+      runDir,
+      'renders-by-round.png',
+      `held-out ${first.name}: ground truth, then the global model at rounds ${rounds.join(', ')} ` +
+        `(PSNR ${chosen.map((s) => s.views[0].psnr.toFixed(1)).join(', ')} dB)`,
+      horizontalStrip(images),
+    ),
+  );
+  const last = snaps[snaps.length - 1];
+  for (const view of last.views) {
+    artifacts.push(
+      imageArtifact(
+        runDir,
+        `final-${view.name.replace(/[^a-z0-9]+/gi, '-')}.png`,
+        `held-out ${view.name}: truth, final render (PSNR ${view.psnr.toFixed(2)} dB), depth`,
+        truthBeside(view.truth, view.render, task.dataset),
+      ),
+    );
+  }
+  return artifacts;
 }

@@ -14,7 +14,6 @@ import {
   GridRenderer,
   blenderSceneDir,
   evaluateViews,
-  horizontalStrip,
   loadScene,
   radianceBaselines,
   radianceVoxelGridTask,
@@ -22,7 +21,6 @@ import {
   trainCentralized,
   voxelGridEntry,
   type CentralizedOptions,
-  type RadianceVoxelGridTask,
 } from '@strata/tasks';
 import { collectKeyValue, type OptionValue } from '../flags/parse-key-values.js';
 import { ProgressBar } from '../console/progress.js';
@@ -32,8 +30,8 @@ import { addExamples } from '../console/help-text.js';
 import { writeRunReport } from '../report/index.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
 import { downlinkFromFlags, downlinkOptions, type DownlinkFlags } from '../flags/downlink-flags.js';
-import { environment, heldOutArtifacts, imageArtifact, truthBeside, type Artifact } from './radiance-artifacts.js';
-import { gaussiansCommand } from './train-radiance-gaussians.js';
+import { environment, heldOutArtifacts, imageArtifact, snapshotArtifacts, truthBeside, type Artifact } from './radiance-artifacts.js';
+import { federatedGaussiansCommand, gaussiansCommand } from './train-radiance-gaussians.js';
 
 export interface TrainRadianceFlags extends DownlinkFlags {
   data?: string;
@@ -106,8 +104,13 @@ export function register(train: Command): void {
     .option('--federated', 'hierarchical federated run (coordinator, edges and devices in one process)')
     .option('--edges <n>', 'federated: edge nodes', int, 2)
     .option('--devices <n>', 'federated: devices (each holds a disjoint set of training views)', int, 8)
-    .option('--rounds <n>', 'federated: cloud rounds', int, 40)
-    .option('--kappa1 <n>', 'federated: κ1, local steps (batches of --batch rays, default 512) per edge aggregation', int, 80)
+    .option('--rounds <n>', 'federated: cloud rounds (--model gaussians: default 15)', int, 40)
+    .option(
+      '--kappa1 <n>',
+      'federated: κ1, local steps (batches of --batch rays, default 512; --model gaussians: images, default 25) per edge aggregation',
+      int,
+      80,
+    )
     .option('--kappa2 <n>', 'federated: κ2, edge aggregations per cloud round', int, 1)
     .option('--eval-every <n>', 'federated: render the held-out views every n rounds', int, 5)
     .addOption(
@@ -130,7 +133,7 @@ export function register(train: Command): void {
       'federated: task or device option; --model gaussians: a training option; repeatable (e.g. lrDensity=0.2, sharedSecondMoment=false; `strata tasks radiance/voxel-grid` lists them)',
       collectKeyValue('--task-option'),
     )
-    .option('--no-baselines', 'federated: skip the centralized baseline with the same number of rays')
+    .option('--no-baselines', 'federated: skip the centralized baseline with the same number of rays (gaussians: pixels)')
     .option('--dry-run', 'load the scene, check the options and print what would train, without training');
   for (const option of downlinkOptions()) command.addOption(option);
   addExamples(command, [
@@ -139,16 +142,16 @@ export function register(train: Command): void {
     'strata train radiance --procedural --res 32',
     'strata train radiance --model gaussians',
     'strata train radiance --model gaussians --steps 2000 --task-option initialCount=5000',
+    'strata train radiance --model gaussians --federated --rounds 15 --kappa1 25',
     'strata train radiance --federated --rounds 10 --compression float16',
     'strata train radiance --federated --res 50 --grid 48 --kappa1 20',
     'strata train radiance --federated --task-option sharedSecondMoment=false',
     'strata train radiance --federated --compression int8 --upload-share 0.3 --downlink-rows 0.1',
   ]);
-  command.action(async (flags: TrainRadianceFlags) => {
+  command.action(async (flags: TrainRadianceFlags, self: Command) => {
     if (flags.model === 'gaussians') {
-      if (flags.federated)
-        throw new ConfigError('--model gaussians trains centralized only: the federated task radiance/gaussians is not built yet');
-      await gaussiansCommand(flags);
+      if (flags.federated) await federatedGaussiansCommand(flags, (name) => self.getOptionValueSource(name) === 'default');
+      else await gaussiansCommand(flags);
     } else if (flags.federated) await federatedCommand(flags);
     else await centralizedCommand(flags);
   });
@@ -398,38 +401,4 @@ export async function runFederatedRadiance(config: RunConfig): Promise<RunRecord
   } finally {
     await radiance.close();
   }
-}
-
-/** Ground truth beside the renders of the first held-out view at up to five evaluated rounds. */
-function snapshotArtifacts(runDir: string, task: RadianceVoxelGridTask, evaluatedRounds: readonly number[]): Artifact[] {
-  const snaps = task.snapshots;
-  if (snaps.length === 0) return [];
-  const pick = new Set<number>();
-  for (let k = 0; k < 5; k++) pick.add(Math.round((k * (snaps.length - 1)) / 4));
-  const chosen = [...pick].sort((a, b) => a - b).map((i) => snaps[i]);
-  const artifacts: Artifact[] = [];
-  const first = chosen[0].views[0];
-  const images = [{ ...first.truth.camera, rgb: first.truth.rgb }, ...chosen.map((s) => s.views[0].render)];
-  const rounds = chosen.map((s) => evaluatedRounds[s.evaluation - 1] ?? s.evaluation);
-  artifacts.push(
-    imageArtifact(
-      runDir,
-      'renders-by-round.png',
-      `held-out ${first.name}: ground truth, then the global model at rounds ${rounds.join(', ')} ` +
-        `(PSNR ${chosen.map((s) => s.views[0].psnr.toFixed(1)).join(', ')} dB)`,
-      horizontalStrip(images),
-    ),
-  );
-  const last = snaps[snaps.length - 1];
-  for (const view of last.views) {
-    artifacts.push(
-      imageArtifact(
-        runDir,
-        `final-${view.name.replace(/[^a-z0-9]+/gi, '-')}.png`,
-        `held-out ${view.name}: truth, final render (PSNR ${view.psnr.toFixed(2)} dB), depth`,
-        truthBeside(view.truth, view.render, task.dataset),
-      ),
-    );
-  }
-  return artifacts;
 }

@@ -86,6 +86,7 @@ export class EmbeddedTopology {
           ...(options.downlink ? { downlink: options.downlink } : {}),
           logger: options.logger.child({ tier: 'edge', region }),
           observer: options.edgeObserver?.(region, nodeId),
+          ...(options.task.checkUpdate ? { checkUpdate: options.task.checkUpdate.bind(options.task) } : {}),
         }),
       );
     }

@@ -65,4 +65,16 @@ export interface FederatedTask {
    * limits gets structural checks only (finite, positive weights).
    */
   limits?(localSteps: number): TaskLimits;
+  /**
+   * The task's own checks of an update against the model it was trained from, after the structural ones
+   * (e.g. rows outside the Gaussian task's scaffold): throws InvalidUpdateError with the reason. The
+   * coordinator calls it on every edge's update, and an edge built with the task on every device's.
+   */
+  checkUpdate?(update: ModelUpdate, model: ModelParams): void;
+  /**
+   * Changes the global model in place between rounds, once a round's update is applied and before the new
+   * version is published (the Gaussian task's scaffold: clone, split, prune). Deterministic for the task's
+   * seed and `round`, so the embedded run and the daemons publish the same model.
+   */
+  afterRound?(model: ModelParams, round: number): void;
 }

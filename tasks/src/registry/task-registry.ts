@@ -3,6 +3,7 @@
 
 import { ConfigError } from '@strata/shared';
 import { voxelGridEntry } from '../radiance/federated/voxel-grid-entry.js';
+import { gaussiansEntry } from '../radiance/federated/gaussians-entry.js';
 import { bprMfEntry } from '../recsys/bpr-mf/bpr-mf-entry.js';
 import { neuMfEntry } from '../recsys/neumf/neumf-entry.js';
 import { sasrecEntry } from '../recsys/sasrec/sasrec-entry.js';
@@ -12,7 +13,10 @@ import { kgatEntry } from '../recsys/kgat/kgat-entry.js';
 import type { TaskEntry } from './task-entry.js';
 
 const registry = new Map<string, TaskEntry>(
-  [bprMfEntry, neuMfEntry, sasrecEntry, lirdEntry, lightGcnEntry, kgatEntry, voxelGridEntry].map((entry) => [entry.name, entry]),
+  [bprMfEntry, neuMfEntry, sasrecEntry, lirdEntry, lightGcnEntry, kgatEntry, voxelGridEntry, gaussiansEntry].map((entry) => [
+    entry.name,
+    entry,
+  ]),
 );
 
 export function taskNames(): string[] {

@@ -256,9 +256,10 @@ export class GaussianRasterizer {
   }
   /**
    * Back-propagates d loss / d rgb (per pixel, the layout of the frame) of the last forward pass into `grads`
-   * (the cloud's parameter layout, accumulated). `viewGradNorm` gains the densification statistic.
+   * (the cloud's parameter layout, accumulated). `viewGradNorm` gains the densification statistic,
+   * `pixelCounts` the number of pixels each Gaussian was composited into (a federated row weight).
    */
-  backward(dRgb: Float32Array, grads: Float32Array, viewGradNorm?: Float32Array): void {
+  backward(dRgb: Float32Array, grads: Float32Array, viewGradNorm?: Float32Array, pixelCounts?: Float32Array): void {
     const cam = this.cam,
       cloud = this.cloud;
     if (!cam || !cloud) throw new Error('gaussian rasterizer: backward before forward');
@@ -327,7 +328,8 @@ export class GaussianRasterizer {
             dv = 0,
             dA = 0,
             dBc = 0,
-            dC = 0;
+            dC = 0,
+            touched = 0;
           for (let y = ya; y <= yb; y++) {
             const dy = v - (y + 0.5);
             const span = rowSpan(u, dy, ca, cb, cc, cut, xa, xb);
@@ -341,6 +343,7 @@ export class GaussianRasterizer {
               const G = Math.exp(power);
               const raw = op * G;
               if (raw < MIN_ALPHA) continue;
+              touched++;
               const capped = raw > MAX_ALPHA;
               const alpha = capped ? MAX_ALPHA : raw;
               const t = T[q] / (1 - alpha);
@@ -375,6 +378,7 @@ export class GaussianRasterizer {
             }
           }
           const i = list[k];
+          if (pixelCounts) pixelCounts[i] += touched;
           d.color[3 * i] += dR;
           d.color[3 * i + 1] += dGr;
           d.color[3 * i + 2] += dB;

@@ -1,7 +1,8 @@
 // Options of centralized Gaussian-splatting training: the zod schema (validation, defaults and help derive
 // from it). Defaults follow 3DGS (Kerbl et al. 2023) with the schedule shortened for 100x100 images and a
 // CPU budget: 3000 steps of one image each (3DGS: 30000), 5000 random initial Gaussians (3DGS: 100000),
-// densification every 100 steps until 2000, opacity resets every 1500, one SH degree more every 500 steps.
+// densification every 100 steps until 2000, opacity resets every 1500 (none in the last 500), one SH degree more
+// every 500 steps.
 
 import { z } from 'zod';
 import { parseOptions } from '@strata/shared';
@@ -34,6 +35,12 @@ export const gaussianTrainingOptionsSchema = z.strictObject({
     .describe('Gaussians smaller than this fraction of the extent are cloned, larger ones split'),
   pruneOpacity: z.number().min(0).default(0.005).describe('Gaussians below this opacity are pruned'),
   opacityResetEvery: z.number().int().min(1).default(1500).describe('opacities are capped at 0.01 every this many steps'),
+  opacityResetRecovery: z
+    .number()
+    .int()
+    .min(0)
+    .default(500)
+    .describe('no opacity reset within this many steps of the end (opacities need steps to grow back)'),
   maxCount: z.number().int().min(1).default(300000).describe('densification stops adding Gaussians past this count'),
   chunkSteps: z.number().int().min(1).default(100).describe('steps between progress reports'),
 });

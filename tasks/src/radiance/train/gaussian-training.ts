@@ -8,7 +8,7 @@ import type { SceneDataset } from '../data/scene-dataset.js';
 import { GaussianCloud } from '../model/gaussian-cloud.js';
 import { GaussianRasterizer } from '../kernels/gaussian-rasterizer.js';
 import { columnLearningRates, gaussianAdamStep } from './gaussian-adam.js';
-import { densifyAndPrune, resetOpacity } from './gaussian-density-control.js';
+import { densifyAndPrune, opacityResetDue, resetOpacity } from './gaussian-density-control.js';
 import type { GaussianTrainingOptions } from './gaussian-training-options.js';
 import { GaussianTrainState } from './gaussian-train-state.js';
 import { GAUSSIAN_SH } from '../model/gaussian-cloud.js';
@@ -43,6 +43,20 @@ export function cameraExtent(dataset: SceneDataset): number {
   const mean = [0, 1, 2].map((a) => centres.reduce((s, c) => s + c[a], 0) / Math.max(1, centres.length));
   const radius = centres.reduce((r, c) => Math.max(r, Math.hypot(c[0] - mean[0], c[1] - mean[1], c[2] - mean[2])), 0);
   return 1.1 * Math.max(radius, 1e-6);
+}
+
+/** The gradient of the mean L1 loss between a render and its image (and their squared error, for PSNR). */
+export function l1ImageGradient(rendered: Float32Array, truth: Float32Array): { dRgb: Float32Array; sse: number } {
+  const n = rendered.length;
+  const dRgb = new Float32Array(n);
+  const scale = 1 / n;
+  let sse = 0;
+  for (let j = 0; j < n; j++) {
+    const diff = rendered[j] - truth[j];
+    sse += diff * diff;
+    dRgb[j] = diff > 0 ? scale : diff < 0 ? -scale : 0;
+  }
+  return { dRgb, sse };
 }
 
 export function trainGaussians(
@@ -87,15 +101,10 @@ export function trainGaussians(
     const cloud = state.cloud(shDegree);
     const frame = rasterizer.forward(cloud, view.camera, background);
     const n = frame.rgb.length;
-    const dRgb = new Float32Array(n);
-    const scale = 1 / n;
-    for (let j = 0; j < n; j++) {
-      const diff = frame.rgb[j] - view.rgb[j];
-      chunkSse += diff * diff;
-      dRgb[j] = diff > 0 ? scale : diff < 0 ? -scale : 0;
-    }
+    const loss = l1ImageGradient(frame.rgb, view.rgb);
+    chunkSse += loss.sse;
     chunkValues += n;
-    rasterizer.backward(dRgb, state.grads, state.viewGradSum);
+    rasterizer.backward(loss.dRgb, state.grads, state.viewGradSum);
     const radius = rasterizer.projected.radius;
     for (let i = 0; i < state.count; i++) if (radius[i] !== 0) state.seen[i]++;
     gaussianAdamStep(state, radius, GAUSSIAN_SH + 3 * (shDegree + 1) ** 2, lrs, step);
@@ -116,7 +125,13 @@ export function trainGaussians(
         rng,
       );
     }
-    if (step % options.opacityResetEvery === 0 && step <= options.densifyUntil) {
+    const resetSchedule = {
+      every: options.opacityResetEvery,
+      until: options.densifyUntil,
+      total: options.steps,
+      recovery: options.opacityResetRecovery,
+    };
+    if (opacityResetDue(step, resetSchedule)) {
       resetOpacity(state);
       opacityWasReset = true;
     }

@@ -1,0 +1,116 @@
+// Options of the federated Gaussian task (`radiance/gaussians`): the zod schema of what a user can set, from
+// which validation, defaults and help derive. The training recipe's options are centralized training's own
+// (gaussian-training-options.ts), and so is its schedule: density control, opacity resets and the SH degree
+// are given in steps of the default 3000-step centralized run, stretched to the images the federation trains
+// in total, and each falls after the round in which the federation reaches that many images. The centralized
+// baseline runs the same stretched schedule, so the two differ in where training happens only.
+
+import { z } from 'zod';
+import { ConfigError, parseOptions } from '@strata/shared';
+import { gaussianTrainingOptionsSchema, type GaussianTrainingOptions } from '../train/gaussian-training-options.js';
+import { radianceOptionsSchema } from './radiance-task-options.js';
+
+/** What devices read from every training request (the task's defaults travel with each one). */
+export const gaussianDeviceOptionsSchema = gaussianTrainingOptionsSchema
+  .pick({ lrPosition: true, lrPositionFinal: true, lrScale: true, lrRotation: true, lrOpacity: true, lrColor: true })
+  .extend({
+    rounds: z.number().int().min(1).default(1).describe('cloud rounds of the run (set by the run: the position rate decays over them)'),
+    shDegreeRounds: z.number().positive().default(1).describe('rounds per SH degree step (set by the run from shDegreeEvery)'),
+    maxShDegree: gaussianTrainingOptionsSchema.shape.maxShDegree,
+    uploadScale: z
+      .number()
+      .positive()
+      .default(2)
+      .describe(
+        "a device uploads its Gaussians' change times this: FedAvg's mean over the devices that saw a Gaussian moves it about as far as one device's steps, so a federation of k devices makes 1/k of centralized training's progress per image (a server learning rate on the parameters; the statistic keeps its scale)",
+      ),
+  });
+
+export type GaussianDeviceOptions = z.output<typeof gaussianDeviceOptionsSchema>;
+
+/** Everything `--task-option` can set for radiance/gaussians (the seed is the run's `--seed`). */
+export const gaussianTaskOptionsSchema = gaussianTrainingOptionsSchema
+  .omit({ seed: true, steps: true, chunkSteps: true, maxCount: true })
+  .extend(
+    radianceOptionsSchema.pick({
+      imageRes: true,
+      holdOutEvery: true,
+      procedural: true,
+      devices: true,
+      partition: true,
+      evalViews: true,
+      snapshotViews: true,
+    }).shape,
+  )
+  .extend({
+    uploadScale: gaussianDeviceOptionsSchema.shape.uploadScale,
+    capacity: z
+      .number()
+      .int()
+      .min(1)
+      .default(40000)
+      .describe('rows of the model: the most Gaussians the scaffold can hold (densification stops when it is full)'),
+  });
+
+export type GaussianTaskUserOptions = z.output<typeof gaussianTaskOptionsSchema>;
+
+/** The task's options: the user's, the run's seed, and what the run's schedule fixes. */
+export interface GaussianTaskOptions extends GaussianTaskUserOptions {
+  readonly seed: number;
+  readonly rounds: number;
+  /** Images the whole federation trains per cloud round (devices × κ1 × κ2). */
+  readonly imagesPerRound: number;
+}
+
+/** The step-schedule options the stretch applies to (steps of the default centralized run). */
+const SCHEDULE_KEYS = [
+  'densifyFrom',
+  'densifyUntil',
+  'densifyEvery',
+  'opacityResetEvery',
+  'opacityResetRecovery',
+  'shDegreeEvery',
+] as const;
+
+/** Steps of the default centralized run, the frame the schedule options are given in. */
+export const GAUSSIAN_SCHEDULE_FRAME = gaussianTrainingOptionsSchema.shape.steps.parse(undefined);
+
+/**
+ * Centralized training options for `steps` images with the schedule of `options` (given on the 3000-step
+ * frame) stretched to them: the federated run's schedule in images, and its centralized baseline.
+ */
+export function stretchedTrainingOptions(options: GaussianTaskOptions, steps: number): GaussianTrainingOptions {
+  const stretch = steps / GAUSSIAN_SCHEDULE_FRAME;
+  const schedule = Object.fromEntries(SCHEDULE_KEYS.map((key) => [key, Math.max(1, Math.round(options[key] * stretch))]));
+  const fields = Object.keys(gaussianTrainingOptionsSchema.shape).filter(
+    (key) => key in options && !(SCHEDULE_KEYS as readonly string[]).includes(key),
+  );
+  return gaussianTrainingOptionsSchema.parse({
+    ...Object.fromEntries(fields.map((key) => [key, options[key as keyof GaussianTaskOptions]])),
+    ...schedule,
+    seed: options.seed,
+    steps,
+    maxCount: options.capacity,
+  });
+}
+
+/** A user's options as the scene to load and the task's options; a bad or unknown one is a ConfigError naming it. */
+export function parseGaussianTaskOptions(
+  input: Readonly<Record<string, unknown>>,
+  run: { seed: number; rounds: number; imagesPerRound: number },
+): GaussianTaskOptions {
+  const user = parseOptions('task radiance/gaussians', gaussianTaskOptionsSchema, input);
+  if (user.initialCount > user.capacity) {
+    throw new ConfigError(`task radiance/gaussians: initialCount ${user.initialCount} exceeds capacity ${user.capacity}`);
+  }
+  if (!(Number.isInteger(run.imagesPerRound) && run.imagesPerRound >= 1)) {
+    throw new ConfigError(`task radiance/gaussians: images per round ${run.imagesPerRound} must be a positive integer`);
+  }
+  return { ...user, ...run };
+}
+
+/** Device options from a request's numeric map, defaults filled in; a bad value names its key. */
+export function resolveGaussianDeviceOptions(options: Readonly<Record<string, number>>): GaussianDeviceOptions {
+  const known = Object.fromEntries(Object.entries(options).filter(([key]) => key in gaussianDeviceOptionsSchema.shape));
+  return parseOptions('gaussian device', gaussianDeviceOptionsSchema, known);
+}

@@ -1,0 +1,181 @@
+// The federated Gaussian-splatting task (`radiance/gaussians`): the model is a scaffold of Gaussians owned by
+// the cloud (gaussian-scaffold.ts); devices hold disjoint subsets of the training views, train the scaffold's
+// Gaussians their views see and upload them as sparse rows weighted by the pixels they touched, with their
+// densification statistic; edges and the cloud take FedAvg's per-row weighted mean; between rounds the cloud
+// clones, splits and prunes from the statistic pooled over every view, on centralized training's schedule
+// (stretched to the federation's images). The held-out views are rendered centrally to evaluate.
+
+import {
+  SeededRandom,
+  cloneModel,
+  type DeviceTrainer,
+  type FederatedTask,
+  type ModelParams,
+  type ModelUpdate,
+  type TaskLimits,
+} from '@strata/shared';
+import type { SceneDataset, SceneView } from '../data/scene-dataset.js';
+import { GaussianCloud } from '../model/gaussian-cloud.js';
+import { GaussianRenderer } from '../render/gaussian-renderer.js';
+import { evaluateViews } from '../render/evaluate-views.js';
+import { opacityResetDue } from '../train/gaussian-density-control.js';
+import { cameraExtent } from '../train/gaussian-training.js';
+import type { GaussianTrainingOptions } from '../train/gaussian-training-options.js';
+import { GaussianDevice } from './gaussian-device.js';
+import {
+  checkScaffoldUpdate,
+  refreshScaffold,
+  scaffoldCloud,
+  scaffoldModel,
+  type ScaffoldRefresh,
+  type ScaffoldRefreshResult,
+} from './gaussian-scaffold.js';
+import { stretchedTrainingOptions, type GaussianDeviceOptions, type GaussianTaskOptions } from './gaussian-task-options.js';
+import { partitionViews } from './partition-views.js';
+import type { EvaluationSnapshot } from './radiance-voxel-grid-task.js';
+
+export const GAUSSIANS_TASK_ID = 'radiance/gaussians';
+
+export class RadianceGaussiansTask implements FederatedTask {
+  readonly id = GAUSSIANS_TASK_ID;
+  readonly numDevices: number;
+  readonly partitions: readonly (readonly SceneView[])[];
+  /** Centralized training's options for the federation's images: the schedule the cloud follows, and the baseline's. */
+  readonly schedule: GaussianTrainingOptions;
+  readonly snapshots: EvaluationSnapshot[] = [];
+  /** What each scaffold refresh did, by round. */
+  readonly refreshes: (ScaffoldRefreshResult & { round: number })[] = [];
+  /** A copy of the model the last evaluate() saw (the runtime does not hand back its final model). */
+  lastEvaluatedModel: ModelParams | null = null;
+  private readonly extent: number;
+
+  constructor(
+    readonly dataset: SceneDataset,
+    readonly options: GaussianTaskOptions,
+  ) {
+    this.numDevices = options.devices;
+    this.partitions = partitionViews(dataset.train, options.devices, options.partition, options.seed);
+    this.schedule = stretchedTrainingOptions(options, options.rounds * options.imagesPerRound);
+    this.extent = cameraExtent(dataset);
+  }
+
+  describe(): Record<string, unknown> {
+    return {
+      scene: this.dataset.name,
+      trainViews: this.dataset.train.length,
+      testViews: this.dataset.test.length,
+      imageSize: `${this.dataset.train[0]?.camera.width}x${this.dataset.train[0]?.camera.height}`,
+      ...this.options,
+      viewsPerDevice: this.partitions.map((p) => p.length),
+      schedule: this.schedule,
+    };
+  }
+
+  /** The initial Gaussians: random in the scene box, as centralized training starts. */
+  initialCloud(): GaussianCloud {
+    return GaussianCloud.randomInBox(this.dataset.bbox, this.options.initialCount, this.options.seed, this.options.initialOpacity);
+  }
+
+  initModel(): ModelParams {
+    return scaffoldModel(this.initialCloud(), this.options.capacity);
+  }
+
+  createDevice(index: number): DeviceTrainer {
+    return new GaussianDevice({
+      index,
+      views: this.partitions[index],
+      background: this.dataset.background,
+      extent: this.extent,
+      seed: this.options.seed,
+    });
+  }
+
+  /**
+   * A device's weight is the pixels it trained (κ1 images at most); a row's weight is the pixels it touched
+   * (parameters, at most the update's weight) or the views that saw it (the statistic, at most κ1).
+   */
+  limits(localSteps: number): TaskLimits {
+    const largest = Math.max(...this.dataset.train.map((v) => v.camera.width * v.camera.height));
+    return {
+      maxDeviceWeight: localSteps * largest,
+      maxRowWeight: { base: localSteps, perWeight: 1 },
+      maxEvaluationCount: 0,
+      metricRanges: {},
+    };
+  }
+
+  defaultOptions(): Record<string, number> {
+    const { lrPosition, lrPositionFinal, lrScale, lrRotation, lrOpacity, lrColor, maxShDegree, uploadScale } = this.options;
+    const options: GaussianDeviceOptions = {
+      lrPosition,
+      lrPositionFinal,
+      lrScale,
+      lrRotation,
+      lrOpacity,
+      lrColor,
+      maxShDegree,
+      uploadScale,
+      rounds: this.options.rounds,
+      shDegreeRounds: this.schedule.shDegreeEvery / this.options.imagesPerRound,
+    };
+    return { ...options };
+  }
+
+  checkUpdate(update: ModelUpdate, model: ModelParams): void {
+    checkScaffoldUpdate(update, model);
+  }
+
+  /** What the cloud does to the scaffold after `round`: centralized training's steps that fall in its images. */
+  refreshAfter(round: number): ScaffoldRefresh {
+    const s = this.schedule;
+    const perRound = this.options.imagesPerRound;
+    const first = (round - 1) * perRound + 1,
+      last = round * perRound;
+    const resets = { every: s.opacityResetEvery, until: s.densifyUntil, total: s.steps, recovery: s.opacityResetRecovery };
+    const any = (from: number, to: number, due: (step: number) => boolean): boolean => {
+      for (let step = from; step <= to; step++) if (due(step)) return true;
+      return false;
+    };
+    const resetBefore = any(1, first - 1, (step) => opacityResetDue(step, resets));
+    return {
+      densify: any(first, last, (step) => step >= s.densifyFrom && step <= s.densifyUntil && step % s.densifyEvery === 0),
+      resetOpacity: any(first, last, (step) => opacityResetDue(step, resets)),
+      settings: {
+        gradThreshold: s.densifyGradThreshold,
+        splitSize: s.percentDense * this.extent,
+        pruneOpacity: s.pruneOpacity,
+        maxWorldSize: resetBefore ? 0.1 * this.extent : Number.POSITIVE_INFINITY,
+      },
+    };
+  }
+
+  afterRound(model: ModelParams, round: number): void {
+    const rng = new SeededRandom(this.options.seed).fork(`gaussian-scaffold-${round}`);
+    this.refreshes.push({ round, ...refreshScaffold(model, this.refreshAfter(round), round + 1, rng) });
+  }
+
+  /** The scaffold's Gaussians at the highest SH degree (coefficients above the degree trained so far are zero). */
+  cloud(model: ModelParams): GaussianCloud {
+    return scaffoldCloud(model, this.options.maxShDegree).cloud;
+  }
+
+  async evaluate(model: ModelParams): Promise<Record<string, number>> {
+    const n = this.options.evalViews;
+    const views = n > 0 ? this.dataset.test.slice(0, n) : this.dataset.test;
+    const cloud = this.cloud(model);
+    const result = evaluateViews(new GaussianRenderer(cloud, this.dataset.background), views);
+    this.lastEvaluatedModel = cloneModel(model);
+    const metrics = { psnr: result.psnr, ssim: result.ssim, gaussians: cloud.count };
+    const keep = Math.min(this.options.snapshotViews, views.length);
+    if (keep > 0) {
+      this.snapshots.push({
+        evaluation: this.snapshots.length + 1,
+        views: views
+          .slice(0, keep)
+          .map((truth, i) => ({ name: truth.name, truth, render: result.renders[i], psnr: result.perView[i].psnr })),
+        metrics,
+      });
+    }
+    return metrics;
+  }
+}

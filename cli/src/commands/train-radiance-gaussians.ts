@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError, newRunId, parseRunConfig, type RoundRecord, type RunConfig, type RunRecord } from '@strata/shared';
-import { createLogger, writeRunRecord } from '@strata/runtime';
+import { writeRunRecord } from '@strata/runtime';
 import {
   GaussianRenderer,
   blenderSceneDir,
@@ -26,10 +26,10 @@ import {
   type SceneDataset,
 } from '@strata/tasks';
 import { ProgressBar } from '../console/progress.js';
-import { RoundTable, comparisonTable } from '../console/round-table.js';
-import { runEmbedded } from '../embedded/run-embedded.js';
+import { comparisonTable } from '../console/round-table.js';
 import { writeRunReport } from '../report/index.js';
 import { environment, heldOutArtifacts, snapshotArtifacts, type Artifact } from './radiance-artifacts.js';
+import { radianceRoundsWithProgress } from './radiance-rounds-with-progress.js';
 import type { TrainRadianceFlags } from './train-radiance.js';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -225,19 +225,7 @@ export async function runFederatedGaussians(config: RunConfig): Promise<RunRecor
     for (const metrics of Object.values(baselines)) metrics.wallSeconds = (performance.now() - started) / 1000;
     out(comparisonTable(baselines, HEADLINE));
   }
-  const table = new RoundTable(HEADLINE);
-  const bar = new ProgressBar('round', 'devices');
-  out(table.header());
-  const evaluatedRounds: number[] = [];
-  const record = await runEmbedded(config, task, createLogger('strata', process.env.STRATA_LOG_LEVEL ?? 'warn'), {
-    roundStarted: (round, total) => bar.start(total, `round ${round}/${schedule.rounds}`),
-    deviceTrained: () => bar.tick(),
-    roundFinished: (round) => {
-      bar.stop();
-      if (round.metrics.psnr !== undefined) evaluatedRounds.push(round.round);
-      out(table.row(round));
-    },
-  });
+  const { record, evaluatedRounds } = await radianceRoundsWithProgress(config, task, HEADLINE, out);
   const runDir = resolve(config.runsDir, record.id);
   record.baselines = baselines;
   record.artifacts = snapshotArtifacts(runDir, task, evaluatedRounds);

@@ -8,7 +8,7 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { ConfigError, newRunId, parseRunConfig, type RoundRecord, type RunConfig, type RunRecord } from '@strata/shared';
-import { createLogger, writeRunRecord } from '@strata/runtime';
+import { writeRunRecord } from '@strata/runtime';
 import {
   DEFAULT_CENTRALIZED_OPTIONS,
   GridRenderer,
@@ -24,13 +24,13 @@ import {
 } from '@strata/tasks';
 import { collectKeyValue, type OptionValue } from '../flags/parse-key-values.js';
 import { ProgressBar } from '../console/progress.js';
-import { RoundTable, comparisonTable } from '../console/round-table.js';
-import { runEmbedded } from '../embedded/run-embedded.js';
+import { comparisonTable } from '../console/round-table.js';
 import { addExamples } from '../console/help-text.js';
 import { writeRunReport } from '../report/index.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
 import { downlinkFromFlags, downlinkOptions, type DownlinkFlags } from '../flags/downlink-flags.js';
 import { environment, heldOutArtifacts, imageArtifact, snapshotArtifacts, truthBeside, type Artifact } from './radiance-artifacts.js';
+import { radianceRoundsWithProgress } from './radiance-rounds-with-progress.js';
 import { federatedGaussiansCommand, gaussiansCommand } from './train-radiance-gaussians.js';
 
 export interface TrainRadianceFlags extends DownlinkFlags {
@@ -360,19 +360,7 @@ export async function runFederatedRadiance(config: RunConfig): Promise<RunRecord
       bar.stop();
       out(comparisonTable(baselines, HEADLINE));
     }
-    const table = new RoundTable(HEADLINE);
-    const bar = new ProgressBar('round', 'devices');
-    out(table.header());
-    const evaluatedRounds: number[] = [];
-    const record = await runEmbedded(config, radiance, createLogger('strata', process.env.STRATA_LOG_LEVEL ?? 'warn'), {
-      roundStarted: (round, total) => bar.start(total, `round ${round}/${schedule.rounds}`),
-      deviceTrained: () => bar.tick(),
-      roundFinished: (round) => {
-        bar.stop();
-        if (round.metrics.psnr !== undefined) evaluatedRounds.push(round.round);
-        out(table.row(round));
-      },
-    });
+    const { record, evaluatedRounds } = await radianceRoundsWithProgress(config, radiance, HEADLINE, out);
     record.baselines = baselines;
     record.artifacts = snapshotArtifacts(resolve(config.runsDir, record.id), radiance, evaluatedRounds);
     const model = radiance.lastEvaluatedModel;

@@ -26,7 +26,7 @@ import {
   radianceGaussiansTask,
   scaffoldSlots,
 } from '@strata/tasks';
-import { EmbeddedTopology } from '../src/embedded/embedded-topology.js';
+import { EmbeddedTopology, embeddedTopologyOptions } from '../src/embedded/embedded-topology.js';
 import { runEmbedded } from '../src/embedded/run-embedded.js';
 
 const logger = createLogger('test', 'silent');
@@ -148,19 +148,7 @@ test('untrusted uploads: rows outside the scaffold, NaN and negative statistics,
     numSamples: device.numSamples,
     train: async (model, options) => faults[i](await device.train(model, options)),
   }));
-  const topology = new EmbeddedTopology({
-    task,
-    edges: 2,
-    devices: 4,
-    schedule: config.schedule,
-    strategy: config.strategy,
-    edgeStrategy: config.edgeStrategy,
-    compression: config.compression,
-    downlink: config.downlink,
-    taskOptions: task.defaultOptions(),
-    seed: config.seed,
-    logger,
-  });
+  const topology = new EmbeddedTopology(embeddedTopologyOptions(config, task, logger, { edges: 2, devices: 4 }));
   await topology.start();
   const outcome = await topology.runRound(1);
   await topology.stop();

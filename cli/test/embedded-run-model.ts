@@ -2,28 +2,14 @@
 // EmbeddedTopology, returning the global model (which a run record does not hold) and each round's record.
 
 import { StrataError, type FederatedTask, type Logger, type ModelParams, type RoundRecord, type RunConfig } from '@strata/shared';
-import { EmbeddedTopology } from '../src/embedded/embedded-topology.js';
+import { EmbeddedTopology, embeddedTopologyOptions } from '../src/embedded/embedded-topology.js';
 
 export async function runEmbeddedWithModel(
   config: RunConfig,
   task: FederatedTask,
   logger: Logger,
 ): Promise<{ model: ModelParams; record: { rounds: RoundRecord[]; final: { epsilon?: number } } }> {
-  const topology = new EmbeddedTopology({
-    task,
-    edges: config.topology.edges,
-    schedule: config.schedule,
-    strategy: config.strategy,
-    edgeStrategy: config.edgeStrategy,
-    compression: config.compression,
-    downlink: config.downlink,
-    taskOptions: task.defaultOptions(),
-    seed: config.seed,
-    defences: config.defences,
-    privacy: config.privacy,
-    secureAggregation: config.secureAggregation,
-    logger,
-  });
+  const topology = new EmbeddedTopology(embeddedTopologyOptions(config, task, logger));
   await topology.start();
   const rounds: RoundRecord[] = [];
   try {

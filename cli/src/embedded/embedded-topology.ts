@@ -15,6 +15,7 @@ import {
   type UpdateDefences,
   type PrivacyConfig,
   type SecureAggregationConfig,
+  type RunConfig,
 } from '@strata/shared';
 import { InMemoryBlobStore, InMemoryJobQueue, InProcessNetwork } from '@strata/runtime';
 
@@ -41,6 +42,35 @@ export interface EmbeddedTopologyOptions {
   readonly onDeviceTrained?: () => void;
   /** Watches an edge (the live dashboard). */
   readonly edgeObserver?: (region: string, nodeId: string) => EdgeNodeObserver | undefined;
+}
+
+/**
+ * The topology options a run config gives for `task` (its edges, devices, schedule, strategies, codecs,
+ * defences, privacy and secure aggregation, the task's default options); `extra` adds or overrides the rest.
+ */
+export function embeddedTopologyOptions(
+  config: RunConfig,
+  task: FederatedTask,
+  logger: Logger,
+  extra: Partial<EmbeddedTopologyOptions> = {},
+): EmbeddedTopologyOptions {
+  return {
+    task,
+    edges: config.topology.edges,
+    devices: config.topology.devices,
+    schedule: config.schedule,
+    strategy: config.strategy,
+    edgeStrategy: config.edgeStrategy,
+    compression: config.compression,
+    downlink: config.downlink,
+    taskOptions: task.defaultOptions(),
+    seed: config.seed,
+    defences: config.defences,
+    privacy: config.privacy,
+    secureAggregation: config.secureAggregation,
+    logger,
+    ...extra,
+  };
 }
 
 /** The regions of an embedded topology with `edges` edges. */

@@ -14,7 +14,7 @@ import {
   type RunRecord,
 } from '@strata/shared';
 import type { RunConfig } from '@strata/shared';
-import { EmbeddedTopology } from './embedded-topology.js';
+import { EmbeddedTopology, embeddedTopologyOptions } from './embedded-topology.js';
 
 export interface RunObserver {
   /** Before a round: how many device trainings it will run at most. */
@@ -33,24 +33,12 @@ export async function runEmbedded(
   environment: Record<string, unknown> = {},
 ): Promise<RunRecord> {
   const started = performance.now();
-  const topology = new EmbeddedTopology({
-    task,
-    edges: config.topology.edges,
-    devices: config.topology.devices,
-    schedule: config.schedule,
-    strategy: config.strategy,
-    edgeStrategy: config.edgeStrategy,
-    compression: config.compression,
-    downlink: config.downlink,
-    taskOptions: task.defaultOptions(),
-    seed: config.seed,
-    defences: config.defences,
-    privacy: config.privacy,
-    secureAggregation: config.secureAggregation,
-    logger,
-    onDeviceTrained: () => observer.deviceTrained?.(),
-    edgeObserver: (region, nodeId) => observer.edgeObserver?.(region, nodeId),
-  });
+  const topology = new EmbeddedTopology(
+    embeddedTopologyOptions(config, task, logger, {
+      onDeviceTrained: () => observer.deviceTrained?.(),
+      edgeObserver: (region, nodeId) => observer.edgeObserver?.(region, nodeId),
+    }),
+  );
   await topology.start();
   const rounds: RoundRecord[] = [];
   const { schedule } = config;

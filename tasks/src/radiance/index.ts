@@ -53,6 +53,7 @@ export * from './federated/radiance-device.js';
 export * from './federated/radiance-device-data.js';
 export * from './data/float32-base64.js';
 export * from './federated/shared-second-moment.js';
+export * from './federated/held-out-snapshots.js';
 export * from './federated/radiance-voxel-grid-task.js';
 export * from './federated/centralized-baseline.js';
 export * from './render/image-strip.js';

@@ -32,7 +32,7 @@ import {
 } from './gaussian-scaffold.js';
 import { stretchedTrainingOptions, type GaussianDeviceOptions, type GaussianTaskOptions } from './gaussian-task-options.js';
 import { partitionViews } from './partition-views.js';
-import type { EvaluationSnapshot } from './radiance-voxel-grid-task.js';
+import { type EvaluationSnapshot, evaluateWithSnapshots } from './held-out-snapshots.js';
 
 export const GAUSSIANS_TASK_ID = 'radiance/gaussians';
 
@@ -160,22 +160,10 @@ export class RadianceGaussiansTask implements FederatedTask {
   }
 
   async evaluate(model: ModelParams): Promise<Record<string, number>> {
-    const n = this.options.evalViews;
-    const views = n > 0 ? this.dataset.test.slice(0, n) : this.dataset.test;
     const cloud = this.cloud(model);
-    const result = evaluateViews(new GaussianRenderer(cloud, this.dataset.background), views);
+    const renderer = new GaussianRenderer(cloud, this.dataset.background);
+    const metrics = evaluateWithSnapshots(renderer, this.dataset.test, this.options, this.snapshots, { gaussians: cloud.count });
     this.lastEvaluatedModel = cloneModel(model);
-    const metrics = { psnr: result.psnr, ssim: result.ssim, gaussians: cloud.count };
-    const keep = Math.min(this.options.snapshotViews, views.length);
-    if (keep > 0) {
-      this.snapshots.push({
-        evaluation: this.snapshots.length + 1,
-        views: views
-          .slice(0, keep)
-          .map((truth, i) => ({ name: truth.name, truth, render: result.renders[i], psnr: result.perView[i].psnr })),
-        metrics,
-      });
-    }
     return metrics;
   }
 }

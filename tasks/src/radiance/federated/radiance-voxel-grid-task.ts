@@ -41,14 +41,7 @@ import {
   validateRadianceTaskOptions,
   type RadianceTaskOptions,
 } from './radiance-task-options.js';
-
-/** Renders kept from one evaluation, for reports. */
-export interface EvaluationSnapshot {
-  /** 1-based count of evaluate() calls. */
-  readonly evaluation: number;
-  readonly views: { name: string; truth: SceneView; render: RenderedView; psnr: number }[];
-  readonly metrics: Record<string, number>;
-}
+import { type EvaluationSnapshot, evaluateWithSnapshots } from './held-out-snapshots.js';
 
 export class RadianceVoxelGridTask implements FederatedTask, ViewRenderer, CompactModelSource {
   readonly id = RADIANCE_TASK_ID;
@@ -145,21 +138,8 @@ export class RadianceVoxelGridTask implements FederatedTask, ViewRenderer, Compa
   }
 
   async evaluate(model: ModelParams): Promise<Record<string, number>> {
-    const n = this.options.evalViews;
-    const views = n > 0 ? this.dataset.test.slice(0, n) : this.dataset.test;
-    const result = evaluateViews(this.renderer(model), views);
+    const metrics = evaluateWithSnapshots(this.renderer(model), this.dataset.test, this.options, this.snapshots);
     this.lastEvaluatedModel = cloneModel(model);
-    const metrics = { psnr: result.psnr, ssim: result.ssim };
-    const keep = Math.min(this.options.snapshotViews, views.length);
-    if (keep > 0) {
-      this.snapshots.push({
-        evaluation: this.snapshots.length + 1,
-        views: views
-          .slice(0, keep)
-          .map((truth, i) => ({ name: truth.name, truth, render: result.renders[i], psnr: result.perView[i].psnr })),
-        metrics,
-      });
-    }
     return metrics;
   }
 

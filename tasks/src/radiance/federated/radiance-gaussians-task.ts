@@ -17,7 +17,6 @@ import {
 import type { SceneDataset, SceneView } from '../data/scene-dataset.js';
 import { GaussianCloud } from '../model/gaussian-cloud.js';
 import { GaussianRenderer } from '../render/gaussian-renderer.js';
-import { evaluateViews } from '../render/evaluate-views.js';
 import { opacityResetDue } from '../train/gaussian-density-control.js';
 import { cameraExtent } from '../train/gaussian-training.js';
 import type { GaussianTrainingOptions } from '../train/gaussian-training-options.js';

@@ -22,8 +22,7 @@ import { geometryForPointCount, gridPointCount, meanVoxelSize, type GridGeometry
 import type { MarchSettings } from '../model/march-settings.js';
 import { VoxelGrid } from '../model/voxel-grid.js';
 import { buildRaySet } from '../kernels/build-ray-set.js';
-import { GridRenderer, type RenderedView } from '../render/grid-renderer.js';
-import { evaluateViews } from '../render/evaluate-views.js';
+import { GridRenderer } from '../render/grid-renderer.js';
 import { RadianceViewRenderer } from '../render/radiance-view-renderer.js';
 import { ParallelGridRenderer } from '../render/parallel-grid-renderer.js';
 import { encodeCompactRadianceModel } from '../io/compact-model-file.js';

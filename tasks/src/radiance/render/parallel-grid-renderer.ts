@@ -11,14 +11,13 @@ import type { VoxelGrid } from '../model/voxel-grid.js';
 import type { MarchSettings } from '../model/march-settings.js';
 import { DEFAULT_FAST_MARCH, fastMarchSettings, upsampleView, type FastMarchOptions } from './fast-march.js';
 import { computeOccupancy } from '../kernels/occupancy.js';
+import { workerRequest } from '../worker-request.js';
 import { scaleCamera, type Camera } from '../data/camera.js';
 import type { RenderedView } from './grid-renderer.js';
 import type { FrameWorkerLoad, FrameWorkerRows } from './frame-render-worker.js';
 
 /** full: the grid's own march; fast: the sparser march; draft: the fast march at half the width and height, upsampled. */
 export type RenderQuality = 'full' | 'fast' | 'draft';
-
-type WorkerReply = { ok: true } | { ok: false; message: string };
 
 export class ParallelGridRenderer {
   private readonly workers: Worker[] = [];
@@ -99,26 +98,7 @@ export class ParallelGridRenderer {
     this.workers.length = 0;
   }
 
-  private request(worker: Worker, message: FrameWorkerLoad | FrameWorkerRows): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const cleanup = (): void => {
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.unref();
-      };
-      const onMessage = (reply: WorkerReply): void => {
-        cleanup();
-        if (reply.ok) resolve();
-        else reject(new StrataError('STRATA_ERR_WORKER', `frame render worker failed: ${reply.message}`));
-      };
-      const onError = (err: Error): void => {
-        cleanup();
-        reject(err);
-      };
-      worker.ref();
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      worker.postMessage(message);
-    });
+  private async request(worker: Worker, message: FrameWorkerLoad | FrameWorkerRows): Promise<void> {
+    await workerRequest<never>(worker, message, 'frame render worker');
   }
 }

@@ -3,10 +3,9 @@
 
 import { Worker } from 'node:worker_threads';
 import { ConfigError, StrataError } from '@strata/shared';
+import { workerRequest } from '../worker-request.js';
 import { InlineGridTrainer, type GridTrainer } from './grid-trainer.js';
 import type { ChunkResult, TrainingBuffers, TrainChunk } from './trainer-thread.js';
-
-type WorkerReply = { ok: true; result?: ChunkResult } | { ok: false; message: string };
 
 export class WorkerGridTrainer implements GridTrainer {
   private readonly workers: Worker[] = [];
@@ -22,26 +21,7 @@ export class WorkerGridTrainer implements GridTrainer {
   }
 
   private request(worker: Worker, message: unknown): Promise<ChunkResult | undefined> {
-    return new Promise((resolve, reject) => {
-      const cleanup = (): void => {
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.unref();
-      };
-      const onMessage = (reply: WorkerReply): void => {
-        cleanup();
-        if (reply.ok) resolve(reply.result);
-        else reject(new StrataError('STRATA_ERR_WORKER', `grid trainer worker failed: ${reply.message}`));
-      };
-      const onError = (err: Error): void => {
-        cleanup();
-        reject(err);
-      };
-      worker.ref();
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      worker.postMessage(message);
-    });
+    return workerRequest<ChunkResult>(worker, message, 'grid trainer worker');
   }
 
   async load(buffers: TrainingBuffers): Promise<void> {

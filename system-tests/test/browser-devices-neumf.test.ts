@@ -6,11 +6,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { RunRecord } from '@strata/shared';
 import { NeuMFTask, loadInteractions, ml100kSource } from '@strata/tasks';
-import { fileDeployment, waitForHealth } from './distributed-support.js';
+import { fileDeployment, waitForHealth, onlyRunRecord } from './distributed-support.js';
 import { allNodeMetrics, deviceView, openDevicePages, waitForPage } from './browser-device-support.js';
 import { chromiumMissing, launchChromium } from './chromium-browser.js';
 
@@ -47,8 +44,7 @@ test(`${BROWSERS} browser devices and ${USERS - BROWSERS} Node devices train Neu
     '0',
   ]);
   assert.equal(await coordinator.exited, 0, 'the coordinator finishes the run');
-  const [runFolder] = readdirSync(runsDir);
-  const record = JSON.parse(readFileSync(join(runsDir, runFolder, 'run.json'), 'utf8')) as RunRecord;
+  const record = onlyRunRecord(runsDir);
   for (const [k, page] of pages.entries()) {
     const seen = await deviceView(page);
     assert.equal(seen?.progress?.trainings, ROUNDS, `device-${k + 1} trained every round`);

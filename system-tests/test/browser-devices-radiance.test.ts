@@ -8,12 +8,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunRecord } from '@strata/shared';
 import { buildDaemonTask, splitTaskConfig } from '@strata/cli';
-import { fileDeployment, getJson, metric, scrape, waitForHealth } from './distributed-support.js';
+import { fileDeployment, getJson, metric, scrape, waitForHealth, onlyRunRecord } from './distributed-support.js';
 import { allNodeMetrics, deviceView, openDevicePages, waitForPage } from './browser-device-support.js';
 import { chromiumMissing, launchChromium } from './chromium-browser.js';
 
@@ -70,8 +69,7 @@ test(`${BROWSERS} browser devices and ${DEVICES - BROWSERS} Node devices train t
     '0',
   ]);
   assert.equal(await coordinator.exited, 0, 'the coordinator finishes the run');
-  const [runFolder] = readdirSync(runsDir);
-  const record = JSON.parse(readFileSync(join(runsDir, runFolder, 'run.json'), 'utf8')) as RunRecord;
+  const record = onlyRunRecord(runsDir);
   assert.equal(record.task, 'radiance/voxel-grid');
 
   for (const [k, page] of pages.entries()) {

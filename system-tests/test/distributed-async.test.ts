@@ -5,10 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { RunRecord } from '@strata/shared';
-import { fileDeployment, metric, scrape } from './distributed-support.js';
+import { fileDeployment, metric, scrape, onlyRunRecord } from './distributed-support.js';
 
 const ROUNDS = 3;
 const { deployment, scratch: runsDir } = fileDeployment('distributed-async');
@@ -39,8 +36,7 @@ test('a FedBuff run as processes: versions, staleness and the accepted updates i
     '0',
   ]);
   assert.equal(await coordinator.exited, 0, 'the coordinator finishes the run and exits cleanly');
-  const [runFolder] = readdirSync(runsDir);
-  const record = JSON.parse(readFileSync(join(runsDir, runFolder, 'run.json'), 'utf8')) as RunRecord;
+  const record = onlyRunRecord(runsDir);
   assert.deepEqual(
     record.rounds.map((r) => r.version),
     [1, 2, 3],

@@ -7,13 +7,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { runEmbedded } from '@strata/cli';
 import { createLogger } from '@strata/runtime';
-import { parseRunConfig, type RunRecord } from '@strata/shared';
+import { parseRunConfig } from '@strata/shared';
 import { BprMfTask, loadInteractions, ml100kSource } from '@strata/tasks';
-import { fileDeployment, waitForHealth } from './distributed-support.js';
+import { fileDeployment, waitForHealth, onlyRunRecord } from './distributed-support.js';
 
 const ROUNDS = 10;
 const { deployment, scratch: runsDir } = fileDeployment('distributed-cloud-async');
@@ -65,8 +63,7 @@ test('a FedBuff cloud over FedBuff edges as processes: a version per 2 edge resu
     '0',
   ]);
   assert.equal(await coordinator.exited, 0, 'the coordinator finishes the run and exits cleanly');
-  const [runFolder] = readdirSync(runsDir);
-  const record = JSON.parse(readFileSync(join(runsDir, runFolder, 'run.json'), 'utf8')) as RunRecord;
+  const record = onlyRunRecord(runsDir);
   assert.deepEqual(
     record.rounds.map((r) => r.version),
     [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],

@@ -6,13 +6,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { decodeModelBlob, modelBlobKey, type RunRecord } from '@strata/shared';
+import { decodeModelBlob, modelBlobKey } from '@strata/shared';
 import { RedisBlobStore } from '@strata/runtime';
 import { TEST_REDIS_URL } from '@strata/runtime/testing';
 import { embeddedReferenceRun } from './embedded-reference-run.js';
-import { fileDeployment, metric, scrape } from './distributed-support.js';
+import { fileDeployment, metric, scrape, onlyRunRecord } from './distributed-support.js';
 
 const ROUNDS = 3;
 const { deployment, scratch: runsDir } = fileDeployment('distributed');
@@ -36,8 +34,7 @@ test('a coordinator, 2 edges and 6 devices as processes run 3 rounds and match t
   ]);
   assert.equal(await coordinator.exited, 0, 'the coordinator finishes the run and exits cleanly');
 
-  const [runFolder] = readdirSync(runsDir);
-  const record = JSON.parse(readFileSync(join(runsDir, runFolder, 'run.json'), 'utf8')) as RunRecord;
+  const record = onlyRunRecord(runsDir);
   assert.equal(record.mode, 'distributed');
   assert.deepEqual(
     record.rounds.map((r) => r.version),

@@ -6,13 +6,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { decodeModelBlob, modelBlobKey, type RunRecord } from '@strata/shared';
+import { decodeModelBlob, modelBlobKey } from '@strata/shared';
 import { RedisBlobStore } from '@strata/runtime';
 import { TEST_REDIS_URL } from '@strata/runtime/testing';
 import { embeddedReferenceRun } from './embedded-reference-run.js';
-import { fileDeployment, metric, scrape } from './distributed-support.js';
+import { fileDeployment, metric, scrape, onlyRunRecord } from './distributed-support.js';
 
 const ROUNDS = 2;
 const { deployment, scratch: runsDir } = fileDeployment('distributed-secagg');
@@ -37,8 +35,7 @@ test('with --secure-aggregation on the coordinator, 2 edges and 6 device process
   ]);
   assert.equal(await coordinator.exited, 0, 'the coordinator finishes the run and exits cleanly');
 
-  const [runFolder] = readdirSync(runsDir);
-  const record = JSON.parse(readFileSync(join(runsDir, runFolder, 'run.json'), 'utf8')) as RunRecord;
+  const record = onlyRunRecord(runsDir);
   for (const round of record.rounds) {
     const p = round.participation as Record<string, number>;
     assert.equal(p.answered, 6, 'every device is in its edge sum');

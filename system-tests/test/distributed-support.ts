@@ -2,11 +2,12 @@
 // JSON log lines can be awaited, a deployment on a fresh Redis prefix (cleaned up after), /metrics parsing.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { after, before } from 'node:test';
 import { join } from 'node:path';
 import { STRATA_BIN } from '@strata/cli';
+import type { RunRecord } from '@strata/shared';
 import { deleteRedisKeys, requireRedis, TEST_REDIS_URL, uniqueRedisPrefix } from '@strata/runtime/testing';
 
 export { STRATA_BIN };
@@ -226,4 +227,11 @@ export function fileDeployment(scratchName: string): { deployment: Deployment; s
     rmSync(scratch, { recursive: true, force: true });
   });
   return { deployment, scratch };
+}
+
+/** The run record of the one run a coordinator wrote under `runsDir` (its `--runs-dir`). */
+export function onlyRunRecord(runsDir: string): RunRecord {
+  const folders = readdirSync(runsDir);
+  if (folders.length !== 1) throw new Error(`expected one run folder in ${runsDir}, found ${folders.length}: ${folders.join(', ')}`);
+  return JSON.parse(readFileSync(join(runsDir, folders[0], 'run.json'), 'utf8')) as RunRecord;
 }

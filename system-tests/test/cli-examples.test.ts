@@ -13,7 +13,7 @@ import { STRATA_BIN } from '@strata/cli';
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** Commands whose examples run as they are (they only print). */
-const PRINTING = new Set(['tasks']);
+const PRINTING = new Set(['tasks', 'view-simulate']);
 const COMMANDS = ['run', 'train recsys', 'train radiance', 'simulate', 'game', 'coordinator', 'edge', 'device', 'tasks'];
 
 interface Example {

@@ -55,3 +55,50 @@ test('a target ε stops the run before the round that would pass it, with the mo
 test('DP with more than one edge iteration per cloud round is refused', () => {
   assert.throws(() => parseRunConfig({ schedule: { kappa2: 2 }, privacy: { mode: 'central' } }), /kappa2 = 1/);
 });
+
+test('adaptive clipping: C climbs from below the update norms and falls from above, and ε is what z alone spends', async () => {
+  const run = async (clipNorm: number) => {
+    const privacy = {
+      mode: 'central',
+      clipNorm,
+      noiseMultiplier: 0.3,
+      adaptiveClip: { targetQuantile: 0.5, learningRate: 0.2, countNoiseStd: 1 },
+    };
+    const record = await runEmbedded(parseRunConfig({ ...base, privacy }), task(), logger);
+    return record.rounds.map(
+      (round) => round.privacy as { clipNorm: number; nextClipNorm: number; withinClipFraction: number; epsilon: number },
+    );
+  };
+  const fromBelow = await run(1e-4);
+  const fromAbove = await run(1e3);
+  for (const [rounds, direction] of [
+    [fromBelow, 1],
+    [fromAbove, -1],
+  ] as const) {
+    rounds.forEach((p, i) => {
+      // Every update is clipped (from below) or none is (from above): the noised fraction within C is near 0 or 1
+      // (count noise 1 over 200 devices), so C moves by e^{±0.2·0.5} a round.
+      assert.ok(Math.abs(p.withinClipFraction - (direction > 0 ? 0 : 1)) < 0.05, JSON.stringify(p));
+      assert.ok(Math.abs(p.nextClipNorm / p.clipNorm - Math.exp(direction * 0.1)) < 0.01, JSON.stringify(p));
+      if (i > 0) assert.equal(p.clipNorm, rounds[i - 1].nextClipNorm, 'each round clips to the C the last one stepped to');
+    });
+  }
+  const accountant = new RdpAccountant();
+  fromBelow.forEach((p) => {
+    accountant.composeSubsampledGaussian(0.5, 0.3);
+    assert.equal(p.epsilon, accountant.epsilon(1e-5), 'the count and the sum spend what one mechanism with z spends');
+  });
+});
+
+test('adaptive clipping is refused outside central mode and with count noise that leaves the updates no budget', () => {
+  const adaptiveClip = { countNoiseStd: 1 };
+  assert.throws(
+    () => parseRunConfig({ privacy: { mode: 'distributed', adaptiveClip }, secureAggregation: { enabled: true } }),
+    /adaptiveClip runs with privacy.mode central only/,
+  );
+  assert.throws(
+    () => parseRunConfig({ privacy: { mode: 'central', noiseMultiplier: 4, adaptiveClip } }),
+    /countNoiseStd 1 must exceed noiseMultiplier \/ 2 = 2/,
+  );
+  assert.throws(() => parseRunConfig({ privacy: { mode: 'central', adaptiveClip: { targetQuantile: 0.5 } } }), /countNoiseStd/);
+});

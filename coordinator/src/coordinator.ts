@@ -64,7 +64,7 @@ import {
   type EdgeJobInFlight,
 } from '@strata/shared';
 import { InMemoryStateStore } from '@strata/runtime';
-import { CentralPrivacy, edgePrivacy, type Release, type RoundPrivacy } from './central-privacy.js';
+import { CentralPrivacy, type Release, type RoundPrivacy } from './central-privacy.js';
 import { EdgeJobChains } from './edge-job-chains.js';
 import { type CloudParticipation, RoundTally } from './round-tally.js';
 
@@ -316,7 +316,7 @@ export class Coordinator {
     }
     timer.lap('validate');
     let release: Release | undefined;
-    if (updates.length > 0) release = this.combine(updates, tally.participation.selected, tally.samplingRate);
+    if (updates.length > 0) release = this.combine(updates, tally);
     if (release && 'combined' in release) {
       this.options.strategy.apply(this.globalModel, release.combined);
       this.options.task.afterRound?.(this.globalModel, round);
@@ -592,10 +592,14 @@ export class Coordinator {
   }
 
   /** The round's combined update: the strategy's, or under DP the noised fixed-denominator mean (or a stop). */
-  private combine(updates: ModelUpdate[], selected: number, samplingRate: number): Release {
+  private combine(updates: ModelUpdate[], tally: RoundTally): Release {
     if (!this.privacy) return { combined: this.options.strategy.aggregate(updates) };
+    const { participation, samplingRate } = tally;
     this.lastSamplingRate = samplingRate;
-    return this.privacy.release(updates, selected, samplingRate);
+    return this.privacy.release(updates, participation.selected, samplingRate, {
+      within: participation.dpWithinClip ?? 0,
+      clipped: participation.clipped.dp_norm ?? 0,
+    });
   }
 
   /** Adds the flow of `roundId` (or finds the one an earlier coordinator left in flight) and waits for it. */
@@ -671,7 +675,7 @@ export class Coordinator {
       ...(this.limits ? { limits: this.limits } : {}),
       clipFactor: defences.clipFactor,
       updateClipFactor: defences.updateClipFactor,
-      ...(this.privacy ? { privacy: edgePrivacy(this.privacy.config) } : {}),
+      ...(this.privacy ? { privacy: this.privacy.edgeJobPrivacy() } : {}),
       ...(this.options.secureAggregation?.enabled ? { secureAggregation: secureJobSettings(this.options.secureAggregation) } : {}),
     };
   }

@@ -410,6 +410,7 @@ export class EdgeNode {
         // DP: the clipped sum is the edge's whole contribution (the coordinator refuses κ2 > 1 with DP on).
         const dp = privateDeviceSum(answers, job.privacy.clipNorm);
         if (dp.clipped > 0) countReason(participation.clipped, 'dp_norm', dp.clipped);
+        participation.dpWithinClip = (participation.dpWithinClip ?? 0) + answers.length - dp.clipped;
         privateSum = dp.sum;
         timer.lap('aggregate');
         break;

@@ -157,6 +157,18 @@ export const coordinatorFields: readonly ConfigField[] = [
     description: 'DP: stop before a round that would spend more than this ε',
   },
   {
+    path: 'privacy.adaptiveClip.targetQuantile',
+    flag: '--dp-clip-quantile',
+    type: 'number',
+    description: 'DP central: adaptive clipping, C tracks this quantile of the update norms (--dp-clip is the first C)',
+  },
+  {
+    path: 'privacy.adaptiveClip.countNoiseStd',
+    flag: '--dp-clip-count-noise',
+    type: 'number',
+    description: 'DP adaptive clipping: noise std on the count of updates within C (> --dp-noise / 2; the paper: devices per round / 20)',
+  },
+  {
     path: 'secureAggregation.enabled',
     flag: '--secure-aggregation',
     type: 'boolean',

@@ -66,6 +66,8 @@ interface RunFlags extends DownlinkFlags {
   dpNoise: number;
   dpDelta: number;
   dpTargetEpsilon?: number;
+  dpClipQuantile?: number;
+  dpClipCountNoise?: number;
   secureAggregation: boolean;
   secaggClipRange: number;
   secaggDropoutRate: number;
@@ -198,6 +200,16 @@ export function register(program: Command): void {
     .option('--dp-noise <sigma>', 'DP: noise multiplier (noise std over the clip norm)', Number.parseFloat, DEFAULT_PRIVACY.noiseMultiplier)
     .option('--dp-delta <delta>', 'DP: the δ at which ε is reported', Number.parseFloat, DEFAULT_PRIVACY.delta)
     .option('--dp-target-epsilon <eps>', 'DP: stop before a round that would spend more than this ε', Number.parseFloat)
+    .option(
+      '--dp-clip-quantile <q>',
+      'DP central: adaptive clipping, C tracks this quantile of the update norms (--dp-clip is the first C)',
+      Number.parseFloat,
+    )
+    .option(
+      '--dp-clip-count-noise <std>',
+      'DP adaptive clipping: noise std on the count of updates within C (> --dp-noise / 2; the paper: devices per round / 20)',
+      Number.parseFloat,
+    )
     .option('--secure-aggregation', "secure aggregation (SecAgg+) at the edges: an edge learns only its devices' sum", false)
     .option(
       '--secagg-clip-range <r>',
@@ -299,6 +311,9 @@ export function configFromFlags(flags: RunFlags): RunConfig {
       noiseMultiplier: flags.dpNoise,
       delta: flags.dpDelta,
       ...(flags.dpTargetEpsilon !== undefined ? { targetEpsilon: flags.dpTargetEpsilon } : {}),
+      ...(flags.dpClipQuantile !== undefined || flags.dpClipCountNoise !== undefined
+        ? { adaptiveClip: { targetQuantile: flags.dpClipQuantile, countNoiseStd: flags.dpClipCountNoise } }
+        : {}),
     },
     secureAggregation: {
       ...DEFAULT_SECURE_AGGREGATION,

@@ -33,6 +33,7 @@ export function addParticipation(total: EdgeParticipation, part: EdgeParticipati
   if (part.secAggRecovered !== undefined) total.secAggRecovered = (total.secAggRecovered ?? 0) + part.secAggRecovered;
   if (part.secAggAborted !== undefined) total.secAggAborted = (total.secAggAborted ?? 0) + part.secAggAborted;
   if (part.edgeSteps !== undefined) total.edgeSteps = (total.edgeSteps ?? 0) + part.edgeSteps;
+  if (part.dpWithinClip !== undefined) total.dpWithinClip = (total.dpWithinClip ?? 0) + part.dpWithinClip;
   if (part.staleness) {
     total.staleness ??= {};
     for (const [tau, n] of Object.entries(part.staleness)) countReason(total.staleness, tau, n);

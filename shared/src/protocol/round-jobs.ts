@@ -101,6 +101,8 @@ export const edgeParticipationSchema = z.strictObject({
   staleness: z.record(z.string().regex(/^\d+$/), count).optional(),
   /** Asynchronous schedules: model versions the edge made (server steps). */
   edgeSteps: count.optional(),
+  /** DP with adaptive clipping: device updates in the edge's sum that were within the clip norm (not scaled down). */
+  dpWithinClip: count.optional(),
 });
 
 export type EdgeParticipation = z.output<typeof edgeParticipationSchema>;

@@ -43,6 +43,12 @@ export class AdaptiveClipNorm {
     return this.norm;
   }
 
+  /** Continues from a clip norm a resumed run had reached. */
+  restore(clipNorm: number): void {
+    if (!(clipNorm > 0 && Number.isFinite(clipNorm))) throw new RangeError(`clipNorm must be > 0, got ${clipNorm}`);
+    this.norm = clipNorm;
+  }
+
   /** A device's report, centred: +1/2 when its update norm is within the clip norm, -1/2 otherwise. */
   report(updateNorm: number): number {
     return updateNorm <= this.norm ? 0.5 : -0.5;

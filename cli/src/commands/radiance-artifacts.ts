@@ -1,10 +1,11 @@
-// What both radiance trainers (voxel grid, Gaussians) write beside a run record: the machine it ran on and
-// images (held-out truth beside a render and its depth).
+// What both radiance trainers (voxel grid, Gaussians) write into and beside a run record: a centralized run's
+// header, the machine it ran on and images (held-out truth beside a render and its depth).
 
 import { cpus, hostname } from 'node:os';
-import { join } from 'node:path';
-import type { RunRecord } from '@strata/shared';
+import { join, resolve } from 'node:path';
+import type { RoundRecord, RunRecord } from '@strata/shared';
 import {
+  blenderSceneDir,
   depthToRgb,
   horizontalStrip,
   writeRgbPng,
@@ -16,6 +17,45 @@ import {
 } from '@strata/tasks';
 
 export type Artifact = NonNullable<RunRecord['artifacts']>[number];
+
+/** The scene flags both centralized radiance commands take. */
+interface SceneFlags {
+  readonly procedural?: boolean;
+  readonly data?: string;
+  readonly res: number;
+  readonly holdOutEvery: number;
+}
+
+/**
+ * A centralized radiance run record's header: what ran (`task` with its `options`), on which scene (the
+ * procedural one, or the data folder, lego by default), at what resolution, when it started (`wallSeconds` ago).
+ */
+export function centralizedRadianceHeader(run: {
+  readonly id: string;
+  readonly task: string;
+  readonly scene: string;
+  readonly flags: SceneFlags;
+  readonly options: object;
+  readonly wallSeconds: number;
+  readonly rounds: RoundRecord[];
+}): Omit<RunRecord, 'final' | 'artifacts' | 'baselines'> {
+  const { flags } = run;
+  return {
+    id: run.id,
+    task: run.task,
+    mode: 'centralized',
+    startedAt: new Date(Date.now() - run.wallSeconds * 1000).toISOString(),
+    config: {
+      scene: run.scene,
+      data: flags.procedural ? 'procedural' : resolve(flags.data ?? blenderSceneDir('lego')),
+      res: flags.res,
+      holdOutEvery: flags.holdOutEvery,
+      ...run.options,
+    },
+    environment: environment(),
+    rounds: run.rounds,
+  };
+}
 
 export function environment(): Record<string, unknown> {
   return { node: process.version, host: hostname(), cpus: cpus().length, cpuModel: cpus()[0]?.model, platform: process.platform };

@@ -28,7 +28,7 @@ import {
 import { ProgressBar } from '../console/progress.js';
 import { comparisonTable } from '../console/round-table.js';
 import { writeRunReport } from '../report/index.js';
-import { environment, heldOutArtifacts, snapshotArtifacts, type Artifact } from './radiance-artifacts.js';
+import { centralizedRadianceHeader, heldOutArtifacts, snapshotArtifacts, type Artifact } from './radiance-artifacts.js';
 import { radianceRoundsWithProgress } from './radiance-rounds-with-progress.js';
 import type { TrainRadianceFlags } from './train-radiance.js';
 
@@ -106,19 +106,7 @@ export async function gaussiansCommand(flags: TrainRadianceFlags): Promise<void>
   artifacts.push(...gaussianModelArtifacts(runDir, cloud, 'trained Gaussians'));
   const modelMegabytes = cloud.byteLength / 1e6;
   const record: RunRecord = {
-    id,
-    task: 'radiance/gaussians',
-    mode: 'centralized',
-    startedAt: new Date(Date.now() - wallSeconds * 1000).toISOString(),
-    config: {
-      scene: dataset.name,
-      data: flags.procedural ? 'procedural' : resolve(flags.data ?? blenderSceneDir('lego')),
-      res: flags.res,
-      holdOutEvery: flags.holdOutEvery,
-      ...options,
-    },
-    environment: environment(),
-    rounds,
+    ...centralizedRadianceHeader({ id, task: 'radiance/gaussians', scene: dataset.name, flags, options, wallSeconds, rounds }),
     final: {
       metrics,
       wallSeconds,

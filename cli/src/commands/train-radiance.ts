@@ -29,7 +29,14 @@ import { addExamples } from '../console/help-text.js';
 import { writeRunReport } from '../report/index.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
 import { downlinkFromFlags, downlinkOptions, type DownlinkFlags } from '../flags/downlink-flags.js';
-import { environment, heldOutArtifacts, imageArtifact, snapshotArtifacts, truthBeside, type Artifact } from './radiance-artifacts.js';
+import {
+  centralizedRadianceHeader,
+  heldOutArtifacts,
+  imageArtifact,
+  snapshotArtifacts,
+  truthBeside,
+  type Artifact,
+} from './radiance-artifacts.js';
 import { radianceRoundsWithProgress } from './radiance-rounds-with-progress.js';
 import { federatedGaussiansCommand, gaussiansCommand } from './train-radiance-gaussians.js';
 
@@ -263,19 +270,7 @@ async function centralizedCommand(flags: TrainRadianceFlags): Promise<void> {
   });
   artifacts.push({ path: 'model.strf', caption: 'trained model (strata render --model)', kind: 'data' });
   const record: RunRecord = {
-    id,
-    task: 'radiance/voxel-grid',
-    mode: 'centralized',
-    startedAt: new Date(Date.now() - wallSeconds * 1000).toISOString(),
-    config: {
-      scene: dataset.name,
-      data: flags.procedural ? 'procedural' : resolve(flags.data ?? blenderSceneDir('lego')),
-      res: flags.res,
-      holdOutEvery: flags.holdOutEvery,
-      ...options,
-    },
-    environment: environment(),
-    rounds,
+    ...centralizedRadianceHeader({ id, task: 'radiance/voxel-grid', scene: dataset.name, flags, options, wallSeconds, rounds }),
     final: {
       metrics,
       wallSeconds,

@@ -30,19 +30,7 @@ test(`${BROWSERS} browser devices and ${USERS - BROWSERS} Node devices train Neu
   for (const page of pages) await waitForPage(page, 'the page to connect', (v) => v.status === 'connected');
   await waitForHealth(edge.http, (h) => h.devices === USERS, `${USERS} devices on the edge`);
 
-  const coordinator = deployment.start('coordinator', [
-    'coordinator',
-    ...TASK,
-    '--regions',
-    'region-1',
-    '--rounds',
-    String(ROUNDS),
-    '--exit-when-done',
-    '--runs-dir',
-    runsDir,
-    '--http-port',
-    '0',
-  ]);
+  const coordinator = deployment.startRun(runsDir, [...TASK, '--regions', 'region-1', '--rounds', String(ROUNDS)]);
   assert.equal(await coordinator.exited, 0, 'the coordinator finishes the run');
   const record = onlyRunRecord(runsDir);
   for (const [k, page] of pages.entries()) {

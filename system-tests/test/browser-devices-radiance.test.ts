@@ -53,8 +53,7 @@ test(`${BROWSERS} browser devices and ${DEVICES - BROWSERS} Node devices train t
   for (const page of pages) await waitForPage(page, 'the page to connect', (v) => v.status === 'connected' && v.task !== null);
   await waitForHealth(edge.http, (h) => h.devices === DEVICES, `${DEVICES} devices on the edge`);
 
-  const coordinator = deployment.start('coordinator', [
-    'coordinator',
+  const coordinator = deployment.startRun(runsDir, [
     ...TASK,
     '--regions',
     'region-1',
@@ -62,11 +61,6 @@ test(`${BROWSERS} browser devices and ${DEVICES - BROWSERS} Node devices train t
     String(ROUNDS),
     '--kappa1',
     String(KAPPA1),
-    '--exit-when-done',
-    '--runs-dir',
-    runsDir,
-    '--http-port',
-    '0',
   ]);
   assert.equal(await coordinator.exited, 0, 'the coordinator finishes the run');
   const record = onlyRunRecord(runsDir);

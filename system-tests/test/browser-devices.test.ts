@@ -44,18 +44,7 @@ test(`${BROWSERS} browser devices and ${USERS - BROWSERS} Node devices train BPR
   for (const page of pages) await waitForPage(page, 'the page to connect', (v) => v.status === 'connected');
   await waitForHealth(edge.http, (h) => h.devices === USERS, `${USERS} devices on the edge`);
 
-  const coordinator = deployment.start('coordinator', [
-    'coordinator',
-    '--regions',
-    'region-1',
-    '--rounds',
-    String(ROUNDS),
-    '--exit-when-done',
-    '--runs-dir',
-    runsDir,
-    '--http-port',
-    '0',
-  ]);
+  const coordinator = deployment.startRun(runsDir, ['--regions', 'region-1', '--rounds', String(ROUNDS)]);
   await coordinator.waitFor(
     (line) => line.msg === 'evaluated' && line.round === RELOAD_AFTER_ROUND,
     `round ${RELOAD_AFTER_ROUND}`,

@@ -15,8 +15,7 @@ test('a FedBuff run as processes: versions, staleness and the accepted updates i
 }, async () => {
   const edges = await deployment.twoEdgesSixDevices();
   // Each edge round: κ2 = 3 steps of K = 2 updates, from 3 devices kept busy.
-  const coordinator = deployment.start('coordinator', [
-    'coordinator',
+  const coordinator = deployment.startRun(runsDir, [
     '--regions',
     'region-1,region-2',
     '--rounds',
@@ -29,11 +28,6 @@ test('a FedBuff run as processes: versions, staleness and the accepted updates i
     '3',
     '--max-staleness',
     '10',
-    '--exit-when-done',
-    '--runs-dir',
-    runsDir,
-    '--http-port',
-    '0',
   ]);
   assert.equal(await coordinator.exited, 0, 'the coordinator finishes the run and exits cleanly');
   const record = onlyRunRecord(runsDir);

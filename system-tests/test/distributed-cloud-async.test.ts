@@ -34,8 +34,7 @@ test('a FedBuff cloud over FedBuff edges as processes: a version per 2 edge resu
   await deployment.devices('region-1', [edges[0].url], 0, [], 3);
   await deployment.devices('region-2', [edges[1].url], 3, [], 3);
   for (const edge of edges) await waitForHealth(edge.http, (h) => h.devices === 3, '3 devices on the edge');
-  const coordinator = deployment.start('coordinator', [
-    'coordinator',
+  const coordinator = deployment.startRun(runsDir, [
     '--regions',
     'region-1,region-2',
     '--rounds',
@@ -56,11 +55,6 @@ test('a FedBuff cloud over FedBuff edges as processes: a version per 2 edge resu
     '2',
     '--cloud-max-staleness',
     '2',
-    '--exit-when-done',
-    '--runs-dir',
-    runsDir,
-    '--http-port',
-    '0',
   ]);
   assert.equal(await coordinator.exited, 0, 'the coordinator finishes the run and exits cleanly');
   const record = onlyRunRecord(runsDir);

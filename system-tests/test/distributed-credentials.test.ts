@@ -8,10 +8,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import type { RunRecord } from '@strata/shared';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DaemonProcess, fileDeployment, metric, scrape, STRATA_BIN, TOKEN, waitForHealth } from './distributed-support.js';
+import { DaemonProcess, fileDeployment, metric, scrape, STRATA_BIN, TOKEN, waitForHealth, onlyRunRecord } from './distributed-support.js';
 
 const { deployment, scratch } = fileDeployment('credentials');
 const REGION = 'region-1';
@@ -111,8 +110,7 @@ test('with credentials, a device acts only as itself, in its region, once, until
     join(scratch, 'runs'),
   ]);
   assert.equal(await coordinator.exited, 0, 'the round completes');
-  const [runId] = readdirSync(join(scratch, 'runs'));
-  const record = JSON.parse(readFileSync(join(scratch, 'runs', runId, 'run.json'), 'utf8')) as RunRecord;
+  const record = onlyRunRecord(join(scratch, 'runs'));
   const recall = record.final.metrics['recall@20'];
   assert.ok(recall >= 0 && recall <= 1, `final Recall@20 ${recall}: the forged evaluation did not count`);
 

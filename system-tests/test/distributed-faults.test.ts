@@ -5,12 +5,11 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunRecord } from '@strata/shared';
 import { requireRedis } from '@strata/runtime/testing';
-import { DaemonProcess, Deployment, TOKEN, waitForHealth } from './distributed-support.js';
+import { DaemonProcess, Deployment, TOKEN, waitForHealth, onlyRunRecord } from './distributed-support.js';
 
 const deployments: Deployment[] = [];
 const dirs: string[] = [];
@@ -20,10 +19,6 @@ const fresh = (): { deployment: Deployment; runsDir: string } => {
   const runsDir = mkdtempSync(join(tmpdir(), 'strata-faults-'));
   dirs.push(runsDir);
   return { deployment, runsDir };
-};
-const runRecord = (runsDir: string): RunRecord => {
-  const [folder] = readdirSync(runsDir);
-  return JSON.parse(readFileSync(join(runsDir, folder, 'run.json'), 'utf8')) as RunRecord;
 };
 const startedJob =
   (roundId: string, name = 'edge-round') =>
@@ -48,25 +43,14 @@ test('an edge killed mid-round: its devices fail over to the replica, which comp
   await waitForHealth(primary.http, (h) => h.devices === 3 && h.takingJobs === true, 'the primary serving its devices');
   await waitForHealth(replica.http, (h) => h.devices === 0 && h.takingJobs === false, 'the replica on standby');
 
-  const coordinator = deployment.start('coordinator', [
-    'coordinator',
-    '--regions',
-    'region-1,region-2',
-    '--rounds',
-    '2',
-    '--exit-when-done',
-    '--runs-dir',
-    runsDir,
-    '--http-port',
-    '0',
-  ]);
+  const coordinator = deployment.startRun(runsDir, ['--regions', 'region-1,region-2', '--rounds', '2']);
   await primary.daemon.waitFor(startedJob('r1-v0'), 'the primary to start round 1');
   primary.daemon.kill('SIGKILL');
 
   const recovered = await replica.daemon.waitFor(startedJob('r1-v0'), 'the replica to take round 1 over');
   assert.equal(recovered.attempt, 2, 'the replica runs the recovered job (its second start)');
   assert.equal(await coordinator.exited, 0);
-  const record = runRecord(runsDir);
+  const record = onlyRunRecord(runsDir);
   assert.deepEqual(
     record.rounds.map((r) => r.version),
     [1, 2],
@@ -110,7 +94,7 @@ test('the coordinator killed mid-round: a new one resumes at the same version an
   await second.waitForMessage('waiting for the flow an earlier coordinator added');
   assert.equal(await second.exited, 0);
 
-  const record = runRecord(runsDir);
+  const record = onlyRunRecord(runsDir);
   assert.deepEqual(
     record.rounds.map((r) => [r.round, r.version, r.resumed === true]),
     [
@@ -137,23 +121,10 @@ test('a device that drops its connection mid-upload: the round completes on quor
   deployment.processes.push(leaving);
   await leaving.waitForMessage('connected');
   await waitForHealth(edge.http, (h) => h.devices === 4, '4 devices on the edge');
-  const coordinator = deployment.start('coordinator', [
-    'coordinator',
-    '--regions',
-    'region-1',
-    '--rounds',
-    '1',
-    '--quorum',
-    '0.75',
-    '--exit-when-done',
-    '--runs-dir',
-    runsDir,
-    '--http-port',
-    '0',
-  ]);
+  const coordinator = deployment.startRun(runsDir, ['--regions', 'region-1', '--rounds', '1', '--quorum', '0.75']);
   await leaving.waitForMessage('disconnecting');
   assert.equal(await coordinator.exited, 0);
-  const [round] = runRecord(runsDir).rounds;
+  const [round] = onlyRunRecord(runsDir).rounds;
   assert.equal(round.version, 1);
   const participation = round.participation as { selected: number; answered: number; failed: number };
   assert.deepEqual([participation.selected, participation.answered, participation.failed], [4, 3, 1]);

@@ -7,11 +7,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunRecord } from '@strata/shared';
-import { Deployment, waitForHealth } from './distributed-support.js';
+import { Deployment, waitForHealth, onlyRunRecord } from './distributed-support.js';
 import { freePort } from '@strata/simulator';
 import { killOwnRedis, startOwnRedis } from './own-redis-server.js';
 
@@ -69,8 +68,7 @@ test('Redis restarted empty mid-run: the model is published again and the run fi
   redis = await startOwnRedis(['--port', String(port)]); // the same address, nothing in it
   assert.equal(await coordinator.exited, 0, 'the run finishes');
 
-  const [folder] = readdirSync(runsDir);
-  const record = JSON.parse(readFileSync(join(runsDir, folder, 'run.json'), 'utf8')) as RunRecord;
+  const record = onlyRunRecord(runsDir);
   assert.deepEqual(
     record.rounds.map((r) => r.round),
     [1, 2, 3, 4, 5, 6],

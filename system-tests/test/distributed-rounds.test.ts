@@ -20,18 +20,7 @@ test('a coordinator, 2 edges and 6 devices as processes run 3 rounds and match t
 }, async () => {
   const edges = await deployment.twoEdgesSixDevices();
 
-  const coordinator = deployment.start('coordinator', [
-    'coordinator',
-    '--regions',
-    'region-1,region-2',
-    '--rounds',
-    String(ROUNDS),
-    '--exit-when-done',
-    '--runs-dir',
-    runsDir,
-    '--http-port',
-    '0',
-  ]);
+  const coordinator = deployment.startRun(runsDir, ['--regions', 'region-1,region-2', '--rounds', String(ROUNDS)]);
   assert.equal(await coordinator.exited, 0, 'the coordinator finishes the run and exits cleanly');
 
   const record = onlyRunRecord(runsDir);

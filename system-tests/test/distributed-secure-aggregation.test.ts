@@ -20,19 +20,7 @@ test('with --secure-aggregation on the coordinator, 2 edges and 6 device process
 }, async () => {
   const edges = await deployment.twoEdgesSixDevices();
 
-  const coordinator = deployment.start('coordinator', [
-    'coordinator',
-    '--regions',
-    'region-1,region-2',
-    '--rounds',
-    String(ROUNDS),
-    '--secure-aggregation',
-    '--exit-when-done',
-    '--runs-dir',
-    runsDir,
-    '--http-port',
-    '0',
-  ]);
+  const coordinator = deployment.startRun(runsDir, ['--regions', 'region-1,region-2', '--rounds', String(ROUNDS), '--secure-aggregation']);
   assert.equal(await coordinator.exited, 0, 'the coordinator finishes the run and exits cleanly');
 
   const record = onlyRunRecord(runsDir);

@@ -109,6 +109,14 @@ export class Deployment {
     .replace(/-$/, '');
   readonly processes: DaemonProcess[] = [];
 
+  /**
+   * A coordinator that runs `args` to the end and exits (`--exit-when-done`), writing its run record under
+   * `runsDir` and serving metrics on a free port.
+   */
+  startRun(runsDir: string, args: readonly string[], env: Record<string, string> = {}): DaemonProcess {
+    return this.start('coordinator', ['coordinator', ...args, '--exit-when-done', '--runs-dir', runsDir, '--http-port', '0'], env);
+  }
+
   start(name: string, args: readonly string[], env: Record<string, string> = {}): DaemonProcess {
     const daemon = DaemonProcess.strata(name, args, {
       STRATA_REDIS_URL: TEST_REDIS_URL,

@@ -123,21 +123,7 @@ test('an edge with the radiance task renders its newest model for devices, as a 
 
   await deployment.devices('region-1', [edge.url], 0, TASK_ARGS, 2);
   await waitForHealth(edge.http, (h) => h.devices === 2, '2 devices on the edge');
-  const coordinator = deployment.start('coordinator', [
-    'coordinator',
-    '--regions',
-    'region-1',
-    '--rounds',
-    String(ROUNDS),
-    '--exit-when-done',
-    '--runs-dir',
-    scratch,
-    '--http-port',
-    '0',
-    '--kappa1',
-    '10',
-    ...TASK_ARGS,
-  ]);
+  const coordinator = deployment.startRun(scratch, ['--regions', 'region-1', '--rounds', String(ROUNDS), '--kappa1', '10', ...TASK_ARGS]);
   assert.equal(await coordinator.exited, 0, 'the coordinator finishes the run and exits cleanly');
 
   // The edge took round 2, which started from version 1: that is the model it renders.

@@ -94,21 +94,7 @@ test('the viewer page plays an orbit in each architecture in chromium: frames ar
 
   await deployment.devices('region-1', [edge.url], 0, TASK_ARGS, 2);
   await waitForHealth(edge.http, (h) => h.devices === 2, '2 devices on the edge');
-  const coordinator = deployment.start('coordinator', [
-    'coordinator',
-    '--regions',
-    'region-1',
-    '--rounds',
-    '2',
-    '--exit-when-done',
-    '--runs-dir',
-    scratch,
-    '--http-port',
-    '0',
-    '--kappa1',
-    '10',
-    ...TASK_ARGS,
-  ]);
+  const coordinator = deployment.startRun(scratch, ['--regions', 'region-1', '--rounds', '2', '--kappa1', '10', ...TASK_ARGS]);
   assert.equal(await coordinator.exited, 0, 'the coordinator finishes the run and exits cleanly');
 
   const browser = await launchChromium(t);

@@ -20,12 +20,12 @@ const settings: MarchSettings = {
   occupancyAlpha: 1e-3,
 };
 
-test('the browser build decodes a compact model as Node does', () => {
+test('the browser build decodes a compact model as Node does', async () => {
   const grid = VoxelGrid.create({ dims: [12, 12, 12], bbox: { min: [-1, -1, -1], max: [1, 1, 1] } }, 1);
   const rng = new SeededRandom(17);
   for (let v = 0; v < grid.pointCount; v++) grid.density[v] = rng.next() < 0.2 ? 10 * rng.next() : -20;
   for (let i = 0; i < grid.sh.length; i++) grid.sh[i] = rng.next() - 0.5;
-  const bytes = encodeCompactRadianceModel({ grid, settings, meta: {} }, { keepAlpha: settings.occupancyAlpha });
+  const bytes = await encodeCompactRadianceModel({ grid, settings, meta: {} }, { keepAlpha: settings.occupancyAlpha });
   const node = decodeCompactRadianceModel(bytes, 'test model');
   const browser = decodeCompactRadianceModelWith(bytes, 'test model', (packed, maxLength) => brotliDecompress(packed, maxLength));
   assert.deepEqual(browser.grid.density, node.grid.density);

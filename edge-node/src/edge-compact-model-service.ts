@@ -51,7 +51,7 @@ export class EdgeCompactModelService {
       return this.refuse(response, 503, 'no model yet: the edge serves the global model of the latest round it took', {
         'retry-after': '5',
       });
-    const bytes = source.compactModel(current.model);
+    const bytes = await source.compactModel(current.model);
     this.options.logger.debug({ version: current.version, bytes: bytes.byteLength }, 'compact model sent');
     response
       .writeHead(200, {

@@ -162,8 +162,8 @@ test('the compact model keeps the points a render reads: a fraction of the bytes
     for (let r = 1; r <= 6; r++) await round(trainers, model, r, deviceOptions);
     const saved = { grid: task.grid(model), settings: task.settings, meta: { scene: 'procedural' } };
     const fullBytes = encodeRadianceModel(saved).byteLength;
-    const exact = encodeCompactRadianceModel(saved, { keepAlpha: task.settings.occupancyAlpha });
-    const faint = encodeCompactRadianceModel(saved, { keepAlpha: 0.05 });
+    const exact = await encodeCompactRadianceModel(saved, { keepAlpha: task.settings.occupancyAlpha });
+    const faint = await encodeCompactRadianceModel(saved, { keepAlpha: 0.05 });
     assert.ok(exact.byteLength < fullBytes / 2, `compact ${exact.byteLength} B, full ${fullBytes} B`);
     assert.ok(faint.byteLength < exact.byteLength, `keepAlpha 0.05: ${faint.byteLength} B, renderer's threshold ${exact.byteLength} B`);
     const full = evaluateViews(new GridRenderer(saved.grid, saved.settings), scene.test, false);
@@ -175,6 +175,35 @@ test('the compact model keeps the points a render reads: a fraction of the bytes
     assert.deepEqual(decoded.meta, { scene: 'procedural' });
     const broken = exact.slice(0, exact.byteLength - 20);
     assert.throws(() => decodeRadianceModel(broken, 'cut.strc'), /cut\.strc: body/);
+  } finally {
+    await task.close();
+  }
+});
+
+test('an edge encodes its compact model off its event loop, once per model for every request meanwhile', async () => {
+  // A grid large enough that brotli takes many event-loop turns; every point occupied so nothing is pruned.
+  const task = new RadianceVoxelGridTask(scene, { ...taskOptions, points: 72 ** 3 });
+  try {
+    const model = task.initModel();
+    for (const tensor of model.values()) for (let i = 0; i < tensor.values.length; i++) tensor.values[i] = 3 + Math.sin(i);
+    let turns = 0;
+    let encoding = true;
+    const countTurns = (): void => {
+      turns++;
+      if (encoding) setImmediate(countTurns);
+    };
+    setImmediate(countTurns);
+    const first = task.compactModel(model);
+    const second = task.compactModel(model);
+    assert.equal(second, first, 'a request while the model encodes waits for the same encoding');
+    const bytes = await first;
+    encoding = false;
+    // Encoded on the calling thread, the promise would settle before a single turn of the loop.
+    assert.ok(turns > 1, `the event loop turned ${turns} times while the compact model encoded`);
+    assert.ok(bytes.byteLength > 0);
+    assert.equal(await task.compactModel(model), bytes, 'the same model is not encoded twice');
+    const next = cloneModel(model);
+    assert.notEqual(await task.compactModel(next), bytes, 'a new model is encoded anew');
   } finally {
     await task.close();
   }

@@ -74,7 +74,7 @@ export function register(program: Command): void {
     .action((flags: RenderFlags) => renderCommand(flags));
 }
 
-function renderCommand(flags: RenderFlags): void {
+async function renderCommand(flags: RenderFlags): Promise<void> {
   const modelPath = resolve(flags.model);
   const saved = loadRadianceModel(modelPath);
   const renderer = new GridRenderer(saved.grid, saved.settings);
@@ -97,7 +97,7 @@ function renderCommand(flags: RenderFlags): void {
   }
   const dataset = sceneOf(flags, meta, res);
   if (flags.exportCompact !== undefined) {
-    exportCompact(flags, modelPath, saved, dataset);
+    await exportCompact(flags, modelPath, saved, dataset);
     return;
   }
   const truth = dataset.test[flags.view];
@@ -132,9 +132,9 @@ function sceneOf(flags: RenderFlags, meta: { data?: string; holdOutEvery?: numbe
  * Writes the compact model of `saved` and reports its size beside the full model's, with the PSNR of both on
  * every held-out view and of the compact renders against the full model's.
  */
-function exportCompact(flags: RenderFlags, modelPath: string, saved: SavedRadianceModel, dataset: SceneDataset): void {
+async function exportCompact(flags: RenderFlags, modelPath: string, saved: SavedRadianceModel, dataset: SceneDataset): Promise<void> {
   if (!(flags.keepAlpha >= 0 && flags.keepAlpha < 1)) throw new ConfigError(`--keep-alpha ${flags.keepAlpha} must be in [0, 1)`);
-  const bytes = encodeCompactRadianceModel(saved, { keepAlpha: flags.keepAlpha });
+  const bytes = await encodeCompactRadianceModel(saved, { keepAlpha: flags.keepAlpha });
   const path = resolve(flags.exportCompact as string);
   writeFileSync(path, bytes);
   const compact = decodeRadianceModel(bytes, path);

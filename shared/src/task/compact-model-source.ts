@@ -10,8 +10,11 @@ export const COMPACT_MODEL_ROUTE = {
 } as const;
 
 export interface CompactModelSource {
-  /** The compact file of `model` (read-only; the task may cache it per model). */
-  compactModel(model: ModelParams): Uint8Array;
+  /**
+   * The compact file of `model` (read-only; the task may cache it per model). Asynchronous: encoding may take
+   * seconds, and the edge that serves it must keep serving its devices meanwhile.
+   */
+  compactModel(model: ModelParams): Promise<Uint8Array>;
 }
 
 /** Whether `task` offers compact models to download. */

@@ -55,7 +55,7 @@ export class RadianceVoxelGridTask implements FederatedTask, ViewRenderer, Compa
   private readonly pool: DeviceTrainingPool;
   private readonly views: RadianceViewRenderer;
   private frames: { model: ModelParams; parallel: ParallelGridRenderer; renderer: RadianceFrameRenderer } | undefined;
-  private compact: { model: ModelParams; bytes: Uint8Array } | undefined;
+  private compact: { model: ModelParams; bytes: Promise<Uint8Array> } | undefined;
 
   constructor(
     readonly dataset: SceneDataset,
@@ -160,13 +160,18 @@ export class RadianceVoxelGridTask implements FederatedTask, ViewRenderer, Compa
    * renderer's own threshold (so its renders are the full model's up to float16/int8 rounding); the newest
    * one is kept, an edge serving many devices encodes each model once.
    */
-  compactModel(model: ModelParams): Uint8Array {
+  compactModel(model: ModelParams): Promise<Uint8Array> {
     if (this.compact?.model !== model) {
       const bytes = encodeCompactRadianceModel(
         { grid: this.grid(model), settings: this.settings, meta: { task: this.id } },
         { keepAlpha: this.settings.occupancyAlpha },
       );
-      this.compact = { model, bytes };
+      // Requests that come while it encodes share the one encoding; a failed one is not kept.
+      const compact = { model, bytes };
+      this.compact = compact;
+      bytes.catch(() => {
+        if (this.compact === compact) this.compact = undefined;
+      });
     }
     return this.compact.bytes;
   }

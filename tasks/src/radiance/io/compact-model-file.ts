@@ -9,7 +9,8 @@
 // brotli-compressed body: the kept-point bitmask (padded to 4 bytes), densities (float16, padded to 4 bytes),
 // colour scales (float32), colour values (int8).
 
-import { brotliCompressSync, brotliDecompressSync, constants as zlib } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliCompress, brotliDecompressSync, constants as zlib } from 'node:zlib';
 import { float32ToFloat16, quantizeInt8 } from '@strata/shared';
 import { meanVoxelSize } from '../model/grid-geometry.js';
 import type { MarchSettings } from '../model/march-settings.js';
@@ -51,7 +52,13 @@ export function renderedPoints(grid: VoxelGrid, settings: MarchSettings, keepAlp
   return keep;
 }
 
-export function encodeCompactRadianceModel(model: SavedRadianceModel, options: CompactOptions): Uint8Array {
+const brotliCompressAsync = promisify(brotliCompress);
+
+/**
+ * The compact file of `model`. Brotli runs on libuv's thread pool, not on the caller's thread: an edge encodes
+ * a lego grid's body (megabytes at quality 9, seconds of CPU) while it keeps serving its devices' sockets.
+ */
+export async function encodeCompactRadianceModel(model: SavedRadianceModel, options: CompactOptions): Promise<Uint8Array> {
   const { grid, settings } = model;
   const keep = renderedPoints(grid, settings, options.keepAlpha);
   const C = grid.channels;
@@ -83,7 +90,7 @@ export function encodeCompactRadianceModel(model: SavedRadianceModel, options: C
     new Uint8Array(quantized.scales.buffer, quantized.scales.byteOffset, quantized.scales.byteLength),
     new Uint8Array(quantized.values.buffer, quantized.values.byteOffset, quantized.values.byteLength),
   ]);
-  const packed = brotliCompressSync(body, {
+  const packed = await brotliCompressAsync(body, {
     params: { [zlib.BROTLI_PARAM_QUALITY]: 9, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length },
   });
   const header: CompactHeader = {

@@ -1,6 +1,6 @@
-// The filtering pass of top-k selection as a WebAssembly SIMD kernel: the indices of the values whose
-// magnitude bits reach a threshold, over blocks staged in the module's memory. The kernel compares sixteen
-// values per iteration and leaves the straight path only when one of them passes (about a fifth of the
+// The filtering pass of top-k selection as a WebAssembly SIMD kernel: the indices (and the bit patterns) of the
+// values whose magnitude bits reach a threshold, over blocks staged in the module's memory. The kernel compares
+// sixteen values per iteration and leaves the straight path only when one of them passes (about a fifth of the
 // iterations at top-1%'s sampled threshold). On 4M values, on a loaded machine: 0.9-1.0 ms when none passes,
 // 2.0-2.7 ms at that threshold, against 2.2-4.5 ms for the same pass as a JS loop.
 

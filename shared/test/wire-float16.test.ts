@@ -114,3 +114,34 @@ test('the SIMD kernels (runs of eight) give the bits of the scalar conversion, f
     assert.equal(converted[i], single, `float bits 0x${patterns[i].toString(16)}`);
   }
 });
+
+test('runs of eight the kernels take on their fast paths (all normal halves, no infinity or NaN) or not give the scalar bits', () => {
+  let seed = 11;
+  const next = (): number => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed;
+  };
+  // Floats whose halves are normal (exponents 113 to 142, 0x477fefff the largest below overflow), in runs of
+  // eight; every fourth run gets one value outside that range (a subnormal half, zero, overflow or NaN).
+  const patterns = new Uint32Array(1 << 16).map(() => (next() & 0x807fffff) | ((113 + (next() % 30)) << 23));
+  const outside = [0x387fffff, 0x33000001, 0x00000000, 0x80000000, 0x47800000, 0xc7ffffff, 0x4f000000, 0x7f800000, 0x7fc00001];
+  for (let run = 0; run < patterns.length / 8; run += 4) patterns[run * 8 + (next() % 8)] = outside[next() % outside.length];
+  patterns.set([0x38800000, 0x477fefff, 0xb8800000, 0xc77fefff, 0x38801000, 0x38803000, 0x3f801000, 0x3f803000]);
+  const values = new Float32Array(patterns.buffer);
+  const converted = float32ToFloat16(values);
+  for (let i = 0; i < values.length; i++) {
+    const single = float32ToFloat16(new Float32Array(Uint32Array.of(patterns[i]).buffer))[0];
+    assert.equal(converted[i], single, `float bits 0x${patterns[i].toString(16)}`);
+  }
+
+  // Halves in a random order: runs of eight mixing subnormals, zeros and normals (the fast path), and runs
+  // holding an infinity or a NaN (the full path).
+  const halves = new Uint16Array(1 << 16).map(() => next() >>> 16);
+  const floats = new Uint32Array(float16ToFloat32(halves).buffer);
+  const one = new Float32Array(1);
+  const oneBits = new Uint32Array(one.buffer);
+  for (let i = 0; i < halves.length; i++) {
+    float16ToFloat32(Uint16Array.of(halves[i]), one);
+    assert.equal(floats[i], oneBits[0], `half 0x${halves[i].toString(16)}`);
+  }
+});

@@ -32,6 +32,13 @@ function rows(random: SeededRandom, count: number, width: number): Float32Array 
   values[2 * width + 3] = Number.NaN;
   values[3 * width + 5] = Number.POSITIVE_INFINITY;
   values[4 * width + 7] = -3.4e38;
+  // A row of float32 subnormals (a scale whose inverse overflows: the kernel's exact rounding), a row whose
+  // max is 2^-120 (a subnormal scale with a finite inverse), and a row of ties (x.5 at scale 1).
+  for (let j = 0; j < width; j++) values[5 * width + j] = random.normal() * 1e-40;
+  for (let j = 0; j < width; j++) values[6 * width + j] = (j % 2 === 0 ? 1 : -1) * 2 ** -120 * random.next();
+  values[6 * width] = 2 ** -120;
+  for (let j = 0; j < width; j++) values[7 * width + j] = (j % 254) - 127 + (j % 3 === 0 ? 0.5 : 0);
+  values[7 * width + 1] = 127;
   return values;
 }
 

@@ -17,6 +17,19 @@ const SAMPLE_STRIDE = 64;
 /** Arrays from this size, with k at most an eighth of them, try the sampled threshold first. */
 const SAMPLED_FROM = 1 << 16;
 
+/**
+ * Scratch arrays kept between calls: the histograms (zeroed on each use) and the sampled pass's candidates
+ * and their values. Fresh zeroed arrays of these sizes (128 KiB to a few MiB) are zeroed on every call, and are
+ * mapped memory whenever malloc maps new pages (a page fault per 4 KiB on first touch). About 1.4 MB stay
+ * allocated for k = 42k.
+ */
+const scratch = {
+  high: new Uint32Array(HIGH_BUCKETS),
+  low: new Uint32Array(LOW_BUCKETS),
+  candidates: new Uint32Array(0),
+  candidateValues: new Float32Array(0),
+};
+
 /** The indices, strictly increasing, of the `k` values of largest magnitude (ties: lowest index first). */
 export function topKIndices(values: Float32Array, k: number): Uint32Array {
   const n = values.length;
@@ -28,25 +41,30 @@ export function topKIndices(values: Float32Array, k: number): Uint32Array {
   }
   if (k === 0) return out;
   if (n >= SAMPLED_FROM && k <= n / 8) {
-    const found = sampledTopK(values, k);
+    const found = sampledTopK(values, k, out);
     if (found) return found;
   }
   return exactTopK(values, k, out);
 }
 
-/** The top k of `values` (exact) from those above a sampled threshold, or undefined when it misled. */
-function sampledTopK(values: Float32Array, k: number): Uint32Array | undefined {
+/** The top k of `values` (exact, into `out`) from those above a sampled threshold, or undefined when it misled. */
+function sampledTopK(values: Float32Array, k: number, out: Uint32Array): Uint32Array | undefined {
   const n = values.length;
   const bits = new Int32Array(values.buffer, values.byteOffset, n);
   const high = highHistogram(bits, SAMPLE_STRIDE);
   const sampled = Math.ceil(n / SAMPLE_STRIDE);
   const { bucket } = bucketHolding(high, Math.ceil((1.5 * k * sampled) / n) + 16);
-  const candidates = new Uint32Array(4 * k + 1024);
-  const c = indicesAtLeast(bits, bucket << 16, candidates);
+  const room = 4 * k + 1024;
+  if (scratch.candidates.length < room) {
+    scratch.candidates = new Uint32Array(room);
+    scratch.candidateValues = new Float32Array(room);
+  }
+  const candidates = scratch.candidates.subarray(0, room);
+  const candidateValues = scratch.candidateValues.subarray(0, room);
+  const c = indicesAtLeast(bits, bucket << 16, candidates, new Int32Array(candidateValues.buffer, 0, room));
   if (c === undefined || c < k) return undefined;
   // Candidates are in index order, so ties among them still go to the lowest index.
-  const picked = gather(values, candidates.subarray(0, c));
-  const inner = exactTopK(picked, k, new Uint32Array(k));
+  const inner = exactTopK(candidateValues.subarray(0, c), k, out);
   return mapIndices(inner, candidates);
 }
 
@@ -74,7 +92,7 @@ function exactTopK(values: Float32Array, k: number, out: Uint32Array): Uint32Arr
 
 /** Counts of the top 15 magnitude bits of every `stride`-th value. */
 function highHistogram(bits: Int32Array, stride: number): Uint32Array {
-  const high = new Uint32Array(HIGH_BUCKETS);
+  const high = scratch.high.fill(0);
   for (let i = 0; i < bits.length; i += stride) high[(bits[i] >>> 16) & 0x7fff]++;
   return high;
 }
@@ -89,7 +107,7 @@ function bucketHolding(high: Uint32Array, count: number): { bucket: number; abov
 
 /** Counts of the low 16 bits of the candidates whose top magnitude bits are `bucket`. */
 function lowHistogram(bits: Int32Array, candidates: Uint32Array, bucket: number): Uint32Array {
-  const low = new Uint32Array(LOW_BUCKETS);
+  const low = scratch.low.fill(0);
   for (let i = 0; i < candidates.length; i++) {
     const a = bits[candidates[i]] & 0x7fffffff;
     if (a >>> 16 === bucket) low[a & 0xffff]++;
@@ -109,12 +127,6 @@ function keepAbove(bits: Int32Array, candidates: Uint32Array, threshold: number,
       left--;
     }
   }
-  return out;
-}
-
-function gather(values: Float32Array, indices: Uint32Array): Float32Array {
-  const out = new Float32Array(indices.length);
-  for (let i = 0; i < indices.length; i++) out[i] = values[indices[i]];
   return out;
 }
 

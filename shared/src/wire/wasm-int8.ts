@@ -31,6 +31,8 @@ const i32Shl = [0x74];
 const i32Mul = [0x6c];
 const f32Div = [0x95];
 const f32Max = [0x97];
+const f32Lt = [0x5d];
+const i32And = [0x71];
 const f32Load = [0x2a, 2, 0];
 const f32Store = [0x38, 2, 0];
 const extract = (lane: number): number[] => [...simd(0x1f), lane];
@@ -51,28 +53,76 @@ const rounded = (base: number, offset: number, inv: number, half: number): numbe
 ];
 
 // (func $quantizeRows (param $in i32) (param $out i32) (param $scales i32) (param $rows i32) (param $width i32)
-//   (local $r $rowIn $rowOut $i $p $bytes i32) (local $scale f32) (local $m $inv $half v128)
+//   (local $r $rowIn $rowOut $i $p $bytes i32) (local $scale $invScalar f32) (local $m $inv $half $magic v128)
 //   (loop $row
 //     (rowOut = out + r*width) (rowIn = in + 4*r*width) (m = 0)
 //     (loop (p = rowIn + i) (m = i32x4.max_u(m, max_u(max_u(|p[0]|, |p[16]|), max_u(|p[32]|, |p[48]|)))) (next $i 64 $bytes))
 //     (scale = f32.max(f32.max(lane0 m, lane1 m), f32.max(lane2 m, lane3 m)) / 127) (f32.store (scales + 4r) scale)
-//     (inv = splat(1 / scale))
-//     (loop (p = rowIn + 4i) (v128.store (rowOut + i) (i8x16.max_s (i8x16.narrow (i16x8.narrow r0 r1)
-//       (i16x8.narrow r2 r3)) -127)) (next $i 16 $width))
+//     (inv = splat(invScalar = 1 / scale))
+//     (if (scale < inf && invScalar < inf) (loop over the row with r = roundedFast) (else (the same loop with r = rounded)))
+//       where the loop is (p = rowIn + 4i) (v128.store (rowOut + i) (i8x16.max_s (i8x16.narrow (i16x8.narrow r0 r1)
+//       (i16x8.narrow r2 r3)) -127)) (next $i 16 $width)
 //     (next $r 1 $rows)))
 // The bits of non-negative floats order as unsigned integers, NaN above infinity above every number, so
 // pmaxud keeps the largest and any NaN (f32x4.max, which must propagate NaN, is a sequence 25 times slower).
 // Narrowing saturates; -128 is raised to -127 as in the scalar path. Everything is inline: a call per row
 // cost more than the row's work.
-const [R, ROW_IN, ROW_OUT, I, P, BYTES, SCALE, M, INV, HALF] = [5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
+const [R, ROW_IN, ROW_OUT, I, P, BYTES, SCALE, INV_SCALAR, M, INV, HALF, MAGIC] = [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+/**
+ * The fast rounding, for a row whose scale and its inverse are finite (every row of finite values not all zero,
+ * except rows of subnormals): there |x * inv| stays near 127, so after the floor adding 1.5 * 2^23 leaves the integer in the
+ * low mantissa bits, and subtracting the same constant's bits (0x4b400000) from them gives it as an i32: two
+ * instructions where i32x4.trunc_sat_f32x4_s, which must handle NaN and overflow, costs about eight.
+ */
+const roundedFast = (base: number, offset: number): number[] => [
+  ...loadAt(base, offset),
+  ...localGet(INV),
+  ...simd(0xe6),
+  ...localGet(HALF),
+  ...simd(0xe4),
+  ...simd(0x68),
+  ...localGet(MAGIC),
+  ...simd(0xe4),
+  ...localGet(MAGIC),
+  ...simd(0xb1),
+];
+/** The loop that quantises a row's values by `round` into its int8 bytes, sixteen a step. */
+const quantizeRowLoop = (round: (base: number, offset: number, inv: number, half: number) => number[]): number[] =>
+  loop(
+    localGet(ROW_OUT),
+    localGet(I),
+    i32Add,
+    localGet(ROW_IN),
+    localGet(I),
+    i32Const(2),
+    i32Shl,
+    i32Add,
+    localSet(P),
+    round(P, 0, INV, HALF),
+    round(P, 16, INV, HALF),
+    simd(0x85),
+    round(P, 32, INV, HALF),
+    round(P, 48, INV, HALF),
+    simd(0x85),
+    simd(0x65),
+    i32Const(-127),
+    simd(0x0f),
+    simd(0x78),
+    simd(0x0b),
+    [0, 0],
+    next(I, 16, 4),
+  );
 const quantizeRows = [
   3,
   6,
   I32,
-  1,
+  2,
   F32,
-  3,
+  4,
   V128,
+  ...i32Const(0x4b400000),
+  ...simd(0x11),
+  ...localSet(MAGIC),
   ...localGet(4),
   ...i32Const(2),
   ...i32Shl,
@@ -139,34 +189,23 @@ const quantizeRows = [
     f32Const(1),
     localGet(SCALE),
     f32Div,
+    localTee(INV_SCALAR),
     simd(0x13),
     localSet(INV),
     i32Const(0),
     localSet(I),
-    loop(
-      localGet(ROW_OUT),
-      localGet(I),
-      i32Add,
-      localGet(ROW_IN),
-      localGet(I),
-      i32Const(2),
-      i32Shl,
-      i32Add,
-      localSet(P),
-      rounded(P, 0, INV, HALF),
-      rounded(P, 16, INV, HALF),
-      simd(0x85),
-      rounded(P, 32, INV, HALF),
-      rounded(P, 48, INV, HALF),
-      simd(0x85),
-      simd(0x65),
-      i32Const(-127),
-      simd(0x0f),
-      simd(0x78),
-      simd(0x0b),
-      [0, 0],
-      next(I, 16, 4),
-    ),
+    localGet(SCALE),
+    f32Const(Number.POSITIVE_INFINITY),
+    f32Lt,
+    localGet(INV_SCALAR),
+    f32Const(Number.POSITIVE_INFINITY),
+    f32Lt,
+    i32And,
+    [0x04, 0x40],
+    quantizeRowLoop((base, offset) => roundedFast(base, offset)),
+    [0x05],
+    quantizeRowLoop(rounded),
+    [0x0b],
     next(R, 1, 3),
   ),
   0x0b,

@@ -170,7 +170,7 @@ async function downloadModel(token: string): Promise<RadianceViewerDevice> {
   state.modelVersion = response.headers.get(COMPACT_MODEL_ROUTE.versionHeader) ?? undefined;
   element('model').textContent = `compact model version ${state.modelVersion ?? '?'}, ${formatBytes(bytes.byteLength).replace('/s', '')}`;
   const saved = decodeCompactRadianceModelWith(bytes, 'the compact model', (packed, maxLength) => brotliDecompress(packed, maxLength));
-  return new RadianceViewerDevice(saved.grid, saved.settings, {
+  return RadianceViewerDevice.forGrid(saved.grid, saved.settings, {
     width: settings.size,
     height: settings.size,
     fovXDegrees: settings.fovXDegrees,

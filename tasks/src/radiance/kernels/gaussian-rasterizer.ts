@@ -36,6 +36,30 @@ export interface RasterFrame {
   readonly opacity: Float32Array;
 }
 
+/**
+ * A forward-only render of some of a frame's tile rows into the caller's full-frame buffers (what the view
+ * renderers' worker threads do: each takes every `tileRowStride`-th tile row from `tileRowOffset`, bins and
+ * composites only those). The backward pass is not available after one.
+ */
+export interface RasterBand {
+  readonly tileRowOffset: number;
+  readonly tileRowStride: number;
+  /** Full-frame buffers: rgb (3 per pixel), depth and opacity (1 per pixel); only the band's pixels are written. */
+  readonly rgb: Float32Array;
+  readonly depth: Float32Array;
+  readonly opacity: Float32Array;
+  /**
+   * A pixel stops once its transmittance falls under this after compositing (the fast path; 1e-4, the
+   * reference's own cut, changes nothing).
+   */
+  readonly stopTransmittance: number;
+  /**
+   * What `depth` receives: 'median', the camera depth of the Gaussian at which transmittance crosses 0.5 (0
+   * where it never does), or 'weighted', the sum of weight x depth as `forward` returns it.
+   */
+  readonly depthMode: 'median' | 'weighted';
+}
+
 const span = [0, 0];
 
 /**
@@ -57,6 +81,11 @@ function rowSpan(u: number, dy: number, a: number, b: number, c: number, cut: nu
   return span;
 }
 
+/** Per pixel of a tile, while compositing: transmittance, accumulated rgb + depth, last entry, stopped. */
+function tileScratch(pixels: number) {
+  return { T: new Float64Array(pixels), acc: new Float64Array(4 * pixels), last: new Int32Array(pixels), stopped: new Uint8Array(pixels) };
+}
+
 export class GaussianRasterizer {
   readonly projected = new ProjectedGaussians();
   readonly dProjected = new ProjectedGradients();
@@ -67,10 +96,14 @@ export class GaussianRasterizer {
   private tilesY = 0;
   private tileStart = new Int32Array(0);
   private tileList = new Int32Array(0);
+  private keys = new Float64Array(0);
+  private order = new Int32Array(0);
+  private fill = new Int32Array(0);
   private tileData = new Float32Array(0);
   private finalT = new Float32Array(0);
   /** Per pixel: the tile-list entry of the last Gaussian it composited (-1: none). */
   private lastEntry = new Int32Array(0);
+  private tileScratch = tileScratch(0);
   /** Gaussian-pixel pairs composited by the last forward pass (work done, for benches). */
   composited = 0;
 
@@ -81,11 +114,29 @@ export class GaussianRasterizer {
     this.cloud = cloud;
     this.background = background;
     projectGaussians(cloud, cam, this.projected);
-    this.binTiles(cloud.count, cam);
-    return this.composite(cam);
+    this.binTiles(cloud.count, cam, 0, 1);
+    const n = cam.width * cam.height;
+    const frame = { rgb: new Float32Array(3 * n), depth: new Float32Array(n), opacity: new Float32Array(n) };
+    this.composite(cam, { ...frame, tileRowOffset: 0, tileRowStride: 1, stopTransmittance: MIN_TRANSMITTANCE, depthMode: 'weighted' });
+    return { width: cam.width, height: cam.height, ...frame };
   }
 
-  private binTiles(count: number, cam: ProjectionCamera): void {
+  /** Renders the tile rows of `band` (forward only; buffers reused between frames, nothing kept for backward). */
+  renderBand(cloud: GaussianCloud, camera: Camera, background: Vec3, band: RasterBand): void {
+    const { tileRowOffset, tileRowStride } = band;
+    if (!Number.isInteger(tileRowStride) || tileRowStride < 1 || !Number.isInteger(tileRowOffset) || tileRowOffset < 0)
+      throw new RangeError(`gaussian rasterizer: tile rows ${tileRowOffset} + k * ${tileRowStride} are not a band`);
+    const cam = projectionCamera(camera);
+    this.cam = null;
+    this.cloud = null;
+    this.background = background;
+    projectGaussians(cloud, cam, this.projected);
+    this.binTiles(cloud.count, cam, tileRowOffset, tileRowStride);
+    this.composite(cam, band);
+  }
+
+  /** Bins the visible Gaussians, in depth order, into the tiles of rows offset + k * stride. */
+  private binTiles(count: number, cam: ProjectionCamera, rowOffset: number, rowStride: number): void {
     const { radius, depth, mean2d } = this.projected;
     this.tilesX = Math.ceil(cam.width / TILE_SIZE);
     this.tilesY = Math.ceil(cam.height / TILE_SIZE);
@@ -101,13 +152,18 @@ export class GaussianRasterizer {
     }
     if (count >= INDEX_BITS) throw new RangeError(`gaussian rasterizer: ${count} Gaussians exceed ${INDEX_BITS}`);
     // Depth quantised to 24 bits above a 22-bit index: one native Float64Array sort orders them.
-    const keys = new Float64Array(visible);
+    if (this.keys.length < visible) this.keys = new Float64Array(Math.ceil(visible * 1.25));
+    const keys = this.keys.subarray(0, visible);
     const scale = dmax > dmin ? DEPTH_LEVELS / (dmax - dmin) : 0;
     for (let i = 0, k = 0; i < count; i++) {
       if (radius[i] !== 0) keys[k++] = Math.floor((depth[i] - dmin) * scale) * INDEX_BITS + i;
     }
     keys.sort();
-    const counts = new Int32Array(tiles + 1);
+    if (this.tileStart.length < tiles + 1) this.tileStart = new Int32Array(tiles + 1);
+    const counts = this.tileStart;
+    counts.fill(0);
+    // The first tile row of the band at or after tile row y0.
+    const firstRow = (y0: number): number => y0 + ((((rowOffset - y0) % rowStride) + rowStride) % rowStride);
     const rect = (i: number): [number, number, number, number] => {
       const r = radius[i],
         u = mean2d[2 * i],
@@ -119,24 +175,26 @@ export class GaussianRasterizer {
         Math.min(this.tilesY - 1, Math.floor((v + r) / TILE_SIZE)),
       ];
     };
-    const order = new Int32Array(visible);
+    if (this.order.length < visible) this.order = new Int32Array(Math.ceil(visible * 1.25));
+    const order = this.order;
     for (let k = 0; k < visible; k++) {
       const i = keys[k] % INDEX_BITS;
       order[k] = i;
       const [x0, x1, y0, y1] = rect(i);
-      for (let ty = y0; ty <= y1; ty++) for (let tx = x0; tx <= x1; tx++) counts[ty * this.tilesX + tx + 1]++;
+      for (let ty = firstRow(y0); ty <= y1; ty += rowStride) for (let tx = x0; tx <= x1; tx++) counts[ty * this.tilesX + tx + 1]++;
     }
     for (let t = 0; t < tiles; t++) counts[t + 1] += counts[t];
-    this.tileStart = counts;
-    const fill = counts.slice(0, tiles);
-    this.tileList = new Int32Array(counts[tiles]);
+    if (this.fill.length < tiles) this.fill = new Int32Array(tiles);
+    const fill = this.fill;
+    fill.set(counts.subarray(0, tiles));
+    if (this.tileList.length < counts[tiles]) this.tileList = new Int32Array(Math.ceil(counts[tiles] * 1.25));
     if (this.tileData.length < PACKED * counts[tiles]) this.tileData = new Float32Array(Math.ceil(PACKED * counts[tiles] * 1.25));
     const data = this.tileData;
     const { conic, opacity, color } = this.projected;
     for (let k = 0; k < visible; k++) {
       const i = order[k];
       const [x0, x1, y0, y1] = rect(i);
-      for (let ty = y0; ty <= y1; ty++) {
+      for (let ty = firstRow(y0); ty <= y1; ty += rowStride) {
         for (let tx = x0; tx <= x1; tx++) {
           const e = fill[ty * this.tilesX + tx]++;
           this.tileList[e] = i;
@@ -157,12 +215,13 @@ export class GaussianRasterizer {
     }
   }
 
-  private composite(cam: ProjectionCamera): RasterFrame {
+  /** Composites the band's tile rows into its buffers (and keeps each pixel's final T and last entry for backward). */
+  private composite(cam: ProjectionCamera, band: RasterBand): void {
     const { width, height } = cam;
     const n = width * height;
-    const rgb = new Float32Array(3 * n),
-      depthOut = new Float32Array(n),
-      opacityOut = new Float32Array(n);
+    const { rgb, depth: depthOut, opacity: opacityOut } = band;
+    if (rgb.length < 3 * n || depthOut.length < n || opacityOut.length < n)
+      throw new RangeError(`gaussian rasterizer: a ${width}x${height} frame needs ${3 * n} colours and ${n} depths and opacities`);
     if (this.finalT.length < n) {
       this.finalT = new Float32Array(n);
       this.lastEntry = new Int32Array(n);
@@ -170,13 +229,13 @@ export class GaussianRasterizer {
     const data = this.tileData,
       start = this.tileStart;
     const [bgR, bgG, bgB] = this.background;
+    const stopT = band.stopTransmittance;
+    const median = band.depthMode === 'median';
     const pixels = TILE_SIZE * TILE_SIZE;
-    const T = new Float64Array(pixels),
-      acc = new Float64Array(4 * pixels),
-      last = new Int32Array(pixels),
-      stopped = new Uint8Array(pixels);
+    if (this.tileScratch.T.length < pixels) this.tileScratch = tileScratch(pixels);
+    const { T, acc, last, stopped } = this.tileScratch;
     let composited = 0;
-    for (let ty = 0; ty < this.tilesY; ty++) {
+    for (let ty = band.tileRowOffset; ty < this.tilesY; ty += band.tileRowStride) {
       for (let tx = 0; tx < this.tilesX; tx++) {
         const tile = ty * this.tilesX + tx;
         const x0 = tx * TILE_SIZE,
@@ -228,10 +287,15 @@ export class GaussianRasterizer {
               acc[4 * q] += w * data[at + 6];
               acc[4 * q + 1] += w * data[at + 7];
               acc[4 * q + 2] += w * data[at + 8];
-              acc[4 * q + 3] += w * data[at + 9];
+              if (!median) acc[4 * q + 3] += w * data[at + 9];
+              else if (t >= 0.5 && nextT < 0.5) acc[4 * q + 3] = data[at + 9];
               T[q] = nextT;
               last[q] = k;
               composited++;
+              if (nextT < stopT) {
+                stopped[q] = 1;
+                done++;
+              }
             }
           }
         }
@@ -252,7 +316,6 @@ export class GaussianRasterizer {
       }
     }
     this.composited = composited;
-    return { width, height, rgb, depth: depthOut, opacity: opacityOut };
   }
   /**
    * Back-propagates d loss / d rgb (per pixel, the layout of the frame) of the last forward pass into `grads`

@@ -1,0 +1,80 @@
+// Frames of a Gaussian cloud for viewing sessions (browser-safe: no worker or Node module here): the edge's
+// worker threads render bands of tile rows with it, a device renders whole frames with it. Depth is what
+// co-rendering warps with: the median depth (the camera depth of the Gaussian at which a pixel's
+// transmittance crosses 0.5; 0 where it never does, so faint pixels are left to the device's fill), turned
+// from camera z into distance along the pixel's unit ray, the voxel grid's depth convention.
+
+import type { Camera } from '../data/camera.js';
+import type { Vec3 } from '../model/grid-geometry.js';
+import type { GaussianCloud } from '../model/gaussian-cloud.js';
+import { GaussianRasterizer, TILE_SIZE } from '../kernels/gaussian-rasterizer.js';
+import type { RenderedView } from './grid-renderer.js';
+
+/** The reference's own cut: a pixel stops when one more Gaussian would take its transmittance under 1e-4. */
+export const FULL_SPLAT_STOP = 1e-4;
+
+export interface FastSplatOptions {
+  /** A pixel stops compositing once its transmittance falls under this (default 0.02, as the fast march). */
+  readonly stopTransmittance: number;
+}
+
+export const DEFAULT_FAST_SPLAT: FastSplatOptions = { stopTransmittance: 0.02 };
+
+/** Every `tileRowStride`-th row of 8x8 tiles from `tileRowOffset` (stride 1, offset 0: the whole frame). */
+export interface SplatBand {
+  readonly tileRowOffset: number;
+  readonly tileRowStride: number;
+  readonly stopTransmittance: number;
+}
+
+/** Renders `band` of `camera`'s frame into `frame` (full-frame buffers): colour, median ray depth, opacity. */
+export function renderSplatBand(
+  rasterizer: GaussianRasterizer,
+  cloud: GaussianCloud,
+  camera: Camera,
+  background: Vec3,
+  band: SplatBand,
+  frame: Pick<RenderedView, 'rgb' | 'depth' | 'opacity'>,
+): void {
+  rasterizer.renderBand(cloud, camera, background, { ...band, ...frame, depthMode: 'median' });
+  const { width, height } = camera;
+  const fx = camera.focal,
+    fy = camera.focalY ?? camera.focal;
+  const cx = camera.cx ?? width / 2,
+    cy = camera.cy ?? height / 2;
+  for (let ty = band.tileRowOffset; ty * TILE_SIZE < height; ty += band.tileRowStride) {
+    for (let y = ty * TILE_SIZE, yEnd = Math.min(height, y + TILE_SIZE); y < yEnd; y++) {
+      const yn = (y + 0.5 - cy) / fy;
+      for (let x = 0; x < width; x++) {
+        const p = y * width + x;
+        const xn = (x + 0.5 - cx) / fx;
+        frame.depth[p] *= Math.sqrt(1 + xn * xn + yn * yn);
+      }
+    }
+  }
+}
+
+/** One-thread frames of a cloud (a device's local render and co-rendering's fill). */
+export class SplatViewRenderer {
+  private readonly rasterizer = new GaussianRasterizer();
+
+  constructor(
+    readonly cloud: GaussianCloud,
+    readonly background: Vec3,
+    readonly stopTransmittance: number = DEFAULT_FAST_SPLAT.stopTransmittance,
+  ) {}
+
+  render(camera: Camera): RenderedView {
+    const n = camera.width * camera.height;
+    const frame = { rgb: new Float32Array(3 * n), depth: new Float32Array(n), opacity: new Float32Array(n) };
+    renderSplatBand(
+      this.rasterizer,
+      this.cloud,
+      camera,
+      this.background,
+      { tileRowOffset: 0, tileRowStride: 1, stopTransmittance: this.stopTransmittance },
+      frame,
+    );
+    return { width: camera.width, height: camera.height, ...frame };
+  }
+}

@@ -54,6 +54,13 @@ export interface RasterBand {
    */
   readonly stopTransmittance: number;
   /**
+   * Alphas under this are skipped, and each row visits only the columns where alpha can reach it (the fast
+   * path raises it from the reference's 1/255: fewer Gaussian-pixel pairs; the tiles are binned as before).
+   */
+  readonly minAlpha?: number;
+  /** exp from a table with linear interpolation (relative error under 1e-5; Math.exp was half the compositing). */
+  readonly tableExp?: boolean;
+  /**
    * What `depth` receives: 'median', the camera depth of the Gaussian at which transmittance crosses 0.5 (0
    * where it never does), or 'weighted', the sum of weight x depth as `forward` returns it.
    */
@@ -61,6 +68,11 @@ export interface RasterBand {
 }
 
 const span = [0, 0];
+
+/** e^-x at x = k * 6 / EXP_STEPS (k = 0..EXP_STEPS + 1): beyond x = 6, alpha = opacity * e^-x < 1/255 anyway. */
+const EXP_STEPS = 4096;
+const EXP_SCALE = EXP_STEPS / 6;
+const EXP_TABLE = Float64Array.from({ length: EXP_STEPS + 2 }, (_, k) => Math.exp(-k / EXP_SCALE));
 
 /**
  * The pixel columns of row offset `dy` (Gaussian centre minus pixel centre) where alpha can reach 1/255: the
@@ -86,6 +98,49 @@ function tileScratch(pixels: number) {
   return { T: new Float64Array(pixels), acc: new Float64Array(4 * pixels), last: new Int32Array(pixels), stopped: new Uint8Array(pixels) };
 }
 
+/**
+ * The tile columns of tile row `ty` that the ellipse Q(X, Y) = a X^2 + 2 b X Y + c Y^2 <= cut (X, Y: pixel
+ * position minus the Gaussian's centre (u, v); where alpha can reach 1/255) crosses, clipped to [x0, x1], into
+ * `out`; false when it misses the row. Exact for the continuous ellipse over the row's y-interval (the
+ * right bound X_hi(Y) is concave, the left convex: their extremes are at the interval's ends or at the
+ * stationary point), widened by a hundredth of a pixel, so every pixel the compositing visits stays binned:
+ * only the square's corner tiles the ellipse misses are dropped, which for thin or tilted Gaussians are most.
+ */
+function ellipseTileColumns(
+  u: number,
+  v: number,
+  a: number,
+  b: number,
+  c: number,
+  cut: number,
+  ty: number,
+  x0: number,
+  x1: number,
+  out: Int32Array,
+): boolean {
+  const det = a * c - b * b;
+  if (!(det > 0 && a > 0 && c > 0 && cut > 0)) {
+    out[0] = x0;
+    out[1] = x1;
+    return true;
+  }
+  const yReach = Math.sqrt((a * cut) / det);
+  const Y0 = Math.max(-yReach, ty * TILE_SIZE - v),
+    Y1 = Math.min(yReach, (ty + 1) * TILE_SIZE - v);
+  if (Y0 > Y1) return false;
+  const xReach = Math.sqrt((cut * c) / det);
+  const yAtRight = -b * Math.sqrt(cut / (det * c));
+  const root = (Y: number): number => Math.sqrt(Math.max(0, a * cut - det * Y * Y));
+  const hi = yAtRight >= Y0 && yAtRight <= Y1 ? xReach : Math.max((-b * Y0 + root(Y0)) / a, (-b * Y1 + root(Y1)) / a);
+  const lo = -yAtRight >= Y0 && -yAtRight <= Y1 ? -xReach : Math.min((-b * Y0 - root(Y0)) / a, (-b * Y1 - root(Y1)) / a);
+  const first = Math.max(x0, Math.floor((u + lo - 0.01) / TILE_SIZE)),
+    last = Math.min(x1, Math.floor((u + hi + 0.01) / TILE_SIZE));
+  if (first > last) return false;
+  out[0] = first;
+  out[1] = last;
+  return true;
+}
+
 export class GaussianRasterizer {
   readonly projected = new ProjectedGaussians();
   readonly dProjected = new ProjectedGradients();
@@ -99,6 +154,8 @@ export class GaussianRasterizer {
   private keys = new Float64Array(0);
   private order = new Int32Array(0);
   private fill = new Int32Array(0);
+  private readonly rect = new Int32Array(4);
+  private readonly columns = new Int32Array(2);
   private tileData = new Float32Array(0);
   private finalT = new Float32Array(0);
   /** Per pixel: the tile-list entry of the last Gaussian it composited (-1: none). */
@@ -164,24 +221,37 @@ export class GaussianRasterizer {
     counts.fill(0);
     // The first tile row of the band at or after tile row y0.
     const firstRow = (y0: number): number => y0 + ((((rowOffset - y0) % rowStride) + rowStride) % rowStride);
-    const rect = (i: number): [number, number, number, number] => {
+    // The tile rectangle of Gaussian i, into `rect` (no allocation per Gaussian: this runs twice for each).
+    const rect = this.rect;
+    const columns = this.columns;
+    const { conic, opacity } = this.projected;
+    const writeRect = (i: number): void => {
       const r = radius[i],
         u = mean2d[2 * i],
         v = mean2d[2 * i + 1];
-      return [
-        Math.max(0, Math.floor((u - r) / TILE_SIZE)),
-        Math.min(this.tilesX - 1, Math.floor((u + r) / TILE_SIZE)),
-        Math.max(0, Math.floor((v - r) / TILE_SIZE)),
-        Math.min(this.tilesY - 1, Math.floor((v + r) / TILE_SIZE)),
-      ];
+      rect[0] = Math.max(0, Math.floor((u - r) / TILE_SIZE));
+      rect[1] = Math.min(this.tilesX - 1, Math.floor((u + r) / TILE_SIZE));
+      rect[2] = Math.max(0, Math.floor((v - r) / TILE_SIZE));
+      rect[3] = Math.min(this.tilesY - 1, Math.floor((v + r) / TILE_SIZE));
     };
     if (this.order.length < visible) this.order = new Int32Array(Math.ceil(visible * 1.25));
     const order = this.order;
     for (let k = 0; k < visible; k++) {
       const i = keys[k] % INDEX_BITS;
       order[k] = i;
-      const [x0, x1, y0, y1] = rect(i);
-      for (let ty = firstRow(y0); ty <= y1; ty += rowStride) for (let tx = x0; tx <= x1; tx++) counts[ty * this.tilesX + tx + 1]++;
+      writeRect(i);
+      const x0 = rect[0],
+        x1 = rect[1],
+        y0 = rect[2],
+        y1 = rect[3];
+      const ca = conic[3 * i],
+        cb = conic[3 * i + 1],
+        cc = conic[3 * i + 2],
+        cut = -2 * Math.log(MIN_ALPHA / opacity[i]);
+      for (let ty = firstRow(y0); ty <= y1; ty += rowStride) {
+        if (!ellipseTileColumns(mean2d[2 * i], mean2d[2 * i + 1], ca, cb, cc, cut, ty, x0, x1, columns)) continue;
+        for (let tx = columns[0]; tx <= columns[1]; tx++) counts[ty * this.tilesX + tx + 1]++;
+      }
     }
     for (let t = 0; t < tiles; t++) counts[t + 1] += counts[t];
     if (this.fill.length < tiles) this.fill = new Int32Array(tiles);
@@ -190,12 +260,21 @@ export class GaussianRasterizer {
     if (this.tileList.length < counts[tiles]) this.tileList = new Int32Array(Math.ceil(counts[tiles] * 1.25));
     if (this.tileData.length < PACKED * counts[tiles]) this.tileData = new Float32Array(Math.ceil(PACKED * counts[tiles] * 1.25));
     const data = this.tileData;
-    const { conic, opacity, color } = this.projected;
+    const { color } = this.projected;
     for (let k = 0; k < visible; k++) {
       const i = order[k];
-      const [x0, x1, y0, y1] = rect(i);
+      writeRect(i);
+      const x0 = rect[0],
+        x1 = rect[1],
+        y0 = rect[2],
+        y1 = rect[3];
+      const ca = conic[3 * i],
+        cb = conic[3 * i + 1],
+        cc = conic[3 * i + 2],
+        cut = -2 * Math.log(MIN_ALPHA / opacity[i]);
       for (let ty = firstRow(y0); ty <= y1; ty += rowStride) {
-        for (let tx = x0; tx <= x1; tx++) {
+        if (!ellipseTileColumns(mean2d[2 * i], mean2d[2 * i + 1], ca, cb, cc, cut, ty, x0, x1, columns)) continue;
+        for (let tx = columns[0]; tx <= columns[1]; tx++) {
           const e = fill[ty * this.tilesX + tx]++;
           this.tileList[e] = i;
           const at = PACKED * e;
@@ -230,6 +309,8 @@ export class GaussianRasterizer {
       start = this.tileStart;
     const [bgR, bgG, bgB] = this.background;
     const stopT = band.stopTransmittance;
+    const minAlpha = Math.max(MIN_ALPHA, band.minAlpha ?? MIN_ALPHA);
+    const tableExp = band.tableExp === true;
     const median = band.depthMode === 'median';
     const pixels = TILE_SIZE * TILE_SIZE;
     if (this.tileScratch.T.length < pixels) this.tileScratch = tileScratch(pixels);
@@ -262,20 +343,34 @@ export class GaussianRasterizer {
             cb = data[at + 3],
             cc = data[at + 4],
             op = data[at + 5];
-          const cut = -2 * Math.log(MIN_ALPHA / op);
+          const cut = -2 * Math.log(minAlpha / op);
+          // Read once per entry, not per pixel (the arithmetic is the backward pass's, term for term).
+          const cR = data[at + 6],
+            cG = data[at + 7],
+            cB = data[at + 8],
+            cZ = data[at + 9];
           for (let y = ya; y <= yb; y++) {
             const dy = v - (y + 0.5);
             const span = rowSpan(u, dy, ca, cb, cc, cut, xa, xb);
             if (span === null) continue;
+            const rowBase = (y - y0) * TILE_SIZE - x0;
+            const ccdy = cc * dy * dy;
             for (let x = span[0], xLast = span[1]; x <= xLast; x++) {
-              const q = (y - y0) * TILE_SIZE + (x - x0);
+              const q = rowBase + x;
               if (stopped[q]) continue;
               const t = T[q];
               const dx = u - (x + 0.5);
-              const power = -0.5 * (ca * dx * dx + cc * dy * dy) - cb * dx * dy;
+              const power = -0.5 * (ca * dx * dx + ccdy) - cb * dx * dy;
               if (power > 0) continue;
-              let alpha = op * Math.exp(power);
-              if (alpha < MIN_ALPHA) continue;
+              let gauss: number;
+              if (tableExp) {
+                const f = -power * EXP_SCALE;
+                if (f >= EXP_STEPS) continue;
+                const e = f | 0;
+                gauss = EXP_TABLE[e] + (f - e) * (EXP_TABLE[e + 1] - EXP_TABLE[e]);
+              } else gauss = Math.exp(power);
+              let alpha = op * gauss;
+              if (alpha < minAlpha) continue;
               if (alpha > MAX_ALPHA) alpha = MAX_ALPHA;
               const nextT = t * (1 - alpha);
               if (nextT < MIN_TRANSMITTANCE) {
@@ -284,11 +379,12 @@ export class GaussianRasterizer {
                 continue;
               }
               const w = alpha * t;
-              acc[4 * q] += w * data[at + 6];
-              acc[4 * q + 1] += w * data[at + 7];
-              acc[4 * q + 2] += w * data[at + 8];
-              if (!median) acc[4 * q + 3] += w * data[at + 9];
-              else if (t >= 0.5 && nextT < 0.5) acc[4 * q + 3] = data[at + 9];
+              const a4 = 4 * q;
+              acc[a4] += w * cR;
+              acc[a4 + 1] += w * cG;
+              acc[a4 + 2] += w * cB;
+              if (!median) acc[a4 + 3] += w * cZ;
+              else if (t >= 0.5 && nextT < 0.5) acc[a4 + 3] = cZ;
               T[q] = nextT;
               last[q] = k;
               composited++;

@@ -1,8 +1,8 @@
 // Renders frames of a Gaussian cloud fast enough to stream: each worker thread holds a copy of the cloud
 // (loaded once per model) and renders an interleaved band of 8x8 tile rows (worker w takes rows w, w + n,
 // ...: each gets both the busy centre and the empty rim), projecting every Gaussian but binning and
-// compositing only its own rows. Quality: full is the reference's compositing; fast stops a pixel once its
-// transmittance falls under 0.02; draft is fast at half the width and height, upsampled. Depth is the median
+// compositing only its own rows. Quality: full is the reference's compositing; fast is DEFAULT_FAST_SPLAT
+// (gaussian-view.ts); draft is fast at half the width and height, upsampled. Depth is the median
 // depth along the unit ray (see gaussian-view.ts).
 
 import { availableParallelism } from 'node:os';
@@ -15,7 +15,7 @@ import { scaleCamera, type Camera } from '../data/camera.js';
 import type { RenderedView } from './grid-renderer.js';
 import type { RenderQuality } from './parallel-grid-renderer.js';
 import { upsampleView } from './fast-march.js';
-import { DEFAULT_FAST_SPLAT, FULL_SPLAT_STOP, type FastSplatOptions } from './gaussian-view.js';
+import { DEFAULT_FAST_SPLAT, FULL_SPLAT, validateSplatSettings, type SplatRenderSettings } from './gaussian-view.js';
 import type { SplatWorkerBand, SplatWorkerLoad } from './splat-render-worker.js';
 
 export class ParallelSplatRenderer {
@@ -29,12 +29,11 @@ export class ParallelSplatRenderer {
     readonly cloud: GaussianCloud,
     readonly background: Vec3,
     readonly threads = Math.max(1, availableParallelism()),
-    readonly fast: FastSplatOptions = DEFAULT_FAST_SPLAT,
+    readonly fast: SplatRenderSettings = DEFAULT_FAST_SPLAT,
   ) {
     if (!Number.isInteger(threads) || threads < 1)
       throw new ConfigError(`parallel splat renderer: threads ${threads} must be a positive integer`);
-    if (!(fast.stopTransmittance >= FULL_SPLAT_STOP && fast.stopTransmittance < 1))
-      throw new ConfigError(`parallel splat renderer: stopTransmittance ${fast.stopTransmittance} must be in [${FULL_SPLAT_STOP}, 1)`);
+    validateSplatSettings(fast);
     const load: SplatWorkerLoad = {
       type: 'load',
       count: cloud.count,
@@ -73,14 +72,14 @@ export class ParallelSplatRenderer {
     const rgb = shared(3 * n),
       depth = shared(n),
       opacity = shared(n);
-    const stopTransmittance = quality === 'full' ? FULL_SPLAT_STOP : this.fast.stopTransmittance;
+    const settings = quality === 'full' ? FULL_SPLAT : this.fast;
     const tileRowStride = this.workers.length;
     await Promise.all(
       this.workers.map((worker, w) => {
         const job: SplatWorkerBand = {
           type: 'band',
           camera,
-          band: { tileRowOffset: w, tileRowStride, stopTransmittance },
+          band: { ...settings, tileRowOffset: w, tileRowStride },
           rgb,
           depth,
           opacity,

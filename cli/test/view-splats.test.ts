@@ -12,6 +12,7 @@ import {
   GAUSSIAN_SH,
   GAUSSIAN_STRIDE,
   GaussianCloud,
+  FULL_SPLAT,
   GaussianRenderer,
   ParallelSplatRenderer,
   RadianceFrameRenderer,
@@ -82,7 +83,7 @@ test('the parallel splat renderer gives the one-thread forward pass image, with 
     let worst = 0;
     for (let i = 0; i < full.rgb.length; i++) worst = Math.max(worst, Math.abs(full.rgb[i] - reference.rgb[i]));
     assert.ok(worst < 1e-6, `bands across 2 workers differ from the whole-frame forward pass by ${worst}`);
-    const single = new SplatViewRenderer(cloud, WHITE, 1e-4).render(camera);
+    const single = new SplatViewRenderer(cloud, WHITE, FULL_SPLAT).render(camera);
     assert.deepEqual(single.rgb, full.rgb);
     // The object fills the middle and not the corners.
     assert.ok(shaded(full.rgb, 24, 40) > 0.95, `middle ${shaded(full.rgb, 24, 40)}`);
@@ -143,7 +144,8 @@ test('remote and co-rendering sessions of a Gaussian model over a shaped link sh
           architecture,
           path,
           rateHz: 30,
-          session: { width: SIZE, height: SIZE, fovXDegrees: FOV },
+          // Co-rendering's colour travels as deflated 8-bit rgb (the fast links' codec), remote's as JPEG.
+          session: { width: SIZE, height: SIZE, fovXDegrees: FOV, colorCodec: architecture === 'co' ? 'rgb8-deflate' : 'jpeg' },
           device,
           decoder: nodeViewFrameDecoder,
           socket,

@@ -19,7 +19,7 @@ import {
   type ViewPose,
   type ViewSessionStart,
 } from '@strata/shared';
-import { encodeDepthFrame, encodeJpegFrame } from '@strata/runtime';
+import { encodeDepthFrame, encodeColorFrame } from '@strata/runtime';
 
 /** Where an edge daemon serves viewing sessions on its devices' socket.io server. */
 export const VIEW_SESSION_NAMESPACE = '/view';
@@ -181,7 +181,7 @@ class ViewSession {
     const rendered = performance.now();
     const view = await renderer.renderFrame(pose.cameraToWorld, start);
     const encoding = performance.now();
-    const color = encodeJpegFrame(view.rgb, view.width, view.height, start.jpegQuality);
+    const color = encodeColorFrame(start.colorCodec, view.rgb, view.width, view.height, start.jpegQuality);
     const depth = start.mode === 'co' ? encodeDepthFrame(view.depth, renderer.near, renderer.far) : undefined;
     const done = performance.now();
     if (this.start !== start) return void this.inFlight--; // restarted or stopped meanwhile

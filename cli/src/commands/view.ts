@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { parseConfig } from '@strata/shared';
+import { parseConfig, viewColorCodecs, type ViewColorCodec } from '@strata/shared';
 import { createLogger } from '@strata/runtime';
 import { ViewArchitecturePolicy, type ViewArchitecture } from '@strata/device-client';
 import { VIEWING_LINKS, viewingDevice, viewingLink } from '@strata/simulator';
@@ -63,6 +63,8 @@ const viewOptionsSchema = z
     speed: z.coerce.number().min(0).max(720).default(60),
     /** What the edge renders streamed frames at (and the local device its own frames). */
     quality: z.enum(['fast', 'draft']).default('fast'),
+    /** The edge's colour codec; auto: rgb8-deflate on links of at least 200 Mbit/s down, else jpeg. */
+    codec: z.enum(['auto', ...viewColorCodecs]).default('auto'),
     threads: z.coerce.number().int().min(1).max(256).default(Math.max(1, availableParallelism())),
     out: z.string().optional(),
     seed: z.coerce.number().int().default(1),
@@ -93,6 +95,10 @@ export function register(program: Command): void {
     .option('--poses <n>', 'poses in the path (default 90: 3 s at 30 Hz)')
     .option('--speed <deg/s>', 'how fast the camera orbits (default 60)')
     .option('--quality <q>', 'edge frames: fast (sparser march) or draft (fast at half resolution, upsampled) (default fast)')
+    .option(
+      '--codec <c>',
+      'colour of edge frames: jpeg, rgb8-deflate, or auto (rgb8-deflate on links of >= 200 Mbit/s down) (default auto)',
+    )
     .option('--threads <n>', 'edge render threads (default: all cores)')
     .option('--out <dir>', 'where the table, strip and record go (default: beside the model)')
     .option('--seed <n>', 'seed of the link jitter and loss (default 1)')
@@ -240,8 +246,9 @@ async function viewCommand(options: ViewOptions): Promise<void> {
       for (const linkName of options.links) {
         const link = { name: linkName, profile: viewingLink(linkName) };
         const rows: SessionFigures[] = local ? [{ ...local, link: linkName }] : [];
+        const colorCodec = codecFor(options.codec, link.profile.downMbps);
         for (const architecture of options.architectures.filter((a): a is Exclude<ViewArchitecture, 'local'> => a !== 'local')) {
-          rows.push(await runMeasuredSession({ ...common, architecture, link, seed: options.seed }));
+          rows.push(await runMeasuredSession({ ...common, architecture, link, colorCodec, seed: options.seed }));
           bar.tick(`${res}x${res} ${linkName} ${architecture}`);
         }
         const choice = policy.linkChanged(
@@ -251,7 +258,7 @@ async function viewCommand(options: ViewOptions): Promise<void> {
         for (const r of rows) {
           figures.push(r);
           table.push(
-            `| ${res}x${res} | ${linkName} | ${r.architecture} | ${figure(r.latencyMedianMs, 0)} | ${figure(r.latencyP95Ms, 0)} | ${r.fps.toFixed(1)} | ` +
+            `| ${res}x${res} | ${linkName} | ${r.architecture}${r.colorCodec === 'none' ? '' : ` (${r.colorCodec})`} | ${figure(r.latencyMedianMs, 0)} | ${figure(r.latencyP95Ms, 0)} | ${r.fps.toFixed(1)} | ` +
               `${formatBytes(r.bytesPerSecond)} | ${figure(r.meanPsnr, 2)} | ${r.architecture === choice.architecture ? '**chosen**' : ''} |`,
           );
           if (r.sample) stripImages.push({ width: res, height: res, rgb: r.sample.rgb });
@@ -290,6 +297,12 @@ async function viewCommand(options: ViewOptions): Promise<void> {
 
 function cameraOf(pose: readonly (readonly number[])[], res: number, focal: number) {
   return { width: res, height: res, focal, c2w: pose.slice(0, 3).flat() };
+}
+
+/** Raw 8-bit colour on links fast enough for it (a 400x400 frame deflated is ~100-400 kB), JPEG on the rest. */
+function codecFor(codec: ViewColorCodec | 'auto', downMbps: number): ViewColorCodec {
+  if (codec !== 'auto') return codec;
+  return downMbps >= 200 ? 'rgb8-deflate' : 'jpeg';
 }
 
 /** A figure, or a dash where nothing was shown to measure. */

@@ -5,6 +5,7 @@
 
 import { deflateSync, inflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
+import { encodeJpegReused } from './reused-jpeg-encoder.js';
 import { ConfigError, DataError, depthToSteps, stepsToDepth, type ViewColorCodec } from '@strata/shared';
 
 /** Encodes rgb floats in [0, 1] (row by row) as a JPEG of `quality` (1-100). */
@@ -18,7 +19,7 @@ export function encodeJpegFrame(rgb: Float32Array, width: number, height: number
     data[4 * p + 2] = Math.round(Math.min(1, Math.max(0, rgb[3 * p + 2])) * 255);
     data[4 * p + 3] = 255;
   }
-  return new Uint8Array(jpeg.encode({ width, height, data }, quality).data);
+  return encodeJpegReused({ width, height, data }, quality);
 }
 
 /** Decodes a frame's JPEG to rgb floats in [0, 1]; a DataError when it is not one of the expected size. */

@@ -195,6 +195,8 @@ async function viewCommand(options: ViewOptions): Promise<void> {
         return { frames, wallMs: (performance.now() - started) / poses.length, cpuMs: (used.user + used.system) / 1000 / poses.length };
       };
       const probe = Array.from({ length: 4 }, (_, i) => Math.floor(((i + 0.5) * path.length) / 4));
+      // Warm-up, not timed: the workers' first frames at a size and quality run before the JIT has compiled them.
+      for (const quality of ['full', 'fast', 'draft'] as const) await timed(quality, probe.slice(0, 2));
       const fullTimes = await timed('full', probe);
       const fastTimes = await timed('fast', probe);
       const fastPsnr = probe.reduce((s, _, i) => s + psnr(fastTimes.frames[i], fullTimes.frames[i]), 0) / probe.length;

@@ -82,7 +82,7 @@ test('remote and co-rendering sessions over real sockets show frames of the pose
   const grid = ballGrid();
   const parallel = new ParallelGridRenderer(grid, settings, 2);
   const edge = await LoopbackViewEdge.start(new RadianceFrameRenderer(parallel, settings.near, settings.far), logger);
-  const device = new RadianceViewerDevice(grid, settings, { width: SIZE, height: SIZE, fovXDegrees: FOV, cpuSpeed: 1 });
+  const device = RadianceViewerDevice.forGrid(grid, settings, { width: SIZE, height: SIZE, fovXDegrees: FOV, cpuSpeed: 1 });
   const path = pathOf(15, 2);
   const references = await Promise.all(
     path.map(async (pose) => (await parallel.render({ width: SIZE, height: SIZE, focal, c2w: pose.slice(0, 3).flat() }, 'full')).rgb),
@@ -134,7 +134,7 @@ test('under a slow link the edge drops stale poses instead of queueing frames', 
   const proxy = await ShapingProxy.start({ target: { host: '127.0.0.1', port: edge.port }, route: () => route });
   const socket = await connectViewSocket(proxy.port, edge.token);
   try {
-    const device = new RadianceViewerDevice(grid, settings, { width: SIZE, height: SIZE, fovXDegrees: FOV, cpuSpeed: 1 });
+    const device = RadianceViewerDevice.forGrid(grid, settings, { width: SIZE, height: SIZE, fovXDegrees: FOV, cpuSpeed: 1 });
     const path = pathOf(40, 1);
     const result = await playViewSession({
       architecture: 'remote',

@@ -12,6 +12,7 @@ import {
   ConfigError,
   StrataError,
   VIEW_SESSION_EVENTS as EV,
+  type ViewColorCodec,
   type ViewErrorMessage,
   type ViewFrameMessage,
   type ViewPose,
@@ -56,8 +57,8 @@ export interface ViewSocket {
 
 /** Decodes the edge's frames (view-frame-codec.ts is the Node one); either may answer with a promise. */
 export interface ViewFrameDecoder {
-  /** JPEG colour to rgb floats in [0, 1], row by row. */
-  color(bytes: Uint8Array, width: number, height: number): Float32Array | Promise<Float32Array>;
+  /** Colour in the session's codec (JPEG unless the session asked otherwise) to rgb floats in [0, 1], row by row. */
+  color(bytes: Uint8Array, width: number, height: number, codec?: ViewColorCodec): Float32Array | Promise<Float32Array>;
   /** Deflated depth steps to distances (0: nothing hit). */
   depth(bytes: Uint8Array, pixels: number, near: number, far: number): Float32Array | Promise<Float32Array>;
 }
@@ -139,7 +140,7 @@ export async function playViewSession(options: PlayOptions): Promise<PlayResult>
         throw new StrataError('STRATA_ERR_VIEW_SESSION', `view frame names pose ${message.poseSeq}, which was never sent`);
       if (architecture !== 'remote' && !message.depth) throw new StrataError('STRATA_ERR_VIEW_SESSION', 'co-rendering frame without depth');
       const [rgb, depth] = await Promise.all([
-        decoder.color(message.color, message.width, message.height),
+        decoder.color(message.color, message.width, message.height, options.session.colorCodec ?? 'jpeg'),
         message.depth ? decoder.depth(message.depth, n, device.near, device.far) : undefined,
       ]);
       newestFrame = Math.max(newestFrame, message.poseSeq);

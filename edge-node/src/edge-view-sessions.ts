@@ -1,7 +1,7 @@
 // Viewing sessions at the edge (remote and co-rendering): a device opens a socket.io connection on the view
 // namespace, starts a session and streams camera poses; the edge renders the newest pose it holds with the
 // task's ViewFrameRenderer and streams JPEG frames (plus depth when co-rendering). Pacing: one render at a
-// time per session, and at most `maxInFlight` frames sent and not yet reported shown; poses that arrive
+// time per session (the next may start while the last one is encoded), and at most `maxInFlight` frames sent and not yet reported shown; poses that arrive
 // meanwhile replace the pending one (the stale ones are dropped and counted), so a slow link or a slow
 // renderer lowers the frame rate instead of growing a queue. Bad messages get a `view:error` naming the
 // problem; none stops the session or the daemon.
@@ -19,7 +19,7 @@ import {
   type ViewPose,
   type ViewSessionStart,
 } from '@strata/shared';
-import { encodeDepthFrame, encodeJpegFrame } from '@strata/runtime';
+import { encodeDepthFrame, encodeColorFrame } from '@strata/runtime';
 
 /** Where an edge daemon serves viewing sessions on its devices' socket.io server. */
 export const VIEW_SESSION_NAMESPACE = '/view';
@@ -166,22 +166,29 @@ class ViewSession {
     this.pending = undefined;
     this.rendering = true;
     this.inFlight++;
-    this.render(renderer, start, pose)
+    // The next render may start as soon as this one's pixels are back: its workers render while this thread
+    // encodes (the frame is still counted in flight until it is shown).
+    let released = false;
+    const renderDone = (): void => {
+      if (released) return;
+      released = true;
+      this.rendering = false;
+      this.pump();
+    };
+    this.render(renderer, start, pose, renderDone)
       .catch((error: unknown) => {
         this.inFlight--;
         this.refuse(`render failed: ${error instanceof Error ? error.message : String(error)}`);
       })
-      .finally(() => {
-        this.rendering = false;
-        this.pump();
-      });
+      .finally(renderDone);
   }
 
-  private async render(renderer: ViewFrameRenderer, start: ViewSessionStart, pose: ViewPose): Promise<void> {
+  private async render(renderer: ViewFrameRenderer, start: ViewSessionStart, pose: ViewPose, renderDone: () => void): Promise<void> {
     const rendered = performance.now();
     const view = await renderer.renderFrame(pose.cameraToWorld, start);
+    renderDone();
     const encoding = performance.now();
-    const color = encodeJpegFrame(view.rgb, view.width, view.height, start.jpegQuality);
+    const color = encodeColorFrame(start.colorCodec, view.rgb, view.width, view.height, start.jpegQuality);
     const depth = start.mode === 'co' ? encodeDepthFrame(view.depth, renderer.near, renderer.far) : undefined;
     const done = performance.now();
     if (this.start !== start) return void this.inFlight--; // restarted or stopped meanwhile

@@ -99,9 +99,20 @@ function fail(error: unknown): void {
   element('error').textContent = state.error;
 }
 
+/** `bytes` (zlib's deflate format) inflated by the browser's DecompressionStream. */
+function inflated(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('deflate'));
+}
+
 /** The browser's own decoders: its JPEG decoder through an ImageBitmap, and DecompressionStream for the depth. */
 const browserDecoder: ViewFrameDecoder = {
-  async color(bytes, width, height) {
+  async color(bytes, width, height, codec = 'jpeg') {
+    if (codec === 'rgb8-deflate') {
+      const raw = new Uint8Array(await new Response(inflated(bytes)).arrayBuffer());
+      if (raw.length !== 3 * width * height)
+        throw new Error(`view frame: the colour holds ${raw.length} bytes, a ${width}x${height} frame ${3 * width * height}`);
+      return Float32Array.from(raw, (b) => b / 255);
+    }
     const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }));
     if (bitmap.width !== width || bitmap.height !== height)
       throw new Error(`view frame: the JPEG is ${bitmap.width}x${bitmap.height}, the frame says ${width}x${height}`);
@@ -120,8 +131,7 @@ const browserDecoder: ViewFrameDecoder = {
     return rgb;
   },
   async depth(bytes, pixels, near, far) {
-    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('deflate'));
-    return stepsToDepth(new Uint8Array(await new Response(stream).arrayBuffer()), pixels, near, far);
+    return stepsToDepth(new Uint8Array(await new Response(inflated(bytes)).arrayBuffer()), pixels, near, far);
   },
 };
 
@@ -170,7 +180,7 @@ async function downloadModel(token: string): Promise<RadianceViewerDevice> {
   state.modelVersion = response.headers.get(COMPACT_MODEL_ROUTE.versionHeader) ?? undefined;
   element('model').textContent = `compact model version ${state.modelVersion ?? '?'}, ${formatBytes(bytes.byteLength).replace('/s', '')}`;
   const saved = decodeCompactRadianceModelWith(bytes, 'the compact model', (packed, maxLength) => brotliDecompress(packed, maxLength));
-  return new RadianceViewerDevice(saved.grid, saved.settings, {
+  return RadianceViewerDevice.forGrid(saved.grid, saved.settings, {
     width: settings.size,
     height: settings.size,
     fovXDegrees: settings.fovXDegrees,

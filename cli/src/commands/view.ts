@@ -10,15 +10,18 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { parseConfig } from '@strata/shared';
+import { parseConfig, viewColorCodecs, type ViewColorCodec } from '@strata/shared';
 import { createLogger } from '@strata/runtime';
 import { ViewArchitecturePolicy, type ViewArchitecture } from '@strata/device-client';
 import { VIEWING_LINKS, viewingDevice, viewingLink } from '@strata/simulator';
 import {
   ParallelGridRenderer,
+  ParallelSplatRenderer,
   RadianceFrameRenderer,
   RadianceViewerDevice,
+  SplatViewRenderer,
   horizontalStrip,
+  loadGaussianPly,
   loadRadianceModel,
   orbitPath,
   focalFromFov,
@@ -26,6 +29,8 @@ import {
   writeRgbPng,
   type RgbImage,
   type RenderQuality,
+  type ParallelViewRenderer,
+  type ViewerDeviceOptions,
 } from '@strata/tasks';
 import { ProgressBar } from '../console/progress.js';
 import { LoopbackViewEdge, runMeasuredSession, type SessionFigures } from '../view/measured-view-session.js';
@@ -58,11 +63,17 @@ const viewOptionsSchema = z
     speed: z.coerce.number().min(0).max(720).default(60),
     /** What the edge renders streamed frames at (and the local device its own frames). */
     quality: z.enum(['fast', 'draft']).default('fast'),
+    /** The edge's colour codec; auto: rgb8-deflate on links of at least 200 Mbit/s down, else jpeg. */
+    codec: z.enum(['auto', ...viewColorCodecs]).default('auto'),
     threads: z.coerce.number().int().min(1).max(256).default(Math.max(1, availableParallelism())),
     out: z.string().optional(),
     seed: z.coerce.number().int().default(1),
+    /** A Gaussian model's depth range (a .ply carries none; the voxel model's own range is used otherwise). */
+    near: z.coerce.number().positive().default(2),
+    far: z.coerce.number().positive().default(6),
   })
-  .strict();
+  .strict()
+  .refine((o) => o.far > o.near, { message: 'far must be greater than near', path: ['far'] });
 
 type ViewOptions = z.output<typeof viewOptionsSchema>;
 
@@ -72,7 +83,10 @@ export function register(program: Command): void {
   program
     .command('view')
     .description('play a camera path around a radiance model under local, remote and co-rendering behind shaped links; table + image strip')
-    .requiredOption('--model <file>', 'saved model (runs/<id>/model.strf from strata train radiance)')
+    .requiredOption(
+      '--model <file>',
+      'saved model: runs/<id>/model.strf (voxel grid) or runs/<id>/point_cloud.ply (Gaussians) from strata train radiance',
+    )
     .option('--res <list>', 'image widths (square), comma-separated (default 100,400)')
     .option('--links <list>', `link profiles: ${Object.keys(VIEWING_LINKS).join(', ')} (default 1gbit-5ms,20mbit-40ms,lte)`)
     .option('--architectures <list>', 'local, remote, co (default all)')
@@ -81,23 +95,64 @@ export function register(program: Command): void {
     .option('--poses <n>', 'poses in the path (default 90: 3 s at 30 Hz)')
     .option('--speed <deg/s>', 'how fast the camera orbits (default 60)')
     .option('--quality <q>', 'edge frames: fast (sparser march) or draft (fast at half resolution, upsampled) (default fast)')
+    .option(
+      '--codec <c>',
+      'colour of edge frames: jpeg, rgb8-deflate, or auto (rgb8-deflate on links of >= 200 Mbit/s down) (default auto)',
+    )
     .option('--threads <n>', 'edge render threads (default: all cores)')
     .option('--out <dir>', 'where the table, strip and record go (default: beside the model)')
     .option('--seed <n>', 'seed of the link jitter and loss (default 1)')
+    .option('--near <d>', 'a Gaussian model: nearest depth of the scene, for depth frames (default 2, the Blender scenes)')
+    .option('--far <d>', 'a Gaussian model: farthest depth of the scene (default 6)')
     .action((flags: Record<string, unknown>) => viewCommand(parseConfig(viewOptionsSchema, flags, 'strata view')));
+}
+
+/** A saved model as a viewing session needs it: the edge's parallel renderer and a device's own. */
+interface ViewedModel {
+  readonly bytes: number;
+  /** What a local device holds, for the table's header. */
+  readonly description: string;
+  readonly near: number;
+  readonly far: number;
+  readonly renderer: ParallelViewRenderer;
+  device(options: ViewerDeviceOptions): RadianceViewerDevice;
+}
+
+/** A voxel grid (.strf) or a Gaussian cloud (.ply, the 3DGS layout; white background as the Blender scenes). */
+function loadViewedModel(path: string, options: ViewOptions): ViewedModel {
+  if (path.toLowerCase().endsWith('.ply')) {
+    const cloud = loadGaussianPly(path);
+    const white: [number, number, number] = [1, 1, 1];
+    return {
+      bytes: cloud.byteLength,
+      description: `${cloud.count} Gaussians at SH degree ${cloud.shDegree}, float32 rows`,
+      near: options.near,
+      far: options.far,
+      renderer: new ParallelSplatRenderer(cloud, white, options.threads),
+      device: (deviceOptions) => new RadianceViewerDevice(new SplatViewRenderer(cloud, white), options.near, options.far, deviceOptions),
+    };
+  }
+  const { grid, settings } = loadRadianceModel(path);
+  return {
+    bytes: grid.density.byteLength + grid.sh.byteLength,
+    description: 'float32 grid',
+    near: settings.near,
+    far: settings.far,
+    renderer: new ParallelGridRenderer(grid, settings, options.threads),
+    device: (deviceOptions) => RadianceViewerDevice.forGrid(grid, settings, deviceOptions),
+  };
 }
 
 async function viewCommand(options: ViewOptions): Promise<void> {
   const modelPath = resolve(options.model);
-  const saved = loadRadianceModel(modelPath);
-  const { grid, settings } = saved;
-  const outDir = resolve(options.out ?? `${modelPath.replace(/\.strf$/, '')}-view`);
+  const model = loadViewedModel(modelPath, options);
+  const outDir = resolve(options.out ?? `${modelPath.replace(/\.(strf|ply)$/i, '')}-view`);
   mkdirSync(outDir, { recursive: true });
-  const modelBytes = grid.density.byteLength + grid.sh.byteLength;
+  const modelBytes = model.bytes;
   const fovXDegrees = (0.6911112070083618 * 180) / Math.PI; // the lego camera's horizontal field of view
   const logger = createLogger('view', process.env.STRATA_LOG_LEVEL ?? 'warn');
-  const renderer = new ParallelGridRenderer(grid, settings, options.threads);
-  const edge = await LoopbackViewEdge.start(new RadianceFrameRenderer(renderer, settings.near, settings.far), logger);
+  const renderer = model.renderer;
+  const edge = await LoopbackViewEdge.start(new RadianceFrameRenderer(renderer, model.near, model.far), logger);
   const cpu = viewingDevice(options.device);
   const record: Record<string, unknown> = {
     model: modelPath,
@@ -111,7 +166,7 @@ async function viewCommand(options: ViewOptions): Promise<void> {
   };
   const table: string[] = [
     `lego, ${options.poses} poses at ${options.rate} Hz orbiting at ${options.speed} deg/s; device ${options.device} (cpu x${cpu.cpuSpeed}); ` +
-      `edge ${options.threads} threads; model ${(modelBytes / 2 ** 20).toFixed(1)} MiB (float32 grid, what a local device holds)`,
+      `edge ${options.threads} threads; model ${(modelBytes / 2 ** 20).toFixed(1)} MiB (${model.description}, what a local device holds)`,
     '',
     '| size | link | architecture | m2p median ms | m2p p95 ms | fps shown | bytes/s | displayed PSNR dB | policy |',
     '|---|---|---|---|---|---|---|---|---|',
@@ -140,6 +195,8 @@ async function viewCommand(options: ViewOptions): Promise<void> {
         return { frames, wallMs: (performance.now() - started) / poses.length, cpuMs: (used.user + used.system) / 1000 / poses.length };
       };
       const probe = Array.from({ length: 4 }, (_, i) => Math.floor(((i + 0.5) * path.length) / 4));
+      // Warm-up, not timed: the workers' first frames at a size and quality run before the JIT has compiled them.
+      for (const quality of ['full', 'fast', 'draft'] as const) await timed(quality, probe.slice(0, 2));
       const fullTimes = await timed('full', probe);
       const fastTimes = await timed('fast', probe);
       const fastPsnr = probe.reduce((s, _, i) => s + psnr(fastTimes.frames[i], fullTimes.frames[i]), 0) / probe.length;
@@ -160,7 +217,7 @@ async function viewCommand(options: ViewOptions): Promise<void> {
         }
         return cached;
       };
-      const device = new RadianceViewerDevice(grid, settings, {
+      const device = model.device({
         width: res,
         height: res,
         fovXDegrees,
@@ -191,8 +248,9 @@ async function viewCommand(options: ViewOptions): Promise<void> {
       for (const linkName of options.links) {
         const link = { name: linkName, profile: viewingLink(linkName) };
         const rows: SessionFigures[] = local ? [{ ...local, link: linkName }] : [];
+        const colorCodec = codecFor(options.codec, link.profile.downMbps);
         for (const architecture of options.architectures.filter((a): a is Exclude<ViewArchitecture, 'local'> => a !== 'local')) {
-          rows.push(await runMeasuredSession({ ...common, architecture, link, seed: options.seed }));
+          rows.push(await runMeasuredSession({ ...common, architecture, link, colorCodec, seed: options.seed }));
           bar.tick(`${res}x${res} ${linkName} ${architecture}`);
         }
         const choice = policy.linkChanged(
@@ -202,7 +260,7 @@ async function viewCommand(options: ViewOptions): Promise<void> {
         for (const r of rows) {
           figures.push(r);
           table.push(
-            `| ${res}x${res} | ${linkName} | ${r.architecture} | ${figure(r.latencyMedianMs, 0)} | ${figure(r.latencyP95Ms, 0)} | ${r.fps.toFixed(1)} | ` +
+            `| ${res}x${res} | ${linkName} | ${r.architecture}${r.colorCodec === 'none' ? '' : ` (${r.colorCodec})`} | ${figure(r.latencyMedianMs, 0)} | ${figure(r.latencyP95Ms, 0)} | ${r.fps.toFixed(1)} | ` +
               `${formatBytes(r.bytesPerSecond)} | ${figure(r.meanPsnr, 2)} | ${r.architecture === choice.architecture ? '**chosen**' : ''} |`,
           );
           if (r.sample) stripImages.push({ width: res, height: res, rgb: r.sample.rgb });
@@ -241,6 +299,12 @@ async function viewCommand(options: ViewOptions): Promise<void> {
 
 function cameraOf(pose: readonly (readonly number[])[], res: number, focal: number) {
   return { width: res, height: res, focal, c2w: pose.slice(0, 3).flat() };
+}
+
+/** Raw 8-bit colour on links fast enough for it (a 400x400 frame deflated is ~100-400 kB), JPEG on the rest. */
+function codecFor(codec: ViewColorCodec | 'auto', downMbps: number): ViewColorCodec {
+  if (codec !== 'auto') return codec;
+  return downMbps >= 200 ? 'rgb8-deflate' : 'jpeg';
 }
 
 /** A figure, or a dash where nothing was shown to measure. */

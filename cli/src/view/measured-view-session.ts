@@ -9,7 +9,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
-import { ConfigError, SeededRandom, type Logger, type ViewFrameRenderer } from '@strata/shared';
+import { ConfigError, SeededRandom, type Logger, type ViewColorCodec, type ViewFrameRenderer } from '@strata/shared';
 import { nodeViewFrameDecoder } from '@strata/runtime';
 import { EdgeViewSessions, VIEW_SESSION_NAMESPACE } from '@strata/edge-node';
 import { playViewSession, quantile, type ShownFrame, type ViewArchitecture, type ViewerDevice } from '@strata/device-client';
@@ -57,6 +57,8 @@ export async function connectViewSocket(port: number, token: string): Promise<So
 
 export interface SessionFigures {
   readonly architecture: ViewArchitecture;
+  /** The colour codec of the edge's frames (none for local). */
+  readonly colorCodec: ViewColorCodec | 'none';
   readonly link: string;
   readonly shown: number;
   readonly fps: number;
@@ -82,6 +84,8 @@ export interface MeasuredSessionOptions {
   readonly fovXDegrees: number;
   /** What the edge renders at (default fast). */
   readonly quality?: 'fast' | 'draft';
+  /** How the edge's colour travels (default jpeg). */
+  readonly colorCodec?: ViewColorCodec;
   /** The full-quality render of pose `k` of the path (rgb floats; cached by the caller). */
   readonly reference: (k: number) => Promise<Float32Array>;
   readonly psnr: (a: Float32Array, b: Float32Array) => number;
@@ -119,7 +123,13 @@ export async function runMeasuredSession(options: MeasuredSessionOptions): Promi
       architecture,
       path: path as never,
       rateHz: options.rateHz,
-      session: { width: options.width, height: options.height, fovXDegrees: options.fovXDegrees, quality: options.quality ?? 'fast' },
+      session: {
+        width: options.width,
+        height: options.height,
+        fovXDegrees: options.fovXDegrees,
+        quality: options.quality ?? 'fast',
+        colorCodec: options.colorCodec ?? 'jpeg',
+      },
       device: options.device,
       decoder: nodeViewFrameDecoder,
       ...(socket ? { socket } : {}),
@@ -132,6 +142,7 @@ export async function runMeasuredSession(options: MeasuredSessionOptions): Promi
     const bytes = before && after ? after.deliveredDown - before.deliveredDown + (after.deliveredUp - before.deliveredUp) : 0;
     return {
       architecture,
+      colorCodec: architecture === 'local' ? 'none' : (options.colorCodec ?? 'jpeg'),
       link: options.link?.name ?? 'none',
       shown: result.shown,
       fps: result.shown / result.seconds,

@@ -5,7 +5,8 @@
 
 import { deflateSync, inflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
-import { ConfigError, DataError, depthToSteps, stepsToDepth } from '@strata/shared';
+import { encodeJpegReused } from './reused-jpeg-encoder.js';
+import { ConfigError, DataError, depthToSteps, stepsToDepth, type ViewColorCodec } from '@strata/shared';
 
 /** Encodes rgb floats in [0, 1] (row by row) as a JPEG of `quality` (1-100). */
 export function encodeJpegFrame(rgb: Float32Array, width: number, height: number, quality: number): Uint8Array {
@@ -18,7 +19,7 @@ export function encodeJpegFrame(rgb: Float32Array, width: number, height: number
     data[4 * p + 2] = Math.round(Math.min(1, Math.max(0, rgb[3 * p + 2])) * 255);
     data[4 * p + 3] = 255;
   }
-  return new Uint8Array(jpeg.encode({ width, height, data }, quality).data);
+  return encodeJpegReused({ width, height, data }, quality);
 }
 
 /** Decodes a frame's JPEG to rgb floats in [0, 1]; a DataError when it is not one of the expected size. */
@@ -40,6 +41,35 @@ export function decodeJpegFrame(bytes: Uint8Array, width: number, height: number
   return rgb;
 }
 
+/** rgb floats in [0, 1] as 8-bit rgb deflated at level 1 (the colour codec for fast links: cheap to encode). */
+export function encodeRgbDeflateFrame(rgb: Float32Array, width: number, height: number): Uint8Array {
+  const n = width * height;
+  if (rgb.length !== 3 * n) throw new ConfigError(`rgb frame: ${width}x${height} needs ${3 * n} values, got ${rgb.length}`);
+  const bytes = Buffer.alloc(3 * n);
+  for (let i = 0; i < 3 * n; i++) bytes[i] = Math.round(Math.min(1, Math.max(0, rgb[i])) * 255);
+  return new Uint8Array(deflateSync(bytes, { level: 1 }));
+}
+
+/** The inverse of encodeRgbDeflateFrame; a DataError when the bytes do not hold a `width` x `height` frame. */
+export function decodeRgbDeflateFrame(bytes: Uint8Array, width: number, height: number): Float32Array {
+  const n = width * height;
+  let raw: Buffer;
+  try {
+    raw = inflateSync(bytes, { maxOutputLength: 3 * n + 1 });
+  } catch (cause) {
+    throw new DataError(`view frame: the colour does not inflate (${(cause as Error).message})`, { cause });
+  }
+  if (raw.length !== 3 * n) throw new DataError(`view frame: the colour holds ${raw.length} bytes, a ${width}x${height} frame ${3 * n}`);
+  const rgb = new Float32Array(3 * n);
+  for (let i = 0; i < 3 * n; i++) rgb[i] = raw[i] / 255;
+  return rgb;
+}
+
+/** A frame's colour in the session's codec. */
+export function encodeColorFrame(codec: ViewColorCodec, rgb: Float32Array, width: number, height: number, jpegQuality: number): Uint8Array {
+  return codec === 'jpeg' ? encodeJpegFrame(rgb, width, height, jpegQuality) : encodeRgbDeflateFrame(rgb, width, height);
+}
+
 /** Depth (0: empty, else a distance in [near, far]) as deflated little-endian 16-bit steps. */
 export function encodeDepthFrame(depth: Float32Array, near: number, far: number): Uint8Array {
   return new Uint8Array(deflateSync(depthToSteps(depth, near, far), { level: 1 }));
@@ -57,4 +87,8 @@ export function decodeDepthFrame(bytes: Uint8Array, pixels: number, near: number
 }
 
 /** The decoders a Node device plays a viewing session with (device-client's ViewFrameDecoder). */
-export const nodeViewFrameDecoder = { color: decodeJpegFrame, depth: decodeDepthFrame } as const;
+export const nodeViewFrameDecoder = {
+  color: (bytes: Uint8Array, width: number, height: number, codec: ViewColorCodec = 'jpeg') =>
+    codec === 'jpeg' ? decodeJpegFrame(bytes, width, height) : decodeRgbDeflateFrame(bytes, width, height),
+  depth: decodeDepthFrame,
+} as const;

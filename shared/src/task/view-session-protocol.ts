@@ -29,6 +29,9 @@ export const VIEW_SESSION_EVENTS = {
 export const viewSessionModes = ['remote', 'co'] as const;
 export type ViewSessionMode = (typeof viewSessionModes)[number];
 
+export const viewColorCodecs = ['jpeg', 'rgb8-deflate'] as const;
+export type ViewColorCodec = (typeof viewColorCodecs)[number];
+
 export const viewSessionStartSchema = z
   .object({
     mode: z.enum(viewSessionModes),
@@ -42,6 +45,12 @@ export const viewSessionStartSchema = z
     quality: z.enum(['full', 'fast', 'draft']).default('fast'),
     /** JPEG quality of the colour (1-100). */
     jpegQuality: z.number().int().min(1).max(100).default(80),
+    /**
+     * How the colour travels: jpeg (tens of kB a 400x400 frame, but its pure-JavaScript encoder costs the edge
+     * ~125 CPU-ms there), or rgb8-deflate (8-bit rgb, deflated at level 1: ~15 CPU-ms, lossless at 8 bits,
+     * hundreds of kB: for links of hundreds of Mbit/s, where the edge's CPU is what limits the frame rate).
+     */
+    colorCodec: z.enum(viewColorCodecs).default('jpeg'),
     /** Frames the edge may have sent and not yet seen shown; past it, newer poses replace older ones. */
     maxInFlight: z.number().int().min(1).max(8).default(2),
   })

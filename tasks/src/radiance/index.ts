@@ -63,6 +63,8 @@ export * from './model/gaussian-cloud.js';
 export * from './kernels/gaussian-projection.js';
 export * from './kernels/gaussian-rasterizer.js';
 export * from './render/gaussian-renderer.js';
+export * from './render/gaussian-view.js';
+export * from './render/parallel-splat-renderer.js';
 export * from './train/gaussian-training-options.js';
 export * from './train/gaussian-train-state.js';
 export * from './train/gaussian-adam.js';

@@ -13,10 +13,13 @@ import {
   type ModelParams,
   type ModelUpdate,
   type TaskLimits,
+  type ViewFrameRenderer,
 } from '@strata/shared';
 import type { SceneDataset, SceneView } from '../data/scene-dataset.js';
 import { GaussianCloud } from '../model/gaussian-cloud.js';
 import { GaussianRenderer } from '../render/gaussian-renderer.js';
+import { ParallelSplatRenderer } from '../render/parallel-splat-renderer.js';
+import { RadianceFrameRenderer } from '../render/viewing-session-rendering.js';
 import { opacityResetDue } from '../train/gaussian-density-control.js';
 import { cameraExtent } from '../train/gaussian-training.js';
 import type { GaussianTrainingOptions } from '../train/gaussian-training-options.js';
@@ -47,6 +50,7 @@ export class RadianceGaussiansTask implements FederatedTask {
   /** A copy of the model the last evaluate() saw (the runtime does not hand back its final model). */
   lastEvaluatedModel: ModelParams | null = null;
   private readonly extent: number;
+  private frames: { model: ModelParams; parallel: ParallelSplatRenderer; renderer: RadianceFrameRenderer } | undefined;
 
   constructor(
     readonly dataset: SceneDataset,
@@ -164,5 +168,24 @@ export class RadianceGaussiansTask implements FederatedTask {
     const metrics = evaluateWithSnapshots(renderer, this.dataset.test, this.options, this.snapshots, { gaussians: cloud.count });
     this.lastEvaluatedModel = cloneModel(model);
     return metrics;
+  }
+
+  /**
+   * The frame renderer of `model` for viewing sessions (an edge streaming frames, remote and co-rendering):
+   * the Gaussians across worker threads, kept while the model stays the same and closed when a newer one
+   * replaces it.
+   */
+  frameRenderer(model: ModelParams): ViewFrameRenderer {
+    if (this.frames?.model !== model) {
+      void this.frames?.parallel.close();
+      const parallel = new ParallelSplatRenderer(this.cloud(model), this.dataset.background);
+      this.frames = { model, parallel, renderer: new RadianceFrameRenderer(parallel, this.dataset.near, this.dataset.far) };
+    }
+    return this.frames.renderer;
+  }
+
+  async close(): Promise<void> {
+    await this.frames?.parallel.close();
+    this.frames = undefined;
   }
 }

@@ -36,7 +36,43 @@ export interface RasterFrame {
   readonly opacity: Float32Array;
 }
 
+/**
+ * A forward-only render of some of a frame's tile rows into the caller's full-frame buffers (what the view
+ * renderers' worker threads do: each takes every `tileRowStride`-th tile row from `tileRowOffset`, bins and
+ * composites only those). The backward pass is not available after one.
+ */
+export interface RasterBand {
+  readonly tileRowOffset: number;
+  readonly tileRowStride: number;
+  /** Full-frame buffers: rgb (3 per pixel), depth and opacity (1 per pixel); only the band's pixels are written. */
+  readonly rgb: Float32Array;
+  readonly depth: Float32Array;
+  readonly opacity: Float32Array;
+  /**
+   * A pixel stops once its transmittance falls under this after compositing (the fast path; 1e-4, the
+   * reference's own cut, changes nothing).
+   */
+  readonly stopTransmittance: number;
+  /**
+   * Alphas under this are skipped, and each row visits only the columns where alpha can reach it (the fast
+   * path raises it from the reference's 1/255: fewer Gaussian-pixel pairs; the tiles are binned as before).
+   */
+  readonly minAlpha?: number;
+  /** exp from a table with linear interpolation (relative error under 1e-5; Math.exp was half the compositing). */
+  readonly tableExp?: boolean;
+  /**
+   * What `depth` receives: 'median', the camera depth of the Gaussian at which transmittance crosses 0.5 (0
+   * where it never does), or 'weighted', the sum of weight x depth as `forward` returns it.
+   */
+  readonly depthMode: 'median' | 'weighted';
+}
+
 const span = [0, 0];
+
+/** e^-x at x = k * 6 / EXP_STEPS (k = 0..EXP_STEPS + 1): beyond x = 6, alpha = opacity * e^-x < 1/255 anyway. */
+const EXP_STEPS = 4096;
+const EXP_SCALE = EXP_STEPS / 6;
+const EXP_TABLE = Float64Array.from({ length: EXP_STEPS + 2 }, (_, k) => Math.exp(-k / EXP_SCALE));
 
 /**
  * The pixel columns of row offset `dy` (Gaussian centre minus pixel centre) where alpha can reach 1/255: the
@@ -57,6 +93,54 @@ function rowSpan(u: number, dy: number, a: number, b: number, c: number, cut: nu
   return span;
 }
 
+/** Per pixel of a tile, while compositing: transmittance, accumulated rgb + depth, last entry, stopped. */
+function tileScratch(pixels: number) {
+  return { T: new Float64Array(pixels), acc: new Float64Array(4 * pixels), last: new Int32Array(pixels), stopped: new Uint8Array(pixels) };
+}
+
+/**
+ * The tile columns of tile row `ty` that the ellipse Q(X, Y) = a X^2 + 2 b X Y + c Y^2 <= cut (X, Y: pixel
+ * position minus the Gaussian's centre (u, v); where alpha can reach 1/255) crosses, clipped to [x0, x1], into
+ * `out`; false when it misses the row. Exact for the continuous ellipse over the row's y-interval (the
+ * right bound X_hi(Y) is concave, the left convex: their extremes are at the interval's ends or at the
+ * stationary point), widened by a hundredth of a pixel, so every pixel the compositing visits stays binned:
+ * only the square's corner tiles the ellipse misses are dropped, which for thin or tilted Gaussians are most.
+ */
+function ellipseTileColumns(
+  u: number,
+  v: number,
+  a: number,
+  b: number,
+  c: number,
+  cut: number,
+  ty: number,
+  x0: number,
+  x1: number,
+  out: Int32Array,
+): boolean {
+  const det = a * c - b * b;
+  if (!(det > 0 && a > 0 && c > 0 && cut > 0)) {
+    out[0] = x0;
+    out[1] = x1;
+    return true;
+  }
+  const yReach = Math.sqrt((a * cut) / det);
+  const Y0 = Math.max(-yReach, ty * TILE_SIZE - v),
+    Y1 = Math.min(yReach, (ty + 1) * TILE_SIZE - v);
+  if (Y0 > Y1) return false;
+  const xReach = Math.sqrt((cut * c) / det);
+  const yAtRight = -b * Math.sqrt(cut / (det * c));
+  const root = (Y: number): number => Math.sqrt(Math.max(0, a * cut - det * Y * Y));
+  const hi = yAtRight >= Y0 && yAtRight <= Y1 ? xReach : Math.max((-b * Y0 + root(Y0)) / a, (-b * Y1 + root(Y1)) / a);
+  const lo = -yAtRight >= Y0 && -yAtRight <= Y1 ? -xReach : Math.min((-b * Y0 - root(Y0)) / a, (-b * Y1 - root(Y1)) / a);
+  const first = Math.max(x0, Math.floor((u + lo - 0.01) / TILE_SIZE)),
+    last = Math.min(x1, Math.floor((u + hi + 0.01) / TILE_SIZE));
+  if (first > last) return false;
+  out[0] = first;
+  out[1] = last;
+  return true;
+}
+
 export class GaussianRasterizer {
   readonly projected = new ProjectedGaussians();
   readonly dProjected = new ProjectedGradients();
@@ -67,10 +151,16 @@ export class GaussianRasterizer {
   private tilesY = 0;
   private tileStart = new Int32Array(0);
   private tileList = new Int32Array(0);
+  private keys = new Float64Array(0);
+  private order = new Int32Array(0);
+  private fill = new Int32Array(0);
+  private readonly rect = new Int32Array(4);
+  private readonly columns = new Int32Array(2);
   private tileData = new Float32Array(0);
   private finalT = new Float32Array(0);
   /** Per pixel: the tile-list entry of the last Gaussian it composited (-1: none). */
   private lastEntry = new Int32Array(0);
+  private tileScratch = tileScratch(0);
   /** Gaussian-pixel pairs composited by the last forward pass (work done, for benches). */
   composited = 0;
 
@@ -81,11 +171,29 @@ export class GaussianRasterizer {
     this.cloud = cloud;
     this.background = background;
     projectGaussians(cloud, cam, this.projected);
-    this.binTiles(cloud.count, cam);
-    return this.composite(cam);
+    this.binTiles(cloud.count, cam, 0, 1);
+    const n = cam.width * cam.height;
+    const frame = { rgb: new Float32Array(3 * n), depth: new Float32Array(n), opacity: new Float32Array(n) };
+    this.composite(cam, { ...frame, tileRowOffset: 0, tileRowStride: 1, stopTransmittance: MIN_TRANSMITTANCE, depthMode: 'weighted' });
+    return { width: cam.width, height: cam.height, ...frame };
   }
 
-  private binTiles(count: number, cam: ProjectionCamera): void {
+  /** Renders the tile rows of `band` (forward only; buffers reused between frames, nothing kept for backward). */
+  renderBand(cloud: GaussianCloud, camera: Camera, background: Vec3, band: RasterBand): void {
+    const { tileRowOffset, tileRowStride } = band;
+    if (!Number.isInteger(tileRowStride) || tileRowStride < 1 || !Number.isInteger(tileRowOffset) || tileRowOffset < 0)
+      throw new RangeError(`gaussian rasterizer: tile rows ${tileRowOffset} + k * ${tileRowStride} are not a band`);
+    const cam = projectionCamera(camera);
+    this.cam = null;
+    this.cloud = null;
+    this.background = background;
+    projectGaussians(cloud, cam, this.projected);
+    this.binTiles(cloud.count, cam, tileRowOffset, tileRowStride);
+    this.composite(cam, band);
+  }
+
+  /** Bins the visible Gaussians, in depth order, into the tiles of rows offset + k * stride. */
+  private binTiles(count: number, cam: ProjectionCamera, rowOffset: number, rowStride: number): void {
     const { radius, depth, mean2d } = this.projected;
     this.tilesX = Math.ceil(cam.width / TILE_SIZE);
     this.tilesY = Math.ceil(cam.height / TILE_SIZE);
@@ -101,43 +209,72 @@ export class GaussianRasterizer {
     }
     if (count >= INDEX_BITS) throw new RangeError(`gaussian rasterizer: ${count} Gaussians exceed ${INDEX_BITS}`);
     // Depth quantised to 24 bits above a 22-bit index: one native Float64Array sort orders them.
-    const keys = new Float64Array(visible);
+    if (this.keys.length < visible) this.keys = new Float64Array(Math.ceil(visible * 1.25));
+    const keys = this.keys.subarray(0, visible);
     const scale = dmax > dmin ? DEPTH_LEVELS / (dmax - dmin) : 0;
     for (let i = 0, k = 0; i < count; i++) {
       if (radius[i] !== 0) keys[k++] = Math.floor((depth[i] - dmin) * scale) * INDEX_BITS + i;
     }
     keys.sort();
-    const counts = new Int32Array(tiles + 1);
-    const rect = (i: number): [number, number, number, number] => {
+    if (this.tileStart.length < tiles + 1) this.tileStart = new Int32Array(tiles + 1);
+    const counts = this.tileStart;
+    counts.fill(0);
+    // The first tile row of the band at or after tile row y0.
+    const firstRow = (y0: number): number => y0 + ((((rowOffset - y0) % rowStride) + rowStride) % rowStride);
+    // The tile rectangle of Gaussian i, into `rect` (no allocation per Gaussian: this runs twice for each).
+    const rect = this.rect;
+    const columns = this.columns;
+    const { conic, opacity } = this.projected;
+    const writeRect = (i: number): void => {
       const r = radius[i],
         u = mean2d[2 * i],
         v = mean2d[2 * i + 1];
-      return [
-        Math.max(0, Math.floor((u - r) / TILE_SIZE)),
-        Math.min(this.tilesX - 1, Math.floor((u + r) / TILE_SIZE)),
-        Math.max(0, Math.floor((v - r) / TILE_SIZE)),
-        Math.min(this.tilesY - 1, Math.floor((v + r) / TILE_SIZE)),
-      ];
+      rect[0] = Math.max(0, Math.floor((u - r) / TILE_SIZE));
+      rect[1] = Math.min(this.tilesX - 1, Math.floor((u + r) / TILE_SIZE));
+      rect[2] = Math.max(0, Math.floor((v - r) / TILE_SIZE));
+      rect[3] = Math.min(this.tilesY - 1, Math.floor((v + r) / TILE_SIZE));
     };
-    const order = new Int32Array(visible);
+    if (this.order.length < visible) this.order = new Int32Array(Math.ceil(visible * 1.25));
+    const order = this.order;
     for (let k = 0; k < visible; k++) {
       const i = keys[k] % INDEX_BITS;
       order[k] = i;
-      const [x0, x1, y0, y1] = rect(i);
-      for (let ty = y0; ty <= y1; ty++) for (let tx = x0; tx <= x1; tx++) counts[ty * this.tilesX + tx + 1]++;
+      writeRect(i);
+      const x0 = rect[0],
+        x1 = rect[1],
+        y0 = rect[2],
+        y1 = rect[3];
+      const ca = conic[3 * i],
+        cb = conic[3 * i + 1],
+        cc = conic[3 * i + 2],
+        cut = -2 * Math.log(MIN_ALPHA / opacity[i]);
+      for (let ty = firstRow(y0); ty <= y1; ty += rowStride) {
+        if (!ellipseTileColumns(mean2d[2 * i], mean2d[2 * i + 1], ca, cb, cc, cut, ty, x0, x1, columns)) continue;
+        for (let tx = columns[0]; tx <= columns[1]; tx++) counts[ty * this.tilesX + tx + 1]++;
+      }
     }
     for (let t = 0; t < tiles; t++) counts[t + 1] += counts[t];
-    this.tileStart = counts;
-    const fill = counts.slice(0, tiles);
-    this.tileList = new Int32Array(counts[tiles]);
+    if (this.fill.length < tiles) this.fill = new Int32Array(tiles);
+    const fill = this.fill;
+    fill.set(counts.subarray(0, tiles));
+    if (this.tileList.length < counts[tiles]) this.tileList = new Int32Array(Math.ceil(counts[tiles] * 1.25));
     if (this.tileData.length < PACKED * counts[tiles]) this.tileData = new Float32Array(Math.ceil(PACKED * counts[tiles] * 1.25));
     const data = this.tileData;
-    const { conic, opacity, color } = this.projected;
+    const { color } = this.projected;
     for (let k = 0; k < visible; k++) {
       const i = order[k];
-      const [x0, x1, y0, y1] = rect(i);
-      for (let ty = y0; ty <= y1; ty++) {
-        for (let tx = x0; tx <= x1; tx++) {
+      writeRect(i);
+      const x0 = rect[0],
+        x1 = rect[1],
+        y0 = rect[2],
+        y1 = rect[3];
+      const ca = conic[3 * i],
+        cb = conic[3 * i + 1],
+        cc = conic[3 * i + 2],
+        cut = -2 * Math.log(MIN_ALPHA / opacity[i]);
+      for (let ty = firstRow(y0); ty <= y1; ty += rowStride) {
+        if (!ellipseTileColumns(mean2d[2 * i], mean2d[2 * i + 1], ca, cb, cc, cut, ty, x0, x1, columns)) continue;
+        for (let tx = columns[0]; tx <= columns[1]; tx++) {
           const e = fill[ty * this.tilesX + tx]++;
           this.tileList[e] = i;
           const at = PACKED * e;
@@ -157,12 +294,13 @@ export class GaussianRasterizer {
     }
   }
 
-  private composite(cam: ProjectionCamera): RasterFrame {
+  /** Composites the band's tile rows into its buffers (and keeps each pixel's final T and last entry for backward). */
+  private composite(cam: ProjectionCamera, band: RasterBand): void {
     const { width, height } = cam;
     const n = width * height;
-    const rgb = new Float32Array(3 * n),
-      depthOut = new Float32Array(n),
-      opacityOut = new Float32Array(n);
+    const { rgb, depth: depthOut, opacity: opacityOut } = band;
+    if (rgb.length < 3 * n || depthOut.length < n || opacityOut.length < n)
+      throw new RangeError(`gaussian rasterizer: a ${width}x${height} frame needs ${3 * n} colours and ${n} depths and opacities`);
     if (this.finalT.length < n) {
       this.finalT = new Float32Array(n);
       this.lastEntry = new Int32Array(n);
@@ -170,13 +308,15 @@ export class GaussianRasterizer {
     const data = this.tileData,
       start = this.tileStart;
     const [bgR, bgG, bgB] = this.background;
+    const stopT = band.stopTransmittance;
+    const minAlpha = Math.max(MIN_ALPHA, band.minAlpha ?? MIN_ALPHA);
+    const tableExp = band.tableExp === true;
+    const median = band.depthMode === 'median';
     const pixels = TILE_SIZE * TILE_SIZE;
-    const T = new Float64Array(pixels),
-      acc = new Float64Array(4 * pixels),
-      last = new Int32Array(pixels),
-      stopped = new Uint8Array(pixels);
+    if (this.tileScratch.T.length < pixels) this.tileScratch = tileScratch(pixels);
+    const { T, acc, last, stopped } = this.tileScratch;
     let composited = 0;
-    for (let ty = 0; ty < this.tilesY; ty++) {
+    for (let ty = band.tileRowOffset; ty < this.tilesY; ty += band.tileRowStride) {
       for (let tx = 0; tx < this.tilesX; tx++) {
         const tile = ty * this.tilesX + tx;
         const x0 = tx * TILE_SIZE,
@@ -203,20 +343,34 @@ export class GaussianRasterizer {
             cb = data[at + 3],
             cc = data[at + 4],
             op = data[at + 5];
-          const cut = -2 * Math.log(MIN_ALPHA / op);
+          const cut = -2 * Math.log(minAlpha / op);
+          // Read once per entry, not per pixel (the arithmetic is the backward pass's, term for term).
+          const cR = data[at + 6],
+            cG = data[at + 7],
+            cB = data[at + 8],
+            cZ = data[at + 9];
           for (let y = ya; y <= yb; y++) {
             const dy = v - (y + 0.5);
             const span = rowSpan(u, dy, ca, cb, cc, cut, xa, xb);
             if (span === null) continue;
+            const rowBase = (y - y0) * TILE_SIZE - x0;
+            const ccdy = cc * dy * dy;
             for (let x = span[0], xLast = span[1]; x <= xLast; x++) {
-              const q = (y - y0) * TILE_SIZE + (x - x0);
+              const q = rowBase + x;
               if (stopped[q]) continue;
               const t = T[q];
               const dx = u - (x + 0.5);
-              const power = -0.5 * (ca * dx * dx + cc * dy * dy) - cb * dx * dy;
+              const power = -0.5 * (ca * dx * dx + ccdy) - cb * dx * dy;
               if (power > 0) continue;
-              let alpha = op * Math.exp(power);
-              if (alpha < MIN_ALPHA) continue;
+              let gauss: number;
+              if (tableExp) {
+                const f = -power * EXP_SCALE;
+                if (f >= EXP_STEPS) continue;
+                const e = f | 0;
+                gauss = EXP_TABLE[e] + (f - e) * (EXP_TABLE[e + 1] - EXP_TABLE[e]);
+              } else gauss = Math.exp(power);
+              let alpha = op * gauss;
+              if (alpha < minAlpha) continue;
               if (alpha > MAX_ALPHA) alpha = MAX_ALPHA;
               const nextT = t * (1 - alpha);
               if (nextT < MIN_TRANSMITTANCE) {
@@ -225,13 +379,19 @@ export class GaussianRasterizer {
                 continue;
               }
               const w = alpha * t;
-              acc[4 * q] += w * data[at + 6];
-              acc[4 * q + 1] += w * data[at + 7];
-              acc[4 * q + 2] += w * data[at + 8];
-              acc[4 * q + 3] += w * data[at + 9];
+              const a4 = 4 * q;
+              acc[a4] += w * cR;
+              acc[a4 + 1] += w * cG;
+              acc[a4 + 2] += w * cB;
+              if (!median) acc[a4 + 3] += w * cZ;
+              else if (t >= 0.5 && nextT < 0.5) acc[a4 + 3] = cZ;
               T[q] = nextT;
               last[q] = k;
               composited++;
+              if (nextT < stopT) {
+                stopped[q] = 1;
+                done++;
+              }
             }
           }
         }
@@ -252,7 +412,6 @@ export class GaussianRasterizer {
       }
     }
     this.composited = composited;
-    return { width, height, rgb, depth: depthOut, opacity: opacityOut };
   }
   /**
    * Back-propagates d loss / d rgb (per pixel, the layout of the frame) of the last forward pass into `grads`

@@ -1,5 +1,5 @@
-// The radiance task's side of viewing sessions: the edge's frame renderer (ParallelGridRenderer behind the
-// ViewFrameRenderer interface) and the device's own rendering (local frames, and co-rendering's warp of the
+// The radiance task's side of viewing sessions: the edge's frame renderer (a parallel renderer of a voxel grid
+// or of Gaussians behind the ViewFrameRenderer interface) and the device's own rendering (local frames, and co-rendering's warp of the
 // edge's newest frame with holes filled by a low-resolution local render). A device CPU profile slows the
 // device's work by a factor (it waits that much longer after each render), so one machine can stand in for
 // a phone or a laptop; the edge renders at the machine's own speed.
@@ -10,7 +10,8 @@ import { focalFromFov, orbitCamera, type Camera } from '../data/camera.js';
 import type { VoxelGrid } from '../model/voxel-grid.js';
 import type { MarchSettings } from '../model/march-settings.js';
 import { GridRenderer } from './grid-renderer.js';
-import type { ParallelGridRenderer } from './parallel-grid-renderer.js';
+import type { RenderQuality } from './parallel-grid-renderer.js';
+import type { RenderedView } from './grid-renderer.js';
 import { fastMarchSettings, upsampleView } from './fast-march.js';
 import { fillWarpHoles, warpDepthFrame } from './depth-warp.js';
 
@@ -55,10 +56,23 @@ export function orbitPath(options: OrbitPathOptions): PoseMatrix[] {
   );
 }
 
+/** What the edge renders frames with: ParallelGridRenderer (voxel grid) or ParallelSplatRenderer (Gaussians). */
+export interface ParallelViewRenderer {
+  whenReady(): Promise<void>;
+  /** Depth: distance along the pixel's unit ray (0 where nothing was hit). */
+  render(camera: Camera, quality?: RenderQuality): Promise<RenderedView>;
+  close(): Promise<void>;
+}
+
+/** What a device renders its own frames with, on its one thread: a GridRenderer or a SplatViewRenderer. */
+export interface LocalViewRenderer {
+  render(camera: Camera): RenderedView;
+}
+
 /** The edge's frame renderer over a parallel renderer. */
 export class RadianceFrameRenderer implements ViewFrameRenderer {
   constructor(
-    private readonly renderer: ParallelGridRenderer,
+    private readonly renderer: ParallelViewRenderer,
     readonly near: number,
     readonly far: number,
   ) {}
@@ -87,22 +101,24 @@ export interface ViewerDeviceOptions {
   readonly fillDivisor?: number;
 }
 
-/** A device holding the model: renders locally (fast march, one thread) and composes co-rendered frames. */
+/**
+ * A device holding the model: renders locally (its fast renderer, one thread) and composes co-rendered frames.
+ * `renderer` is the voxel grid's fast march (`forGrid`) or a SplatViewRenderer at its fast setting.
+ */
 export class RadianceViewerDevice {
-  private readonly renderer: GridRenderer;
-  readonly near: number;
-  readonly far: number;
-
   constructor(
-    grid: VoxelGrid,
-    settings: MarchSettings,
+    private readonly renderer: LocalViewRenderer,
+    readonly near: number,
+    readonly far: number,
     private readonly options: ViewerDeviceOptions,
   ) {
     if (!(options.cpuSpeed > 0) || !Number.isFinite(options.cpuSpeed))
       throw new ConfigError(`viewer device: cpuSpeed ${options.cpuSpeed} must be positive`);
-    this.renderer = new GridRenderer(grid, fastMarchSettings(settings));
-    this.near = settings.near;
-    this.far = settings.far;
+  }
+
+  /** A device holding a voxel grid: the fast march of its settings. */
+  static forGrid(grid: VoxelGrid, settings: MarchSettings, options: ViewerDeviceOptions): RadianceViewerDevice {
+    return new RadianceViewerDevice(new GridRenderer(grid, fastMarchSettings(settings)), settings.near, settings.far, options);
   }
 
   async renderLocal(cameraToWorld: Matrix): Promise<Float32Array> {

@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import jpeg from 'jpeg-js';
+import { DataError } from '@strata/shared';
+import { decodeRgbDeflateFrame, encodeJpegFrame, encodeRgbDeflateFrame, nodeViewFrameDecoder } from '../src/view/view-frame-codec.js';
+import { encodeJpegReused } from '../src/view/reused-jpeg-encoder.js';
+
+function gradient(width: number, height: number): Float32Array {
+  const rgb = new Float32Array(3 * width * height);
+  for (let p = 0; p < width * height; p++) {
+    const x = p % width,
+      y = Math.floor(p / width);
+    rgb[3 * p] = x / (width - 1);
+    rgb[3 * p + 1] = y / (height - 1);
+    rgb[3 * p + 2] = ((x * y) % 17) / 16;
+  }
+  return rgb;
+}
+
+test('the reused JPEG encoder writes the bytes jpeg-js writes, image after image and across qualities', () => {
+  for (const [width, height, quality] of [
+    [40, 24, 80],
+    [17, 9, 80],
+    [40, 24, 35],
+    [40, 24, 80],
+  ] as const) {
+    const data = new Uint8Array(4 * width * height).map((_, i) => (i * 37 + width) % 256);
+    const expected = new Uint8Array(jpeg.encode({ width, height, data }, quality).data);
+    assert.deepEqual(encodeJpegReused({ width, height, data }, quality), expected, `${width}x${height} at ${quality}`);
+  }
+  // And a frame through the codec decodes to the image it was (JPEG: close, not exact).
+  const rgb = gradient(32, 32);
+  const back = nodeViewFrameDecoder.color(encodeJpegFrame(rgb, 32, 32, 90), 32, 32, 'jpeg');
+  let worst = 0;
+  for (let i = 0; i < rgb.length; i++) worst = Math.max(worst, Math.abs(back[i] - rgb[i]));
+  assert.ok(worst < 0.25, `JPEG round trip off by ${worst}`);
+});
+
+test('rgb8-deflate frames round-trip to 8 bits and refuse bytes of another size or not deflated', () => {
+  const rgb = gradient(30, 20);
+  const back = nodeViewFrameDecoder.color(encodeRgbDeflateFrame(rgb, 30, 20), 30, 20, 'rgb8-deflate');
+  for (let i = 0; i < rgb.length; i++) assert.ok(Math.abs(back[i] - rgb[i]) <= 0.5 / 255 + 1e-7, `value ${i}: ${back[i]} vs ${rgb[i]}`);
+  assert.throws(() => decodeRgbDeflateFrame(encodeRgbDeflateFrame(rgb, 30, 20), 20, 20), DataError);
+  assert.throws(() => decodeRgbDeflateFrame(new Uint8Array([1, 2, 3, 4]), 30, 20), /does not inflate/);
+});

@@ -95,6 +95,25 @@ function rowSpan(u: number, dy: number, a: number, b: number, c: number, cut: nu
   return span;
 }
 
+/**
+ * The first tile row of the band (rows offset + k * stride) at or after tile row y0. (A function, not a closure
+ * per call: a fresh closure inlined into the binning deoptimised it on every call, "wrong call target".)
+ */
+function firstBandRow(y0: number, offset: number, stride: number): number {
+  return y0 + ((((offset - y0) % stride) + stride) % stride);
+}
+
+/** The tile rectangle (x0, x1, y0, y1) of Gaussian i's radius square, into `rect` (no allocation per Gaussian). */
+function writeTileRect(rect: Int32Array, radius: Int32Array, mean2d: Float32Array, i: number, tilesX: number, tilesY: number): void {
+  const r = radius[i],
+    u = mean2d[2 * i],
+    v = mean2d[2 * i + 1];
+  rect[0] = Math.max(0, Math.floor((u - r) / TILE_SIZE));
+  rect[1] = Math.min(tilesX - 1, Math.floor((u + r) / TILE_SIZE));
+  rect[2] = Math.max(0, Math.floor((v - r) / TILE_SIZE));
+  rect[3] = Math.min(tilesY - 1, Math.floor((v + r) / TILE_SIZE));
+}
+
 /** Per pixel of a tile, while compositing: transmittance, accumulated rgb + depth, last entry, stopped; live pixels per row. */
 function tileScratch(pixels: number) {
   return {
@@ -193,7 +212,7 @@ export class GaussianRasterizer {
     this.binTiles(cloud.count, cam, 0, 1, MIN_ALPHA);
     const n = cam.width * cam.height;
     const frame = { rgb: new Float32Array(3 * n), depth: new Float32Array(n), opacity: new Float32Array(n) };
-    this.composite(
+    this.composited = this.composite(
       cam,
       { ...frame, tileRowOffset: 0, tileRowStride: 1, stopTransmittance: MIN_TRANSMITTANCE, depthMode: 'weighted' },
       true,
@@ -212,7 +231,7 @@ export class GaussianRasterizer {
     this.background = background;
     projectGaussians(cloud, cam, this.projected);
     this.binTiles(cloud.count, cam, tileRowOffset, tileRowStride, Math.max(MIN_ALPHA, band.minAlpha ?? MIN_ALPHA));
-    this.composite(cam, band, false);
+    this.composited = this.composite(cam, band, false);
   }
 
   /**
@@ -234,8 +253,6 @@ export class GaussianRasterizer {
       if (depth[i] > dmax) dmax = depth[i];
     }
     if (count >= INDEX_BITS) throw new RangeError(`gaussian rasterizer: ${count} Gaussians exceed ${INDEX_BITS}`);
-    // The first tile row of the band at or after tile row y0.
-    const firstRow = (y0: number): number => y0 + ((((rowOffset - y0) % rowStride) + rowStride) % rowStride);
     // Depth quantised to 24 bits above a 22-bit index: one native Float64Array sort orders them. Only the
     // Gaussians whose square reaches a row of the band are sorted (the scale is all visible ones', so the
     // keys, and the order, are those of a whole-frame render).
@@ -249,7 +266,7 @@ export class GaussianRasterizer {
         const v = mean2d[2 * i + 1];
         const y0 = Math.max(0, Math.floor((v - r) / TILE_SIZE)),
           y1 = Math.min(this.tilesY - 1, Math.floor((v + r) / TILE_SIZE));
-        if (firstRow(y0) > y1) continue;
+        if (firstBandRow(y0, rowOffset, rowStride) > y1) continue;
       }
       this.keys[inBand++] = Math.floor((depth[i] - dmin) * scale) * INDEX_BITS + i;
     }
@@ -259,7 +276,6 @@ export class GaussianRasterizer {
     if (this.tileStart.length < tiles + 1) this.tileStart = new Int32Array(tiles + 1);
     const counts = this.tileStart;
     counts.fill(0);
-    // The tile rectangle of Gaussian i, into `rect` (no allocation per Gaussian: this runs twice for each).
     const rect = this.rect;
     const columns = this.columns;
     const { conic, opacity } = this.projected;
@@ -269,21 +285,13 @@ export class GaussianRasterizer {
     }
     const { cuts, rowReach } = this;
     let columnsAt = 0;
-    const writeRect = (i: number): void => {
-      const r = radius[i],
-        u = mean2d[2 * i],
-        v = mean2d[2 * i + 1];
-      rect[0] = Math.max(0, Math.floor((u - r) / TILE_SIZE));
-      rect[1] = Math.min(this.tilesX - 1, Math.floor((u + r) / TILE_SIZE));
-      rect[2] = Math.max(0, Math.floor((v - r) / TILE_SIZE));
-      rect[3] = Math.min(this.tilesY - 1, Math.floor((v + r) / TILE_SIZE));
-    };
+    const { tilesX, tilesY } = this;
     if (this.order.length < visible) this.order = new Int32Array(Math.ceil(visible * 1.25));
     const order = this.order;
     for (let k = 0; k < visible; k++) {
       const i = keys[k] % INDEX_BITS;
       order[k] = i;
-      writeRect(i);
+      writeTileRect(rect, radius, mean2d, i, tilesX, tilesY);
       const x0 = rect[0],
         x1 = rect[1],
         y0 = rect[2],
@@ -296,7 +304,7 @@ export class GaussianRasterizer {
       // |dy| <= sqrt(a cut / det) where the row has a span; widened, so rounding never drops a row with one.
       const det = ca * cc - cb * cb;
       rowReach[i] = det > 0 && ca > 0 ? Math.sqrt((ca * cut) / det) * (1 + 1e-6) + 1e-3 : Infinity;
-      for (let ty = firstRow(y0); ty <= y1; ty += rowStride) {
+      for (let ty = firstBandRow(y0, rowOffset, rowStride); ty <= y1; ty += rowStride) {
         if (this.rowColumns.length < columnsAt + 2) {
           const grown = new Int32Array(Math.max(1024, 2 * this.rowColumns.length));
           grown.set(this.rowColumns);
@@ -321,10 +329,10 @@ export class GaussianRasterizer {
     columnsAt = 0;
     for (let k = 0; k < visible; k++) {
       const i = order[k];
-      writeRect(i);
+      writeTileRect(rect, radius, mean2d, i, tilesX, tilesY);
       const y0 = rect[2],
         y1 = rect[3];
-      for (let ty = firstRow(y0); ty <= y1; ty += rowStride) {
+      for (let ty = firstBandRow(y0, rowOffset, rowStride); ty <= y1; ty += rowStride) {
         const first = rowColumns[columnsAt++],
           last = rowColumns[columnsAt++];
         if (first < 0) continue;
@@ -348,8 +356,11 @@ export class GaussianRasterizer {
     }
   }
 
-  /** Composites the band's tile rows into its buffers (and, when `forBackward`, keeps each pixel's final T and last entry). */
-  private composite(cam: ProjectionCamera, band: RasterBand, forBackward: boolean): void {
+  /**
+   * Composites the band's tile rows into its buffers (and, when `forBackward`, keeps each pixel's final T and
+   * last entry); returns the pairs composited.
+   */
+  private composite(cam: ProjectionCamera, band: RasterBand, forBackward: boolean): number {
     const { width, height } = cam;
     const n = width * height;
     const { rgb, depth: depthOut, opacity: opacityOut } = band;
@@ -372,7 +383,9 @@ export class GaussianRasterizer {
     if (this.tileScratch.T.length < pixels) this.tileScratch = tileScratch(pixels);
     const { T, acc, last, stopped, rowLive } = this.tileScratch;
     let composited = 0;
-    for (let ty = band.tileRowOffset; ty < this.tilesY; ty += band.tileRowStride) {
+    // Read once: callers' band objects come in several shapes (a property read per tile row deoptimised this).
+    const rowStride = band.tileRowStride;
+    for (let ty = band.tileRowOffset; ty < this.tilesY; ty += rowStride) {
       for (let tx = 0; tx < this.tilesX; tx++) {
         const tile = ty * this.tilesX + tx;
         const x0 = tx * TILE_SIZE,
@@ -485,7 +498,9 @@ export class GaussianRasterizer {
         }
       }
     }
-    this.composited = composited;
+    // Returned, not stored here: V8 compiles this loop on-stack before the first call ends, and a store it
+    // had never seen at the end deoptimised every call, so each frame restarted unoptimised.
+    return composited;
   }
   /**
    * Back-propagates d loss / d rgb (per pixel, the layout of the frame) of the last forward pass into `grads`

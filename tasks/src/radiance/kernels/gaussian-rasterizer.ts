@@ -73,6 +73,8 @@ const span = [0, 0];
 const EXP_STEPS = 4096;
 const EXP_SCALE = EXP_STEPS / 6;
 const EXP_TABLE = Float64Array.from({ length: EXP_STEPS + 2 }, (_, k) => Math.exp(-k / EXP_SCALE));
+/** EXP_TABLE[k + 1] - EXP_TABLE[k], the interpolation's slope (one load instead of two). */
+const EXP_SLOPE = Float64Array.from({ length: EXP_STEPS + 1 }, (_, k) => EXP_TABLE[k + 1] - EXP_TABLE[k]);
 
 /**
  * The pixel columns of row offset `dy` (Gaussian centre minus pixel centre) where alpha can reach 1/255: the
@@ -93,9 +95,35 @@ function rowSpan(u: number, dy: number, a: number, b: number, c: number, cut: nu
   return span;
 }
 
-/** Per pixel of a tile, while compositing: transmittance, accumulated rgb + depth, last entry, stopped. */
+/**
+ * The first tile row of the band (rows offset + k * stride) at or after tile row y0. (A function, not a closure
+ * per call: a fresh closure inlined into the binning deoptimised it on every call, "wrong call target".)
+ */
+function firstBandRow(y0: number, offset: number, stride: number): number {
+  return y0 + ((((offset - y0) % stride) + stride) % stride);
+}
+
+/** The tile rectangle (x0, x1, y0, y1) of Gaussian i's radius square, into `rect` (no allocation per Gaussian). */
+function writeTileRect(rect: Int32Array, radius: Int32Array, mean2d: Float32Array, i: number, tilesX: number, tilesY: number): void {
+  const r = radius[i],
+    u = mean2d[2 * i],
+    v = mean2d[2 * i + 1];
+  rect[0] = Math.max(0, Math.floor((u - r) / TILE_SIZE));
+  rect[1] = Math.min(tilesX - 1, Math.floor((u + r) / TILE_SIZE));
+  rect[2] = Math.max(0, Math.floor((v - r) / TILE_SIZE));
+  rect[3] = Math.min(tilesY - 1, Math.floor((v + r) / TILE_SIZE));
+}
+
+/** Per pixel of a tile, while compositing: transmittance, accumulated rgb + depth, last entry, stopped; live pixels per row. */
 function tileScratch(pixels: number) {
-  return { T: new Float64Array(pixels), acc: new Float64Array(4 * pixels), last: new Int32Array(pixels), stopped: new Uint8Array(pixels) };
+  return {
+    T: new Float64Array(pixels),
+    acc: new Float64Array(4 * pixels),
+    last: new Int32Array(pixels),
+    stopped: new Uint8Array(pixels),
+    /** Per pixel row of the tile: pixels not yet stopped (a row with none is skipped). */
+    rowLive: new Int32Array(TILE_SIZE),
+  };
 }
 
 /**
@@ -130,9 +158,11 @@ function ellipseTileColumns(
   if (Y0 > Y1) return false;
   const xReach = Math.sqrt((cut * c) / det);
   const yAtRight = -b * Math.sqrt(cut / (det * c));
-  const root = (Y: number): number => Math.sqrt(Math.max(0, a * cut - det * Y * Y));
-  const hi = yAtRight >= Y0 && yAtRight <= Y1 ? xReach : Math.max((-b * Y0 + root(Y0)) / a, (-b * Y1 + root(Y1)) / a);
-  const lo = -yAtRight >= Y0 && -yAtRight <= Y1 ? -xReach : Math.min((-b * Y0 - root(Y0)) / a, (-b * Y1 - root(Y1)) / a);
+  // The ellipse's half-width at Y0 and Y1 (no closure: this runs per Gaussian per tile row, twice a frame).
+  const root0 = Math.sqrt(Math.max(0, a * cut - det * Y0 * Y0)),
+    root1 = Math.sqrt(Math.max(0, a * cut - det * Y1 * Y1));
+  const hi = yAtRight >= Y0 && yAtRight <= Y1 ? xReach : Math.max((-b * Y0 + root0) / a, (-b * Y1 + root1) / a);
+  const lo = -yAtRight >= Y0 && -yAtRight <= Y1 ? -xReach : Math.min((-b * Y0 - root0) / a, (-b * Y1 - root1) / a);
   const first = Math.max(x0, Math.floor((u + lo - 0.01) / TILE_SIZE)),
     last = Math.min(x1, Math.floor((u + hi + 0.01) / TILE_SIZE));
   if (first > last) return false;
@@ -156,7 +186,15 @@ export class GaussianRasterizer {
   private fill = new Int32Array(0);
   private readonly rect = new Int32Array(4);
   private readonly columns = new Int32Array(2);
+  /** The binning's first pass's tile columns per (Gaussian, tile row) in visiting order (first, last; -1: none), for the second. */
+  private rowColumns = new Int32Array(0);
   private tileData = new Float32Array(0);
+  /**
+   * Per Gaussian, from the binning: the ellipse's cut (-2 ln(minAlpha / opacity): where alpha reaches
+   * minAlpha) and how far from its centre, in rows, that ellipse reaches (compositing skips rows beyond it).
+   */
+  private cuts = new Float64Array(0);
+  private rowReach = new Float64Array(0);
   private finalT = new Float32Array(0);
   /** Per pixel: the tile-list entry of the last Gaussian it composited (-1: none). */
   private lastEntry = new Int32Array(0);
@@ -171,10 +209,14 @@ export class GaussianRasterizer {
     this.cloud = cloud;
     this.background = background;
     projectGaussians(cloud, cam, this.projected);
-    this.binTiles(cloud.count, cam, 0, 1);
+    this.binTiles(cloud.count, cam, 0, 1, MIN_ALPHA);
     const n = cam.width * cam.height;
     const frame = { rgb: new Float32Array(3 * n), depth: new Float32Array(n), opacity: new Float32Array(n) };
-    this.composite(cam, { ...frame, tileRowOffset: 0, tileRowStride: 1, stopTransmittance: MIN_TRANSMITTANCE, depthMode: 'weighted' });
+    this.composited = this.composite(
+      cam,
+      { ...frame, tileRowOffset: 0, tileRowStride: 1, stopTransmittance: MIN_TRANSMITTANCE, depthMode: 'weighted' },
+      true,
+    );
     return { width: cam.width, height: cam.height, ...frame };
   }
 
@@ -188,12 +230,15 @@ export class GaussianRasterizer {
     this.cloud = null;
     this.background = background;
     projectGaussians(cloud, cam, this.projected);
-    this.binTiles(cloud.count, cam, tileRowOffset, tileRowStride);
-    this.composite(cam, band);
+    this.binTiles(cloud.count, cam, tileRowOffset, tileRowStride, Math.max(MIN_ALPHA, band.minAlpha ?? MIN_ALPHA));
+    this.composited = this.composite(cam, band, false);
   }
 
-  /** Bins the visible Gaussians, in depth order, into the tiles of rows offset + k * stride. */
-  private binTiles(count: number, cam: ProjectionCamera, rowOffset: number, rowStride: number): void {
+  /**
+   * Bins the visible Gaussians, in depth order, into the tiles of rows offset + k * stride that their alpha >=
+   * `minAlpha` ellipse crosses (the compositing's own cut, so a tile it misses would get no pixel from it).
+   */
+  private binTiles(count: number, cam: ProjectionCamera, rowOffset: number, rowStride: number, minAlpha: number): void {
     const { radius, depth, mean2d } = this.projected;
     this.tilesX = Math.ceil(cam.width / TILE_SIZE);
     this.tilesY = Math.ceil(cam.height / TILE_SIZE);
@@ -208,38 +253,45 @@ export class GaussianRasterizer {
       if (depth[i] > dmax) dmax = depth[i];
     }
     if (count >= INDEX_BITS) throw new RangeError(`gaussian rasterizer: ${count} Gaussians exceed ${INDEX_BITS}`);
-    // Depth quantised to 24 bits above a 22-bit index: one native Float64Array sort orders them.
+    // Depth quantised to 24 bits above a 22-bit index: one native Float64Array sort orders them. Only the
+    // Gaussians whose square reaches a row of the band are sorted (the scale is all visible ones', so the
+    // keys, and the order, are those of a whole-frame render).
     if (this.keys.length < visible) this.keys = new Float64Array(Math.ceil(visible * 1.25));
-    const keys = this.keys.subarray(0, visible);
     const scale = dmax > dmin ? DEPTH_LEVELS / (dmax - dmin) : 0;
-    for (let i = 0, k = 0; i < count; i++) {
-      if (radius[i] !== 0) keys[k++] = Math.floor((depth[i] - dmin) * scale) * INDEX_BITS + i;
+    let inBand = 0;
+    for (let i = 0; i < count; i++) {
+      const r = radius[i];
+      if (r === 0) continue;
+      if (rowStride > 1) {
+        const v = mean2d[2 * i + 1];
+        const y0 = Math.max(0, Math.floor((v - r) / TILE_SIZE)),
+          y1 = Math.min(this.tilesY - 1, Math.floor((v + r) / TILE_SIZE));
+        if (firstBandRow(y0, rowOffset, rowStride) > y1) continue;
+      }
+      this.keys[inBand++] = Math.floor((depth[i] - dmin) * scale) * INDEX_BITS + i;
     }
+    visible = inBand;
+    const keys = this.keys.subarray(0, visible);
     keys.sort();
     if (this.tileStart.length < tiles + 1) this.tileStart = new Int32Array(tiles + 1);
     const counts = this.tileStart;
     counts.fill(0);
-    // The first tile row of the band at or after tile row y0.
-    const firstRow = (y0: number): number => y0 + ((((rowOffset - y0) % rowStride) + rowStride) % rowStride);
-    // The tile rectangle of Gaussian i, into `rect` (no allocation per Gaussian: this runs twice for each).
     const rect = this.rect;
     const columns = this.columns;
     const { conic, opacity } = this.projected;
-    const writeRect = (i: number): void => {
-      const r = radius[i],
-        u = mean2d[2 * i],
-        v = mean2d[2 * i + 1];
-      rect[0] = Math.max(0, Math.floor((u - r) / TILE_SIZE));
-      rect[1] = Math.min(this.tilesX - 1, Math.floor((u + r) / TILE_SIZE));
-      rect[2] = Math.max(0, Math.floor((v - r) / TILE_SIZE));
-      rect[3] = Math.min(this.tilesY - 1, Math.floor((v + r) / TILE_SIZE));
-    };
+    if (this.cuts.length < count) {
+      this.cuts = new Float64Array(Math.ceil(count * 1.25));
+      this.rowReach = new Float64Array(Math.ceil(count * 1.25));
+    }
+    const { cuts, rowReach } = this;
+    let columnsAt = 0;
+    const { tilesX, tilesY } = this;
     if (this.order.length < visible) this.order = new Int32Array(Math.ceil(visible * 1.25));
     const order = this.order;
     for (let k = 0; k < visible; k++) {
       const i = keys[k] % INDEX_BITS;
       order[k] = i;
-      writeRect(i);
+      writeTileRect(rect, radius, mean2d, i, tilesX, tilesY);
       const x0 = rect[0],
         x1 = rect[1],
         y0 = rect[2],
@@ -247,9 +299,21 @@ export class GaussianRasterizer {
       const ca = conic[3 * i],
         cb = conic[3 * i + 1],
         cc = conic[3 * i + 2],
-        cut = -2 * Math.log(MIN_ALPHA / opacity[i]);
-      for (let ty = firstRow(y0); ty <= y1; ty += rowStride) {
-        if (!ellipseTileColumns(mean2d[2 * i], mean2d[2 * i + 1], ca, cb, cc, cut, ty, x0, x1, columns)) continue;
+        cut = -2 * Math.log(minAlpha / opacity[i]);
+      cuts[i] = cut;
+      // |dy| <= sqrt(a cut / det) where the row has a span; widened, so rounding never drops a row with one.
+      const det = ca * cc - cb * cb;
+      rowReach[i] = det > 0 && ca > 0 ? Math.sqrt((ca * cut) / det) * (1 + 1e-6) + 1e-3 : Infinity;
+      for (let ty = firstBandRow(y0, rowOffset, rowStride); ty <= y1; ty += rowStride) {
+        if (this.rowColumns.length < columnsAt + 2) {
+          const grown = new Int32Array(Math.max(1024, 2 * this.rowColumns.length));
+          grown.set(this.rowColumns);
+          this.rowColumns = grown;
+        }
+        const hit = ellipseTileColumns(mean2d[2 * i], mean2d[2 * i + 1], ca, cb, cc, cut, ty, x0, x1, columns);
+        this.rowColumns[columnsAt++] = hit ? columns[0] : -1;
+        this.rowColumns[columnsAt++] = hit ? columns[1] : -1;
+        if (!hit) continue;
         for (let tx = columns[0]; tx <= columns[1]; tx++) counts[ty * this.tilesX + tx + 1]++;
       }
     }
@@ -261,20 +325,18 @@ export class GaussianRasterizer {
     if (this.tileData.length < PACKED * counts[tiles]) this.tileData = new Float32Array(Math.ceil(PACKED * counts[tiles] * 1.25));
     const data = this.tileData;
     const { color } = this.projected;
+    const rowColumns = this.rowColumns;
+    columnsAt = 0;
     for (let k = 0; k < visible; k++) {
       const i = order[k];
-      writeRect(i);
-      const x0 = rect[0],
-        x1 = rect[1],
-        y0 = rect[2],
+      writeTileRect(rect, radius, mean2d, i, tilesX, tilesY);
+      const y0 = rect[2],
         y1 = rect[3];
-      const ca = conic[3 * i],
-        cb = conic[3 * i + 1],
-        cc = conic[3 * i + 2],
-        cut = -2 * Math.log(MIN_ALPHA / opacity[i]);
-      for (let ty = firstRow(y0); ty <= y1; ty += rowStride) {
-        if (!ellipseTileColumns(mean2d[2 * i], mean2d[2 * i + 1], ca, cb, cc, cut, ty, x0, x1, columns)) continue;
-        for (let tx = columns[0]; tx <= columns[1]; tx++) {
+      for (let ty = firstBandRow(y0, rowOffset, rowStride); ty <= y1; ty += rowStride) {
+        const first = rowColumns[columnsAt++],
+          last = rowColumns[columnsAt++];
+        if (first < 0) continue;
+        for (let tx = first; tx <= last; tx++) {
           const e = fill[ty * this.tilesX + tx]++;
           this.tileList[e] = i;
           const at = PACKED * e;
@@ -294,19 +356,24 @@ export class GaussianRasterizer {
     }
   }
 
-  /** Composites the band's tile rows into its buffers (and keeps each pixel's final T and last entry for backward). */
-  private composite(cam: ProjectionCamera, band: RasterBand): void {
+  /**
+   * Composites the band's tile rows into its buffers (and, when `forBackward`, keeps each pixel's final T and
+   * last entry); returns the pairs composited.
+   */
+  private composite(cam: ProjectionCamera, band: RasterBand, forBackward: boolean): number {
     const { width, height } = cam;
     const n = width * height;
     const { rgb, depth: depthOut, opacity: opacityOut } = band;
     if (rgb.length < 3 * n || depthOut.length < n || opacityOut.length < n)
       throw new RangeError(`gaussian rasterizer: a ${width}x${height} frame needs ${3 * n} colours and ${n} depths and opacities`);
-    if (this.finalT.length < n) {
+    if (forBackward && this.finalT.length < n) {
       this.finalT = new Float32Array(n);
       this.lastEntry = new Int32Array(n);
     }
     const data = this.tileData,
-      start = this.tileStart;
+      start = this.tileStart,
+      list = this.tileList,
+      { cuts, rowReach } = this;
     const [bgR, bgG, bgB] = this.background;
     const stopT = band.stopTransmittance;
     const minAlpha = Math.max(MIN_ALPHA, band.minAlpha ?? MIN_ALPHA);
@@ -314,9 +381,11 @@ export class GaussianRasterizer {
     const median = band.depthMode === 'median';
     const pixels = TILE_SIZE * TILE_SIZE;
     if (this.tileScratch.T.length < pixels) this.tileScratch = tileScratch(pixels);
-    const { T, acc, last, stopped } = this.tileScratch;
+    const { T, acc, last, stopped, rowLive } = this.tileScratch;
     let composited = 0;
-    for (let ty = band.tileRowOffset; ty < this.tilesY; ty += band.tileRowStride) {
+    // Read once: callers' band objects come in several shapes (a property read per tile row deoptimised this).
+    const rowStride = band.tileRowStride;
+    for (let ty = band.tileRowOffset; ty < this.tilesY; ty += rowStride) {
       for (let tx = 0; tx < this.tilesX; tx++) {
         const tile = ty * this.tilesX + tx;
         const x0 = tx * TILE_SIZE,
@@ -328,6 +397,7 @@ export class GaussianRasterizer {
         acc.fill(0);
         last.fill(-1);
         stopped.fill(0);
+        for (let r = 0; r < TILE_SIZE; r++) rowLive[r] = y0 + r < yEnd ? xEnd - x0 : 0;
         let done = 0;
         // Entries outer, pixels inner: each Gaussian touches only the pixels of its footprint's square.
         for (let k = start[tile], end = start[tile + 1]; k < end && done < live; k++) {
@@ -337,25 +407,38 @@ export class GaussianRasterizer {
             rad = data[at + 10];
           const xa = Math.max(x0, Math.ceil(u - rad - 0.5)),
             xb = Math.min(xEnd - 1, Math.floor(u + rad - 0.5));
-          const ya = Math.max(y0, Math.ceil(v - rad - 0.5)),
-            yb = Math.min(yEnd - 1, Math.floor(v + rad - 0.5));
+          // Rows beyond the ellipse's reach would find no span (the radius's square is wider than the ellipse).
+          const i = list[k],
+            reach = rowReach[i];
+          const ya = Math.max(y0, Math.ceil(v - rad - 0.5), Math.ceil(v - reach - 0.5)),
+            yb = Math.min(yEnd - 1, Math.floor(v + rad - 0.5), Math.floor(v + reach - 0.5));
           const ca = data[at + 2],
             cb = data[at + 3],
             cc = data[at + 4],
             op = data[at + 5];
-          const cut = -2 * Math.log(minAlpha / op);
+          const cut = cuts[i];
           // Read once per entry, not per pixel (the arithmetic is the backward pass's, term for term).
           const cR = data[at + 6],
             cG = data[at + 7],
             cB = data[at + 8],
             cZ = data[at + 9];
           for (let y = ya; y <= yb; y++) {
+            if (rowLive[y - y0] === 0) continue;
             const dy = v - (y + 0.5);
-            const span = rowSpan(u, dy, ca, cb, cc, cut, xa, xb);
-            if (span === null) continue;
+            // rowSpan's arithmetic, inline and into int32 loop bounds (its array holds doubles: indexing by
+            // them cost a conversion per pixel).
+            const bdy = cb * dy;
+            const disc = bdy * bdy - ca * (cc * dy * dy - cut);
+            if (!(disc >= 0)) continue;
+            const root = Math.sqrt(disc);
+            let first = Math.ceil(u - 0.5 - (-bdy + root) / ca),
+              xLast = Math.floor(u - 0.5 - (-bdy - root) / ca);
+            if (first < xa) first = xa;
+            if (xLast > xb) xLast = xb;
+            if (!(first <= xLast)) continue;
             const rowBase = (y - y0) * TILE_SIZE - x0;
             const ccdy = cc * dy * dy;
-            for (let x = span[0], xLast = span[1]; x <= xLast; x++) {
+            for (let x = first | 0, end = xLast | 0; x <= end; x++) {
               const q = rowBase + x;
               if (stopped[q]) continue;
               const t = T[q];
@@ -367,7 +450,7 @@ export class GaussianRasterizer {
                 const f = -power * EXP_SCALE;
                 if (f >= EXP_STEPS) continue;
                 const e = f | 0;
-                gauss = EXP_TABLE[e] + (f - e) * (EXP_TABLE[e + 1] - EXP_TABLE[e]);
+                gauss = EXP_TABLE[e] + (f - e) * EXP_SLOPE[e];
               } else gauss = Math.exp(power);
               let alpha = op * gauss;
               if (alpha < minAlpha) continue;
@@ -375,6 +458,7 @@ export class GaussianRasterizer {
               const nextT = t * (1 - alpha);
               if (nextT < MIN_TRANSMITTANCE) {
                 stopped[q] = 1;
+                rowLive[y - y0]--;
                 done++;
                 continue;
               }
@@ -390,6 +474,7 @@ export class GaussianRasterizer {
               composited++;
               if (nextT < stopT) {
                 stopped[q] = 1;
+                rowLive[y - y0]--;
                 done++;
               }
             }
@@ -400,8 +485,10 @@ export class GaussianRasterizer {
             const q = (y - y0) * TILE_SIZE + (x - x0);
             const p = y * width + x;
             const t = T[q];
-            this.finalT[p] = t;
-            this.lastEntry[p] = last[q];
+            if (forBackward) {
+              this.finalT[p] = t;
+              this.lastEntry[p] = last[q];
+            }
             rgb[3 * p] = acc[4 * q] + t * bgR;
             rgb[3 * p + 1] = acc[4 * q + 1] + t * bgG;
             rgb[3 * p + 2] = acc[4 * q + 2] + t * bgB;
@@ -411,7 +498,9 @@ export class GaussianRasterizer {
         }
       }
     }
-    this.composited = composited;
+    // Returned, not stored here: V8 compiles this loop on-stack before the first call ends, and a store it
+    // had never seen at the end deoptimised every call, so each frame restarted unoptimised.
+    return composited;
   }
   /**
    * Back-propagates d loss / d rgb (per pixel, the layout of the frame) of the last forward pass into `grads`

@@ -137,7 +137,7 @@ function tampered(update: ModelUpdate, name: string, change: (t: SparseRows) => 
 }
 
 test('untrusted uploads: rows outside the scaffold, NaN and negative statistics, bad row weights are refused or clipped by name', async () => {
-  const config = gaussianConfig(1, 4, { capacity: 2000 });
+  const config = gaussianConfig(1, 4, { capacity: 2000, combineChanges: 'straightness' });
   const honest = radianceGaussiansTask(config);
   const freeSlot = honest.options.capacity - 1;
   const faults: Record<number, (u: ModelUpdate) => ModelUpdate> = {

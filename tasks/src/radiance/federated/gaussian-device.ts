@@ -69,7 +69,7 @@ export class GaussianDevice implements DeviceTrainer {
     const generations = model.get(GAUSSIAN_SCAFFOLD_TENSOR)?.values ?? new Float32Array(capacity);
     const moments = this.restoreMoments(state, slots, generations, capacity);
     const pixelsTouched = new Float32Array(cloud.count);
-    const path = new Float32Array(cloud.count * GAUSSIAN_STRIDE);
+    const path = o.uploadStraightness === 1 ? new Float32Array(cloud.count * GAUSSIAN_STRIDE) : undefined;
     const lrs = columnLearningRates({
       position: o.lrPosition * extent,
       scale: o.lrScale,
@@ -104,9 +104,11 @@ export class GaussianDevice implements DeviceTrainer {
     const parameters = parameterRows(state, cloud.params, slots, pixelsTouched, capacity, o.uploadScale);
     const delta = new Map([
       [GAUSSIAN_PARAMS_TENSOR, parameters],
-      [GAUSSIAN_STRAIGHTNESS_TENSOR, straightnessRows(state, cloud.params, path, slots, parameters.rows, capacity)],
       [GAUSSIAN_DENSIFY_TENSOR, statisticRows(state, slots, capacity)],
     ]);
+    if (o.uploadStraightness === 1) {
+      delta.set(GAUSSIAN_STRAIGHTNESS_TENSOR, straightnessRows(state, cloud.params, path, slots, parameters.rows, capacity));
+    }
     const weight = pixels;
     return { delta, weight, metrics: { loss: (sse / Math.max(1, values)) * weight, pixels } };
   }
@@ -179,7 +181,7 @@ function parameterRows(
 function straightnessRows(
   state: GaussianTrainState,
   received: Float32Array,
-  path: Float32Array,
+  path: Float32Array | undefined,
   slots: Uint32Array,
   rows: Uint32Array,
   capacity: number,
@@ -194,7 +196,7 @@ function straightnessRows(
         length = 0;
       for (let j = at + first; j < at + end; j++) {
         change += Math.abs(state.params[j] - received[j]);
-        length += path[j];
+        length += path?.[j] ?? 0;
       }
       values[k * groups + g] = length > 0 ? Math.min(1, change / length) : 0;
     });

@@ -38,18 +38,22 @@ export const GAUSSIAN_DENSIFY_TENSOR = 'gaussians/densify';
  */
 export const GAUSSIAN_SCAFFOLD_TENSOR = 'gaussians/scaffold';
 
-/** The model holding `cloud` in its first rows, with room for `capacity` Gaussians. */
-export function scaffoldModel(cloud: GaussianCloud, capacity: number): ModelParams {
+/**
+ * The model holding `cloud` in its first rows, with room for `capacity` Gaussians, and the straightness tensor
+ * when the cloud combines the devices' changes by it.
+ */
+export function scaffoldModel(cloud: GaussianCloud, capacity: number, straightness = false): ModelParams {
   const params = new Float32Array(capacity * GAUSSIAN_STRIDE);
   params.set(cloud.params.subarray(0, cloud.count * GAUSSIAN_STRIDE));
   const scaffold = new Float32Array(capacity);
   scaffold.fill(1, 0, cloud.count);
-  return new Map([
+  const model = new Map([
     [GAUSSIAN_PARAMS_TENSOR, dense([capacity, GAUSSIAN_STRIDE], params)],
     [GAUSSIAN_DENSIFY_TENSOR, dense([capacity, 1])],
     [GAUSSIAN_SCAFFOLD_TENSOR, dense([capacity, 1], scaffold)],
-    [GAUSSIAN_STRAIGHTNESS_TENSOR, dense([capacity, GAUSSIAN_PARAMETER_GROUPS.length])],
   ]);
+  if (straightness) model.set(GAUSSIAN_STRAIGHTNESS_TENSOR, dense([capacity, GAUSSIAN_PARAMETER_GROUPS.length]));
+  return model;
 }
 
 function tensor(model: ModelParams, name: string): Float32Array {

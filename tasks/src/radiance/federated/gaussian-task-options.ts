@@ -17,6 +17,10 @@ export const gaussianDeviceOptionsSchema = gaussianTrainingOptionsSchema
     rounds: z.number().int().min(1).default(1).describe('cloud rounds of the run (set by the run: the position rate decays over them)'),
     shDegreeRounds: z.number().positive().default(1).describe('rounds per SH degree step (set by the run from shDegreeEvery)'),
     maxShDegree: gaussianTrainingOptionsSchema.shape.maxShDegree,
+    uploadStraightness: z
+      .union([z.literal(0), z.literal(1)])
+      .default(0)
+      .describe("1: upload the straightness of each Gaussian's path (set by the run when the cloud combines changes by it)"),
     uploadScale: z
       .number()
       .positive()

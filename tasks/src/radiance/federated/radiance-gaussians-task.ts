@@ -79,7 +79,7 @@ export class RadianceGaussiansTask implements FederatedTask {
   }
 
   initModel(): ModelParams {
-    return scaffoldModel(this.initialCloud(), this.options.capacity);
+    return scaffoldModel(this.initialCloud(), this.options.capacity, this.options.combineChanges === 'straightness');
   }
 
   createDevice(index: number): DeviceTrainer {
@@ -118,6 +118,7 @@ export class RadianceGaussiansTask implements FederatedTask {
       maxShDegree,
       uploadScale,
       rounds: this.options.rounds,
+      uploadStraightness: this.options.combineChanges === 'straightness' ? 1 : 0,
       shDegreeRounds: this.schedule.shDegreeEvery / this.options.imagesPerRound,
     };
     return { ...options };

@@ -24,7 +24,7 @@ export const gaussianDeviceOptionsSchema = gaussianTrainingOptionsSchema
     uploadScale: z
       .number()
       .positive()
-      .default(2)
+      .default(2.5)
       .describe(
         "a device uploads its Gaussians' change times this (a server learning rate on the parameters; the statistic keeps its scale): with combineChanges 'mean', a federation of k devices otherwise makes about 1/k of centralized training's progress per image",
       ),

@@ -171,7 +171,10 @@ export class Coordinator {
     this.chains = new EdgeJobChains(options.queue, options.clock ?? systemClock);
     const cloudConflict = asyncConflict(options.schedule.cloud.mode, options.strategy.name, options.privacy?.mode ?? 'off', 'cloud');
     if (cloudConflict) throw new ConfigError(cloudConflict);
-    if (options.task.afterRound && (options.schedule.cloud.mode !== 'sync' || options.schedule.mode !== 'sync')) {
+    if (
+      (options.task.afterRound || options.task.beforeApply) &&
+      (options.schedule.cloud.mode !== 'sync' || options.schedule.mode !== 'sync')
+    ) {
       // The task rebuilds the model's layout between rounds (the Gaussians' scaffold): an update computed on an
       // older layout, which asynchronous tiers take, would land on rows that now hold other Gaussians.
       throw new ConfigError(
@@ -318,6 +321,7 @@ export class Coordinator {
     let release: Release | undefined;
     if (updates.length > 0) release = this.combine(updates, tally);
     if (release && 'combined' in release) {
+      this.options.task.beforeApply?.(release.combined, round);
       this.options.strategy.apply(this.globalModel, release.combined);
       this.options.task.afterRound?.(this.globalModel, round);
       this.versionNumber++;
@@ -534,7 +538,7 @@ export class Coordinator {
     try {
       const decoded = decodeUpdateReply(blob, this.options.maxUpdateBytes);
       validateUpdate(decoded.update, this.globalModel);
-      this.options.task.checkUpdate?.(decoded.update, this.globalModel);
+      this.options.task.checkUpdate?.(decoded.update, this.globalModel, 'edge');
       if (this.options.schedule.cloud.mode === 'sync') tally.participation.edgesAnswered++;
       return { update: decoded.update, blobKey, roundId: decoded.roundId, baseVersion: decoded.baseVersion };
     } catch (error) {

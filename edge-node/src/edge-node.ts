@@ -59,6 +59,7 @@ import {
   type QueueWorker,
   type Strategy,
   type TransportServer,
+  type UpdateSender,
   type DecodedUpdate,
   type Downlink,
   type DownlinkFrames,
@@ -101,7 +102,7 @@ export interface EdgeNodeOptions {
    */
   readonly minDevices?: number;
   /** The task's own checks of a device's update (FederatedTask.checkUpdate), when the edge is built with the task. */
-  readonly checkUpdate?: (update: ModelUpdate, model: ModelParams) => void;
+  readonly checkUpdate?: (update: ModelUpdate, model: ModelParams, from: UpdateSender) => void;
 }
 
 export interface EdgeJobInfo {
@@ -399,7 +400,7 @@ export class EdgeNode {
         timer,
         (decoded, peer) => {
           const { update, clipped } = checkTrainingAnswer(decoded, expected(peer), edgeModel);
-          this.options.checkUpdate?.(update, edgeModel);
+          this.options.checkUpdate?.(update, edgeModel, 'device');
           if (clipped.weight) countReason(participation.clipped, 'weight');
           if (clipped.rowWeights > 0) countReason(participation.clipped, 'row_weight', clipped.rowWeights);
           return update;
@@ -603,7 +604,7 @@ export class EdgeNode {
     participation.bytesUp += settled.reply.byteLength;
     try {
       const { update, clipped } = checkTrainingAnswer(decodeUpdateReply(settled.reply, this.replyLimit), settled.expected, model);
-      this.options.checkUpdate?.(update, model);
+      this.options.checkUpdate?.(update, model, 'device');
       if (clipped.weight) countReason(participation.clipped, 'weight');
       if (clipped.rowWeights > 0) countReason(participation.clipped, 'row_weight', clipped.rowWeights);
       const { staleness } = aggregator.offer(update, settled.expected.baseVersion);

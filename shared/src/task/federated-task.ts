@@ -42,6 +42,9 @@ export interface DeviceTrainer {
   topK?(model: ModelParams, k: number): Promise<Int32Array>;
 }
 
+/** Who sent an update a task checks: a device (checked at its edge) or an edge (checked at the cloud). */
+export type UpdateSender = 'device' | 'edge';
+
 export interface FederatedTask {
   /** `family/model`, e.g. `recsys/bpr-mf`. */
   readonly id: string;
@@ -68,9 +71,15 @@ export interface FederatedTask {
   /**
    * The task's own checks of an update against the model it was trained from, after the structural ones
    * (e.g. rows outside the Gaussian task's scaffold): throws InvalidUpdateError with the reason. The
-   * coordinator calls it on every edge's update, and an edge built with the task on every device's.
+   * coordinator calls it on every edge's update (`from` 'edge'), and an edge built with the task on every
+   * device's (`from` 'device').
    */
-  checkUpdate?(update: ModelUpdate, model: ModelParams): void;
+  checkUpdate?(update: ModelUpdate, model: ModelParams, from: UpdateSender): void;
+  /**
+   * Changes a round's combined update in place at the cloud, before the strategy applies it (the Gaussian
+   * task: a row's mean change over the devices that changed it becomes their sum). Synchronous rounds only.
+   */
+  beforeApply?(combined: ModelUpdate, round: number): void;
   /**
    * Changes the global model in place between rounds, once a round's update is applied and before the new
    * version is published (the Gaussian task's scaffold: clone, split, prune). Deterministic for the task's

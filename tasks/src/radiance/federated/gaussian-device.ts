@@ -2,7 +2,8 @@
 // κ1 local steps (one of its images a step, L1 loss, the sparse Adam; a Gaussian's moments stay on the device
 // from round to round while its slot holds the same generation, as centralized training keeps them), and
 // uploads, as sparse rows of the scaffold, the change of every Gaussian its images were composited from (row
-// weight: the pixels it touched) and its densification statistic (row weight: the views that saw the row).
+// weight 1: the cloud adds the devices' changes up) and its densification statistic (row weight: the views
+// that saw the row).
 // It never adds or removes a Gaussian: the scaffold is the cloud's.
 
 import {
@@ -20,7 +21,14 @@ import { GaussianRasterizer } from '../kernels/gaussian-rasterizer.js';
 import { columnLearningRates, gaussianAdamStep } from '../train/gaussian-adam.js';
 import { GaussianTrainState } from '../train/gaussian-train-state.js';
 import { l1ImageGradient } from '../train/gaussian-training.js';
-import { GAUSSIAN_DENSIFY_TENSOR, GAUSSIAN_PARAMS_TENSOR, GAUSSIAN_SCAFFOLD_TENSOR, scaffoldCloud } from './gaussian-scaffold.js';
+import {
+  GAUSSIAN_DENSIFY_TENSOR,
+  GAUSSIAN_PARAMETER_GROUPS,
+  GAUSSIAN_PARAMS_TENSOR,
+  GAUSSIAN_SCAFFOLD_TENSOR,
+  GAUSSIAN_STRAIGHTNESS_TENSOR,
+  scaffoldCloud,
+} from './gaussian-scaffold.js';
 import { resolveGaussianDeviceOptions } from './gaussian-task-options.js';
 
 export interface GaussianDeviceConfig {
@@ -61,6 +69,7 @@ export class GaussianDevice implements DeviceTrainer {
     const generations = model.get(GAUSSIAN_SCAFFOLD_TENSOR)?.values ?? new Float32Array(capacity);
     const moments = this.restoreMoments(state, slots, generations, capacity);
     const pixelsTouched = new Float32Array(cloud.count);
+    const path = o.uploadStraightness === 1 ? new Float32Array(cloud.count * GAUSSIAN_STRIDE) : undefined;
     const lrs = columnLearningRates({
       position: o.lrPosition * extent,
       scale: o.lrScale,
@@ -89,13 +98,17 @@ export class GaussianDevice implements DeviceTrainer {
       this.rasterizer.backward(loss.dRgb, state.grads, state.viewGradSum, pixelsTouched);
       const radius = this.rasterizer.projected.radius;
       for (let i = 0; i < state.count; i++) if (radius[i] !== 0) state.seen[i]++;
-      gaussianAdamStep(state, radius, columns, lrs, moments.steps + step);
+      gaussianAdamStep(state, radius, columns, lrs, moments.steps + step, path);
     }
     this.keepMoments(state, slots, generations, moments, steps);
+    const parameters = parameterRows(state, cloud.params, slots, pixelsTouched, capacity, o.uploadScale);
     const delta = new Map([
-      [GAUSSIAN_PARAMS_TENSOR, parameterRows(state, cloud.params, slots, pixelsTouched, capacity, o.uploadScale)],
+      [GAUSSIAN_PARAMS_TENSOR, parameters],
       [GAUSSIAN_DENSIFY_TENSOR, statisticRows(state, slots, capacity)],
     ]);
+    if (o.uploadStraightness === 1) {
+      delta.set(GAUSSIAN_STRAIGHTNESS_TENSOR, straightnessRows(state, cloud.params, path, slots, parameters.rows, capacity));
+    }
     const weight = pixels;
     return { delta, weight, metrics: { loss: (sse / Math.max(1, values)) * weight, pixels } };
   }
@@ -132,7 +145,10 @@ export class GaussianDevice implements DeviceTrainer {
   }
 }
 
-/** The change (times `scale`) of every Gaussian composited into at least one pixel, weighted by those pixels. */
+/**
+ * The change (times `scale`) of every Gaussian composited into at least one pixel, with row weight 1: the
+ * tiers' per-row mean is over the devices that changed the row, and the summed weight counts them.
+ */
 function parameterRows(
   state: GaussianTrainState,
   received: Float32Array,
@@ -149,12 +165,44 @@ function parameterRows(
   for (let i = 0, k = 0; i < state.count; i++) {
     if (!(pixelsTouched[i] > 0)) continue;
     rows[k] = slots[i];
-    rowWeights[k] = pixelsTouched[i];
+    rowWeights[k] = 1;
     for (let j = 0, at = i * GAUSSIAN_STRIDE; j < GAUSSIAN_STRIDE; j++)
       values[k * GAUSSIAN_STRIDE + j] = scale * (state.params[at + j] - received[at + j]);
     k++;
   }
   return { kind: 'sparse', shape: [capacity, GAUSSIAN_STRIDE], rows, values, rowWeights };
+}
+
+/**
+ * For the uploaded rows (`rows`, slots ascending, as `parameterRows` chose them), the straightness of each
+ * parameter group's path: |change| summed over the group's columns over the path length (the Adam steps'
+ * sizes) summed likewise; 1 for a path that never turned back, near 0 for one that circled where it began.
+ */
+function straightnessRows(
+  state: GaussianTrainState,
+  received: Float32Array,
+  path: Float32Array | undefined,
+  slots: Uint32Array,
+  rows: Uint32Array,
+  capacity: number,
+): SparseRows {
+  const groups = GAUSSIAN_PARAMETER_GROUPS.length;
+  const values = new Float32Array(rows.length * groups);
+  for (let i = 0, k = 0; i < state.count && k < rows.length; i++) {
+    if (slots[i] !== rows[k]) continue;
+    const at = i * GAUSSIAN_STRIDE;
+    GAUSSIAN_PARAMETER_GROUPS.forEach(([first, end], g) => {
+      let change = 0,
+        length = 0;
+      for (let j = at + first; j < at + end; j++) {
+        change += Math.abs(state.params[j] - received[j]);
+        length += path?.[j] ?? 0;
+      }
+      values[k * groups + g] = length > 0 ? Math.min(1, change / length) : 0;
+    });
+    k++;
+  }
+  return { kind: 'sparse', shape: [capacity, groups], rows, values, rowWeights: new Float32Array(rows.length).fill(1) };
 }
 
 /** This device's mean screen-space gradient of every Gaussian its views saw, weighted by those views. */

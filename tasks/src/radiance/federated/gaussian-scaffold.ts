@@ -6,11 +6,24 @@
 // tier names a Gaussian by the same row; the scaffold holds the round a row's Gaussian was made in, so a device
 // that keeps per-row state (its Adam moments) sees when a slot was given to another Gaussian.
 
-import { InvalidUpdateError, dense, type ModelParams, type ModelUpdate, type SeededRandom } from '@strata/shared';
-import { GAUSSIAN_OPACITY, GAUSSIAN_STRIDE, GaussianCloud, logit } from '../model/gaussian-cloud.js';
+import { InvalidUpdateError, dense, type ModelParams, type ModelUpdate, type SeededRandom, type UpdateSender } from '@strata/shared';
+import {
+  GAUSSIAN_LOG_SCALE,
+  GAUSSIAN_OPACITY,
+  GAUSSIAN_POSITION,
+  GAUSSIAN_ROTATION,
+  GAUSSIAN_SH,
+  GAUSSIAN_STRIDE,
+  GaussianCloud,
+  logit,
+} from '../model/gaussian-cloud.js';
 import { planDensification, prunedRow, type DensityControlSettings } from '../train/gaussian-density-control.js';
 
-/** [capacity, GAUSSIAN_STRIDE]: the Gaussians' packed rows (free slots hold zeros). */
+/**
+ * [capacity, GAUSSIAN_STRIDE]: the Gaussians' packed rows (free slots hold zeros). A device uploads the change
+ * of each Gaussian it drew with row weight 1, so FedAvg's per-row mean is over the devices that changed the
+ * row and the summed row weight that reaches the cloud counts them (see `addDeviceChanges`).
+ */
 export const GAUSSIAN_PARAMS_TENSOR = 'gaussians/params';
 /**
  * [capacity, 1]: the mean screen-space position gradient of each row over the views that saw it in the last
@@ -25,17 +38,22 @@ export const GAUSSIAN_DENSIFY_TENSOR = 'gaussians/densify';
  */
 export const GAUSSIAN_SCAFFOLD_TENSOR = 'gaussians/scaffold';
 
-/** The model holding `cloud` in its first rows, with room for `capacity` Gaussians. */
-export function scaffoldModel(cloud: GaussianCloud, capacity: number): ModelParams {
+/**
+ * The model holding `cloud` in its first rows, with room for `capacity` Gaussians, and the straightness tensor
+ * when the cloud combines the devices' changes by it.
+ */
+export function scaffoldModel(cloud: GaussianCloud, capacity: number, straightness = false): ModelParams {
   const params = new Float32Array(capacity * GAUSSIAN_STRIDE);
   params.set(cloud.params.subarray(0, cloud.count * GAUSSIAN_STRIDE));
   const scaffold = new Float32Array(capacity);
   scaffold.fill(1, 0, cloud.count);
-  return new Map([
+  const model = new Map([
     [GAUSSIAN_PARAMS_TENSOR, dense([capacity, GAUSSIAN_STRIDE], params)],
     [GAUSSIAN_DENSIFY_TENSOR, dense([capacity, 1])],
     [GAUSSIAN_SCAFFOLD_TENSOR, dense([capacity, 1], scaffold)],
   ]);
+  if (straightness) model.set(GAUSSIAN_STRAIGHTNESS_TENSOR, dense([capacity, GAUSSIAN_PARAMETER_GROUPS.length]));
+  return model;
 }
 
 function tensor(model: ModelParams, name: string): Float32Array {
@@ -143,11 +161,76 @@ export function refreshScaffold(
 }
 
 /**
+ * [capacity, 4]: a device's straightness of each Gaussian's path this round, per summed parameter group
+ * (position, scale, rotation, colour): the size of the group's change over the length of the path its Adam
+ * steps took, in [0, 1]. Uploaded for the rows of the parameters with row weight 1, so the tiers' mean is the
+ * devices' mean; the cloud reads it and removes it from the update, so the model's tensor stays zero.
+ */
+export const GAUSSIAN_STRAIGHTNESS_TENSOR = 'gaussians/straightness';
+
+/**
+ * The parameter groups whose devices' changes the cloud may add up: [first column, end] of each. Opacity is
+ * not one: its rate (0.05) is 20 times the colour's, and every device drives the same floaters' opacity down
+ * (or, after a reset, every needed Gaussian's up) at once, so the devices' changes added up overshoot together
+ * while each device's own path still runs straight; it is averaged. Measured in the decisions (2026-12-01).
+ */
+export const GAUSSIAN_PARAMETER_GROUPS: readonly (readonly [number, number])[] = [
+  [GAUSSIAN_POSITION, GAUSSIAN_LOG_SCALE],
+  [GAUSSIAN_LOG_SCALE, GAUSSIAN_ROTATION],
+  [GAUSSIAN_ROTATION, GAUSSIAN_OPACITY],
+  [GAUSSIAN_SH, GAUSSIAN_STRIDE],
+];
+
+/** How the cloud combines the devices' changes of a Gaussian (see `combineDeviceChanges`). */
+export type ChangeCombination = 'mean' | 'sum' | 'straightness';
+
+/**
+ * The cloud's step on a round's combined update, in place. Each parameter row arrives as the mean change over
+ * the k devices that changed it (k: its summed row weight over `iterations` (κ2) edge iterations). 'mean'
+ * applies it as it is (FedAvg), which moves a Gaussian about as far as one device's steps: k devices then make
+ * 1/k of centralized training's progress per image. 'sum' multiplies it by k, so the devices' changes add up
+ * as centralized training's steps over the same images would; but a device whose steps already reached the
+ * optimum has moved the Gaussian there, and k such changes added overshoot it k-fold. 'straightness' scales
+ * each summed group (GAUSSIAN_PARAMETER_GROUPS) by 1 + (k - 1) s, s the devices' mean straightness: the sum
+ * where the devices' paths ran straight (far from the optimum), the mean where they turned back (at it). The
+ * opacity is averaged except under 'sum'. The straightness tensor is removed from the update either way.
+ */
+export function combineDeviceChanges(combined: ModelUpdate, how: ChangeCombination, iterations: number): void {
+  const straightness = combined.delta.get(GAUSSIAN_STRAIGHTNESS_TENSOR);
+  combined.delta.delete(GAUSSIAN_STRAIGHTNESS_TENSOR);
+  const t = combined.delta.get(GAUSSIAN_PARAMS_TENSOR);
+  if (how === 'mean' || !t || t.kind !== 'sparse' || !t.rowWeights) return;
+  const groups = GAUSSIAN_PARAMETER_GROUPS.length;
+  const straightAt = new Map<number, number>();
+  if (how === 'straightness' && straightness?.kind === 'sparse') straightness.rows.forEach((row, k) => straightAt.set(row, k));
+  for (let k = 0; k < t.rows.length; k++) {
+    const devices = t.rowWeights[k] / iterations;
+    if (!(devices > 1)) continue;
+    const s = straightAt.get(t.rows[k]);
+    const groupsSummed: readonly (readonly [number, number])[] = how === 'sum' ? [[0, GAUSSIAN_STRIDE]] : GAUSSIAN_PARAMETER_GROUPS;
+    groupsSummed.forEach(([first, end], g) => {
+      const straight =
+        how === 'sum' ? 1 : s === undefined ? 0 : Math.min(1, Math.max(0, straightness!.values[s * groups + g] / iterations));
+      const factor = 1 + (devices - 1) * straight;
+      for (let j = k * GAUSSIAN_STRIDE + first; j < k * GAUSSIAN_STRIDE + end; j++) t.values[j] *= factor;
+    });
+  }
+}
+
+/**
  * Checks a device's (or an edge's) update against the scaffold of the model it was trained from: sparse rows
  * of the parameters and the statistic only, every row in the scaffold, row weights present, the statistic
- * (a mean of gradient norms) not negative. Finite values and row weights >= 0 are checked before this.
+ * (a mean of gradient norms) not negative, and the parameter rows' weights, which the cloud multiplies the mean
+ * change by (`combineDeviceChanges`), and of the straightness: exactly 1 from a device, a whole number of at
+ * most `maxDevices` (the devices times κ2) from an edge; a straightness in [0, 1] (from an edge, a sum of at
+ * most `iterations` (κ2) means). Finite values and row weights >= 0 are checked before this.
  */
-export function checkScaffoldUpdate(update: ModelUpdate, model: ModelParams): void {
+export function checkScaffoldUpdate(
+  update: ModelUpdate,
+  model: ModelParams,
+  from: UpdateSender,
+  { maxDevices, iterations }: { maxDevices: number; iterations: number },
+): void {
   const scaffold = tensor(model, GAUSSIAN_SCAFFOLD_TENSOR);
   for (const [name, t] of update.delta) {
     if (name === GAUSSIAN_SCAFFOLD_TENSOR) {
@@ -167,11 +250,40 @@ export function checkScaffoldUpdate(update: ModelUpdate, model: ModelParams): vo
         throw new InvalidUpdateError('outside_scaffold', `tensor '${name}' has row ${row}, which is not in the scaffold (a free slot)`);
       }
     }
+    if (name === GAUSSIAN_PARAMS_TENSOR || name === GAUSSIAN_STRAIGHTNESS_TENSOR)
+      checkDeviceRowWeights(name, t.rows, t.rowWeights, from, maxDevices);
+    if (name === GAUSSIAN_STRAIGHTNESS_TENSOR) checkStraightness(t.rows, t.values, from === 'device' ? 1 : iterations);
     if (name !== GAUSSIAN_DENSIFY_TENSOR) continue;
     for (let k = 0; k < t.values.length; k++) {
       if (!(t.values[k] >= 0)) {
         throw new InvalidUpdateError('bad_statistic', `tensor '${name}' row ${t.rows[k]}: mean gradient norm ${t.values[k]} is negative`);
       }
     }
+  }
+}
+
+/** A row's weight counts devices: 1 from a device, a whole number up to `maxDevices` from an edge. */
+function checkDeviceRowWeights(name: string, rows: Uint32Array, weights: Float32Array, from: UpdateSender, maxDevices: number): void {
+  for (let k = 0; k < weights.length; k++) {
+    const w = weights[k];
+    const bad = from === 'device' ? w !== 1 : !(Number.isInteger(w) && w >= 1 && w <= maxDevices);
+    if (!bad) continue;
+    const expected = from === 'device' ? 'a device uploads each row with weight 1' : `an edge's rows count 1 to ${maxDevices} devices`;
+    throw new InvalidUpdateError('bad_weight', `tensor '${name}' row ${rows[k]} has weight ${w}: ${expected}`);
+  }
+}
+
+/**
+ * A straightness is a ratio in [0, 1] (from an edge, a sum over at most `most` iterations' means: [0, most]; the
+ * cloud clamps what it reads to [0, 1] per iteration).
+ */
+function checkStraightness(rows: Uint32Array, values: Float32Array, most: number): void {
+  const groups = GAUSSIAN_PARAMETER_GROUPS.length;
+  for (let k = 0; k < values.length; k++) {
+    if (values[k] >= 0 && values[k] <= most) continue;
+    throw new InvalidUpdateError(
+      'bad_statistic',
+      `tensor '${GAUSSIAN_STRAIGHTNESS_TENSOR}' row ${rows[Math.floor(k / groups)]}: straightness ${values[k]} is outside [0, ${most}]`,
+    );
   }
 }

@@ -17,12 +17,16 @@ export const gaussianDeviceOptionsSchema = gaussianTrainingOptionsSchema
     rounds: z.number().int().min(1).default(1).describe('cloud rounds of the run (set by the run: the position rate decays over them)'),
     shDegreeRounds: z.number().positive().default(1).describe('rounds per SH degree step (set by the run from shDegreeEvery)'),
     maxShDegree: gaussianTrainingOptionsSchema.shape.maxShDegree,
+    uploadStraightness: z
+      .union([z.literal(0), z.literal(1)])
+      .default(0)
+      .describe("1: upload the straightness of each Gaussian's path (set by the run when the cloud combines changes by it)"),
     uploadScale: z
       .number()
       .positive()
-      .default(2)
+      .default(2.5)
       .describe(
-        "a device uploads its Gaussians' change times this: FedAvg's mean over the devices that saw a Gaussian moves it about as far as one device's steps, so a federation of k devices makes 1/k of centralized training's progress per image (a server learning rate on the parameters; the statistic keeps its scale)",
+        "a device uploads its Gaussians' change times this (a server learning rate on the parameters; the statistic keeps its scale): with combineChanges 'mean', a federation of k devices otherwise makes about 1/k of centralized training's progress per image",
       ),
   });
 
@@ -44,6 +48,18 @@ export const gaussianTaskOptionsSchema = gaussianTrainingOptionsSchema
   )
   .extend({
     uploadScale: gaussianDeviceOptionsSchema.shape.uploadScale,
+    combineChanges: z
+      .enum(['mean', 'sum', 'straightness'])
+      .default('mean')
+      .describe(
+        "how the cloud combines the devices' changes of a Gaussian: 'mean' (FedAvg: about one device's steps, so k devices make 1/k of centralized training's progress per image), 'sum' (the changes add up as centralized steps would, but overshoot where devices each reached the optimum), 'straightness' (per parameter group, the sum where the devices' Adam paths ran straight, the mean where they turned back)",
+      ),
+    resetOpacity: z
+      .boolean()
+      .default(false)
+      .describe(
+        "the cloud caps every opacity at 0.01 on centralized training's reset schedule (opacityResetEvery); off by default: the Gaussians climb back over sequential steps, of which the federation makes 1/k of centralized training's, and the devices' changes added up after a reset overshoot",
+      ),
     capacity: z
       .number()
       .int()
@@ -60,6 +76,8 @@ export interface GaussianTaskOptions extends GaussianTaskUserOptions {
   readonly rounds: number;
   /** Images the whole federation trains per cloud round (devices × κ1 × κ2). */
   readonly imagesPerRound: number;
+  /** κ2: edge iterations per cloud round (a row's device count at the cloud is summed over them). */
+  readonly kappa2: number;
 }
 
 /** The step-schedule options the stretch applies to (steps of the default centralized run). */
@@ -97,7 +115,7 @@ export function stretchedTrainingOptions(options: GaussianTaskOptions, steps: nu
 /** A user's options as the scene to load and the task's options; a bad or unknown one is a ConfigError naming it. */
 export function parseGaussianTaskOptions(
   input: Readonly<Record<string, unknown>>,
-  run: { seed: number; rounds: number; imagesPerRound: number },
+  run: { seed: number; rounds: number; imagesPerRound: number; kappa2: number },
 ): GaussianTaskOptions {
   const user = parseOptions('task radiance/gaussians', gaussianTaskOptionsSchema, input);
   if (user.initialCount > user.capacity) {

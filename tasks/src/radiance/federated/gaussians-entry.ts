@@ -51,6 +51,7 @@ export function radianceGaussiansTask(config: RunConfig): RadianceGaussiansTask 
     seed: config.seed,
     rounds: config.schedule.rounds,
     imagesPerRound: imagesPerRound(config, devices),
+    kappa2: config.schedule.kappa2,
   });
   // Contraction is off: the Gaussians live in the scene box (bounded scenes only, for now).
   const source = {

@@ -1,8 +1,9 @@
 // The federated Gaussian-splatting task (`radiance/gaussians`): the model is a scaffold of Gaussians owned by
 // the cloud (gaussian-scaffold.ts); devices hold disjoint subsets of the training views, train the scaffold's
-// Gaussians their views see and upload them as sparse rows weighted by the pixels they touched, with their
-// densification statistic; edges and the cloud take FedAvg's per-row weighted mean; between rounds the cloud
-// clones, splits and prunes from the statistic pooled over every view, on centralized training's schedule
+// Gaussians their views see and upload the changes as sparse rows (row weight 1), with their densification
+// statistic; edges and the cloud take FedAvg's per-row mean, which the cloud may rescale before applying it
+// (`combineChanges`: the mean by default, the sum of the devices' changes, or by the straightness of their paths); between
+// rounds the cloud clones, splits and prunes from the statistic pooled over every view, on centralized training's schedule
 // (stretched to the federation's images). The held-out views are rendered centrally to evaluate.
 
 import {
@@ -14,6 +15,7 @@ import {
   type ModelUpdate,
   type TaskLimits,
   type ViewFrameRenderer,
+  type UpdateSender,
 } from '@strata/shared';
 import type { SceneDataset, SceneView } from '../data/scene-dataset.js';
 import { GaussianCloud } from '../model/gaussian-cloud.js';
@@ -26,6 +28,7 @@ import type { GaussianTrainingOptions } from '../train/gaussian-training-options
 import { GaussianDevice } from './gaussian-device.js';
 import {
   checkScaffoldUpdate,
+  combineDeviceChanges,
   refreshScaffold,
   scaffoldCloud,
   scaffoldModel,
@@ -80,7 +83,7 @@ export class RadianceGaussiansTask implements FederatedTask {
   }
 
   initModel(): ModelParams {
-    return scaffoldModel(this.initialCloud(), this.options.capacity);
+    return scaffoldModel(this.initialCloud(), this.options.capacity, this.options.combineChanges === 'straightness');
   }
 
   createDevice(index: number): DeviceTrainer {
@@ -94,14 +97,14 @@ export class RadianceGaussiansTask implements FederatedTask {
   }
 
   /**
-   * A device's weight is the pixels it trained (κ1 images at most); a row's weight is the pixels it touched
-   * (parameters, at most the update's weight) or the views that saw it (the statistic, at most κ1).
+   * A device's weight is the pixels it trained (κ1 images at most); a row's weight is 1 (parameters, checked
+   * exactly by checkUpdate) or the views that saw it (the statistic, at most κ1).
    */
   limits(localSteps: number): TaskLimits {
     const largest = Math.max(...this.dataset.train.map((v) => v.camera.width * v.camera.height));
     return {
       maxDeviceWeight: localSteps * largest,
-      maxRowWeight: { base: localSteps, perWeight: 1 },
+      maxRowWeight: { base: localSteps, perWeight: 0 },
       maxEvaluationCount: 0,
       metricRanges: {},
     };
@@ -119,16 +122,26 @@ export class RadianceGaussiansTask implements FederatedTask {
       maxShDegree,
       uploadScale,
       rounds: this.options.rounds,
+      uploadStraightness: this.options.combineChanges === 'straightness' ? 1 : 0,
       shDegreeRounds: this.schedule.shDegreeEvery / this.options.imagesPerRound,
     };
     return { ...options };
   }
 
-  checkUpdate(update: ModelUpdate, model: ModelParams): void {
-    checkScaffoldUpdate(update, model);
+  checkUpdate(update: ModelUpdate, model: ModelParams, from: UpdateSender): void {
+    const iterations = this.options.kappa2;
+    checkScaffoldUpdate(update, model, from, { maxDevices: this.numDevices * iterations, iterations });
   }
 
-  /** What the cloud does to the scaffold after `round`: centralized training's steps that fall in its images. */
+  /** Combines the devices' changes of each Gaussian as `combineChanges` says (see `combineDeviceChanges`). */
+  beforeApply(combined: ModelUpdate): void {
+    combineDeviceChanges(combined, this.options.combineChanges, this.options.kappa2);
+  }
+
+  /**
+   * What the cloud does to the scaffold after `round`: centralized training's steps that fall in its images
+   * (the opacity resets only with `resetOpacity`; large Gaussians are pruned after the first reset's step either way).
+   */
   refreshAfter(round: number): ScaffoldRefresh {
     const s = this.schedule;
     const perRound = this.options.imagesPerRound;
@@ -142,7 +155,7 @@ export class RadianceGaussiansTask implements FederatedTask {
     const resetBefore = any(1, first - 1, (step) => opacityResetDue(step, resets));
     return {
       densify: any(first, last, (step) => step >= s.densifyFrom && step <= s.densifyUntil && step % s.densifyEvery === 0),
-      resetOpacity: any(first, last, (step) => opacityResetDue(step, resets)),
+      resetOpacity: this.options.resetOpacity && any(first, last, (step) => opacityResetDue(step, resets)),
       settings: {
         gradThreshold: s.densifyGradThreshold,
         splitSize: s.percentDense * this.extent,

@@ -38,9 +38,17 @@ const EPSILON = 1e-15;
 
 /**
  * One Adam step (global step `step`, 1-based) on the rows with `visible[i] != 0`, over the first `columns`
- * columns (the SH coefficients in use); their gradients are cleared.
+ * columns (the SH coefficients in use); their gradients are cleared. With `path`, the size of each
+ * parameter's step is added to it (the length of the path it travels, laid out as the parameters).
  */
-export function gaussianAdamStep(state: GaussianTrainState, visible: Int32Array, columns: number, lr: Float32Array, step: number): void {
+export function gaussianAdamStep(
+  state: GaussianTrainState,
+  visible: Int32Array,
+  columns: number,
+  lr: Float32Array,
+  step: number,
+  path?: Float32Array,
+): void {
   const c1 = 1 - BETA1 ** step,
     c2 = Math.sqrt(1 - BETA2 ** step);
   const { params, adamM, adamV, grads } = state;
@@ -54,7 +62,9 @@ export function gaussianAdamStep(state: GaussianTrainState, visible: Int32Array,
       const v = BETA2 * adamV[at + j] + (1 - BETA2) * g * g;
       adamM[at + j] = m;
       adamV[at + j] = v;
-      params[at + j] -= (lr[j] * (m / c1)) / (Math.sqrt(v) / c2 + EPSILON);
+      const change = (lr[j] * (m / c1)) / (Math.sqrt(v) / c2 + EPSILON);
+      params[at + j] -= change;
+      if (path) path[at + j] += Math.abs(change);
     }
   }
 }

@@ -11,7 +11,7 @@ test('the radiance/gaussians task renders viewing-session frames of its model (w
   const dataset = loadSceneDataset({ procedural: true, res: 24, holdOutEvery: 8, contraction: 'off', seed: 3 });
   const options = parseGaussianTaskOptions(
     { procedural: true, imageRes: 24, devices: 2, initialCount: 400, capacity: 800 },
-    { seed: 3, rounds: 1, imagesPerRound: 2 },
+    { seed: 3, rounds: 1, imagesPerRound: 2, kappa2: 1 },
   );
   const task = new RadianceGaussiansTask(dataset, options);
   try {

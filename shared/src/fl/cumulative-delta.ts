@@ -1,11 +1,14 @@
 // What an edge sends up after κ2 edge iterations: its model minus the global model it started from. Dense
 // tensors are subtracted whole; tensors that only ever arrived as sparse rows stay sparse, covering the rows
-// any iteration touched, with each row's weights summed over the iterations.
+// any iteration touched, with each row's weights summed over the iterations; rows only ever held back by
+// the devices (zero rows, see SparseRows) stay zero rows with their weights, for the cloud's mean.
 
 import { dense, rowSize, type ModelParams, type ModelUpdate, type TensorValue } from './model.js';
 
 interface SparseTrack {
   readonly weights: Float32Array;
+  /** Weight of the rows held back and sent by nobody in an iteration (allocated by the first such row). */
+  zeroWeights?: Float32Array;
 }
 
 export class CumulativeDelta {
@@ -37,6 +40,12 @@ export class CumulativeDelta {
       }
       for (let k = 0; k < tensor.rows.length; k++) {
         track.weights[tensor.rows[k]] += tensor.rowWeights ? tensor.rowWeights[k] : combined.weight;
+      }
+      const zeroRows = tensor.zeroRows;
+      if (!zeroRows || zeroRows.length === 0) continue;
+      track.zeroWeights ??= new Float32Array(baseTensor.shape[0]);
+      for (let k = 0; k < zeroRows.length; k++) {
+        track.zeroWeights[zeroRows[k]] += tensor.zeroRowWeights ? tensor.zeroRowWeights[k] : combined.weight;
       }
     }
   }
@@ -77,21 +86,37 @@ export class CumulativeDelta {
       const width = rowSize(baseTensor.shape);
       const from = now.values;
       const base = baseTensor.values;
+      const zeroWeights = track.zeroWeights;
       let count = 0;
-      for (let r = 0; r < track.weights.length; r++) if (track.weights[r] > 0) count++;
+      let zeroCount = 0;
+      for (let r = 0; r < track.weights.length; r++) {
+        if (track.weights[r] > 0) count++;
+        else if (zeroWeights && zeroWeights[r] > 0) zeroCount++;
+      }
       const rows = new Uint32Array(count);
       const rowWeights = new Float32Array(count);
       const values = new Float32Array(count * width);
+      const zeroRows = new Uint32Array(zeroCount);
+      const zeroRowWeights = new Float32Array(zeroCount);
       let k = 0;
+      let z = 0;
       for (let r = 0; r < track.weights.length; r++) {
-        if (!(track.weights[r] > 0)) continue;
+        if (!(track.weights[r] > 0)) {
+          if (zeroWeights && zeroWeights[r] > 0) {
+            zeroRows[z] = r;
+            zeroRowWeights[z++] = zeroWeights[r];
+          }
+          continue;
+        }
         rows[k] = r;
-        rowWeights[k] = track.weights[r];
+        // A row sent in one iteration and only held back in another: its weight is both.
+        rowWeights[k] = track.weights[r] + (zeroWeights ? zeroWeights[r] : 0);
         const off = r * width;
         for (let j = 0; j < width; j++) values[k * width + j] = from[off + j] - base[off + j];
         k++;
       }
-      delta.set(name, { kind: 'sparse', shape: baseTensor.shape, rows, values, rowWeights });
+      const held = zeroCount > 0 ? { zeroRows, zeroRowWeights } : {};
+      delta.set(name, { kind: 'sparse', shape: baseTensor.shape, rows, values, rowWeights, ...held });
     }
     const weight = this.iterations > 0 ? this.weightSum / this.iterations : 0;
     return { delta, weight, metrics: { ...this.metricSums } };

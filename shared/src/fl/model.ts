@@ -20,6 +20,15 @@ export interface SparseRows {
   readonly rows: Uint32Array;
   readonly values: Float32Array;
   readonly rowWeights?: Float32Array;
+  /**
+   * Rows the sender changed but holds back (a pruned upload keeps their change for a later round): each
+   * counts in a row's weighted mean as a zero change at the weight the sender would have given it, so the
+   * rows it did send are not averaged over fewer senders than changed them. Strictly increasing, disjoint
+   * from `rows`. Only the weighted mean (FedAvg) counts them; other rules ignore them.
+   */
+  readonly zeroRows?: Uint32Array;
+  /** The weight of each of `zeroRows`; present exactly when `rowWeights` is (else the update's weight). */
+  readonly zeroRowWeights?: Float32Array;
 }
 
 export type TensorValue = DenseTensor | SparseRows;

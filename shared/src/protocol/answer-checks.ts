@@ -66,17 +66,15 @@ export function checkTrainingAnswer(
       delta.set(name, value);
       continue;
     }
-    let rowWeights = value.rowWeights;
-    for (let r = 0; r < rowWeights.length; r++) {
-      const w = rowWeights[r];
-      if (!(w >= 0))
-        throw new InvalidUpdateError('bad_weight', `tensor '${name}' has the negative row weight ${w} for row ${value.rows[r]}`);
-      if (w <= rowCap) continue;
-      if (rowWeights === value.rowWeights) rowWeights = rowWeights.slice();
-      rowWeights[r] = rowCap;
-      rowWeightsClipped++;
-    }
-    delta.set(name, rowWeights === value.rowWeights ? value : { ...value, rowWeights });
+    const rowWeights = clipRowWeights(name, value.rowWeights, value.rows, rowCap, 'row');
+    const zeroRowWeights =
+      value.zeroRows && value.zeroRowWeights ? clipRowWeights(name, value.zeroRowWeights, value.zeroRows, rowCap, 'zero row') : undefined;
+    rowWeightsClipped += rowWeights.clipped + (zeroRowWeights?.clipped ?? 0);
+    const changed = rowWeights.clipped > 0 || (zeroRowWeights?.clipped ?? 0) > 0;
+    delta.set(
+      name,
+      changed ? { ...value, rowWeights: rowWeights.weights, ...(zeroRowWeights ? { zeroRowWeights: zeroRowWeights.weights } : {}) } : value,
+    );
   }
   const scale = weight / update.weight;
   const metrics = scale === 1 ? update.metrics : Object.fromEntries(Object.entries(update.metrics).map(([k, v]) => [k, v * scale]));
@@ -84,6 +82,30 @@ export function checkTrainingAnswer(
     update: { delta, weight, metrics },
     clipped: { weight: weight < update.weight, rowWeights: rowWeightsClipped },
   };
+}
+
+/**
+ * `weights` (of `rows`) with each above `cap` clipped to it (a copy when any is), and how many were; throws
+ * InvalidUpdateError('bad_weight') on a negative one.
+ */
+function clipRowWeights(
+  name: string,
+  weights: Float32Array,
+  rows: Uint32Array,
+  cap: number,
+  what: 'row' | 'zero row',
+): { weights: Float32Array; clipped: number } {
+  let out = weights;
+  let clipped = 0;
+  for (let r = 0; r < weights.length; r++) {
+    const w = weights[r];
+    if (!(w >= 0)) throw new InvalidUpdateError('bad_weight', `tensor '${name}' has the negative ${what} weight ${w} for row ${rows[r]}`);
+    if (w <= cap) continue;
+    if (out === weights) out = weights.slice();
+    out[r] = cap;
+    clipped++;
+  }
+  return { weights: out, clipped };
 }
 
 /**

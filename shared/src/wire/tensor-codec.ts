@@ -76,6 +76,10 @@ export function encodeTensor(name: string, value: TensorValue, encoding: TensorE
     message.sparse = true;
     message.rowIndices = littleEndianBytes(value.rows);
     if (value.rowWeights) message.rowWeights = littleEndianBytes(value.rowWeights);
+    if (value.zeroRows && value.zeroRows.length > 0) {
+      message.zeroRowMask = rowMask(value.zeroRows, value.shape[0]);
+      if (value.zeroRowWeights) message.zeroRowWeights = littleEndianBytes(value.zeroRowWeights);
+    }
   }
   return message;
 }
@@ -125,6 +129,8 @@ function decodeCheckedTensor(message: strata.ITensor, limits: WireLimits): Named
   const scales = message.scales ?? EMPTY;
   const rowIndices = message.rowIndices ?? EMPTY;
   const rowWeights = message.rowWeights ?? EMPTY;
+  const zeroRowMask = message.zeroRowMask ?? EMPTY;
+  const zeroRowWeights = message.zeroRowWeights ?? EMPTY;
   const elementIndices = message.elementIndices ?? EMPTY;
   const sparse = message.sparse === true;
   let perRow = rowSize(shape);
@@ -146,6 +152,9 @@ function decodeCheckedTensor(message: strata.ITensor, limits: WireLimits): Named
     rowsInPayload = rows.length;
   } else if (rowIndices.length > 0) {
     throw new WireFormatError(`${where}: row_indices given (${rowIndices.length} bytes) but the tensor is not sparse`);
+  }
+  if ((zeroRowMask.length > 0 || zeroRowWeights.length > 0) && !sparse) {
+    throw new WireFormatError(`${where}: zero_row_mask or zero_row_weights given on a dense tensor, which cannot carry them`);
   }
   if (rowWeights.length > 0 && !sparse) {
     throw new WireFormatError(`${where}: row_weights given (${rowWeights.length} bytes) on a dense tensor, which cannot carry them`);
@@ -191,8 +200,64 @@ function decodeCheckedTensor(message: strata.ITensor, limits: WireLimits): Named
   const value: SparseRows = weights
     ? { kind: 'sparse', shape, rows, values, rowWeights: weights }
     : { kind: 'sparse', shape, rows, values };
-  return { name, value };
+  if (zeroRowMask.length === 0) {
+    if (zeroRowWeights.length > 0) throw new WireFormatError(`${where}: zero_row_weights given without zero_row_mask`);
+    return { name, value };
+  }
+  const zeroRows = maskRows(zeroRowMask, value.rows, shape[0], where);
+  if (zeroRowWeights.length > 0 !== Boolean(weights)) {
+    throw new WireFormatError(`${where}: zero_row_weights must be given exactly when row_weights are`);
+  }
+  if (!weights) return { name, value: { ...value, zeroRows } };
+  const zeroWeights = float32View(zeroRowWeights, `${where} zero_row_weights`);
+  if (zeroWeights.length !== zeroRows.length) {
+    throw new WireFormatError(`${where}: zero_row_weights has ${zeroWeights.length} values for ${zeroRows.length} zero rows`);
+  }
+  return { name, value: { ...value, zeroRows, zeroRowWeights: zeroWeights } };
 }
+
+/** A bitmask of `rowCount` bits (bit r: byte r >> 3, bit r & 7) with the bits of `rows` set. */
+function rowMask(rows: Uint32Array, rowCount: number): Uint8Array {
+  const mask = new Uint8Array(Math.ceil(rowCount / 8));
+  for (let i = 0; i < rows.length; i++) mask[rows[i] >> 3] |= 1 << (rows[i] & 7);
+  return mask;
+}
+
+/**
+ * The rows a zero_row_mask sets, after checking it: ceil(rowCount / 8) bytes, no bit past `rowCount`, no
+ * bit on a row that is also sent (`sent`, strictly increasing).
+ */
+function maskRows(mask: Uint8Array, sent: Uint32Array, rowCount: number, where: string): Uint32Array {
+  const bytes = Math.ceil(rowCount / 8);
+  if (mask.length !== bytes)
+    throw new WireFormatError(`${where}: zero_row_mask has ${mask.length} bytes, expected ${bytes} for ${rowCount} rows`);
+  if (rowCount % 8 !== 0 && mask[bytes - 1] >> (rowCount % 8) !== 0) {
+    throw new WireFormatError(`${where}: zero_row_mask sets a row past the last (${rowCount - 1})`);
+  }
+  let count = 0;
+  for (let i = 0; i < mask.length; i++) count += BITS_SET[mask[i]];
+  const rows = new Uint32Array(count);
+  let k = 0;
+  for (let i = 0; i < mask.length; i++) {
+    let byte = mask[i];
+    while (byte !== 0) {
+      const bit = 31 - Math.clz32(byte & -byte);
+      rows[k++] = i * 8 + bit;
+      byte &= byte - 1;
+    }
+  }
+  for (let i = 0, j = 0; i < rows.length; i++) {
+    while (j < sent.length && sent[j] < rows[i]) j++;
+    if (sent[j] === rows[i]) throw new WireFormatError(`${where}: row ${rows[i]} is both in row_indices and in zero_row_mask`);
+  }
+  return rows;
+}
+
+const BITS_SET = Uint8Array.from({ length: 256 }, (_, b) => {
+  let n = 0;
+  for (let x = b; x !== 0; x &= x - 1) n++;
+  return n;
+});
 
 function checkShape(shape: readonly number[], limits: WireLimits, where: string): number[] {
   if (shape.length === 0) throw new WireFormatError(`${where}: shape is empty`);
@@ -242,6 +307,13 @@ function checkTensorValue(name: string, value: TensorValue): void {
   }
   if (value.rowWeights && value.rowWeights.length !== value.rows.length) {
     throw new InvalidUpdateError('malformed', `tensor '${name}': ${value.rowWeights.length} row weights for ${value.rows.length} rows`);
+  }
+  const zeroRows = value.zeroRows?.length ?? 0;
+  if (zeroRows > 0 && (value.zeroRowWeights?.length ?? 0) !== (value.rowWeights ? zeroRows : 0)) {
+    throw new InvalidUpdateError(
+      'malformed',
+      `tensor '${name}': ${value.zeroRowWeights?.length ?? 0} zero-row weights for ${zeroRows} zero rows (rows ${value.rowWeights ? 'have' : 'have no'} weights)`,
+    );
   }
   for (let i = 0; i < value.rows.length; i++) {
     if ((i > 0 && value.rows[i] <= value.rows[i - 1]) || value.rows[i] >= value.shape[0]) {

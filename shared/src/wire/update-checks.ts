@@ -21,6 +21,15 @@ export function assertFinite(update: ModelUpdate): void {
         );
       }
     }
+    if (value.kind === 'sparse' && value.zeroRows && value.zeroRowWeights) {
+      const badWeight = firstNonFinite(value.zeroRowWeights);
+      if (badWeight >= 0) {
+        throw new InvalidUpdateError(
+          'non_finite',
+          `tensor '${name}' has the non-finite zero-row weight ${value.zeroRowWeights[badWeight]} for row ${value.zeroRows[badWeight]}`,
+        );
+      }
+    }
   }
 }
 

@@ -60,6 +60,32 @@ function checkTensor(name: string, t: TensorValue, update: number): void {
     }
     previous = row;
   }
+  if (t.zeroRows) checkZeroRows(t, where);
+}
+
+/** A sparse tensor's held-back rows: increasing, in range, none also sent, weighted as its sent rows are. */
+function checkZeroRows(t: SparseRows, where: string): void {
+  const zeroRows = t.zeroRows!;
+  if (Boolean(t.zeroRowWeights) !== Boolean(t.rowWeights) || (t.zeroRowWeights && t.zeroRowWeights.length !== zeroRows.length)) {
+    throw new InvalidUpdateError(
+      'shape',
+      `${where} has ${t.zeroRowWeights?.length ?? 'no'} zero-row weights for ${zeroRows.length} zero rows ` +
+        `(needed exactly when its rows have weights: ${t.rowWeights ? 'they do' : 'they do not'})`,
+    );
+  }
+  let previous = -1;
+  let sent = 0;
+  for (const row of zeroRows) {
+    if (row <= previous || row >= t.shape[0]) {
+      throw new InvalidUpdateError(
+        'malformed',
+        `${where}: zero row ${row} after zero row ${previous} (zero rows must be strictly increasing and below ${t.shape[0]})`,
+      );
+    }
+    while (sent < t.rows.length && t.rows[sent] < row) sent++;
+    if (t.rows[sent] === row) throw new InvalidUpdateError('malformed', `${where}: row ${row} is both sent and held back as a zero row`);
+    previous = row;
+  }
 }
 
 /** Groups `updates` by tensor name, in order of first appearance; throws on anything aggregation cannot use. */

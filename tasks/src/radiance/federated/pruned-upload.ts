@@ -4,6 +4,10 @@
 // top-k sparsification, Stich et al. 2018). The device trains from the received model plus what it holds, so a
 // held change is carried forward by training, not computed again and counted twice. A point's change is
 // measured in learning-rate steps, density and colour each by its own rate, so neither unit outweighs the other.
+// Optionally (device option heldAsZero) the points touched this round but held back go up as zero rows (a
+// bitmask on the wire): the tiers count each as a zero change in the point's mean, so a sent point is averaged
+// over every device that changed it, not only over those that sent it. Measured on the lego proxy it slows
+// convergence (see docs/decisions.md), so it is off by default.
 
 import type { SparseRows } from '@strata/shared';
 
@@ -19,6 +23,8 @@ export interface PointDeltas {
 export interface PrunedUpload extends PointDeltas {
   /** For each sent point, whether it was touched this round (its moment upload needs a step behind it). */
   readonly touched: Uint8Array;
+  /** The points touched this round and held back, strictly increasing (they count as zeros in the mean). */
+  readonly heldTouched: Uint32Array;
 }
 
 export class PrunedUploadFeedback {
@@ -81,7 +87,8 @@ export class PrunedUploadFeedback {
       pending[v] = 0;
       sentTouched[i] = touched[v];
     }
-    return { rows: sent, density, color, touched: sentTouched };
+    const heldTouched = deltas.rows.filter((v) => pending[v] === 1);
+    return { rows: sent, density, color, touched: sentTouched, heldTouched };
   }
 
   /** Adds what is held to `density` and `color` (a grid's arrays): the model as this device has moved it. */
@@ -109,10 +116,14 @@ function kthLargest(values: Float64Array, k: number): number {
   return sorted[sorted.length - k];
 }
 
-/** The sparse density and colour tensors of an upload, over a grid of `points`. */
-export function uploadTensors(upload: PointDeltas, points: number, channels: number): [SparseRows, SparseRows] {
+/**
+ * The sparse density and colour tensors of an upload, over a grid of `points`; with `heldAsZero`, the touched
+ * points held back are their zero rows.
+ */
+export function uploadTensors(upload: PrunedUpload, points: number, channels: number, heldAsZero: boolean): [SparseRows, SparseRows] {
+  const held = heldAsZero ? { zeroRows: upload.heldTouched } : {};
   return [
-    { kind: 'sparse', shape: [points, 1], rows: upload.rows, values: upload.density },
-    { kind: 'sparse', shape: [points, channels], rows: upload.rows, values: upload.color },
+    { kind: 'sparse', shape: [points, 1], rows: upload.rows, values: upload.density, ...held },
+    { kind: 'sparse', shape: [points, channels], rows: upload.rows, values: upload.color, ...held },
   ];
 }

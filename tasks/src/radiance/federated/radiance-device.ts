@@ -79,7 +79,7 @@ export class RadianceDevice implements DeviceTrainer {
       let delta = touchedDelta(received, buffers);
       let momentRows = (delta.get(DENSITY_TENSOR) as SparseRows).rows;
       if (o.uploadShare < 1) {
-        const upload = this.prune(delta, received, o.uploadShare, o.lrDensity * decay, o.lrColor * decay);
+        const upload = this.prune(delta, received, o.uploadShare, o.heldAsZero === 1, o.lrDensity * decay, o.lrColor * decay);
         delta = upload.delta;
         momentRows = upload.momentRows;
       }
@@ -93,12 +93,14 @@ export class RadianceDevice implements DeviceTrainer {
   /**
    * The share of this round's touched points (and of those held from earlier rounds) whose change since the
    * received model is largest; the rest is held for later rounds. The moment goes up for the sent points
-   * that were touched (a moment needs steps behind it).
+   * that were touched (a moment needs steps behind it). With `heldAsZero`, the touched points held back go up
+   * as zero rows.
    */
   private prune(
     delta: Map<string, SparseRows>,
     received: VoxelGrid,
     share: number,
+    heldAsZero: boolean,
     densityStep: number,
     colorStep: number,
   ): { delta: Map<string, SparseRows>; momentRows: Uint32Array } {
@@ -115,7 +117,7 @@ export class RadianceDevice implements DeviceTrainer {
       Math.max(densityStep, Number.MIN_VALUE),
       Math.max(colorStep, Number.MIN_VALUE),
     );
-    const [d, c] = uploadTensors(upload, received.pointCount, C);
+    const [d, c] = uploadTensors(upload, received.pointCount, C, heldAsZero);
     const momentRows = upload.rows.filter((_, i) => upload.touched[i] === 1);
     return {
       delta: new Map([

@@ -39,6 +39,15 @@ export const radianceDeviceOptionsSchema = z.strictObject({
     .describe(
       'a device uploads this share of the points it touched, those whose change (with what it held back) is largest; the rest waits on the device (needs sharedSecondMoment)',
     ),
+  heldAsZero: z
+    .number()
+    .int()
+    .min(0)
+    .max(1)
+    .default(0)
+    .describe(
+      "pruned uploads: 1 also sends a bitmask of the touched points held back, each counted as a zero change in the point's mean (every device that changed a point weighs in); 0: the devices that sent a point alone set it",
+    ),
 });
 
 export type RadianceDeviceOptions = z.output<typeof radianceDeviceOptionsSchema>;

@@ -93,6 +93,26 @@ test('warping a frame to a nearby pose reproduces the exact frame there where it
   assert.ok(error < stale / 3, `warped error ${error.toFixed(4)} vs stale frame ${stale.toFixed(4)}`);
 });
 
+test('a frame warped to its own pose is itself: no pixel shifts, no silhouette grows', () => {
+  const camera = lookAtCamera(eyeAt(0.3), [0, 0, 0], SIZE, SIZE, focal);
+  const source = traceScene(camera, true);
+  const warped = warpDepthFrame(source, camera);
+  let shifted = 0,
+    grown = 0;
+  for (let p = 0; p < SIZE * SIZE; p++) {
+    if (warped.covered[p] && source.opacity[p] < 0.5) grown++;
+    if (warped.covered[p] && [0, 1, 2].some((c) => warped.rgb[3 * p + c] !== source.rgb[3 * p + c])) shifted++;
+  }
+  // A plain z-buffer over 2x2 splats gave each pixel its up-left neighbours' colour wherever one was a hair
+  // nearer, and covered a pixel of empty space around every silhouette.
+  assert.equal(shifted, 0, `${shifted} pixels took a neighbour's colour`);
+  assert.equal(grown, 0, `${grown} empty pixels were covered`);
+  assert.equal(
+    warped.covered.reduce((s, v) => s + v, 0),
+    source.opacity.reduce((s, v) => s + (v >= 0.5 ? 1 : 0), 0),
+  );
+});
+
 test('wrong depths warp to the wrong place: the check above can fail', () => {
   const source = traceScene(lookAtCamera(eyeAt(0), [0, 0, 0], SIZE, SIZE, focal), true);
   const target = lookAtCamera(eyeAt(0.15), [0, 0, 0], SIZE, SIZE, focal);

@@ -1,7 +1,10 @@
 // Co-rendering's device half: depth-image-based warping. A frame rendered (colour + depth) at one camera is
 // re-projected to the camera the user has now: each source pixel with a surface (opacity >= 0.5) becomes the
 // world point at its depth, projected into the target view and splatted onto the 2x2 pixels around where it
-// lands, the nearest point winning each pixel (a z-buffer). What no source pixel reaches (disocclusions, the
+// lands. A soft z-buffer decides each pixel: a point clearly nearer (by more than SAME_SURFACE of the depth)
+// wins; among points of the same surface the one landing closest to the pixel's centre wins, so the warp does
+// not shift colours by a pixel where a plain z-buffer would take whichever neighbour is a hair nearer. What no
+// source pixel reaches (disocclusions, the
 // rim the old view did not cover, empty space) is filled from a cheap low-resolution render at the target
 // camera, upsampled bilinearly.
 
@@ -29,6 +32,15 @@ export interface WarpResult {
 const origin = new Float64Array(3),
   dir = new Float64Array(3);
 
+/** Relative depth difference under which two warped points count as the same surface. */
+const SAME_SURFACE = 0.01;
+/**
+ * A point covers the pixels whose centres lie within this many pixels of it on each axis: enough to close the
+ * cracks a slightly magnifying warp opens between neighbours, without growing a silhouette by a pixel (a point
+ * landing on a pixel's centre covers that pixel only).
+ */
+const FOOTPRINT = 0.75;
+
 /** Warps `source` to `target` (a pinhole; any size). Uncovered pixels are left at 0 with covered = 0. */
 export function warpDepthFrame(source: DepthFrame, target: Camera): WarpResult {
   const { camera } = source;
@@ -41,6 +53,8 @@ export function warpDepthFrame(source: DepthFrame, target: Camera): WarpResult {
   const rgb = new Float32Array(3 * tw * th);
   const covered = new Uint8Array(tw * th);
   const zbuf = new Float32Array(tw * th).fill(Number.POSITIVE_INFINITY);
+  /** Squared distance from each pixel's centre to the point that holds it. */
+  const offset = new Float32Array(tw * th);
   const t = target.c2w;
   const fx = target.focal,
     fy = target.focalY ?? target.focal;
@@ -71,8 +85,16 @@ export function warpDepthFrame(source: DepthFrame, target: Camera): WarpResult {
           const tx = u0 + dx;
           if (tx < 0 || tx >= tw) continue;
           const q = ty * tw + tx;
-          if (Z >= zbuf[q]) continue;
+          const du = tx + 0.5 - u,
+            dv = ty + 0.5 - v;
+          if (du > FOOTPRINT || du < -FOOTPRINT || dv > FOOTPRINT || dv < -FOOTPRINT) continue;
+          const distance = du * du + dv * dv;
+          const held = zbuf[q];
+          const nearer = Z < held * (1 - SAME_SURFACE);
+          const sameSurface = Z <= held * (1 + SAME_SURFACE);
+          if (!(nearer || (sameSurface && distance < offset[q]))) continue;
           zbuf[q] = Z;
+          offset[q] = distance;
           covered[q] = 1;
           rgb[3 * q] = source.rgb[3 * p];
           rgb[3 * q + 1] = source.rgb[3 * p + 1];

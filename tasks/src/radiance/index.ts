@@ -38,6 +38,7 @@ export * from './train/centralized-training.js';
 export * from './render/image-metrics.js';
 export * from './render/grid-renderer.js';
 export * from './render/fast-march.js';
+export * from './render/parallel-frame-renderer.js';
 export * from './render/parallel-grid-renderer.js';
 export * from './render/depth-warp.js';
 export * from './render/viewing-session-rendering.js';

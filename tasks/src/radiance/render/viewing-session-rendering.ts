@@ -10,7 +10,7 @@ import { focalFromFov, orbitCamera, type Camera } from '../data/camera.js';
 import type { VoxelGrid } from '../model/voxel-grid.js';
 import type { MarchSettings } from '../model/march-settings.js';
 import { GridRenderer } from './grid-renderer.js';
-import type { RenderQuality } from './parallel-grid-renderer.js';
+import type { RenderQuality } from './parallel-frame-renderer.js';
 import type { RenderedView } from './grid-renderer.js';
 import { fastMarchSettings, upsampleView } from './fast-march.js';
 import { fillWarpHoles, warpDepthFrame } from './depth-warp.js';

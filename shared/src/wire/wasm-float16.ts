@@ -50,6 +50,10 @@ const geS = simd(0x3f);
 // (func $toHalf (param $in i32) (param $out i32) (param $count i32) (local $i $p i32) (local $x $a v128)
 //   (loop (p = in + 4i) (v128.store (out + 2i) (i16x8.narrow_u (half p+0) (half p+16))) (next $i 8 $count)))
 const [TI, TP, TX, TA] = [3, 4, 5, 6];
+/** With a = |x| on the stack (and in TA): the normal half's bits, (a + 0xc8000fff + ((a >> 13) & 1)) >> 13. */
+const normalHalf = [...splat(0xc8000fff), ...add, ...localGet(TA), ...shrU(13), ...splat(1), ...and, ...add, ...shrU(13)];
+/** ORs the sign of x (TX) into the half on the stack. */
+const signOfX = [...localGet(TX), ...shrU(16), ...splat(0x8000), ...and, ...or];
 const half = (offset: number): number[] => [
   ...localGet(TP),
   ...simd(0x00),
@@ -79,14 +83,7 @@ const half = (offset: number): number[] => [
   ...sub,
   // normal: (a + 0xc8000fff + ((a >> 13) & 1)) >> 13
   ...localGet(TA),
-  ...splat(0xc8000fff),
-  ...add,
-  ...localGet(TA),
-  ...shrU(13),
-  ...splat(1),
-  ...and,
-  ...add,
-  ...shrU(13),
+  ...normalHalf,
   ...localGet(TA),
   ...splat(0x38800000),
   ...ltS,
@@ -95,12 +92,7 @@ const half = (offset: number): number[] => [
   ...splat(0x47800000),
   ...geS,
   ...bitselect,
-  // sign
-  ...localGet(TX),
-  ...shrU(16),
-  ...splat(0x8000),
-  ...and,
-  ...or,
+  ...signOfX,
 ];
 // The fast path: when all eight values give normal halves (|x| in [2^-14, 65520)), only the normal formula
 // and the sign, and one signed compare for the range: a + 0x47800000 wraps the range onto [INT_MIN, 0x8f000000).
@@ -115,19 +107,8 @@ const fastHalf = (offset: number): number[] => [
   ...splat(0x7fffffff),
   ...and,
   ...localTee(TA),
-  ...splat(0xc8000fff),
-  ...add,
-  ...localGet(TA),
-  ...shrU(13),
-  ...splat(1),
-  ...and,
-  ...add,
-  ...shrU(13),
-  ...localGet(TX),
-  ...shrU(16),
-  ...splat(0x8000),
-  ...and,
-  ...or,
+  ...normalHalf,
+  ...signOfX,
   ...localGet(TA),
   ...splat(0x47800000),
   ...add,

@@ -20,7 +20,7 @@ import {
   startDaemonHttp,
   type DaemonHttp,
 } from '@strata/runtime';
-import { EdgeNode } from './edge-node.js';
+import { EdgeNode, type EdgeNodeOptions } from './edge-node.js';
 import { EdgeMetrics } from './edge-metrics.js';
 import { EdgeLiveReporter, combineEdgeObservers } from './edge-live-reporter.js';
 import { EdgeRenderService } from './edge-render-service.js';
@@ -48,6 +48,12 @@ export interface EdgeDaemonOptions {
   readonly frames?: ViewFrameSource;
   /** The compact model a device downloads to render itself (GET /compact-model); without it the route answers 404. */
   readonly compactModels?: CompactModelSource;
+  /**
+   * The task's own checks of a device's update (FederatedTask.checkUpdate), when the edge is started with the
+   * coordinator's task; without them the edge checks structure and limits only, and the coordinator's
+   * checkUpdate refuses the edge's whole update when a device's broke the task's rules.
+   */
+  readonly checkUpdate?: EdgeNodeOptions['checkUpdate'];
 }
 
 export class EdgeDaemon {
@@ -132,6 +138,7 @@ export class EdgeDaemon {
       maxUpdateBytes: config.maxUpdateBytes,
       observer: combineEdgeObservers(metrics, reporter),
       minDevices: config.minDevices,
+      ...(options.checkUpdate ? { checkUpdate: options.checkUpdate } : {}),
     });
     const render = new EdgeRenderService({
       renderer: options.renderer,

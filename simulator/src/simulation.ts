@@ -178,6 +178,8 @@ export class Simulation {
           clock: this.clock,
           // Simulated time must not pass while an edge unmasks (its virtual clock advances when the process idles).
           secureAggregationPause: async () => {},
+          // The task's own checks of device updates (the Gaussians' scaffold and row weights), as embedded edges run them.
+          ...(task.checkUpdate ? { checkUpdate: task.checkUpdate.bind(task) } : {}),
         }),
       );
     }

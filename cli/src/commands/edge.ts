@@ -202,6 +202,7 @@ export function register(program: Command): void {
       ...(renderer ? { renderer } : {}),
       ...(frames ? { frames } : {}),
       ...(compactModels ? { compactModels } : {}),
+      ...(task?.checkUpdate ? { checkUpdate: task.checkUpdate.bind(task) } : {}),
       routes,
     });
     const started = daemon;

@@ -77,7 +77,8 @@ export interface FederatedTask {
   checkUpdate?(update: ModelUpdate, model: ModelParams, from: UpdateSender): void;
   /**
    * Changes a round's combined update in place at the cloud, before the strategy applies it (the Gaussian
-   * task: a row's mean change over the devices that changed it becomes their sum). Synchronous rounds only.
+   * task's `combineChanges`: a row's mean change over the devices that changed it kept, made their sum, or
+   * scaled by how straight their paths were). Synchronous rounds only.
    */
   beforeApply?(combined: ModelUpdate, round: number): void;
   /**

@@ -63,6 +63,13 @@ test(`${BROWSERS} browser devices and ${USERS - BROWSERS} Node devices train BPR
     after.progress && after.progress.round >= RELOAD_AFTER_ROUND,
     `and shows its progress from before the reload: ${JSON.stringify(after)}`,
   );
+  // Its device counts on from there: the first training after the reload adds to the trainings before it
+  // (the worker once started its counters at zero, and its first report replaced the page's figures).
+  const trainedAgain = await waitForPage(reloaded, 'a training after the reload', (v) => (v.progress?.round ?? 0) > after.progress!.round);
+  assert.ok(
+    trainedAgain.progress!.trainings > before.progress.trainings,
+    `trainings count on across the reload: ${before.progress.trainings} before, ${trainedAgain.progress!.trainings} after`,
+  );
 
   assert.equal(await coordinator.exited, 0, 'the coordinator finishes the run');
   const record = onlyRunRecord(runsDir);

@@ -137,7 +137,13 @@ function startWorker(): void {
     }
   };
   worker.onerror = (event) => setStatus('error', event.message);
-  const start: PageToWorker = { kind: 'start', settings: record.settings, data: record.data, state: record.state };
+  const start: PageToWorker = {
+    kind: 'start',
+    settings: record.settings,
+    data: record.data,
+    state: record.state,
+    progress: record.progress,
+  };
   worker.postMessage(start);
 }
 

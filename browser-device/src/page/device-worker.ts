@@ -35,8 +35,11 @@ const report = (change: Partial<DeviceProgress>): void => {
 
 scope.onmessage = (event) => {
   const message = event.data;
-  if (message.kind === 'start') start(message.settings, message.data, message.state).catch(fail);
-  else stop().catch(fail);
+  if (message.kind === 'start') {
+    // A reloaded page's device counts on from what it had done: its first report must not reset the page's figures.
+    if (message.progress) progress = message.progress;
+    start(message.settings, message.data, message.state).catch(fail);
+  } else stop().catch(fail);
 };
 
 function fail(error: unknown): void {

@@ -14,7 +14,14 @@ export interface DeviceSettings {
 }
 
 export type PageToWorker =
-  | { readonly kind: 'start'; readonly settings: DeviceSettings; readonly data: unknown; readonly state: DevicePrivateState | null }
+  | {
+      readonly kind: 'start';
+      readonly settings: DeviceSettings;
+      readonly data: unknown;
+      readonly state: DevicePrivateState | null;
+      /** What the device had done before this load (kept across reloads): the worker counts on from it. */
+      readonly progress: DeviceProgress | null;
+    }
   | { readonly kind: 'stop' };
 
 export interface DeviceProgress {

@@ -161,7 +161,8 @@ const toHalf = [
 //   (loop (x = v128.load (in + 2i)) (o = out + 4i)
 //     (v128.store o+0 (float (i32x4.extend_low_u x))) (v128.store o+16 (float (i32x4.extend_high_u x))) (next $i 8 $count)))
 const [FI, FO, FX, FH, FT, FE] = [3, 4, 5, 6, 7, 8];
-const float = (high: boolean, offset: number): number[] => [
+/** The store's address, then the low or high four halves of FX widened (kept in FH), magnitude bits moved into a float32's place. */
+const halfMagnitudes = (high: boolean): number[] => [
   ...localGet(FO),
   ...localGet(FX),
   ...simd(high ? 0xaa : 0xa9),
@@ -169,6 +170,20 @@ const float = (high: boolean, offset: number): number[] => [
   ...splat(0x7fff),
   ...and,
   ...shl(13),
+];
+/** ORs the halves' signs (FH) into the floats on the stack and stores them at `offset`. */
+const signAndStore = (offset: number): number[] => [
+  ...localGet(FH),
+  ...splat(0x8000),
+  ...and,
+  ...shl(16),
+  ...or,
+  ...simd(0x0b),
+  0,
+  ...uleb128(offset),
+];
+const float = (high: boolean, offset: number): number[] => [
+  ...halfMagnitudes(high),
   ...localTee(FT),
   ...splat(0x0f800000),
   ...and,
@@ -194,36 +209,16 @@ const float = (high: boolean, offset: number): number[] => [
   ...splat(0),
   ...eq,
   ...bitselect,
-  ...localGet(FH),
-  ...splat(0x8000),
-  ...and,
-  ...shl(16),
-  ...or,
-  ...simd(0x0b),
-  0,
-  ...uleb128(offset),
+  ...signAndStore(offset),
 ];
 // The fast path: when none of the eight halves is infinity or NaN, the magnitude bits shifted into a float32's
 // place are the value times 2^-112 (a float32 subnormal for a subnormal half), so one exact multiplication by
 // 2^112 (bits 0x77800000) finishes it. Otherwise the eight go through `float` above.
 const fastFloat = (high: boolean, offset: number): number[] => [
-  ...localGet(FO),
-  ...localGet(FX),
-  ...simd(high ? 0xaa : 0xa9),
-  ...localTee(FH),
-  ...splat(0x7fff),
-  ...and,
-  ...shl(13),
+  ...halfMagnitudes(high),
   ...splat(0x77800000),
   ...simd(0xe6),
-  ...localGet(FH),
-  ...splat(0x8000),
-  ...and,
-  ...shl(16),
-  ...or,
-  ...simd(0x0b),
-  0,
-  ...uleb128(offset),
+  ...signAndStore(offset),
 ];
 const toFloat = [
   2,

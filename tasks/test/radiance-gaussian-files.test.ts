@@ -51,12 +51,22 @@ test('the .ply header names the standard properties in order, f_rest channel-maj
   assert.match(header, /element vertex 50\n/);
 });
 
-test('a lower-degree cloud writes zeros above its degree; a truncated or foreign file fails by name', () => {
+test('a lower-degree cloud writes its degree’s coefficients only; a truncated or foreign file fails by name', () => {
   const cloud = cloudWithSh().withShDegree(1);
-  const back = decodeGaussianPly(encodeGaussianPly(cloud), 'mem');
+  const bytes = encodeGaussianPly(cloud);
+  const header = Buffer.from(bytes.subarray(0, 3000)).toString('latin1').split('end_header')[0];
+  assert.equal([...header.matchAll(/property float f_rest_/g)].length, 9);
+  assert.equal(bytes.length - header.length - 'end_header\n'.length, cloud.count * 26 * 4);
+  const back = decodeGaussianPly(bytes, 'mem');
+  assert.equal(back.shDegree, 1);
   assert.equal(back.params[GAUSSIAN_SH + 3 * 5], 0);
   assert.equal(back.params[GAUSSIAN_SH + 3 * 2], cloud.params[GAUSSIAN_SH + 3 * 2]);
-  const bytes = encodeGaussianPly(cloud);
+  assert.equal(cloud.byteLength, cloud.count * 23 * 4);
+  const camera = orbitCamera(0.3, 0.5, 3, 40, 40, 40);
+  assert.deepEqual(
+    [...new GaussianRenderer(back, [1, 1, 1]).render(camera).rgb],
+    [...new GaussianRenderer(cloud, [1, 1, 1]).render(camera).rgb],
+  );
   assert.throws(
     () => decodeGaussianPly(bytes.subarray(0, bytes.length - 10), 'cut.ply'),
     (e) => e instanceof DataError && /cut\.ply/.test(e.message),

@@ -1,6 +1,7 @@
 // The standard 3DGS point-cloud files: the .ply layout the reference implementation writes and every splat
-// viewer reads (x, y, z, nx, ny, nz, f_dc_0..2, f_rest_0..44 channel-major, opacity as a logit, scale_0..2
-// as logs, rot_0..3 as an unnormalised w-first quaternion, binary little-endian float32), and the compact
+// viewer reads (x, y, z, nx, ny, nz, f_dc_0..2, f_rest_* channel-major: 45 at SH degree 3, 24 at 2, 9 at 1, none
+// at 0; opacity as a logit, scale_0..2 as logs, rot_0..3 as an unnormalised w-first quaternion, binary
+// little-endian float32), and the compact
 // .splat layout of antimatter15/splat (32 bytes a splat: position, linear scale, RGBA bytes, rotation bytes).
 
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -11,57 +12,64 @@ import {
   GAUSSIAN_POSITION,
   GAUSSIAN_ROTATION,
   GAUSSIAN_SH,
-  GAUSSIAN_SH_COEFFICIENTS,
   GAUSSIAN_STRIDE,
   GaussianCloud,
   SH_C0,
   sigmoid,
 } from '../model/gaussian-cloud.js';
 
-const REST = GAUSSIAN_SH_COEFFICIENTS - 1;
+/**
+ * The property names of the 3DGS layout for a cloud of SH degree `shDegree`, in file order: the file holds the
+ * colour coefficients of the degree in use only (the reference implementation writes its model's degree too).
+ */
+export function gaussianPlyProperties(shDegree: number): readonly string[] {
+  const rest = (shDegree + 1) ** 2 - 1;
+  return [
+    'x',
+    'y',
+    'z',
+    'nx',
+    'ny',
+    'nz',
+    'f_dc_0',
+    'f_dc_1',
+    'f_dc_2',
+    ...Array.from({ length: 3 * rest }, (_, j) => `f_rest_${j}`),
+    'opacity',
+    'scale_0',
+    'scale_1',
+    'scale_2',
+    'rot_0',
+    'rot_1',
+    'rot_2',
+    'rot_3',
+  ];
+}
 
-/** The property names of the 3DGS layout, in file order. */
-export const GAUSSIAN_PLY_PROPERTIES: readonly string[] = [
-  'x',
-  'y',
-  'z',
-  'nx',
-  'ny',
-  'nz',
-  'f_dc_0',
-  'f_dc_1',
-  'f_dc_2',
-  ...Array.from({ length: 3 * REST }, (_, j) => `f_rest_${j}`),
-  'opacity',
-  'scale_0',
-  'scale_1',
-  'scale_2',
-  'rot_0',
-  'rot_1',
-  'rot_2',
-  'rot_3',
-];
+/** The properties of a degree-3 cloud (the highest degree a cloud holds): the layout's full width. */
+export const GAUSSIAN_PLY_PROPERTIES: readonly string[] = gaussianPlyProperties(3);
 
 export function encodeGaussianPly(cloud: GaussianCloud): Uint8Array {
+  const properties = gaussianPlyProperties(cloud.shDegree);
   const header =
     `ply\nformat binary_little_endian 1.0\nelement vertex ${cloud.count}\n` +
-    GAUSSIAN_PLY_PROPERTIES.map((p) => `property float ${p}\n`).join('') +
+    properties.map((p) => `property float ${p}\n`).join('') +
     'end_header\n';
   const headerBytes = Buffer.from(header, 'latin1');
-  const width = GAUSSIAN_PLY_PROPERTIES.length;
+  const width = properties.length;
   const body = new Float32Array(cloud.count * width);
   const used = (cloud.shDegree + 1) ** 2;
+  const rest = used - 1;
   for (let i = 0; i < cloud.count; i++) {
     const row = i * GAUSSIAN_STRIDE,
       out = i * width;
     const p = cloud.params;
     for (let a = 0; a < 3; a++) body[out + a] = p[row + GAUSSIAN_POSITION + a];
     for (let c = 0; c < 3; c++) body[out + 6 + c] = p[row + GAUSSIAN_SH + c];
-    // Coefficients above the degree in use are written as 0: viewers evaluate all that the file holds.
     for (let c = 0; c < 3; c++) {
-      for (let k = 1; k < used; k++) body[out + 9 + c * REST + (k - 1)] = p[row + GAUSSIAN_SH + 3 * k + c];
+      for (let k = 1; k < used; k++) body[out + 9 + c * rest + (k - 1)] = p[row + GAUSSIAN_SH + 3 * k + c];
     }
-    const tail = out + 9 + 3 * REST;
+    const tail = out + 9 + 3 * rest;
     body[tail] = p[row + GAUSSIAN_OPACITY];
     for (let a = 0; a < 3; a++) body[tail + 1 + a] = p[row + GAUSSIAN_LOG_SCALE + a];
     for (let q = 0; q < 4; q++) body[tail + 4 + q] = p[row + GAUSSIAN_ROTATION + q];

@@ -62,9 +62,12 @@ export class GaussianCloud {
     return new GaussianCloud(count, params, 0);
   }
 
-  /** Bytes of the parameters in use (float32). */
+  /**
+   * Bytes of the parameters the cloud renders with (float32; colour coefficients up to its SH degree): what its
+   * model file holds, the 3DGS .ply's zero normals aside.
+   */
   get byteLength(): number {
-    return this.count * GAUSSIAN_STRIDE * 4;
+    return this.count * (GAUSSIAN_SH + 3 * (this.shDegree + 1) ** 2) * 4;
   }
 
   withShDegree(shDegree: number): GaussianCloud {

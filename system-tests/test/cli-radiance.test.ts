@@ -129,9 +129,21 @@ test('strata train radiance --model gaussians trains Gaussians, reports their co
     assert.equal(record.task, 'radiance/gaussians');
     // The same settings reach 41 dB in the library test; an untrained cloud is about 9 dB.
     assert.ok(record.final.metrics.psnr > 35, `PSNR ${record.final.metrics.psnr}`);
-    const final = record.final as unknown as { gaussians: number; modelMegabytes: number; renderMs400: number };
+    const final = record.final as unknown as {
+      gaussians: number;
+      shDegree: number;
+      modelMegabytes: number;
+      compactMegabytes: number;
+      compactPsnr: number;
+      renderMs400: number;
+    };
     assert.ok(final.gaussians > 100);
-    assert.ok(Math.abs(final.modelMegabytes - (final.gaussians * 59 * 4) / 1e6) < 1e-9);
+    // 600 steps, a degree more every 200: degree 2, 11 + 27 floats a Gaussian.
+    assert.equal(final.shDegree, 2);
+    assert.ok(Math.abs(final.modelMegabytes - (final.gaussians * 38 * 4) / 1e6) < 1e-9);
+    assert.equal(statSync(join(dir, 'model.strg')).size, Math.round(final.compactMegabytes * 1e6));
+    assert.ok(final.compactMegabytes * 3 < final.modelMegabytes, `compact ${final.compactMegabytes} MB`);
+    assert.ok(Math.abs(final.compactPsnr - record.final.metrics.psnr) < 1, `compact ${final.compactPsnr} dB`);
     assert.ok(final.renderMs400 > 0);
     const ply = readFileSync(join(dir, 'point_cloud.ply'));
     assert.match(ply.subarray(0, 200).toString('latin1'), new RegExp(`element vertex ${final.gaussians}\n`));

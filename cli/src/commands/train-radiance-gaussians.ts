@@ -1,7 +1,7 @@
 // `strata train radiance --model gaussians`: 3D Gaussian splatting on the same scenes and held-out split as
 // the voxel grid. Writes the run record (psnr, ssim, the number of Gaussians, the model's size, the time to
 // render one 400x400 frame on this thread), held-out renders, the model as a standard 3DGS .ply and .splat,
-// and the HTML report. With --federated, the task radiance/gaussians over devices under edges (the embedded
+// its compact file for devices that render locally (.strg, with its own held-out PSNR), and the HTML report. With --federated, the task radiance/gaussians over devices under edges (the embedded
 // runtime, as the voxel grid's federated run), against centralized Gaussians trained on as many pixels.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,8 @@ import { writeRunRecord } from '@strata/runtime';
 import {
   GaussianRenderer,
   blenderSceneDir,
+  decodeCompactGaussians,
+  encodeCompactGaussians,
   gaussianBaselines,
   gaussiansEntry,
   radianceGaussiansTask,
@@ -104,6 +106,8 @@ export async function gaussiansCommand(flags: TrainRadianceFlags): Promise<void>
   const wallSeconds = (performance.now() - started) / 1000;
   artifacts.push(...heldOutArtifacts(runDir, dataset, evaluation));
   artifacts.push(...gaussianModelArtifacts(runDir, cloud, 'trained Gaussians'));
+  const compact = await compactModelArtifact(runDir, cloud, dataset, 'trained Gaussians');
+  artifacts.push(compact.artifact);
   const modelMegabytes = cloud.byteLength / 1e6;
   const record: RunRecord = {
     ...centralizedRadianceHeader({ id, task: 'radiance/gaussians', scene: dataset.name, flags, options, wallSeconds, rounds }),
@@ -120,6 +124,8 @@ export async function gaussiansCommand(flags: TrainRadianceFlags): Promise<void>
       gaussians: cloud.count,
       shDegree: cloud.shDegree,
       modelMegabytes,
+      compactMegabytes: compact.megabytes,
+      compactPsnr: compact.psnr,
       renderMs400,
       perView: evaluation.perView,
     },
@@ -129,6 +135,7 @@ export async function gaussiansCommand(flags: TrainRadianceFlags): Promise<void>
   out(comparisonTable({ 'centralized gaussians': metrics }, ['psnr', 'ssim']));
   out(
     `${cloud.count.toLocaleString('en')} Gaussians (SH degree ${cloud.shDegree}), model ${modelMegabytes.toFixed(2)} MB, ` +
+      `compact file ${compact.megabytes.toFixed(2)} MB at ${compact.psnr.toFixed(2)} dB, ` +
       `400x400 frame in ${renderMs400.toFixed(0)} ms on one thread; wall time ${wallSeconds.toFixed(1)} s ` +
       `(training ${result.trainSeconds.toFixed(1)} s wall, ${result.trainCpuSeconds.toFixed(1)} s CPU, load average ${loadavg()[0].toFixed(1)}, ${(result.steps / result.trainSeconds).toFixed(1)} steps/s); run record ${runDir}/run.json`,
   );
@@ -144,6 +151,27 @@ function gaussianModelArtifacts(runDir: string, cloud: GaussianCloud, what: stri
     { path: 'point_cloud.ply', caption: `${what}, standard 3DGS .ply (opens in splat viewers)`, kind: 'data' },
     { path: 'model.splat', caption: `${what}, .splat (antimatter15 layout)`, kind: 'data' },
   ];
+}
+
+/**
+ * The compact file of `cloud` (compact-gaussian-file.ts) in `runDir` as `model.strg`, and the held-out PSNR of
+ * what a device decodes from it: the quantisation's cost, measured rather than assumed.
+ */
+async function compactModelArtifact(
+  runDir: string,
+  cloud: GaussianCloud,
+  dataset: SceneDataset,
+  what: string,
+): Promise<{ artifact: Artifact; megabytes: number; psnr: number }> {
+  const bytes = await encodeCompactGaussians(cloud, { scene: dataset.name });
+  writeFileSync(join(runDir, 'model.strg'), bytes);
+  const decoded = decodeCompactGaussians(bytes, 'model.strg');
+  const { psnr } = evaluateViews(new GaussianRenderer(decoded, dataset.background), dataset.test);
+  return {
+    artifact: { path: 'model.strg', caption: `${what}, compact file for local rendering (${psnr.toFixed(2)} dB held out)`, kind: 'data' },
+    megabytes: bytes.length / 1e6,
+    psnr,
+  };
 }
 
 /**
@@ -221,11 +249,15 @@ export async function runFederatedGaussians(config: RunConfig): Promise<RunRecor
   if (!model) throw new ConfigError('the federated run evaluated no model');
   const cloud = task.cloud(model);
   record.artifacts.push(...gaussianModelArtifacts(runDir, cloud, 'final global Gaussians'));
+  const compact = await compactModelArtifact(runDir, cloud, task.dataset, 'final global Gaussians');
+  record.artifacts.push(compact.artifact);
   const bytes = meanRoundBytes(record.rounds);
   record.final = {
     ...record.final,
     gaussians: cloud.count,
     modelMegabytes: cloud.byteLength / 1e6,
+    compactMegabytes: compact.megabytes,
+    compactPsnr: compact.psnr,
     meanRoundBytes: bytes,
     refreshes: task.refreshes,
   };

@@ -72,6 +72,7 @@ export * from './train/gaussian-adam.js';
 export * from './train/gaussian-density-control.js';
 export * from './train/gaussian-training.js';
 export * from './io/gaussian-ply.js';
+export * from './io/compact-gaussian-file.js';
 export * from './federated/gaussian-scaffold.js';
 export * from './federated/gaussian-task-options.js';
 export * from './federated/gaussian-device.js';

@@ -21,6 +21,8 @@ import {
   RadianceViewerDevice,
   SplatViewRenderer,
   horizontalStrip,
+  decodeCompactGaussians,
+  encodeCompactGaussians,
   loadGaussianPly,
   loadRadianceModel,
   orbitPath,
@@ -118,18 +120,24 @@ interface ViewedModel {
   device(options: ViewerDeviceOptions): RadianceViewerDevice;
 }
 
-/** A voxel grid (.strf) or a Gaussian cloud (.ply, the 3DGS layout; white background as the Blender scenes). */
-function loadViewedModel(path: string, options: ViewOptions): ViewedModel {
+/**
+ * A voxel grid (.strf) or a Gaussian cloud (.ply, the 3DGS layout; white background as the Blender scenes). A
+ * device holds a cloud as its compact file (.strg, what it would download): it renders the decoded cloud, the
+ * edge the full one.
+ */
+async function loadViewedModel(path: string, options: ViewOptions): Promise<ViewedModel> {
   if (path.toLowerCase().endsWith('.ply')) {
     const cloud = loadGaussianPly(path);
+    const compact = await encodeCompactGaussians(cloud);
+    const held = decodeCompactGaussians(compact, `${path} as .strg`);
     const white: [number, number, number] = [1, 1, 1];
     return {
-      bytes: cloud.byteLength,
-      description: `${cloud.count} Gaussians at SH degree ${cloud.shDegree}, float32 rows`,
+      bytes: compact.length,
+      description: `${cloud.count} Gaussians at SH degree ${cloud.shDegree}, compact .strg file`,
       near: options.near,
       far: options.far,
       renderer: new ParallelSplatRenderer(cloud, white, options.threads),
-      device: (deviceOptions) => new RadianceViewerDevice(new SplatViewRenderer(cloud, white), options.near, options.far, deviceOptions),
+      device: (deviceOptions) => new RadianceViewerDevice(new SplatViewRenderer(held, white), options.near, options.far, deviceOptions),
     };
   }
   const { grid, settings } = loadRadianceModel(path);
@@ -145,7 +153,7 @@ function loadViewedModel(path: string, options: ViewOptions): ViewedModel {
 
 async function viewCommand(options: ViewOptions): Promise<void> {
   const modelPath = resolve(options.model);
-  const model = loadViewedModel(modelPath, options);
+  const model = await loadViewedModel(modelPath, options);
   const outDir = resolve(options.out ?? `${modelPath.replace(/\.(strf|ply)$/i, '')}-view`);
   mkdirSync(outDir, { recursive: true });
   const modelBytes = model.bytes;

@@ -45,7 +45,7 @@ export class CoordinatorMetrics {
   });
   readonly updatesRejected = new Counter({
     name: 'strata_updates_rejected_total',
-    help: 'Edge updates rejected, by reason (malformed, non_finite, shape, unknown_tensor, missing; an asynchronous cloud: stale, too_stale)',
+    help: 'Edge updates rejected, by reason (malformed, non_finite, shape, unknown_tensor, bad_weight, missing; an asynchronous cloud: stale, too_stale)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

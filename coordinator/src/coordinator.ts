@@ -19,6 +19,7 @@ import {
   modelBlobKey,
   regionQueue,
   validateUpdate,
+  checkEdgeUpdate,
   InvalidUpdateError,
   PhaseTimer,
   countReason,
@@ -538,6 +539,7 @@ export class Coordinator {
     try {
       const decoded = decodeUpdateReply(blob, this.options.maxUpdateBytes);
       validateUpdate(decoded.update, this.globalModel);
+      checkEdgeUpdate(decoded.update, result.participation.answered, this.limits);
       this.options.task.checkUpdate?.(decoded.update, this.globalModel, 'edge');
       if (this.options.schedule.cloud.mode === 'sync') tally.participation.edgesAnswered++;
       return { update: decoded.update, blobKey, roundId: decoded.roundId, baseVersion: decoded.baseVersion };

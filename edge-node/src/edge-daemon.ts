@@ -162,6 +162,8 @@ export class EdgeDaemon {
         },
         authorize: auth.bearer,
         logger,
+        onRefused: (message) => metrics.viewRefusals.inc({ message }),
+        onFrame: () => metrics.viewFrames.inc(),
       }).attach(server.namespace(VIEW_SESSION_NAMESPACE));
     }
     const registry = metrics.registry;

@@ -110,6 +110,17 @@ export class EdgeMetrics implements EdgeNodeObserver {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  readonly viewRefusals = new Counter({
+    name: 'strata_edge_view_refusals_total',
+    help: 'Viewing-session messages refused with a view:error, by message (start, pose, shown; render: its render failed)',
+    labelNames: ['message'] as const,
+    registers: [this.registry],
+  });
+  readonly viewFrames = new Counter({
+    name: 'strata_edge_view_frames_total',
+    help: 'Frames sent to viewing sessions',
+    registers: [this.registry],
+  });
   private linkSeen: LinkStats = { bytesDown: 0, bytesUp: 0 };
 
   constructor(labels: { region: string }) {

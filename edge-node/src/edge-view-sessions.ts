@@ -30,7 +30,14 @@ export interface EdgeViewSessionsOptions {
   /** Whether the handshake's `auth.token` lets a device view (the device token or a device credential). */
   readonly authorize: (token: string) => boolean | Promise<boolean>;
   readonly logger: Logger;
+  /** Told of each message refused (which event it was; `render` when rendering it failed), for metrics. */
+  readonly onRefused?: (what: ViewRefusal) => void;
+  /** Told of each frame sent and its bytes, for metrics. */
+  readonly onFrame?: (bytes: number) => void;
 }
+
+/** What a refused view message was: a session start, a pose, a shown report, or a pose whose render failed. */
+export type ViewRefusal = 'start' | 'pose' | 'shown' | 'render';
 
 /** Counters over every session, for the edge's metrics and tests. */
 export interface ViewSessionCounters {
@@ -84,8 +91,9 @@ class ViewSession {
     });
   }
 
-  private refuse(message: string): void {
+  private refuse(what: ViewRefusal, message: string): void {
     this.counters.refused++;
+    this.options.onRefused?.(what);
     this.options.logger.warn({ device: this.socket.id, reason: message }, 'view session message refused');
     const error: ViewErrorMessage = { code: 'STRATA_ERR_VIEW_SESSION', message };
     this.socket.emit(EV.error, error);
@@ -95,7 +103,7 @@ class ViewSession {
     const reply = typeof ack === 'function' ? (ack as (answer: unknown) => void) : () => undefined;
     const refused = (error: unknown): void => {
       const message = error instanceof Error ? error.message : String(error);
-      this.refuse(message);
+      this.refuse('start', message);
       reply({ ok: false, code: 'STRATA_ERR_VIEW_SESSION', message });
     };
     let start: ViewSessionStart;
@@ -123,18 +131,18 @@ class ViewSession {
 
   private onPose(body: unknown): void {
     if (!this.start) {
-      this.refuse('view pose before view:start: start a session first');
+      this.refuse('pose', 'view pose before view:start: start a session first');
       return;
     }
     let pose: ViewPose;
     try {
       pose = parseViewPose(body);
     } catch (error) {
-      this.refuse(error instanceof Error ? error.message : String(error));
+      this.refuse('pose', error instanceof Error ? error.message : String(error));
       return;
     }
     if (pose.seq <= this.lastSeq) {
-      this.refuse(`view pose seq ${pose.seq} is not newer than ${this.lastSeq}`);
+      this.refuse('pose', `view pose seq ${pose.seq} is not newer than ${this.lastSeq}`);
       return;
     }
     this.lastSeq = pose.seq;
@@ -150,7 +158,7 @@ class ViewSession {
   private onShown(body: unknown): void {
     const frame = (body as { frame?: unknown } | null)?.frame;
     if (!Number.isInteger(frame) || (frame as number) < 0 || (frame as number) >= this.frame) {
-      this.refuse(`view:shown names frame ${JSON.stringify(frame)}, not one this session sent`);
+      this.refuse('shown', `view:shown names frame ${JSON.stringify(frame)}, not one this session sent`);
       return;
     }
     if (this.inFlight > 0) this.inFlight--;
@@ -178,7 +186,7 @@ class ViewSession {
     this.render(renderer, start, pose, renderDone)
       .catch((error: unknown) => {
         this.inFlight--;
-        this.refuse(`render failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.refuse('render', `render failed: ${error instanceof Error ? error.message : String(error)}`);
       })
       .finally(renderDone);
   }
@@ -207,6 +215,7 @@ class ViewSession {
     };
     this.counters.framesSent++;
     this.counters.bytesSent += color.byteLength + (depth?.byteLength ?? 0);
+    this.options.onFrame?.(color.byteLength + (depth?.byteLength ?? 0));
     this.socket.emit(EV.frame, message);
   }
 }

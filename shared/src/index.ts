@@ -53,6 +53,7 @@ export * from './run/metric-direction.js';
 export * from './run/final-metrics.js';
 export * from './protocol/round-bookkeeping.js';
 export * from './protocol/answer-checks.js';
+export * from './protocol/edge-update-checks.js';
 export * from './protocol/update-size-bound.js';
 export * from './fl/aggregation/norm-clipping.js';
 export * from './privacy/index.js';

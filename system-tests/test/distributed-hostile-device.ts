@@ -6,7 +6,8 @@
 // (sends the first chunk of its update, then drops the connection), wrong-token (connects with a bad token);
 // and with the numbers a device chooses: inflated-weight (weight 1e12), negative-weight, negative-row-weights,
 // inflated-evaluation (a count of 1e9 and a NaN metric), stale (another round's id), sender (claims another
-// device sent it), row-takeover (rows only it sends, moved far, against a median edge); connect-once (connects with <token> as <node id>, says whether it was accepted or refused,
+// device sent it), row-takeover (rows only it sends, moved far, against a median edge), and each of
+// zero-row-forgeries.ts's DEVICE_ZERO_ROW_FORGERIES (held-back rows that break one rule each); connect-once (connects with <token> as <node id>, says whether it was accepted or refused,
 // and exits: impersonation, duplicate sessions, revoked credentials); held-open (connects and stays, logging
 // "dropped" when the edge ends its session: a credential revoked while connected). It logs JSON lines on stderr
 // ({"msg": "connected"}, {"msg": "refused"}, ...) like the daemons, so tests can wait for them.
@@ -27,6 +28,7 @@ import {
 } from '@strata/shared';
 import { AuthenticationError, SocketIoTransportClient } from '@strata/runtime';
 import { seededBytes } from '@strata/runtime/testing';
+import { DEVICE_ZERO_ROW_FORGERIES, forgeZeroRows } from './zero-row-forgeries.js';
 
 const [url, region, nodeId, token, behaviour] = process.argv.slice(2);
 const log = (msg: string, extra: Record<string, unknown> = {}): void =>
@@ -68,7 +70,19 @@ function updateFor(frame: Uint8Array, poison: (values: Float32Array) => void = (
   });
 }
 
+const zeroRowReplies = Object.fromEntries(
+  Object.entries(DEVICE_ZERO_ROW_FORGERIES).map(([name, forgery]) => [
+    name,
+    (frame: Uint8Array): Uint8Array => {
+      const request = modelOf(frame);
+      if (request instanceof Uint8Array) return request;
+      return forgeZeroRows(forgery, request.model, { roundId: request.roundId, baseVersion: request.version, sender: nodeId });
+    },
+  ]),
+);
+
 const replies: Record<string, (frame: Uint8Array) => Uint8Array> = {
+  ...zeroRowReplies,
   random: () => seededBytes(7, 4096),
   truncated: (frame) => {
     const reply = updateFor(frame);

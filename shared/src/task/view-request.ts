@@ -11,6 +11,24 @@ import { parseConfig } from '../config/parse-config.js';
 export const MAX_VIEW_PIXELS = 1024 * 1024;
 
 /**
+ * Farthest a camera may stand from the scene's origin along any axis (an orbit's radius too): scenes span a
+ * few units, and a camera at 1e300 renders nothing while rays from it lose every digit to rounding.
+ */
+export const MAX_VIEW_TRANSLATION = 1e6;
+
+/** Adds an issue to `context` for each axis on which a camera-to-world matrix stands past MAX_VIEW_TRANSLATION. */
+export function checkViewTranslation(m: readonly (readonly number[])[], context: z.RefinementCtx): void {
+  for (let axis = 0; axis < 3; axis++) {
+    if (Math.abs(m[axis][3]) <= MAX_VIEW_TRANSLATION) continue;
+    context.addIssue({
+      code: 'custom',
+      path: ['cameraToWorld', axis, 3],
+      message: `the camera stands at ${m[axis][3]} on axis ${axis}, farther than ${MAX_VIEW_TRANSLATION} from the origin`,
+    });
+  }
+}
+
+/**
  * The edge's render route: POST a ViewRequest as JSON with `Authorization: Bearer <device token>`; the answer
  * is `image/png` with the rendered model's version and the render time in these headers.
  */
@@ -41,7 +59,7 @@ export const viewRequestSchema = z
         azimuthDegrees: finite,
         /** Strictly between -90 and 90: straight above or below, "up" is undefined. */
         elevationDegrees: z.number().gt(-90).lt(90),
-        radius: z.number().positive(),
+        radius: z.number().positive().max(MAX_VIEW_TRANSLATION),
         target: z.tuple([finite, finite, finite]).optional(),
       })
       .strict()
@@ -66,6 +84,7 @@ export const viewRequestSchema = z
     if (m[3][0] !== 0 || m[3][1] !== 0 || m[3][2] !== 0 || m[3][3] !== 1) {
       context.addIssue({ code: 'custom', path: ['cameraToWorld', 3], message: 'the last row must be [0, 0, 0, 1]' });
     }
+    checkViewTranslation(m, context);
     const det =
       m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
       m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +

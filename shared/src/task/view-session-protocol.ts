@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { parseConfig } from '../config/parse-config.js';
-import { MAX_VIEW_PIXELS } from './view-request.js';
+import { MAX_VIEW_PIXELS, checkViewTranslation } from './view-request.js';
 
 export const VIEW_SESSION_EVENTS = {
   start: 'view:start',
@@ -84,6 +84,7 @@ export const viewPoseSchema = z
     const m = pose.cameraToWorld;
     if (m[3][0] !== 0 || m[3][1] !== 0 || m[3][2] !== 0 || m[3][3] !== 1)
       context.addIssue({ code: 'custom', path: ['cameraToWorld', 3], message: 'the last row must be [0, 0, 0, 1]' });
+    checkViewTranslation(m, context);
     // The rotation must be orthonormal (within float error): warping and rays assume it.
     for (let a = 0; a < 3; a++) {
       for (let b = a; b < 3; b++) {

@@ -15,6 +15,7 @@ import {
   type ConfigField,
 } from '../flags/daemon-config.js';
 import { buildDaemonTask, splitTaskConfig } from '../flags/daemon-task.js';
+import { downlinkFields } from '../flags/downlink-flags.js';
 import { onShutdownSignal } from '../flags/shutdown-signals.js';
 import { fieldSources } from '../flags/config-fields.js';
 import { addExamples } from '../console/help-text.js';
@@ -134,6 +135,7 @@ export const coordinatorFields: readonly ConfigField[] = [
     type: 'int',
     description: 'rounds in a row without an accepted update before the run stops (default 3)',
   },
+  ...downlinkFields,
   {
     path: 'privacy.mode',
     flag: '--dp',
@@ -222,7 +224,8 @@ export function register(program: Command): void {
     const { task: taskConfig, rest } = splitTaskConfig(loadDaemonConfig(coordinatorFields, flags), true);
     const config = parseCoordinatorDaemonConfig(rest, fieldSources(coordinatorFields));
     const logger = createLogger('strata-coordinator');
-    const { task, taskOptions } = await buildDaemonTask({ ...taskConfig, seed: config.seed });
+    const { schedule, downlink, defences } = config;
+    const { task, taskOptions } = await buildDaemonTask({ ...taskConfig, seed: config.seed }, { schedule, downlink, defences });
     if (flags.dryRun) return printDryRun({ config, task: task.describe(), taskOptions });
     const headlineMetrics = findTask(taskConfig.task).headlineMetrics;
     const daemon = await CoordinatorDaemon.start(

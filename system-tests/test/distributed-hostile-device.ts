@@ -29,7 +29,6 @@ import {
   type SparseRows,
 } from '@strata/shared';
 import { AuthenticationError, SocketIoTransportClient } from '@strata/runtime';
-import { GAUSSIAN_DENSIFY_TENSOR, GAUSSIAN_PARAMS_TENSOR, GAUSSIAN_SCAFFOLD_TENSOR } from '@strata/tasks';
 import { seededBytes } from '@strata/runtime/testing';
 
 const [url, region, nodeId, token, behaviour] = process.argv.slice(2);
@@ -38,6 +37,8 @@ const log = (msg: string, extra: Record<string, unknown> = {}): void =>
 const encoder = new UpdateEncoder({ dtype: 'float32', perRowScale: true, errorFeedback: false });
 const cache = new DeviceModelCache();
 const TAKEOVER_ROWS = 64;
+/** The Gaussian model's tensor names, for the gaussian-* behaviours only (the tasks take seconds to load). */
+const gaussian = behaviour.startsWith('gaussian-') ? await import('@strata/tasks') : undefined;
 
 /** The request's model (kept as an honest device keeps it, so the edge may send patches), or a Resync. */
 function modelOf(frame: Uint8Array): { roundId: string; version: number; model: ModelParams } | Uint8Array {
@@ -86,7 +87,7 @@ function gaussianRow(
   const request = modelOf(frame);
   if (request instanceof Uint8Array) return request;
   const shape = request.model.get(tensor)!.shape;
-  const row = pick(request.model.get(GAUSSIAN_SCAFFOLD_TENSOR)!.values);
+  const row = pick(request.model.get(gaussian!.GAUSSIAN_SCAFFOLD_TENSOR)!.values);
   const rows: SparseRows = {
     kind: 'sparse',
     shape,
@@ -157,9 +158,9 @@ const replies: Record<string, (frame: Uint8Array) => Uint8Array> = {
     log('model seen', { kind: decodeRoundRequest(frame).kind, maxAbs });
     return encoder.encode({ delta, weight: 1e12, metrics: {} }, { roundId: request.roundId, baseVersion: request.version, sender: nodeId });
   },
-  'gaussian-free-slot': (frame) => gaussianRow(frame, GAUSSIAN_PARAMS_TENSOR, firstFree, 0.001, 1),
-  'gaussian-row-weight': (frame) => gaussianRow(frame, GAUSSIAN_PARAMS_TENSOR, firstGaussian, 0.001, 0.5),
-  'gaussian-statistic': (frame) => gaussianRow(frame, GAUSSIAN_DENSIFY_TENSOR, firstGaussian, -1, 1),
+  'gaussian-free-slot': (frame) => gaussianRow(frame, gaussian!.GAUSSIAN_PARAMS_TENSOR, firstFree, 0.001, 1),
+  'gaussian-row-weight': (frame) => gaussianRow(frame, gaussian!.GAUSSIAN_PARAMS_TENSOR, firstGaussian, 0.001, 0.5),
+  'gaussian-statistic': (frame) => gaussianRow(frame, gaussian!.GAUSSIAN_DENSIFY_TENSOR, firstGaussian, -1, 1),
   shape: (frame) => {
     const request = modelOf(frame);
     if (request instanceof Uint8Array) return request;

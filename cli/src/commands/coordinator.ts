@@ -219,6 +219,7 @@ export function register(program: Command): void {
     'strata coordinator --regions eu-west,us-east --rounds 20 --strategy fedadam --strategy-option eta=0.05',
     'strata coordinator --regions eu-west --task recsys/neumf --exit-when-done',
     'strata coordinator --regions eu-west,us-east --secure-aggregation',
+    'strata coordinator --regions eu-west --task radiance/gaussians --rounds 15 --kappa1 25 --downlink float32 --downlink-rows 1 --clip-factor 0',
   ]);
   command.action(async (flags: Record<string, unknown>) => {
     const { task: taskConfig, rest } = splitTaskConfig(loadDaemonConfig(coordinatorFields, flags), true);

@@ -5,7 +5,7 @@ export { EmbeddedTopology, embeddedRegions, type EmbeddedTopologyOptions } from 
 export { runEmbedded, type RunObserver } from './embedded/run-embedded.js';
 export { EmbeddedDashboard } from './embedded/embedded-dashboard.js';
 export { addConfigOptions, loadDaemonConfig, type ConfigField } from './flags/daemon-config.js';
-export { buildDaemonTask, splitTaskConfig, type DaemonTaskConfig } from './flags/daemon-task.js';
+export { buildDaemonTask, splitTaskConfig, type DaemonRun, type DaemonTaskConfig } from './flags/daemon-task.js';
 export { coordinatorFields } from './commands/coordinator.js';
 export { edgeFields } from './commands/edge.js';
 export { deviceFields } from './commands/device.js';

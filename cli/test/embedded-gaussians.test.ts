@@ -293,6 +293,6 @@ test('radiance/gaussians refuses a lossy downlink, lossy uploads with error feed
   );
   assert.throws(
     () => radianceGaussiansTask(parseRunConfig({ ...gaussianInput(1, 1), defences: { clipFactor: 10 } })),
-    /needs per-row norm clipping off \(defences.clipFactor 0, got 10\)/,
+    /needs per-row norm clipping off \(--clip-factor 0, defences.clipFactor; got 10\)/,
   );
 });

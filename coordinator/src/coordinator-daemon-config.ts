@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import {
+  downlinkSchema,
   hierFavgScheduleSchema,
   httpOptionsSchema,
   parseConfig,
@@ -38,6 +39,11 @@ export const coordinatorDaemonConfigSchema = z
     privacy: privacySchema.default(DEFAULT_PRIVACY),
     /** Secure aggregation (SecAgg+) at the edges: an edge learns only its devices' sum. */
     secureAggregation: secureAggregationSchema.default(DEFAULT_SECURE_AGGREGATION),
+    /**
+     * How the edges send models down to their devices: sent to them in every job (the run's, like the schedule),
+     * and checked against the task at start (radiance/gaussians, recsys/lightgcn and recsys/kgat need it lossless).
+     */
+    downlink: downlinkSchema.default(downlinkSchema.parse({})),
     seed: z.number().int().min(0).default(0),
     redis: redisOptionsSchema.default(redisOptionsSchema.parse({})),
     http: httpOptionsSchema(9400),

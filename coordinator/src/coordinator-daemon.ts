@@ -103,6 +103,7 @@ export class CoordinatorDaemon {
       defences: config.defences,
       privacy: config.privacy,
       secureAggregation: config.secureAggregation,
+      downlink: config.downlink,
       onModelRepublished: () => this.metrics.modelRepublished.inc(),
       state: this.state,
       configHash: runConfigHash(definition),

@@ -34,6 +34,7 @@ import {
   type ChildOutcome,
   type Clock,
   type EdgeEvaluateResult,
+  type Downlink,
   type EdgeRoundJob,
   type EdgeRoundResult,
   type FederatedTask,
@@ -112,6 +113,11 @@ export interface CoordinatorOptions {
   readonly privacyRandom?: CryptoRandom;
   /** Secure aggregation at the edges (SecAgg+): each edge learns only its devices' sum; off when absent. */
   readonly secureAggregation?: SecureAggregationConfig;
+  /**
+   * The run's downlink, sent to the edges in every job (the daemon's, checked against its task); absent: each
+   * edge sends models down as it is configured (the embedded runtime and the simulator configure their edges).
+   */
+  readonly downlink?: Downlink;
   /** Told when the coordinator finds its model blob gone from the blob store and publishes it again. */
   readonly onModelRepublished?: (version: number) => void;
 }
@@ -683,6 +689,7 @@ export class Coordinator {
       updateClipFactor: defences.updateClipFactor,
       ...(this.privacy ? { privacy: this.privacy.edgeJobPrivacy() } : {}),
       ...(this.options.secureAggregation?.enabled ? { secureAggregation: secureJobSettings(this.options.secureAggregation) } : {}),
+      ...(this.options.downlink ? { downlink: this.options.downlink } : {}),
     };
   }
 

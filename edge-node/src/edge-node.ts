@@ -143,7 +143,11 @@ export interface EdgeGlobalModel {
 export class EdgeNode {
   private worker: QueueWorker | undefined;
   private readonly encoder: UpdateEncoder;
-  private readonly downlink: ModelDownlink;
+  /** How models go down to the devices, and its settings (a job's own replace the edge's: see useDownlink). */
+  private downlink: ModelDownlink;
+  private downlinkKey: string;
+  /** The edge's own downlink settings, for jobs that carry none. */
+  private readonly ownDownlink: Downlink;
   private started = false;
   private gated = false;
   private readonly closing = new Set<Promise<void>>();
@@ -166,7 +170,9 @@ export class EdgeNode {
 
   constructor(private readonly options: EdgeNodeOptions) {
     this.encoder = new UpdateEncoder(options.compression);
-    this.downlink = new ModelDownlink(options.downlink ?? downlinkSchema.parse({}));
+    this.ownDownlink = options.downlink ?? downlinkSchema.parse({});
+    this.downlink = new ModelDownlink(this.ownDownlink);
+    this.downlinkKey = JSON.stringify(this.ownDownlink);
     options.server.onPeerChange(() => this.asyncWake?.());
     const observer = options.observer;
     if (observer?.peerChanged) options.server.onPeerChange((peer, event) => observer.peerChanged?.(peer.info.nodeId, event));
@@ -268,6 +274,7 @@ export class EdgeNode {
     // A retried older job must not replace a newer model.
     if (!this.newest || version >= this.newest.version) this.newest = { model, version };
     this.options.logger.info({ job: job.name, roundId: data.roundId, version, attempt: job.attempt }, 'edge job started');
+    this.useDownlink(data.downlink ?? this.ownDownlink);
     this.current = info;
     this.options.observer?.jobStarted?.(info);
     try {
@@ -283,6 +290,19 @@ export class EdgeNode {
     } finally {
       this.current = undefined;
     }
+  }
+
+  /**
+   * Sends models down with `downlink` from now on (the run's, which the coordinator puts in every job). Other
+   * settings than the current ones start a new downlink: what devices hold is forgotten, so each gets the whole
+   * model once (a coordinator sends the same settings every job, so this happens at a run's first job at most).
+   */
+  private useDownlink(downlink: Downlink): void {
+    const key = JSON.stringify(downlink);
+    if (key === this.downlinkKey) return;
+    this.options.logger.info({ downlink }, 'the job sets another downlink: devices get the whole model next');
+    this.downlink = new ModelDownlink(downlink);
+    this.downlinkKey = key;
   }
 
   /**

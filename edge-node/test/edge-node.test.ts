@@ -11,6 +11,7 @@ import {
   UpdateEncoder,
   decodeRoundRequest,
   decodeUpdateReply,
+  DeviceModelCache,
   dense,
   encodeModelBlob,
   encodeEnvelope,
@@ -28,8 +29,8 @@ import { EdgeNode, type EdgeNodeOptions } from '../src/index.js';
 const logger = createLogger('test', 'silent');
 const REGION = 'west';
 
-/** A device as the edge sees it: answers each request with what `answer` returns, when it returns. */
-type Answer = (roundId: string, version: number) => Promise<ModelUpdate | Uint8Array>;
+/** A device as the edge sees it: answers each request (its frame too) with what `answer` returns, when it returns. */
+type Answer = (roundId: string, version: number, frame: Uint8Array) => Promise<ModelUpdate | Uint8Array>;
 
 interface Harness {
   readonly edge: EdgeNode;
@@ -65,7 +66,7 @@ async function harness(devices: Record<string, Answer>, options: Partial<EdgeNod
       nodeId,
       await network.connect(REGION, { nodeId, role: 'device', region: REGION }, async (frame) => {
         const request = decodeRoundRequest(frame);
-        const reply = await answer(request.roundId, request.version);
+        const reply = await answer(request.roundId, request.version, frame);
         return reply instanceof Uint8Array
           ? reply
           : encoder.encode(reply, { roundId: request.roundId, baseVersion: request.version, sender: nodeId });
@@ -401,4 +402,32 @@ test("the edge reads a model blob once: a round's evaluation and the next round'
   } finally {
     await h.close();
   }
+});
+
+test("a job's downlink replaces the edge's own: float32 brings a device the model exactly, the edge's int8 default does not", async () => {
+  // One row [1, 0.3]: int8 with the row's scale 1/127 sends 0.3 as 38/127.
+  const model = new Map([['w', dense([1, 2], Float32Array.of(1, 0.3))]]);
+  const received = async (job: Partial<EdgeRoundJob>): Promise<number[]> => {
+    const cache = new DeviceModelCache();
+    let seen: number[] = [];
+    const keep: Answer = async (_roundId, _version, frame) => {
+      const resolved = cache.resolve(decodeRoundRequest(frame));
+      if ('resync' in resolved) throw new Error(`the device needs the whole model: ${resolved.resync}`);
+      seen = [...resolved.model.get('w')!.values];
+      return { delta: new Map([['w', dense([1, 2])]]), weight: 1, metrics: { loss: 1 } };
+    };
+    const h = await harness({ a: keep });
+    try {
+      await h.blobs.put(modelBlobKey(3), encodeModelBlob(model, 3));
+      assert.equal((await h.runJob(job)).error, undefined);
+      return seen;
+    } finally {
+      await h.close();
+    }
+  };
+  const lossless = await received({ downlink: { dtype: 'float32', rowFraction: 1, energy: 1, history: 4 } });
+  assert.deepEqual(lossless, [1, Math.fround(0.3)]);
+  const own = await received({});
+  assert.notDeepEqual(own, [1, Math.fround(0.3)], "the edge's own int8 downlink");
+  assert.ok(Math.abs(own[1] - 0.3) < 0.01, `int8 sends 0.3 as ${own[1]}`);
 });

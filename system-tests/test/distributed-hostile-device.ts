@@ -6,9 +6,12 @@
 // (sends the first chunk of its update, then drops the connection), wrong-token (connects with a bad token);
 // and with the numbers a device chooses: inflated-weight (weight 1e12), negative-weight, negative-row-weights,
 // inflated-evaluation (a count of 1e9 and a NaN metric), stale (another round's id), sender (claims another
-// device sent it), row-takeover (rows only it sends, moved far, against a median edge), and each of
-// zero-row-forgeries.ts's DEVICE_ZERO_ROW_FORGERIES (held-back rows that break one rule each); connect-once (connects with <token> as <node id>, says whether it was accepted or refused,
-// and exits: impersonation, duplicate sessions, revoked credentials); held-open (connects and stays, logging
+// device sent it), row-takeover (rows only it sends, moved far, against a median edge), each of
+// zero-row-forgeries.ts's DEVICE_ZERO_ROW_FORGERIES (held-back rows that break one rule each); against the
+// Gaussian task's checks at the edge: gaussian-free-slot (a row of a free slot of the scaffold),
+// gaussian-row-weight (a Gaussian's change with row weight 0.5, not a device's 1), gaussian-statistic (a
+// negative densification statistic); connect-once (connects with <token> as <node id>, says whether it was
+// accepted or refused, and exits: impersonation, duplicate sessions, revoked credentials); held-open (connects and stays, logging
 // "dropped" when the edge ends its session: a credential revoked while connected). It logs JSON lines on stderr
 // ({"msg": "connected"}, {"msg": "refused"}, ...) like the daemons, so tests can wait for them.
 
@@ -36,6 +39,8 @@ const log = (msg: string, extra: Record<string, unknown> = {}): void =>
 const encoder = new UpdateEncoder({ dtype: 'float32', perRowScale: true, errorFeedback: false });
 const cache = new DeviceModelCache();
 const TAKEOVER_ROWS = 64;
+/** The Gaussian model's tensor names, for the gaussian-* behaviours only (the tasks take seconds to load). */
+const gaussian = behaviour.startsWith('gaussian-') ? await import('@strata/tasks') : undefined;
 
 /** The request's model (kept as an honest device keeps it, so the edge may send patches), or a Resync. */
 function modelOf(frame: Uint8Array): { roundId: string; version: number; model: ModelParams } | Uint8Array {
@@ -80,6 +85,34 @@ const zeroRowReplies = Object.fromEntries(
     },
   ]),
 );
+/**
+ * One sparse row of the Gaussian model's `tensor`, the row `pick` chooses from the scaffold (the generation of
+ * each row, 0 for a free slot), with `value` in every entry and `rowWeight`: each breaks one of the task's checks.
+ */
+function gaussianRow(
+  frame: Uint8Array,
+  tensor: string,
+  pick: (scaffold: Float32Array) => number,
+  value: number,
+  rowWeight: number,
+): Uint8Array {
+  const request = modelOf(frame);
+  if (request instanceof Uint8Array) return request;
+  const shape = request.model.get(tensor)!.shape;
+  const row = pick(request.model.get(gaussian!.GAUSSIAN_SCAFFOLD_TENSOR)!.values);
+  const rows: SparseRows = {
+    kind: 'sparse',
+    shape,
+    rows: Uint32Array.of(row),
+    values: new Float32Array(rowSize(shape)).fill(value),
+    rowWeights: Float32Array.of(rowWeight),
+  };
+  const update: ModelUpdate = { delta: new Map([[tensor, rows]]), weight: 1, metrics: {} };
+  return encoder.encode(update, { roundId: request.roundId, baseVersion: request.version, sender: nodeId });
+}
+
+const firstFree = (scaffold: Float32Array): number => scaffold.indexOf(0);
+const firstGaussian = (scaffold: Float32Array): number => scaffold.findIndex((generation) => generation > 0);
 
 const replies: Record<string, (frame: Uint8Array) => Uint8Array> = {
   ...zeroRowReplies,
@@ -138,6 +171,9 @@ const replies: Record<string, (frame: Uint8Array) => Uint8Array> = {
     log('model seen', { kind: decodeRoundRequest(frame).kind, maxAbs });
     return encoder.encode({ delta, weight: 1e12, metrics: {} }, { roundId: request.roundId, baseVersion: request.version, sender: nodeId });
   },
+  'gaussian-free-slot': (frame) => gaussianRow(frame, gaussian!.GAUSSIAN_PARAMS_TENSOR, firstFree, 0.001, 1),
+  'gaussian-row-weight': (frame) => gaussianRow(frame, gaussian!.GAUSSIAN_PARAMS_TENSOR, firstGaussian, 0.001, 0.5),
+  'gaussian-statistic': (frame) => gaussianRow(frame, gaussian!.GAUSSIAN_DENSIFY_TENSOR, firstGaussian, -1, 1),
   shape: (frame) => {
     const request = modelOf(frame);
     if (request instanceof Uint8Array) return request;

@@ -15,6 +15,7 @@ import {
   type ConfigField,
 } from '../flags/daemon-config.js';
 import { buildDaemonTask, splitTaskConfig } from '../flags/daemon-task.js';
+import { downlinkFields } from '../flags/downlink-flags.js';
 import { onShutdownSignal } from '../flags/shutdown-signals.js';
 import { fieldSources } from '../flags/config-fields.js';
 import { addExamples } from '../console/help-text.js';
@@ -134,6 +135,7 @@ export const coordinatorFields: readonly ConfigField[] = [
     type: 'int',
     description: 'rounds in a row without an accepted update before the run stops (default 3)',
   },
+  ...downlinkFields,
   {
     path: 'privacy.mode',
     flag: '--dp',
@@ -217,12 +219,14 @@ export function register(program: Command): void {
     'strata coordinator --regions eu-west,us-east --rounds 20 --strategy fedadam --strategy-option eta=0.05',
     'strata coordinator --regions eu-west --task recsys/neumf --exit-when-done',
     'strata coordinator --regions eu-west,us-east --secure-aggregation',
+    'strata coordinator --regions eu-west --task radiance/gaussians --rounds 15 --kappa1 25 --downlink float32 --downlink-rows 1 --clip-factor 0',
   ]);
   command.action(async (flags: Record<string, unknown>) => {
     const { task: taskConfig, rest } = splitTaskConfig(loadDaemonConfig(coordinatorFields, flags), true);
     const config = parseCoordinatorDaemonConfig(rest, fieldSources(coordinatorFields));
     const logger = createLogger('strata-coordinator');
-    const { task, taskOptions } = await buildDaemonTask({ ...taskConfig, seed: config.seed });
+    const { schedule, downlink, defences } = config;
+    const { task, taskOptions } = await buildDaemonTask({ ...taskConfig, seed: config.seed }, { schedule, downlink, defences });
     if (flags.dryRun) return printDryRun({ config, task: task.describe(), taskOptions });
     const headlineMetrics = findTask(taskConfig.task).headlineMetrics;
     const daemon = await CoordinatorDaemon.start(

@@ -110,7 +110,7 @@ export function register(program: Command): void {
     let expectedShapes: Map<string, readonly number[]>;
     {
       // The task object holds every partition's data: keep only this process's trainers.
-      const { task } = await buildDaemonTask(taskConfig);
+      const { task } = await buildDaemonTask(taskConfig, { compression: config.compression });
       for (let k = config.deviceIndex; k < config.deviceIndex + config.count; k++) trainers.set(k, task.createDevice(k));
       expectedShapes = new Map([...task.initModel()].map(([name, tensor]) => [name, tensor.shape]));
       if (flags.dryRun) return printDryRun({ config, task: task.describe(), devices: trainers.size });

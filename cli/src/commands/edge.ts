@@ -178,7 +178,8 @@ export function register(program: Command): void {
     const { task: taskConfig, rest } = splitTaskConfig(raw, false);
     const config = parseEdgeDaemonConfig(rest, fieldSources(edgeFields));
     const logger = createLogger('strata-edge');
-    const task = named ? (await buildDaemonTask(taskConfig)).task : undefined;
+    // The edge decides how it compresses its update; the downlink and clipping come in each job (daemon-task.ts).
+    const task = named ? (await buildDaemonTask(taskConfig, { compression: config.compression })).task : undefined;
     const renderer = task && rendersViews(task) ? task : undefined;
     const deviceData = task && demoDeviceData(task);
     if (task && !renderer && !deviceData) {

@@ -8,6 +8,7 @@ import { asyncScheduleSchema } from '../fl/async/async-schedule.js';
 import { hierFavgScheduleSchema } from '../fl/hierfavg-schedule.js';
 import { taskLimitsSchema } from '../task/task-limits.js';
 import { secureAggregationSchema } from '../config/secure-aggregation-config.js';
+import { downlinkSchema } from './model-downlink.js';
 
 export const CLOUD_QUEUE = 'strata-cloud';
 
@@ -68,6 +69,11 @@ export const edgeRoundJobSchema = z.strictObject({
   privacy: z.strictObject({ clipNorm: z.number().positive(), distributedNoiseMultiplier: z.number().positive().optional() }).optional(),
   /** Secure aggregation (SecAgg+): the edge learns only the sum of its devices' updates (one job, every iteration). */
   secureAggregation: secureAggregationSchema.omit({ enabled: true }).optional(),
+  /**
+   * How the edge sends this job's models down to its devices: the run's downlink, which the coordinator owns
+   * and checks against its task, as it owns the schedule (absent: the edge's own setting).
+   */
+  downlink: downlinkSchema.optional(),
 });
 
 export type EdgeRoundJob = z.output<typeof edgeRoundJobSchema>;

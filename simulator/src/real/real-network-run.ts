@@ -202,6 +202,13 @@ export async function runOnRealNetwork(options: RealNetworkRunOptions): Promise<
       '--strategy',
       strategy.name,
       ...Object.entries(strategy.options).flatMap(([k, v]) => ['--strategy-option', `${k}=${String(v)}`]),
+      // The coordinator sends the downlink to the edges in every job.
+      '--downlink',
+      topology.downlink.dtype,
+      '--downlink-rows',
+      String(topology.downlink.rowFraction),
+      '--downlink-energy',
+      String(topology.downlink.energy),
       '--redis-url',
       `redis://127.0.0.1:${redisPort}`,
       '--redis-prefix',

@@ -41,7 +41,7 @@ export function radianceGaussiansTask(config: RunConfig): RadianceGaussiansTask 
   }
   if (config.defences.clipFactor > 0) {
     throw new ConfigError(
-      `task radiance/gaussians needs per-row norm clipping off (defences.clipFactor 0, got ${config.defences.clipFactor}): ` +
+      `task radiance/gaussians needs per-row norm clipping off (--clip-factor 0, defences.clipFactor; got ${config.defences.clipFactor}): ` +
         'densification seeks the rows with the largest gradients, which clipping caps at a factor of the median row; ' +
         'the per-update stage (updateClipFactor) still bounds a device that scales its update',
     );

@@ -6,6 +6,9 @@ import { RadianceGaussiansTask } from '../src/radiance/federated/radiance-gaussi
 import { GaussianRenderer } from '../src/radiance/render/gaussian-renderer.js';
 import { cameraPose, poseCamera } from '../src/radiance/render/viewing-session-rendering.js';
 import { orbitCamera } from '../src/radiance/data/camera.js';
+import { decodeCompactGaussians } from '../src/radiance/io/compact-gaussian-file.js';
+import { psnr } from '../src/radiance/render/image-metrics.js';
+import { offersCompactModels } from '@strata/shared';
 
 test('the radiance/gaussians task renders viewing-session frames of its model (what an edge daemon serves)', async () => {
   const dataset = loadSceneDataset({ procedural: true, res: 24, holdOutEvery: 8, contraction: 'off', seed: 3 });
@@ -39,4 +42,27 @@ test('the radiance/gaussians task renders viewing-session frames of its model (w
   } finally {
     await task.close();
   }
+});
+
+test('the radiance/gaussians task offers its model as a compact .strg file, encoded once per model', async () => {
+  const dataset = loadSceneDataset({ procedural: true, res: 24, holdOutEvery: 8, contraction: 'off', seed: 3 });
+  const options = parseGaussianTaskOptions(
+    { procedural: true, imageRes: 24, devices: 2, initialCount: 400, capacity: 800 },
+    { seed: 3, rounds: 1, imagesPerRound: 2, kappa2: 1 },
+  );
+  const task = new RadianceGaussiansTask(dataset, options);
+  assert.ok(offersCompactModels(task), 'an edge daemon serves GET /compact-model for this task');
+  const model = task.initModel();
+  const bytes = task.compactModel(model);
+  assert.equal(task.compactModel(model), bytes, 'requests while it encodes share the one encoding');
+  const cloud = decodeCompactGaussians(await bytes, 'gaussians.strg');
+  const full = task.cloud(model);
+  assert.equal(cloud.count, full.count);
+  const camera = orbitCamera(0.4, 0.3, 4, 40, 32, 32);
+  const quality = psnr(
+    new GaussianRenderer(cloud, dataset.background).render(camera).rgb,
+    new GaussianRenderer(full, dataset.background).render(camera).rgb,
+  );
+  assert.ok(quality > 40, `the compact model renders ${quality.toFixed(2)} dB against the task's cloud`);
+  assert.notEqual(task.compactModel(task.initModel()), bytes, 'a newer model is encoded anew');
 });

@@ -21,3 +21,23 @@ export interface CompactModelSource {
 export function offersCompactModels<T extends object>(task: T): task is T & CompactModelSource {
   return typeof (task as Partial<CompactModelSource>).compactModel === 'function';
 }
+
+/**
+ * The compact file of the newest model a task was asked for, encoded once: requests that come while it encodes
+ * share the one encoding, a newer model replaces it, and a failed encoding is not kept (the next request tries
+ * again).
+ */
+export class NewestCompactModel {
+  private newest: { model: ModelParams; bytes: Promise<Uint8Array> } | undefined;
+
+  get(model: ModelParams, encode: (model: ModelParams) => Promise<Uint8Array>): Promise<Uint8Array> {
+    if (this.newest?.model !== model) {
+      const entry = { model, bytes: encode(model) };
+      this.newest = entry;
+      entry.bytes.catch(() => {
+        if (this.newest === entry) this.newest = undefined;
+      });
+    }
+    return this.newest.bytes;
+  }
+}

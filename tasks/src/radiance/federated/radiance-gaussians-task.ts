@@ -7,8 +7,10 @@
 // (stretched to the federation's images). The held-out views are rendered centrally to evaluate.
 
 import {
+  NewestCompactModel,
   SeededRandom,
   cloneModel,
+  type CompactModelSource,
   type DeviceTrainer,
   type FederatedTask,
   type ModelParams,
@@ -18,6 +20,7 @@ import {
   type UpdateSender,
 } from '@strata/shared';
 import type { SceneDataset, SceneView } from '../data/scene-dataset.js';
+import { encodeCompactGaussians } from '../io/compact-gaussian-file.js';
 import { GaussianCloud } from '../model/gaussian-cloud.js';
 import { GaussianRenderer } from '../render/gaussian-renderer.js';
 import { ParallelSplatRenderer } from '../render/parallel-splat-renderer.js';
@@ -41,7 +44,7 @@ import { type EvaluationSnapshot, evaluateWithSnapshots } from './held-out-snaps
 
 export const GAUSSIANS_TASK_ID = 'radiance/gaussians';
 
-export class RadianceGaussiansTask implements FederatedTask {
+export class RadianceGaussiansTask implements FederatedTask, CompactModelSource {
   readonly id = GAUSSIANS_TASK_ID;
   readonly numDevices: number;
   readonly partitions: readonly (readonly SceneView[])[];
@@ -54,6 +57,7 @@ export class RadianceGaussiansTask implements FederatedTask {
   lastEvaluatedModel: ModelParams | null = null;
   private readonly extent: number;
   private frames: { model: ModelParams; parallel: ParallelSplatRenderer; renderer: RadianceFrameRenderer } | undefined;
+  private readonly compact = new NewestCompactModel();
 
   constructor(
     readonly dataset: SceneDataset,
@@ -195,6 +199,15 @@ export class RadianceGaussiansTask implements FederatedTask {
       this.frames = { model, parallel, renderer: new RadianceFrameRenderer(parallel, this.dataset.near, this.dataset.far) };
     }
     return this.frames.renderer;
+  }
+
+  /**
+   * The compact file (.strg, compact-gaussian-file.ts) of `model`'s Gaussians, what a device downloads to render
+   * locally (coefficients of degrees not trained yet are zeros, which brotli all but removes); an edge serving
+   * many devices encodes each model once.
+   */
+  compactModel(model: ModelParams): Promise<Uint8Array> {
+    return this.compact.get(model, (newest) => encodeCompactGaussians(this.cloud(newest), { task: this.id }));
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@
 // a device does for itself (local rendering).
 
 import {
+  NewestCompactModel,
   cloneModel,
   type DeviceTrainer,
   type FederatedTask,
@@ -55,7 +56,7 @@ export class RadianceVoxelGridTask implements FederatedTask, ViewRenderer, Compa
   private readonly pool: DeviceTrainingPool;
   private readonly views: RadianceViewRenderer;
   private frames: { model: ModelParams; parallel: ParallelGridRenderer; renderer: RadianceFrameRenderer } | undefined;
-  private compact: { model: ModelParams; bytes: Promise<Uint8Array> } | undefined;
+  private readonly compact = new NewestCompactModel();
 
   constructor(
     readonly dataset: SceneDataset,
@@ -161,19 +162,12 @@ export class RadianceVoxelGridTask implements FederatedTask, ViewRenderer, Compa
    * one is kept, an edge serving many devices encodes each model once.
    */
   compactModel(model: ModelParams): Promise<Uint8Array> {
-    if (this.compact?.model !== model) {
-      const bytes = encodeCompactRadianceModel(
-        { grid: this.grid(model), settings: this.settings, meta: { task: this.id } },
+    return this.compact.get(model, (newest) =>
+      encodeCompactRadianceModel(
+        { grid: this.grid(newest), settings: this.settings, meta: { task: this.id } },
         { keepAlpha: this.settings.occupancyAlpha },
-      );
-      // Requests that come while it encodes share the one encoding; a failed one is not kept.
-      const compact = { model, bytes };
-      this.compact = compact;
-      bytes.catch(() => {
-        if (this.compact === compact) this.compact = undefined;
-      });
-    }
-    return this.compact.bytes;
+      ),
+    );
   }
 
   /** Stops the device trainer's and the frame renderer's worker threads, if any. */

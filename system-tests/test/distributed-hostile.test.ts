@@ -10,7 +10,7 @@ import { DaemonProcess, fileDeployment, TOKEN, getJson, metric, scrape, waitForH
 
 const { deployment, scratch: runsDir } = fileDeployment('hostile');
 
-test('every kind of bad input is refused with a counted reason while the honest devices are served', { timeout: 90_000 }, async () => {
+test('every kind of bad input is refused with a counted reason while the honest devices are served', { timeout: 180_000 }, async () => {
   const edge = await deployment.edge('region-1');
   await deployment.devices('region-1', [edge.url], 0, [], 2);
   const hostile = (behaviour: string, id: number): DaemonProcess => {

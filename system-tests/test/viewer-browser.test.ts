@@ -6,9 +6,10 @@
 // (the compact model downloaded from /compact-model and rendered in the page). Each must show frames: some
 // received (remote, co) and shown, the shapes in the middle of the canvas and white at its corners, no page
 // error. The screenshot goes to test-output/viewer/ (and, with STRATA_VIEWER_SCREENSHOT=path, to that path:
-// the README's picture). Skipped, saying why, when chromium is missing.
+// the README's picture). The same for a federated Gaussian model (the task's .strg compact file decoded and
+// splatted in the page). Skipped, saying why, when chromium is missing.
 
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { COMPACT_MODEL_ROUTE } from '@strata/shared';
 import { chromiumMissing, launchChromium } from './chromium-browser.js';
 import { fileDeployment, TOKEN, waitForHealth } from './distributed-support.js';
+import { GAUSSIAN_RUN_ARGS, GAUSSIAN_TASK_ARGS } from './distributed-gaussians-support.js';
 
 const OUTPUT = fileURLToPath(new URL('../../../test-output/viewer/', import.meta.url));
 const TASK_OPTIONS = {
@@ -33,7 +35,9 @@ const TASK_ARGS = ['--task', 'radiance/voxel-grid', ...Object.entries(TASK_OPTIO
 const SIZE = 64;
 const ARCHITECTURES = ['remote', 'co', 'local'] as const;
 
-const { deployment, scratch } = fileDeployment('viewer-browser');
+const voxels = fileDeployment('viewer-browser');
+// Its own Redis prefix: a second run on the first one's prefix would find that run's state.
+const gaussians = fileDeployment('viewer-browser-gaussians');
 
 interface Figures {
   shown: number;
@@ -86,15 +90,41 @@ test('the viewer page plays an orbit in each architecture in chromium: frames ar
   skip: chromiumMissing,
   timeout: 300_000,
 }, async (t) => {
-  const edge = await deployment.edge('region-1', TASK_ARGS);
+  await playEveryArchitecture(t, voxels, TASK_ARGS, ['--kappa1', '10', ...TASK_ARGS], 'viewer');
+});
+
+test('the viewer page plays a federated Gaussian model in each architecture (the .strg compact file in the page)', {
+  skip: chromiumMissing,
+  timeout: 300_000,
+}, async (t) => {
+  // κ1 25: two rounds of 2 images leave the random starting Gaussians' haze over the whole frame.
+  const runArgs = [...GAUSSIAN_RUN_ARGS.filter((a, i, all) => a !== '--kappa1' && all[i - 1] !== '--kappa1'), '--kappa1', '25'];
+  await playEveryArchitecture(t, gaussians, GAUSSIAN_TASK_ARGS, runArgs, 'viewer-gaussians');
+});
+
+/**
+ * A run of `taskArgs` (coordinator: `runArgs`) on an edge and 2 devices of `deployment`, 2 rounds, then the edge's
+ * viewer page in chromium plays each architecture; screenshots go to test-output/viewer/`name`-*.png. Each
+ * architecture's last frame must show the scene (shapes in the middle, white corners) as the edge's remote frame
+ * does (shaded shares of the middle and the corners within 0.2 of remote's).
+ */
+async function playEveryArchitecture(
+  t: TestContext,
+  { deployment, scratch }: ReturnType<typeof fileDeployment>,
+  taskArgs: readonly string[],
+  runArgs: readonly string[],
+  name: string,
+): Promise<void> {
+  let remote: { middle: number; corners: number } | undefined;
+  const edge = await deployment.edge('region-1', [...taskArgs]);
   // Before any round the edge has no model to offer.
   const early = await fetch(`${edge.http}${COMPACT_MODEL_ROUTE.path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
   assert.equal(early.status, 503);
   assert.equal((await fetch(`${edge.http}${COMPACT_MODEL_ROUTE.path}`)).status, 401);
 
-  await deployment.devices('region-1', [edge.url], 0, TASK_ARGS, 2);
+  await deployment.devices('region-1', [edge.url], 0, [...taskArgs], 2);
   await waitForHealth(edge.http, (h) => h.devices === 2, '2 devices on the edge');
-  const coordinator = deployment.startRun(scratch, ['--regions', 'region-1', '--rounds', '2', '--kappa1', '10', ...TASK_ARGS]);
+  const coordinator = deployment.startRun(scratch, ['--regions', 'region-1', '--rounds', '2', ...runArgs]);
   assert.equal(await coordinator.exited, 0, 'the coordinator finishes the run and exits cleanly');
 
   const browser = await launchChromium(t);
@@ -122,7 +152,7 @@ test('the viewer page plays an orbit in each architecture in chromium: frames ar
     assert.equal(state?.status, 'done', `${architecture}: the viewer failed: ${state?.error}`);
     const figures = state?.runs[architecture];
     assert.ok(figures, `${architecture}: figures reported`);
-    await page.locator('#viewer-canvas').screenshot({ path: join(OUTPUT, `viewer-${architecture}.png`) });
+    await page.locator('#viewer-canvas').screenshot({ path: join(OUTPUT, `${name}-${architecture}.png`) });
     const { middle, corners } = coverage(
       await page.evaluate(() => {
         const canvas = document.getElementById('viewer-canvas');
@@ -146,9 +176,19 @@ test('the viewer page plays an orbit in each architecture in chromium: frames ar
     }
     assert.ok(middle > 0.1, `${architecture}: the scene's shapes are in the middle of the canvas (${(100 * middle).toFixed(1)}% shaded)`);
     assert.ok(corners < 0.1, `${architecture}: the corners show the white background (${(100 * corners).toFixed(1)}% shaded)`);
+    if (architecture === 'remote') remote = { middle, corners };
+    else {
+      assert.ok(remote, 'remote plays first');
+      assert.ok(
+        Math.abs(middle - remote.middle) < 0.2 && Math.abs(corners - remote.corners) < 0.2,
+        `${architecture} shows ${(100 * middle).toFixed(1)}% / ${(100 * corners).toFixed(1)}% of the middle / corners shaded, ` +
+          `the edge's remote frame ${(100 * remote.middle).toFixed(1)}% / ${(100 * remote.corners).toFixed(1)}%`,
+      );
+    }
   }
   const final = await page.evaluate(() => window.strataViewer);
   assert.ok((final?.modelBytes ?? 0) > 0, 'the compact model was downloaded');
-  await page.screenshot({ path: process.env.STRATA_VIEWER_SCREENSHOT ?? join(OUTPUT, 'viewer.png'), fullPage: true });
+  const screenshot = name === 'viewer' ? process.env.STRATA_VIEWER_SCREENSHOT : undefined;
+  await page.screenshot({ path: screenshot ?? join(OUTPUT, `${name}.png`), fullPage: true });
   assert.deepEqual(errors, []);
-});
+}

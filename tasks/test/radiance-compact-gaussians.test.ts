@@ -33,14 +33,15 @@ const render = (cloud: GaussianCloud): Float32Array => new GaussianRenderer(clou
 test('a compact Gaussian file renders as its cloud to within quantisation (>= 40 dB) in under a third of float32 rows', async () => {
   const cloud = cloudOfDegreeOne();
   const bytes = await encodeCompactGaussians(cloud, { scene: 'box' });
-  const back = decodeCompactGaussians(bytes, 'box.strg');
+  const { cloud: back, meta } = decodeCompactGaussians(bytes, 'box.strg');
+  assert.deepEqual(meta, { scene: 'box' });
   assert.equal(back.count, cloud.count);
   assert.equal(back.shDegree, 1);
   const quality = psnr(render(back), render(cloud));
   assert.ok(quality >= 40, `compact render ${quality.toFixed(2)} dB against the float32 cloud`);
   assert.ok(quality < 200, 'the quantisation changed something: the comparison can fail');
   assert.ok(bytes.length * 3 < cloud.byteLength, `${bytes.length} bytes against ${cloud.byteLength} in float32`);
-  const empty = decodeCompactGaussians(await encodeCompactGaussians(new GaussianCloud(0, new Float32Array(0), 2)), 'empty.strg');
+  const { cloud: empty } = decodeCompactGaussians(await encodeCompactGaussians(new GaussianCloud(0, new Float32Array(0), 2)), 'empty.strg');
   assert.equal(empty.count, 0);
   assert.equal(empty.shDegree, 2);
 });

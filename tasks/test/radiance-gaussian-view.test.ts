@@ -55,7 +55,8 @@ test('the radiance/gaussians task offers its model as a compact .strg file, enco
   const model = task.initModel();
   const bytes = task.compactModel(model);
   assert.equal(task.compactModel(model), bytes, 'requests while it encodes share the one encoding');
-  const cloud = decodeCompactGaussians(await bytes, 'gaussians.strg');
+  const { cloud, meta } = decodeCompactGaussians(await bytes, 'gaussians.strg');
+  assert.deepEqual(meta, { task: task.id, near: dataset.near, far: dataset.far, background: [...dataset.background] });
   const full = task.cloud(model);
   assert.equal(cloud.count, full.count);
   const camera = orbitCamera(0.4, 0.3, 4, 40, 32, 32);

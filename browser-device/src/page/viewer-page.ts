@@ -19,7 +19,14 @@ import {
   type ViewArchitecture,
   type ViewFrameDecoder,
 } from '@strata/device-client/view-session';
-import { RadianceViewerDevice, decodeCompactRadianceModelWith, orbitPath } from '@strata/tasks/browser';
+import {
+  COMPACT_GAUSSIAN_MAGIC,
+  RadianceViewerDevice,
+  decodeCompactGaussiansWith,
+  decodeCompactRadianceModelWith,
+  fileMagic,
+  orbitPath,
+} from '@strata/tasks/browser';
 
 /** One architecture's figures, as the page shows them (and tests read them). */
 interface ViewerFigures {
@@ -179,13 +186,14 @@ async function downloadModel(token: string): Promise<RadianceViewerDevice> {
   state.modelBytes = bytes.byteLength;
   state.modelVersion = response.headers.get(COMPACT_MODEL_ROUTE.versionHeader) ?? undefined;
   element('model').textContent = `compact model version ${state.modelVersion ?? '?'}, ${formatBytes(bytes.byteLength).replace('/s', '')}`;
-  const saved = decodeCompactRadianceModelWith(bytes, 'the compact model', (packed, maxLength) => brotliDecompress(packed, maxLength));
-  return RadianceViewerDevice.forGrid(saved.grid, saved.settings, {
-    width: settings.size,
-    height: settings.size,
-    fovXDegrees: settings.fovXDegrees,
-    cpuSpeed: 1,
-  });
+  const decompress = (packed: Uint8Array, maxLength: number): Uint8Array => brotliDecompress(packed, maxLength);
+  const options = { width: settings.size, height: settings.size, fovXDegrees: settings.fovXDegrees, cpuSpeed: 1 };
+  // The edge's task decides the file: a voxel grid's .strc or Gaussians' .strg.
+  if (fileMagic(bytes) === COMPACT_GAUSSIAN_MAGIC) {
+    return RadianceViewerDevice.forCompactGaussians(decodeCompactGaussiansWith(bytes, 'the compact model', decompress), options);
+  }
+  const saved = decodeCompactRadianceModelWith(bytes, 'the compact model', decompress);
+  return RadianceViewerDevice.forGrid(saved.grid, saved.settings, options);
 }
 
 async function connectView(edgeUrl: string, token: string): Promise<Socket> {

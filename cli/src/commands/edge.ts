@@ -182,9 +182,8 @@ export function register(program: Command): void {
     const task = named ? (await buildDaemonTask(taskConfig, { compression: config.compression })).task : undefined;
     const renderer = task && rendersViews(task) ? task : undefined;
     const deviceData = task && demoDeviceData(task);
-    if (task && !renderer && !deviceData) {
-      logger.warn({ task: task.id }, 'the task renders no views and offers no demo data: POST /render and /device/data are not enabled');
-    }
+    if (task && !renderer) logger.info({ task: task.id }, 'the task renders no single views: POST /render is not enabled');
+    if (task && !deviceData) logger.info({ task: task.id }, 'the task offers no demo data: /device/data is not enabled');
     if (flags.dryRun) return printDryRun({ config, task: taskConfig, renders: renderer !== undefined, demoData: deviceData !== undefined });
     // The browser device page (/device/ on the HTTP port) joins this edge's device link, known once it listens.
     let daemon: EdgeDaemon | undefined;
@@ -197,7 +196,7 @@ export function register(program: Command): void {
       ...(deviceData ? { deviceData } : {}),
     });
     const routes = (request: IncomingMessage, response: ServerResponse): boolean => site.handle(request, response);
-    const frames = renderer && rendersFrames(renderer) ? renderer : undefined;
+    const frames = task && rendersFrames(task) ? task : undefined;
     const compactModels = task && offersCompactModels(task) ? task : undefined;
     daemon = await EdgeDaemon.start(config, logger, {
       ...(renderer ? { renderer } : {}),

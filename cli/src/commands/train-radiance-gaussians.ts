@@ -165,7 +165,7 @@ async function compactModelArtifact(
 ): Promise<{ artifact: Artifact; megabytes: number; psnr: number }> {
   const bytes = await encodeCompactGaussians(cloud, { scene: dataset.name });
   writeFileSync(join(runDir, 'model.strg'), bytes);
-  const decoded = decodeCompactGaussians(bytes, 'model.strg');
+  const decoded = decodeCompactGaussians(bytes, 'model.strg').cloud;
   const { psnr } = evaluateViews(new GaussianRenderer(decoded, dataset.background), dataset.test);
   return {
     artifact: { path: 'model.strg', caption: `${what}, compact file for local rendering (${psnr.toFixed(2)} dB held out)`, kind: 'data' },

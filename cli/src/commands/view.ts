@@ -129,7 +129,7 @@ async function loadViewedModel(path: string, options: ViewOptions): Promise<View
   if (path.toLowerCase().endsWith('.ply')) {
     const cloud = loadGaussianPly(path);
     const compact = await encodeCompactGaussians(cloud);
-    const held = decodeCompactGaussians(compact, `${path} as .strg`);
+    const held = decodeCompactGaussians(compact, `${path} as .strg`).cloud;
     const white: [number, number, number] = [1, 1, 1];
     return {
       bytes: compact.length,

@@ -207,7 +207,10 @@ export class RadianceGaussiansTask implements FederatedTask, CompactModelSource 
    * many devices encodes each model once.
    */
   compactModel(model: ModelParams): Promise<Uint8Array> {
-    return this.compact.get(model, (newest) => encodeCompactGaussians(this.cloud(newest), { task: this.id }));
+    const { near, far, background } = this.dataset;
+    // The depth range the edge's depth frames are quantised to, and the background: a device renders and warps with them.
+    const meta = { task: this.id, near, far, background: [...background] };
+    return this.compact.get(model, (newest) => encodeCompactGaussians(this.cloud(newest), meta));
   }
 
   async close(): Promise<void> {

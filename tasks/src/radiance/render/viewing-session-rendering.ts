@@ -10,6 +10,8 @@ import { focalFromFov, orbitCamera, type Camera } from '../data/camera.js';
 import type { VoxelGrid } from '../model/voxel-grid.js';
 import type { MarchSettings } from '../model/march-settings.js';
 import { GridRenderer } from './grid-renderer.js';
+import { SplatViewRenderer } from './gaussian-view.js';
+import type { CompactGaussians } from '../io/compact-gaussian-decode.js';
 import type { RenderQuality } from './parallel-frame-renderer.js';
 import type { RenderedView } from './grid-renderer.js';
 import { fastMarchSettings, upsampleView } from './fast-march.js';
@@ -119,6 +121,21 @@ export class RadianceViewerDevice {
   /** A device holding a voxel grid: the fast march of its settings. */
   static forGrid(grid: VoxelGrid, settings: MarchSettings, options: ViewerDeviceOptions): RadianceViewerDevice {
     return new RadianceViewerDevice(new GridRenderer(grid, fastMarchSettings(settings)), settings.near, settings.far, options);
+  }
+
+  /**
+   * A device holding a compact Gaussian file: its cloud, with the scene's depth range and background from the
+   * file's meta (the edge's task writes them; the depth frames it streams are quantised to that range).
+   */
+  static forCompactGaussians({ cloud, meta }: CompactGaussians, options: ViewerDeviceOptions): RadianceViewerDevice {
+    const { near, far, background } = meta as { near?: unknown; far?: unknown; background?: unknown };
+    if (typeof near !== 'number' || typeof far !== 'number' || !(near > 0 && far > near && Number.isFinite(far))) {
+      throw new ConfigError(`compact Gaussian model: meta near ${near} and far ${far} must be numbers with 0 < near < far`);
+    }
+    if (!Array.isArray(background) || background.length !== 3 || background.some((c) => typeof c !== 'number' || !(c >= 0 && c <= 1))) {
+      throw new ConfigError(`compact Gaussian model: meta background ${JSON.stringify(background)} must be three numbers in [0, 1]`);
+    }
+    return new RadianceViewerDevice(new SplatViewRenderer(cloud, background as [number, number, number]), near, far, options);
   }
 
   async renderLocal(cameraToWorld: Matrix): Promise<Float32Array> {

@@ -187,6 +187,41 @@ function ellipseTileColumns(
   return true;
 }
 
+/**
+ * Gaussian i's packed record at `at`: u, v, conic a, b, c, opacity, r, g, b, depth, radius, then (int32) the
+ * radius square's first and last columns and its rows within the ellipse's reach, then the widened cut.
+ */
+function writeRecord(
+  data: Float32Array,
+  ints: Int32Array,
+  at: number,
+  i: number,
+  projected: ProjectedGaussians,
+  xFirst: number,
+  xLast: number,
+  yFirst: number,
+  yLast: number,
+  cut: number,
+): void {
+  const { mean2d, conic, opacity, color, depth, radius } = projected;
+  data[at] = mean2d[2 * i];
+  data[at + 1] = mean2d[2 * i + 1];
+  data[at + 2] = conic[3 * i];
+  data[at + 3] = conic[3 * i + 1];
+  data[at + 4] = conic[3 * i + 2];
+  data[at + 5] = opacity[i];
+  data[at + 6] = color[3 * i];
+  data[at + 7] = color[3 * i + 1];
+  data[at + 8] = color[3 * i + 2];
+  data[at + 9] = depth[i];
+  data[at + 10] = radius[i];
+  ints[at + ENTRY_X_FIRST] = xFirst;
+  ints[at + ENTRY_X_FIRST + 1] = xLast;
+  ints[at + ENTRY_X_FIRST + 2] = yFirst;
+  ints[at + ENTRY_X_FIRST + 3] = yLast;
+  data[at + ENTRY_CUT] = cut;
+}
+
 /** An integer within int32 (the packed entries' pixel bounds; +-Infinity for a degenerate ellipse's reach). */
 function clampInt(value: number): number {
   return Math.max(-(2 ** 30), Math.min(2 ** 30, value)) | 0;
@@ -361,15 +396,16 @@ export class GaussianRasterizer {
     const fill = this.fill;
     fill.set(counts.subarray(0, tiles));
     if (this.tileList.length < counts[tiles]) this.tileList = new Int32Array(Math.ceil(counts[tiles] * 1.25));
-    // The packed entries go straight into the SIMD kernel's memory when it composites.
-    if (kernel) kernel.reserve(counts[tiles]);
+    // The JS loop reads a packed copy per entry; the SIMD kernel one record per Gaussian, in depth order, in
+    // its own memory, and its lists hold the records' addresses.
+    if (kernel) kernel.reserve(visible, counts[tiles]);
     else if (this.tileData.length < PACKED * counts[tiles]) {
       this.tileData = new Float32Array(Math.ceil(PACKED * counts[tiles] * 1.25));
       this.tileInts = new Int32Array(this.tileData.buffer);
     }
-    const data = kernel ? kernel.entries : this.tileData,
-      ints = kernel ? kernel.entryInts : this.tileInts;
-    const { color } = this.projected;
+    const data = kernel ? kernel.records : this.tileData,
+      ints = kernel ? kernel.recordInts : this.tileInts,
+      list = kernel ? kernel.list : this.tileList;
     const rowColumns = this.rowColumns;
     columnsAt = 0;
     for (let k = 0; k < visible; k++) {
@@ -387,30 +423,19 @@ export class GaussianRasterizer {
         xLast = clampInt(Math.floor(u + r - 0.5)),
         yFirst = clampInt(Math.max(Math.ceil(v - r - 0.5), Math.ceil(v - reach - 0.5))),
         yLast = clampInt(Math.min(Math.floor(v + r - 0.5), Math.floor(v + reach - 0.5)));
+      const address = kernel ? kernel.recordAddress(k) : 0;
+      if (kernel) writeRecord(data, ints, PACKED * k, i, this.projected, xFirst, xLast, yFirst, yLast, cutWide);
       for (let ty = firstBandRow(y0, rowOffset, rowStride); ty <= y1; ty += rowStride) {
         const first = rowColumns[columnsAt++],
           last = rowColumns[columnsAt++];
         if (first < 0) continue;
         for (let tx = first; tx <= last; tx++) {
           const e = fill[ty * this.tilesX + tx]++;
-          this.tileList[e] = i;
-          const at = PACKED * e;
-          data[at] = u;
-          data[at + 1] = v;
-          data[at + 2] = conic[3 * i];
-          data[at + 3] = conic[3 * i + 1];
-          data[at + 4] = conic[3 * i + 2];
-          data[at + 5] = opacity[i];
-          data[at + 6] = color[3 * i];
-          data[at + 7] = color[3 * i + 1];
-          data[at + 8] = color[3 * i + 2];
-          data[at + 9] = depth[i];
-          data[at + 10] = r;
-          ints[at + ENTRY_X_FIRST] = xFirst;
-          ints[at + ENTRY_X_FIRST + 1] = xLast;
-          ints[at + ENTRY_X_FIRST + 2] = yFirst;
-          ints[at + ENTRY_X_FIRST + 3] = yLast;
-          data[at + ENTRY_CUT] = cutWide;
+          if (kernel) list[e] = address;
+          else {
+            list[e] = i;
+            writeRecord(data, ints, PACKED * e, i, this.projected, xFirst, xLast, yFirst, yLast, cutWide);
+          }
         }
       }
     }

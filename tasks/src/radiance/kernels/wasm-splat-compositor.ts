@@ -1,6 +1,7 @@
 // The splat fast path's compositing loop as a WebAssembly SIMD kernel: one 8x8 tile per call, four pixels of a
-// row per f32x4, the tile's list of packed entries (gaussian-rasterizer.ts's layout, written by its binning
-// straight into this module's memory) visited front to back, each over the rows and columns of its radius's
+// row per f32x4, the tile's list visited front to back (each entry the address of its Gaussian's record,
+// gaussian-rasterizer.ts's packed layout, written by its binning straight into this module's memory, once per
+// Gaussian, in depth order), each over the rows and columns of its radius's
 // square (clipped to its ellipse's row reach) as the JS loop does. Per lane: power = -a dx^2 / 2 - b dx dy -
 // c dy^2 / 2, alpha = min(0.99, opacity * exp(power)) (exp as 2^n times a degree-4 polynomial in the
 // fraction: relative error under 5e-6, against the JS table's 1e-5), skipped where power > 0 or alpha <
@@ -12,9 +13,12 @@
 
 import { wasmAssembly as W } from '@strata/shared';
 
-/** Floats per packed tile-list entry (64 bytes), and the byte offsets of the fields the kernel reads. */
+/**
+ * Floats per packed tile-list entry of the JS loop and per Gaussian record of the kernel (64 bytes: the same
+ * layout), and the slots of the fields that only the kernel reads.
+ */
 export const SPLAT_ENTRY_FLOATS = 16;
-const ENTRY_BYTES = 4 * SPLAT_ENTRY_FLOATS;
+const RECORD_BYTES = 4 * SPLAT_ENTRY_FLOATS;
 /**
  * u v a b c opacity r g b depth radius (float32), then xFirst xLast yFirst yLast (int32) at slots 11..14, then
  * the ellipse's cut (where alpha reaches minAlpha: a dx^2 + 2 b dx dy + c dy^2 <= cut), slightly widened.
@@ -26,7 +30,7 @@ const SPAN_SLACK = 0.01;
 /** The tile's 16 vectors of state, 96 bytes each: T, r, g, b, depth (f32x4), live lanes (i32x4). */
 const VECTOR_BYTES = 96;
 export const SPLAT_STATE_FLOATS = VECTOR_BYTES / 4;
-const ENTRIES_OFFSET = 2048;
+const RECORDS_OFFSET = 2048;
 
 const { I32, F32, V128, PAGE_BYTES, simd, localGet: get, localSet: set, localTee: tee, i32Const, uleb128 } = W;
 
@@ -63,15 +67,16 @@ const EXP2 = [1, 0.6930440068244934, 0.2412828654050827, 0.0522405169904232, 0.0
 /** floor(t) + MAGIC holds floor(t) + 127 in its low mantissa bits: shifted left 23, 2^floor(t)'s bits. */
 const MAGIC = 127 + 2 ** 23;
 
-// Parameters: 0 start, 1 end (byte offsets of the tile's entries), 2 x0, 3 y0, 4 cols, 5 rows (the tile's live
-// pixels), 6 stopT, 7 minAlpha (f32). Locals: i32 8..17, f32 18..21, v128 22..63 (the last 12: constants).
+// Parameters: 0 start, 1 end (byte offsets of the tile's list of record addresses), 2 x0, 3 y0, 4 cols, 5 rows
+// (the tile's live pixels), 6 stopT, 7 minAlpha (f32). Locals: i32 8..18, f32 19..30, v128 31..74 (the last
+// 12: constants).
 const [START, END, X0, Y0, COLS, ROWS, STOPT, MINA] = [0, 1, 2, 3, 4, 5, 6, 7];
-const [K, XA, XB, YA, YB, Y, RADDR, LIVEV, YMAX, XMAX] = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
-const [V, NB, HC, DY, AS, BS, CS, IA, CUT, US, BDY, ROOT] = [18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29];
-const [PXF, PXI, CM] = [30, 32, 34]; // two each, one per half row
-const [U, HA, OP, CR, CG, CB, CZ, ROWLIN, ROWC, COUNT, STOP, MINAV] = [36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47];
-const [LIVE, M, DX, POW, TT, N, ALPHA, T, NT, COMP, WT, F2, LO, HI] = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61];
-const CONSTANTS_AT = 62;
+const [K, XA, XB, YA, YB, Y, RADDR, LIVEV, YMAX, XMAX, REC] = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
+const [V, NB, HC, DY, AS, BS, CS, IA, CUT, US, BDY, ROOT] = [19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30];
+const [PXF, PXI, CM] = [31, 33, 35]; // two each, one per half row
+const [U, HA, OP, CR, CG, CB, CZ, ROWLIN, ROWC, COUNT, STOP, MINAV] = [37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48];
+const [LIVE, M, DX, POW, TT, N, ALPHA, T, NT, COMP, WT, F2, LO, HI] = [49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62];
+const CONSTANTS_AT = 63;
 
 /** The half rows' constants, splatted once per call into locals from CONSTANTS_AT on (not rebuilt per use). */
 const CONSTANTS = [0, Math.LOG2E, -60, 1, EXP2[1], EXP2[2], EXP2[3], EXP2[4], MAGIC, 0.99, 1e-4, 0.5];
@@ -289,11 +294,11 @@ const initState: number[] = [0, 1, 2, 3, 4, 5, 6, 7].flatMap((r) =>
   ]),
 );
 
-const splatField = (offset: number): number[] => [...get(K), ...f32Load(offset), ...f32x4Splat];
+const splatField = (offset: number): number[] => [...get(REC), ...f32Load(offset), ...f32x4Splat];
 
 const compositeBody: number[] = [
   3,
-  10,
+  11,
   I32,
   12,
   F32,
@@ -345,12 +350,16 @@ const compositeBody: number[] = [
   ...get(START),
   ...set(K),
   ...W.loop(
+    // The entry: the address of its Gaussian's record.
     get(K),
+    i32Load(0),
+    set(REC),
+    get(REC),
     f32Load(0),
     tee(US),
     f32x4Splat,
     set(U),
-    get(K),
+    get(REC),
     f32Load(8),
     tee(AS),
     f32Const(1),
@@ -358,29 +367,29 @@ const compositeBody: number[] = [
     [0x95], // f32.div
     set(IA),
     drop,
-    get(K),
+    get(REC),
     f32Load(12),
     set(BS),
-    get(K),
+    get(REC),
     f32Load(16),
     set(CS),
-    get(K),
+    get(REC),
     f32Load(4 * ENTRY_CUT),
     set(CUT),
-    get(K),
+    get(REC),
     f32Load(4),
     set(V),
-    get(K),
+    get(REC),
     f32Load(8),
     f32Const(-0.5),
     f32Mul,
     f32x4Splat,
     set(HA),
-    get(K),
+    get(REC),
     f32Load(12),
     f32Neg,
     set(NB),
-    get(K),
+    get(REC),
     f32Load(16),
     f32Const(-0.5),
     f32Mul,
@@ -395,16 +404,16 @@ const compositeBody: number[] = [
     set(CB),
     splatField(36),
     set(CZ),
-    get(K),
+    get(REC),
     i32Load(4 * ENTRY_X_FIRST),
     clampInto(XA, X0, true),
-    get(K),
+    get(REC),
     i32Load(4 * ENTRY_X_FIRST + 4),
     clampInto(XB, XMAX, false),
-    get(K),
+    get(REC),
     i32Load(4 * ENTRY_X_FIRST + 8),
     clampInto(YA, Y0, true),
-    get(K),
+    get(REC),
     i32Load(4 * ENTRY_X_FIRST + 12),
     clampInto(YB, YMAX, false),
     [0, 1].flatMap((h) => [
@@ -511,7 +520,7 @@ const compositeBody: number[] = [
     get(LIVEV),
     i32Eqz,
     brIf(1),
-    W.next(K, ENTRY_BYTES, END),
+    W.next(K, 4, END),
   ),
   ...end,
   ...get(COUNT),
@@ -528,7 +537,10 @@ const compositeBody: number[] = [
   0x0b,
 ];
 
-/** One instance: its memory holds a tile's state, then the frame's packed entries (grown as needed). */
+/**
+ * One instance: its memory holds a tile's state, then the frame's Gaussian records (in depth order, written once
+ * each), then the tile lists of record addresses (grown as needed).
+ */
 export class WasmSplatCompositor {
   private readonly compositeTile: (
     start: number,
@@ -541,11 +553,14 @@ export class WasmSplatCompositor {
     minAlpha: number,
   ) => number;
   private readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
-  /** The packed entries, as floats and as int32 (the same bytes), from ENTRIES_OFFSET; replaced when memory grows. */
-  entries = new Float32Array(0);
-  entryInts = new Int32Array(0);
+  /** The records, as floats and as int32 (the same bytes), from RECORDS_OFFSET; replaced when memory grows. */
+  records = new Float32Array(0);
+  recordInts = new Int32Array(0);
+  /** The tile lists: per entry, its record's byte address (recordAddress). */
+  list = new Int32Array(0);
   /** The last composited tile's 16 state vectors (SPLAT_STATE_FLOATS floats each: T, r, g, b, depth, live x 4 lanes). */
   state = new Float32Array(0);
+  private listOffset = 0;
 
   constructor() {
     const exports = W.instantiate(
@@ -554,40 +569,33 @@ export class WasmSplatCompositor {
     );
     this.compositeTile = exports.composite as WasmSplatCompositor['compositeTile'];
     this.memory = exports.memory as WasmSplatCompositor['memory'];
-    this.views();
+    this.reserve(0, 0);
   }
 
-  private views(): void {
+  /** Room for `records` Gaussian records and `entries` list entries (the views are replaced: read them after this). */
+  reserve(records: number, entries: number): void {
+    this.listOffset = RECORDS_OFFSET + records * RECORD_BYTES;
+    const bytes = this.listOffset + 4 * entries;
+    const have = this.memory.buffer.byteLength;
+    if (bytes > have) this.memory.grow(Math.ceil((bytes * 1.25 - have) / PAGE_BYTES));
     const buffer = this.memory.buffer;
-    this.entries = new Float32Array(buffer, ENTRIES_OFFSET);
-    this.entryInts = new Int32Array(buffer, ENTRIES_OFFSET);
+    this.records = new Float32Array(buffer, RECORDS_OFFSET, records * SPLAT_ENTRY_FLOATS);
+    this.recordInts = new Int32Array(buffer, RECORDS_OFFSET, records * SPLAT_ENTRY_FLOATS);
+    this.list = new Int32Array(buffer, this.listOffset, entries);
     this.state = new Float32Array(buffer, 0, 16 * SPLAT_STATE_FLOATS);
   }
 
-  /** Room for `count` packed entries (the views are replaced when the memory grows: read them after this). */
-  reserve(count: number): void {
-    const bytes = ENTRIES_OFFSET + count * ENTRY_BYTES;
-    const have = this.memory.buffer.byteLength;
-    if (bytes <= have) return;
-    this.memory.grow(Math.ceil((bytes * 1.25 - have) / PAGE_BYTES));
-    this.views();
+  /** The byte address of record `rank` (what the lists hold). */
+  recordAddress(rank: number): number {
+    return RECORDS_OFFSET + rank * RECORD_BYTES;
   }
 
   /**
-   * Composites entries [first, last) into a fresh tile at pixel (x0, y0) of `cols` x `rows` live pixels (at
+   * Composites list entries [first, last) into a fresh tile at pixel (x0, y0) of `cols` x `rows` live pixels (at
    * most 8 each) into `state`; returns the Gaussian-pixel pairs composited.
    */
   composite(first: number, last: number, x0: number, y0: number, cols: number, rows: number, stopT: number, minAlpha: number): number {
-    return this.compositeTile(
-      ENTRIES_OFFSET + first * ENTRY_BYTES,
-      ENTRIES_OFFSET + last * ENTRY_BYTES,
-      x0,
-      y0,
-      cols,
-      rows,
-      stopT,
-      minAlpha,
-    );
+    return this.compositeTile(this.listOffset + 4 * first, this.listOffset + 4 * last, x0, y0, cols, rows, stopT, minAlpha);
   }
 }
 

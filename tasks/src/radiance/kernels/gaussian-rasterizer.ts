@@ -16,6 +16,7 @@ import {
   projectionCamera,
   type ProjectionCamera,
 } from './gaussian-projection.js';
+import { DEPTH_KEY_LIMIT, DepthOrder } from './depth-order.js';
 import {
   ENTRY_CUT,
   ENTRY_X_FIRST,
@@ -34,8 +35,7 @@ const PACKED = SPLAT_ENTRY_FLOATS;
 const MIN_ALPHA = 1 / 255;
 const MAX_ALPHA = 0.99;
 const MIN_TRANSMITTANCE = 1e-4;
-const INDEX_BITS = 2 ** 22;
-const DEPTH_LEVELS = 2 ** 24 - 1;
+const DEPTH_LEVELS = DEPTH_KEY_LIMIT - 1;
 
 /** One rendered frame: colour on the background, alpha-weighted camera depth, opacity. */
 export interface RasterFrame {
@@ -237,7 +237,7 @@ export class GaussianRasterizer {
   private tilesY = 0;
   private tileStart = new Int32Array(0);
   private tileList = new Int32Array(0);
-  private keys = new Float64Array(0);
+  private readonly depthOrder = new DepthOrder();
   private order = new Int32Array(0);
   private fill = new Int32Array(0);
   private readonly rect = new Int32Array(4);
@@ -326,11 +326,12 @@ export class GaussianRasterizer {
       if (depth[i] < dmin) dmin = depth[i];
       if (depth[i] > dmax) dmax = depth[i];
     }
-    if (count >= INDEX_BITS) throw new RangeError(`gaussian rasterizer: ${count} Gaussians exceed ${INDEX_BITS}`);
-    // Depth quantised to 24 bits above a 22-bit index: one native Float64Array sort orders them. Only the
+    // Depth quantised to 24 bits, sorted stably with the index (depth-order.ts: ties in index order). Only the
     // Gaussians whose square reaches a row of the band are sorted (the scale is all visible ones', so the
     // keys, and the order, are those of a whole-frame render).
-    if (this.keys.length < visible) this.keys = new Float64Array(Math.ceil(visible * 1.25));
+    const depthOrder = this.depthOrder;
+    depthOrder.reserve(visible);
+    const { keys, indices } = depthOrder;
     const scale = dmax > dmin ? DEPTH_LEVELS / (dmax - dmin) : 0;
     let inBand = 0;
     for (let i = 0; i < count; i++) {
@@ -342,11 +343,11 @@ export class GaussianRasterizer {
           y1 = Math.min(this.tilesY - 1, Math.floor((v + r) / TILE_SIZE));
         if (firstBandRow(y0, rowOffset, rowStride) > y1) continue;
       }
-      this.keys[inBand++] = Math.floor((depth[i] - dmin) * scale) * INDEX_BITS + i;
+      keys[inBand] = Math.floor((depth[i] - dmin) * scale);
+      indices[inBand++] = i;
     }
     visible = inBand;
-    const keys = this.keys.subarray(0, visible);
-    keys.sort();
+    depthOrder.sort(visible);
     if (this.tileStart.length < tiles + 1) this.tileStart = new Int32Array(tiles + 1);
     const counts = this.tileStart;
     counts.fill(0);
@@ -363,7 +364,7 @@ export class GaussianRasterizer {
     if (this.order.length < visible) this.order = new Int32Array(Math.ceil(visible * 1.25));
     const order = this.order;
     for (let k = 0; k < visible; k++) {
-      const i = keys[k] % INDEX_BITS;
+      const i = indices[k];
       order[k] = i;
       writeTileRect(rect, radius, mean2d, i, tilesX, tilesY);
       const x0 = rect[0],

@@ -1,15 +1,16 @@
 // The splat fast path's compositing loop as a WebAssembly SIMD kernel: one 8x8 tile per call, four pixels of a
-// row per f32x4, the tile's list visited front to back (each entry the address of its Gaussian's record,
-// gaussian-rasterizer.ts's packed layout, written by its binning straight into this module's memory, once per
-// Gaussian, in depth order), each over the rows and columns of its radius's
-// square (clipped to its ellipse's row reach) as the JS loop does. Per lane: power = -a dx^2 / 2 - b dx dy -
-// c dy^2 / 2, alpha = min(0.99, opacity * exp(power)) (exp as 2^n times a degree-4 polynomial in the
-// fraction: relative error under 5e-6, against the JS table's 1e-5), skipped where power > 0 or alpha <
-// minAlpha, stopped (without compositing) where transmittance would fall under 1e-4 and after compositing
-// where it falls under stopTransmittance, the median depth taken where it crosses 0.5. Arithmetic is f32 (the
-// JS loop's is f64): the images agree to far past 8 bits (tasks/test/radiance-wasm-splat.test.ts). The tile's
-// state (transmittance, rgb, median depth, live lanes) stays in the module's memory for the caller to read.
-// The module is assembled byte by byte (@strata/shared's wasmAssembly), its text format beside it.
+// row (a half row) per f32x4. The tile's list is visited front to back; each entry is the address of its
+// Gaussian's record (gaussian-rasterizer.ts's packed layout, written by its binning straight into this
+// module's memory, once per Gaussian, in depth order). Per entry the rows of its radius square within the
+// ellipse's reach, per row the ellipse's span (scalar sqrt, widened by SPAN_SLACK), per half row that meets the
+// span and has live lanes, per lane: power = -a dx^2 / 2 - b dx dy - c dy^2 / 2, alpha = min(0.99, opacity *
+// exp(power)) (exp as 2^n times a degree-4 polynomial in the fraction: relative error under 5e-6, against the
+// JS table's 1e-5), skipped where power > 0 or alpha < minAlpha, stopped (without compositing) where
+// transmittance would fall under 1e-4 and after compositing where it falls under stopTransmittance, the median
+// depth taken where it crosses 0.5. Arithmetic is f32 (the JS loop's is f64): the images agree to ~100 dB
+// (tasks/test/radiance-wasm-splat.test.ts). The tile's state (transmittance, rgb, median depth, live lanes)
+// stays in the module's memory for the caller to read. The module is assembled byte by byte (@strata/shared's
+// wasmAssembly), its text format beside the parts.
 
 import { wasmAssembly as W } from '@strata/shared';
 

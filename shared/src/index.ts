@@ -24,6 +24,7 @@ export * from './task/view-depth-steps.js';
 export * from './task/compact-model-source.js';
 export * from './task/task-limits.js';
 export * from './wire/index.js';
+export * as wasmAssembly from './wasm/wasm-assembly.js';
 export * from './run/run-record.js';
 export * from './config/parse-config.js';
 export * from './config/parse-options.js';

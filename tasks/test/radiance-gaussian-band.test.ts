@@ -1,48 +1,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SeededRandom } from '@strata/shared';
 import {
   DEFAULT_FAST_SPLAT,
   FULL_SPLAT,
-  GAUSSIAN_LOG_SCALE,
-  GAUSSIAN_OPACITY,
-  GAUSSIAN_POSITION,
-  GAUSSIAN_ROTATION,
-  GAUSSIAN_SH,
-  GAUSSIAN_STRIDE,
-  GaussianCloud,
+  type GaussianCloud,
   GaussianRasterizer,
-  SH_C0,
-  logit,
-  orbitCamera,
   psnr,
   type SplatRenderSettings,
 } from '../src/radiance/index.js';
+import { MIXED_HEIGHT as HEIGHT, MIXED_WIDTH as WIDTH, mixedCamera as camera, mixedCloud } from './fixtures/mixed-gaussian-cloud.js';
 
 // The forward-only band render (what the edge's splat workers run) against a brute-force compositor with the
-// same rules, and bands of every stride against the whole frame. A procedural cloud: Gaussians of mixed size,
-// shape, rotation and opacity in a ball, seen by a camera whose frame is not a whole number of 8x8 tiles.
-const WIDTH = 76,
-  HEIGHT = 58;
+// same rules, and bands of every stride against the whole frame, with the JS loop and with the WebAssembly
+// SIMD compositor (wasm-splat-compositor.ts). A procedural cloud: Gaussians of mixed size, shape, rotation and
+// opacity in a ball, seen by a camera whose frame is not a whole number of 8x8 tiles.
 const BACKGROUND: [number, number, number] = [1, 1, 1];
 
-function mixedCloud(count: number, seed: number): GaussianCloud {
-  const rng = new SeededRandom(seed);
-  const params = new Float32Array(count * GAUSSIAN_STRIDE);
-  for (let i = 0; i < count; i++) {
-    const row = i * GAUSSIAN_STRIDE;
-    for (let a = 0; a < 3; a++) {
-      params[row + GAUSSIAN_POSITION + a] = 1.2 * (rng.next() - 0.5);
-      params[row + GAUSSIAN_LOG_SCALE + a] = Math.log(0.01 + 0.12 * rng.next() ** 2);
-      params[row + GAUSSIAN_SH + a] = (rng.next() - 0.5) / SH_C0;
-    }
-    for (let q = 0; q < 4; q++) params[row + GAUSSIAN_ROTATION + q] = rng.next() - 0.5;
-    params[row + GAUSSIAN_OPACITY] = logit(0.05 + 0.9 * rng.next());
-  }
-  return new GaussianCloud(count, params, 0);
-}
-
-const camera = orbitCamera(0.5, 0.3, 3, WIDTH, HEIGHT, 60);
+/** Both rule sets on both compositors. */
+const VARIANTS: [string, SplatRenderSettings][] = [
+  ['fast simd', DEFAULT_FAST_SPLAT],
+  ['fast js', { ...DEFAULT_FAST_SPLAT, simd: false }],
+  ['full js', FULL_SPLAT],
+  ['full simd', { ...FULL_SPLAT, simd: true }],
+];
 
 function renderBands(cloud: GaussianCloud, settings: SplatRenderSettings, stride: number) {
   const n = WIDTH * HEIGHT;
@@ -103,8 +83,9 @@ function bruteForce(rasterizer: GaussianRasterizer, count: number, settings: Spl
 test('the band render (fast and full settings) matches a brute-force compositor with the same rules', () => {
   const count = 1500;
   const cloud = mixedCloud(count, 11);
-  for (const settings of [DEFAULT_FAST_SPLAT, FULL_SPLAT]) {
+  for (const [label, settings] of VARIANTS) {
     const { frame, rasterizer } = renderBands(cloud, settings, 1);
+    assert.equal(rasterizer.simdAvailable, settings.simd ? true : undefined, `${label}: the compositor asked for`);
     const reference = bruteForce(rasterizer, count, settings);
     let covered = 0,
       worstOpacity = 0;
@@ -115,20 +96,20 @@ test('the band render (fast and full settings) matches a brute-force compositor 
     // The scene is neither empty nor solid, and the images agree to well past 8 bits.
     assert.ok(covered > 0.15 * WIDTH * HEIGHT && covered < 0.95 * WIDTH * HEIGHT, `covered ${covered}`);
     const db = psnr(frame.rgb, reference.rgb);
-    assert.ok(db > 50, `${settings === FULL_SPLAT ? 'full' : 'fast'}: ${db.toFixed(2)} dB against brute force`);
-    assert.ok(worstOpacity < 1e-3, `opacity differs by ${worstOpacity}`);
+    assert.ok(db > 50, `${label}: ${db.toFixed(2)} dB against brute force`);
+    assert.ok(worstOpacity < 1e-3, `${label}: opacity differs by ${worstOpacity}`);
   }
 });
 
 test('bands of tile rows at strides 2 and 3 give the whole frame bit for bit', () => {
   const cloud = mixedCloud(900, 12);
-  for (const settings of [DEFAULT_FAST_SPLAT, FULL_SPLAT]) {
+  for (const [label, settings] of VARIANTS) {
     const whole = renderBands(cloud, settings, 1).frame;
     for (const stride of [2, 3]) {
       const banded = renderBands(cloud, settings, stride).frame;
-      assert.deepEqual(banded.rgb, whole.rgb, `stride ${stride} rgb`);
-      assert.deepEqual(banded.depth, whole.depth, `stride ${stride} depth`);
-      assert.deepEqual(banded.opacity, whole.opacity, `stride ${stride} opacity`);
+      assert.deepEqual(banded.rgb, whole.rgb, `${label}: stride ${stride} rgb`);
+      assert.deepEqual(banded.depth, whole.depth, `${label}: stride ${stride} depth`);
+      assert.deepEqual(banded.opacity, whole.opacity, `${label}: stride ${stride} opacity`);
     }
   }
 });

@@ -16,15 +16,26 @@ import {
   projectionCamera,
   type ProjectionCamera,
 } from './gaussian-projection.js';
+import { DEPTH_KEY_LIMIT, DepthOrder } from './depth-order.js';
+import {
+  ENTRY_CUT,
+  ENTRY_X_FIRST,
+  SPLAT_ENTRY_FLOATS,
+  SPLAT_STATE_FLOATS,
+  wasmSplatCompositor,
+  type WasmSplatCompositor,
+} from './wasm-splat-compositor.js';
 
 export const TILE_SIZE = 8;
-/** Per tile-list entry: u, v, conic a, b, c, opacity, r, g, b, depth, radius (a copy, read in order). */
-const PACKED = 11;
+/**
+ * Per tile-list entry: u, v, conic a, b, c, opacity, r, g, b, depth, radius (a copy, read in order), then as
+ * int32 the radius square's columns and its rows within the ellipse's reach (unclipped; the SIMD kernel's).
+ */
+const PACKED = SPLAT_ENTRY_FLOATS;
 const MIN_ALPHA = 1 / 255;
 const MAX_ALPHA = 0.99;
 const MIN_TRANSMITTANCE = 1e-4;
-const INDEX_BITS = 2 ** 22;
-const DEPTH_LEVELS = 2 ** 24 - 1;
+const DEPTH_LEVELS = DEPTH_KEY_LIMIT - 1;
 
 /** One rendered frame: colour on the background, alpha-weighted camera depth, opacity. */
 export interface RasterFrame {
@@ -60,6 +71,11 @@ export interface RasterBand {
   readonly minAlpha?: number;
   /** exp from a table with linear interpolation (relative error under 1e-5; Math.exp was half the compositing). */
   readonly tableExp?: boolean;
+  /**
+   * Composite with the WebAssembly SIMD kernel (wasm-splat-compositor.ts: f32 lanes, polynomial exp, so
+   * `tableExp` does not apply) where the runtime has it; the JS loop otherwise.
+   */
+  readonly simd?: boolean;
   /**
    * What `depth` receives: 'median', the camera depth of the Gaussian at which transmittance crosses 0.5 (0
    * where it never does), or 'weighted', the sum of weight x depth as `forward` returns it.
@@ -171,6 +187,46 @@ function ellipseTileColumns(
   return true;
 }
 
+/**
+ * Gaussian i's packed record at `at`: u, v, conic a, b, c, opacity, r, g, b, depth, radius, then (int32) the
+ * radius square's first and last columns and its rows within the ellipse's reach, then the widened cut.
+ */
+function writeRecord(
+  data: Float32Array,
+  ints: Int32Array,
+  at: number,
+  i: number,
+  projected: ProjectedGaussians,
+  xFirst: number,
+  xLast: number,
+  yFirst: number,
+  yLast: number,
+  cut: number,
+): void {
+  const { mean2d, conic, opacity, color, depth, radius } = projected;
+  data[at] = mean2d[2 * i];
+  data[at + 1] = mean2d[2 * i + 1];
+  data[at + 2] = conic[3 * i];
+  data[at + 3] = conic[3 * i + 1];
+  data[at + 4] = conic[3 * i + 2];
+  data[at + 5] = opacity[i];
+  data[at + 6] = color[3 * i];
+  data[at + 7] = color[3 * i + 1];
+  data[at + 8] = color[3 * i + 2];
+  data[at + 9] = depth[i];
+  data[at + 10] = radius[i];
+  ints[at + ENTRY_X_FIRST] = xFirst;
+  ints[at + ENTRY_X_FIRST + 1] = xLast;
+  ints[at + ENTRY_X_FIRST + 2] = yFirst;
+  ints[at + ENTRY_X_FIRST + 3] = yLast;
+  data[at + ENTRY_CUT] = cut;
+}
+
+/** An integer within int32 (the packed entries' pixel bounds; +-Infinity for a degenerate ellipse's reach). */
+function clampInt(value: number): number {
+  return Math.max(-(2 ** 30), Math.min(2 ** 30, value)) | 0;
+}
+
 export class GaussianRasterizer {
   readonly projected = new ProjectedGaussians();
   readonly dProjected = new ProjectedGradients();
@@ -181,7 +237,7 @@ export class GaussianRasterizer {
   private tilesY = 0;
   private tileStart = new Int32Array(0);
   private tileList = new Int32Array(0);
-  private keys = new Float64Array(0);
+  private readonly depthOrder = new DepthOrder();
   private order = new Int32Array(0);
   private fill = new Int32Array(0);
   private readonly rect = new Int32Array(4);
@@ -189,6 +245,10 @@ export class GaussianRasterizer {
   /** The binning's first pass's tile columns per (Gaussian, tile row) in visiting order (first, last; -1: none), for the second. */
   private rowColumns = new Int32Array(0);
   private tileData = new Float32Array(0);
+  /** tileData's bytes as int32 (the entries' integer fields). */
+  private tileInts = new Int32Array(0);
+  /** The SIMD compositor (created on the first band that asks for it; null where WebAssembly SIMD is missing). */
+  private simd: WasmSplatCompositor | null | undefined;
   /**
    * Per Gaussian, from the binning: the ellipse's cut (-2 ln(minAlpha / opacity): where alpha reaches
    * minAlpha) and how far from its centre, in rows, that ellipse reaches (compositing skips rows beyond it).
@@ -230,15 +290,29 @@ export class GaussianRasterizer {
     this.cloud = null;
     this.background = background;
     projectGaussians(cloud, cam, this.projected);
-    this.binTiles(cloud.count, cam, tileRowOffset, tileRowStride, Math.max(MIN_ALPHA, band.minAlpha ?? MIN_ALPHA));
-    this.composited = this.composite(cam, band, false);
+    if (band.simd === true && this.simd === undefined) this.simd = wasmSplatCompositor();
+    const kernel = band.simd === true ? this.simd : null;
+    this.binTiles(cloud.count, cam, tileRowOffset, tileRowStride, Math.max(MIN_ALPHA, band.minAlpha ?? MIN_ALPHA), kernel);
+    this.composited = kernel ? this.compositeSimd(kernel, cam, band) : this.composite(cam, band, false);
+  }
+
+  /** Whether bands that ask for SIMD get it here (after the first such band; undefined before). */
+  get simdAvailable(): boolean | undefined {
+    return this.simd === undefined ? undefined : this.simd !== null;
   }
 
   /**
    * Bins the visible Gaussians, in depth order, into the tiles of rows offset + k * stride that their alpha >=
    * `minAlpha` ellipse crosses (the compositing's own cut, so a tile it misses would get no pixel from it).
    */
-  private binTiles(count: number, cam: ProjectionCamera, rowOffset: number, rowStride: number, minAlpha: number): void {
+  private binTiles(
+    count: number,
+    cam: ProjectionCamera,
+    rowOffset: number,
+    rowStride: number,
+    minAlpha: number,
+    kernel: WasmSplatCompositor | null = null,
+  ): void {
     const { radius, depth, mean2d } = this.projected;
     this.tilesX = Math.ceil(cam.width / TILE_SIZE);
     this.tilesY = Math.ceil(cam.height / TILE_SIZE);
@@ -252,11 +326,12 @@ export class GaussianRasterizer {
       if (depth[i] < dmin) dmin = depth[i];
       if (depth[i] > dmax) dmax = depth[i];
     }
-    if (count >= INDEX_BITS) throw new RangeError(`gaussian rasterizer: ${count} Gaussians exceed ${INDEX_BITS}`);
-    // Depth quantised to 24 bits above a 22-bit index: one native Float64Array sort orders them. Only the
+    // Depth quantised to 24 bits, sorted stably with the index (depth-order.ts: ties in index order). Only the
     // Gaussians whose square reaches a row of the band are sorted (the scale is all visible ones', so the
     // keys, and the order, are those of a whole-frame render).
-    if (this.keys.length < visible) this.keys = new Float64Array(Math.ceil(visible * 1.25));
+    const depthOrder = this.depthOrder;
+    depthOrder.reserve(visible);
+    const { keys, indices } = depthOrder;
     const scale = dmax > dmin ? DEPTH_LEVELS / (dmax - dmin) : 0;
     let inBand = 0;
     for (let i = 0; i < count; i++) {
@@ -268,11 +343,11 @@ export class GaussianRasterizer {
           y1 = Math.min(this.tilesY - 1, Math.floor((v + r) / TILE_SIZE));
         if (firstBandRow(y0, rowOffset, rowStride) > y1) continue;
       }
-      this.keys[inBand++] = Math.floor((depth[i] - dmin) * scale) * INDEX_BITS + i;
+      keys[inBand] = Math.floor((depth[i] - dmin) * scale);
+      indices[inBand++] = i;
     }
     visible = inBand;
-    const keys = this.keys.subarray(0, visible);
-    keys.sort();
+    depthOrder.sort(visible);
     if (this.tileStart.length < tiles + 1) this.tileStart = new Int32Array(tiles + 1);
     const counts = this.tileStart;
     counts.fill(0);
@@ -289,7 +364,7 @@ export class GaussianRasterizer {
     if (this.order.length < visible) this.order = new Int32Array(Math.ceil(visible * 1.25));
     const order = this.order;
     for (let k = 0; k < visible; k++) {
-      const i = keys[k] % INDEX_BITS;
+      const i = indices[k];
       order[k] = i;
       writeTileRect(rect, radius, mean2d, i, tilesX, tilesY);
       const x0 = rect[0],
@@ -322,9 +397,16 @@ export class GaussianRasterizer {
     const fill = this.fill;
     fill.set(counts.subarray(0, tiles));
     if (this.tileList.length < counts[tiles]) this.tileList = new Int32Array(Math.ceil(counts[tiles] * 1.25));
-    if (this.tileData.length < PACKED * counts[tiles]) this.tileData = new Float32Array(Math.ceil(PACKED * counts[tiles] * 1.25));
-    const data = this.tileData;
-    const { color } = this.projected;
+    // The JS loop reads a packed copy per entry; the SIMD kernel one record per Gaussian, in depth order, in
+    // its own memory, and its lists hold the records' addresses.
+    if (kernel) kernel.reserve(visible, counts[tiles]);
+    else if (this.tileData.length < PACKED * counts[tiles]) {
+      this.tileData = new Float32Array(Math.ceil(PACKED * counts[tiles] * 1.25));
+      this.tileInts = new Int32Array(this.tileData.buffer);
+    }
+    const data = kernel ? kernel.records : this.tileData,
+      ints = kernel ? kernel.recordInts : this.tileInts,
+      list = kernel ? kernel.list : this.tileList;
     const rowColumns = this.rowColumns;
     columnsAt = 0;
     for (let k = 0; k < visible; k++) {
@@ -332,25 +414,29 @@ export class GaussianRasterizer {
       writeTileRect(rect, radius, mean2d, i, tilesX, tilesY);
       const y0 = rect[2],
         y1 = rect[3];
+      // The radius square's pixels, rows within the ellipse's reach (what the compositing visits), clamped to int32.
+      const u = mean2d[2 * i],
+        v = mean2d[2 * i + 1],
+        r = radius[i],
+        reach = rowReach[i],
+        cutWide = cuts[i] * (1 + 1e-4) + 1e-4;
+      const xFirst = clampInt(Math.ceil(u - r - 0.5)),
+        xLast = clampInt(Math.floor(u + r - 0.5)),
+        yFirst = clampInt(Math.max(Math.ceil(v - r - 0.5), Math.ceil(v - reach - 0.5))),
+        yLast = clampInt(Math.min(Math.floor(v + r - 0.5), Math.floor(v + reach - 0.5)));
+      const address = kernel ? kernel.recordAddress(k) : 0;
+      if (kernel) writeRecord(data, ints, PACKED * k, i, this.projected, xFirst, xLast, yFirst, yLast, cutWide);
       for (let ty = firstBandRow(y0, rowOffset, rowStride); ty <= y1; ty += rowStride) {
         const first = rowColumns[columnsAt++],
           last = rowColumns[columnsAt++];
         if (first < 0) continue;
         for (let tx = first; tx <= last; tx++) {
           const e = fill[ty * this.tilesX + tx]++;
-          this.tileList[e] = i;
-          const at = PACKED * e;
-          data[at] = mean2d[2 * i];
-          data[at + 1] = mean2d[2 * i + 1];
-          data[at + 2] = conic[3 * i];
-          data[at + 3] = conic[3 * i + 1];
-          data[at + 4] = conic[3 * i + 2];
-          data[at + 5] = opacity[i];
-          data[at + 6] = color[3 * i];
-          data[at + 7] = color[3 * i + 1];
-          data[at + 8] = color[3 * i + 2];
-          data[at + 9] = depth[i];
-          data[at + 10] = radius[i];
+          if (kernel) list[e] = address;
+          else {
+            list[e] = i;
+            writeRecord(data, ints, PACKED * e, i, this.projected, xFirst, xLast, yFirst, yLast, cutWide);
+          }
         }
       }
     }
@@ -500,6 +586,62 @@ export class GaussianRasterizer {
     }
     // Returned, not stored here: V8 compiles this loop on-stack before the first call ends, and a store it
     // had never seen at the end deoptimised every call, so each frame restarted unoptimised.
+    return composited;
+  }
+
+  /** composite's band render with the SIMD kernel, a call per tile (the entries are already in its memory). */
+  private compositeSimd(kernel: WasmSplatCompositor, cam: ProjectionCamera, band: RasterBand): number {
+    const { width, height } = cam;
+    const n = width * height;
+    const { rgb, depth: depthOut, opacity: opacityOut } = band;
+    if (rgb.length < 3 * n || depthOut.length < n || opacityOut.length < n)
+      throw new RangeError(`gaussian rasterizer: a ${width}x${height} frame needs ${3 * n} colours and ${n} depths and opacities`);
+    if (band.depthMode !== 'median') throw new RangeError('gaussian rasterizer: the SIMD compositor writes median depth only');
+    const start = this.tileStart;
+    const [bgR, bgG, bgB] = this.background;
+    // The kernel stops a lane under 1e-4 as well, without compositing: a lower stop would change nothing.
+    const stopT = Math.max(MIN_TRANSMITTANCE, band.stopTransmittance);
+    const minAlpha = Math.max(MIN_ALPHA, band.minAlpha ?? MIN_ALPHA);
+    const state = kernel.state;
+    let composited = 0;
+    const rowStride = band.tileRowStride;
+    for (let ty = band.tileRowOffset; ty < this.tilesY; ty += rowStride) {
+      for (let tx = 0; tx < this.tilesX; tx++) {
+        const tile = ty * this.tilesX + tx;
+        const x0 = tx * TILE_SIZE,
+          y0 = ty * TILE_SIZE;
+        const cols = Math.min(width, x0 + TILE_SIZE) - x0,
+          rows = Math.min(height, y0 + TILE_SIZE) - y0;
+        const first = start[tile],
+          last = start[tile + 1];
+        if (first === last) {
+          for (let y = y0; y < y0 + rows; y++) {
+            for (let p = y * width + x0, pEnd = p + cols; p < pEnd; p++) {
+              rgb[3 * p] = bgR;
+              rgb[3 * p + 1] = bgG;
+              rgb[3 * p + 2] = bgB;
+              depthOut[p] = 0;
+              opacityOut[p] = 0;
+            }
+          }
+          continue;
+        }
+        composited += kernel.composite(first, last, x0, y0, cols, rows, stopT, minAlpha);
+        for (let r = 0; r < rows; r++) {
+          for (let c = 0; c < cols; c++) {
+            // State vector (row, half), lane c % 4: T, r, g, b, depth at 0, 4, 8, 12, 16.
+            const s = (2 * r + (c >> 2)) * SPLAT_STATE_FLOATS + (c & 3);
+            const p = (y0 + r) * width + x0 + c;
+            const t = state[s];
+            rgb[3 * p] = state[s + 4] + t * bgR;
+            rgb[3 * p + 1] = state[s + 8] + t * bgG;
+            rgb[3 * p + 2] = state[s + 12] + t * bgB;
+            depthOut[p] = state[s + 16];
+            opacityOut[p] = 1 - t;
+          }
+        }
+      }
+    }
     return composited;
   }
   /**

@@ -19,16 +19,22 @@ export interface SplatRenderSettings {
   readonly minAlpha: number;
   /** exp from a table (relative error under 1e-5) instead of Math.exp. */
   readonly tableExp: boolean;
+  /**
+   * Composite with the WebAssembly SIMD kernel (f32 lanes, polynomial exp; tableExp then does not apply) where
+   * the runtime has it, the JS loop where it does not.
+   */
+  readonly simd: boolean;
 }
 
 /** The reference's compositing, what training renders: the same image as GaussianRasterizer.forward. */
-export const FULL_SPLAT: SplatRenderSettings = { stopTransmittance: 1e-4, minAlpha: 1 / 255, tableExp: false };
+export const FULL_SPLAT: SplatRenderSettings = { stopTransmittance: 1e-4, minAlpha: 1 / 255, tableExp: false, simd: false };
 
 /**
  * The fast path: stop at transmittance 0.02 (as the voxel grid's fast march), skip alphas under 1/100 and take
  * exp from a table; 42.3 dB against FULL_SPLAT on lego 400x400 at 0.6-0.7x its CPU time (decisions.md).
+ * Composited by the WebAssembly SIMD kernel where the runtime has it (the table then does not apply).
  */
-export const DEFAULT_FAST_SPLAT: SplatRenderSettings = { stopTransmittance: 0.02, minAlpha: 1 / 100, tableExp: true };
+export const DEFAULT_FAST_SPLAT: SplatRenderSettings = { stopTransmittance: 0.02, minAlpha: 1 / 100, tableExp: true, simd: true };
 
 /** Every `tileRowStride`-th row of 8x8 tiles from `tileRowOffset` (stride 1, offset 0: the whole frame). */
 export interface SplatBand extends SplatRenderSettings {

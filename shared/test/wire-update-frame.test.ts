@@ -18,6 +18,7 @@ import {
   type UpdateEncodingOptions,
 } from '../src/index.js';
 import { DeferredBytes, writtenBytes } from '../src/wire/deferred-bytes.js';
+import { encodeTensor, encodeTensorForFrame } from '../src/wire/tensor-codec.js';
 import { denseTensors, sparseTensors } from './wire-arbitraries.js';
 
 const DTYPES = ['float32', 'float16', 'int8'] as const;
@@ -138,4 +139,12 @@ test('a deferred payload cannot be read before the frame writer wrote it, nor wr
   assert.throws(() => payload.write(new Uint8Array(3)), /target of 3 bytes for 4/);
   payload.write(new Uint8Array(4));
   assert.deepEqual([...(writtenBytes(field) ?? [])], [7, 7, 7, 7]);
+});
+
+test('a deferred float16 payload written at an odd offset (an unaligned frame) is still the eager payload', () => {
+  const value: TensorValue = { kind: 'dense', shape: [9, 7], values: awkwardValues(9, 7, 6) };
+  const payload = encodeTensorForFrame('w', value, { dtype: 'float16' }).data as unknown as DeferredBytes;
+  const frame = new Uint8Array(payload.length + 1);
+  payload.write(frame.subarray(1));
+  assert.deepEqual(Buffer.from(frame.subarray(1)), Buffer.from(encodeTensor('w', value, { dtype: 'float16' }).data ?? []));
 });

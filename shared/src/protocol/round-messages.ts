@@ -11,7 +11,7 @@ import { modelChecksum } from '../wire/model-checksum.js';
 import { decodeModel, encodeModel } from '../wire/model-codec.js';
 import { decodeModelPatch, type DecodedModelPatch } from '../wire/model-patch.js';
 import { assertCompatible, assertFinite } from '../wire/update-checks.js';
-import { decodeUpdate, encodeUpdate, type DecodedUpdate } from '../wire/update-codec.js';
+import { decodeUpdate, encodeUpdate, encodeUpdateFrame, type DecodedUpdate } from '../wire/update-codec.js';
 import type { Compression } from './compression.js';
 import type { SecAggSetup } from './secure-aggregation-frames.js';
 
@@ -159,16 +159,13 @@ export class UpdateEncoder {
   }
 
   encode(update: ModelUpdate, header: UpdateHeader): Uint8Array {
-    return encodeEnvelope({
-      sender: header.sender,
-      update: encodeUpdate(update, {
-        roundId: header.roundId,
-        baseVersion: header.baseVersion,
-        dtype: this.compression.dtype,
-        perRowScale: this.compression.perRowScale,
-        topKFraction: this.compression.topKFraction,
-        errorFeedback: this.feedback,
-      }),
+    return encodeUpdateFrame(header.sender, update, {
+      roundId: header.roundId,
+      baseVersion: header.baseVersion,
+      dtype: this.compression.dtype,
+      perRowScale: this.compression.perRowScale,
+      topKFraction: this.compression.topKFraction,
+      errorFeedback: this.feedback,
     });
   }
 

@@ -5,7 +5,7 @@
 import { InvalidUpdateError } from '../errors.js';
 import { elementCount, rowSize, type TensorValue } from '../fl/model.js';
 import type { strata } from './generated/strata.js';
-import { decodeTensor, encodeTensor, type TensorEncoding } from './tensor-codec.js';
+import { decodeTensor, encodeTensor, encodeTensorForFrame, type TensorEncoding, writtenTensor } from './tensor-codec.js';
 
 interface Residual {
   readonly shape: readonly number[];
@@ -28,6 +28,18 @@ export class ErrorFeedback {
     const message = encodeTensor(name, sent, encoding);
     this.record(name, sent, decodeTensor(message).value);
     return message;
+  }
+
+  /**
+   * encode for a message written straight into a frame (encodeTensorForFrame): call `written` once the frame
+   * holds it, which keeps the new residual from the payload as written.
+   */
+  encodeForFrame(name: string, value: TensorValue, encoding: TensorEncoding): { message: strata.ITensor; written: () => void } {
+    const lossless = encoding.dtype === 'float32' && (encoding.topKFraction ?? 1) === 1;
+    if (lossless && !this.residuals.has(name)) return { message: encodeTensorForFrame(name, value, encoding), written: () => {} };
+    const sent = this.compensate(name, value);
+    const message = encodeTensorForFrame(name, sent, encoding);
+    return { message, written: () => this.record(name, sent, decodeTensor(writtenTensor(message)).value) };
   }
 
   /** `value` plus the residual carried for it (for sparse rows, the residual of those rows), as new arrays. */

@@ -3,9 +3,11 @@
 // protobufjs's own Writer (which grows its buffer by doubling, shifts every nested message when its length
 // prefix needs more than one byte, and copies the result once more at the end) a tensor payload is copied
 // exactly once, and every bytes field starts 4-byte aligned in the frame so the decoder can view it in place.
+// A field holding DeferredBytes (deferred-bytes.ts) is produced in its place in the frame, not copied.
 
 import protobuf from 'protobufjs/minimal.js';
 import { StrataError } from '../errors.js';
+import { DeferredBytes } from './deferred-bytes.js';
 import { uninitializedBytes } from './uninitialized-bytes.js';
 
 /** A generated `encode(message, writer)` function. */
@@ -172,6 +174,13 @@ class PlannedWriter extends protobuf.Writer {
       super.uint32(pad - 2);
       super.raw(new Uint8Array(pad - 2));
       super.raw(tag);
+    }
+    if ((value as unknown) instanceof DeferredBytes) {
+      const payload = value as unknown as DeferredBytes;
+      super.uint32(payload.length);
+      payload.write(this.buf.subarray(this.pos, this.pos + payload.length));
+      this.pos += payload.length;
+      return this;
     }
     super.bytes(value);
     return this;

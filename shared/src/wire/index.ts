@@ -10,7 +10,7 @@ export { ErrorFeedback } from './error-feedback.js';
 export { decodeModel, encodeModel, type DecodedModel } from './model-codec.js';
 export { modelChecksum } from './model-checksum.js';
 export { applyPatchTensors, decodeModelPatch, type DecodedModelPatch, type ModelStateId } from './model-patch.js';
-export { decodeUpdate, encodeUpdate, type DecodedUpdate, type UpdateEncodingOptions } from './update-codec.js';
+export { decodeUpdate, encodeUpdate, encodeUpdateFrame, type DecodedUpdate, type UpdateEncodingOptions } from './update-codec.js';
 export { assertCompatible, assertFinite } from './update-checks.js';
 export {
   decodeEnvelope,

@@ -17,10 +17,21 @@ export interface Int8Quantized {
  * NaN or an infinity gets a NaN or infinite scale, so that the receiver sees non-finite values (and rejects
  * the update) instead of zeros.
  */
-export function quantizeInt8(values: Float32Array, groupSize: number): Int8Quantized {
-  const groups = groupSize > 0 ? Math.max(1, Math.ceil(values.length / groupSize)) : 1;
-  const q = uninitializedArray(Int8Array, values.length);
-  const scales = uninitializedArray(Float32Array, groups);
+export function quantizeInt8(
+  values: Float32Array,
+  groupSize: number,
+  out: Int8Quantized = {
+    values: uninitializedArray(Int8Array, values.length),
+    scales: uninitializedArray(Float32Array, int8Groups(values.length, groupSize)),
+  },
+): Int8Quantized {
+  const groups = int8Groups(values.length, groupSize);
+  const { values: q, scales } = out;
+  if (q.length !== values.length || scales.length !== groups) {
+    throw new RangeError(
+      `int8 quantisation: output holds ${q.length} values and ${scales.length} scales, input ${values.length} values in ${groups} groups`,
+    );
+  }
   if (kernelRowWidth(groupSize) && values.length === groups * groupSize) {
     quantizeRowsInt8(values, groupSize, q, scales);
     return { values: q, scales };
@@ -51,6 +62,11 @@ export function quantizeInt8(values: Float32Array, groupSize: number): Int8Quant
     }
   }
   return { values: q, scales };
+}
+
+/** How many scales quantizeInt8 gives `length` values in groups of `groupSize` (at least one). */
+export function int8Groups(length: number, groupSize: number): number {
+  return groupSize > 0 ? Math.max(1, Math.ceil(length / groupSize)) : 1;
 }
 
 /** The values `q * scale`, with `scales[g]` applying to the g-th group of `groupSize` values. */

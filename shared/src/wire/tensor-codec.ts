@@ -2,15 +2,18 @@
 // Tensor message: little-endian bytes as float32, float16 or symmetric int8 (a scale per tensor or per row).
 // A dense tensor may go top-k sparsified: only its largest-magnitude elements, with their flat indices; it
 // decodes to a dense tensor that is zero elsewhere.
+// encodeTensorForFrame gives the same message with its float16 and int8 payloads deferred: computed by the
+// frame writer straight into the frame (deferred-bytes.ts), not into arrays of their own that it then copies.
 // Decoding checks every length, index and scale against the shape, and views float32/uint32 payloads in
 // place when the frame allows it.
 
-import { ConfigError, InvalidUpdateError, WireFormatError } from '../errors.js';
+import { ConfigError, InvalidUpdateError, StrataError, WireFormatError } from '../errors.js';
 import { elementCount, rowSize, type DenseTensor, type SparseRows, type TensorValue } from '../fl/model.js';
-import { float32View, int8View, littleEndianBytes, uint16View, uint32View } from './byte-order.js';
+import { float32View, int8View, LITTLE_ENDIAN_HOST, littleEndianBytes, uint16View, uint32View } from './byte-order.js';
+import { DeferredBytes, deferredField, writtenBytes } from './deferred-bytes.js';
 import { float16ToFloat32, float32ToFloat16 } from './float16.js';
 import { strata } from './generated/strata.js';
-import { dequantizeInt8, quantizeInt8 } from './int8-quantization.js';
+import { dequantizeInt8, int8Groups, quantizeInt8 } from './int8-quantization.js';
 import { topKIndices } from './top-k-selection.js';
 import { uninitializedArray } from './uninitialized-bytes.js';
 import { wireLimits, type WireLimits } from './wire-limits.js';
@@ -55,6 +58,26 @@ const EMPTY = new Uint8Array(0);
 
 /** The Tensor message for `value`. A float32 payload is a view of `value`'s memory (on little-endian hosts). */
 export function encodeTensor(name: string, value: TensorValue, encoding: TensorEncoding): strata.ITensor {
+  return tensorMessage(name, value, encoding, setValues);
+}
+
+/**
+ * encodeTensor's message with its float16 and int8 payloads (data, and int8 scales) left for the frame
+ * writer to compute in place (on a little-endian host): pass it (inside its envelope) straight to encodeEnvelope, and read its payloads
+ * afterwards only through writtenTensor. The frame is byte for byte the one encodeTensor's message gives.
+ */
+export function encodeTensorForFrame(name: string, value: TensorValue, encoding: TensorEncoding): strata.ITensor {
+  return tensorMessage(name, value, encoding, LITTLE_ENDIAN_HOST ? setDeferredValues : setValues);
+}
+
+/** A message of encodeTensorForFrame after its frame was written: its payloads as views of the frame. */
+export function writtenTensor(message: strata.ITensor): strata.ITensor {
+  return { ...message, data: writtenBytes(message.data), scales: writtenBytes(message.scales) };
+}
+
+type ValueSetter = (message: strata.ITensor, values: Float32Array, dtype: WireDType, groupSize: number) => void;
+
+function tensorMessage(name: string, value: TensorValue, encoding: TensorEncoding, setValues: ValueSetter): strata.ITensor {
   checkTensorValue(name, value);
   const message: strata.ITensor = { name, shape: [...value.shape], dtype: DTYPES[encoding.dtype] };
   if (message.dtype === undefined) throw new RangeError(`tensor '${name}': unknown dtype '${encoding.dtype}'`);
@@ -94,6 +117,41 @@ function setValues(message: strata.ITensor, values: Float32Array, dtype: WireDTy
     const quantized = quantizeInt8(values, groupSize);
     message.data = littleEndianBytes(quantized.values);
     message.scales = littleEndianBytes(quantized.scales);
+  }
+}
+
+/**
+ * setValues with the float16 or int8 payload deferred to the frame writer (little-endian hosts): the kernels
+ * write into the frame. data comes before scales in the message, so the int8 scales are computed when data
+ * is written.
+ */
+function setDeferredValues(message: strata.ITensor, values: Float32Array, dtype: WireDType, groupSize: number): void {
+  if (dtype === 'float32' || values.length === 0) {
+    // float32 payloads are views of the values already; an empty data field is not written at all, which
+    // would leave the int8 scales of an empty sparse tensor uncomputed.
+    setValues(message, values, dtype, groupSize);
+  } else if (dtype === 'float16') {
+    message.data = deferredField(
+      new DeferredBytes(values.length * 2, (target) => {
+        if (target.byteOffset % 2 === 0) float32ToFloat16(values, new Uint16Array(target.buffer, target.byteOffset, values.length));
+        else target.set(littleEndianBytes(float32ToFloat16(values)));
+      }),
+    );
+  } else {
+    const scales = uninitializedArray(Float32Array, int8Groups(values.length, groupSize));
+    let quantized = false;
+    message.data = deferredField(
+      new DeferredBytes(values.length, (target) => {
+        quantizeInt8(values, groupSize, { values: int8View(target), scales });
+        quantized = true;
+      }),
+    );
+    message.scales = deferredField(
+      new DeferredBytes(scales.byteLength, (target) => {
+        if (!quantized) throw new StrataError('STRATA_ERR_INTERNAL', 'tensor encoding: int8 scales written before their data');
+        target.set(littleEndianBytes(scales));
+      }),
+    );
   }
 }
 

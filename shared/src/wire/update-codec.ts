@@ -5,7 +5,8 @@ import { WireFormatError } from '../errors.js';
 import type { ModelUpdate, TensorValue } from '../fl/model.js';
 import type { ErrorFeedback } from './error-feedback.js';
 import type { strata } from './generated/strata.js';
-import { decodeTensorList, encodeTensor, type TensorEncoding } from './tensor-codec.js';
+import { encodeEnvelope } from './envelope-codec.js';
+import { decodeTensorList, encodeTensor, encodeTensorForFrame, type TensorEncoding } from './tensor-codec.js';
 import { wireLimits, type WireLimits } from './wire-limits.js';
 
 export interface UpdateEncodingOptions extends TensorEncoding {
@@ -24,12 +25,37 @@ export interface DecodedUpdate {
 
 /** The Update message for `update`. */
 export function encodeUpdate(update: ModelUpdate, options: UpdateEncodingOptions): strata.IUpdate {
-  const encoding: TensorEncoding = { dtype: options.dtype, perRowScale: options.perRowScale, topKFraction: options.topKFraction };
   const feedback = options.errorFeedback;
+  return updateMessage(update, options, (name, value, encoding) =>
+    feedback ? feedback.encode(name, value, encoding) : encodeTensor(name, value, encoding),
+  );
+}
+
+/**
+ * The frame of an Envelope from `sender` holding encodeUpdate(update, options), byte for byte, with every
+ * float16 and int8 payload computed straight into the frame (encodeTensorForFrame) instead of into arrays
+ * that are then copied; error feedback keeps its residuals from the payloads as written.
+ */
+export function encodeUpdateFrame(sender: string, update: ModelUpdate, options: UpdateEncodingOptions): Uint8Array {
+  const feedback = options.errorFeedback;
+  const written: (() => void)[] = [];
+  const message = updateMessage(update, options, (name, value, encoding) => {
+    if (!feedback) return encodeTensorForFrame(name, value, encoding);
+    const encoded = feedback.encodeForFrame(name, value, encoding);
+    written.push(encoded.written);
+    return encoded.message;
+  });
+  const frame = encodeEnvelope({ sender, update: message });
+  for (const keepResidual of written) keepResidual();
+  return frame;
+}
+
+type TensorEncoder = (name: string, value: TensorValue, encoding: TensorEncoding) => strata.ITensor;
+
+function updateMessage(update: ModelUpdate, options: UpdateEncodingOptions, encodeOne: TensorEncoder): strata.IUpdate {
+  const encoding: TensorEncoding = { dtype: options.dtype, perRowScale: options.perRowScale, topKFraction: options.topKFraction };
   const tensors: strata.ITensor[] = [];
-  for (const [name, value] of update.delta) {
-    tensors.push(feedback ? feedback.encode(name, value, encoding) : encodeTensor(name, value, encoding));
-  }
+  for (const [name, value] of update.delta) tensors.push(encodeOne(name, value, encoding));
   return {
     roundId: options.roundId,
     baseVersion: options.baseVersion,

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadSceneDataset } from '../src/radiance/data/scene-source.js';
+import type { SceneDataset } from '../src/radiance/data/scene-dataset.js';
 import { parseGaussianTaskOptions } from '../src/radiance/federated/gaussian-task-options.js';
 import { RadianceGaussiansTask } from '../src/radiance/federated/radiance-gaussians-task.js';
 import { GaussianRenderer } from '../src/radiance/render/gaussian-renderer.js';
@@ -10,13 +11,18 @@ import { decodeCompactGaussians } from '../src/radiance/io/compact-gaussian-file
 import { psnr } from '../src/radiance/render/image-metrics.js';
 import { offersCompactModels } from '@strata/shared';
 
-test('the radiance/gaussians task renders viewing-session frames of its model (what an edge daemon serves)', async () => {
+/** The task on a 24x24 procedural scene: 400 Gaussians in a scaffold of 800 rows, 2 devices. */
+function smallTask(): { dataset: SceneDataset; task: RadianceGaussiansTask } {
   const dataset = loadSceneDataset({ procedural: true, res: 24, holdOutEvery: 8, contraction: 'off', seed: 3 });
   const options = parseGaussianTaskOptions(
     { procedural: true, imageRes: 24, devices: 2, initialCount: 400, capacity: 800 },
     { seed: 3, rounds: 1, imagesPerRound: 2, kappa2: 1 },
   );
-  const task = new RadianceGaussiansTask(dataset, options);
+  return { dataset, task: new RadianceGaussiansTask(dataset, options) };
+}
+
+test('the radiance/gaussians task renders viewing-session frames of its model (what an edge daemon serves)', async () => {
+  const { dataset, task } = smallTask();
   try {
     const model = task.initModel();
     const renderer = task.frameRenderer(model);
@@ -45,12 +51,7 @@ test('the radiance/gaussians task renders viewing-session frames of its model (w
 });
 
 test('the radiance/gaussians task offers its model as a compact .strg file, encoded once per model', async () => {
-  const dataset = loadSceneDataset({ procedural: true, res: 24, holdOutEvery: 8, contraction: 'off', seed: 3 });
-  const options = parseGaussianTaskOptions(
-    { procedural: true, imageRes: 24, devices: 2, initialCount: 400, capacity: 800 },
-    { seed: 3, rounds: 1, imagesPerRound: 2, kappa2: 1 },
-  );
-  const task = new RadianceGaussiansTask(dataset, options);
+  const { dataset, task } = smallTask();
   assert.ok(offersCompactModels(task), 'an edge daemon serves GET /compact-model for this task');
   const model = task.initModel();
   const bytes = task.compactModel(model);

@@ -101,22 +101,8 @@ export function decodeGaussianPly(bytes: Uint8Array, source: string): GaussianCl
     props.push(parts[2]);
   }
   const index = new Map(props.map((p, j) => [p, j]));
-  const need = [
-    'x',
-    'y',
-    'z',
-    'f_dc_0',
-    'f_dc_1',
-    'f_dc_2',
-    'opacity',
-    'scale_0',
-    'scale_1',
-    'scale_2',
-    'rot_0',
-    'rot_1',
-    'rot_2',
-    'rot_3',
-  ];
+  // Every property of a degree-0 cloud but the normals, which renderers ignore.
+  const need = gaussianPlyProperties(0).filter((p) => !/^n[xyz]$/.test(p));
   const missing = need.filter((p) => !index.has(p));
   if (missing.length > 0) throw new DataError(`${source}: missing 3DGS properties ${missing.join(', ')}`);
   const restCount = props.filter((p) => p.startsWith('f_rest_')).length;

@@ -22,6 +22,8 @@ import {
   SplatViewRenderer,
   horizontalStrip,
   decodeCompactGaussians,
+  decodeCompactRadianceModel,
+  encodeCompactRadianceModel,
   encodeCompactGaussians,
   loadGaussianPly,
   loadRadianceModel,
@@ -122,8 +124,8 @@ interface ViewedModel {
 
 /**
  * A voxel grid (.strf) or a Gaussian cloud (.ply, the 3DGS layout; white background as the Blender scenes). A
- * device holds a cloud as its compact file (.strg, what it would download): it renders the decoded cloud, the
- * edge the full one.
+ * device holds the model as its compact file (.strc or .strg, what it would download from an edge): it renders
+ * the decoded model, the edge the full one.
  */
 async function loadViewedModel(path: string, options: ViewOptions): Promise<ViewedModel> {
   if (path.toLowerCase().endsWith('.ply')) {
@@ -140,14 +142,18 @@ async function loadViewedModel(path: string, options: ViewOptions): Promise<View
       device: (deviceOptions) => new RadianceViewerDevice(new SplatViewRenderer(held, white), options.near, options.far, deviceOptions),
     };
   }
-  const { grid, settings } = loadRadianceModel(path);
+  const saved = loadRadianceModel(path);
+  const { grid, settings } = saved;
+  // Pruned at the renderer's own threshold, as an edge's task serves it at GET /compact-model.
+  const compact = await encodeCompactRadianceModel(saved, { keepAlpha: settings.occupancyAlpha });
+  const held = decodeCompactRadianceModel(compact, `${path} as .strc`);
   return {
-    bytes: grid.density.byteLength + grid.sh.byteLength,
-    description: 'float32 grid',
+    bytes: compact.length,
+    description: 'compact .strc file',
     near: settings.near,
     far: settings.far,
     renderer: new ParallelGridRenderer(grid, settings, options.threads),
-    device: (deviceOptions) => RadianceViewerDevice.forGrid(grid, settings, deviceOptions),
+    device: (deviceOptions) => RadianceViewerDevice.forGrid(held.grid, held.settings, deviceOptions),
   };
 }
 

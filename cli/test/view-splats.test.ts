@@ -12,6 +12,7 @@ import {
   GAUSSIAN_SH,
   GAUSSIAN_STRIDE,
   GaussianCloud,
+  DEFAULT_FAST_SPLAT,
   FULL_SPLAT,
   GaussianRenderer,
   ParallelSplatRenderer,
@@ -113,6 +114,28 @@ test('the parallel splat renderer gives the one-thread forward pass image, with 
     const draft = await parallel.render(camera, 'draft');
     assert.deepEqual([draft.width, draft.height], [SIZE, SIZE]);
     assert.ok(psnr(draft.rgb, full.rgb) > 18);
+  } finally {
+    await parallel.close();
+  }
+});
+
+test('workers that each project a part of the cloud into one shared projection give the one-thread image, frame after frame', async () => {
+  // 3001 Gaussians over 3 workers: parts of 1000, 1000 and 1001, so no part boundary is a round number.
+  const cloud = ballCloud(3001);
+  const parallel = new ParallelSplatRenderer(cloud, WHITE, 3);
+  try {
+    for (const [at, quality, settings] of [
+      [0.3, 'fast', DEFAULT_FAST_SPLAT],
+      [1.1, 'full', FULL_SPLAT],
+      [2.0, 'fast', DEFAULT_FAST_SPLAT],
+    ] as const) {
+      const camera = cameraAt(at);
+      const single = new SplatViewRenderer(cloud, WHITE, settings).render(camera);
+      const frame = await parallel.render(camera, quality);
+      assert.deepEqual(frame.rgb, single.rgb, `${quality} colour at ${at}`);
+      assert.deepEqual(frame.depth, single.depth, `${quality} depth at ${at}`);
+      assert.ok(shaded(frame.rgb, 24, 40) > 0.95, `the object is in the frame at ${at}`);
+    }
   } finally {
     await parallel.close();
   }

@@ -2,7 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import jpeg from 'jpeg-js';
 import { DataError } from '@strata/shared';
-import { decodeRgbDeflateFrame, encodeJpegFrame, encodeRgbDeflateFrame, nodeViewFrameDecoder } from '../src/view/view-frame-codec.js';
+import {
+  decodeRgb8Frame,
+  decodeRgbDeflateFrame,
+  encodeColorFrame,
+  encodeJpegFrame,
+  encodeRgb8Frame,
+  encodeRgbDeflateFrame,
+  nodeViewFrameDecoder,
+} from '../src/view/view-frame-codec.js';
 import { encodeJpegReused } from '../src/view/reused-jpeg-encoder.js';
 
 function gradient(width: number, height: number): Float32Array {
@@ -42,4 +50,30 @@ test('rgb8-deflate frames round-trip to 8 bits and refuse bytes of another size 
   for (let i = 0; i < rgb.length; i++) assert.ok(Math.abs(back[i] - rgb[i]) <= 0.5 / 255 + 1e-7, `value ${i}: ${back[i]} vs ${rgb[i]}`);
   assert.throws(() => decodeRgbDeflateFrame(encodeRgbDeflateFrame(rgb, 30, 20), 20, 20), DataError);
   assert.throws(() => decodeRgbDeflateFrame(new Uint8Array([1, 2, 3, 4]), 30, 20), /does not inflate/);
+});
+
+test('rgb8 frames are the 8-bit rgb bytes themselves: the image rgb8-deflate gives, and a frame of another size is refused', () => {
+  const rgb = gradient(30, 20);
+  rgb[0] = -0.5; // out of range and not a number: clamped as rgb8-deflate clamps them
+  rgb[1] = 1.7;
+  rgb[2] = Number.NaN;
+  const bytes = encodeColorFrame('rgb8', rgb, 30, 20, 80);
+  assert.equal(bytes.length, 3 * 30 * 20);
+  assert.deepEqual([bytes[0], bytes[1], bytes[2]], [0, 255, 0]);
+  const back = nodeViewFrameDecoder.color(bytes, 30, 20, 'rgb8');
+  assert.deepEqual(back, decodeRgbDeflateFrame(encodeRgbDeflateFrame(rgb, 30, 20), 30, 20));
+  for (let i = 3; i < rgb.length; i++) assert.ok(Math.abs(back[i] - rgb[i]) <= 0.5 / 255 + 1e-7, `value ${i}: ${back[i]} vs ${rgb[i]}`);
+  // Malformed frames at the device's decoder: a byte short, a byte over, another frame's size, nothing, a
+  // deflated frame where raw bytes belong.
+  for (const bad of [
+    bytes.subarray(1),
+    new Uint8Array([...bytes, 0]),
+    encodeRgb8Frame(rgb.subarray(0, 3 * 20 * 20), 20, 20),
+    new Uint8Array(0),
+  ])
+    assert.throws(
+      () => nodeViewFrameDecoder.color(bad, 30, 20, 'rgb8'),
+      (e: unknown) => e instanceof DataError && /the colour holds \d+ bytes, a 30x20 frame 1800/.test(e.message),
+    );
+  assert.throws(() => decodeRgb8Frame(encodeRgbDeflateFrame(rgb, 30, 20), 30, 20), DataError);
 });

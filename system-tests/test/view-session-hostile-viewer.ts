@@ -33,6 +33,7 @@ const pose = (cameraToWorld: unknown, extra: Record<string, unknown> = {}): Reco
 const STARTS: Record<string, unknown> = {
   'unknown codec': { ...START, colorCodec: 'h264' },
   'codec of the wrong type': { ...START, colorCodec: 7 },
+  'codec in capitals': { ...START, colorCodec: 'RGB8' },
   'width as a string': { ...START, width: '20' },
   'huge resolution': { ...START, width: 4096, height: 4096 },
   'width past the most': { ...START, width: 1e9 },

@@ -22,6 +22,7 @@ const REFUSALS: Record<string, RegExp> = {
   'pose before start': /view pose before view:start/,
   'unknown codec': /colorCodec/,
   'codec of the wrong type': /colorCodec/,
+  'codec in capitals': /colorCodec/,
   'width as a string': /width/,
   'huge resolution': /4096 x 4096 is more than 1048576 pixels/,
   'width past the most': /width/,

@@ -111,11 +111,18 @@ function inflated(bytes: Uint8Array): ReadableStream<Uint8Array> {
   return new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('deflate'));
 }
 
-/** The browser's own decoders: its JPEG decoder through an ImageBitmap, and DecompressionStream for the depth. */
+/**
+ * The browser's own decoders: its JPEG decoder through an ImageBitmap, DecompressionStream for the depth and
+ * rgb8-deflate; rgb8 is the bytes themselves.
+ */
 const browserDecoder: ViewFrameDecoder = {
   async color(bytes, width, height, codec = 'jpeg') {
-    if (codec === 'rgb8-deflate') {
-      const raw = new Uint8Array(await new Response(inflated(bytes)).arrayBuffer());
+    if (codec === 'rgb8-deflate' || codec === 'rgb8') {
+      // socket.io's browser client may hand binary over as an ArrayBuffer.
+      const raw =
+        codec === 'rgb8'
+          ? new Uint8Array(bytes as Uint8Array | ArrayBuffer)
+          : new Uint8Array(await new Response(inflated(bytes)).arrayBuffer());
       if (raw.length !== 3 * width * height)
         throw new Error(`view frame: the colour holds ${raw.length} bytes, a ${width}x${height} frame ${3 * width * height}`);
       return Float32Array.from(raw, (b) => b / 255);

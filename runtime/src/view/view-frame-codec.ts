@@ -1,6 +1,7 @@
 // How a viewing session's frames travel: colour as baseline JPEG (jpeg-js: pure JavaScript, already a
 // dependency of the project, no native binaries), depth as 16-bit distances quantised over the scene's
-// [near, far] range (0: nothing hit) and deflated. Lossy colour is what streaming needs (a 400x400 frame is
+// [near, far] range (0: nothing hit) and deflated. On fast links the colour may travel as 8-bit rgb, raw
+// (rgb8) or deflated (rgb8-deflate). Lossy colour is what streaming needs (a 400x400 frame is
 // 480 kB raw, tens of kB as JPEG); depth is kept near-lossless because warping errors grow with its error.
 
 import { deflateSync, inflateSync } from 'node:zlib';
@@ -41,33 +42,64 @@ export function decodeJpegFrame(bytes: Uint8Array, width: number, height: number
   return rgb;
 }
 
-/** rgb floats in [0, 1] as 8-bit rgb deflated at level 1 (the colour codec for fast links: cheap to encode). */
-export function encodeRgbDeflateFrame(rgb: Float32Array, width: number, height: number): Uint8Array {
+/** rgb floats in [0, 1] as 8-bit rgb, row by row (rounded; what both 8-bit codecs carry). */
+function quantizeRgb8(rgb: Float32Array, width: number, height: number): Buffer {
   const n = width * height;
   if (rgb.length !== 3 * n) throw new ConfigError(`rgb frame: ${width}x${height} needs ${3 * n} values, got ${rgb.length}`);
-  const bytes = Buffer.alloc(3 * n);
-  for (let i = 0; i < 3 * n; i++) bytes[i] = Math.round(Math.min(1, Math.max(0, rgb[i])) * 255);
-  return new Uint8Array(deflateSync(bytes, { level: 1 }));
+  const bytes = Buffer.allocUnsafe(3 * n);
+  for (let i = 0; i < 3 * n; i++) {
+    const v = rgb[i];
+    bytes[i] = v >= 1 ? 255 : v > 0 ? Math.round(v * 255) : 0;
+  }
+  return bytes;
+}
+
+/** k / 255 for each byte k (as the float32 a division stores). */
+const BYTE_TO_UNIT = Float32Array.from({ length: 256 }, (_, k) => k / 255);
+
+/** 8-bit rgb back to floats in [0, 1]; a DataError when `raw` is not a `width` x `height` frame. */
+function rgb8ToFloats(raw: Uint8Array, width: number, height: number): Float32Array {
+  const n = width * height;
+  if (raw.length !== 3 * n) throw new DataError(`view frame: the colour holds ${raw.length} bytes, a ${width}x${height} frame ${3 * n}`);
+  const rgb = new Float32Array(3 * n);
+  for (let i = 0; i < 3 * n; i++) rgb[i] = BYTE_TO_UNIT[raw[i]];
+  return rgb;
+}
+
+/**
+ * rgb floats in [0, 1] as raw 8-bit rgb (the colour codec for the fastest links: no compression to pay for on
+ * either end; 3 bytes a pixel, 480 kB a 400x400 frame).
+ */
+export function encodeRgb8Frame(rgb: Float32Array, width: number, height: number): Uint8Array {
+  const bytes = quantizeRgb8(rgb, width, height);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
+/** The inverse of encodeRgb8Frame; a DataError when the bytes are not exactly a `width` x `height` frame. */
+export function decodeRgb8Frame(bytes: Uint8Array, width: number, height: number): Float32Array {
+  return rgb8ToFloats(bytes, width, height);
+}
+
+/** rgb floats in [0, 1] as 8-bit rgb deflated at level 1 (the colour codec for fast links: cheap to encode). */
+export function encodeRgbDeflateFrame(rgb: Float32Array, width: number, height: number): Uint8Array {
+  return new Uint8Array(deflateSync(quantizeRgb8(rgb, width, height), { level: 1 }));
 }
 
 /** The inverse of encodeRgbDeflateFrame; a DataError when the bytes do not hold a `width` x `height` frame. */
 export function decodeRgbDeflateFrame(bytes: Uint8Array, width: number, height: number): Float32Array {
-  const n = width * height;
   let raw: Buffer;
   try {
-    raw = inflateSync(bytes, { maxOutputLength: 3 * n + 1 });
+    raw = inflateSync(bytes, { maxOutputLength: 3 * width * height + 1 });
   } catch (cause) {
     throw new DataError(`view frame: the colour does not inflate (${(cause as Error).message})`, { cause });
   }
-  if (raw.length !== 3 * n) throw new DataError(`view frame: the colour holds ${raw.length} bytes, a ${width}x${height} frame ${3 * n}`);
-  const rgb = new Float32Array(3 * n);
-  for (let i = 0; i < 3 * n; i++) rgb[i] = raw[i] / 255;
-  return rgb;
+  return rgb8ToFloats(raw, width, height);
 }
 
 /** A frame's colour in the session's codec. */
 export function encodeColorFrame(codec: ViewColorCodec, rgb: Float32Array, width: number, height: number, jpegQuality: number): Uint8Array {
-  return codec === 'jpeg' ? encodeJpegFrame(rgb, width, height, jpegQuality) : encodeRgbDeflateFrame(rgb, width, height);
+  if (codec === 'jpeg') return encodeJpegFrame(rgb, width, height, jpegQuality);
+  return codec === 'rgb8' ? encodeRgb8Frame(rgb, width, height) : encodeRgbDeflateFrame(rgb, width, height);
 }
 
 /** Depth (0: empty, else a distance in [near, far]) as deflated little-endian 16-bit steps. */
@@ -89,6 +121,10 @@ export function decodeDepthFrame(bytes: Uint8Array, pixels: number, near: number
 /** The decoders a Node device plays a viewing session with (device-client's ViewFrameDecoder). */
 export const nodeViewFrameDecoder = {
   color: (bytes: Uint8Array, width: number, height: number, codec: ViewColorCodec = 'jpeg') =>
-    codec === 'jpeg' ? decodeJpegFrame(bytes, width, height) : decodeRgbDeflateFrame(bytes, width, height),
+    codec === 'jpeg'
+      ? decodeJpegFrame(bytes, width, height)
+      : codec === 'rgb8'
+        ? decodeRgb8Frame(bytes, width, height)
+        : decodeRgbDeflateFrame(bytes, width, height),
   depth: decodeDepthFrame,
 } as const;

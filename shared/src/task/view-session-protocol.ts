@@ -29,7 +29,7 @@ export const VIEW_SESSION_EVENTS = {
 export const viewSessionModes = ['remote', 'co'] as const;
 export type ViewSessionMode = (typeof viewSessionModes)[number];
 
-export const viewColorCodecs = ['jpeg', 'rgb8-deflate'] as const;
+export const viewColorCodecs = ['jpeg', 'rgb8-deflate', 'rgb8'] as const;
 export type ViewColorCodec = (typeof viewColorCodecs)[number];
 
 export const viewSessionStartSchema = z
@@ -48,7 +48,9 @@ export const viewSessionStartSchema = z
     /**
      * How the colour travels: jpeg (tens of kB a 400x400 frame, but its pure-JavaScript encoder costs the edge
      * ~125 CPU-ms there), or rgb8-deflate (8-bit rgb, deflated at level 1: ~15 CPU-ms, lossless at 8 bits,
-     * hundreds of kB: for links of hundreds of Mbit/s, where the edge's CPU is what limits the frame rate).
+     * hundreds of kB: for links of hundreds of Mbit/s, where the edge's CPU is what limits the frame rate), or
+     * rgb8 (the same 8-bit rgb, not compressed: 3 bytes a pixel, nothing to deflate or inflate, for links near
+     * 1 Gbit/s).
      */
     colorCodec: z.enum(viewColorCodecs).default('jpeg'),
     /** Frames the edge may have sent and not yet seen shown; past it, newer poses replace older ones. */

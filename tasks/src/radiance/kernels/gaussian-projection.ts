@@ -62,14 +62,42 @@ export function projectionCamera(camera: Camera): ProjectionCamera {
 /** Per-Gaussian results of a projection; `radius` 0 marks a culled Gaussian. */
 export class ProjectedGaussians {
   capacity = 0;
-  mean2d = new Float32Array(0);
-  conic = new Float32Array(0);
-  depth = new Float32Array(0);
-  radius = new Int32Array(0);
-  color = new Float32Array(0);
-  opacity = new Float32Array(0);
+  mean2d: Float32Array = new Float32Array(0);
+  conic: Float32Array = new Float32Array(0);
+  depth: Float32Array = new Float32Array(0);
+  radius: Int32Array = new Int32Array(0);
+  color: Float32Array = new Float32Array(0);
+  opacity: Float32Array = new Float32Array(0);
   /** Bit c set: channel c of the colour was clamped at 0 (no gradient flows to it). */
-  colorClamped = new Uint8Array(0);
+  colorClamped: Uint8Array = new Uint8Array(0);
+
+  /**
+   * A projection of `count` Gaussians whose arrays live in SharedArrayBuffers: render workers that each project
+   * a part of the cloud (projectGaussians' `first`, `end`) and all read the whole.
+   */
+  static shared(count: number): ProjectedGaussians {
+    const floats = (n: number) => new Float32Array(new SharedArrayBuffer(4 * n));
+    return ProjectedGaussians.over({
+      capacity: count,
+      mean2d: floats(2 * count),
+      conic: floats(3 * count),
+      depth: floats(count),
+      radius: new Int32Array(new SharedArrayBuffer(4 * count)),
+      color: floats(3 * count),
+      opacity: floats(count),
+      colorClamped: new Uint8Array(new SharedArrayBuffer(count)),
+    });
+  }
+
+  /** A projection over `arrays` (a shared projection as a worker receives it: its fields, not the class). */
+  static over(arrays: Omit<ProjectedGaussians, 'ensure'>): ProjectedGaussians {
+    const { capacity, mean2d, conic, depth, radius, color, opacity, colorClamped } = arrays;
+    if (!(mean2d.length >= 2 * capacity && conic.length >= 3 * capacity && color.length >= 3 * capacity))
+      throw new RangeError(`projected gaussians: arrays too short for ${capacity}`);
+    if (!(depth.length >= capacity && radius.length >= capacity && opacity.length >= capacity && colorClamped.length >= capacity))
+      throw new RangeError(`projected gaussians: arrays too short for ${capacity}`);
+    return Object.assign(new ProjectedGaussians(), { capacity, mean2d, conic, depth, radius, color, opacity, colorClamped });
+  }
 
   ensure(count: number): void {
     if (count <= this.capacity) return;
@@ -128,14 +156,19 @@ function writeProjectionJacobian(cam: ProjectionCamera, tx: number, ty: number, 
   return flags;
 }
 
-/** Projects every Gaussian of `cloud` for `cam` into `out`. */
-export function projectGaussians(cloud: GaussianCloud, cam: ProjectionCamera, out: ProjectedGaussians): void {
+/**
+ * Projects the Gaussians `first` to `end` - 1 of `cloud` (default: all) for `cam` into `out` (each Gaussian's
+ * entries depend on it alone, so parts projected apart make the whole).
+ */
+export function projectGaussians(cloud: GaussianCloud, cam: ProjectionCamera, out: ProjectedGaussians, first = 0, end = cloud.count): void {
   const { count, params, shDegree } = cloud;
+  if (!(Number.isInteger(first) && Number.isInteger(end) && first >= 0 && first <= end && end <= count))
+    throw new RangeError(`gaussian projection: Gaussians ${first} to ${end} are not within ${count}`);
   out.ensure(count);
   const W = cam.rotation,
     C = cam.center;
   const basisSize = (shDegree + 1) * (shDegree + 1);
-  for (let i = 0; i < count; i++) {
+  for (let i = first; i < end; i++) {
     const row = i * GAUSSIAN_STRIDE;
     out.radius[i] = 0;
     const px = params[row + GAUSSIAN_POSITION] - C[0],

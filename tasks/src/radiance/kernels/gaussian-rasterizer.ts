@@ -77,6 +77,11 @@ export interface RasterBand {
    */
   readonly simd?: boolean;
   /**
+   * The rasterizer's `projected` already holds this camera's projection of the cloud (its owner projected it,
+   * shared between workers): the band is binned and composited from it, not projected again.
+   */
+  readonly projected?: boolean;
+  /**
    * What `depth` receives: 'median', the camera depth of the Gaussian at which transmittance crosses 0.5 (0
    * where it never does), or 'weighted', the sum of weight x depth as `forward` returns it.
    */
@@ -228,7 +233,9 @@ function clampInt(value: number): number {
 }
 
 export class GaussianRasterizer {
-  readonly projected = new ProjectedGaussians();
+  /** A projection's arrays may be given (ProjectedGaussians.shared: workers that project parts of one cloud). */
+  constructor(readonly projected = new ProjectedGaussians()) {}
+
   readonly dProjected = new ProjectedGradients();
   private cam: ProjectionCamera | null = null;
   private cloud: GaussianCloud | null = null;
@@ -289,7 +296,9 @@ export class GaussianRasterizer {
     this.cam = null;
     this.cloud = null;
     this.background = background;
-    projectGaussians(cloud, cam, this.projected);
+    if (band.projected !== true) projectGaussians(cloud, cam, this.projected);
+    else if (this.projected.capacity < cloud.count)
+      throw new RangeError(`gaussian rasterizer: the projection given holds ${this.projected.capacity} of ${cloud.count} Gaussians`);
     if (band.simd === true && this.simd === undefined) this.simd = wasmSplatCompositor();
     const kernel = band.simd === true ? this.simd : null;
     this.binTiles(cloud.count, cam, tileRowOffset, tileRowStride, Math.max(MIN_ALPHA, band.minAlpha ?? MIN_ALPHA), kernel);

@@ -40,6 +40,8 @@ export const DEFAULT_FAST_SPLAT: SplatRenderSettings = { stopTransmittance: 0.02
 export interface SplatBand extends SplatRenderSettings {
   readonly tileRowOffset: number;
   readonly tileRowStride: number;
+  /** The rasterizer's projection already holds this camera's (RasterBand.projected). */
+  readonly projected?: boolean;
 }
 
 /** Checks `settings` (a ConfigError naming the field). */

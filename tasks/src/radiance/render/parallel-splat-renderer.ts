@@ -1,7 +1,8 @@
 // Renders frames of a Gaussian cloud fast enough to stream: each worker thread holds a copy of the cloud
 // (loaded once per model) and renders an interleaved band of 8x8 tile rows (worker w takes rows w, w + n,
-// ...: each gets both the busy centre and the empty rim), projecting every Gaussian but binning and
-// compositing only its own rows. Quality: full is the reference's compositing; fast is DEFAULT_FAST_SPLAT
+// ...: each gets both the busy centre and the empty rim). The projection is done once per frame: worker w
+// projects the w-th nth of the cloud into a projection all workers share (SharedArrayBuffers), and once every
+// part is there (an Atomics barrier) each bins and composites its own rows from the whole. Quality: full is the reference's compositing; fast is DEFAULT_FAST_SPLAT
 // (gaussian-view.ts); draft is fast at half the width and height, upsampled. Depth is the median
 // depth along the unit ray (see gaussian-view.ts).
 
@@ -11,6 +12,7 @@ import type { Vec3 } from '../model/grid-geometry.js';
 import type { Camera } from '../data/camera.js';
 import { ParallelFrameRenderer, type SharedFrame } from './parallel-frame-renderer.js';
 import { DEFAULT_FAST_SPLAT, FULL_SPLAT, validateSplatSettings, type SplatRenderSettings } from './gaussian-view.js';
+import { ProjectedGaussians } from '../kernels/gaussian-projection.js';
 import type { SplatWorkerBand, SplatWorkerLoad } from './splat-render-worker.js';
 
 /** Depth is the median depth along the unit ray (0: none). */
@@ -26,10 +28,19 @@ export class ParallelSplatRenderer extends ParallelFrameRenderer {
 
   protected async renderParts(camera: Camera, quality: 'full' | 'fast', frame: SharedFrame): Promise<void> {
     const settings = quality === 'full' ? FULL_SPLAT : this.fast;
-    const tileRowStride = this.workers.length;
+    const parts = this.workers.length;
+    const arrived = new Int32Array(new SharedArrayBuffer(4));
+    const { count } = this.cloud;
     await Promise.all(
       this.workers.map((worker, w) => {
-        const job: SplatWorkerBand = { type: 'band', camera, band: { ...settings, tileRowOffset: w, tileRowStride }, ...frame };
+        const projection = { first: Math.floor((w * count) / parts), end: Math.floor(((w + 1) * count) / parts), arrived, parts };
+        const job: SplatWorkerBand = {
+          type: 'band',
+          camera,
+          band: { ...settings, tileRowOffset: w, tileRowStride: parts },
+          projection,
+          ...frame,
+        };
         return this.request(worker, job);
       }),
     );
@@ -46,5 +57,6 @@ function splatLoad(cloud: GaussianCloud, background: Vec3, fast: SplatRenderSett
     params: cloud.params.slice(0, cloud.count * GAUSSIAN_STRIDE),
     shDegree: cloud.shDegree,
     background,
+    projected: ProjectedGaussians.shared(cloud.count),
   };
 }

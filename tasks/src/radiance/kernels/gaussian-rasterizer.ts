@@ -458,9 +458,7 @@ export class GaussianRasterizer {
   private composite(cam: ProjectionCamera, band: RasterBand, forBackward: boolean): number {
     const { width, height } = cam;
     const n = width * height;
-    const { rgb, depth: depthOut, opacity: opacityOut } = band;
-    if (rgb.length < 3 * n || depthOut.length < n || opacityOut.length < n)
-      throw new RangeError(`gaussian rasterizer: a ${width}x${height} frame needs ${3 * n} colours and ${n} depths and opacities`);
+    const { rgb, depth: depthOut, opacity: opacityOut } = checkedBandBuffers(cam, band);
     if (forBackward && this.finalT.length < n) {
       this.finalT = new Float32Array(n);
       this.lastEntry = new Int32Array(n);
@@ -601,10 +599,7 @@ export class GaussianRasterizer {
   /** composite's band render with the SIMD kernel, a call per tile (the entries are already in its memory). */
   private compositeSimd(kernel: WasmSplatCompositor, cam: ProjectionCamera, band: RasterBand): number {
     const { width, height } = cam;
-    const n = width * height;
-    const { rgb, depth: depthOut, opacity: opacityOut } = band;
-    if (rgb.length < 3 * n || depthOut.length < n || opacityOut.length < n)
-      throw new RangeError(`gaussian rasterizer: a ${width}x${height} frame needs ${3 * n} colours and ${n} depths and opacities`);
+    const { rgb, depth: depthOut, opacity: opacityOut } = checkedBandBuffers(cam, band);
     if (band.depthMode !== 'median') throw new RangeError('gaussian rasterizer: the SIMD compositor writes median depth only');
     const start = this.tileStart;
     const [bgR, bgG, bgB] = this.background;
@@ -792,4 +787,13 @@ export class GaussianRasterizer {
     }
     projectGaussiansBackward(cloud, cam, this.projected, d, grads, viewGradNorm);
   }
+}
+
+/** The band's output buffers, checked to hold a whole `cam`-sized frame (both compositors write into them). */
+function checkedBandBuffers(cam: ProjectionCamera, band: RasterBand): Pick<RasterBand, 'rgb' | 'depth' | 'opacity'> {
+  const n = cam.width * cam.height;
+  if (band.rgb.length < 3 * n || band.depth.length < n || band.opacity.length < n) {
+    throw new RangeError(`gaussian rasterizer: a ${cam.width}x${cam.height} frame needs ${3 * n} colours and ${n} depths and opacities`);
+  }
+  return band;
 }

@@ -8,8 +8,9 @@ import { ConfigError } from '@strata/shared';
 import type { Camera } from '../data/camera.js';
 import type { Vec3 } from '../model/grid-geometry.js';
 import type { GaussianCloud } from '../model/gaussian-cloud.js';
-import { GaussianRasterizer, TILE_SIZE } from '../kernels/gaussian-rasterizer.js';
+import { GaussianRasterizer, TILE_SIZE, firstBandRow, nextBandRow } from '../kernels/gaussian-rasterizer.js';
 import type { RenderedView } from './grid-renderer.js';
+import { RayLengthTable } from './ray-length-table.js';
 
 /** How a frame is composited: the reference's rules (FULL_SPLAT) or the fast path's (DEFAULT_FAST_SPLAT). */
 export interface SplatRenderSettings {
@@ -36,10 +37,14 @@ export const FULL_SPLAT: SplatRenderSettings = { stopTransmittance: 1e-4, minAlp
  */
 export const DEFAULT_FAST_SPLAT: SplatRenderSettings = { stopTransmittance: 0.02, minAlpha: 1 / 100, tableExp: true, simd: true };
 
-/** Every `tileRowStride`-th row of 8x8 tiles from `tileRowOffset` (stride 1, offset 0: the whole frame). */
+/**
+ * Every `tileRowStride`-th row of 8x8 tiles, or block of `tileRowBlock` rows (default 1), from `tileRowOffset`
+ * (stride 1, offset 0: the whole frame).
+ */
 export interface SplatBand extends SplatRenderSettings {
   readonly tileRowOffset: number;
   readonly tileRowStride: number;
+  readonly tileRowBlock?: number;
   /** The rasterizer's projection already holds this camera's (RasterBand.projected). */
   readonly projected?: boolean;
 }
@@ -52,6 +57,9 @@ export function validateSplatSettings(settings: SplatRenderSettings): void {
     throw new ConfigError(`splat rendering: minAlpha ${settings.minAlpha} must be in [1/255, 0.99)`);
 }
 
+/** The ray lengths of the last intrinsics rendered on this thread (a frame's size rarely changes in a session). */
+const rayLengths = new RayLengthTable();
+
 /** Renders `band` of `camera`'s frame into `frame` (full-frame buffers): colour, median ray depth, opacity. */
 export function renderSplatBand(
   rasterizer: GaussianRasterizer,
@@ -63,19 +71,12 @@ export function renderSplatBand(
 ): void {
   rasterizer.renderBand(cloud, camera, background, { ...band, ...frame, depthMode: 'median' });
   const { width, height } = camera;
-  const fx = camera.focal,
-    fy = camera.focalY ?? camera.focal;
-  const cx = camera.cx ?? width / 2,
-    cy = camera.cy ?? height / 2;
-  for (let ty = band.tileRowOffset; ty * TILE_SIZE < height; ty += band.tileRowStride) {
-    for (let y = ty * TILE_SIZE, yEnd = Math.min(height, y + TILE_SIZE); y < yEnd; y++) {
-      const yn = (y + 0.5 - cy) / fy;
-      for (let x = 0; x < width; x++) {
-        const p = y * width + x;
-        const xn = (x + 0.5 - cx) / fx;
-        frame.depth[p] *= Math.sqrt(1 + xn * xn + yn * yn);
-      }
-    }
+  const lengths = rayLengths.for(camera);
+  const depth = frame.depth;
+  const stride = band.tileRowStride,
+    block = band.tileRowBlock ?? 1;
+  for (let ty = firstBandRow(0, band.tileRowOffset, stride, block); ty * TILE_SIZE < height; ty = nextBandRow(ty, stride, block)) {
+    for (let p = ty * TILE_SIZE * width, pEnd = Math.min(height, (ty + 1) * TILE_SIZE) * width; p < pEnd; p++) depth[p] *= lengths[p];
   }
 }
 

@@ -420,6 +420,7 @@ export class GaussianRasterizer {
       const reach = det > 0 && ca > 0 ? Math.sqrt((ca * cut) / det) * (1 + 1e-6) + 1e-3 : Infinity;
       rowReach[i] = reach;
       // Tile rows the ellipse can cross (ellipseTileColumns finds none beyond its reach): no wider than the square.
+      // biome-ignore lint/complexity/useMathMinMax: reach is NaN where cut <= 0, and then the square's rows are meant (Math.min gives NaN)
       const rowsReach = reach < r ? reach : r;
       const v = mean2d[2 * i + 1];
       const y0 = Math.max(0, Math.floor((v - rowsReach) / TILE_SIZE)),

@@ -77,3 +77,33 @@ test('rgb8 frames are the 8-bit rgb bytes themselves: the image rgb8-deflate giv
     );
   assert.throws(() => decodeRgb8Frame(encodeRgbDeflateFrame(rgb, 30, 20), 30, 20), DataError);
 });
+
+test('8-bit colour rounds each float32 as Math.round(v * 255) does, halfway values and their neighbours included', () => {
+  // Every k / 255 and (k + 0.5) / 255 as float32, one step below and above each, and a spread of other floats.
+  const values: number[] = [];
+  const f = new Float32Array(1);
+  const bits = new Uint32Array(f.buffer);
+  for (let k = 0; k <= 255; k++)
+    for (const x of [k / 255, (k + 0.5) / 255]) {
+      f[0] = x;
+      const at = bits[0];
+      for (const step of [-1, 0, 1]) {
+        bits[0] = at + step;
+        values.push(f[0]);
+      }
+    }
+  for (let b = 0x30000000; b < 0x3f800000; b += 4093) {
+    bits[0] = b;
+    values.push(f[0]);
+  }
+  const rgb = Float32Array.from(values.slice(0, 3 * Math.floor(values.length / 3)));
+  const width = rgb.length / 3;
+  const bytes = encodeRgb8Frame(rgb, width, 1);
+  let differ = 0;
+  for (let i = 0; i < rgb.length; i++) {
+    const v = rgb[i];
+    const expected = v >= 1 ? 255 : v > 0 ? Math.round(v * 255) : 0;
+    if (bytes[i] !== expected) differ++;
+  }
+  assert.equal(differ, 0, `${differ} of ${rgb.length} values rounded otherwise than Math.round`);
+});

@@ -5,7 +5,11 @@ import {
   FULL_SPLAT,
   type GaussianCloud,
   GaussianRasterizer,
+  ProjectedGaussians,
+  projectGaussians,
+  projectionCamera,
   psnr,
+  viewIndependentTerms,
   type SplatRenderSettings,
 } from '../src/radiance/index.js';
 import { firstBandRow, nextBandRow } from '../src/radiance/kernels/gaussian-rasterizer.js';
@@ -152,4 +156,25 @@ test('a band refuses an offset outside its stride and a block that is not a posi
   const rasterizer = new GaussianRasterizer();
   assert.throws(() => rasterizer.renderBand(cloud, camera, BACKGROUND, { ...band, tileRowOffset: 2 }), /not a band/);
   assert.throws(() => rasterizer.renderBand(cloud, camera, BACKGROUND, { ...band, tileRowBlock: 0 }), /block of 0 tile rows/);
+});
+
+test("a frozen cloud's view-independent terms give the projection computed without them, bit for bit; terms of another cloud are refused", () => {
+  const cloud = mixedCloud(700, 14);
+  const terms = viewIndependentTerms(cloud);
+  const cam = projectionCamera(camera);
+  const plain = new ProjectedGaussians(),
+    frozen = new ProjectedGaussians();
+  projectGaussians(cloud, cam, plain);
+  // In two parts, as the render workers project it.
+  projectGaussians(cloud, cam, frozen, 0, 300, terms);
+  projectGaussians(cloud, cam, frozen, 300, 700, terms);
+  let visible = 0;
+  for (let i = 0; i < 700; i++) if (plain.radius[i] > 0) visible++;
+  assert.ok(visible > 300, `${visible} of 700 visible`);
+  for (const field of ['mean2d', 'conic', 'depth', 'radius', 'color', 'opacity', 'colorClamped'] as const)
+    assert.deepEqual(frozen[field], plain[field], field);
+  assert.throws(
+    () => projectGaussians(mixedCloud(10, 1), cam, frozen, 0, 10, terms),
+    /view-independent terms of 700 Gaussians for a cloud of 10/,
+  );
 });

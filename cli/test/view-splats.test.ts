@@ -141,6 +141,36 @@ test('workers that each project a part of the cloud into one shared projection g
   }
 });
 
+test('frames rendered into the buffers of frames handed back are the fresh images; foreign and twice-returned frames are ignored', async () => {
+  const cloud = ballCloud(2000);
+  const parallel = new ParallelSplatRenderer(cloud, WHITE, 2);
+  try {
+    // A frame mostly of object, handed back, then one from the other side into its buffers: nothing of the
+    // first shows through (every pixel is written), and the buffers were reused.
+    const first = await parallel.render(cameraAt(0.2), 'fast');
+    parallel.recycle(first);
+    parallel.recycle(first); // a second hand-back of the same frame is ignored
+    const camera = cameraAt(2.4);
+    const reused = await parallel.render(camera, 'fast');
+    assert.equal(reused.rgb, first.rgb, 'the handed-back buffers were rendered into');
+    const single = new SplatViewRenderer(cloud, WHITE, DEFAULT_FAST_SPLAT).render(camera);
+    assert.deepEqual(reused.rgb, single.rgb, 'colour');
+    assert.deepEqual(reused.depth, single.depth, 'depth');
+    assert.deepEqual(reused.opacity, single.opacity, 'opacity');
+    // Handed back once only: the next frame gets fresh buffers, not the ones `reused` still holds.
+    const next = await parallel.render(cameraAt(1.0), 'fast');
+    assert.notEqual(next.rgb, reused.rgb, 'a frame handed back twice is not given to two frames');
+    // A frame the renderer did not return is not taken.
+    const n = SIZE * SIZE;
+    const foreign = { rgb: new Float32Array(3 * n), depth: new Float32Array(n), opacity: new Float32Array(n) };
+    parallel.recycle(foreign);
+    const after = await parallel.render(cameraAt(1.5), 'fast');
+    assert.notEqual(after.rgb, foreign.rgb, 'a foreign frame is ignored');
+  } finally {
+    await parallel.close();
+  }
+});
+
 test('remote and co-rendering sessions of a Gaussian model over a shaped link show the object', async () => {
   const cloud = ballCloud();
   const parallel = new ParallelSplatRenderer(cloud, WHITE, 2);

@@ -29,6 +29,12 @@ export interface ViewFrameRenderer {
     cameraToWorld: readonly (readonly number[])[],
     view: Pick<ViewSessionStart, 'width' | 'height' | 'fovXDegrees' | 'quality'>,
   ): Promise<ViewFrame>;
+  /**
+   * The caller is done with `frame` (a frame this renderer returned; it will not read it again): a later frame
+   * may be rendered into its buffers instead of fresh ones (a 400x400 frame's 3.2 MB of new memory, page-faulted
+   * in on every frame, cost ~10% of a splat frame's CPU). Optional, and a frame not handed back is simply dropped.
+   */
+  recycle?(frame: ViewFrame): void;
 }
 
 /** A task that renders frames for viewing sessions (what an edge serves on its view namespace). */

@@ -16,12 +16,19 @@ export type RenderQuality = 'full' | 'fast' | 'draft';
 /** The buffers of one frame, shared with the workers (SharedArrayBuffer-backed). */
 export type SharedFrame = Pick<RenderedView, 'rgb' | 'depth' | 'opacity'>;
 
+/** Frames handed back that a renderer keeps for reuse (a session has at most one encoding while one renders). */
+const MAX_SPARE = 2;
+
 export abstract class ParallelFrameRenderer {
   protected readonly workers: Worker[] = [];
   private readonly ready: Promise<void>;
   private closed = false;
   /** Frames render one after another: each worker answers its requests in order, one listener at a time. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Frames handed back (recycle) whose buffers later frames of their size render into. */
+  private readonly spare: SharedFrame[] = [];
+  /** The colour buffers of frames this renderer returned and that were not handed back yet. */
+  private readonly lent = new WeakSet<Float32Array>();
 
   /**
    * Starts `threads` workers of `workerScript` and sends each `load` (the model). `what` names the renderer
@@ -53,6 +60,18 @@ export abstract class ParallelFrameRenderer {
     return frame;
   }
 
+  /**
+   * The caller is done with `frame`, one this renderer returned (it will not read it again): a later frame of
+   * its size is rendered into its buffers instead of fresh shared memory. Every worker writes every pixel of
+   * its part, so nothing of the old frame shows through. Frames of other renderers, draft frames (upsampled,
+   * not shared) and frames handed back twice are ignored; at most MAX_SPARE are kept.
+   */
+  recycle(frame: Pick<RenderedView, 'rgb' | 'depth' | 'opacity'>): void {
+    if (!this.lent.has(frame.rgb) || this.spare.length >= MAX_SPARE) return;
+    this.lent.delete(frame.rgb);
+    this.spare.push({ rgb: frame.rgb, depth: frame.depth, opacity: frame.opacity });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
@@ -74,8 +93,10 @@ export abstract class ParallelFrameRenderer {
     await this.ready;
     const n = camera.width * camera.height;
     const shared = (floats: number): Float32Array => new Float32Array(new SharedArrayBuffer(4 * floats));
-    const frame = { rgb: shared(3 * n), depth: shared(n), opacity: shared(n) };
+    const at = this.spare.findIndex((f) => f.rgb.length === 3 * n && f.depth.length === n && f.opacity.length === n);
+    const frame = at >= 0 ? this.spare.splice(at, 1)[0] : { rgb: shared(3 * n), depth: shared(n), opacity: shared(n) };
     await this.renderParts(camera, quality, frame);
+    this.lent.add(frame.rgb);
     return { width: camera.width, height: camera.height, ...frame };
   }
 }

@@ -9,6 +9,7 @@ import type { Camera } from '../data/camera.js';
 import type { Vec3 } from '../model/grid-geometry.js';
 import type { GaussianCloud } from '../model/gaussian-cloud.js';
 import { GaussianRasterizer, TILE_SIZE, firstBandRow, nextBandRow } from '../kernels/gaussian-rasterizer.js';
+import { projectGaussians, projectionCamera, viewIndependentTerms } from '../kernels/gaussian-projection.js';
 import type { RenderedView } from './grid-renderer.js';
 import { RayLengthTable } from './ray-length-table.js';
 
@@ -80,9 +81,14 @@ export function renderSplatBand(
   }
 }
 
-/** One-thread frames of a cloud (a device's local render and co-rendering's fill; fast unless told). */
+/**
+ * One-thread frames of a cloud (a device's local render and co-rendering's fill; fast unless told). The cloud
+ * must not change after the first frame (its view-independent projection terms are kept).
+ */
 export class SplatViewRenderer {
   private readonly rasterizer = new GaussianRasterizer();
+  /** The cloud is frozen: its view-independent projection terms, computed on the first frame. */
+  private terms: Float64Array | undefined;
 
   constructor(
     readonly cloud: GaussianCloud,
@@ -95,7 +101,10 @@ export class SplatViewRenderer {
   render(camera: Camera): RenderedView {
     const n = camera.width * camera.height;
     const frame = { rgb: new Float32Array(3 * n), depth: new Float32Array(n), opacity: new Float32Array(n) };
-    renderSplatBand(this.rasterizer, this.cloud, camera, this.background, { ...this.settings, tileRowOffset: 0, tileRowStride: 1 }, frame);
+    this.terms ??= viewIndependentTerms(this.cloud);
+    projectGaussians(this.cloud, projectionCamera(camera), this.rasterizer.projected, 0, this.cloud.count, this.terms);
+    const band = { ...this.settings, tileRowOffset: 0, tileRowStride: 1, projected: true };
+    renderSplatBand(this.rasterizer, this.cloud, camera, this.background, band, frame);
     return { width: camera.width, height: camera.height, ...frame };
   }
 }

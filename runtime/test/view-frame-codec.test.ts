@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { deflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { DataError } from '@strata/shared';
 import {
@@ -106,4 +107,16 @@ test('8-bit colour rounds each float32 as Math.round(v * 255) does, halfway valu
     if (bytes[i] !== expected) differ++;
   }
   assert.equal(differ, 0, `${differ} of ${rgb.length} values rounded otherwise than Math.round`);
+});
+
+test('8-bit colour decodes each byte k to the float32 k / 255, in both 8-bit codecs', () => {
+  // 240 pixels of 3 bytes: every byte value 0-255 and a few more, decoded from rgb8 and from rgb8-deflate.
+  const width = 240;
+  const raw = Uint8Array.from({ length: 3 * width }, (_, i) => (i * 77) % 256);
+  const fromRaw = nodeViewFrameDecoder.color(raw, width, 1, 'rgb8') as Float32Array;
+  const fromDeflate = nodeViewFrameDecoder.color(new Uint8Array(deflateSync(raw)), width, 1, 'rgb8-deflate') as Float32Array;
+  for (let i = 0; i < raw.length; i++) {
+    assert.equal(fromRaw[i], Math.fround(raw[i] / 255), `byte ${raw[i]} from rgb8`);
+    assert.equal(fromDeflate[i], Math.fround(raw[i] / 255), `byte ${raw[i]} from rgb8-deflate`);
+  }
 });

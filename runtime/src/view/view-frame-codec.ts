@@ -57,16 +57,20 @@ function quantizeRgb8(rgb: Float32Array, width: number, height: number): Buffer 
   return bytes;
 }
 
-/** k / 255 for each byte k (as the float32 a division stores). */
+/** k / 255 for each byte k (as the float32 a division stores), and the same floats' bits as int32. */
 const BYTE_TO_UNIT = Float32Array.from({ length: 256 }, (_, k) => k / 255);
+const BYTE_TO_UNIT_BITS = new Int32Array(BYTE_TO_UNIT.buffer);
 
 /** 8-bit rgb back to floats in [0, 1]; a DataError when `raw` is not a `width` x `height` frame. */
 function rgb8ToFloats(raw: Uint8Array, width: number, height: number): Float32Array {
   const n = width * height;
   if (raw.length !== 3 * n) throw new DataError(`view frame: the colour holds ${raw.length} bytes, a ${width}x${height} frame ${3 * n}`);
-  const rgb = new Float32Array(3 * n);
-  for (let i = 0; i < 3 * n; i++) rgb[i] = BYTE_TO_UNIT[raw[i]];
-  return rgb;
+  // The floats' bits copied as int32 (no float conversion on the way: ~30% cheaper, the same values); the
+  // bytes read through a plain Uint8Array view (a Buffer's subclass reads were slower).
+  const bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
+  const bits = new Int32Array(3 * n);
+  for (let i = 0; i < 3 * n; i++) bits[i] = BYTE_TO_UNIT_BITS[bytes[i]];
+  return new Float32Array(bits.buffer);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger, nodeViewFrameDecoder } from '@strata/runtime';
+import { createLogger, encodeRgb8Frame, nodeViewFrameDecoder } from '@strata/runtime';
 import { playViewSession, type ShownFrame } from '@strata/device-client';
 import { SeededRandom } from '@strata/shared';
 import { LinkPipe, ShapingProxy } from '@strata/simulator';
@@ -133,6 +133,8 @@ test('workers that each project a part of the cloud into one shared projection g
       const single = new SplatViewRenderer(cloud, WHITE, settings).render(camera);
       const frame = await parallel.render(camera, quality);
       assert.deepEqual(frame.rgb, single.rgb, `${quality} colour at ${at}`);
+      // The workers' 8-bit colour is the floats' (what the rgb8 codecs would have quantised on the edge).
+      assert.deepEqual(frame.rgb8, encodeRgb8Frame(frame.rgb, SIZE, SIZE), `${quality} 8-bit colour at ${at}`);
       assert.deepEqual(frame.depth, single.depth, `${quality} depth at ${at}`);
       assert.ok(shaded(frame.rgb, 24, 40) > 0.95, `the object is in the frame at ${at}`);
     }

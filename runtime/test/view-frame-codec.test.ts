@@ -120,3 +120,17 @@ test('8-bit colour decodes each byte k to the float32 k / 255, in both 8-bit cod
     assert.equal(fromDeflate[i], Math.fround(raw[i] / 255), `byte ${raw[i]} from rgb8-deflate`);
   }
 });
+
+test('8-bit colour the renderer wrote (shared memory, as the render workers write it) is sent as the floats would have been encoded', () => {
+  const width = 30,
+    height = 20;
+  const rgb = Float32Array.from({ length: 3 * width * height }, (_, i) => ((i * 37) % 301) / 300 - 0.002);
+  const rgb8 = new Uint8Array(new SharedArrayBuffer(rgb.length));
+  rgb8.set(encodeRgb8Frame(rgb, width, height));
+  for (const codec of ['rgb8', 'rgb8-deflate'] as const) {
+    const given = encodeColorFrame(codec, rgb, width, height, 80, rgb8);
+    assert.deepEqual(given, encodeColorFrame(codec, rgb, width, height, 80), codec);
+    assert.ok(!(given.buffer instanceof SharedArrayBuffer), `${codec}: a copy, not the renderer's buffer`);
+  }
+  assert.throws(() => encodeColorFrame('rgb8', rgb, width, height, 80, rgb8.subarray(1)), /needs 1800 bytes, got 1799/);
+});

@@ -13,6 +13,11 @@ export interface ViewFrame {
   /** Distance along the pixel's unit ray (0 where nothing was hit). */
   readonly depth: Float32Array;
   readonly opacity: Float32Array;
+  /**
+   * The colour as 8-bit rgb already (unitToByte of each `rgb` value), where the renderer wrote it: the 8-bit
+   * colour codecs send these bytes instead of quantising `rgb` again. Absent: they quantise `rgb`.
+   */
+  readonly rgb8?: Uint8Array;
 }
 
 export interface ViewFrameRenderer {

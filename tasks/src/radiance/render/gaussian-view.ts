@@ -4,7 +4,7 @@
 // transmittance crosses 0.5; 0 where it never does, so faint pixels are left to the device's fill), turned
 // from camera z into distance along the pixel's unit ray, the voxel grid's depth convention.
 
-import { ConfigError } from '@strata/shared';
+import { ConfigError, unitToByte } from '@strata/shared';
 import type { Camera } from '../data/camera.js';
 import type { Vec3 } from '../model/grid-geometry.js';
 import type { GaussianCloud } from '../model/gaussian-cloud.js';
@@ -61,23 +61,29 @@ export function validateSplatSettings(settings: SplatRenderSettings): void {
 /** The ray lengths of the last intrinsics rendered on this thread (a frame's size rarely changes in a session). */
 const rayLengths = new RayLengthTable();
 
-/** Renders `band` of `camera`'s frame into `frame` (full-frame buffers): colour, median ray depth, opacity. */
+/**
+ * Renders `band` of `camera`'s frame into `frame` (full-frame buffers): colour, median ray depth, opacity, and
+ * the colour as 8-bit rgb where `frame` has `rgb8` (unitToByte: the bytes the 8-bit view codecs send).
+ */
 export function renderSplatBand(
   rasterizer: GaussianRasterizer,
   cloud: GaussianCloud,
   camera: Camera,
   background: Vec3,
   band: SplatBand,
-  frame: Pick<RenderedView, 'rgb' | 'depth' | 'opacity'>,
+  frame: Pick<RenderedView, 'rgb' | 'depth' | 'opacity' | 'rgb8'>,
 ): void {
   rasterizer.renderBand(cloud, camera, background, { ...band, ...frame, depthMode: 'median' });
   const { width, height } = camera;
   const lengths = rayLengths.for(camera);
-  const depth = frame.depth;
+  const { depth, rgb, rgb8 } = frame;
   const stride = band.tileRowStride,
     block = band.tileRowBlock ?? 1;
   for (let ty = firstBandRow(0, band.tileRowOffset, stride, block); ty * TILE_SIZE < height; ty = nextBandRow(ty, stride, block)) {
-    for (let p = ty * TILE_SIZE * width, pEnd = Math.min(height, (ty + 1) * TILE_SIZE) * width; p < pEnd; p++) depth[p] *= lengths[p];
+    const first = ty * TILE_SIZE * width,
+      end = Math.min(height, (ty + 1) * TILE_SIZE) * width;
+    for (let p = first; p < end; p++) depth[p] *= lengths[p];
+    if (rgb8) for (let i = 3 * first; i < 3 * end; i++) rgb8[i] = unitToByte(rgb[i]);
   }
 }
 

@@ -13,8 +13,8 @@ import { upsampleView } from './fast-march.js';
 /** full: the model's reference render; fast: the cheaper settings; draft: fast at half the width and height, upsampled. */
 export type RenderQuality = 'full' | 'fast' | 'draft';
 
-/** The buffers of one frame, shared with the workers (SharedArrayBuffer-backed). */
-export type SharedFrame = Pick<RenderedView, 'rgb' | 'depth' | 'opacity'>;
+/** The buffers of one frame, shared with the workers (SharedArrayBuffer-backed); rgb8 where the workers write it. */
+export type SharedFrame = Pick<RenderedView, 'rgb' | 'depth' | 'opacity' | 'rgb8'>;
 
 /** Frames handed back that a renderer keeps for reuse (a session has at most one encoding while one renders). */
 const MAX_SPARE = 2;
@@ -39,6 +39,8 @@ export abstract class ParallelFrameRenderer {
     threads: number,
     load: unknown,
     private readonly what: string,
+    /** Whether the workers also write the colour as 8-bit rgb (SharedFrame.rgb8; the 8-bit codecs send it). */
+    private readonly writesRgb8 = false,
   ) {
     if (!Number.isInteger(threads) || threads < 1) throw new ConfigError(`${what}: threads ${threads} must be a positive integer`);
     for (let i = 0; i < threads; i++) this.workers.push(new Worker(workerScript));
@@ -66,10 +68,10 @@ export abstract class ParallelFrameRenderer {
    * its part, so nothing of the old frame shows through. Frames of other renderers, draft frames (upsampled,
    * not shared) and frames handed back twice are ignored; at most MAX_SPARE are kept.
    */
-  recycle(frame: Pick<RenderedView, 'rgb' | 'depth' | 'opacity'>): void {
+  recycle(frame: SharedFrame): void {
     if (!this.lent.has(frame.rgb) || this.spare.length >= MAX_SPARE) return;
     this.lent.delete(frame.rgb);
-    this.spare.push({ rgb: frame.rgb, depth: frame.depth, opacity: frame.opacity });
+    this.spare.push({ rgb: frame.rgb, depth: frame.depth, opacity: frame.opacity, ...(frame.rgb8 ? { rgb8: frame.rgb8 } : {}) });
   }
 
   async close(): Promise<void> {
@@ -94,7 +96,11 @@ export abstract class ParallelFrameRenderer {
     const n = camera.width * camera.height;
     const shared = (floats: number): Float32Array => new Float32Array(new SharedArrayBuffer(4 * floats));
     const at = this.spare.findIndex((f) => f.rgb.length === 3 * n && f.depth.length === n && f.opacity.length === n);
-    const frame = at >= 0 ? this.spare.splice(at, 1)[0] : { rgb: shared(3 * n), depth: shared(n), opacity: shared(n) };
+    const bytes = (count: number): Uint8Array => new Uint8Array(new SharedArrayBuffer(count));
+    const frame: SharedFrame =
+      at >= 0
+        ? this.spare.splice(at, 1)[0]
+        : { rgb: shared(3 * n), depth: shared(n), opacity: shared(n), ...(this.writesRgb8 ? { rgb8: bytes(3 * n) } : {}) };
     await this.renderParts(camera, quality, frame);
     this.lent.add(frame.rgb);
     return { width: camera.width, height: camera.height, ...frame };

@@ -24,7 +24,13 @@ export class ParallelSplatRenderer extends ParallelFrameRenderer {
     readonly threads = Math.max(1, availableParallelism()),
     readonly fast: SplatRenderSettings = DEFAULT_FAST_SPLAT,
   ) {
-    super(new URL('./splat-render-worker.js', import.meta.url), threads, splatLoad(cloud, background, fast), 'parallel splat renderer');
+    super(
+      new URL('./splat-render-worker.js', import.meta.url),
+      threads,
+      splatLoad(cloud, background, fast),
+      'parallel splat renderer',
+      true,
+    );
   }
 
   protected async renderParts(camera: Camera, quality: 'full' | 'fast', frame: SharedFrame): Promise<void> {

@@ -40,6 +40,8 @@ export interface SplatWorkerBand {
   readonly rgb: Float32Array;
   readonly depth: Float32Array;
   readonly opacity: Float32Array;
+  /** The colour as 8-bit rgb too (unitToByte), where the frame has it. */
+  readonly rgb8?: Uint8Array;
 }
 
 /** How long a worker waits for the others' parts of a projection before it gives the frame up. */

@@ -74,6 +74,8 @@ async function measure(compositor: string): Promise<Frame[]> {
     for (let k = 0; k < cameras.length; k++) {
       if (parallel) {
         const view = await parallel.render(cameras[k], args.quality === 'full' ? 'full' : 'fast');
+        // The last round's frame of this pose is done with (as a session hands each frame back once encoded).
+        parallel.recycle(frames[k]);
         frames[k] = { rgb: view.rgb, depth: view.depth, opacity: view.opacity };
       } else {
         renderSplatBand(rasterizer, cloud, cameras[k], white, band, frames[k]);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger, nodeViewFrameDecoder } from '@strata/runtime';
+import { createLogger, encodeRgb8Frame, nodeViewFrameDecoder } from '@strata/runtime';
 import { playViewSession, type ShownFrame } from '@strata/device-client';
 import { SeededRandom } from '@strata/shared';
 import { LinkPipe, ShapingProxy } from '@strata/simulator';
@@ -133,9 +133,41 @@ test('workers that each project a part of the cloud into one shared projection g
       const single = new SplatViewRenderer(cloud, WHITE, settings).render(camera);
       const frame = await parallel.render(camera, quality);
       assert.deepEqual(frame.rgb, single.rgb, `${quality} colour at ${at}`);
+      // The workers' 8-bit colour is the floats' (what the rgb8 codecs would have quantised on the edge).
+      assert.deepEqual(frame.rgb8, encodeRgb8Frame(frame.rgb, SIZE, SIZE), `${quality} 8-bit colour at ${at}`);
       assert.deepEqual(frame.depth, single.depth, `${quality} depth at ${at}`);
       assert.ok(shaded(frame.rgb, 24, 40) > 0.95, `the object is in the frame at ${at}`);
     }
+  } finally {
+    await parallel.close();
+  }
+});
+
+test('frames rendered into the buffers of frames handed back are the fresh images; foreign and twice-returned frames are ignored', async () => {
+  const cloud = ballCloud(2000);
+  const parallel = new ParallelSplatRenderer(cloud, WHITE, 2);
+  try {
+    // A frame mostly of object, handed back, then one from the other side into its buffers: nothing of the
+    // first shows through (every pixel is written), and the buffers were reused.
+    const first = await parallel.render(cameraAt(0.2), 'fast');
+    parallel.recycle(first);
+    parallel.recycle(first); // a second hand-back of the same frame is ignored
+    const camera = cameraAt(2.4);
+    const reused = await parallel.render(camera, 'fast');
+    assert.equal(reused.rgb, first.rgb, 'the handed-back buffers were rendered into');
+    const single = new SplatViewRenderer(cloud, WHITE, DEFAULT_FAST_SPLAT).render(camera);
+    assert.deepEqual(reused.rgb, single.rgb, 'colour');
+    assert.deepEqual(reused.depth, single.depth, 'depth');
+    assert.deepEqual(reused.opacity, single.opacity, 'opacity');
+    // Handed back once only: the next frame gets fresh buffers, not the ones `reused` still holds.
+    const next = await parallel.render(cameraAt(1.0), 'fast');
+    assert.notEqual(next.rgb, reused.rgb, 'a frame handed back twice is not given to two frames');
+    // A frame the renderer did not return is not taken.
+    const n = SIZE * SIZE;
+    const foreign = { rgb: new Float32Array(3 * n), depth: new Float32Array(n), opacity: new Float32Array(n) };
+    parallel.recycle(foreign);
+    const after = await parallel.render(cameraAt(1.5), 'fast');
+    assert.notEqual(after.rgb, foreign.rgb, 'a foreign frame is ignored');
   } finally {
     await parallel.close();
   }

@@ -196,8 +196,9 @@ class ViewSession {
     const view = await renderer.renderFrame(pose.cameraToWorld, start);
     renderDone();
     const encoding = performance.now();
-    const color = encodeColorFrame(start.colorCodec, view.rgb, view.width, view.height, start.jpegQuality);
+    const color = encodeColorFrame(start.colorCodec, view.rgb, view.width, view.height, start.jpegQuality, view.rgb8);
     const depth = start.mode === 'co' ? encodeDepthFrame(view.depth, renderer.near, renderer.far) : undefined;
+    renderer.recycle?.(view); // encoded: the next frames may render into its buffers
     const done = performance.now();
     if (this.start !== start) return void this.inFlight--; // restarted or stopped meanwhile
     const message: ViewFrameMessage = {

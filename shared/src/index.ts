@@ -21,6 +21,7 @@ export * from './task/view-renderer.js';
 export * from './task/view-session-protocol.js';
 export * from './task/view-frame-renderer.js';
 export * from './task/view-depth-steps.js';
+export * from './task/view-color-bytes.js';
 export * from './task/compact-model-source.js';
 export * from './task/task-limits.js';
 export * from './wire/index.js';

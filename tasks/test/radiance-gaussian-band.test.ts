@@ -5,9 +5,15 @@ import {
   FULL_SPLAT,
   type GaussianCloud,
   GaussianRasterizer,
+  ProjectedGaussians,
+  projectGaussians,
+  projectionCamera,
   psnr,
+  viewIndependentTerms,
   type SplatRenderSettings,
 } from '../src/radiance/index.js';
+import { firstBandRow, nextBandRow } from '../src/radiance/kernels/gaussian-rasterizer.js';
+import { bandBlock } from '../src/radiance/render/parallel-splat-renderer.js';
 import { MIXED_HEIGHT as HEIGHT, MIXED_WIDTH as WIDTH, mixedCamera as camera, mixedCloud } from './fixtures/mixed-gaussian-cloud.js';
 
 // The forward-only band render (what the edge's splat workers run) against a brute-force compositor with the
@@ -24,7 +30,7 @@ const VARIANTS: [string, SplatRenderSettings][] = [
   ['full simd', { ...FULL_SPLAT, simd: true }],
 ];
 
-function renderBands(cloud: GaussianCloud, settings: SplatRenderSettings, stride: number) {
+function renderBands(cloud: GaussianCloud, settings: SplatRenderSettings, stride: number, block = 1) {
   const n = WIDTH * HEIGHT;
   const frame = { rgb: new Float32Array(3 * n), depth: new Float32Array(n), opacity: new Float32Array(n) };
   const rasterizer = new GaussianRasterizer();
@@ -34,6 +40,7 @@ function renderBands(cloud: GaussianCloud, settings: SplatRenderSettings, stride
       ...frame,
       tileRowOffset: offset,
       tileRowStride: stride,
+      tileRowBlock: block,
       depthMode: 'median',
     });
   return { frame, rasterizer };
@@ -101,15 +108,73 @@ test('the band render (fast and full settings) matches a brute-force compositor 
   }
 });
 
-test('bands of tile rows at strides 2 and 3 give the whole frame bit for bit', () => {
+test('bands of tile rows and of blocks of 2 and 3 tile rows, at strides 2 and 3, give the whole frame bit for bit', () => {
   const cloud = mixedCloud(900, 12);
   for (const [label, settings] of VARIANTS) {
     const whole = renderBands(cloud, settings, 1).frame;
-    for (const stride of [2, 3]) {
-      const banded = renderBands(cloud, settings, stride).frame;
-      assert.deepEqual(banded.rgb, whole.rgb, `${label}: stride ${stride} rgb`);
-      assert.deepEqual(banded.depth, whole.depth, `${label}: stride ${stride} depth`);
-      assert.deepEqual(banded.opacity, whole.opacity, `${label}: stride ${stride} opacity`);
-    }
+    for (const stride of [2, 3])
+      for (const block of [1, 2, 3]) {
+        const banded = renderBands(cloud, settings, stride, block).frame;
+        const what = `${label}: stride ${stride}, block ${block}`;
+        assert.deepEqual(banded.rgb, whole.rgb, `${what} rgb`);
+        assert.deepEqual(banded.depth, whole.depth, `${what} depth`);
+        assert.deepEqual(banded.opacity, whole.opacity, `${what} opacity`);
+      }
   }
+});
+
+test('a band covers each tile row once: blocks of rows interleaved across the workers', () => {
+  for (const [stride, block, tilesY] of [
+    [1, 1, 7],
+    [2, 1, 9],
+    [2, 4, 50],
+    [3, 2, 13],
+    [4, 3, 10],
+  ]) {
+    const owner = new Array<number>(tilesY).fill(-1);
+    for (let offset = 0; offset < stride; offset++)
+      for (let ty = firstBandRow(0, offset, stride, block); ty < tilesY; ty = nextBandRow(ty, stride, block)) {
+        assert.equal(owner[ty], -1, `stride ${stride} block ${block}: row ${ty} in two bands`);
+        assert.equal(Math.floor(ty / block) % stride, offset, `stride ${stride} block ${block}: row ${ty} in band ${offset}`);
+        owner[ty] = offset;
+        // Starting anywhere finds the band's next row at or after it.
+        for (let from = 0; from <= ty; from++) assert.ok(firstBandRow(from, offset, stride, block) <= ty);
+      }
+    assert.ok(!owner.includes(-1), `stride ${stride} block ${block}: a row in no band`);
+  }
+  // A worker's block: up to 4 rows, at least 3 blocks each.
+  assert.equal(bandBlock(400, 2), 4);
+  assert.equal(bandBlock(100, 2), 2);
+  assert.equal(bandBlock(64, 4), 1);
+});
+
+test('a band refuses an offset outside its stride and a block that is not a positive integer', () => {
+  const cloud = mixedCloud(50, 13);
+  const n = WIDTH * HEIGHT;
+  const frame = { rgb: new Float32Array(3 * n), depth: new Float32Array(n), opacity: new Float32Array(n) };
+  const band = { ...DEFAULT_FAST_SPLAT, ...frame, tileRowOffset: 0, tileRowStride: 2, depthMode: 'median' as const };
+  const rasterizer = new GaussianRasterizer();
+  assert.throws(() => rasterizer.renderBand(cloud, camera, BACKGROUND, { ...band, tileRowOffset: 2 }), /not a band/);
+  assert.throws(() => rasterizer.renderBand(cloud, camera, BACKGROUND, { ...band, tileRowBlock: 0 }), /block of 0 tile rows/);
+});
+
+test("a frozen cloud's view-independent terms give the projection computed without them, bit for bit; terms of another cloud are refused", () => {
+  const cloud = mixedCloud(700, 14);
+  const terms = viewIndependentTerms(cloud);
+  const cam = projectionCamera(camera);
+  const plain = new ProjectedGaussians(),
+    frozen = new ProjectedGaussians();
+  projectGaussians(cloud, cam, plain);
+  // In two parts, as the render workers project it.
+  projectGaussians(cloud, cam, frozen, 0, 300, terms);
+  projectGaussians(cloud, cam, frozen, 300, 700, terms);
+  let visible = 0;
+  for (let i = 0; i < 700; i++) if (plain.radius[i] > 0) visible++;
+  assert.ok(visible > 300, `${visible} of 700 visible`);
+  for (const field of ['mean2d', 'conic', 'depth', 'radius', 'color', 'opacity', 'colorClamped'] as const)
+    assert.deepEqual(frozen[field], plain[field], field);
+  assert.throws(
+    () => projectGaussians(mixedCloud(10, 1), cam, frozen, 0, 10, terms),
+    /view-independent terms of 700 Gaussians for a cloud of 10/,
+  );
 });

@@ -7,7 +7,7 @@
 import { deflateSync, inflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { encodeJpegReused } from './reused-jpeg-encoder.js';
-import { ConfigError, DataError, depthToSteps, stepsToDepth, type ViewColorCodec } from '@strata/shared';
+import { ConfigError, DataError, depthToSteps, stepsToDepth, unitToByte, type ViewColorCodec } from '@strata/shared';
 
 /** Encodes rgb floats in [0, 1] (row by row) as a JPEG of `quality` (1-100). */
 export function encodeJpegFrame(rgb: Float32Array, width: number, height: number, quality: number): Uint8Array {
@@ -47,23 +47,24 @@ function quantizeRgb8(rgb: Float32Array, width: number, height: number): Buffer 
   const n = width * height;
   if (rgb.length !== 3 * n) throw new ConfigError(`rgb frame: ${width}x${height} needs ${3 * n} values, got ${rgb.length}`);
   const bytes = Buffer.allocUnsafe(3 * n);
-  for (let i = 0; i < 3 * n; i++) {
-    const v = rgb[i];
-    bytes[i] = v >= 1 ? 255 : v > 0 ? Math.round(v * 255) : 0;
-  }
+  for (let i = 0; i < 3 * n; i++) bytes[i] = unitToByte(rgb[i]);
   return bytes;
 }
 
-/** k / 255 for each byte k (as the float32 a division stores). */
+/** k / 255 for each byte k (as the float32 a division stores), and the same floats' bits as int32. */
 const BYTE_TO_UNIT = Float32Array.from({ length: 256 }, (_, k) => k / 255);
+const BYTE_TO_UNIT_BITS = new Int32Array(BYTE_TO_UNIT.buffer);
 
 /** 8-bit rgb back to floats in [0, 1]; a DataError when `raw` is not a `width` x `height` frame. */
 function rgb8ToFloats(raw: Uint8Array, width: number, height: number): Float32Array {
   const n = width * height;
   if (raw.length !== 3 * n) throw new DataError(`view frame: the colour holds ${raw.length} bytes, a ${width}x${height} frame ${3 * n}`);
-  const rgb = new Float32Array(3 * n);
-  for (let i = 0; i < 3 * n; i++) rgb[i] = BYTE_TO_UNIT[raw[i]];
-  return rgb;
+  // The floats' bits copied as int32 (no float conversion on the way: ~30% cheaper, the same values); the
+  // bytes read through a plain Uint8Array view (a Buffer's subclass reads were slower).
+  const bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
+  const bits = new Int32Array(3 * n);
+  for (let i = 0; i < 3 * n; i++) bits[i] = BYTE_TO_UNIT_BITS[bytes[i]];
+  return new Float32Array(bits.buffer);
 }
 
 /**
@@ -96,9 +97,25 @@ export function decodeRgbDeflateFrame(bytes: Uint8Array, width: number, height: 
   return rgb8ToFloats(raw, width, height);
 }
 
-/** A frame's colour in the session's codec. */
-export function encodeColorFrame(codec: ViewColorCodec, rgb: Float32Array, width: number, height: number, jpegQuality: number): Uint8Array {
+/**
+ * A frame's colour in the session's codec. `rgb8`: the same colour as 8-bit rgb already (ViewFrame.rgb8, what
+ * the splat render workers write beside the floats): the 8-bit codecs take it instead of quantising `rgb` (raw
+ * rgb8 copies it: the renderer may reuse its buffer while the copy is still being sent).
+ */
+export function encodeColorFrame(
+  codec: ViewColorCodec,
+  rgb: Float32Array,
+  width: number,
+  height: number,
+  jpegQuality: number,
+  rgb8?: Uint8Array,
+): Uint8Array {
   if (codec === 'jpeg') return encodeJpegFrame(rgb, width, height, jpegQuality);
+  if (rgb8) {
+    if (rgb8.length !== 3 * width * height)
+      throw new ConfigError(`rgb frame: ${width}x${height} needs ${3 * width * height} bytes, got ${rgb8.length}`);
+    return codec === 'rgb8' ? new Uint8Array(rgb8) : new Uint8Array(deflateSync(rgb8, { level: 1 }));
+  }
   return codec === 'rgb8' ? encodeRgb8Frame(rgb, width, height) : encodeRgbDeflateFrame(rgb, width, height);
 }
 

@@ -13,6 +13,11 @@ export interface ViewFrame {
   /** Distance along the pixel's unit ray (0 where nothing was hit). */
   readonly depth: Float32Array;
   readonly opacity: Float32Array;
+  /**
+   * The colour as 8-bit rgb already (unitToByte of each `rgb` value), where the renderer wrote it: the 8-bit
+   * colour codecs send these bytes instead of quantising `rgb` again. Absent: they quantise `rgb`.
+   */
+  readonly rgb8?: Uint8Array;
 }
 
 export interface ViewFrameRenderer {
@@ -29,6 +34,12 @@ export interface ViewFrameRenderer {
     cameraToWorld: readonly (readonly number[])[],
     view: Pick<ViewSessionStart, 'width' | 'height' | 'fovXDegrees' | 'quality'>,
   ): Promise<ViewFrame>;
+  /**
+   * The caller is done with `frame` (a frame this renderer returned; it will not read it again): a later frame
+   * may be rendered into its buffers instead of fresh ones (a 400x400 frame's 3.2 MB of new memory, page-faulted
+   * in on every frame, cost ~10% of a splat frame's CPU). Optional, and a frame not handed back is simply dropped.
+   */
+  recycle?(frame: ViewFrame): void;
 }
 
 /** A task that renders frames for viewing sessions (what an edge serves on its view namespace). */

@@ -157,17 +157,74 @@ function writeProjectionJacobian(cam: ProjectionCamera, tx: number, ty: number, 
 }
 
 /**
- * Projects the Gaussians `first` to `end` - 1 of `cloud` (default: all) for `cam` into `out` (each Gaussian's
- * entries depend on it alone, so parts projected apart make the whole).
+ * Floats per Gaussian of its view-independent terms: M = R diag(s) (row-major 3x3: the 3D covariance is M
+ * M^T), the activated opacity, and 2 ln(255 opacity) (the squared sigmas within which alpha can reach 1/255).
  */
-export function projectGaussians(cloud: GaussianCloud, cam: ProjectionCamera, out: ProjectedGaussians, first = 0, end = cloud.count): void {
+const TERMS = 11;
+const termsScratch = new Float64Array(TERMS);
+
+/** Writes Gaussian `i`'s view-independent terms (TERMS floats) into `out` at `at`. */
+function writeViewIndependentTerms(params: Float32Array, i: number, out: Float64Array, at: number): void {
+  const row = i * GAUSSIAN_STRIDE;
+  let qw = params[row + GAUSSIAN_ROTATION],
+    qx = params[row + GAUSSIAN_ROTATION + 1],
+    qy = params[row + GAUSSIAN_ROTATION + 2],
+    qz = params[row + GAUSSIAN_ROTATION + 3];
+  const qn = 1 / Math.sqrt(qw * qw + qx * qx + qy * qy + qz * qz);
+  qw *= qn;
+  qx *= qn;
+  qy *= qn;
+  qz *= qn;
+  writeRotation(qw, qx, qy, qz, rot);
+  const s0 = Math.exp(params[row + GAUSSIAN_LOG_SCALE]),
+    s1 = Math.exp(params[row + GAUSSIAN_LOG_SCALE + 1]),
+    s2 = Math.exp(params[row + GAUSSIAN_LOG_SCALE + 2]);
+  for (let a = 0; a < 3; a++) {
+    out[at + 3 * a] = rot[3 * a] * s0;
+    out[at + 3 * a + 1] = rot[3 * a + 1] * s1;
+    out[at + 3 * a + 2] = rot[3 * a + 2] * s2;
+  }
+  const opacity = 1 / (1 + Math.exp(-params[row + GAUSSIAN_OPACITY]));
+  out[at + 9] = opacity;
+  // Beyond sqrt(2 ln(255 opacity)) sigmas alpha is under 1/255: a faint Gaussian's footprint is smaller.
+  out[at + 10] = 2 * Math.log(255 * opacity);
+}
+
+/**
+ * The view-independent terms of every Gaussian of a cloud whose parameters no longer change (a model a view
+ * renderer holds): computed once, they save each frame's projection the rotation, 3 exps, the sigmoid and a log
+ * per Gaussian, and give it the same values (projectGaussians' `terms`). Not for training, whose parameters
+ * change every step.
+ */
+export function viewIndependentTerms(cloud: GaussianCloud): Float64Array {
+  const terms = new Float64Array(TERMS * cloud.count);
+  for (let i = 0; i < cloud.count; i++) writeViewIndependentTerms(cloud.params, i, terms, TERMS * i);
+  return terms;
+}
+
+/**
+ * Projects the Gaussians `first` to `end` - 1 of `cloud` (default: all) for `cam` into `out` (each Gaussian's
+ * entries depend on it alone, so parts projected apart make the whole). `terms`: the cloud's
+ * viewIndependentTerms, when its parameters are frozen (the same projection, cheaper).
+ */
+export function projectGaussians(
+  cloud: GaussianCloud,
+  cam: ProjectionCamera,
+  out: ProjectedGaussians,
+  first = 0,
+  end = cloud.count,
+  terms?: Float64Array,
+): void {
   const { count, params, shDegree } = cloud;
   if (!(Number.isInteger(first) && Number.isInteger(end) && first >= 0 && first <= end && end <= count))
     throw new RangeError(`gaussian projection: Gaussians ${first} to ${end} are not within ${count}`);
+  if (terms && terms.length !== TERMS * count)
+    throw new RangeError(`gaussian projection: view-independent terms of ${terms.length / TERMS} Gaussians for a cloud of ${count}`);
   out.ensure(count);
   const W = cam.rotation,
     C = cam.center;
   const basisSize = (shDegree + 1) * (shDegree + 1);
+  const m = terms ?? termsScratch;
   for (let i = first; i < end; i++) {
     const row = i * GAUSSIAN_STRIDE;
     out.radius[i] = 0;
@@ -180,25 +237,10 @@ export function projectGaussians(cloud: GaussianCloud, cam: ProjectionCamera, ou
       ty = W[3] * px + W[4] * py + W[5] * pz;
     const u = (cam.fx * tx) / tz + cam.cx,
       v = (cam.fy * ty) / tz + cam.cy;
-    // 3D covariance M M^T with M = R diag(s).
-    let qw = params[row + GAUSSIAN_ROTATION],
-      qx = params[row + GAUSSIAN_ROTATION + 1],
-      qy = params[row + GAUSSIAN_ROTATION + 2],
-      qz = params[row + GAUSSIAN_ROTATION + 3];
-    const qn = 1 / Math.sqrt(qw * qw + qx * qx + qy * qy + qz * qz);
-    qw *= qn;
-    qx *= qn;
-    qy *= qn;
-    qz *= qn;
-    writeRotation(qw, qx, qy, qz, rot);
-    const s0 = Math.exp(params[row + GAUSSIAN_LOG_SCALE]),
-      s1 = Math.exp(params[row + GAUSSIAN_LOG_SCALE + 1]),
-      s2 = Math.exp(params[row + GAUSSIAN_LOG_SCALE + 2]);
-    for (let a = 0; a < 3; a++) {
-      mat[3 * a] = rot[3 * a] * s0;
-      mat[3 * a + 1] = rot[3 * a + 1] * s1;
-      mat[3 * a + 2] = rot[3 * a + 2] * s2;
-    }
+    // 3D covariance M M^T with M = R diag(s) (and the opacity): the cloud's frozen terms, or computed here.
+    let at = 0;
+    if (terms) at = TERMS * i;
+    else writeViewIndependentTerms(params, i, termsScratch, 0);
     writeProjectionJacobian(cam, tx, ty, tz, tmat);
     // T M (2x3), then cov2 = (T M)(T M)^T.
     let a0 = 0,
@@ -208,21 +250,20 @@ export function projectGaussians(cloud: GaussianCloud, cam: ProjectionCamera, ou
       b1 = 0,
       b2 = 0;
     for (let k = 0; k < 3; k++) {
-      a0 += tmat[k] * mat[3 * k];
-      a1 += tmat[k] * mat[3 * k + 1];
-      a2 += tmat[k] * mat[3 * k + 2];
-      b0 += tmat[3 + k] * mat[3 * k];
-      b1 += tmat[3 + k] * mat[3 * k + 1];
-      b2 += tmat[3 + k] * mat[3 * k + 2];
+      a0 += tmat[k] * m[at + 3 * k];
+      a1 += tmat[k] * m[at + 3 * k + 1];
+      a2 += tmat[k] * m[at + 3 * k + 2];
+      b0 += tmat[3 + k] * m[at + 3 * k];
+      b1 += tmat[3 + k] * m[at + 3 * k + 1];
+      b2 += tmat[3 + k] * m[at + 3 * k + 2];
     }
     const A = a0 * a0 + a1 * a1 + a2 * a2 + LOW_PASS,
       B = a0 * b0 + a1 * b1 + a2 * b2,
       Cc = b0 * b0 + b1 * b1 + b2 * b2 + LOW_PASS;
     const det = A * Cc - B * B;
     if (!(det > 0)) continue;
-    const opacity = 1 / (1 + Math.exp(-params[row + GAUSSIAN_OPACITY]));
-    // Beyond sqrt(2 ln(255 opacity)) sigmas alpha is under 1/255: a faint Gaussian's footprint is smaller.
-    const reach = 2 * Math.log(255 * opacity);
+    const opacity = m[at + 9];
+    const reach = m[at + 10];
     if (!(reach > 0)) continue;
     const mid = 0.5 * (A + Cc);
     const lambda = mid + Math.sqrt(Math.max(0.1, mid * mid - det));

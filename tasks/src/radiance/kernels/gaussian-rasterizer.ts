@@ -49,12 +49,17 @@ export interface RasterFrame {
 
 /**
  * A forward-only render of some of a frame's tile rows into the caller's full-frame buffers (what the view
- * renderers' worker threads do: each takes every `tileRowStride`-th tile row from `tileRowOffset`, bins and
- * composites only those). The backward pass is not available after one.
+ * renderers' worker threads do: each takes every `tileRowStride`-th tile row, or block of `tileRowBlock` tile
+ * rows, from `tileRowOffset`, bins and composites only those). The backward pass is not available after one.
  */
 export interface RasterBand {
   readonly tileRowOffset: number;
   readonly tileRowStride: number;
+  /**
+   * Tile rows per block (default 1): the band is the rows of blocks offset, offset + stride, ... (floor(ty /
+   * block) % stride === offset). Blocks of several rows cut the Gaussians that two workers' bands both bin.
+   */
+  readonly tileRowBlock?: number;
   /** Full-frame buffers: rgb (3 per pixel), depth and opacity (1 per pixel); only the band's pixels are written. */
   readonly rgb: Float32Array;
   readonly depth: Float32Array;
@@ -90,6 +95,14 @@ export interface RasterBand {
 
 const span = [0, 0];
 
+/** Which tile rows a binning covers (RasterBand's tileRowOffset, tileRowStride, tileRowBlock). */
+interface BandRows {
+  readonly offset: number;
+  readonly stride: number;
+  readonly block: number;
+}
+const WHOLE_FRAME: BandRows = { offset: 0, stride: 1, block: 1 };
+
 /** e^-x at x = k * 6 / EXP_STEPS (k = 0..EXP_STEPS + 1): beyond x = 6, alpha = opacity * e^-x < 1/255 anyway. */
 const EXP_STEPS = 4096;
 const EXP_SCALE = EXP_STEPS / 6;
@@ -117,22 +130,22 @@ function rowSpan(u: number, dy: number, a: number, b: number, c: number, cut: nu
 }
 
 /**
- * The first tile row of the band (rows offset + k * stride) at or after tile row y0. (A function, not a closure
- * per call: a fresh closure inlined into the binning deoptimised it on every call, "wrong call target".)
+ * The first tile row of the band at or after tile row y0: a band is the tile rows ty with floor(ty / block) %
+ * stride === offset (block 1: rows offset + k * stride). int32 throughout (a modulo of doubles is a call to
+ * fmod: 3% of the binning's samples). A function, not a closure per call: a fresh closure inlined into the
+ * binning deoptimised it on every call ("wrong call target").
  */
-function firstBandRow(y0: number, offset: number, stride: number): number {
-  return y0 + ((((offset - y0) % stride) + stride) % stride);
+export function firstBandRow(y0: number, offset: number, stride: number, block: number): number {
+  const blockOf = ((y0 | 0) / (block | 0)) | 0;
+  const ahead = (((offset | 0) - blockOf) % (stride | 0)) | 0;
+  if (ahead === 0) return y0 | 0;
+  return ((blockOf + (ahead < 0 ? ahead + (stride | 0) : ahead)) * (block | 0)) | 0;
 }
 
-/** The tile rectangle (x0, x1, y0, y1) of Gaussian i's radius square, into `rect` (no allocation per Gaussian). */
-function writeTileRect(rect: Int32Array, radius: Int32Array, mean2d: Float32Array, i: number, tilesX: number, tilesY: number): void {
-  const r = radius[i],
-    u = mean2d[2 * i],
-    v = mean2d[2 * i + 1];
-  rect[0] = Math.max(0, Math.floor((u - r) / TILE_SIZE));
-  rect[1] = Math.min(tilesX - 1, Math.floor((u + r) / TILE_SIZE));
-  rect[2] = Math.max(0, Math.floor((v - r) / TILE_SIZE));
-  rect[3] = Math.min(tilesY - 1, Math.floor((v + r) / TILE_SIZE));
+/** The band's next tile row after ty (a row of the band): the next in its block, else the first of its next block. */
+export function nextBandRow(ty: number, stride: number, block: number): number {
+  const next = ((ty | 0) + 1) | 0;
+  return next % (block | 0) === 0 ? (next + ((stride | 0) - 1) * (block | 0)) | 0 : next;
 }
 
 /** Per pixel of a tile, while compositing: transmittance, accumulated rgb + depth, last entry, stopped; live pixels per row. */
@@ -148,38 +161,59 @@ function tileScratch(pixels: number) {
 }
 
 /**
+ * Per Gaussian, what ellipseTileColumns needs of its ellipse Q(X, Y) = a X^2 + 2 b X Y + c Y^2 <= cut beyond the
+ * conic (computed once per Gaussian, not once per tile row): det, the vertical and horizontal reach, and the Y
+ * at which X is largest. `degenerate` when the ellipse is not one (every column of the square is kept).
+ */
+class EllipseReach {
+  degenerate = false;
+  det = 0;
+  yReach = 0;
+  xReach = 0;
+  yAtRight = 0;
+
+  set(a: number, b: number, c: number, cut: number): void {
+    const det = a * c - b * b;
+    this.degenerate = !(det > 0 && a > 0 && c > 0 && cut > 0);
+    if (this.degenerate) return;
+    this.det = det;
+    this.yReach = Math.sqrt((a * cut) / det);
+    this.xReach = Math.sqrt((cut * c) / det);
+    this.yAtRight = -b * Math.sqrt(cut / (det * c));
+  }
+}
+
+/**
  * The tile columns of tile row `ty` that the ellipse Q(X, Y) = a X^2 + 2 b X Y + c Y^2 <= cut (X, Y: pixel
  * position minus the Gaussian's centre (u, v); where alpha can reach 1/255) crosses, clipped to [x0, x1], into
- * `out`; false when it misses the row. Exact for the continuous ellipse over the row's y-interval (the
- * right bound X_hi(Y) is concave, the left convex: their extremes are at the interval's ends or at the
- * stationary point), widened by a hundredth of a pixel, so every pixel the compositing visits stays binned:
- * only the square's corner tiles the ellipse misses are dropped, which for thin or tilted Gaussians are most.
+ * `out`; false when it misses the row (`reach`: the ellipse's per-Gaussian constants, EllipseReach). Exact
+ * for the continuous ellipse over the row's y-interval (the right bound X_hi(Y) is concave, the left convex:
+ * their extremes are at the interval's ends or at the stationary point), widened by a hundredth of a pixel, so
+ * every pixel the compositing visits stays binned: only the square's corner tiles the ellipse misses are
+ * dropped, which for thin or tilted Gaussians are most.
  */
 function ellipseTileColumns(
   u: number,
   v: number,
   a: number,
   b: number,
-  c: number,
   cut: number,
+  reach: EllipseReach,
   ty: number,
   x0: number,
   x1: number,
   out: Int32Array,
 ): boolean {
-  const det = a * c - b * b;
-  if (!(det > 0 && a > 0 && c > 0 && cut > 0)) {
+  if (reach.degenerate) {
     out[0] = x0;
     out[1] = x1;
     return true;
   }
-  const yReach = Math.sqrt((a * cut) / det);
+  const { det, yReach, xReach, yAtRight } = reach;
   const Y0 = Math.max(-yReach, ty * TILE_SIZE - v),
     Y1 = Math.min(yReach, (ty + 1) * TILE_SIZE - v);
   if (Y0 > Y1) return false;
-  const xReach = Math.sqrt((cut * c) / det);
-  const yAtRight = -b * Math.sqrt(cut / (det * c));
-  // The ellipse's half-width at Y0 and Y1 (no closure: this runs per Gaussian per tile row, twice a frame).
+  // The ellipse's half-width at Y0 and Y1 (no closure: this runs per Gaussian per tile row).
   const root0 = Math.sqrt(Math.max(0, a * cut - det * Y0 * Y0)),
     root1 = Math.sqrt(Math.max(0, a * cut - det * Y1 * Y1));
   const hi = yAtRight >= Y0 && yAtRight <= Y1 ? xReach : Math.max((-b * Y0 + root0) / a, (-b * Y1 + root1) / a);
@@ -247,10 +281,12 @@ export class GaussianRasterizer {
   private readonly depthOrder = new DepthOrder();
   private order = new Int32Array(0);
   private fill = new Int32Array(0);
-  private readonly rect = new Int32Array(4);
   private readonly columns = new Int32Array(2);
   /** The binning's first pass's tile columns per (Gaussian, tile row) in visiting order (first, last; -1: none), for the second. */
   private rowColumns = new Int32Array(0);
+  /** Per Gaussian of the band, in depth order: its first band row and last tile row (from the binning's first pass). */
+  private bandRows = new Int32Array(0);
+  private readonly ellipse = new EllipseReach();
   private tileData = new Float32Array(0);
   /** tileData's bytes as int32 (the entries' integer fields). */
   private tileInts = new Int32Array(0);
@@ -276,7 +312,7 @@ export class GaussianRasterizer {
     this.cloud = cloud;
     this.background = background;
     projectGaussians(cloud, cam, this.projected);
-    this.binTiles(cloud.count, cam, 0, 1, MIN_ALPHA);
+    this.binTiles(cloud.count, cam, WHOLE_FRAME, MIN_ALPHA);
     const n = cam.width * cam.height;
     const frame = { rgb: new Float32Array(3 * n), depth: new Float32Array(n), opacity: new Float32Array(n) };
     this.composited = this.composite(
@@ -290,8 +326,17 @@ export class GaussianRasterizer {
   /** Renders the tile rows of `band` (forward only; buffers reused between frames, nothing kept for backward). */
   renderBand(cloud: GaussianCloud, camera: Camera, background: Vec3, band: RasterBand): void {
     const { tileRowOffset, tileRowStride } = band;
-    if (!Number.isInteger(tileRowStride) || tileRowStride < 1 || !Number.isInteger(tileRowOffset) || tileRowOffset < 0)
+    const tileRowBlock = band.tileRowBlock ?? 1;
+    if (
+      !Number.isInteger(tileRowStride) ||
+      tileRowStride < 1 ||
+      !Number.isInteger(tileRowOffset) ||
+      tileRowOffset < 0 ||
+      tileRowOffset >= tileRowStride
+    )
       throw new RangeError(`gaussian rasterizer: tile rows ${tileRowOffset} + k * ${tileRowStride} are not a band`);
+    if (!Number.isInteger(tileRowBlock) || tileRowBlock < 1)
+      throw new RangeError(`gaussian rasterizer: a band's block of ${tileRowBlock} tile rows is not a positive integer`);
     const cam = projectionCamera(camera);
     this.cam = null;
     this.cloud = null;
@@ -301,7 +346,8 @@ export class GaussianRasterizer {
       throw new RangeError(`gaussian rasterizer: the projection given holds ${this.projected.capacity} of ${cloud.count} Gaussians`);
     if (band.simd === true && this.simd === undefined) this.simd = wasmSplatCompositor();
     const kernel = band.simd === true ? this.simd : null;
-    this.binTiles(cloud.count, cam, tileRowOffset, tileRowStride, Math.max(MIN_ALPHA, band.minAlpha ?? MIN_ALPHA), kernel);
+    const minAlpha = Math.max(MIN_ALPHA, band.minAlpha ?? MIN_ALPHA);
+    this.binTiles(cloud.count, cam, { offset: tileRowOffset, stride: tileRowStride, block: tileRowBlock }, minAlpha, kernel, true);
     this.composited = kernel ? this.compositeSimd(kernel, cam, band) : this.composite(cam, band, false);
   }
 
@@ -317,11 +363,14 @@ export class GaussianRasterizer {
   private binTiles(
     count: number,
     cam: ProjectionCamera,
-    rowOffset: number,
-    rowStride: number,
+    rows: BandRows,
     minAlpha: number,
     kernel: WasmSplatCompositor | null = null,
+    forwardOnly = false,
   ): void {
+    const rowOffset = rows.offset,
+      rowStride = rows.stride,
+      rowBlock = rows.block;
     const { radius, depth, mean2d } = this.projected;
     this.tilesX = Math.ceil(cam.width / TILE_SIZE);
     this.tilesY = Math.ceil(cam.height / TILE_SIZE);
@@ -336,22 +385,51 @@ export class GaussianRasterizer {
       if (depth[i] > dmax) dmax = depth[i];
     }
     // Depth quantised to 24 bits, sorted stably with the index (depth-order.ts: ties in index order). Only the
-    // Gaussians whose square reaches a row of the band are sorted (the scale is all visible ones', so the
-    // keys, and the order, are those of a whole-frame render).
+    // Gaussians whose alpha >= minAlpha ellipse (its reach, widened) reaches a row of the band are sorted (the
+    // scale is all visible ones', so the keys, and the order, are those of a whole-frame render); the others
+    // would get no tile entry in the band. A forward-only band also leaves out the Gaussians too faint to reach
+    // minAlpha anywhere (alpha <= opacity, and the kernel's exp is within 1e-5 of exact): no pixel takes them.
     const depthOrder = this.depthOrder;
     depthOrder.reserve(visible);
     const { keys, indices } = depthOrder;
     const scale = dmax > dmin ? DEPTH_LEVELS / (dmax - dmin) : 0;
-    let inBand = 0;
+    const { conic, opacity } = this.projected;
+    if (this.cuts.length < count) {
+      this.cuts = new Float64Array(Math.ceil(count * 1.25));
+      this.rowReach = new Float64Array(Math.ceil(count * 1.25));
+    }
+    const { cuts, rowReach } = this;
+    // Per Gaussian of the band: its first band row and last tile row within reach (read by both passes).
+    if (this.bandRows.length < 2 * count) this.bandRows = new Int32Array(Math.ceil(2 * count * 1.25));
+    const bandRows = this.bandRows;
+    const { tilesX, tilesY } = this;
+    let inBand = 0,
+      rowsInBand = 0;
     for (let i = 0; i < count; i++) {
       const r = radius[i];
       if (r === 0) continue;
-      if (rowStride > 1) {
-        const v = mean2d[2 * i + 1];
-        const y0 = Math.max(0, Math.floor((v - r) / TILE_SIZE)),
-          y1 = Math.min(this.tilesY - 1, Math.floor((v + r) / TILE_SIZE));
-        if (firstBandRow(y0, rowOffset, rowStride) > y1) continue;
-      }
+      const op = opacity[i];
+      if (forwardOnly && op * (1 + 1e-5) < minAlpha) continue;
+      const ca = conic[3 * i],
+        cb = conic[3 * i + 1],
+        cc = conic[3 * i + 2],
+        cut = -2 * Math.log(minAlpha / op);
+      cuts[i] = cut;
+      // |dy| <= sqrt(a cut / det) where the row has a span; widened, so rounding never drops a row with one.
+      const det = ca * cc - cb * cb;
+      const reach = det > 0 && ca > 0 ? Math.sqrt((ca * cut) / det) * (1 + 1e-6) + 1e-3 : Infinity;
+      rowReach[i] = reach;
+      // Tile rows the ellipse can cross (ellipseTileColumns finds none beyond its reach): no wider than the square.
+      // biome-ignore lint/complexity/useMathMinMax: reach is NaN where cut <= 0, and then the square's rows are meant (Math.min gives NaN)
+      const rowsReach = reach < r ? reach : r;
+      const v = mean2d[2 * i + 1];
+      const y0 = Math.max(0, Math.floor((v - rowsReach) / TILE_SIZE)),
+        y1 = Math.min(tilesY - 1, Math.floor((v + rowsReach) / TILE_SIZE));
+      const first = firstBandRow(y0, rowOffset, rowStride, rowBlock);
+      if (first > y1) continue;
+      for (let ty = first; ty <= y1; ty = nextBandRow(ty, rowStride, rowBlock)) rowsInBand++;
+      bandRows[2 * i] = first;
+      bandRows[2 * i + 1] = y1;
       keys[inBand] = Math.floor((depth[i] - dmin) * scale);
       indices[inBand++] = i;
     }
@@ -360,45 +438,39 @@ export class GaussianRasterizer {
     if (this.tileStart.length < tiles + 1) this.tileStart = new Int32Array(tiles + 1);
     const counts = this.tileStart;
     counts.fill(0);
-    const rect = this.rect;
     const columns = this.columns;
-    const { conic, opacity } = this.projected;
-    if (this.cuts.length < count) {
-      this.cuts = new Float64Array(Math.ceil(count * 1.25));
-      this.rowReach = new Float64Array(Math.ceil(count * 1.25));
-    }
-    const { cuts, rowReach } = this;
+    const ellipse = this.ellipse;
+    if (this.rowColumns.length < 2 * rowsInBand) this.rowColumns = new Int32Array(Math.ceil(2 * rowsInBand * 1.25));
+    const rowColumns = this.rowColumns;
     let columnsAt = 0;
-    const { tilesX, tilesY } = this;
     if (this.order.length < visible) this.order = new Int32Array(Math.ceil(visible * 1.25));
     const order = this.order;
+    // First pass, in depth order: each Gaussian's tile columns per band row (kept for the second), counted per tile.
     for (let k = 0; k < visible; k++) {
       const i = indices[k];
       order[k] = i;
-      writeTileRect(rect, radius, mean2d, i, tilesX, tilesY);
-      const x0 = rect[0],
-        x1 = rect[1],
-        y0 = rect[2],
-        y1 = rect[3];
+      const r = radius[i],
+        u = mean2d[2 * i],
+        v = mean2d[2 * i + 1];
+      const x0 = Math.max(0, Math.floor((u - r) / TILE_SIZE)),
+        x1 = Math.min(tilesX - 1, Math.floor((u + r) / TILE_SIZE));
+      const y0 = bandRows[2 * i],
+        y1 = bandRows[2 * i + 1];
       const ca = conic[3 * i],
         cb = conic[3 * i + 1],
-        cc = conic[3 * i + 2],
-        cut = -2 * Math.log(minAlpha / opacity[i]);
-      cuts[i] = cut;
-      // |dy| <= sqrt(a cut / det) where the row has a span; widened, so rounding never drops a row with one.
-      const det = ca * cc - cb * cb;
-      rowReach[i] = det > 0 && ca > 0 ? Math.sqrt((ca * cut) / det) * (1 + 1e-6) + 1e-3 : Infinity;
-      for (let ty = firstBandRow(y0, rowOffset, rowStride); ty <= y1; ty += rowStride) {
-        if (this.rowColumns.length < columnsAt + 2) {
-          const grown = new Int32Array(Math.max(1024, 2 * this.rowColumns.length));
-          grown.set(this.rowColumns);
-          this.rowColumns = grown;
+        cut = cuts[i];
+      ellipse.set(ca, cb, conic[3 * i + 2], cut);
+      for (let ty = y0; ty <= y1; ty = nextBandRow(ty, rowStride, rowBlock)) {
+        if (!ellipseTileColumns(u, v, ca, cb, cut, ellipse, ty, x0, x1, columns)) {
+          rowColumns[columnsAt++] = -1;
+          rowColumns[columnsAt++] = -1;
+          continue;
         }
-        const hit = ellipseTileColumns(mean2d[2 * i], mean2d[2 * i + 1], ca, cb, cc, cut, ty, x0, x1, columns);
-        this.rowColumns[columnsAt++] = hit ? columns[0] : -1;
-        this.rowColumns[columnsAt++] = hit ? columns[1] : -1;
-        if (!hit) continue;
-        for (let tx = columns[0]; tx <= columns[1]; tx++) counts[ty * this.tilesX + tx + 1]++;
+        const c0 = columns[0],
+          c1 = columns[1];
+        rowColumns[columnsAt++] = c0;
+        rowColumns[columnsAt++] = c1;
+        for (let t = ty * tilesX + c0 + 1, tEnd = ty * tilesX + c1 + 1; t <= tEnd; t++) counts[t]++;
       }
     }
     for (let t = 0; t < tiles; t++) counts[t + 1] += counts[t];
@@ -416,13 +488,12 @@ export class GaussianRasterizer {
     const data = kernel ? kernel.records : this.tileData,
       ints = kernel ? kernel.recordInts : this.tileInts,
       list = kernel ? kernel.list : this.tileList;
-    const rowColumns = this.rowColumns;
     columnsAt = 0;
+    // Second pass, in the same order: each Gaussian's record, and its entries into the tiles' lists.
     for (let k = 0; k < visible; k++) {
       const i = order[k];
-      writeTileRect(rect, radius, mean2d, i, tilesX, tilesY);
-      const y0 = rect[2],
-        y1 = rect[3];
+      const y0 = bandRows[2 * i],
+        y1 = bandRows[2 * i + 1];
       // The radius square's pixels, rows within the ellipse's reach (what the compositing visits), clamped to int32.
       const u = mean2d[2 * i],
         v = mean2d[2 * i + 1],
@@ -433,19 +504,25 @@ export class GaussianRasterizer {
         xLast = clampInt(Math.floor(u + r - 0.5)),
         yFirst = clampInt(Math.max(Math.ceil(v - r - 0.5), Math.ceil(v - reach - 0.5))),
         yLast = clampInt(Math.min(Math.floor(v + r - 0.5), Math.floor(v + reach - 0.5)));
-      const address = kernel ? kernel.recordAddress(k) : 0;
-      if (kernel) writeRecord(data, ints, PACKED * k, i, this.projected, xFirst, xLast, yFirst, yLast, cutWide);
-      for (let ty = firstBandRow(y0, rowOffset, rowStride); ty <= y1; ty += rowStride) {
+      if (kernel) {
+        writeRecord(data, ints, PACKED * k, i, this.projected, xFirst, xLast, yFirst, yLast, cutWide);
+        const address = kernel.recordAddress(k);
+        for (let ty = y0; ty <= y1; ty = nextBandRow(ty, rowStride, rowBlock)) {
+          const first = rowColumns[columnsAt++],
+            last = rowColumns[columnsAt++];
+          if (first < 0) continue;
+          for (let t = ty * tilesX + first, tEnd = ty * tilesX + last; t <= tEnd; t++) list[fill[t]++] = address;
+        }
+        continue;
+      }
+      for (let ty = y0; ty <= y1; ty = nextBandRow(ty, rowStride, rowBlock)) {
         const first = rowColumns[columnsAt++],
           last = rowColumns[columnsAt++];
         if (first < 0) continue;
         for (let tx = first; tx <= last; tx++) {
-          const e = fill[ty * this.tilesX + tx]++;
-          if (kernel) list[e] = address;
-          else {
-            list[e] = i;
-            writeRecord(data, ints, PACKED * e, i, this.projected, xFirst, xLast, yFirst, yLast, cutWide);
-          }
+          const e = fill[ty * tilesX + tx]++;
+          list[e] = i;
+          writeRecord(data, ints, PACKED * e, i, this.projected, xFirst, xLast, yFirst, yLast, cutWide);
         }
       }
     }
@@ -477,8 +554,9 @@ export class GaussianRasterizer {
     const { T, acc, last, stopped, rowLive } = this.tileScratch;
     let composited = 0;
     // Read once: callers' band objects come in several shapes (a property read per tile row deoptimised this).
-    const rowStride = band.tileRowStride;
-    for (let ty = band.tileRowOffset; ty < this.tilesY; ty += rowStride) {
+    const rowStride = band.tileRowStride,
+      rowBlock = band.tileRowBlock ?? 1;
+    for (let ty = firstBandRow(0, band.tileRowOffset, rowStride, rowBlock); ty < this.tilesY; ty = nextBandRow(ty, rowStride, rowBlock)) {
       for (let tx = 0; tx < this.tilesX; tx++) {
         const tile = ty * this.tilesX + tx;
         const x0 = tx * TILE_SIZE,
@@ -608,8 +686,9 @@ export class GaussianRasterizer {
     const minAlpha = Math.max(MIN_ALPHA, band.minAlpha ?? MIN_ALPHA);
     const state = kernel.state;
     let composited = 0;
-    const rowStride = band.tileRowStride;
-    for (let ty = band.tileRowOffset; ty < this.tilesY; ty += rowStride) {
+    const rowStride = band.tileRowStride,
+      rowBlock = band.tileRowBlock ?? 1;
+    for (let ty = firstBandRow(0, band.tileRowOffset, rowStride, rowBlock); ty < this.tilesY; ty = nextBandRow(ty, rowStride, rowBlock)) {
       for (let tx = 0; tx < this.tilesX; tx++) {
         const tile = ty * this.tilesX + tx;
         const x0 = tx * TILE_SIZE,

@@ -16,6 +16,8 @@ export interface RenderedView {
   /** Expected termination distance divided by opacity (0 where nothing was hit). */
   readonly depth: Float32Array;
   readonly opacity: Float32Array;
+  /** The colour as 8-bit rgb (unitToByte of `rgb`), where the renderer wrote it too (ViewFrame.rgb8). */
+  readonly rgb8?: Uint8Array;
 }
 
 export class GridRenderer {

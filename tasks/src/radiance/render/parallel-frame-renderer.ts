@@ -13,8 +13,11 @@ import { upsampleView } from './fast-march.js';
 /** full: the model's reference render; fast: the cheaper settings; draft: fast at half the width and height, upsampled. */
 export type RenderQuality = 'full' | 'fast' | 'draft';
 
-/** The buffers of one frame, shared with the workers (SharedArrayBuffer-backed). */
-export type SharedFrame = Pick<RenderedView, 'rgb' | 'depth' | 'opacity'>;
+/** The buffers of one frame, shared with the workers (SharedArrayBuffer-backed); rgb8 where the workers write it. */
+export type SharedFrame = Pick<RenderedView, 'rgb' | 'depth' | 'opacity' | 'rgb8'>;
+
+/** Frames handed back that a renderer keeps for reuse (a session has at most one encoding while one renders). */
+const MAX_SPARE = 2;
 
 export abstract class ParallelFrameRenderer {
   protected readonly workers: Worker[] = [];
@@ -22,6 +25,10 @@ export abstract class ParallelFrameRenderer {
   private closed = false;
   /** Frames render one after another: each worker answers its requests in order, one listener at a time. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Frames handed back (recycle) whose buffers later frames of their size render into. */
+  private readonly spare: SharedFrame[] = [];
+  /** The colour buffers of frames this renderer returned and that were not handed back yet. */
+  private readonly lent = new WeakSet<Float32Array>();
 
   /**
    * Starts `threads` workers of `workerScript` and sends each `load` (the model). `what` names the renderer
@@ -32,6 +39,8 @@ export abstract class ParallelFrameRenderer {
     threads: number,
     load: unknown,
     private readonly what: string,
+    /** Whether the workers also write the colour as 8-bit rgb (SharedFrame.rgb8; the 8-bit codecs send it). */
+    private readonly writesRgb8 = false,
   ) {
     if (!Number.isInteger(threads) || threads < 1) throw new ConfigError(`${what}: threads ${threads} must be a positive integer`);
     for (let i = 0; i < threads; i++) this.workers.push(new Worker(workerScript));
@@ -51,6 +60,18 @@ export abstract class ParallelFrameRenderer {
     const frame = this.queue.then(() => this.renderNow(camera, quality));
     this.queue = frame.catch(() => undefined);
     return frame;
+  }
+
+  /**
+   * The caller is done with `frame`, one this renderer returned (it will not read it again): a later frame of
+   * its size is rendered into its buffers instead of fresh shared memory. Every worker writes every pixel of
+   * its part, so nothing of the old frame shows through. Frames of other renderers, draft frames (upsampled,
+   * not shared) and frames handed back twice are ignored; at most MAX_SPARE are kept.
+   */
+  recycle(frame: SharedFrame): void {
+    if (!this.lent.has(frame.rgb) || this.spare.length >= MAX_SPARE) return;
+    this.lent.delete(frame.rgb);
+    this.spare.push({ rgb: frame.rgb, depth: frame.depth, opacity: frame.opacity, ...(frame.rgb8 ? { rgb8: frame.rgb8 } : {}) });
   }
 
   async close(): Promise<void> {
@@ -74,8 +95,14 @@ export abstract class ParallelFrameRenderer {
     await this.ready;
     const n = camera.width * camera.height;
     const shared = (floats: number): Float32Array => new Float32Array(new SharedArrayBuffer(4 * floats));
-    const frame = { rgb: shared(3 * n), depth: shared(n), opacity: shared(n) };
+    const at = this.spare.findIndex((f) => f.rgb.length === 3 * n && f.depth.length === n && f.opacity.length === n);
+    const bytes = (count: number): Uint8Array => new Uint8Array(new SharedArrayBuffer(count));
+    const frame: SharedFrame =
+      at >= 0
+        ? this.spare.splice(at, 1)[0]
+        : { rgb: shared(3 * n), depth: shared(n), opacity: shared(n), ...(this.writesRgb8 ? { rgb8: bytes(3 * n) } : {}) };
     await this.renderParts(camera, quality, frame);
+    this.lent.add(frame.rgb);
     return { width: camera.width, height: camera.height, ...frame };
   }
 }

@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { GaussianCloud } from '../model/gaussian-cloud.js';
 import type { Vec3 } from '../model/grid-geometry.js';
 import { GaussianRasterizer } from '../kernels/gaussian-rasterizer.js';
-import { ProjectedGaussians, projectGaussians, projectionCamera } from '../kernels/gaussian-projection.js';
+import { ProjectedGaussians, projectGaussians, projectionCamera, viewIndependentTerms } from '../kernels/gaussian-projection.js';
 import type { Camera } from '../data/camera.js';
 import { renderSplatBand, type SplatBand } from './gaussian-view.js';
 
@@ -40,17 +40,25 @@ export interface SplatWorkerBand {
   readonly rgb: Float32Array;
   readonly depth: Float32Array;
   readonly opacity: Float32Array;
+  /** The colour as 8-bit rgb too (unitToByte), where the frame has it. */
+  readonly rgb8?: Uint8Array;
 }
 
 /** How long a worker waits for the others' parts of a projection before it gives the frame up. */
 const PROJECTION_WAIT_MS = 60_000;
 
-let loaded: { cloud: GaussianCloud; background: Vec3; rasterizer: GaussianRasterizer } | undefined;
+let loaded: { cloud: GaussianCloud; terms: Float64Array; background: Vec3; rasterizer: GaussianRasterizer } | undefined;
 
 /** Projects this worker's part of the frame into the shared projection and waits until every part is there. */
-function projectPart(cloud: GaussianCloud, camera: Camera, projected: ProjectedGaussians, part: SplatProjectionPart): void {
+function projectPart(
+  cloud: GaussianCloud,
+  terms: Float64Array,
+  camera: Camera,
+  projected: ProjectedGaussians,
+  part: SplatProjectionPart,
+): void {
   try {
-    projectGaussians(cloud, projectionCamera(camera), projected, part.first, part.end);
+    projectGaussians(cloud, projectionCamera(camera), projected, part.first, part.end, terms);
   } finally {
     // Arrives even when its part failed (that band's request reports the error), so no other worker waits on.
     if (Atomics.add(part.arrived, 0, 1) + 1 >= part.parts) Atomics.notify(part.arrived, 0);
@@ -67,13 +75,15 @@ parentPort?.on('message', (msg: SplatWorkerLoad | SplatWorkerBand) => {
   try {
     if (msg.type === 'load') {
       const cloud = new GaussianCloud(msg.count, msg.params, msg.shDegree);
-      loaded = { cloud, background: msg.background, rasterizer: new GaussianRasterizer(ProjectedGaussians.over(msg.projected)) };
+      // The model is frozen: its view-independent terms are computed once, not in every frame's projection.
+      const rasterizer = new GaussianRasterizer(ProjectedGaussians.over(msg.projected));
+      loaded = { cloud, terms: viewIndependentTerms(cloud), background: msg.background, rasterizer };
       parentPort?.postMessage({ ok: true });
       return;
     }
     if (!loaded) throw new Error('band before load');
-    const { cloud, background, rasterizer } = loaded;
-    projectPart(cloud, msg.camera, rasterizer.projected, msg.projection);
+    const { cloud, terms, background, rasterizer } = loaded;
+    projectPart(cloud, terms, msg.camera, rasterizer.projected, msg.projection);
     renderSplatBand(rasterizer, cloud, msg.camera, background, { ...msg.band, projected: true }, msg);
     parentPort?.postMessage({ ok: true });
   } catch (err) {

@@ -63,6 +63,8 @@ export interface ParallelViewRenderer {
   whenReady(): Promise<void>;
   /** Depth: distance along the pixel's unit ray (0 where nothing was hit). */
   render(camera: Camera, quality?: RenderQuality): Promise<RenderedView>;
+  /** Hands a returned frame back for a later frame's buffers (ParallelFrameRenderer.recycle). */
+  recycle(frame: RenderedView): void;
   close(): Promise<void>;
 }
 
@@ -88,6 +90,10 @@ export class RadianceFrameRenderer implements ViewFrameRenderer {
     view: Pick<ViewSessionStart, 'width' | 'height' | 'fovXDegrees' | 'quality'>,
   ): Promise<ViewFrame> {
     return this.renderer.render(poseCamera(cameraToWorld, view.width, view.height, view.fovXDegrees), view.quality);
+  }
+
+  recycle(frame: ViewFrame): void {
+    this.renderer.recycle(frame);
   }
 }
 

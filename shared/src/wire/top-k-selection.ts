@@ -4,7 +4,7 @@
 // the indices of that bucket and above (few), and among those a histogram of the bucket's low 16 bits finds
 // the exact threshold: every value above it is kept, and as many equal to it (lowest index first) as make k.
 // A large array with a small k first tries one pass: a threshold from a sample of every 64th value that
-// should let through about 1.5 k values, whose exact top k is then selected as above; if fewer than k or too
+// should let through about 1.25 k values, whose exact top k is then selected as above; if fewer than k or too
 // many pass (a sample that misleads), it falls back to the two passes, so the result is always exact. That one
 // pass is a WebAssembly SIMD kernel (wasm-top-k.ts). NaN ranks above infinity, so a NaN is always sent and
 // the receiver rejects the update instead of never seeing it.
@@ -70,7 +70,9 @@ function sampledTopK(values: Float32Array, k: number, out: Uint32Array): TopK | 
   const bits = new Int32Array(values.buffer, values.byteOffset, n);
   const high = highHistogram(bits, SAMPLE_STRIDE);
   const sampled = Math.ceil(n / SAMPLE_STRIDE);
-  const { bucket } = bucketHolding(high, Math.ceil((1.5 * k * sampled) / n) + 16);
+  // 1.25 k (plus 16 samples): k = 1% of 4M values leaves a margin of 5 standard deviations of the sampled
+  // count, and 20% fewer candidates than 1.5 k to filter and select from (topK of 4M normals 3.28 -> 3.08 ms).
+  const { bucket } = bucketHolding(high, Math.ceil((1.25 * k * sampled) / n) + 16);
   const room = 4 * k + 1024;
   if (scratch.candidates.length < room) {
     scratch.candidates = new Uint32Array(room);

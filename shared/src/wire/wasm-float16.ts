@@ -271,7 +271,37 @@ const eightFloats = (g: number): number[] => [
   ...fastFloat(true, 32 * g + 16),
   0x0b,
 ];
-/** The decoding loop over `groups` runs of eight per iteration (count: a multiple of 8 * groups, above 0). */
+/** The halves at `in + 2i + 16g`. */
+const halvesAt = (g: number): number[] => [
+  ...localGet(0),
+  ...localGet(FI),
+  ...i32Const(1),
+  0x74,
+  ...i32Add,
+  ...simd(0x00),
+  0,
+  ...uleb128(16 * g),
+];
+/** The lanes of the eight halves at `in + 2i + 16g` that are infinity or NaN, ORed into the mask on the stack when `or`. */
+const specialHalves = (g: number, or_: boolean): number[] => [
+  ...halvesAt(g),
+  ...splat(0x7c007c00),
+  ...and,
+  ...splat(0x7c007c00),
+  ...simd(0x2d),
+  ...(or_ ? or : []),
+];
+/** Eight halves at `in + 2i + 16g` into floats at `out + 4i + 32g` by the fast path (none is infinity or NaN). */
+const fastEightFloats = (g: number): number[] => [
+  ...halvesAt(g),
+  ...localSet(FX),
+  ...fastFloat(false, 32 * g),
+  ...fastFloat(true, 32 * g + 16),
+];
+/**
+ * The decoding loop over `groups` runs of eight per iteration (count: a multiple of 8 * groups, above 0): one
+ * check of all of them first, and when one holds an infinity or NaN, each run checked and converted on its own.
+ */
 const toFloat = (groups: number): number[] => [
   2,
   2,
@@ -285,7 +315,13 @@ const toFloat = (groups: number): number[] => [
     [0x74],
     i32Add,
     localSet(FO),
+    ...Array.from({ length: groups }, (_, g) => specialHalves(g, g > 0)),
+    simd(0x53),
+    [0x04, 0x40],
     ...Array.from({ length: groups }, (_, g) => eightFloats(g)),
+    [0x05],
+    ...Array.from({ length: groups }, (_, g) => fastEightFloats(g)),
+    [0x0b],
     next(FI, 8 * groups, 2),
   ),
   0x0b,

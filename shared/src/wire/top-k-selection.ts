@@ -4,7 +4,7 @@
 // the indices of that bucket and above (few), and among those a histogram of the bucket's low 16 bits finds
 // the exact threshold: every value above it is kept, and as many equal to it (lowest index first) as make k.
 // A large array with a small k first tries one pass: a threshold from a sample of every 64th value that
-// should let through about 1.5 k values, whose exact top k is then selected as above; if fewer than k or too
+// should let through about 1.25 k values, whose exact top k is then selected as above; if fewer than k or too
 // many pass (a sample that misleads), it falls back to the two passes, so the result is always exact. That one
 // pass is a WebAssembly SIMD kernel (wasm-top-k.ts). NaN ranks above infinity, so a NaN is always sent and
 // the receiver rejects the update instead of never seeing it.
@@ -30,30 +30,49 @@ const scratch = {
   candidateValues: new Float32Array(0),
 };
 
+/** The `k` values of largest magnitude and their indices, strictly increasing (ties: lowest index first). */
+export interface TopK {
+  readonly indices: Uint32Array;
+  /** values[indices[i]] for each i. */
+  readonly values: Float32Array;
+}
+
 /** The indices, strictly increasing, of the `k` values of largest magnitude (ties: lowest index first). */
 export function topKIndices(values: Float32Array, k: number): Uint32Array {
+  return topK(values, k).indices;
+}
+
+/**
+ * The `k` values of largest magnitude and their indices. The sampled pass already holds the passing values
+ * beside their indices (a small array), so it picks them from there instead of reading them again at k
+ * scattered places of the whole array (1.3 ms of cache misses for 42k of 4M values).
+ */
+export function topK(values: Float32Array, k: number): TopK {
   const n = values.length;
   if (!Number.isInteger(k) || k < 0 || k > n) throw new RangeError(`top-k selection: k = ${k} for ${n} values`);
   const out = new Uint32Array(k);
   if (k === n) {
     for (let i = 0; i < n; i++) out[i] = i;
-    return out;
+    return { indices: out, values: pick(values, out) };
   }
-  if (k === 0) return out;
+  if (k === 0) return { indices: out, values: new Float32Array(0) };
   if (n >= SAMPLED_FROM && k <= n / 8) {
     const found = sampledTopK(values, k, out);
     if (found) return found;
   }
-  return exactTopK(values, k, out);
+  const indices = exactTopK(values, k, out);
+  return { indices, values: pick(values, indices) };
 }
 
 /** The top k of `values` (exact, into `out`) from those above a sampled threshold, or undefined when it misled. */
-function sampledTopK(values: Float32Array, k: number, out: Uint32Array): Uint32Array | undefined {
+function sampledTopK(values: Float32Array, k: number, out: Uint32Array): TopK | undefined {
   const n = values.length;
   const bits = new Int32Array(values.buffer, values.byteOffset, n);
   const high = highHistogram(bits, SAMPLE_STRIDE);
   const sampled = Math.ceil(n / SAMPLE_STRIDE);
-  const { bucket } = bucketHolding(high, Math.ceil((1.5 * k * sampled) / n) + 16);
+  // 1.25 k (plus 16 samples): k = 1% of 4M values leaves a margin of 5 standard deviations of the sampled
+  // count, and 20% fewer candidates than 1.5 k to filter and select from (topK of 4M normals 3.28 -> 3.08 ms).
+  const { bucket } = bucketHolding(high, Math.ceil((1.25 * k * sampled) / n) + 16);
   const room = 4 * k + 1024;
   if (scratch.candidates.length < room) {
     scratch.candidates = new Uint32Array(room);
@@ -65,7 +84,15 @@ function sampledTopK(values: Float32Array, k: number, out: Uint32Array): Uint32A
   if (c === undefined || c < k) return undefined;
   // Candidates are in index order, so ties among them still go to the lowest index.
   const inner = exactTopK(candidateValues.subarray(0, c), k, out);
-  return mapIndices(inner, candidates);
+  const picked = pick(candidateValues, inner);
+  return { indices: mapIndices(inner, candidates), values: picked };
+}
+
+/** values[indices[i]] for each i (element by element, as any other read of them). */
+function pick(values: Float32Array, indices: Uint32Array): Float32Array {
+  const picked = new Float32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) picked[i] = values[indices[i]];
+  return picked;
 }
 
 /** The top k (0 < k < values.length) by a histogram pass and a gathering pass, into `out`. */

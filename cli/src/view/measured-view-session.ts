@@ -14,6 +14,7 @@ import { nodeViewFrameDecoder } from '@strata/runtime';
 import { EdgeViewSessions, VIEW_SESSION_NAMESPACE } from '@strata/edge-node';
 import { playViewSession, quantile, type ShownFrame, type ViewArchitecture, type ViewerDevice } from '@strata/device-client';
 import { LinkPipe, ShapingProxy, type LinkProfileSpec } from '@strata/simulator';
+import { ScoredFrameSelection } from './scored-frame-selection.js';
 
 /** The edge end: a socket.io server with the view namespace, on loopback. */
 export class LoopbackViewEdge {
@@ -106,14 +107,15 @@ export async function runMeasuredSession(options: MeasuredSessionOptions): Promi
     socket = await connectViewSocket(proxy.port, options.edge.token);
   }
   const latencies: number[] = [];
-  // Shown frames are kept and scored after the session: rendering references during it would take the CPU
-  // the session is measured on.
-  const shownFrames: ShownFrame[] = [];
+  // The frames to score are kept and scored after the session (rendering references during it would take the
+  // CPU the session is measured on), and only those: holding every shown frame (170 MB of floats for a
+  // 400x400 session) made the garbage collector pause the session it measures.
+  const scoredFrames = new ScoredFrameSelection(path.length, options.scoredFrames ?? 12);
   const middle = Math.floor(path.length / 2);
   let sample: { userPose: number; rgb: Float32Array } | undefined;
   const onShown = (frame: ShownFrame): void => {
     latencies.push(frame.latencyMs);
-    shownFrames.push(frame);
+    scoredFrames.offer(frame);
     if (!sample || Math.abs(frame.userPose - middle) < Math.abs(sample.userPose - middle))
       sample = { userPose: frame.userPose, rgb: frame.rgb };
   };
@@ -136,9 +138,8 @@ export async function runMeasuredSession(options: MeasuredSessionOptions): Promi
       onShown,
     });
     const after = proxy?.stats();
-    const scored = spread(shownFrames, options.scoredFrames ?? 12);
     const psnrs: number[] = [];
-    for (const frame of scored) psnrs.push(options.psnr(frame.rgb, await options.reference(frame.userPose)));
+    for (const frame of scoredFrames.frames()) psnrs.push(options.psnr(frame.rgb, await options.reference(frame.userPose)));
     const bytes = before && after ? after.deliveredDown - before.deliveredDown + (after.deliveredUp - before.deliveredUp) : 0;
     return {
       architecture,
@@ -157,10 +158,4 @@ export async function runMeasuredSession(options: MeasuredSessionOptions): Promi
     socket?.close();
     await proxy?.close();
   }
-}
-
-/** At most `count` items of `items`, evenly spread (all of them when there are fewer). */
-function spread<T>(items: readonly T[], count: number): T[] {
-  if (items.length <= count) return [...items];
-  return Array.from({ length: count }, (_, i) => items[Math.floor(((i + 0.5) * items.length) / count)]);
 }

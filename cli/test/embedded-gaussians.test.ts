@@ -73,8 +73,8 @@ function withDevices(task: FederatedTask, wrap: (index: number, honest: DeviceTr
   };
 }
 
-test('federated Gaussians on the procedural scene: 4 devices, 2 edges, 8 rounds reach a PSNR band', async () => {
-  const config = gaussianConfig(8, 20);
+test("federated Gaussians on the procedural scene, combineChanges 'mean': 4 devices, 2 edges, 8 rounds reach a PSNR band", async () => {
+  const config = gaussianConfig(8, 20, { combineChanges: 'mean' });
   const task = radianceGaussiansTask(config);
   const before = (await task.evaluate(task.initModel())).psnr;
   const record = await runEmbedded(config, task, logger);

@@ -56,9 +56,9 @@ export const gaussianTaskOptionsSchema = gaussianTrainingOptionsSchema
     uploadScale: gaussianDeviceOptionsSchema.shape.uploadScale,
     combineChanges: z
       .enum(['mean', 'sum', 'straightness', 'serverAdam'])
-      .default('mean')
+      .default('serverAdam')
       .describe(
-        "how the cloud combines the devices' changes of a Gaussian: 'mean' (FedAvg: about one device's steps, so k devices make 1/k of centralized training's progress per image), 'sum' (the changes add up as centralized steps would, but overshoot where devices each reached the optimum), 'straightness' (per parameter group, the sum where the devices' Adam paths ran straight, the mean where they turned back), 'serverAdam' (devices upload gradients over their images, the cloud takes one large-batch Adam step a round with moments it keeps per Gaussian; needs κ2 = 1 and the fedavg strategy at serverLr 1)",
+        "how the cloud combines the devices' changes of a Gaussian: 'serverAdam' (the default: devices upload gradients over their images at the model they received, the cloud takes one large-batch Adam step a round with moments it keeps per Gaussian, within 1 dB of centralized on lego at κ1 1; needs κ2 = 1 and the fedavg strategy at serverLr 1), 'mean' (FedAvg of the devices' local Adam changes: about one device's steps, so k devices make 1/k of centralized training's progress per image), 'sum' (the changes add up as centralized steps would, but overshoot where devices each reached the optimum), 'straightness' (per parameter group, the sum where the devices' Adam paths ran straight, the mean where they turned back)",
       ),
     serverLrExponent: z
       .number()
@@ -76,9 +76,9 @@ export const gaussianTaskOptionsSchema = gaussianTrainingOptionsSchema
       ),
     resetOpacity: z
       .boolean()
-      .default(false)
+      .optional()
       .describe(
-        "the cloud caps every opacity at 0.01 on centralized training's reset schedule (opacityResetEvery); off by default: the Gaussians climb back over sequential steps, of which the federation makes 1/k of centralized training's, and the devices' changes added up after a reset overshoot",
+        "the cloud caps every opacity at 0.01 on centralized training's reset schedule (opacityResetEvery); default on with combineChanges 'serverAdam' (as centralized training), off with the others: there the Gaussians climb back over sequential steps, of which the federation makes 1/k of centralized training's, and the devices' changes added up after a reset overshoot",
       ),
     capacity: z
       .number()
@@ -92,6 +92,8 @@ export type GaussianTaskUserOptions = z.output<typeof gaussianTaskOptionsSchema>
 
 /** The task's options: the user's, the run's seed, and what the run's schedule fixes. */
 export interface GaussianTaskOptions extends GaussianTaskUserOptions {
+  /** Resolved: the user's, else on under combineChanges 'serverAdam' only. */
+  readonly resetOpacity: boolean;
   readonly seed: number;
   readonly rounds: number;
   /** Images the whole federation trains per cloud round (devices × κ1 × κ2). */
@@ -146,7 +148,7 @@ export function parseGaussianTaskOptions(
   if (!(Number.isInteger(run.imagesPerRound) && run.imagesPerRound >= 1)) {
     throw new ConfigError(`task radiance/gaussians: images per round ${run.imagesPerRound} must be a positive integer`);
   }
-  return { ...user, ...run };
+  return { ...user, resetOpacity: user.resetOpacity ?? user.combineChanges === 'serverAdam', ...run };
 }
 
 /** Device options from a request's numeric map, defaults filled in; a bad value names its key. */

@@ -1,8 +1,10 @@
 // The federated Gaussian-splatting task (`radiance/gaussians`): the model is a scaffold of Gaussians owned by
-// the cloud (gaussian-scaffold.ts); devices hold disjoint subsets of the training views, train the scaffold's
-// Gaussians their views see and upload the changes as sparse rows (row weight 1), with their densification
-// statistic; edges and the cloud take FedAvg's per-row mean, which the cloud may rescale before applying it
-// (`combineChanges`: the mean by default, the sum of the devices' changes, or by the straightness of their paths); between
+// the cloud (gaussian-scaffold.ts); devices hold disjoint subsets of the training views. By default
+// (`combineChanges: 'serverAdam'`) a device uploads the gradient of each Gaussian its images see, at the model it
+// received, and the cloud takes one large-batch Adam step a round (gaussian-server-adam.ts); otherwise devices
+// train the Gaussians with Adam and upload the changes as sparse rows (row weight 1), which edges and the cloud
+// average per row and the cloud may rescale (the mean, the sum of the devices' changes, or by the straightness
+// of their paths). Devices upload their densification statistic either way; between
 // rounds the cloud clones, splits and prunes from the statistic pooled over every view, on centralized training's schedule
 // (stretched to the federation's images). The held-out views are rendered centrally to evaluate.
 

@@ -328,7 +328,7 @@ export class Coordinator {
     let release: Release | undefined;
     if (updates.length > 0) release = this.combine(updates, tally);
     if (release && 'combined' in release) {
-      this.options.task.beforeApply?.(release.combined, round);
+      this.options.task.beforeApply?.(release.combined, round, this.globalModel);
       this.options.strategy.apply(this.globalModel, release.combined);
       this.options.task.afterRound?.(this.globalModel, round);
       this.versionNumber++;

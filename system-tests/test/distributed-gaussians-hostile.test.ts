@@ -1,16 +1,17 @@
 // Hostile devices against an edge daemon running the Gaussian task's checks (`strata edge --task
 // radiance/gaussians`, which passes the task's checkUpdate to the edge): separate processes send a change of a
 // free slot of the scaffold, a Gaussian's change with a row weight other than a device's 1, and a negative
-// densification statistic. Each is refused by its reason and counted in /metrics, while the honest devices'
+// densification statistic; and, with the cloud's Adam (combineChanges 'serverAdam'), a gradient of 1e20. Each is refused by its reason and counted in /metrics, while the honest devices'
 // round completes and the edge keeps serving.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { DaemonProcess, fileDeployment, getJson, metric, onlyRunRecord, scrape, TOKEN, waitForHealth } from './distributed-support.js';
-import { GAUSSIAN_RUN_ARGS, GAUSSIAN_TASK_ARGS } from './distributed-gaussians-support.js';
+import { GAUSSIAN_RUN_ARGS, GAUSSIAN_TASK_ARGS, SERVER_ADAM_ARGS } from './distributed-gaussians-support.js';
 
 const { deployment, scratch: runsDir } = fileDeployment('gaussians-hostile');
+const { deployment: adamDeployment, scratch } = fileDeployment('gaussians-hostile-adam');
 
 test("the Gaussian task's checks at a daemon edge refuse each hostile update by its reason while the honest round completes", {
   timeout: 180_000,
@@ -56,4 +57,40 @@ test("the Gaussian task's checks at a daemon edge refuse each hostile update by 
   const health = await getJson(`${edge.http}/healthz`);
   assert.equal(health.ok, true);
   assert.equal(health.devices, 5);
+});
+
+test("serverAdam: a hostile device's gradient too large for the cloud's Adam is refused at a daemon edge while the honest round completes", {
+  timeout: 180_000,
+}, async () => {
+  const args = [...GAUSSIAN_TASK_ARGS, ...SERVER_ADAM_ARGS];
+  const edge = await adamDeployment.edge('region-1', args);
+  await adamDeployment.devices('region-1', [edge.url], 0, args, 2);
+  const attacker = new DaemonProcess('gaussian-gradient', join(import.meta.dirname, 'distributed-hostile-device.js'), [
+    edge.url,
+    'region-1',
+    'device-90',
+    TOKEN,
+    'gaussian-gradient',
+  ]);
+  adamDeployment.processes.push(attacker);
+  await attacker.waitForMessage('connected', 60_000);
+  await waitForHealth(edge.http, (h) => h.devices === 3, '2 honest and 1 hostile device');
+
+  const coordinator = adamDeployment.startRun(scratch, [
+    '--regions',
+    'region-1',
+    '--rounds',
+    '1',
+    ...GAUSSIAN_RUN_ARGS,
+    ...SERVER_ADAM_ARGS,
+  ]);
+  assert.equal(await coordinator.exited, 0, 'the round completes');
+  await attacker.waitForMessage('answering');
+  const samples = await scrape(edge.http);
+  assert.equal(metric(samples, 'strata_updates_rejected_total', { reason: 'bad_statistic' }), 1, 'the gradient refused');
+  assert.equal(metric(samples, 'strata_updates_accepted_total'), 2, 'both honest updates');
+  const record = onlyRunRecord(scratch);
+  assert.deepEqual((record.rounds[0].participation as { rejected: Record<string, number> }).rejected, { bad_statistic: 1 });
+  assert.ok(Number.isFinite(record.final.metrics.psnr), `final PSNR ${record.final.metrics.psnr}`);
+  assert.equal((await getJson(`${edge.http}/healthz`)).devices, 3);
 });

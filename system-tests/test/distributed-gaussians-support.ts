@@ -25,3 +25,6 @@ export const GAUSSIAN_RUN_ARGS: readonly string[] = [
   '--clip-factor',
   '0',
 ];
+
+/** The same run with the cloud's Adam over the devices' gradients (`combineChanges=serverAdam`), for every daemon. */
+export const SERVER_ADAM_ARGS: readonly string[] = ['--task-option', 'combineChanges=serverAdam'];

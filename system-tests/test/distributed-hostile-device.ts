@@ -10,7 +10,8 @@
 // zero-row-forgeries.ts's DEVICE_ZERO_ROW_FORGERIES (held-back rows that break one rule each); against the
 // Gaussian task's checks at the edge: gaussian-free-slot (a row of a free slot of the scaffold),
 // gaussian-row-weight (a Gaussian's change with row weight 0.5, not a device's 1), gaussian-statistic (a
-// negative densification statistic); connect-once (connects with <token> as <node id>, says whether it was
+// negative densification statistic), gaussian-gradient (a gradient of 1e20 under combineChanges 'serverAdam',
+// which would overflow the row's second moment at the cloud); connect-once (connects with <token> as <node id>, says whether it was
 // accepted or refused, and exits: impersonation, duplicate sessions, revoked credentials); held-open (connects and stays, logging
 // "dropped" when the edge ends its session: a credential revoked while connected). It logs JSON lines on stderr
 // ({"msg": "connected"}, {"msg": "refused"}, ...) like the daemons, so tests can wait for them.
@@ -174,6 +175,7 @@ const replies: Record<string, (frame: Uint8Array) => Uint8Array> = {
   'gaussian-free-slot': (frame) => gaussianRow(frame, gaussian!.GAUSSIAN_PARAMS_TENSOR, firstFree, 0.001, 1),
   'gaussian-row-weight': (frame) => gaussianRow(frame, gaussian!.GAUSSIAN_PARAMS_TENSOR, firstGaussian, 0.001, 0.5),
   'gaussian-statistic': (frame) => gaussianRow(frame, gaussian!.GAUSSIAN_DENSIFY_TENSOR, firstGaussian, -1, 1),
+  'gaussian-gradient': (frame) => gaussianRow(frame, gaussian!.GAUSSIAN_PARAMS_TENSOR, firstGaussian, 1e20, 1),
   shape: (frame) => {
     const request = modelOf(frame);
     if (request instanceof Uint8Array) return request;

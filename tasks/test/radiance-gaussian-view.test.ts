@@ -16,7 +16,7 @@ function smallTask(): { dataset: SceneDataset; task: RadianceGaussiansTask } {
   const dataset = loadSceneDataset({ procedural: true, res: 24, holdOutEvery: 8, contraction: 'off', seed: 3 });
   const options = parseGaussianTaskOptions(
     { procedural: true, imageRes: 24, devices: 2, initialCount: 400, capacity: 800 },
-    { seed: 3, rounds: 1, imagesPerRound: 2, kappa2: 1 },
+    { seed: 3, rounds: 1, imagesPerRound: 2, kappa1: 2, kappa2: 1 },
   );
   return { dataset, task: new RadianceGaussiansTask(dataset, options) };
 }

@@ -111,15 +111,25 @@ export function register(train: Command): void {
     .option('--federated', 'hierarchical federated run (coordinator, edges and devices in one process)')
     .option('--edges <n>', 'federated: edge nodes', int, 2)
     .option('--devices <n>', 'federated: devices (each holds a disjoint set of training views)', int, 8)
-    .option('--rounds <n>', 'federated: cloud rounds (--model gaussians: default 15)', int, 40)
+    .option(
+      '--rounds <n>',
+      'federated: cloud rounds (--model gaussians: default 375, or 15 with combineChanges other than serverAdam)',
+      int,
+      40,
+    )
     .option(
       '--kappa1 <n>',
-      'federated: κ1, local steps (batches of --batch rays, default 512; --model gaussians: images, default 25) per edge aggregation',
+      'federated: κ1, local steps (batches of --batch rays, default 512; --model gaussians: images, default 1, or 25 with combineChanges other than serverAdam) per edge aggregation',
       int,
       80,
     )
     .option('--kappa2 <n>', 'federated: κ2, edge aggregations per cloud round', int, 1)
-    .option('--eval-every <n>', 'federated: render the held-out views every n rounds', int, 5)
+    .option(
+      '--eval-every <n>',
+      'federated: render the held-out views every n rounds (--model gaussians with serverAdam: default a third of the rounds)',
+      int,
+      5,
+    )
     .addOption(
       new Option('--partition <how>', 'federated: how views are split over devices').choices(['azimuth', 'random']).default('azimuth'),
     )

@@ -78,9 +78,10 @@ export interface FederatedTask {
   /**
    * Changes a round's combined update in place at the cloud, before the strategy applies it (the Gaussian
    * task's `combineChanges`: a row's mean change over the devices that changed it kept, made their sum, or
-   * scaled by how straight their paths were). Synchronous rounds only.
+   * scaled by how straight their paths were, or the devices' gradients turned into the cloud's Adam step);
+   * `model` is the global model the update will be applied to (read only). Synchronous rounds only.
    */
-  beforeApply?(combined: ModelUpdate, round: number): void;
+  beforeApply?(combined: ModelUpdate, round: number, model: ModelParams): void;
   /**
    * Changes the global model in place between rounds, once a round's update is applied and before the new
    * version is published (the Gaussian task's scaffold: clone, split, prune). Deterministic for the task's

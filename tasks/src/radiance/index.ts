@@ -74,6 +74,7 @@ export * from './train/gaussian-training.js';
 export * from './io/gaussian-ply.js';
 export * from './io/compact-gaussian-file.js';
 export * from './federated/gaussian-scaffold.js';
+export * from './federated/gaussian-server-adam.js';
 export * from './federated/gaussian-task-options.js';
 export * from './federated/gaussian-device.js';
 export * from './federated/radiance-gaussians-task.js';

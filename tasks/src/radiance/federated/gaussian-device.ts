@@ -16,7 +16,7 @@ import {
 } from '@strata/shared';
 import type { SceneView } from '../data/scene-dataset.js';
 import type { Vec3 } from '../model/grid-geometry.js';
-import { GAUSSIAN_SH, GAUSSIAN_STRIDE } from '../model/gaussian-cloud.js';
+import { GAUSSIAN_SH, GAUSSIAN_STRIDE, type GaussianCloud } from '../model/gaussian-cloud.js';
 import { GaussianRasterizer } from '../kernels/gaussian-rasterizer.js';
 import { columnLearningRates, gaussianAdamStep } from '../train/gaussian-adam.js';
 import { GaussianTrainState } from '../train/gaussian-train-state.js';
@@ -65,6 +65,7 @@ export class GaussianDevice implements DeviceTrainer {
     const shDegree = Math.min(o.maxShDegree, Math.floor((options.round - 1) / o.shDegreeRounds));
     const { cloud, slots } = scaffoldCloud(model, shDegree);
     const capacity = model.get(GAUSSIAN_PARAMS_TENSOR)?.shape[0] ?? 0;
+    if (o.uploadGradients === 1) return this.gradients(cloud, slots, capacity, shDegree, options);
     const state = new GaussianTrainState(cloud);
     const generations = model.get(GAUSSIAN_SCAFFOLD_TENSOR)?.values ?? new Float32Array(capacity);
     const moments = this.restoreMoments(state, slots, generations, capacity);
@@ -109,6 +110,59 @@ export class GaussianDevice implements DeviceTrainer {
     if (o.uploadStraightness === 1) {
       delta.set(GAUSSIAN_STRAIGHTNESS_TENSOR, straightnessRows(state, cloud.params, path, slots, parameters.rows, capacity));
     }
+    const weight = pixels;
+    return { delta, weight, metrics: { loss: (sse / Math.max(1, values)) * weight, pixels } };
+  }
+
+  /**
+   * The gradient of every Gaussian its images see, summed over κ1 of them at the model as received (no local
+   * step: the cloud steps, by Adam over every device's images), with the statistic as in `train`.
+   */
+  private gradients(cloud: GaussianCloud, slots: Uint32Array, capacity: number, shDegree: number, options: LocalTrainOptions): ModelUpdate {
+    const { views, background } = this.config;
+    const state = new GaussianTrainState(cloud);
+    const visible = new Uint8Array(cloud.count);
+    const rng = new SeededRandom(this.config.seed).fork(`gaussian-device-${this.config.index}-round-${options.round}`);
+    const order = rng.shuffle(views.map((_, i) => i));
+    let sse = 0,
+      values = 0,
+      pixels = 0;
+    for (let step = 1; step <= options.localSteps; step++) {
+      const view = views[order[(step - 1) % order.length]];
+      const frame = this.rasterizer.forward(state.cloud(shDegree), view.camera, background);
+      const loss = l1ImageGradient(frame.rgb, view.rgb);
+      sse += loss.sse;
+      values += frame.rgb.length;
+      pixels += frame.rgb.length / 3;
+      this.rasterizer.backward(loss.dRgb, state.grads, state.viewGradSum);
+      const radius = this.rasterizer.projected.radius;
+      for (let i = 0; i < state.count; i++) {
+        if (radius[i] === 0) continue;
+        state.seen[i]++;
+        visible[i] = 1;
+      }
+    }
+    let count = 0;
+    for (let i = 0; i < state.count; i++) count += visible[i];
+    const rows = new Uint32Array(count);
+    const gradients = new Float32Array(count * GAUSSIAN_STRIDE);
+    for (let i = 0, k = 0; i < state.count; i++) {
+      if (visible[i] === 0) continue;
+      rows[k] = slots[i];
+      gradients.set(state.grads.subarray(i * GAUSSIAN_STRIDE, (i + 1) * GAUSSIAN_STRIDE), k * GAUSSIAN_STRIDE);
+      k++;
+    }
+    const parameters: SparseRows = {
+      kind: 'sparse',
+      shape: [capacity, GAUSSIAN_STRIDE],
+      rows,
+      values: gradients,
+      rowWeights: new Float32Array(count).fill(1),
+    };
+    const delta = new Map([
+      [GAUSSIAN_PARAMS_TENSOR, parameters],
+      [GAUSSIAN_DENSIFY_TENSOR, statisticRows(state, slots, capacity)],
+    ]);
     const weight = pixels;
     return { delta, weight, metrics: { loss: (sse / Math.max(1, values)) * weight, pixels } };
   }

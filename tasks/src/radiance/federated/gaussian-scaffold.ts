@@ -182,7 +182,7 @@ export const GAUSSIAN_PARAMETER_GROUPS: readonly (readonly [number, number])[] =
 ];
 
 /** How the cloud combines the devices' changes of a Gaussian (see `combineDeviceChanges`). */
-export type ChangeCombination = 'mean' | 'sum' | 'straightness';
+export type ChangeCombination = 'mean' | 'sum' | 'straightness' | 'serverAdam';
 
 /**
  * The cloud's step on a round's combined update, in place. Each parameter row arrives as the mean change over
@@ -199,7 +199,7 @@ export function combineDeviceChanges(combined: ModelUpdate, how: ChangeCombinati
   const straightness = combined.delta.get(GAUSSIAN_STRAIGHTNESS_TENSOR);
   combined.delta.delete(GAUSSIAN_STRAIGHTNESS_TENSOR);
   const t = combined.delta.get(GAUSSIAN_PARAMS_TENSOR);
-  if (how === 'mean' || !t || t.kind !== 'sparse' || !t.rowWeights) return;
+  if (how === 'mean' || how === 'serverAdam' || !t || t.kind !== 'sparse' || !t.rowWeights) return;
   const groups = GAUSSIAN_PARAMETER_GROUPS.length;
   const straightAt = new Map<number, number>();
   if (how === 'straightness' && straightness?.kind === 'sparse') straightness.rows.forEach((row, k) => straightAt.set(row, k));
@@ -223,13 +223,15 @@ export function combineDeviceChanges(combined: ModelUpdate, how: ChangeCombinati
  * (a mean of gradient norms) not negative, and the parameter rows' weights, which the cloud multiplies the mean
  * change by (`combineDeviceChanges`), and of the straightness: exactly 1 from a device, a whole number of at
  * most `maxDevices` (the devices times κ2) from an edge; a straightness in [0, 1] (from an edge, a sum of at
- * most `iterations` (κ2) means). Finite values and row weights >= 0 are checked before this.
+ * most `iterations` (κ2) means). With `gradientLimit` (combineChanges 'serverAdam': the parameter rows are
+ * gradients summed over a device's images, and an edge's are a mean of those), every entry is at most that in
+ * size. Finite values and row weights >= 0 are checked before this.
  */
 export function checkScaffoldUpdate(
   update: ModelUpdate,
   model: ModelParams,
   from: UpdateSender,
-  { maxDevices, iterations }: { maxDevices: number; iterations: number },
+  { maxDevices, iterations, gradientLimit }: { maxDevices: number; iterations: number; gradientLimit?: number },
 ): void {
   const scaffold = tensor(model, GAUSSIAN_SCAFFOLD_TENSOR);
   for (const [name, t] of update.delta) {
@@ -252,6 +254,7 @@ export function checkScaffoldUpdate(
     }
     if (name === GAUSSIAN_PARAMS_TENSOR || name === GAUSSIAN_STRAIGHTNESS_TENSOR)
       checkDeviceRowWeights(name, t.rows, t.rowWeights, from, maxDevices);
+    if (name === GAUSSIAN_PARAMS_TENSOR && gradientLimit !== undefined) checkGradients(t.rows, t.values, gradientLimit);
     if (name === GAUSSIAN_STRAIGHTNESS_TENSOR) checkStraightness(t.rows, t.values, from === 'device' ? 1 : iterations);
     if (name !== GAUSSIAN_DENSIFY_TENSOR) continue;
     for (let k = 0; k < t.values.length; k++) {
@@ -259,6 +262,25 @@ export function checkScaffoldUpdate(
         throw new InvalidUpdateError('bad_statistic', `tensor '${name}' row ${t.rows[k]}: mean gradient norm ${t.values[k]} is negative`);
       }
     }
+  }
+}
+
+/**
+ * The largest size of one entry of the L1 loss's gradient over one image that the cloud's Adam takes (per image:
+ * a device's sum over κ1 images may reach κ1 times it). Honest gradients stay far below it: at most 0.03 on the
+ * procedural scene (32 px, every column, measured over a run); it refuses the values that would blow a row's
+ * second moment up (a squared 1e20 overflows float32 and freezes the row for the rest of the run).
+ */
+export const GAUSSIAN_GRADIENT_LIMIT = 10;
+
+/** Gradient rows: every entry at most `limit` in size. */
+function checkGradients(rows: Uint32Array, values: Float32Array, limit: number): void {
+  for (let k = 0; k < values.length; k++) {
+    if (Math.abs(values[k]) <= limit) continue;
+    throw new InvalidUpdateError(
+      'bad_statistic',
+      `tensor '${GAUSSIAN_PARAMS_TENSOR}' row ${rows[Math.floor(k / GAUSSIAN_STRIDE)]}: gradient ${values[k]} exceeds ${limit} (${GAUSSIAN_GRADIENT_LIMIT} per image)`,
+    );
   }
 }
 

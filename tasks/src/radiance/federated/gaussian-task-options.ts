@@ -21,6 +21,12 @@ export const gaussianDeviceOptionsSchema = gaussianTrainingOptionsSchema
       .union([z.literal(0), z.literal(1)])
       .default(0)
       .describe("1: upload the straightness of each Gaussian's path (set by the run when the cloud combines changes by it)"),
+    uploadGradients: z
+      .union([z.literal(0), z.literal(1)])
+      .default(0)
+      .describe(
+        "1: upload each Gaussian's gradient summed over the device's images at the model it received, without a local step (set by the run when the cloud runs Adam: combineChanges 'serverAdam')",
+      ),
     uploadScale: z
       .number()
       .positive()
@@ -49,16 +55,30 @@ export const gaussianTaskOptionsSchema = gaussianTrainingOptionsSchema
   .extend({
     uploadScale: gaussianDeviceOptionsSchema.shape.uploadScale,
     combineChanges: z
-      .enum(['mean', 'sum', 'straightness'])
-      .default('mean')
+      .enum(['mean', 'sum', 'straightness', 'serverAdam'])
+      .default('serverAdam')
       .describe(
-        "how the cloud combines the devices' changes of a Gaussian: 'mean' (FedAvg: about one device's steps, so k devices make 1/k of centralized training's progress per image), 'sum' (the changes add up as centralized steps would, but overshoot where devices each reached the optimum), 'straightness' (per parameter group, the sum where the devices' Adam paths ran straight, the mean where they turned back)",
+        "how the cloud combines the devices' changes of a Gaussian: 'serverAdam' (the default: devices upload gradients over their images at the model they received, the cloud takes one large-batch Adam step a round with moments it keeps per Gaussian, within 1 dB of centralized on lego at κ1 1; needs κ2 = 1 and the fedavg strategy at serverLr 1), 'mean' (FedAvg of the devices' local Adam changes: about one device's steps, so k devices make 1/k of centralized training's progress per image), 'sum' (the changes add up as centralized steps would, but overshoot where devices each reached the optimum), 'straightness' (per parameter group, the sum where the devices' Adam paths ran straight, the mean where they turned back)",
+      ),
+    serverLrExponent: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe(
+        "with combineChanges 'serverAdam': the cloud's learning rates are centralized training's times B^this, B the images of a round (Grendel's large-batch scaling: 0.5); its Adam betas are raised to the power B",
+      ),
+    serverBatch: z
+      .enum(['round', 'views'])
+      .default('round')
+      .describe(
+        "with combineChanges 'serverAdam': the batch a Gaussian's step stands for, all the round's images ('round') or those that saw it ('views': its rate and betas scale with that count, as that many sequential sparse-Adam steps would)",
       ),
     resetOpacity: z
       .boolean()
-      .default(false)
+      .optional()
       .describe(
-        "the cloud caps every opacity at 0.01 on centralized training's reset schedule (opacityResetEvery); off by default: the Gaussians climb back over sequential steps, of which the federation makes 1/k of centralized training's, and the devices' changes added up after a reset overshoot",
+        "the cloud caps every opacity at 0.01 on centralized training's reset schedule (opacityResetEvery); default on with combineChanges 'serverAdam' (as centralized training), off with the others: there the Gaussians climb back over sequential steps, of which the federation makes 1/k of centralized training's, and the devices' changes added up after a reset overshoot",
       ),
     capacity: z
       .number()
@@ -72,10 +92,14 @@ export type GaussianTaskUserOptions = z.output<typeof gaussianTaskOptionsSchema>
 
 /** The task's options: the user's, the run's seed, and what the run's schedule fixes. */
 export interface GaussianTaskOptions extends GaussianTaskUserOptions {
+  /** Resolved: the user's, else on under combineChanges 'serverAdam' only. */
+  readonly resetOpacity: boolean;
   readonly seed: number;
   readonly rounds: number;
   /** Images the whole federation trains per cloud round (devices × κ1 × κ2). */
   readonly imagesPerRound: number;
+  /** κ1: images a device trains (or takes gradients over) per edge iteration. */
+  readonly kappa1: number;
   /** κ2: edge iterations per cloud round (a row's device count at the cloud is summed over them). */
   readonly kappa2: number;
 }
@@ -115,7 +139,7 @@ export function stretchedTrainingOptions(options: GaussianTaskOptions, steps: nu
 /** A user's options as the scene to load and the task's options; a bad or unknown one is a ConfigError naming it. */
 export function parseGaussianTaskOptions(
   input: Readonly<Record<string, unknown>>,
-  run: { seed: number; rounds: number; imagesPerRound: number; kappa2: number },
+  run: { seed: number; rounds: number; imagesPerRound: number; kappa1: number; kappa2: number },
 ): GaussianTaskOptions {
   const user = parseOptions('task radiance/gaussians', gaussianTaskOptionsSchema, input);
   if (user.initialCount > user.capacity) {
@@ -124,7 +148,7 @@ export function parseGaussianTaskOptions(
   if (!(Number.isInteger(run.imagesPerRound) && run.imagesPerRound >= 1)) {
     throw new ConfigError(`task radiance/gaussians: images per round ${run.imagesPerRound} must be a positive integer`);
   }
-  return { ...user, ...run };
+  return { ...user, resetOpacity: user.resetOpacity ?? user.combineChanges === 'serverAdam', ...run };
 }
 
 /** Device options from a request's numeric map, defaults filled in; a bad value names its key. */

@@ -51,8 +51,16 @@ export function radianceGaussiansTask(config: RunConfig): RadianceGaussiansTask 
     seed: config.seed,
     rounds: config.schedule.rounds,
     imagesPerRound: imagesPerRound(config, devices),
+    kappa1: config.schedule.kappa1,
     kappa2: config.schedule.kappa2,
   });
+  const serverLr = config.strategy.options.serverLr ?? 1;
+  if (options.combineChanges === 'serverAdam' && (config.schedule.kappa2 !== 1 || config.strategy.name !== 'fedavg' || serverLr !== 1)) {
+    throw new ConfigError(
+      `task radiance/gaussians: combineChanges 'serverAdam' needs --kappa2 1 and --strategy fedavg at serverLr 1 (devices upload gradients, ` +
+        `which the cloud alone turns into a step; got kappa2 ${config.schedule.kappa2}, strategy ${config.strategy.name}, serverLr ${serverLr})`,
+    );
+  }
   // Contraction is off: the Gaussians live in the scene box (bounded scenes only, for now).
   const source = {
     data: config.data.path,

@@ -1,8 +1,10 @@
 // The federated Gaussian-splatting task (`radiance/gaussians`): the model is a scaffold of Gaussians owned by
-// the cloud (gaussian-scaffold.ts); devices hold disjoint subsets of the training views, train the scaffold's
-// Gaussians their views see and upload the changes as sparse rows (row weight 1), with their densification
-// statistic; edges and the cloud take FedAvg's per-row mean, which the cloud may rescale before applying it
-// (`combineChanges`: the mean by default, the sum of the devices' changes, or by the straightness of their paths); between
+// the cloud (gaussian-scaffold.ts); devices hold disjoint subsets of the training views. By default
+// (`combineChanges: 'serverAdam'`) a device uploads the gradient of each Gaussian its images see, at the model it
+// received, and the cloud takes one large-batch Adam step a round (gaussian-server-adam.ts); otherwise devices
+// train the Gaussians with Adam and upload the changes as sparse rows (row weight 1), which edges and the cloud
+// average per row and the cloud may rescale (the mean, the sum of the devices' changes, or by the straightness
+// of their paths). Devices upload their densification statistic either way; between
 // rounds the cloud clones, splits and prunes from the statistic pooled over every view, on centralized training's schedule
 // (stretched to the federation's images). The held-out views are rendered centrally to evaluate.
 
@@ -21,7 +23,8 @@ import {
 } from '@strata/shared';
 import type { SceneDataset, SceneView } from '../data/scene-dataset.js';
 import { encodeCompactGaussians } from '../io/compact-gaussian-file.js';
-import { GaussianCloud } from '../model/gaussian-cloud.js';
+import { GAUSSIAN_SH, GaussianCloud } from '../model/gaussian-cloud.js';
+import { columnLearningRates } from '../train/gaussian-adam.js';
 import { GaussianRenderer } from '../render/gaussian-renderer.js';
 import { ParallelSplatRenderer } from '../render/parallel-splat-renderer.js';
 import { RadianceFrameRenderer } from '../render/viewing-session-rendering.js';
@@ -29,7 +32,13 @@ import { opacityResetDue } from '../train/gaussian-density-control.js';
 import { cameraExtent } from '../train/gaussian-training.js';
 import type { GaussianTrainingOptions } from '../train/gaussian-training-options.js';
 import { GaussianDevice } from './gaussian-device.js';
+import { PooledStatistic } from './gaussian-pooled-statistic.js';
+import { GaussianServerAdam } from './gaussian-server-adam.js';
 import {
+  GAUSSIAN_DENSIFY_TENSOR,
+  GAUSSIAN_PARAMS_TENSOR,
+  GAUSSIAN_SCAFFOLD_TENSOR,
+  GAUSSIAN_GRADIENT_LIMIT,
   checkScaffoldUpdate,
   combineDeviceChanges,
   refreshScaffold,
@@ -58,6 +67,8 @@ export class RadianceGaussiansTask implements FederatedTask, CompactModelSource 
   private readonly extent: number;
   private frames: { model: ModelParams; parallel: ParallelSplatRenderer; renderer: RadianceFrameRenderer } | undefined;
   private readonly compact = new NewestCompactModel();
+  /** With combineChanges 'serverAdam': the cloud's Adam moments and the statistic pooled between densifications. */
+  private readonly serverAdam: { adam: GaussianServerAdam; statistic: PooledStatistic } | undefined;
 
   constructor(
     readonly dataset: SceneDataset,
@@ -67,6 +78,9 @@ export class RadianceGaussiansTask implements FederatedTask, CompactModelSource 
     this.partitions = partitionViews(dataset.train, options.devices, options.partition, options.seed);
     this.schedule = stretchedTrainingOptions(options, options.rounds * options.imagesPerRound);
     this.extent = cameraExtent(dataset);
+    if (options.combineChanges === 'serverAdam') {
+      this.serverAdam = { adam: new GaussianServerAdam(options.capacity), statistic: new PooledStatistic(options.capacity) };
+    }
   }
 
   describe(): Record<string, unknown> {
@@ -127,6 +141,7 @@ export class RadianceGaussiansTask implements FederatedTask, CompactModelSource 
       uploadScale,
       rounds: this.options.rounds,
       uploadStraightness: this.options.combineChanges === 'straightness' ? 1 : 0,
+      uploadGradients: this.options.combineChanges === 'serverAdam' ? 1 : 0,
       shDegreeRounds: this.schedule.shDegreeEvery / this.options.imagesPerRound,
     };
     return { ...options };
@@ -134,12 +149,46 @@ export class RadianceGaussiansTask implements FederatedTask, CompactModelSource 
 
   checkUpdate(update: ModelUpdate, model: ModelParams, from: UpdateSender): void {
     const iterations = this.options.kappa2;
-    checkScaffoldUpdate(update, model, from, { maxDevices: this.numDevices * iterations, iterations });
+    // A device's gradient rows sum its κ1 images; an edge's are the mean of its devices' sums.
+    const gradientLimit = this.serverAdam ? GAUSSIAN_GRADIENT_LIMIT * this.options.kappa1 : undefined;
+    checkScaffoldUpdate(update, model, from, { maxDevices: this.numDevices * iterations, iterations, gradientLimit });
   }
 
   /** Combines the devices' changes of each Gaussian as `combineChanges` says (see `combineDeviceChanges`). */
-  beforeApply(combined: ModelUpdate): void {
-    combineDeviceChanges(combined, this.options.combineChanges, this.options.kappa2);
+  beforeApply(combined: ModelUpdate, round: number, model: ModelParams): void {
+    if (!this.serverAdam) {
+      combineDeviceChanges(combined, this.options.combineChanges, this.options.kappa2);
+      return;
+    }
+    const statistic = combined.delta.get(GAUSSIAN_DENSIFY_TENSOR);
+    if (statistic?.kind === 'sparse') this.serverAdam.statistic.add(statistic);
+    const gradients = combined.delta.get(GAUSSIAN_PARAMS_TENSOR);
+    const generations = model.get(GAUSSIAN_SCAFFOLD_TENSOR)?.values;
+    if (gradients?.kind !== 'sparse' || !generations) return;
+    let views: Float32Array | undefined;
+    if (this.options.serverBatch === 'views' && statistic?.kind === 'sparse' && statistic.rowWeights) {
+      views = new Float32Array(this.options.capacity);
+      const weights = statistic.rowWeights;
+      statistic.rows.forEach((row, k) => {
+        views![row] = weights[k];
+      });
+    }
+    this.serverAdam.adam.step(gradients, generations, { ...this.serverStep(round), views });
+  }
+
+  /** Centralized training's learning rates and SH columns at `round`, for the cloud's Adam step. */
+  private serverStep(round: number): { batch: number; lrs: Float32Array; columns: number; lrExponent: number } {
+    const o = this.options;
+    const progress = Math.min(1, (round - 1) / Math.max(1, o.rounds - 1));
+    const lrs = columnLearningRates({
+      position: o.lrPosition * this.extent * (o.lrPositionFinal / o.lrPosition) ** progress,
+      scale: o.lrScale,
+      rotation: o.lrRotation,
+      opacity: o.lrOpacity,
+      color: o.lrColor,
+    });
+    const shDegree = Math.min(o.maxShDegree, Math.floor((round - 1) / (this.schedule.shDegreeEvery / o.imagesPerRound)));
+    return { batch: o.imagesPerRound, lrs, columns: GAUSSIAN_SH + 3 * (shDegree + 1) ** 2, lrExponent: o.serverLrExponent };
   }
 
   /**
@@ -171,7 +220,13 @@ export class RadianceGaussiansTask implements FederatedTask, CompactModelSource 
 
   afterRound(model: ModelParams, round: number): void {
     const rng = new SeededRandom(this.options.seed).fork(`gaussian-scaffold-${round}`);
-    this.refreshes.push({ round, ...refreshScaffold(model, this.refreshAfter(round), round + 1, rng) });
+    const refresh = this.refreshAfter(round);
+    if (this.serverAdam && refresh.densify) {
+      const densify = model.get(GAUSSIAN_DENSIFY_TENSOR);
+      if (densify) this.serverAdam.statistic.takeInto(densify.values);
+    }
+    if (this.serverAdam && refresh.resetOpacity) this.serverAdam.adam.resetOpacity();
+    this.refreshes.push({ round, ...refreshScaffold(model, refresh, round + 1, rng) });
   }
 
   /** The scaffold's Gaussians at the highest SH degree (coefficients above the degree trained so far are zero). */

@@ -246,8 +246,8 @@ const fastFloat = (high: boolean, offset: number): number[] => [
   0,
   ...uleb128(offset),
 ];
-/** Eight halves at `in + 2i + 16g` into eight floats at `out + 4i + 32g` (FO = out + 4i). */
-const eightFloats = (g: number): number[] => [
+/** The halves at `in + 2i + 16g`. */
+const halvesAt = (g: number): number[] => [
   ...localGet(0),
   ...localGet(FI),
   ...i32Const(1),
@@ -256,6 +256,10 @@ const eightFloats = (g: number): number[] => [
   ...simd(0x00),
   0,
   ...uleb128(16 * g),
+];
+/** Eight halves at `in + 2i + 16g` into eight floats at `out + 4i + 32g` (FO = out + 4i). */
+const eightFloats = (g: number): number[] => [
+  ...halvesAt(g),
   ...localTee(FX),
   ...splat(0x7c007c00),
   ...and,
@@ -270,17 +274,6 @@ const eightFloats = (g: number): number[] => [
   ...fastFloat(false, 32 * g),
   ...fastFloat(true, 32 * g + 16),
   0x0b,
-];
-/** The halves at `in + 2i + 16g`. */
-const halvesAt = (g: number): number[] => [
-  ...localGet(0),
-  ...localGet(FI),
-  ...i32Const(1),
-  0x74,
-  ...i32Add,
-  ...simd(0x00),
-  0,
-  ...uleb128(16 * g),
 ];
 /** The lanes of the eight halves at `in + 2i + 16g` that are infinity or NaN, ORed into the mask on the stack when `or`. */
 const specialHalves = (g: number, or_: boolean): number[] => [

@@ -17,6 +17,9 @@ import {
   decodeUpdateReply,
   encodeModelBlob,
   modelBlobKey,
+  serverStateBlobKey,
+  type KeepsServerState,
+  type ServerStatePart,
   regionQueue,
   validateUpdate,
   checkEdgeUpdate,
@@ -273,6 +276,7 @@ export class Coordinator {
         throw new StrataError('STRATA_ERR_BAD_BLOB', `model blob of version ${saved.version} holds version ${version}`);
       this.model = model;
       this.versionNumber = version;
+      await this.restoreServerState(version);
       this.state = saved;
       this.records = new Map((await this.store.rounds()).map((r) => [r.round, r]));
       this.privacy?.replay(this.roundRecords());
@@ -799,13 +803,52 @@ export class Coordinator {
   }
 
   private async publish(): Promise<void> {
+    const { blobs } = this.options;
     const blob = encodeModelBlob(this.globalModel, this.versionNumber);
     // No expiry: the current version is what a restarted coordinator resumes from. Older ones are deleted
     // once two newer exist (an edge retrying a late job may still read the previous one).
-    await this.options.blobs.put(modelBlobKey(this.versionNumber), blob);
+    await blobs.put(modelBlobKey(this.versionNumber), blob);
+    // What the strategy and the task keep beside the model, saved with it under the same rule: written
+    // before the commit that names the version, so a resumed coordinator finds the state of its version.
+    for (const [part, holder] of this.serverStateHolders()) {
+      const state = holder.serverState?.();
+      if (state) await blobs.put(serverStateBlobKey(this.versionNumber, part), state);
+      // Only the committed version's state is read back (the one before this, until this one is committed).
+      if (this.versionNumber > 1) await blobs.delete(serverStateBlobKey(this.versionNumber - 2, part));
+    }
     // An asynchronous cloud's jobs may name older versions: releaseModelBlobs deletes them once unused.
-    if (this.versionNumber > 1 && this.options.schedule.cloud.mode === 'sync')
-      await this.options.blobs.delete(modelBlobKey(this.versionNumber - 2));
+    if (this.versionNumber > 1 && this.options.schedule.cloud.mode === 'sync') await blobs.delete(modelBlobKey(this.versionNumber - 2));
+  }
+
+  private serverStateHolders(): [ServerStatePart, KeepsServerState][] {
+    return [
+      ['strategy', this.options.strategy],
+      ['task', this.options.task],
+    ];
+  }
+
+  /**
+   * Restores what the strategy and the task kept at `version` from the blobs publish() saved with it. A
+   * missing blob is an error where the holder keeps state in this configuration (a resumed run would go on
+   * from zero moments, unlike an uninterrupted one), as is a state the holder refuses (ServerStateError).
+   */
+  private async restoreServerState(version: number): Promise<void> {
+    for (const [part, holder] of this.serverStateHolders()) {
+      if (!holder.restoreServerState) continue;
+      const key = serverStateBlobKey(version, part);
+      const blob = await this.options.blobs.get(key);
+      if (blob) {
+        holder.restoreServerState(blob, this.globalModel);
+        continue;
+      }
+      if (holder.serverState?.() !== undefined) {
+        throw new StrataError(
+          'STRATA_ERR_MISSING_BLOB',
+          `cannot resume: the ${part}'s server state ${key} of version ${version} is missing (a run saved by an older Strata, or a blob ` +
+            'store that lost it); resuming without it would restart its moments from zero: pass --reset to start a new run',
+        );
+      }
+    }
   }
 }
 

@@ -88,7 +88,10 @@ export interface CoordinatorOptions {
   readonly clock?: Clock;
   /** Largest edge update blob accepted. */
   readonly maxUpdateBytes?: number;
-  /** Where the durable state goes (default: in memory, which survives nothing). */
+  /**
+   * Where the durable state goes (default: in memory, which survives nothing: then the strategy's and the
+   * task's server state are not saved either, as nothing can resume from them).
+   */
   readonly state?: StateStore;
   /**
    * Identifies the run configuration; state written under another hash is refused at start (default '':
@@ -808,9 +811,10 @@ export class Coordinator {
     // No expiry: the current version is what a restarted coordinator resumes from. Older ones are deleted
     // once two newer exist (an edge retrying a late job may still read the previous one).
     await blobs.put(modelBlobKey(this.versionNumber), blob);
-    // What the strategy and the task keep beside the model, saved with it under the same rule: written
-    // before the commit that names the version, so a resumed coordinator finds the state of its version.
-    for (const [part, holder] of this.serverStateHolders()) {
+    // What the strategy and the task keep beside the model, saved with it under the same rule (when a state
+    // store was given: one can resume from it): written before the commit that names the version, so a
+    // resumed coordinator finds the state of its version.
+    for (const [part, holder] of this.options.state ? this.serverStateHolders() : []) {
       const state = holder.serverState?.();
       if (state) await blobs.put(serverStateBlobKey(this.versionNumber, part), state);
       // Only the committed version's state is read back (the one before this, until this one is committed).

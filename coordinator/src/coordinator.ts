@@ -1,8 +1,9 @@
 // The cloud coordinator: owns the global model and its versions, runs cloud rounds as flows (a parent job
 // with one `edge-round` child per region), aggregates the edges' updates with the configured strategy and
 // server optimizer, and evaluates the global model (centrally when the task can, else on the devices).
-// Its version, last round, flow in flight and round records go to a StateStore at each step, so a coordinator
-// started on the same store resumes: same model version, and the same flow if one was in flight.
+// Its version, last round, flow in flight and round records go to a StateStore at each step, and what its
+// strategy and task keep between rounds to a blob beside each version's model, so a coordinator started on the
+// same store resumes: same model version and server state, and the same flow if one was in flight.
 
 import { randomUUID } from 'node:crypto';
 import {
@@ -832,26 +833,24 @@ export class Coordinator {
   }
 
   /**
-   * Restores what the strategy and the task kept at `version` from the blobs publish() saved with it. A
-   * missing blob is an error where the holder keeps state in this configuration (a resumed run would go on
-   * from zero moments, unlike an uninterrupted one), as is a state the holder refuses (ServerStateError).
+   * Restores what the strategy and the task kept at `version` from the blobs publish() saved with it, for each
+   * that keeps state in this configuration (a blob left by an earlier run of another configuration is not
+   * read). A missing blob is an error (a resumed run would go on from zero moments, unlike an uninterrupted
+   * one), as is a state the holder refuses (ServerStateError).
    */
   private async restoreServerState(version: number): Promise<void> {
     for (const [part, holder] of this.serverStateHolders()) {
-      if (!holder.restoreServerState) continue;
+      if (!holder.restoreServerState || holder.serverState?.() === undefined) continue;
       const key = serverStateBlobKey(version, part);
       const blob = await this.options.blobs.get(key);
-      if (blob) {
-        holder.restoreServerState(blob, this.globalModel);
-        continue;
-      }
-      if (holder.serverState?.() !== undefined) {
+      if (!blob) {
         throw new StrataError(
           'STRATA_ERR_MISSING_BLOB',
           `cannot resume: the ${part}'s server state ${key} of version ${version} is missing (a run saved by an older Strata, or a blob ` +
             'store that lost it); resuming without it would restart its moments from zero: pass --reset to start a new run',
         );
       }
+      holder.restoreServerState(blob, this.globalModel);
     }
   }
 }

@@ -177,10 +177,11 @@ test("the strategy's and the task's server state come back with the version: a r
     stores: { queue: InMemoryJobQueue; blobs: InMemoryBlobStore; state: InMemoryStateStore },
     death?: Death,
     statefulTask: FederatedTask = heavyBallTask(),
+    strategy = 'fedadam',
   ) => {
     const coordinator = new Coordinator({
       task: statefulTask,
-      strategy: createStrategy('fedadam', { eta: 0.05 }),
+      strategy: createStrategy(strategy, strategy === 'fedadam' ? { eta: 0.05 } : {}),
       queue: coordinatorQueue(stores.queue, death),
       blobs: stores.blobs,
       regions: ['r1'],
@@ -245,6 +246,10 @@ test("the strategy's and the task's server state come back with the version: a r
       e.code === 'STRATA_ERR_MISSING_BLOB' &&
       /the strategy's server state strata:server-state:4:strategy of version 4 is missing/.test(e.message),
   );
+  // A holder that keeps no state in this configuration does not read a blob an earlier run left (the task's,
+  // still there): a stateless strategy and a task whose serverState() is undefined start.
+  const keepsNone = { ...heavyBallTask(), serverState: () => undefined, restoreServerState: () => assert.fail('restored') };
+  assert.equal((await run(stores, undefined, keepsNone, 'fedavg')).version, 4);
   for (const each of [referenceEdge, edge, forgetfulEdge]) await each.close();
   for (const queue of [reference.queue, stores.queue, forgetful.queue]) await queue.close();
 });

@@ -1,8 +1,9 @@
 // The cloud coordinator: owns the global model and its versions, runs cloud rounds as flows (a parent job
 // with one `edge-round` child per region), aggregates the edges' updates with the configured strategy and
 // server optimizer, and evaluates the global model (centrally when the task can, else on the devices).
-// Its version, last round, flow in flight and round records go to a StateStore at each step, so a coordinator
-// started on the same store resumes: same model version, and the same flow if one was in flight.
+// Its version, last round, flow in flight and round records go to a StateStore at each step, and what its
+// strategy and task keep between rounds to a blob beside each version's model, so a coordinator started on the
+// same store resumes: same model version and server state, and the same flow if one was in flight.
 
 import { randomUUID } from 'node:crypto';
 import {
@@ -17,6 +18,9 @@ import {
   decodeUpdateReply,
   encodeModelBlob,
   modelBlobKey,
+  serverStateBlobKey,
+  type KeepsServerState,
+  type ServerStatePart,
   regionQueue,
   validateUpdate,
   checkEdgeUpdate,
@@ -85,7 +89,10 @@ export interface CoordinatorOptions {
   readonly clock?: Clock;
   /** Largest edge update blob accepted. */
   readonly maxUpdateBytes?: number;
-  /** Where the durable state goes (default: in memory, which survives nothing). */
+  /**
+   * Where the durable state goes (default: in memory, which survives nothing: then the strategy's and the
+   * task's server state are not saved either, as nothing can resume from them).
+   */
   readonly state?: StateStore;
   /**
    * Identifies the run configuration; state written under another hash is refused at start (default '':
@@ -273,6 +280,7 @@ export class Coordinator {
         throw new StrataError('STRATA_ERR_BAD_BLOB', `model blob of version ${saved.version} holds version ${version}`);
       this.model = model;
       this.versionNumber = version;
+      await this.restoreServerState(version);
       this.state = saved;
       this.records = new Map((await this.store.rounds()).map((r) => [r.round, r]));
       this.privacy?.replay(this.roundRecords());
@@ -799,13 +807,51 @@ export class Coordinator {
   }
 
   private async publish(): Promise<void> {
+    const { blobs } = this.options;
     const blob = encodeModelBlob(this.globalModel, this.versionNumber);
     // No expiry: the current version is what a restarted coordinator resumes from. Older ones are deleted
     // once two newer exist (an edge retrying a late job may still read the previous one).
-    await this.options.blobs.put(modelBlobKey(this.versionNumber), blob);
+    await blobs.put(modelBlobKey(this.versionNumber), blob);
+    // What the strategy and the task keep beside the model, saved with it under the same rule (when a state
+    // store was given: one can resume from it): written before the commit that names the version, so a
+    // resumed coordinator finds the state of its version.
+    for (const [part, holder] of this.options.state ? this.serverStateHolders() : []) {
+      const state = holder.serverState?.();
+      if (state) await blobs.put(serverStateBlobKey(this.versionNumber, part), state);
+      // Only the committed version's state is read back (the one before this, until this one is committed).
+      if (this.versionNumber > 1) await blobs.delete(serverStateBlobKey(this.versionNumber - 2, part));
+    }
     // An asynchronous cloud's jobs may name older versions: releaseModelBlobs deletes them once unused.
-    if (this.versionNumber > 1 && this.options.schedule.cloud.mode === 'sync')
-      await this.options.blobs.delete(modelBlobKey(this.versionNumber - 2));
+    if (this.versionNumber > 1 && this.options.schedule.cloud.mode === 'sync') await blobs.delete(modelBlobKey(this.versionNumber - 2));
+  }
+
+  private serverStateHolders(): [ServerStatePart, KeepsServerState][] {
+    return [
+      ['strategy', this.options.strategy],
+      ['task', this.options.task],
+    ];
+  }
+
+  /**
+   * Restores what the strategy and the task kept at `version` from the blobs publish() saved with it, for each
+   * that keeps state in this configuration (a blob left by an earlier run of another configuration is not
+   * read). A missing blob is an error (a resumed run would go on from zero moments, unlike an uninterrupted
+   * one), as is a state the holder refuses (ServerStateError).
+   */
+  private async restoreServerState(version: number): Promise<void> {
+    for (const [part, holder] of this.serverStateHolders()) {
+      if (!holder.restoreServerState || holder.serverState?.() === undefined) continue;
+      const key = serverStateBlobKey(version, part);
+      const blob = await this.options.blobs.get(key);
+      if (!blob) {
+        throw new StrataError(
+          'STRATA_ERR_MISSING_BLOB',
+          `cannot resume: the ${part}'s server state ${key} of version ${version} is missing (a run saved by an older Strata, or a blob ` +
+            'store that lost it); resuming without it would restart its moments from zero: pass --reset to start a new run',
+        );
+      }
+      holder.restoreServerState(blob, this.globalModel);
+    }
   }
 }
 

@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   STRATA_ERR_NOT_STARTED: 'a tier used before start()',
   STRATA_ERR_MISSING_BLOB: 'a model or update blob that the store does not hold',
   STRATA_ERR_BAD_BLOB: 'a blob that holds something other than what its key says',
+  STRATA_ERR_SERVER_STATE:
+    "a saved server state (a strategy's moments, a task's) that cannot be restored: corrupt, truncated, another owner's or layout, wrong sizes",
   STRATA_ERR_UNSUPPORTED: 'a request the task or tier cannot serve',
   STRATA_ERR_SECAGG_ABORT: 'a secure-aggregation round that cannot finish correctly (too few shares, a wrong share)',
   STRATA_ERR_SECAGG_MESSAGE: 'a secure-aggregation message refused (the round goes on without it)',

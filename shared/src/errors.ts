@@ -21,6 +21,16 @@ export class WireFormatError extends StrataError {
   }
 }
 
+/**
+ * A saved server state (a strategy's moments, a task's) that cannot be restored: its checksum fails, it is
+ * truncated, it was written by another owner or layout, or an entry has the wrong size or impossible values.
+ */
+export class ServerStateError extends StrataError {
+  constructor(message: string) {
+    super('STRATA_ERR_SERVER_STATE', message);
+  }
+}
+
 /** An invalid option, configuration file or command-line flag. */
 export class ConfigError extends StrataError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -6,6 +6,8 @@ export * from './error-codes.js';
 export * from './random/seeded-random.js';
 export * from './fl/model.js';
 export type * from './fl/strategy.js';
+export type * from './fl/keeps-server-state.js';
+export * from './fl/server-state-bytes.js';
 export * from './fl/strategies/index.js';
 export * from './fl/hierfavg-schedule.js';
 export * from './fl/device-selection.js';

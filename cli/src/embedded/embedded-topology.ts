@@ -16,6 +16,8 @@ import {
   type PrivacyConfig,
   type SecureAggregationConfig,
   type RunConfig,
+  type BlobStore,
+  type StateStore,
 } from '@strata/shared';
 import { InMemoryBlobStore, InMemoryJobQueue, InProcessNetwork } from '@strata/runtime';
 
@@ -42,6 +44,11 @@ export interface EmbeddedTopologyOptions {
   readonly onDeviceTrained?: () => void;
   /** Watches an edge (the live dashboard). */
   readonly edgeObserver?: (region: string, nodeId: string) => EdgeNodeObserver | undefined;
+  /**
+   * Where the coordinator's state and the blobs go (default: in memory, made and closed here). Given ones are
+   * the caller's to close: a topology started again on them resumes where the last one stopped.
+   */
+  readonly stores?: { readonly state: StateStore; readonly blobs: BlobStore };
 }
 
 /**
@@ -84,15 +91,17 @@ export class EmbeddedTopology {
   readonly devices: DeviceClient[] = [];
   private readonly network = new InProcessNetwork();
   private readonly queue = new InMemoryJobQueue();
-  private readonly blobs = new InMemoryBlobStore();
+  private readonly blobs: BlobStore;
 
   constructor(private readonly options: EmbeddedTopologyOptions) {
     const regions = embeddedRegions(options.edges);
+    this.blobs = options.stores?.blobs ?? new InMemoryBlobStore();
     this.coordinator = new Coordinator({
       task: options.task,
       strategy: createStrategy(options.strategy.name, options.strategy.options),
       queue: this.queue,
       blobs: this.blobs,
+      ...(options.stores ? { state: options.stores.state } : {}),
       regions,
       schedule: options.schedule,
       taskOptions: options.taskOptions,
@@ -158,7 +167,7 @@ export class EmbeddedTopology {
     for (const edge of this.edges) await edge.stop();
     for (const device of this.devices) await device.disconnect();
     await this.queue.close();
-    await this.blobs.close();
+    if (!this.options.stores) await this.blobs.close();
   }
 
   private observe(trainer: DeviceTrainer): DeviceTrainer {

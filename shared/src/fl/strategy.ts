@@ -1,9 +1,11 @@
 // How a tier combines the updates it receives into its next model. Every strategy (FedAvg, FedAdam,
 // Krum, ...) is one file in ./strategies behind this interface; a new strategy is a new file.
 
+import type { KeepsServerState } from './keeps-server-state.js';
 import type { ModelParams, ModelUpdate } from './model.js';
 
-export interface Strategy {
+/** A stateful server optimizer (momentum, Adam) keeps its state through KeepsServerState, saved with each version. */
+export interface Strategy extends KeepsServerState {
   /** Stable name, as selected by `--strategy` (e.g. `fedavg`, `fedadam`, `krum`). */
   readonly name: string;
 

@@ -20,6 +20,14 @@ export function modelBlobKey(version: number): string {
   return `strata:model:${version}`;
 }
 
+/** Whose cloud-side state a server-state blob holds: the coordinator's strategy's or its task's. */
+export type ServerStatePart = 'strategy' | 'task';
+
+/** Where the coordinator saves what `part` keeps between rounds (KeepsServerState) at model version `version`. */
+export function serverStateBlobKey(version: number, part: ServerStatePart): string {
+  return `strata:server-state:${version}:${part}`;
+}
+
 export function edgeUpdateBlobKey(roundId: string, region: string): string {
   return `strata:update:${roundId}:${region}`;
 }

@@ -2,6 +2,7 @@
 // move ModelParams and ModelUpdates; a task says how to initialise, train on a device's private data, and
 // evaluate. Adding a model means adding a task.
 
+import type { KeepsServerState } from '../fl/keeps-server-state.js';
 import type { ModelParams, ModelUpdate } from '../fl/model.js';
 import type { TaskLimits } from './task-limits.js';
 
@@ -45,7 +46,8 @@ export interface DeviceTrainer {
 /** Who sent an update a task checks: a device (checked at its edge) or an edge (checked at the cloud). */
 export type UpdateSender = 'device' | 'edge';
 
-export interface FederatedTask {
+/** A task that keeps state at the cloud between rounds (beforeApply's) saves it through KeepsServerState. */
+export interface FederatedTask extends KeepsServerState {
   /** `family/model`, e.g. `recsys/bpr-mf`. */
   readonly id: string;
   /** Number of devices the data is partitioned into. */

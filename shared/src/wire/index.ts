@@ -8,7 +8,7 @@ export { topKIndices } from './top-k-selection.js';
 export { decodeTensor, encodeTensor, type NamedTensor, type TensorEncoding, type WireDType } from './tensor-codec.js';
 export { ErrorFeedback } from './error-feedback.js';
 export { decodeModel, encodeModel, type DecodedModel } from './model-codec.js';
-export { modelChecksum } from './model-checksum.js';
+export { modelChecksum, wordsChecksum } from './model-checksum.js';
 export { applyPatchTensors, decodeModelPatch, type DecodedModelPatch, type ModelStateId } from './model-patch.js';
 export { decodeUpdate, encodeUpdate, encodeUpdateFrame, type DecodedUpdate, type UpdateEncodingOptions } from './update-codec.js';
 export { assertCompatible, assertFinite } from './update-checks.js';

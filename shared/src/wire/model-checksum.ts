@@ -14,17 +14,16 @@ export function modelChecksum(model: ModelParams): number {
     const tensor = model.get(name)!;
     for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), PRIME);
     for (const d of tensor.shape) h = Math.imul(h ^ d, PRIME);
-    h = Math.imul(h ^ wordsChecksum(tensor.values), PRIME);
+    h = Math.imul(h ^ wordsChecksum(new Uint32Array(tensor.values.buffer, tensor.values.byteOffset, tensor.values.length)), PRIME);
   }
   return h >>> 0;
 }
 
 /**
- * FNV-style multiply-xor over the float bits in four interleaved lanes, so consecutive words do not wait on
+ * The checksum of 32-bit words (a model's float bits, a saved server state): FNV-style multiply-xor in four interleaved lanes, so consecutive words do not wait on
  * each other's multiplication (about four times faster than one chain), the lanes folded at the end.
  */
-function wordsChecksum(values: Float32Array): number {
-  const words = new Uint32Array(values.buffer, values.byteOffset, values.length);
+export function wordsChecksum(words: Uint32Array): number {
   let a = 0x811c9dc5;
   let b = 0x2545f491;
   let c = 0x9e3779b9;

@@ -75,6 +75,8 @@ export * from './io/gaussian-ply.js';
 export * from './io/compact-gaussian-file.js';
 export * from './federated/gaussian-scaffold.js';
 export * from './federated/gaussian-server-adam.js';
+export * from './federated/gaussian-pooled-statistic.js';
+export * from './federated/gaussian-server-state.js';
 export * from './federated/gaussian-task-options.js';
 export * from './federated/gaussian-device.js';
 export * from './federated/radiance-gaussians-task.js';

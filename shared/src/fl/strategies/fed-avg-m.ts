@@ -31,6 +31,15 @@ export class FedAvgM extends FedAvg {
     this.momentum = momentum;
   }
 
+  serverState(): Uint8Array {
+    return this.velocity.save(this.name);
+  }
+
+  /** One velocity per tensor of `model`, as long as the tensor. */
+  restoreServerState(bytes: Uint8Array, model: ModelParams): void {
+    this.velocity.restore(bytes, this.name, (key) => model.get(key)?.values.length);
+  }
+
   override apply(model: ModelParams, combined: ModelUpdate): ModelParams {
     const lr = this.serverLr;
     const beta = this.momentum;

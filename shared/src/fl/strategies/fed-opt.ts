@@ -42,6 +42,18 @@ export abstract class FedOpt extends FedAvg {
   /** The second moment after a round whose squared pseudo-gradient is `g2`. */
   protected abstract secondMoment(v: number, g2: number): number;
 
+  serverState(): Uint8Array {
+    return this.moments.save(this.name);
+  }
+
+  /** The moments `m:<tensor>` and `v:<tensor>`, each as long as its tensor in `model`. */
+  restoreServerState(bytes: Uint8Array, model: ModelParams): void {
+    this.moments.restore(bytes, this.name, (key) => {
+      const [moment, tensor] = [key.slice(0, 2), key.slice(2)];
+      return moment === 'm:' || moment === 'v:' ? model.get(tensor)?.values.length : undefined;
+    });
+  }
+
   override apply(model: ModelParams, combined: ModelUpdate): ModelParams {
     const eta = this.serverLr;
     const beta1 = this.beta1;

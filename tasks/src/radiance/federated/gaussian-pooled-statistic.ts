@@ -6,9 +6,15 @@
 
 import type { SparseRows } from '@strata/shared';
 
+/** Per row, the pooled sum of gradient × views and the views behind it. */
+export interface PooledStatisticState {
+  readonly sums: Float32Array;
+  readonly views: Float32Array;
+}
+
 export class PooledStatistic {
-  private readonly sums: Float32Array;
-  private readonly views: Float32Array;
+  private sums: Float32Array;
+  private views: Float32Array;
 
   constructor(capacity: number) {
     this.sums = new Float32Array(capacity);
@@ -23,6 +29,16 @@ export class PooledStatistic {
       this.sums[row] += statistic.values[k] * weights[k];
       this.views[row] += weights[k];
     });
+  }
+
+  /** The sums and views pooled so far (its own arrays: read, do not change). */
+  get state(): PooledStatisticState {
+    return { sums: this.sums, views: this.views };
+  }
+
+  /** Takes `state` (checked by the caller: capacity-sized arrays) as its own. */
+  restore(state: PooledStatisticState): void {
+    ({ sums: this.sums, views: this.views } = state);
   }
 
   /** Writes the pooled mean of every row (0 where no view saw it) into `out` and starts pooling anew. */

@@ -32,11 +32,19 @@ export interface ServerAdamStep {
   readonly views?: Float32Array;
 }
 
+/** What GaussianServerAdam keeps: per row and column the moments, per row their generation, and the steps taken. */
+export interface GaussianServerAdamState {
+  readonly m: Float32Array;
+  readonly v: Float32Array;
+  readonly generation: Float32Array;
+  readonly steps: number;
+}
+
 export class GaussianServerAdam {
-  private readonly m: Float32Array;
-  private readonly v: Float32Array;
+  private m: Float32Array;
+  private v: Float32Array;
   /** The generation each row's moments belong to (0: none yet). */
-  private readonly generation: Float32Array;
+  private generation: Float32Array;
   /** Server steps taken (bias correction counts them, as centralized training counts its steps). */
   private steps = 0;
 
@@ -85,6 +93,16 @@ export class GaussianServerAdam {
         values[at] = -(scale * s.lrs[j] * (m / c1)) / (Math.sqrt(v) / c2 + EPSILON);
       }
     }
+  }
+
+  /** The state (its own arrays: read, do not change). */
+  get state(): GaussianServerAdamState {
+    return { m: this.m, v: this.v, generation: this.generation, steps: this.steps };
+  }
+
+  /** Takes `state` (checked by the caller: capacity-sized arrays) as its own. */
+  restore(state: GaussianServerAdamState): void {
+    ({ m: this.m, v: this.v, generation: this.generation, steps: this.steps } = state);
   }
 
   /** Clears every row's opacity moments (the cloud reset the opacities). */

@@ -11,6 +11,7 @@
 import {
   NewestCompactModel,
   SeededRandom,
+  ServerStateError,
   cloneModel,
   type CompactModelSource,
   type DeviceTrainer,
@@ -34,6 +35,7 @@ import type { GaussianTrainingOptions } from '../train/gaussian-training-options
 import { GaussianDevice } from './gaussian-device.js';
 import { PooledStatistic } from './gaussian-pooled-statistic.js';
 import { GaussianServerAdam } from './gaussian-server-adam.js';
+import { restoreGaussianServerState, saveGaussianServerState } from './gaussian-server-state.js';
 import {
   GAUSSIAN_DENSIFY_TENSOR,
   GAUSSIAN_PARAMS_TENSOR,
@@ -174,6 +176,20 @@ export class RadianceGaussiansTask implements FederatedTask, CompactModelSource 
       });
     }
     this.serverAdam.adam.step(gradients, generations, { ...this.serverStep(round), views });
+  }
+
+  /** Under serverAdam, the cloud's moments and pooled statistic (gaussian-server-state.ts); else none. */
+  serverState(): Uint8Array | undefined {
+    return this.serverAdam && saveGaussianServerState(this.serverAdam.adam, this.serverAdam.statistic);
+  }
+
+  restoreServerState(bytes: Uint8Array): void {
+    if (!this.serverAdam) {
+      throw new ServerStateError(
+        `the saved state of radiance/gaussians: this run (combineChanges '${this.options.combineChanges}') keeps no server state`,
+      );
+    }
+    restoreGaussianServerState(bytes, this.serverAdam.adam, this.serverAdam.statistic);
   }
 
   /** Centralized training's learning rates and SH columns at `round`, for the cloud's Adam step. */

@@ -72,7 +72,10 @@ export class ShapingProxy {
 
   private accept(client: Socket): void {
     this.counters.connections++;
-    const upstream = createConnection(this.options.target);
+    // No Nagle on either leg: the links alone time the bytes. With it, a write smaller than a segment waited for
+    // the ACK of the one before, which the peer delays by up to 40 ms (Linux), a stall no link profile has.
+    client.setNoDelay(true);
+    const upstream = createConnection({ ...this.options.target, noDelay: true });
     this.track(client);
     this.track(upstream);
     const route = this.options.route();

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  emptyParticipation,
   ConfigError,
   ServerStateError,
   StrataError,
@@ -65,18 +66,7 @@ function fakeEdge(queue: JobQueue, blobs: BlobStore, deltaOf: (job: EdgeRoundJob
     const delta = deltaOf(data);
     const update = { delta: new Map([['w', dense([delta.length], delta)]]), weight: 2, metrics: { loss: 2 } };
     await blobs.put(blobKey, encoder.encode(update, { roundId: data.roundId, baseVersion: data.version, sender: 'edge' }));
-    const participation = {
-      selected: 2,
-      answered: 2,
-      dropped: 0,
-      failed: 0,
-      rejected: {},
-      clipped: {},
-      bytesDown: 0,
-      bytesUp: 0,
-      bytesControl: 0,
-      bytesFetched: 0,
-    };
+    const participation = { ...emptyParticipation(), selected: 2, answered: 2 };
     const result: EdgeRoundResult = { blobKey, weight: 2, metrics: { loss: 2, samples: 2 }, participation };
     return result;
   });

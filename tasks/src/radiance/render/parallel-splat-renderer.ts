@@ -1,10 +1,11 @@
 // Renders frames of a Gaussian cloud fast enough to stream: each worker thread holds a copy of the cloud
 // (loaded once per model) and renders an interleaved band of blocks of 8x8 tile rows (worker w takes blocks
-// w, w + n, ...: each gets both the busy centre and the empty rim; bandBlock says how many rows a block). The projection is done once per frame: worker w
-// projects the w-th nth of the cloud into a projection all workers share (SharedArrayBuffers), and once every
-// part is there (an Atomics barrier) each bins and composites its own rows from the whole. Quality: full is the reference's compositing; fast is DEFAULT_FAST_SPLAT
-// (gaussian-view.ts); draft is fast at half the width and height, upsampled. Depth is the median
-// depth along the unit ray (see gaussian-view.ts).
+// w, w + n, ...: each gets both the busy centre and the empty rim; bandBlock says how many rows a block). The
+// projection is done once per frame: worker w projects the w-th nth of the cloud into a projection all
+// workers share (SharedArrayBuffers), and once every part is there (an Atomics barrier) each bins and
+// composites its own rows from the whole. Quality: full is the reference's compositing; fast is
+// DEFAULT_FAST_SPLAT (gaussian-view.ts); draft is fast at half the width and height, upsampled. Depth is the
+// median depth along the unit ray (see gaussian-view.ts).
 
 import { availableParallelism } from 'node:os';
 import { GAUSSIAN_STRIDE, type GaussianCloud } from '../model/gaussian-cloud.js';

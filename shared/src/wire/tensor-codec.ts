@@ -27,7 +27,8 @@ export interface TensorEncoding {
   readonly dtype: WireDType;
   /**
    * int8 only: one scale per row (first axis) instead of one per tensor. Applies to tensors of rank 2 and
-   * more; a rank-1 tensor (a bias) always gets one scale.
+   * more; a rank-1 tensor (a bias) always gets one scale. Rows of fewer than 4 values then travel as
+   * bfloat16 without scales (smaller: 8 significant bits a value, in float32's range).
    */
   readonly perRowScale?: boolean;
   /**
@@ -303,13 +304,7 @@ function decodeCheckedTensor(message: strata.ITensor, limits: WireLimits): Named
     return { name, value };
   }
   const zeroRows = maskRows(zeroRowMask, shape[0], where, 'zero_row_mask');
-  for (let i = 0, j = 0; i < zeroRows.length; i++) {
-    while (j < value.rows.length && value.rows[j] < zeroRows[i]) j++;
-    if (value.rows[j] === zeroRows[i]) {
-      const sentIn = rowMaskBytes.length > 0 ? 'row_mask' : 'row_indices';
-      throw new WireFormatError(`${where}: row ${zeroRows[i]} is both in ${sentIn} and in zero_row_mask`);
-    }
-  }
+  checkNotSent(zeroRows, value.rows, where, rowMaskBytes.length > 0 ? 'row_mask' : 'row_indices');
   if (zeroRowWeights.length > 0 !== Boolean(weights)) {
     throw new WireFormatError(`${where}: zero_row_weights must be given exactly when row_weights are`);
   }
@@ -352,6 +347,14 @@ function maskRows(mask: Uint8Array, rowCount: number, where: string, field: 'row
     }
   }
   return rows;
+}
+
+/** Throws unless no row of `zeroRows` is also in `sent` (both strictly increasing; `sentIn` names the field). */
+function checkNotSent(zeroRows: Uint32Array, sent: Uint32Array, where: string, sentIn: 'row_mask' | 'row_indices'): void {
+  for (let i = 0, j = 0; i < zeroRows.length; i++) {
+    while (j < sent.length && sent[j] < zeroRows[i]) j++;
+    if (sent[j] === zeroRows[i]) throw new WireFormatError(`${where}: row ${zeroRows[i]} is both in ${sentIn} and in zero_row_mask`);
+  }
 }
 
 const BITS_SET = Uint8Array.from({ length: 256 }, (_, b) => {

@@ -10,6 +10,7 @@ import {
   ModelDownlink,
   StrataError,
   decodeModelBlob,
+  decodeModelPatchBlob,
   edgeModelBlobKey,
   encodeEnvelope,
   encodeModelPatchBlob,
@@ -31,6 +32,8 @@ export class EdgeModelPublisher {
   private readonly downlink: ModelDownlink;
   /** The replica is the global model itself (a lossless downlink). */
   private readonly lossless: boolean;
+  /** After a resume: the patch to the version resumed at, still in the store, which jobs name as before the restart. */
+  private resumedPatch: { readonly version: number; readonly baseChecksum: number; readonly checksum: number } | undefined;
 
   constructor(
     settings: Downlink,
@@ -62,6 +65,7 @@ export class EdgeModelPublisher {
    */
   async write(version: number): Promise<void> {
     const current = this.current(version);
+    if (this.resumedPatch?.version === version && !(await this.blobs.has(modelPatchBlobKey(version)))) this.resumedPatch = undefined;
     if (!this.lossless) await this.blobs.put(edgeModelBlobKey(version), encodeEnvelope({ model: this.downlink.wholeModel() }));
     const patch = this.patch(version);
     if (patch) await this.blobs.put(modelPatchBlobKey(version), encodeModelPatchBlob(patch.message));
@@ -74,14 +78,11 @@ export class EdgeModelPublisher {
    * model once), and its blob is written at the next ensure.
    */
   async resume(global: ModelParams, version: number): Promise<void> {
-    if (this.lossless) {
-      this.downlink.hold(global, version, replicaKey(version));
-      return;
-    }
-    const blob = await this.blobs.get(edgeModelBlobKey(version));
+    const blob = this.lossless ? undefined : await this.blobs.get(edgeModelBlobKey(version));
     const saved = blob && decodeModelBlob(blob);
-    if (saved && saved.version === version) {
-      this.downlink.hold(saved.model, version, replicaKey(version));
+    if (this.lossless || (saved && saved.version === version)) {
+      this.downlink.hold(saved ? saved.model : global, version, replicaKey(version));
+      await this.resumePatch(version);
       return;
     }
     this.logger.warn(
@@ -91,6 +92,23 @@ export class EdgeModelPublisher {
     this.downlink.advance(global, version, replicaKey(version));
   }
 
+  /** Names in jobs the patch blob to `version` its predecessor wrote, when it brings edges to the replica resumed. */
+  private async resumePatch(version: number): Promise<void> {
+    const blob = await this.blobs.get(modelPatchBlobKey(version));
+    if (!blob) return;
+    try {
+      const patch = decodeModelPatchBlob(blob);
+      if (patch.target.version !== version || patch.target.checksum !== this.downlink.current()?.checksum) return;
+      this.resumedPatch = { version, baseChecksum: patch.base.checksum, checksum: patch.target.checksum };
+    } catch (error) {
+      if (!(error instanceof StrataError)) throw error;
+      this.logger.warn(
+        { version, error: error.message },
+        'the patch blob of the version resumed at does not decode: edges read the whole model',
+      );
+    }
+  }
+
   /**
    * What a job on `version` names: the whole model edges hold at that version, and the patch to it from the
    * version before while the history keeps it and it is smaller than the whole model.
@@ -98,6 +116,10 @@ export class EdgeModelPublisher {
   jobModel(version: number): Pick<EdgeRoundJob, 'modelKey' | 'modelPatch'> {
     const modelKey = this.lossless ? modelBlobKey(version) : edgeModelBlobKey(version);
     const patch = this.patch(version);
+    const resumed = this.resumedPatch;
+    if (!patch && resumed?.version === version) {
+      return { modelKey, modelPatch: { key: modelPatchBlobKey(version), baseChecksum: resumed.baseChecksum, checksum: resumed.checksum } };
+    }
     if (!patch) return { modelKey };
     const baseChecksum = patch.message.baseChecksum ?? 0;
     const checksum = patch.message.checksum ?? 0;

@@ -31,15 +31,17 @@ test('int8: a resumed publisher continues from the replica blob and writes what 
   const int8 = downlinkSchema.parse({ dtype: 'int8', rowFraction: 0.5 });
   const uninterruptedBlobs = new InMemoryBlobStore();
   const uninterrupted = new EdgeModelPublisher(int8, uninterruptedBlobs, logger);
-  for (let v = 0; v <= 3; v++) await uninterrupted.publish(modelAt(v), v);
+  for (let v = 0; v <= 1; v++) await uninterrupted.publish(modelAt(v), v);
 
   const blobs = new InMemoryBlobStore();
   const first = new EdgeModelPublisher(int8, blobs, logger);
   for (let v = 0; v <= 1; v++) await first.publish(modelAt(v), v);
   const resumed = new EdgeModelPublisher(int8, blobs, logger);
   await resumed.resume(modelAt(1), 1);
-  assert.equal(resumed.jobModel(1).modelPatch, undefined, 'no patch to the version it resumed at: edges holding it reuse it');
+  assert.deepEqual(resumed.jobModel(1), uninterrupted.jobModel(1), 'jobs name the patch to the version resumed at, as before');
+  assert.ok(resumed.jobModel(1).modelPatch);
   for (let v = 2; v <= 3; v++) await resumed.publish(modelAt(v), v);
+  for (let v = 2; v <= 3; v++) await uninterrupted.publish(modelAt(v), v);
   for (const key of [edgeModelBlobKey(3), modelPatchBlobKey(3)]) {
     assert.deepEqual(await blobs.get(key), await uninterruptedBlobs.get(key), key);
   }

@@ -1,10 +1,11 @@
 // What the edges read of each model version. The coordinator keeps a replica of the model its edges hold (a
 // ModelDownlink with the run's downlink settings, as each edge keeps one of what its devices hold) and
 // writes beside each version's model blob the patch from the previous version's replica (a ModelPatch blob
-// with base and target checksums) and, when the downlink is lossy, the replica's whole model. A job names
-// both: an edge holding the base applies the patch (EdgeModelReader), any other reads the whole model. With
-// a lossless downlink (float32, every changed row) the replica is the global model bit for bit, so its blob
-// is the whole model edges read, and a patch is written only when it is smaller than that model.
+// with base and target checksums) and, when the downlink is lossy, the replica's whole model. Patches are in the
+// run's dtype with every changed row (the run's row cap and energy share are the device links'). A job names
+// both: an edge holding the base applies the patch (readEdgeModel), any other reads the whole model. With a
+// float32 downlink the replica is the global model bit for bit, so the global model's blob is the whole model
+// edges read, and a patch is written only when it is smaller than that model.
 
 import {
   ModelDownlink,
@@ -40,8 +41,11 @@ export class EdgeModelPublisher {
     private readonly blobs: BlobStore,
     private readonly logger: Logger,
   ) {
-    this.downlink = new ModelDownlink(settings);
-    this.lossless = isLosslessDownlink(settings);
+    // The run's dtype, every changed row: a row cap bounds what each device is sent, but a row held back here
+    // holds back every device of the edge for a whole cloud round, on top of the edge's own cap.
+    const everyRow = { ...settings, rowFraction: 1, energy: 1 };
+    this.downlink = new ModelDownlink(everyRow);
+    this.lossless = isLosslessDownlink(everyRow);
   }
 
   /**

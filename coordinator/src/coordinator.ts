@@ -810,7 +810,7 @@ export class Coordinator {
     if ((await this.options.blobs.has(modelBlobKey(version))) && (await this.edgeModels.published(version))) return;
     this.options.logger.warn(
       { version: this.versionNumber, key: modelBlobKey(this.versionNumber) },
-      "model blobs missing from the blob store (Redis restarted empty?): publishing them again from the coordinator's copy",
+      "model blob missing from the blob store (Redis restarted empty?): publishing it again from the coordinator's copy",
     );
     await this.publish();
     this.options.onModelRepublished?.(this.versionNumber);

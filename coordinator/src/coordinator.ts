@@ -18,6 +18,7 @@ import {
   decodeUpdateReply,
   encodeModelBlob,
   modelBlobKey,
+  downlinkSchema,
   serverStateBlobKey,
   type KeepsServerState,
   type ServerStatePart,
@@ -72,6 +73,7 @@ import {
 import { InMemoryStateStore } from '@strata/runtime';
 import { CentralPrivacy, type Release, type RoundPrivacy } from './central-privacy.js';
 import { EdgeJobChains } from './edge-job-chains.js';
+import { EdgeModelPublisher } from './edge-model-publisher.js';
 import { type CloudParticipation, RoundTally } from './round-tally.js';
 
 export interface CoordinatorOptions {
@@ -178,9 +180,13 @@ export class Coordinator {
   /** Asynchronous cloud: the per-region jobs waited for, and the aggregator (built at the first round). */
   private readonly chains: EdgeJobChains;
   private aggregator: AsyncAggregator | undefined;
+  /** What edges read of each version: the model they hold (a replica under the run's downlink) and the patch to it. */
+  private readonly edgeModels: EdgeModelPublisher;
 
   constructor(private readonly options: CoordinatorOptions) {
     this.store = options.state ?? new InMemoryStateStore();
+    // Without a run downlink the edges use their own, downlinkSchema's default in every runtime that omits it.
+    this.edgeModels = new EdgeModelPublisher(options.downlink ?? downlinkSchema.parse({}), options.blobs, options.logger);
     this.limits = options.task.limits?.(options.schedule.kappa1);
     this.chains = new EdgeJobChains(options.queue, options.clock ?? systemClock);
     const cloudConflict = asyncConflict(options.schedule.cloud.mode, options.strategy.name, options.privacy?.mode ?? 'off', 'cloud');
@@ -280,6 +286,7 @@ export class Coordinator {
         throw new StrataError('STRATA_ERR_BAD_BLOB', `model blob of version ${saved.version} holds version ${version}`);
       this.model = model;
       this.versionNumber = version;
+      await this.edgeModels.resume(model, version);
       await this.restoreServerState(version);
       this.state = saved;
       this.records = new Map((await this.store.rounds()).map((r) => [r.round, r]));
@@ -670,7 +677,7 @@ export class Coordinator {
       roundId,
       round,
       version,
-      modelKey: modelBlobKey(version),
+      ...this.edgeModels.jobModel(version),
       schedule: {
         kappa1: schedule.kappa1,
         kappa2: schedule.kappa2,
@@ -777,7 +784,9 @@ export class Coordinator {
   private async releaseModelBlobs(versions: readonly number[]): Promise<void> {
     const needed = new Set([this.versionNumber, ...this.cloudState().jobs.map((job) => job.version)]);
     for (const version of new Set(versions)) {
-      if (!needed.has(version)) await this.options.blobs.delete(modelBlobKey(version));
+      if (needed.has(version)) continue;
+      await this.options.blobs.delete(modelBlobKey(version));
+      await this.edgeModels.release(version);
     }
   }
 
@@ -797,7 +806,8 @@ export class Coordinator {
    * coordinator's own copy is the truth, so the edges find the model the round names instead of failing.
    */
   private async ensureModelPublished(): Promise<void> {
-    if (await this.options.blobs.has(modelBlobKey(this.versionNumber))) return;
+    const version = this.versionNumber;
+    if ((await this.options.blobs.has(modelBlobKey(version))) && (await this.edgeModels.published(version))) return;
     this.options.logger.warn(
       { version: this.versionNumber, key: modelBlobKey(this.versionNumber) },
       "model blob missing from the blob store (Redis restarted empty?): publishing it again from the coordinator's copy",
@@ -812,6 +822,8 @@ export class Coordinator {
     // No expiry: the current version is what a restarted coordinator resumes from. Older ones are deleted
     // once two newer exist (an edge retrying a late job may still read the previous one).
     await blobs.put(modelBlobKey(this.versionNumber), blob);
+    // What edges read: the model they hold and the patch to it from the version before (edge-model-publisher.ts).
+    await this.edgeModels.publish(this.globalModel, this.versionNumber);
     // What the strategy and the task keep beside the model, saved with it under the same rule (when a state
     // store was given: one can resume from it): written before the commit that names the version, so a
     // resumed coordinator finds the state of its version.
@@ -822,7 +834,10 @@ export class Coordinator {
       if (this.versionNumber > 1) await blobs.delete(serverStateBlobKey(this.versionNumber - 2, part));
     }
     // An asynchronous cloud's jobs may name older versions: releaseModelBlobs deletes them once unused.
-    if (this.versionNumber > 1 && this.options.schedule.cloud.mode === 'sync') await blobs.delete(modelBlobKey(this.versionNumber - 2));
+    if (this.versionNumber > 1 && this.options.schedule.cloud.mode === 'sync') {
+      await blobs.delete(modelBlobKey(this.versionNumber - 2));
+      await this.edgeModels.release(this.versionNumber - 2);
+    }
   }
 
   private serverStateHolders(): [ServerStatePart, KeepsServerState][] {

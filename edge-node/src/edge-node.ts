@@ -19,7 +19,6 @@ import {
   quorumSize,
   regionQueue,
   selectDevices,
-  decodeModelBlob,
   updateBytesBound,
   isResync,
   downlinkSchema,
@@ -66,6 +65,7 @@ import {
   type ExpectedAnswer,
   type RoundRequestHeader,
 } from '@strata/shared';
+import { readEdgeModel, type HeldEdgeModel } from './edge-model-reader.js';
 import { privateDeviceSum } from './private-device-sum.js';
 import { secureDeviceSum, secureSetup, secureSum } from './secure-device-sum.js';
 
@@ -158,7 +158,7 @@ export class EdgeNode {
   /** The last model blob read, by key: jobs only read the model, so they share it. */
   /** Secure-aggregation sessions this edge has opened (part of each session's id). */
   private secureSessions = 0;
-  private fetched: (EdgeGlobalModel & { readonly key: string; readonly blobBytes: number }) | undefined;
+  private fetched: HeldEdgeModel | undefined;
   /** Asynchronous schedules: the devices with a training request in flight. */
   private readonly asyncInFlight = new Set<string>();
   /** Asynchronous schedules: settled requests no job has taken yet. */
@@ -267,7 +267,7 @@ export class EdgeNode {
         : { weight: 0, metrics: {}, participation, expired: true };
     }
     const timer = new PhaseTimer();
-    const { model, version, fetchedBytes, blobBytes } = await this.fetchModel(data.modelKey);
+    const { model, version, fetchedBytes, blobBytes } = await this.fetchModel(data);
     timer.lap('fetch');
     this.replyLimit = this.options.maxUpdateBytes ?? updateBytesBound(blobBytes);
     this.options.server.limitReplyBytes?.(this.replyLimit);
@@ -306,17 +306,15 @@ export class EdgeNode {
   }
 
   /**
-   * The global model behind `key`: read from the blob store once, then reused while jobs name the same key
-   * (a round's evaluation and the next round's training read the same version). `fetchedBytes` is what
-   * crossed the edge-cloud link for this job.
+   * The global model `job` names (with a lossy downlink, the coordinator's replica of it): read once, then
+   * reused while jobs name the same key (a round's evaluation and the next round's training read the same
+   * version), brought there by the job's patch when the edge holds its base (edge-model-reader.ts).
+   * `fetchedBytes` is what crossed the edge-cloud link for this job.
    */
-  private async fetchModel(key: string): Promise<EdgeGlobalModel & { fetchedBytes: number; blobBytes: number }> {
-    if (this.fetched?.key === key) return { ...this.fetched, fetchedBytes: 0 };
-    const bytes = await this.options.blobs.get(key);
-    if (!bytes) throw new StrataError('STRATA_ERR_MISSING_BLOB', `model blob ${key} not found`);
-    const { model, version } = decodeModelBlob(bytes);
-    this.fetched = { key, model, version, blobBytes: bytes.byteLength };
-    return { model, version, fetchedBytes: bytes.byteLength, blobBytes: bytes.byteLength };
+  private async fetchModel(job: EdgeRoundJob): Promise<HeldEdgeModel & { fetchedBytes: number }> {
+    const { held, fetchedBytes } = await readEdgeModel(this.options.blobs, job, this.fetched, this.options.logger);
+    this.fetched = held;
+    return { ...held, fetchedBytes };
   }
 
   /** An iteration's deadline in seconds: the edge deadline, cut short by the round's. */

@@ -12,7 +12,11 @@ import {
   decodeRoundRequest,
   decodeUpdateReply,
   DeviceModelCache,
+  ModelDownlink,
   dense,
+  encodeModelPatchBlob,
+  modelChecksum,
+  modelPatchBlobKey,
   encodeModelBlob,
   encodeEnvelope,
   modelBlobKey,
@@ -430,4 +434,63 @@ test("a job's downlink replaces the edge's own: float32 brings a device the mode
   const own = await received({});
   assert.notDeepEqual(own, [1, Math.fround(0.3)], "the edge's own int8 downlink");
   assert.ok(Math.abs(own[1] - 0.3) < 0.01, `int8 sends 0.3 as ${own[1]}`);
+});
+
+test("the edge reads the job's patch when it holds its base; a cache gone wrong or a patch gone reads the whole model", async () => {
+  const lossless = { dtype: 'float32', rowFraction: 1, energy: 1, history: 4 } as const;
+  const v5 = new Map([['w', dense([4, 2], Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8))]]);
+  const v6 = new Map([['w', dense([4, 2], Float32Array.of(1, 2, 3, 4, 5.5, -6, 7, 8))]]);
+  // The coordinator's side (EdgeModelPublisher): a replica of what edges hold, and the patch from 5 to 6.
+  const replica = new ModelDownlink(lossless);
+  replica.advance(v5, 5, 'v5');
+  replica.advance(v6, 6, 'v6');
+  const patch = replica.patchTo(6)!.message;
+  const modelPatch = { key: modelPatchBlobKey(6), baseChecksum: modelChecksum(v5), checksum: modelChecksum(v6) };
+  const run = async (fault: (h: Harness) => Promise<void>): Promise<{ fetched: number[]; seen: number[][] }> => {
+    const cache = new DeviceModelCache();
+    const seen: number[][] = [];
+    const keep: Answer = async (_roundId, _version, frame) => {
+      const resolved = cache.resolve(decodeRoundRequest(frame));
+      if ('resync' in resolved) throw new Error(`the device needs the whole model: ${resolved.resync}`);
+      seen.push([...resolved.model.get('w')!.values]);
+      return { delta: new Map([['w', dense([4, 2])]]), weight: 1, metrics: { loss: 1 } };
+    };
+    const h = await harness({ a: keep });
+    try {
+      await h.blobs.put(modelBlobKey(5), encodeModelBlob(v5, 5));
+      await h.blobs.put(modelBlobKey(6), encodeModelBlob(v6, 6));
+      await h.blobs.put(modelPatchBlobKey(6), encodeModelPatchBlob(patch));
+      const first = await h.runJob({ roundId: 'r1-v5', version: 5, modelKey: modelBlobKey(5), downlink: lossless });
+      await fault(h);
+      const second = await h.runJob({ roundId: 'r2-v6', round: 2, version: 6, modelKey: modelBlobKey(6), modelPatch, downlink: lossless });
+      const fetched = [first, second].map((o) => (o.result as EdgeRoundResult).participation.bytesFetched);
+      return { fetched, seen };
+    } finally {
+      await h.close();
+    }
+  };
+  const full5 = encodeModelBlob(v5, 5).byteLength;
+  const full6 = encodeModelBlob(v6, 6).byteLength;
+  const patchBytes = encodeModelPatchBlob(patch).byteLength;
+  assert.ok(patchBytes < full6, `the patch (${patchBytes} bytes) is smaller than the model (${full6})`);
+  const expected = [[...v5.get('w')!.values], [...v6.get('w')!.values]];
+
+  const clean = await run(async () => {});
+  assert.deepEqual(clean.fetched, [full5, patchBytes], 'the second job reads only the patch');
+  assert.deepEqual(clean.seen, expected);
+
+  // The model the edge holds changed behind its checksum: the patched model fails the patch's checksum.
+  const wrong = await run(async (h) => {
+    h.edge.latestModel!.model.get('w')!.values[0] += 1;
+  });
+  assert.deepEqual(wrong.fetched, [full5, patchBytes + full6], 'the patch, then the whole model');
+  assert.deepEqual(wrong.seen, expected, 'the device trains on the version-6 model exactly');
+
+  const gone = await run((h) => h.blobs.delete(modelPatchBlobKey(6)));
+  assert.deepEqual(gone.fetched, [full5, full6]);
+  assert.deepEqual(gone.seen, expected);
+
+  const garbled = await run((h) => h.blobs.put(modelPatchBlobKey(6), Uint8Array.of(1, 2, 3)));
+  assert.deepEqual(garbled.fetched, [full5, 3 + full6]);
+  assert.deepEqual(garbled.seen, expected);
 });

@@ -158,6 +158,8 @@ export class Simulation {
       privacy: topology.privacy,
       privacyRandom: simulatedNoise(topology.seed),
       secureAggregation: topology.secureAggregation,
+      // The coordinator sends the edges the model with the same downlink as they send it to their devices.
+      downlink: topology.downlink,
       logger: logger.child({ tier: 'coordinator' }),
       clock: this.clock,
     });

@@ -4,7 +4,7 @@
 
 import { createLogger } from '@strata/runtime';
 import { BprMfTask, loadInteractions, ml100kSource } from '@strata/tasks';
-import { parseRunConfig, type FederatedTask } from '@strata/shared';
+import { parseRunConfig, type Downlink, type FederatedTask } from '@strata/shared';
 import { EmbeddedTopology } from '@strata/cli';
 
 export interface EmbeddedRound {
@@ -13,16 +13,16 @@ export interface EmbeddedRound {
 }
 
 /**
- * `task` on `edges` edges and `devices` devices for `rounds` rounds (κ1 local steps, default the run's): the
+ * `task` on `edges` edges and `devices` devices for `rounds` rounds (κ1 local steps and downlink, default the run's): the
  * global model and each round's metrics.
  */
 export async function embeddedRun(
   task: FederatedTask,
-  layout: { edges: number; devices: number; rounds: number; kappa1?: number },
+  layout: { edges: number; devices: number; rounds: number; kappa1?: number; downlink?: Partial<Downlink> },
 ): Promise<{ model: Map<string, Float32Array>; rounds: EmbeddedRound[] }> {
   const { edges, devices } = layout;
   const schedule = { rounds: layout.rounds, ...(layout.kappa1 === undefined ? {} : { kappa1: layout.kappa1 }) };
-  const config = parseRunConfig({ topology: { edges, devices }, schedule });
+  const config = parseRunConfig({ topology: { edges, devices }, schedule, ...(layout.downlink ? { downlink: layout.downlink } : {}) });
   const topology = new EmbeddedTopology({
     task,
     edges,
@@ -31,6 +31,7 @@ export async function embeddedRun(
     strategy: config.strategy,
     edgeStrategy: config.edgeStrategy,
     compression: config.compression,
+    downlink: config.downlink,
     taskOptions: task.defaultOptions(),
     seed: config.seed,
     logger: createLogger('test', 'silent'),

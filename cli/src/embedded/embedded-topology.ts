@@ -109,6 +109,8 @@ export class EmbeddedTopology {
       defences: options.defences,
       ...(options.privacy ? { privacy: options.privacy } : {}),
       ...(options.secureAggregation ? { secureAggregation: options.secureAggregation } : {}),
+      // The coordinator sends the edges the model with the same downlink as they send it to their devices.
+      ...(options.downlink ? { downlink: options.downlink } : {}),
       logger: options.logger.child({ tier: 'coordinator' }),
     });
     for (const region of regions) {

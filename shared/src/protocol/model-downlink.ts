@@ -5,7 +5,7 @@
 // feedback held by the sender); `rowFraction` sends only the rows that changed most, the others wait.
 
 import { z } from 'zod';
-import { parameterCount, rowSize, type ModelParams, type TensorValue } from '../fl/model.js';
+import { cloneModel, parameterCount, rowSize, type ModelParams, type TensorValue } from '../fl/model.js';
 import type { strata } from '../wire/generated/strata.js';
 import { modelChecksum } from '../wire/model-checksum.js';
 import { encodeModel } from '../wire/model-codec.js';
@@ -30,6 +30,11 @@ export const downlinkSchema = z
   .strict();
 
 export type Downlink = z.output<typeof downlinkSchema>;
+
+/** Whether `downlink` brings the receiver the sender's model bit for bit (float32 rows, every changed row sent). */
+export function isLosslessDownlink(downlink: Downlink): boolean {
+  return downlink.dtype === 'float32' && downlink.rowFraction === 1 && downlink.energy === 1;
+}
 
 interface Patch {
   readonly message: strata.IModelPatch;
@@ -152,6 +157,31 @@ export class ModelDownlink {
     this.held.delete(deviceId);
   }
 
+  /** The replica (the model receivers are brought to), its version and checksum; undefined before the first advance. Read-only. */
+  current(): { readonly model: ModelParams; readonly version: number; readonly checksum: number } | undefined {
+    return this.replica && { model: this.replica, version: this.version, checksum: this.checksum };
+  }
+
+  /** The patch that made the replica of `version` from the one before, and its payload bytes, while the history keeps it. */
+  patchTo(version: number): { readonly message: strata.IModelPatch; readonly bytes: number } | undefined {
+    return this.patches.find((patch) => patch.message.version === version);
+  }
+
+  /**
+   * Makes `model` the replica as it is, not quantised (a coordinator resuming the model its edges hold, read
+   * back from its blob): no patches to it, and every receiver gets the whole model next.
+   */
+  hold(model: ModelParams, version: number, key: string): void {
+    this.replica = cloneModel(model);
+    this.key = key;
+    this.version = version;
+    this.checksum = modelChecksum(this.replica);
+    this.full = undefined;
+    this.fullBytes = 4 * parameterCount(this.replica);
+    this.patches = [];
+    this.held.clear();
+  }
+
   private target(): RoundRequestModel {
     return { version: this.version, checksum: this.checksum };
   }
@@ -169,7 +199,8 @@ export class ModelDownlink {
     return undefined;
   }
 
-  private wholeModel(): strata.IModel {
+  /** The whole replica as a Model message: the first in the downlink's dtype, later float32 views of the replica (encode before the next advance). */
+  wholeModel(): strata.IModel {
     this.full ??= encodeModel(this.replica!, this.version);
     return this.full;
   }

@@ -20,6 +20,19 @@ export function modelBlobKey(version: number): string {
   return `strata:model:${version}`;
 }
 
+/**
+ * The model edges hold at `version` when the run's downlink is lossy (the coordinator's replica of it, see
+ * EdgeModelPublisher); with a lossless downlink they hold the global model itself, modelBlobKey's.
+ */
+export function edgeModelBlobKey(version: number): string {
+  return `strata:edge-model:${version}`;
+}
+
+/** The patch from the model edges hold at `version` - 1 to the one at `version`. */
+export function modelPatchBlobKey(version: number): string {
+  return `strata:model-patch:${version}`;
+}
+
 /** Whose cloud-side state a server-state blob holds: the coordinator's strategy's or its task's. */
 export type ServerStatePart = 'strategy' | 'task';
 
@@ -43,7 +56,19 @@ export const edgeRoundJobSchema = z.strictObject({
   roundId: z.string().min(1).max(256),
   round: count,
   version: count,
+  /** The whole model the edge is to hold (read when it holds no model the patch applies to). */
   modelKey: z.string().min(1).max(256),
+  /**
+   * The patch blob to that model from the one edges held at the version before (`baseChecksum`: its
+   * modelChecksum; `checksum`: the model's after the patch). An edge holding another model reads modelKey.
+   */
+  modelPatch: z
+    .strictObject({
+      key: z.string().min(1).max(256),
+      baseChecksum: z.number().int().min(0).max(0xffffffff),
+      checksum: z.number().int().min(0).max(0xffffffff),
+    })
+    .optional(),
   schedule: hierFavgScheduleSchema.pick({ kappa1: true, kappa2: true, fraction: true, quorum: true, edgeDeadlineSeconds: true }).strict(),
   /** FedBuff or FedAsync toward the devices (absent: synchronous κ2 iterations). */
   asyncSchedule: asyncScheduleSchema.optional(),

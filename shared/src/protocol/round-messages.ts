@@ -200,6 +200,20 @@ export function decodeModelBlob(blob: Uint8Array): { model: ModelParams; version
   return { model: params, version };
 }
 
+/** A ModelPatch as a stored blob (a ModelPatch envelope): what the coordinator writes for edges beside a version's model. */
+export function encodeModelPatchBlob(patch: strata.IModelPatch): Uint8Array {
+  return encodeEnvelope({ modelPatch: patch });
+}
+
+/** Decodes a patch blob; WireFormatError when it holds something else or does not decode (the edge then reads the whole model). */
+export function decodeModelPatchBlob(blob: Uint8Array): DecodedModelPatch {
+  const envelope = decodeEnvelope(blob);
+  if (envelope.body !== 'modelPatch' || !envelope.modelPatch) {
+    throw new WireFormatError(`expected a model patch blob, got a ${envelope.body} envelope`);
+  }
+  return decodeModelPatch(envelope.modelPatch);
+}
+
 /** Throws InvalidUpdateError (non_finite, shape, unknown_tensor) when `update` cannot be applied to `model`. */
 export function validateUpdate(update: ModelUpdate, model: ModelParams): void {
   assertFinite(update);

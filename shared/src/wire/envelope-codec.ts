@@ -28,6 +28,7 @@ const BODIES: readonly EnvelopeBody[] = [
   'secaggMaskedInput',
   'secaggUnmaskRequest',
   'secaggUnmaskResponse',
+  'modelPatch',
 ];
 
 /**

@@ -21,6 +21,7 @@ import {
   selectDevices,
   decodeModelBlob,
   updateBytesBound,
+  parameterCount,
   isResync,
   downlinkSchema,
   ModelDownlink,
@@ -158,7 +159,7 @@ export class EdgeNode {
   /** The last model blob read, by key: jobs only read the model, so they share it. */
   /** Secure-aggregation sessions this edge has opened (part of each session's id). */
   private secureSessions = 0;
-  private fetched: (EdgeGlobalModel & { readonly key: string; readonly blobBytes: number }) | undefined;
+  private fetched: (EdgeGlobalModel & { readonly key: string; readonly modelBytes: number }) | undefined;
   /** Asynchronous schedules: the devices with a training request in flight. */
   private readonly asyncInFlight = new Set<string>();
   /** Asynchronous schedules: settled requests no job has taken yet. */
@@ -267,9 +268,9 @@ export class EdgeNode {
         : { weight: 0, metrics: {}, participation, expired: true };
     }
     const timer = new PhaseTimer();
-    const { model, version, fetchedBytes, blobBytes } = await this.fetchModel(data.modelKey);
+    const { model, version, fetchedBytes, modelBytes } = await this.fetchModel(data.modelKey);
     timer.lap('fetch');
-    this.replyLimit = this.options.maxUpdateBytes ?? updateBytesBound(blobBytes);
+    this.replyLimit = this.options.maxUpdateBytes ?? updateBytesBound(modelBytes);
     this.options.server.limitReplyBytes?.(this.replyLimit);
     // A retried older job must not replace a newer model.
     if (!this.newest || version >= this.newest.version) this.newest = { model, version };
@@ -308,15 +309,17 @@ export class EdgeNode {
   /**
    * The global model behind `key`: read from the blob store once, then reused while jobs name the same key
    * (a round's evaluation and the next round's training read the same version). `fetchedBytes` is what
-   * crossed the edge-cloud link for this job.
+   * crossed the edge-cloud link for this job; `modelBytes` the model's float32 size (what bounds an update: a
+   * compressed blob may be far smaller).
    */
-  private async fetchModel(key: string): Promise<EdgeGlobalModel & { fetchedBytes: number; blobBytes: number }> {
+  private async fetchModel(key: string): Promise<EdgeGlobalModel & { fetchedBytes: number; modelBytes: number }> {
     if (this.fetched?.key === key) return { ...this.fetched, fetchedBytes: 0 };
     const bytes = await this.options.blobs.get(key);
     if (!bytes) throw new StrataError('STRATA_ERR_MISSING_BLOB', `model blob ${key} not found`);
     const { model, version } = decodeModelBlob(bytes);
-    this.fetched = { key, model, version, blobBytes: bytes.byteLength };
-    return { model, version, fetchedBytes: bytes.byteLength, blobBytes: bytes.byteLength };
+    const modelBytes = Math.max(bytes.byteLength, 4 * parameterCount(model));
+    this.fetched = { key, model, version, modelBytes };
+    return { model, version, fetchedBytes: bytes.byteLength, modelBytes };
   }
 
   /** An iteration's deadline in seconds: the edge deadline, cut short by the round's. */

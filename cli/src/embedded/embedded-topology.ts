@@ -10,6 +10,7 @@ import {
   type Downlink,
   type DeviceTrainer,
   type FederatedTask,
+  type LinkStats,
   type HierFavgSchedule,
   type Logger,
   type UpdateDefences,
@@ -19,7 +20,7 @@ import {
   type BlobStore,
   type StateStore,
 } from '@strata/shared';
-import { InMemoryBlobStore, InMemoryJobQueue, InProcessNetwork } from '@strata/runtime';
+import { InMemoryBlobStore, InMemoryJobQueue, InProcessNetwork, type InProcessServer } from '@strata/runtime';
 
 export interface EmbeddedTopologyOptions {
   readonly task: FederatedTask;
@@ -90,6 +91,7 @@ export class EmbeddedTopology {
   readonly edges: EdgeNode[] = [];
   readonly devices: DeviceClient[] = [];
   private readonly network = new InProcessNetwork();
+  private readonly servers: InProcessServer[] = [];
   private readonly queue = new InMemoryJobQueue();
   private readonly blobs: BlobStore;
 
@@ -109,6 +111,7 @@ export class EmbeddedTopology {
       defences: options.defences,
       ...(options.privacy ? { privacy: options.privacy } : {}),
       ...(options.secureAggregation ? { secureAggregation: options.secureAggregation } : {}),
+      ...(options.downlink ? { modelBlobEntropy: options.downlink.entropy } : {}),
       logger: options.logger.child({ tier: 'coordinator' }),
     });
     for (const region of regions) {
@@ -117,7 +120,7 @@ export class EmbeddedTopology {
         new EdgeNode({
           region,
           nodeId,
-          server: this.network.listen(region),
+          server: this.listen(region),
           queue: this.queue,
           blobs: this.blobs,
           strategy: createStrategy(options.edgeStrategy.name, options.edgeStrategy.options),
@@ -129,6 +132,23 @@ export class EmbeddedTopology {
         }),
       );
     }
+  }
+
+  /** Bytes the in-process links carried between the edges and their devices (as the transport counts them). */
+  linkStats(): LinkStats {
+    return this.servers.reduce(
+      (sum, server) => ({ bytesDown: sum.bytesDown + server.stats().bytesDown, bytesUp: sum.bytesUp + server.stats().bytesUp }),
+      {
+        bytesDown: 0,
+        bytesUp: 0,
+      },
+    );
+  }
+
+  private listen(region: string): InProcessServer {
+    const server = this.network.listen(region);
+    this.servers.push(server);
+    return server;
   }
 
   /** The number of devices the topology holds. */

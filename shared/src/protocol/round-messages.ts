@@ -5,7 +5,9 @@
 import { StrataError, WireFormatError } from '../errors.js';
 import type { ModelParams, ModelUpdate } from '../fl/model.js';
 import { decodeEnvelope, encodeEnvelope, type DecodedEnvelope } from '../wire/envelope-codec.js';
+import type { EntropyCoding } from '../wire/entropy-codecs.js';
 import { ErrorFeedback } from '../wire/error-feedback.js';
+import { compressFrame } from '../wire/frame-compression.js';
 import { strata } from '../wire/generated/strata.js';
 import { modelChecksum } from '../wire/model-checksum.js';
 import { decodeModel, encodeModel } from '../wire/model-codec.js';
@@ -159,7 +161,7 @@ export class UpdateEncoder {
   }
 
   encode(update: ModelUpdate, header: UpdateHeader): Uint8Array {
-    return encodeUpdateFrame(header.sender, update, {
+    const frame = encodeUpdateFrame(header.sender, update, {
       roundId: header.roundId,
       baseVersion: header.baseVersion,
       dtype: this.compression.dtype,
@@ -167,14 +169,17 @@ export class UpdateEncoder {
       topKFraction: this.compression.topKFraction,
       errorFeedback: this.feedback,
     });
+    return compressFrame(frame, this.compression.entropy);
   }
 
   /** Float32, no error feedback: for replies whose numbers must arrive exactly (evaluation sums). */
   encodeUncompressed(update: ModelUpdate, header: UpdateHeader): Uint8Array {
-    return encodeEnvelope({
+    const frame = encodeEnvelope({
       sender: header.sender,
       update: encodeUpdate(update, { roundId: header.roundId, baseVersion: header.baseVersion, dtype: 'float32' }),
     });
+    // Lossless entropy coding keeps the numbers exact; evaluation sums are mostly under the coder's threshold.
+    return compressFrame(frame, this.compression.entropy);
   }
 }
 
@@ -186,9 +191,9 @@ export function decodeUpdateReply(frame: Uint8Array, maxBytes?: number): Decoded
   return { ...decodeUpdate(envelope.update, limitsFor(maxBytes)), sender: envelope.sender };
 }
 
-/** A model as a stored blob (a Model envelope, float32). */
-export function encodeModelBlob(model: ModelParams, version: number): Uint8Array {
-  return encodeEnvelope({ model: encodeModel(model, version) });
+/** A model as a stored blob (a Model envelope, float32), through `entropy` (the downlink's) when given. */
+export function encodeModelBlob(model: ModelParams, version: number, entropy: EntropyCoding = 'none'): Uint8Array {
+  return compressFrame(encodeEnvelope({ model: encodeModel(model, version) }), entropy);
 }
 
 export function decodeModelBlob(blob: Uint8Array): { model: ModelParams; version: number } {

@@ -35,11 +35,13 @@ import {
   type ModelUpdate,
   type SparseRows,
 } from '@strata/shared';
-import { AuthenticationError, SocketIoTransportClient } from '@strata/runtime';
+import { AuthenticationError, registerNodeEntropyCodecs, SocketIoTransportClient } from '@strata/runtime';
 import { seededBytes } from '@strata/runtime/testing';
 import { DEVICE_ZERO_ROW_FORGERIES, forgeZeroRows } from './zero-row-forgeries.js';
 
 const [url, region, nodeId, token, behaviour] = process.argv.slice(2);
+// It reads the edge's brotli frames as a device daemon does (its own replies choose their entropy stage).
+registerNodeEntropyCodecs();
 const log = (msg: string, extra: Record<string, unknown> = {}): void =>
   void process.stderr.write(`${JSON.stringify({ msg, behaviour, ...extra })}\n`);
 const encoder = new UpdateEncoder({ dtype: 'float32', perRowScale: true, errorFeedback: false, entropy: 'none' });

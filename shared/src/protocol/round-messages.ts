@@ -142,10 +142,16 @@ export function encodeResync(roundId: string, reason: string, sender: string): U
   return encodeEnvelope({ sender, resync: { roundId, reason } });
 }
 
-/** Whether a device's reply is a Resync (anything that does not decode is not: the edge rejects it later). */
+/** A Resync is a round id and a reason: one expanding past this is not one (and is not expanded further). */
+const MAX_RESYNC_BYTES = 64 * 1024;
+
+/**
+ * Whether a device's reply is a Resync (anything that does not decode is not: the edge rejects it later).
+ * Bounded by MAX_RESYNC_BYTES, so a compressed reply is never expanded past that here.
+ */
 export function isResync(frame: Uint8Array): boolean {
   try {
-    return decodeEnvelope(frame).body === 'resync';
+    return decodeEnvelope(frame, { maxFrameBytes: MAX_RESYNC_BYTES }).body === 'resync';
   } catch {
     return false;
   }

@@ -31,11 +31,13 @@ if (stale) {
   ]);
   run(bin('pbts'), ['--no-comments', '-o', genDts, genJs]);
 }
-run(bin('tsc'), ['-b', ...process.argv.slice(2)]);
+// The generated code goes beside the compiled sources before tsc runs: the workspaces that depend on shared
+// type-check against shared/dist, so a stale copy there (a proto changed since the last build) would fail them.
 const outDir = join(root, 'shared/dist/src/wire/generated');
 mkdirSync(outDir, { recursive: true });
 copyFileSync(genJs, join(outDir, 'strata.js'));
 copyFileSync(genDts, join(outDir, 'strata.d.ts'));
+run(bin('tsc'), ['-b', ...process.argv.slice(2)]);
 
 // The browser device's page, its Web Worker and the viewer page: tsc compiled and type-checked them
 // (browser-device/dist/page); esbuild bundles each with its imports (the core, the socket.io client, the task

@@ -181,7 +181,8 @@ test('a hostile zero-row mask or weight is refused by the decoder, the answer ch
   const cases: [string, object, RegExp][] = [
     ['short mask', { zeroRowMask: Uint8Array.of(1) }, /expected 2/],
     ['bit past the last row', { zeroRowMask: Uint8Array.of(1, 0b100) }, /past the last/],
-    ['bit on a sent row', { zeroRowMask: Uint8Array.of(0b1000, 0) }, /both in row_indices and in zero_row_mask/],
+    // One row of ten is named by a row mask (2 bytes against a 4-byte index).
+    ['bit on a sent row', { zeroRowMask: Uint8Array.of(0b1000, 0) }, /row 3 is both in row_mask and in zero_row_mask/],
     ['weights without row weights', { zeroRowWeights: new Uint8Array(8) }, /exactly when row_weights/],
     ['weights without a mask', { zeroRowMask: undefined, zeroRowWeights: new Uint8Array(4) }, /without zero_row_mask/],
   ];

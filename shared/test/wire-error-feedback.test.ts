@@ -71,23 +71,24 @@ test('with error feedback the sum of decoded int8 updates tracks the true sum wi
 
 test('sparse error feedback keeps the residual of rows not sent and adds it when the row is sent again', () => {
   const feedback = new ErrorFeedback();
+  // Rows of 4 values: narrower ones would travel as bfloat16 under per-row int8.
   const rows = (ids: number[], values: number[]): SparseRows => ({
     kind: 'sparse',
-    shape: [6, 2],
+    shape: [6, 4],
     rows: Uint32Array.from(ids),
     values: Float32Array.from(values),
   });
   // Row 1 carries a value far below the row's scale step next to a large one, so it is lost to rounding.
-  feedback.encode('e', rows([1, 3], [100, 0.3, 127, -127]), { dtype: 'int8', perRowScale: true });
+  feedback.encode('e', rows([1, 3], [100, 0.3, 0, 0, 127, -127, 0, 0]), { dtype: 'int8', perRowScale: true });
   const residual = feedback.residual('e') as Float32Array;
-  const lostInRow1 = residual[3];
+  const lostInRow1 = residual[5];
   assert.ok(Math.abs(lostInRow1 - 0.3) < 1e-6, `row 1 lost ${lostInRow1}`);
-  assert.deepEqual([residual[6], residual[7]], [0, 0], 'row 3 was exactly representable (scale 1)');
+  assert.deepEqual([residual[12], residual[13]], [0, 0], 'row 3 was exactly representable (scale 1)');
 
-  feedback.encode('e', rows([3, 5], [1, 1, 2, 2]), { dtype: 'int8', perRowScale: true });
-  assert.equal((feedback.residual('e') as Float32Array)[3], lostInRow1, 'row 1 was not sent, so its residual stays');
+  feedback.encode('e', rows([3, 5], [1, 1, 0, 0, 2, 2, 0, 0]), { dtype: 'int8', perRowScale: true });
+  assert.equal((feedback.residual('e') as Float32Array)[5], lostInRow1, 'row 1 was not sent, so its residual stays');
 
-  const compensated = feedback.compensate('e', rows([1], [0, 0.4]));
+  const compensated = feedback.compensate('e', rows([1], [0, 0.4, 0, 0]));
   assert.ok(Math.abs(compensated.values[1] - 0.7) < 1e-6, 'the next update of row 1 carries what was lost');
 });
 

@@ -13,6 +13,7 @@ import {
   encodeUpdateFrame,
   ErrorFeedback,
   SeededRandom,
+  strata,
   type ModelUpdate,
   type TensorValue,
   type UpdateEncodingOptions,
@@ -82,6 +83,18 @@ const large: ModelUpdate = {
         zeroRowWeights: Float32Array.of(3, 4, 5),
       },
     ],
+    // Narrow rows (bfloat16 under per-row int8), named by a row mask (a third of the rows) and by indices.
+    [
+      'density',
+      {
+        kind: 'sparse',
+        shape: [3000, 1],
+        rows: Uint32Array.from({ length: 1000 }, (_, i) => 3 * i + 2),
+        values: awkwardValues(1000, 1, 6),
+      },
+    ],
+    ['pairs', { kind: 'sparse', shape: [3000, 2], rows: Uint32Array.of(5, 2999), values: awkwardValues(2, 2, 7) }],
+    ['narrow', { kind: 'dense', shape: [41, 3], values: awkwardValues(41, 3, 8) }],
   ]),
   weight: 12.5,
   metrics: { loss: 0.25 },
@@ -98,6 +111,15 @@ test('encodeUpdateFrame writes the same bytes as encodeEnvelope(encodeUpdate) fo
     assert.equal(decoded.baseVersion, 4);
     assertSameUpdate(decoded.update, decodeUpdate(decodeEnvelope(expected).update).update);
   }
+});
+
+test('the kernel-sized update travels with row masks and indices, and per-row int8 sends its narrow rows as bfloat16', () => {
+  const message = encodeUpdate(large, { roundId: 'r', baseVersion: 1, dtype: 'int8', perRowScale: true });
+  const tensor = (name: string): strata.ITensor => message.tensors!.find((t) => t.name === name)!;
+  for (const name of ['rows', 'density']) assert.ok(tensor(name).rowMask && !tensor(name).rowIndices, `${name} by mask`);
+  assert.ok(tensor('pairs').rowIndices && !tensor('pairs').rowMask, 'pairs by indices');
+  for (const name of ['density', 'pairs', 'narrow']) assert.equal(tensor(name).dtype, strata.DType.BFLOAT16, name);
+  for (const name of ['matrix', 'rows', 'odd']) assert.equal(tensor(name).dtype, strata.DType.INT8, name);
 });
 
 test('encodeUpdateFrame writes the same bytes as encodeEnvelope(encodeUpdate) on random updates', () => {

@@ -7,7 +7,8 @@
 // and with the numbers a device chooses: inflated-weight (weight 1e12), negative-weight, negative-row-weights,
 // inflated-evaluation (a count of 1e9 and a NaN metric), stale (another round's id), sender (claims another
 // device sent it), row-takeover (rows only it sends, moved far, against a median edge), each of
-// zero-row-forgeries.ts's DEVICE_ZERO_ROW_FORGERIES (held-back rows that break one rule each); against the
+// zero-row-forgeries.ts's DEVICE_ZERO_ROW_FORGERIES (held-back rows that break one rule each), each of
+// row-mask-forgeries.ts's DEVICE_ROW_MASK_FORGERIES (rows named by a bitmask, honest or breaking one rule); against the
 // Gaussian task's checks at the edge: gaussian-free-slot (a row of a free slot of the scaffold),
 // gaussian-row-weight (a Gaussian's change with row weight 0.5, not a device's 1), gaussian-statistic (a
 // negative densification statistic), gaussian-gradient (a gradient of 1e20 under combineChanges 'serverAdam',
@@ -37,6 +38,7 @@ import {
 } from '@strata/shared';
 import { AuthenticationError, registerNodeEntropyCodecs, SocketIoTransportClient } from '@strata/runtime';
 import { seededBytes } from '@strata/runtime/testing';
+import { DEVICE_ROW_MASK_FORGERIES } from './row-mask-forgeries.js';
 import { DEVICE_ZERO_ROW_FORGERIES, forgeZeroRows } from './zero-row-forgeries.js';
 
 const [url, region, nodeId, token, behaviour] = process.argv.slice(2);
@@ -93,7 +95,7 @@ function updateFor(frame: Uint8Array, poison: (values: Float32Array) => void = (
 }
 
 const zeroRowReplies = Object.fromEntries(
-  Object.entries(DEVICE_ZERO_ROW_FORGERIES).map(([name, forgery]) => [
+  Object.entries({ ...DEVICE_ZERO_ROW_FORGERIES, ...DEVICE_ROW_MASK_FORGERIES }).map(([name, forgery]) => [
     name,
     (frame: Uint8Array): Uint8Array => {
       const request = modelOf(frame);

@@ -17,7 +17,8 @@ import {
   type strata,
 } from '@strata/shared';
 
-interface Forgery {
+/** An update of a model's first tensor, and what is done to its Tensor message. */
+export interface Forgery {
   /** The first tensor's update, given the tensor's shape and the most one device answer can weigh a row. */
   readonly value: (shape: readonly number[], rowMost: number) => TensorValue;
   /** The update's weight, given the most one device answer can weigh (default 1). */

@@ -96,23 +96,28 @@ test('hierarchical federated training over azimuth arcs approaches centralized t
     assert.equal(task.snapshots[1].views[0].render.width, 32);
 
     // Measured: 32.2 dB from 10.4 dB (31.1 with each device's own Adam, no shared moment); centralized 34.6 dB.
-    // Bytes on the wire, per touched point: the density delta (4 B row id + 4 B value), the colour delta
-    // (4 + 12 × 4) and the two moments (4 + 4 + a 4 B step count each): 84 B. float16 halves the values
-    // (54 B); int8 takes a byte per value and a 4 B scale per row (55 B). Framing adds a few hundred bytes.
+    // Bytes on the wire, per touched point: the density delta (4 B value), the colour delta (12 × 4) and the
+    // two moments (4 + a 4 B step count each): 68 B, and each of the four tensors names its rows by a bitmask
+    // of the grid (1 bit a voxel, smaller than 4 B row ids once more than 1 voxel in 32 is touched). float16
+    // halves the values (38 B); int8 takes a byte per value and a 4 B scale per row, and sends the one-value
+    // rows (density, moments) as 2 B bfloat16 (30 B). Framing adds a few hundred bytes.
     const size = (u: ModelUpdate, dtype: 'float32' | 'float16' | 'int8', feedback?: ErrorFeedback): number =>
       strata.Update.encode(
         encodeUpdate(u, { roundId: 'r', baseVersion: 1, dtype, perRowScale: true, ...(feedback ? { errorFeedback: feedback } : {}) }),
       ).finish().length;
     const touched = (updates[0].delta.get(DENSITY_TENSOR) as SparseRows).rows.length;
     assert.ok(touched < model.get(DENSITY_TENSOR)!.shape[0]);
-    const perPoint = (bytes: number): number => bytes / touched;
+    const voxels = model.get(DENSITY_TENSOR)!.shape[0];
+    assert.ok(touched > voxels / 32, `${touched} of ${voxels} voxels touched: rows go as bitmasks`);
+    const perPoint = (bytes: number): number => (bytes - 4 * Math.ceil(voxels / 8)) / touched;
     const f32 = size(updates[0], 'float32');
-    assert.ok(Math.abs(perPoint(f32) - 84) < 0.1, `${perPoint(f32)} B per point in float32`);
+    assert.ok(Math.abs(perPoint(f32) - 68) < 0.1, `${perPoint(f32)} B per point in float32`);
     assert.ok(
-      Math.abs(perPoint(size(updates[0], 'float16')) - 54) < 0.1,
+      Math.abs(perPoint(size(updates[0], 'float16')) - 38) < 0.1,
       `${perPoint(size(updates[0], 'float16'))} B per point in float16`,
     );
-    assert.ok(Math.abs(perPoint(size(updates[0], 'int8', new ErrorFeedback())) - 55) < 0.1);
+    const int8 = perPoint(size(updates[0], 'int8', new ErrorFeedback()));
+    assert.ok(Math.abs(int8 - 30) < 0.1, `${int8} B per point in int8`);
 
     const rays = rounds * task.numDevices * kappa1 * deviceOptions.batchSize;
     const central = await trainCentralizedBaseline(task, { totalRays: rays, deviceOptions, rounds, threads: 1 });

@@ -41,6 +41,14 @@ import {
 import { radianceRoundsWithProgress } from './radiance-rounds-with-progress.js';
 import { federatedGaussiansCommand, gaussiansCommand } from './train-radiance-gaussians.js';
 
+/**
+ * The federated voxel grid's wire defaults (issue 16, measured on the lego proxy and the full scene: README
+ * "Radiance on the wire"): devices upload int8 rows of the quarter of their touched voxels that changed most,
+ * and edges send int8 patches of the changed rows that carry 98% of the change's squared norm.
+ */
+const RADIANCE_UPLOAD_SHARE = 0.25;
+const RADIANCE_DOWNLINK = { dtype: 'int8', rowFraction: 1, energy: 0.98 } as const;
+
 export interface TrainRadianceFlags extends DownlinkFlags, EntropyFlags {
   data?: string;
   procedural?: boolean;
@@ -135,16 +143,16 @@ export function register(train: Command): void {
       new Option('--partition <how>', 'federated: how views are split over devices').choices(['azimuth', 'random']).default('azimuth'),
     )
     .addOption(
-      new Option('--compression <dtype>', 'federated: update encoding on the way up')
+      new Option('--compression <dtype>', 'federated: update encoding on the way up (--model gaussians: default float32)')
         .choices(['float32', 'float16', 'int8'])
-        .default('float32'),
+        .default('int8'),
     )
     .option('--no-error-feedback', 'federated: do not carry the quantisation residual to the next round')
     .option(
       '--upload-share <fraction>',
       'federated: devices upload this share of the voxels they touched, those whose change since the model they received is largest, and hold the rest (1: all)',
       Number.parseFloat,
-      1,
+      RADIANCE_UPLOAD_SHARE,
     )
     .option(
       '--task-option <key=value>',
@@ -153,7 +161,7 @@ export function register(train: Command): void {
     )
     .option('--no-baselines', 'federated: skip the centralized baseline with the same number of rays (gaussians: pixels)')
     .option('--dry-run', 'load the scene, check the options and print what would train, without training');
-  for (const option of downlinkOptions()) command.addOption(option);
+  for (const option of downlinkOptions(RADIANCE_DOWNLINK)) command.addOption(option);
   command.addOption(entropyOption());
   addExamples(command, [
     'strata train radiance',

@@ -6,7 +6,7 @@ import { ENTROPY_CODINGS } from '../wire/entropy-codecs.js';
 export const compressionSchema = z
   .object({
     dtype: z.enum(['float32', 'float16', 'int8']).default('float32'),
-    /** int8 only: one scale per row instead of one per tensor. */
+    /** int8 only: one scale per row instead of one per tensor (rows of fewer than 4 values go as bfloat16). */
     perRowScale: z.boolean().default(true),
     /**
      * Top-k sparsification of dense tensors: send only this fraction of each one's elements, those of largest

@@ -101,7 +101,11 @@ export class ModelDownlink {
       const message = encodeTensor(name, value, { dtype: this.options.dtype, perRowScale: true });
       messages.push(message);
       decoded.push(decodeTensor(message));
-      bytes += (message.data?.byteLength ?? 0) + (message.scales?.byteLength ?? 0) + (message.rowIndices?.byteLength ?? 0);
+      bytes +=
+        (message.data?.byteLength ?? 0) +
+        (message.scales?.byteLength ?? 0) +
+        (message.rowIndices?.byteLength ?? 0) +
+        (message.rowMask?.byteLength ?? 0);
     }
     applyPatchTensors(replica, decoded, additive);
     const baseChecksum = this.checksum;

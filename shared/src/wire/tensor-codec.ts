@@ -1,7 +1,9 @@
 // Converts between the in-memory tensors of the federated core (DenseTensor, SparseRows) and the protobuf
 // Tensor message: little-endian bytes as float32, float16 or symmetric int8 (a scale per tensor or per row).
-// A dense tensor may go top-k sparsified: only its largest-magnitude elements, with their flat indices; it
-// decodes to a dense tensor that is zero elsewhere.
+// Per-row int8 sends rows of fewer than 4 values as bfloat16 instead (2 bytes a value against 1 byte and a
+// 4-byte scale a row). Sparse rows are named by uint32 indices or by a bitmask of the tensor's rows, whichever
+// is smaller. A dense tensor may go top-k sparsified: only its largest-magnitude elements, with their flat
+// indices; it decodes to a dense tensor that is zero elsewhere.
 // encodeTensorForFrame gives the same message with its float16 and int8 payloads deferred: computed by the
 // frame writer straight into the frame (deferred-bytes.ts), not into arrays of their own that it then copies.
 // Decoding checks every length, index and scale against the shape, and views float32/uint32 payloads in
@@ -10,7 +12,9 @@
 import { ConfigError, InvalidUpdateError, StrataError, WireFormatError } from '../errors.js';
 import { elementCount, rowSize, type DenseTensor, type SparseRows, type TensorValue } from '../fl/model.js';
 import { float32View, int8View, LITTLE_ENDIAN_HOST, littleEndianBytes, uint16View, uint32View } from './byte-order.js';
+import { bfloat16ToFloat32, float32ToBfloat16 } from './bfloat16.js';
 import { DeferredBytes, deferredField, writtenBytes } from './deferred-bytes.js';
+import { denseFromElements } from './dense-from-elements.js';
 import { float16ToFloat32, float32ToFloat16 } from './float16.js';
 import { strata } from './generated/strata.js';
 import { dequantizeInt8, int8Groups, quantizeInt8 } from './int8-quantization.js';
@@ -24,7 +28,8 @@ export interface TensorEncoding {
   readonly dtype: WireDType;
   /**
    * int8 only: one scale per row (first axis) instead of one per tensor. Applies to tensors of rank 2 and
-   * more; a rank-1 tensor (a bias) always gets one scale.
+   * more; a rank-1 tensor (a bias) always gets one scale. Rows of fewer than 4 values then travel as
+   * bfloat16 without scales (smaller: 8 significant bits a value, in float32's range).
    */
   readonly perRowScale?: boolean;
   /**
@@ -39,21 +44,33 @@ export interface NamedTensor {
   readonly value: TensorValue;
 }
 
-const DTYPES: Record<WireDType, strata.DType> = {
+const WIRE_DTYPES: readonly WireDType[] = ['float32', 'float16', 'int8'];
+/** What a payload travels as: an encoding's dtype, or bfloat16 for the narrow rows of per-row int8. */
+type PayloadDType = WireDType | 'bfloat16';
+
+const DTYPES: Record<PayloadDType, strata.DType> = {
   float32: strata.DType.FLOAT32,
   float16: strata.DType.FLOAT16,
   int8: strata.DType.INT8,
+  bfloat16: strata.DType.BFLOAT16,
 };
 const BYTES_PER_VALUE: Record<strata.DType, number> = {
   [strata.DType.FLOAT32]: 4,
   [strata.DType.FLOAT16]: 2,
   [strata.DType.INT8]: 1,
+  [strata.DType.BFLOAT16]: 2,
 };
-const DTYPE_NAMES: Record<strata.DType, WireDType> = {
+const DTYPE_NAMES: Record<strata.DType, PayloadDType> = {
   [strata.DType.FLOAT32]: 'float32',
   [strata.DType.FLOAT16]: 'float16',
   [strata.DType.INT8]: 'int8',
+  [strata.DType.BFLOAT16]: 'bfloat16',
 };
+/**
+ * Per-row int8 sends rows narrower than this as bfloat16: a row of w values costs w bytes and a 4-byte scale
+ * as int8, 2w bytes as bfloat16 (1, 2 and 3 values: 5, 6 and 7 bytes against 2, 4 and 6; 4 values tie).
+ */
+const BFLOAT16_BELOW_ROW_SIZE = 4;
 const EMPTY = new Uint8Array(0);
 
 /** The Tensor message for `value`. A float32 payload is a view of `value`'s memory (on little-endian hosts). */
@@ -75,27 +92,35 @@ export function writtenTensor(message: strata.ITensor): strata.ITensor {
   return { ...message, data: writtenBytes(message.data), scales: writtenBytes(message.scales) };
 }
 
-type ValueSetter = (message: strata.ITensor, values: Float32Array, dtype: WireDType, groupSize: number) => void;
+type ValueSetter = (message: strata.ITensor, values: Float32Array, dtype: PayloadDType, groupSize: number) => void;
 
 function tensorMessage(name: string, value: TensorValue, encoding: TensorEncoding, setValues: ValueSetter): strata.ITensor {
   checkTensorValue(name, value);
-  const message: strata.ITensor = { name, shape: [...value.shape], dtype: DTYPES[encoding.dtype] };
-  if (message.dtype === undefined) throw new RangeError(`tensor '${name}': unknown dtype '${encoding.dtype}'`);
+  if (!WIRE_DTYPES.includes(encoding.dtype)) {
+    throw new RangeError(`tensor '${name}': unknown dtype '${encoding.dtype}'`);
+  }
   const fraction = encoding.topKFraction ?? 1;
   if (!(fraction > 0 && fraction <= 1)) {
     throw new ConfigError(`tensor '${name}': top-k fraction ${fraction} is not in (0, 1]`);
   }
   if (value.kind === 'dense' && fraction < 1) {
     const { indices, values: picked } = topK(value.values, Math.max(1, Math.ceil(fraction * value.values.length)));
+    const message: strata.ITensor = { name, shape: [...value.shape], dtype: DTYPES[encoding.dtype] };
     setValues(message, picked, encoding.dtype, picked.length);
     message.elementIndices = littleEndianBytes(indices);
     return message;
   }
   const perRow = encoding.perRowScale === true && value.shape.length >= 2;
-  setValues(message, value.values, encoding.dtype, perRow ? rowSize(value.shape) : value.values.length);
+  const width = rowSize(value.shape);
+  const dtype: PayloadDType = encoding.dtype === 'int8' && perRow && width < BFLOAT16_BELOW_ROW_SIZE ? 'bfloat16' : encoding.dtype;
+  const message: strata.ITensor = { name, shape: [...value.shape], dtype: DTYPES[dtype] };
+  setValues(message, value.values, dtype, perRow ? width : value.values.length);
   if (value.kind === 'sparse') {
     message.sparse = true;
-    message.rowIndices = littleEndianBytes(value.rows);
+    const rowCount = value.shape[0];
+    // The bitmask from about one row in 32 sent; indices on a tie (and for no rows at all).
+    if (Math.ceil(rowCount / 8) < 4 * value.rows.length) message.rowMask = rowMask(value.rows, rowCount);
+    else message.rowIndices = littleEndianBytes(value.rows);
     if (value.rowWeights) message.rowWeights = littleEndianBytes(value.rowWeights);
     if (value.zeroRows && value.zeroRows.length > 0) {
       message.zeroRowMask = rowMask(value.zeroRows, value.shape[0]);
@@ -106,11 +131,13 @@ function tensorMessage(name: string, value: TensorValue, encoding: TensorEncodin
 }
 
 /** Sets the message's data (and int8 scales, one per `groupSize` values) for `values` in `dtype`. */
-function setValues(message: strata.ITensor, values: Float32Array, dtype: WireDType, groupSize: number): void {
+function setValues(message: strata.ITensor, values: Float32Array, dtype: PayloadDType, groupSize: number): void {
   if (dtype === 'float32') {
     message.data = littleEndianBytes(values);
   } else if (dtype === 'float16') {
     message.data = littleEndianBytes(float32ToFloat16(values));
+  } else if (dtype === 'bfloat16') {
+    message.data = littleEndianBytes(float32ToBfloat16(values));
   } else {
     const quantized = quantizeInt8(values, groupSize);
     message.data = littleEndianBytes(quantized.values);
@@ -123,10 +150,11 @@ function setValues(message: strata.ITensor, values: Float32Array, dtype: WireDTy
  * write into the frame. data comes before scales in the message, so the int8 scales are computed when data
  * is written.
  */
-function setDeferredValues(message: strata.ITensor, values: Float32Array, dtype: WireDType, groupSize: number): void {
-  if (dtype === 'float32' || values.length === 0) {
-    // float32 payloads are views of the values already; an empty data field is not written at all, which
-    // would leave the int8 scales of an empty sparse tensor uncomputed.
+function setDeferredValues(message: strata.ITensor, values: Float32Array, dtype: PayloadDType, groupSize: number): void {
+  if (dtype === 'float32' || dtype === 'bfloat16' || values.length === 0) {
+    // float32 payloads are views of the values already; bfloat16 ones are narrow rows, converted here by a
+    // plain loop (small); an empty data field is not written at all, which would leave the int8 scales of an
+    // empty sparse tensor uncomputed.
     setValues(message, values, dtype, groupSize);
   } else if (dtype === 'float16') {
     message.data = deferredField(
@@ -184,6 +212,7 @@ function decodeCheckedTensor(message: strata.ITensor, limits: WireLimits): Named
   const data = message.data ?? EMPTY;
   const scales = message.scales ?? EMPTY;
   const rowIndices = message.rowIndices ?? EMPTY;
+  const rowMaskBytes = message.rowMask ?? EMPTY;
   const rowWeights = message.rowWeights ?? EMPTY;
   const zeroRowMask = message.zeroRowMask ?? EMPTY;
   const zeroRowWeights = message.zeroRowWeights ?? EMPTY;
@@ -202,12 +231,22 @@ function decodeCheckedTensor(message: strata.ITensor, limits: WireLimits): Named
     rowsInPayload = 1;
     perRow = elements.length;
   }
-  if (sparse) {
+  if (sparse && rowMaskBytes.length > 0) {
+    if (rowIndices.length > 0) {
+      throw new WireFormatError(
+        `${where}: both row_indices (${rowIndices.length} bytes) and row_mask (${rowMaskBytes.length} bytes) given, at most one may be`,
+      );
+    }
+    rows = maskRows(rowMaskBytes, shape[0], where, 'row_mask');
+    rowsInPayload = rows.length;
+  } else if (sparse) {
     rows = uint32View(rowIndices, `${where} row_indices`);
     checkIndices(rows, shape[0], where, 'row');
     rowsInPayload = rows.length;
   } else if (rowIndices.length > 0) {
     throw new WireFormatError(`${where}: row_indices given (${rowIndices.length} bytes) but the tensor is not sparse`);
+  } else if (rowMaskBytes.length > 0) {
+    throw new WireFormatError(`${where}: row_mask given (${rowMaskBytes.length} bytes) but the tensor is not sparse`);
   }
   if ((zeroRowMask.length > 0 || zeroRowWeights.length > 0) && !sparse) {
     throw new WireFormatError(`${where}: zero_row_mask or zero_row_weights given on a dense tensor, which cannot carry them`);
@@ -220,7 +259,7 @@ function decodeCheckedTensor(message: strata.ITensor, limits: WireLimits): Named
     const layout = elements
       ? `${elements.length} top-k elements`
       : sparse
-        ? `${rowsInPayload} rows of shape [${shape.join(', ')}]`
+        ? `${rowsInPayload} rows ${rowMaskBytes.length > 0 ? 'set in row_mask ' : ''}of shape [${shape.join(', ')}]`
         : `shape [${shape.join(', ')}]`;
     throw new WireFormatError(`${where}: data has ${data.length} bytes, expected ${count * width} (${layout} as ${DTYPE_NAMES[dtype]})`);
   }
@@ -232,6 +271,9 @@ function decodeCheckedTensor(message: strata.ITensor, limits: WireLimits): Named
   } else if (dtype === strata.DType.FLOAT16) {
     if (scales.length > 0) throw new WireFormatError(`${where}: scales given (${scales.length} bytes) for a float16 tensor`);
     values = float16ToFloat32(uint16View(data, `${where} data`));
+  } else if (dtype === strata.DType.BFLOAT16) {
+    if (scales.length > 0) throw new WireFormatError(`${where}: scales given (${scales.length} bytes) for a bfloat16 tensor`);
+    values = bfloat16ToFloat32(uint16View(data, `${where} data`));
   } else {
     const scaleValues = float32View(scales, `${where} scales`);
     if (scaleValues.length !== 1 && scaleValues.length !== rowsInPayload) {
@@ -241,10 +283,7 @@ function decodeCheckedTensor(message: strata.ITensor, limits: WireLimits): Named
   }
 
   if (elements) {
-    // Zeroed by the allocator, not by a pass here: calloc skips zeroing pages fresh from the kernel (two 8 MB
-    // tensors with the scatter: 2.2-4.8 ms against 2.3-5.9 ms for uninitialised memory and fill(0)).
-    const dense = new Float32Array(elementCount(shape));
-    for (let i = 0; i < elements.length; i++) dense[elements[i]] = values[i];
+    const dense = denseFromElements(elementCount(shape), elements, values);
     return { name, value: { kind: 'dense', shape, values: dense } satisfies DenseTensor };
   }
   if (!rows) return { name, value: { kind: 'dense', shape, values } satisfies DenseTensor };
@@ -262,7 +301,8 @@ function decodeCheckedTensor(message: strata.ITensor, limits: WireLimits): Named
     if (zeroRowWeights.length > 0) throw new WireFormatError(`${where}: zero_row_weights given without zero_row_mask`);
     return { name, value };
   }
-  const zeroRows = maskRows(zeroRowMask, value.rows, shape[0], where);
+  const zeroRows = maskRows(zeroRowMask, shape[0], where, 'zero_row_mask');
+  checkNotSent(zeroRows, value.rows, where, rowMaskBytes.length > 0 ? 'row_mask' : 'row_indices');
   if (zeroRowWeights.length > 0 !== Boolean(weights)) {
     throw new WireFormatError(`${where}: zero_row_weights must be given exactly when row_weights are`);
   }
@@ -282,15 +322,15 @@ function rowMask(rows: Uint32Array, rowCount: number): Uint8Array {
 }
 
 /**
- * The rows a zero_row_mask sets, after checking it: ceil(rowCount / 8) bytes, no bit past `rowCount`, no
- * bit on a row that is also sent (`sent`, strictly increasing).
+ * The rows a row bitmask (`field`: row_mask or zero_row_mask) sets, in increasing order, after checking it:
+ * ceil(rowCount / 8) bytes, no bit past `rowCount`.
  */
-function maskRows(mask: Uint8Array, sent: Uint32Array, rowCount: number, where: string): Uint32Array {
+function maskRows(mask: Uint8Array, rowCount: number, where: string, field: 'row_mask' | 'zero_row_mask'): Uint32Array {
   const bytes = Math.ceil(rowCount / 8);
   if (mask.length !== bytes)
-    throw new WireFormatError(`${where}: zero_row_mask has ${mask.length} bytes, expected ${bytes} for ${rowCount} rows`);
+    throw new WireFormatError(`${where}: ${field} has ${mask.length} bytes, expected ${bytes} for ${rowCount} rows`);
   if (rowCount % 8 !== 0 && mask[bytes - 1] >> (rowCount % 8) !== 0) {
-    throw new WireFormatError(`${where}: zero_row_mask sets a row past the last (${rowCount - 1})`);
+    throw new WireFormatError(`${where}: ${field} sets a row past the last (${rowCount - 1})`);
   }
   let count = 0;
   for (let i = 0; i < mask.length; i++) count += BITS_SET[mask[i]];
@@ -304,11 +344,15 @@ function maskRows(mask: Uint8Array, sent: Uint32Array, rowCount: number, where: 
       byte &= byte - 1;
     }
   }
-  for (let i = 0, j = 0; i < rows.length; i++) {
-    while (j < sent.length && sent[j] < rows[i]) j++;
-    if (sent[j] === rows[i]) throw new WireFormatError(`${where}: row ${rows[i]} is both in row_indices and in zero_row_mask`);
-  }
   return rows;
+}
+
+/** Throws unless no row of `zeroRows` is also in `sent` (both strictly increasing; `sentIn` names the field). */
+function checkNotSent(zeroRows: Uint32Array, sent: Uint32Array, where: string, sentIn: 'row_mask' | 'row_indices'): void {
+  for (let i = 0, j = 0; i < zeroRows.length; i++) {
+    while (j < sent.length && sent[j] < zeroRows[i]) j++;
+    if (sent[j] === zeroRows[i]) throw new WireFormatError(`${where}: row ${zeroRows[i]} is both in ${sentIn} and in zero_row_mask`);
+  }
 }
 
 const BITS_SET = Uint8Array.from({ length: 256 }, (_, b) => {

@@ -67,7 +67,7 @@ for (const uploadShare of [1, 0.3]) {
 }
 
 function downlink(rowFraction: number) {
-  return { dtype: 'int8' as const, rowFraction, energy: 1, history: 4 };
+  return { dtype: 'int8' as const, rowFraction, energy: 1, history: 4, entropy: 'none' as const };
 }
 
 console.log(`radiance wire bench: procedural scene, ${grid}^3 grid, 4 devices, round ${rounds} (brotli quality 5)`);

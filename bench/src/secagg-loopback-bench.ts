@@ -31,7 +31,7 @@ import { EdgeNode } from '@strata/edge-node';
 const logger = createLogger('bench', (process.env.STRATA_BENCH_LOG as 'error' | undefined) ?? 'error');
 const TOKEN = 'secagg-loopback-bench';
 const REGION = 'bench';
-const compression = { dtype: 'float32', errorFeedback: false, perRowScale: true } as const;
+const compression = { dtype: 'float32', errorFeedback: false, perRowScale: true, entropy: 'none' } as const;
 
 function updateOf(m: number): ModelUpdate {
   const random = CryptoRandom.fromSeed(new Uint8Array(32).fill(3));

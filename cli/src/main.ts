@@ -5,6 +5,7 @@
 // process must not pay for the embedded runtime, the simulator or TensorFlow.js at start-up.
 
 import { Command } from 'commander';
+import { registerNodeEntropyCodecs } from '@strata/runtime/entropy';
 import { StrataError } from '@strata/shared';
 
 type Registrar = () => Promise<{ register(program: Command): void }>;
@@ -26,6 +27,9 @@ const COMMANDS: Readonly<Record<string, Registrar>> = {
   tasks: () => import('./commands/tasks.js'),
   credentials: () => import('./commands/credentials.js'),
 };
+
+// Every command compresses and reads frames with node:zlib's brotli (the links' entropy stage).
+registerNodeEntropyCodecs();
 
 const program = new Command('strata')
   .description('Strata: hierarchical (device → edge → cloud) federated learning for recommenders and radiance fields')

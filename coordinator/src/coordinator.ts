@@ -40,6 +40,7 @@ import {
   type Clock,
   type EdgeEvaluateResult,
   type Downlink,
+  type EntropyCoding,
   type EdgeRoundJob,
   type EdgeRoundResult,
   type FederatedTask,
@@ -127,6 +128,11 @@ export interface CoordinatorOptions {
    * edge sends models down as it is configured (the embedded runtime and the simulator configure their edges).
    */
   readonly downlink?: Downlink;
+  /**
+   * The entropy stage over the model blobs edges read (default: the downlink's, else brotli); the embedded
+   * runtime, which configures its edges' downlink itself, sets it from that.
+   */
+  readonly modelBlobEntropy?: EntropyCoding;
   /** Told when the coordinator finds its model blob gone from the blob store and publishes it again. */
   readonly onModelRepublished?: (version: number) => void;
 }
@@ -818,7 +824,11 @@ export class Coordinator {
 
   private async publish(): Promise<void> {
     const { blobs } = this.options;
-    const blob = encodeModelBlob(this.globalModel, this.versionNumber);
+    const blob = encodeModelBlob(
+      this.globalModel,
+      this.versionNumber,
+      this.options.modelBlobEntropy ?? this.options.downlink?.entropy ?? 'brotli',
+    );
     // No expiry: the current version is what a restarted coordinator resumes from. Older ones are deleted
     // once two newer exist (an edge retrying a late job may still read the previous one).
     await blobs.put(modelBlobKey(this.versionNumber), blob);

@@ -10,6 +10,7 @@
 import {
   ModelDownlink,
   StrataError,
+  compressFrame,
   decodeModelBlob,
   decodeModelPatchBlob,
   edgeModelBlobKey,
@@ -37,7 +38,7 @@ export class EdgeModelPublisher {
   private resumedPatch: { readonly version: number; readonly baseChecksum: number; readonly checksum: number } | undefined;
 
   constructor(
-    settings: Downlink,
+    private readonly settings: Downlink,
     private readonly blobs: BlobStore,
     private readonly logger: Logger,
   ) {
@@ -70,9 +71,12 @@ export class EdgeModelPublisher {
   async write(version: number): Promise<void> {
     const current = this.current(version);
     if (this.resumedPatch?.version === version && !(await this.blobs.has(modelPatchBlobKey(version)))) this.resumedPatch = undefined;
-    if (!this.lossless) await this.blobs.put(edgeModelBlobKey(version), encodeEnvelope({ model: this.downlink.wholeModel() }));
+    const { entropy } = this.settings;
+    if (!this.lossless) {
+      await this.blobs.put(edgeModelBlobKey(version), compressFrame(encodeEnvelope({ model: this.downlink.wholeModel() }), entropy));
+    }
     const patch = this.patch(version);
-    if (patch) await this.blobs.put(modelPatchBlobKey(version), encodeModelPatchBlob(patch.message));
+    if (patch) await this.blobs.put(modelPatchBlobKey(version), encodeModelPatchBlob(patch.message, entropy));
     this.logger.debug({ version, checksum: current.checksum, patchBytes: patch?.bytes ?? 0 }, 'edge model published');
   }
 

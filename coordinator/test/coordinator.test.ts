@@ -56,7 +56,7 @@ function roundResult(region: string, job: EdgeRoundJob, weight: number): JobData
 async function coordinatorWith(scripts: Record<string, EdgeScript>) {
   const queue = new InMemoryJobQueue();
   const blobs = new InMemoryBlobStore();
-  const encoder = new UpdateEncoder({ dtype: 'float32', errorFeedback: false, perRowScale: true });
+  const encoder = new UpdateEncoder({ dtype: 'float32', errorFeedback: false, perRowScale: true, entropy: 'none' });
   const jobs: EdgeRoundJob[] = [];
   for (const [region, script] of Object.entries(scripts)) {
     queue.process(regionQueue(region), async (job) => {

@@ -53,7 +53,7 @@ test("a training request is answered with the trainer's update, compressed, stam
     nodeId: 'device-3',
     region: 'west',
     trainer,
-    compression: { dtype: 'float16', errorFeedback: true, perRowScale: true },
+    compression: { dtype: 'float16', errorFeedback: true, perRowScale: true, entropy: 'none' },
     logger,
   });
   const reply = decodeUpdateReply(await device.handle(request('train')));
@@ -72,7 +72,7 @@ test('an evaluation request is answered with exact sums; a device that cannot ev
     nodeId: 'device-3',
     region: 'west',
     trainer,
-    compression: { dtype: 'int8', errorFeedback: true, perRowScale: true },
+    compression: { dtype: 'int8', errorFeedback: true, perRowScale: true, entropy: 'none' },
     logger,
   });
   const reply = decodeUpdateReply(await device.handle(request('evaluate')));
@@ -84,7 +84,7 @@ test('an evaluation request is answered with exact sums; a device that cannot ev
     nodeId: 'device-4',
     region: 'west',
     trainer: { numSamples: 1, train: trainer.train },
-    compression: { dtype: 'float32', errorFeedback: false, perRowScale: true },
+    compression: { dtype: 'float32', errorFeedback: false, perRowScale: true, entropy: 'none' },
     logger,
   });
   await mute.connect(network, 'west');
@@ -106,7 +106,7 @@ test("a model whose shapes differ from the device's own task is refused at the f
     nodeId: 'device-5',
     region: 'west',
     trainer,
-    compression: { dtype: 'float32', errorFeedback: false, perRowScale: true },
+    compression: { dtype: 'float32', errorFeedback: false, perRowScale: true, entropy: 'none' },
     logger,
     expectedShapes: new Map([['w', [5]]]),
   });
@@ -121,7 +121,7 @@ test("a model whose shapes differ from the device's own task is refused at the f
     nodeId: 'device-6',
     region: 'west',
     trainer,
-    compression: { dtype: 'float32', errorFeedback: false, perRowScale: true },
+    compression: { dtype: 'float32', errorFeedback: false, perRowScale: true, entropy: 'none' },
     logger,
     expectedShapes: new Map([['w', [4]]]),
   });
@@ -137,7 +137,7 @@ test('the link uses the first edge of its list that answers, and fails over to t
     nodeId: 'device-8',
     region: 'west',
     trainer,
-    compression: { dtype: 'float32', errorFeedback: false, perRowScale: true },
+    compression: { dtype: 'float32', errorFeedback: false, perRowScale: true, entropy: 'none' },
     logger,
   });
   const failovers: string[] = [];

@@ -23,7 +23,7 @@ import { InMemoryBlobStore, InMemoryJobQueue, InProcessNetwork, createLogger } f
 import { EdgeNode } from '../src/index.js';
 
 const REGION = 'west';
-const compression = { dtype: 'float32', errorFeedback: false, perRowScale: true } as const;
+const compression = { dtype: 'float32', errorFeedback: false, perRowScale: true, entropy: 'none' } as const;
 const update = (values: number[]): ModelUpdate => ({
   delta: new Map([['w', dense([2], Float32Array.from(values))]]),
   weight: 1,

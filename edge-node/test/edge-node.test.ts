@@ -58,12 +58,12 @@ async function harness(devices: Record<string, Answer>, options: Partial<EdgeNod
     queue,
     blobs,
     strategy: new FedAvg(),
-    compression: { dtype: 'float32', errorFeedback: false, perRowScale: true },
+    compression: { dtype: 'float32', errorFeedback: false, perRowScale: true, entropy: 'none' },
     logger,
     onReject: (reason, deviceId) => rejected.push(`${deviceId}:${reason}`),
     ...options,
   });
-  const encoder = new UpdateEncoder({ dtype: 'float32', errorFeedback: false, perRowScale: true });
+  const encoder = new UpdateEncoder({ dtype: 'float32', errorFeedback: false, perRowScale: true, entropy: 'none' });
   const connections = new Map<string, ClientConnection>();
   for (const [nodeId, answer] of Object.entries(devices)) {
     connections.set(
@@ -283,7 +283,7 @@ const limits = {
   maxEvaluationCount: 1,
   metricRanges: { 'recall@20': [0, 1] as [number, number] },
 };
-const encoder = new UpdateEncoder({ dtype: 'float32', errorFeedback: false, perRowScale: true });
+const encoder = new UpdateEncoder({ dtype: 'float32', errorFeedback: false, perRowScale: true, entropy: 'none' });
 /** An answer with the header a device chooses (round, version, sender), whatever the request said. */
 const forged =
   (u: ModelUpdate, header: { roundId?: string; version?: number; sender: string }): Answer =>
@@ -429,7 +429,7 @@ test("a job's downlink replaces the edge's own: float32 brings a device the mode
       await h.close();
     }
   };
-  const lossless = await received({ downlink: { dtype: 'float32', rowFraction: 1, energy: 1, history: 4 } });
+  const lossless = await received({ downlink: { dtype: 'float32', rowFraction: 1, energy: 1, history: 4, entropy: 'none' } });
   assert.deepEqual(lossless, [1, Math.fround(0.3)]);
   const own = await received({});
   assert.notDeepEqual(own, [1, Math.fround(0.3)], "the edge's own int8 downlink");
@@ -437,7 +437,7 @@ test("a job's downlink replaces the edge's own: float32 brings a device the mode
 });
 
 test("the edge reads the job's patch when it holds its base; a cache gone wrong or a patch gone reads the whole model", async () => {
-  const lossless = { dtype: 'float32', rowFraction: 1, energy: 1, history: 4 } as const;
+  const lossless = { dtype: 'float32', rowFraction: 1, energy: 1, history: 4, entropy: 'none' } as const;
   const v5 = new Map([['w', dense([4, 2], Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8))]]);
   const v6 = new Map([['w', dense([4, 2], Float32Array.of(1, 2, 3, 4, 5.5, -6, 7, 8))]]);
   // The coordinator's side (EdgeModelPublisher): a replica of what edges hold, and the patch from 5 to 6.

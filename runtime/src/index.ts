@@ -12,3 +12,4 @@ export * from './run/write-run-record.js';
 export * from './counting-blob-store.js';
 export * from './identity/index.js';
 export * from './view/view-frame-codec.js';
+export * from './entropy/node-brotli-codec.js';

@@ -60,7 +60,7 @@ function send(downlink: ModelDownlink, cache: DeviceModelCache, deviceId: string
   return { model: resolved.model, bytes };
 }
 
-const lossless: Downlink = { dtype: 'float32', rowFraction: 1, energy: 1, history: 3 };
+const lossless: Downlink = { dtype: 'float32', rowFraction: 1, energy: 1, history: 3, entropy: 'none' };
 
 test('float32 patches give a model bit-identical to the whole model, in a fraction of its bytes', () => {
   const random = new SeededRandom(1);
@@ -130,10 +130,10 @@ test('a device whose model is missing or corrupted asks for the whole model and 
 
 test('lossy downlinks: int8 differences with the error kept by the sender track the target; rowFraction caps the rows', () => {
   for (const options of [
-    { dtype: 'int8', rowFraction: 1, energy: 1, history: 2 },
-    { dtype: 'float16', rowFraction: 1, energy: 1, history: 2 },
-    { dtype: 'int8', rowFraction: 0.2, energy: 1, history: 2 },
-    { dtype: 'int8', rowFraction: 1, energy: 0.8, history: 2 },
+    { dtype: 'int8', rowFraction: 1, energy: 1, history: 2, entropy: 'none' },
+    { dtype: 'float16', rowFraction: 1, energy: 1, history: 2, entropy: 'none' },
+    { dtype: 'int8', rowFraction: 0.2, energy: 1, history: 2, entropy: 'none' },
+    { dtype: 'int8', rowFraction: 1, energy: 0.8, history: 2, entropy: 'none' },
   ] as const) {
     const random = new SeededRandom(4);
     const target = initial(random);

@@ -89,7 +89,7 @@ test("the real DeviceClient's training is charged by its trainer: samples × loc
     nodeId: 'device-1',
     region: 'edge',
     trainer: new MeteredTrainer(trainer, 0.01),
-    compression: { dtype: 'float32', perRowScale: true, errorFeedback: true },
+    compression: { dtype: 'float32', perRowScale: true, errorFeedback: true, entropy: 'none' },
     logger: createLogger('test', 'silent'),
   });
   await device.connect(endpoint, 'edge');

@@ -14,34 +14,50 @@
 // negative densification statistic), gaussian-gradient (a gradient of 1e20 under combineChanges 'serverAdam',
 // which would overflow the row's second moment at the cloud); connect-once (connects with <token> as <node id>, says whether it was
 // accepted or refused, and exits: impersonation, duplicate sessions, revoked credentials); held-open (connects and stays, logging
-// "dropped" when the edge ends its session: a credential revoked while connected). It logs JSON lines on stderr
+// "dropped" when the edge ends its session: a credential revoked while connected); decompression bombs, a Compressed
+// envelope of a few hundred bytes that brotli expands to BOMB_BYTES: bomb-declared (it says so in raw_bytes) and
+// bomb-lying (it declares the size of an honest update, so only the decoder's bound stops it). It logs JSON lines on stderr
 // ({"msg": "connected"}, {"msg": "refused"}, ...) like the daemons, so tests can wait for them.
 
 import { randomUUID } from 'node:crypto';
+import { brotliCompressSync, constants } from 'node:zlib';
 import { io } from 'socket.io-client';
 import {
   DeviceModelCache,
   UpdateEncoder,
   decodeRoundRequest,
   dense,
+  encodeEnvelope,
   encodeResync,
   rowSize,
   splitFrame,
+  strata,
   type ModelParams,
   type ModelUpdate,
   type SparseRows,
 } from '@strata/shared';
-import { AuthenticationError, SocketIoTransportClient } from '@strata/runtime';
+import { AuthenticationError, registerNodeEntropyCodecs, SocketIoTransportClient } from '@strata/runtime';
 import { seededBytes } from '@strata/runtime/testing';
 import { DEVICE_ROW_MASK_FORGERIES } from './row-mask-forgeries.js';
 import { DEVICE_ZERO_ROW_FORGERIES, forgeZeroRows } from './zero-row-forgeries.js';
 
 const [url, region, nodeId, token, behaviour] = process.argv.slice(2);
+// It reads the edge's brotli frames as a device daemon does (its own replies choose their entropy stage).
+registerNodeEntropyCodecs();
 const log = (msg: string, extra: Record<string, unknown> = {}): void =>
   void process.stderr.write(`${JSON.stringify({ msg, behaviour, ...extra })}\n`);
-const encoder = new UpdateEncoder({ dtype: 'float32', perRowScale: true, errorFeedback: false });
+const encoder = new UpdateEncoder({ dtype: 'float32', perRowScale: true, errorFeedback: false, entropy: 'none' });
 const cache = new DeviceModelCache();
 const TAKEOVER_ROWS = 64;
+/** What a bomb expands to: far past the edge's bound for a few-KB model (3 × the model + 64 KiB). */
+const BOMB_BYTES = 128 * 1024 * 1024;
+
+/** A Compressed envelope whose brotli stream expands to BOMB_BYTES of zeros, declaring `declaredBytes`. */
+function decompressionBomb(declaredBytes: number): Uint8Array {
+  const data = brotliCompressSync(new Uint8Array(BOMB_BYTES), { params: { [constants.BROTLI_PARAM_QUALITY]: 1 } });
+  log('bomb built', { compressedBytes: data.byteLength, expandsTo: BOMB_BYTES, declaredBytes });
+  return encodeEnvelope({ compressed: { codec: strata.Compressed.Codec.BROTLI_BYTE_PLANES, rawBytes: declaredBytes, data } });
+}
 /** The Gaussian model's tensor names, for the gaussian-* behaviours only (the tasks take seconds to load). */
 const gaussian = behaviour.startsWith('gaussian-') ? await import('@strata/tasks') : undefined;
 
@@ -178,6 +194,8 @@ const replies: Record<string, (frame: Uint8Array) => Uint8Array> = {
   'gaussian-row-weight': (frame) => gaussianRow(frame, gaussian!.GAUSSIAN_PARAMS_TENSOR, firstGaussian, 0.001, 0.5),
   'gaussian-statistic': (frame) => gaussianRow(frame, gaussian!.GAUSSIAN_DENSIFY_TENSOR, firstGaussian, -1, 1),
   'gaussian-gradient': (frame) => gaussianRow(frame, gaussian!.GAUSSIAN_PARAMS_TENSOR, firstGaussian, 1e20, 1),
+  'bomb-declared': () => decompressionBomb(BOMB_BYTES),
+  'bomb-lying': (frame) => decompressionBomb(updateFor(frame).byteLength),
   shape: (frame) => {
     const request = modelOf(frame);
     if (request instanceof Uint8Array) return request;

@@ -8,7 +8,12 @@ import { after, before } from 'node:test';
 import { join } from 'node:path';
 import { STRATA_BIN } from '@strata/cli';
 import type { RunRecord } from '@strata/shared';
+import { registerNodeEntropyCodecs } from '@strata/runtime/entropy';
 import { deleteRedisKeys, requireRedis, TEST_REDIS_URL, uniqueRedisPrefix } from '@strata/runtime/testing';
+
+// The tests read what the daemons write (brotli model blobs, compressed frames) as a daemon does, and the
+// embedded runs they compare against compress as `strata run` does.
+registerNodeEntropyCodecs();
 
 export { STRATA_BIN };
 export const TOKEN = 'test-device-token';

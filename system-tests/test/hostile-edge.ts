@@ -17,10 +17,12 @@ import {
   type EdgeEvaluateResult,
   type EdgeRoundResult,
 } from '@strata/shared';
-import { BullMqJobQueue, RedisBlobStore } from '@strata/runtime';
+import { BullMqJobQueue, RedisBlobStore, registerNodeEntropyCodecs } from '@strata/runtime';
 import { EDGE_ZERO_ROW_FORGERIES, forgeZeroRows } from './zero-row-forgeries.js';
 
 const [url, prefix, assignments] = process.argv.slice(2);
+// It reads the coordinator's brotli model blobs as an edge daemon does.
+registerNodeEntropyCodecs();
 const log = (msg: string, extra: Record<string, unknown> = {}): void => void process.stderr.write(`${JSON.stringify({ msg, ...extra })}\n`);
 
 const layout = redisLayout({ url, prefix });

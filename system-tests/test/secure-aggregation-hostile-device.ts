@@ -22,11 +22,13 @@ import {
   sessionIdOf,
   type SecAggFrameKind,
 } from '@strata/shared';
-import { SocketIoTransportClient, createLogger } from '@strata/runtime';
+import { SocketIoTransportClient, createLogger, registerNodeEntropyCodecs } from '@strata/runtime';
 import { DeviceClient } from '@strata/device-client';
 import { COMPRESSION, trainerOf, updateOf } from './secure-aggregation-support.js';
 
 const [url, region, nodeId, token, behaviour, updateIndex, keySeed] = process.argv.slice(2);
+// It reads the edge's brotli frames as a device daemon does.
+registerNodeEntropyCodecs();
 const log = (msg: string, extra: Record<string, unknown> = {}): void =>
   void process.stderr.write(`${JSON.stringify({ msg, behaviour, ...extra })}\n`);
 const OUT_OF_RANGE = 2 ** 32 - 1;

@@ -29,7 +29,7 @@ export const FACTORS = 8;
 const DENSE = 40;
 export const LIMITS: TaskLimits = { maxDeviceWeight: 20, maxRowWeight: { base: 4, perWeight: 0 }, maxEvaluationCount: 1, metricRanges: {} };
 const WEIGHT_CAP = 20;
-export const COMPRESSION = { dtype: 'float32', errorFeedback: false, perRowScale: true } as const;
+export const COMPRESSION = { dtype: 'float32', errorFeedback: false, perRowScale: true, entropy: 'none' } as const;
 
 export const model: ModelParams = new Map([
   ['item.factors', { kind: 'dense', shape: [ITEMS, FACTORS], values: new Float32Array(ITEMS * FACTORS) }],

@@ -129,7 +129,7 @@ test('a device whose cached radiance model is stale or corrupted downloads it wh
     const model = task.initModel();
     const trainers = Array.from({ length: task.numDevices }, (_, i) => task.createDevice(i));
     await round(trainers, model, 1, deviceOptions);
-    const downlink = new ModelDownlink({ dtype: 'float32', rowFraction: 1, energy: 1, history: 2 });
+    const downlink = new ModelDownlink({ dtype: 'float32', rowFraction: 1, energy: 1, history: 2, entropy: 'none' });
     const cache = new DeviceModelCache();
     downlink.advance(model, 1, 'v1');
     const first = downlink.frames(header);
@@ -154,7 +154,7 @@ test('a device whose cached radiance model is stale or corrupted downloads it wh
     assert.ok('model' in recovered);
     assert.equal(modelChecksum(recovered.model), modelChecksum(model));
     // A stale cache (version 1 while the edge is at 2, with no history left for it) is sent the whole model.
-    const stale = new ModelDownlink({ dtype: 'float32', rowFraction: 1, energy: 1, history: 0 });
+    const stale = new ModelDownlink({ dtype: 'float32', rowFraction: 1, energy: 1, history: 0, entropy: 'none' });
     stale.advance(model, 2, 'v2');
     const fresh = stale.frames(header).frameFor('d');
     assert.equal(fresh.full, true);

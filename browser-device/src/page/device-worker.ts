@@ -2,10 +2,14 @@
 // socket.io link and task code as a Node device (`strata device`), built from the data the page keeps (a
 // recommender user's split or a voxel grid's views). It
 // reports progress to the page and hands back its private state after each training for the page to persist.
+// Entropy stage: the edge's brotli frames are read with the JavaScript brotli decoder (bounded: it writes into
+// a buffer of the frame's declared size, itself capped by maxFrameBytes, and fails past it); the browser has no
+// brotli encoder (CompressionStream offers gzip and deflate only), so this device's updates go up as they are.
 
+import { decompress as brotliDecompress } from 'brotli/decompress';
 import { DeviceClient } from '@strata/device-client/browser';
 import { SocketIoTransportClient } from '@strata/runtime/socket-io-client';
-import { compressionSchema, type Logger, type LocalTrainOptions, type ModelParams } from '@strata/shared';
+import { compressionSchema, registerEntropyCodec, type Logger, type LocalTrainOptions, type ModelParams } from '@strata/shared';
 import { deviceFromData, type DevicePrivateState } from '@strata/tasks/browser';
 import type { DeviceProgress, DeviceSettings, PageToWorker, WorkerToPage } from './worker-messages.js';
 
@@ -15,6 +19,8 @@ interface WorkerScope {
 }
 const scope = self as unknown as WorkerScope;
 const post = (message: WorkerToPage): void => scope.postMessage(message);
+
+registerEntropyCodec('brotli', { decompress: (bytes, maxBytes) => brotliDecompress(bytes, maxBytes) });
 
 let client: DeviceClient | undefined;
 let progress: DeviceProgress = {

@@ -16,6 +16,7 @@ import {
 } from '../flags/daemon-config.js';
 import { buildDaemonTask, splitTaskConfig } from '../flags/daemon-task.js';
 import { downlinkFields } from '../flags/downlink-flags.js';
+import { entropyField } from '../flags/entropy-flags.js';
 import { onShutdownSignal } from '../flags/shutdown-signals.js';
 import { fieldSources } from '../flags/config-fields.js';
 import { addExamples } from '../console/help-text.js';
@@ -136,6 +137,7 @@ export const coordinatorFields: readonly ConfigField[] = [
     description: 'rounds in a row without an accepted update before the run stops (default 3)',
   },
   ...downlinkFields,
+  entropyField('downlink.entropy', 'the downlink sent to the edges in every job and the model blobs'),
   {
     path: 'privacy.mode',
     flag: '--dp',

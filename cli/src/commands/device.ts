@@ -8,6 +8,7 @@ import { createLogger } from '@strata/runtime/logging';
 import { DeviceDaemon, parseDeviceDaemonConfig } from '@strata/device-client';
 import { addConfigOptions, httpFields, loadDaemonConfig, printDryRun, taskFields, type ConfigField } from '../flags/daemon-config.js';
 import { buildDaemonTask, splitTaskConfig } from '../flags/daemon-task.js';
+import { entropyField } from '../flags/entropy-flags.js';
 import { onShutdownSignal } from '../flags/shutdown-signals.js';
 import { fieldSources } from '../flags/config-fields.js';
 import { addExamples } from '../console/help-text.js';
@@ -69,6 +70,9 @@ export const deviceFields: readonly ConfigField[] = [
     type: 'string',
     description: 'update encoding (default float32)',
     choices: ['float32', 'float16', 'int8'],
+  },
+  {
+    ...entropyField('compression.entropy', "the device's updates"),
   },
   {
     path: 'compression.topKFraction',

@@ -30,6 +30,7 @@ import {
   type ConfigField,
 } from '../flags/daemon-config.js';
 import { buildDaemonTask, splitTaskConfig } from '../flags/daemon-task.js';
+import { entropyField } from '../flags/entropy-flags.js';
 import { onShutdownSignal } from '../flags/shutdown-signals.js';
 import { fieldSources } from '../flags/config-fields.js';
 import { addExamples } from '../console/help-text.js';
@@ -99,6 +100,9 @@ export const edgeFields: readonly ConfigField[] = [
     type: 'string',
     description: "encoding of the edge's update to the cloud (default float32)",
     choices: ['float32', 'float16', 'int8'],
+  },
+  {
+    ...entropyField('compression.entropy', "the edge's update to the cloud"),
   },
   {
     path: 'compression.topKFraction',

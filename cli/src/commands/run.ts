@@ -29,11 +29,12 @@ import { dataSourceOptions, dataSourceFromFlags } from '../flags/data-flags.js';
 import { findTask, taskNames } from '@strata/tasks';
 import { writeRunReport } from '../report/index.js';
 import { downlinkFromFlags, downlinkOptions, type DownlinkFlags } from '../flags/downlink-flags.js';
+import { entropyOption, type EntropyFlags } from '../flags/entropy-flags.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
 
 const asyncDefaults = asyncScheduleSchema.parse({});
 
-interface RunFlags extends DownlinkFlags {
+interface RunFlags extends DownlinkFlags, EntropyFlags {
   task: string;
   edges: number;
   devices?: number;
@@ -252,6 +253,7 @@ export function register(program: Command): void {
     .option('--no-dashboard', 'do not serve the live dashboard')
     .option('--dry-run', 'check the configuration (strategies, task options, data) and print it, without training');
   for (const option of downlinkOptions()) command.addOption(option);
+  command.addOption(entropyOption());
   dataSourceOptions(command);
   command.addHelpText('after', `\n${strategiesHelp()}\n\n${tasksHelp()}\n`);
   addExamples(command, [
@@ -326,8 +328,9 @@ export function configFromFlags(flags: RunFlags): RunConfig {
       errorFeedback: flags.errorFeedback,
       perRowScale: !flags.perTensorScale,
       topKFraction: flags.topkFraction,
+      entropy: flags.entropy,
     },
-    downlink: downlinkFromFlags(flags),
+    downlink: { ...downlinkFromFlags(flags), entropy: flags.entropy },
     taskOptions: flags.taskOption ?? {},
     baselines: flags.baselines,
     report: flags.report,

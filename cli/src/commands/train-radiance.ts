@@ -29,6 +29,7 @@ import { addExamples } from '../console/help-text.js';
 import { writeRunReport } from '../report/index.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
 import { downlinkFromFlags, downlinkOptions, type DownlinkFlags } from '../flags/downlink-flags.js';
+import { entropyOption, type EntropyFlags } from '../flags/entropy-flags.js';
 import {
   centralizedRadianceHeader,
   heldOutArtifacts,
@@ -48,7 +49,7 @@ import { federatedGaussiansCommand, gaussiansCommand } from './train-radiance-ga
 const RADIANCE_UPLOAD_SHARE = 0.25;
 const RADIANCE_DOWNLINK = { dtype: 'int8', rowFraction: 1, energy: 0.98 } as const;
 
-export interface TrainRadianceFlags extends DownlinkFlags {
+export interface TrainRadianceFlags extends DownlinkFlags, EntropyFlags {
   data?: string;
   procedural?: boolean;
   contraction: 'auto' | 'on' | 'off';
@@ -161,6 +162,7 @@ export function register(train: Command): void {
     .option('--no-baselines', 'federated: skip the centralized baseline with the same number of rays (gaussians: pixels)')
     .option('--dry-run', 'load the scene, check the options and print what would train, without training');
   for (const option of downlinkOptions(RADIANCE_DOWNLINK)) command.addOption(option);
+  command.addOption(entropyOption());
   addExamples(command, [
     'strata train radiance',
     'strata train radiance --res 50 --grid 64 --steps 600',
@@ -336,8 +338,8 @@ async function federatedCommand(flags: TrainRadianceFlags): Promise<void> {
     seed: flags.seed,
     topology: { edges: flags.edges, devices: flags.devices },
     schedule: { rounds: flags.rounds, kappa1: flags.kappa1, kappa2: flags.kappa2, evalEvery: flags.evalEvery },
-    compression: { dtype: flags.compression, errorFeedback: flags.errorFeedback },
-    downlink: downlinkFromFlags(flags),
+    compression: { dtype: flags.compression, errorFeedback: flags.errorFeedback, entropy: flags.entropy },
+    downlink: { ...downlinkFromFlags(flags), entropy: flags.entropy },
     taskOptions: federatedTaskOptions(flags),
     baselines: flags.baselines,
     report: flags.report,

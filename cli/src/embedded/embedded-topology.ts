@@ -10,6 +10,7 @@ import {
   type Downlink,
   type DeviceTrainer,
   type FederatedTask,
+  type LinkStats,
   type HierFavgSchedule,
   type Logger,
   type UpdateDefences,
@@ -19,7 +20,7 @@ import {
   type BlobStore,
   type StateStore,
 } from '@strata/shared';
-import { InMemoryBlobStore, InMemoryJobQueue, InProcessNetwork } from '@strata/runtime';
+import { InMemoryBlobStore, InMemoryJobQueue, InProcessNetwork, type InProcessServer } from '@strata/runtime';
 
 export interface EmbeddedTopologyOptions {
   readonly task: FederatedTask;
@@ -90,6 +91,7 @@ export class EmbeddedTopology {
   readonly edges: EdgeNode[] = [];
   readonly devices: DeviceClient[] = [];
   private readonly network = new InProcessNetwork();
+  private readonly servers: InProcessServer[] = [];
   private readonly queue = new InMemoryJobQueue();
   private readonly blobs: BlobStore;
 
@@ -111,6 +113,7 @@ export class EmbeddedTopology {
       ...(options.secureAggregation ? { secureAggregation: options.secureAggregation } : {}),
       // The coordinator sends the edges the model with the same downlink as they send it to their devices.
       ...(options.downlink ? { downlink: options.downlink } : {}),
+      ...(options.downlink ? { modelBlobEntropy: options.downlink.entropy } : {}),
       logger: options.logger.child({ tier: 'coordinator' }),
     });
     for (const region of regions) {
@@ -119,7 +122,7 @@ export class EmbeddedTopology {
         new EdgeNode({
           region,
           nodeId,
-          server: this.network.listen(region),
+          server: this.listen(region),
           queue: this.queue,
           blobs: this.blobs,
           strategy: createStrategy(options.edgeStrategy.name, options.edgeStrategy.options),
@@ -131,6 +134,23 @@ export class EmbeddedTopology {
         }),
       );
     }
+  }
+
+  /** Bytes the in-process links carried between the edges and their devices (as the transport counts them). */
+  linkStats(): LinkStats {
+    return this.servers.reduce(
+      (sum, server) => ({ bytesDown: sum.bytesDown + server.stats().bytesDown, bytesUp: sum.bytesUp + server.stats().bytesUp }),
+      {
+        bytesDown: 0,
+        bytesUp: 0,
+      },
+    );
+  }
+
+  private listen(region: string): InProcessServer {
+    const server = this.network.listen(region);
+    this.servers.push(server);
+    return server;
   }
 
   /** The number of devices the topology holds. */

@@ -30,7 +30,7 @@ export type DaemonRun = Partial<Pick<RunConfig, 'schedule' | 'downlink' | 'defen
  * that breaks its task's needs before any job is sent; an edge takes the downlink and clipping from each job.
  */
 const SET_BY_JOBS: DaemonRun = {
-  downlink: { dtype: 'float32', rowFraction: 1, energy: 1, history: 4 },
+  downlink: { dtype: 'float32', rowFraction: 1, energy: 1, history: 4, entropy: 'brotli' },
   defences: { clipFactor: 0, updateClipFactor: 0, maxFailedRounds: 3 },
 };
 

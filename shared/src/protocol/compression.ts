@@ -1,6 +1,7 @@
 // How updates are encoded on their way up the hierarchy (models on the way down: model-downlink.ts).
 
 import { z } from 'zod';
+import { ENTROPY_CODINGS } from '../wire/entropy-codecs.js';
 
 export const compressionSchema = z
   .object({
@@ -15,6 +16,8 @@ export const compressionSchema = z
     topKFraction: z.number().gt(0).max(1).optional(),
     /** Lossy encodings only: carry the quantisation (and sparsification) residual into the next round's update. */
     errorFeedback: z.boolean().default(true),
+    /** The entropy stage over each update frame (frame-compression.ts): brotli, or none. Lossless. */
+    entropy: z.enum(ENTROPY_CODINGS).default('brotli'),
   })
   .strict();
 

@@ -6,6 +6,8 @@
 
 import { z } from 'zod';
 import { cloneModel, parameterCount, rowSize, type ModelParams, type TensorValue } from '../fl/model.js';
+import { ENTROPY_CODINGS } from '../wire/entropy-codecs.js';
+import { compressFrame } from '../wire/frame-compression.js';
 import type { strata } from '../wire/generated/strata.js';
 import { modelChecksum } from '../wire/model-checksum.js';
 import { encodeModel } from '../wire/model-codec.js';
@@ -26,6 +28,11 @@ export const downlinkSchema = z
     energy: z.number().gt(0).max(1).default(1),
     /** Patches kept for devices that missed some; a device further behind gets the whole model. */
     history: z.number().int().min(0).default(4),
+    /**
+     * The entropy stage over each frame sent down (frame-compression.ts), compressed once for every device
+     * it goes to, and over the model blobs edges read: brotli, or none. Lossless.
+     */
+    entropy: z.enum(ENTROPY_CODINGS).default('brotli'),
   })
   .strict();
 
@@ -42,7 +49,7 @@ interface Patch {
   readonly bytes: number;
 }
 
-/** The frames of one exchange (one header), encoded once per distinct starting model. */
+/** The frames of one exchange (one header), encoded and compressed once per distinct starting model. */
 export interface DownlinkFrames {
   /** The checksum of the model every frame brings a device to (what `delivered` records). */
   readonly checksum: number;
@@ -127,7 +134,7 @@ export class ModelDownlink {
     const byStart = new Map<number, Uint8Array>();
     let full: Uint8Array | undefined;
     const fullFrame = (): Uint8Array => {
-      full ??= encodeRoundRequestFrame(header, { ...this.target(), model: this.wholeModel() });
+      full ??= compressFrame(encodeRoundRequestFrame(header, { ...this.target(), model: this.wholeModel() }), this.options.entropy);
       return full;
     };
     return {
@@ -139,7 +146,7 @@ export class ModelDownlink {
         let frame = byStart.get(start);
         if (!frame) {
           const patches = this.patches.slice(start).map((p) => p.message);
-          frame = encodeRoundRequestFrame(header, { ...this.target(), patches });
+          frame = compressFrame(encodeRoundRequestFrame(header, { ...this.target(), patches }), this.options.entropy);
           byStart.set(start, frame);
         }
         return { frame, full: false };

@@ -5,7 +5,9 @@
 import { StrataError, WireFormatError } from '../errors.js';
 import type { ModelParams, ModelUpdate } from '../fl/model.js';
 import { decodeEnvelope, encodeEnvelope, type DecodedEnvelope } from '../wire/envelope-codec.js';
+import type { EntropyCoding } from '../wire/entropy-codecs.js';
 import { ErrorFeedback } from '../wire/error-feedback.js';
+import { compressFrame } from '../wire/frame-compression.js';
 import { strata } from '../wire/generated/strata.js';
 import { modelChecksum } from '../wire/model-checksum.js';
 import { decodeModel, encodeModel } from '../wire/model-codec.js';
@@ -140,10 +142,16 @@ export function encodeResync(roundId: string, reason: string, sender: string): U
   return encodeEnvelope({ sender, resync: { roundId, reason } });
 }
 
-/** Whether a device's reply is a Resync (anything that does not decode is not: the edge rejects it later). */
+/** A Resync is a round id and a reason: one expanding past this is not one (and is not expanded further). */
+const MAX_RESYNC_BYTES = 64 * 1024;
+
+/**
+ * Whether a device's reply is a Resync (anything that does not decode is not: the edge rejects it later).
+ * Bounded by MAX_RESYNC_BYTES, so a compressed reply is never expanded past that here.
+ */
 export function isResync(frame: Uint8Array): boolean {
   try {
-    return decodeEnvelope(frame).body === 'resync';
+    return decodeEnvelope(frame, { maxFrameBytes: MAX_RESYNC_BYTES }).body === 'resync';
   } catch {
     return false;
   }
@@ -159,7 +167,7 @@ export class UpdateEncoder {
   }
 
   encode(update: ModelUpdate, header: UpdateHeader): Uint8Array {
-    return encodeUpdateFrame(header.sender, update, {
+    const frame = encodeUpdateFrame(header.sender, update, {
       roundId: header.roundId,
       baseVersion: header.baseVersion,
       dtype: this.compression.dtype,
@@ -167,14 +175,17 @@ export class UpdateEncoder {
       topKFraction: this.compression.topKFraction,
       errorFeedback: this.feedback,
     });
+    return compressFrame(frame, this.compression.entropy);
   }
 
   /** Float32, no error feedback: for replies whose numbers must arrive exactly (evaluation sums). */
   encodeUncompressed(update: ModelUpdate, header: UpdateHeader): Uint8Array {
-    return encodeEnvelope({
+    const frame = encodeEnvelope({
       sender: header.sender,
       update: encodeUpdate(update, { roundId: header.roundId, baseVersion: header.baseVersion, dtype: 'float32' }),
     });
+    // Lossless entropy coding keeps the numbers exact; evaluation sums are mostly under the coder's threshold.
+    return compressFrame(frame, this.compression.entropy);
   }
 }
 
@@ -186,9 +197,9 @@ export function decodeUpdateReply(frame: Uint8Array, maxBytes?: number): Decoded
   return { ...decodeUpdate(envelope.update, limitsFor(maxBytes)), sender: envelope.sender };
 }
 
-/** A model as a stored blob (a Model envelope, float32). */
-export function encodeModelBlob(model: ModelParams, version: number): Uint8Array {
-  return encodeEnvelope({ model: encodeModel(model, version) });
+/** A model as a stored blob (a Model envelope, float32), through `entropy` (the downlink's) when given. */
+export function encodeModelBlob(model: ModelParams, version: number, entropy: EntropyCoding = 'none'): Uint8Array {
+  return compressFrame(encodeEnvelope({ model: encodeModel(model, version) }), entropy);
 }
 
 export function decodeModelBlob(blob: Uint8Array): { model: ModelParams; version: number } {
@@ -200,9 +211,12 @@ export function decodeModelBlob(blob: Uint8Array): { model: ModelParams; version
   return { model: params, version };
 }
 
-/** A ModelPatch as a stored blob (a ModelPatch envelope): what the coordinator writes for edges beside a version's model. */
-export function encodeModelPatchBlob(patch: strata.IModelPatch): Uint8Array {
-  return encodeEnvelope({ modelPatch: patch });
+/**
+ * A ModelPatch as a stored blob (a ModelPatch envelope): what the coordinator writes for edges beside a version's
+ * model, through `entropy` (the downlink's) when given.
+ */
+export function encodeModelPatchBlob(patch: strata.IModelPatch, entropy: EntropyCoding = 'none'): Uint8Array {
+  return compressFrame(encodeEnvelope({ modelPatch: patch }), entropy);
 }
 
 /** Decodes a patch blob; WireFormatError when it holds something else or does not decode (the edge then reads the whole model). */

@@ -1,8 +1,11 @@
 // Frames on every link: one protobuf Envelope per binary frame. Decoding checks the frame's size before
 // reading it, turns protobufjs's decode errors into WireFormatError, and insists on a known protocol
-// version and a body, so that a daemon can reject a bad frame from a peer and go on.
+// version and a body, so that a daemon can reject a bad frame from a peer and go on. A Compressed envelope is
+// expanded (bounded by the same maxFrameBytes, entropy-codecs.ts) and the frame inside decoded in its place.
 
 import { WireFormatError } from '../errors.js';
+import { fromBytePlanes } from './byte-planes.js';
+import { expandFrame } from './entropy-codecs.js';
 import { writeFrame } from './frame-writer.js';
 import { strata } from './generated/strata.js';
 import { wireLimits, type WireLimits } from './wire-limits.js';
@@ -29,6 +32,7 @@ const BODIES: readonly EnvelopeBody[] = [
   'secaggUnmaskRequest',
   'secaggUnmaskResponse',
   'modelPatch',
+  'compressed',
 ];
 
 /**
@@ -42,11 +46,29 @@ export function encodeEnvelope(envelope: strata.Envelope.$Shape): Uint8Array {
 }
 
 /**
- * Decodes and checks one frame. Tensor payloads inside stay views of `frame` (decode them with
- * decodeModel / decodeUpdate); do not reuse `frame`'s memory while they are in use.
+ * Decodes and checks one frame, expanding a compressed one (whose expansion must fit `maxFrameBytes` too).
+ * Tensor payloads inside stay views of `frame` (or of its expansion; decode them with decodeModel /
+ * decodeUpdate); do not reuse `frame`'s memory while they are in use.
  */
 export function decodeEnvelope(frame: Uint8Array, limits: Partial<WireLimits> = {}): DecodedEnvelope {
   const { maxFrameBytes } = wireLimits(limits);
+  const envelope = decodeOneEnvelope(frame, maxFrameBytes);
+  if (envelope.body !== 'compressed') return envelope;
+  const inner = decodeOneEnvelope(expandedFrame(envelope.compressed!, maxFrameBytes, frame.byteLength), maxFrameBytes);
+  if (inner.body === 'compressed') throw new WireFormatError('a compressed frame holds another compressed frame');
+  return inner;
+}
+
+function expandedFrame(compressed: strata.ICompressed, maxFrameBytes: number, frameBytes: number): Uint8Array {
+  const rawBytes = compressed.rawBytes ?? 0;
+  if (rawBytes <= 0) throw new WireFormatError(`compressed frame of ${frameBytes} bytes declares no expanded size`);
+  if (compressed.codec !== strata.Compressed.Codec.BROTLI_BYTE_PLANES) {
+    throw new WireFormatError(`compressed frame of ${frameBytes} bytes uses unknown codec ${compressed.codec}`);
+  }
+  return fromBytePlanes(expandFrame('brotli', compressed.data ?? new Uint8Array(0), rawBytes, maxFrameBytes, frameBytes));
+}
+
+function decodeOneEnvelope(frame: Uint8Array, maxFrameBytes: number): DecodedEnvelope {
   if (!(frame instanceof Uint8Array)) throw new WireFormatError(`frame must be a Uint8Array, got ${typeName(frame)}`);
   if (frame.byteLength > maxFrameBytes) {
     throw new WireFormatError(`frame of ${frame.byteLength} bytes is larger than the maximum of ${maxFrameBytes} bytes`);

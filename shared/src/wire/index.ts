@@ -19,4 +19,14 @@ export {
   type DecodedEnvelope,
   type EnvelopeBody,
 } from './envelope-codec.js';
+export {
+  DecompressionBombError,
+  ENTROPY_CODINGS,
+  entropyCodec,
+  expandFrame,
+  registerEntropyCodec,
+  type EntropyCodec,
+  type EntropyCoding,
+} from './entropy-codecs.js';
+export { compressFrame, MIN_COMPRESSED_FRAME_BYTES } from './frame-compression.js';
 export { ChunkAssembler, splitFrame, type ChunkAssemblerLimits, type SplitOptions } from './chunking.js';

@@ -10,7 +10,16 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DaemonProcess, fileDeployment, metric, scrape, STRATA_BIN, TOKEN, waitForHealth, onlyRunRecord } from './distributed-support.js';
+import {
+  type DaemonProcess,
+  fileDeployment,
+  metric,
+  scrape,
+  STRATA_BIN,
+  TOKEN,
+  waitForHealth,
+  onlyRunRecord,
+} from './distributed-support.js';
 
 const { deployment, scratch } = fileDeployment('credentials');
 const REGION = 'region-1';
@@ -27,14 +36,7 @@ function issue(id: string, region = REGION): string {
 }
 
 function hostile(behaviour: string, nodeId: string, token: string, edgeUrl: string): DaemonProcess {
-  const daemon = new DaemonProcess(`${behaviour} ${nodeId}`, join(import.meta.dirname, 'distributed-hostile-device.js'), [
-    edgeUrl,
-    REGION,
-    nodeId,
-    token,
-    behaviour,
-  ]);
-  deployment.processes.push(daemon);
+  const daemon = deployment.hostileDevice(edgeUrl, REGION, nodeId, behaviour, { token, name: `${behaviour} ${nodeId}` });
   return daemon;
 }
 

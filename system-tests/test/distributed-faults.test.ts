@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireRedis } from '@strata/runtime/testing';
-import { DaemonProcess, Deployment, TOKEN, waitForHealth, onlyRunRecord } from './distributed-support.js';
+import { Deployment, waitForHealth, onlyRunRecord } from './distributed-support.js';
 
 const deployments: Deployment[] = [];
 const dirs: string[] = [];
@@ -111,14 +111,7 @@ test('a device that drops its connection mid-upload: the round completes on quor
   const { deployment, runsDir } = fresh();
   const edge = await deployment.edge('region-1');
   await deployment.devices('region-1', [edge.url], 0, ['--train-delay-ms', '300'], 3);
-  const leaving = new DaemonProcess('leaving device', join(import.meta.dirname, 'distributed-hostile-device.js'), [
-    edge.url,
-    'region-1',
-    'device-99',
-    TOKEN,
-    'mid-upload',
-  ]);
-  deployment.processes.push(leaving);
+  const leaving = deployment.hostileDevice(edge.url, 'region-1', 'device-99', 'mid-upload', { name: 'leaving device' });
   await leaving.waitForMessage('connected');
   await waitForHealth(edge.http, (h) => h.devices === 4, '4 devices on the edge');
   const coordinator = deployment.startRun(runsDir, ['--regions', 'region-1', '--rounds', '1', '--quorum', '0.75']);

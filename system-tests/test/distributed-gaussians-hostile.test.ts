@@ -6,8 +6,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { DaemonProcess, fileDeployment, getJson, metric, onlyRunRecord, scrape, TOKEN, waitForHealth } from './distributed-support.js';
+import { fileDeployment, getJson, metric, onlyRunRecord, scrape, waitForHealth } from './distributed-support.js';
 import { GAUSSIAN_RUN_ARGS, GAUSSIAN_TASK_ARGS, SERVER_ADAM_ARGS } from './distributed-gaussians-support.js';
 
 const { deployment, scratch: runsDir } = fileDeployment('gaussians-hostile');
@@ -23,17 +22,9 @@ test("the Gaussian task's checks at a daemon edge refuse each hostile update by 
     'gaussian-row-weight': 'bad_weight',
     'gaussian-statistic': 'bad_statistic',
   };
-  const attackers = Object.keys(behaviours).map((behaviour, i) => {
-    const daemon = new DaemonProcess(behaviour, join(import.meta.dirname, 'distributed-hostile-device.js'), [
-      edge.url,
-      'region-1',
-      `device-${90 + i}`,
-      TOKEN,
-      behaviour,
-    ]);
-    deployment.processes.push(daemon);
-    return daemon;
-  });
+  const attackers = Object.keys(behaviours).map((behaviour, i) =>
+    deployment.hostileDevice(edge.url, 'region-1', `device-${90 + i}`, behaviour),
+  );
   for (const attacker of attackers) await attacker.waitForMessage('connected', 60_000);
   await waitForHealth(edge.http, (h) => h.devices === 5, '2 honest and 3 hostile devices');
 
@@ -65,14 +56,7 @@ test("serverAdam: a hostile device's gradient too large for the cloud's Adam is 
   const args = [...GAUSSIAN_TASK_ARGS, ...SERVER_ADAM_ARGS];
   const edge = await adamDeployment.edge('region-1', args);
   await adamDeployment.devices('region-1', [edge.url], 0, args, 2);
-  const attacker = new DaemonProcess('gaussian-gradient', join(import.meta.dirname, 'distributed-hostile-device.js'), [
-    edge.url,
-    'region-1',
-    'device-90',
-    TOKEN,
-    'gaussian-gradient',
-  ]);
-  adamDeployment.processes.push(attacker);
+  const attacker = adamDeployment.hostileDevice(edge.url, 'region-1', 'device-90', 'gaussian-gradient');
   await attacker.waitForMessage('connected', 60_000);
   await waitForHealth(edge.http, (h) => h.devices === 3, '2 honest and 1 hostile device');
 

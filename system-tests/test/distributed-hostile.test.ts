@@ -5,25 +5,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DaemonProcess, fileDeployment, TOKEN, getJson, metric, scrape, waitForHealth } from './distributed-support.js';
+import { type DaemonProcess, fileDeployment, getJson, metric, scrape, waitForHealth } from './distributed-support.js';
 
 const { deployment, scratch: runsDir } = fileDeployment('hostile');
 
 test('every kind of bad input is refused with a counted reason while the honest devices are served', { timeout: 180_000 }, async () => {
   const edge = await deployment.edge('region-1');
   await deployment.devices('region-1', [edge.url], 0, [], 2);
-  const hostile = (behaviour: string, id: number): DaemonProcess => {
-    const daemon = new DaemonProcess(behaviour, join(import.meta.dirname, 'distributed-hostile-device.js'), [
-      edge.url,
-      'region-1',
-      `device-${id}`,
-      TOKEN,
-      behaviour,
-    ]);
-    deployment.processes.push(daemon);
-    return daemon;
-  };
+  const hostile = (behaviour: string, id: number): DaemonProcess =>
+    deployment.hostileDevice(edge.url, 'region-1', `device-${id}`, behaviour);
   const attackers = ['random', 'truncated', 'nan', 'shape', 'oversized', 'always-resync'].map((b, i) => hostile(b, 90 + i));
   const streamers = [0, 1, 2, 3].map((i) => hostile('declared-oversize', 80 + i));
   attackers.push(...streamers);
@@ -32,20 +22,7 @@ test('every kind of bad input is refused with a counted reason while the honest 
   await impostor.waitForMessage('refused');
   await waitForHealth(edge.http, (h) => h.devices === 12, '2 honest and 10 hostile devices');
 
-  const coordinator = deployment.start('coordinator', [
-    'coordinator',
-    '--regions',
-    'region-1',
-    '--rounds',
-    '1',
-    '--eval-every',
-    '0',
-    '--exit-when-done',
-    '--http-port',
-    '0',
-    '--runs-dir',
-    runsDir,
-  ]);
+  const coordinator = deployment.startRun(runsDir, ['--regions', 'region-1', '--rounds', '1', '--eval-every', '0']);
   assert.equal(await coordinator.exited, 0, 'the round completes');
 
   const samples = await scrape(edge.http);

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { DaemonProcess, fileDeployment, TOKEN, waitForHealth } from './distributed-support.js';
+import { fileDeployment, waitForHealth } from './distributed-support.js';
 
 const { deployment, scratch } = fileDeployment('median-takeover');
 const REGION = 'region-1';
@@ -14,14 +14,7 @@ const REGION = 'region-1';
 test('a median edge: rows only an attacker sends (weight 1e12) never reach the model', { timeout: 90_000 }, async () => {
   const edge = await deployment.edge(REGION, ['--strategy', 'median']);
   await deployment.devices(REGION, [edge.url], 0, [], 3);
-  const attacker = new DaemonProcess('row-takeover', join(import.meta.dirname, 'distributed-hostile-device.js'), [
-    edge.url,
-    REGION,
-    'device-77',
-    TOKEN,
-    'row-takeover',
-  ]);
-  deployment.processes.push(attacker);
+  const attacker = deployment.hostileDevice(edge.url, REGION, 'device-77', 'row-takeover');
   await attacker.waitForMessage('connected');
   await waitForHealth(edge.http, (h) => h.devices === 4, '3 honest devices and the attacker');
   const coordinator = deployment.start('coordinator', [

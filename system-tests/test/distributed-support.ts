@@ -122,6 +122,23 @@ export class Deployment {
     return this.start('coordinator', ['coordinator', ...args, '--exit-when-done', '--runs-dir', runsDir, '--http-port', '0'], env);
   }
 
+  /**
+   * A hostile device process (`distributed-hostile-device.ts`) that connects to `edgeUrl` as `nodeId` and acts as
+   * `behaviour`; `token` defaults to the deployment's, `name` (for its log lines) to the behaviour.
+   */
+  hostileDevice(
+    edgeUrl: string,
+    region: string,
+    nodeId: string,
+    behaviour: string,
+    options: { token?: string; name?: string } = {},
+  ): DaemonProcess {
+    const args = [edgeUrl, region, nodeId, options.token ?? TOKEN, behaviour];
+    const daemon = new DaemonProcess(options.name ?? behaviour, join(import.meta.dirname, 'distributed-hostile-device.js'), args);
+    this.processes.push(daemon);
+    return daemon;
+  }
+
   start(name: string, args: readonly string[], env: Record<string, string> = {}): DaemonProcess {
     const daemon = DaemonProcess.strata(name, args, {
       STRATA_REDIS_URL: TEST_REDIS_URL,

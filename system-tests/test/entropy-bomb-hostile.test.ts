@@ -7,8 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DaemonProcess, fileDeployment, TOKEN, getJson, metric, scrape, waitForHealth } from './distributed-support.js';
+import { fileDeployment, getJson, metric, scrape, waitForHealth } from './distributed-support.js';
 
 const { deployment, scratch: runsDir } = fileDeployment('entropy-bomb');
 
@@ -17,36 +16,15 @@ test('decompression bombs from device processes are refused, named, counted, and
 }, async () => {
   const edge = await deployment.edge('region-1');
   await deployment.devices('region-1', [edge.url], 0, [], 2);
-  const bombers = ['bomb-declared', 'bomb-lying'].map((behaviour, i) => {
-    const daemon = new DaemonProcess(behaviour, join(import.meta.dirname, 'distributed-hostile-device.js'), [
-      edge.url,
-      'region-1',
-      `device-${90 + i}`,
-      TOKEN,
-      behaviour,
-    ]);
-    deployment.processes.push(daemon);
-    return daemon;
-  });
+  const bombers = ['bomb-declared', 'bomb-lying'].map((behaviour, i) =>
+    deployment.hostileDevice(edge.url, 'region-1', `device-${90 + i}`, behaviour),
+  );
   for (const bomber of bombers) await bomber.waitForMessage('connected');
   await waitForHealth(edge.http, (h) => h.devices === 4, '2 honest devices and 2 bombers');
   const peakMiB = (): number => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${edge.daemon.pid}/status`, 'utf8'))?.[1]) / 1024;
   const before = peakMiB();
 
-  const coordinator = deployment.start('coordinator', [
-    'coordinator',
-    '--regions',
-    'region-1',
-    '--rounds',
-    '1',
-    '--eval-every',
-    '0',
-    '--exit-when-done',
-    '--http-port',
-    '0',
-    '--runs-dir',
-    runsDir,
-  ]);
+  const coordinator = deployment.startRun(runsDir, ['--regions', 'region-1', '--rounds', '1', '--eval-every', '0']);
   assert.equal(await coordinator.exited, 0, 'the round completes');
   for (const bomber of bombers) await bomber.waitForMessage('bomb built');
 

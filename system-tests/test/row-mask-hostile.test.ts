@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { DaemonProcess, fileDeployment, TOKEN, getJson, metric, scrape, waitForHealth } from './distributed-support.js';
+import { fileDeployment, getJson, metric, scrape, waitForHealth } from './distributed-support.js';
 import { DEVICE_ROW_MASK_FORGERIES, MASKED_ROWS } from './row-mask-forgeries.js';
 
 const { deployment, scratch } = fileDeployment('row-mask-hostile');
@@ -29,35 +29,12 @@ test('a device process naming its rows by a row mask is heard; every forged mask
   assert.deepEqual(Object.keys(DEVICE_REFUSALS).sort(), behaviours.filter((b) => b !== 'row-mask-honest').sort());
   const edge = await deployment.edge('region-1');
   await deployment.devices('region-1', [edge.url], 0, [], 2);
-  const senders = behaviours.map((behaviour, i) => {
-    const daemon = new DaemonProcess(behaviour, join(import.meta.dirname, 'distributed-hostile-device.js'), [
-      edge.url,
-      'region-1',
-      `device-${60 + i}`,
-      TOKEN,
-      behaviour,
-    ]);
-    deployment.processes.push(daemon);
-    return daemon;
-  });
+  const senders = behaviours.map((behaviour, i) => deployment.hostileDevice(edge.url, 'region-1', `device-${60 + i}`, behaviour));
   for (const sender of senders) await sender.waitForMessage('connected', 60_000);
   const expected = 2 + senders.length;
   await waitForHealth(edge.http, (h) => h.devices === expected, `2 honest and ${senders.length} row-mask devices`);
 
-  const coordinator = deployment.start('coordinator', [
-    'coordinator',
-    '--regions',
-    'region-1',
-    '--rounds',
-    '1',
-    '--eval-every',
-    '0',
-    '--exit-when-done',
-    '--http-port',
-    '0',
-    '--runs-dir',
-    join(scratch, 'runs'),
-  ]);
+  const coordinator = deployment.startRun(join(scratch, 'runs'), ['--regions', 'region-1', '--rounds', '1', '--eval-every', '0']);
   assert.equal(await coordinator.exited, 0, 'the round completes');
 
   const rejections = edge.daemon.lines.filter((line) => line.msg === 'device update rejected');

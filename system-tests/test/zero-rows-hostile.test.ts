@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { TEST_REDIS_URL } from '@strata/runtime/testing';
-import { DaemonProcess, fileDeployment, TOKEN, getJson, metric, scrape, waitForHealth, type LogLine } from './distributed-support.js';
+import { DaemonProcess, fileDeployment, getJson, metric, scrape, waitForHealth, type LogLine } from './distributed-support.js';
 import { DEVICE_ZERO_ROW_FORGERIES, EDGE_ZERO_ROW_FORGERIES } from './zero-row-forgeries.js';
 
 const { deployment, scratch } = fileDeployment('zero-rows-hostile');
@@ -58,17 +58,9 @@ test('every forged zero row from a device process is refused at the edge, named 
   );
   const edge = await deployment.edge('region-1');
   await deployment.devices('region-1', [edge.url], 0, [], 2);
-  const forgers = Object.keys(DEVICE_ZERO_ROW_FORGERIES).map((behaviour, i) => {
-    const daemon = new DaemonProcess(behaviour, join(import.meta.dirname, 'distributed-hostile-device.js'), [
-      edge.url,
-      'region-1',
-      `device-${50 + i}`,
-      TOKEN,
-      behaviour,
-    ]);
-    deployment.processes.push(daemon);
-    return daemon;
-  });
+  const forgers = Object.keys(DEVICE_ZERO_ROW_FORGERIES).map((behaviour, i) =>
+    deployment.hostileDevice(edge.url, 'region-1', `device-${50 + i}`, behaviour),
+  );
   for (const forger of forgers) await forger.waitForMessage('connected', 60_000);
   const expected = 2 + forgers.length;
   await waitForHealth(edge.http, (h) => h.devices === expected, `2 honest and ${forgers.length} forging devices`);

@@ -1,7 +1,8 @@
 // The entropy stage of every link: a frame regrouped into byte planes (byte-planes.ts) and passed through the
-// platform's coder (entropy-codecs.ts) travels as a Compressed envelope around it. Compress a frame once and send the result to every receiver (the downlink's
-// shared frames are compressed where they are built). Frames too small to gain, and frames the coder does not
-// shrink, travel as they are; receivers read both (decodeEnvelope).
+// platform's coder (entropy-codecs.ts) travels as a Compressed envelope around it. Compress a frame once and
+// send the result to every receiver (the downlink's shared frames are compressed where they are built). Frames
+// too small to gain, and frames the coder does not shrink, travel as they are; receivers read both
+// (decodeEnvelope).
 
 import { toBytePlanes } from './byte-planes.js';
 import { entropyCodec, type EntropyCoding } from './entropy-codecs.js';

@@ -60,7 +60,7 @@ test('a coordinator, 2 edges and 2 devices as processes run federated Gaussians 
   // of the rows) and accepted their device's update each round.
   for (const edge of [checking, relaying]) {
     const switched = await edge.daemon.waitForMessage('the job sets another downlink: devices get the whole model next');
-    assert.deepEqual(switched.downlink, { dtype: 'float32', rowFraction: 1, energy: 1, history: 4 });
+    assert.deepEqual(switched.downlink, { dtype: 'float32', rowFraction: 1, energy: 1, history: 4, entropy: 'brotli' });
     const samples = await scrape(edge.http);
     assert.equal(metric(samples, 'strata_updates_accepted_total'), ROUNDS);
     assert.equal(metric(samples, 'strata_edge_jobs_total', { kind: 'edge-round', outcome: 'done' }), ROUNDS);

@@ -179,7 +179,7 @@ export function register(train: Command): void {
     if (flags.model === 'gaussians') {
       if (flags.federated) await federatedGaussiansCommand(flags, (name) => self.getOptionValueSource(name) === 'default');
       else await gaussiansCommand(flags);
-    } else if (flags.federated) await federatedCommand(flags);
+    } else if (flags.federated) await federatedCommand(flags, (name) => self.getOptionValueSource(name) === 'default');
     else await centralizedCommand(flags);
   });
 }
@@ -313,8 +313,12 @@ async function centralizedCommand(flags: TrainRadianceFlags): Promise<void> {
   if (flags.report) out(`report ${writeRunReport(runDir, record)}`);
 }
 
-/** Task options from the federated flags, then --task-option (which the task's schema checks). */
-function federatedTaskOptions(flags: TrainRadianceFlags): Record<string, OptionValue> {
+/**
+ * Task options from the federated flags, then --task-option (which the task's schema checks). The default
+ * upload share needs the shared second moment: with each device's own Adam (`sharedSecondMoment=false`) it is 1.
+ */
+function federatedTaskOptions(flags: TrainRadianceFlags, isDefault: (flag: string) => boolean): Record<string, OptionValue> {
+  const ownAdam = String(flags.taskOption?.sharedSecondMoment) === 'false';
   return {
     devices: flags.devices,
     threads: flags.threads,
@@ -326,12 +330,12 @@ function federatedTaskOptions(flags: TrainRadianceFlags): Record<string, OptionV
     contraction: flags.contraction,
     holdOutEvery: flags.holdOutEvery,
     procedural: flags.procedural ?? false,
-    uploadShare: flags.uploadShare,
+    uploadShare: isDefault('uploadShare') && ownAdam ? 1 : flags.uploadShare,
     ...flags.taskOption,
   };
 }
 
-async function federatedCommand(flags: TrainRadianceFlags): Promise<void> {
+async function federatedCommand(flags: TrainRadianceFlags, isDefault: (flag: string) => boolean): Promise<void> {
   const config = parseRunConfig({
     task: voxelGridEntry.name,
     data: flags.procedural ? {} : { path: resolve(flags.data ?? blenderSceneDir('lego')) },
@@ -340,7 +344,7 @@ async function federatedCommand(flags: TrainRadianceFlags): Promise<void> {
     schedule: { rounds: flags.rounds, kappa1: flags.kappa1, kappa2: flags.kappa2, evalEvery: flags.evalEvery },
     compression: { dtype: flags.compression, errorFeedback: flags.errorFeedback, entropy: flags.entropy },
     downlink: { ...downlinkFromFlags(flags), entropy: flags.entropy },
-    taskOptions: federatedTaskOptions(flags),
+    taskOptions: federatedTaskOptions(flags, isDefault),
     baselines: flags.baselines,
     report: flags.report,
     runsDir: flags.runsDir,

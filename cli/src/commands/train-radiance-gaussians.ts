@@ -195,8 +195,12 @@ export async function federatedGaussiansCommand(flags: TrainRadianceFlags, isDef
       kappa2: flags.kappa2,
       evalEvery: isDefault('evalEvery') && serverAdam ? Math.max(1, Math.round(rounds / 3)) : flags.evalEvery,
     },
-    compression: { dtype: isDefault('compression') ? 'float32' : flags.compression, errorFeedback: flags.errorFeedback },
-    downlink: { dtype: 'float32', rowFraction: 1, energy: 1 },
+    compression: {
+      dtype: isDefault('compression') ? 'float32' : flags.compression,
+      errorFeedback: flags.errorFeedback,
+      entropy: flags.entropy,
+    },
+    downlink: { dtype: 'float32', rowFraction: 1, energy: 1, entropy: flags.entropy },
     defences: { clipFactor: 0 },
     taskOptions: {
       devices: flags.devices,

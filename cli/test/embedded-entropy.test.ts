@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { parseRunConfig, type EntropyCoding, type ModelParams } from '@strata/shared';
 import { createLogger, registerNodeEntropyCodecs } from '@strata/runtime';
 import { BprMfTask, loadInteractions, ml100kSource } from '@strata/tasks';
-import { EmbeddedTopology } from '../src/embedded/embedded-topology.js';
+import { EmbeddedTopology, embeddedTopologyOptions } from '../src/embedded/embedded-topology.js';
 
 registerNodeEntropyCodecs();
 const logger = createLogger('test', 'silent');
@@ -27,19 +27,7 @@ async function run(entropy: EntropyCoding) {
     downlink: { entropy },
   });
   const task = BprMfTask.fromInteractions(data, { seed: 5 });
-  const topology = new EmbeddedTopology({
-    task,
-    edges: 2,
-    devices: DEVICES,
-    schedule: config.schedule,
-    strategy: config.strategy,
-    edgeStrategy: config.edgeStrategy,
-    compression: config.compression,
-    downlink: config.downlink,
-    taskOptions: task.defaultOptions(),
-    seed: 5,
-    logger,
-  });
+  const topology = new EmbeddedTopology(embeddedTopologyOptions(config, task, logger));
   await topology.start();
   try {
     const counted = { deviceEdgeDown: 0, deviceEdgeUp: 0, edgeCloudDown: 0, edgeCloudUp: 0 };

@@ -27,7 +27,8 @@ export interface HeldEdgeModel {
   readonly version: number;
   readonly key: string;
   readonly checksum: number;
-  readonly blobBytes: number;
+  /** The model's size as a float32 blob, at least: what bounds an update to it (a compressed blob is smaller). */
+  readonly modelBytes: number;
 }
 
 /** The model a job names, and the edge-cloud bytes read to get it (0 when the edge held it). */
@@ -59,9 +60,8 @@ export async function readEdgeModel(
   if (patch && checksum !== patch.checksum) {
     throw new StrataError('STRATA_ERR_BAD_BLOB', `model blob ${job.modelKey} does not match the checksum its job names`);
   }
-  // An int8 first model is smaller than the float32 models updates are bounded by.
-  const blobBytes = Math.max(blob.byteLength, 4 * parameterCount(model));
-  return { held: { model, version, key: job.modelKey, checksum, blobBytes }, fetchedBytes: fetchedBytes + blob.byteLength };
+  const modelBytes = Math.max(blob.byteLength, 4 * parameterCount(model));
+  return { held: { model, version, key: job.modelKey, checksum, modelBytes }, fetchedBytes: fetchedBytes + blob.byteLength };
 }
 
 /** `held` with the patch in `blob` applied (a copy), or undefined when the result is not the model of `checksum`. */
@@ -75,7 +75,7 @@ function applyPatchBlob(blob: Uint8Array, held: HeldEdgeModel, key: string, chec
     applyPatchTensors(model, patch.tensors, patch.additive);
     const patched = modelChecksum(model);
     if (patched !== checksum) throw new WireFormatError(`the patched model's checksum ${patched} is not the patch's ${checksum}`);
-    return { model, version: patch.target.version, key, checksum, blobBytes: held.blobBytes };
+    return { model, version: patch.target.version, key, checksum, modelBytes: held.modelBytes };
   } catch (error) {
     if (!(error instanceof StrataError)) throw error;
     logger.warn({ key, error: error.message }, "model patch does not bring the model held to the job's: reading the whole model");

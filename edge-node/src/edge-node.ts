@@ -267,9 +267,9 @@ export class EdgeNode {
         : { weight: 0, metrics: {}, participation, expired: true };
     }
     const timer = new PhaseTimer();
-    const { model, version, fetchedBytes, blobBytes } = await this.fetchModel(data);
+    const { model, version, fetchedBytes, modelBytes } = await this.fetchModel(data);
     timer.lap('fetch');
-    this.replyLimit = this.options.maxUpdateBytes ?? updateBytesBound(blobBytes);
+    this.replyLimit = this.options.maxUpdateBytes ?? updateBytesBound(modelBytes);
     this.options.server.limitReplyBytes?.(this.replyLimit);
     // A retried older job must not replace a newer model.
     if (!this.newest || version >= this.newest.version) this.newest = { model, version };

@@ -2,9 +2,10 @@
 // the rows they send by a bitmask (the Tensor's row_mask, chosen by the encoder over uint32 row indices when
 // smaller), one sent as an honest encoder sends it and the others breaking one rule the receiver must check.
 // Each is built as an honest sender would encode it (float32, through zero-row-forgeries.ts's forgeZeroRows),
-// then its Tensor message is tampered with where the encoder itself would never send it.
+// then its Tensor message is tampered with where the encoder itself would never send it. One forges the other
+// new field a device sends, the BFLOAT16 dtype, over a payload of the wrong length.
 
-import { dense, elementCount, rowSize, type SparseRows } from '@strata/shared';
+import { dense, elementCount, rowSize, strata, type SparseRows } from '@strata/shared';
 import type { Forgery } from './zero-row-forgeries.js';
 
 /** Rows sent: enough that their mask (one bit per row of the table) is smaller than their indices. */
@@ -48,6 +49,13 @@ export const DEVICE_ROW_MASK_FORGERIES: Record<string, Forgery> = {
     value: masked,
     tamper: (t) => {
       t.rowMask![MASKED_ROWS >> 3] |= 1 << (MASKED_ROWS & 7);
+    },
+  },
+  // Rows of bfloat16 values (2 bytes each) carrying the float32 payload: twice the bytes the rows hold.
+  'bfloat16-float32-bytes': {
+    value: masked,
+    tamper: (t) => {
+      t.dtype = strata.DType.BFLOAT16;
     },
   },
   'row-mask-on-dense': {

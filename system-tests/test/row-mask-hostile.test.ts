@@ -20,6 +20,9 @@ const DEVICE_REFUSALS: Record<string, RegExp> = {
   'row-mask-past-end': /row_mask sets a row past the last \(1681\)/,
   'row-mask-extra-row': new RegExp(`data has \\d+ bytes, expected \\d+ \\(${MASKED_ROWS + 1} rows set in row_mask of shape`),
   'row-mask-on-dense': /row_mask given \(211 bytes\) but the tensor is not sparse/,
+  'bfloat16-float32-bytes': new RegExp(
+    `data has \\d+ bytes, expected \\d+ \\(${MASKED_ROWS} rows set in row_mask of shape .* as bfloat16\\)`,
+  ),
 };
 
 test('a device process naming its rows by a row mask is heard; every forged mask is refused at the edge, named and counted', {

@@ -60,4 +60,5 @@ export * from './protocol/answer-checks.js';
 export * from './protocol/edge-update-checks.js';
 export * from './protocol/update-size-bound.js';
 export * from './fl/aggregation/norm-clipping.js';
+export * from './fl/aggregation/order-statistic.js';
 export * from './privacy/index.js';

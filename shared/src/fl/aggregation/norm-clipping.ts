@@ -14,6 +14,7 @@
 // about an honest device's scale; an honest one is rarely touched (none at factor 3 on ml-100k).
 
 import { rowSize, type ModelUpdate, type SparseRows, type TensorValue } from '../model.js';
+import { medianInPlace } from './order-statistic.js';
 
 export interface ClippingOutcome {
   readonly updates: ModelUpdate[];
@@ -23,17 +24,14 @@ export interface ClippingOutcome {
   readonly scaledTables: number;
 }
 
-function median(values: Float64Array): number {
-  if (values.length === 0) return 0;
-  const sorted = values.slice().sort();
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 function norm(values: Float32Array, start: number, end: number): number {
   let sum = 0;
   for (let i = start; i < end; i++) sum += values[i] * values[i];
   return Math.sqrt(sum);
+}
+
+function tensorNorms(value: TensorValue): Float64Array {
+  return value.kind === 'dense' ? Float64Array.of(norm(value.values, 0, value.values.length)) : rowNorms(value);
 }
 
 function rowNorms(rows: SparseRows): Float64Array {
@@ -58,12 +56,13 @@ export function clipToMedianNorm(updates: readonly ModelUpdate[], factor: number
 /** The per-update stage: sparse tables whose median row norm is above `factor` × the median of those, scaled down. */
 function scaleOutlyingTables(updates: readonly ModelUpdate[], factor: number): { updates: readonly ModelUpdate[]; count: number } {
   const scales = updates.map(
-    (update) => new Map([...update.delta].flatMap(([name, value]) => (value.kind === 'sparse' ? [[name, median(rowNorms(value))]] : []))),
+    (update) =>
+      new Map([...update.delta].flatMap(([name, value]) => (value.kind === 'sparse' ? [[name, medianInPlace(rowNorms(value))]] : []))),
   );
   const caps = new Map<string, number>();
   for (const name of new Set(scales.flatMap((s) => [...s.keys()]))) {
     const present = scales.flatMap((s) => (s.has(name) ? [s.get(name) as number] : []));
-    caps.set(name, factor * median(Float64Array.from(present)));
+    caps.set(name, factor * medianInPlace(Float64Array.from(present)));
   }
   let count = 0;
   const out = updates.map((update, u) => {
@@ -83,25 +82,22 @@ function scaleOutlyingTables(updates: readonly ModelUpdate[], factor: number): {
 
 /** The per-row stage: each sparse row and dense tensor above `factor` × the median norm, scaled down to it. */
 function clipRowsAndTensors(updates: readonly ModelUpdate[], factor: number): { updates: ModelUpdate[]; clipped: number } {
-  const names = new Set(updates.flatMap((u) => [...u.delta.keys()]));
+  // Each update's norms, computed once: a dense tensor's one norm, a sparse table's row norms.
+  const norms = updates.map((update) => new Map([...update.delta].map(([name, value]) => [name, tensorNorms(value)])));
   const caps = new Map<string, number>();
-  for (const name of names) {
-    const norms: number[] = [];
-    for (const update of updates) {
-      const value = update.delta.get(name);
-      if (!value) continue;
-      if (value.kind === 'dense') norms.push(norm(value.values, 0, value.values.length));
-      // A loop, not push(...): a spread of a table's row norms (radiance grids: ~10^5 rows) overflows the stack.
-      else for (const rowNorm of rowNorms(value)) norms.push(rowNorm);
-    }
-    caps.set(name, factor * median(Float64Array.from(norms)));
+  for (const name of new Set(updates.flatMap((u) => [...u.delta.keys()]))) {
+    const parts = norms.flatMap((n) => (n.has(name) ? [n.get(name) as Float64Array] : []));
+    const all = new Float64Array(parts.reduce((sum, part) => sum + part.length, 0));
+    for (let p = 0, offset = 0; p < parts.length; offset += parts[p].length, p++) all.set(parts[p], offset);
+    caps.set(name, factor * medianInPlace(all));
   }
   let clipped = 0;
-  const out = updates.map((update) => {
+  const out = updates.map((update, u) => {
     let delta: Map<string, TensorValue> | undefined;
     for (const [name, value] of update.delta) {
       const cap = caps.get(name) as number;
-      const scaled = value.kind === 'dense' ? clipDense(value.values, cap) : clipRows(value, cap);
+      const tensorNorms = norms[u].get(name) as Float64Array;
+      const scaled = value.kind === 'dense' ? clipDense(value.values, tensorNorms[0], cap) : clipRows(value, tensorNorms, cap);
       if (!scaled) continue;
       clipped += scaled.count;
       delta ??= new Map(update.delta);
@@ -112,19 +108,18 @@ function clipRowsAndTensors(updates: readonly ModelUpdate[], factor: number): { 
   return { updates: out, clipped };
 }
 
-function clipDense(values: Float32Array, cap: number): { values: Float32Array; count: number } | undefined {
-  const n = norm(values, 0, values.length);
+function clipDense(values: Float32Array, n: number, cap: number): { values: Float32Array; count: number } | undefined {
   if (!(n > cap)) return undefined;
   const scale = cap / n;
   return { values: values.map((v) => v * scale), count: 1 };
 }
 
-function clipRows(rows: SparseRows, cap: number): { values: Float32Array; count: number } | undefined {
+function clipRows(rows: SparseRows, norms: Float64Array, cap: number): { values: Float32Array; count: number } | undefined {
   const width = rowSize(rows.shape);
   let values: Float32Array | undefined;
   let count = 0;
   for (let r = 0; r < rows.rows.length; r++) {
-    const n = norm(rows.values, r * width, (r + 1) * width);
+    const n = norms[r];
     if (!(n > cap)) continue;
     values ??= rows.values.slice();
     const scale = cap / n;

@@ -9,7 +9,7 @@
 // over every device that changed it, not only over those that sent it. Measured on the lego proxy it slows
 // convergence (see docs/decisions.md), so it is off by default.
 
-import type { SparseRows } from '@strata/shared';
+import { kthSmallestInPlace, type SparseRows } from '@strata/shared';
 
 export interface PointDeltas {
   /** Points touched this round, strictly increasing; their change includes what was held for them. */
@@ -112,8 +112,7 @@ export class PrunedUploadFeedback {
 
 /** The k-th largest of `values` (1-based), by selection on a copy. */
 function kthLargest(values: Float64Array, k: number): number {
-  const sorted = Float64Array.from(values).sort();
-  return sorted[sorted.length - k];
+  return kthSmallestInPlace(Float64Array.from(values), values.length - k);
 }
 
 /**

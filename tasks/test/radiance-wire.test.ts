@@ -4,6 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import {
   DeviceModelCache,
   FedAvg,
@@ -192,6 +193,41 @@ test('the compact model keeps the points a render reads: a fraction of the bytes
     assert.deepEqual(decoded.meta, { scene: 'procedural' });
     const broken = exact.slice(0, exact.byteLength - 20);
     assert.throws(() => decodeRadianceModel(broken, 'cut.strc'), /cut\.strc: body/);
+  } finally {
+    await task.close();
+  }
+});
+
+test('a compact model with a colour codebook: fewer bytes than int8 colour, renders close; a forged index is refused by name', async () => {
+  const task = new RadianceVoxelGridTask(scene, taskOptions);
+  try {
+    const model = task.initModel();
+    const trainers = Array.from({ length: task.numDevices }, (_, i) => task.createDevice(i));
+    for (let r = 1; r <= 6; r++) await round(trainers, model, r, deviceOptions);
+    const saved = { grid: task.grid(model), settings: task.settings, meta: { scene: 'procedural' } };
+    const keepAlpha = task.settings.occupancyAlpha;
+    const int8 = await encodeCompactRadianceModel(saved, { keepAlpha });
+    const coded = await encodeCompactRadianceModel(saved, { keepAlpha, codebook: 256 });
+    assert.ok(coded.byteLength < int8.byteLength, `codebook ${coded.byteLength} B, int8 colour ${int8.byteLength} B`);
+    assert.deepEqual(
+      await encodeCompactRadianceModel(saved, { keepAlpha, codebook: 256 }),
+      coded,
+      'the codebook is fitted deterministically',
+    );
+    const full = evaluateViews(new GridRenderer(saved.grid, saved.settings), scene.test, false);
+    const decoded = decodeRadianceModel(coded, 'coded.strc');
+    const compact = evaluateViews(new GridRenderer(decoded.grid, decoded.settings), scene.test, false);
+    assert.ok(compact.psnr > full.psnr - 0.5, `codebook ${compact.psnr} dB, full ${full.psnr} dB`);
+    // One index pointed past the codebook's end: the decoder names it instead of reading past the codes.
+    const view = new DataView(coded.buffer, coded.byteOffset, coded.byteLength);
+    const bodyAt = 12 + view.getUint32(8, true);
+    const body = brotliDecompressSync(coded.subarray(bodyAt));
+    body.writeUInt16LE(256, body.length - 2);
+    const forged = Buffer.concat([coded.subarray(0, bodyAt), brotliCompressSync(body)]);
+    assert.throws(
+      () => decodeRadianceModel(forged, 'forged.strc'),
+      /forged\.strc: point \d+'s colour index 256 is outside the codebook of 256/,
+    );
   } finally {
     await task.close();
   }

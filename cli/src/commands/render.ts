@@ -41,6 +41,7 @@ interface RenderFlags {
   out?: string;
   exportCompact?: string;
   keepAlpha: number;
+  codebook: number;
 }
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -63,13 +64,19 @@ export function register(program: Command): void {
     .option('--out <file>', 'output PNG (default: beside the model)')
     .option(
       '--export-compact <file>',
-      'write the compact model a device downloads to render locally (only the points a render reads, float16 density, int8 colour, brotli), then compare it with the full model on every held-out view',
+      'write the compact model a device downloads to render locally (only the points a render reads, float16 density, codebook or int8 colour, brotli), then compare it with the full model on every held-out view',
     )
     .option(
       '--keep-alpha <a>',
       "--export-compact: drop cells whose corners' alpha are all below this (the renderer's own threshold changes no pixel)",
       Number.parseFloat,
       0.01,
+    )
+    .option(
+      '--codebook <n>',
+      '--export-compact: colour as an index into a learned codebook of n vectors (VQRF-style; at most 65536), 0: int8 colour per point',
+      int,
+      4096,
     )
     .action((flags: RenderFlags) => renderCommand(flags));
 }
@@ -134,7 +141,12 @@ function sceneOf(flags: RenderFlags, meta: { data?: string; holdOutEvery?: numbe
  */
 async function exportCompact(flags: RenderFlags, modelPath: string, saved: SavedRadianceModel, dataset: SceneDataset): Promise<void> {
   if (!(flags.keepAlpha >= 0 && flags.keepAlpha < 1)) throw new ConfigError(`--keep-alpha ${flags.keepAlpha} must be in [0, 1)`);
-  const bytes = await encodeCompactRadianceModel(saved, { keepAlpha: flags.keepAlpha });
+  if (!(Number.isInteger(flags.codebook) && flags.codebook >= 0 && flags.codebook <= 65_536)) {
+    throw new ConfigError(`--codebook ${flags.codebook} must be an integer in [0, 65536]`);
+  }
+  const started = performance.now();
+  const bytes = await encodeCompactRadianceModel(saved, { keepAlpha: flags.keepAlpha, codebook: flags.codebook });
+  const seconds = (performance.now() - started) / 1000;
   const path = resolve(flags.exportCompact as string);
   writeFileSync(path, bytes);
   const compact = decodeRadianceModel(bytes, path);
@@ -144,7 +156,8 @@ async function exportCompact(flags: RenderFlags, modelPath: string, saved: Saved
   const fullBytes = statSync(modelPath).size;
   const mb = (n: number): string => `${(n / 1e6).toFixed(2)} MB`;
   out(
-    `compact model ${path}: ${mb(bytes.length)} (full ${mb(fullBytes)}, ${(fullBytes / bytes.length).toFixed(1)}x smaller); ` +
+    `compact model ${path}: ${mb(bytes.length)} (full ${mb(fullBytes)}, ${(fullBytes / bytes.length).toFixed(1)}x smaller; ` +
+      `${flags.codebook > 0 ? `colour codebook of ${flags.codebook}` : 'int8 colour'}, encoded in ${seconds.toFixed(1)} s); ` +
       `held-out PSNR ${small.psnr.toFixed(2)} dB (full ${full.psnr.toFixed(2)} dB) over ${dataset.test.length} views; ` +
       `against the full model's renders ${againstFull.toFixed(2)} dB`,
   );

@@ -9,7 +9,10 @@ import type { SavedRadianceModel } from './model-file.js';
 import { decodeFileHeader } from './file-header.js';
 
 export const COMPACT_MAGIC = 0x43525453; // "STRC" little-endian
-export const COMPACT_FORMAT_VERSION = 1;
+/** The body's colour as int8 with a scale per point. */
+export const COMPACT_INT8_VERSION = 1;
+/** The body's colour as each point's index into a learned codebook (header `codebookSize` code vectors). */
+export const COMPACT_CODEBOOK_VERSION = 2;
 
 export interface CompactHeader {
   geometry: GridGeometry;
@@ -20,6 +23,8 @@ export interface CompactHeader {
   /** The raw density dropped points decode to. */
   emptyDensity: number;
   keepAlpha: number;
+  /** Version 2: the codebook's code vectors. */
+  codebookSize?: number;
 }
 
 export const pad4 = (n: number): number => (n + 3) & ~3;
@@ -33,9 +38,9 @@ export function decodeCompactRadianceModelWith(
   source: string,
   decompress: (packed: Uint8Array, maxLength: number) => Uint8Array,
 ): SavedRadianceModel {
-  const { header, bodyOffset } = decodeFileHeader<CompactHeader>(bytes, source, {
+  const { header, version, bodyOffset } = decodeFileHeader<CompactHeader>(bytes, source, {
     magic: COMPACT_MAGIC,
-    version: COMPACT_FORMAT_VERSION,
+    version: [COMPACT_INT8_VERSION, COMPACT_CODEBOOK_VERSION],
     what: 'compact radiance model',
   });
   try {
@@ -54,11 +59,16 @@ export function decodeCompactRadianceModelWith(
     throw new DataError(`${source}: header keptPoints ${kept} is not an integer in [0, ${points}]`);
   }
   if (!Number.isFinite(header.emptyDensity)) throw new DataError(`${source}: header emptyDensity ${header.emptyDensity} is not finite`);
+  const codes = version === COMPACT_CODEBOOK_VERSION ? header.codebookSize : 0;
+  if (version === COMPACT_CODEBOOK_VERSION && !(Number.isInteger(codes) && (codes as number) >= 1 && (codes as number) <= 65_536)) {
+    throw new DataError(`${source}: header codebookSize ${codes} is not an integer in [1, 65536]`);
+  }
   const grid = VoxelGrid.create(header.geometry, header.shDegree);
   const C = grid.channels;
   const maskBytes = pad4(Math.ceil(points / 8));
   const densityBytes = pad4(2 * kept);
-  const expected = maskBytes + densityBytes + 4 * kept + C * kept;
+  const colourBytes = version === COMPACT_CODEBOOK_VERSION ? pad4(2 * (codes as number) * C) + 2 * kept : 4 * kept + C * kept;
+  const expected = maskBytes + densityBytes + colourBytes;
   let body: Uint8Array;
   try {
     body = decompress(bytes.subarray(bodyOffset), expected);
@@ -70,8 +80,11 @@ export function decodeCompactRadianceModelWith(
   const aligned = new Uint8Array(body);
   const mask = aligned.subarray(0, maskBytes);
   const density = float16ToFloat32(new Uint16Array(aligned.buffer, maskBytes, kept));
-  const scales = new Float32Array(aligned.buffer, maskBytes + densityBytes, kept);
-  const color = dequantizeInt8(new Int8Array(aligned.buffer, maskBytes + densityBytes + 4 * kept, kept * C), scales, C);
+  const colourAt = maskBytes + densityBytes;
+  const color =
+    version === COMPACT_CODEBOOK_VERSION
+      ? codebookColour(aligned, colourAt, codes as number, C, kept, source)
+      : dequantizeInt8(new Int8Array(aligned.buffer, colourAt + 4 * kept, kept * C), new Float32Array(aligned.buffer, colourAt, kept), C);
   grid.density.fill(header.emptyDensity);
   let n = 0;
   for (let v = 0; v < points; v++) {
@@ -83,4 +96,17 @@ export function decodeCompactRadianceModelWith(
   }
   if (n !== kept) throw new DataError(`${source}: the point mask marks ${n} points, header keptPoints ${kept}`);
   return { grid, settings: header.settings, meta: header.meta ?? {} };
+}
+
+/** The kept points' colour of a version 2 body: the float16 codebook at `at`, then each point's uint16 index. */
+function codebookColour(body: Uint8Array, at: number, codes: number, C: number, kept: number, source: string): Float32Array {
+  const book = float16ToFloat32(new Uint16Array(body.buffer, at, codes * C));
+  const indices = new Uint16Array(body.buffer, at + pad4(2 * codes * C), kept);
+  const color = new Float32Array(kept * C);
+  for (let n = 0; n < kept; n++) {
+    const code = indices[n];
+    if (code >= codes) throw new DataError(`${source}: point ${n}'s colour index ${code} is outside the codebook of ${codes}`);
+    color.set(book.subarray(code * C, (code + 1) * C), n * C);
+  }
+  return color;
 }

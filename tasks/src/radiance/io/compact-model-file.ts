@@ -1,30 +1,42 @@
 // The compact model file a device downloads to render locally (after VQRF, Li et al., CVPR 2023): only the
 // grid points a render can read are kept, their density as float16 and their colour as int8 with a scale
-// per point, and the whole body goes through brotli. A render reads a point only as a corner of an occupied
+// per point (format version 1) or as an index into a learned codebook of colour vectors (version 2,
+// colour-codebook.ts), and the whole body goes through brotli. A render reads a point only as a corner of an occupied
 // cell (a cell with a corner whose alpha exceeds a threshold: the renderer skips the others), so with the
 // renderer's own threshold the pruning changes no pixel; a higher `keepAlpha` drops faint cells for a
 // smaller file. Dropped points decode to a density below every threshold and colour zero.
 //
 // Layout: magic "STRC", format version, JSON length (uint32 each, little-endian), the JSON header, then the
 // brotli-compressed body: the kept-point bitmask (padded to 4 bytes), densities (float16, padded to 4 bytes),
-// colour scales (float32), colour values (int8).
+// then version 1: colour scales (float32), colour values (int8); version 2: the codebook (float16, padded to 4
+// bytes), each point's index (uint16).
 
 import { promisify } from 'node:util';
 import { brotliCompress, brotliDecompressSync, constants as zlib } from 'node:zlib';
 import { float32ToFloat16, quantizeInt8 } from '@strata/shared';
+import { DEFAULT_CODEBOOK_OPTIONS, fitColourCodebook } from '../model/colour-codebook.js';
 import { meanVoxelSize } from '../model/grid-geometry.js';
 import type { MarchSettings } from '../model/march-settings.js';
 import type { VoxelGrid } from '../model/voxel-grid.js';
-import { rawDensityForAlpha } from '../kernels/occupancy.js';
+import { alphaOfRawDensity, rawDensityForAlpha } from '../kernels/occupancy.js';
 import type { SavedRadianceModel } from './model-file.js';
 import { encodeFileHeader } from './file-header.js';
-import { COMPACT_MAGIC, COMPACT_FORMAT_VERSION, decodeCompactRadianceModelWith, pad4, type CompactHeader } from './compact-model-decode.js';
+import {
+  COMPACT_CODEBOOK_VERSION,
+  COMPACT_INT8_VERSION,
+  COMPACT_MAGIC,
+  decodeCompactRadianceModelWith,
+  pad4,
+  type CompactHeader,
+} from './compact-model-decode.js';
 
 export { COMPACT_MAGIC };
 
 export interface CompactOptions {
   /** Cells whose corners all have alpha below this are dropped (at least the renderer's occupancyAlpha). */
   readonly keepAlpha: number;
+  /** Code vectors of a learned colour codebook (at most 65536); absent or 0: int8 colour per point. */
+  readonly codebook?: number;
 }
 
 /** The points a render reads: every corner of a cell with a corner whose alpha exceeds `keepAlpha`. */
@@ -82,14 +94,9 @@ export async function encodeCompactRadianceModel(model: SavedRadianceModel, opti
     n++;
   }
   const half = float32ToFloat16(density);
-  const quantized = quantizeInt8(color, C);
-  const body = Buffer.concat([
-    mask,
-    new Uint8Array(half.buffer, 0, half.byteLength),
-    new Uint8Array(pad4(half.byteLength) - half.byteLength),
-    new Uint8Array(quantized.scales.buffer, quantized.scales.byteOffset, quantized.scales.byteLength),
-    new Uint8Array(quantized.values.buffer, quantized.values.byteOffset, quantized.values.byteLength),
-  ]);
+  const codebook = options.codebook ?? 0;
+  const colour = codebook > 0 ? codebookColour(color, C, density, settings, interval, codebook) : int8Colour(color, C);
+  const body = Buffer.concat([mask, padded(new Uint8Array(half.buffer, 0, half.byteLength)), ...colour]);
   const packed = await brotliCompressAsync(body, {
     params: { [zlib.BROTLI_PARAM_QUALITY]: 9, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length },
   });
@@ -101,8 +108,41 @@ export async function encodeCompactRadianceModel(model: SavedRadianceModel, opti
     keptPoints: kept,
     emptyDensity,
     keepAlpha: options.keepAlpha,
+    ...(codebook > 0 ? { codebookSize: codebook } : {}),
   };
-  return Buffer.concat([encodeFileHeader(COMPACT_MAGIC, COMPACT_FORMAT_VERSION, header), packed]);
+  const version = codebook > 0 ? COMPACT_CODEBOOK_VERSION : COMPACT_INT8_VERSION;
+  return Buffer.concat([encodeFileHeader(COMPACT_MAGIC, version, header), packed]);
+}
+
+function padded(bytes: Uint8Array): Uint8Array {
+  return Buffer.concat([bytes, new Uint8Array(pad4(bytes.byteLength) - bytes.byteLength)]);
+}
+
+/** Version 1's colour: a float32 scale per point, then its values as int8. */
+function int8Colour(color: Float32Array, C: number): Uint8Array[] {
+  const quantized = quantizeInt8(color, C);
+  return [
+    new Uint8Array(quantized.scales.buffer, quantized.scales.byteOffset, quantized.scales.byteLength),
+    new Uint8Array(quantized.values.buffer, quantized.values.byteOffset, quantized.values.byteLength),
+  ];
+}
+
+/** Version 2's colour: a codebook of `size` float16 vectors fitted under each point's alpha, then each point's index. */
+function codebookColour(
+  color: Float32Array,
+  C: number,
+  density: Float32Array,
+  settings: MarchSettings,
+  interval: number,
+  size: number,
+): Uint8Array[] {
+  const weights = density.map((raw) => alphaOfRawDensity(settings, interval, raw));
+  const { codes, indices } = fitColourCodebook(color, C, weights, { ...DEFAULT_CODEBOOK_OPTIONS, size });
+  // The header's codebookSize is `size`: a codebook fitted on fewer points than codes is padded with zeros.
+  const book = new Float32Array(size * C);
+  book.set(codes);
+  const half = float32ToFloat16(book);
+  return [padded(new Uint8Array(half.buffer, 0, half.byteLength)), new Uint8Array(indices.buffer, indices.byteOffset, indices.byteLength)];
 }
 
 /** Decodes a compact model to a full grid; `source` names it in error messages. */

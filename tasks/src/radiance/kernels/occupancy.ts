@@ -45,6 +45,13 @@ export function rawDensityForAlpha(settings: MarchSettings, interval: number, al
   return Math.log(Math.expm1(softplus)) - settings.densityShift;
 }
 
+/** The alpha of a step of `interval` through raw density `raw` (rawDensityForAlpha's inverse). */
+export function alphaOfRawDensity(settings: MarchSettings, interval: number, raw: number): number {
+  const x = raw + settings.densityShift;
+  const softplus = x > 30 ? x : Math.log1p(Math.exp(x));
+  return 1 - Math.exp(-softplus * interval);
+}
+
 /**
  * Marks the cells with a corner whose alpha exceeds `settings.occupancyAlpha` (and their blocks), writing
  * into `out` (allocated when absent) and returning it with the fraction of cells occupied.

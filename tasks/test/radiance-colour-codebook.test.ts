@@ -32,8 +32,20 @@ test('eight well-separated clusters and eight codes: every vector is coded withi
       assert.ok(Math.abs(codes[indices[i] * WIDTH + j] - centre[j]) < 0.05, `vector ${i} coded far from its centre`);
   }
   assert.equal(new Set(indices).size, 8, 'every code is used');
-  const again = fitColourCodebook(vectors, WIDTH, new Float32Array(n).fill(1), { size: 8, iterations: 20, sample: 4096, seed: 1 });
+  const stages: string[] = [];
+  const again = fitColourCodebook(vectors, WIDTH, new Float32Array(n).fill(1), {
+    size: 8,
+    iterations: 20,
+    sample: 4096,
+    seed: 1,
+    onProgress: (done, total) => stages.push(`${done}/${total}`),
+  });
   assert.deepEqual(again.codes, codes, 'the same seed fits the same codebook');
+  assert.deepEqual(
+    stages,
+    Array.from({ length: 22 }, (_, i) => `${i + 1}/22`),
+    'progress: the seeding, each iteration, the assignment',
+  );
 });
 
 test('the weights steer the codes: one code over two clusters lands on the one that weighs', () => {

@@ -25,6 +25,7 @@ import {
   type SceneDataset,
 } from '@strata/tasks';
 import { integerFlag as int } from '../flags/integer-flag.js';
+import { ProgressBar } from '../console/progress.js';
 
 interface RenderFlags {
   model: string;
@@ -145,7 +146,13 @@ async function exportCompact(flags: RenderFlags, modelPath: string, saved: Saved
     throw new ConfigError(`--codebook ${flags.codebook} must be an integer in [0, 65536]`);
   }
   const started = performance.now();
-  const bytes = await encodeCompactRadianceModel(saved, { keepAlpha: flags.keepAlpha, codebook: flags.codebook });
+  const progress = new ProgressBar('colour codebook', 'stages');
+  const onProgress = (done: number, total: number): void => {
+    if (done === 1) progress.start(total);
+    progress.update(done);
+  };
+  const bytes = await encodeCompactRadianceModel(saved, { keepAlpha: flags.keepAlpha, codebook: flags.codebook, onProgress });
+  progress.stop();
   const seconds = (performance.now() - started) / 1000;
   const path = resolve(flags.exportCompact as string);
   writeFileSync(path, bytes);

@@ -37,6 +37,8 @@ export interface CompactOptions {
   readonly keepAlpha: number;
   /** Code vectors of a learned colour codebook (at most 65536); absent or 0: int8 colour per point. */
   readonly codebook?: number;
+  /** The codebook fit's progress (see CodebookOptions.onProgress). */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 /** The points a render reads: every corner of a cell with a corner whose alpha exceeds `keepAlpha`. */
@@ -95,7 +97,7 @@ export async function encodeCompactRadianceModel(model: SavedRadianceModel, opti
   }
   const half = float32ToFloat16(density);
   const codebook = options.codebook ?? 0;
-  const colour = codebook > 0 ? codebookColour(color, C, density, settings, interval, codebook) : int8Colour(color, C);
+  const colour = codebook > 0 ? codebookColour(color, C, density, settings, interval, codebook, options.onProgress) : int8Colour(color, C);
   const body = Buffer.concat([mask, padded(new Uint8Array(half.buffer, 0, half.byteLength)), ...colour]);
   const packed = await brotliCompressAsync(body, {
     params: { [zlib.BROTLI_PARAM_QUALITY]: 9, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length },
@@ -135,9 +137,10 @@ function codebookColour(
   settings: MarchSettings,
   interval: number,
   size: number,
+  onProgress: CompactOptions['onProgress'],
 ): Uint8Array[] {
   const weights = density.map((raw) => alphaOfRawDensity(settings, interval, raw));
-  const { codes, indices } = fitColourCodebook(color, C, weights, { ...DEFAULT_CODEBOOK_OPTIONS, size });
+  const { codes, indices } = fitColourCodebook(color, C, weights, { ...DEFAULT_CODEBOOK_OPTIONS, size, onProgress });
   // The header's codebookSize is `size`: a codebook fitted on fewer points than codes is padded with zeros.
   const book = new Float32Array(size * C);
   book.set(codes);

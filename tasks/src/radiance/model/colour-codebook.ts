@@ -16,6 +16,8 @@ export interface CodebookOptions {
   /** Points drawn (by weight, with replacement) to fit on. */
   readonly sample: number;
   readonly seed: number;
+  /** Called after each stage: the seeding, each iteration and the final assignment (`iterations + 2` in all). */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 export const DEFAULT_CODEBOOK_OPTIONS: Omit<CodebookOptions, 'size'> = { iterations: 12, sample: 65_536, seed: 1 };
@@ -38,7 +40,9 @@ export function fitColourCodebook(vectors: Float32Array, width: number, weights:
   const sample = n === 0 ? new Float32Array(0) : weightedSample(vectors, width, weights, Math.max(options.sample, options.size), random);
   const m = sample.length / width;
   const size = Math.min(options.size, Math.max(1, m));
+  const stages = options.iterations + 2;
   const codes = seedCodes(sample, width, size, random);
+  options.onProgress?.(1, stages);
   const assigned = new Uint16Array(m);
   const sums = new Float64Array(size * width);
   const counts = new Uint32Array(size);
@@ -54,9 +58,11 @@ export function fitColourCodebook(vectors: Float32Array, width: number, weights:
     // An empty code keeps its vector: it may still be the nearest to some point outside the sample.
     for (let c = 0; c < size; c++)
       if (counts[c] > 0) for (let j = 0; j < width; j++) codes[c * width + j] = sums[c * width + j] / counts[c];
+    options.onProgress?.(2 + it, stages);
   }
   const indices = new Uint16Array(n);
   assignNearest(vectors, width, codes, indices);
+  options.onProgress?.(stages, stages);
   return { codes, indices };
 }
 

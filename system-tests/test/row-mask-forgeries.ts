@@ -3,7 +3,7 @@
 // smaller), one sent as an honest encoder sends it and the others breaking one rule the receiver must check.
 // Each is built as an honest sender would encode it (float32, through zero-row-forgeries.ts's forgeZeroRows),
 // then its Tensor message is tampered with where the encoder itself would never send it. One forges the other
-// new field a device sends, the BFLOAT16 dtype, over a payload of the wrong length.
+// new field a device sends, the BFLOAT16 dtype, over a payload of the wrong length; one sends a bfloat16 NaN.
 
 import { dense, elementCount, rowSize, strata, type SparseRows } from '@strata/shared';
 import type { Forgery } from './zero-row-forgeries.js';
@@ -56,6 +56,17 @@ export const DEVICE_ROW_MASK_FORGERIES: Record<string, Forgery> = {
     value: masked,
     tamper: (t) => {
       t.dtype = strata.DType.BFLOAT16;
+    },
+  },
+  // Well-formed bfloat16 rows (2 bytes a value) whose first value is a NaN (0x7fc0): decoded, then refused as
+  // non-finite like a float32 NaN.
+  'bfloat16-nan': {
+    value: masked,
+    tamper: (t) => {
+      t.dtype = strata.DType.BFLOAT16;
+      const halves = new Uint16Array(MASKED_ROWS * rowSize(t.shape as number[])).fill(0x3a83);
+      halves[0] = 0x7fc0;
+      t.data = new Uint8Array(halves.buffer);
     },
   },
   'row-mask-on-dense': {

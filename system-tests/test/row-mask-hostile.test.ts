@@ -23,7 +23,11 @@ const DEVICE_REFUSALS: Record<string, RegExp> = {
   'bfloat16-float32-bytes': new RegExp(
     `data has \\d+ bytes, expected \\d+ \\(${MASKED_ROWS} rows set in row_mask of shape .* as bfloat16\\)`,
   ),
+  'bfloat16-nan': /has the non-finite value NaN at index 0/,
 };
+
+/** The reason each refusal is counted under: a NaN decodes well and is refused as non-finite, the rest as malformed. */
+const reasonOf = (behaviour: string): string => (behaviour === 'bfloat16-nan' ? 'non_finite' : 'malformed');
 
 test('a device process naming its rows by a row mask is heard; every forged mask is refused at the edge, named and counted', {
   timeout: 120_000,
@@ -45,7 +49,7 @@ test('a device process naming its rows by a row mask is heard; every forged mask
     const id = `device-${60 + behaviours.indexOf(behaviour)}`;
     const line = rejections.find((l) => l.deviceId === id);
     assert.ok(line, `${behaviour} (${id}) is refused; rejections: ${JSON.stringify(rejections)}`);
-    assert.equal(line.reason, 'malformed', behaviour);
+    assert.equal(line.reason, reasonOf(behaviour), behaviour);
     assert.match(String(line.error), error, behaviour);
   }
   const honestId = `device-${60 + behaviours.indexOf('row-mask-honest')}`;
@@ -56,7 +60,8 @@ test('a device process naming its rows by a row mask is heard; every forged mask
   );
 
   const samples = await scrape(edge.http);
-  assert.equal(metric(samples, 'strata_updates_rejected_total', { reason: 'malformed' }), Object.keys(DEVICE_REFUSALS).length);
+  assert.equal(metric(samples, 'strata_updates_rejected_total', { reason: 'malformed' }), Object.keys(DEVICE_REFUSALS).length - 1);
+  assert.equal(metric(samples, 'strata_updates_rejected_total', { reason: 'non_finite' }), 1, 'the bfloat16 NaN');
   assert.equal(metric(samples, 'strata_updates_accepted_total'), 3, 'both honest updates and the masked one');
   assert.equal(metric(samples, 'strata_edge_jobs_total', { kind: 'edge-round', outcome: 'done' }), 1);
   const health = await getJson(`${edge.http}/healthz`);

@@ -198,7 +198,7 @@ test('the compact model keeps the points a render reads: a fraction of the bytes
   }
 });
 
-test('a compact model with a colour codebook: fewer bytes than int8 colour, renders close; a forged index is refused by name', async () => {
+test('a compact model with a colour codebook: fewer bytes than int8 colour, renders close; exact points render closer; forged indices and ordinals are refused by name', async () => {
   const task = new RadianceVoxelGridTask(scene, taskOptions);
   try {
     const model = task.initModel();
@@ -215,19 +215,40 @@ test('a compact model with a colour codebook: fewer bytes than int8 colour, rend
       'the codebook is fitted deterministically',
     );
     const full = evaluateViews(new GridRenderer(saved.grid, saved.settings), scene.test, false);
-    const decoded = decodeRadianceModel(coded, 'coded.strc');
-    const compact = evaluateViews(new GridRenderer(decoded.grid, decoded.settings), scene.test, false);
+    const rendered = (bytes: Uint8Array) => {
+      const decoded = decodeRadianceModel(bytes, 'coded.strc');
+      return evaluateViews(new GridRenderer(decoded.grid, decoded.settings), scene.test, false);
+    };
+    const compact = rendered(coded);
     assert.ok(compact.psnr > full.psnr - 0.5, `codebook ${compact.psnr} dB, full ${full.psnr} dB`);
+    // The points the codebook serves worst kept exact: closer to the full model's renders, for a few more bytes.
+    const withExact = await encodeCompactRadianceModel(saved, { keepAlpha, codebook: 256, codebookExact: 0.05 });
+    assert.ok(withExact.byteLength > coded.byteLength && withExact.byteLength < int8.byteLength);
+    const agreement = (r: typeof full) => r.renders.reduce((sum, view, i) => sum + psnr(view.rgb, full.renders[i].rgb), 0);
+    const exactRenders = rendered(withExact);
+    assert.ok(agreement(exactRenders) > agreement(compact), `exact points: ${agreement(exactRenders)} against ${agreement(compact)}`);
     // One index pointed past the codebook's end: the decoder names it instead of reading past the codes.
     const view = new DataView(coded.buffer, coded.byteOffset, coded.byteLength);
     const bodyAt = 12 + view.getUint32(8, true);
+    const header = JSON.parse(Buffer.from(coded.subarray(12, bodyAt)).toString('utf8'));
+    const C = saved.grid.channels;
+    const pad4 = (n: number) => (n + 3) & ~3;
+    const points = header.geometry.dims.reduce((a: number, b: number) => a * b, 1);
+    const firstIndexAt = pad4(Math.ceil(points / 8)) + pad4(2 * header.keptPoints) + pad4(2 * 256 * C);
     const body = brotliDecompressSync(coded.subarray(bodyAt));
-    body.writeUInt16LE(256, body.length - 2);
+    body.writeUInt16LE(256, firstIndexAt);
     const forged = Buffer.concat([coded.subarray(0, bodyAt), brotliCompressSync(body)]);
     assert.throws(
       () => decodeRadianceModel(forged, 'forged.strc'),
-      /forged\.strc: point \d+'s colour index 256 is outside the codebook of 256/,
+      /forged\.strc: point 0's colour index 256 is outside the codebook of 256/,
     );
+    // An exact point named twice (its ordinal not above the one before): refused by name.
+    const exactBodyAt = 12 + new DataView(withExact.buffer, withExact.byteOffset).getUint32(8, true);
+    const exactBody = brotliDecompressSync(withExact.subarray(exactBodyAt));
+    const ordinalsAt = firstIndexAt + pad4(2 * header.keptPoints);
+    exactBody.writeUInt32LE(exactBody.readUInt32LE(ordinalsAt), ordinalsAt + 4);
+    const repeated = Buffer.concat([withExact.subarray(0, exactBodyAt), brotliCompressSync(exactBody)]);
+    assert.throws(() => decodeRadianceModel(repeated, 'repeated.strc'), /repeated\.strc: exact point 1's ordinal \d+ is not increasing/);
   } finally {
     await task.close();
   }

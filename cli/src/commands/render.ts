@@ -43,6 +43,7 @@ interface RenderFlags {
   exportCompact?: string;
   keepAlpha: number;
   codebook: number;
+  codebookExact: number;
 }
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -78,6 +79,12 @@ export function register(program: Command): void {
       '--export-compact: colour as an index into a learned codebook of n vectors (VQRF-style; at most 65536), 0: int8 colour per point',
       int,
       4096,
+    )
+    .option(
+      '--codebook-exact <share>',
+      '--export-compact with a codebook: this share of the points, those the codebook serves worst (alpha times squared error), keep int8 colour',
+      Number.parseFloat,
+      0.02,
     )
     .action((flags: RenderFlags) => renderCommand(flags));
 }
@@ -145,13 +152,20 @@ async function exportCompact(flags: RenderFlags, modelPath: string, saved: Saved
   if (!(Number.isInteger(flags.codebook) && flags.codebook >= 0 && flags.codebook <= 65_536)) {
     throw new ConfigError(`--codebook ${flags.codebook} must be an integer in [0, 65536]`);
   }
+  if (!(flags.codebookExact >= 0 && flags.codebookExact <= 1))
+    throw new ConfigError(`--codebook-exact ${flags.codebookExact} must be in [0, 1]`);
   const started = performance.now();
   const progress = new ProgressBar('colour codebook', 'stages');
   const onProgress = (done: number, total: number): void => {
     if (done === 1) progress.start(total);
     progress.update(done);
   };
-  const bytes = await encodeCompactRadianceModel(saved, { keepAlpha: flags.keepAlpha, codebook: flags.codebook, onProgress });
+  const bytes = await encodeCompactRadianceModel(saved, {
+    keepAlpha: flags.keepAlpha,
+    codebook: flags.codebook,
+    codebookExact: flags.codebookExact,
+    onProgress,
+  });
   progress.stop();
   const seconds = (performance.now() - started) / 1000;
   const path = resolve(flags.exportCompact as string);
@@ -164,7 +178,7 @@ async function exportCompact(flags: RenderFlags, modelPath: string, saved: Saved
   const mb = (n: number): string => `${(n / 1e6).toFixed(2)} MB`;
   out(
     `compact model ${path}: ${mb(bytes.length)} (full ${mb(fullBytes)}, ${(fullBytes / bytes.length).toFixed(1)}x smaller; ` +
-      `${flags.codebook > 0 ? `colour codebook of ${flags.codebook}` : 'int8 colour'}, encoded in ${seconds.toFixed(1)} s); ` +
+      `${flags.codebook > 0 ? `colour codebook of ${flags.codebook}, ${flags.codebookExact} of the points exact` : 'int8 colour'}, encoded in ${seconds.toFixed(1)} s); ` +
       `held-out PSNR ${small.psnr.toFixed(2)} dB (full ${full.psnr.toFixed(2)} dB) over ${dataset.test.length} views; ` +
       `against the full model's renders ${againstFull.toFixed(2)} dB`,
   );

@@ -25,6 +25,8 @@ export interface CompactHeader {
   keepAlpha: number;
   /** Version 2: the codebook's code vectors. */
   codebookSize?: number;
+  /** Version 2: points whose colour is int8 instead of a code (the codebook served them worst). */
+  exactPoints?: number;
 }
 
 export const pad4 = (n: number): number => (n + 3) & ~3;
@@ -67,7 +69,14 @@ export function decodeCompactRadianceModelWith(
   const C = grid.channels;
   const maskBytes = pad4(Math.ceil(points / 8));
   const densityBytes = pad4(2 * kept);
-  const colourBytes = version === COMPACT_CODEBOOK_VERSION ? pad4(2 * (codes as number) * C) + 2 * kept : 4 * kept + C * kept;
+  const exact = version === COMPACT_CODEBOOK_VERSION ? (header.exactPoints ?? 0) : 0;
+  if (!(Number.isInteger(exact) && exact >= 0 && exact <= kept)) {
+    throw new DataError(`${source}: header exactPoints ${exact} is not an integer in [0, keptPoints ${kept}]`);
+  }
+  const colourBytes =
+    version === COMPACT_CODEBOOK_VERSION
+      ? pad4(2 * (codes as number) * C) + pad4(2 * kept) + 4 * exact + 4 * exact + C * exact
+      : 4 * kept + C * kept;
   const expected = maskBytes + densityBytes + colourBytes;
   let body: Uint8Array;
   try {
@@ -83,7 +92,7 @@ export function decodeCompactRadianceModelWith(
   const colourAt = maskBytes + densityBytes;
   const color =
     version === COMPACT_CODEBOOK_VERSION
-      ? codebookColour(aligned, colourAt, codes as number, C, kept, source)
+      ? codebookColour(aligned, colourAt, codes as number, C, kept, exact, source)
       : dequantizeInt8(new Int8Array(aligned.buffer, colourAt + 4 * kept, kept * C), new Float32Array(aligned.buffer, colourAt, kept), C);
   grid.density.fill(header.emptyDensity);
   let n = 0;
@@ -98,15 +107,33 @@ export function decodeCompactRadianceModelWith(
   return { grid, settings: header.settings, meta: header.meta ?? {} };
 }
 
-/** The kept points' colour of a version 2 body: the float16 codebook at `at`, then each point's uint16 index. */
-function codebookColour(body: Uint8Array, at: number, codes: number, C: number, kept: number, source: string): Float32Array {
+/**
+ * The kept points' colour of a version 2 body: the float16 codebook at `at`, each point's uint16 index, then the
+ * `exact` points' ordinals (uint32, increasing), scales and int8 values, which replace their codes.
+ */
+function codebookColour(body: Uint8Array, at: number, codes: number, C: number, kept: number, exact: number, source: string): Float32Array {
   const book = float16ToFloat32(new Uint16Array(body.buffer, at, codes * C));
-  const indices = new Uint16Array(body.buffer, at + pad4(2 * codes * C), kept);
+  const indicesAt = at + pad4(2 * codes * C);
+  const indices = new Uint16Array(body.buffer, indicesAt, kept);
   const color = new Float32Array(kept * C);
   for (let n = 0; n < kept; n++) {
     const code = indices[n];
     if (code >= codes) throw new DataError(`${source}: point ${n}'s colour index ${code} is outside the codebook of ${codes}`);
     color.set(book.subarray(code * C, (code + 1) * C), n * C);
+  }
+  const exactAt = indicesAt + pad4(2 * kept);
+  const ordinals = new Uint32Array(body.buffer, exactAt, exact);
+  const values = dequantizeInt8(
+    new Int8Array(body.buffer, exactAt + 8 * exact, exact * C),
+    new Float32Array(body.buffer, exactAt + 4 * exact, exact),
+    C,
+  );
+  for (let e = 0; e < exact; e++) {
+    const n = ordinals[e];
+    if (n >= kept || (e > 0 && n <= ordinals[e - 1])) {
+      throw new DataError(`${source}: exact point ${e}'s ordinal ${n} is not increasing within the ${kept} kept points`);
+    }
+    color.set(values.subarray(e * C, (e + 1) * C), n * C);
   }
   return color;
 }

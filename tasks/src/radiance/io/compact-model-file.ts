@@ -9,11 +9,12 @@
 // Layout: magic "STRC", format version, JSON length (uint32 each, little-endian), the JSON header, then the
 // brotli-compressed body: the kept-point bitmask (padded to 4 bytes), densities (float16, padded to 4 bytes),
 // then version 1: colour scales (float32), colour values (int8); version 2: the codebook (float16, padded to 4
-// bytes), each point's index (uint16).
+// bytes), each point's index (uint16, padded to 4 bytes), the exact points' ordinals among the kept (uint32,
+// increasing), their colour scales (float32) and values (int8).
 
 import { promisify } from 'node:util';
 import { brotliCompress, brotliDecompressSync, constants as zlib } from 'node:zlib';
-import { float32ToFloat16, quantizeInt8 } from '@strata/shared';
+import { float32ToFloat16, kthSmallestInPlace, quantizeInt8 } from '@strata/shared';
 import { DEFAULT_CODEBOOK_OPTIONS, fitColourCodebook } from '../model/colour-codebook.js';
 import { meanVoxelSize } from '../model/grid-geometry.js';
 import type { MarchSettings } from '../model/march-settings.js';
@@ -37,6 +38,8 @@ export interface CompactOptions {
   readonly keepAlpha: number;
   /** Code vectors of a learned colour codebook (at most 65536); absent or 0: int8 colour per point. */
   readonly codebook?: number;
+  /** With a codebook: the share of kept points it serves worst, whose colour is kept as int8 instead. */
+  readonly codebookExact?: number;
   /** The codebook fit's progress (see CodebookOptions.onProgress). */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -97,8 +100,11 @@ export async function encodeCompactRadianceModel(model: SavedRadianceModel, opti
   }
   const half = float32ToFloat16(density);
   const codebook = options.codebook ?? 0;
-  const colour = codebook > 0 ? codebookColour(color, C, density, settings, interval, codebook, options.onProgress) : int8Colour(color, C);
-  const body = Buffer.concat([mask, padded(new Uint8Array(half.buffer, 0, half.byteLength)), ...colour]);
+  const colour =
+    codebook > 0
+      ? codebookColour(color, C, density, settings, interval, codebook, options.codebookExact ?? 0, options.onProgress)
+      : { parts: int8Colour(color, C), exact: 0 };
+  const body = Buffer.concat([mask, padded(new Uint8Array(half.buffer, 0, half.byteLength)), ...colour.parts]);
   const packed = await brotliCompressAsync(body, {
     params: { [zlib.BROTLI_PARAM_QUALITY]: 9, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length },
   });
@@ -110,7 +116,7 @@ export async function encodeCompactRadianceModel(model: SavedRadianceModel, opti
     keptPoints: kept,
     emptyDensity,
     keepAlpha: options.keepAlpha,
-    ...(codebook > 0 ? { codebookSize: codebook } : {}),
+    ...(codebook > 0 ? { codebookSize: codebook, exactPoints: colour.exact } : {}),
   };
   const version = codebook > 0 ? COMPACT_CODEBOOK_VERSION : COMPACT_INT8_VERSION;
   return Buffer.concat([encodeFileHeader(COMPACT_MAGIC, version, header), packed]);
@@ -123,13 +129,19 @@ function padded(bytes: Uint8Array): Uint8Array {
 /** Version 1's colour: a float32 scale per point, then its values as int8. */
 function int8Colour(color: Float32Array, C: number): Uint8Array[] {
   const quantized = quantizeInt8(color, C);
+  // One scale a point (quantizeInt8 gives an empty array one scale too).
+  const scales = quantized.scales.subarray(0, color.length / C);
   return [
-    new Uint8Array(quantized.scales.buffer, quantized.scales.byteOffset, quantized.scales.byteLength),
+    new Uint8Array(scales.buffer, scales.byteOffset, scales.byteLength),
     new Uint8Array(quantized.values.buffer, quantized.values.byteOffset, quantized.values.byteLength),
   ];
 }
 
-/** Version 2's colour: a codebook of `size` float16 vectors fitted under each point's alpha, then each point's index. */
+/**
+ * Version 2's colour: a codebook of `size` float16 vectors fitted under each point's alpha, each point's index,
+ * then the `exactShare` of points the codebook serves worst (alpha times squared error, as VQRF keeps its most
+ * important voxels out of the codebook): their ordinals among the kept points and their colour as int8.
+ */
 function codebookColour(
   color: Float32Array,
   C: number,
@@ -137,15 +149,52 @@ function codebookColour(
   settings: MarchSettings,
   interval: number,
   size: number,
+  exactShare: number,
   onProgress: CompactOptions['onProgress'],
-): Uint8Array[] {
+): { parts: Uint8Array[]; exact: number } {
   const weights = density.map((raw) => alphaOfRawDensity(settings, interval, raw));
   const { codes, indices } = fitColourCodebook(color, C, weights, { ...DEFAULT_CODEBOOK_OPTIONS, size, onProgress });
   // The header's codebookSize is `size`: a codebook fitted on fewer points than codes is padded with zeros.
   const book = new Float32Array(size * C);
   book.set(codes);
   const half = float32ToFloat16(book);
-  return [padded(new Uint8Array(half.buffer, 0, half.byteLength)), new Uint8Array(indices.buffer, indices.byteOffset, indices.byteLength)];
+  const exact = worstServed(color, C, weights, codes, indices, Math.floor(exactShare * weights.length));
+  const exactColour = new Float32Array(exact.length * C);
+  for (let e = 0; e < exact.length; e++) exactColour.set(color.subarray(exact[e] * C, (exact[e] + 1) * C), e * C);
+  return {
+    parts: [
+      padded(new Uint8Array(half.buffer, 0, half.byteLength)),
+      padded(new Uint8Array(indices.buffer, indices.byteOffset, indices.byteLength)),
+      new Uint8Array(exact.buffer, exact.byteOffset, exact.byteLength),
+      ...int8Colour(exactColour, C),
+    ],
+    exact: exact.length,
+  };
+}
+
+/** The ordinals (increasing) of the `count` points with the largest weighted squared error under their codes. */
+function worstServed(
+  color: Float32Array,
+  C: number,
+  weights: Float32Array,
+  codes: Float32Array,
+  indices: Uint16Array,
+  count: number,
+): Uint32Array {
+  if (count <= 0) return new Uint32Array(0);
+  const error = new Float64Array(weights.length);
+  for (let n = 0; n < weights.length; n++) {
+    let sum = 0;
+    for (let j = 0; j < C; j++) {
+      const d = color[n * C + j] - codes[indices[n] * C + j];
+      sum += d * d;
+    }
+    error[n] = weights[n] * sum;
+  }
+  const threshold = kthSmallestInPlace(Float64Array.from(error), Math.max(0, error.length - count));
+  const picked: number[] = [];
+  for (let n = 0; n < error.length && picked.length < count; n++) if (error[n] >= threshold) picked.push(n);
+  return Uint32Array.from(picked);
 }
 
 /** Decodes a compact model to a full grid; `source` names it in error messages. */

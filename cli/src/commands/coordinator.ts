@@ -21,6 +21,7 @@ import { onShutdownSignal } from '../flags/shutdown-signals.js';
 import { fieldSources } from '../flags/config-fields.js';
 import { addExamples } from '../console/help-text.js';
 import { findTask } from '@strata/tasks';
+import { defencesWithTaskDefaults } from '../flags/task-run-defaults.js';
 
 export const coordinatorFields: readonly ConfigField[] = [
   {
@@ -122,7 +123,7 @@ export const coordinatorFields: readonly ConfigField[] = [
     path: 'defences.clipFactor',
     flag: '--clip-factor',
     type: 'number',
-    description: `edges clip each device update to x times the iteration's median norm, 0: off (default ${DEFAULT_UPDATE_DEFENCES.clipFactor})`,
+    description: `edges clip each device update to x times the iteration's median norm, 0: off (default ${DEFAULT_UPDATE_DEFENCES.clipFactor}, or the task's own: 0 for the radiance tasks)`,
   },
   {
     path: 'defences.updateClipFactor',
@@ -225,7 +226,10 @@ export function register(program: Command): void {
   ]);
   command.action(async (flags: Record<string, unknown>) => {
     const { task: taskConfig, rest } = splitTaskConfig(loadDaemonConfig(coordinatorFields, flags), true);
-    const config = parseCoordinatorDaemonConfig(rest, fieldSources(coordinatorFields));
+    const config = parseCoordinatorDaemonConfig(
+      { ...rest, defences: defencesWithTaskDefaults(taskConfig.task, rest.defences) },
+      fieldSources(coordinatorFields),
+    );
     const logger = createLogger('strata-coordinator');
     const { schedule, downlink, defences } = config;
     const { task, taskOptions } = await buildDaemonTask({ ...taskConfig, seed: config.seed }, { schedule, downlink, defences });

@@ -27,6 +27,7 @@ import { ProgressBar } from '../console/progress.js';
 import { RoundTable, bytesSummary, comparisonTable } from '../console/round-table.js';
 import { dataSourceOptions, dataSourceFromFlags } from '../flags/data-flags.js';
 import { findTask, taskNames } from '@strata/tasks';
+import { defencesWithTaskDefaults } from '../flags/task-run-defaults.js';
 import { writeRunReport } from '../report/index.js';
 import { downlinkFromFlags, downlinkOptions, type DownlinkFlags } from '../flags/downlink-flags.js';
 import { entropyOption, type EntropyFlags } from '../flags/entropy-flags.js';
@@ -59,7 +60,7 @@ interface RunFlags extends DownlinkFlags, EntropyFlags {
   strategy: string;
   strategyOption?: Record<string, OptionValue>;
   edgeStrategy: string;
-  clipFactor: number;
+  clipFactor?: number;
   updateClipFactor: number;
   maxFailedRounds: number;
   dp: 'off' | 'central' | 'distributed';
@@ -173,9 +174,8 @@ export function register(program: Command): void {
     .addOption(new Option('--edge-strategy <name>', 'edge aggregation strategy').choices(strategyNames).default('fedavg'))
     .option(
       '--clip-factor <x>',
-      "edges clip each device update to x times the iteration's median norm (0: off)",
+      `edges clip each device update to x times the iteration's median norm (0: off) (default: ${DEFAULT_UPDATE_DEFENCES.clipFactor}, or the task's own: 0 for the radiance tasks)`,
       Number.parseFloat,
-      DEFAULT_UPDATE_DEFENCES.clipFactor,
     )
     .option(
       '--update-clip-factor <x>',
@@ -306,7 +306,11 @@ export function configFromFlags(flags: RunFlags): RunConfig {
     },
     strategy: { name: flags.strategy, options: flags.strategyOption ?? {} },
     edgeStrategy: { name: flags.edgeStrategy, options: {} },
-    defences: { clipFactor: flags.clipFactor, updateClipFactor: flags.updateClipFactor, maxFailedRounds: flags.maxFailedRounds },
+    defences: defencesWithTaskDefaults(flags.task, {
+      clipFactor: flags.clipFactor,
+      updateClipFactor: flags.updateClipFactor,
+      maxFailedRounds: flags.maxFailedRounds,
+    }),
     privacy: {
       mode: flags.dp,
       clipNorm: flags.dpClip,

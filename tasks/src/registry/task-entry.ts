@@ -23,6 +23,11 @@ export interface TaskEntry {
   readonly options: z.ZodObject;
   /** The task of `config` (its data and options); a bad option or missing file fails with its name. */
   create(config: RunConfig): Promise<{ task: FederatedTask; environment: Record<string, unknown> }>;
+  /**
+   * Run settings this task is measured with, used where the run's configuration leaves them unset (a flag, the
+   * environment and a config file all win over them): the radiance tasks run with per-row norm clipping off.
+   */
+  readonly runDefaults?: { readonly clipFactor?: number };
   /** Named baseline results (e.g. centralized training of the same model, popularity). */
   baselines?(config: RunConfig, progress: BaselineProgress): Promise<Record<string, Record<string, number>>>;
 }

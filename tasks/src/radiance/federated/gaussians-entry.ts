@@ -100,6 +100,8 @@ export const gaussiansEntry: TaskEntry = {
     'federated Gaussian splatting: the cloud owns the scaffold and densifies it between rounds from statistics pooled over all views; devices upload the Gaussians they saw',
   headlineMetrics: ['psnr', 'ssim'],
   options: gaussianTaskOptionsSchema,
+  // Per-row clipping is refused (radianceGaussiansTask): off unless the run's configuration asks for it.
+  runDefaults: { clipFactor: 0 },
   async create(config) {
     return { task: radianceGaussiansTask(config), environment: {} };
   },

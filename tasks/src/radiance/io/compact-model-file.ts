@@ -102,7 +102,7 @@ export async function encodeCompactRadianceModel(model: SavedRadianceModel, opti
   const codebook = options.codebook ?? 0;
   const colour =
     codebook > 0
-      ? codebookColour(color, C, density, settings, interval, codebook, options.codebookExact ?? 0, options.onProgress)
+      ? codebookColour(color, C, shownAlpha(grid, settings, interval, keep), codebook, options.codebookExact ?? 0, options.onProgress)
       : { parts: int8Colour(color, C), exact: 0 };
   const body = Buffer.concat([mask, padded(new Uint8Array(half.buffer, 0, half.byteLength)), ...colour.parts]);
   const packed = await brotliCompressAsync(body, {
@@ -138,21 +138,18 @@ function int8Colour(color: Float32Array, C: number): Uint8Array[] {
 }
 
 /**
- * Version 2's colour: a codebook of `size` float16 vectors fitted under each point's alpha, each point's index,
+ * Version 2's colour: a codebook of `size` float16 vectors fitted under each point's weight, each point's index,
  * then the `exactShare` of points the codebook serves worst (alpha times squared error, as VQRF keeps its most
  * important voxels out of the codebook): their ordinals among the kept points and their colour as int8.
  */
 function codebookColour(
   color: Float32Array,
   C: number,
-  density: Float32Array,
-  settings: MarchSettings,
-  interval: number,
+  weights: Float32Array,
   size: number,
   exactShare: number,
   onProgress: CompactOptions['onProgress'],
 ): { parts: Uint8Array[]; exact: number } {
-  const weights = density.map((raw) => alphaOfRawDensity(settings, interval, raw));
   const { codes, indices } = fitColourCodebook(color, C, weights, { ...DEFAULT_CODEBOOK_OPTIONS, size, onProgress });
   // The header's codebookSize is `size`: a codebook fitted on fewer points than codes is padded with zeros.
   const book = new Float32Array(size * C);
@@ -170,6 +167,32 @@ function codebookColour(
     ],
     exact: exact.length,
   };
+}
+
+/**
+ * Each kept point's weight for the codebook: the largest alpha among the points it shares a cell with. A point's
+ * colour shows wherever a cell it is a corner of is opaque, through trilinear interpolation, so a faint corner
+ * of an opaque cell weighs like the cell (its own alpha would hide it).
+ */
+function shownAlpha(grid: VoxelGrid, settings: MarchSettings, interval: number, keep: Uint8Array): Float32Array {
+  const [nx, ny, nz] = grid.geometry.dims;
+  const alpha = grid.density.map((raw) => alphaOfRawDensity(settings, interval, raw));
+  const weights: number[] = [];
+  for (let i = 0; i < nx; i++) {
+    for (let j = 0; j < ny; j++) {
+      for (let k = 0; k < nz; k++) {
+        if (!keep[(i * ny + j) * nz + k]) continue;
+        let most = 0;
+        for (let a = Math.max(0, i - 1); a <= Math.min(nx - 1, i + 1); a++) {
+          for (let b = Math.max(0, j - 1); b <= Math.min(ny - 1, j + 1); b++) {
+            for (let c = Math.max(0, k - 1); c <= Math.min(nz - 1, k + 1); c++) most = Math.max(most, alpha[(a * ny + b) * nz + c]);
+          }
+        }
+        weights.push(most);
+      }
+    }
+  }
+  return Float32Array.from(weights);
 }
 
 /** The ordinals (increasing) of the `count` points with the largest weighted squared error under their codes. */

@@ -172,13 +172,23 @@ test('a device whose cached radiance model is stale or corrupted downloads it wh
   }
 });
 
-test('the compact model keeps the points a render reads: a fraction of the bytes, renders close to the full model', async () => {
+/** The procedural scene's model after six federated rounds, as a model file holds it, given to `use`. */
+async function withSixRoundModel(
+  use: (saved: Parameters<typeof encodeCompactRadianceModel>[0], task: RadianceVoxelGridTask) => Promise<void>,
+): Promise<void> {
   const task = new RadianceVoxelGridTask(scene, taskOptions);
   try {
     const model = task.initModel();
     const trainers = Array.from({ length: task.numDevices }, (_, i) => task.createDevice(i));
     for (let r = 1; r <= 6; r++) await round(trainers, model, r, deviceOptions);
-    const saved = { grid: task.grid(model), settings: task.settings, meta: { scene: 'procedural' } };
+    await use({ grid: task.grid(model), settings: task.settings, meta: { scene: 'procedural' } }, task);
+  } finally {
+    await task.close();
+  }
+}
+
+test('the compact model keeps the points a render reads: a fraction of the bytes, renders close to the full model', async () => {
+  await withSixRoundModel(async (saved, task) => {
     const fullBytes = encodeRadianceModel(saved).byteLength;
     const exact = await encodeCompactRadianceModel(saved, { keepAlpha: task.settings.occupancyAlpha });
     const faint = await encodeCompactRadianceModel(saved, { keepAlpha: 0.05 });
@@ -193,18 +203,11 @@ test('the compact model keeps the points a render reads: a fraction of the bytes
     assert.deepEqual(decoded.meta, { scene: 'procedural' });
     const broken = exact.slice(0, exact.byteLength - 20);
     assert.throws(() => decodeRadianceModel(broken, 'cut.strc'), /cut\.strc: body/);
-  } finally {
-    await task.close();
-  }
+  });
 });
 
 test('a compact model with a colour codebook: fewer bytes than int8 colour, renders close; exact points render closer; forged indices and ordinals are refused by name', async () => {
-  const task = new RadianceVoxelGridTask(scene, taskOptions);
-  try {
-    const model = task.initModel();
-    const trainers = Array.from({ length: task.numDevices }, (_, i) => task.createDevice(i));
-    for (let r = 1; r <= 6; r++) await round(trainers, model, r, deviceOptions);
-    const saved = { grid: task.grid(model), settings: task.settings, meta: { scene: 'procedural' } };
+  await withSixRoundModel(async (saved, task) => {
     const keepAlpha = task.settings.occupancyAlpha;
     const int8 = await encodeCompactRadianceModel(saved, { keepAlpha });
     const coded = await encodeCompactRadianceModel(saved, { keepAlpha, codebook: 256 });
@@ -249,9 +252,7 @@ test('a compact model with a colour codebook: fewer bytes than int8 colour, rend
     exactBody.writeUInt32LE(exactBody.readUInt32LE(ordinalsAt), ordinalsAt + 4);
     const repeated = Buffer.concat([withExact.subarray(0, exactBodyAt), brotliCompressSync(exactBody)]);
     assert.throws(() => decodeRadianceModel(repeated, 'repeated.strc'), /repeated\.strc: exact point 1's ordinal \d+ is not increasing/);
-  } finally {
-    await task.close();
-  }
+  });
 });
 
 test('an edge encodes its compact model off its event loop, once per model for every request meanwhile', async () => {

@@ -96,8 +96,8 @@ function clipRowsAndTensors(updates: readonly ModelUpdate[], factor: number): { 
     let delta: Map<string, TensorValue> | undefined;
     for (const [name, value] of update.delta) {
       const cap = caps.get(name) as number;
-      const tensorNorms = norms[u].get(name) as Float64Array;
-      const scaled = value.kind === 'dense' ? clipDense(value.values, tensorNorms[0], cap) : clipRows(value, tensorNorms, cap);
+      const own = norms[u].get(name) as Float64Array;
+      const scaled = value.kind === 'dense' ? clipDense(value.values, own[0], cap) : clipRows(value, own, cap);
       if (!scaled) continue;
       clipped += scaled.count;
       delta ??= new Map(update.delta);

@@ -3,7 +3,7 @@
 // which the distributed one matches bit for bit).
 
 import type { Browser, Page } from 'playwright-core';
-import type { FederatedTask } from '@strata/shared';
+import type { FederatedTask, UpdateDefences } from '@strata/shared';
 import { TOKEN } from './distributed-support.js';
 import { embeddedRun } from './embedded-reference-run.js';
 
@@ -68,7 +68,14 @@ export async function allNodeMetrics(
   devices: number,
   rounds: number,
   kappa1?: number,
+  defences?: Partial<UpdateDefences>,
 ): Promise<Record<string, number>> {
-  const run = await embeddedRun(task, { edges: 1, devices, rounds, ...(kappa1 === undefined ? {} : { kappa1 }) });
+  const run = await embeddedRun(task, {
+    edges: 1,
+    devices,
+    rounds,
+    ...(kappa1 === undefined ? {} : { kappa1 }),
+    ...(defences ? { defences } : {}),
+  });
   return run.rounds.at(-1)?.evaluation ?? {};
 }

@@ -4,7 +4,7 @@
 
 import { createLogger } from '@strata/runtime';
 import { BprMfTask, loadInteractions, ml100kSource } from '@strata/tasks';
-import { parseRunConfig, type Downlink, type FederatedTask } from '@strata/shared';
+import { parseRunConfig, type Downlink, type FederatedTask, type UpdateDefences } from '@strata/shared';
 import { EmbeddedTopology } from '@strata/cli';
 
 export interface EmbeddedRound {
@@ -13,16 +13,29 @@ export interface EmbeddedRound {
 }
 
 /**
- * `task` on `edges` edges and `devices` devices for `rounds` rounds (κ1 local steps and downlink, default the run's): the
- * global model and each round's metrics.
+ * `task` on `edges` edges and `devices` devices for `rounds` rounds (κ1 local steps, downlink and defences, default the
+ * run's; a task with its own run defaults, as `strata run` applies them, passes its defences): the global model and
+ * each round's metrics.
  */
 export async function embeddedRun(
   task: FederatedTask,
-  layout: { edges: number; devices: number; rounds: number; kappa1?: number; downlink?: Partial<Downlink> },
+  layout: {
+    edges: number;
+    devices: number;
+    rounds: number;
+    kappa1?: number;
+    downlink?: Partial<Downlink>;
+    defences?: Partial<UpdateDefences>;
+  },
 ): Promise<{ model: Map<string, Float32Array>; rounds: EmbeddedRound[] }> {
   const { edges, devices } = layout;
   const schedule = { rounds: layout.rounds, ...(layout.kappa1 === undefined ? {} : { kappa1: layout.kappa1 }) };
-  const config = parseRunConfig({ topology: { edges, devices }, schedule, ...(layout.downlink ? { downlink: layout.downlink } : {}) });
+  const config = parseRunConfig({
+    topology: { edges, devices },
+    schedule,
+    ...(layout.downlink ? { downlink: layout.downlink } : {}),
+    ...(layout.defences ? { defences: layout.defences } : {}),
+  });
   const topology = new EmbeddedTopology({
     task,
     edges,
@@ -32,6 +45,7 @@ export async function embeddedRun(
     edgeStrategy: config.edgeStrategy,
     compression: config.compression,
     downlink: config.downlink,
+    defences: config.defences,
     taskOptions: task.defaultOptions(),
     seed: config.seed,
     logger: createLogger('test', 'silent'),

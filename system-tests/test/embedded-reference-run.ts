@@ -5,7 +5,7 @@
 import { createLogger } from '@strata/runtime';
 import { BprMfTask, loadInteractions, ml100kSource } from '@strata/tasks';
 import { parseRunConfig, type Downlink, type FederatedTask, type UpdateDefences } from '@strata/shared';
-import { EmbeddedTopology } from '@strata/cli';
+import { EmbeddedTopology, embeddedTopologyOptions } from '@strata/cli';
 
 export interface EmbeddedRound {
   readonly training: Record<string, number>;
@@ -36,20 +36,7 @@ export async function embeddedRun(
     ...(layout.downlink ? { downlink: layout.downlink } : {}),
     ...(layout.defences ? { defences: layout.defences } : {}),
   });
-  const topology = new EmbeddedTopology({
-    task,
-    edges,
-    devices,
-    schedule: config.schedule,
-    strategy: config.strategy,
-    edgeStrategy: config.edgeStrategy,
-    compression: config.compression,
-    downlink: config.downlink,
-    defences: config.defences,
-    taskOptions: task.defaultOptions(),
-    seed: config.seed,
-    logger: createLogger('test', 'silent'),
-  });
+  const topology = new EmbeddedTopology(embeddedTopologyOptions(config, task, createLogger('test', 'silent')));
   await topology.start();
   const rounds: EmbeddedRound[] = [];
   for (let round = 1; round <= layout.rounds; round++) {

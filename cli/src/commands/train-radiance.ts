@@ -29,6 +29,7 @@ import { addExamples } from '../console/help-text.js';
 import { writeRunReport } from '../report/index.js';
 import { integerFlag as int } from '../flags/integer-flag.js';
 import { downlinkFromFlags, downlinkOptions, type DownlinkFlags } from '../flags/downlink-flags.js';
+import { defencesWithTaskDefaults } from '../flags/task-run-defaults.js';
 import { entropyOption, type EntropyFlags } from '../flags/entropy-flags.js';
 import {
   centralizedRadianceHeader,
@@ -44,13 +45,11 @@ import { federatedGaussiansCommand, gaussiansCommand } from './train-radiance-ga
 /**
  * The federated voxel grid's wire defaults (issue 16, measured on the full lego scene: README "Radiance on the
  * wire"): devices upload int8 rows of the half of their touched voxels that changed most, and edges send int8
- * patches of the changed rows that carry 99% of the change's squared norm. Edges do not clip rows to a factor
- * of the median row norm: a grid's honest row norms are heavy-tailed, and the default factor cut a quarter of
- * them (the per-update stage stays on).
+ * patches of the changed rows that carry 99% of the change's squared norm. Edges clip rows as the task's own
+ * defaults say (voxelGridEntry.runDefaults: not at all, unless --clip-factor is given).
  */
 const RADIANCE_UPLOAD_SHARE = 0.5;
 const RADIANCE_DOWNLINK = { dtype: 'int8', rowFraction: 1, energy: 0.99 } as const;
-const RADIANCE_CLIP_FACTOR = 0;
 
 export interface TrainRadianceFlags extends DownlinkFlags, EntropyFlags {
   data?: string;
@@ -78,7 +77,7 @@ export interface TrainRadianceFlags extends DownlinkFlags, EntropyFlags {
   compression: 'float32' | 'float16' | 'int8';
   errorFeedback: boolean;
   uploadShare: number;
-  clipFactor: number;
+  clipFactor?: number;
   taskOption?: Record<string, OptionValue>;
   baselines: boolean;
   dryRun?: boolean;
@@ -160,9 +159,8 @@ export function register(train: Command): void {
     )
     .option(
       '--clip-factor <x>',
-      "federated, voxel grid: edges clip each sparse row to x times the iteration's median row norm (0: off; a grid's honest row norms are heavy-tailed); the per-update stage stays on",
+      "federated, voxel grid: edges clip each sparse row to x times the iteration's median row norm (0: off); the per-update stage stays on (default: the task's own, 0: a grid's honest row norms are heavy-tailed)",
       Number.parseFloat,
-      RADIANCE_CLIP_FACTOR,
     )
     .option(
       '--task-option <key=value>',
@@ -354,7 +352,7 @@ async function federatedCommand(flags: TrainRadianceFlags, isDefault: (flag: str
     schedule: { rounds: flags.rounds, kappa1: flags.kappa1, kappa2: flags.kappa2, evalEvery: flags.evalEvery },
     compression: { dtype: flags.compression, errorFeedback: flags.errorFeedback, entropy: flags.entropy },
     downlink: { ...downlinkFromFlags(flags), entropy: flags.entropy },
-    defences: { clipFactor: flags.clipFactor },
+    defences: defencesWithTaskDefaults(voxelGridEntry.name, { clipFactor: flags.clipFactor }),
     taskOptions: federatedTaskOptions(flags, isDefault),
     baselines: flags.baselines,
     report: flags.report,

@@ -61,22 +61,20 @@ export function decodeCompactRadianceModelWith(
     throw new DataError(`${source}: header keptPoints ${kept} is not an integer in [0, ${points}]`);
   }
   if (!Number.isFinite(header.emptyDensity)) throw new DataError(`${source}: header emptyDensity ${header.emptyDensity} is not finite`);
-  const codes = version === COMPACT_CODEBOOK_VERSION ? header.codebookSize : 0;
-  if (version === COMPACT_CODEBOOK_VERSION && !(Number.isInteger(codes) && (codes as number) >= 1 && (codes as number) <= 65_536)) {
-    throw new DataError(`${source}: header codebookSize ${codes} is not an integer in [1, 65536]`);
+  const coded = version === COMPACT_CODEBOOK_VERSION;
+  const codes = coded ? Number(header.codebookSize) : 0;
+  if (coded && !(Number.isInteger(codes) && codes >= 1 && codes <= 65_536)) {
+    throw new DataError(`${source}: header codebookSize ${header.codebookSize} is not an integer in [1, 65536]`);
   }
   const grid = VoxelGrid.create(header.geometry, header.shDegree);
   const C = grid.channels;
   const maskBytes = pad4(Math.ceil(points / 8));
   const densityBytes = pad4(2 * kept);
-  const exact = version === COMPACT_CODEBOOK_VERSION ? (header.exactPoints ?? 0) : 0;
+  const exact = coded ? (header.exactPoints ?? 0) : 0;
   if (!(Number.isInteger(exact) && exact >= 0 && exact <= kept)) {
     throw new DataError(`${source}: header exactPoints ${exact} is not an integer in [0, keptPoints ${kept}]`);
   }
-  const colourBytes =
-    version === COMPACT_CODEBOOK_VERSION
-      ? pad4(2 * (codes as number) * C) + pad4(2 * kept) + 4 * exact + 4 * exact + C * exact
-      : 4 * kept + C * kept;
+  const colourBytes = coded ? pad4(2 * codes * C) + pad4(2 * kept) + 4 * exact + 4 * exact + C * exact : 4 * kept + C * kept;
   const expected = maskBytes + densityBytes + colourBytes;
   let body: Uint8Array;
   try {
@@ -90,10 +88,9 @@ export function decodeCompactRadianceModelWith(
   const mask = aligned.subarray(0, maskBytes);
   const density = float16ToFloat32(new Uint16Array(aligned.buffer, maskBytes, kept));
   const colourAt = maskBytes + densityBytes;
-  const color =
-    version === COMPACT_CODEBOOK_VERSION
-      ? codebookColour(aligned, colourAt, codes as number, C, kept, exact, source)
-      : dequantizeInt8(new Int8Array(aligned.buffer, colourAt + 4 * kept, kept * C), new Float32Array(aligned.buffer, colourAt, kept), C);
+  const color = coded
+    ? codebookColour(aligned, colourAt, codes, C, kept, exact, source)
+    : dequantizeInt8(new Int8Array(aligned.buffer, colourAt + 4 * kept, kept * C), new Float32Array(aligned.buffer, colourAt, kept), C);
   grid.density.fill(header.emptyDensity);
   let n = 0;
   for (let v = 0; v < points; v++) {

@@ -102,7 +102,7 @@ export async function encodeCompactRadianceModel(model: SavedRadianceModel, opti
   const codebook = options.codebook ?? 0;
   const colour =
     codebook > 0
-      ? codebookColour(color, C, shownAlpha(grid, settings, interval, keep), codebook, options.codebookExact ?? 0, options.onProgress)
+      ? codebookColour(color, C, shownAlpha(grid, settings, interval, keep, kept), codebook, options.codebookExact ?? 0, options.onProgress)
       : { parts: int8Colour(color, C), exact: 0 };
   const body = Buffer.concat([mask, padded(new Uint8Array(half.buffer, 0, half.byteLength)), ...colour.parts]);
   const packed = await brotliCompressAsync(body, {
@@ -174,10 +174,11 @@ function codebookColour(
  * colour shows wherever a cell it is a corner of is opaque, through trilinear interpolation, so a faint corner
  * of an opaque cell weighs like the cell (its own alpha would hide it).
  */
-function shownAlpha(grid: VoxelGrid, settings: MarchSettings, interval: number, keep: Uint8Array): Float32Array {
+function shownAlpha(grid: VoxelGrid, settings: MarchSettings, interval: number, keep: Uint8Array, kept: number): Float32Array {
   const [nx, ny, nz] = grid.geometry.dims;
   const alpha = grid.density.map((raw) => alphaOfRawDensity(settings, interval, raw));
-  const weights: number[] = [];
+  const weights = new Float32Array(kept);
+  let n = 0;
   for (let i = 0; i < nx; i++) {
     for (let j = 0; j < ny; j++) {
       for (let k = 0; k < nz; k++) {
@@ -188,11 +189,11 @@ function shownAlpha(grid: VoxelGrid, settings: MarchSettings, interval: number, 
             for (let c = Math.max(0, k - 1); c <= Math.min(nz - 1, k + 1); c++) most = Math.max(most, alpha[(a * ny + b) * nz + c]);
           }
         }
-        weights.push(most);
+        weights[n++] = most;
       }
     }
   }
-  return Float32Array.from(weights);
+  return weights;
 }
 
 /** The ordinals (increasing) of the `count` points with the largest weighted squared error under their codes. */

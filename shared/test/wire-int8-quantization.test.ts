@@ -1,5 +1,5 @@
-// int8 per-row quantisation: the WebAssembly SIMD kernels (rows of a multiple of 16 values) give exactly the
-// float32 arithmetic they document, keep NaN and infinity visible, and round-trip within half a step; other
+// int8 per-row quantisation: the WebAssembly SIMD kernels (rows of a multiple of 16 values, and groups longer
+// than a block) give exactly the float32 arithmetic they document, keep NaN and infinity visible, and round-trip within half a step; other
 // widths take the scalar loops with the same bound.
 
 import { test } from 'node:test';
@@ -55,6 +55,26 @@ test('kernel rows match the float32 arithmetic exactly, NaN and infinity include
       const scale = scales[Math.floor(i / width)];
       if (Number.isFinite(scale)) assert.ok(Math.abs(back[i] - values[i]) <= scale / 2 + 1e-30, `value ${i}, width ${width}`);
       else assert.ok(Number.isNaN(back[i]), 'a non-finite scale spreads to its row');
+    }
+  }
+});
+
+test('groups longer than a block (a whole tensor) match the float32 arithmetic exactly, the last group shorter', () => {
+  const random = new SeededRandom(14);
+  // Group sizes past the 16,384-value block, a multiple of 16 and not, with 8 groups and a last group of half.
+  for (const groupSize of [16400, 20011, 40000]) {
+    const values = rows(random, 8, groupSize);
+    const all = new Float32Array(values.length + (groupSize >> 1)).map(() => random.normal());
+    all.set(values);
+    for (const input of [all, all.subarray(0, groupSize)]) {
+      const { values: q, scales } = quantizeInt8(input, groupSize);
+      const want = reference(input, groupSize);
+      assert.deepEqual([...scales], want.scales, `scales, groups of ${groupSize}`);
+      assert.deepEqual([...q], want.q, `values, groups of ${groupSize}`);
+      const back = dequantizeInt8(q, scales, groupSize);
+      for (let i = 0; i < back.length; i++) {
+        assert.equal(back[i], Math.fround(q[i] * scales[Math.floor(i / groupSize)]), `value ${i}, groups of ${groupSize}`);
+      }
     }
   }
 });

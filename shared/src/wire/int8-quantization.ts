@@ -1,10 +1,17 @@
 // Symmetric int8 quantisation with one scale per group of consecutive values (a whole tensor, or one row):
 // value = q * scale with scale = max|value| / 127, so the error of each value is at most scale / 2. Groups of
-// a multiple of 4 values that fit a block go through the WebAssembly SIMD kernels (wasm-int8.ts), the rest
-// through the loops below.
+// a multiple of 16 values that fit a block, and groups longer than a block (a whole large tensor), go through
+// the WebAssembly SIMD kernels (wasm-int8.ts), the rest through the loops below.
 
 import { uninitializedArray } from './uninitialized-bytes.js';
-import { dequantizeRowsInt8, kernelRowWidth, quantizeRowsInt8 } from './wasm-int8.js';
+import {
+  dequantizeLongGroupsInt8,
+  dequantizeRowsInt8,
+  kernelLongGroup,
+  kernelRowWidth,
+  quantizeLongGroupsInt8,
+  quantizeRowsInt8,
+} from './wasm-int8.js';
 
 export interface Int8Quantized {
   readonly values: Int8Array;
@@ -34,6 +41,10 @@ export function quantizeInt8(
   }
   if (kernelRowWidth(groupSize) && values.length === groups * groupSize) {
     quantizeRowsInt8(values, groupSize, q, scales);
+    return { values: q, scales };
+  }
+  if (kernelLongGroup(groupSize)) {
+    quantizeLongGroupsInt8(values, groupSize, q, scales);
     return { values: q, scales };
   }
   for (let g = 0; g < groups; g++) {
@@ -79,6 +90,10 @@ export function dequantizeInt8(
   if (out.length !== q.length) throw new RangeError(`int8 dequantisation: output holds ${out.length} values, input ${q.length}`);
   if (kernelRowWidth(groupSize) && q.length === scales.length * groupSize) {
     dequantizeRowsInt8(q, scales, groupSize, out);
+    return out;
+  }
+  if (kernelLongGroup(groupSize) && scales.length === int8Groups(q.length, groupSize)) {
+    dequantizeLongGroupsInt8(q, scales, groupSize, out);
     return out;
   }
   for (let g = 0; g < scales.length; g++) {

@@ -125,8 +125,8 @@ const quantizeRowLoop = (round: (base: number, offset: number, inv: number, half
     ...Array.from({ length: runs }, (_, g) => [...localGet(ROW_OUT), ...localGet(I), ...i32Add, ...sixteenBytes(round, g)]),
     next(I, 16 * runs, 4),
   );
-/** The quantising function for rows whose width is a multiple of 16 * `runs`. */
-const quantizeRows = (runs: number): number[] => [
+/** The quantising functions' locals, and the constants and the row's byte width they keep in them. */
+const quantizePrologue = [
   3,
   6,
   I32,
@@ -144,7 +144,9 @@ const quantizeRows = (runs: number): number[] => [
   ...f32Const(0.5),
   ...simd(0x13),
   ...localSet(HALF),
-  // 1. Each row's largest magnitude (NaN above all), stored where its scale goes.
+];
+/** 1. Each row's largest magnitude (NaN above all), stored where its scale goes. */
+const rowMaxima = [
   ...loop(
     localGet(R),
     localGet(4),
@@ -195,8 +197,12 @@ const quantizeRows = (runs: number): number[] => [
     f32Store,
     next(R, 1, 3),
   ),
-  // 2. Four rows at a time: scale = max / 127 and its inverse 1 / scale (IEEE divisions, the scalar ones' bits),
-  // out of the rows' dependency chains (up to three lanes past the last row are scratch).
+];
+/**
+ * 2. Four rows at a time: scale = max / 127 and its inverse 1 / scale (IEEE divisions, the scalar ones' bits),
+ * out of the rows' dependency chains (up to three lanes past the last row are scratch).
+ */
+const rowScales = [
   ...i32Const(0),
   ...localSet(R),
   ...loop(
@@ -228,7 +234,9 @@ const quantizeRows = (runs: number): number[] => [
     [4, 0],
     next(R, 4, 3),
   ),
-  // 3. Each row quantised with its inverse scale.
+];
+/** 3. Each row quantised with its scale and inverse scale (at INVERSES_OFFSET), 16 * `runs` values a step. */
+const quantizeWithScales = (runs: number): number[] => [
   ...i32Const(0),
   ...localSet(R),
   ...loop(
@@ -277,8 +285,9 @@ const quantizeRows = (runs: number): number[] => [
     [0x0b],
     next(R, 1, 3),
   ),
-  0x0b,
 ];
+/** The quantising function for rows whose width is a multiple of 16 * `runs`. */
+const quantizeRows = (runs: number): number[] => [...quantizePrologue, ...rowMaxima, ...rowScales, ...quantizeWithScales(runs), 0x0b];
 
 // (func $dequantizeRows (param $q i32) (param $scales i32) (param $out i32) (param $rows i32) (param $width i32)
 //   (local $r $i $o $qRow $outRow i32) (local $s $lo $hi v128)
@@ -374,6 +383,11 @@ interface Int8Kernel {
   readonly quantizeRows: RowFunction;
   /** The same with a step of 16 values, for the other widths. */
   readonly quantizeRowsBy16: RowFunction;
+  /** (input, unused, maxima, rows, width): each row's largest magnitude (NaN above all), width a multiple of 16. */
+  readonly rowMaxima: RowFunction;
+  /** (input, out, scales, rows, width): the rows quantised with the scales given and the inverses at INVERSES_OFFSET. */
+  readonly quantizeWithScales: RowFunction;
+  readonly quantizeWithScalesBy16: RowFunction;
   /** (q, scales, out, rows, width), steps as above. */
   readonly dequantizeRows: RowFunction;
   readonly dequantizeRowsBy16: RowFunction;
@@ -390,6 +404,9 @@ function int8Kernel(): Int8Kernel {
       [
         { exportName: 'quantizeRows', params: rows, results: [], body: quantizeRows(RUNS) },
         { exportName: 'quantizeRowsBy16', params: rows, results: [], body: quantizeRows(1) },
+        { exportName: 'rowMaxima', params: rows, results: [], body: [...quantizePrologue, ...rowMaxima, 0x0b] },
+        { exportName: 'quantizeWithScales', params: rows, results: [], body: [...quantizePrologue, ...quantizeWithScales(RUNS), 0x0b] },
+        { exportName: 'quantizeWithScalesBy16', params: rows, results: [], body: [...quantizePrologue, ...quantizeWithScales(1), 0x0b] },
         { exportName: 'dequantizeRows', params: rows, results: [], body: dequantizeRows(RUNS) },
         { exportName: 'dequantizeRowsBy16', params: rows, results: [], body: dequantizeRows(1) },
       ],
@@ -399,6 +416,9 @@ function int8Kernel(): Int8Kernel {
     kernel = {
       quantizeRows: exports.quantizeRows as RowFunction,
       quantizeRowsBy16: exports.quantizeRowsBy16 as RowFunction,
+      rowMaxima: exports.rowMaxima as RowFunction,
+      quantizeWithScales: exports.quantizeWithScales as RowFunction,
+      quantizeWithScalesBy16: exports.quantizeWithScalesBy16 as RowFunction,
       dequantizeRows: exports.dequantizeRows as RowFunction,
       dequantizeRowsBy16: exports.dequantizeRowsBy16 as RowFunction,
       floats: new Float32Array(memory),
@@ -445,4 +465,72 @@ export function dequantizeRowsInt8(q: Int8Array, scales: Float32Array, width: nu
     dequantizeRows(Q_OFFSET, SCALES_OFFSET, 0, n, width);
     out.set(floats.subarray(0, n * width), start);
   }
+}
+
+/** Whether groups of `groupSize` values go through the long-group kernels: groups longer than a block. */
+export function kernelLongGroup(groupSize: number): boolean {
+  return groupSize > INT8_BLOCK;
+}
+
+/**
+ * Quantises `values` in groups of `groupSize` (kernelLongGroup), one scale each (the last group may be
+ * shorter), into `q` and `scales`, with the rows' semantics: a group's blocks are staged twice, once for its
+ * largest magnitude and once to quantise them. A group holding NaN or an infinity gets that scale and zeros.
+ */
+export function quantizeLongGroupsInt8(values: Float32Array, groupSize: number, q: Int8Array, scales: Float32Array): void {
+  const kernel = int8Kernel();
+  for (let group = 0, start = 0; start < values.length; group++, start += groupSize) {
+    const end = Math.min(values.length, start + groupSize);
+    let max = 0;
+    forEachBlock(start, end, (blockStart, n, padded) => {
+      stageValues(kernel.floats, values, blockStart, n, padded);
+      kernel.rowMaxima(0, 0, SCALES_OFFSET, 1, padded);
+      max = Math.max(max, kernel.floats[SCALES_OFFSET / 4]);
+    });
+    // Math.fround of the double quotient is the float32 quotient (double rounding is innocuous for division).
+    const scale = Math.fround(max / 127);
+    scales[group] = scale;
+    if (!(scale > 0) || scale === Number.POSITIVE_INFINITY) {
+      q.fill(0, start, end);
+      continue;
+    }
+    forEachBlock(start, end, (blockStart, n, padded) => {
+      stageValues(kernel.floats, values, blockStart, n, padded);
+      kernel.floats[SCALES_OFFSET / 4] = scale;
+      kernel.floats[INVERSES_OFFSET / 4] = Math.fround(1 / scale);
+      const quantize = padded % (16 * RUNS) === 0 ? kernel.quantizeWithScales : kernel.quantizeWithScalesBy16;
+      quantize(0, Q_OFFSET, SCALES_OFFSET, 1, padded);
+      q.set(kernel.bytes.subarray(Q_OFFSET, Q_OFFSET + n), blockStart);
+    });
+  }
+}
+
+/** The values `q * scale` of groups of `groupSize` (kernelLongGroup), one scale each, into `out`. */
+export function dequantizeLongGroupsInt8(q: Int8Array, scales: Float32Array, groupSize: number, out: Float32Array): void {
+  const kernel = int8Kernel();
+  for (let group = 0, start = 0; start < q.length; group++, start += groupSize) {
+    const scale = scales[group];
+    forEachBlock(start, Math.min(q.length, start + groupSize), (blockStart, n, padded) => {
+      // The bytes past n in the staged block are stale; the values they give are not copied out.
+      kernel.bytes.set(q.subarray(blockStart, blockStart + n), Q_OFFSET);
+      kernel.floats[SCALES_OFFSET / 4] = scale;
+      const dequantize = padded % (16 * RUNS) === 0 ? kernel.dequantizeRows : kernel.dequantizeRowsBy16;
+      dequantize(Q_OFFSET, SCALES_OFFSET, 0, 1, padded);
+      out.set(kernel.floats.subarray(0, n), blockStart);
+    });
+  }
+}
+
+/** Calls `each` for the blocks of [start, end): a block's start, its length, and that length rounded up to 16. */
+function forEachBlock(start: number, end: number, each: (blockStart: number, n: number, padded: number) => void): void {
+  for (let blockStart = start; blockStart < end; blockStart += INT8_BLOCK) {
+    const n = Math.min(INT8_BLOCK, end - blockStart);
+    each(blockStart, n, Math.ceil(n / 16) * 16);
+  }
+}
+
+/** Stages n values from `start` at the front of the module's memory, zeros after them up to `padded`. */
+function stageValues(floats: Float32Array, values: Float32Array, start: number, n: number, padded: number): void {
+  floats.set(values.subarray(start, start + n));
+  floats.fill(0, n, padded);
 }

@@ -1,7 +1,7 @@
 // Build everything: generate the protobuf static code from shared/src/wire/strata.proto, type-check and
 // compile every workspace (tsc -b), then place the generated JavaScript beside the compiled sources.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, copyFileSync, statSync, existsSync } from 'node:fs';
+import { mkdirSync, copyFileSync, statSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,6 +38,33 @@ mkdirSync(outDir, { recursive: true });
 copyFileSync(genJs, join(outDir, 'strata.js'));
 copyFileSync(genDts, join(outDir, 'strata.d.ts'));
 run(bin('tsc'), ['-b', ...process.argv.slice(2)]);
+buildNativeCodecs();
+
+/**
+ * The native wire codecs (shared/native/strata-codecs.c, loaded by shared/src/wire/native-codecs.ts) where a C
+ * compiler (CC, else cc) and Node's headers are present. Optional: without them the WebAssembly kernels serve,
+ * with the same results, and the build says so in one line.
+ */
+function buildNativeCodecs() {
+  const source = join(root, 'shared/native/strata-codecs.c');
+  const out = join(root, 'shared/dist/native/strata-codecs.node');
+  if (existsSync(out) && statSync(out).mtimeMs >= statSync(source).mtimeMs) return;
+  rmSync(out, { force: true });
+  const headers = join(dirname(process.execPath), '..', 'include', 'node');
+  const skip = (why) => console.warn(`build: native codecs not built (${why}); the WebAssembly kernels serve`);
+  if (!existsSync(join(headers, 'node_api.h'))) return skip(`no Node headers at ${headers}`);
+  mkdirSync(dirname(out), { recursive: true });
+  const compiler = process.env.CC || 'cc';
+  // -ffp-contract=off: every multiply and add rounded on its own, as in the WebAssembly kernels.
+  const flags = ['-O2', '-ffp-contract=off', '-fPIC', '-shared', '-I', headers, source, '-o', out, '-lm'];
+  try {
+    execFileSync(compiler, flags, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    rmSync(out, { force: true });
+    const detail = error.stderr?.toString().trim().split('\n')[0] || error.message;
+    return skip(`${compiler}: ${detail}`);
+  }
+}
 
 // The browser device's page, its Web Worker and the viewer page: tsc compiled and type-checked them
 // (browser-device/dist/page); esbuild bundles each with its imports (the core, the socket.io client, the task

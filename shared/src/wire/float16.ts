@@ -1,8 +1,10 @@
 // Whole-array conversion between float32 and IEEE 754 binary16 (half precision), done on the bit patterns
 // through Uint32Array views: round-to-nearest-even, subnormals, infinities and NaN as the standard says.
-// Runs of eight go through the WebAssembly SIMD kernels (wasm-float16.ts), the tail through the loops here.
+// Runs of eight go through the WebAssembly SIMD kernels (wasm-float16.ts), the tail through the loops here;
+// on hosts with the native codecs (native-codecs.ts) everything goes through them, with the same results.
 
 import { uninitializedArray } from './uninitialized-bytes.js';
+import { nativeCodecs } from './native-codecs.js';
 import { float16ToFloat32Simd, float32ToFloat16Simd } from './wasm-float16.js';
 
 /**
@@ -11,6 +13,11 @@ import { float16ToFloat32Simd, float32ToFloat16Simd } from './wasm-float16.js';
  */
 export function float32ToFloat16(src: Float32Array, out: Uint16Array = uninitializedArray(Uint16Array, src.length)): Uint16Array {
   checkLengths(src.length, out.length);
+  const native = nativeCodecs();
+  if (native) {
+    native.float32ToFloat16(src, out);
+    return out;
+  }
   const simdCount = src.length - (src.length % 8);
   if (simdCount > 0) float32ToFloat16Simd(src, out, simdCount);
   const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
@@ -45,6 +52,11 @@ export function float32ToFloat16(src: Float32Array, out: Uint16Array = uninitial
 /** Converts every float16 bit pattern of `src` to the float32 of the same value (exact). */
 export function float16ToFloat32(src: Uint16Array, out: Float32Array = uninitializedArray(Float32Array, src.length)): Float32Array {
   checkLengths(src.length, out.length);
+  const native = nativeCodecs();
+  if (native) {
+    native.float16ToFloat32(src, out);
+    return out;
+  }
   const simdCount = src.length - (src.length % 8);
   if (simdCount > 0) float16ToFloat32Simd(src, out, simdCount);
   const table = halfToFloatBits();

@@ -3,6 +3,7 @@
 export { strata } from './generated/strata.js';
 export { DEFAULT_WIRE_LIMITS, wireLimits, type WireLimits } from './wire-limits.js';
 export { float16ToFloat32, float32ToFloat16 } from './float16.js';
+export { nativeCodecs, setNativeCodecsEnabled } from './native-codecs.js';
 export { dequantizeInt8, quantizeInt8, type Int8Quantized } from './int8-quantization.js';
 export { topKIndices } from './top-k-selection.js';
 export { decodeTensor, encodeTensor, type NamedTensor, type TensorEncoding, type WireDType } from './tensor-codec.js';

@@ -1,8 +1,10 @@
 // Symmetric int8 quantisation with one scale per group of consecutive values (a whole tensor, or one row):
 // value = q * scale with scale = max|value| / 127, so the error of each value is at most scale / 2. Groups of
 // a multiple of 16 values that fit a block, and groups longer than a block (a whole large tensor), go through
-// the WebAssembly SIMD kernels (wasm-int8.ts), the rest through the loops below.
+// the WebAssembly SIMD kernels (wasm-int8.ts), or the native codecs with the same results where a host has them
+// (native-codecs.ts); the rest through the loops below.
 
+import { nativeCodecs } from './native-codecs.js';
 import { uninitializedArray } from './uninitialized-bytes.js';
 import {
   dequantizeLongGroupsInt8,
@@ -39,12 +41,12 @@ export function quantizeInt8(
       `int8 quantisation: output holds ${q.length} values and ${scales.length} scales, input ${values.length} values in ${groups} groups`,
     );
   }
-  if (kernelRowWidth(groupSize) && values.length === groups * groupSize) {
-    quantizeRowsInt8(values, groupSize, q, scales);
-    return { values: q, scales };
-  }
-  if (kernelLongGroup(groupSize)) {
-    quantizeLongGroupsInt8(values, groupSize, q, scales);
+  const rows = kernelRowWidth(groupSize) && values.length === groups * groupSize;
+  if (rows || kernelLongGroup(groupSize)) {
+    const native = nativeCodecs();
+    if (native) native.quantizeInt8Groups(values, groupSize, q, scales);
+    else if (rows) quantizeRowsInt8(values, groupSize, q, scales);
+    else quantizeLongGroupsInt8(values, groupSize, q, scales);
     return { values: q, scales };
   }
   for (let g = 0; g < groups; g++) {
@@ -88,12 +90,12 @@ export function dequantizeInt8(
   out: Float32Array = uninitializedArray(Float32Array, q.length),
 ): Float32Array {
   if (out.length !== q.length) throw new RangeError(`int8 dequantisation: output holds ${out.length} values, input ${q.length}`);
-  if (kernelRowWidth(groupSize) && q.length === scales.length * groupSize) {
-    dequantizeRowsInt8(q, scales, groupSize, out);
-    return out;
-  }
-  if (kernelLongGroup(groupSize) && scales.length === int8Groups(q.length, groupSize)) {
-    dequantizeLongGroupsInt8(q, scales, groupSize, out);
+  const rows = kernelRowWidth(groupSize) && q.length === scales.length * groupSize;
+  if (rows || (kernelLongGroup(groupSize) && scales.length === int8Groups(q.length, groupSize))) {
+    const native = nativeCodecs();
+    if (native) native.dequantizeInt8Groups(q, scales, groupSize, out);
+    else if (rows) dequantizeRowsInt8(q, scales, groupSize, out);
+    else dequantizeLongGroupsInt8(q, scales, groupSize, out);
     return out;
   }
   for (let g = 0; g < scales.length; g++) {

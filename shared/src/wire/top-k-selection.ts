@@ -7,9 +7,10 @@
 // 64 consecutive values in every 4096, at an offset that moves from window to window) that should let through
 // about 1.25 k values, whose exact top k is then selected as above; if fewer than k or too
 // many pass (a sample that misleads), it falls back to the two passes, so the result is always exact. That one
-// pass is a WebAssembly SIMD kernel (wasm-top-k.ts). NaN ranks above infinity, so a NaN is always sent and
+// pass is a WebAssembly SIMD kernel (wasm-top-k.ts), or the native codecs' (native-codecs.ts) where a host has them. NaN ranks above infinity, so a NaN is always sent and
 // the receiver rejects the update instead of never seeing it.
 
+import { nativeCodecs } from './native-codecs.js';
 import { indicesAtLeast } from './wasm-top-k.js';
 
 const HIGH_BUCKETS = 1 << 15;
@@ -89,7 +90,7 @@ function sampledTopK(values: Float32Array, k: number, out: Uint32Array): TopK | 
   }
   const candidates = scratch.candidates.subarray(0, room);
   const candidateValues = scratch.candidateValues.subarray(0, room);
-  const c = indicesAtLeast(bits, bucket << 16, candidates, new Int32Array(candidateValues.buffer, 0, room));
+  const c = passingIndices(bits, bucket << 16, candidates, new Int32Array(candidateValues.buffer, 0, room));
   if (c === undefined || c < k) return undefined;
   // Candidates are in index order, so ties among them still go to the lowest index.
   const candidateBits = new Int32Array(candidateValues.buffer, 0, c);
@@ -99,6 +100,17 @@ function sampledTopK(values: Float32Array, k: number, out: Uint32Array): TopK | 
   const picked = new Float32Array(k);
   keepTopCandidates(candidateBits, candidates, candidateValues, (top << 16) | lowBucket, ties, out, picked);
   return { indices: out, values: picked };
+}
+
+/**
+ * Into `out` (and their bit patterns into `passing`), the indices of the values whose magnitude bits reach
+ * `threshold`, increasing; their count, or undefined when more pass than `out` holds.
+ */
+function passingIndices(bits: Int32Array, threshold: number, out: Uint32Array, passing?: Int32Array): number | undefined {
+  const native = nativeCodecs();
+  if (!native) return indicesAtLeast(bits, threshold, out, passing);
+  const count = native.indicesAtLeast(bits, threshold, out, passing ?? null);
+  return count < 0 ? undefined : count;
 }
 
 /** values[indices[i]] for each i (element by element, as any other read of them). */
@@ -115,7 +127,7 @@ function exactTopK(values: Float32Array, k: number, out: Uint32Array): Uint32Arr
   const { bucket, above } = bucketHolding(counts, k);
   // Everything in the k-th value's bucket or above, in index order: the only full pass after the histogram.
   const candidates = new Uint32Array(above + counts[bucket]);
-  indicesAtLeast(bits, bucket << 16, candidates);
+  passingIndices(bits, bucket << 16, candidates);
   if (candidates.length === k) return candidates;
   // Too many: the exact threshold among the bucket's values, by their low 16 bits.
   const { lowBucket, ties } = lowBucketHolding(lowHistogram(bits, candidates, bucket), k - above);

@@ -2,7 +2,10 @@
 // every dtype and top-k sparsification (encoding as devices send updates, encodeUpdateFrame: the same bytes
 // as encodeEnvelope(encodeUpdate(...)), payloads computed straight into the frame; decoding as edges read
 // them, decodeUpdate(decodeEnvelope(...))), as MB/s of float32 input and as a ratio to copying the same bytes with
-// Float32Array.prototype.set in the same process (so the ratio means something on a busy machine).
+// Float32Array.prototype.set in the same process (so the ratio means something on a busy machine): each timed run
+// against a copy timed just before it, and the median of those ratios (the machine's speed drifts between
+// batches; neighbours share it). The codecs are the native ones where the build compiled them
+// (shared/native; the header says which), the WebAssembly kernels otherwise or with STRATA_NATIVE_CODECS=0.
 // Timings are medians with garbage collected before each run: wall time, and beside it the process's CPU time
 // (user + system, every thread), which on a shared, loaded machine is the closer measure of what the code
 // costs (wall time there also counts the time other processes hold the core), and the ratio of the fastest
@@ -21,6 +24,7 @@ import {
   decodeEnvelope,
   decodeUpdate,
   encodeUpdateFrame,
+  nativeCodecs,
   SeededRandom,
   type ModelUpdate,
   type TensorEncoding,
@@ -56,28 +60,57 @@ interface Timing {
   readonly faults: number;
   /** Shortest wall time of the timed runs: on a shared machine the run least delayed by other processes. */
   readonly fastest: number;
+  /** The same three figures for the copy timed just before each run. */
+  readonly copy: { readonly median: number; readonly cpu: number; readonly fastest: number };
+  /** Median over the runs of (the copy's wall time / the run's): each run against the copy beside it. */
+  readonly ratio: number;
 }
 
-/** Wall times of `runs` calls after WARMUP_RUNS unmeasured ones. */
-function timeRuns(run: () => void): Timing {
-  for (let i = 0; i < WARMUP_RUNS; i++) run();
-  const times: number[] = [];
-  const cpuTimes: number[] = [];
-  const faults: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    collectGarbage();
-    const faultsStart = process.resourceUsage().minorPageFault;
-    const cpuStart = process.cpuUsage();
-    const start = process.hrtime.bigint();
+interface Measured {
+  readonly wall: number;
+  readonly cpu: number;
+  readonly faults: number;
+}
+
+function measure(run: () => void): Measured {
+  collectGarbage();
+  const faultsStart = process.resourceUsage().minorPageFault;
+  const cpuStart = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  run();
+  const wall = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(cpuStart);
+  return { wall, cpu: (cpu.user + cpu.system) / 1e6, faults: process.resourceUsage().minorPageFault - faultsStart };
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/**
+ * `runs` timed calls of `run` after WARMUP_RUNS unmeasured ones, each right after a timed `copy`: on a shared
+ * machine whose speed drifts from second to second, a ratio of neighbours is steadier than a ratio of medians
+ * taken minutes apart.
+ */
+function timeRuns(run: () => void, copy: () => void): Timing {
+  for (let i = 0; i < WARMUP_RUNS; i++) {
+    copy();
     run();
-    times.push(Number(process.hrtime.bigint() - start) / 1e9);
-    const cpu = process.cpuUsage(cpuStart);
-    cpuTimes.push((cpu.user + cpu.system) / 1e6);
-    faults.push(process.resourceUsage().minorPageFault - faultsStart);
   }
-  const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  const fastest = Math.min(...times);
-  return { median: median(times), cpu: median(cpuTimes), faults: median(faults), fastest };
+  const copies: Measured[] = [];
+  const timed: Measured[] = [];
+  for (let i = 0; i < runs; i++) {
+    copies.push(measure(copy));
+    timed.push(measure(run));
+  }
+  const wall = timed.map((m) => m.wall);
+  const copyWall = copies.map((m) => m.wall);
+  return {
+    median: median(wall),
+    cpu: median(timed.map((m) => m.cpu)),
+    faults: median(timed.map((m) => m.faults)),
+    fastest: Math.min(...wall),
+    copy: { median: median(copyWall), cpu: median(copies.map((m) => m.cpu)), fastest: Math.min(...copyWall) },
+    ratio: median(copyWall.map((c, i) => c / wall[i])),
+  };
 }
 
 const random = new SeededRandom(20260102);
@@ -164,7 +197,6 @@ interface Row {
   readonly label: string;
   readonly inputBytes: number;
   readonly frameBytes: number;
-  readonly copy: Timing;
   readonly encode: Timing;
   readonly decode: Timing;
   readonly both: Timing;
@@ -173,36 +205,28 @@ interface Row {
 const rows: Row[] = cases.map((c) => {
   const input = inputOf(c.update);
   const target = new Float32Array(input.length);
-  const copy = timeRuns(() => target.set(input));
+  const copy = (): void => target.set(input);
   let frame = encode(c);
   const encodeTiming = timeRuns(() => {
     frame = encode(c);
-  });
-  const decodeTiming = timeRuns(() => decode(frame));
-  const both = timeRuns(() => decode(encode(c)));
-  return {
-    label: c.label,
-    inputBytes: input.byteLength,
-    frameBytes: frame.byteLength,
-    copy,
-    encode: encodeTiming,
-    decode: decodeTiming,
-    both,
-  };
+  }, copy);
+  const decodeTiming = timeRuns(() => decode(frame), copy);
+  const both = timeRuns(() => decode(encode(c)), copy);
+  return { label: c.label, inputBytes: input.byteLength, frameBytes: frame.byteLength, encode: encodeTiming, decode: decodeTiming, both };
 });
 
 const rate = (bytes: number, seconds: number): string => `${(bytes / MB / seconds).toFixed(0)}`;
 const pad = (s: string, n: number): string => s.padStart(n);
-const ratio = (copy: Timing, codec: Timing): number => copy.median / codec.median;
-const cpuRatio = (r: Row): number => r.copy.cpu / r.both.cpu;
-const fastestRatio = (r: Row): number => r.copy.fastest / r.both.fastest;
+const cpuRatio = (r: Row): number => r.both.copy.cpu / r.both.cpu;
+const fastestRatio = (r: Row): number => r.both.copy.fastest / r.both.fastest;
 console.log(
   `codec bench: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}, load average ${loadavg()[0].toFixed(1)}; ` +
-    `${runs} runs after ${WARMUP_RUNS} warm-up; ${params} parameters`,
+    `${runs} runs after ${WARMUP_RUNS} warm-up; ${params} parameters; ` +
+    `codecs: ${nativeCodecs() ? 'native (AVX2, F16C)' : 'WebAssembly SIMD'}`,
 );
 console.log(
-  'throughput in MB/s of float32 input (medians); ratio = copy time / codec time, where copy is Float32Array.set of the ' +
-    'same bytes into a preallocated array; enc+dec is one encode then one decode; cpu = the enc+dec ratio in CPU time; ' +
+  'throughput in MB/s of float32 input (medians); ratio = the median over the runs of copy time / codec time, each run ' +
+    'against a copy timed just before it (Float32Array.set of the same bytes into a preallocated array); enc+dec is one encode then one decode; cpu = the enc+dec ratio in CPU time; ' +
     'fastest = the enc+dec ratio of the fastest runs (copy and codec); faults = page faults of an enc+dec',
 );
 console.log(
@@ -212,14 +236,14 @@ console.log(
 for (const r of rows) {
   console.log(
     `${r.label.padEnd(18)}${pad((r.inputBytes / MB).toFixed(1), 9)}${pad((r.frameBytes / MB).toFixed(1), 9)}` +
-      `${pad(rate(r.inputBytes, r.copy.median), 8)}${pad(rate(r.inputBytes, r.encode.median), 8)}${pad(ratio(r.copy, r.encode).toFixed(2), 7)}` +
-      `${pad(rate(r.inputBytes, r.decode.median), 8)}${pad(ratio(r.copy, r.decode).toFixed(2), 8)}` +
-      `${pad(rate(r.inputBytes, r.both.median), 9)}${pad(ratio(r.copy, r.both).toFixed(2), 7)}${pad(cpuRatio(r).toFixed(2), 7)}${pad(fastestRatio(r).toFixed(2), 9)}${pad(String(r.both.faults), 8)}`,
+      `${pad(rate(r.inputBytes, r.both.copy.median), 8)}${pad(rate(r.inputBytes, r.encode.median), 8)}${pad(r.encode.ratio.toFixed(2), 7)}` +
+      `${pad(rate(r.inputBytes, r.decode.median), 8)}${pad(r.decode.ratio.toFixed(2), 8)}` +
+      `${pad(rate(r.inputBytes, r.both.median), 9)}${pad(r.both.ratio.toFixed(2), 7)}${pad(cpuRatio(r).toFixed(2), 7)}${pad(fastestRatio(r).toFixed(2), 9)}${pad(String(r.both.faults), 8)}`,
   );
 }
 const target = (row: Row, wanted: number): string => {
-  const median = ratio(row.copy, row.both);
-  return `${row.label} ${median.toFixed(2)} (${median >= wanted ? 'met' : 'not met'}; in CPU time ${cpuRatio(row).toFixed(2)}, fastest runs ${fastestRatio(row).toFixed(2)})`;
+  const paired = row.both.ratio;
+  return `${row.label} ${paired.toFixed(2)} (${paired >= wanted ? 'met' : 'not met'}; in CPU time ${cpuRatio(row).toFixed(2)}, fastest runs ${fastestRatio(row).toFixed(2)})`;
 };
 const float32Row = rows.find((r) => r.label === 'float32');
 if (float32Row) console.log(`target float32 encode+decode >= 0.5 of copy speed: ${target(float32Row, 0.5)}`);

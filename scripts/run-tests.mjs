@@ -40,8 +40,14 @@ if (files.length === 0) {
   console.error('no compiled test files found: run `npm run build` first');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...extra, ...files], {
-  cwd: root,
-  stdio: 'inherit',
-});
-process.exit(result.status ?? 1);
+const runTests = (testFiles, env = process.env) =>
+  spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...extra, ...testFiles], { cwd: root, stdio: 'inherit', env }).status ?? 1;
+let status = runTests(files);
+// Where the build compiled the native wire codecs, the wire tests above ran on them; the WebAssembly kernels
+// (every browser's, and any host without a C compiler) take the same tests once more without them.
+const wireTests = files.filter((file) => /[\\/]shared[\\/]dist[\\/]test[\\/]wire-[^\\/]*\.test\.js$/.test(file));
+if (existsSync(join(root, 'shared/dist/native/strata-codecs.node')) && wireTests.length > 0) {
+  console.log('\n# the wire tests again with STRATA_NATIVE_CODECS=0 (the WebAssembly kernels)');
+  status = runTests(wireTests, { ...process.env, STRATA_NATIVE_CODECS: '0' }) || status;
+}
+process.exit(status);

@@ -17,7 +17,7 @@ import {
 } from '../src/index.js';
 
 const available = setNativeCodecsEnabled(true);
-const skip = available ? false : 'the native codecs were not built on this host';
+const skip = available ? false : 'no native codecs here (not built on this host, or STRATA_NATIVE_CODECS=0)';
 
 /** `run` with the native codecs and with the WebAssembly kernels. */
 function both<T>(run: () => T): { native: T; wasm: T } {

@@ -56,7 +56,9 @@ function buildNativeCodecs() {
   mkdirSync(dirname(out), { recursive: true });
   const compiler = process.env.CC || 'cc';
   // -ffp-contract=off: every multiply and add rounded on its own, as in the WebAssembly kernels.
-  const flags = ['-O2', '-ffp-contract=off', '-fPIC', '-shared', '-I', headers, source, '-o', out, '-lm'];
+  // macOS links a shared object only with Node-API's symbols left for the process to provide.
+  const macos = process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : [];
+  const flags = ['-O2', '-ffp-contract=off', '-fPIC', '-shared', ...macos, '-I', headers, source, '-o', out, '-lm'];
   try {
     execFileSync(compiler, flags, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (error) {

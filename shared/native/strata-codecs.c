@@ -204,34 +204,45 @@ static napi_value length_error(napi_env env, const char *what) {
   return NULL;
 }
 
-// float32ToFloat16(src: Float32Array, out: Uint16Array)
-static napi_value Float32ToFloat16(napi_env env, napi_callback_info info) {
+// A whole-array conversion's glue: `src` and `out` typed arrays of the given types and one length, then `convert`.
+struct conversion {
+  napi_typedarray_type from, to;
+  const char *bad_src, *bad_out, *bad_lengths;
+  void (*convert)(const void *in, void *out, size_t n);
+};
+
+static napi_value run_conversion(napi_env env, napi_callback_info info, const struct conversion *c) {
   napi_value args[2];
   void *in, *out;
   size_t n, m;
-  if (!arguments(env, info, 2, args) || !typed_array(env, args[0], napi_float32_array, &in, &n, "float32ToFloat16: src must be a Float32Array") ||
-      !typed_array(env, args[1], napi_uint16_array, &out, &m, "float32ToFloat16: out must be a Uint16Array"))
+  if (!arguments(env, info, 2, args) || !typed_array(env, args[0], c->from, &in, &n, c->bad_src) ||
+      !typed_array(env, args[1], c->to, &out, &m, c->bad_out))
     return NULL;
-  if (n != m) return length_error(env, "float32ToFloat16: src and out differ in length");
-#ifdef STRATA_X86
-  to_half(in, out, n);
-#endif
+  if (n != m) return length_error(env, c->bad_lengths);
+  c->convert(in, out, n);
   return NULL;
+}
+
+#ifdef STRATA_X86
+static void to_half_any(const void *in, void *out, size_t n) { to_half(in, out, n); }
+static void to_float_any(const void *in, void *out, size_t n) { to_float(in, out, n); }
+#else
+static void to_half_any(const void *in, void *out, size_t n) { (void)in, (void)out, (void)n; }
+static void to_float_any(const void *in, void *out, size_t n) { (void)in, (void)out, (void)n; }
+#endif
+
+// float32ToFloat16(src: Float32Array, out: Uint16Array)
+static napi_value Float32ToFloat16(napi_env env, napi_callback_info info) {
+  static const struct conversion c = {napi_float32_array, napi_uint16_array, "float32ToFloat16: src must be a Float32Array",
+                                      "float32ToFloat16: out must be a Uint16Array", "float32ToFloat16: src and out differ in length", to_half_any};
+  return run_conversion(env, info, &c);
 }
 
 // float16ToFloat32(src: Uint16Array, out: Float32Array)
 static napi_value Float16ToFloat32(napi_env env, napi_callback_info info) {
-  napi_value args[2];
-  void *in, *out;
-  size_t n, m;
-  if (!arguments(env, info, 2, args) || !typed_array(env, args[0], napi_uint16_array, &in, &n, "float16ToFloat32: src must be a Uint16Array") ||
-      !typed_array(env, args[1], napi_float32_array, &out, &m, "float16ToFloat32: out must be a Float32Array"))
-    return NULL;
-  if (n != m) return length_error(env, "float16ToFloat32: src and out differ in length");
-#ifdef STRATA_X86
-  to_float(in, out, n);
-#endif
-  return NULL;
+  static const struct conversion c = {napi_uint16_array, napi_float32_array, "float16ToFloat32: src must be a Uint16Array",
+                                      "float16ToFloat32: out must be a Float32Array", "float16ToFloat32: src and out differ in length", to_float_any};
+  return run_conversion(env, info, &c);
 }
 
 static size_t groups_of(size_t n, size_t size) { return n == 0 ? 1 : (n + size - 1) / size; }

@@ -1,9 +1,8 @@
 // The native wire codecs (shared/native/strata-codecs.c), when this is Node on a host where the build compiled
 // them and the CPU has AVX2 and F16C: float16 conversion, int8 quantisation of groups and top-k's filtering pass
-// on the arrays in place,
-// with exactly the WebAssembly kernels' results (which every other host, browsers included, uses). The core
-// imports nothing from Node, so the addon is opened through globalThis.process. STRATA_NATIVE_CODECS=0 turns
-// them off for a process; setNativeCodecsEnabled does for tests comparing the two.
+// on the arrays in place, with exactly the WebAssembly kernels' results (which every other host, browsers
+// included, uses). The core imports nothing from Node, so the addon is opened through globalThis.process.
+// STRATA_NATIVE_CODECS=0 turns them off for a process; setNativeCodecsEnabled does for tests comparing the two.
 
 export interface NativeCodecs {
   float32ToFloat16(src: Float32Array, out: Uint16Array): void;

@@ -7,8 +7,9 @@
 // 64 consecutive values in every 4096, at an offset that moves from window to window) that should let through
 // about 1.25 k values, whose exact top k is then selected as above; if fewer than k or too
 // many pass (a sample that misleads), it falls back to the two passes, so the result is always exact. That one
-// pass is a WebAssembly SIMD kernel (wasm-top-k.ts), or the native codecs' (native-codecs.ts) where a host has them. NaN ranks above infinity, so a NaN is always sent and
-// the receiver rejects the update instead of never seeing it.
+// pass is a WebAssembly SIMD kernel (wasm-top-k.ts), or the native codecs' (native-codecs.ts) where a host has
+// them. NaN ranks above infinity, so a NaN is always sent and the receiver rejects the update instead of never
+// seeing it.
 
 import { nativeCodecs } from './native-codecs.js';
 import { indicesAtLeast } from './wasm-top-k.js';

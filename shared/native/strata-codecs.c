@@ -1,8 +1,9 @@
 // Native wire codecs for x86-64 hosts with AVX2 and F16C: float16 conversion, int8 quantisation of groups and
 // top-k's filtering pass, with exactly the results of the WebAssembly kernels (shared/src/wire/wasm-float16.ts,
-// wasm-int8.ts, wasm-top-k.ts) and their scalar tails, working on the JavaScript arrays in place. WebAssembly can only address its own memory, so its
-// kernels stage every block in and out of it; here the hardware converts 8 values an instruction with no
-// staging, and the wire path runs near memory speed (docs/decisions.md, "native codecs").
+// wasm-int8.ts, wasm-top-k.ts) and their scalar tails, working on the JavaScript arrays in place. WebAssembly can
+// only address its own memory, so its kernels stage every block in and out of it; here the hardware converts 8
+// values an instruction with no staging, and the wire path runs near memory speed (docs/decisions.md, "native
+// wire codecs").
 //
 // Built by scripts/build.mjs when a C compiler and Node's headers are present; loaded, when present and the CPU
 // has the instructions, by shared/src/wire/native-codecs.ts. Every entry point checks its arguments' types and
@@ -199,7 +200,7 @@ static bool group_size(napi_env env, napi_value value, size_t *size) {
   return true;
 }
 
-static napi_value length_error(napi_env env, const char *what) {
+static napi_value range_error(napi_env env, const char *what) {
   napi_throw_range_error(env, NULL, what);
   return NULL;
 }
@@ -218,7 +219,7 @@ static napi_value run_conversion(napi_env env, napi_callback_info info, const st
   if (!arguments(env, info, 2, args) || !typed_array(env, args[0], c->from, &in, &n, c->bad_src) ||
       !typed_array(env, args[1], c->to, &out, &m, c->bad_out))
     return NULL;
-  if (n != m) return length_error(env, c->bad_lengths);
+  if (n != m) return range_error(env, c->bad_lengths);
   c->convert(in, out, n);
   return NULL;
 }
@@ -257,7 +258,7 @@ static napi_value QuantizeInt8Groups(napi_env env, napi_callback_info info) {
       !group_size(env, args[1], &size) || !typed_array(env, args[2], napi_int8_array, &q, &qn, "quantizeInt8Groups: q must be an Int8Array") ||
       !typed_array(env, args[3], napi_float32_array, &scales, &groups, "quantizeInt8Groups: scales must be a Float32Array"))
     return NULL;
-  if (qn != n || groups != groups_of(n, size)) return length_error(env, "quantizeInt8Groups: q or scales has the wrong length");
+  if (qn != n || groups != groups_of(n, size)) return range_error(env, "quantizeInt8Groups: q or scales has the wrong length");
 #ifdef STRATA_X86
   for (size_t g = 0, start = 0; start < n; g++, start += size) {
     size_t count = n - start < size ? n - start : size;
@@ -282,7 +283,7 @@ static napi_value DequantizeInt8Groups(napi_env env, napi_callback_info info) {
       !typed_array(env, args[1], napi_float32_array, &scales, &groups, "dequantizeInt8Groups: scales must be a Float32Array") ||
       !group_size(env, args[2], &size) || !typed_array(env, args[3], napi_float32_array, &out, &m, "dequantizeInt8Groups: out must be a Float32Array"))
     return NULL;
-  if (m != n || (n > 0 && groups != groups_of(n, size))) return length_error(env, "dequantizeInt8Groups: scales or out has the wrong length");
+  if (m != n || (n > 0 && groups != groups_of(n, size))) return range_error(env, "dequantizeInt8Groups: scales or out has the wrong length");
 #ifdef STRATA_X86
   for (size_t g = 0, start = 0; start < n; g++, start += size) {
     size_t count = n - start < size ? n - start : size;
@@ -304,7 +305,7 @@ static napi_value IndicesAtLeast(napi_env env, napi_callback_info info) {
       !typed_array(env, args[2], napi_uint32_array, &out, &room, "indicesAtLeast: out must be a Uint32Array") ||
       napi_typeof(env, args[3], &passingType) != napi_ok)
     return NULL;
-  if (napi_get_value_int32(env, args[1], &threshold) != napi_ok || threshold < 0) return length_error(env, "indicesAtLeast: the threshold must be a non-negative integer");
+  if (napi_get_value_int32(env, args[1], &threshold) != napi_ok || threshold < 0) return range_error(env, "indicesAtLeast: the threshold must be a non-negative integer");
   if (passingType != napi_null) {
     if (!typed_array(env, args[3], napi_int32_array, &passing, &passingRoom, "indicesAtLeast: passing must be an Int32Array or null")) return NULL;
     if (passingRoom < room) room = passingRoom;

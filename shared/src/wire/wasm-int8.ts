@@ -428,6 +428,11 @@ function int8Kernel(): Int8Kernel {
   return kernel;
 }
 
+/** The function of 64 values a step for a width that is a multiple of 64, else the one of 16 values a step. */
+function byStep(width: number, by64: RowFunction, by16: RowFunction): RowFunction {
+  return width % (16 * RUNS) === 0 ? by64 : by16;
+}
+
 /** Whether rows of `width` values go through the kernels (a multiple of 16 that fits a block). */
 export function kernelRowWidth(width: number): boolean {
   return width > 0 && width % 16 === 0 && width <= INT8_BLOCK;
@@ -437,7 +442,7 @@ export function kernelRowWidth(width: number): boolean {
 export function quantizeRowsInt8(values: Float32Array, width: number, q: Int8Array, scales: Float32Array): void {
   const kernel = int8Kernel();
   const { floats, bytes } = kernel;
-  const quantizeRows = width % (16 * RUNS) === 0 ? kernel.quantizeRows : kernel.quantizeRowsBy16;
+  const quantizeRows = byStep(width, kernel.quantizeRows, kernel.quantizeRowsBy16);
   const rowsPerBlock = Math.floor(INT8_BLOCK / width);
   const rows = values.length / width;
   for (let row = 0; row < rows; row += rowsPerBlock) {
@@ -454,7 +459,7 @@ export function quantizeRowsInt8(values: Float32Array, width: number, q: Int8Arr
 export function dequantizeRowsInt8(q: Int8Array, scales: Float32Array, width: number, out: Float32Array): void {
   const kernel = int8Kernel();
   const { floats, bytes } = kernel;
-  const dequantizeRows = width % (16 * RUNS) === 0 ? kernel.dequantizeRows : kernel.dequantizeRowsBy16;
+  const dequantizeRows = byStep(width, kernel.dequantizeRows, kernel.dequantizeRowsBy16);
   const rowsPerBlock = Math.floor(INT8_BLOCK / width);
   const rows = q.length / width;
   for (let row = 0; row < rows; row += rowsPerBlock) {
@@ -494,12 +499,12 @@ export function quantizeLongGroupsInt8(values: Float32Array, groupSize: number, 
       q.fill(0, start, end);
       continue;
     }
+    // Staging writes below Q_OFFSET only, so the group's scale and inverse stay put for all of its blocks.
+    kernel.floats[SCALES_OFFSET / 4] = scale;
+    kernel.floats[INVERSES_OFFSET / 4] = Math.fround(1 / scale);
     forEachBlock(start, end, (blockStart, n, padded) => {
       stageValues(kernel.floats, values, blockStart, n, padded);
-      kernel.floats[SCALES_OFFSET / 4] = scale;
-      kernel.floats[INVERSES_OFFSET / 4] = Math.fround(1 / scale);
-      const quantize = padded % (16 * RUNS) === 0 ? kernel.quantizeWithScales : kernel.quantizeWithScalesBy16;
-      quantize(0, Q_OFFSET, SCALES_OFFSET, 1, padded);
+      byStep(padded, kernel.quantizeWithScales, kernel.quantizeWithScalesBy16)(0, Q_OFFSET, SCALES_OFFSET, 1, padded);
       q.set(kernel.bytes.subarray(Q_OFFSET, Q_OFFSET + n), blockStart);
     });
   }
@@ -509,13 +514,11 @@ export function quantizeLongGroupsInt8(values: Float32Array, groupSize: number, 
 export function dequantizeLongGroupsInt8(q: Int8Array, scales: Float32Array, groupSize: number, out: Float32Array): void {
   const kernel = int8Kernel();
   for (let group = 0, start = 0; start < q.length; group++, start += groupSize) {
-    const scale = scales[group];
+    kernel.floats[SCALES_OFFSET / 4] = scales[group];
     forEachBlock(start, Math.min(q.length, start + groupSize), (blockStart, n, padded) => {
       // The bytes past n in the staged block are stale; the values they give are not copied out.
       kernel.bytes.set(q.subarray(blockStart, blockStart + n), Q_OFFSET);
-      kernel.floats[SCALES_OFFSET / 4] = scale;
-      const dequantize = padded % (16 * RUNS) === 0 ? kernel.dequantizeRows : kernel.dequantizeRowsBy16;
-      dequantize(Q_OFFSET, SCALES_OFFSET, 0, 1, padded);
+      byStep(padded, kernel.dequantizeRows, kernel.dequantizeRowsBy16)(Q_OFFSET, SCALES_OFFSET, 0, 1, padded);
       out.set(kernel.floats.subarray(0, n), blockStart);
     });
   }
